@@ -1,0 +1,4 @@
+/**
+ * The quota engine's public API: requests, leases, usage, dimensions and rejections.
+ */
+package io.github.llmquota.core;
