@@ -1,0 +1,40 @@
+package io.github.llmquota.autoconfigure;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+
+/**
+ * Auto-configuration for the llm-quota engine. The engine
+ * keeps its shared state in Redis when the application has a {@code RedisConnectionFactory}
+ * (Spring Boot's, from {@code spring.data.redis.*}), and in memory otherwise.
+ */
+@AutoConfiguration(after = RedisAutoConfiguration.class)
+@ConditionalOnProperty(prefix = "llm.quota", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(LlmQuotaProperties.class)
+@Import({ QuotaStoreConfigurations.RedisQuotaStoreConfiguration.class,
+		QuotaStoreConfigurations.InMemoryQuotaStoreConfiguration.class })
+public class LlmQuotaAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaSettings llmQuotaSettings(LlmQuotaProperties properties) {
+		return QuotaSettingsFactory.create(properties);
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean(QuotaEngine.class)
+	DefaultQuotaEngine llmQuotaEngine(QuotaSettings settings, QuotaStore store) {
+		return new DefaultQuotaEngine(settings, store);
+	}
+
+}

@@ -1,0 +1,372 @@
+package io.github.llmquota.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
+
+/**
+ * Configuration properties for llm-quota.
+ */
+@ConfigurationProperties("llm.quota")
+public class LlmQuotaProperties {
+
+	/**
+	 * Whether to enable llm-quota.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Share of every provider limit to keep unused, in [0, 1). It absorbs other clients of
+	 * the same organisation and estimation error.
+	 */
+	private double safetyMargin = 0.10;
+
+	/**
+	 * Prefix of every Redis key and pub/sub channel that llm-quota writes.
+	 */
+	private String keyPrefix = "llmq";
+
+	/**
+	 * Hard expiry of a lease. A call still running after it loses its concurrency slot, and
+	 * a crashed JVM's slots come back after it.
+	 */
+	private Duration leaseTimeout = Duration.ofMinutes(10);
+
+	/**
+	 * How often a JVM with waiting requests proves it is alive and repairs lost wake-ups.
+	 * Its waiting requests are dropped after three missed beats.
+	 */
+	private Duration heartbeatInterval = Duration.ofSeconds(1);
+
+	/**
+	 * Maximum number of requests waiting in one pool, over all priority classes. When it is
+	 * full, an arrival sheds the lowest-ranked waiting request if that one is of a strictly
+	 * lower class, and is rejected otherwise.
+	 */
+	private int queueCapacity = 10_000;
+
+	/**
+	 * Priority class of requests that name none.
+	 */
+	private String defaultPriority = Priority.NORMAL;
+
+	/**
+	 * Priority classes, highest first. The order is strict across the whole fleet.
+	 */
+	private List<PriorityClassProperties> priorityClasses = new ArrayList<>(List.of(
+			new PriorityClassProperties(Priority.CRITICAL, 0.0, Duration.ofSeconds(30)),
+			new PriorityClassProperties(Priority.INTERACTIVE, 0.05, Duration.ofSeconds(30)),
+			new PriorityClassProperties(Priority.NORMAL, 0.15, Duration.ofMinutes(2)),
+			new PriorityClassProperties(Priority.BACKGROUND, 0.30, Duration.ofMinutes(10))));
+
+	/**
+	 * Models and their provider limits, by model name.
+	 */
+	private Map<String, ModelProperties> models = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public double getSafetyMargin() {
+		return this.safetyMargin;
+	}
+
+	public void setSafetyMargin(double safetyMargin) {
+		this.safetyMargin = safetyMargin;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public Duration getLeaseTimeout() {
+		return this.leaseTimeout;
+	}
+
+	public void setLeaseTimeout(Duration leaseTimeout) {
+		this.leaseTimeout = leaseTimeout;
+	}
+
+	public Duration getHeartbeatInterval() {
+		return this.heartbeatInterval;
+	}
+
+	public void setHeartbeatInterval(Duration heartbeatInterval) {
+		this.heartbeatInterval = heartbeatInterval;
+	}
+
+	public int getQueueCapacity() {
+		return this.queueCapacity;
+	}
+
+	public void setQueueCapacity(int queueCapacity) {
+		this.queueCapacity = queueCapacity;
+	}
+
+	public String getDefaultPriority() {
+		return this.defaultPriority;
+	}
+
+	public void setDefaultPriority(String defaultPriority) {
+		this.defaultPriority = defaultPriority;
+	}
+
+	public List<PriorityClassProperties> getPriorityClasses() {
+		return this.priorityClasses;
+	}
+
+	public void setPriorityClasses(List<PriorityClassProperties> priorityClasses) {
+		this.priorityClasses = priorityClasses;
+	}
+
+	public Map<String, ModelProperties> getModels() {
+		return this.models;
+	}
+
+	public void setModels(Map<String, ModelProperties> models) {
+		this.models = models;
+	}
+
+	/**
+	 * One priority class.
+	 */
+	public static class PriorityClassProperties {
+
+		/**
+		 * Name of the class, as requests and annotations refer to it.
+		 */
+		private String name;
+
+		/**
+		 * Share of every bucket, in [0, 1), that this class may not drain, so that higher
+		 * classes are admitted at once during a flood of this one.
+		 */
+		private double reserve;
+
+		/**
+		 * Maximum number of requests of this class waiting in one pool.
+		 */
+		private int queueCapacity = 1_000;
+
+		/**
+		 * How long requests of this class wait for admission when they set no wait of their
+		 * own.
+		 */
+		private Duration maxWait = Duration.ofSeconds(30);
+
+		public PriorityClassProperties() {
+		}
+
+		PriorityClassProperties(String name, double reserve, Duration maxWait) {
+			this.name = name;
+			this.reserve = reserve;
+			this.maxWait = maxWait;
+		}
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
+
+		public double getReserve() {
+			return this.reserve;
+		}
+
+		public void setReserve(double reserve) {
+			this.reserve = reserve;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public Duration getMaxWait() {
+			return this.maxWait;
+		}
+
+		public void setMaxWait(Duration maxWait) {
+			this.maxWait = maxWait;
+		}
+
+	}
+
+	/**
+	 * Limits of one model. Unset limits are not enforced; at least one must be set.
+	 */
+	public static class ModelProperties {
+
+		/**
+		 * Provider of the model. It selects the accounting profile and how response headers
+		 * are read.
+		 */
+		private Provider provider = Provider.OTHER;
+
+		/**
+		 * Pool the model draws from. Models that share one provider bucket (for example
+		 * sibling model versions) name the same pool and must declare the same limits.
+		 * Defaults to the model name.
+		 */
+		private String pool;
+
+		/**
+		 * Maximum requests per minute.
+		 */
+		private Long requestsPerMinute;
+
+		/**
+		 * Maximum input tokens per minute (Anthropic ITPM).
+		 */
+		private Long inputTokensPerMinute;
+
+		/**
+		 * Maximum output tokens per minute (Anthropic OTPM).
+		 */
+		private Long outputTokensPerMinute;
+
+		/**
+		 * Maximum input plus output tokens per minute (OpenAI TPM).
+		 */
+		private Long tokensPerMinute;
+
+		/**
+		 * Maximum requests per day.
+		 */
+		private Long requestsPerDay;
+
+		/**
+		 * Maximum input plus output tokens per day.
+		 */
+		private Long tokensPerDay;
+
+		/**
+		 * Maximum number of requests in flight at once.
+		 */
+		private Integer maxConcurrency;
+
+		/**
+		 * Longest burst a per-minute bucket may absorb. A full minute lets a pool spend its
+		 * whole minute at once; a shorter horizon spreads requests the way providers that
+		 * enforce per-second slices expect.
+		 */
+		private Duration burstHorizon = Duration.ofMinutes(1);
+
+		/**
+		 * Whether prompt-cache reads count toward input-token limits. Defaults by provider:
+		 * false for Anthropic (true for Claude Haiku 3.5), true for all others.
+		 */
+		private Boolean cacheReadsCountAsInput;
+
+		public Provider getProvider() {
+			return this.provider;
+		}
+
+		public void setProvider(Provider provider) {
+			this.provider = provider;
+		}
+
+		public String getPool() {
+			return this.pool;
+		}
+
+		public void setPool(String pool) {
+			this.pool = pool;
+		}
+
+		public Long getRequestsPerMinute() {
+			return this.requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getInputTokensPerMinute() {
+			return this.inputTokensPerMinute;
+		}
+
+		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
+			this.inputTokensPerMinute = inputTokensPerMinute;
+		}
+
+		public Long getOutputTokensPerMinute() {
+			return this.outputTokensPerMinute;
+		}
+
+		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
+			this.outputTokensPerMinute = outputTokensPerMinute;
+		}
+
+		public Long getTokensPerMinute() {
+			return this.tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getRequestsPerDay() {
+			return this.requestsPerDay;
+		}
+
+		public void setRequestsPerDay(Long requestsPerDay) {
+			this.requestsPerDay = requestsPerDay;
+		}
+
+		public Long getTokensPerDay() {
+			return this.tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
+		public Integer getMaxConcurrency() {
+			return this.maxConcurrency;
+		}
+
+		public void setMaxConcurrency(Integer maxConcurrency) {
+			this.maxConcurrency = maxConcurrency;
+		}
+
+		public Duration getBurstHorizon() {
+			return this.burstHorizon;
+		}
+
+		public void setBurstHorizon(Duration burstHorizon) {
+			this.burstHorizon = burstHorizon;
+		}
+
+		public Boolean getCacheReadsCountAsInput() {
+			return this.cacheReadsCountAsInput;
+		}
+
+		public void setCacheReadsCountAsInput(Boolean cacheReadsCountAsInput) {
+			this.cacheReadsCountAsInput = cacheReadsCountAsInput;
+		}
+
+	}
+
+}

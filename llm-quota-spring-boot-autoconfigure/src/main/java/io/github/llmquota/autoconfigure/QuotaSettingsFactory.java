@@ -1,0 +1,187 @@
+package io.github.llmquota.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelProperties;
+import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.PriorityClass;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.RateLimit;
+
+/**
+ * Validates {@link LlmQuotaProperties} and turns them into {@link QuotaSettings}. Every
+ * failure names the property to fix.
+ */
+final class QuotaSettingsFactory {
+
+	private static final String PREFIX = "llm.quota.";
+
+	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no spaces.
+	private static final Pattern KEY_SAFE = Pattern.compile("[A-Za-z0-9._:/-]{1,100}");
+
+	private static final Map<Dimension, String> LIMIT_PROPERTIES = new LinkedHashMap<>();
+
+	private static final Map<Dimension, Function<ModelProperties, Long>> LIMIT_GETTERS = new LinkedHashMap<>();
+
+	static {
+		limit(Dimension.REQUESTS_PER_MINUTE, "requests-per-minute", ModelProperties::getRequestsPerMinute);
+		limit(Dimension.INPUT_TOKENS_PER_MINUTE, "input-tokens-per-minute", ModelProperties::getInputTokensPerMinute);
+		limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, "output-tokens-per-minute",
+				ModelProperties::getOutputTokensPerMinute);
+		limit(Dimension.TOKENS_PER_MINUTE, "tokens-per-minute", ModelProperties::getTokensPerMinute);
+		limit(Dimension.REQUESTS_PER_DAY, "requests-per-day", ModelProperties::getRequestsPerDay);
+		limit(Dimension.TOKENS_PER_DAY, "tokens-per-day", ModelProperties::getTokensPerDay);
+	}
+
+	private QuotaSettingsFactory() {
+	}
+
+	private static void limit(Dimension dimension, String property, Function<ModelProperties, Long> getter) {
+		LIMIT_PROPERTIES.put(dimension, property);
+		LIMIT_GETTERS.put(dimension, getter);
+	}
+
+	static QuotaSettings create(LlmQuotaProperties properties) {
+		double margin = properties.getSafetyMargin();
+		check(margin >= 0 && margin < 1, "safety-margin", margin, "must be in [0, 1)");
+		check(properties.getKeyPrefix() != null && KEY_SAFE.matcher(properties.getKeyPrefix()).matches(),
+				"key-prefix", properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
+		positive("lease-timeout", properties.getLeaseTimeout());
+		positive("heartbeat-interval", properties.getHeartbeatInterval());
+		check(properties.getQueueCapacity() >= 0, "queue-capacity", properties.getQueueCapacity(),
+				"must not be negative");
+		List<PriorityClass> classes = priorityClasses(properties.getPriorityClasses());
+		check(classes.stream().anyMatch((c) -> c.name().equals(properties.getDefaultPriority())), "default-priority",
+				properties.getDefaultPriority(),
+				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
+		Map<String, ModelSpec> models = models(properties, margin);
+		return new QuotaSettings(models, classes, properties.getDefaultPriority(), properties.getLeaseTimeout(),
+				properties.getQueueCapacity(), properties.getHeartbeatInterval());
+	}
+
+	private static List<PriorityClass> priorityClasses(List<PriorityClassProperties> list) {
+		check(list != null && !list.isEmpty(), "priority-classes", list, "must define at least one class");
+		List<PriorityClass> classes = new ArrayList<>();
+		Set<String> names = new HashSet<>();
+		for (int i = 0; i < list.size(); i++) {
+			PriorityClassProperties p = list.get(i);
+			String property = "priority-classes[" + i + "].";
+			check(p.getName() != null && !p.getName().isBlank(), property + "name", p.getName(),
+					"must not be blank");
+			check(names.add(p.getName()), property + "name", p.getName(), "is defined twice");
+			check(p.getReserve() >= 0 && p.getReserve() < 1, property + "reserve", p.getReserve(),
+					"must be in [0, 1)");
+			check(p.getQueueCapacity() >= 0, property + "queue-capacity", p.getQueueCapacity(),
+					"must not be negative");
+			check(p.getMaxWait() != null && !p.getMaxWait().isNegative(), property + "max-wait", p.getMaxWait(),
+					"must not be negative");
+			classes.add(new PriorityClass(p.getName(), i, p.getReserve(), p.getQueueCapacity(), p.getMaxWait()));
+		}
+		return classes;
+	}
+
+	private static Map<String, ModelSpec> models(LlmQuotaProperties properties, double margin) {
+		Map<String, PoolSpec> pools = new HashMap<>();
+		Map<String, String> poolOwners = new HashMap<>();
+		Map<String, List<String>> poolModels = new LinkedHashMap<>();
+		properties.getModels().forEach((name, model) -> {
+			String pool = (model.getPool() != null) ? model.getPool() : name;
+			poolModels.computeIfAbsent(pool, (k) -> new ArrayList<>()).add(name);
+		});
+		Map<String, ModelSpec> models = new LinkedHashMap<>();
+		properties.getModels().forEach((name, model) -> {
+			String property = "models." + name + ".";
+			String poolName = (model.getPool() != null) ? model.getPool() : name;
+			check(KEY_SAFE.matcher(poolName).matches(), property + "pool", poolName,
+					"must be 1-100 of A-Z a-z 0-9 . _ : / - (it becomes part of Redis keys)");
+			check(model.getProvider() != null, property + "provider", null, "must be set");
+			positive(property + "burst-horizon", model.getBurstHorizon());
+			List<RateLimit> rates = new ArrayList<>();
+			LIMIT_GETTERS.forEach((dimension, getter) -> {
+				Long limit = getter.apply(model);
+				if (limit != null) {
+					check(limit > 0, property + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
+					rates.add(RateLimit.of(dimension, limit, margin, model.getBurstHorizon().toMillis()));
+				}
+			});
+			Integer concurrency = model.getMaxConcurrency();
+			if (concurrency != null) {
+				check(concurrency > 0, property + "max-concurrency", concurrency, "must be positive");
+			}
+			check(!rates.isEmpty() || concurrency != null, "models." + name, "(no limits)",
+					"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values())
+							+ " or max-concurrency");
+			PoolSpec pool = new PoolSpec(poolName, model.getProvider(), List.copyOf(rates),
+					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)));
+			PoolSpec existing = pools.putIfAbsent(poolName, pool);
+			if (existing != null) {
+				requireSamePool(existing, pool, poolOwners.get(poolName), name);
+				pool = existing;
+			}
+			else {
+				poolOwners.put(poolName, name);
+			}
+			boolean cacheReads = (model.getCacheReadsCountAsInput() != null) ? model.getCacheReadsCountAsInput()
+					: cacheReadsCountByDefault(model.getProvider(), name);
+			models.put(name, new ModelSpec(name, pool, cacheReads));
+		});
+		return models;
+	}
+
+	private static void requireSamePool(PoolSpec first, PoolSpec other, String firstModel, String otherModel) {
+		String property = "models." + otherModel + ".";
+		check(first.provider() == other.provider(), property + "provider", other.provider(),
+				"conflicts with " + PREFIX + "models." + firstModel + ".provider (" + first.provider()
+						+ "): models in pool '" + first.name() + "' share one provider bucket");
+		for (Dimension dimension : LIMIT_PROPERTIES.keySet()) {
+			RateLimit a = find(first, dimension);
+			RateLimit b = find(other, dimension);
+			check(Objects.equals(a, b), property + LIMIT_PROPERTIES.get(dimension), (b != null) ? b.limit() : null,
+					"conflicts with " + PREFIX + "models." + firstModel + "." + LIMIT_PROPERTIES.get(dimension) + " ("
+							+ ((a != null) ? a.limit() : null) + "): models in pool '" + first.name()
+							+ "' share one bucket and must declare the same limits and burst-horizon");
+		}
+		check(first.maxConcurrency() == other.maxConcurrency(), property + "max-concurrency", other.maxConcurrency(),
+				"conflicts with " + PREFIX + "models." + firstModel + ".max-concurrency (" + first.maxConcurrency()
+						+ "): models in pool '" + first.name() + "' share one bucket");
+	}
+
+	private static RateLimit find(PoolSpec pool, Dimension dimension) {
+		int index = pool.indexOf(dimension);
+		return (index >= 0) ? pool.rates().get(index) : null;
+	}
+
+	// Anthropic stopped counting cache reads toward ITPM except for Claude Haiku 3.5.
+	private static boolean cacheReadsCountByDefault(Provider provider, String model) {
+		if (provider != Provider.ANTHROPIC) {
+			return true;
+		}
+		String name = model.toLowerCase();
+		return name.contains("3-5-haiku") || name.contains("haiku-3-5");
+	}
+
+	private static void positive(String property, Duration value) {
+		check(value != null && !value.isNegative() && !value.isZero(), property, value, "must be positive");
+	}
+
+	private static void check(boolean valid, String property, Object value, String reason) {
+		if (!valid) {
+			throw new InvalidQuotaConfigurationException(PREFIX + property, value, reason);
+		}
+	}
+
+}

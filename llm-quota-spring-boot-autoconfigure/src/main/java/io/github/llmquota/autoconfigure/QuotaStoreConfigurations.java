@@ -1,0 +1,48 @@
+package io.github.llmquota.autoconfigure;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.redis.RedisQuotaStore;
+
+/**
+ * The quota store choices, imported in order of preference.
+ */
+final class QuotaStoreConfigurations {
+
+	private QuotaStoreConfigurations() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RedisConnectionFactory.class)
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	static class RedisQuotaStoreConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(QuotaStore.class)
+		RedisQuotaStore llmQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings,
+				LlmQuotaProperties properties) {
+			return new RedisQuotaStore(connectionFactory, settings, properties.getKeyPrefix());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class InMemoryQuotaStoreConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(QuotaStore.class)
+		InMemoryQuotaStore llmQuotaStore(QuotaSettings settings) {
+			return new InMemoryQuotaStore(settings);
+		}
+
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Auto-configuration and configuration properties for llm-quota; wiring only.
+ */
+package io.github.llmquota.autoconfigure;

@@ -1,0 +1,36 @@
+package io.github.llmquota.core;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Admits model calls against the shared provider limits of their pool. Every configured
+ * dimension of the pool (and of the user, where per-user limits are configured) is checked
+ * and consumed atomically; requests that do not fit wait in a fleet-wide waiting room, in
+ * strict priority-class order and FIFO within a class, until they fit or their wait budget
+ * runs out. Implementations are thread-safe.
+ */
+public interface QuotaEngine {
+
+	/**
+	 * Wait for admission, blocking the calling thread for at most the request's wait budget.
+	 * @param request the request
+	 * @return the lease to settle or release once the call is done
+	 * @throws QuotaRejectedException if the request is not admitted; if the thread is
+	 * interrupted the ticket is withdrawn, the interrupt flag is restored and the reason is
+	 * {@link RejectionReason#CANCELLED}
+	 * @throws IllegalArgumentException for an unknown model or priority class
+	 */
+	QuotaLease acquire(QuotaRequest request);
+
+	/**
+	 * Ask for admission without blocking. Cancelling the returned future withdraws the
+	 * ticket; if admission raced with the cancellation, the lease is released as
+	 * {@link CallOutcome#NOT_SENT}.
+	 * @param request the request
+	 * @return a future completed with the lease, or exceptionally with a
+	 * {@link QuotaRejectedException}
+	 * @throws IllegalArgumentException for an unknown model or priority class
+	 */
+	CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request);
+
+}

@@ -1,0 +1,60 @@
+package io.github.llmquota.core;
+
+/**
+ * Admission to call a model, returned by {@link QuotaEngine#acquire(QuotaRequest)}. The lease
+ * records what was charged up front (input estimate plus {@code max_tokens}) and holds a
+ * concurrency slot until it ends. End it exactly once, with {@link #settle(TokenUsage)} when
+ * the provider answered or {@link #release(CallOutcome)} when the call failed; further calls
+ * are ignored. A lease that is never ended frees its slot at its hard expiry
+ * ({@code llm.quota.lease-timeout}), but its tokens stay charged.
+ * <p>
+ * {@link #close()} releases the lease as {@link CallOutcome#FAILED} unless it was already
+ * ended, so try-with-resources never leaks a slot. Implementations are thread-safe.
+ */
+public interface QuotaLease extends AutoCloseable {
+
+	/**
+	 * Return the lease id, unique across the fleet.
+	 * @return the id
+	 */
+	String id();
+
+	/**
+	 * Return the model this lease admits a call to.
+	 * @return the model name
+	 */
+	String model();
+
+	/**
+	 * Return the pool that was charged.
+	 * @return the pool name
+	 */
+	String pool();
+
+	/**
+	 * Settle the lease to the usage the provider reported: unused reservation is refunded and
+	 * usage above it is charged as bounded debt.
+	 * @param usage the actual usage
+	 */
+	void settle(TokenUsage usage);
+
+	/**
+	 * End the lease for a call that did not produce a usage report.
+	 * @param outcome what happened to the call
+	 */
+	void release(CallOutcome outcome);
+
+	/**
+	 * Whether the lease was already settled or released.
+	 * @return whether it has ended
+	 */
+	boolean isEnded();
+
+	@Override
+	default void close() {
+		if (!isEnded()) {
+			release(CallOutcome.FAILED);
+		}
+	}
+
+}

@@ -1,0 +1,133 @@
+package io.github.llmquota.core;
+
+import java.time.Duration;
+
+/**
+ * What a caller asks the quota engine for before it calls a model: the model, its priority
+ * class and the tokens the call may consume. Build one with {@link #builder(String)}.
+ *
+ * @param model the configured model name (a key of {@code llm.quota.models})
+ * @param priority the priority class name, or {@code null} for the default class
+ * @param inputTokens the estimated prompt size in tokens, including cached tokens
+ * @param maxOutputTokens the call's {@code max_tokens}, the most output it can produce
+ * @param user the end user the call is made for, or {@code null}; only used for per-user
+ * quotas, and never stored or tagged in raw form
+ * @param maxWait how long the caller is prepared to wait for admission, or {@code null}
+ * for the priority class's default
+ */
+public record QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
+		Duration maxWait) {
+
+	/**
+	 * Create a request, rejecting input that can never be right.
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative or
+	 * the wait is negative
+	 */
+	public QuotaRequest {
+		if (model == null || model.isBlank()) {
+			throw new IllegalArgumentException("model must not be blank");
+		}
+		if (inputTokens < 0) {
+			throw new IllegalArgumentException("inputTokens must not be negative, was " + inputTokens);
+		}
+		if (maxOutputTokens < 0) {
+			throw new IllegalArgumentException("maxOutputTokens must not be negative, was " + maxOutputTokens);
+		}
+		if (maxWait != null && maxWait.isNegative()) {
+			throw new IllegalArgumentException("maxWait must not be negative, was " + maxWait);
+		}
+	}
+
+	/**
+	 * Start building a request for the given model.
+	 * @param model the configured model name
+	 * @return a builder
+	 */
+	public static Builder builder(String model) {
+		return new Builder(model);
+	}
+
+	/**
+	 * Builder for {@link QuotaRequest}. Not thread-safe.
+	 */
+	public static final class Builder {
+
+		private final String model;
+
+		private String priority;
+
+		private long inputTokens;
+
+		private long maxOutputTokens;
+
+		private String user;
+
+		private Duration maxWait;
+
+		private Builder(String model) {
+			this.model = model;
+		}
+
+		/**
+		 * Set the priority class.
+		 * @param priority the class name, for example {@link Priority#INTERACTIVE}
+		 * @return this builder
+		 */
+		public Builder priority(String priority) {
+			this.priority = priority;
+			return this;
+		}
+
+		/**
+		 * Set the estimated prompt size.
+		 * @param inputTokens prompt tokens, including cached ones
+		 * @return this builder
+		 */
+		public Builder inputTokens(long inputTokens) {
+			this.inputTokens = inputTokens;
+			return this;
+		}
+
+		/**
+		 * Set the most output the call can produce.
+		 * @param maxOutputTokens the call's {@code max_tokens}
+		 * @return this builder
+		 */
+		public Builder maxOutputTokens(long maxOutputTokens) {
+			this.maxOutputTokens = maxOutputTokens;
+			return this;
+		}
+
+		/**
+		 * Set the end user, for per-user quotas.
+		 * @param user the user id
+		 * @return this builder
+		 */
+		public Builder user(String user) {
+			this.user = user;
+			return this;
+		}
+
+		/**
+		 * Set how long the caller is prepared to wait for admission.
+		 * @param maxWait the wait budget; zero means admit now or reject
+		 * @return this builder
+		 */
+		public Builder maxWait(Duration maxWait) {
+			this.maxWait = maxWait;
+			return this;
+		}
+
+		/**
+		 * Build the request.
+		 * @return the request
+		 * @throws IllegalArgumentException on invalid values
+		 */
+		public QuotaRequest build() {
+			return new QuotaRequest(this.model, this.priority, this.inputTokens, this.maxOutputTokens, this.user,
+					this.maxWait);
+		}
+
+	}
+
+}

@@ -1,0 +1,26 @@
+package io.github.llmquota.core;
+
+/**
+ * Why the quota engine did not admit a request.
+ */
+public enum RejectionReason {
+
+	/** The priority class's waiting room, or the pool's, is full. */
+	QUEUE_FULL,
+
+	/** Admission would take longer than the caller's wait budget. */
+	DEADLINE,
+
+	/** The request was waiting and was pushed out by a higher-priority arrival. */
+	SHED,
+
+	/** The request is larger than a provider limit; it can never be admitted. */
+	CANNOT_FIT,
+
+	/** The waiting thread was interrupted or the wait was cancelled. */
+	CANCELLED,
+
+	/** Quota state could not be reached and the fail mode rejects requests. */
+	UNAVAILABLE
+
+}

@@ -1,0 +1,66 @@
+package io.github.llmquota.engine;
+
+import io.github.llmquota.core.RejectionReason;
+
+/**
+ * The store's answer to an acquire.
+ *
+ * @param status granted, waiting or rejected
+ * @param reason why it was rejected, or {@code null}
+ * @param delayMillis for a rejection, the earliest a retry could fit (-1 when unknown); for
+ * a waiting ticket that is the head of its queue, how long until it fits (-1 when that
+ * depends on a lease ending); otherwise -2
+ */
+public record Admission(Status status, RejectionReason reason, long delayMillis) {
+
+	/** Sentinel for "no delay applies". */
+	public static final long NONE = -2;
+
+	/** Sentinel for "not known: waits for a lease to end". */
+	public static final long UNKNOWN = -1;
+
+	/**
+	 * The ticket was admitted.
+	 * @return the admission
+	 */
+	public static Admission granted() {
+		return new Admission(Status.GRANTED, null, NONE);
+	}
+
+	/**
+	 * The ticket waits in the queue.
+	 * @param headDelayMillis when the ticket is the head of the queue, how long until it
+	 * fits, {@link #UNKNOWN} if that depends on a lease ending; {@link #NONE} otherwise
+	 * @return the admission
+	 */
+	public static Admission waiting(long headDelayMillis) {
+		return new Admission(Status.WAITING, null, headDelayMillis);
+	}
+
+	/**
+	 * The ticket was rejected and holds nothing.
+	 * @param reason the reason
+	 * @param retryAfterMillis the earliest a retry could fit, or {@link #UNKNOWN}
+	 * @return the admission
+	 */
+	public static Admission rejected(RejectionReason reason, long retryAfterMillis) {
+		return new Admission(Status.REJECTED, reason, retryAfterMillis);
+	}
+
+	/**
+	 * The outcome of an acquire.
+	 */
+	public enum Status {
+
+		/** Admitted: the lease is held. */
+		GRANTED,
+
+		/** Queued: a grant, a drop or the deadline will follow. */
+		WAITING,
+
+		/** Rejected: nothing is held. */
+		REJECTED
+
+	}
+
+}

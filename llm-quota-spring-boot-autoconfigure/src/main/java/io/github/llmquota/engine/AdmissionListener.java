@@ -1,0 +1,31 @@
+package io.github.llmquota.engine;
+
+/**
+ * Receives what a store decides about waiting tickets after their acquire returned. A store
+ * may deliver the same news twice (a push and a heartbeat); listeners must be idempotent.
+ */
+public interface AdmissionListener {
+
+	/**
+	 * A waiting ticket was admitted; its lease is held.
+	 * @param pool the pool
+	 * @param ticketId the ticket
+	 */
+	void granted(String pool, String ticketId);
+
+	/**
+	 * A waiting ticket left the waiting room without a grant.
+	 * @param pool the pool
+	 * @param ticketId the ticket
+	 * @param shed whether it was pushed out by a higher class (otherwise it expired)
+	 */
+	void dropped(String pool, String ticketId, boolean shed);
+
+	/**
+	 * A ticket of this JVM became the blocked head of its pool's queue: arm a timer.
+	 * @param pool the pool
+	 * @param delayMillis how long until it fits, or {@link Admission#UNKNOWN}
+	 */
+	void head(String pool, long delayMillis);
+
+}

@@ -1,0 +1,337 @@
+package io.github.llmquota.engine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+
+/**
+ * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class waits.
+ * A waiting request costs no store calls of its own: grants are pushed by the store, only
+ * the JVM that owns the blocked head of a pool arms a timer for it, and one heartbeat per
+ * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
+ * interrupted or cancelled wait withdraws its ticket.
+ */
+public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
+
+	private final QuotaSettings settings;
+
+	private final QuotaStore store;
+
+	private final String workerId;
+
+	private final AtomicLong ticketSequence = new AtomicLong();
+
+	private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
+
+	private final Map<String, ScheduledFuture<?>> headTimers = new ConcurrentHashMap<>();
+
+	private final ScheduledExecutorService scheduler;
+
+	private final ScheduledFuture<?> heartbeat;
+
+	/**
+	 * Create an engine and start listening to the store.
+	 * @param settings the validated settings
+	 * @param store the store that holds the shared state
+	 */
+	public DefaultQuotaEngine(QuotaSettings settings, QuotaStore store) {
+		this.settings = settings;
+		this.store = store;
+		this.workerId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+		this.scheduler = Executors.newScheduledThreadPool(1, (runnable) -> {
+			Thread thread = new Thread(runnable, "llm-quota-" + this.workerId);
+			thread.setDaemon(true);
+			return thread;
+		});
+		store.start(this.workerId, this);
+		long beat = settings.heartbeatInterval().toMillis();
+		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Return the id this JVM is known by in the store.
+	 * @return the worker id
+	 */
+	public String getWorkerId() {
+		return this.workerId;
+	}
+
+	/**
+	 * Return the settings this engine enforces.
+	 * @return the settings
+	 */
+	public QuotaSettings getSettings() {
+		return this.settings;
+	}
+
+	@Override
+	public QuotaLease acquire(QuotaRequest request) {
+		CompletableFuture<QuotaLease> future = acquireAsync(request);
+		try {
+			// The deadline task completes the future; the margin only guards against a store
+			// call that never returns.
+			return future.get(this.settings.maxWait(request).toMillis() + 30_000, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			future.cancel(false);
+			Thread.currentThread().interrupt();
+			throw new QuotaRejectedException(poolOf(request), RejectionReason.CANCELLED, Duration.ZERO,
+					"Interrupted while waiting for quota in pool '" + poolOf(request) + "'");
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new IllegalStateException(ex.getCause());
+		}
+		catch (java.util.concurrent.TimeoutException ex) {
+			future.cancel(false);
+			throw new QuotaRejectedException(poolOf(request), RejectionReason.DEADLINE, null,
+					"Quota store did not answer in time for pool '" + poolOf(request) + "'");
+		}
+	}
+
+	@Override
+	public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
+		ModelSpec model = this.settings.model(request.model());
+		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
+		PoolSpec pool = model.pool();
+		long[] cost = model.reserve(request);
+		QuotaRejectedException tooLarge = cannotFit(pool, cost, request);
+		if (tooLarge != null) {
+			return CompletableFuture.failedFuture(tooLarge);
+		}
+		long maxWait = this.settings.maxWait(request).toMillis();
+		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
+				priorityClass.rank(), cost, maxWait);
+		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
+		Waiter waiter = new Waiter(pool, ticket, future,
+				() -> new DefaultQuotaLease(this.store, model, request, ticket.id(), cost));
+		// Registered before the store call, so that a grant pushed before it returns is not lost.
+		this.waiters.put(ticket.id(), waiter);
+		Admission admission;
+		try {
+			admission = this.store.acquire(pool, ticket);
+		}
+		catch (RuntimeException ex) {
+			this.waiters.remove(ticket.id());
+			throw ex;
+		}
+		switch (admission.status()) {
+			case GRANTED -> {
+				this.waiters.remove(ticket.id());
+				future.complete(waiter.lease());
+			}
+			case REJECTED -> {
+				this.waiters.remove(ticket.id());
+				future.completeExceptionally(rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
+			}
+			case WAITING -> {
+				waiter.deadline = this.scheduler.schedule(() -> expire(ticket.id()), maxWait, TimeUnit.MILLISECONDS);
+				future.whenComplete((lease, failure) -> {
+					if (failure instanceof CancellationException) {
+						withdraw(ticket.id());
+					}
+				});
+				armHeadTimer(pool.name(), admission.delayMillis());
+			}
+		}
+		return future;
+	}
+
+	@Override
+	public void granted(String pool, String ticketId) {
+		Waiter waiter = this.waiters.remove(ticketId);
+		if (waiter == null) {
+			return;
+		}
+		waiter.cancelDeadline();
+		QuotaLease lease = waiter.lease();
+		if (!waiter.future.complete(lease)) {
+			// The caller gave up in the same instant: the call is never made.
+			lease.release(io.github.llmquota.core.CallOutcome.NOT_SENT);
+		}
+	}
+
+	@Override
+	public void dropped(String pool, String ticketId, boolean shed) {
+		Waiter waiter = this.waiters.remove(ticketId);
+		if (waiter == null) {
+			return;
+		}
+		waiter.cancelDeadline();
+		RejectionReason reason = shed ? RejectionReason.SHED : RejectionReason.DEADLINE;
+		waiter.future.completeExceptionally(new QuotaRejectedException(pool, reason, null,
+				shed ? "Request was shed from pool '" + pool + "' by higher-priority work"
+						: "Request expired in the waiting room of pool '" + pool + "'"));
+	}
+
+	@Override
+	public void head(String pool, long delayMillis) {
+		armHeadTimer(pool, delayMillis);
+	}
+
+	private void armHeadTimer(String pool, long delayMillis) {
+		if (delayMillis < 0) {
+			return;
+		}
+		ScheduledFuture<?> timer = this.scheduler.schedule(() -> poll(pool), delayMillis, TimeUnit.MILLISECONDS);
+		ScheduledFuture<?> previous = this.headTimers.put(pool, timer);
+		if (previous != null) {
+			previous.cancel(false);
+		}
+	}
+
+	private void expire(String ticketId) {
+		Waiter waiter = this.waiters.remove(ticketId);
+		if (waiter == null) {
+			return;
+		}
+		safely(() -> this.store.cancel(waiter.pool, ticketId), "withdraw an expired ticket");
+		waiter.future.completeExceptionally(new QuotaRejectedException(waiter.pool.name(), RejectionReason.DEADLINE,
+				Duration.ofMillis(this.settings.heartbeatInterval().toMillis()),
+				"No quota in pool '" + waiter.pool.name() + "' within the wait budget of "
+						+ Duration.ofMillis(waiter.ticket.maxWaitMillis())));
+	}
+
+	private void withdraw(String ticketId) {
+		Waiter waiter = this.waiters.remove(ticketId);
+		if (waiter != null) {
+			waiter.cancelDeadline();
+			safely(() -> this.store.cancel(waiter.pool, ticketId), "withdraw a cancelled ticket");
+		}
+	}
+
+	private void heartbeat() {
+		Map<String, List<Waiter>> byPool = new java.util.HashMap<>();
+		this.waiters.values().forEach((w) -> byPool.computeIfAbsent(w.pool.name(), (k) -> new ArrayList<>()).add(w));
+		byPool.keySet().forEach(this::poll);
+	}
+
+	private void poll(String poolName) {
+		PoolSpec pool = this.settings.pools().get(poolName);
+		List<String> ids = this.waiters.values()
+			.stream()
+			.filter((w) -> w.pool.name().equals(poolName))
+			.map((w) -> w.ticket.id())
+			.toList();
+		safely(() -> {
+			QuotaStore.PollResult result = this.store.poll(pool, ids);
+			for (int i = 0; i < ids.size(); i++) {
+				switch (result.states().get(i)) {
+					case GRANTED -> granted(poolName, ids.get(i));
+					case DROPPED -> dropped(poolName, ids.get(i), false);
+					case WAITING -> {
+					}
+				}
+			}
+			armHeadTimer(poolName, result.headDelayMillis());
+		}, "poll pool '" + poolName + "'");
+	}
+
+	private void safely(Runnable action, String what) {
+		try {
+			action.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota could not " + what + ": " + ex.getMessage());
+		}
+	}
+
+	private QuotaRejectedException cannotFit(PoolSpec pool, long[] cost, QuotaRequest request) {
+		for (int i = 0; i < cost.length; i++) {
+			RateLimit rate = pool.rates().get(i);
+			if (cost[i] > rate.limit()) {
+				return new QuotaRejectedException(pool.name(), RejectionReason.CANNOT_FIT, null,
+						"Request for model '" + request.model() + "' needs " + cost[i] + " units of "
+								+ rate.dimension() + " (inputTokens=" + request.inputTokens() + ", maxOutputTokens="
+								+ request.maxOutputTokens() + ") but pool '" + pool.name() + "' allows only "
+								+ rate.limit() + ": it can never be admitted");
+			}
+		}
+		return null;
+	}
+
+	private QuotaRejectedException rejection(PoolSpec pool, RejectionReason reason, long delayMillis, long maxWait) {
+		Duration retryAfter = Duration.ofMillis(Math.max(delayMillis, 0));
+		String message = switch (reason) {
+			case QUEUE_FULL -> "Waiting room of pool '" + pool.name() + "' is full";
+			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
+					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
+			default -> "Request rejected by pool '" + pool.name() + "': " + reason;
+		};
+		return new QuotaRejectedException(pool.name(), reason, retryAfter, message);
+	}
+
+	private String poolOf(QuotaRequest request) {
+		return this.settings.model(request.model()).pool().name();
+	}
+
+	/**
+	 * Stop the heartbeat and timers and fail every pending wait. Tickets still queued in a
+	 * shared store are dropped by other JVMs once this one stops heart-beating.
+	 */
+	@Override
+	public void close() {
+		this.heartbeat.cancel(false);
+		new ArrayList<>(this.waiters.keySet()).forEach(this::withdraw);
+		this.scheduler.shutdownNow();
+		this.store.stop();
+	}
+
+	private static final class Waiter {
+
+		private final PoolSpec pool;
+
+		private final Ticket ticket;
+
+		private final CompletableFuture<QuotaLease> future;
+
+		private final java.util.function.Supplier<QuotaLease> leaseFactory;
+
+		private volatile ScheduledFuture<?> deadline;
+
+		Waiter(PoolSpec pool, Ticket ticket, CompletableFuture<QuotaLease> future,
+				java.util.function.Supplier<QuotaLease> leaseFactory) {
+			this.pool = pool;
+			this.ticket = ticket;
+			this.future = future;
+			this.leaseFactory = leaseFactory;
+		}
+
+		QuotaLease lease() {
+			return this.leaseFactory.get();
+		}
+
+		void cancelDeadline() {
+			ScheduledFuture<?> deadline = this.deadline;
+			if (deadline != null) {
+				deadline.cancel(false);
+			}
+		}
+
+	}
+
+}

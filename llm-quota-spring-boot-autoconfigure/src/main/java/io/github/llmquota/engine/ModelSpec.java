@@ -1,0 +1,71 @@
+package io.github.llmquota.engine;
+
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TokenUsage;
+
+/**
+ * A model and its accounting profile: what a call costs each dimension of its pool when it
+ * is admitted, and what it costs once the provider reports its usage.
+ *
+ * @param name the model name
+ * @param pool the pool it draws from
+ * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token limits
+ * (OpenAI: yes; current Anthropic models: no)
+ */
+public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput) {
+
+	/**
+	 * Return the up-front charge of a request: the whole prompt and {@code max_tokens}.
+	 * @param request the request
+	 * @return the cost per rate dimension of the pool
+	 */
+	public long[] reserve(QuotaRequest request) {
+		return cost(request.inputTokens(), request.maxOutputTokens());
+	}
+
+	/**
+	 * Return what a call really cost, from the provider's usage report.
+	 * @param usage the reported usage
+	 * @return the cost per rate dimension of the pool
+	 */
+	public long[] actual(TokenUsage usage) {
+		long input = usage.inputTokens() + usage.cacheCreationInputTokens()
+				+ (this.cacheReadsCountAsInput ? usage.cacheReadInputTokens() : 0);
+		return cost(input, usage.outputTokens());
+	}
+
+	/**
+	 * Return what a call that ended without a usage report is taken to have cost.
+	 * @param request the request the call was admitted for
+	 * @param outcome what happened to the call
+	 * @return the cost per rate dimension of the pool
+	 */
+	public long[] released(QuotaRequest request, CallOutcome outcome) {
+		if (outcome == CallOutcome.NOT_SENT) {
+			return new long[this.pool.rates().size()];
+		}
+		// The provider saw the request and its prompt, but produced no output.
+		return cost(request.inputTokens(), 0);
+	}
+
+	private long[] cost(long input, long output) {
+		long[] cost = new long[this.pool.rates().size()];
+		for (int i = 0; i < cost.length; i++) {
+			cost[i] = switch (this.pool.rates().get(i).dimension()) {
+				case REQUESTS_PER_MINUTE, REQUESTS_PER_DAY -> 1;
+				case INPUT_TOKENS_PER_MINUTE -> input;
+				case OUTPUT_TOKENS_PER_MINUTE -> output;
+				case TOKENS_PER_MINUTE, TOKENS_PER_DAY -> saturatedAdd(input, output);
+				case CONCURRENCY -> throw new IllegalStateException("concurrency is not a rate");
+			};
+		}
+		return cost;
+	}
+
+	private static long saturatedAdd(long a, long b) {
+		long sum = a + b;
+		return (sum < 0) ? Long.MAX_VALUE : sum;
+	}
+
+}

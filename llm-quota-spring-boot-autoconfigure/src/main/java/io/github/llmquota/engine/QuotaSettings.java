@@ -1,0 +1,134 @@
+package io.github.llmquota.engine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.llmquota.core.QuotaRequest;
+
+/**
+ * Everything the engine needs to know about the configured pools, models and priority
+ * classes, validated and immutable.
+ */
+public final class QuotaSettings {
+
+	private final Map<String, ModelSpec> models;
+
+	private final Map<String, PoolSpec> pools;
+
+	private final List<PriorityClass> classes;
+
+	private final PriorityClass defaultClass;
+
+	private final Duration leaseTimeout;
+
+	private final int queueCapacity;
+
+	private final Duration heartbeatInterval;
+
+	/**
+	 * Create the settings.
+	 * @param models the models by name; their pools must be consistent
+	 * @param classes the priority classes, highest first, ranks 0..n-1 in list order
+	 * @param defaultClass the name of the class used when a request names none
+	 * @param leaseTimeout the hard expiry of a lease
+	 * @param queueCapacity the most tickets that may wait in one pool, over all classes
+	 * @param heartbeatInterval how often a JVM with waiting requests proves it is alive
+	 */
+	public QuotaSettings(Map<String, ModelSpec> models, List<PriorityClass> classes, String defaultClass,
+			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval) {
+		this.models = Map.copyOf(models);
+		Map<String, PoolSpec> pools = new LinkedHashMap<>();
+		models.values().forEach((model) -> pools.putIfAbsent(model.pool().name(), model.pool()));
+		this.pools = Map.copyOf(pools);
+		this.classes = List.copyOf(classes);
+		this.defaultClass = this.classes.stream()
+			.filter((c) -> c.name().equals(defaultClass))
+			.findFirst()
+			.orElseThrow(() -> new IllegalArgumentException(
+					"Default priority class '" + defaultClass + "' is not one of " + classNames()));
+		this.leaseTimeout = leaseTimeout;
+		this.queueCapacity = queueCapacity;
+		this.heartbeatInterval = heartbeatInterval;
+	}
+
+	/**
+	 * Return the model of a request.
+	 * @param name the model name
+	 * @return the model
+	 * @throws IllegalArgumentException if the model is not configured
+	 */
+	public ModelSpec model(String name) {
+		ModelSpec model = this.models.get(name);
+		if (model == null) {
+			throw new IllegalArgumentException("Unknown model '" + abbreviate(name) + "': configure it under "
+					+ "llm.quota.models (configured: " + new ArrayList<>(this.models.keySet()).stream().sorted().toList()
+					+ ")");
+		}
+		return model;
+	}
+
+	/**
+	 * Return a priority class by name.
+	 * @param name the class name, or {@code null} for the default class
+	 * @return the class
+	 * @throws IllegalArgumentException if no class has that name
+	 */
+	public PriorityClass priorityClass(String name) {
+		if (name == null) {
+			return this.defaultClass;
+		}
+		for (PriorityClass candidate : this.classes) {
+			if (candidate.name().equals(name)) {
+				return candidate;
+			}
+		}
+		throw new IllegalArgumentException(
+				"Unknown priority class '" + abbreviate(name) + "': configured classes are " + classNames());
+	}
+
+	/**
+	 * Return the wait budget of a request: its own, or its class's default.
+	 * @param request the request
+	 * @return the wait budget
+	 */
+	public Duration maxWait(QuotaRequest request) {
+		return (request.maxWait() != null) ? request.maxWait() : priorityClass(request.priority()).maxWait();
+	}
+
+	public Map<String, ModelSpec> models() {
+		return this.models;
+	}
+
+	public Map<String, PoolSpec> pools() {
+		return this.pools;
+	}
+
+	public List<PriorityClass> classes() {
+		return this.classes;
+	}
+
+	public Duration leaseTimeout() {
+		return this.leaseTimeout;
+	}
+
+	public int queueCapacity() {
+		return this.queueCapacity;
+	}
+
+	public Duration heartbeatInterval() {
+		return this.heartbeatInterval;
+	}
+
+	private List<String> classNames() {
+		return this.classes.stream().map(PriorityClass::name).toList();
+	}
+
+	// Names come from callers; a megabyte-long one must not end up in a log line.
+	static String abbreviate(String value) {
+		return (value.length() <= 100) ? value : value.substring(0, 100) + "...";
+	}
+
+}

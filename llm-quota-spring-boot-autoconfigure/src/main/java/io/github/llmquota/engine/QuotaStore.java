@@ -1,0 +1,72 @@
+package io.github.llmquota.engine;
+
+import java.util.List;
+
+/**
+ * Holds the shared state of the pools and makes every decision about it atomically: one
+ * call per acquire, one per settle. Waiting is not the store's business beyond keeping the
+ * waiting room: it reports grants to the {@link AdmissionListener} and the engine does the
+ * rest. Implementations are thread-safe.
+ */
+public interface QuotaStore {
+
+	/**
+	 * Identify this JVM to the store and receive news about its waiting tickets.
+	 * @param workerId the id of this JVM
+	 * @param listener the listener
+	 */
+	void start(String workerId, AdmissionListener listener);
+
+	/**
+	 * Stop delivering news and release resources.
+	 */
+	void stop();
+
+	/**
+	 * Admit the ticket now if it fits and nothing ranks before it; otherwise queue it, or
+	 * reject it when queuing cannot help.
+	 * @param pool the pool
+	 * @param ticket the ticket
+	 * @return the admission
+	 */
+	Admission acquire(PoolSpec pool, Ticket ticket);
+
+	/**
+	 * End a lease: free its concurrency slot and apply the difference between what the call
+	 * really cost and what was charged (negative values refund).
+	 * @param pool the pool
+	 * @param leaseId the lease
+	 * @param delta actual minus charged, per rate dimension
+	 */
+	void settle(PoolSpec pool, String leaseId, long[] delta);
+
+	/**
+	 * Withdraw a waiting ticket. If it was admitted in the meantime, its lease is ended and
+	 * its whole charge refunded.
+	 * @param pool the pool
+	 * @param ticketId the ticket
+	 */
+	void cancel(PoolSpec pool, String ticketId);
+
+	/**
+	 * Prove this JVM alive, admit whatever fits, and report on this JVM's waiting tickets.
+	 * Repairs lost pushes.
+	 * @param pool the pool
+	 * @param ticketIds the tickets this JVM waits for in the pool
+	 * @return their states, in the same order, and the head delay when this JVM owns the
+	 * blocked head
+	 */
+	PollResult poll(PoolSpec pool, List<String> ticketIds);
+
+	/**
+	 * What a poll found.
+	 *
+	 * @param states the states of the polled tickets, in order
+	 * @param headDelayMillis when a ticket of this JVM is the blocked head, how long until it
+	 * fits ({@link Admission#UNKNOWN} if that depends on a lease ending); otherwise
+	 * {@link Admission#NONE}
+	 */
+	record PollResult(List<TicketState> states, long headDelayMillis) {
+	}
+
+}

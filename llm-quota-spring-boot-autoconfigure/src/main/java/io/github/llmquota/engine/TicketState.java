@@ -1,0 +1,17 @@
+package io.github.llmquota.engine;
+
+/**
+ * Where a ticket stands, as a heartbeat reports it.
+ */
+public enum TicketState {
+
+	/** Still waiting. */
+	WAITING,
+
+	/** Admitted; its lease is held. */
+	GRANTED,
+
+	/** Gone from the waiting room without a grant: shed, expired or withdrawn. */
+	DROPPED
+
+}

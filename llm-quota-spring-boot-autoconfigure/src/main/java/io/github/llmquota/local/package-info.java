@@ -1,0 +1,4 @@
+/**
+ * The in-memory quota store, for a single JVM.
+ */
+package io.github.llmquota.local;

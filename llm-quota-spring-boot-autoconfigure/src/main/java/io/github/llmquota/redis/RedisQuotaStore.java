@@ -1,0 +1,247 @@
+package io.github.llmquota.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.Message;
+import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.PriorityClass;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.engine.TicketState;
+
+/**
+ * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
+ * script (EVALSHA, falling back to EVAL), which reads Redis {@code TIME}, so worker clocks
+ * never matter. All keys of a pool share the hash tag {@code {pool}}, which keeps every call
+ * on one slot of a Redis Cluster. Grants for waiting tickets arrive over pub/sub on one
+ * channel per JVM.
+ */
+public class RedisQuotaStore implements QuotaStore {
+
+	/** The script, as a resource, so that operators can read exactly what runs. */
+	public static final String SCRIPT_LOCATION = "META-INF/scripts/llm_quota.lua";
+
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> SCRIPT = RedisScript.of(new ClassPathResource(SCRIPT_LOCATION), List.class);
+
+	private final StringRedisTemplate redis;
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final QuotaSettings settings;
+
+	private final String keyPrefix;
+
+	private final LongSupplier testClock;
+
+	private final Map<String, String> poolConfigs = new ConcurrentHashMap<>();
+
+	private RedisMessageListenerContainer listenerContainer;
+
+	private String workerId;
+
+	/**
+	 * Create a store.
+	 * @param connectionFactory the Redis connection factory, shared with the application
+	 * @param settings the validated settings
+	 * @param keyPrefix the prefix of every key and channel
+	 */
+	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix) {
+		this(connectionFactory, settings, keyPrefix, null);
+	}
+
+	/**
+	 * Create a store whose time is driven by the caller instead of Redis {@code TIME}. For
+	 * tests only: in production, time must come from Redis.
+	 * @param connectionFactory the Redis connection factory
+	 * @param settings the validated settings
+	 * @param keyPrefix the prefix of every key and channel
+	 * @param testClock the time in milliseconds, or {@code null} for Redis {@code TIME}
+	 */
+	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
+			LongSupplier testClock) {
+		this.connectionFactory = connectionFactory;
+		this.redis = new StringRedisTemplate(connectionFactory);
+		this.settings = settings;
+		this.keyPrefix = keyPrefix;
+		this.testClock = testClock;
+	}
+
+	@Override
+	public synchronized void start(String workerId, AdmissionListener listener) {
+		this.workerId = workerId;
+		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+		container.setConnectionFactory(this.connectionFactory);
+		container.addMessageListener(new GrantListener(listener), new ChannelTopic(channelPrefix() + workerId));
+		container.afterPropertiesSet();
+		container.start();
+		this.listenerContainer = container;
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (this.listenerContainer != null) {
+			try {
+				this.listenerContainer.destroy();
+			}
+			catch (Exception ex) {
+				// Nothing left to do: the JVM is going away from the pool either way.
+			}
+			this.listenerContainer = null;
+		}
+	}
+
+	@Override
+	public Admission acquire(PoolSpec pool, Ticket ticket) {
+		String args = "{\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
+				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + "}";
+		List<?> reply = run(pool, "acquire", args);
+		return switch ((String) reply.get(0)) {
+			case "G" -> Admission.granted();
+			case "W" -> Admission.waiting((Long) reply.get(1));
+			case "R" -> Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
+			default -> throw new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
+		};
+	}
+
+	@Override
+	public void settle(PoolSpec pool, String leaseId, long[] delta) {
+		run(pool, "settle", "{\"id\":\"" + leaseId + "\",\"d\":" + array(delta) + "}");
+	}
+
+	@Override
+	public void cancel(PoolSpec pool, String ticketId) {
+		run(pool, "cancel", "{\"id\":\"" + ticketId + "\"}");
+	}
+
+	@Override
+	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
+		StringJoiner ids = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
+		ticketIds.forEach(ids::add);
+		List<?> reply = run(pool, "poll", "{\"w\":\"" + this.workerId + "\",\"ids\":" + ids + "}");
+		String states = (String) reply.get(2);
+		List<TicketState> result = new ArrayList<>(states.length());
+		for (char state : states.toCharArray()) {
+			result.add(switch (state) {
+				case 'W' -> TicketState.WAITING;
+				case 'G' -> TicketState.GRANTED;
+				default -> TicketState.DROPPED;
+			});
+		}
+		return new PollResult(result, (Long) reply.get(1));
+	}
+
+	/**
+	 * Return the keys of a pool, in the order the script expects them.
+	 * @param pool the pool name
+	 * @return the keys
+	 */
+	public List<String> keys(String pool) {
+		String base = this.keyPrefix + ":{" + pool + "}:";
+		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w");
+	}
+
+	private List<?> run(PoolSpec pool, String op, String args) {
+		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
+		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
+		return this.redis.execute(SCRIPT, keys(pool.name()), op, config, args, now);
+	}
+
+	private String config(PoolSpec pool) {
+		StringJoiner dims = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
+		StringJoiner caps = new StringJoiner(",", "[", "]");
+		StringJoiner rates = new StringJoiner(",", "[", "]");
+		for (RateLimit rate : pool.rates()) {
+			dims.add(fieldName(rate));
+			caps.add(Double.toString(rate.capacity()));
+			rates.add(Double.toString(rate.ratePerMilli()));
+		}
+		StringJoiner reserves = new StringJoiner(",", "[", "]");
+		StringJoiner queueCaps = new StringJoiner(",", "[", "]");
+		for (PriorityClass priorityClass : this.settings.classes()) {
+			reserves.add(Double.toString(priorityClass.reserve()));
+			queueCaps.add(Integer.toString(priorityClass.queueCapacity()));
+		}
+		long workerTtl = this.settings.heartbeatInterval().toMillis() * 3;
+		return "{\"pool\":\"" + pool.name() + "\",\"dim\":" + dims + ",\"cap\":" + caps + ",\"rate\":" + rates
+				+ ",\"conc\":" + pool.maxConcurrency() + ",\"lease\":" + this.settings.leaseTimeout().toMillis()
+				+ ",\"res\":" + reserves + ",\"qcap\":" + queueCaps + ",\"tq\":" + this.settings.queueCapacity()
+				+ ",\"wttl\":" + workerTtl + ",\"ch\":\"" + channelPrefix() + "\"}";
+	}
+
+	/**
+	 * Return the state-hash field that holds a dimension's bucket. Stable names, so that a
+	 * configuration change that adds a dimension does not shift the others.
+	 * @param rate the rate limit
+	 * @return the field name
+	 */
+	static String fieldName(RateLimit rate) {
+		return switch (rate.dimension()) {
+			case REQUESTS_PER_MINUTE -> "rpm";
+			case INPUT_TOKENS_PER_MINUTE -> "itpm";
+			case OUTPUT_TOKENS_PER_MINUTE -> "otpm";
+			case TOKENS_PER_MINUTE -> "tpm";
+			case REQUESTS_PER_DAY -> "rpd";
+			case TOKENS_PER_DAY -> "tpd";
+			case CONCURRENCY -> throw new IllegalArgumentException("concurrency is kept as leases");
+		};
+	}
+
+	private String channelPrefix() {
+		return this.keyPrefix + ":w:";
+	}
+
+	private static String array(long[] values) {
+		StringJoiner joiner = new StringJoiner(",", "[", "]");
+		for (long value : values) {
+			joiner.add(Long.toString(value));
+		}
+		return joiner.toString();
+	}
+
+	private static final class GrantListener implements MessageListener {
+
+		private final AdmissionListener listener;
+
+		GrantListener(AdmissionListener listener) {
+			this.listener = listener;
+		}
+
+		@Override
+		public void onMessage(Message message, byte[] pattern) {
+			String[] parts = new String(message.getBody(), StandardCharsets.UTF_8).split(" ");
+			if (parts.length < 3) {
+				return;
+			}
+			switch (parts[0]) {
+				case "G" -> this.listener.granted(parts[1], parts[2]);
+				case "S" -> this.listener.dropped(parts[1], parts[2], true);
+				case "X" -> this.listener.dropped(parts[1], parts[2], false);
+				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]));
+				default -> {
+				}
+			}
+		}
+
+	}
+
+}
