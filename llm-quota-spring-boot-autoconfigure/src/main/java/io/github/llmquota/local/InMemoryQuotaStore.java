@@ -268,9 +268,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 					eta = Math.max(eta, over / this.pool.rates().get(i).ratePerMilli());
 				}
 			}
+			// A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
 			if (this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency()) {
-				long firstExpiry = this.leases.values().stream().mapToLong(Long::longValue).min().orElse(now);
-				eta = Math.max(eta, firstExpiry - now);
+				return -1;
 			}
 			return eta;
 		}
