@@ -82,6 +82,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 		return state(pool).poll(ticketIds);
 	}
 
+	int waitingTickets(PoolSpec pool) {
+		PoolState state = state(pool);
+		synchronized (state) {
+			return state.queue.size();
+		}
+	}
+
 	private PoolState state(PoolSpec pool) {
 		return this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
 	}
