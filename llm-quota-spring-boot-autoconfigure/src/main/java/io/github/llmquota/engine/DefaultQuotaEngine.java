@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.context.SmartLifecycle;
+
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -31,9 +33,17 @@ import io.github.llmquota.core.RejectionReason;
  * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
  * interrupted or cancelled wait withdraws its ticket.
  */
-public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, AutoCloseable {
+public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, SmartLifecycle, AutoCloseable {
+
+	/**
+	 * The lifecycle phase: the engine stops after a web server has stopped taking requests
+	 * and before the Redis connection factory (phase 0) goes away under it.
+	 */
+	public static final int PHASE = 1024;
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
+
+	private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
 
 	private final QuotaSettings settings;
 
@@ -295,10 +305,35 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, AutoC
 	 */
 	@Override
 	public void close() {
+		if (!this.running.compareAndSet(true, false)) {
+			return;
+		}
 		this.heartbeat.cancel(false);
 		new ArrayList<>(this.waiters.keySet()).forEach(this::withdraw);
 		this.scheduler.shutdownNow();
 		this.store.stop();
+	}
+
+	/**
+	 * The engine starts when it is constructed; there is nothing more to start.
+	 */
+	@Override
+	public void start() {
+	}
+
+	@Override
+	public void stop() {
+		close();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running.get();
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
 	}
 
 	private static final class Waiter {

@@ -1,0 +1,192 @@
+package io.github.llmquota.autoconfigure;
+
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+import com.jayway.jsonpath.JsonPath;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.test.TestRedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+/**
+ * Tests for {@link LlmQuotaAutoConfiguration}.
+ */
+class LlmQuotaAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class))
+		.withPropertyValues("llm.quota.models.claude-sonnet-4.provider=anthropic",
+				"llm.quota.models.claude-sonnet-4.pool=anthropic-sonnet",
+				"llm.quota.models.claude-sonnet-4.requests-per-minute=50",
+				"llm.quota.models.claude-sonnet-4.input-tokens-per-minute=30000",
+				"llm.quota.models.claude-sonnet-4.output-tokens-per-minute=8000",
+				"llm.quota.models.claude-sonnet-4-5.provider=anthropic",
+				"llm.quota.models.claude-sonnet-4-5.pool=anthropic-sonnet",
+				"llm.quota.models.claude-sonnet-4-5.requests-per-minute=50",
+				"llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute=30000",
+				"llm.quota.models.claude-sonnet-4-5.output-tokens-per-minute=8000",
+				"llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000",
+				"llm.quota.models.gpt-4o.requests-per-day=10000");
+
+	@Test
+	void withoutRedisTheEngineKeepsStateInMemory() {
+		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis")).run((context) -> {
+			assertThat(context).hasSingleBean(InMemoryQuotaStore.class);
+			assertThat(context).hasSingleBean(DefaultQuotaEngine.class);
+		});
+	}
+
+	@Test
+	void withSpringBootsRedisConnectionTheEngineKeepsStateInRedis() {
+		TestRedis redis = TestRedis.shared();
+		this.runner.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.host=" + redis.host(), "spring.data.redis.port=" + redis.port())
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RedisQuotaStore.class);
+				assertThat(context).doesNotHaveBean(InMemoryQuotaStore.class);
+				assertThat(context.getBean(QuotaEngine.class)).isInstanceOf(DefaultQuotaEngine.class);
+			});
+	}
+
+	@Test
+	void modelsThatShareAPoolShareOneBucketAndProvidersSetTheAccountingProfile() {
+		this.runner.run((context) -> {
+			QuotaSettings settings = context.getBean(QuotaSettings.class);
+			assertThat(settings.pools()).containsOnlyKeys("anthropic-sonnet", "gpt-4o");
+			assertThat(settings.model("claude-sonnet-4").pool()).isSameAs(settings.model("claude-sonnet-4-5").pool());
+			assertThat(settings.pools().get("anthropic-sonnet").models())
+				.containsExactly("claude-sonnet-4", "claude-sonnet-4-5");
+			assertThat(settings.model("claude-sonnet-4").cacheReadsCountAsInput()).isFalse();
+			assertThat(settings.model("gpt-4o").cacheReadsCountAsInput()).isTrue();
+			// The default 10% safety margin: 50 RPM plans as 45 per minute.
+			assertThat(settings.pools().get("anthropic-sonnet").rates().get(0).capacity()).isEqualTo(45.0);
+			assertThat(settings.pools().get("gpt-4o").rates())
+				.extracting((rate) -> rate.dimension())
+				.containsExactly(Dimension.TOKENS_PER_MINUTE, Dimension.REQUESTS_PER_DAY);
+		});
+	}
+
+	@Test
+	void userBeansWin() {
+		this.runner.withUserConfiguration(UserBeans.class).run((context) -> {
+			assertThat(context.getBean(QuotaStore.class)).isSameAs(context.getBean(UserBeans.class).store);
+			assertThat(context.getBean(QuotaEngine.class)).isSameAs(context.getBean(UserBeans.class).engine);
+		});
+	}
+
+	@Test
+	void canBeSwitchedOff() {
+		this.runner.withPropertyValues("llm.quota.enabled=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(QuotaEngine.class);
+			assertThat(context).doesNotHaveBean(QuotaStore.class);
+		});
+	}
+
+	@Test
+	void negativeLimitStopsStartupNamingTheProperty() {
+		assertStartupFails("llm.quota.models.gpt-4o.tokens-per-minute=-1", "llm.quota.models.gpt-4o.tokens-per-minute",
+				"must be positive");
+	}
+
+	@Test
+	void safetyMarginOutsideTheUnitIntervalStopsStartup() {
+		assertStartupFails("llm.quota.safety-margin=1.0", "llm.quota.safety-margin", "must be in [0, 1)");
+		assertStartupFails("llm.quota.safety-margin=-0.1", "llm.quota.safety-margin", "must be in [0, 1)");
+	}
+
+	@Test
+	void modelWithoutAnyLimitStopsStartup() {
+		assertStartupFails("llm.quota.models.mistral-large.provider=mistral", "llm.quota.models.mistral-large",
+				"must set at least one limit");
+	}
+
+	@Test
+	void modelsOfOnePoolWithConflictingLimitsStopStartup() {
+		assertStartupFails("llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute=40000",
+				"llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute",
+				"conflicts with llm.quota.models.claude-sonnet-4.input-tokens-per-minute (30000)");
+	}
+
+	@Test
+	void poolNameThatWouldBreakRedisKeysStopsStartup() {
+		assertStartupFails("llm.quota.models.gpt-4o.pool=a{b}", "llm.quota.models.gpt-4o.pool", "Redis keys");
+	}
+
+	@Test
+	void unknownDefaultPriorityStopsStartup() {
+		assertStartupFails("llm.quota.default-priority=URGENT", "llm.quota.default-priority", "CRITICAL");
+	}
+
+	@Test
+	void everyGeneratedConfigurationPropertyIsDescribed() throws Exception {
+		try (InputStream metadata = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(metadata).as("configuration metadata is generated").isNotNull();
+			List<Map<String, Object>> properties = JsonPath.read(metadata, "$.properties");
+			assertThat(properties).extracting((p) -> p.get("name")).contains("llm.quota.safety-margin",
+					"llm.quota.key-prefix", "llm.quota.lease-timeout", "llm.quota.models",
+					"llm.quota.priority-classes");
+			assertThat(properties).allSatisfy((p) -> assertThat((String) p.get("description")).as("%s", p.get("name"))
+				.isNotBlank());
+		}
+	}
+
+	private void assertStartupFails(String property, String named, String reason) {
+		this.runner.withPropertyValues(property).run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable failure = context.getStartupFailure();
+			InvalidQuotaConfigurationException cause = findCause(failure);
+			assertThat(cause.getProperty()).isEqualTo(named);
+			assertThat(cause.getMessage()).contains(reason);
+			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer().analyze(failure);
+			assertThat(analysis.getDescription()).contains("Property: " + named);
+			assertThat(analysis.getAction()).contains(named);
+		});
+	}
+
+	private static InvalidQuotaConfigurationException findCause(Throwable failure) {
+		Throwable current = failure;
+		while (current != null && !(current instanceof InvalidQuotaConfigurationException)) {
+			current = current.getCause();
+		}
+		assertThat(current).as("startup failure caused by invalid configuration").isNotNull();
+		return (InvalidQuotaConfigurationException) current;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserBeans {
+
+		final QuotaStore store = mock(QuotaStore.class);
+
+		final QuotaEngine engine = mock(QuotaEngine.class);
+
+		@Bean
+		QuotaStore userStore() {
+			return this.store;
+		}
+
+		@Bean
+		QuotaEngine userEngine() {
+			return this.engine;
+		}
+
+	}
+
+}
