@@ -8,6 +8,8 @@ import java.util.Optional;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.testsupport.IsolatingClassLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,6 +39,16 @@ class UsageExtractorIsolationTests {
 				});
 		assertThat(extract.invoke(composite, answer)).isEqualTo(Optional.of(TokenUsage.of(7, 3)));
 		assertThat(extract.invoke(composite, "no usage")).isEqualTo(Optional.empty());
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "AnthropicUsageExtractor, com.openai, org.springframework.ai" })
+	void libraryExtractorNeedsOnlyItsOwnLibrary(String extractorName, String hidden, String alsoHidden)
+			throws Exception {
+		ClassLoader classLoader = new IsolatingClassLoader(PACKAGE, hidden, alsoHidden);
+		Class<?> type = classLoader.loadClass(PACKAGE + "." + extractorName);
+		Object extractor = type.getConstructor().newInstance();
+		assertThat(type.getMethod("extract", Object.class).invoke(extractor, "no usage")).isEqualTo(Optional.empty());
 	}
 
 }
