@@ -24,4 +24,18 @@ final class Usages {
 		return Optional.of(new TokenUsage(inputTokens, cacheCreationInputTokens, cacheReadInputTokens, outputTokens));
 	}
 
+	/**
+	 * Split a prompt count that includes cached tokens, as OpenAI reports it. Cached counts
+	 * are capped at what the prompt holds, so the total input always equals the prompt.
+	 */
+	static Optional<TokenUsage> fromPromptIncludingCache(long promptTokens, long cacheWriteTokens,
+			long cachedTokens, long outputTokens) {
+		if (promptTokens < 0 || cacheWriteTokens < 0 || cachedTokens < 0) {
+			return Optional.empty();
+		}
+		long cacheRead = Math.min(cachedTokens, promptTokens);
+		long cacheCreation = Math.min(cacheWriteTokens, promptTokens - cacheRead);
+		return of(promptTokens - cacheRead - cacheCreation, cacheCreation, cacheRead, outputTokens);
+	}
+
 }

@@ -42,7 +42,8 @@ class UsageExtractorIsolationTests {
 	}
 
 	@ParameterizedTest
-	@CsvSource({ "AnthropicUsageExtractor, com.openai, org.springframework.ai" })
+	@CsvSource({ "AnthropicUsageExtractor, com.openai, org.springframework.ai",
+			"OpenAiUsageExtractor, com.anthropic, org.springframework.ai" })
 	void libraryExtractorNeedsOnlyItsOwnLibrary(String extractorName, String hidden, String alsoHidden)
 			throws Exception {
 		ClassLoader classLoader = new IsolatingClassLoader(PACKAGE, hidden, alsoHidden);
