@@ -43,7 +43,8 @@ class UsageExtractorIsolationTests {
 
 	@ParameterizedTest
 	@CsvSource({ "AnthropicUsageExtractor, com.openai, org.springframework.ai",
-			"OpenAiUsageExtractor, com.anthropic, org.springframework.ai" })
+			"OpenAiUsageExtractor, com.anthropic, org.springframework.ai",
+			"SpringAiUsageExtractor, com.anthropic, com.openai" })
 	void libraryExtractorNeedsOnlyItsOwnLibrary(String extractorName, String hidden, String alsoHidden)
 			throws Exception {
 		ClassLoader classLoader = new IsolatingClassLoader(PACKAGE, hidden, alsoHidden);
