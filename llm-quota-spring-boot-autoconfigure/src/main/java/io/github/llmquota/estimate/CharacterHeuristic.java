@@ -24,9 +24,9 @@ final class CharacterHeuristic implements TokenCounter {
 	static final double DEEPSEEK_CHARS_PER_TOKEN = 3.3;
 
 	/**
-	 * Anthropic publishes no ratio, and Claude's tokenizer splits English text into more
-	 * tokens than OpenAI's; 3.5 errs high for Claude and is the default for every provider
-	 * without a documented ratio. Bedrock is mostly used for Claude, so it shares it.
+	 * Anthropic publishes no ratio. Fewer characters per token than OpenAI's documented 4
+	 * errs high, the safe side, for Claude and for every other provider without a documented
+	 * ratio; Bedrock mostly serves Claude. The learned correction ratio takes it from there.
 	 */
 	static final double DEFAULT_CHARS_PER_TOKEN = 3.5;
 

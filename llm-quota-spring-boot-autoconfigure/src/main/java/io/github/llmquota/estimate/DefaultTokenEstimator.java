@@ -22,9 +22,9 @@ import org.springframework.util.ClassUtils;
  * other type, including prompt objects of LLM SDKs. {@code toString()} is never called,
  * because it rarely resembles what is sent to the model.</li>
  * </ul>
- * Elements nested deeper than {@value #MAX_DEPTH} levels are ignored, which also ends the
- * search in a collection that contains itself. Calls whose prompt is not in such
- * arguments need their own {@link TokenEstimator}.
+ * The search goes at most eight levels deep, which also ends it in a collection that
+ * contains itself. Calls whose prompt is not in such arguments need their own
+ * {@link TokenEstimator}.
  * <p>
  * <strong>How text is counted.</strong> For {@link Provider#OPENAI} and
  * {@link Provider#AZURE_OPENAI}, when <a href="https://github.com/knuddelsgmbh/jtokkit">
@@ -32,8 +32,8 @@ import org.springframework.util.ClassUtils;
  * for gpt-4o, gpt-4.1, gpt-5, the o-series and unrecognised names; cl100k_base for gpt-4
  * and gpt-3.5. Otherwise a character heuristic is used: ASCII characters at 4 per token
  * for OpenAI and Gemini (both providers document that ratio), 3.3 for DeepSeek (documented),
- * 3.5 for Anthropic, Bedrock and the rest (erring high, as Claude's tokenizer yields more
- * tokens than OpenAI's), and one token per other code point. Neither counts the tokens a
+ * 3.5 for Anthropic, Bedrock and the rest (a guess on the high side, as they publish no
+ * ratio), and one token per other code point. Neither counts the tokens a
  * provider adds per message, nor system prompts and tool definitions held outside the
  * arguments; wrap this estimator in a {@link CalibratingTokenEstimator} to learn them.
  * <p>
