@@ -1,0 +1,4 @@
+/**
+ * Test helpers shared by the packages' tests.
+ */
+package io.github.llmquota.testsupport;
