@@ -13,13 +13,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.SmartLifecycle;
 
+import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -43,7 +47,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
 
-	private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+	private final AtomicBoolean running = new AtomicBoolean(true);
 
 	private final QuotaSettings settings;
 
@@ -116,7 +120,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			}
 			throw new IllegalStateException(ex.getCause());
 		}
-		catch (java.util.concurrent.TimeoutException ex) {
+		catch (TimeoutException ex) {
 			future.cancel(false);
 			throw new QuotaRejectedException(poolOf(request), RejectionReason.DEADLINE, null,
 					"Quota store did not answer in time for pool '" + poolOf(request) + "'");
@@ -152,13 +156,14 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		switch (admission.status()) {
 			case GRANTED -> {
 				this.waiters.remove(ticket.id());
-				future.complete(waiter.lease());
+				handOver(waiter);
 			}
 			case REJECTED -> {
 				this.waiters.remove(ticket.id());
 				future.completeExceptionally(rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
 			}
 			case WAITING -> {
+				waiter.queued = true;
 				waiter.deadline = this.scheduler.schedule(() -> expire(ticket.id()), maxWait, TimeUnit.MILLISECONDS);
 				future.whenComplete((lease, failure) -> {
 					if (failure instanceof CancellationException) {
@@ -178,10 +183,14 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			return;
 		}
 		waiter.cancelDeadline();
+		handOver(waiter);
+	}
+
+	private void handOver(Waiter waiter) {
 		QuotaLease lease = waiter.lease();
 		if (!waiter.future.complete(lease)) {
 			// The caller gave up in the same instant: the call is never made.
-			lease.release(io.github.llmquota.core.CallOutcome.NOT_SENT);
+			lease.release(CallOutcome.NOT_SENT);
 		}
 	}
 
@@ -235,16 +244,21 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	}
 
 	private void heartbeat() {
-		Map<String, List<Waiter>> byPool = new java.util.HashMap<>();
-		this.waiters.values().forEach((w) -> byPool.computeIfAbsent(w.pool.name(), (k) -> new ArrayList<>()).add(w));
-		byPool.keySet().forEach(this::poll);
+		this.waiters.values()
+			.stream()
+			.filter((w) -> w.queued)
+			.map((w) -> w.pool.name())
+			.distinct()
+			.toList()
+			.forEach(this::poll);
 	}
 
 	private void poll(String poolName) {
 		PoolSpec pool = this.settings.pools().get(poolName);
+		// Only tickets whose acquire has returned: the store knows nothing yet of the others.
 		List<String> ids = this.waiters.values()
 			.stream()
-			.filter((w) -> w.pool.name().equals(poolName))
+			.filter((w) -> w.queued && w.pool.name().equals(poolName))
 			.map((w) -> w.ticket.id())
 			.toList();
 		safely(() -> {
@@ -344,12 +358,14 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 		private final CompletableFuture<QuotaLease> future;
 
-		private final java.util.function.Supplier<QuotaLease> leaseFactory;
+		private final Supplier<QuotaLease> leaseFactory;
 
 		private volatile ScheduledFuture<?> deadline;
 
+		private volatile boolean queued;
+
 		Waiter(PoolSpec pool, Ticket ticket, CompletableFuture<QuotaLease> future,
-				java.util.function.Supplier<QuotaLease> leaseFactory) {
+				Supplier<QuotaLease> leaseFactory) {
 			this.pool = pool;
 			this.ticket = ticket;
 			this.future = future;

@@ -1,0 +1,88 @@
+package io.github.llmquota.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Engine behaviour that does not depend on the store.
+ */
+class DefaultQuotaEngineTests {
+
+	@Test
+	void heartbeatDuringAnAcquireCannotTurnItsGrantIntoARejection() {
+		QuotaSettings settings = TestSettings.pool("race").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
+		SlowAcquireStore store = new SlowAcquireStore(new InMemoryQuotaStore(settings));
+		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
+			// The acquire is still on its way to the store when the one-second heartbeat fires.
+			QuotaLease lease = engine.acquire(QuotaRequest.builder("model").maxWait(Duration.ZERO).build());
+
+			assertThat(lease.isEnded()).isFalse();
+			assertThat(store.polledTickets).isZero();
+		}
+	}
+
+	private static final class SlowAcquireStore implements QuotaStore {
+
+		private final QuotaStore delegate;
+
+		private final CountDownLatch polled = new CountDownLatch(1);
+
+		private volatile int polledTickets;
+
+		SlowAcquireStore(QuotaStore delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public void start(String workerId, AdmissionListener listener) {
+			this.delegate.start(workerId, listener);
+		}
+
+		@Override
+		public void stop() {
+			this.delegate.stop();
+		}
+
+		@Override
+		public Admission acquire(PoolSpec pool, Ticket ticket) {
+			try {
+				this.polled.await(2500, TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return this.delegate.acquire(pool, ticket);
+		}
+
+		@Override
+		public void settle(PoolSpec pool, String leaseId, long[] delta) {
+			this.delegate.settle(pool, leaseId, delta);
+		}
+
+		@Override
+		public void cancel(PoolSpec pool, String ticketId) {
+			this.delegate.cancel(pool, ticketId);
+		}
+
+		@Override
+		public PollResult poll(PoolSpec pool, List<String> ticketIds) {
+			this.polledTickets += ticketIds.size();
+			this.polled.countDown();
+			return this.delegate.poll(pool, ticketIds);
+		}
+
+	}
+
+}
