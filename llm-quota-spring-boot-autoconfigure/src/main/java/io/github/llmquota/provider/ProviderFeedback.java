@@ -1,0 +1,243 @@
+package io.github.llmquota.provider;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+import io.github.llmquota.core.Dimension;
+
+/**
+ * What one provider response says about the caller's rate limits, normalised across
+ * providers: a {@link DimensionReading} per reported {@link Dimension}, the server-directed
+ * retry delay, and the {@link ErrorClass} with whether retrying can help. Immutable and
+ * thread-safe.
+ * <p>
+ * Everything is optional because every provider reports something different: Gemini and
+ * Bedrock send no rate-limit headers at all, and most providers send a retry delay only with
+ * a 429.
+ *
+ * @see ProviderFeedbackParser
+ */
+public final class ProviderFeedback {
+
+	private static final ProviderFeedback NONE = new Builder(0).build();
+
+	private final int status;
+
+	private final Map<Dimension, DimensionReading> readings;
+
+	private final Duration retryAfter;
+
+	private final RetryAfterSource retryAfterSource;
+
+	private final ErrorClass errorClass;
+
+	private final boolean retryable;
+
+	private final Double utilization;
+
+	private ProviderFeedback(Builder builder) {
+		this.status = builder.status;
+		this.readings = builder.readings.isEmpty() ? Collections.emptyMap()
+				: Collections.unmodifiableMap(new EnumMap<>(builder.readings));
+		this.retryAfter = builder.retryAfter;
+		this.retryAfterSource = builder.retryAfterSource;
+		this.errorClass = builder.errorClass;
+		this.retryable = builder.retryable;
+		this.utilization = builder.utilization;
+	}
+
+	/**
+	 * Return feedback that says nothing: status 0, no readings, no retry delay,
+	 * {@link ErrorClass#NONE} and not retryable. Useful when no response arrived at all.
+	 * @return the empty feedback
+	 */
+	public static ProviderFeedback none() {
+		return NONE;
+	}
+
+	/**
+	 * Return the HTTP status of the response, as passed to the parser.
+	 * @return the status, or 0 for {@link #none()}
+	 */
+	public int getStatus() {
+		return this.status;
+	}
+
+	/**
+	 * Return the readings of every dimension the response reported.
+	 * @return an unmodifiable map, empty when the response carried no rate-limit information
+	 */
+	public Map<Dimension, DimensionReading> getReadings() {
+		return this.readings;
+	}
+
+	/**
+	 * Return the reading of one dimension.
+	 * @param dimension the dimension
+	 * @return the reading, or empty if the response did not report that dimension
+	 */
+	public Optional<DimensionReading> getReading(Dimension dimension) {
+		return Optional.ofNullable(this.readings.get(dimension));
+	}
+
+	/**
+	 * Return how long the provider asked the caller to wait before the next attempt,
+	 * rounded up to whole milliseconds so that honouring it never retries early. It is
+	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a hint
+	 * even when the model has no quota at all), and may be zero; capping and flooring are
+	 * the caller's policy.
+	 * @return the delay, never negative, or empty if the response carried no valid one
+	 * @see #getRetryAfterSource()
+	 */
+	public Optional<Duration> getRetryAfter() {
+		return Optional.ofNullable(this.retryAfter);
+	}
+
+	/**
+	 * Return where {@link #getRetryAfter()} was read from.
+	 * @return the source, present exactly when the retry delay is present
+	 */
+	public Optional<RetryAfterSource> getRetryAfterSource() {
+		return Optional.ofNullable(this.retryAfterSource);
+	}
+
+	/**
+	 * Return what kind of failure the response reports.
+	 * @return the error class, {@link ErrorClass#NONE} for a successful response
+	 */
+	public ErrorClass getErrorClass() {
+		return this.errorClass;
+	}
+
+	/**
+	 * Whether sending the same request again later can succeed. This is what a correct
+	 * limiter should do, which is stricter than the official SDKs: they retry every 429,
+	 * including {@code insufficient_quota} and spend limits. A server's
+	 * {@code x-should-retry: false} always makes this {@code false}.
+	 * @return whether the request is worth retrying; {@code false} when there was no error
+	 */
+	public boolean isRetryable() {
+		return this.retryable;
+	}
+
+	/**
+	 * Return the utilisation of an Azure OpenAI provisioned (PTU) deployment, from the
+	 * {@code azure-openai-deployment-utilization} header.
+	 * @return the utilisation in percent as sent (it can exceed 100 during bursts), or
+	 * empty if not reported or implausible (negative or above 1000)
+	 */
+	public OptionalDouble getUtilization() {
+		return (this.utilization != null) ? OptionalDouble.of(this.utilization) : OptionalDouble.empty();
+	}
+
+	@Override
+	public boolean equals(Object obj) {
+		if (this == obj) {
+			return true;
+		}
+		if (!(obj instanceof ProviderFeedback other)) {
+			return false;
+		}
+		return this.status == other.status && this.retryable == other.retryable
+				&& this.readings.equals(other.readings) && Objects.equals(this.retryAfter, other.retryAfter)
+				&& this.retryAfterSource == other.retryAfterSource && this.errorClass == other.errorClass
+				&& Objects.equals(this.utilization, other.utilization);
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(this.status, this.readings, this.retryAfter, this.retryAfterSource, this.errorClass,
+				this.retryable, this.utilization);
+	}
+
+	@Override
+	public String toString() {
+		return "ProviderFeedback[status=" + this.status + ", errorClass=" + this.errorClass + ", retryable="
+				+ this.retryable + ", retryAfter=" + this.retryAfter + ", retryAfterSource=" + this.retryAfterSource
+				+ ", readings=" + this.readings + ", utilization=" + this.utilization + "]";
+	}
+
+	/**
+	 * Collects what the parser learns about one response.
+	 */
+	static final class Builder {
+
+		private final int status;
+
+		private final Map<Dimension, DimensionReading> readings = new EnumMap<>(Dimension.class);
+
+		private Duration retryAfter;
+
+		private RetryAfterSource retryAfterSource;
+
+		private ErrorClass errorClass = ErrorClass.NONE;
+
+		private boolean retryable;
+
+		private Double utilization;
+
+		Builder(int status) {
+			this.status = status;
+		}
+
+		Builder classify(ErrorClass errorClass, boolean retryable) {
+			this.errorClass = errorClass;
+			this.retryable = retryable;
+			return this;
+		}
+
+		ErrorClass errorClass() {
+			return this.errorClass;
+		}
+
+		Builder retryable(boolean retryable) {
+			this.retryable = retryable;
+			return this;
+		}
+
+		boolean hasReading(Dimension dimension) {
+			return this.readings.containsKey(dimension);
+		}
+
+		/**
+		 * Record a reading unless all of its parts are absent. When a dimension is reported
+		 * twice, the tighter reading wins.
+		 */
+		Builder reading(Dimension dimension, Long limit, Long remaining, Instant resetAt) {
+			DimensionReading reading = new DimensionReading(limit, remaining, resetAt);
+			if (!reading.isEmpty()) {
+				this.readings.merge(dimension, reading,
+						(existing, added) -> added.isTighterThan(existing) ? added : existing);
+			}
+			return this;
+		}
+
+		boolean hasRetryAfter() {
+			return this.retryAfter != null;
+		}
+
+		Builder retryAfter(Duration retryAfter, RetryAfterSource source) {
+			Duration wholeMillis = Duration.ofMillis(retryAfter.toMillis());
+			this.retryAfter = wholeMillis.equals(retryAfter) ? retryAfter : wholeMillis.plusMillis(1);
+			this.retryAfterSource = source;
+			return this;
+		}
+
+		Builder utilization(double utilization) {
+			this.utilization = utilization;
+			return this;
+		}
+
+		ProviderFeedback build() {
+			return new ProviderFeedback(this);
+		}
+
+	}
+
+}
