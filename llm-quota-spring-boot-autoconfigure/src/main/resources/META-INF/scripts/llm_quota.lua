@@ -1,15 +1,19 @@
 -- llm-quota: the whole fleet-wide decision for one pool, in one atomic call.
 --
 -- KEYS (all share the pool's hash tag, so the script is single-slot on Redis Cluster):
---   1 state  HASH  per dimension: used level and its timestamp; seq; mult; cool; head note
---   2 queue  ZSET  waiting tickets, score = class rank * 2^40 + sequence
---   3 tickets HASH ticket id -> ticket JSON
---   4 leases ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
---   5 workers ZSET worker id -> liveness expiry
--- Grant records live at <base>g:<ticket id>, <base> being KEYS[1] without its last letter.
+--   1 state   HASH  per dimension: used level and its timestamp; seq; mult; cool; head note;
+--                   model cooldowns
+--   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + sequence
+--   3 tickets HASH  ticket id -> ticket JSON
+--   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
+--   5 workers ZSET  worker id -> liveness expiry
+--   6 usage   HASH  consumption rings: 10-second slots for the trailing minute, minute
+--                   slots for the trailing hour
+-- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
+-- <base>u:<hash> per-user buckets, <base>log the optional admission log.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll), 2 pool config JSON, 3 op arguments JSON,
---       4 "now" in ms for tests only (empty: use Redis TIME).
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 pool config JSON,
+--       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME).
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -19,13 +23,15 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local S, Q, T, L, W, M = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local base = string.sub(S, 1, -2)
 local op = ARGV[1]
 local cfg = cjson.decode(ARGV[2])
 local args = cjson.decode(ARGV[3])
 local CLASS = 1099511627776 -- 2^40
 local MAX_PUMP = 32
+local SLOT = 10000
+local MINUTE = 60000
 
 local now
 if ARGV[4] ~= nil and ARGV[4] ~= '' then
@@ -38,10 +44,20 @@ end
 local dims = cfg.dim
 local n = #dims
 
--- Load every bucket once, drained to now; written back once at the end.
+local function drained(used, at, rate)
+  local u = tonumber(used) or 0
+  at = tonumber(at) or now
+  if at < now then
+    u = u - (now - at) * rate
+    if u < 0 then u = 0 end
+  end
+  return u
+end
+
+-- Load the pool's buckets once, drained to now; written back once at the end.
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut'}
   for i = 1, n do
     fields[#fields + 1] = dims[i]
     fields[#fields + 1] = dims[i] .. '@'
@@ -51,23 +67,40 @@ do
   st.cool = tonumber(v[2]) or 0
   st.hn = v[3]
   st.he = tonumber(v[4]) or 0
+  st.mcut = tonumber(v[5]) or 0
   st.used = {}
   for i = 1, n do
-    local u = tonumber(v[3 + 2 * i]) or 0
-    local at = tonumber(v[4 + 2 * i]) or now
-    if at < now then
-      u = u - (now - at) * cfg.rate[i] * st.mult
-      if u < 0 then u = 0 end
-    end
-    st.used[i] = u
+    st.used[i] = drained(v[4 + 2 * i], v[5 + 2 * i], cfg.rate[i] * st.mult)
   end
 end
 local dirty = false
+-- Consumption this call, per dimension, for the utilisation rings.
+local acc = {}
+for i = 1, n do acc[i] = 0 end
+
+local function consume(i, amount)
+  st.used[i] = st.used[i] + amount
+  acc[i] = acc[i] + amount
+  dirty = true
+end
+
+local function addToRing(field, index)
+  local raw = redis.call('HGET', M, field)
+  local values = {}
+  if raw then
+    for v in string.gmatch(raw, '[^,]+') do values[#values + 1] = tonumber(v) end
+  end
+  if values[1] ~= index then values = {index} end
+  for i = 1, n do values[i + 1] = (values[i + 1] or 0) + acc[i] end
+  for i = 2, #values do values[i] = string.format('%.3f', values[i]) end
+  redis.call('HSET', M, field, table.concat(values, ','))
+end
 
 local function save()
   if not dirty then return end
-  local kv = {'mult', st.mult, 'cool', st.cool}
+  local kv = {'mult', string.format('%.6f', st.mult), 'cool', st.cool, 'mcut', st.mcut}
   local ttl = 60000
+  local moved = false
   for i = 1, n do
     kv[#kv + 1] = dims[i]
     kv[#kv + 1] = string.format('%.6f', st.used[i])
@@ -75,18 +108,83 @@ local function save()
     kv[#kv + 1] = string.format('%.3f', now)
     local drain = st.used[i] / (cfg.rate[i] * st.mult)
     if drain > ttl then ttl = drain end
+    if acc[i] ~= 0 then moved = true end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
+  if st.mult < 1 then ttl = math.max(ttl, 3600000) end
   redis.call('HSET', S, unpack(kv))
-  -- The sequence and head note ride along; an idle pool's state expires once every bucket
-  -- has drained, which is exactly when forgetting it loses nothing.
+  -- The sequence, head note and multiplier ride along; an idle pool's state expires once
+  -- every bucket has drained and the multiplier had an hour to recover.
   redis.call('PEXPIRE', S, math.ceil(ttl + cfg.lease))
+  if moved then
+    local slot = math.floor(now / SLOT)
+    local minute = math.floor(now / MINUTE)
+    addToRing('s' .. (slot % 7), slot)
+    addToRing('m' .. (minute % 60), minute)
+    redis.call('PEXPIRE', M, 3660000)
+  end
+end
+
+-- Per-user buckets: u = {h = hash, f = fields, cap = caps, rate = rates, k = costs}.
+local function userLevels(u)
+  local key = base .. 'u:' .. u.h
+  local fields = {}
+  for i = 1, #u.f do
+    fields[#fields + 1] = u.f[i]
+    fields[#fields + 1] = u.f[i] .. '@'
+  end
+  local v = redis.call('HMGET', key, unpack(fields))
+  local levels = {}
+  for i = 1, #u.f do
+    levels[i] = drained(v[2 * i - 1], v[2 * i], u.rate[i])
+  end
+  return key, levels
+end
+
+local function userEta(u)
+  local _, levels = userLevels(u)
+  local eta = 0
+  for i = 1, #u.f do
+    local need = math.min(u.k[i], u.cap[i])
+    local over = levels[i] + need - u.cap[i]
+    if over > 1e-9 then eta = math.max(eta, over / u.rate[i]) end
+  end
+  return eta
+end
+
+local function userCharge(u, amounts)
+  local key, levels = userLevels(u)
+  local kv = {}
+  local ttl = 60000
+  for i = 1, #u.f do
+    local level = math.min(math.max(levels[i] + (amounts[i] or 0), 0), u.cap[i] * 2)
+    kv[#kv + 1] = u.f[i]
+    kv[#kv + 1] = string.format('%.6f', level)
+    kv[#kv + 1] = u.f[i] .. '@'
+    kv[#kv + 1] = string.format('%.3f', now)
+    ttl = math.max(ttl, level / u.rate[i])
+  end
+  redis.call('HSET', key, unpack(kv))
+  redis.call('PEXPIRE', key, math.ceil(ttl + 60000))
+end
+
+local function negate(values)
+  local out = {}
+  for i, v in ipairs(values) do out[i] = -v end
+  return out
+end
+
+local function modelCooldown(model)
+  if not model then return 0 end
+  return tonumber(redis.call('HGET', S, 'mc:' .. model) or '0')
 end
 
 -- How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
 local function blocked(tk)
   local eta = 0
   if st.cool > now then eta = st.cool - now end
+  local mc = modelCooldown(tk.m)
+  if mc - now > eta then eta = mc - now end
   local allowedShare = 1 - (cfg.res[tk.c + 1] or 0)
   for i = 1, n do
     local allowed = cfg.cap[i] * st.mult * allowedShare
@@ -104,21 +202,28 @@ local function blocked(tk)
 end
 
 local function admit(tk)
-  for i = 1, n do
-    st.used[i] = st.used[i] + tk.k[i]
-  end
-  dirty = true
+  for i = 1, n do consume(i, tk.k[i]) end
   redis.call('ZADD', L, now + cfg.lease, tk.id)
   redis.call('PEXPIRE', L, cfg.lease * 2)
+  if cfg.log then
+    -- Test and benchmark aid: what was admitted, and the best class still waiting.
+    local first = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
+    local waiting = -1
+    if first[1] and first[1] ~= tk.id then waiting = math.floor(tonumber(first[2]) / CLASS) end
+    redis.call('RPUSH', base .. 'log', tk.c .. ' ' .. waiting .. ' ' .. (tk.s or 0) .. ' ' .. tk.id)
+    redis.call('PEXPIRE', base .. 'log', 3600000)
+  end
 end
 
 local function notify(worker, msg)
   redis.call('PUBLISH', cfg.ch .. worker, msg)
 end
 
-local function unqueue(id)
+-- Remove a ticket that leaves without a grant, handing back its user charge.
+local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
+  if tk and tk.u then userCharge(tk.u, negate(tk.u.k)) end
 end
 
 -- Admit from the head while the head fits; nobody overtakes it. Returns the ids granted
@@ -138,7 +243,7 @@ local function pump(caller, own)
       local alive = tonumber(redis.call('ZSCORE', W, tk.w) or '0')
       if tk.dl < now or alive < now then
         -- An expired ticket or a dead worker's ticket must never block live requests.
-        unqueue(head)
+        drop(head, tk)
         notify(tk.w, 'X ' .. cfg.pool .. ' ' .. head)
       else
         local eta = blocked(tk)
@@ -156,7 +261,8 @@ local function pump(caller, own)
           return granted, tk, eta
         end
         admit(tk)
-        unqueue(head)
+        redis.call('ZREM', Q, head)
+        redis.call('HDEL', T, head)
         granted[#granted + 1] = head
         if head ~= own then
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
@@ -176,10 +282,6 @@ local function touchWorker(worker)
   redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.wttl * 2)
 end
 
-local function reclaim()
-  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
-end
-
 local function extendTtl(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, math.ceil(ms)) end
 end
@@ -194,42 +296,95 @@ local function headDelay(worker, tk, eta)
   return -2
 end
 
+local function delay(eta)
+  return math.ceil(math.max(eta, 0))
+end
+
+-- Provider feedback at settle: fb = {k = 'ok' | 'rl' | 'ov' | '', ra = retry-after ms,
+-- rem = remaining per dimension (-1 unknown), tol = provider rounding per dimension}.
+local function feedback(fb, admittedAt, model)
+  if not fb then return end
+  if fb.rem then
+    for i = 1, n do
+      local remaining = fb.rem[i]
+      if remaining and remaining >= 0 then
+        -- Headers only tighten: another client of the organisation may have spent what we
+        -- think is free. Normal refill loosens the bucket again.
+        local ours = cfg.cap[i] * st.mult - st.used[i]
+        if remaining + (fb.tol and fb.tol[i] or 0) < ours then
+          st.used[i] = cfg.cap[i] * st.mult - remaining
+          dirty = true
+        end
+      end
+    end
+  end
+  if fb.k == 'rl' then
+    if fb.ra and fb.ra > 0 and now + fb.ra > st.cool then st.cool = now + fb.ra end
+    -- One cut per round trip: only calls admitted after the last cut may cut again.
+    if admittedAt == nil or admittedAt > st.mcut then
+      st.mult = math.max(st.mult * cfg.cut, cfg.minm)
+      st.mcut = now
+    end
+    dirty = true
+  elseif fb.k == 'ov' and model then
+    local failures = redis.call('HINCRBY', S, 'mn:' .. model, 1)
+    local backoff = math.min(cfg.ovb * 2 ^ (failures - 1), cfg.ovm)
+    redis.call('HSET', S, 'mc:' .. model, math.ceil(now + backoff))
+    dirty = true
+  elseif fb.k == 'ok' then
+    if st.mult < 1 then
+      st.mult = math.min(1, st.mult + cfg.rec)
+      dirty = true
+    end
+    if model and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then dirty = true end
+  end
+end
+
 local result
-reclaim()
+if op ~= 'snapshot' then
+  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
+end
 
 if op == 'acquire' then
   local tk = args
   touchWorker(tk.w)
   tk.dl = now + tk.mw
   local rank = tk.c
-  if redis.call('ZCARD', Q) == 0 then
+  if tk.u then
+    -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
+    local ueta = userEta(tk.u)
+    if ueta > 0 then result = {'R', 'USER_LIMIT', delay(ueta)} end
+  end
+  if not result and redis.call('ZCARD', Q) == 0 then
     local eta = blocked(tk)
     if eta == 0 then
       admit(tk)
       result = {'G'}
     elseif tk.mw <= 0 or (eta > tk.mw) then
-      result = {'R', 'DEADLINE', eta < 0 and -1 or math.ceil(eta)}
+      result = {'R', 'DEADLINE', eta < 0 and -1 or delay(eta)}
     end
   end
   if not result then
     local inClass = redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1)
     if inClass >= (cfg.qcap[rank + 1] or 0) then
-      result = {'R', 'QUEUE_FULL', math.ceil(math.max(blocked(tk), 0))}
+      result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
     elseif redis.call('ZCARD', Q) >= cfg.tq then
       local last = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
       if math.floor(tonumber(last[2]) / CLASS) > rank then
         -- Shed the lowest-ranked ticket only when it is strictly lower in class.
         local vj = redis.call('HGET', T, last[1])
-        unqueue(last[1])
-        if vj then notify(cjson.decode(vj).w, 'S ' .. cfg.pool .. ' ' .. last[1]) end
+        local victim = vj and cjson.decode(vj)
+        drop(last[1], victim)
+        if victim then notify(victim.w, 'S ' .. cfg.pool .. ' ' .. last[1]) end
       else
-        result = {'R', 'QUEUE_FULL', math.ceil(math.max(blocked(tk), 0))}
+        result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
       end
     end
   end
   if not result then
     local seq = redis.call('HINCRBY', S, 'seq', 1)
     dirty = true
+    tk.s = seq
     redis.call('ZADD', Q, rank * CLASS + seq, tk.id)
     redis.call('HSET', T, tk.id, cjson.encode(tk))
     -- Never shorten: the queue must outlive the longest deadline in it.
@@ -240,39 +395,41 @@ if op == 'acquire' then
       result = {'G'}
     elseif tk.mw <= 0 or (head and head.id == tk.id and eta > tk.mw) then
       -- Waiting cannot help: fail fast, hold nothing.
-      unqueue(tk.id)
-      result = {'R', 'DEADLINE', eta and math.ceil(math.max(eta, 0)) or math.ceil(math.max(blocked(tk), 0))}
+      redis.call('ZREM', Q, tk.id)
+      redis.call('HDEL', T, tk.id)
+      result = {'R', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
     else
       result = {'W', headDelay(tk.w, head, eta)}
     end
   end
+  if tk.u and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.u, tk.u.k) end
 elseif op == 'settle' then
+  local score = redis.call('ZSCORE', L, args.id)
+  local admittedAt = score and (tonumber(score) - cfg.lease) or nil
   redis.call('ZREM', L, args.id)
   redis.call('DEL', base .. 'g:' .. args.id)
   for i = 1, n do
-    local u = st.used[i] + (args.d[i] or 0)
-    if u < 0 then u = 0 end
     -- Usage above the reservation is debt, bounded to one extra bucket.
-    local cap = cfg.cap[i] * st.mult * 2
-    if u > cap then u = cap end
-    st.used[i] = u
+    local delta = args.d[i] or 0
+    local bounded = math.min(math.max(st.used[i] + delta, 0), cfg.cap[i] * st.mult * 2)
+    consume(i, bounded - st.used[i])
   end
-  dirty = true
+  if args.u then userCharge(args.u, args.u.d) end
+  feedback(args.fb, admittedAt, args.m)
   pump('', '')
   result = {'OK'}
 elseif op == 'cancel' then
-  if redis.call('HDEL', T, args.id) == 1 then
-    redis.call('ZREM', Q, args.id)
+  local tj = redis.call('HGET', T, args.id)
+  if tj then
+    drop(args.id, cjson.decode(tj))
     result = {'C'}
   else
     local gj = redis.call('GET', base .. 'g:' .. args.id)
     if gj then
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
-      for i = 1, n do
-        st.used[i] = math.max(0, st.used[i] - tk.k[i])
-      end
-      dirty = true
+      for i = 1, n do consume(i, -math.min(tk.k[i], st.used[i])) end
+      if tk.u then userCharge(tk.u, negate(tk.u.k)) end
       redis.call('ZREM', L, args.id)
       redis.call('DEL', base .. 'g:' .. args.id)
       result = {'R'}
@@ -295,6 +452,23 @@ elseif op == 'poll' then
     end
   end
   result = {'P', headDelay(args.w, head, eta), table.concat(states, '')}
+elseif op == 'snapshot' then
+  -- Read-only: buckets, queue per class, in-flight, cooldowns and the usage rings.
+  local used = {}
+  for i = 1, n do used[i] = string.format('%.3f', st.used[i]) end
+  local queued = {}
+  for c = 0, #cfg.res - 1 do
+    queued[#queued + 1] = redis.call('ZCOUNT', Q, c * CLASS, (c + 1) * CLASS - 1)
+  end
+  local head = -2
+  if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and -1 or math.max(st.he - now, 0) end
+  local cooldowns = {}
+  for _, model in ipairs(args.models or {}) do
+    cooldowns[#cooldowns + 1] = math.max(modelCooldown(model) - now, 0)
+  end
+  result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
+    redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
+    math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M)}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
 end

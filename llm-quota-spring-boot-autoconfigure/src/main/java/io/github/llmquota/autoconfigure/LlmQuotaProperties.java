@@ -71,6 +71,14 @@ public class LlmQuotaProperties {
 	 */
 	private Map<String, ModelProperties> models = new LinkedHashMap<>();
 
+	/**
+	 * Per-user limits, by pool name. Users are identified by the request's user id, which is
+	 * hashed before it reaches Redis.
+	 */
+	private Map<String, UserLimitsProperties> userLimits = new LinkedHashMap<>();
+
+	private final Feedback feedback = new Feedback();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -141,6 +149,171 @@ public class LlmQuotaProperties {
 
 	public void setModels(Map<String, ModelProperties> models) {
 		this.models = models;
+	}
+
+	public Map<String, UserLimitsProperties> getUserLimits() {
+		return this.userLimits;
+	}
+
+	public void setUserLimits(Map<String, UserLimitsProperties> userLimits) {
+		this.userLimits = userLimits;
+	}
+
+	public Feedback getFeedback() {
+		return this.feedback;
+	}
+
+	/**
+	 * How provider feedback moves the shared state.
+	 */
+	public static class Feedback {
+
+		/**
+		 * Factor a provider 429 multiplies the pool's adaptive multiplier by, in (0, 1). At
+		 * most one cut per round trip.
+		 */
+		private double multiplierCut = 0.7;
+
+		/**
+		 * Lowest value of the adaptive multiplier, in (0, 1].
+		 */
+		private double multiplierFloor = 0.1;
+
+		/**
+		 * How much each successful call adds back to the adaptive multiplier, up to 1.
+		 */
+		private double multiplierRecovery = 0.01;
+
+		/**
+		 * First cooldown of a model after an overload (529) or server error. It doubles with
+		 * each further consecutive failure.
+		 */
+		private Duration overloadCooldown = Duration.ofSeconds(1);
+
+		/**
+		 * Longest cooldown of a model after overload or server errors.
+		 */
+		private Duration maxOverloadCooldown = Duration.ofSeconds(30);
+
+		public double getMultiplierCut() {
+			return this.multiplierCut;
+		}
+
+		public void setMultiplierCut(double multiplierCut) {
+			this.multiplierCut = multiplierCut;
+		}
+
+		public double getMultiplierFloor() {
+			return this.multiplierFloor;
+		}
+
+		public void setMultiplierFloor(double multiplierFloor) {
+			this.multiplierFloor = multiplierFloor;
+		}
+
+		public double getMultiplierRecovery() {
+			return this.multiplierRecovery;
+		}
+
+		public void setMultiplierRecovery(double multiplierRecovery) {
+			this.multiplierRecovery = multiplierRecovery;
+		}
+
+		public Duration getOverloadCooldown() {
+			return this.overloadCooldown;
+		}
+
+		public void setOverloadCooldown(Duration overloadCooldown) {
+			this.overloadCooldown = overloadCooldown;
+		}
+
+		public Duration getMaxOverloadCooldown() {
+			return this.maxOverloadCooldown;
+		}
+
+		public void setMaxOverloadCooldown(Duration maxOverloadCooldown) {
+			this.maxOverloadCooldown = maxOverloadCooldown;
+		}
+
+	}
+
+	/**
+	 * Per-user limits of one pool.
+	 */
+	public static class UserLimitsProperties {
+
+		/**
+		 * Limits of every user without an override.
+		 */
+		private UserLimit defaults = new UserLimit();
+
+		/**
+		 * Limits of named users, by user id.
+		 */
+		private Map<String, UserLimit> overrides = new LinkedHashMap<>();
+
+		public UserLimit getDefaults() {
+			return this.defaults;
+		}
+
+		public void setDefaults(UserLimit defaults) {
+			this.defaults = defaults;
+		}
+
+		public Map<String, UserLimit> getOverrides() {
+			return this.overrides;
+		}
+
+		public void setOverrides(Map<String, UserLimit> overrides) {
+			this.overrides = overrides;
+		}
+
+	}
+
+	/**
+	 * The limits of one user in one pool. Unset limits are not enforced.
+	 */
+	public static class UserLimit {
+
+		/**
+		 * Maximum requests per minute of one user.
+		 */
+		private Long requestsPerMinute;
+
+		/**
+		 * Maximum input plus output tokens per minute of one user.
+		 */
+		private Long tokensPerMinute;
+
+		/**
+		 * Maximum input plus output tokens per day of one user.
+		 */
+		private Long tokensPerDay;
+
+		public Long getRequestsPerMinute() {
+			return this.requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getTokensPerMinute() {
+			return this.tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getTokensPerDay() {
+			return this.tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
 	}
 
 	/**

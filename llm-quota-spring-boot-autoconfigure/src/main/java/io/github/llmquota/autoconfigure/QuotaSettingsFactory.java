@@ -16,11 +16,13 @@ import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.UserLimits;
 
 /**
  * Validates {@link LlmQuotaProperties} and turns them into {@link QuotaSettings}. Every
@@ -70,7 +72,51 @@ final class QuotaSettingsFactory {
 				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
 		Map<String, ModelSpec> models = models(properties, margin);
 		return new QuotaSettings(models, classes, properties.getDefaultPriority(), properties.getLeaseTimeout(),
-				properties.getQueueCapacity(), properties.getHeartbeatInterval());
+				properties.getQueueCapacity(), properties.getHeartbeatInterval(), feedback(properties.getFeedback()));
+	}
+
+	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {
+		check(feedback.getMultiplierCut() > 0 && feedback.getMultiplierCut() < 1, "feedback.multiplier-cut",
+				feedback.getMultiplierCut(), "must be in (0, 1)");
+		check(feedback.getMultiplierFloor() > 0 && feedback.getMultiplierFloor() <= 1, "feedback.multiplier-floor",
+				feedback.getMultiplierFloor(), "must be in (0, 1]");
+		check(feedback.getMultiplierRecovery() >= 0 && feedback.getMultiplierRecovery() <= 1,
+				"feedback.multiplier-recovery", feedback.getMultiplierRecovery(), "must be in [0, 1]");
+		positive("feedback.overload-cooldown", feedback.getOverloadCooldown());
+		positive("feedback.max-overload-cooldown", feedback.getMaxOverloadCooldown());
+		return new FeedbackSettings(feedback.getMultiplierCut(), feedback.getMultiplierFloor(),
+				feedback.getMultiplierRecovery(), feedback.getOverloadCooldown(), feedback.getMaxOverloadCooldown());
+	}
+
+	private static Map<String, UserLimits> userLimits(LlmQuotaProperties properties, Set<String> pools) {
+		Map<String, UserLimits> result = new HashMap<>();
+		properties.getUserLimits().forEach((pool, limits) -> {
+			String property = "user-limits." + pool;
+			check(pools.contains(pool), property, pool, "names no configured pool " + pools.stream().sorted().toList());
+			Map<String, List<RateLimit>> overrides = new LinkedHashMap<>();
+			limits.getOverrides()
+				.forEach((user, limit) -> overrides.put(user,
+						userRates(property + ".overrides." + user + ".", limit)));
+			result.put(pool, new UserLimits(userRates(property + ".defaults.", limits.getDefaults()),
+					Map.copyOf(overrides)));
+		});
+		return result;
+	}
+
+	private static List<RateLimit> userRates(String property, LlmQuotaProperties.UserLimit limit) {
+		List<RateLimit> rates = new ArrayList<>();
+		userRate(rates, property + "requests-per-minute", Dimension.REQUESTS_PER_MINUTE, limit.getRequestsPerMinute());
+		userRate(rates, property + "tokens-per-minute", Dimension.TOKENS_PER_MINUTE, limit.getTokensPerMinute());
+		userRate(rates, property + "tokens-per-day", Dimension.TOKENS_PER_DAY, limit.getTokensPerDay());
+		return List.copyOf(rates);
+	}
+
+	private static void userRate(List<RateLimit> rates, String property, Dimension dimension, Long limit) {
+		if (limit != null) {
+			check(limit > 0, property, limit, "must be positive");
+			// A user's limit is ours, not the provider's: no safety margin applies.
+			rates.add(RateLimit.of(dimension, limit, 0, dimension.getWindow().toMillis()));
+		}
 	}
 
 	private static List<PriorityClass> priorityClasses(List<PriorityClassProperties> list) {
@@ -102,6 +148,7 @@ final class QuotaSettingsFactory {
 			String pool = (model.getPool() != null) ? model.getPool() : name;
 			poolModels.computeIfAbsent(pool, (k) -> new ArrayList<>()).add(name);
 		});
+		Map<String, UserLimits> userLimits = userLimits(properties, poolModels.keySet());
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
 		properties.getModels().forEach((name, model) -> {
 			String property = "models." + name + ".";
@@ -126,7 +173,8 @@ final class QuotaSettingsFactory {
 					"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values())
 							+ " or max-concurrency");
 			PoolSpec pool = new PoolSpec(poolName, model.getProvider(), List.copyOf(rates),
-					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)));
+					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)),
+					userLimits.get(poolName));
 			PoolSpec existing = pools.putIfAbsent(poolName, pool);
 			if (existing != null) {
 				requireSamePool(existing, pool, poolOwners.get(poolName), name);

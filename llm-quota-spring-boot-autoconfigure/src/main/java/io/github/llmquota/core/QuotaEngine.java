@@ -33,4 +33,12 @@ public interface QuotaEngine {
 	 */
 	CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request);
 
+	/**
+	 * Read how busy a model's pool is across the fleet: one read-only store call.
+	 * @param model the model
+	 * @return the pool's backpressure
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	Backpressure backpressure(String model);
+
 }

@@ -1,5 +1,7 @@
 package io.github.llmquota.core;
 
+import io.github.llmquota.provider.ProviderFeedback;
+
 /**
  * Admission to call a model, returned by {@link QuotaEngine#acquire(QuotaRequest)}. The lease
  * records what was charged up front (input estimate plus {@code max_tokens}) and holds a
@@ -36,13 +38,35 @@ public interface QuotaLease extends AutoCloseable {
 	 * usage above it is charged as bounded debt.
 	 * @param usage the actual usage
 	 */
-	void settle(TokenUsage usage);
+	default void settle(TokenUsage usage) {
+		settle(usage, ProviderFeedback.none());
+	}
+
+	/**
+	 * Settle the lease to the usage the provider reported, and correct the fleet's shared
+	 * view with what the response's headers say: remaining capacity below ours tightens the
+	 * pool's buckets (never loosens them).
+	 * @param usage the actual usage
+	 * @param feedback the parsed response headers, see {@code ProviderFeedbackParser}
+	 */
+	void settle(TokenUsage usage, ProviderFeedback feedback);
 
 	/**
 	 * End the lease for a call that did not produce a usage report.
 	 * @param outcome what happened to the call
 	 */
-	void release(CallOutcome outcome);
+	default void release(CallOutcome outcome) {
+		release(outcome, ProviderFeedback.none());
+	}
+
+	/**
+	 * End the lease for a call that failed, with what the provider's error said: a 429 cools
+	 * the pool down fleet-wide and cuts the adaptive multiplier; an overload or server error
+	 * cools the model down with exponential backoff.
+	 * @param outcome what happened to the call
+	 * @param feedback the parsed error response
+	 */
+	void release(CallOutcome outcome, ProviderFeedback feedback);
 
 	/**
 	 * Whether the lease was already settled or released.

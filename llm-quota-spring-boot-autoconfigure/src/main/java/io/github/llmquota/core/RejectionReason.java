@@ -14,6 +14,9 @@ public enum RejectionReason {
 	/** The request was waiting and was pushed out by a higher-priority arrival. */
 	SHED,
 
+	/** The user's own quota in the pool has no room; the request was not queued. */
+	USER_LIMIT,
+
 	/** The request is larger than a provider limit; it can never be admitted. */
 	CANNOT_FIT,
 

@@ -1,7 +1,13 @@
 package io.github.llmquota.engine;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,7 +29,9 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.SmartLifecycle;
 
+import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -132,17 +140,21 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		ModelSpec model = this.settings.model(request.model());
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
 		PoolSpec pool = model.pool();
-		long[] cost = model.reserve(request);
-		QuotaRejectedException tooLarge = cannotFit(pool, cost, request);
+		long[] cost = model.reserve(request, pool.rates());
+		QuotaRejectedException tooLarge = cannotFit(pool, pool.rates(), cost, request, "pool '" + pool.name() + "'");
+		UserCharge user = userCharge(pool, model, request);
+		if (tooLarge == null && user != null) {
+			tooLarge = cannotFit(pool, user.limits(), user.cost(), request, "the per-user limit of pool '"
+					+ pool.name() + "'");
+		}
 		if (tooLarge != null) {
 			return CompletableFuture.failedFuture(tooLarge);
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
-				priorityClass.rank(), cost, maxWait);
+				priorityClass.rank(), cost, maxWait, model.name(), user);
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
-		Waiter waiter = new Waiter(pool, ticket, future,
-				() -> new DefaultQuotaLease(this.store, model, request, ticket.id(), cost));
+		Waiter waiter = new Waiter(pool, ticket, future, () -> new DefaultQuotaLease(this.store, model, request, ticket));
 		// Registered before the store call, so that a grant pushed before it returns is not lost.
 		this.waiters.put(ticket.id(), waiter);
 		Admission admission;
@@ -284,15 +296,56 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		}
 	}
 
-	private QuotaRejectedException cannotFit(PoolSpec pool, long[] cost, QuotaRequest request) {
-		for (int i = 0; i < cost.length; i++) {
+	@Override
+	public Backpressure backpressure(String model) {
+		PoolSpec pool = this.settings.model(model).pool();
+		PoolSnapshot snapshot = this.store.snapshot(pool);
+		Map<String, Long> queued = new LinkedHashMap<>();
+		for (PriorityClass priorityClass : this.settings.classes()) {
+			queued.put(priorityClass.name(), snapshot.queued()[priorityClass.rank()]);
+		}
+		Map<Dimension, Double> utilisation = new EnumMap<>(Dimension.class);
+		for (int i = 0; i < pool.rates().size(); i++) {
 			RateLimit rate = pool.rates().get(i);
+			double perMinute = rate.limit() * 60_000.0 / rate.dimension().getWindow().toMillis();
+			utilisation.put(rate.dimension(), snapshot.trailingMinute()[i] / perMinute);
+		}
+		Duration headEta = (snapshot.headDelayMillis() >= 0) ? Duration.ofMillis(snapshot.headDelayMillis()) : null;
+		return new Backpressure(pool.name(), queued, headEta, utilisation, snapshot.inFlight());
+	}
+
+	private UserCharge userCharge(PoolSpec pool, ModelSpec model, QuotaRequest request) {
+		if (pool.userLimits() == null || request.user() == null) {
+			return null;
+		}
+		List<RateLimit> limits = pool.userLimits().forUser(request.user());
+		if (limits.isEmpty()) {
+			return null;
+		}
+		return new UserCharge(hash(request.user()), limits, model.reserve(request, limits));
+	}
+
+	// Raw user input never shapes a Redis key: braces would even change the hash slot.
+	private static String hash(String user) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest, 0, 16);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is required of every JVM", ex);
+		}
+	}
+
+	private QuotaRejectedException cannotFit(PoolSpec pool, List<RateLimit> rates, long[] cost, QuotaRequest request,
+			String scope) {
+		for (int i = 0; i < cost.length; i++) {
+			RateLimit rate = rates.get(i);
 			if (cost[i] > rate.limit()) {
 				return new QuotaRejectedException(pool.name(), RejectionReason.CANNOT_FIT, null,
 						"Request for model '" + request.model() + "' needs " + cost[i] + " units of "
 								+ rate.dimension() + " (inputTokens=" + request.inputTokens() + ", maxOutputTokens="
-								+ request.maxOutputTokens() + ") but pool '" + pool.name() + "' allows only "
-								+ rate.limit() + ": it can never be admitted");
+								+ request.maxOutputTokens() + ") but " + scope + " allows only " + rate.limit()
+								+ ": it can never be admitted");
 			}
 		}
 		return null;
@@ -302,6 +355,8 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		Duration retryAfter = Duration.ofMillis(Math.max(delayMillis, 0));
 		String message = switch (reason) {
 			case QUEUE_FULL -> "Waiting room of pool '" + pool.name() + "' is full";
+			case USER_LIMIT -> "The user's quota in pool '" + pool.name() + "' is used up (fits again in about "
+					+ retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
 			default -> "Request rejected by pool '" + pool.name() + "': " + reason;

@@ -1,14 +1,20 @@
 package io.github.llmquota.engine;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.provider.DimensionReading;
+import io.github.llmquota.provider.ErrorClass;
+import io.github.llmquota.provider.ProviderFeedback;
 
 /**
  * A lease that settles through the store. Ending it never throws into the caller's code: a
@@ -18,29 +24,29 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaLease.class);
 
+	// Anthropic rounds token "remaining" headers to the nearest thousand.
+	private static final long ANTHROPIC_TOKEN_ROUNDING = 1000;
+
 	private final QuotaStore store;
 
 	private final ModelSpec model;
 
 	private final QuotaRequest request;
 
-	private final String id;
-
-	private final long[] charged;
+	private final Ticket ticket;
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, String id, long[] charged) {
+	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
-		this.id = id;
-		this.charged = charged;
+		this.ticket = ticket;
 	}
 
 	@Override
 	public String id() {
-		return this.id;
+		return this.ticket.id();
 	}
 
 	@Override
@@ -54,13 +60,20 @@ class DefaultQuotaLease implements QuotaLease {
 	}
 
 	@Override
-	public void settle(TokenUsage usage) {
-		end(this.model.actual(usage));
+	public void settle(TokenUsage usage, ProviderFeedback feedback) {
+		List<RateLimit> rates = this.model.pool().rates();
+		UserCharge user = this.ticket.user();
+		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
+				translate(feedback, true));
 	}
 
 	@Override
-	public void release(CallOutcome outcome) {
-		end(this.model.released(this.request, outcome));
+	public void release(CallOutcome outcome, ProviderFeedback feedback) {
+		List<RateLimit> rates = this.model.pool().rates();
+		UserCharge user = this.ticket.user();
+		end(this.model.released(this.request, outcome, rates),
+				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,
+				translate(feedback, false));
 	}
 
 	@Override
@@ -68,26 +81,64 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual) {
+	private void end(long[] actual, long[] userActual, Feedback feedback) {
 		if (!this.ended.compareAndSet(false, true)) {
 			return;
 		}
-		long[] delta = new long[actual.length];
-		for (int i = 0; i < delta.length; i++) {
-			delta[i] = actual[i] - this.charged[i];
-		}
+		UserCharge user = this.ticket.user();
+		Settlement settlement = new Settlement(id(), model(), minus(actual, this.ticket.cost()), user,
+				(user != null) ? minus(userActual, user.cost()) : null, feedback);
 		try {
-			this.store.settle(this.model.pool(), this.id, delta);
+			this.store.settle(this.model.pool(), settlement);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("llm-quota could not settle lease " + this.id + " of pool '" + pool()
+			logger.warn("llm-quota could not settle lease " + id() + " of pool '" + pool()
 					+ "'; its slot is freed at the lease timeout: " + ex.getMessage());
 		}
 	}
 
+	private Feedback translate(ProviderFeedback feedback, boolean answered) {
+		ErrorClass error = feedback.getErrorClass();
+		int status = feedback.getStatus();
+		Feedback.Kind kind;
+		if (error == ErrorClass.RATE_LIMITED) {
+			kind = Feedback.Kind.RATE_LIMITED;
+		}
+		else if (error == ErrorClass.OVERLOADED || status >= 500) {
+			kind = Feedback.Kind.OVERLOADED;
+		}
+		else if (error == ErrorClass.NONE && answered) {
+			kind = Feedback.Kind.SUCCESS;
+		}
+		else {
+			kind = Feedback.Kind.NONE;
+		}
+		List<RateLimit> rates = this.model.pool().rates();
+		long[] remaining = new long[rates.size()];
+		long[] tolerance = new long[rates.size()];
+		for (int i = 0; i < remaining.length; i++) {
+			RateLimit rate = rates.get(i);
+			DimensionReading reading = feedback.getReadings().get(rate.dimension());
+			remaining[i] = (reading != null && reading.getRemaining().isPresent())
+					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare()) : -1;
+			tolerance[i] = (this.model.pool().provider() == Provider.ANTHROPIC
+					&& rate.dimension() != Dimension.REQUESTS_PER_MINUTE) ? ANTHROPIC_TOKEN_ROUNDING : 0;
+		}
+		long retryAfter = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
+		return new Feedback(kind, retryAfter, remaining, tolerance);
+	}
+
+	private static long[] minus(long[] actual, long[] charged) {
+		long[] delta = new long[actual.length];
+		for (int i = 0; i < delta.length; i++) {
+			delta[i] = actual[i] - charged[i];
+		}
+		return delta;
+	}
+
 	@Override
 	public String toString() {
-		return "QuotaLease[" + this.id + ", model=" + model() + ", pool=" + pool() + "]";
+		return "QuotaLease[" + id() + ", model=" + model() + ", pool=" + pool() + "]";
 	}
 
 }

@@ -1,5 +1,7 @@
 package io.github.llmquota.engine;
 
+import java.util.List;
+
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
@@ -18,41 +20,44 @@ public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInp
 	/**
 	 * Return the up-front charge of a request: the whole prompt and {@code max_tokens}.
 	 * @param request the request
-	 * @return the cost per rate dimension of the pool
+	 * @param rates the limits to charge, the pool's or a user's
+	 * @return the cost per limit, in the order of {@code rates}
 	 */
-	public long[] reserve(QuotaRequest request) {
-		return cost(request.inputTokens(), request.maxOutputTokens());
+	public long[] reserve(QuotaRequest request, List<RateLimit> rates) {
+		return cost(rates, request.inputTokens(), request.maxOutputTokens());
 	}
 
 	/**
 	 * Return what a call really cost, from the provider's usage report.
 	 * @param usage the reported usage
-	 * @return the cost per rate dimension of the pool
+	 * @param rates the limits charged, the pool's or a user's
+	 * @return the cost per limit, in the order of {@code rates}
 	 */
-	public long[] actual(TokenUsage usage) {
+	public long[] actual(TokenUsage usage, List<RateLimit> rates) {
 		long input = usage.inputTokens() + usage.cacheCreationInputTokens()
 				+ (this.cacheReadsCountAsInput ? usage.cacheReadInputTokens() : 0);
-		return cost(input, usage.outputTokens());
+		return cost(rates, input, usage.outputTokens());
 	}
 
 	/**
 	 * Return what a call that ended without a usage report is taken to have cost.
 	 * @param request the request the call was admitted for
 	 * @param outcome what happened to the call
-	 * @return the cost per rate dimension of the pool
+	 * @param rates the limits charged, the pool's or a user's
+	 * @return the cost per limit, in the order of {@code rates}
 	 */
-	public long[] released(QuotaRequest request, CallOutcome outcome) {
+	public long[] released(QuotaRequest request, CallOutcome outcome, List<RateLimit> rates) {
 		if (outcome == CallOutcome.NOT_SENT) {
-			return new long[this.pool.rates().size()];
+			return new long[rates.size()];
 		}
 		// The provider saw the request and its prompt, but produced no output.
-		return cost(request.inputTokens(), 0);
+		return cost(rates, request.inputTokens(), 0);
 	}
 
-	private long[] cost(long input, long output) {
-		long[] cost = new long[this.pool.rates().size()];
+	private static long[] cost(List<RateLimit> rates, long input, long output) {
+		long[] cost = new long[rates.size()];
 		for (int i = 0; i < cost.length; i++) {
-			cost[i] = switch (this.pool.rates().get(i).dimension()) {
+			cost[i] = switch (rates.get(i).dimension()) {
 				case REQUESTS_PER_MINUTE, REQUESTS_PER_DAY -> 1;
 				case INPUT_TOKENS_PER_MINUTE -> input;
 				case OUTPUT_TOKENS_PER_MINUTE -> output;

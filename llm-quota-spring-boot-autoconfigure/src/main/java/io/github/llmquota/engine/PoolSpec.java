@@ -15,9 +15,10 @@ import io.github.llmquota.core.Provider;
  * @param rates the configured rate dimensions, in a fixed order that every cost vector follows
  * @param maxConcurrency the most calls in flight at once, or 0 for no limit
  * @param models the models that share the pool
+ * @param userLimits per-user limits, or {@code null} when users are not limited individually
  */
 public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency,
-		List<String> models) {
+		List<String> models, UserLimits userLimits) {
 
 	/**
 	 * Return the index of a dimension in {@link #rates()}, or -1.

@@ -28,6 +28,8 @@ public final class QuotaSettings {
 
 	private final Duration heartbeatInterval;
 
+	private final FeedbackSettings feedback;
+
 	/**
 	 * Create the settings.
 	 * @param models the models by name; their pools must be consistent
@@ -36,9 +38,10 @@ public final class QuotaSettings {
 	 * @param leaseTimeout the hard expiry of a lease
 	 * @param queueCapacity the most tickets that may wait in one pool, over all classes
 	 * @param heartbeatInterval how often a JVM with waiting requests proves it is alive
+	 * @param feedback how provider feedback moves the shared state
 	 */
 	public QuotaSettings(Map<String, ModelSpec> models, List<PriorityClass> classes, String defaultClass,
-			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval) {
+			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval, FeedbackSettings feedback) {
 		this.models = Map.copyOf(models);
 		Map<String, PoolSpec> pools = new LinkedHashMap<>();
 		models.values().forEach((model) -> pools.putIfAbsent(model.pool().name(), model.pool()));
@@ -52,6 +55,7 @@ public final class QuotaSettings {
 		this.leaseTimeout = leaseTimeout;
 		this.queueCapacity = queueCapacity;
 		this.heartbeatInterval = heartbeatInterval;
+		this.feedback = feedback;
 	}
 
 	/**
@@ -98,28 +102,60 @@ public final class QuotaSettings {
 		return (request.maxWait() != null) ? request.maxWait() : priorityClass(request.priority()).maxWait();
 	}
 
+	/**
+	 * Return the models by name.
+	 * @return the models
+	 */
 	public Map<String, ModelSpec> models() {
 		return this.models;
 	}
 
+	/**
+	 * Return the pools by name.
+	 * @return the pools
+	 */
 	public Map<String, PoolSpec> pools() {
 		return this.pools;
 	}
 
+	/**
+	 * Return the priority classes, highest first.
+	 * @return the classes
+	 */
 	public List<PriorityClass> classes() {
 		return this.classes;
 	}
 
+	/**
+	 * Return the hard expiry of a lease.
+	 * @return the lease timeout
+	 */
 	public Duration leaseTimeout() {
 		return this.leaseTimeout;
 	}
 
+	/**
+	 * Return the most tickets that may wait in one pool.
+	 * @return the queue capacity
+	 */
 	public int queueCapacity() {
 		return this.queueCapacity;
 	}
 
+	/**
+	 * Return how often a JVM with waiting requests proves it is alive.
+	 * @return the heartbeat interval
+	 */
 	public Duration heartbeatInterval() {
 		return this.heartbeatInterval;
+	}
+
+	/**
+	 * Return how provider feedback moves the shared state.
+	 * @return the feedback settings
+	 */
+	public FeedbackSettings feedback() {
+		return this.feedback;
 	}
 
 	private List<String> classNames() {

@@ -32,13 +32,13 @@ public interface QuotaStore {
 	Admission acquire(PoolSpec pool, Ticket ticket);
 
 	/**
-	 * End a lease: free its concurrency slot and apply the difference between what the call
-	 * really cost and what was charged (negative values refund).
+	 * End a lease: free its concurrency slot, apply the difference between what the call
+	 * really cost and what was charged (negative values refund), and apply the provider's
+	 * feedback.
 	 * @param pool the pool
-	 * @param leaseId the lease
-	 * @param delta actual minus charged, per rate dimension
+	 * @param settlement how the lease ends
 	 */
-	void settle(PoolSpec pool, String leaseId, long[] delta);
+	void settle(PoolSpec pool, Settlement settlement);
 
 	/**
 	 * Withdraw a waiting ticket. If it was admitted in the meantime, its lease is ended and
@@ -57,6 +57,13 @@ public interface QuotaStore {
 	 * blocked head
 	 */
 	PollResult poll(PoolSpec pool, List<String> ticketIds);
+
+	/**
+	 * Read the pool's shared state without changing it.
+	 * @param pool the pool
+	 * @return the snapshot
+	 */
+	PoolSnapshot snapshot(PoolSpec pool);
 
 	/**
 	 * What a poll found.

@@ -30,4 +30,14 @@ public record RateLimit(Dimension dimension, long limit, double capacity, double
 		return new RateLimit(dimension, limit, effective * horizon / window, effective / window);
 	}
 
+	/**
+	 * Return the part of the provider limit the engine never plans to use: the safety margin,
+	 * in units of the dimension.
+	 * @return the unplanned share of the limit
+	 */
+	public long unplannedShare() {
+		double planned = this.ratePerMilli * this.dimension.getWindow().toMillis();
+		return Math.round(this.limit - planned);
+	}
+
 }

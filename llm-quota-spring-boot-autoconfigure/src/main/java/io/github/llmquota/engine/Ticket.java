@@ -8,6 +8,9 @@ package io.github.llmquota.engine;
  * @param rank the priority class rank, 0 being the highest
  * @param cost the charge per rate dimension of the pool, in the pool's order
  * @param maxWaitMillis how long the ticket may wait; 0 means admit now or reject
+ * @param model the model the call goes to
+ * @param user the charge to the user's own limits, or {@code null}
  */
-public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis) {
+public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model,
+		UserCharge user) {
 }

@@ -11,18 +11,26 @@ import java.util.function.LongSupplier;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
+import io.github.llmquota.engine.UsageRings;
+import io.github.llmquota.engine.UserCharge;
 
 /**
  * A {@link QuotaStore} for one JVM, with the same decisions as the Redis script: continuous
  * buckets with class reserves, bounded debt, a waiting room in strict class order and FIFO
- * within a class, and leases with a hard expiry. It only sees this JVM's traffic, so use it
- * when one instance talks to a provider organisation.
+ * within a class, leases with a hard expiry, per-user gates, cooldowns and the adaptive
+ * multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
+ * provider organisation.
  */
 public class InMemoryQuotaStore implements QuotaStore {
 
@@ -68,8 +76,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	@Override
-	public void settle(PoolSpec pool, String leaseId, long[] delta) {
-		state(pool).settle(leaseId, delta);
+	public void settle(PoolSpec pool, Settlement settlement) {
+		state(pool).settle(settlement);
 	}
 
 	@Override
@@ -80,6 +88,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
 		return state(pool).poll(ticketIds);
+	}
+
+	@Override
+	public PoolSnapshot snapshot(PoolSpec pool) {
+		return state(pool).snapshot();
 	}
 
 	int waitingTickets(PoolSpec pool) {
@@ -93,6 +106,25 @@ public class InMemoryQuotaStore implements QuotaStore {
 		return this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
 	}
 
+	/**
+	 * A bucket level that drains continuously, like one field pair of the Redis state hash.
+	 */
+	private static final class Level {
+
+		private double used;
+
+		private long at;
+
+		double drained(long now, double ratePerMilli) {
+			if (now > this.at) {
+				this.used = Math.max(0, this.used - (now - this.at) * ratePerMilli);
+				this.at = now;
+			}
+			return this.used;
+		}
+
+	}
+
 	private final class PoolState {
 
 		private static final long CLASS = 1L << 40;
@@ -101,9 +133,25 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final double[] used;
 
-		private double at;
+		private final UsageRings rings;
+
+		private final double[] consumed;
+
+		private final Map<String, Level[]> users = new HashMap<>();
+
+		private final Map<String, Long> modelCooldowns = new HashMap<>();
+
+		private final Map<String, Integer> modelFailures = new HashMap<>();
+
+		private long at;
 
 		private long sequence;
+
+		private double multiplier = 1;
+
+		private long cooldownUntil;
+
+		private long lastCut;
 
 		private final TreeMap<Long, Ticket> queue = new TreeMap<>();
 
@@ -111,13 +159,15 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final Map<String, Ticket> granted = new HashMap<>();
 
-		private final Map<String, Long> leases = new HashMap<>();
+		private final Map<String, long[]> leases = new HashMap<>();
 
 		private final Map<String, Long> deadlines = new HashMap<>();
 
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
+			this.consumed = new double[pool.rates().size()];
+			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
 		}
 
@@ -127,12 +177,23 @@ public class InMemoryQuotaStore implements QuotaStore {
 			synchronized (this) {
 				long now = advance();
 				admission = decide(ticket, now, news);
+				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
+					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
+				}
+				record(now);
 			}
 			news.forEach(Runnable::run);
 			return admission;
 		}
 
 		private Admission decide(Ticket ticket, long now, List<Runnable> news) {
+			if (ticket.user() != null) {
+				// Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
+				double userEta = userEta(ticket.user(), now);
+				if (userEta > 0) {
+					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
+				}
+			}
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
 				if (eta == 0) {
@@ -152,7 +213,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				Map.Entry<Long, Ticket> last = this.queue.lastEntry();
 				if (last.getKey() / CLASS > ticket.rank()) {
 					// Shed the lowest-ranked ticket only when it is strictly lower in class.
-					unqueue(last.getValue().id());
+					drop(last.getValue(), now);
 					news.add(() -> listener().dropped(this.pool.name(), last.getValue().id(), true));
 				}
 				else {
@@ -178,19 +239,23 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return Admission.waiting((head != null) ? delay(head.eta) : Admission.NONE);
 		}
 
-		void settle(String leaseId, long[] delta) {
+		void settle(Settlement settlement) {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
 				long now = advance();
-				this.leases.remove(leaseId);
-				this.granted.remove(leaseId);
+				long[] lease = this.leases.remove(settlement.leaseId());
+				this.granted.remove(settlement.leaseId());
 				for (int i = 0; i < this.used.length; i++) {
 					// Usage above the reservation is debt, bounded to one extra bucket.
-					double bound = this.pool.rates().get(i).capacity() * 2;
-					this.used[i] = Math.min(Math.max(this.used[i] + delta[i], 0), bound);
+					double bound = capacity(i) * 2;
+					consume(i, Math.min(Math.max(this.used[i] + settlement.delta()[i], 0), bound) - this.used[i]);
 				}
-				Head head = pump(now, null, news);
-				announce(head, news);
+				if (settlement.user() != null) {
+					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
+				}
+				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
+				announce(pump(now, null, news), news);
+				record(now);
 			}
 			news.forEach(Runnable::run);
 		}
@@ -199,20 +264,25 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
 				long now = advance();
-				if (this.queued.containsKey(ticketId)) {
-					unqueue(ticketId);
+				Long score = this.queued.get(ticketId);
+				if (score != null) {
+					drop(this.queue.get(score), now);
 				}
 				else {
 					Ticket grant = this.granted.remove(ticketId);
 					if (grant != null) {
 						// Granted while the owner gave up: hand everything back.
 						for (int i = 0; i < this.used.length; i++) {
-							this.used[i] = Math.max(0, this.used[i] - grant.cost()[i]);
+							consume(i, -Math.min(grant.cost()[i], this.used[i]));
+						}
+						if (grant.user() != null) {
+							chargeUser(grant.user(), grant.user().cost(), -1, now);
 						}
 						this.leases.remove(ticketId);
 					}
 				}
 				announce(pump(now, null, news), news);
+				record(now);
 			}
 			news.forEach(Runnable::run);
 		}
@@ -229,16 +299,34 @@ public class InMemoryQuotaStore implements QuotaStore {
 							: this.granted.containsKey(id) ? TicketState.GRANTED : TicketState.DROPPED);
 				}
 				result = new PollResult(states, (head != null) ? delay(head.eta) : Admission.NONE);
+				record(now);
 			}
 			news.forEach(Runnable::run);
 			return result;
+		}
+
+		synchronized PoolSnapshot snapshot() {
+			long now = advance();
+			long[] queuedPerClass = new long[InMemoryQuotaStore.this.settings.classes().size()];
+			this.queue.keySet().forEach((score) -> queuedPerClass[(int) (score / CLASS)]++);
+			long headDelay = Admission.NONE;
+			if (!this.queue.isEmpty()) {
+				headDelay = delay(blocked(this.queue.firstEntry().getValue(), now));
+			}
+			long[] modelCooldown = this.pool.models()
+				.stream()
+				.mapToLong((model) -> Math.max(this.modelCooldowns.getOrDefault(model, 0L) - now, 0))
+				.toArray();
+			return new PoolSnapshot(this.pool.name(), now, this.used.clone(), this.rings.trailingMinute(now),
+					this.rings.lastHour(now), queuedPerClass, this.leases.size(), this.multiplier,
+					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown);
 		}
 
 		private Head pump(long now, String own, List<Runnable> news) {
 			while (!this.queue.isEmpty()) {
 				Ticket head = this.queue.firstEntry().getValue();
 				if (this.deadlines.get(head.id()) < now) {
-					unqueue(head.id());
+					drop(head, now);
 					news.add(() -> listener().dropped(this.pool.name(), head.id(), false));
 					continue;
 				}
@@ -265,14 +353,15 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		// How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
 		private double blocked(Ticket ticket, long now) {
-			double eta = 0;
+			double eta = Math.max(0, this.cooldownUntil - now);
+			eta = Math.max(eta, this.modelCooldowns.getOrDefault(ticket.model(), 0L) - now);
 			double allowedShare = 1 - InMemoryQuotaStore.this.settings.classes().get(ticket.rank()).reserve();
 			for (int i = 0; i < this.used.length; i++) {
-				double allowed = this.pool.rates().get(i).capacity() * allowedShare;
+				double allowed = capacity(i) * allowedShare;
 				double need = Math.min(ticket.cost()[i], allowed);
 				double over = this.used[i] + need - allowed;
 				if (over > 1e-9) {
-					eta = Math.max(eta, over / this.pool.rates().get(i).ratePerMilli());
+					eta = Math.max(eta, over / rate(i));
 				}
 			}
 			// A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
@@ -284,9 +373,92 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private void admit(Ticket ticket, long now) {
 			for (int i = 0; i < this.used.length; i++) {
-				this.used[i] += ticket.cost()[i];
+				consume(i, ticket.cost()[i]);
 			}
-			this.leases.put(ticket.id(), now + InMemoryQuotaStore.this.settings.leaseTimeout().toMillis());
+			long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
+			this.leases.put(ticket.id(), new long[] { now + leaseTimeout, now });
+		}
+
+		private void feedback(Feedback feedback, Long admittedAt, String model, long now) {
+			if (feedback == null) {
+				return;
+			}
+			FeedbackSettings tuning = InMemoryQuotaStore.this.settings.feedback();
+			if (feedback.remaining() != null) {
+				for (int i = 0; i < this.used.length; i++) {
+					long remaining = feedback.remaining()[i];
+					// Headers only tighten; normal refill loosens the bucket again.
+					if (remaining >= 0 && remaining + feedback.tolerance()[i] < capacity(i) - this.used[i]) {
+						this.used[i] = capacity(i) - remaining;
+					}
+				}
+			}
+			switch (feedback.kind()) {
+				case RATE_LIMITED -> {
+					if (feedback.retryAfterMillis() > 0) {
+						this.cooldownUntil = Math.max(this.cooldownUntil, now + feedback.retryAfterMillis());
+					}
+					// One cut per round trip: only calls admitted after the last cut may cut again.
+					if (admittedAt == null || admittedAt > this.lastCut) {
+						this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(), tuning.multiplierFloor());
+						this.lastCut = now;
+					}
+				}
+				case OVERLOADED -> {
+					int failures = this.modelFailures.merge(model, 1, Integer::sum);
+					long backoff = Math.min(tuning.overloadCooldown().toMillis() << Math.min(failures - 1, 30),
+							tuning.maxOverloadCooldown().toMillis());
+					this.modelCooldowns.put(model, now + backoff);
+				}
+				case SUCCESS -> {
+					this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
+					this.modelFailures.remove(model);
+					this.modelCooldowns.remove(model);
+				}
+				case NONE -> {
+				}
+			}
+		}
+
+		private double userEta(UserCharge user, long now) {
+			Level[] levels = userLevels(user);
+			double eta = 0;
+			for (int i = 0; i < levels.length; i++) {
+				RateLimit rate = user.limits().get(i);
+				double need = Math.min(user.cost()[i], rate.capacity());
+				double over = levels[i].drained(now, rate.ratePerMilli()) + need - rate.capacity();
+				if (over > 1e-9) {
+					eta = Math.max(eta, over / rate.ratePerMilli());
+				}
+			}
+			return eta;
+		}
+
+		private void chargeUser(UserCharge user, long[] amounts, int sign, long now) {
+			Level[] levels = userLevels(user);
+			for (int i = 0; i < levels.length; i++) {
+				RateLimit rate = user.limits().get(i);
+				double level = levels[i].drained(now, rate.ratePerMilli()) + sign * amounts[i];
+				levels[i].used = Math.min(Math.max(level, 0), rate.capacity() * 2);
+			}
+		}
+
+		private Level[] userLevels(UserCharge user) {
+			return this.users.computeIfAbsent(user.keyHash(), (hash) -> {
+				Level[] levels = new Level[user.limits().size()];
+				for (int i = 0; i < levels.length; i++) {
+					levels[i] = new Level();
+					levels[i].at = InMemoryQuotaStore.this.clock.getAsLong();
+				}
+				return levels;
+			});
+		}
+
+		private void drop(Ticket ticket, long now) {
+			unqueue(ticket.id());
+			if (ticket.user() != null) {
+				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
+			}
 		}
 
 		private void unqueue(String id) {
@@ -297,14 +469,32 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.deadlines.remove(id);
 		}
 
+		private void consume(int dimension, double amount) {
+			this.used[dimension] += amount;
+			this.consumed[dimension] += amount;
+		}
+
+		private void record(long now) {
+			this.rings.add(now, this.consumed);
+			java.util.Arrays.fill(this.consumed, 0);
+		}
+
+		private double capacity(int dimension) {
+			return this.pool.rates().get(dimension).capacity() * this.multiplier;
+		}
+
+		private double rate(int dimension) {
+			return this.pool.rates().get(dimension).ratePerMilli() * this.multiplier;
+		}
+
 		private long advance() {
 			long now = InMemoryQuotaStore.this.clock.getAsLong();
 			double elapsed = Math.max(0, now - this.at);
 			for (int i = 0; i < this.used.length; i++) {
-				this.used[i] = Math.max(0, this.used[i] - elapsed * this.pool.rates().get(i).ratePerMilli());
+				this.used[i] = Math.max(0, this.used[i] - elapsed * rate(i));
 			}
 			this.at = Math.max(this.at, now);
-			this.leases.values().removeIf((expiry) -> expiry <= now);
+			this.leases.values().removeIf((lease) -> lease[0] <= now);
 			this.granted.keySet().retainAll(this.leases.keySet());
 			return now;
 		}

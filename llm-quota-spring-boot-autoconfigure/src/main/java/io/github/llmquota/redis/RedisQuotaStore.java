@@ -2,6 +2,7 @@ package io.github.llmquota.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -20,13 +21,19 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
+import io.github.llmquota.engine.UsageRings;
+import io.github.llmquota.engine.UserCharge;
 
 /**
  * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
@@ -58,6 +65,8 @@ public class RedisQuotaStore implements QuotaStore {
 	private RedisMessageListenerContainer listenerContainer;
 
 	private String workerId;
+
+	private volatile boolean admissionLog;
 
 	/**
 	 * Create a store.
@@ -112,8 +121,10 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
+		String user = (ticket.user() != null) ? ",\"u\":" + user(ticket.user(), "k", ticket.user().cost()) : "";
 		String args = "{\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
-				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + "}";
+				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + ",\"m\":"
+				+ string(ticket.model()) + user + "}";
 		List<?> reply = run(pool, "acquire", args);
 		return switch ((String) reply.get(0)) {
 			case "G" -> Admission.granted();
@@ -124,8 +135,33 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	@Override
-	public void settle(PoolSpec pool, String leaseId, long[] delta) {
-		run(pool, "settle", "{\"id\":\"" + leaseId + "\",\"d\":" + array(delta) + "}");
+	public void settle(PoolSpec pool, Settlement settlement) {
+		StringBuilder args = new StringBuilder("{\"id\":\"").append(settlement.leaseId())
+			.append("\",\"m\":")
+			.append(string(settlement.model()))
+			.append(",\"d\":")
+			.append(array(settlement.delta()));
+		if (settlement.user() != null) {
+			args.append(",\"u\":").append(user(settlement.user(), "d", settlement.userDelta()));
+		}
+		Feedback feedback = settlement.feedback();
+		if (feedback != null && (feedback.kind() != Feedback.Kind.NONE || hasRemaining(feedback))) {
+			String kind = switch (feedback.kind()) {
+				case SUCCESS -> "ok";
+				case RATE_LIMITED -> "rl";
+				case OVERLOADED -> "ov";
+				case NONE -> "";
+			};
+			args.append(",\"fb\":{\"k\":\"").append(kind).append("\",\"ra\":").append(feedback.retryAfterMillis());
+			if (feedback.remaining() != null) {
+				args.append(",\"rem\":")
+					.append(array(feedback.remaining()))
+					.append(",\"tol\":")
+					.append(array(feedback.tolerance()));
+			}
+			args.append('}');
+		}
+		run(pool, "settle", args.append('}').toString());
 	}
 
 	@Override
@@ -150,6 +186,42 @@ public class RedisQuotaStore implements QuotaStore {
 		return new PollResult(result, (Long) reply.get(1));
 	}
 
+	@Override
+	public PoolSnapshot snapshot(PoolSpec pool) {
+		StringJoiner models = new StringJoiner(",", "[", "]");
+		pool.models().forEach((model) -> models.add(string(model)));
+		List<?> reply = run(pool, "snapshot", "{\"models\":" + models + "}");
+		long now = (long) Double.parseDouble((String) reply.get(1));
+		int n = pool.rates().size();
+		UsageRings rings = UsageRings.parse(n, (List<?>) reply.get(9));
+		return new PoolSnapshot(pool.name(), now, doubles((String) reply.get(2)), rings.trailingMinute(now),
+				rings.lastHour(now), longs((String) reply.get(3)), (Long) reply.get(4),
+				Double.parseDouble((String) reply.get(5)), (Long) reply.get(6), (Long) reply.get(7),
+				longs((String) reply.get(8)));
+	}
+
+	/**
+	 * Read the admission log of a pool, oldest first, when it is enabled. Each entry reads
+	 * {@code "<admitted class rank> <best waiting class rank or -1> <queue sequence> <ticket>"}.
+	 * @param pool the pool name
+	 * @return the entries
+	 */
+	public List<String> admissionLog(String pool) {
+		List<String> entries = this.redis.opsForList().range(this.keyPrefix + ":{" + pool + "}:log", 0, -1);
+		return (entries != null) ? entries : List.of();
+	}
+
+	/**
+	 * Record every admission in a per-pool list (kept one hour), so that tests and benchmarks
+	 * can check the admission order exactly, on the server. Off by default: it costs a write
+	 * per admission.
+	 * @param enabled whether to record admissions
+	 */
+	public void setAdmissionLog(boolean enabled) {
+		this.admissionLog = enabled;
+		this.poolConfigs.clear();
+	}
+
 	/**
 	 * Return the keys of a pool, in the order the script expects them.
 	 * @param pool the pool name
@@ -157,7 +229,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 */
 	public List<String> keys(String pool) {
 		String base = this.keyPrefix + ":{" + pool + "}:";
-		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w");
+		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w", base + "m");
 	}
 
 	private List<?> run(PoolSpec pool, String op, String args) {
@@ -182,10 +254,14 @@ public class RedisQuotaStore implements QuotaStore {
 			queueCaps.add(Integer.toString(priorityClass.queueCapacity()));
 		}
 		long workerTtl = this.settings.heartbeatInterval().toMillis() * 3;
-		return "{\"pool\":\"" + pool.name() + "\",\"dim\":" + dims + ",\"cap\":" + caps + ",\"rate\":" + rates
+		FeedbackSettings feedback = this.settings.feedback();
+		return "{\"pool\":" + string(pool.name()) + ",\"dim\":" + dims + ",\"cap\":" + caps + ",\"rate\":" + rates
 				+ ",\"conc\":" + pool.maxConcurrency() + ",\"lease\":" + this.settings.leaseTimeout().toMillis()
 				+ ",\"res\":" + reserves + ",\"qcap\":" + queueCaps + ",\"tq\":" + this.settings.queueCapacity()
-				+ ",\"wttl\":" + workerTtl + ",\"ch\":\"" + channelPrefix() + "\"}";
+				+ ",\"wttl\":" + workerTtl + ",\"ch\":" + string(channelPrefix()) + ",\"cut\":"
+				+ feedback.multiplierCut() + ",\"minm\":" + feedback.multiplierFloor() + ",\"rec\":"
+				+ feedback.multiplierRecovery() + ",\"ovb\":" + feedback.overloadCooldown().toMillis() + ",\"ovm\":"
+				+ feedback.maxOverloadCooldown().toMillis() + ",\"log\":" + this.admissionLog + "}";
 	}
 
 	/**
@@ -208,6 +284,49 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private String channelPrefix() {
 		return this.keyPrefix + ":w:";
+	}
+
+	private static String user(UserCharge user, String amountsField, long[] amounts) {
+		StringJoiner fields = new StringJoiner(",", "[", "]");
+		StringJoiner caps = new StringJoiner(",", "[", "]");
+		StringJoiner rates = new StringJoiner(",", "[", "]");
+		for (RateLimit rate : user.limits()) {
+			fields.add(string(fieldName(rate)));
+			caps.add(Double.toString(rate.capacity()));
+			rates.add(Double.toString(rate.ratePerMilli()));
+		}
+		return "{\"h\":\"" + user.keyHash() + "\",\"f\":" + fields + ",\"cap\":" + caps + ",\"rate\":" + rates
+				+ ",\"" + amountsField + "\":" + array(amounts) + "}";
+	}
+
+	private static boolean hasRemaining(Feedback feedback) {
+		return feedback != null && feedback.remaining() != null
+				&& Arrays.stream(feedback.remaining()).anyMatch((remaining) -> remaining >= 0);
+	}
+
+	// Model and pool names come from configuration, but a quote must still not break the JSON.
+	private static String string(String value) {
+		StringBuilder json = new StringBuilder("\"");
+		for (char c : value.toCharArray()) {
+			if (c == '"' || c == '\\') {
+				json.append('\\').append(c);
+			}
+			else if (c < 0x20) {
+				json.append(String.format("\\u%04x", (int) c));
+			}
+			else {
+				json.append(c);
+			}
+		}
+		return json.append('"').toString();
+	}
+
+	private static double[] doubles(String csv) {
+		return csv.isEmpty() ? new double[0] : Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
+	}
+
+	private static long[] longs(String csv) {
+		return csv.isEmpty() ? new long[0] : Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
 	}
 
 	private static String array(long[] values) {

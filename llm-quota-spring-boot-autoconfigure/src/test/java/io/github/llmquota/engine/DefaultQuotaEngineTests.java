@@ -67,8 +67,13 @@ class DefaultQuotaEngineTests {
 		}
 
 		@Override
-		public void settle(PoolSpec pool, String leaseId, long[] delta) {
-			this.delegate.settle(pool, leaseId, delta);
+		public void settle(PoolSpec pool, Settlement settlement) {
+			this.delegate.settle(pool, settlement);
+		}
+
+		@Override
+		public PoolSnapshot snapshot(PoolSpec pool) {
+			return this.delegate.snapshot(pool);
 		}
 
 		@Override

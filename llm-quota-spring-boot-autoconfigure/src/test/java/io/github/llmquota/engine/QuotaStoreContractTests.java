@@ -255,16 +255,16 @@ public abstract class QuotaStoreContractTests {
 	}
 
 	protected Ticket ticket(int rank, long maxWait, long... cost) {
-		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait);
+		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait, "model", null);
 	}
 
 	private void settle(QuotaSettings settings, PoolSpec pool, Ticket ticket, TokenUsage usage) {
-		long[] actual = settings.model("model").actual(usage);
+		long[] actual = settings.model("model").actual(usage, pool.rates());
 		long[] delta = new long[actual.length];
 		for (int i = 0; i < delta.length; i++) {
 			delta[i] = actual[i] - ticket.cost()[i];
 		}
-		this.store.settle(pool, ticket.id(), delta);
+		this.store.settle(pool, new Settlement(ticket.id(), "model", delta, null, null, Feedback.none()));
 	}
 
 }

@@ -11,10 +11,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.QuotaStoreContractTests;
+import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
@@ -64,7 +66,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		for (int i = 0; i < 8; i++) {
 			this.store.acquire(pool, ticket(BACKGROUND, 5_000, 1, 100));
 		}
-		this.store.settle(pool, granted.id(), new long[] { 0, -50 });
+		this.store.settle(pool, new Settlement(granted.id(), "model", new long[] { 0, -50 }, null, null,
+				Feedback.none()));
 		this.store.poll(pool, List.of());
 
 		Set<String> keys = this.template.keys(this.prefix + ":*");

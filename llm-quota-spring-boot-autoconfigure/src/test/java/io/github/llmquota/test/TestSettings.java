@@ -9,11 +9,13 @@ import java.util.Map;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.UserLimits;
 
 /**
  * Builds engine settings for tests without going through Spring binding.
@@ -43,6 +45,8 @@ public final class TestSettings {
 	private Duration leaseTimeout = Duration.ofMinutes(1);
 
 	private int queueCapacity = 1000;
+
+	private final List<RateLimit> userLimits = new ArrayList<>();
 
 	private TestSettings() {
 	}
@@ -98,6 +102,11 @@ public final class TestSettings {
 		return this;
 	}
 
+	public TestSettings userLimit(Dimension dimension, long limit) {
+		this.userLimits.add(RateLimit.of(dimension, limit, 0, dimension.getWindow().toMillis()));
+		return this;
+	}
+
 	public TestSettings noReserves() {
 		this.classes.replaceAll((c) -> new PriorityClass(c.name(), c.rank(), 0, c.queueCapacity(), c.maxWait()));
 		return this;
@@ -111,10 +120,11 @@ public final class TestSettings {
 		List<RateLimit> rates = new ArrayList<>();
 		this.limits.forEach((dimension, limit) -> rates.add(RateLimit.of(dimension, limit, this.margin,
 				this.burstHorizonMillis)));
-		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"));
+		UserLimits users = this.userLimits.isEmpty() ? null : new UserLimits(List.copyOf(this.userLimits), Map.of());
+		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users);
 		ModelSpec model = new ModelSpec("model", pool, this.cacheReadsCountAsInput);
 		return new QuotaSettings(Map.of("model", model), this.classes, Priority.NORMAL, this.leaseTimeout,
-				this.queueCapacity, Duration.ofSeconds(1));
+				this.queueCapacity, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS);
 	}
 
 }

@@ -1,0 +1,29 @@
+package io.github.llmquota.core;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How busy a model's pool is across the fleet, for callers that slow their own intake
+ * before the waiting room starts shedding.
+ *
+ * @param pool the pool
+ * @param queueDepth the requests waiting per priority class, highest class first
+ * @param headEta how long until the request at the head of the queue fits, or {@code null}
+ * when nobody waits or it depends on a call ending
+ * @param utilisation per dimension, the units consumed across the fleet in the trailing
+ * minute divided by the provider's per-minute limit (1.0 = the whole provider limit)
+ * @param inFlight the calls in flight across the fleet
+ */
+public record Backpressure(String pool, Map<String, Long> queueDepth, Duration headEta,
+		Map<Dimension, Double> utilisation, long inFlight) {
+
+	/**
+	 * Return the number of requests waiting, over all classes.
+	 * @return the total queue depth
+	 */
+	public long totalQueued() {
+		return this.queueDepth.values().stream().mapToLong(Long::longValue).sum();
+	}
+
+}

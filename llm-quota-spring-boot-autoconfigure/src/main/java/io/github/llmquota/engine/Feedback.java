@@ -1,0 +1,41 @@
+package io.github.llmquota.engine;
+
+/**
+ * What the provider's answer says about the shared state, in the pool's terms.
+ *
+ * @param kind what kind of answer it was
+ * @param retryAfterMillis the provider's retry-after, or 0
+ * @param remaining per rate dimension of the pool, what the provider says is left, already
+ * reduced by the safety margin; -1 where unknown
+ * @param tolerance per rate dimension, how far the provider rounds its remaining figure
+ */
+public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
+
+	/**
+	 * No feedback: the answer said nothing about limits.
+	 * @return the feedback
+	 */
+	public static Feedback none() {
+		return new Feedback(Kind.NONE, 0, null, null);
+	}
+
+	/**
+	 * What kind of answer the provider gave.
+	 */
+	public enum Kind {
+
+		/** Nothing known. */
+		NONE,
+
+		/** A successful call: the adaptive multiplier recovers a step. */
+		SUCCESS,
+
+		/** A 429: the pool cools down fleet-wide and the multiplier is cut. */
+		RATE_LIMITED,
+
+		/** Overloaded or failing: the model cools down with exponential backoff. */
+		OVERLOADED
+
+	}
+
+}

@@ -1,0 +1,28 @@
+package io.github.llmquota.engine;
+
+import java.util.List;
+
+/**
+ * A consistent reading of one pool's shared state, taken in one read-only store call.
+ *
+ * @param pool the pool
+ * @param timeMillis the store's time of the reading, epoch milliseconds (or the in-memory
+ * store's clock)
+ * @param used per rate dimension, the bucket level now (what is not yet refilled)
+ * @param trailingMinute per rate dimension, the units consumed in the trailing 60 seconds
+ * across the fleet
+ * @param lastHour per minute of the last hour, oldest first, the units consumed per rate
+ * dimension
+ * @param queued per priority class rank, the tickets waiting
+ * @param inFlight the leases held
+ * @param multiplier the adaptive multiplier, in (0, 1]
+ * @param cooldownMillis how long the pool still cools down after a 429, or 0
+ * @param headDelayMillis how long until the head of the queue fits, -1 when unknown, -2 when
+ * nobody waits
+ * @param modelCooldownMillis per model of the pool, in the pool's order, how long it still
+ * cools down after overload errors
+ */
+public record PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute,
+		List<double[]> lastHour, long[] queued, long inFlight, double multiplier, long cooldownMillis,
+		long headDelayMillis, long[] modelCooldownMillis) {
+}
