@@ -12,6 +12,7 @@ import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * What every {@link QuotaStore} must decide the same way, with time driven by the test.
@@ -224,6 +225,230 @@ public abstract class QuotaStoreContractTests {
 		this.store.cancel(pool, waiting.id());
 
 		assertThat(acquire(pool, CRITICAL, 0, 600).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
+	void higherClassGoesFirstAndEachClassIsServedInArrivalOrder() {
+		PoolSpec pool = pool(TestSettings.pool("order").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		for (int i = 0; i < 60; i++) {
+			acquire(pool, CRITICAL, 0, 1);
+		}
+		Ticket background1 = ticket(BACKGROUND, 600_000, 1);
+		Ticket background2 = ticket(BACKGROUND, 600_000, 1);
+		Ticket interactive1 = ticket(INTERACTIVE, 600_000, 1);
+		Ticket interactive2 = ticket(INTERACTIVE, 600_000, 1);
+		List<Ticket> arrivals = List.of(background1, background2, interactive1, interactive2);
+		arrivals.forEach((t) -> assertThat(this.store.acquire(pool, t).status()).isEqualTo(Admission.Status.WAITING));
+		List<String> ids = arrivals.stream().map(Ticket::id).toList();
+
+		List<String> grantOrder = new java.util.ArrayList<>();
+		for (int second = 1; second <= 4; second++) {
+			this.now += 1000;
+			List<TicketState> states = this.store.poll(pool, ids).states();
+			for (int i = 0; i < ids.size(); i++) {
+				if (states.get(i) == TicketState.GRANTED && !grantOrder.contains(ids.get(i))) {
+					grantOrder.add(ids.get(i));
+				}
+			}
+		}
+
+		assertThat(grantOrder).containsExactly(interactive1.id(), interactive2.id(), background1.id(),
+				background2.id());
+	}
+
+	@Test
+	void criticalArrivalIsAdmittedAtOnceWhileBackgroundWorkSaturatesThePool() {
+		PoolSpec pool = pool(TestSettings.pool("reserve").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1000));
+		while (acquire(pool, BACKGROUND, 0, 50).status() == Admission.Status.GRANTED) {
+			// Background drains the bucket down to its 30 % reserve, and no further.
+		}
+		for (int i = 0; i < 5; i++) {
+			assertThat(this.store.acquire(pool, ticket(BACKGROUND, 60_000, 50)).status())
+				.isEqualTo(Admission.Status.WAITING);
+		}
+
+		assertThat(acquire(pool, CRITICAL, 0, 200).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
+	void fullClassQueueRejectsItsOwnClass() {
+		QuotaSettings settings = TestSettings.pool("class-cap")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1)
+			.classQueueCapacity(2)
+			.build();
+		PoolSpec pool = start(settings);
+		acquire(pool, CRITICAL, 0, 1);
+		acquire(pool, BACKGROUND, 600_000, 1);
+		acquire(pool, BACKGROUND, 600_000, 1);
+
+		Admission third = acquire(pool, BACKGROUND, 600_000, 1);
+
+		assertThat(third.reason()).isEqualTo(RejectionReason.QUEUE_FULL);
+		assertThat(third.delayMillis()).isPositive();
+		assertThat(acquire(pool, INTERACTIVE, 600_000, 1).status()).isEqualTo(Admission.Status.WAITING);
+	}
+
+	@Test
+	void fullPoolQueueShedsTheLowestRankedTicketOnlyForAStrictlyHigherClass() {
+		QuotaSettings settings = TestSettings.pool("shed")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1)
+			.queueCapacity(3)
+			.build();
+		PoolSpec pool = start(settings);
+		acquire(pool, CRITICAL, 0, 1);
+		Ticket oldBackground = ticket(BACKGROUND, 600_000, 1);
+		Ticket newBackground = ticket(BACKGROUND, 600_000, 1);
+		Ticket interactive = ticket(INTERACTIVE, 600_000, 1);
+		this.store.acquire(pool, oldBackground);
+		this.store.acquire(pool, newBackground);
+		this.store.acquire(pool, interactive);
+
+		assertThat(acquire(pool, BACKGROUND, 600_000, 1).reason()).isEqualTo(RejectionReason.QUEUE_FULL);
+		Ticket critical = ticket(CRITICAL, 600_000, 1);
+		assertThat(this.store.acquire(pool, critical).status()).isEqualTo(Admission.Status.WAITING);
+		Ticket secondInteractive = ticket(INTERACTIVE, 600_000, 1);
+		assertThat(this.store.acquire(pool, secondInteractive).status()).isEqualTo(Admission.Status.WAITING);
+		assertThat(acquire(pool, INTERACTIVE, 600_000, 1).reason()).isEqualTo(RejectionReason.QUEUE_FULL);
+
+		assertThat(this.store.poll(pool, List.of(oldBackground.id(), newBackground.id(), interactive.id(),
+				critical.id(), secondInteractive.id())).states())
+			.containsExactly(TicketState.DROPPED, TicketState.DROPPED, TicketState.WAITING, TicketState.WAITING,
+					TicketState.WAITING);
+	}
+
+	@Test
+	void userOverItsOwnQuotaIsRejectedWhileOtherUsersAreAdmitted() {
+		QuotaSettings settings = TestSettings.pool("users")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)
+			.userLimit(Dimension.REQUESTS_PER_MINUTE, 2)
+			.build();
+		PoolSpec pool = start(settings);
+		UserCharge alice = userCharge(settings, "a1ice");
+		UserCharge bob = userCharge(settings, "b0b");
+
+		assertThat(this.store.acquire(pool, userTicket(alice)).status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(this.store.acquire(pool, userTicket(alice)).status()).isEqualTo(Admission.Status.GRANTED);
+		Admission third = this.store.acquire(pool, userTicket(alice));
+
+		assertThat(third.reason()).isEqualTo(RejectionReason.USER_LIMIT);
+		assertThat(third.delayMillis()).isEqualTo(30_000);
+		assertThat(this.store.acquire(pool, userTicket(bob)).status()).isEqualTo(Admission.Status.GRANTED);
+		this.now += 30_000;
+		assertThat(this.store.acquire(pool, userTicket(alice)).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
+	void withdrawnTicketHandsItsUserChargeBack() {
+		QuotaSettings settings = TestSettings.pool("user-refund")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1)
+			.userLimit(Dimension.REQUESTS_PER_MINUTE, 1)
+			.noReserves()
+			.build();
+		PoolSpec pool = start(settings);
+		acquire(pool, CRITICAL, 0, 1);
+		UserCharge carol = userCharge(settings, "carol");
+		Ticket waiting = userTicket(carol);
+		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
+
+		this.store.cancel(pool, waiting.id());
+		this.now += 60_000;
+
+		assertThat(this.store.acquire(pool, userTicket(carol)).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
+	void rateLimitFeedbackCoolsThePoolDownAndCutsTheMultiplierOncePerRoundTrip() {
+		QuotaSettings settings = TestSettings.pool("cooldown").limit(Dimension.REQUESTS_PER_MINUTE, 600).build();
+		PoolSpec pool = start(settings);
+		Ticket first = ticket(CRITICAL, 0, 1);
+		Ticket second = ticket(CRITICAL, 0, 1);
+		this.store.acquire(pool, first);
+		this.store.acquire(pool, second);
+
+		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.RATE_LIMITED, 5_000, null, null)));
+		this.store.settle(pool, new Settlement(second.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.RATE_LIMITED, 5_000, null, null)));
+
+		PoolSnapshot snapshot = this.store.snapshot(pool);
+		assertThat(snapshot.cooldownMillis()).isEqualTo(5_000);
+		assertThat(snapshot.multiplier()).isCloseTo(0.7, within(1e-6));
+		Admission during = acquire(pool, CRITICAL, 0, 1);
+		assertThat(during.status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(during.delayMillis()).isEqualTo(5_000);
+		this.now += 5_000;
+		Ticket after = ticket(CRITICAL, 0, 1);
+		assertThat(this.store.acquire(pool, after).status()).isEqualTo(Admission.Status.GRANTED);
+		this.store.settle(pool, new Settlement(after.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.SUCCESS, 0, null, null)));
+		assertThat(this.store.snapshot(pool).multiplier()).isCloseTo(0.71, within(1e-6));
+	}
+
+	@Test
+	void providerHeadersTightenTheBucketButNeverLoosenIt() {
+		QuotaSettings settings = TestSettings.pool("tighten").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000).build();
+		PoolSpec pool = start(settings);
+		Ticket call = ticket(CRITICAL, 0, 1_000);
+		this.store.acquire(pool, call);
+
+		this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.SUCCESS, 0, new long[] { 2_000 }, new long[] { 0 })));
+		assertThat(acquire(pool, CRITICAL, 0, 2_001).status()).isEqualTo(Admission.Status.REJECTED);
+
+		Ticket loose = ticket(CRITICAL, 0, 1_000);
+		this.store.acquire(pool, loose);
+		this.store.settle(pool, new Settlement(loose.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.SUCCESS, 0, new long[] { 9_000 }, new long[] { 0 })));
+		assertThat(acquire(pool, CRITICAL, 0, 1_001).status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(acquire(pool, CRITICAL, 0, 1_000).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
+	void overloadCoolsTheModelDownWithExponentialBackoffWithoutCuttingQuota() {
+		QuotaSettings settings = TestSettings.pool("overload").limit(Dimension.REQUESTS_PER_MINUTE, 600).build();
+		PoolSpec pool = start(settings);
+		for (long expected : new long[] { 1_000, 2_000, 4_000 }) {
+			Ticket call = ticket(CRITICAL, 0, 1);
+			assertThat(this.store.acquire(pool, call).status()).isEqualTo(Admission.Status.GRANTED);
+			this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
+					new Feedback(Feedback.Kind.OVERLOADED, 0, null, null)));
+			PoolSnapshot snapshot = this.store.snapshot(pool);
+			assertThat(snapshot.modelCooldownMillis()).containsExactly(expected);
+			assertThat(snapshot.multiplier()).isEqualTo(1.0);
+			this.now += expected;
+		}
+	}
+
+	@Test
+	void snapshotShowsQueuesInFlightAndTrailingMinuteUsage() {
+		PoolSpec pool = pool(TestSettings.pool("snapshot").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000).noReserves());
+		acquire(pool, CRITICAL, 0, 600);
+		this.now += 20_000;
+		acquire(pool, CRITICAL, 0, 300);
+		this.store.acquire(pool, ticket(INTERACTIVE, 60_000, 500));
+		this.store.acquire(pool, ticket(BACKGROUND, 60_000, 10));
+
+		PoolSnapshot snapshot = this.store.snapshot(pool);
+
+		assertThat(snapshot.queued()).containsExactly(0, 1, 0, 1);
+		assertThat(snapshot.inFlight()).isEqualTo(2);
+		assertThat(snapshot.trailingMinute()[0]).isCloseTo(900, within(1e-6));
+		assertThat(snapshot.headDelayMillis()).isPositive();
+		this.now += 61_000;
+		assertThat(this.store.snapshot(pool).lastHour().stream().mapToDouble((minute) -> minute[0]).sum())
+			.isGreaterThanOrEqualTo(900);
+	}
+
+	private UserCharge userCharge(QuotaSettings settings, String user) {
+		PoolSpec pool = settings.pools().values().iterator().next();
+		List<RateLimit> limits = pool.userLimits().forUser(user);
+		long[] cost = new long[limits.size()];
+		java.util.Arrays.fill(cost, 1);
+		return new UserCharge(Integer.toHexString(user.hashCode()), limits, cost);
+	}
+
+	private Ticket userTicket(UserCharge user) {
+		return new Ticket("w1." + (++this.tickets), "w1", CRITICAL, new long[] { 1 }, 60_000, "model", user);
 	}
 
 	protected PoolSpec pool(TestSettings settings) {
