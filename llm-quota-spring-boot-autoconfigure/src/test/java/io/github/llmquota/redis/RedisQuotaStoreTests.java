@@ -11,6 +11,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -18,6 +19,7 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.QuotaStoreContractTests;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
@@ -52,6 +54,29 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 	@Override
 	protected QuotaStore createStore(QuotaSettings settings) {
 		return new RedisQuotaStore(this.connectionFactory, settings, this.prefix, () -> this.now);
+	}
+
+	@Test
+	void deadWorkersTicketIsDroppedAtTheHeadSoItNeverBlocksLiveRequests() {
+		PoolSpec pool = pool(TestSettings.pool("dead").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		for (int i = 0; i < 60; i++) {
+			this.store.acquire(pool, ticket(CRITICAL, 0, 1));
+		}
+		// The orphan needs ten seconds of refill: its worker is gone long before that.
+		Ticket orphan = new Ticket("dead.1", "dead", CRITICAL, new long[] { 10 }, 600_000, "model", null);
+		assertThat(this.store.acquire(pool, orphan).status()).isEqualTo(Admission.Status.WAITING);
+		Ticket live = ticket(BACKGROUND, 600_000, 1);
+		assertThat(this.store.acquire(pool, live).status()).isEqualTo(Admission.Status.WAITING);
+
+		// Worker "dead" never beats again; "w1" keeps polling. Three missed beats later its
+		// ticket goes, and the live one behind it is served by the next refill.
+		for (int beat = 0; beat < 4; beat++) {
+			this.now += 1_000;
+			this.store.poll(pool, List.of(live.id()));
+		}
+
+		assertThat(this.store.poll(pool, List.of(orphan.id(), live.id())).states())
+			.containsExactly(TicketState.DROPPED, TicketState.GRANTED);
 	}
 
 	@Test
