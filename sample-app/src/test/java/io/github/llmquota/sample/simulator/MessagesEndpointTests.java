@@ -93,16 +93,22 @@ class MessagesEndpointTests {
 	}
 
 	@Test
-	void refusesWithoutTakingAnything() {
-		Fixture fixture = new Fixture(SimulatorProperties.Limits.of(2, 30_000, 8_000));
-		byte[] body = body(request(SONNET, 10).set("messages", messages("user", "Hello")));
-		fixture.endpoint.begin(body).finish();
-		fixture.endpoint.begin(body).finish();
-		Map<String, String> firstRefusal = fixture.endpoint.begin(body).finish().headers();
-		Map<String, String> secondRefusal = fixture.endpoint.begin(body).finish().headers();
-		assertThat(secondRefusal.get("retry-after")).isEqualTo(firstRefusal.get("retry-after")).isEqualTo("30");
-		assertThat(fixture.model.stats().served()).isEqualTo(2);
-		assertThat(fixture.model.stats().rateLimitedByRequests()).isEqualTo(2);
+	void refusesWithoutTakingFromAnyBucketAndCountsTheLimitItNamed() {
+		Fixture fixture = new Fixture(SimulatorProperties.Limits.of(50, 30_000, 8_000));
+		Call pending = fixture.endpoint.begin(body(request(SONNET, 8_000).set("messages", messages("user", "Hi"))));
+		byte[] body = body(request(SONNET, 10).set("messages", messages("user", "x".repeat(6_400))));
+		for (int i = 0; i < 2; i++) {
+			Reply refused = fixture.endpoint.begin(body).finish();
+			assertThat(refused.status()).isEqualTo(429);
+			// Only the pending request is counted: a refused one would leave 48 requests and
+			// 28,399 input tokens, which round to 28,000.
+			assertThat(refused.headers()).containsEntry("anthropic-ratelimit-requests-remaining", "49")
+				.containsEntry("anthropic-ratelimit-input-tokens-remaining", "30000");
+		}
+		pending.finish();
+		assertThat(fixture.model.stats().served()).isEqualTo(1);
+		assertThat(fixture.model.stats().rateLimitedByOutputTokens()).isEqualTo(2);
+		assertThat(fixture.model.stats().rateLimited()).isEqualTo(2);
 	}
 
 	@Test
