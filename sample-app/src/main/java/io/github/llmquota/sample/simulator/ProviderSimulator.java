@@ -1,0 +1,320 @@
+package io.github.llmquota.sample.simulator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.sample.simulator.MessagesEndpoint.Call;
+import io.github.llmquota.sample.simulator.MessagesEndpoint.Reply;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * An Anthropic Messages API stand-in that enforces Anthropic's per-model token buckets, served
+ * on its own loopback port so that the sample calls it over real HTTP, exactly as it would
+ * call Anthropic.
+ * <p>
+ * Endpoints:
+ * <ul>
+ * <li>{@code POST /v1/messages}: a non-streaming Messages call. {@code x-api-key} and
+ * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body shapes
+ * and the {@code anthropic-ratelimit-*}, {@code retry-after} and {@code request-id} headers.</li>
+ * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
+ * {@link #resetStats()}.</li>
+ * </ul>
+ * <p>
+ * It runs on the JDK's own {@code com.sun.net.httpserver} rather than a second Tomcat
+ * connector: a second connector would share the application's servlet stack, so every
+ * controller would also answer on the provider's port and the simulator would need a filter
+ * to tell the ports apart. The JDK server needs no dependency and keeps the two apart by
+ * construction. It writes header names with a capital first letter; HTTP header names are
+ * case-insensitive, and every HTTP client treats them so.
+ * <p>
+ * The port is bound on construction, so {@link #baseUrl()} is known before the application
+ * context starts any lifecycle; requests are served from {@link #start()}. {@link #stop()}
+ * releases the port, and a later {@link #start()} binds the same port again. Thread-safe.
+ */
+public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
+
+	/**
+	 * The lifecycle phase: before the quota engine and the web server start, and after they
+	 * stop, so that no caller outlives the provider it calls.
+	 */
+	public static final int PHASE = DefaultQuotaEngine.PHASE - 1;
+
+	// Anthropic refuses larger Messages bodies with a 413.
+	private static final int MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+	private static final String HOST = "127.0.0.1";
+
+	private final SimulatorProperties properties;
+
+	private final SimulatorClock clock;
+
+	private final ObjectMapper objectMapper = new ObjectMapper();
+
+	private final Map<String, SimulatedModel> models;
+
+	private final MessagesEndpoint endpoint;
+
+	private final int port;
+
+	private HttpServer server;
+
+	private ExecutorService executor;
+
+	private boolean running;
+
+	/**
+	 * Create a simulator on the system clock and bind its port.
+	 * @param properties the configuration
+	 * @throws UncheckedIOException if the port cannot be bound
+	 */
+	public ProviderSimulator(SimulatorProperties properties) {
+		this(properties, SimulatorClock.system());
+	}
+
+	/**
+	 * Create a simulator and bind its port.
+	 * @param properties the configuration
+	 * @param clock the clock that drives the token buckets and the reset headers
+	 * @throws UncheckedIOException if the port cannot be bound
+	 */
+	public ProviderSimulator(SimulatorProperties properties, SimulatorClock clock) {
+		this.properties = properties;
+		this.clock = clock;
+		Map<String, SimulatedModel> models = new TreeMap<>();
+		properties.getModels().forEach((name, limits) -> models.put(name, new SimulatedModel(limits, clock)));
+		this.models = Collections.unmodifiableMap(models);
+		this.endpoint = new MessagesEndpoint(this.objectMapper, this.models, new PromptCache(), clock);
+		this.server = bind(properties.getPort());
+		this.port = this.server.getAddress().getPort();
+	}
+
+	/**
+	 * Return the URL to use as the Messages API base URL, without a trailing slash, for
+	 * example {@code http://127.0.0.1:41234}; append {@code /v1/messages}. Known from
+	 * construction, before the simulator serves requests.
+	 * @return the base URL
+	 */
+	public String baseUrl() {
+		return "http://" + HOST + ":" + this.port;
+	}
+
+	/**
+	 * Return the bound port, which is the configured port unless that was 0.
+	 * @return the port
+	 */
+	public int port() {
+		return this.port;
+	}
+
+	/**
+	 * Return what the simulator served and refused since it started or was last reset.
+	 * @return the figures, by model
+	 */
+	public SimulatorStats stats() {
+		Map<String, SimulatorStats.ModelStats> stats = new TreeMap<>();
+		this.models.forEach((name, model) -> stats.put(name, model.stats()));
+		return new SimulatorStats(Collections.unmodifiableMap(stats));
+	}
+
+	/**
+	 * Set every figure to zero. The token buckets and the prompt cache are left as they are.
+	 */
+	public void resetStats() {
+		this.models.values().forEach(SimulatedModel::resetStats);
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		if (this.server == null) {
+			this.server = bind(this.port);
+		}
+		// The default executor is the single dispatcher thread, which would serialise the
+		// latency of concurrent calls. Concurrency is bounded by the callers: the quota engine
+		// caps it per model.
+		AtomicInteger threads = new AtomicInteger();
+		this.executor = Executors.newCachedThreadPool((task) -> {
+			Thread thread = new Thread(task, "provider-simulator-" + threads.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.server.setExecutor(this.executor);
+		this.server.createContext("/v1/messages", exchange(this::messages));
+		this.server.createContext("/stats", exchange(this::stats));
+		this.server.createContext("/stats/reset", exchange(this::resetStats));
+		this.server.start();
+		this.running = true;
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (this.server != null) {
+			if (!this.running) {
+				// The JDK server closes its listening socket on its dispatcher thread, so a
+				// server that never started would hold the port until the JVM exits.
+				this.server.start();
+			}
+			this.server.stop(0);
+			this.server = null;
+		}
+		if (this.executor != null) {
+			this.executor.shutdownNow();
+			this.executor = null;
+		}
+		this.running = false;
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	/**
+	 * Stop serving and release the port, whether or not the simulator was started.
+	 */
+	@Override
+	public void close() {
+		stop();
+	}
+
+	private Reply messages(HttpExchange exchange) throws IOException {
+		if (!"/v1/messages".equals(exchange.getRequestURI().getPath())) {
+			return notFound(exchange);
+		}
+		if (!"POST".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("POST");
+		}
+		byte[] body;
+		try (InputStream in = exchange.getRequestBody()) {
+			body = in.readNBytes(MAX_BODY_BYTES + 1);
+		}
+		if (body.length > MAX_BODY_BYTES) {
+			return MessagesEndpoint.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.");
+		}
+		Call call = this.endpoint.begin(body);
+		if (call.admitted()) {
+			sleep(latency());
+		}
+		return call.finish();
+	}
+
+	private Reply stats(HttpExchange exchange) {
+		if (!"/stats".equals(exchange.getRequestURI().getPath())) {
+			return notFound(exchange);
+		}
+		if (!"GET".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("GET");
+		}
+		return new Reply(200, Map.of(), this.objectMapper.valueToTree(stats()));
+	}
+
+	private Reply resetStats(HttpExchange exchange) {
+		if (!"/stats/reset".equals(exchange.getRequestURI().getPath())) {
+			return notFound(exchange);
+		}
+		if (!"POST".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("POST");
+		}
+		resetStats();
+		return new Reply(204, Map.of(), null);
+	}
+
+	private static Reply notFound(HttpExchange exchange) {
+		return MessagesEndpoint.error(404, "not_found_error", "Not found: " + exchange.getRequestURI().getPath());
+	}
+
+	private static Reply methodNotAllowed(String allowed) {
+		Reply reply = MessagesEndpoint.error(405, "invalid_request_error", "Method not allowed; use " + allowed);
+		reply.headers().put("allow", allowed);
+		return reply;
+	}
+
+	private Duration latency() {
+		long jitter = this.properties.getLatencyJitter().toNanos();
+		long nanos = this.properties.getLatency().toNanos() + ThreadLocalRandom.current().nextLong(-jitter, jitter + 1);
+		return Duration.ofNanos(Math.max(0, nanos));
+	}
+
+	private static void sleep(Duration duration) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+		}
+		catch (InterruptedException ex) {
+			// Stopping: finish the call anyway so that its output reservation is settled.
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private HttpHandler exchange(Route route) {
+		return (exchange) -> {
+			try (exchange) {
+				Reply reply;
+				try {
+					reply = route.handle(exchange);
+				}
+				catch (RuntimeException ex) {
+					reply = MessagesEndpoint.error(500, "api_error", "Internal server error: " + ex);
+				}
+				send(exchange, reply);
+			}
+		};
+	}
+
+	private void send(HttpExchange exchange, Reply reply) throws IOException {
+		reply.headers().forEach(exchange.getResponseHeaders()::set);
+		if (reply.body() == null) {
+			exchange.sendResponseHeaders(reply.status(), -1);
+			return;
+		}
+		byte[] bytes = this.objectMapper.writeValueAsBytes(reply.body());
+		exchange.getResponseHeaders().set("content-type", "application/json");
+		exchange.sendResponseHeaders(reply.status(), bytes.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(bytes);
+		}
+	}
+
+	private static HttpServer bind(int port) {
+		try {
+			return HttpServer.create(new InetSocketAddress(HOST, port), 0);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not bind the provider simulator to " + HOST + ":" + port, ex);
+		}
+	}
+
+	@FunctionalInterface
+	private interface Route {
+
+		Reply handle(HttpExchange exchange) throws IOException;
+
+	}
+
+}

@@ -1,0 +1,234 @@
+package io.github.llmquota.sample.simulator;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.github.llmquota.sample.simulator.SimulatorStats.ModelStats;
+
+/**
+ * One model's three token buckets, its rate-limit headers and its figures. Admission takes
+ * from all buckets at once or from none, under the model's lock, so concurrent requests see
+ * the buckets as Anthropic's would: one decision at a time.
+ */
+final class SimulatedModel {
+
+	private final SimulatorClock clock;
+
+	private final TokenBucket requests;
+
+	private final TokenBucket inputTokens;
+
+	private final TokenBucket outputTokens;
+
+	private long served;
+
+	private long rateLimitedByRequests;
+
+	private long rateLimitedByInputTokens;
+
+	private long rateLimitedByOutputTokens;
+
+	private long inputTokensUsed;
+
+	private long outputTokensUsed;
+
+	private long cacheCreationInputTokens;
+
+	private long cacheReadInputTokens;
+
+	SimulatedModel(SimulatorProperties.Limits limits, SimulatorClock clock) {
+		this.clock = clock;
+		long now = clock.nanoTime();
+		this.requests = new TokenBucket(limits.getRequestsPerMinute(), now);
+		this.inputTokens = new TokenBucket(limits.getInputTokensPerMinute(), now);
+		this.outputTokens = new TokenBucket(limits.getOutputTokensPerMinute(), now);
+	}
+
+	/**
+	 * Admit a request, taking one request, its input charge and a reservation of
+	 * {@code maxTokens} output tokens, or refuse it and take nothing.
+	 * @param inputCharge the uncached input plus cache-write tokens
+	 * @param maxTokens the request's max_tokens
+	 * @return the refusal, or empty if the request was admitted
+	 */
+	synchronized Optional<Refusal> admit(long inputCharge, long maxTokens) {
+		long now = this.clock.nanoTime();
+		Refusal refusal = refusal(inputCharge, maxTokens, now);
+		if (refusal != null) {
+			switch (refusal.limit()) {
+				case REQUESTS -> this.rateLimitedByRequests++;
+				case INPUT_TOKENS -> this.rateLimitedByInputTokens++;
+				case OUTPUT_TOKENS -> this.rateLimitedByOutputTokens++;
+			}
+			return Optional.of(refusal);
+		}
+		this.requests.take(1, now);
+		this.inputTokens.take(inputCharge, now);
+		this.outputTokens.take(maxTokens, now);
+		return Optional.empty();
+	}
+
+	private Refusal refusal(long inputCharge, long maxTokens, long now) {
+		if (inputCharge > this.inputTokens.limit()) {
+			return Refusal.tooLarge(Limit.INPUT_TOKENS, this.inputTokens.limit());
+		}
+		if (maxTokens > this.outputTokens.limit()) {
+			return Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit());
+		}
+		// The request needs room in every bucket, so it waits for the slowest; that bucket
+		// is the one the 429 names.
+		Refusal refusal = null;
+		long longestWait = 0;
+		for (Limit limit : Limit.values()) {
+			TokenBucket bucket = bucket(limit);
+			long cost = switch (limit) {
+				case REQUESTS -> 1;
+				case INPUT_TOKENS -> inputCharge;
+				case OUTPUT_TOKENS -> maxTokens;
+			};
+			long wait = bucket.nanosUntilAvailable(cost, now);
+			if (wait > longestWait) {
+				longestWait = wait;
+				refusal = new Refusal(limit, bucket.limit(), wait);
+			}
+		}
+		return refusal;
+	}
+
+	/**
+	 * Settle an admitted request: give back the output tokens it reserved but did not
+	 * produce, and count what it used.
+	 * @param maxTokens the output tokens reserved at admission
+	 * @param usage the usage the response reports
+	 */
+	synchronized void complete(long maxTokens, Usage usage) {
+		this.outputTokens.giveBack(maxTokens - usage.outputTokens(), this.clock.nanoTime());
+		this.served++;
+		this.inputTokensUsed += usage.inputTokens();
+		this.outputTokensUsed += usage.outputTokens();
+		this.cacheCreationInputTokens += usage.cacheCreationInputTokens();
+		this.cacheReadInputTokens += usage.cacheReadInputTokens();
+	}
+
+	/**
+	 * Return the {@code anthropic-ratelimit-*} headers for the buckets as they are now.
+	 * <p>
+	 * Token counts remaining are rounded to the nearest thousand, as Anthropic's are. Each
+	 * reset is the instant the bucket is full again, rounded up to a whole second so that a
+	 * client waiting for it finds the bucket full. The {@code tokens-*} headers describe the
+	 * input and output buckets together: limits and (rounded) remainders add up, and the
+	 * reset is the earlier of the two, as in every real capture (providers.md §2.3).
+	 * @return the headers, in a stable order
+	 */
+	synchronized Map<String, String> rateLimitHeaders() {
+		long now = this.clock.nanoTime();
+		Map<String, String> headers = new LinkedHashMap<>();
+		addBucket(headers, "requests", this.requests.limit(), this.requests.available(now), reset(this.requests, now));
+		long inputRemaining = roundToThousand(this.inputTokens.available(now));
+		long outputRemaining = roundToThousand(this.outputTokens.available(now));
+		Instant inputReset = reset(this.inputTokens, now);
+		Instant outputReset = reset(this.outputTokens, now);
+		addBucket(headers, "input-tokens", this.inputTokens.limit(), inputRemaining, inputReset);
+		addBucket(headers, "output-tokens", this.outputTokens.limit(), outputRemaining, outputReset);
+		addBucket(headers, "tokens", this.inputTokens.limit() + this.outputTokens.limit(),
+				inputRemaining + outputRemaining, inputReset.isBefore(outputReset) ? inputReset : outputReset);
+		return headers;
+	}
+
+	synchronized ModelStats stats() {
+		return new ModelStats(this.served, this.rateLimitedByRequests, this.rateLimitedByInputTokens,
+				this.rateLimitedByOutputTokens, this.inputTokensUsed, this.outputTokensUsed,
+				this.cacheCreationInputTokens, this.cacheReadInputTokens);
+	}
+
+	synchronized void resetStats() {
+		this.served = 0;
+		this.rateLimitedByRequests = 0;
+		this.rateLimitedByInputTokens = 0;
+		this.rateLimitedByOutputTokens = 0;
+		this.inputTokensUsed = 0;
+		this.outputTokensUsed = 0;
+		this.cacheCreationInputTokens = 0;
+		this.cacheReadInputTokens = 0;
+	}
+
+	private TokenBucket bucket(Limit limit) {
+		return switch (limit) {
+			case REQUESTS -> this.requests;
+			case INPUT_TOKENS -> this.inputTokens;
+			case OUTPUT_TOKENS -> this.outputTokens;
+		};
+	}
+
+	private Instant reset(TokenBucket bucket, long now) {
+		Instant full = this.clock.instantAt(now + bucket.nanosUntilFull(now));
+		Instant second = full.truncatedTo(ChronoUnit.SECONDS);
+		return second.equals(full) ? second : second.plusSeconds(1);
+	}
+
+	private static void addBucket(Map<String, String> headers, String name, long limit, long remaining,
+			Instant reset) {
+		String prefix = "anthropic-ratelimit-" + name + "-";
+		headers.put(prefix + "limit", Long.toString(limit));
+		headers.put(prefix + "remaining", Long.toString(remaining));
+		headers.put(prefix + "reset", DateTimeFormatter.ISO_INSTANT.format(reset));
+	}
+
+	private static long roundToThousand(long tokens) {
+		return (tokens + 500) / 1000 * 1000;
+	}
+
+	/**
+	 * The three per-model limits, named as Anthropic's 429 messages name them.
+	 */
+	enum Limit {
+
+		REQUESTS("requests"), INPUT_TOKENS("input tokens"), OUTPUT_TOKENS("output tokens");
+
+		private final String unit;
+
+		Limit(String unit) {
+			this.unit = unit;
+		}
+
+		String unit() {
+			return this.unit;
+		}
+
+	}
+
+	/**
+	 * Why a request was not admitted.
+	 *
+	 * @param limit the limit the request would exceed
+	 * @param perMinute that limit's value
+	 * @param waitNanos the time until the request would fit, or -1 if it never can
+	 */
+	record Refusal(Limit limit, long perMinute, long waitNanos) {
+
+		static Refusal tooLarge(Limit limit, long perMinute) {
+			return new Refusal(limit, perMinute, -1);
+		}
+
+		boolean tooLarge() {
+			return this.waitNanos < 0;
+		}
+
+	}
+
+	/**
+	 * The token counts of one response's {@code usage}.
+	 *
+	 * @param inputTokens the uncached input tokens
+	 * @param cacheCreationInputTokens the input tokens written to the prompt cache
+	 * @param cacheReadInputTokens the input tokens read from the prompt cache
+	 * @param outputTokens the output tokens
+	 */
+	record Usage(long inputTokens, long cacheCreationInputTokens, long cacheReadInputTokens, long outputTokens) {
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * A built-in stand-in for Anthropic's Messages API that enforces Anthropic's token buckets.
+ */
+package io.github.llmquota.sample.simulator;
