@@ -251,7 +251,7 @@ local function pump(caller, own)
           -- Only the head's owner arms a timer; tell it when the head or its ETA changed.
           local at = eta < 0 and -1 or math.ceil(now + eta)
           if tk.w ~= caller and (st.hn ~= head or math.abs(st.he - at) > 50) then
-            notify(tk.w, 'H ' .. cfg.pool .. ' ' .. (eta < 0 and -1 or math.ceil(eta)))
+            notify(tk.w, 'H ' .. cfg.pool .. ' ' .. (eta < 0 and -1 or math.ceil(eta)) .. ' ' .. head)
           end
           if st.hn ~= head or st.he ~= at then
             st.hn, st.he = head, at
@@ -291,9 +291,10 @@ local function contains(list, id)
   return false
 end
 
-local function headDelay(worker, tk, eta)
-  if tk and tk.w == worker then return eta < 0 and -1 or math.ceil(eta) end
-  return -2
+-- The head's delay and id, when the head belongs to the calling worker: it arms the timer.
+local function headOf(worker, tk, eta)
+  if tk and tk.w == worker then return eta < 0 and -1 or math.ceil(eta), tk.id end
+  return -2, ''
 end
 
 local function delay(eta)
@@ -399,7 +400,8 @@ if op == 'acquire' then
       redis.call('HDEL', T, tk.id)
       result = {'R', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
     else
-      result = {'W', headDelay(tk.w, head, eta)}
+      local delayMs, headId = headOf(tk.w, head, eta)
+      result = {'W', delayMs, headId}
     end
   end
   if tk.u and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.u, tk.u.k) end
@@ -451,7 +453,8 @@ elseif op == 'poll' then
       states[#states + 1] = 'X'
     end
   end
-  result = {'P', headDelay(args.w, head, eta), table.concat(states, '')}
+  local delayMs, headId = headOf(args.w, head, eta)
+  result = {'P', delayMs, table.concat(states, ''), headId}
 elseif op == 'snapshot' then
   -- Read-only: buckets, queue per class, in-flight, cooldowns and the usage rings.
   local used = {}

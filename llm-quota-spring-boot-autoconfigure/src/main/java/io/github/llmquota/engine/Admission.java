@@ -10,8 +10,10 @@ import io.github.llmquota.core.RejectionReason;
  * @param delayMillis for a rejection, the earliest a retry could fit (-1 when unknown); for
  * a waiting ticket that is the head of its queue, how long until it fits (-1 when that
  * depends on a lease ending); otherwise -2
+ * @param headTicket when this JVM owns the blocked head of the queue, its ticket id; the
+ * timer armed for it is dropped once that ticket is granted
  */
-public record Admission(Status status, RejectionReason reason, long delayMillis) {
+public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket) {
 
 	/** Sentinel for "no delay applies". */
 	public static final long NONE = -2;
@@ -24,17 +26,18 @@ public record Admission(Status status, RejectionReason reason, long delayMillis)
 	 * @return the admission
 	 */
 	public static Admission granted() {
-		return new Admission(Status.GRANTED, null, NONE);
+		return new Admission(Status.GRANTED, null, NONE, null);
 	}
 
 	/**
 	 * The ticket waits in the queue.
 	 * @param headDelayMillis when the ticket is the head of the queue, how long until it
 	 * fits, {@link #UNKNOWN} if that depends on a lease ending; {@link #NONE} otherwise
+	 * @param headTicket the id of the blocked head when this JVM owns it, or {@code null}
 	 * @return the admission
 	 */
-	public static Admission waiting(long headDelayMillis) {
-		return new Admission(Status.WAITING, null, headDelayMillis);
+	public static Admission waiting(long headDelayMillis, String headTicket) {
+		return new Admission(Status.WAITING, null, headDelayMillis, headTicket);
 	}
 
 	/**
@@ -44,7 +47,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis)
 	 * @return the admission
 	 */
 	public static Admission rejected(RejectionReason reason, long retryAfterMillis) {
-		return new Admission(Status.REJECTED, reason, retryAfterMillis);
+		return new Admission(Status.REJECTED, reason, retryAfterMillis, null);
 	}
 
 	/**

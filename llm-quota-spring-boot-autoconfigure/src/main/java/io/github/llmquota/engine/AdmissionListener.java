@@ -25,7 +25,8 @@ public interface AdmissionListener {
 	 * A ticket of this JVM became the blocked head of its pool's queue: arm a timer.
 	 * @param pool the pool
 	 * @param delayMillis how long until it fits, or {@link Admission#UNKNOWN}
+	 * @param ticketId the head ticket
 	 */
-	void head(String pool, long delayMillis);
+	void head(String pool, long delayMillis, String ticketId);
 
 }

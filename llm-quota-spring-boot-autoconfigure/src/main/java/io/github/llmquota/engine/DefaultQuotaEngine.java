@@ -67,7 +67,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	private final Map<String, Waiter> waiters = new ConcurrentHashMap<>();
 
-	private final Map<String, ScheduledFuture<?>> headTimers = new ConcurrentHashMap<>();
+	private final Map<String, HeadTimer> headTimers = new ConcurrentHashMap<>();
 
 	private final ScheduledExecutorService scheduler;
 
@@ -182,7 +182,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 						withdraw(ticket.id());
 					}
 				});
-				armHeadTimer(pool.name(), admission.delayMillis());
+				armHeadTimer(pool.name(), admission.delayMillis(), admission.headTicket());
 			}
 		}
 		return future;
@@ -195,6 +195,11 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			return;
 		}
 		waiter.cancelDeadline();
+		// The head this JVM armed a timer for is served: the timer would only poll in vain.
+		HeadTimer timer = this.headTimers.get(pool);
+		if (timer != null && ticketId.equals(timer.ticketId()) && this.headTimers.remove(pool, timer)) {
+			timer.future().cancel(false);
+		}
 		handOver(waiter);
 	}
 
@@ -220,18 +225,18 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	}
 
 	@Override
-	public void head(String pool, long delayMillis) {
-		armHeadTimer(pool, delayMillis);
+	public void head(String pool, long delayMillis, String ticketId) {
+		armHeadTimer(pool, delayMillis, ticketId);
 	}
 
-	private void armHeadTimer(String pool, long delayMillis) {
+	private void armHeadTimer(String pool, long delayMillis, String ticketId) {
 		if (delayMillis < 0) {
 			return;
 		}
-		ScheduledFuture<?> timer = this.scheduler.schedule(() -> poll(pool), delayMillis, TimeUnit.MILLISECONDS);
-		ScheduledFuture<?> previous = this.headTimers.put(pool, timer);
+		ScheduledFuture<?> future = this.scheduler.schedule(() -> poll(pool), delayMillis, TimeUnit.MILLISECONDS);
+		HeadTimer previous = this.headTimers.put(pool, new HeadTimer(ticketId, future));
 		if (previous != null) {
-			previous.cancel(false);
+			previous.future().cancel(false);
 		}
 	}
 
@@ -283,7 +288,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 					}
 				}
 			}
-			armHeadTimer(poolName, result.headDelayMillis());
+			armHeadTimer(poolName, result.headDelayMillis(), result.headTicket());
 		}, "poll pool '" + poolName + "'");
 	}
 
@@ -403,6 +408,9 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	@Override
 	public int getPhase() {
 		return PHASE;
+	}
+
+	private record HeadTimer(String ticketId, ScheduledFuture<?> future) {
 	}
 
 	private static final class Waiter {

@@ -72,8 +72,9 @@ public interface QuotaStore {
 	 * @param headDelayMillis when a ticket of this JVM is the blocked head, how long until it
 	 * fits ({@link Admission#UNKNOWN} if that depends on a lease ending); otherwise
 	 * {@link Admission#NONE}
+	 * @param headTicket the id of that head, or {@code null}
 	 */
-	record PollResult(List<TicketState> states, long headDelayMillis) {
+	record PollResult(List<TicketState> states, long headDelayMillis, String headTicket) {
 	}
 
 }

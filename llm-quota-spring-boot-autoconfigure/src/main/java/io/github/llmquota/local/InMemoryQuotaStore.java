@@ -236,7 +236,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
 			}
 			// One JVM owns every ticket here, so the caller always owns the head.
-			return Admission.waiting((head != null) ? delay(head.eta) : Admission.NONE);
+			return (head != null) ? Admission.waiting(delay(head.eta), head.ticket.id())
+					: Admission.waiting(Admission.NONE, null);
 		}
 
 		void settle(Settlement settlement) {
@@ -298,7 +299,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					states.add(this.queued.containsKey(id) ? TicketState.WAITING
 							: this.granted.containsKey(id) ? TicketState.GRANTED : TicketState.DROPPED);
 				}
-				result = new PollResult(states, (head != null) ? delay(head.eta) : Admission.NONE);
+				result = (head != null) ? new PollResult(states, delay(head.eta), head.ticket.id())
+						: new PollResult(states, Admission.NONE, null);
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -347,7 +349,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private void announce(Head head, List<Runnable> news) {
 			if (head != null) {
 				long delay = delay(head.eta);
-				news.add(() -> listener().head(this.pool.name(), delay));
+				news.add(() -> listener().head(this.pool.name(), delay, head.ticket.id()));
 			}
 		}
 
@@ -524,7 +526,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		@Override
-		public void head(String pool, long delayMillis) {
+		public void head(String pool, long delayMillis, String ticketId) {
 		}
 
 	};

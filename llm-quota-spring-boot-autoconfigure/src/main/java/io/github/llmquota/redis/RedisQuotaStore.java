@@ -128,7 +128,7 @@ public class RedisQuotaStore implements QuotaStore {
 		List<?> reply = run(pool, "acquire", args);
 		return switch ((String) reply.get(0)) {
 			case "G" -> Admission.granted();
-			case "W" -> Admission.waiting((Long) reply.get(1));
+			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)));
 			case "R" -> Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
 			default -> throw new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
 		};
@@ -183,7 +183,7 @@ public class RedisQuotaStore implements QuotaStore {
 				default -> TicketState.DROPPED;
 			});
 		}
-		return new PollResult(result, (Long) reply.get(1));
+		return new PollResult(result, (Long) reply.get(1), emptyToNull((String) reply.get(3)));
 	}
 
 	@Override
@@ -321,6 +321,10 @@ public class RedisQuotaStore implements QuotaStore {
 		return json.append('"').toString();
 	}
 
+	private static String emptyToNull(String value) {
+		return value.isEmpty() ? null : value;
+	}
+
 	private static double[] doubles(String csv) {
 		return csv.isEmpty() ? new double[0] : Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
 	}
@@ -355,7 +359,7 @@ public class RedisQuotaStore implements QuotaStore {
 				case "G" -> this.listener.granted(parts[1], parts[2]);
 				case "S" -> this.listener.dropped(parts[1], parts[2], true);
 				case "X" -> this.listener.dropped(parts[1], parts[2], false);
-				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]));
+				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
 				default -> {
 				}
 			}

@@ -468,7 +468,7 @@ public abstract class QuotaStoreContractTests {
 			}
 
 			@Override
-			public void head(String pool, long delayMillis) {
+			public void head(String pool, long delayMillis, String ticketId) {
 			}
 
 		});
