@@ -1,5 +1,6 @@
 package io.github.llmquota.autoconfigure;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -10,6 +11,7 @@ import org.springframework.context.annotation.Import;
 
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 
@@ -33,8 +35,9 @@ public class LlmQuotaAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean(QuotaEngine.class)
-	DefaultQuotaEngine llmQuotaEngine(QuotaSettings settings, QuotaStore store) {
-		return new DefaultQuotaEngine(settings, store);
+	DefaultQuotaEngine llmQuotaEngine(QuotaSettings settings, QuotaStore store,
+			ObjectProvider<QuotaEngineListener> listeners) {
+		return new DefaultQuotaEngine(settings, store, listeners.orderedStream().toList());
 	}
 
 }

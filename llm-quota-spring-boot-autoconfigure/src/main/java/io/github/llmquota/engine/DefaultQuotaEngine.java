@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
@@ -37,6 +39,7 @@ import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TokenUsage;
 
 /**
  * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class waits.
@@ -73,14 +76,30 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	private final ScheduledFuture<?> heartbeat;
 
+	private final List<QuotaEngineListener> listeners;
+
+	private final Set<String> shedding = ConcurrentHashMap.newKeySet();
+
 	/**
 	 * Create an engine and start listening to the store.
 	 * @param settings the validated settings
 	 * @param store the store that holds the shared state
 	 */
 	public DefaultQuotaEngine(QuotaSettings settings, QuotaStore store) {
+		this(settings, store, List.of());
+	}
+
+	/**
+	 * Create an engine that reports its decisions to listeners, and start listening to the
+	 * store.
+	 * @param settings the validated settings
+	 * @param store the store that holds the shared state
+	 * @param listeners the listeners, called in order
+	 */
+	public DefaultQuotaEngine(QuotaSettings settings, QuotaStore store, List<QuotaEngineListener> listeners) {
 		this.settings = settings;
 		this.store = store;
+		this.listeners = List.copyOf(listeners);
 		this.workerId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
 		this.scheduler = Executors.newScheduledThreadPool(1, (runnable) -> {
 			Thread thread = new Thread(runnable, "llm-quota-" + this.workerId);
@@ -148,13 +167,36 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 					+ pool.name() + "'");
 		}
 		if (tooLarge != null) {
+			notifyRejected(model, request, RejectionReason.CANNOT_FIT, 0);
 			return CompletableFuture.failedFuture(tooLarge);
+		}
+		if (this.shedding.contains(pool.name()) && priorityClass.rank() == this.settings.classes().size() - 1) {
+			QuotaRejectedException shed = new QuotaRejectedException(pool.name(), RejectionReason.SHED,
+					this.settings.heartbeatInterval(), "Pool '" + pool.name() + "' is at its critical threshold: "
+							+ priorityClass.name() + " work is shed until it recovers");
+			notifyRejected(model, request, RejectionReason.SHED, 0);
+			return CompletableFuture.failedFuture(shed);
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
 				priorityClass.rank(), cost, maxWait, model.name(), user);
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
-		Waiter waiter = new Waiter(pool, ticket, future, () -> new DefaultQuotaLease(this.store, model, request, ticket));
+		long started = System.nanoTime();
+		if (!this.listeners.isEmpty()) {
+			future.whenComplete((lease, failure) -> {
+				long waited = System.nanoTime() - started;
+				if (lease != null) {
+					notify((listener) -> listener.admitted(model, request, Duration.ofNanos(waited)));
+				}
+				else {
+					RejectionReason reason = (failure instanceof QuotaRejectedException rejected) ? rejected.getReason()
+							: RejectionReason.CANCELLED;
+					notifyRejected(model, request, reason, waited);
+				}
+			});
+		}
+		Waiter waiter = new Waiter(pool, ticket, future,
+				() -> new DefaultQuotaLease(this.store, model, request, ticket, this::ended));
 		// Registered before the store call, so that a grant pushed before it returns is not lost.
 		this.waiters.put(ticket.id(), waiter);
 		Admission admission;
@@ -290,6 +332,57 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			}
 			armHeadTimer(poolName, result.headDelayMillis(), result.headTicket());
 		}, "poll pool '" + poolName + "'");
+	}
+
+	/**
+	 * Shed the lowest priority class of a pool in this JVM, or stop doing so: new requests
+	 * of that class are rejected with {@link RejectionReason#SHED} and its waiting requests
+	 * are withdrawn. Higher classes keep their order. Used by automatic mitigation when a
+	 * pool reaches its critical utilisation.
+	 * @param pool the pool
+	 * @param shed whether to shed
+	 */
+	public void shedLowestClass(String pool, boolean shed) {
+		if (!shed) {
+			this.shedding.remove(pool);
+			return;
+		}
+		this.shedding.add(pool);
+		int lowest = this.settings.classes().size() - 1;
+		this.waiters.values()
+			.stream()
+			.filter((w) -> w.queued && w.pool.name().equals(pool) && w.ticket.rank() == lowest)
+			.map((w) -> w.ticket.id())
+			.toList()
+			.forEach((id) -> {
+				Waiter waiter = this.waiters.remove(id);
+				if (waiter != null) {
+					waiter.cancelDeadline();
+					safely(() -> this.store.cancel(waiter.pool, id), "withdraw a shed ticket");
+					waiter.future.completeExceptionally(new QuotaRejectedException(pool, RejectionReason.SHED,
+							this.settings.heartbeatInterval(),
+							"Request was shed: pool '" + pool + "' is at its critical threshold"));
+				}
+			});
+	}
+
+	private void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+		notify((listener) -> listener.ended(model, request, usage, feedback));
+	}
+
+	private void notifyRejected(ModelSpec model, QuotaRequest request, RejectionReason reason, long waitedNanos) {
+		notify((listener) -> listener.rejected(model, request, reason, Duration.ofNanos(waitedNanos)));
+	}
+
+	private void notify(Consumer<QuotaEngineListener> event) {
+		for (QuotaEngineListener listener : this.listeners) {
+			try {
+				event.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("llm-quota listener " + listener + " failed: " + ex);
+			}
+		}
 	}
 
 	private void safely(Runnable action, String what) {

@@ -37,11 +37,15 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket) {
+	private final EndListener endListener;
+
+	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket,
+			EndListener endListener) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
 		this.ticket = ticket;
+		this.endListener = endListener;
 	}
 
 	@Override
@@ -64,7 +68,7 @@ class DefaultQuotaLease implements QuotaLease {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
-				translate(feedback, true));
+				translate(feedback, true), usage);
 	}
 
 	@Override
@@ -73,7 +77,7 @@ class DefaultQuotaLease implements QuotaLease {
 		UserCharge user = this.ticket.user();
 		end(this.model.released(this.request, outcome, rates),
 				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,
-				translate(feedback, false));
+				translate(feedback, false), null);
 	}
 
 	@Override
@@ -81,10 +85,11 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, Feedback feedback) {
+	private void end(long[] actual, long[] userActual, Feedback feedback, TokenUsage usage) {
 		if (!this.ended.compareAndSet(false, true)) {
 			return;
 		}
+		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, this.ticket.cost()), user,
 				(user != null) ? minus(userActual, user.cost()) : null, feedback);
@@ -134,6 +139,16 @@ class DefaultQuotaLease implements QuotaLease {
 			delta[i] = actual[i] - charged[i];
 		}
 		return delta;
+	}
+
+	/**
+	 * Told once when the lease ends.
+	 */
+	@FunctionalInterface
+	interface EndListener {
+
+		void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback);
+
 	}
 
 	@Override

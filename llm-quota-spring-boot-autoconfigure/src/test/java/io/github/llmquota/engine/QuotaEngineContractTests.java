@@ -159,6 +159,30 @@ public abstract class QuotaEngineContractTests {
 	}
 
 	@Test
+	void sheddingTheLowestClassRejectsAndWithdrawsItWhileHigherClassesKeepWaiting() {
+		DefaultQuotaEngine engine = engine(TestSettings.pool("shed-lowest").limit(Dimension.REQUESTS_PER_MINUTE, 100)
+			.maxConcurrency(1));
+		QuotaLease first = engine.acquire(request(Priority.INTERACTIVE, Duration.ZERO));
+		CompletableFuture<QuotaLease> background = engine.acquireAsync(request(Priority.BACKGROUND, Duration.ofSeconds(30)));
+		CompletableFuture<QuotaLease> normal = engine.acquireAsync(request(Priority.NORMAL, Duration.ofSeconds(30)));
+
+		engine.shedLowestClass("shed-lowest", true);
+
+		assertThat(background).failsWithin(Duration.ofSeconds(5))
+			.withThrowableThat()
+			.havingCause()
+			.isInstanceOfSatisfying(QuotaRejectedException.class,
+					(ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.SHED));
+		assertThatExceptionOfType(QuotaRejectedException.class)
+			.isThrownBy(() -> engine.acquire(request(Priority.BACKGROUND, Duration.ofSeconds(30))))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.SHED));
+		first.settle(TokenUsage.of(1, 1));
+		assertThat(normal).succeedsWithin(Duration.ofSeconds(10)).isNotNull();
+		assertThat(waitingTickets("shed-lowest")).isZero();
+		engine.shedLowestClass("shed-lowest", false);
+	}
+
+	@Test
 	void negativeTokenCountsAreRejectedNamingTheArgument() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> QuotaRequest.builder("model").inputTokens(-1).build())
