@@ -1,6 +1,7 @@
 package io.github.llmquota.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,12 +10,10 @@ import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
@@ -47,9 +46,6 @@ public class RedisQuotaStore implements QuotaStore {
 	/** The script, as a resource, so that operators can read exactly what runs. */
 	public static final String SCRIPT_LOCATION = "META-INF/scripts/llm_quota.lua";
 
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> SCRIPT = RedisScript.of(new ClassPathResource(SCRIPT_LOCATION), List.class);
-
 	private final StringRedisTemplate redis;
 
 	private final RedisConnectionFactory connectionFactory;
@@ -59,6 +55,8 @@ public class RedisQuotaStore implements QuotaStore {
 	private final String keyPrefix;
 
 	private final LongSupplier testClock;
+
+	private final ScriptExecutor executor;
 
 	private final Map<String, String> poolConfigs = new ConcurrentHashMap<>();
 
@@ -75,7 +73,20 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @param keyPrefix the prefix of every key and channel
 	 */
 	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix) {
-		this(connectionFactory, settings, keyPrefix, null);
+		this(connectionFactory, settings, keyPrefix, ScriptExecutor.DEFAULT_TIMEOUT, null);
+	}
+
+	/**
+	 * Create a store whose calls give up after a timeout of their own, whatever the
+	 * connection factory's command timeout is.
+	 * @param connectionFactory the Redis connection factory, shared with the application
+	 * @param settings the validated settings
+	 * @param keyPrefix the prefix of every key and channel
+	 * @param timeout how long one script call may take before it counts as a failure
+	 */
+	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
+			Duration timeout) {
+		this(connectionFactory, settings, keyPrefix, timeout, null);
 	}
 
 	/**
@@ -88,6 +99,12 @@ public class RedisQuotaStore implements QuotaStore {
 	 */
 	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
 			LongSupplier testClock) {
+		this(connectionFactory, settings, keyPrefix, ScriptExecutor.DEFAULT_TIMEOUT, testClock);
+	}
+
+	private RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
+			Duration timeout, LongSupplier testClock) {
+		this.executor = new ScriptExecutor(connectionFactory, SCRIPT_LOCATION, timeout);
 		this.connectionFactory = connectionFactory;
 		this.redis = new StringRedisTemplate(connectionFactory);
 		this.settings = settings;
@@ -235,7 +252,7 @@ public class RedisQuotaStore implements QuotaStore {
 	private List<?> run(PoolSpec pool, String op, String args) {
 		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
 		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		return this.redis.execute(SCRIPT, keys(pool.name()), op, config, args, now);
+		return (List<?>) this.executor.execute(keys(pool.name()), List.of(op, config, args, now));
 	}
 
 	private String config(PoolSpec pool) {
