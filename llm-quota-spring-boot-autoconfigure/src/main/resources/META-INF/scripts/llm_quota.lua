@@ -72,8 +72,16 @@ do
   for i = 1, n do
     st.used[i] = drained(v[4 + 2 * i], v[5 + 2 * i], cfg.rate[i] * st.mult)
   end
+  -- 'mult' is written with every save, so its absence means the state is gone. A caller
+  -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
+  -- eviction) rather than never there: start with empty buckets, so that the fleet does not
+  -- flood a provider whose own buckets are still drained.
+  if v[1] == false and args.kn and (op == 'acquire' or op == 'settle') then
+    for i = 1, n do st.used[i] = cfg.cap[i] end
+    st.lost = true
+  end
 end
-local dirty = false
+local dirty = st.lost == true
 -- Consumption this call, per dimension, for the utilisation rings.
 local acc = {}
 for i = 1, n do acc[i] = 0 end
@@ -111,10 +119,11 @@ local function save()
     if acc[i] ~= 0 then moved = true end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
-  if st.mult < 1 then ttl = math.max(ttl, 3600000) end
+  -- Kept at least an hour: callers that wrote within the last half hour take a missing
+  -- state for a lost one.
+  ttl = math.max(ttl, 3600000)
   redis.call('HSET', S, unpack(kv))
-  -- The sequence, head note and multiplier ride along; an idle pool's state expires once
-  -- every bucket has drained and the multiplier had an hour to recover.
+  -- The sequence, head note and multiplier ride along.
   redis.call('PEXPIRE', S, math.ceil(ttl + cfg.lease))
   if moved then
     local slot = math.floor(now / SLOT)
@@ -471,7 +480,7 @@ elseif op == 'snapshot' then
   end
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
     redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
-    math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M)}
+    math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
 end

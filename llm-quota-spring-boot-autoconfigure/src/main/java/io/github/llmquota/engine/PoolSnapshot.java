@@ -21,8 +21,9 @@ import java.util.List;
  * nobody waits
  * @param modelCooldownMillis per model of the pool, in the pool's order, how long it still
  * cools down after overload errors
+ * @param liveWorkers the JVMs currently known to wait on this pool (at least 1)
  */
 public record PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute,
 		List<double[]> lastHour, long[] queued, long inFlight, double multiplier, long cooldownMillis,
-		long headDelayMillis, long[] modelCooldownMillis) {
+		long headDelayMillis, long[] modelCooldownMillis, long liveWorkers) {
 }

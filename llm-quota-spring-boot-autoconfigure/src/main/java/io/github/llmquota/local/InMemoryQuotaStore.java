@@ -321,7 +321,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				.toArray();
 			return new PoolSnapshot(this.pool.name(), now, this.used.clone(), this.rings.trailingMinute(now),
 					this.rings.lastHour(now), queuedPerClass, this.leases.size(), this.multiplier,
-					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown);
+					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1);
 		}
 
 		private Head pump(long now, String own, List<Runnable> news) {

@@ -46,6 +46,8 @@ public class RedisQuotaStore implements QuotaStore {
 	/** The script, as a resource, so that operators can read exactly what runs. */
 	public static final String SCRIPT_LOCATION = "META-INF/scripts/llm_quota.lua";
 
+	private static final long KNOWN_STATE_NANOS = Duration.ofMinutes(30).toNanos();
+
 	private final StringRedisTemplate redis;
 
 	private final RedisConnectionFactory connectionFactory;
@@ -59,6 +61,8 @@ public class RedisQuotaStore implements QuotaStore {
 	private final ScriptExecutor executor;
 
 	private final Map<String, String> poolConfigs = new ConcurrentHashMap<>();
+
+	private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
 
 	private RedisMessageListenerContainer listenerContainer;
 
@@ -139,10 +143,11 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		String user = (ticket.user() != null) ? ",\"u\":" + user(ticket.user(), "k", ticket.user().cost()) : "";
-		String args = "{\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
+		String args = "{" + known(pool) + "\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
 				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + ",\"m\":"
 				+ string(ticket.model()) + user + "}";
 		List<?> reply = run(pool, "acquire", args);
+		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case "G" -> Admission.granted();
 			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)));
@@ -153,7 +158,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
-		StringBuilder args = new StringBuilder("{\"id\":\"").append(settlement.leaseId())
+		StringBuilder args = new StringBuilder("{").append(known(pool)).append("\"id\":\"").append(settlement.leaseId())
 			.append("\",\"m\":")
 			.append(string(settlement.model()))
 			.append(",\"d\":")
@@ -179,6 +184,7 @@ public class RedisQuotaStore implements QuotaStore {
 			args.append('}');
 		}
 		run(pool, "settle", args.append('}').toString());
+		this.lastWrite.put(pool.name(), System.nanoTime());
 	}
 
 	@Override
@@ -214,7 +220,7 @@ public class RedisQuotaStore implements QuotaStore {
 		return new PoolSnapshot(pool.name(), now, doubles((String) reply.get(2)), rings.trailingMinute(now),
 				rings.lastHour(now), longs((String) reply.get(3)), (Long) reply.get(4),
 				Double.parseDouble((String) reply.get(5)), (Long) reply.get(6), (Long) reply.get(7),
-				longs((String) reply.get(8)));
+				longs((String) reply.get(8)), Math.max(1, (Long) reply.get(10)));
 	}
 
 	/**
@@ -336,6 +342,14 @@ public class RedisQuotaStore implements QuotaStore {
 			}
 		}
 		return json.append('"').toString();
+	}
+
+	// Within half an hour of a write the state (kept at least an hour) must still be there;
+	// if it is not, the script knows it was lost rather than never created.
+	private String known(PoolSpec pool) {
+		Long last = this.lastWrite.get(pool.name());
+		boolean known = last != null && System.nanoTime() - last < KNOWN_STATE_NANOS;
+		return known ? "\"kn\":1," : "";
 	}
 
 	private static String emptyToNull(String value) {

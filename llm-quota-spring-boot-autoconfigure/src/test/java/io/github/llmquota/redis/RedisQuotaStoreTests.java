@@ -80,6 +80,21 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 	}
 
 	@Test
+	void lostStateRestartsWithEmptyBucketsForCallersThatKnewIt() {
+		PoolSpec pool = pool(TestSettings.pool("lost").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 600));
+		assertThat(acquire(pool, CRITICAL, 0, 100).status()).isEqualTo(Admission.Status.GRANTED);
+
+		// What a Redis restart without persistence, a flush or an eviction leaves behind.
+		this.template.delete(((RedisQuotaStore) this.store).keys("lost").get(0));
+
+		Admission afterLoss = acquire(pool, CRITICAL, 0, 10);
+		assertThat(afterLoss.status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(afterLoss.delayMillis()).isEqualTo(1_000);
+		PoolSpec fresh = pool(TestSettings.pool("never-seen").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 600));
+		assertThat(acquire(fresh, CRITICAL, 0, 600).status()).isEqualTo(Admission.Status.GRANTED);
+	}
+
+	@Test
 	void everyKeyWrittenHasATimeToLiveAndThePoolsHashTag() {
 		PoolSpec pool = pool(TestSettings.pool("ttl")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 10)
