@@ -9,6 +9,7 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import io.github.llmquota.core.Priority;
+import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.core.Provider;
 
 /**
@@ -78,6 +79,8 @@ public class LlmQuotaProperties {
 	private Map<String, UserLimitsProperties> userLimits = new LinkedHashMap<>();
 
 	private final Feedback feedback = new Feedback();
+
+	private final Redis redis = new Redis();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -161,6 +164,58 @@ public class LlmQuotaProperties {
 
 	public Feedback getFeedback() {
 		return this.feedback;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	/**
+	 * How llm-quota uses Redis, and what it does when Redis cannot be reached.
+	 */
+	public static class Redis {
+
+		/**
+		 * What to do while Redis cannot be reached: 'local' limits each JVM to its share of
+		 * every pool, 'open' admits without limiting, 'closed' rejects.
+		 */
+		private FailMode failMode = FailMode.LOCAL;
+
+		/**
+		 * Longest time one llm-quota Redis call may take before it counts as a failure,
+		 * whatever spring.data.redis.timeout is.
+		 */
+		private Duration timeout = Duration.ofMillis(500);
+
+		/**
+		 * How long to stop calling Redis after a failure before trying again.
+		 */
+		private Duration retryInterval = Duration.ofSeconds(5);
+
+		public FailMode getFailMode() {
+			return this.failMode;
+		}
+
+		public void setFailMode(FailMode failMode) {
+			this.failMode = failMode;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public Duration getRetryInterval() {
+			return this.retryInterval;
+		}
+
+		public void setRetryInterval(Duration retryInterval) {
+			this.retryInterval = retryInterval;
+		}
+
 	}
 
 	/**

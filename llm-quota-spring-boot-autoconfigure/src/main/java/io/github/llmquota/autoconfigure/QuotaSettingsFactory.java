@@ -64,6 +64,8 @@ final class QuotaSettingsFactory {
 				"key-prefix", properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
 		positive("lease-timeout", properties.getLeaseTimeout());
 		positive("heartbeat-interval", properties.getHeartbeatInterval());
+		positive("redis.timeout", properties.getRedis().getTimeout());
+		positive("redis.retry-interval", properties.getRedis().getRetryInterval());
 		check(properties.getQueueCapacity() >= 0, "queue-capacity", properties.getQueueCapacity(),
 				"must not be negative");
 		List<PriorityClass> classes = priorityClasses(properties.getPriorityClasses());

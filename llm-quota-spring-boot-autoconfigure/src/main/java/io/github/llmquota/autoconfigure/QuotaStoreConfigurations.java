@@ -8,6 +8,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.redis.RedisQuotaStore;
@@ -27,9 +28,12 @@ final class QuotaStoreConfigurations {
 
 		@Bean
 		@ConditionalOnMissingBean(QuotaStore.class)
-		RedisQuotaStore llmQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings,
+		FailoverQuotaStore llmQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings,
 				LlmQuotaProperties properties) {
-			return new RedisQuotaStore(connectionFactory, settings, properties.getKeyPrefix());
+			LlmQuotaProperties.Redis redis = properties.getRedis();
+			RedisQuotaStore store = new RedisQuotaStore(connectionFactory, settings, properties.getKeyPrefix(),
+					redis.getTimeout());
+			return new FailoverQuotaStore(store, settings, redis.getFailMode(), redis.getRetryInterval());
 		}
 
 	}

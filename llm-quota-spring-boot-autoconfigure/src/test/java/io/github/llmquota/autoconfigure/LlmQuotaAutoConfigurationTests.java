@@ -19,6 +19,8 @@ import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.failover.FailMode;
+import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
@@ -60,7 +62,9 @@ class LlmQuotaAutoConfigurationTests {
 		this.runner.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=" + redis.host(), "spring.data.redis.port=" + redis.port())
 			.run((context) -> {
-				assertThat(context).hasSingleBean(RedisQuotaStore.class);
+				assertThat(context).hasSingleBean(FailoverQuotaStore.class);
+				assertThat(context.getBean(FailoverQuotaStore.class).getShared()).isInstanceOf(RedisQuotaStore.class);
+				assertThat(context.getBean(FailoverQuotaStore.class).getFailMode()).isEqualTo(FailMode.LOCAL);
 				assertThat(context).doesNotHaveBean(InMemoryQuotaStore.class);
 				assertThat(context.getBean(QuotaEngine.class)).isInstanceOf(DefaultQuotaEngine.class);
 			});

@@ -11,6 +11,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.failover.FailoverQuotaStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +26,8 @@ class SampleApplicationTests {
 
 	@Test
 	void startsOnEmbeddedRedisAndAdmitsACall() {
-		assertThat(this.store).isInstanceOf(RedisQuotaStore.class);
+		assertThat(this.store).isInstanceOfSatisfying(FailoverQuotaStore.class,
+				(store) -> assertThat(store.getShared()).isInstanceOf(RedisQuotaStore.class));
 		try (QuotaLease lease = this.engine.acquire(QuotaRequest.builder("claude-sonnet-4-5")
 			.inputTokens(100)
 			.maxOutputTokens(200)

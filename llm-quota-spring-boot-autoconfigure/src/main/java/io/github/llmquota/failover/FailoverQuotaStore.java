@@ -1,0 +1,312 @@
+package io.github.llmquota.failover;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.dao.DataAccessException;
+
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.engine.TicketState;
+import io.github.llmquota.local.InMemoryQuotaStore;
+
+/**
+ * Puts a {@link FailMode} in front of the shared store. A failed call (connection refused,
+ * timeout) opens a circuit for {@code retryInterval}: meanwhile no call pays the timeout, and
+ * requests are decided by the fail mode. The first call after the interval tries the shared
+ * store again, and success closes the circuit, so the fleet resumes shared limiting by
+ * itself. A lease always ends in the store that granted it. Thread-safe.
+ */
+public class FailoverQuotaStore implements QuotaStore {
+
+	private static final Log logger = LogFactory.getLog(FailoverQuotaStore.class);
+
+	// Local limits plan against less than an even share: the worker count is stale, and
+	// overshooting the provider while blind costs more than running a little slow.
+	private static final double LOCAL_SHARE = 0.8;
+
+	private static final long REFRESH_NANOS = Duration.ofSeconds(30).toNanos();
+
+	private final QuotaStore shared;
+
+	private final FailMode failMode;
+
+	private final long retryIntervalNanos;
+
+	private final LongSupplier nanoClock;
+
+	private final InMemoryQuotaStore local;
+
+	// Tickets and leases decided while degraded, so that they end where they began.
+	private final Map<String, Long> localTickets = new ConcurrentHashMap<>();
+
+	private final Map<String, PoolSnapshot> lastSeen = new ConcurrentHashMap<>();
+
+	private final Map<String, PoolSpec> localPools = new ConcurrentHashMap<>();
+
+	private final AtomicLong unlimitedAdmissions = new AtomicLong();
+
+	private final long leaseNanos;
+
+	private volatile long openUntil;
+
+	private volatile long degradedSince;
+
+	private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
+
+	private final ExecutorService refresher = Executors.newSingleThreadExecutor((runnable) -> {
+		Thread thread = new Thread(runnable, "llm-quota-failover");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	/**
+	 * Create a store.
+	 * @param shared the shared store, normally Redis
+	 * @param settings the validated settings
+	 * @param failMode what to do while the shared store cannot be reached
+	 * @param retryInterval how long to stop trying the shared store after a failure
+	 */
+	public FailoverQuotaStore(QuotaStore shared, QuotaSettings settings, FailMode failMode, Duration retryInterval) {
+		this(shared, settings, failMode, retryInterval, System::nanoTime);
+	}
+
+	FailoverQuotaStore(QuotaStore shared, QuotaSettings settings, FailMode failMode, Duration retryInterval,
+			LongSupplier nanoClock) {
+		this.shared = shared;
+		this.failMode = failMode;
+		this.retryIntervalNanos = retryInterval.toNanos();
+		this.nanoClock = nanoClock;
+		this.local = new InMemoryQuotaStore(settings);
+		this.leaseNanos = settings.leaseTimeout().toNanos();
+		this.openUntil = nanoClock.getAsLong() - 1;
+	}
+
+	/**
+	 * Whether the shared store is currently considered unreachable.
+	 * @return whether requests are decided by the fail mode
+	 */
+	public boolean isDegraded() {
+		return this.nanoClock.getAsLong() - this.openUntil < 0;
+	}
+
+	/**
+	 * Return the store this one puts the fail mode in front of.
+	 * @return the shared store
+	 */
+	public QuotaStore getShared() {
+		return this.shared;
+	}
+
+	/**
+	 * Return the fail mode.
+	 * @return the fail mode
+	 */
+	public FailMode getFailMode() {
+		return this.failMode;
+	}
+
+	/**
+	 * Return how many requests were admitted without any limit in {@link FailMode#OPEN}.
+	 * @return the count since startup
+	 */
+	public long getUnlimitedAdmissions() {
+		return this.unlimitedAdmissions.get();
+	}
+
+	@Override
+	public void start(String workerId, AdmissionListener listener) {
+		this.local.start(workerId, listener);
+		try {
+			this.shared.start(workerId, listener);
+		}
+		catch (RuntimeException ex) {
+			trip("start", ex);
+		}
+	}
+
+	@Override
+	public void stop() {
+		this.refresher.shutdownNow();
+		this.local.stop();
+		this.shared.stop();
+	}
+
+	@Override
+	public Admission acquire(PoolSpec pool, Ticket ticket) {
+		if (!isDegraded()) {
+			try {
+				Admission admission = this.shared.acquire(pool, ticket);
+				recovered(pool);
+				return admission;
+			}
+			catch (DataAccessException ex) {
+				trip("acquire", ex);
+			}
+		}
+		return switch (this.failMode) {
+			case LOCAL -> {
+				rememberLocal(ticket.id());
+				yield this.local.acquire(localPool(pool), ticket);
+			}
+			case OPEN -> {
+				this.unlimitedAdmissions.incrementAndGet();
+				rememberLocal(ticket.id());
+				yield Admission.granted();
+			}
+			case CLOSED -> Admission.rejected(RejectionReason.UNAVAILABLE,
+					Duration.ofNanos(this.retryIntervalNanos).toMillis());
+		};
+	}
+
+	@Override
+	public void settle(PoolSpec pool, Settlement settlement) {
+		if (this.localTickets.remove(settlement.leaseId()) != null) {
+			if (this.failMode == FailMode.LOCAL) {
+				this.local.settle(localPool(pool), settlement);
+			}
+			return;
+		}
+		// A lease granted by Redis that cannot be settled there frees its slot at its expiry.
+		onShared("settle", () -> this.shared.settle(pool, settlement));
+	}
+
+	@Override
+	public void cancel(PoolSpec pool, String ticketId) {
+		if (this.localTickets.remove(ticketId) != null) {
+			if (this.failMode == FailMode.LOCAL) {
+				this.local.cancel(localPool(pool), ticketId);
+			}
+			return;
+		}
+		onShared("cancel", () -> this.shared.cancel(pool, ticketId));
+	}
+
+	@Override
+	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
+		List<String> localIds = ticketIds.stream().filter(this.localTickets::containsKey).toList();
+		List<String> sharedIds = ticketIds.stream().filter((id) -> !this.localTickets.containsKey(id)).toList();
+		PollResult localResult = localIds.isEmpty() ? null : this.local.poll(localPool(pool), localIds);
+		PollResult sharedResult = null;
+		if (!sharedIds.isEmpty() && !isDegraded()) {
+			try {
+				sharedResult = this.shared.poll(pool, sharedIds);
+			}
+			catch (DataAccessException ex) {
+				trip("poll", ex);
+			}
+		}
+		List<TicketState> states = new ArrayList<>(ticketIds.size());
+		for (String id : ticketIds) {
+			int local = localIds.indexOf(id);
+			if (local >= 0) {
+				states.add(localResult.states().get(local));
+			}
+			else {
+				// While Redis is away its tickets are unknown, not gone: their deadlines end them.
+				states.add((sharedResult != null) ? sharedResult.states().get(sharedIds.indexOf(id))
+						: TicketState.WAITING);
+			}
+		}
+		PollResult head = (sharedResult != null) ? sharedResult : localResult;
+		return (head != null) ? new PollResult(states, head.headDelayMillis(), head.headTicket())
+				: new PollResult(states, Admission.NONE, null);
+	}
+
+	@Override
+	public PoolSnapshot snapshot(PoolSpec pool) {
+		PoolSnapshot snapshot = this.shared.snapshot(pool);
+		this.lastSeen.put(pool.name(), snapshot);
+		this.localPools.remove(pool.name());
+		return snapshot;
+	}
+
+	private void onShared(String what, Runnable call) {
+		if (isDegraded()) {
+			return;
+		}
+		try {
+			call.run();
+		}
+		catch (DataAccessException ex) {
+			trip(what, ex);
+		}
+	}
+
+	private void rememberLocal(String ticketId) {
+		long now = this.nanoClock.getAsLong();
+		// Leases that never end are forgotten after their expiry, so the map stays bounded.
+		this.localTickets.values().removeIf((expiry) -> now - expiry > 0);
+		this.localTickets.put(ticketId, now + this.leaseNanos);
+	}
+
+	private PoolSpec localPool(PoolSpec pool) {
+		return this.localPools.computeIfAbsent(pool.name(), (name) -> {
+			PoolSnapshot seen = this.lastSeen.get(name);
+			double multiplier = (seen != null) ? seen.multiplier() : 1;
+			long workers = (seen != null) ? Math.max(1, seen.liveWorkers()) : 1;
+			double share = multiplier / workers * LOCAL_SHARE;
+			List<RateLimit> rates = pool.rates()
+				.stream()
+				.map((rate) -> new RateLimit(rate.dimension(), rate.limit(), rate.capacity() * share,
+						rate.ratePerMilli() * share))
+				.toList();
+			int concurrency = (pool.maxConcurrency() > 0) ? Math.max(1, (int) (pool.maxConcurrency() * share)) : 0;
+			logger.info("llm-quota limits pool '" + name + "' locally to " + Math.round(share * 100)
+					+ " % of its limits while Redis is unreachable (" + workers + " live JVMs last seen)");
+			return new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits());
+		});
+	}
+
+	private void trip(String what, RuntimeException ex) {
+		long now = this.nanoClock.getAsLong();
+		this.openUntil = now + this.retryIntervalNanos;
+		if (this.degradedSince == 0) {
+			this.degradedSince = now;
+			logger.warn("llm-quota cannot reach Redis (" + what + ": " + ex.getMessage() + "); fail mode "
+					+ this.failMode + " applies, next attempt in " + Duration.ofNanos(this.retryIntervalNanos));
+		}
+	}
+
+	private void recovered(PoolSpec pool) {
+		if (this.degradedSince != 0) {
+			this.degradedSince = 0;
+			this.localPools.clear();
+			logger.info("llm-quota reaches Redis again: shared limiting resumed");
+		}
+		long now = this.nanoClock.getAsLong();
+		Long last = this.lastRefresh.get(pool.name());
+		// The worker count and multiplier that size the local limits must be fresh when Redis
+		// goes away; refreshing them off the caller's thread keeps acquire at one call.
+		if (last == null || now - last > REFRESH_NANOS) {
+			this.lastRefresh.put(pool.name(), now);
+			this.refresher.execute(() -> {
+				try {
+					snapshot(pool);
+				}
+				catch (DataAccessException ex) {
+					// The next failing call trips the circuit; nothing to add here.
+				}
+			});
+		}
+	}
+
+}
