@@ -27,6 +27,7 @@ import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.usage.UsageExtractor;
 
 import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodClassKey;
 import org.springframework.lang.Nullable;
@@ -157,7 +158,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		QuotaLease lease = this.engine.acquire(call.request());
 		Object result;
 		try {
-			result = invocation.proceed();
+			result = proceed(invocation);
 		}
 		catch (Throwable ex) {
 			failed(lease, ex);
@@ -200,7 +201,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			CompletableFuture<Object> result) {
 		CompletionStage<?> stage;
 		try {
-			stage = (CompletionStage<?>) invocation.proceed();
+			stage = (CompletionStage<?>) proceed(invocation);
 			Assert.state(stage != null, () -> call.method() + " returned null instead of a CompletionStage");
 		}
 		catch (Throwable ex) {
@@ -300,6 +301,19 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		catch (RuntimeException ex) {
 			logger.warn("llm-quota could not " + what + ": " + ex, ex);
 		}
+	}
+
+	/**
+	 * Proceed with an invocation, also on another thread or after the proxy call returned:
+	 * AspectJ advice further down the chain finds its join point through the invocation
+	 * exposed to the current thread, which is then missing or another one.
+	 * @param invocation the invocation
+	 * @return what the rest of the chain returned
+	 * @throws Throwable what the rest of the chain threw
+	 */
+	@Nullable
+	static Object proceed(MethodInvocation invocation) throws Throwable {
+		return ExposeInvocationInterceptor.INSTANCE.invoke(invocation);
 	}
 
 	/**

@@ -84,7 +84,8 @@ final class ReactorLlmCalls {
 	@SuppressWarnings("unchecked")
 	private static Publisher<Object> invoke(MethodInvocation invocation) {
 		try {
-			return (Publisher<Object>) LlmRateLimitedInterceptor.copy(invocation).proceed();
+			MethodInvocation copy = LlmRateLimitedInterceptor.copy(invocation);
+			return (Publisher<Object>) LlmRateLimitedInterceptor.proceed(copy);
 		}
 		catch (Throwable ex) {
 			return Mono.error(ex);

@@ -1,10 +1,19 @@
 package io.github.llmquota.aop;
 
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.resilience4j.retry.annotation.Retry;
 import io.github.resilience4j.springboot3.retry.autoconfigure.RetryAutoConfiguration;
+import org.aspectj.lang.JoinPoint;
+import org.aspectj.lang.annotation.Aspect;
+import org.aspectj.lang.annotation.Before;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
@@ -66,6 +75,24 @@ class LlmRateLimitedOrderTests {
 			});
 	}
 
+	@Test
+	void aspectJAdviceInsideTheCallStillRunsWhenTheMethodIsInvokedLater() {
+		this.runner.withUserConfiguration(CountingAspect.class).withBean(Deferred.class).run((context) -> {
+			Deferred deferred = context.getBean(Deferred.class);
+			CompletableFuture<String> holder = new CompletableFuture<>();
+			CompletableFuture<String> held = deferred.future(holder);
+			// Admitted once the first call ends, so invoked on another thread.
+			CompletableFuture<String> waited = deferred.future(CompletableFuture.completedFuture("waited"));
+			holder.complete("held");
+			assertThat(held).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("held");
+			assertThat(waited).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("waited");
+			// Subscribed after the proxy call returned.
+			assertThat(deferred.mono().block(Duration.ofSeconds(10))).isEqualTo("mono");
+			assertThat(deferred.flux().collectList().block(Duration.ofSeconds(10))).containsExactly("flux");
+			assertThat(context.getBean(CountingAspect.class).count()).isEqualTo(4);
+		});
+	}
+
 	static class Flaky {
 
 		private final AtomicInteger attempts = new AtomicInteger();
@@ -83,6 +110,51 @@ class LlmRateLimitedOrderTests {
 		@LlmRateLimited(model = "gpt-4o", maxWait = "0s")
 		public String probe() {
 			return "admitted";
+		}
+
+	}
+
+	static class Deferred {
+
+		@Counted
+		@LlmRateLimited(model = "one", maxWait = "10s")
+		public CompletableFuture<String> future(CompletableFuture<String> answer) {
+			return answer;
+		}
+
+		@Counted
+		@LlmRateLimited(model = "one", maxWait = "10s")
+		public Mono<String> mono() {
+			return Mono.just("mono");
+		}
+
+		@Counted
+		@LlmRateLimited(model = "one", maxWait = "10s")
+		public Flux<String> flux() {
+			return Flux.just("flux");
+		}
+
+	}
+
+	@Retention(RetentionPolicy.RUNTIME)
+	@interface Counted {
+
+	}
+
+	// An ordinary @Aspect, ordered like most (last), so inside llm-quota.
+	@Aspect
+	static class CountingAspect {
+
+		private final AtomicInteger count = new AtomicInteger();
+
+		// Before advice finds its join point through the invocation exposed to the thread.
+		@Before("@annotation(io.github.llmquota.aop.LlmRateLimitedOrderTests.Counted)")
+		public void count(JoinPoint joinPoint) {
+			this.count.incrementAndGet();
+		}
+
+		int count() {
+			return this.count.get();
 		}
 
 	}
@@ -119,7 +191,7 @@ class LlmRateLimitedOrderTests {
 		protected void doBegin(Object transaction, TransactionDefinition definition) {
 			this.begun++;
 			try {
-				this.engine.acquire(QuotaRequest.builder("one").maxWait(java.time.Duration.ZERO).build())
+				this.engine.acquire(QuotaRequest.builder("one").maxWait(Duration.ZERO).build())
 					.release(CallOutcome.NOT_SENT);
 				this.slotFreeAtBegin = true;
 			}
