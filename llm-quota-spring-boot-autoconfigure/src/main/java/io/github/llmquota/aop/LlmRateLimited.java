@@ -21,11 +21,13 @@ import org.springframework.core.annotation.AliasFor;
  * <strong>Return types.</strong> A method may return a plain value (it is invoked on the
  * calling thread, which blocks while it waits, a virtual thread included), a
  * {@link java.util.concurrent.CompletableFuture} or
- * {@link java.util.concurrent.CompletionStage} (the wait does not block: the returned
- * future completes as the method's does, and exceptionally with a rejection or with what the
- * method throws), or, with Reactor
- * on the classpath, a {@code Mono} or {@code Flux} (each subscription waits without
- * blocking, then invokes the method). Other asynchronous types are refused at startup.
+ * {@link java.util.concurrent.CompletionStage} (the wait blocks no thread; the returned
+ * future completes as the method's does, or exceptionally with a rejection or with what the
+ * method throws), or, with Reactor on the classpath, a {@code Mono} or {@code Flux} (each
+ * subscription waits without blocking, then invokes the method). After a wait, these are
+ * invoked on another thread ({@code CompletableFuture}'s default asynchronous executor or
+ * Reactor's {@code boundedElastic} scheduler), which does not carry the caller's
+ * thread-local state. Other asynchronous types are refused at startup.
  * <p>
  * <strong>Outcomes.</strong> A rejection by the quota engine propagates as the engine's
  * {@link io.github.llmquota.core.QuotaRejectedException}, and the method is not invoked. A
@@ -35,13 +37,13 @@ import org.springframework.core.annotation.AliasFor;
  * <p>
  * <strong>Expressions.</strong> {@link #inputTokens()}, {@link #maxOutputTokens()},
  * {@link #user()} and {@link #usage()} are SpEL expressions over the method's arguments,
- * which are available by name ({@code #prompt}, as the project is compiled with
- * {@code -parameters}, which Spring Boot's build plugins do) and by position ({@code #p0}
- * or {@code #a0}). Expressions are parsed once. Attributes are checked against
- * {@code llm.quota.*} at startup for every bean that is created then, so an unknown model
- * or priority class, an unparsable expression or duration stops the application with a
- * message that names the bean, the method and the attribute; methods of beans created later
- * are checked on their first call.
+ * which are available by name ({@code #prompt}, when compiled with {@code -parameters} as
+ * Spring Boot's build plugins configure) and by position ({@code #p0} or {@code #a0}).
+ * Expressions are parsed once. Attributes are checked against {@code llm.quota.*} at startup
+ * for every bean that is created then, so an unknown model or priority class, or an
+ * unparsable expression or duration, stops the application with a message that names the
+ * bean, the method and the attribute; methods of beans created later are checked on their
+ * first call.
  *
  * @see LlmModel
  */

@@ -17,7 +17,8 @@ import org.springframework.util.function.SingletonSupplier;
 /**
  * Applies an interceptor, normally a {@link LlmRateLimitedInterceptor}, to the methods that
  * {@link LlmRateLimited} governs: public instance methods that carry it or whose declaring
- * type does. Any auto-proxy creator picks it up, with or without AspectJ.
+ * type does. As a bean with {@code ROLE_INFRASTRUCTURE}, as the auto-configuration declares
+ * it, it is applied by Spring Boot's auto-proxy creator with or without AspectJ.
  * <p>
  * <strong>Order.</strong> The {@link #DEFAULT_ORDER} puts llm-quota inside every
  * Resilience4j aspect but the Bulkhead, so that a Retry asks for quota again on each
