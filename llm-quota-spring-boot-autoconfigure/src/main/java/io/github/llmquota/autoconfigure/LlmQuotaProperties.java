@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.core.Provider;
@@ -81,6 +82,11 @@ public class LlmQuotaProperties {
 	private final Feedback feedback = new Feedback();
 
 	private final Redis redis = new Redis();
+
+	/**
+	 * The advisor that governs @LlmRateLimited methods.
+	 */
+	private final Aspect aspect = new Aspect();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -367,6 +373,32 @@ public class LlmQuotaProperties {
 
 		public void setTokensPerDay(Long tokensPerDay) {
 			this.tokensPerDay = tokensPerDay;
+		}
+
+	}
+
+	public Aspect getAspect() {
+		return this.aspect;
+	}
+
+	/**
+	 * The advisor that governs {@code @LlmRateLimited} methods.
+	 */
+	public static class Aspect {
+
+		/**
+		 * Order of the advisor among other advice on the same method; lower runs first,
+		 * around the rest. The default runs inside Resilience4j's aspects (so that a retry
+		 * acquires quota again) and outside transactions.
+		 */
+		private int order = LlmRateLimitedAdvisor.DEFAULT_ORDER;
+
+		public int getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(int order) {
+			this.order = order;
 		}
 
 	}

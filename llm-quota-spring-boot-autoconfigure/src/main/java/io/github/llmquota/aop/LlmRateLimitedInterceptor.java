@@ -1,0 +1,330 @@
+package io.github.llmquota.aop;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
+
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.llmquota.aop.RateLimitedMethod.Call;
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.estimate.TokenEstimator;
+import io.github.llmquota.usage.UsageExtractor;
+
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.interceptor.ExposeInvocationInterceptor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.MethodClassKey;
+import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Governs calls of {@link LlmRateLimited} methods: acquires a lease from the
+ * {@link QuotaEngine}, invokes the method, and settles the lease to the usage its result
+ * reports, or releases it when the method fails. See {@link LlmRateLimited} for what callers
+ * see.
+ * <p>
+ * With a {@code CompletionStage}, {@code Mono} or {@code Flux} return type the wait for
+ * admission blocks no thread. When admission is immediate the method is invoked on the
+ * calling (or subscribing) thread; after a wait it is invoked on
+ * {@link CompletableFuture}'s default asynchronous executor or Reactor's
+ * {@code boundedElastic} scheduler, never on a thread of the engine. The round trips to the
+ * quota store that ask for admission and settle the lease are made on the thread at hand, as
+ * the engine makes them.
+ * <p>
+ * Thread-safe. Each method's annotation is resolved and its expressions parsed on first use
+ * (or earlier by {@link LlmRateLimitedValidator}) and cached.
+ */
+public class LlmRateLimitedInterceptor implements MethodInterceptor {
+
+	private static final Log logger = LogFactory.getLog(LlmRateLimitedInterceptor.class);
+
+	private static final boolean reactorPresent = ClassUtils.isPresent("reactor.core.publisher.Mono",
+			LlmRateLimitedInterceptor.class.getClassLoader());
+
+	private final QuotaEngine engine;
+
+	private final QuotaSettings settings;
+
+	private final TokenEstimator estimator;
+
+	private final UsageExtractor usageExtractor;
+
+	private final List<LlmCallListener> listeners;
+
+	@Nullable
+	private final LlmFallbackHandler fallbackHandler;
+
+	@Nullable
+	private final ReactorLlmCalls reactor;
+
+	private final Map<MethodClassKey, RateLimitedMethod> methods = new ConcurrentHashMap<>();
+
+	/**
+	 * Create an interceptor.
+	 * @param engine the engine that admits calls
+	 * @param settings the settings that annotations are checked against
+	 * @param estimator estimates the input of calls without an {@code inputTokens}
+	 * expression, and is told the input they reported
+	 * @param usageExtractor finds the usage in results
+	 * @param listeners told of failures and missing usage, in order
+	 * @param fallbackHandler runs calls that name a fallback chain, or {@code null} to send
+	 * them to the annotated model
+	 * @throws IllegalArgumentException if a required argument is {@code null}
+	 */
+	public LlmRateLimitedInterceptor(QuotaEngine engine, QuotaSettings settings, TokenEstimator estimator,
+			UsageExtractor usageExtractor, List<? extends LlmCallListener> listeners,
+			@Nullable LlmFallbackHandler fallbackHandler) {
+		Assert.notNull(engine, "'engine' must not be null");
+		Assert.notNull(settings, "'settings' must not be null");
+		Assert.notNull(estimator, "'estimator' must not be null");
+		Assert.notNull(usageExtractor, "'usageExtractor' must not be null");
+		Assert.noNullElements(listeners, "'listeners' must not be null or contain null elements");
+		this.engine = engine;
+		this.settings = settings;
+		this.estimator = estimator;
+		this.usageExtractor = usageExtractor;
+		this.listeners = List.copyOf(listeners);
+		this.fallbackHandler = fallbackHandler;
+		this.reactor = reactorPresent ? new ReactorLlmCalls(engine, this) : null;
+	}
+
+	@Override
+	@Nullable
+	public Object invoke(MethodInvocation invocation) throws Throwable {
+		Object target = invocation.getThis();
+		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
+				: invocation.getMethod().getDeclaringClass();
+		RateLimitedMethod method = rateLimitedMethod(invocation.getMethod(), targetClass);
+		if (method == null) {
+			return invocation.proceed();
+		}
+		if (method.fallback() != null && this.fallbackHandler != null) {
+			return this.fallbackHandler.invoke(method.fallback(), method.model(),
+					(model) -> govern(copy(invocation), method, model));
+		}
+		return govern(invocation, method, method.model());
+	}
+
+	/**
+	 * Resolve, check and cache what the annotation asks of a method.
+	 * @param method the method
+	 * @param targetClass the class of the bean
+	 * @return the method, or {@code null} when it is not governed
+	 * @throws IllegalArgumentException if an attribute is invalid
+	 */
+	@Nullable
+	RateLimitedMethod rateLimitedMethod(Method method, Class<?> targetClass) {
+		MethodClassKey key = new MethodClassKey(method, targetClass);
+		RateLimitedMethod cached = this.methods.get(key);
+		if (cached == null) {
+			cached = RateLimitedMethod.of(method, targetClass, this.settings);
+			if (cached != null) {
+				this.methods.putIfAbsent(key, cached);
+			}
+		}
+		return cached;
+	}
+
+	@Nullable
+	private Object govern(MethodInvocation invocation, RateLimitedMethod method, String model) throws Throwable {
+		Call call = method.call(invocation.getArguments(), model, this.settings, this.estimator);
+		return switch (method.returnKind()) {
+			case PLAIN -> invokeBlocking(invocation, call);
+			case COMPLETION_STAGE -> invokeAsync(invocation, call);
+			case MONO -> reactor().mono(invocation, call);
+			case FLUX -> reactor().flux(invocation, call);
+		};
+	}
+
+	@Nullable
+	private Object invokeBlocking(MethodInvocation invocation, Call call) throws Throwable {
+		QuotaLease lease = this.engine.acquire(call.request());
+		Object result;
+		try {
+			result = proceed(invocation);
+		}
+		catch (Throwable ex) {
+			failed(lease, ex);
+			throw ex;
+		}
+		settle(call, lease, usage(call, result));
+		return result;
+	}
+
+	private CompletableFuture<Object> invokeAsync(MethodInvocation invocation, Call call) {
+		CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
+		CompletableFuture<Object> result = new CompletableFuture<>();
+		BiConsumer<QuotaLease, Throwable> admitted = (lease, rejection) -> {
+			if (rejection != null) {
+				result.completeExceptionally(rejection);
+			}
+			else if (result.isDone()) {
+				// The caller cancelled as admission was granted: the call is never made.
+				lease.release(CallOutcome.NOT_SENT);
+			}
+			else {
+				proceedAsync(invocation, call, lease, result);
+			}
+		};
+		if (admission.isDone()) {
+			admission.whenComplete(admitted);
+		}
+		else {
+			admission.whenCompleteAsync(admitted);
+		}
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				admission.cancel(false);
+			}
+		});
+		return result;
+	}
+
+	private void proceedAsync(MethodInvocation invocation, Call call, QuotaLease lease,
+			CompletableFuture<Object> result) {
+		CompletionStage<?> stage;
+		try {
+			stage = (CompletionStage<?>) proceed(invocation);
+			Assert.state(stage != null, () -> call.method() + " returned null instead of a CompletionStage");
+		}
+		catch (Throwable ex) {
+			failed(lease, ex);
+			result.completeExceptionally(ex);
+			return;
+		}
+		stage.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				return;
+			}
+			if (failure != null) {
+				failed(lease, failure);
+				result.completeExceptionally(failure);
+			}
+			else {
+				settle(call, lease, usage(call, value));
+				result.complete(value);
+			}
+		});
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				lease.release(CallOutcome.FAILED);
+				if (stage instanceof Future<?> future) {
+					future.cancel(false);
+				}
+			}
+		});
+	}
+
+	private ReactorLlmCalls reactor() {
+		Assert.state(this.reactor != null, "Reactor is not on the classpath");
+		return this.reactor;
+	}
+
+	/**
+	 * Find the usage in a result without ever failing the call.
+	 * @param call the call
+	 * @param result the result, or one element of a stream
+	 * @return the usage, or {@code null}
+	 */
+	@Nullable
+	TokenUsage usage(Call call, @Nullable Object result) {
+		try {
+			Optional<TokenUsage> usage = call.method().usage(call, result, this.usageExtractor);
+			return usage.orElse(null);
+		}
+		catch (RuntimeException ex) {
+			if (call.method().firstUsageFailure()) {
+				logger.warn("llm-quota could not find the usage in the result of " + call.method()
+						+ "; such calls settle at what they reserved: " + ex, ex);
+			}
+			return null;
+		}
+	}
+
+	/**
+	 * End the lease of a call that completed, at the usage it reported or, without one, at
+	 * what it reserved.
+	 * @param call the call
+	 * @param lease its lease
+	 * @param usage the usage, or {@code null}
+	 */
+	void settle(Call call, QuotaLease lease, @Nullable TokenUsage usage) {
+		QuotaRequest request = call.request();
+		if (usage == null) {
+			safely(() -> lease.settle(TokenUsage.of(request.inputTokens(), request.maxOutputTokens())),
+					"settle lease " + lease.id());
+			this.listeners.forEach((listener) -> safely(() -> listener.onUsageMissing(lease),
+					"tell " + listener + " of missing usage"));
+			return;
+		}
+		safely(() -> lease.settle(usage), "settle lease " + lease.id());
+		if (call.estimated()) {
+			safely(() -> this.estimator.recordActual(request.model(), request.inputTokens(),
+					usage.totalInputTokens()), "calibrate the token estimator");
+		}
+	}
+
+	/**
+	 * End the lease of a call whose method failed, after telling the listeners.
+	 * @param lease the lease
+	 * @param failure what the method threw
+	 */
+	void failed(QuotaLease lease, Throwable failure) {
+		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
+				: failure;
+		this.listeners.forEach((listener) -> safely(() -> listener.onFailure(lease, cause),
+				"tell " + listener + " of a failure"));
+		safely(() -> lease.release(CallOutcome.FAILED), "release lease " + lease.id());
+	}
+
+	private void safely(Runnable action, String what) {
+		try {
+			action.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota could not " + what + ": " + ex, ex);
+		}
+	}
+
+	/**
+	 * Proceed with an invocation, also on another thread or after the proxy call returned:
+	 * AspectJ advice further down the chain finds its join point through the invocation
+	 * exposed to the current thread, which is then missing or another one.
+	 * @param invocation the invocation
+	 * @return what the rest of the chain returned
+	 * @throws Throwable what the rest of the chain threw
+	 */
+	@Nullable
+	static Object proceed(MethodInvocation invocation) throws Throwable {
+		return ExposeInvocationInterceptor.INSTANCE.invoke(invocation);
+	}
+
+	/**
+	 * Copy an invocation, so that it can proceed again.
+	 * @param invocation the invocation
+	 * @return a copy with its own arguments
+	 */
+	static MethodInvocation copy(MethodInvocation invocation) {
+		Assert.state(invocation instanceof ProxyMethodInvocation,
+				() -> "Cannot invoke " + invocation.getMethod() + " more than once outside a Spring AOP proxy");
+		return ((ProxyMethodInvocation) invocation).invocableClone();
+	}
+
+}

@@ -1,0 +1,95 @@
+package io.github.llmquota.aop;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.aopalliance.intercept.MethodInvocation;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import io.github.llmquota.aop.RateLimitedMethod.Call;
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.TokenUsage;
+
+/**
+ * Governs methods that return a {@link Mono} or {@link Flux}. Kept apart from
+ * {@link LlmRateLimitedInterceptor} so that Reactor is loaded only when it is present.
+ * <p>
+ * Each subscription is one call: it asks for admission, invokes the method once admitted,
+ * and ends the lease with the signal that ends the call. Cancelling a subscription that
+ * waits withdraws its ticket; one that is cancelled after admission releases its lease as
+ * {@link CallOutcome#NOT_SENT} if the method was not invoked yet, and as
+ * {@link CallOutcome#FAILED} otherwise. A lease granted in the instant of cancellation is
+ * discarded by Reactor and released too, so none is left behind.
+ */
+final class ReactorLlmCalls {
+
+	private final QuotaEngine engine;
+
+	private final LlmRateLimitedInterceptor interceptor;
+
+	ReactorLlmCalls(QuotaEngine engine, LlmRateLimitedInterceptor interceptor) {
+		this.engine = engine;
+		this.interceptor = interceptor;
+	}
+
+	Mono<Object> mono(MethodInvocation invocation, Call call) {
+		return Mono.defer(() -> {
+			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
+			boolean waited = !admission.isDone();
+			return Mono.fromFuture(admission).flatMap((lease) -> {
+				AtomicBoolean invoked = new AtomicBoolean();
+				Mono<Object> result = Mono.defer(() -> {
+					invoked.set(true);
+					return Mono.from(invoke(invocation));
+				})
+					.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value)))
+					.doOnError((failure) -> this.interceptor.failed(lease, failure));
+				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result)
+					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+			});
+		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	Flux<Object> flux(MethodInvocation invocation, Call call) {
+		return Flux.defer(() -> {
+			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
+			boolean waited = !admission.isDone();
+			return Mono.fromFuture(admission).flatMapMany((lease) -> {
+				AtomicBoolean invoked = new AtomicBoolean();
+				// Streams report cumulative usage, so the last report is the call's.
+				AtomicReference<TokenUsage> usage = new AtomicReference<>();
+				Flux<Object> result = Flux.defer(() -> {
+					invoked.set(true);
+					return Flux.from(invoke(invocation));
+				}).doOnNext((element) -> {
+					TokenUsage reported = this.interceptor.usage(call, element);
+					if (reported != null) {
+						usage.set(reported);
+					}
+				})
+					.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get()))
+					.doOnError((failure) -> this.interceptor.failed(lease, failure));
+				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result)
+					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+			});
+		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Publisher<Object> invoke(MethodInvocation invocation) {
+		try {
+			MethodInvocation copy = LlmRateLimitedInterceptor.copy(invocation);
+			return (Publisher<Object>) LlmRateLimitedInterceptor.proceed(copy);
+		}
+		catch (Throwable ex) {
+			return Mono.error(ex);
+		}
+	}
+
+}

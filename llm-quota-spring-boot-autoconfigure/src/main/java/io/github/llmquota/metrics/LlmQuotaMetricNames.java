@@ -1,0 +1,19 @@
+package io.github.llmquota.metrics;
+
+/**
+ * Names of the meters llm-quota publishes. Meters are tagged only with bounded values such
+ * as the model name.
+ */
+public final class LlmQuotaMetricNames {
+
+	/**
+	 * Counter of governed calls that completed without a usage report and so settled at what
+	 * they reserved, tagged by {@code model}. A steady rate means a return type that needs a
+	 * {@link io.github.llmquota.usage.UsageExtractor} or a {@code usage} expression.
+	 */
+	public static final String USAGE_MISSING = "llm.quota.usage.missing";
+
+	private LlmQuotaMetricNames() {
+	}
+
+}

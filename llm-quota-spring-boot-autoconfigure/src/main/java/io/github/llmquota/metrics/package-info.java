@@ -1,0 +1,4 @@
+/**
+ * Micrometer meters that llm-quota publishes, and their names.
+ */
+package io.github.llmquota.metrics;
