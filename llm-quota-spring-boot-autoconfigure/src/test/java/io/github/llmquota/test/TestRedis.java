@@ -36,12 +36,15 @@ public final class TestRedis {
 
 	private final Path binary;
 
+	private final List<String> extraArgs;
+
 	private Process process;
 
-	private TestRedis(String host, int port, Path binary) {
+	private TestRedis(String host, int port, Path binary, List<String> extraArgs) {
 		this.host = host;
 		this.port = port;
 		this.binary = binary;
+		this.extraArgs = extraArgs;
 	}
 
 	/**
@@ -53,7 +56,7 @@ public final class TestRedis {
 			String url = System.getenv("LLMQUOTA_TEST_REDIS_URL");
 			if (url != null && !url.isBlank()) {
 				URI uri = URI.create(url);
-				shared = new TestRedis(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379, null);
+				shared = new TestRedis(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379, null, List.of());
 			}
 			else {
 				shared = startNew();
@@ -68,7 +71,16 @@ public final class TestRedis {
 	 * @return the running server
 	 */
 	public static TestRedis startNew() {
-		TestRedis redis = new TestRedis("127.0.0.1", freePort(), binary());
+		return startNew(List.of());
+	}
+
+	/**
+	 * Start a private server with extra command-line settings; the caller stops it.
+	 * @param extraArgs settings such as {@code --cluster-enabled yes}
+	 * @return the running server
+	 */
+	public static TestRedis startNew(List<String> extraArgs) {
+		TestRedis redis = new TestRedis("127.0.0.1", freePort(), binary(), List.copyOf(extraArgs));
 		redis.start();
 		return redis;
 	}
@@ -129,6 +141,7 @@ public final class TestRedis {
 		}
 		List<String> command = new ArrayList<>(List.of(this.binary.toString(), "--port", Integer.toString(this.port),
 				"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+		command.addAll(this.extraArgs);
 		try {
 			this.process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
