@@ -85,6 +85,24 @@ public final class TestRedis {
 		return redis;
 	}
 
+	/**
+	 * Start a Redis Sentinel that monitors a master under the name {@code mymaster}; the
+	 * caller stops it.
+	 * @param master the master
+	 * @return the running sentinel
+	 */
+	public static TestRedis startSentinel(TestRedis master) {
+		try {
+			Path config = Files.createTempFile("llmquota-sentinel", ".conf");
+			Files.writeString(config, "protected-mode no\nsentinel monitor mymaster " + master.host() + " "
+					+ master.port() + " 1\n");
+			return startNew(List.of(config.toString(), "--sentinel"));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	public String host() {
 		return this.host;
 	}
@@ -139,9 +157,17 @@ public final class TestRedis {
 		if (this.binary == null) {
 			throw new IllegalStateException("An external Redis cannot be started by the tests");
 		}
-		List<String> command = new ArrayList<>(List.of(this.binary.toString(), "--port", Integer.toString(this.port),
-				"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
-		command.addAll(this.extraArgs);
+		List<String> command = new ArrayList<>(List.of(this.binary.toString()));
+		if (this.extraArgs.contains("--sentinel")) {
+			// A sentinel takes its configuration file first and no persistence settings.
+			command.addAll(this.extraArgs);
+			command.addAll(List.of("--port", Integer.toString(this.port), "--bind", "127.0.0.1"));
+		}
+		else {
+			command.addAll(List.of("--port", Integer.toString(this.port), "--bind", "127.0.0.1", "--save", "",
+					"--appendonly", "no", "--protected-mode", "no"));
+			command.addAll(this.extraArgs);
+		}
 		try {
 			this.process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
