@@ -201,8 +201,10 @@ local function blocked(tk)
     if need > allowed then need = allowed end
     local over = st.used[i] + need - allowed
     if over > 1e-9 then
+      -- Within the lookahead the ticket counts as fitting: the bucket runs at most that far
+      -- ahead of its refill, and a queued admission need not wait for a timer of its own.
       local wait = over / (cfg.rate[i] * st.mult)
-      if wait > eta then eta = wait end
+      if wait > cfg.la and wait > eta then eta = wait end
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.

@@ -55,6 +55,13 @@ public class LlmQuotaProperties {
 	private int queueCapacity = 10_000;
 
 	/**
+	 * How far ahead of its refill a bucket may admit a waiting request. A request that would
+	 * fit within this time is admitted now, which saves a wake-up per queued admission at
+	 * saturation; the bucket runs at most this far ahead of the provider's.
+	 */
+	private Duration admissionLookahead = Duration.ofMillis(50);
+
+	/**
 	 * Priority class of requests that name none.
 	 */
 	private String defaultPriority = Priority.NORMAL;
@@ -134,6 +141,14 @@ public class LlmQuotaProperties {
 
 	public void setQueueCapacity(int queueCapacity) {
 		this.queueCapacity = queueCapacity;
+	}
+
+	public Duration getAdmissionLookahead() {
+		return this.admissionLookahead;
+	}
+
+	public void setAdmissionLookahead(Duration admissionLookahead) {
+		this.admissionLookahead = admissionLookahead;
 	}
 
 	public String getDefaultPriority() {

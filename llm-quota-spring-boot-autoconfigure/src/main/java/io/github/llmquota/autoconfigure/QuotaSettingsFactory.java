@@ -64,6 +64,8 @@ final class QuotaSettingsFactory {
 				"key-prefix", properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
 		positive("lease-timeout", properties.getLeaseTimeout());
 		positive("heartbeat-interval", properties.getHeartbeatInterval());
+		check(properties.getAdmissionLookahead() != null && !properties.getAdmissionLookahead().isNegative(),
+				"admission-lookahead", properties.getAdmissionLookahead(), "must not be negative");
 		positive("redis.timeout", properties.getRedis().getTimeout());
 		positive("redis.retry-interval", properties.getRedis().getRetryInterval());
 		check(properties.getQueueCapacity() >= 0, "queue-capacity", properties.getQueueCapacity(),
@@ -74,7 +76,8 @@ final class QuotaSettingsFactory {
 				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
 		Map<String, ModelSpec> models = models(properties, margin);
 		return new QuotaSettings(models, classes, properties.getDefaultPriority(), properties.getLeaseTimeout(),
-				properties.getQueueCapacity(), properties.getHeartbeatInterval(), feedback(properties.getFeedback()));
+				properties.getQueueCapacity(), properties.getHeartbeatInterval(), feedback(properties.getFeedback()),
+				properties.getAdmissionLookahead());
 	}
 
 	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {

@@ -30,6 +30,8 @@ public final class QuotaSettings {
 
 	private final FeedbackSettings feedback;
 
+	private final Duration admissionLookahead;
+
 	/**
 	 * Create the settings.
 	 * @param models the models by name; their pools must be consistent
@@ -39,9 +41,11 @@ public final class QuotaSettings {
 	 * @param queueCapacity the most tickets that may wait in one pool, over all classes
 	 * @param heartbeatInterval how often a JVM with waiting requests proves it is alive
 	 * @param feedback how provider feedback moves the shared state
+	 * @param admissionLookahead how far ahead of its refill a bucket may admit a ticket
 	 */
 	public QuotaSettings(Map<String, ModelSpec> models, List<PriorityClass> classes, String defaultClass,
-			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval, FeedbackSettings feedback) {
+			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval, FeedbackSettings feedback,
+			Duration admissionLookahead) {
 		this.models = Map.copyOf(models);
 		Map<String, PoolSpec> pools = new LinkedHashMap<>();
 		models.values().forEach((model) -> pools.putIfAbsent(model.pool().name(), model.pool()));
@@ -56,6 +60,7 @@ public final class QuotaSettings {
 		this.queueCapacity = queueCapacity;
 		this.heartbeatInterval = heartbeatInterval;
 		this.feedback = feedback;
+		this.admissionLookahead = admissionLookahead;
 	}
 
 	/**
@@ -156,6 +161,15 @@ public final class QuotaSettings {
 	 */
 	public FeedbackSettings feedback() {
 		return this.feedback;
+	}
+
+	/**
+	 * Return how far ahead of its refill a bucket may admit a ticket: a ticket that would fit
+	 * within this time is admitted now.
+	 * @return the lookahead
+	 */
+	public Duration admissionLookahead() {
+		return this.admissionLookahead;
 	}
 
 	private List<String> classNames() {
