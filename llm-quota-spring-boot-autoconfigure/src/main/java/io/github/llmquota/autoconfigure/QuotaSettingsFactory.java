@@ -23,6 +23,7 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.UserLimits;
+import io.github.llmquota.fallback.FallbackChainSettings;
 
 /**
  * Validates {@link LlmQuotaProperties} and turns them into {@link QuotaSettings}. Every
@@ -73,8 +74,42 @@ final class QuotaSettingsFactory {
 				properties.getDefaultPriority(),
 				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
 		Map<String, ModelSpec> models = models(properties, margin);
-		return new QuotaSettings(models, classes, properties.getDefaultPriority(), properties.getLeaseTimeout(),
-				properties.getQueueCapacity(), properties.getHeartbeatInterval(), feedback(properties.getFeedback()));
+		QuotaSettings settings = new QuotaSettings(models, classes, properties.getDefaultPriority(),
+				properties.getLeaseTimeout(), properties.getQueueCapacity(), properties.getHeartbeatInterval(),
+				feedback(properties.getFeedback()));
+		// Checked here too, so that a bad chain stops startup even where no chain bean is made.
+		fallback(properties, settings);
+		return settings;
+	}
+
+	static FallbackChainSettings fallback(LlmQuotaProperties properties, QuotaSettings settings) {
+		Map<String, List<String>> chains = new LinkedHashMap<>();
+		properties.getFallbackChains().forEach((name, models) -> {
+			String property = "fallback-chains." + name;
+			check(models != null && !models.isEmpty(), property, models, "must name at least one model");
+			Set<String> seen = new HashSet<>();
+			for (String model : models) {
+				check(settings.models().containsKey(model), property, model,
+						"names no configured model " + settings.models().keySet().stream().sorted().toList());
+				check(seen.add(model), property, model, "names the model twice");
+			}
+			chains.put(name, List.copyOf(models));
+		});
+		LlmQuotaProperties.Fallback fallback = properties.getFallback();
+		double threshold = fallback.getCriticalThreshold();
+		check(threshold > 0 && threshold <= 1, "fallback.critical-threshold", threshold, "must be in (0, 1]");
+		positiveOrZero("fallback.attempt-wait", fallback.getAttemptWait());
+		List<String> classNames = settings.classes().stream().map(PriorityClass::name).toList();
+		List<String> low = fallback.getLowPriorities();
+		if (low == null || low.isEmpty()) {
+			// The two lowest classes, but never the highest: it always keeps its model.
+			low = classNames.subList(Math.max(1, classNames.size() - 2), classNames.size());
+		}
+		for (String name : low) {
+			check(classNames.contains(name), "fallback.low-priorities", name,
+					"must name one of the priority classes " + classNames);
+		}
+		return new FallbackChainSettings(chains, threshold, Set.copyOf(low), fallback.getAttemptWait());
 	}
 
 	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {
@@ -222,6 +257,10 @@ final class QuotaSettingsFactory {
 		}
 		String name = model.toLowerCase();
 		return name.contains("3-5-haiku") || name.contains("haiku-3-5");
+	}
+
+	private static void positiveOrZero(String property, Duration value) {
+		check(value != null && !value.isNegative(), property, value, "must not be negative");
 	}
 
 	private static void positive(String property, Duration value) {
