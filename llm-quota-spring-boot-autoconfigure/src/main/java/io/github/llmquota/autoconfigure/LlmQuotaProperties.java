@@ -610,6 +610,14 @@ public class LlmQuotaProperties {
 		 */
 		private Boolean cacheReadsCountAsInput;
 
+		/**
+		 * Names of the API keys the model may be called with when each has provider limits
+		 * of its own (a key per project or organisation), each limited as configured here.
+		 * A call goes to the key with the most headroom, and its lease tells which. Names
+		 * only, never the secrets.
+		 */
+		private List<String> apiKeys = new ArrayList<>();
+
 		public Provider getProvider() {
 			return this.provider;
 		}
@@ -696,6 +704,14 @@ public class LlmQuotaProperties {
 
 		public void setCacheReadsCountAsInput(Boolean cacheReadsCountAsInput) {
 			this.cacheReadsCountAsInput = cacheReadsCountAsInput;
+		}
+
+		public List<String> getApiKeys() {
+			return this.apiKeys;
+		}
+
+		public void setApiKeys(List<String> apiKeys) {
+			this.apiKeys = apiKeys;
 		}
 
 	}

@@ -36,6 +36,9 @@ final class QuotaSettingsFactory {
 	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no spaces.
 	private static final Pattern KEY_SAFE = Pattern.compile("[A-Za-z0-9._:/-]{1,100}");
 
+	// API key names become part of pool names; secrets would not fit, which is intended.
+	private static final Pattern API_KEY_NAME = Pattern.compile("[A-Za-z0-9_-]{1,40}");
+
 	private static final Map<Dimension, String> LIMIT_PROPERTIES = new LinkedHashMap<>();
 
 	private static final Map<Dimension, Function<ModelProperties, Long>> LIMIT_GETTERS = new LinkedHashMap<>();
@@ -73,8 +76,9 @@ final class QuotaSettingsFactory {
 		check(classes.stream().anyMatch((c) -> c.name().equals(properties.getDefaultPriority())), "default-priority",
 				properties.getDefaultPriority(),
 				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
-		Map<String, ModelSpec> models = models(properties, margin);
-		QuotaSettings settings = new QuotaSettings(models, classes, properties.getDefaultPriority(),
+		Map<String, List<ModelSpec>> apiKeys = new LinkedHashMap<>();
+		Map<String, ModelSpec> models = models(properties, margin, apiKeys);
+		QuotaSettings settings = new QuotaSettings(models, apiKeys, classes, properties.getDefaultPriority(),
 				properties.getLeaseTimeout(), properties.getQueueCapacity(), properties.getHeartbeatInterval(),
 				feedback(properties.getFeedback()));
 		// Checked here too, so that a bad chain stops startup even where no chain bean is made.
@@ -177,8 +181,10 @@ final class QuotaSettingsFactory {
 		return classes;
 	}
 
-	private static Map<String, ModelSpec> models(LlmQuotaProperties properties, double margin) {
+	private static Map<String, ModelSpec> models(LlmQuotaProperties properties, double margin,
+			Map<String, List<ModelSpec>> apiKeys) {
 		Map<String, PoolSpec> pools = new HashMap<>();
+		Map<String, PoolSpec> keyPools = new HashMap<>();
 		Map<String, String> poolOwners = new HashMap<>();
 		Map<String, List<String>> poolModels = new LinkedHashMap<>();
 		properties.getModels().forEach((name, model) -> {
@@ -222,9 +228,43 @@ final class QuotaSettingsFactory {
 			}
 			boolean cacheReads = (model.getCacheReadsCountAsInput() != null) ? model.getCacheReadsCountAsInput()
 					: cacheReadsCountByDefault(model.getProvider(), name);
-			models.put(name, new ModelSpec(name, pool, cacheReads));
+			List<String> keys = apiKeys(property + "api-keys", model.getApiKeys());
+			String firstModel = poolOwners.get(poolName);
+			if (!firstModel.equals(name)) {
+				check(keys.equals(apiKeys(property + "api-keys", properties.getModels().get(firstModel).getApiKeys())),
+						property + "api-keys", keys, "conflicts with " + PREFIX + "models." + firstModel
+								+ ".api-keys: models in pool '" + poolName + "' share their keys");
+			}
+			if (keys.isEmpty()) {
+				models.put(name, new ModelSpec(name, pool, cacheReads));
+				return;
+			}
+			// Each key has a bucket of its own at the provider, so a pool of its own here.
+			List<ModelSpec> specs = new ArrayList<>();
+			for (String key : keys) {
+				PoolSpec shared = pool;
+				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
+						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
+								shared.maxConcurrency(), shared.models(), shared.userLimits()));
+				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
+			}
+			apiKeys.put(name, List.copyOf(specs));
+			models.put(name, specs.get(0));
 		});
 		return models;
+	}
+
+	private static List<String> apiKeys(String property, List<String> keys) {
+		if (keys == null) {
+			return List.of();
+		}
+		Set<String> seen = new HashSet<>();
+		for (String key : keys) {
+			check(key != null && API_KEY_NAME.matcher(key).matches(), property, key,
+					"must be names of 1-40 of A-Z a-z 0-9 _ -, not the keys themselves (they become part of Redis keys)");
+			check(seen.add(key), property, key, "names the key twice");
+		}
+		return List.copyOf(keys);
 	}
 
 	private static void requireSamePool(PoolSpec first, PoolSpec other, String firstModel, String otherModel) {

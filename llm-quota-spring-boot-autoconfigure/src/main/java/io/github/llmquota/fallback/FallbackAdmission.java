@@ -203,6 +203,11 @@ public final class FallbackAdmission {
 		}
 
 		@Override
+		public String apiKey() {
+			return this.delegate.apiKey();
+		}
+
+		@Override
 		public void settle(TokenUsage usage, ProviderFeedback feedback) {
 			if (this.ended.compareAndSet(false, true)) {
 				try {

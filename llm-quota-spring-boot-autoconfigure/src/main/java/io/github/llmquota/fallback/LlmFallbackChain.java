@@ -18,6 +18,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -80,7 +81,7 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
  * <li>exhausted quota ({@code insufficient_quota}, spend limits, monthly caps, Gemini
  * "limit: 0"): not a breaker failure, and never retried; the quota belongs to the provider
  * account, so the other models of the same provider are skipped while models of other
- * providers may serve;</li>
+ * providers may serve (for models with several API keys, the account is the key);</li>
  * <li>request too large: not a breaker failure, and no model is tried after it, since the
  * request is the problem; a {@link NonRetryableQuotaException} is thrown;</li>
  * <li>any other client error (4xx) or exception: thrown as it is, without trying another
@@ -378,7 +379,9 @@ public class LlmFallbackChain {
 		private FallbackAdmission tryModel(String model) {
 			ModelSpec spec = LlmFallbackChain.this.settings.model(model);
 			String pool = spec.pool().name();
-			if (this.exhaustedAccounts.contains(account(spec))) {
+			if (LlmFallbackChain.this.settings.apiKeys(model)
+				.stream()
+				.allMatch((key) -> this.exhaustedAccounts.contains(account(key.pool().provider(), key.apiKey())))) {
 				record(new FallbackAttempt(model, pool, FallbackAttempt.Outcome.PROVIDER_EXHAUSTED, null, null,
 						"skipped: the quota of its " + spec.pool().provider() + " account is exhausted"));
 				return null;
@@ -388,7 +391,7 @@ public class LlmFallbackChain {
 				record(circuitOpen(model, breaker));
 				return null;
 			}
-			long cooling = coolingMillis(spec);
+			long cooling = coolingMillis(model);
 			if (cooling > 0) {
 				breaker.releasePermission();
 				record(new FallbackAttempt(model, pool, FallbackAttempt.Outcome.COOLING_DOWN, null,
@@ -428,21 +431,26 @@ public class LlmFallbackChain {
 					(failure) -> feedbackOf(spec, failure));
 		}
 
-		// One read-only call; a store that cannot be read leaves the decision to admission.
-		private long coolingMillis(ModelSpec spec) {
-			PoolSnapshot snapshot;
-			try {
-				snapshot = this.snapshots.computeIfAbsent(spec.pool().name(),
-						(pool) -> LlmFallbackChain.this.store.snapshot(spec.pool()));
+		// One read-only call per pool (per key of a model with several); a store that cannot
+		// be read leaves the decision to admission.
+		private long coolingMillis(String model) {
+			long cooling = Long.MAX_VALUE;
+			for (ModelSpec spec : LlmFallbackChain.this.settings.apiKeys(model)) {
+				PoolSnapshot snapshot;
+				try {
+					snapshot = this.snapshots.computeIfAbsent(spec.pool().name(),
+							(pool) -> LlmFallbackChain.this.store.snapshot(spec.pool()));
+				}
+				catch (RuntimeException ex) {
+					return 0;
+				}
+				int index = spec.pool().models().indexOf(spec.name());
+				long[] modelCooldowns = snapshot.modelCooldownMillis();
+				long modelCooldown = (index >= 0 && modelCooldowns != null && index < modelCooldowns.length)
+						? modelCooldowns[index] : 0;
+				cooling = Math.min(cooling, Math.max(snapshot.cooldownMillis(), modelCooldown));
 			}
-			catch (RuntimeException ex) {
-				return 0;
-			}
-			int index = spec.pool().models().indexOf(spec.name());
-			long[] modelCooldowns = snapshot.modelCooldownMillis();
-			long modelCooldown = (index >= 0 && modelCooldowns != null && index < modelCooldowns.length)
-					? modelCooldowns[index] : 0;
-			return Math.max(snapshot.cooldownMillis(), modelCooldown);
+			return cooling;
 		}
 
 		private FallbackAttempt circuitOpen(String model, CircuitBreaker breaker) {
@@ -458,7 +466,7 @@ public class LlmFallbackChain {
 		void callFailed(FallbackAdmission admission, Failure failure, Throwable thrown) {
 			ModelSpec spec = LlmFallbackChain.this.settings.model(admission.model());
 			if (failure == Failure.QUOTA_EXHAUSTED) {
-				this.exhaustedAccounts.add(account(spec));
+				this.exhaustedAccounts.add(account(spec.pool().provider(), admission.lease().apiKey()));
 				this.lastFailure = nonRetryable(admission, failure, thrown);
 			}
 			else {
@@ -520,9 +528,10 @@ public class LlmFallbackChain {
 			return Math.max(0, (this.deadline - System.nanoTime()) / 1_000_000);
 		}
 
-		// An exhausted quota belongs to the provider account behind the pool.
-		private String account(ModelSpec spec) {
-			return spec.pool().provider().name();
+		// An exhausted quota belongs to the provider account, or to the key where a model has
+		// several.
+		private String account(Provider provider, String apiKey) {
+			return provider.name() + ((apiKey != null) ? "/" + apiKey : "");
 		}
 
 	}
