@@ -478,7 +478,8 @@ elseif op == 'snapshot' then
   if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and -1 or math.max(st.he - now, 0) end
   local cooldowns = {}
   for _, model in ipairs(args.models or {}) do
-    cooldowns[#cooldowns + 1] = math.max(modelCooldown(model) - now, 0)
+    -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
+    cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
     redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
