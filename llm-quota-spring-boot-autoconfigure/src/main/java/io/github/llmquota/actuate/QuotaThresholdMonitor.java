@@ -177,7 +177,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 			this.mitigation.shedLowestClass(pool, critical);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': " + ex);
+			logger.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': "
+					+ ex);
 			return;
 		}
 		String lowest = this.settings.classes().get(this.settings.classes().size() - 1).name();

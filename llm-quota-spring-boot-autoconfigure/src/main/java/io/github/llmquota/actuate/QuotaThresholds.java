@@ -30,7 +30,8 @@ public record QuotaThresholds(double warn, double critical, double hysteresis) {
 	 */
 	public QuotaThresholds {
 		Assert.isTrue(warn > 0 && warn < critical, () -> "'warn' must be in (0, critical), was " + warn);
-		Assert.isTrue(critical <= MAX_CRITICAL, () -> "'critical' must be at most " + MAX_CRITICAL + ", was " + critical);
+		Assert.isTrue(critical <= MAX_CRITICAL,
+				() -> "'critical' must be at most " + MAX_CRITICAL + ", was " + critical);
 		Assert.isTrue(hysteresis >= 0 && hysteresis < warn,
 				() -> "'hysteresis' must be in [0, warn), was " + hysteresis);
 	}

@@ -24,7 +24,8 @@ class LlmQuotaEndpointAutoConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
 				LlmQuotaAlertsAutoConfiguration.class, LlmQuotaEndpointAutoConfiguration.class))
 		.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
-		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000",
+		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
+				"llm.quota.models.gpt-4o.tokens-per-minute=30000",
 				"management.endpoints.web.exposure.include=llmquota");
 
 	@Test
@@ -47,7 +48,8 @@ class LlmQuotaEndpointAutoConfigurationTests {
 	@Test
 	void withoutActuatorTheEndpointBacksOff() {
 		this.runner
-			.withClassLoader(new FilteredClassLoader("org.springframework.data.redis", "org.springframework.boot.actuate"))
+			.withClassLoader(
+					new FilteredClassLoader("org.springframework.data.redis", "org.springframework.boot.actuate"))
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(LlmQuotaEndpoint.class));
 	}
 

@@ -54,8 +54,10 @@ class LlmQuotaHealthContributorAutoConfigurationTests {
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
 					LlmQuotaAlertsAutoConfiguration.class, LlmQuotaHealthContributorAutoConfiguration.class))
-			.withClassLoader(new FilteredClassLoader("org.springframework.data.redis", "org.springframework.boot.actuate"))
-			.withPropertyValues("llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000")
+			.withClassLoader(
+					new FilteredClassLoader("org.springframework.data.redis", "org.springframework.boot.actuate"))
+			.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
+					"llm.quota.models.gpt-4o.tokens-per-minute=30000")
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(LlmQuotaHealthIndicator.class));
 	}
 

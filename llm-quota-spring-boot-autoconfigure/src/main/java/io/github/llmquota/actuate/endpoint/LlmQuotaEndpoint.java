@@ -146,8 +146,8 @@ public class LlmQuotaEndpoint {
 		PoolCheck check = (this.monitor != null) ? this.monitor.getLastCheck(pool.name()) : null;
 		String provider = pool.provider().name().toLowerCase(Locale.ROOT).replace('_', '-');
 		return new PoolDescriptor(provider, poolStatus, dimensions, queued, snapshot.inFlight(),
-				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()), check != null && check.shedding(),
-				models, now.toString());
+				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()),
+				check != null && check.shedding(), models, now.toString());
 	}
 
 	private Map<String, Object> contributedState(String model) {
