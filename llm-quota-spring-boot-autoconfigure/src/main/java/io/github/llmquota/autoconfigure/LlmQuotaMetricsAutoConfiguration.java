@@ -13,11 +13,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.actuate.metrics.GenAiTokenUsageListener;
 import io.github.llmquota.actuate.metrics.LlmQuotaMeterBinder;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricsListener;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.failover.FailoverQuotaStore;
+import io.github.llmquota.metrics.LlmQuotaMetricNames;
 
 /**
  * Auto-configuration for llm-quota's Micrometer meters; see {@link LlmQuotaMetricNames}.
@@ -44,6 +46,13 @@ public class LlmQuotaMetricsAutoConfiguration {
 	@ConditionalOnBean(QuotaThresholdMonitor.class)
 	LlmQuotaMeterBinder llmQuotaMeterBinder(QuotaSettings settings, QuotaThresholdMonitor monitor) {
 		return new LlmQuotaMeterBinder(settings, monitor);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(FailoverQuotaStore.class)
+	FailoverMeterBinder llmQuotaFailoverMeterBinder(FailoverQuotaStore store) {
+		return new FailoverMeterBinder(store);
 	}
 
 	// Spring AI registers gen_ai.client.token.usage itself, as a counter: one name cannot

@@ -128,6 +128,18 @@ public final class LlmQuotaMetricNames {
 	/** GenAI tag: the provider, as the GenAI conventions name it ({@code anthropic}, ...). */
 	public static final String GEN_AI_SYSTEM = "gen_ai.system";
 
+	/**
+	 * Gauge: 1 while Redis cannot be reached and the fail mode decides, tagged by
+	 * {@code fail.mode}.
+	 */
+	public static final String DEGRADED = "llm.quota.degraded";
+
+	/** Counter: requests admitted without any limit while Redis could not be reached. */
+	public static final String UNLIMITED_ADMISSIONS = "llm.quota.unlimited.admissions";
+
+	/** Tag: the fail mode ({@code local}, {@code open} or {@code closed}). */
+	public static final String TAG_FAIL_MODE = "fail.mode";
+
 	/** Tag: the fallback chain. */
 	public static final String TAG_CHAIN = "chain";
 
