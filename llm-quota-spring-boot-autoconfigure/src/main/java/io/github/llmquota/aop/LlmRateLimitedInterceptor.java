@@ -22,7 +22,10 @@ import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.provider.ProviderFeedback;
+import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.usage.UsageExtractor;
 
@@ -71,6 +74,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	@Nullable
 	private final LlmFallbackHandler fallbackHandler;
 
+	private final ProviderFeedbackResolver feedbackResolver;
+
 	@Nullable
 	private final ReactorLlmCalls reactor;
 
@@ -86,16 +91,19 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	 * @param listeners told of failures and missing usage, in order
 	 * @param fallbackHandler runs calls that name a fallback chain, or {@code null} to send
 	 * them to the annotated model
+	 * @param feedbackResolver reads rate-limit headers and errors in results and failures
 	 * @throws IllegalArgumentException if a required argument is {@code null}
 	 */
 	public LlmRateLimitedInterceptor(QuotaEngine engine, QuotaSettings settings, TokenEstimator estimator,
 			UsageExtractor usageExtractor, List<? extends LlmCallListener> listeners,
-			@Nullable LlmFallbackHandler fallbackHandler) {
+			@Nullable LlmFallbackHandler fallbackHandler, ProviderFeedbackResolver feedbackResolver) {
 		Assert.notNull(engine, "'engine' must not be null");
 		Assert.notNull(settings, "'settings' must not be null");
 		Assert.notNull(estimator, "'estimator' must not be null");
 		Assert.notNull(usageExtractor, "'usageExtractor' must not be null");
 		Assert.noNullElements(listeners, "'listeners' must not be null or contain null elements");
+		Assert.notNull(feedbackResolver, "'feedbackResolver' must not be null");
+		this.feedbackResolver = feedbackResolver;
 		this.engine = engine;
 		this.settings = settings;
 		this.estimator = estimator;
@@ -164,7 +172,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			failed(lease, ex);
 			throw ex;
 		}
-		settle(call, lease, usage(call, result));
+		settle(call, lease, usage(call, result), result);
 		return result;
 	}
 
@@ -218,7 +226,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 				result.completeExceptionally(failure);
 			}
 			else {
-				settle(call, lease, usage(call, value));
+				settle(call, lease, usage(call, value), value);
 				result.complete(value);
 			}
 		});
@@ -260,21 +268,23 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	/**
 	 * End the lease of a call that completed, at the usage it reported or, without one, at
-	 * what it reserved.
+	 * what it reserved, with whatever its result says about the provider's limits.
 	 * @param call the call
 	 * @param lease its lease
 	 * @param usage the usage, or {@code null}
+	 * @param result what the call returned (or the last element of a stream), for feedback
 	 */
-	void settle(Call call, QuotaLease lease, @Nullable TokenUsage usage) {
+	void settle(Call call, QuotaLease lease, @Nullable TokenUsage usage, @Nullable Object result) {
 		QuotaRequest request = call.request();
+		ProviderFeedback feedback = feedback(lease, result);
 		if (usage == null) {
-			safely(() -> lease.settle(TokenUsage.of(request.inputTokens(), request.maxOutputTokens())),
+			safely(() -> lease.settle(TokenUsage.of(request.inputTokens(), request.maxOutputTokens()), feedback),
 					"settle lease " + lease.id());
 			this.listeners.forEach((listener) -> safely(() -> listener.onUsageMissing(lease),
 					"tell " + listener + " of missing usage"));
 			return;
 		}
-		safely(() -> lease.settle(usage), "settle lease " + lease.id());
+		safely(() -> lease.settle(usage, feedback), "settle lease " + lease.id());
 		if (call.estimated()) {
 			safely(() -> this.estimator.recordActual(request.model(), request.inputTokens(),
 					usage.totalInputTokens()), "calibrate the token estimator");
@@ -282,7 +292,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * End the lease of a call whose method failed, after telling the listeners.
+	 * End the lease of a call whose method failed, after telling the listeners, with what
+	 * the failure says about the provider's limits (a 429 cools the pool down fleet-wide).
 	 * @param lease the lease
 	 * @param failure what the method threw
 	 */
@@ -291,7 +302,18 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 				: failure;
 		this.listeners.forEach((listener) -> safely(() -> listener.onFailure(lease, cause),
 				"tell " + listener + " of a failure"));
-		safely(() -> lease.release(CallOutcome.FAILED), "release lease " + lease.id());
+		ProviderFeedback feedback = feedback(lease, cause);
+		safely(() -> lease.release(CallOutcome.FAILED, feedback), "release lease " + lease.id());
+	}
+
+	private ProviderFeedback feedback(QuotaLease lease, @Nullable Object resultOrFailure) {
+		try {
+			PoolSpec pool = this.settings.model(lease.model()).pool();
+			return this.feedbackResolver.resolve(pool.name(), pool.provider(), resultOrFailure);
+		}
+		catch (RuntimeException ex) {
+			return ProviderFeedback.none();
+		}
 	}
 
 	private void safely(Runnable action, String what) {

@@ -48,7 +48,7 @@ final class ReactorLlmCalls {
 					invoked.set(true);
 					return Mono.from(invoke(invocation));
 				})
-					.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value)))
+					.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value))
 					.doOnError((failure) -> this.interceptor.failed(lease, failure));
 				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result)
 					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
@@ -73,7 +73,7 @@ final class ReactorLlmCalls {
 						usage.set(reported);
 					}
 				})
-					.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get()))
+					.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get(), null))
 					.doOnError((failure) -> this.interceptor.failed(lease, failure));
 				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result)
 					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));

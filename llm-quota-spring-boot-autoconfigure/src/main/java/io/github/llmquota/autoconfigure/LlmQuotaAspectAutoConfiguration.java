@@ -1,5 +1,6 @@
 package io.github.llmquota.autoconfigure;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,12 @@ import io.github.llmquota.aop.LlmRateLimitedInterceptor;
 import io.github.llmquota.aop.LlmRateLimitedValidator;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.provider.AnthropicResponseExtractor;
+import io.github.llmquota.provider.OpenAiResponseExtractor;
+import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.provider.ProviderFeedbackResolver;
+import io.github.llmquota.provider.ProviderResponseExtractor;
+import io.github.llmquota.provider.SpringWebResponseExtractor;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.estimate.DefaultTokenEstimator;
 import io.github.llmquota.estimate.TokenEstimator;
@@ -71,9 +78,32 @@ public class LlmQuotaAspectAutoConfiguration {
 	@ConditionalOnMissingBean
 	LlmRateLimitedInterceptor llmRateLimitedInterceptor(QuotaEngine engine, QuotaSettings settings,
 			TokenEstimator tokenEstimator, CompositeUsageExtractor usageExtractor,
-			ObjectProvider<LlmCallListener> listeners, ObjectProvider<LlmFallbackHandler> fallbackHandler) {
+			ObjectProvider<LlmCallListener> listeners, ObjectProvider<LlmFallbackHandler> fallbackHandler,
+			ProviderFeedbackResolver feedbackResolver) {
 		return new LlmRateLimitedInterceptor(engine, settings, tokenEstimator, usageExtractor,
-				listeners.orderedStream().toList(), fallbackHandler.getIfAvailable());
+				listeners.orderedStream().toList(), fallbackHandler.getIfAvailable(), feedbackResolver);
+	}
+
+	/**
+	 * The application's own {@link ProviderResponseExtractor} beans, in order, then the
+	 * built-in ones of the HTTP clients and SDKs on the classpath.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	ProviderFeedbackResolver llmQuotaProviderFeedbackResolver(
+			ObjectProvider<ProviderResponseExtractor> applicationExtractors, ApplicationContext context) {
+		List<ProviderResponseExtractor> extractors = new ArrayList<>(applicationExtractors.orderedStream().toList());
+		ClassLoader classLoader = context.getClassLoader();
+		if (ClassUtils.isPresent("org.springframework.web.client.RestClientResponseException", classLoader)) {
+			extractors.add(new SpringWebResponseExtractor());
+		}
+		if (ClassUtils.isPresent("com.anthropic.errors.AnthropicServiceException", classLoader)) {
+			extractors.add(new AnthropicResponseExtractor());
+		}
+		if (ClassUtils.isPresent("com.openai.errors.OpenAIServiceException", classLoader)) {
+			extractors.add(new OpenAiResponseExtractor());
+		}
+		return new ProviderFeedbackResolver(extractors, new ProviderFeedbackParser(), Clock.systemUTC());
 	}
 
 	@Bean

@@ -7,6 +7,28 @@ package io.github.llmquota.engine;
 public interface AdmissionListener {
 
 	/**
+	 * Return a listener that ignores everything, for stores used without an engine.
+	 * @return the listener
+	 */
+	static AdmissionListener none() {
+		return new AdmissionListener() {
+
+			@Override
+			public void granted(String pool, String ticketId) {
+			}
+
+			@Override
+			public void dropped(String pool, String ticketId, boolean shed) {
+			}
+
+			@Override
+			public void head(String pool, long delayMillis, String ticketId) {
+			}
+
+		};
+	}
+
+	/**
 	 * A waiting ticket was admitted; its lease is held.
 	 * @param pool the pool
 	 * @param ticketId the ticket

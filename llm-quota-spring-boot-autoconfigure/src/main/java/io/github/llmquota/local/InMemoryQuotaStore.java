@@ -515,20 +515,6 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private record Head(Ticket ticket, double eta) {
 	}
 
-	private static final AdmissionListener NO_LISTENER = new AdmissionListener() {
-
-		@Override
-		public void granted(String pool, String ticketId) {
-		}
-
-		@Override
-		public void dropped(String pool, String ticketId, boolean shed) {
-		}
-
-		@Override
-		public void head(String pool, long delayMillis, String ticketId) {
-		}
-
-	};
+	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();
 
 }

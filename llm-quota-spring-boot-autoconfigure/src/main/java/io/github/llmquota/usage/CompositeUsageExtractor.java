@@ -3,16 +3,21 @@ package io.github.llmquota.usage;
 import java.util.List;
 import java.util.Optional;
 
-import io.github.llmquota.core.TokenUsage;
-
+import org.springframework.http.HttpEntity;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
+
+import io.github.llmquota.core.TokenUsage;
 
 /**
  * {@link UsageExtractor} that asks several extractors in order and returns the first usage
  * found. Thread-safe when its extractors are.
  */
 public class CompositeUsageExtractor implements UsageExtractor {
+
+	private static final boolean WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.HttpEntity",
+			CompositeUsageExtractor.class.getClassLoader());
 
 	private final List<UsageExtractor> extractors;
 
@@ -31,6 +36,10 @@ public class CompositeUsageExtractor implements UsageExtractor {
 	public Optional<TokenUsage> extract(@Nullable Object returnValue) {
 		if (returnValue == null) {
 			return Optional.empty();
+		}
+		if (WEB_PRESENT && returnValue instanceof HttpEntity<?> entity) {
+			// A ResponseEntity carries the provider's headers; the usage is in its body.
+			return extract(entity.getBody());
 		}
 		for (UsageExtractor extractor : this.extractors) {
 			Optional<TokenUsage> usage = extractor.extract(returnValue);

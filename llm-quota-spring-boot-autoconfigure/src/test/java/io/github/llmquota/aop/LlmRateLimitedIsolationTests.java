@@ -2,6 +2,7 @@ package io.github.llmquota.aop;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.time.Clock;
 import java.util.List;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -9,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
@@ -42,8 +45,10 @@ class LlmRateLimitedIsolationTests {
 			MethodInterceptor interceptor = (MethodInterceptor) classLoader
 				.loadClass(LlmRateLimitedInterceptor.class.getName())
 				.getConstructor(QuotaEngine.class, QuotaSettings.class, TokenEstimator.class, UsageExtractor.class,
-						List.class, classLoader.loadClass(LlmFallbackHandler.class.getName()))
-				.newInstance(engine, settings, new DefaultTokenEstimator(), new LlmUsageExtractor(), List.of(), null);
+						List.class, classLoader.loadClass(LlmFallbackHandler.class.getName()),
+						ProviderFeedbackResolver.class)
+				.newInstance(engine, settings, new DefaultTokenEstimator(), new LlmUsageExtractor(), List.of(), null,
+						new ProviderFeedbackResolver(List.of(), new ProviderFeedbackParser(), Clock.systemUTC()));
 			ProxyFactory proxyFactory = new ProxyFactory(
 					classLoader.loadClass(Chat.class.getName()).getDeclaredConstructor().newInstance());
 			proxyFactory.addAdvice(interceptor);

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,7 +11,6 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import io.github.llmquota.core.Dimension;
@@ -55,9 +53,9 @@ class EngineBenchmark {
 		try {
 			for (int threads : new int[] { 1, 4, 16 }) {
 				run(engine, threads, WARMUP);
-				resetStats(factory);
+				RedisStats.reset(factory);
 				Result result = run(engine, threads, MEASURE);
-				long scriptCalls = scriptCalls(factory);
+				long scriptCalls = RedisStats.scriptCalls(factory);
 				System.out.printf("| %d | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", threads,
 						result.cycles() / (MEASURE.toMillis() / 1000.0), result.acquire(50), result.acquire(99),
 						result.settle(50), result.settle(99), (double) scriptCalls / result.cycles());
@@ -107,26 +105,6 @@ class EngineBenchmark {
 		long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
 		Arrays.sort(all);
 		return all;
-	}
-
-	private static void resetStats(LettuceConnectionFactory factory) {
-		try (RedisConnection connection = factory.getConnection()) {
-			connection.serverCommands().resetConfigStats();
-		}
-	}
-
-	private static long scriptCalls(LettuceConnectionFactory factory) {
-		try (RedisConnection connection = factory.getConnection()) {
-			Properties stats = connection.serverCommands().info("commandstats");
-			long calls = 0;
-			for (String command : List.of("cmdstat_evalsha", "cmdstat_eval")) {
-				String value = stats.getProperty(command);
-				if (value != null) {
-					calls += Long.parseLong(value.replaceAll("^calls=(\\d+),.*$", "$1"));
-				}
-			}
-			return calls;
-		}
 	}
 
 	private record Result(long[] acquires, long[] settles) {

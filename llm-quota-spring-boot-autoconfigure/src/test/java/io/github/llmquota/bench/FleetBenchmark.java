@@ -2,10 +2,8 @@ package io.github.llmquota.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import io.github.llmquota.core.Dimension;
@@ -25,15 +22,14 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.Admission;
-import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
@@ -91,7 +87,7 @@ class FleetBenchmark {
 		CLASSES.forEach((c) -> waits.put(c, new ConcurrentLinkedQueue<>()));
 		ScheduledExecutorService arrivals = Executors.newScheduledThreadPool(3);
 		ScheduledExecutorService calls = Executors.newScheduledThreadPool(2);
-		resetStats(factories.get(0));
+		RedisStats.reset(factories.get(0));
 		long start = System.nanoTime();
 		long end = start + RUN.toNanos();
 		// 150 % of the planned rate, spread over the three engines.
@@ -127,7 +123,7 @@ class FleetBenchmark {
 		}
 		arrivals.awaitTermination(RUN.toMillis() + 1_000, TimeUnit.MILLISECONDS);
 		arrivals.shutdownNow();
-		long scriptCalls = scriptCalls(factories.get(0));
+		long scriptCalls = RedisStats.scriptCalls(factories.get(0));
 		// Let the last waits end before the books are closed.
 		Thread.sleep(WAIT[3].toMillis() + 2_000);
 
@@ -157,50 +153,41 @@ class FleetBenchmark {
 		factories.forEach(LettuceConnectionFactory::destroy);
 	}
 
-	private record CountingStore(QuotaStore delegate, Map<String, AtomicLong> counts) implements QuotaStore {
+	private static final class CountingStore extends ForwardingQuotaStore {
+
+		private final Map<String, AtomicLong> counts;
+
+		CountingStore(QuotaStore delegate, Map<String, AtomicLong> counts) {
+			super(delegate);
+			this.counts = counts;
+		}
 
 		private void count(String op) {
 			this.counts.computeIfAbsent(op, (k) -> new AtomicLong()).incrementAndGet();
 		}
 
 		@Override
-		public void start(String workerId, AdmissionListener listener) {
-			this.delegate.start(workerId, listener);
-		}
-
-		@Override
-		public void stop() {
-			this.delegate.stop();
-		}
-
-		@Override
 		public Admission acquire(PoolSpec pool, Ticket ticket) {
 			count("acquire");
-			return this.delegate.acquire(pool, ticket);
+			return super.acquire(pool, ticket);
 		}
 
 		@Override
 		public void settle(PoolSpec pool, Settlement settlement) {
 			count("settle");
-			this.delegate.settle(pool, settlement);
+			super.settle(pool, settlement);
 		}
 
 		@Override
 		public void cancel(PoolSpec pool, String ticketId) {
 			count("cancel");
-			this.delegate.cancel(pool, ticketId);
+			super.cancel(pool, ticketId);
 		}
 
 		@Override
 		public PollResult poll(PoolSpec pool, List<String> ticketIds) {
 			count("poll");
-			return this.delegate.poll(pool, ticketIds);
-		}
-
-		@Override
-		public PoolSnapshot snapshot(PoolSpec pool) {
-			count("snapshot");
-			return this.delegate.snapshot(pool);
+			return super.poll(pool, ticketIds);
 		}
 
 	}
@@ -223,22 +210,6 @@ class FleetBenchmark {
 		}
 		int index = (int) Math.min(sorted.length - 1, Math.ceil(percentile / 100.0 * sorted.length) - 1);
 		return sorted[Math.max(index, 0)] / 1e6;
-	}
-
-	private static void resetStats(LettuceConnectionFactory factory) {
-		try (RedisConnection connection = factory.getConnection()) {
-			connection.serverCommands().resetConfigStats();
-		}
-	}
-
-	private static long scriptCalls(LettuceConnectionFactory factory) {
-		try (RedisConnection connection = factory.getConnection()) {
-			Properties stats = connection.serverCommands().info("commandstats");
-			return Arrays.asList("cmdstat_evalsha", "cmdstat_eval").stream().map(stats::getProperty)
-				.filter((value) -> value != null)
-				.mapToLong((value) -> Long.parseLong(value.replaceAll("^calls=(\\d+),.*$", "$1")))
-				.sum();
-		}
 	}
 
 }

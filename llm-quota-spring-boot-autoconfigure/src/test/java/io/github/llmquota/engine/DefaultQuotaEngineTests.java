@@ -11,6 +11,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,26 +34,14 @@ class DefaultQuotaEngineTests {
 		}
 	}
 
-	private static final class SlowAcquireStore implements QuotaStore {
-
-		private final QuotaStore delegate;
+	private static final class SlowAcquireStore extends ForwardingQuotaStore {
 
 		private final CountDownLatch polled = new CountDownLatch(1);
 
 		private volatile int polledTickets;
 
 		SlowAcquireStore(QuotaStore delegate) {
-			this.delegate = delegate;
-		}
-
-		@Override
-		public void start(String workerId, AdmissionListener listener) {
-			this.delegate.start(workerId, listener);
-		}
-
-		@Override
-		public void stop() {
-			this.delegate.stop();
+			super(delegate);
 		}
 
 		@Override
@@ -63,29 +52,14 @@ class DefaultQuotaEngineTests {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-			return this.delegate.acquire(pool, ticket);
-		}
-
-		@Override
-		public void settle(PoolSpec pool, Settlement settlement) {
-			this.delegate.settle(pool, settlement);
-		}
-
-		@Override
-		public PoolSnapshot snapshot(PoolSpec pool) {
-			return this.delegate.snapshot(pool);
-		}
-
-		@Override
-		public void cancel(PoolSpec pool, String ticketId) {
-			this.delegate.cancel(pool, ticketId);
+			return super.acquire(pool, ticket);
 		}
 
 		@Override
 		public PollResult poll(PoolSpec pool, List<String> ticketIds) {
 			this.polledTickets += ticketIds.size();
 			this.polled.countDown();
-			return this.delegate.poll(pool, ticketIds);
+			return super.poll(pool, ticketIds);
 		}
 
 	}

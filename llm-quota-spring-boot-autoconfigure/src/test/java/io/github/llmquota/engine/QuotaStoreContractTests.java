@@ -457,21 +457,7 @@ public abstract class QuotaStoreContractTests {
 
 	protected PoolSpec start(QuotaSettings settings) {
 		this.store = createStore(settings);
-		this.store.start("w1", new AdmissionListener() {
-
-			@Override
-			public void granted(String pool, String ticketId) {
-			}
-
-			@Override
-			public void dropped(String pool, String ticketId, boolean shed) {
-			}
-
-			@Override
-			public void head(String pool, long delayMillis, String ticketId) {
-			}
-
-		});
+		this.store.start("w1", AdmissionListener.none());
 		return settings.pools().values().iterator().next();
 	}
 

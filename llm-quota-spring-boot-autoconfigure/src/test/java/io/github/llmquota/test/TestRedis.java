@@ -36,12 +36,15 @@ public final class TestRedis {
 
 	private final Path binary;
 
+	private final List<String> extraArgs;
+
 	private Process process;
 
-	private TestRedis(String host, int port, Path binary) {
+	private TestRedis(String host, int port, Path binary, List<String> extraArgs) {
 		this.host = host;
 		this.port = port;
 		this.binary = binary;
+		this.extraArgs = extraArgs;
 	}
 
 	/**
@@ -53,7 +56,7 @@ public final class TestRedis {
 			String url = System.getenv("LLMQUOTA_TEST_REDIS_URL");
 			if (url != null && !url.isBlank()) {
 				URI uri = URI.create(url);
-				shared = new TestRedis(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379, null);
+				shared = new TestRedis(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379, null, List.of());
 			}
 			else {
 				shared = startNew();
@@ -68,9 +71,36 @@ public final class TestRedis {
 	 * @return the running server
 	 */
 	public static TestRedis startNew() {
-		TestRedis redis = new TestRedis("127.0.0.1", freePort(), binary());
+		return startNew(List.of());
+	}
+
+	/**
+	 * Start a private server with extra command-line settings; the caller stops it.
+	 * @param extraArgs settings such as {@code --cluster-enabled yes}
+	 * @return the running server
+	 */
+	public static TestRedis startNew(List<String> extraArgs) {
+		TestRedis redis = new TestRedis("127.0.0.1", freePort(), binary(), List.copyOf(extraArgs));
 		redis.start();
 		return redis;
+	}
+
+	/**
+	 * Start a Redis Sentinel that monitors a master under the name {@code mymaster}; the
+	 * caller stops it.
+	 * @param master the master
+	 * @return the running sentinel
+	 */
+	public static TestRedis startSentinel(TestRedis master) {
+		try {
+			Path config = Files.createTempFile("llmquota-sentinel", ".conf");
+			Files.writeString(config, "protected-mode no\nsentinel monitor mymaster " + master.host() + " "
+					+ master.port() + " 1\n");
+			return startNew(List.of(config.toString(), "--sentinel"));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	public String host() {
@@ -127,8 +157,17 @@ public final class TestRedis {
 		if (this.binary == null) {
 			throw new IllegalStateException("An external Redis cannot be started by the tests");
 		}
-		List<String> command = new ArrayList<>(List.of(this.binary.toString(), "--port", Integer.toString(this.port),
-				"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+		List<String> command = new ArrayList<>(List.of(this.binary.toString()));
+		if (this.extraArgs.contains("--sentinel")) {
+			// A sentinel takes its configuration file first and no persistence settings.
+			command.addAll(this.extraArgs);
+			command.addAll(List.of("--port", Integer.toString(this.port), "--bind", "127.0.0.1"));
+		}
+		else {
+			command.addAll(List.of("--port", Integer.toString(this.port), "--bind", "127.0.0.1", "--save", "",
+					"--appendonly", "no", "--protected-mode", "no"));
+			command.addAll(this.extraArgs);
+		}
 		try {
 			this.process = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -1,0 +1,42 @@
+package io.github.llmquota.redis;
+
+import java.time.Duration;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+
+/**
+ * The worker JVM that {@link CrashedWorkerTests} kills: it takes the pool's only slot with a
+ * 5000-token call, queues a critical request behind it, says it is ready, and waits to die.
+ */
+public final class CrashingWorker {
+
+	static final String READY = "READY";
+
+	private CrashingWorker() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration(args[0], Integer.parseInt(args[1])));
+		factory.afterPropertiesSet();
+		factory.start();
+		QuotaSettings settings = CrashedWorkerTests.settings();
+		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, args[2]));
+		engine.acquire(QuotaRequest.builder("model").inputTokens(5_000).maxWait(Duration.ZERO).build());
+		engine.acquireAsync(QuotaRequest.builder("model")
+			.priority(Priority.CRITICAL)
+			.inputTokens(5_000)
+			.maxWait(Duration.ofMinutes(5))
+			.build());
+		System.out.println(READY);
+		System.out.flush();
+		Thread.sleep(Long.MAX_VALUE);
+	}
+
+}

@@ -1,0 +1,59 @@
+package io.github.llmquota.test;
+
+import java.util.List;
+
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.Ticket;
+
+/**
+ * A {@link QuotaStore} that forwards every call, for test doubles that watch or delay some.
+ */
+public abstract class ForwardingQuotaStore implements QuotaStore {
+
+	private final QuotaStore delegate;
+
+	protected ForwardingQuotaStore(QuotaStore delegate) {
+		this.delegate = delegate;
+	}
+
+	@Override
+	public void start(String workerId, AdmissionListener listener) {
+		this.delegate.start(workerId, listener);
+	}
+
+	@Override
+	public void stop() {
+		this.delegate.stop();
+	}
+
+	@Override
+	public Admission acquire(PoolSpec pool, Ticket ticket) {
+		return this.delegate.acquire(pool, ticket);
+	}
+
+	@Override
+	public void settle(PoolSpec pool, Settlement settlement) {
+		this.delegate.settle(pool, settlement);
+	}
+
+	@Override
+	public void cancel(PoolSpec pool, String ticketId) {
+		this.delegate.cancel(pool, ticketId);
+	}
+
+	@Override
+	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
+		return this.delegate.poll(pool, ticketIds);
+	}
+
+	@Override
+	public PoolSnapshot snapshot(PoolSpec pool) {
+		return this.delegate.snapshot(pool);
+	}
+
+}
