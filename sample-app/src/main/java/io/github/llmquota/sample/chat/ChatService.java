@@ -59,7 +59,7 @@ public class ChatService {
 	 * take the call within INTERACTIVE's wait budget
 	 */
 	@LlmRateLimited(model = MODEL, priority = Priority.INTERACTIVE, inputTokens = "#prompt.estimatedInputTokens()",
-			maxOutputTokens = "#prompt.maxTokens()", user = "#userId", fallback = "chat", usage = "#result.body")
+			maxOutputTokens = "#prompt.maxTokens()", user = "#userId", fallback = "chat")
 	public ResponseEntity<Answer> reply(String userId, @LlmModel String model, Prompt prompt) {
 		return this.client.createMessage(prompt.toRequest(model));
 	}

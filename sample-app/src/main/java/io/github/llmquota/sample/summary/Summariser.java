@@ -59,7 +59,7 @@ public class Summariser {
 	 * within BACKGROUND's wait budget, or is shed for higher-priority work
 	 */
 	@LlmRateLimited(model = MODEL, priority = Priority.BACKGROUND, inputTokens = "#prompt.estimatedInputTokens()",
-			maxOutputTokens = "#prompt.maxTokens()", usage = "#result.body")
+			maxOutputTokens = "#prompt.maxTokens()")
 	public ResponseEntity<Answer> summarise(@LlmModel String model, Prompt prompt) {
 		return this.client.createMessage(prompt.toRequest(model));
 	}
