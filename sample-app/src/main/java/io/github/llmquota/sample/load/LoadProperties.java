@@ -34,7 +34,7 @@ public class LoadProperties {
 	 * finished. 0 sends none.
 	 */
 	@DecimalMin("0")
-	private double interactiveRps = 0.5;
+	private double interactiveRps = 0.25;
 
 	/**
 	 * Summarisation workers, each sending one BACKGROUND call after another. 0 runs none.
