@@ -39,9 +39,10 @@ import org.springframework.web.client.RestClientException;
  * Runs load mode once the application has started: chat calls at INTERACTIVE priority at a
  * fixed rate, whether or not earlier ones have finished, and summarisation workers at
  * BACKGROUND priority, each sending one call after another, all through the same governed
- * methods the application uses. When the duration is over it stops the workers (cancelling
- * their waits), waits for the chat calls in flight, and prints one line
- * {@code LOAD-SUMMARY {json}} to standard output. The application's {@code main} then exits.
+ * methods the application uses. When the duration is over it starts no more calls, lets the
+ * calls already started finish (for at most three minutes, after which it interrupts them),
+ * and prints one line {@code LOAD-SUMMARY {json}} to standard output. The application's
+ * {@code main} then exits.
  */
 public class LoadRunner implements ApplicationRunner {
 
@@ -50,8 +51,11 @@ public class LoadRunner implements ApplicationRunner {
 	/** The prefix of the summary line. */
 	public static final String SUMMARY_PREFIX = "LOAD-SUMMARY ";
 
-	// Longer than any INTERACTIVE wait budget plus a slow answer; reached only if calls hang.
+	// How long calls started before the end of the run may take to finish: a queue of
+	// background calls drains at the pool's rate once the run stops adding to it.
 	private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+
+	private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(10);
 
 	private static final int USERS = 20;
 
@@ -141,11 +145,13 @@ public class LoadRunner implements ApplicationRunner {
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
 		ticker.shutdownNow();
-		// Background work gives way at once: waiting workers withdraw their tickets.
-		background.shutdownNow();
+		// Calls already started finish, waiting ones included: interrupting a call would cut
+		// it off half-way, between admission and settlement.
 		interactive.shutdown();
-		awaitTermination(interactive);
-		awaitTermination(background);
+		background.shutdown();
+		long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+		awaitTermination(interactive, drainDeadline);
+		awaitTermination(background, drainDeadline);
 		Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 		this.waits.stop();
 		return summarise(this.traffic.snapshot().since(before), elapsed);
@@ -211,10 +217,12 @@ public class LoadRunner implements ApplicationRunner {
 		return counts;
 	}
 
-	private static void awaitTermination(ExecutorService executor) throws InterruptedException {
-		if (!executor.awaitTermination(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-			logger.warn("Load calls still running after " + DRAIN_TIMEOUT + "; stopping them");
+	private static void awaitTermination(ExecutorService executor, long deadline) throws InterruptedException {
+		if (!executor.awaitTermination(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
+			logger.warn("Load calls still waiting or running " + DRAIN_TIMEOUT + " after the end of the run; "
+					+ "interrupting them");
 			executor.shutdownNow();
+			executor.awaitTermination(INTERRUPT_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
 		}
 	}
 

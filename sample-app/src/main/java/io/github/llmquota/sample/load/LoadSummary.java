@@ -9,7 +9,8 @@ import java.util.Map;
  * server, not only the simulator.
  *
  * @param provider the base URL the client called
- * @param durationSeconds from the first call to the end of the last one
+ * @param durationSeconds from the first call to the end of the last one: the configured
+ * duration, plus the time the calls started before its end took to finish
  * @param calls the governed calls the run started, by priority class
  * @param requestsSent the HTTP requests the client sent to the provider (by every caller of
  * the client, a fallback chain's second try included)
@@ -18,7 +19,8 @@ import java.util.Map;
  * @param providerErrors the other answers outside 2xx, and requests that got no answer
  * (connection failures, timeouts, and calls cut when the run ended)
  * @param rejected the calls llm-quota did not admit, by reason
- * @param cancelledAtEnd the calls still waiting or running when the run ended, and stopped
+ * @param cancelledAtEnd the calls interrupted because they were still waiting or running
+ * three minutes after the end of the run; normally 0
  * @param fallbacks the calls served by another model than the one they asked for
  * @param acquireWaitMillis per priority class, how long admitted requests waited for quota
  * @param tokens the tokens the provider reported in the usage of its 2xx answers
