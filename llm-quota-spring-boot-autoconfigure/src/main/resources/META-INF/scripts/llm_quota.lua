@@ -201,8 +201,10 @@ local function blocked(tk)
     if need > allowed then need = allowed end
     local over = st.used[i] + need - allowed
     if over > 1e-9 then
+      -- Within the lookahead the ticket counts as fitting: the bucket runs at most that far
+      -- ahead of its refill, and a queued admission need not wait for a timer of its own.
       local wait = over / (cfg.rate[i] * st.mult)
-      if wait > eta then eta = wait end
+      if wait > cfg.la and wait > eta then eta = wait end
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
@@ -476,7 +478,8 @@ elseif op == 'snapshot' then
   if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and -1 or math.max(st.he - now, 0) end
   local cooldowns = {}
   for _, model in ipairs(args.models or {}) do
-    cooldowns[#cooldowns + 1] = math.max(modelCooldown(model) - now, 0)
+    -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
+    cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
     redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),

@@ -55,6 +55,13 @@ public class LlmQuotaProperties {
 	private int queueCapacity = 10_000;
 
 	/**
+	 * How far ahead of its refill a bucket may admit a waiting request. A request that would
+	 * fit within this time is admitted now, which saves a wake-up per queued admission at
+	 * saturation; the bucket runs at most this far ahead of the provider's.
+	 */
+	private Duration admissionLookahead = Duration.ofMillis(50);
+
+	/**
 	 * Priority class of requests that name none.
 	 */
 	private String defaultPriority = Priority.NORMAL;
@@ -80,6 +87,15 @@ public class LlmQuotaProperties {
 	private Map<String, UserLimitsProperties> userLimits = new LinkedHashMap<>();
 
 	private final Feedback feedback = new Feedback();
+
+	/**
+	 * Fallback chains, by chain name: the models to try, in order, when the model a call
+	 * asks for cannot serve it. The circuit breaker of each model is configured under
+	 * resilience4j.circuitbreaker.instances, named after the model.
+	 */
+	private Map<String, List<String>> fallbackChains = new LinkedHashMap<>();
+
+	private final Fallback fallback = new Fallback();
 
 	private final Redis redis = new Redis();
 
@@ -136,6 +152,14 @@ public class LlmQuotaProperties {
 		this.queueCapacity = queueCapacity;
 	}
 
+	public Duration getAdmissionLookahead() {
+		return this.admissionLookahead;
+	}
+
+	public void setAdmissionLookahead(Duration admissionLookahead) {
+		this.admissionLookahead = admissionLookahead;
+	}
+
 	public String getDefaultPriority() {
 		return this.defaultPriority;
 	}
@@ -170,6 +194,68 @@ public class LlmQuotaProperties {
 
 	public Feedback getFeedback() {
 		return this.feedback;
+	}
+
+	public Map<String, List<String>> getFallbackChains() {
+		return this.fallbackChains;
+	}
+
+	public void setFallbackChains(Map<String, List<String>> fallbackChains) {
+		this.fallbackChains = fallbackChains;
+	}
+
+	public Fallback getFallback() {
+		return this.fallback;
+	}
+
+	/**
+	 * How fallback chains route calls.
+	 */
+	public static class Fallback {
+
+		/**
+		 * Utilisation of any dimension of the asked-for model's pool, in (0, 1], at which
+		 * calls of the low-priority classes try the other models of their chain first.
+		 */
+		private double criticalThreshold = 0.90;
+
+		/**
+		 * Priority classes that give the asked-for model up to higher classes at the
+		 * critical threshold. Defaults to the two lowest classes, never the highest.
+		 */
+		private List<String> lowPriorities = new ArrayList<>();
+
+		/**
+		 * Longest time a call waits for one model of a chain before the next is tried. Once
+		 * every model was tried, the call waits on the one that frees up first, for the rest
+		 * of its wait budget.
+		 */
+		private Duration attemptWait = Duration.ofSeconds(1);
+
+		public double getCriticalThreshold() {
+			return this.criticalThreshold;
+		}
+
+		public void setCriticalThreshold(double criticalThreshold) {
+			this.criticalThreshold = criticalThreshold;
+		}
+
+		public List<String> getLowPriorities() {
+			return this.lowPriorities;
+		}
+
+		public void setLowPriorities(List<String> lowPriorities) {
+			this.lowPriorities = lowPriorities;
+		}
+
+		public Duration getAttemptWait() {
+			return this.attemptWait;
+		}
+
+		public void setAttemptWait(Duration attemptWait) {
+			this.attemptWait = attemptWait;
+		}
+
 	}
 
 	public Redis getRedis() {
@@ -539,6 +625,14 @@ public class LlmQuotaProperties {
 		 */
 		private Boolean cacheReadsCountAsInput;
 
+		/**
+		 * Names of the API keys the model may be called with when each has provider limits
+		 * of its own (a key per project or organisation), each limited as configured here.
+		 * A call goes to the key with the most headroom, and its lease tells which. Names
+		 * only, never the secrets.
+		 */
+		private List<String> apiKeys = new ArrayList<>();
+
 		public Provider getProvider() {
 			return this.provider;
 		}
@@ -625,6 +719,14 @@ public class LlmQuotaProperties {
 
 		public void setCacheReadsCountAsInput(Boolean cacheReadsCountAsInput) {
 			this.cacheReadsCountAsInput = cacheReadsCountAsInput;
+		}
+
+		public List<String> getApiKeys() {
+			return this.apiKeys;
+		}
+
+		public void setApiKeys(List<String> apiKeys) {
+			this.apiKeys = apiKeys;
 		}
 
 	}

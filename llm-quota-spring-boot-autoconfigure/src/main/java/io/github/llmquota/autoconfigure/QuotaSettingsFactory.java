@@ -23,6 +23,7 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.UserLimits;
+import io.github.llmquota.fallback.FallbackChainSettings;
 
 /**
  * Validates {@link LlmQuotaProperties} and turns them into {@link QuotaSettings}. Every
@@ -34,6 +35,9 @@ final class QuotaSettingsFactory {
 
 	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no spaces.
 	private static final Pattern KEY_SAFE = Pattern.compile("[A-Za-z0-9._:/-]{1,100}");
+
+	// API key names become part of pool names; secrets would not fit, which is intended.
+	private static final Pattern API_KEY_NAME = Pattern.compile("[A-Za-z0-9_-]{1,40}");
 
 	private static final Map<Dimension, String> LIMIT_PROPERTIES = new LinkedHashMap<>();
 
@@ -64,6 +68,8 @@ final class QuotaSettingsFactory {
 				"key-prefix", properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
 		positive("lease-timeout", properties.getLeaseTimeout());
 		positive("heartbeat-interval", properties.getHeartbeatInterval());
+		check(properties.getAdmissionLookahead() != null && !properties.getAdmissionLookahead().isNegative(),
+				"admission-lookahead", properties.getAdmissionLookahead(), "must not be negative");
 		positive("redis.timeout", properties.getRedis().getTimeout());
 		positive("redis.retry-interval", properties.getRedis().getRetryInterval());
 		check(properties.getQueueCapacity() >= 0, "queue-capacity", properties.getQueueCapacity(),
@@ -72,9 +78,44 @@ final class QuotaSettingsFactory {
 		check(classes.stream().anyMatch((c) -> c.name().equals(properties.getDefaultPriority())), "default-priority",
 				properties.getDefaultPriority(),
 				"must name one of the priority classes " + classes.stream().map(PriorityClass::name).toList());
-		Map<String, ModelSpec> models = models(properties, margin);
-		return new QuotaSettings(models, classes, properties.getDefaultPriority(), properties.getLeaseTimeout(),
-				properties.getQueueCapacity(), properties.getHeartbeatInterval(), feedback(properties.getFeedback()));
+		Map<String, List<ModelSpec>> apiKeys = new LinkedHashMap<>();
+		Map<String, ModelSpec> models = models(properties, margin, apiKeys);
+		QuotaSettings settings = new QuotaSettings(models, apiKeys, classes, properties.getDefaultPriority(),
+				properties.getLeaseTimeout(), properties.getQueueCapacity(), properties.getHeartbeatInterval(),
+				feedback(properties.getFeedback()), properties.getAdmissionLookahead());
+		// Checked here too, so that a bad chain stops startup even where no chain bean is made.
+		fallback(properties, settings);
+		return settings;
+	}
+
+	static FallbackChainSettings fallback(LlmQuotaProperties properties, QuotaSettings settings) {
+		Map<String, List<String>> chains = new LinkedHashMap<>();
+		properties.getFallbackChains().forEach((name, models) -> {
+			String property = "fallback-chains." + name;
+			check(models != null && !models.isEmpty(), property, models, "must name at least one model");
+			Set<String> seen = new HashSet<>();
+			for (String model : models) {
+				check(settings.models().containsKey(model), property, model,
+						"names no configured model " + settings.models().keySet().stream().sorted().toList());
+				check(seen.add(model), property, model, "names the model twice");
+			}
+			chains.put(name, List.copyOf(models));
+		});
+		LlmQuotaProperties.Fallback fallback = properties.getFallback();
+		double threshold = fallback.getCriticalThreshold();
+		check(threshold > 0 && threshold <= 1, "fallback.critical-threshold", threshold, "must be in (0, 1]");
+		positiveOrZero("fallback.attempt-wait", fallback.getAttemptWait());
+		List<String> classNames = settings.classes().stream().map(PriorityClass::name).toList();
+		List<String> low = fallback.getLowPriorities();
+		if (low == null || low.isEmpty()) {
+			// The two lowest classes, but never the highest: it always keeps its model.
+			low = classNames.subList(Math.max(1, classNames.size() - 2), classNames.size());
+		}
+		for (String name : low) {
+			check(classNames.contains(name), "fallback.low-priorities", name,
+					"must name one of the priority classes " + classNames);
+		}
+		return new FallbackChainSettings(chains, threshold, Set.copyOf(low), fallback.getAttemptWait());
 	}
 
 	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {
@@ -142,8 +183,10 @@ final class QuotaSettingsFactory {
 		return classes;
 	}
 
-	private static Map<String, ModelSpec> models(LlmQuotaProperties properties, double margin) {
+	private static Map<String, ModelSpec> models(LlmQuotaProperties properties, double margin,
+			Map<String, List<ModelSpec>> apiKeys) {
 		Map<String, PoolSpec> pools = new HashMap<>();
+		Map<String, PoolSpec> keyPools = new HashMap<>();
 		Map<String, String> poolOwners = new HashMap<>();
 		Map<String, List<String>> poolModels = new LinkedHashMap<>();
 		properties.getModels().forEach((name, model) -> {
@@ -187,9 +230,43 @@ final class QuotaSettingsFactory {
 			}
 			boolean cacheReads = (model.getCacheReadsCountAsInput() != null) ? model.getCacheReadsCountAsInput()
 					: cacheReadsCountByDefault(model.getProvider(), name);
-			models.put(name, new ModelSpec(name, pool, cacheReads));
+			List<String> keys = apiKeys(property + "api-keys", model.getApiKeys());
+			String firstModel = poolOwners.get(poolName);
+			if (!firstModel.equals(name)) {
+				check(keys.equals(apiKeys(property + "api-keys", properties.getModels().get(firstModel).getApiKeys())),
+						property + "api-keys", keys, "conflicts with " + PREFIX + "models." + firstModel
+								+ ".api-keys: models in pool '" + poolName + "' share their keys");
+			}
+			if (keys.isEmpty()) {
+				models.put(name, new ModelSpec(name, pool, cacheReads));
+				return;
+			}
+			// Each key has a bucket of its own at the provider, so a pool of its own here.
+			List<ModelSpec> specs = new ArrayList<>();
+			for (String key : keys) {
+				PoolSpec shared = pool;
+				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
+						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
+								shared.maxConcurrency(), shared.models(), shared.userLimits()));
+				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
+			}
+			apiKeys.put(name, List.copyOf(specs));
+			models.put(name, specs.get(0));
 		});
 		return models;
+	}
+
+	private static List<String> apiKeys(String property, List<String> keys) {
+		if (keys == null) {
+			return List.of();
+		}
+		Set<String> seen = new HashSet<>();
+		for (String key : keys) {
+			check(key != null && API_KEY_NAME.matcher(key).matches(), property, key,
+					"must be names of 1-40 of A-Z a-z 0-9 _ -, not the keys themselves (they become part of Redis keys)");
+			check(seen.add(key), property, key, "names the key twice");
+		}
+		return List.copyOf(keys);
 	}
 
 	private static void requireSamePool(PoolSpec first, PoolSpec other, String firstModel, String otherModel) {
@@ -222,6 +299,10 @@ final class QuotaSettingsFactory {
 		}
 		String name = model.toLowerCase();
 		return name.contains("3-5-haiku") || name.contains("haiku-3-5");
+	}
+
+	private static void positiveOrZero(String property, Duration value) {
+		check(value != null && !value.isNegative(), property, value, "must not be negative");
 	}
 
 	private static void positive(String property, Duration value) {

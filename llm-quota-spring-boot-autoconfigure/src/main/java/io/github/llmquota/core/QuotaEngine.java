@@ -7,7 +7,10 @@ import java.util.concurrent.CompletableFuture;
  * dimension of the pool (and of the user, where per-user limits are configured) is checked
  * and consumed atomically; requests that do not fit wait in a fleet-wide waiting room, in
  * strict priority-class order and FIFO within a class, until they fit or their wait budget
- * runs out. Implementations are thread-safe.
+ * runs out. A model configured with several API keys
+ * ({@code llm.quota.models.<model>.api-keys}) has one pool per key: a request is queued on
+ * the key whose pool has the most headroom, and {@link QuotaLease#apiKey()} tells which key
+ * to call with. Implementations are thread-safe.
  */
 public interface QuotaEngine {
 
@@ -34,7 +37,8 @@ public interface QuotaEngine {
 	CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request);
 
 	/**
-	 * Read how busy a model's pool is across the fleet: one read-only store call.
+	 * Read how busy a model's pool is across the fleet: one read-only store call. For a model
+	 * with several API keys, the pool of its first key.
 	 * @param model the model
 	 * @return the pool's backpressure
 	 * @throws IllegalArgumentException for an unknown model

@@ -34,6 +34,16 @@ public interface QuotaLease extends AutoCloseable {
 	String pool();
 
 	/**
+	 * Return the API key to make the call with, for a model configured with several
+	 * ({@code llm.quota.models.<model>.api-keys}): the engine admitted the call on that
+	 * key's own pool.
+	 * @return the key's name as configured, or {@code null} when the model has no keys
+	 */
+	default String apiKey() {
+		return null;
+	}
+
+	/**
 	 * Settle the lease to the usage the provider reported: unused reservation is refunded and
 	 * usage above it is charged as bounded debt.
 	 * @param usage the actual usage

@@ -156,7 +156,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	@Override
 	public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
-		ModelSpec model = this.settings.model(request.model());
+		ModelSpec model = withMostHeadroom(this.settings.apiKeys(request.model()));
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
 		PoolSpec pool = model.pool();
 		long[] cost = model.reserve(request, pool.rates());
@@ -410,6 +410,58 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		}
 		Duration headEta = (snapshot.headDelayMillis() >= 0) ? Duration.ofMillis(snapshot.headDelayMillis()) : null;
 		return new Backpressure(pool.name(), queued, headEta, utilisation, snapshot.inFlight());
+	}
+
+	/**
+	 * Choose the API key of a model whose pool has the most room: one read-only store call
+	 * per key, made only for models with several keys. Keys that cool down come last, then
+	 * keys with a queue; among the rest, the one whose tightest dimension is least used.
+	 * The choice is advice, not a reservation: admission on the chosen pool stays atomic.
+	 */
+	private ModelSpec withMostHeadroom(List<ModelSpec> keys) {
+		if (keys.size() == 1) {
+			return keys.get(0);
+		}
+		ModelSpec best = keys.get(0);
+		double bestHeadroom = Double.NEGATIVE_INFINITY;
+		for (ModelSpec key : keys) {
+			double headroom;
+			try {
+				headroom = headroom(key, this.store.snapshot(key.pool()));
+			}
+			catch (RuntimeException ex) {
+				headroom = Double.NEGATIVE_INFINITY;
+			}
+			if (headroom > bestHeadroom) {
+				best = key;
+				bestHeadroom = headroom;
+			}
+		}
+		return best;
+	}
+
+	// Free share of the tightest dimension in [0, 1]; minus 1 with a queue, minus 2 cooling.
+	private static double headroom(ModelSpec key, PoolSnapshot snapshot) {
+		PoolSpec pool = key.pool();
+		int index = pool.models().indexOf(key.name());
+		long modelCooldown = (index >= 0 && index < snapshot.modelCooldownMillis().length)
+				? snapshot.modelCooldownMillis()[index] : 0;
+		if (snapshot.cooldownMillis() > 0 || modelCooldown > 0) {
+			return -2;
+		}
+		double free = 1;
+		for (int i = 0; i < pool.rates().size(); i++) {
+			double capacity = pool.rates().get(i).capacity();
+			free = Math.min(free, (capacity * snapshot.multiplier() - snapshot.used()[i]) / capacity);
+		}
+		if (pool.maxConcurrency() > 0) {
+			free = Math.min(free, (pool.maxConcurrency() - snapshot.inFlight()) / (double) pool.maxConcurrency());
+		}
+		long queued = 0;
+		for (long waiting : snapshot.queued()) {
+			queued += waiting;
+		}
+		return (queued > 0) ? free - 1 : Math.max(free, 0);
 	}
 
 	private UserCharge userCharge(PoolSpec pool, ModelSpec model, QuotaRequest request) {

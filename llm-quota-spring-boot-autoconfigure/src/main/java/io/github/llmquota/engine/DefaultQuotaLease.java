@@ -64,6 +64,11 @@ class DefaultQuotaLease implements QuotaLease {
 	}
 
 	@Override
+	public String apiKey() {
+		return this.model.apiKey();
+	}
+
+	@Override
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();

@@ -8,14 +8,27 @@ import io.github.llmquota.core.TokenUsage;
 
 /**
  * A model and its accounting profile: what a call costs each dimension of its pool when it
- * is admitted, and what it costs once the provider reports its usage.
+ * is admitted, and what it costs once the provider reports its usage. A model called with
+ * several API keys has one spec per key, each drawing from the key's own pool.
  *
  * @param name the model name
  * @param pool the pool it draws from
  * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token limits
  * (OpenAI: yes; current Anthropic models: no)
+ * @param apiKey the name of the API key the pool belongs to, or {@code null} when the model
+ * has no keys configured
  */
-public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput) {
+public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput, String apiKey) {
+
+	/**
+	 * Create the spec of a model without API keys of its own.
+	 * @param name the model name
+	 * @param pool the pool it draws from
+	 * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token limits
+	 */
+	public ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput) {
+		this(name, pool, cacheReadsCountAsInput, null);
+	}
 
 	/**
 	 * Return the up-front charge of a request: the whole prompt and {@code max_tokens}.

@@ -16,6 +16,8 @@ public final class QuotaSettings {
 
 	private final Map<String, ModelSpec> models;
 
+	private final Map<String, List<ModelSpec>> apiKeys;
+
 	private final Map<String, PoolSpec> pools;
 
 	private final List<PriorityClass> classes;
@@ -30,6 +32,8 @@ public final class QuotaSettings {
 
 	private final FeedbackSettings feedback;
 
+	private final Duration admissionLookahead;
+
 	/**
 	 * Create the settings.
 	 * @param models the models by name; their pools must be consistent
@@ -39,12 +43,38 @@ public final class QuotaSettings {
 	 * @param queueCapacity the most tickets that may wait in one pool, over all classes
 	 * @param heartbeatInterval how often a JVM with waiting requests proves it is alive
 	 * @param feedback how provider feedback moves the shared state
+	 * @param admissionLookahead how far ahead of its refill a bucket may admit a ticket
 	 */
 	public QuotaSettings(Map<String, ModelSpec> models, List<PriorityClass> classes, String defaultClass,
-			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval, FeedbackSettings feedback) {
+			Duration leaseTimeout, int queueCapacity, Duration heartbeatInterval, FeedbackSettings feedback,
+			Duration admissionLookahead) {
+		this(models, Map.of(), classes, defaultClass, leaseTimeout, queueCapacity, heartbeatInterval, feedback,
+				admissionLookahead);
+	}
+
+	/**
+	 * Create the settings of models of which some are called with several API keys.
+	 * @param models the models by name; a model with API keys maps to the spec of its first key
+	 * @param apiKeys for each model with API keys, its spec per key, each with its own pool
+	 * @param classes the priority classes, highest first, ranks 0..n-1 in list order
+	 * @param defaultClass the name of the class used when a request names none
+	 * @param leaseTimeout the hard expiry of a lease
+	 * @param queueCapacity the most tickets that may wait in one pool, over all classes
+	 * @param heartbeatInterval how often a JVM with waiting requests proves it is alive
+	 * @param feedback how provider feedback moves the shared state
+	 * @param admissionLookahead how far ahead of its refill a bucket may admit a ticket
+	 */
+	public QuotaSettings(Map<String, ModelSpec> models, Map<String, List<ModelSpec>> apiKeys,
+			List<PriorityClass> classes, String defaultClass, Duration leaseTimeout, int queueCapacity,
+			Duration heartbeatInterval, FeedbackSettings feedback, Duration admissionLookahead) {
 		this.models = Map.copyOf(models);
+		Map<String, List<ModelSpec>> keys = new LinkedHashMap<>();
+		apiKeys.forEach((model, specs) -> keys.put(model, List.copyOf(specs)));
+		this.apiKeys = Map.copyOf(keys);
 		Map<String, PoolSpec> pools = new LinkedHashMap<>();
 		models.values().forEach((model) -> pools.putIfAbsent(model.pool().name(), model.pool()));
+		apiKeys.values()
+			.forEach((specs) -> specs.forEach((model) -> pools.putIfAbsent(model.pool().name(), model.pool())));
 		this.pools = Map.copyOf(pools);
 		this.classes = List.copyOf(classes);
 		this.defaultClass = this.classes.stream()
@@ -56,6 +86,7 @@ public final class QuotaSettings {
 		this.queueCapacity = queueCapacity;
 		this.heartbeatInterval = heartbeatInterval;
 		this.feedback = feedback;
+		this.admissionLookahead = admissionLookahead;
 	}
 
 	/**
@@ -72,6 +103,18 @@ public final class QuotaSettings {
 					+ ")");
 		}
 		return model;
+	}
+
+	/**
+	 * Return the specs a model can be admitted with: one per API key, or the model's only
+	 * spec when it has no keys.
+	 * @param name the model name
+	 * @return the specs, in the configured order of the keys
+	 * @throws IllegalArgumentException if the model is not configured
+	 */
+	public List<ModelSpec> apiKeys(String name) {
+		List<ModelSpec> keys = this.apiKeys.get(name);
+		return (keys != null) ? keys : List.of(model(name));
 	}
 
 	/**
@@ -156,6 +199,15 @@ public final class QuotaSettings {
 	 */
 	public FeedbackSettings feedback() {
 		return this.feedback;
+	}
+
+	/**
+	 * Return how far ahead of its refill a bucket may admit a ticket: a ticket that would fit
+	 * within this time is admitted now.
+	 * @return the lookahead
+	 */
+	public Duration admissionLookahead() {
+		return this.admissionLookahead;
 	}
 
 	private List<String> classNames() {

@@ -358,11 +358,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 			double eta = Math.max(0, this.cooldownUntil - now);
 			eta = Math.max(eta, this.modelCooldowns.getOrDefault(ticket.model(), 0L) - now);
 			double allowedShare = 1 - InMemoryQuotaStore.this.settings.classes().get(ticket.rank()).reserve();
+			long lookahead = InMemoryQuotaStore.this.settings.admissionLookahead().toMillis();
 			for (int i = 0; i < this.used.length; i++) {
 				double allowed = capacity(i) * allowedShare;
 				double need = Math.min(ticket.cost()[i], allowed);
 				double over = this.used[i] + need - allowed;
-				if (over > 1e-9) {
+				// Within the lookahead the ticket counts as fitting, as in the Redis script.
+				if (over > 1e-9 && over / rate(i) > lookahead) {
 					eta = Math.max(eta, over / rate(i));
 				}
 			}

@@ -13,6 +13,13 @@ public final class LlmQuotaMetricNames {
 	 */
 	public static final String USAGE_MISSING = "llm.quota.usage.missing";
 
+	/**
+	 * Counter of calls a fallback chain admitted on another model than the one they asked
+	 * for, tagged by {@code chain}, {@code from} (the asked-for model) and {@code to} (the
+	 * model that took the call).
+	 */
+	public static final String FALLBACKS = "llm.quota.fallbacks";
+
 	private LlmQuotaMetricNames() {
 	}
 

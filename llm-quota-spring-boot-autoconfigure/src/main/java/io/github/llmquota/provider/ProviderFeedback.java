@@ -41,6 +41,8 @@ public final class ProviderFeedback {
 
 	private final Double utilization;
 
+	private final String errorMessage;
+
 	private ProviderFeedback(Builder builder) {
 		this.status = builder.status;
 		this.readings = builder.readings.isEmpty() ? Collections.emptyMap()
@@ -50,6 +52,7 @@ public final class ProviderFeedback {
 		this.errorClass = builder.errorClass;
 		this.retryable = builder.retryable;
 		this.utilization = builder.utilization;
+		this.errorMessage = builder.errorMessage;
 	}
 
 	/**
@@ -136,6 +139,16 @@ public final class ProviderFeedback {
 		return (this.utilization != null) ? OptionalDouble.of(this.utilization) : OptionalDouble.empty();
 	}
 
+	/**
+	 * Return the error message of the response body, such as OpenAI's "You exceeded your
+	 * current quota" or Gemini's "limit: 0" explanation, for people to read: control
+	 * characters are replaced and it is cut to 500 characters.
+	 * @return the message, or empty when the body carried none
+	 */
+	public Optional<String> getErrorMessage() {
+		return Optional.ofNullable(this.errorMessage);
+	}
+
 	@Override
 	public boolean equals(Object obj) {
 		if (this == obj) {
@@ -147,13 +160,14 @@ public final class ProviderFeedback {
 		return this.status == other.status && this.retryable == other.retryable
 				&& this.readings.equals(other.readings) && Objects.equals(this.retryAfter, other.retryAfter)
 				&& this.retryAfterSource == other.retryAfterSource && this.errorClass == other.errorClass
-				&& Objects.equals(this.utilization, other.utilization);
+				&& Objects.equals(this.utilization, other.utilization)
+				&& Objects.equals(this.errorMessage, other.errorMessage);
 	}
 
 	@Override
 	public int hashCode() {
 		return Objects.hash(this.status, this.readings, this.retryAfter, this.retryAfterSource, this.errorClass,
-				this.retryable, this.utilization);
+				this.retryable, this.utilization, this.errorMessage);
 	}
 
 	@Override
@@ -168,6 +182,8 @@ public final class ProviderFeedback {
 	 */
 	static final class Builder {
 
+		private static final int MAX_MESSAGE_LENGTH = 500;
+
 		private final int status;
 
 		private final Map<Dimension, DimensionReading> readings = new EnumMap<>(Dimension.class);
@@ -181,6 +197,8 @@ public final class ProviderFeedback {
 		private boolean retryable;
 
 		private Double utilization;
+
+		private String errorMessage;
 
 		Builder(int status) {
 			this.status = status;
@@ -231,6 +249,19 @@ public final class ProviderFeedback {
 
 		Builder utilization(double utilization) {
 			this.utilization = utilization;
+			return this;
+		}
+
+		/**
+		 * Record the body's error message, made safe to log: it is the provider's text, but
+		 * a proxy or an attacker may have written it.
+		 */
+		Builder errorMessage(String message) {
+			if (message != null && !message.isBlank()) {
+				String clean = message.strip().replaceAll("\\p{Cntrl}", " ");
+				this.errorMessage = (clean.length() <= MAX_MESSAGE_LENGTH) ? clean
+						: clean.substring(0, MAX_MESSAGE_LENGTH) + "...";
+			}
 			return this;
 		}
 

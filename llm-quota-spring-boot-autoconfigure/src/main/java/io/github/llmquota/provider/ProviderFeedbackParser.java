@@ -96,6 +96,7 @@ public final class ProviderFeedbackParser {
 			ProviderReader.Response response = new ProviderReader.Response(status, headerValues,
 					ErrorBody.parse(body, status), now);
 			ProviderFeedback.Builder feedback = classifiedByStatus(status);
+			feedback.errorMessage(response.body().message());
 			READERS.getOrDefault(provider, ProviderReader.NONE).read(response, feedback);
 			readRetryAfter(response, feedback);
 			applyShouldRetry(headerValues, feedback);

@@ -284,7 +284,8 @@ public class RedisQuotaStore implements QuotaStore {
 				+ ",\"wttl\":" + workerTtl + ",\"ch\":" + string(channelPrefix()) + ",\"cut\":"
 				+ feedback.multiplierCut() + ",\"minm\":" + feedback.multiplierFloor() + ",\"rec\":"
 				+ feedback.multiplierRecovery() + ",\"ovb\":" + feedback.overloadCooldown().toMillis() + ",\"ovm\":"
-				+ feedback.maxOverloadCooldown().toMillis() + ",\"log\":" + this.admissionLog + "}";
+				+ feedback.maxOverloadCooldown().toMillis() + ",\"la\":" + this.settings.admissionLookahead().toMillis()
+				+ ",\"log\":" + this.admissionLog + "}";
 	}
 
 	/**

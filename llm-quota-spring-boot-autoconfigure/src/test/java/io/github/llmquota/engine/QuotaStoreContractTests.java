@@ -79,6 +79,23 @@ public abstract class QuotaStoreContractTests {
 	}
 
 	@Test
+	void ticketThatFitsWithinTheLookaheadIsAdmittedNow() {
+		PoolSpec pool = pool(TestSettings.pool("lookahead")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 600)
+			.burstHorizon(Duration.ofSeconds(1))
+			.admissionLookahead(Duration.ofMillis(50)));
+		for (int i = 0; i < 10; i++) {
+			assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
+		}
+		// The bucket refills one request per 100 ms: 60 ms in, the next fits within 40 ms.
+		this.now += 60;
+		assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
+		Admission tooEarly = acquire(pool, CRITICAL, 0, 1);
+		assertThat(tooEarly.status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(tooEarly.delayMillis()).isBetween(140L, 141L);
+	}
+
+	@Test
 	void settleRefundsUnusedOutput() {
 		QuotaSettings settings = TestSettings.pool("refund").limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1000).build();
 		PoolSpec pool = start(settings);

@@ -48,6 +48,9 @@ public final class TestSettings {
 
 	private final List<RateLimit> userLimits = new ArrayList<>();
 
+	// Exact by default, so that tests can check refill to the millisecond.
+	private Duration admissionLookahead = Duration.ZERO;
+
 	private TestSettings() {
 	}
 
@@ -107,6 +110,11 @@ public final class TestSettings {
 		return this;
 	}
 
+	public TestSettings admissionLookahead(Duration lookahead) {
+		this.admissionLookahead = lookahead;
+		return this;
+	}
+
 	public TestSettings noReserves() {
 		this.classes.replaceAll((c) -> new PriorityClass(c.name(), c.rank(), 0, c.queueCapacity(), c.maxWait()));
 		return this;
@@ -124,7 +132,7 @@ public final class TestSettings {
 		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users);
 		ModelSpec model = new ModelSpec("model", pool, this.cacheReadsCountAsInput);
 		return new QuotaSettings(Map.of("model", model), this.classes, Priority.NORMAL, this.leaseTimeout,
-				this.queueCapacity, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS);
+				this.queueCapacity, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS, this.admissionLookahead);
 	}
 
 }

@@ -1,0 +1,539 @@
+package io.github.llmquota.fallback;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.provider.ErrorClass;
+import io.github.llmquota.provider.ProviderFeedback;
+import io.github.llmquota.provider.ProviderFeedbackResolver;
+
+/**
+ * Runs a model call on the first model of a named chain ({@code llm.quota.fallback-chains})
+ * that can serve it. The request names the model it asks for; the chain's other models, in
+ * their configured order, are its fallbacks. Typical use:
+ * <pre class="code">
+ * QuotaRequest request = QuotaRequest.builder("claude-sonnet-4")
+ *     .priority(Priority.INTERACTIVE).inputTokens(800).maxOutputTokens(1024).build();
+ * Answer answer = chain.execute("chat", request, (model, lease) -&gt; {
+ *     Response response = client.call(model, prompt);      // may throw ProviderCallException
+ *     lease.settle(usageOf(response), feedbackOf(response));
+ *     return answerOf(response);
+ * });
+ * </pre>
+ * <p>
+ * <b>Choosing a model.</b> Each model is tried in turn, at most once per call:
+ * <ol>
+ * <li>it is skipped when its Resilience4j circuit breaker (named after the model, so
+ * {@code resilience4j.circuitbreaker.instances.<model>} configures it) permits no call;</li>
+ * <li>it is skipped when its pool cools down after a provider 429, or the model after
+ * overload errors, as one read of the pool's shared state shows;</li>
+ * <li>otherwise its pool is asked to admit the call within a short wait, the smaller of
+ * {@code llm.quota.fallback.attempt-wait} and what is left of the caller's wait budget.
+ * A request the pool cannot admit in that time is withdrawn atomically, holding nothing,
+ * and reports when it could be admitted.</li>
+ * </ol>
+ * When no model admitted the call and the caller's budget allows it, the chain waits, with
+ * the rest of the budget, on the model that reported the earliest retry-after (a breaker
+ * that is open is never waited on). Otherwise it throws a {@link FallbackExhaustedException}
+ * carrying the smallest retry-after any model reported and why each model did not serve.
+ * <p>
+ * <b>Headroom.</b> When any dimension of the asked-for model's pool is at or above
+ * {@code llm.quota.fallback.critical-threshold} of its provider limit, calls of the
+ * low-priority classes ({@code llm.quota.fallback.low-priorities}) try the models of other
+ * pools first, and the asked-for model and its pool siblings last, keeping that pool for
+ * work that needs it. This costs one read of the pool's state, made only for low-priority
+ * calls of chains that reach another pool.
+ * <p>
+ * <b>When the call fails.</b> The outcome is decided from the provider's answer (the
+ * feedback the call released the lease with, the one a {@link ProviderCallException}
+ * carries, or the HTTP answer inside an exception of Spring's HTTP clients or the Anthropic
+ * and OpenAI SDKs) and otherwise from the exception:
+ * <ul>
+ * <li>overload, server error, timeout or I/O failure: a breaker failure, and the next model
+ * is tried;</li>
+ * <li>429: the pool now cools down; not a breaker failure (it is quota, not health); the
+ * next model is tried;</li>
+ * <li>exhausted quota ({@code insufficient_quota}, spend limits, monthly caps, Gemini
+ * "limit: 0"): not a breaker failure, and never retried; the quota belongs to the provider
+ * account, so the other models of the same provider are skipped while models of other
+ * providers may serve (for models with several API keys, the account is the key);</li>
+ * <li>request too large: not a breaker failure, and no model is tried after it, since the
+ * request is the problem; a {@link NonRetryableQuotaException} is thrown;</li>
+ * <li>any other client error (4xx) or exception: thrown as it is, without trying another
+ * model; only unknown exceptions reach the breaker, whose own configuration decides
+ * whether they count.</li>
+ * </ul>
+ * When every model failed or could not be admitted, a {@link FallbackExhaustedException}
+ * is thrown while some model could serve later (its cause is the last call's failure);
+ * otherwise the last call's failure itself.
+ * <p>
+ * Thread-safe.
+ */
+public class LlmFallbackChain {
+
+	private static final Log logger = LogFactory.getLog(LlmFallbackChain.class);
+
+	private final QuotaEngine engine;
+
+	private final QuotaStore store;
+
+	private final QuotaSettings settings;
+
+	private final CircuitBreakerRegistry breakers;
+
+	private final FallbackChainSettings config;
+
+	private final ProviderFeedbackResolver feedbackResolver;
+
+	private final FallbackListener listener;
+
+	/**
+	 * Create a chain runner and the circuit breakers of every model in a chain.
+	 * @param engine the engine that admits calls
+	 * @param store the store, read for cooldowns
+	 * @param settings the engine's settings
+	 * @param breakers where the models' circuit breakers come from
+	 * @param config the chains and how they route
+	 * @param feedbackResolver reads the provider's answer in exceptions of known client
+	 * libraries, or {@code null} to read only {@link ProviderCallException}
+	 * @param listener told of every fallback, or {@code null}
+	 * @throws IllegalArgumentException if a chain names a model that is not configured
+	 */
+	public LlmFallbackChain(QuotaEngine engine, QuotaStore store, QuotaSettings settings,
+			CircuitBreakerRegistry breakers, FallbackChainSettings config, ProviderFeedbackResolver feedbackResolver,
+			FallbackListener listener) {
+		this.engine = Objects.requireNonNull(engine, "'engine' must not be null");
+		this.store = Objects.requireNonNull(store, "'store' must not be null");
+		this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
+		this.breakers = Objects.requireNonNull(breakers, "'breakers' must not be null");
+		this.config = Objects.requireNonNull(config, "'config' must not be null");
+		this.feedbackResolver = feedbackResolver;
+		this.listener = listener;
+		// Created up front, so that Resilience4j's own endpoints and metrics show them at once.
+		config.chains().values().forEach((models) -> models.forEach((model) -> {
+			settings.model(model);
+			breakers.circuitBreaker(model);
+		}));
+	}
+
+	/**
+	 * Run a call on the first model of the chain that can serve it: admit it, call it, and
+	 * end its lease, falling back as the class description explains.
+	 * @param <T> the result type
+	 * @param <E> the checked exception the call may throw
+	 * @param chain the chain name
+	 * @param request the request for the model asked for; the chain copies it for each model
+	 * it tries, with the same priority, token counts and user, and spreads its wait budget
+	 * over the models
+	 * @param call the call, given the chosen model and its lease
+	 * @return what the call returned
+	 * @throws FallbackExhaustedException if no model admitted the call within the budget
+	 * @throws NonRetryableQuotaException if the request is too large for the provider, or
+	 * the quota of every remaining provider is exhausted
+	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread is
+	 * interrupted while waiting
+	 * @throws IllegalArgumentException for an unknown chain, model or priority class
+	 * @throws E what the call threw, when no other model may serve it
+	 */
+	public <T, E extends Throwable> T execute(String chain, QuotaRequest request, FallbackCall<T, E> call) throws E {
+		Run run = new Run(chain, request);
+		for (;;) {
+			FallbackAdmission admission = run.next();
+			if (admission == null) {
+				throw run.<E>failure();
+			}
+			T result;
+			try {
+				result = call.call(admission.model(), admission.lease());
+			}
+			catch (Throwable ex) {
+				Failure failure = admission.end(ex);
+				if (failure.fallsBack()) {
+					run.callFailed(admission, failure, ex);
+					continue;
+				}
+				if (failure == Failure.REQUEST_TOO_LARGE) {
+					throw run.nonRetryable(admission, failure, ex);
+				}
+				throw ex;
+			}
+			admission.completed();
+			return result;
+		}
+	}
+
+	/**
+	 * Choose a model of the chain and admit a call to it, without making the call: for
+	 * callers that invoke the model themselves, such as an aspect. The model is chosen as
+	 * for {@link #execute(String, QuotaRequest, FallbackCall)}; a failing call is not
+	 * retried on another model. The caller makes the call to
+	 * {@link FallbackAdmission#model()} and ends {@link FallbackAdmission#lease()}:
+	 * <pre class="code">
+	 * FallbackAdmission admission = chain.admit("chat", request);
+	 * try {
+	 *     Response response = client.call(admission.model(), prompt);
+	 *     admission.lease().settle(usageOf(response));
+	 *     return response;
+	 * }
+	 * catch (RuntimeException ex) {
+	 *     admission.failed(ex);
+	 *     throw ex;
+	 * }
+	 * </pre>
+	 * @param chain the chain name
+	 * @param request the request for the model asked for
+	 * @return the admission
+	 * @throws FallbackExhaustedException if no model admitted the call within the budget
+	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread is
+	 * interrupted while waiting
+	 * @throws IllegalArgumentException for an unknown chain, model or priority class
+	 */
+	public FallbackAdmission admit(String chain, QuotaRequest request) {
+		Run run = new Run(chain, request);
+		FallbackAdmission admission = run.next();
+		if (admission == null) {
+			throw run.<RuntimeException>failure();
+		}
+		return admission;
+	}
+
+	/**
+	 * Return the configured chains.
+	 * @return the models of each chain by chain name, in the order they are tried
+	 */
+	public Map<String, List<String>> chains() {
+		return this.config.chains();
+	}
+
+	/**
+	 * Return the state of every model's circuit breaker, for the actuator endpoint: the
+	 * models of every chain, and any other configured model whose breaker exists.
+	 * @return the Resilience4j state name ({@code CLOSED}, {@code OPEN},
+	 * {@code HALF_OPEN}, ...) by model name, sorted by model
+	 */
+	public Map<String, String> breakerStates() {
+		Map<String, String> states = new TreeMap<>();
+		for (String model : this.settings.models().keySet()) {
+			this.breakers.find(model).ifPresent((breaker) -> states.put(model, breaker.getState().name()));
+		}
+		return states;
+	}
+
+	private ProviderFeedback feedbackOf(ModelSpec model, Throwable failure) {
+		ProviderFeedback feedback = Failure.feedbackOf(failure);
+		if (feedback == null && this.feedbackResolver != null) {
+			feedback = this.feedbackResolver.resolve(model.pool().name(), model.pool().provider(), failure);
+		}
+		return (feedback != null) ? feedback : ProviderFeedback.none();
+	}
+
+	private void fellBack(String chain, String from, String to) {
+		if (this.listener == null) {
+			return;
+		}
+		try {
+			this.listener.fellBack(chain, from, to);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota fallback listener " + this.listener + " failed: " + ex);
+		}
+	}
+
+	/**
+	 * One call's way through a chain. Not thread-safe; lives on the caller's thread.
+	 */
+	private final class Run {
+
+		private final String chain;
+
+		private final QuotaRequest request;
+
+		private final String requested;
+
+		private final List<String> order = new ArrayList<>();
+
+		private final Duration budget;
+
+		private final long deadline;
+
+		private final Map<String, FallbackAttempt> attempts = new LinkedHashMap<>();
+
+		private final Map<String, PoolSnapshot> snapshots = new HashMap<>();
+
+		private final Set<String> exhaustedAccounts = new HashSet<>();
+
+		private int next;
+
+		private boolean waited;
+
+		private Throwable lastFailure;
+
+		Run(String chain, QuotaRequest request) {
+			List<String> models = LlmFallbackChain.this.config.chains().get(chain);
+			if (models == null) {
+				throw new IllegalArgumentException("Unknown fallback chain '" + chain
+						+ "': configure it under llm.quota.fallback-chains (configured: "
+						+ new TreeMap<>(LlmFallbackChain.this.config.chains()).keySet() + ")");
+			}
+			QuotaSettings settings = LlmFallbackChain.this.settings;
+			this.chain = chain;
+			this.request = request;
+			this.requested = settings.model(request.model()).name();
+			this.order.add(this.requested);
+			models.stream().filter((model) -> !model.equals(this.requested)).forEach(this.order::add);
+			this.budget = settings.maxWait(request);
+			this.deadline = System.nanoTime() + this.budget.toNanos();
+			String busyPool = settings.model(this.requested).pool().name();
+			List<String> elsewhere = this.order.stream()
+				.filter((model) -> !settings.model(model).pool().name().equals(busyPool))
+				.toList();
+			if (!elsewhere.isEmpty() && givesWay(settings.priorityClass(request.priority()).name()) && critical()) {
+				// Siblings in the same pool drain the same bucket: they go last too.
+				List<String> samePool = this.order.stream().filter((model) -> !elsewhere.contains(model)).toList();
+				this.order.clear();
+				this.order.addAll(elsewhere);
+				this.order.addAll(samePool);
+			}
+		}
+
+		private boolean givesWay(String priorityClass) {
+			return LlmFallbackChain.this.config.lowPriorities().contains(priorityClass);
+		}
+
+		private boolean critical() {
+			try {
+				double threshold = LlmFallbackChain.this.config.criticalThreshold();
+				return LlmFallbackChain.this.engine.backpressure(this.requested)
+					.utilisation()
+					.values()
+					.stream()
+					.anyMatch((utilisation) -> utilisation >= threshold);
+			}
+			catch (RuntimeException ex) {
+				// Without the shared state, keep the configured order: admission decides.
+				return false;
+			}
+		}
+
+		/**
+		 * Return the next admission, or {@code null} when no model can serve.
+		 */
+		FallbackAdmission next() {
+			while (this.next < this.order.size()) {
+				FallbackAdmission admission = tryModel(this.order.get(this.next++));
+				if (admission != null) {
+					return admission;
+				}
+			}
+			if (this.waited) {
+				return null;
+			}
+			this.waited = true;
+			FallbackAttempt earliest = this.attempts.values()
+				.stream()
+				.filter(this::worthWaitingFor)
+				.min(Comparator.comparing(FallbackAttempt::retryAfter))
+				.orElse(null);
+			long remaining = remainingMillis();
+			if (earliest == null || remaining <= 0 || earliest.retryAfter().toMillis() > remaining) {
+				return null;
+			}
+			CircuitBreaker breaker = LlmFallbackChain.this.breakers.circuitBreaker(earliest.model());
+			if (!breaker.tryAcquirePermission()) {
+				record(circuitOpen(earliest.model(), breaker));
+				return null;
+			}
+			return admit(earliest.model(), Duration.ofMillis(remaining), breaker);
+		}
+
+		private boolean worthWaitingFor(FallbackAttempt attempt) {
+			return attempt.retryAfter() != null && (attempt.outcome() == FallbackAttempt.Outcome.COOLING_DOWN
+					|| attempt.outcome() == FallbackAttempt.Outcome.REJECTED);
+		}
+
+		private FallbackAdmission tryModel(String model) {
+			ModelSpec spec = LlmFallbackChain.this.settings.model(model);
+			String pool = spec.pool().name();
+			if (LlmFallbackChain.this.settings.apiKeys(model)
+				.stream()
+				.allMatch((key) -> this.exhaustedAccounts.contains(account(key.pool().provider(), key.apiKey())))) {
+				record(new FallbackAttempt(model, pool, FallbackAttempt.Outcome.PROVIDER_EXHAUSTED, null, null,
+						"skipped: the quota of its " + spec.pool().provider() + " account is exhausted"));
+				return null;
+			}
+			CircuitBreaker breaker = LlmFallbackChain.this.breakers.circuitBreaker(model);
+			if (!breaker.tryAcquirePermission()) {
+				record(circuitOpen(model, breaker));
+				return null;
+			}
+			long cooling = coolingMillis(model);
+			if (cooling > 0) {
+				breaker.releasePermission();
+				record(new FallbackAttempt(model, pool, FallbackAttempt.Outcome.COOLING_DOWN, null,
+						Duration.ofMillis(cooling), "cooling down for another " + Duration.ofMillis(cooling)));
+				return null;
+			}
+			long share = Math.max(0, Math.min(LlmFallbackChain.this.config.attemptWait().toMillis(),
+					remainingMillis()));
+			return admit(model, Duration.ofMillis(share), breaker);
+		}
+
+		private FallbackAdmission admit(String model, Duration wait, CircuitBreaker breaker) {
+			QuotaRequest attempt = new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
+					this.request.maxOutputTokens(), this.request.user(), wait);
+			QuotaLease lease;
+			try {
+				lease = LlmFallbackChain.this.engine.acquire(attempt);
+			}
+			catch (QuotaRejectedException ex) {
+				breaker.releasePermission();
+				if (ex.getReason() == RejectionReason.CANCELLED) {
+					throw ex;
+				}
+				record(new FallbackAttempt(model, ex.getPool(), FallbackAttempt.Outcome.REJECTED, ex.getReason(),
+						ex.getRetryAfter(), "not admitted (" + ex.getReason() + "): " + ex.getMessage()));
+				return null;
+			}
+			catch (RuntimeException ex) {
+				breaker.releasePermission();
+				throw ex;
+			}
+			if (!model.equals(this.requested)) {
+				fellBack(this.chain, this.requested, model);
+			}
+			ModelSpec spec = LlmFallbackChain.this.settings.model(model);
+			return new FallbackAdmission(this.chain, this.requested, attempt, lease, breaker,
+					(failure) -> feedbackOf(spec, failure));
+		}
+
+		// One read-only call per pool (per key of a model with several); a store that cannot
+		// be read leaves the decision to admission.
+		private long coolingMillis(String model) {
+			long cooling = Long.MAX_VALUE;
+			for (ModelSpec spec : LlmFallbackChain.this.settings.apiKeys(model)) {
+				PoolSnapshot snapshot;
+				try {
+					snapshot = this.snapshots.computeIfAbsent(spec.pool().name(),
+							(pool) -> LlmFallbackChain.this.store.snapshot(spec.pool()));
+				}
+				catch (RuntimeException ex) {
+					return 0;
+				}
+				int index = spec.pool().models().indexOf(spec.name());
+				long[] modelCooldowns = snapshot.modelCooldownMillis();
+				long modelCooldown = (index >= 0 && modelCooldowns != null && index < modelCooldowns.length)
+						? modelCooldowns[index] : 0;
+				cooling = Math.min(cooling, Math.max(snapshot.cooldownMillis(), modelCooldown));
+			}
+			return cooling;
+		}
+
+		private FallbackAttempt circuitOpen(String model, CircuitBreaker breaker) {
+			CircuitBreaker.State state = breaker.getState();
+			// Resilience4j does not tell when an open breaker half-opens; its configured wait
+			// is an upper bound.
+			Duration retryAfter = (state == CircuitBreaker.State.OPEN) ? Duration.ofMillis(
+					breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1)) : null;
+			return new FallbackAttempt(model, LlmFallbackChain.this.settings.model(model).pool().name(),
+					FallbackAttempt.Outcome.CIRCUIT_OPEN, null, retryAfter, "circuit breaker " + state);
+		}
+
+		void callFailed(FallbackAdmission admission, Failure failure, Throwable thrown) {
+			ModelSpec spec = LlmFallbackChain.this.settings.model(admission.model());
+			if (failure == Failure.QUOTA_EXHAUSTED) {
+				this.exhaustedAccounts.add(account(spec.pool().provider(), admission.lease().apiKey()));
+				this.lastFailure = nonRetryable(admission, failure, thrown);
+			}
+			else {
+				this.lastFailure = thrown;
+			}
+			record(new FallbackAttempt(spec.name(), spec.pool().name(), FallbackAttempt.Outcome.CALL_FAILED, null,
+					null, "call failed (" + failure + "): " + this.lastFailure));
+		}
+
+		NonRetryableQuotaException nonRetryable(FallbackAdmission admission, Failure failure, Throwable thrown) {
+			Throwable current = thrown;
+			for (int depth = 0; current != null && depth < 10; depth++) {
+				if (current instanceof NonRetryableQuotaException nonRetryable) {
+					return nonRetryable;
+				}
+				current = current.getCause();
+			}
+			ProviderFeedback feedback = (admission.endFeedback() != null) ? admission.endFeedback()
+					: Failure.feedbackOf(thrown);
+			String message = (feedback != null) ? feedback.getErrorMessage().orElse(null) : null;
+			ErrorClass errorClass = (failure == Failure.REQUEST_TOO_LARGE) ? ErrorClass.REQUEST_TOO_LARGE
+					: ErrorClass.QUOTA_EXHAUSTED;
+			NonRetryableQuotaException exception = new NonRetryableQuotaException(admission.lease().pool(),
+					admission.model(), errorClass, message);
+			exception.initCause(thrown);
+			return exception;
+		}
+
+		/**
+		 * Return what to throw when no model can serve: a {@link FallbackExhaustedException}
+		 * while some model could serve later, otherwise the last call's failure.
+		 */
+		@SuppressWarnings("unchecked")
+		<X extends Throwable> X failure() {
+			FallbackExhaustedException exhausted = new FallbackExhaustedException(this.chain,
+					LlmFallbackChain.this.settings.model(this.requested).pool().name(), this.budget,
+					new ArrayList<>(this.attempts.values()));
+			if (this.lastFailure == null) {
+				return (X) exhausted;
+			}
+			if (exhausted.getRetryAfter() != null) {
+				exhausted.initCause(this.lastFailure);
+				return (X) exhausted;
+			}
+			if (this.attempts.size() > 1) {
+				this.lastFailure.addSuppressed(exhausted);
+			}
+			// Thrown by the call itself, so of the call's exception type or unchecked.
+			return (X) this.lastFailure;
+		}
+
+		private void record(FallbackAttempt attempt) {
+			// A model tried again at the end is reported by its last attempt.
+			this.attempts.remove(attempt.model());
+			this.attempts.put(attempt.model(), attempt);
+		}
+
+		private long remainingMillis() {
+			return Math.max(0, (this.deadline - System.nanoTime()) / 1_000_000);
+		}
+
+		// An exhausted quota belongs to the provider account, or to the key where a model has
+		// several.
+		private String account(Provider provider, String apiKey) {
+			return provider.name() + ((apiKey != null) ? "/" + apiKey : "");
+		}
+
+	}
+
+}
