@@ -40,20 +40,20 @@ final class Goodput {
 
 	/**
 	 * Compute the goodput of a run.
-	 * @param settings the configured models and pools
+	 * @param models the configured models, by name, as {@link QuotaSettings#models()} has them
 	 * @param served the successful answers by model
 	 * @param duration how long the run took
 	 * @return the goodput
 	 */
-	static Result of(QuotaSettings settings, Map<String, ModelTraffic> served, Duration duration) {
+	static Result of(Map<String, ModelSpec> models, Map<String, ModelTraffic> served, Duration duration) {
 		double minutes = duration.toNanos() / (double) MINUTE.toNanos();
 		Map<String, Double> consumed = new LinkedHashMap<>();
 		Map<String, PoolSpec> pools = new TreeMap<>();
 		served.forEach((name, traffic) -> {
-			if (traffic.succeeded() == 0 || !settings.models().containsKey(name)) {
+			ModelSpec model = models.get(name);
+			if (traffic.succeeded() == 0 || model == null) {
 				return;
 			}
-			ModelSpec model = settings.model(name);
 			pools.put(model.pool().name(), model.pool());
 			for (RateLimit rate : perMinute(model.pool())) {
 				consumed.merge(name(rate), cost(model, rate, traffic), Double::sum);

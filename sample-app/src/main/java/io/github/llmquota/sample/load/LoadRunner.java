@@ -203,7 +203,7 @@ public class LoadRunner implements ApplicationRunner {
 				served.put(entry.getKey(), model.succeeded());
 			}
 		}
-		Goodput.Result goodput = Goodput.of(this.settings, traffic.models(), elapsed);
+		Goodput.Result goodput = Goodput.of(this.settings.models(), traffic.models(), elapsed);
 		return new LoadSummary(this.client.baseUrl(), Math.round(elapsed.toMillis() / 100.0) / 10.0, counts(this.calls),
 				traffic.sent(), traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
 				counts(this.rejected), this.cancelledAtEnd.sum(), this.fallbacks.sum(), this.waits.summary(),

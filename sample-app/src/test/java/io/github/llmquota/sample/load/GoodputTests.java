@@ -5,13 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.llmquota.core.Dimension;
-import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
-import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
-import io.github.llmquota.engine.PriorityClass;
-import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.UserLimits;
 import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
@@ -21,16 +17,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class GoodputTests {
 
-	private final QuotaSettings settings = new QuotaSettings(
-			Map.of("sonnet", model("sonnet", "anthropic-sonnet", 50, 30_000, 8_000), "haiku",
-					model("haiku", "anthropic-haiku", 50, 50_000, 10_000)),
-			List.of(new PriorityClass(Priority.NORMAL, 0, 0, 100, Duration.ofSeconds(30))), Priority.NORMAL,
-			Duration.ofMinutes(10), 1000, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS);
+	private final Map<String, ModelSpec> models = Map.of("sonnet", model("sonnet", "anthropic-sonnet", 50, 30_000, 8_000),
+			"haiku", model("haiku", "anthropic-haiku", 50, 50_000, 10_000));
 
 	@Test
 	void isWhatTheProviderCountedPerMinuteOverTheLimitsOfThePoolsThatServed() {
 		// Two minutes on sonnet only: 90 requests of 45 per minute is 90 % of 50.
-		Goodput.Result goodput = Goodput.of(this.settings,
+		Goodput.Result goodput = Goodput.of(this.models,
 				Map.of("sonnet", new ModelTraffic(90, 0, 27_000, 3_000, 100_000, 14_400)), Duration.ofMinutes(2));
 
 		assertThat(goodput.pools()).containsExactly("anthropic-sonnet");
@@ -42,7 +35,7 @@ class GoodputTests {
 
 	@Test
 	void addsUpTheLimitsOfEveryPoolThatServedCalls() {
-		Goodput.Result goodput = Goodput.of(this.settings, Map.of("sonnet", new ModelTraffic(40, 0, 0, 0, 0, 8_000),
+		Goodput.Result goodput = Goodput.of(this.models, Map.of("sonnet", new ModelTraffic(40, 0, 0, 0, 0, 8_000),
 				"haiku", new ModelTraffic(20, 0, 0, 0, 0, 1_000)), Duration.ofMinutes(1));
 
 		assertThat(goodput.pools()).containsExactly("anthropic-haiku", "anthropic-sonnet");
@@ -52,7 +45,7 @@ class GoodputTests {
 
 	@Test
 	void leavesOutPoolsThatServedNothing() {
-		Goodput.Result goodput = Goodput.of(this.settings,
+		Goodput.Result goodput = Goodput.of(this.models,
 				Map.of("sonnet", new ModelTraffic(25, 0, 0, 0, 0, 0), "haiku", new ModelTraffic(0, 0, 0, 0, 0, 0)),
 				Duration.ofMinutes(1));
 
