@@ -2,7 +2,9 @@ package io.github.llmquota.sample.chat;
 
 import java.time.Duration;
 
+import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.provider.ErrorClass;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -21,6 +23,9 @@ import org.springframework.web.client.RestClientResponseException;
  * engine's reason ({@code DEADLINE}, {@code QUEUE_FULL}, {@code SHED}, ...);</li>
  * <li>a provider 429 that got through: 429 with the provider's {@code retry-after}, reason
  * {@code PROVIDER_RATE_LIMITED};</li>
+ * <li>an error no wait can fix: 413 for a request too large for the model
+ * ({@code REQUEST_TOO_LARGE}), 503 for an exhausted account quota such as a spend limit
+ * ({@code QUOTA_EXHAUSTED}), without {@code Retry-After};</li>
  * <li>any other provider error, or no answer: 502, reason {@code PROVIDER_ERROR} or
  * {@code PROVIDER_UNREACHABLE}.</li>
  * </ul>
@@ -42,6 +47,18 @@ class ChatExceptionHandler {
 			response.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
 		}
 		return response.body(problem);
+	}
+
+	@ExceptionHandler
+	ResponseEntity<ProblemDetail> nonRetryable(NonRetryableQuotaException ex) {
+		HttpStatus status = (ex.getErrorClass() == ErrorClass.REQUEST_TOO_LARGE) ? HttpStatus.PAYLOAD_TOO_LARGE
+				: HttpStatus.SERVICE_UNAVAILABLE;
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, ex.getMessage());
+		problem.setTitle("Model call cannot succeed");
+		problem.setProperty("reason", ex.getErrorClass().name());
+		problem.setProperty("pool", ex.getPool());
+		problem.setProperty("retryable", false);
+		return ResponseEntity.status(status).body(problem);
 	}
 
 	@ExceptionHandler

@@ -3,8 +3,10 @@ package io.github.llmquota.sample.chat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.provider.ErrorClass;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -61,6 +63,18 @@ class ChatExceptionHandlerTests {
 			.andExpect(status().isTooManyRequests())
 			.andExpect(header().doesNotExist(HttpHeaders.RETRY_AFTER))
 			.andExpect(jsonPath("$.reason").value("CANNOT_FIT"))
+			.andExpect(jsonPath("$.retryable").value(false));
+	}
+
+	@Test
+	void aRequestTooLargeForTheModelIsA413() throws Exception {
+		given(this.chat.reply(any(), any(), any())).willThrow(new NonRetryableQuotaException("anthropic-sonnet",
+				"claude-sonnet-4-5", ErrorClass.REQUEST_TOO_LARGE, "prompt is too long"));
+
+		this.mvc.perform(chat())
+			.andExpect(status().isPayloadTooLarge())
+			.andExpect(header().doesNotExist(HttpHeaders.RETRY_AFTER))
+			.andExpect(jsonPath("$.reason").value("REQUEST_TOO_LARGE"))
 			.andExpect(jsonPath("$.retryable").value(false));
 	}
 
