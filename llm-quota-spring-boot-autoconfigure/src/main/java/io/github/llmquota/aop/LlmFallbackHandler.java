@@ -1,5 +1,8 @@
 package io.github.llmquota.aop;
 
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+
 /**
  * Runs the calls of {@link LlmRateLimited} methods that name a
  * {@link LlmRateLimited#fallback() fallback chain}, choosing which models to try. At most one
@@ -21,9 +24,8 @@ public interface LlmFallbackHandler {
 	Object invoke(String chain, String model, Attempt attempt) throws Throwable;
 
 	/**
-	 * One governed run of the method for one model.
+	 * Runs of the method for the models a handler chooses.
 	 */
-	@FunctionalInterface
 	interface Attempt {
 
 		/**
@@ -40,6 +42,33 @@ public interface LlmFallbackHandler {
 		 * @throws Throwable what the method threw
 		 */
 		Object call(String model) throws Throwable;
+
+		/**
+		 * Whether the method returns a plain value, so that it can run under a lease the
+		 * handler acquired itself.
+		 * @return whether {@link #call(String, QuotaLease)} may be used
+		 */
+		boolean blocking();
+
+		/**
+		 * Return the request the method makes for a model: its annotation's priority, token
+		 * expressions, user and wait budget, evaluated for this call's arguments.
+		 * @param model a configured model name
+		 * @return the request
+		 */
+		QuotaRequest request(String model);
+
+		/**
+		 * Invoke a {@link #blocking() blocking} method with the model in its {@link LlmModel}
+		 * parameter under a lease the handler already holds, then settle the lease to the
+		 * usage the result reports, or release it if the method throws.
+		 * @param model the model the lease admits
+		 * @param lease the lease
+		 * @return what the method returned
+		 * @throws IllegalStateException if the method is not blocking
+		 * @throws Throwable what the method threw
+		 */
+		Object call(String model, QuotaLease lease) throws Throwable;
 
 	}
 

@@ -124,10 +124,64 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		if (method.fallback() != null && this.fallbackHandler != null) {
-			return this.fallbackHandler.invoke(method.fallback(), method.model(),
-					(model) -> govern(copy(invocation), method, model));
+			return this.fallbackHandler.invoke(method.fallback(), method.model(), new MethodAttempt(invocation, method));
 		}
 		return govern(invocation, method, method.model());
+	}
+
+	/**
+	 * Runs of one invocation for the models a fallback handler chooses, each on its own copy
+	 * of the invocation.
+	 */
+	private final class MethodAttempt implements LlmFallbackHandler.Attempt {
+
+		private final MethodInvocation invocation;
+
+		private final RateLimitedMethod method;
+
+		MethodAttempt(MethodInvocation invocation, RateLimitedMethod method) {
+			this.invocation = invocation;
+			this.method = method;
+		}
+
+		@Override
+		@Nullable
+		public Object call(String model) throws Throwable {
+			return govern(copy(this.invocation), this.method, model);
+		}
+
+		@Override
+		public boolean blocking() {
+			return this.method.returnKind() == RateLimitedMethod.ReturnKind.PLAIN;
+		}
+
+		@Override
+		public QuotaRequest request(String model) {
+			return this.method
+				.call(this.invocation.getArguments().clone(), model, LlmRateLimitedInterceptor.this.settings,
+						LlmRateLimitedInterceptor.this.estimator)
+				.request();
+		}
+
+		@Override
+		@Nullable
+		public Object call(String model, QuotaLease lease) throws Throwable {
+			Assert.state(blocking(), () -> this.method + " does not return a plain value");
+			MethodInvocation copy = copy(this.invocation);
+			Call call = this.method.call(copy.getArguments(), model, LlmRateLimitedInterceptor.this.settings,
+					LlmRateLimitedInterceptor.this.estimator);
+			Object result;
+			try {
+				result = proceed(copy);
+			}
+			catch (Throwable ex) {
+				failed(lease, ex);
+				throw ex;
+			}
+			settle(call, lease, usage(call, result), result);
+			return result;
+		}
+
 	}
 
 	/**

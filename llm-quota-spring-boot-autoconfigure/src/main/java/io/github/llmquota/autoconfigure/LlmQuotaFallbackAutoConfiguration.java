@@ -1,5 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
+import java.util.Map;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -11,9 +13,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.llmquota.actuate.endpoint.ModelStateContributor;
+import io.github.llmquota.aop.LlmFallbackHandler;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.fallback.FallbackChainHandler;
 import io.github.llmquota.fallback.FallbackListener;
 import io.github.llmquota.fallback.LlmFallbackChain;
 import io.github.llmquota.metrics.FallbackCounter;
@@ -57,6 +62,33 @@ public class LlmQuotaFallbackAutoConfiguration {
 			.orElse(null);
 		return new LlmFallbackChain(engine, store, settings, registry,
 				QuotaSettingsFactory.fallback(properties, settings), feedbackResolver.getIfAvailable(), listener);
+	}
+
+	/**
+	 * Sends {@code @LlmRateLimited(fallback = ...)} calls through the chain.
+	 */
+	@Bean
+	@ConditionalOnMissingBean(LlmFallbackHandler.class)
+	FallbackChainHandler llmFallbackHandler(LlmFallbackChain chain) {
+		return new FallbackChainHandler(chain);
+	}
+
+	/**
+	 * Shows each model's circuit-breaker state in the {@code llmquota} endpoint.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+	static class BreakerStateConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "llmQuotaBreakerStateContributor")
+		ModelStateContributor llmQuotaBreakerStateContributor(LlmFallbackChain chain) {
+			return (model) -> {
+				String state = chain.breakerStates().get(model);
+				return (state != null) ? Map.of("circuitBreaker", state) : Map.of();
+			};
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -99,6 +99,10 @@ public class LlmQuotaProperties {
 
 	private final Redis redis = new Redis();
 
+	private final Alerts alerts = new Alerts();
+
+	private final Metrics metrics = new Metrics();
+
 	/**
 	 * The advisor that governs @LlmRateLimited methods.
 	 */
@@ -260,6 +264,129 @@ public class LlmQuotaProperties {
 
 	public Redis getRedis() {
 		return this.redis;
+	}
+
+	public Alerts getAlerts() {
+		return this.alerts;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	/**
+	 * Utilisation thresholds of every pool dimension, the events published when one is
+	 * crossed, and the mitigation at the critical one. Utilisation is what the whole fleet
+	 * consumed in the trailing minute, as a share of the provider's per-minute limit.
+	 */
+	public static class Alerts {
+
+		/**
+		 * Utilisation, as a share of the provider limit, from which a pool dimension is at
+		 * WARN.
+		 */
+		private double warnThreshold = 0.80;
+
+		/**
+		 * Utilisation, as a share of the provider limit, from which a pool dimension is at
+		 * CRITICAL. At most 2, since a full burst bucket and its refill can exceed the
+		 * per-minute limit within one minute.
+		 */
+		private double criticalThreshold = 0.90;
+
+		/**
+		 * How far utilisation must fall below a threshold before the status it entered is
+		 * left, so that a value hovering at a threshold does not flap.
+		 */
+		private double hysteresis = 0.05;
+
+		/**
+		 * Whether each JVM sheds its lowest priority class in a pool while any dimension of
+		 * the pool is CRITICAL.
+		 */
+		private boolean mitigation = true;
+
+		/**
+		 * How often each JVM reads the utilisation of every pool, to publish threshold
+		 * events and refresh gauges and health.
+		 */
+		private Duration checkInterval = Duration.ofSeconds(5);
+
+		public double getWarnThreshold() {
+			return this.warnThreshold;
+		}
+
+		public void setWarnThreshold(double warnThreshold) {
+			this.warnThreshold = warnThreshold;
+		}
+
+		public double getCriticalThreshold() {
+			return this.criticalThreshold;
+		}
+
+		public void setCriticalThreshold(double criticalThreshold) {
+			this.criticalThreshold = criticalThreshold;
+		}
+
+		public double getHysteresis() {
+			return this.hysteresis;
+		}
+
+		public void setHysteresis(double hysteresis) {
+			this.hysteresis = hysteresis;
+		}
+
+		public boolean isMitigation() {
+			return this.mitigation;
+		}
+
+		public void setMitigation(boolean mitigation) {
+			this.mitigation = mitigation;
+		}
+
+		public Duration getCheckInterval() {
+			return this.checkInterval;
+		}
+
+		public void setCheckInterval(Duration checkInterval) {
+			this.checkInterval = checkInterval;
+		}
+
+	}
+
+	/**
+	 * Micrometer meters.
+	 */
+	public static class Metrics {
+
+		private final GenAiTokenUsage genAiTokenUsage = new GenAiTokenUsage();
+
+		public GenAiTokenUsage getGenAiTokenUsage() {
+			return this.genAiTokenUsage;
+		}
+
+		/**
+		 * The OpenTelemetry GenAI token usage histogram.
+		 */
+		public static class GenAiTokenUsage {
+
+			/**
+			 * Whether to record settled token usage as gen_ai.client.token.usage. Turn it off
+			 * when other instrumentation (an OpenTelemetry agent, for example) already records
+			 * it; it is off by itself when Spring AI's chat model metrics are configured.
+			 */
+			private boolean enabled = true;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+		}
+
 	}
 
 	/**

@@ -31,9 +31,9 @@ public class FallbackCounter implements FallbackListener {
 	public void fellBack(String chain, String from, String to) {
 		Counter.builder(LlmQuotaMetricNames.FALLBACKS)
 			.description("Calls a fallback chain admitted on another model than the one they asked for")
-			.tag("chain", chain)
-			.tag("from", from)
-			.tag("to", to)
+			.tag(LlmQuotaMetricNames.TAG_CHAIN, chain)
+			.tag(LlmQuotaMetricNames.TAG_FROM, from)
+			.tag(LlmQuotaMetricNames.TAG_TO, to)
 			.register(this.registry)
 			.increment();
 	}

@@ -1,8 +1,8 @@
 package io.github.llmquota.metrics;
 
 /**
- * Names of the meters llm-quota publishes. Meters are tagged only with bounded values such
- * as the model name.
+ * Names of the meters llm-quota publishes, and of their tags. Tags only ever carry bounded
+ * values (pool, model, dimension, priority, outcome, reason): never a user or request id.
  */
 public final class LlmQuotaMetricNames {
 
@@ -19,6 +19,129 @@ public final class LlmQuotaMetricNames {
 	 * model that took the call).
 	 */
 	public static final String FALLBACKS = "llm.quota.fallbacks";
+
+	/**
+	 * Gauge: units the fleet consumed in the trailing minute, as a share of the provider's
+	 * per-minute limit (1.0 = the whole limit). Tags: pool, dimension.
+	 */
+	public static final String UTILISATION = "llm.quota.utilisation";
+
+	/**
+	 * Gauge: units a request could take now, the bucket's effective capacity less its
+	 * level (for concurrency, free slots). Tags: pool, dimension.
+	 */
+	public static final String AVAILABLE = "llm.quota.available";
+
+	/**
+	 * Gauge: requests waiting across the fleet. Tags: pool, priority.
+	 */
+	public static final String QUEUE_DEPTH = "llm.quota.queue.depth";
+
+	/**
+	 * Gauge: calls in flight across the fleet. Tags: pool.
+	 */
+	public static final String IN_FLIGHT = "llm.quota.in.flight";
+
+	/**
+	 * Gauge: the adaptive multiplier provider 429s cut, in (0, 1]. Tags: pool.
+	 */
+	public static final String MULTIPLIER = "llm.quota.multiplier";
+
+	/**
+	 * Timer: how long this JVM's requests waited for a decision. Tags: pool, priority,
+	 * outcome.
+	 */
+	public static final String ACQUIRE_WAIT = "llm.quota.acquire.wait";
+
+	/**
+	 * Counter: requests not admitted. Tags: pool, model, priority, reason.
+	 */
+	public static final String REJECTIONS = "llm.quota.rejections";
+
+	/**
+	 * Counter: calls the provider answered with a rate-limit error (429). Tags: pool, model.
+	 */
+	public static final String PROVIDER_RATE_LIMITED = "llm.quota.provider.rate.limited";
+
+	/**
+	 * Counter: calls the provider answered as overloaded or failing (529, 5xx). Tags: pool,
+	 * model.
+	 */
+	public static final String PROVIDER_OVERLOADED = "llm.quota.provider.overloaded";
+
+	/**
+	 * Counter: input tokens estimated for calls that later reported their usage. Compare
+	 * with {@link #TOKENS_ACTUAL} to see how far estimates are off. Tags: pool, model.
+	 */
+	public static final String TOKENS_ESTIMATED = "llm.quota.tokens.estimated";
+
+	/**
+	 * Counter: input tokens the provider reported for the same calls as
+	 * {@link #TOKENS_ESTIMATED}, cached or not. Tags: pool, model.
+	 */
+	public static final String TOKENS_ACTUAL = "llm.quota.tokens.actual";
+
+
+	/**
+	 * Distribution summary, named by the OpenTelemetry GenAI semantic conventions: tokens
+	 * per settled call. Tags: {@value #GEN_AI_TOKEN_TYPE}, {@value #GEN_AI_REQUEST_MODEL},
+	 * {@value #GEN_AI_SYSTEM}.
+	 */
+	public static final String GEN_AI_CLIENT_TOKEN_USAGE = "gen_ai.client.token.usage";
+
+	/** Tag: the pool name. */
+	public static final String TAG_POOL = "pool";
+
+	/** Tag: the model name, as configured. */
+	public static final String TAG_MODEL = "model";
+
+	/** Tag: the dimension, such as {@code requests-per-minute} or {@code concurrency}. */
+	public static final String TAG_DIMENSION = "dimension";
+
+	/** Tag: the priority class name. */
+	public static final String TAG_PRIORITY = "priority";
+
+	/** Tag: {@value #OUTCOME_ADMITTED} or {@value #OUTCOME_REJECTED}. */
+	public static final String TAG_OUTCOME = "outcome";
+
+	/** Tag: the rejection reason, such as {@code queue_full} or {@code deadline}. */
+	public static final String TAG_REASON = "reason";
+
+	/** Tag: the model a fallback chain moved away from. */
+	public static final String TAG_FROM = "from";
+
+	/** Tag: the model a fallback chain moved to. */
+	public static final String TAG_TO = "to";
+
+	/** Outcome of an admitted request. */
+	public static final String OUTCOME_ADMITTED = "admitted";
+
+	/** Outcome of a request that was not admitted. */
+	public static final String OUTCOME_REJECTED = "rejected";
+
+	/** GenAI tag: {@code input} or {@code output}. */
+	public static final String GEN_AI_TOKEN_TYPE = "gen_ai.token.type";
+
+	/** GenAI tag: the model name, as configured. */
+	public static final String GEN_AI_REQUEST_MODEL = "gen_ai.request.model";
+
+	/** GenAI tag: the provider, as the GenAI conventions name it ({@code anthropic}, ...). */
+	public static final String GEN_AI_SYSTEM = "gen_ai.system";
+
+	/**
+	 * Gauge: 1 while Redis cannot be reached and the fail mode decides, tagged by
+	 * {@code fail.mode}.
+	 */
+	public static final String DEGRADED = "llm.quota.degraded";
+
+	/** Counter: requests admitted without any limit while Redis could not be reached. */
+	public static final String UNLIMITED_ADMISSIONS = "llm.quota.unlimited.admissions";
+
+	/** Tag: the fail mode ({@code local}, {@code open} or {@code closed}). */
+	public static final String TAG_FAIL_MODE = "fail.mode";
+
+	/** Tag: the fallback chain. */
+	public static final String TAG_CHAIN = "chain";
 
 	private LlmQuotaMetricNames() {
 	}

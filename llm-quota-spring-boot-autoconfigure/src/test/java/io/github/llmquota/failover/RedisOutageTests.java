@@ -5,12 +5,15 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -19,6 +22,7 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
@@ -67,8 +71,11 @@ class RedisOutageTests {
 				"o" + UUID.randomUUID().toString().substring(0, 6), Duration.ofMillis(200));
 		this.store = new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
 		this.engine = new DefaultQuotaEngine(settings, this.store);
+		MeterRegistry meters = new SimpleMeterRegistry();
+		new FailoverMeterBinder(this.store).bindTo(meters);
 		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
 		assertThat(this.store.isDegraded()).isFalse();
+		assertThat(meters.get(LlmQuotaMetricNames.DEGRADED).gauge().value()).isZero();
 
 		this.redis.stop();
 
@@ -89,6 +96,9 @@ class RedisOutageTests {
 		});
 
 		assertThat(this.store.isDegraded()).isTrue();
+		assertThat(meters.get(LlmQuotaMetricNames.DEGRADED).gauge().value()).isOne();
+		assertThat(meters.get(LlmQuotaMetricNames.UNLIMITED_ADMISSIONS).functionCounter().count())
+			.isEqualTo((failMode == FailMode.OPEN) ? ATTEMPTS : 0);
 		assertThat(admitted[0] + rejected.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(ATTEMPTS);
 		switch (failMode) {
 			case LOCAL -> {
@@ -117,6 +127,7 @@ class RedisOutageTests {
 			}
 			assertThat(this.store.isDegraded()).isFalse();
 		});
+		assertThat(meters.get(LlmQuotaMetricNames.DEGRADED).gauge().value()).isZero();
 	}
 
 	private static QuotaRequest request() {

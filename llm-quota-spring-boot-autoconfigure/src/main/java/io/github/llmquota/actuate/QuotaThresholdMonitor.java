@@ -1,0 +1,262 @@
+package io.github.llmquota.actuate;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.lang.Nullable;
+import org.springframework.util.Assert;
+
+/**
+ * Reads every pool's fleet-wide utilisation at a fixed interval, one read-only store call
+ * per pool, and acts on it:
+ * <ul>
+ * <li>moves each pool dimension's {@link QuotaStatus} with hysteresis, and on each crossing
+ * publishes a {@link LlmQuotaThresholdEvent} and logs one line (WARN into WARN or CRITICAL,
+ * INFO on the way back);</li>
+ * <li>while any dimension of a pool is CRITICAL, and when mitigation is on, has this JVM's
+ * engine shed the pool's lowest priority class
+ * ({@link DefaultQuotaEngine#shedLowestClass(String, boolean)}), and stops when it is no
+ * longer CRITICAL;</li>
+ * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
+ * health indicator read instead of calling the store themselves.</li>
+ * </ul>
+ * One monitor runs per JVM, on a daemon thread of its own. A pool whose state cannot be
+ * read keeps its statuses and mitigation until it can be read again. Thread-safe.
+ */
+public class QuotaThresholdMonitor implements SmartLifecycle {
+
+	/**
+	 * The lifecycle phase: the monitor starts after the engine and stops before it.
+	 */
+	public static final int PHASE = DefaultQuotaEngine.PHASE + 1;
+
+	private static final Log logger = LogFactory.getLog(QuotaThresholdMonitor.class);
+
+	private final QuotaSettings settings;
+
+	private final QuotaStore store;
+
+	private final Duration interval;
+
+	private final ApplicationEventPublisher publisher;
+
+	private final DefaultQuotaEngine mitigation;
+
+	private final ThresholdTracker tracker;
+
+	private final Clock clock;
+
+	private final Set<String> shedding = new HashSet<>();
+
+	private final Set<String> unreachable = new HashSet<>();
+
+	private volatile Map<String, PoolCheck> lastCheck = Map.of();
+
+	// Separate from the lock of check(), so that stopping never waits for a slow store call.
+	private final Object lifecycleMonitor = new Object();
+
+	private ScheduledExecutorService executor;
+
+	/**
+	 * Create a monitor.
+	 * @param settings the pools to check
+	 * @param store the store that holds their shared state
+	 * @param thresholds the thresholds
+	 * @param interval how often to check
+	 * @param publisher where to publish {@link LlmQuotaThresholdEvent}s
+	 * @param mitigation the engine that sheds the lowest class of a CRITICAL pool, or
+	 * {@code null} for no mitigation
+	 */
+	public QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
+			Duration interval, ApplicationEventPublisher publisher, @Nullable DefaultQuotaEngine mitigation) {
+		this(settings, store, thresholds, interval, publisher, mitigation, Clock.systemUTC());
+	}
+
+	QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds, Duration interval,
+			ApplicationEventPublisher publisher, @Nullable DefaultQuotaEngine mitigation, Clock clock) {
+		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
+		this.settings = settings;
+		this.store = store;
+		this.interval = interval;
+		this.publisher = publisher;
+		this.mitigation = mitigation;
+		this.tracker = new ThresholdTracker(thresholds);
+		this.clock = clock;
+	}
+
+	/**
+	 * Check every pool now. The monitor's own thread calls this every interval; call it
+	 * directly for a reading that is not older than this call, for example in a test.
+	 * Blocks while another check runs.
+	 */
+	public synchronized void check() {
+		Map<String, PoolCheck> checks = new LinkedHashMap<>();
+		this.settings.pools()
+			.values()
+			.stream()
+			.sorted(Comparator.comparing(PoolSpec::name))
+			.forEach((pool) -> checks.put(pool.name(), check(pool)));
+		this.lastCheck = Collections.unmodifiableMap(checks);
+	}
+
+	private PoolCheck check(PoolSpec pool) {
+		String name = pool.name();
+		Instant now = this.clock.instant();
+		PoolSnapshot snapshot;
+		try {
+			snapshot = this.store.snapshot(pool);
+		}
+		catch (RuntimeException ex) {
+			if (this.unreachable.add(name)) {
+				logger.warn("llm-quota cannot read the state of pool '" + name + "'; its status stays "
+						+ this.tracker.poolStatus(name) + " until it can: " + ex.getMessage());
+			}
+			return new PoolCheck(name, now, null, this.tracker.statuses(name), String.valueOf(ex.getMessage()),
+					this.shedding.contains(name));
+		}
+		if (this.unreachable.remove(name)) {
+			logger.info("llm-quota can read the state of pool '" + name + "' again");
+		}
+		PoolUtilisation utilisation = PoolUtilisation.of(pool, snapshot);
+		for (DimensionUtilisation row : utilisation.dimensions()) {
+			ThresholdTracker.Crossing crossing = this.tracker.update(name, row.dimension(), row.utilisation());
+			if (crossing != null) {
+				crossed(crossing);
+			}
+		}
+		mitigate(name, this.tracker.poolStatus(name) == QuotaStatus.CRITICAL);
+		return new PoolCheck(name, now, utilisation, this.tracker.statuses(name), null, this.shedding.contains(name));
+	}
+
+	private void crossed(ThresholdTracker.Crossing crossing) {
+		String message = String.format("llm-quota pool '%s' %s is %s (was %s) at %.1f%% of the provider limit",
+				crossing.pool(), DimensionUtilisation.nameOf(crossing.dimension()), crossing.status(),
+				crossing.previous(), crossing.utilisation() * 100);
+		if (crossing.isEscalation()) {
+			logger.warn(message);
+		}
+		else {
+			logger.info(message);
+		}
+		try {
+			this.publisher.publishEvent(new LlmQuotaThresholdEvent(this, crossing.pool(), crossing.dimension(),
+					crossing.previous(), crossing.status(), crossing.utilisation()));
+		}
+		catch (RuntimeException ex) {
+			// A failing listener must not stop the checks, nor the mitigation that follows.
+			logger.warn("llm-quota threshold event listener failed: " + ex);
+		}
+	}
+
+	private void mitigate(String pool, boolean critical) {
+		if (this.mitigation == null || critical == this.shedding.contains(pool)) {
+			return;
+		}
+		try {
+			this.mitigation.shedLowestClass(pool, critical);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': "
+					+ ex);
+			return;
+		}
+		String lowest = this.settings.classes().get(this.settings.classes().size() - 1).name();
+		if (critical) {
+			this.shedding.add(pool);
+			logger.warn("llm-quota pool '" + pool + "' is CRITICAL: this JVM sheds its " + lowest + " requests");
+		}
+		else {
+			this.shedding.remove(pool);
+			logger.info("llm-quota pool '" + pool + "' is no longer CRITICAL: this JVM admits " + lowest
+					+ " requests again");
+		}
+	}
+
+	/**
+	 * Return what the last check found, by pool name.
+	 * @return the last check of every pool; empty before the first check
+	 */
+	public Map<String, PoolCheck> getLastCheck() {
+		return this.lastCheck;
+	}
+
+	/**
+	 * Return what the last check found for one pool.
+	 * @param pool the pool name
+	 * @return the last check, or {@code null} before the first check or for an unknown pool
+	 */
+	@Nullable
+	public PoolCheck getLastCheck(String pool) {
+		return this.lastCheck.get(pool);
+	}
+
+	@Override
+	public void start() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.executor != null) {
+				return;
+			}
+			this.executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "llm-quota-monitor");
+				thread.setDaemon(true);
+				return thread;
+			});
+			long millis = this.interval.toMillis();
+			this.executor.scheduleWithFixedDelay(this::checkSafely, 0, millis, TimeUnit.MILLISECONDS);
+		}
+	}
+
+	private void checkSafely() {
+		try {
+			check();
+		}
+		catch (RuntimeException ex) {
+			// An exception would cancel every later run of a scheduled task.
+			logger.warn("llm-quota threshold check failed: " + ex);
+		}
+	}
+
+	@Override
+	public void stop() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.executor != null) {
+				this.executor.shutdownNow();
+				this.executor = null;
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		synchronized (this.lifecycleMonitor) {
+			return this.executor != null;
+		}
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * The {@code llmquota} Actuator endpoint.
+ */
+package io.github.llmquota.actuate.endpoint;

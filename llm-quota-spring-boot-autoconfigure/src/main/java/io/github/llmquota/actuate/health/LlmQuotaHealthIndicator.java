@@ -1,0 +1,105 @@
+package io.github.llmquota.actuate.health;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.llmquota.actuate.DimensionUtilisation;
+import io.github.llmquota.actuate.PoolCheck;
+import io.github.llmquota.actuate.QuotaStatus;
+import io.github.llmquota.actuate.QuotaThresholdMonitor;
+
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+
+/**
+ * {@link HealthIndicator} for llm-quota, named {@code llmquota}. It reads the
+ * {@link QuotaThresholdMonitor monitor's} last check rather than the store, so a probe costs
+ * no store call.
+ * <p>
+ * A busy quota is not ill health: the indicator stays {@code UP} whatever the utilisation,
+ * and lists the pools at {@code WARN} and {@code CRITICAL} (with the dimensions responsible)
+ * in its details. It is {@code DOWN} only when a pool's quota state cannot be read
+ * <em>and</em> requests are rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}),
+ * because only then can the application not serve model calls. With the {@code local} or
+ * {@code open} fail mode it stays {@code UP} with {@code degraded: true}: requests still
+ * proceed, limited locally or not at all.
+ * <p>
+ * Quota state lives outside the JVM, so a restart cannot fix it: never put this indicator
+ * in the liveness group. It belongs, at most, in readiness, for example
+ * {@code management.endpoint.health.group.readiness.include=readinessState,llmquota},
+ * and only with the {@code closed} fail mode does that ever take an instance out of
+ * service. Switch it off with {@code management.health.llmquota.enabled=false}.
+ */
+public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
+
+	private final QuotaThresholdMonitor monitor;
+
+	private final boolean rejectsWhenUnreachable;
+
+	/**
+	 * Create an indicator.
+	 * @param monitor the monitor whose last check to report
+	 * @param rejectsWhenUnreachable whether requests are rejected while quota state cannot be
+	 * read (the {@code closed} fail mode)
+	 */
+	public LlmQuotaHealthIndicator(QuotaThresholdMonitor monitor, boolean rejectsWhenUnreachable) {
+		super("llm-quota health check failed");
+		this.monitor = monitor;
+		this.rejectsWhenUnreachable = rejectsWhenUnreachable;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		Map<String, PoolCheck> checks = this.monitor.getLastCheck();
+		if (checks.isEmpty()) {
+			// Asked before the monitor's first scheduled check: do it now, once.
+			this.monitor.check();
+			checks = this.monitor.getLastCheck();
+		}
+		Map<String, QuotaStatus> pools = new LinkedHashMap<>();
+		Map<String, List<String>> warn = new LinkedHashMap<>();
+		Map<String, List<String>> critical = new LinkedHashMap<>();
+		Map<String, String> unreachable = new LinkedHashMap<>();
+		List<String> shedding = new ArrayList<>();
+		checks.forEach((pool, check) -> {
+			pools.put(pool, check.status());
+			check.statuses().forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? critical : warn)
+				.computeIfAbsent(pool, (name) -> new ArrayList<>())
+				.add(DimensionUtilisation.nameOf(dimension)));
+			if (!check.isReachable()) {
+				unreachable.put(pool, check.failure());
+			}
+			if (check.shedding()) {
+				shedding.add(pool);
+			}
+		});
+		if (!unreachable.isEmpty() && this.rejectsWhenUnreachable) {
+			builder.down();
+		}
+		else {
+			builder.up();
+		}
+		builder.withDetail("pools", pools);
+		addIfNotEmpty(builder, "warn", warn);
+		addIfNotEmpty(builder, "critical", critical);
+		if (!shedding.isEmpty()) {
+			builder.withDetail("shedding", shedding);
+		}
+		if (!unreachable.isEmpty()) {
+			builder.withDetail("unreachable", unreachable);
+			if (!this.rejectsWhenUnreachable) {
+				builder.withDetail("degraded", true);
+			}
+		}
+	}
+
+	private static void addIfNotEmpty(Health.Builder builder, String key, Map<String, ?> value) {
+		if (!value.isEmpty()) {
+			builder.withDetail(key, value);
+		}
+	}
+
+}

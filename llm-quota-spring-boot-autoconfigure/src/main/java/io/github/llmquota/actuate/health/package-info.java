@@ -1,0 +1,4 @@
+/**
+ * The {@code llmquota} health indicator.
+ */
+package io.github.llmquota.actuate.health;

@@ -1,0 +1,113 @@
+package io.github.llmquota.actuate.metrics;
+
+import io.github.llmquota.metrics.LlmQuotaMetricNames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import io.github.llmquota.actuate.DimensionUtilisation;
+import io.github.llmquota.actuate.PoolCheck;
+import io.github.llmquota.actuate.PoolUtilisation;
+import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.PriorityClass;
+import io.github.llmquota.engine.QuotaSettings;
+
+/**
+ * Binds gauges of every pool's fleet-wide state: utilisation and available units per
+ * dimension, queue depth per priority class, calls in flight and the adaptive multiplier.
+ * A scrape reads the {@link QuotaThresholdMonitor monitor's} last check and never calls the
+ * store, so the figures are at most one check interval old. A gauge reads {@code NaN} until
+ * the first check and while its pool's state cannot be read.
+ */
+public class LlmQuotaMeterBinder implements MeterBinder {
+
+	private final QuotaSettings settings;
+
+	private final QuotaThresholdMonitor monitor;
+
+	/**
+	 * Create a binder.
+	 * @param settings the pools to bind gauges for
+	 * @param monitor the monitor whose last check the gauges read
+	 */
+	public LlmQuotaMeterBinder(QuotaSettings settings, QuotaThresholdMonitor monitor) {
+		this.settings = settings;
+		this.monitor = monitor;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		for (PoolSpec pool : this.settings.pools().values()) {
+			for (Dimension dimension : dimensions(pool)) {
+				String name = DimensionUtilisation.nameOf(dimension);
+				dimensionGauge(registry, LlmQuotaMetricNames.UTILISATION, pool, dimension, name,
+						DimensionUtilisation::utilisation, "Fleet usage over the trailing minute as a share of the "
+								+ "provider's per-minute limit");
+				dimensionGauge(registry, LlmQuotaMetricNames.AVAILABLE, pool, dimension, name,
+						DimensionUtilisation::available, "Units a request could take now");
+			}
+			for (PriorityClass priorityClass : this.settings.classes()) {
+				Gauge.builder(LlmQuotaMetricNames.QUEUE_DEPTH, this.monitor,
+						(monitor) -> snapshotValue(monitor, pool, (s) -> s.queued()[priorityClass.rank()]))
+					.description("Requests waiting across the fleet")
+					.tags(LlmQuotaMetricNames.TAG_POOL, pool.name(), LlmQuotaMetricNames.TAG_PRIORITY,
+							priorityClass.name())
+					.strongReference(true)
+					.register(registry);
+			}
+			Gauge.builder(LlmQuotaMetricNames.IN_FLIGHT, this.monitor,
+					(monitor) -> snapshotValue(monitor, pool, PoolSnapshot::inFlight))
+				.description("Calls in flight across the fleet")
+				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
+				.strongReference(true)
+				.register(registry);
+			Gauge.builder(LlmQuotaMetricNames.MULTIPLIER, this.monitor,
+					(monitor) -> snapshotValue(monitor, pool, PoolSnapshot::multiplier))
+				.description("Adaptive multiplier that provider rate-limit errors cut")
+				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
+				.strongReference(true)
+				.register(registry);
+		}
+	}
+
+	private void dimensionGauge(MeterRegistry registry, String name, PoolSpec pool, Dimension dimension,
+			String dimensionName, ToDoubleFunction<DimensionUtilisation> value, String description) {
+		Gauge.builder(name, this.monitor, (monitor) -> {
+			PoolUtilisation utilisation = utilisation(monitor, pool);
+			DimensionUtilisation row = (utilisation != null) ? utilisation.dimension(dimension) : null;
+			return (row != null) ? value.applyAsDouble(row) : Double.NaN;
+		})
+			.description(description)
+			.tags(LlmQuotaMetricNames.TAG_POOL, pool.name(), LlmQuotaMetricNames.TAG_DIMENSION, dimensionName)
+			.strongReference(true)
+			.register(registry);
+	}
+
+	private static double snapshotValue(QuotaThresholdMonitor monitor, PoolSpec pool,
+			ToDoubleFunction<PoolSnapshot> value) {
+		PoolUtilisation utilisation = utilisation(monitor, pool);
+		return (utilisation != null) ? value.applyAsDouble(utilisation.snapshot()) : Double.NaN;
+	}
+
+	private static PoolUtilisation utilisation(QuotaThresholdMonitor monitor, PoolSpec pool) {
+		PoolCheck check = monitor.getLastCheck(pool.name());
+		return (check != null) ? check.utilisation() : null;
+	}
+
+	private static List<Dimension> dimensions(PoolSpec pool) {
+		List<Dimension> dimensions = new ArrayList<>();
+		pool.rates().forEach((rate) -> dimensions.add(rate.dimension()));
+		if (pool.maxConcurrency() > 0) {
+			dimensions.add(Dimension.CONCURRENCY);
+		}
+		return dimensions;
+	}
+
+}

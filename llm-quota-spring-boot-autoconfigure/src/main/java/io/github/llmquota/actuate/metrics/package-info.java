@@ -1,0 +1,4 @@
+/**
+ * Micrometer meters of the quota engine.
+ */
+package io.github.llmquota.actuate.metrics;

@@ -1,0 +1,66 @@
+package io.github.llmquota.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+
+import io.github.llmquota.actuate.LlmQuotaThresholdEvent;
+import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+
+/**
+ * Auto-configuration for the utilisation thresholds ({@code llm.quota.alerts.*}) and the
+ * monitor that publishes {@link LlmQuotaThresholdEvent}s and sheds the lowest class of a
+ * CRITICAL pool. It needs neither Actuator nor Micrometer; the endpoint, health and metrics
+ * auto-configurations read what it sets up.
+ */
+@AutoConfiguration(after = LlmQuotaAutoConfiguration.class)
+@ConditionalOnBean({ QuotaSettings.class, QuotaStore.class })
+public class LlmQuotaAlertsAutoConfiguration {
+
+	private static final String PREFIX = "llm.quota.alerts.";
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaThresholds llmQuotaThresholds(LlmQuotaProperties properties) {
+		LlmQuotaProperties.Alerts alerts = properties.getAlerts();
+		double warn = alerts.getWarnThreshold();
+		double critical = alerts.getCriticalThreshold();
+		check(warn > 0, "warn-threshold", warn, "must be positive");
+		check(critical > warn && critical <= QuotaThresholds.MAX_CRITICAL, "critical-threshold", critical,
+				"must be above llm.quota.alerts.warn-threshold (" + warn + ") and at most "
+						+ QuotaThresholds.MAX_CRITICAL);
+		check(alerts.getHysteresis() >= 0 && alerts.getHysteresis() < warn, "hysteresis", alerts.getHysteresis(),
+				"must be in [0, llm.quota.alerts.warn-threshold)");
+		return new QuotaThresholds(warn, critical, alerts.getHysteresis());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaThresholdMonitor llmQuotaThresholdMonitor(QuotaSettings settings, QuotaStore store,
+			QuotaThresholds thresholds, LlmQuotaProperties properties, ApplicationEventPublisher publisher,
+			ObjectProvider<QuotaEngine> engine) {
+		Duration interval = properties.getAlerts().getCheckInterval();
+		check(interval != null && interval.toMillis() > 0, "check-interval", interval, "must be positive");
+		// Only the built-in engine can shed; a user's own engine is observed, not steered.
+		DefaultQuotaEngine mitigation = (properties.getAlerts().isMitigation()
+				&& engine.getIfUnique() instanceof DefaultQuotaEngine defaultEngine) ? defaultEngine : null;
+		return new QuotaThresholdMonitor(settings, store, thresholds, interval, publisher, mitigation);
+	}
+
+	private static void check(boolean valid, String property, Object value, String reason) {
+		if (!valid) {
+			throw new InvalidQuotaConfigurationException(PREFIX + property, value, reason);
+		}
+	}
+
+}

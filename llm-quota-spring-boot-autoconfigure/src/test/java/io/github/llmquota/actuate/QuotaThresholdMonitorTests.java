@@ -1,0 +1,171 @@
+package io.github.llmquota.actuate;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link QuotaThresholdMonitor}. Utilisation is driven by real admissions (one
+ * request = 1 % of a 100 requests-per-minute pool) and refunds, on a store whose clock
+ * stands still, and each check is triggered by the test.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class QuotaThresholdMonitorTests {
+
+	private final QuotaSettings settings = TestSettings.pool("pool")
+		.limit(Dimension.REQUESTS_PER_MINUTE, 100)
+		.noReserves()
+		.build();
+
+	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, () -> 1_000_000L);
+
+	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
+
+	private final List<LlmQuotaThresholdEvent> events = new ArrayList<>();
+
+	private final Deque<QuotaLease> leases = new ArrayDeque<>();
+
+	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.settings, this.store,
+			QuotaThresholds.DEFAULTS, Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event),
+			this.engine);
+
+	@AfterEach
+	void close() {
+		this.monitor.stop();
+		this.engine.close();
+	}
+
+	@Test
+	void utilisationHoveringAroundTheWarnThresholdPublishesOneEventAndLogsOneLine(CapturedOutput output) {
+		useUpTo(80);
+		this.monitor.check();
+		refund(2);
+		this.monitor.check();
+		useUpTo(81);
+		this.monitor.check();
+		refund(5);
+		this.monitor.check();
+		useUpTo(80);
+		this.monitor.check();
+
+		assertThat(this.events).singleElement().satisfies((event) -> {
+			assertThat(event.getPool()).isEqualTo("pool");
+			assertThat(event.getDimension()).isEqualTo(Dimension.REQUESTS_PER_MINUTE);
+			assertThat(event.getPreviousStatus()).isEqualTo(QuotaStatus.OK);
+			assertThat(event.getStatus()).isEqualTo(QuotaStatus.WARN);
+			assertThat(event.getUtilisation()).isEqualTo(0.80);
+		});
+		assertThat(output.getOut().lines().filter((line) -> line.contains("requests-per-minute is"))).singleElement()
+			.satisfies((line) -> assertThat(line).contains("WARN", "pool 'pool' requests-per-minute is WARN (was OK)",
+					"80.0%"));
+		assertThat(this.monitor.getLastCheck("pool").status()).isEqualTo(QuotaStatus.WARN);
+	}
+
+	@Test
+	void criticalPoolShedsTheLowestClassUntilItFallsBackBelowTheThresholdLessHysteresis(CapturedOutput output) {
+		useUpTo(90);
+		this.monitor.check();
+
+		assertThat(this.events).extracting(LlmQuotaThresholdEvent::getStatus).containsExactly(QuotaStatus.CRITICAL);
+		assertThat(this.monitor.getLastCheck("pool").shedding()).isTrue();
+		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
+		assertThat(output).contains("pool 'pool' is CRITICAL: this JVM sheds its BACKGROUND requests");
+		this.leases.push(acquire(Priority.NORMAL));
+
+		refund(5);
+		this.monitor.check();
+		assertThat(this.monitor.getLastCheck("pool").shedding()).as("86 %% is within the hysteresis").isTrue();
+		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
+
+		refund(2);
+		this.monitor.check();
+		assertThat(this.events).extracting((e) -> e.getPreviousStatus() + "->" + e.getStatus())
+			.containsExactly("OK->CRITICAL", "CRITICAL->WARN");
+		assertThat(this.monitor.getLastCheck("pool").shedding()).isFalse();
+		assertThat(acquire(Priority.BACKGROUND)).isNotNull();
+		assertThat(output).contains("pool 'pool' is no longer CRITICAL: this JVM admits BACKGROUND requests again");
+	}
+
+	@Test
+	void withoutMitigationACriticalPoolStillAdmitsTheLowestClass() {
+		QuotaThresholdMonitor observer = new QuotaThresholdMonitor(this.settings, this.store, QuotaThresholds.DEFAULTS,
+				Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event), null);
+		useUpTo(95);
+		observer.check();
+
+		assertThat(observer.getLastCheck("pool").status()).isEqualTo(QuotaStatus.CRITICAL);
+		assertThat(observer.getLastCheck("pool").shedding()).isFalse();
+		assertThat(acquire(Priority.BACKGROUND)).isNotNull();
+	}
+
+	@Test
+	void failingEventListenerDoesNotStopTheMitigation() {
+		QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.settings, this.store, QuotaThresholds.DEFAULTS,
+				Duration.ofSeconds(5), (event) -> {
+					throw new IllegalStateException("listener bug");
+				}, this.engine);
+		useUpTo(92);
+		monitor.check();
+
+		assertThat(monitor.getLastCheck("pool").shedding()).isTrue();
+		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
+		monitor.stop();
+	}
+
+	@Test
+	void startedMonitorChecksOnItsOwnThread() {
+		useUpTo(85);
+		this.monitor.start();
+
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.monitor.getLastCheck("pool") != null);
+		assertThat(this.monitor.isRunning()).isTrue();
+		assertThat(this.monitor.getLastCheck("pool").status()).isEqualTo(QuotaStatus.WARN);
+		this.monitor.stop();
+		assertThat(this.monitor.isRunning()).isFalse();
+	}
+
+	private void useUpTo(int requests) {
+		while (this.leases.size() < requests) {
+			this.leases.push(acquire(Priority.CRITICAL));
+		}
+	}
+
+	private void refund(int requests) {
+		for (int i = 0; i < requests; i++) {
+			this.leases.pop().release(CallOutcome.NOT_SENT);
+		}
+	}
+
+	private QuotaLease acquire(String priority) {
+		return this.engine.acquire(QuotaRequest.builder("model").priority(priority).maxWait(Duration.ZERO).build());
+	}
+
+	private RejectionReason rejection(String priority) {
+		return catchThrowableOfType(() -> acquire(priority), QuotaRejectedException.class).getReason();
+	}
+
+}

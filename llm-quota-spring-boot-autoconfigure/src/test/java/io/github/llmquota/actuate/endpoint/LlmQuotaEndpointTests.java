@@ -1,0 +1,160 @@
+package io.github.llmquota.actuate.endpoint;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.actuate.QuotaStatus;
+import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.PoolDescriptor;
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.estimate.CalibratingTokenEstimator;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LlmQuotaEndpoint}, called directly over an in-memory engine.
+ */
+class LlmQuotaEndpointTests {
+
+	private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
+
+	// 100 requests and 10,000 input tokens a minute, 14,400 requests a day, 8 in flight; no margin.
+	private final QuotaSettings settings = TestSettings.pool("sonnet")
+		.limit(Dimension.REQUESTS_PER_MINUTE, 100)
+		.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000)
+		.limit(Dimension.REQUESTS_PER_DAY, 14_400)
+		.maxConcurrency(8)
+		.provider(Provider.ANTHROPIC)
+		.build();
+
+	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, () -> 5_000_000L);
+
+	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
+
+	@AfterEach
+	void close() {
+		this.engine.close();
+	}
+
+	@Test
+	void poolShowsEachDimensionsLimitUseUtilisationAndStatus() {
+		for (int i = 0; i < 5; i++) {
+			acquire(1_700);
+		}
+
+		PoolDescriptor pool = endpoint(List.of(), null).pools().pools().get("sonnet");
+
+		assertThat(pool.provider()).isEqualTo("anthropic");
+		assertThat(pool.dimensions()).containsOnlyKeys("requests-per-minute", "input-tokens-per-minute",
+				"requests-per-day", "concurrency");
+		DimensionDescriptor tokens = pool.dimensions().get("input-tokens-per-minute");
+		assertThat(tokens.limit()).isEqualTo(10_000);
+		assertThat(tokens.effectiveLimit()).isEqualTo(10_000.0);
+		assertThat(tokens.usedLastMinute()).isEqualTo(8_500.0);
+		assertThat(tokens.utilisation()).isEqualTo(0.85);
+		assertThat(tokens.status()).isEqualTo(QuotaStatus.WARN);
+		assertThat(tokens.available()).isEqualTo(1_500.0);
+		assertThat(tokens.trend()).hasSize(60).last().isEqualTo(0.85);
+		assertThat(pool.dimensions().get("requests-per-minute").utilisation()).isEqualTo(0.05);
+		assertThat(pool.dimensions().get("requests-per-day").utilisation()).isEqualTo(0.5);
+		assertThat(pool.dimensions().get("requests-per-day").status()).isEqualTo(QuotaStatus.OK);
+		assertThat(pool.dimensions().get("concurrency").usedLastMinute()).isEqualTo(5);
+		assertThat(pool.status()).isEqualTo(QuotaStatus.WARN);
+		assertThat(pool.inFlight()).isEqualTo(5);
+		assertThat(pool.multiplier()).isEqualTo(1.0);
+		assertThat(pool.readAt()).isEqualTo(NOW.toString());
+	}
+
+	@Test
+	void queueDepthIsShownByClassNameHighestFirst() {
+		for (int i = 0; i < 2; i++) {
+			acquire(5_000);
+		}
+		this.engine.acquireAsync(QuotaRequest.builder("model").inputTokens(5_000).priority(Priority.INTERACTIVE)
+			.maxWait(Duration.ofMinutes(1)).build());
+
+		Map<String, Long> queued = endpoint(List.of(), null).pool("sonnet").queued();
+
+		assertThat(queued).containsExactly(Map.entry(Priority.CRITICAL, 0L), Map.entry(Priority.INTERACTIVE, 1L),
+				Map.entry(Priority.NORMAL, 0L), Map.entry(Priority.BACKGROUND, 0L));
+	}
+
+	@Test
+	void providerRateLimitShowsWhenThePoolCoolsDown() {
+		QuotaLease lease = acquire(100);
+		lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 429,
+				Map.of("retry-after", List.of("30")), null, NOW));
+
+		PoolDescriptor pool = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(pool.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
+		assertThat(pool.multiplier()).isLessThan(1.0);
+		assertThat(pool.models().get("model").cooldownUntil()).isNull();
+	}
+
+	@Test
+	void poolWithoutCooldownShowsNull() {
+		assertThat(endpoint(List.of(), null).pool("sonnet").cooldownUntil()).isNull();
+	}
+
+	@Test
+	void modelStateContributorsAddToEachModelAndABrokenOneHidesNothing() {
+		ModelStateContributor breaker = (model) -> Map.of("circuitBreaker", "OPEN", "failureRate", 62.5);
+		ModelStateContributor broken = (model) -> {
+			throw new IllegalStateException("bug");
+		};
+		ModelStateContributor late = (model) -> Map.of("circuitBreaker", "CLOSED", "note", "second");
+
+		Map<String, Object> state = endpoint(List.of(broken, breaker, late), null).pool("sonnet")
+			.models()
+			.get("model")
+			.state();
+
+		assertThat(state).containsOnly(Map.entry("circuitBreaker", "OPEN"), Map.entry("failureRate", 62.5),
+				Map.entry("note", "second"));
+	}
+
+	@Test
+	void calibratingEstimatorsCorrectionRatioIsShownPerModel() {
+		CalibratingTokenEstimator estimator = new CalibratingTokenEstimator((model, provider, arguments) -> 100, 1.0);
+		estimator.recordActual("model", 100, 120);
+
+		assertThat(endpoint(List.of(), estimator).pool("sonnet").models().get("model").inputTokenCorrection())
+			.isEqualTo(1.2);
+		assertThat(endpoint(List.of(), null).pool("sonnet").models().get("model").inputTokenCorrection()).isNull();
+	}
+
+	@Test
+	void unknownPoolIsNull() {
+		assertThat(endpoint(List.of(), null).pool("nope")).isNull();
+	}
+
+	private LlmQuotaEndpoint endpoint(List<ModelStateContributor> contributors, CalibratingTokenEstimator estimator) {
+		return new LlmQuotaEndpoint(this.settings, this.store, QuotaThresholds.DEFAULTS, contributors, estimator, null,
+				Clock.fixed(NOW, ZoneOffset.UTC));
+	}
+
+	private QuotaLease acquire(long inputTokens) {
+		return this.engine.acquire(QuotaRequest.builder("model").inputTokens(inputTokens).priority(Priority.CRITICAL)
+			.maxWait(Duration.ZERO).build());
+	}
+
+}

@@ -1,0 +1,168 @@
+package io.github.llmquota.actuate.health;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import io.github.llmquota.actuate.QuotaStatus;
+import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaHealthContributorAutoConfiguration;
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.test.TestRedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LlmQuotaHealthIndicator}, with load driven through the engine against a
+ * real Redis, and with that Redis stopped.
+ */
+class LlmQuotaHealthIndicatorTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+				LlmQuotaAlertsAutoConfiguration.class, LlmQuotaHealthContributorAutoConfiguration.class))
+		.withPropertyValues("llm.quota.safety-margin=0", "llm.quota.models.gpt-4o.provider=openai",
+				"llm.quota.models.gpt-4o.requests-per-minute=100", "llm.quota.models.claude.provider=anthropic",
+				"llm.quota.models.claude.requests-per-minute=100");
+
+	@Test
+	void quietQuotaIsUpWithEveryPoolOk() {
+		onSharedRedis().run((context) -> {
+			use(context, "gpt-4o", 10);
+
+			Health health = checkedHealth(context);
+
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).containsOnlyKeys("pools");
+			assertThat(health.getDetails().get("pools"))
+				.isEqualTo(Map.of("claude", QuotaStatus.OK, "gpt-4o", QuotaStatus.OK));
+		});
+	}
+
+	@Test
+	void busyQuotaIsStillUpAndListsThePoolsAtWarnAndCriticalWithTheirDimensions() {
+		onSharedRedis().run((context) -> {
+			use(context, "gpt-4o", 85);
+			use(context, "claude", 95);
+
+			Health health = checkedHealth(context);
+
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails().get("pools"))
+				.isEqualTo(Map.of("claude", QuotaStatus.CRITICAL, "gpt-4o", QuotaStatus.WARN));
+			assertThat(health.getDetails().get("warn")).isEqualTo(Map.of("gpt-4o", List.of("requests-per-minute")));
+			assertThat(health.getDetails().get("critical")).isEqualTo(Map.of("claude", List.of("requests-per-minute")));
+			assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
+			assertThat(health.getDetails()).doesNotContainKeys("unreachable", "degraded");
+		});
+	}
+
+	@Test
+	void unreachableQuotaStateIsDownWhenTheFailModeRejectsRequests() {
+		Health health = healthWithRedisStopped("closed");
+
+		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+		assertThat(health.getDetails().get("unreachable")).asInstanceOf(InstanceOfAssertFactories.MAP)
+			.containsOnlyKeys("claude", "gpt-4o");
+		assertThat(health.getDetails()).doesNotContainKey("degraded");
+	}
+
+	@Test
+	void unreachableQuotaStateIsUpButDegradedWhenRequestsAreLimitedLocally() {
+		Health health = healthWithRedisStopped("local");
+
+		assertThat(health.getStatus()).isEqualTo(Status.UP);
+		assertThat(health.getDetails()).containsEntry("degraded", true).containsKey("unreachable");
+	}
+
+	@Test
+	void unreachableQuotaStateIsUpButDegradedWhenRequestsProceedUnlimited() {
+		Health health = healthWithRedisStopped("open");
+
+		assertThat(health.getStatus()).isEqualTo(Status.UP);
+		assertThat(health.getDetails()).containsEntry("degraded", true);
+	}
+
+	@Test
+	void statusSeenBeforeRedisWasLostIsKept() {
+		TestRedis redis = TestRedis.startNew();
+		try {
+			on(redis).run((context) -> {
+				use(context, "claude", 95);
+				context.getBean(QuotaThresholdMonitor.class).check();
+				redis.stop();
+				try {
+					Health health = checkedHealth(context);
+
+					assertThat(health.getDetails().get("critical"))
+						.isEqualTo(Map.of("claude", List.of("requests-per-minute")));
+					assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
+				}
+				finally {
+					redis.start();
+				}
+			});
+		}
+		finally {
+			redis.stop();
+		}
+	}
+
+	private Health healthWithRedisStopped(String failMode) {
+		TestRedis redis = TestRedis.startNew();
+		Health[] health = new Health[1];
+		try {
+			on(redis).withPropertyValues("llm.quota.redis.fail-mode=" + failMode).run((context) -> {
+				redis.stop();
+				try {
+					health[0] = checkedHealth(context);
+				}
+				finally {
+					// Back up, so that the context closes without waiting on a dead server.
+					redis.start();
+				}
+			});
+		}
+		finally {
+			redis.stop();
+		}
+		return health[0];
+	}
+
+	private ApplicationContextRunner onSharedRedis() {
+		return on(TestRedis.shared());
+	}
+
+	private ApplicationContextRunner on(TestRedis redis) {
+		return this.runner.withPropertyValues("spring.data.redis.host=" + redis.host(),
+				"spring.data.redis.port=" + redis.port(), "spring.data.redis.timeout=500ms",
+				"llm.quota.key-prefix=h" + UUID.randomUUID().toString().substring(0, 8));
+	}
+
+	private static Health checkedHealth(AssertableApplicationContext context) {
+		context.getBean(QuotaThresholdMonitor.class).check();
+		return context.getBean(LlmQuotaHealthIndicator.class).health();
+	}
+
+	private static void use(AssertableApplicationContext context, String model, int requests) {
+		QuotaEngine engine = context.getBean(QuotaEngine.class);
+		for (int i = 0; i < requests; i++) {
+			engine.acquire(QuotaRequest.builder(model).priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
+		}
+	}
+
+}
