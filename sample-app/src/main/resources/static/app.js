@@ -157,12 +157,6 @@
     if (provider !== undefined) {
       meta.push(String(provider));
     }
-    var models = entries(pick(pool, ['models']));
-    if (models.length) {
-      meta.push('models: ' + models.map(function (m) {
-        return typeof m[1] === 'string' ? m[1] : m[0];
-      }).join(', '));
-    }
     var inFlight = number(pick(pool, ['inFlight', 'in-flight', 'inflight']));
     if (inFlight !== undefined) {
       meta.push('in flight: ' + inFlight);
@@ -175,6 +169,17 @@
       meta.push('shedding the lowest class');
     }
     section.appendChild(element('div', 'meta', meta.join(' \u00b7 ')));
+
+    // Models come keyed by name with their state, or as a plain list of names.
+    var models = entries(pick(pool, ['models'])).map(function (entry) {
+      return typeof entry[1] === 'string' ? [entry[1], {}] : entry;
+    });
+    if (models.length) {
+      section.appendChild(element('div', 'models', 'models: ' + models.map(function (entry) {
+        var breaker = pick(pick(entry[1], ['state']), ['circuitBreaker']);
+        return entry[0] + (breaker !== undefined ? ' (breaker ' + breaker + ')' : '');
+      }).join(', ')));
+    }
 
     entries(pick(pool, ['dimensions'])).forEach(function (entry) {
       section.appendChild(renderDimension(entry[0], entry[1]));

@@ -3,16 +3,9 @@ package io.github.llmquota.sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
-import io.github.llmquota.core.Backpressure;
-import io.github.llmquota.core.QuotaEngine;
-import io.github.llmquota.engine.PoolSpec;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.sample.chat.ChatAnswer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,15 +20,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
-import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,54 +94,11 @@ class LivePageBrowserTests {
 			.extracting((cell) -> cell.getAttribute("data-class"))
 			.contains("INTERACTIVE", "BACKGROUND");
 		assertThat(this.browser.findElement(By.id("state")).getText()).startsWith("2 pools");
-	}
-
-	/**
-	 * Until the library's {@code llmquota} endpoint is on this branch, a stand-in with the
-	 * same documented shape, built from the engine's own figures.
-	 */
-	@TestConfiguration(proxyBeanMethods = false)
-	static class StandInEndpointConfiguration {
-
-		@Bean
-		@ConditionalOnMissingClass("io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint")
-		StandInQuotaEndpoint standInQuotaEndpoint(QuotaSettings settings, QuotaEngine engine) {
-			return new StandInQuotaEndpoint(settings, engine);
-		}
-
-	}
-
-	@Endpoint(id = "llmquota")
-	static class StandInQuotaEndpoint {
-
-		private final QuotaSettings settings;
-
-		private final QuotaEngine engine;
-
-		StandInQuotaEndpoint(QuotaSettings settings, QuotaEngine engine) {
-			this.settings = settings;
-			this.engine = engine;
-		}
-
-		@ReadOperation
-		Map<String, Object> pools() {
-			Map<String, Object> pools = new LinkedHashMap<>();
-			for (PoolSpec pool : this.settings.pools().values()) {
-				Backpressure backpressure = this.engine.backpressure(pool.models().get(0));
-				Map<String, Object> dimensions = new LinkedHashMap<>();
-				for (RateLimit rate : pool.rates()) {
-					double utilisation = backpressure.utilisation().getOrDefault(rate.dimension(), 0.0);
-					dimensions.put(rate.dimension().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-							Map.of("limit", rate.limit(), "usedLastMinute", utilisation * rate.limit(), "utilisation",
-									utilisation, "trend", List.of()));
-				}
-				pools.put(pool.name(), Map.of("provider", pool.provider().name().toLowerCase(Locale.ROOT), "dimensions",
-						dimensions, "queued", backpressure.queueDepth(), "inFlight", backpressure.inFlight(), "models",
-						pool.models()));
-			}
-			return Map.of("pools", pools);
-		}
-
+		// The chat call above is in the trailing minute, so Sonnet's request bar is not empty.
+		WebElement requests = sonnet.findElement(By.cssSelector(".dimension[data-dimension='requests-per-minute']"));
+		assertThat(requests.findElement(By.cssSelector(".figures")).getText()).doesNotStartWith("0 %").endsWith(
+				"/ 50 (effective 45)");
+		assertThat(sonnet.findElement(By.cssSelector(".models")).getText()).contains("claude-sonnet-4-5");
 	}
 
 }
