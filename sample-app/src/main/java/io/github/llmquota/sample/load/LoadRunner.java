@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,10 +40,12 @@ import org.springframework.web.client.RestClientException;
  * Runs load mode once the application has started: chat calls at INTERACTIVE priority at a
  * fixed rate, whether or not earlier ones have finished, and summarisation workers at
  * BACKGROUND priority, each sending one call after another, all through the same governed
- * methods the application uses. When the duration is over it starts no more calls, lets the
- * calls already started finish (for at most three minutes, after which it interrupts them),
- * and prints one line {@code LOAD-SUMMARY {json}} to standard output. The application's
- * {@code main} then exits.
+ * methods the application uses. A refused worker waits as long as the rejection's
+ * retry-after says before its next call (a second after a failed call), as a well-behaved
+ * job does; llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is
+ * over it starts no more calls, lets the calls already started finish (for at most three
+ * minutes, after which it interrupts them), and prints one line {@code LOAD-SUMMARY {json}}
+ * to standard output. The application's {@code main} then exits.
  */
 public class LoadRunner implements ApplicationRunner {
 
@@ -56,6 +59,14 @@ public class LoadRunner implements ApplicationRunner {
 	private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
 
 	private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(10);
+
+	// A background worker that is refused waits what the rejection says, within these bounds;
+	// after a failed call, a second.
+	private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+
+	private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+	private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
 
 	private static final int USERS = 20;
 
@@ -84,6 +95,8 @@ public class LoadRunner implements ApplicationRunner {
 	private final LongAdder fallbacks = new LongAdder();
 
 	private volatile boolean stopping;
+
+	private final CountDownLatch stopped = new CountDownLatch(1);
 
 	private volatile LoadSummary summary;
 
@@ -127,8 +140,11 @@ public class LoadRunner implements ApplicationRunner {
 		for (int i = 0; i < this.properties.getBackgroundConcurrency(); i++) {
 			background.execute(() -> {
 				while (!this.stopping && !Thread.currentThread().isInterrupted()) {
-					call(Priority.BACKGROUND, Summariser.MODEL,
+					Duration backoff = call(Priority.BACKGROUND, Summariser.MODEL,
 							() -> this.summariser.summarise(Summariser.MODEL, prompts.next()));
+					if (backoff != null && !backOff(backoff)) {
+						return;
+					}
 				}
 			});
 		}
@@ -144,6 +160,7 @@ public class LoadRunner implements ApplicationRunner {
 		}
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
+		this.stopped.countDown();
 		ticker.shutdownNow();
 		// Calls already started finish, waiting ones included: interrupting a call would cut
 		// it off half-way, between admission and settlement.
@@ -157,7 +174,12 @@ public class LoadRunner implements ApplicationRunner {
 		return summarise(this.traffic.snapshot().since(before), elapsed);
 	}
 
-	private void call(String priority, String model, Supplier<ResponseEntity<Answer>> call) {
+	/**
+	 * Make one call and count its outcome.
+	 * @return how long to wait before the next call, as a worker that respects a rejection
+	 * waits, or {@code null} to go on at once
+	 */
+	private Duration call(String priority, String model, Supplier<ResponseEntity<Answer>> call) {
 		this.calls.computeIfAbsent(priority, (name) -> new LongAdder()).increment();
 		try {
 			Answer answer = call.get().getBody();
@@ -168,22 +190,41 @@ public class LoadRunner implements ApplicationRunner {
 		catch (QuotaRejectedException ex) {
 			if (this.stopping && ex.getReason() == RejectionReason.CANCELLED) {
 				this.cancelledAtEnd.increment();
+				return null;
 			}
-			else {
-				this.rejected.computeIfAbsent(ex.getReason(), (reason) -> new LongAdder()).increment();
-			}
+			this.rejected.computeIfAbsent(ex.getReason(), (reason) -> new LongAdder()).increment();
+			return (ex.getRetryAfter() != null) ? ex.getRetryAfter() : MAX_BACKOFF;
 		}
 		catch (RestClientException ex) {
 			// Counted by the client's traffic; a cut call at the end is counted here too.
 			if (this.stopping && Thread.currentThread().isInterrupted()) {
 				this.cancelledAtEnd.increment();
+				return null;
 			}
-			else if (logger.isDebugEnabled()) {
+			if (logger.isDebugEnabled()) {
 				logger.debug("Load call failed: " + ex.getMessage());
 			}
+			return ERROR_BACKOFF;
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Load call failed unexpectedly: " + ex, ex);
+		}
+		return null;
+	}
+
+	/**
+	 * Wait before the next call, as long as a rejection asked, within bounds, or until the
+	 * run stops.
+	 * @return whether to go on
+	 */
+	private boolean backOff(Duration retryAfter) {
+		long nanos = Math.min(Math.max(retryAfter.toNanos(), MIN_BACKOFF.toNanos()), MAX_BACKOFF.toNanos());
+		try {
+			return !this.stopped.await(nanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
 		}
 	}
 
