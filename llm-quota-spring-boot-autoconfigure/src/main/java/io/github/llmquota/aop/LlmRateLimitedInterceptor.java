@@ -103,13 +103,13 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		Assert.notNull(usageExtractor, "'usageExtractor' must not be null");
 		Assert.noNullElements(listeners, "'listeners' must not be null or contain null elements");
 		Assert.notNull(feedbackResolver, "'feedbackResolver' must not be null");
-		this.feedbackResolver = feedbackResolver;
 		this.engine = engine;
 		this.settings = settings;
 		this.estimator = estimator;
 		this.usageExtractor = usageExtractor;
 		this.listeners = List.copyOf(listeners);
 		this.fallbackHandler = fallbackHandler;
+		this.feedbackResolver = feedbackResolver;
 		this.reactor = reactorPresent ? new ReactorLlmCalls(engine, this) : null;
 	}
 
