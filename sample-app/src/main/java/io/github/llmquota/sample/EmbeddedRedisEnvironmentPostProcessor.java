@@ -14,20 +14,26 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Starts an embedded Redis server on a free loopback port when the application names no
- * Redis of its own, so that the sample runs on a machine with nothing installed. Set
- * {@code spring.data.redis.host} or {@code spring.data.redis.url} to use a real Redis, for
- * example one shared by several instances of the sample.
+ * Starts an embedded Redis server on a loopback port when the application names no Redis of
+ * its own, so that the sample runs on a machine with nothing installed. The port is
+ * {@code sample.embedded-redis.port}, or a free one when that is unset or 0: a fixed port
+ * lets other instances of the sample share this Redis and form a fleet. Set
+ * {@code spring.data.redis.host}, {@code spring.data.redis.port} or
+ * {@code spring.data.redis.url} to use another Redis, such as that of a first instance.
  */
 class EmbeddedRedisEnvironmentPostProcessor implements EnvironmentPostProcessor {
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		if (environment.containsProperty("spring.data.redis.host") || environment.containsProperty("spring.data.redis.url")
+		if (environment.containsProperty("spring.data.redis.host") || environment.containsProperty("spring.data.redis.port")
+				|| environment.containsProperty("spring.data.redis.url")
 				|| !environment.getProperty("sample.embedded-redis.enabled", Boolean.class, true)) {
 			return;
 		}
-		int port = freePort();
+		int port = environment.getProperty("sample.embedded-redis.port", Integer.class, 0);
+		if (port == 0) {
+			port = freePort();
+		}
 		try {
 			RedisServer server = RedisServer.newRedisServer()
 				.port(port)
@@ -46,7 +52,7 @@ class EmbeddedRedisEnvironmentPostProcessor implements EnvironmentPostProcessor 
 			}, "embedded-redis-stop"));
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Could not start the embedded Redis server", ex);
+			throw new UncheckedIOException("Could not start the embedded Redis server on port " + port, ex);
 		}
 		environment.getPropertySources()
 			.addFirst(new MapPropertySource("embeddedRedis",

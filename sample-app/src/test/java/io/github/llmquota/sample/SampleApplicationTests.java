@@ -1,22 +1,46 @@
 package io.github.llmquota.sample;
 
-import org.junit.jupiter.api.Test;
-
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
+import java.util.Map;
 
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailoverQuotaStore;
+import io.github.llmquota.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.sample.anthropic.ProviderTraffic;
+import io.github.llmquota.sample.chat.ChatAnswer;
+import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.simulator.ProviderSimulator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+/**
+ * The sample as a user starts it: on its embedded Redis, calling its simulator over HTTP.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class SampleApplicationTests {
+
+	@Autowired
+	private TestRestTemplate http;
+
+	@Autowired
+	private RedisConnectionFactory redis;
 
 	@Autowired
 	private QuotaEngine engine;
@@ -24,8 +48,25 @@ class SampleApplicationTests {
 	@Autowired
 	private QuotaStore store;
 
+	@Autowired
+	private ConfigurableEnvironment environment;
+
+	@Autowired
+	private ProviderSimulator simulator;
+
+	@Autowired
+	private ProviderTraffic traffic;
+
+	@Autowired
+	private MeterRegistry meters;
+
 	@Test
-	void startsOnEmbeddedRedisAndAdmitsACall() {
+	void startsOnItsEmbeddedRedisWhenNoneIsConfiguredAndAdmitsACall() {
+		assertThat(this.environment.getPropertySources().contains("embeddedRedis")).isTrue();
+		assertThat(this.environment.getProperty("spring.data.redis.host")).isEqualTo("127.0.0.1");
+		try (RedisConnection connection = this.redis.getConnection()) {
+			assertThat(connection.ping()).isEqualTo("PONG");
+		}
 		assertThat(this.store).isInstanceOfSatisfying(FailoverQuotaStore.class,
 				(store) -> assertThat(store.getShared()).isInstanceOf(RedisQuotaStore.class));
 		try (QuotaLease lease = this.engine.acquire(QuotaRequest.builder("claude-sonnet-4-5")
@@ -34,6 +75,36 @@ class SampleApplicationTests {
 			.build())) {
 			lease.settle(TokenUsage.of(100, 50));
 		}
+	}
+
+	@Test
+	void chatAnswersWithTheTextAndTheModelThroughTheSimulator() {
+		long served = this.simulator.stats().model(ChatService.MODEL).served();
+		long sent = this.traffic.snapshot().sent();
+
+		ResponseEntity<ChatAnswer> response = this.http.postForEntity("/chat",
+				Map.of("userId", "alice", "message", "What does llm-quota do?"), ChatAnswer.class);
+
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(response.getBody().text()).isNotBlank();
+		assertThat(response.getBody().model()).isEqualTo(ChatService.MODEL);
+		assertThat(this.simulator.stats().model(ChatService.MODEL).served()).isEqualTo(served + 1);
+		assertThat(this.traffic.snapshot().sent()).isEqualTo(sent + 1);
+		Counter missingUsage = this.meters.find(LlmQuotaMetricNames.USAGE_MISSING).counter();
+		assertThat((missingUsage != null) ? missingUsage.count() : 0).isZero();
+	}
+
+	@Test
+	void chatWithoutAMessageIsABadRequest() {
+		ResponseEntity<String> response = this.http.postForEntity("/chat", Map.of("userId", "alice"), String.class);
+
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+	}
+
+	@Test
+	void servesTheLivePageAndItsScript() {
+		assertThat(this.http.getForObject("/", String.class)).contains("<script src=\"app.js\">");
+		assertThat(this.http.getForObject("/app.js", String.class)).contains("actuator/llmquota");
 	}
 
 }

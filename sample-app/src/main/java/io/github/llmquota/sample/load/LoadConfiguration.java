@@ -1,0 +1,35 @@
+package io.github.llmquota.sample.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.sample.anthropic.AnthropicClient;
+import io.github.llmquota.sample.anthropic.ProviderTraffic;
+import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.summary.Summariser;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Load mode, when {@code sample.load.enabled} is {@code true}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(prefix = "sample.load", name = "enabled", havingValue = "true")
+@EnableConfigurationProperties(LoadProperties.class)
+class LoadConfiguration {
+
+	@Bean
+	AcquireWaits loadAcquireWaits() {
+		return new AcquireWaits();
+	}
+
+	@Bean
+	LoadRunner loadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
+			ProviderTraffic traffic, QuotaSettings settings, AcquireWaits waits, ObjectMapper objectMapper) {
+		return new LoadRunner(properties, chat, summariser, client, traffic, settings, waits, objectMapper);
+	}
+
+}

@@ -1,0 +1,121 @@
+package io.github.llmquota.sample.load;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Configuration of load mode.
+ */
+@ConfigurationProperties("sample.load")
+@Validated
+public class LoadProperties {
+
+	/**
+	 * Whether to run load mode: send traffic for the duration, print one LOAD-SUMMARY line
+	 * and exit.
+	 */
+	private boolean enabled;
+
+	/**
+	 * How long to send traffic.
+	 */
+	@NotNull
+	private Duration duration = Duration.ofSeconds(60);
+
+	/**
+	 * Chat calls started per second at INTERACTIVE priority, whether or not earlier ones have
+	 * finished. 0 sends none.
+	 */
+	@DecimalMin("0")
+	private double interactiveRps = 0.25;
+
+	/**
+	 * Summarisation workers, each sending one BACKGROUND call after another. 0 runs none.
+	 */
+	@Min(0)
+	private int backgroundConcurrency = 3;
+
+	/**
+	 * Size of each prompt, in tokens of four characters, system prompt included.
+	 */
+	@Min(8)
+	private int promptTokens = 1000;
+
+	/**
+	 * max_tokens of each call.
+	 */
+	@Min(1)
+	private int maxTokens = 300;
+
+	/**
+	 * Share of calls, in [0, 1], whose system prompt is one fixed prompt marked for the
+	 * prompt cache; the others have a system prompt of their own, uncached.
+	 */
+	@DecimalMin("0")
+	@DecimalMax("1")
+	private double cacheHitRatio = 0.5;
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getDuration() {
+		return this.duration;
+	}
+
+	public void setDuration(Duration duration) {
+		this.duration = duration;
+	}
+
+	public double getInteractiveRps() {
+		return this.interactiveRps;
+	}
+
+	public void setInteractiveRps(double interactiveRps) {
+		this.interactiveRps = interactiveRps;
+	}
+
+	public int getBackgroundConcurrency() {
+		return this.backgroundConcurrency;
+	}
+
+	public void setBackgroundConcurrency(int backgroundConcurrency) {
+		this.backgroundConcurrency = backgroundConcurrency;
+	}
+
+	public int getPromptTokens() {
+		return this.promptTokens;
+	}
+
+	public void setPromptTokens(int promptTokens) {
+		this.promptTokens = promptTokens;
+	}
+
+	public int getMaxTokens() {
+		return this.maxTokens;
+	}
+
+	public void setMaxTokens(int maxTokens) {
+		this.maxTokens = maxTokens;
+	}
+
+	public double getCacheHitRatio() {
+		return this.cacheHitRatio;
+	}
+
+	public void setCacheHitRatio(double cacheHitRatio) {
+		this.cacheHitRatio = cacheHitRatio;
+	}
+
+}

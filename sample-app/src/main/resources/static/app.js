@@ -1,0 +1,256 @@
+// Renders /actuator/llmquota every second. Written against the endpoint's documented shape,
+// but reads it defensively: pools and dimensions may come as objects keyed by name or as
+// arrays, and missing figures are left out rather than breaking the page.
+(function () {
+  'use strict';
+
+  var ENDPOINT = 'actuator/llmquota';
+  var WARN = 0.8;
+  var CRITICAL = 0.9;
+  var poolsElement = document.getElementById('pools');
+  var stateElement = document.getElementById('state');
+
+  function pick(object, names) {
+    if (!object || typeof object !== 'object') {
+      return undefined;
+    }
+    for (var i = 0; i < names.length; i++) {
+      var value = object[names[i]];
+      if (value !== undefined && value !== null) {
+        return value;
+      }
+    }
+    return undefined;
+  }
+
+  // [name, value] pairs of an object keyed by name, or of an array of named items.
+  function entries(collection) {
+    if (Array.isArray(collection)) {
+      return collection.map(function (item, index) {
+        var name = pick(item, ['name', 'pool', 'dimension', 'model', 'id']);
+        return [name !== undefined ? String(name) : String(index), item];
+      });
+    }
+    if (collection && typeof collection === 'object') {
+      return Object.keys(collection).map(function (key) { return [key, collection[key]]; });
+    }
+    return [];
+  }
+
+  function number(value) {
+    var n = typeof value === 'string' ? parseFloat(value) : value;
+    return typeof n === 'number' && isFinite(n) ? n : undefined;
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function format(value, decimals) {
+    return value === undefined ? '?' : value.toLocaleString(undefined, { maximumFractionDigits: decimals });
+  }
+
+  function statusOf(utilisation, reported) {
+    if (typeof reported === 'string' && reported) {
+      return reported.toUpperCase();
+    }
+    if (utilisation === undefined) {
+      return 'OK';
+    }
+    return utilisation >= CRITICAL ? 'CRITICAL' : utilisation >= WARN ? 'WARN' : 'OK';
+  }
+
+  function until(instant) {
+    var time = Date.parse(instant);
+    if (isNaN(time)) {
+      return String(instant);
+    }
+    var seconds = Math.max(0, Math.ceil((time - Date.now()) / 1000));
+    return new Date(time).toLocaleTimeString() + ' (in ' + seconds + ' s)';
+  }
+
+  function trendChart(trend) {
+    var values = trend.map(number).filter(function (v) { return v !== undefined; });
+    if (values.length < 2) {
+      return null;
+    }
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('class', 'trend');
+    svg.setAttribute('viewBox', '0 0 100 20');
+    svg.setAttribute('preserveAspectRatio', 'none');
+    var top = Math.max(1, Math.max.apply(null, values));
+    var points = values.map(function (v, i) {
+      return (i * 100 / (values.length - 1)).toFixed(2) + ',' + (20 - v / top * 20).toFixed(2);
+    });
+    var line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', '#3b6fd6');
+    line.setAttribute('stroke-width', '1');
+    line.setAttribute('vector-effect', 'non-scaling-stroke');
+    svg.appendChild(line);
+    var title = document.createElementNS(ns, 'title');
+    title.textContent = 'Utilisation per minute, last hour';
+    svg.appendChild(title);
+    return svg;
+  }
+
+  function renderDimension(name, dimension) {
+    var limit = number(pick(dimension, ['limit']));
+    var used = number(pick(dimension, ['usedLastMinute', 'used', 'usage']));
+    var utilisation = number(pick(dimension, ['utilisation', 'utilization']));
+    if (utilisation === undefined && used !== undefined && limit) {
+      utilisation = used / limit;
+    }
+    var status = statusOf(utilisation, pick(dimension, ['status']));
+    var row = element('div', 'dimension');
+    row.setAttribute('data-dimension', name);
+    row.setAttribute('data-status', status);
+    var label = element('div', 'label');
+    label.appendChild(element('span', null, name));
+    var figures = format(utilisation === undefined ? undefined : utilisation * 100, 1) + ' %';
+    if (used !== undefined || limit !== undefined) {
+      figures += ' \u00b7 ' + format(used, 0) + ' / ' + format(limit, 0);
+    }
+    var effective = number(pick(dimension, ['effectiveLimit']));
+    if (effective !== undefined) {
+      figures += ' (effective ' + format(effective, 0) + ')';
+    }
+    label.appendChild(element('span', 'figures', figures));
+    row.appendChild(label);
+    var track = element('div', 'track');
+    var fill = element('div', 'fill ' + status);
+    fill.style.width = Math.min(100, Math.max(0, (utilisation || 0) * 100)) + '%';
+    track.appendChild(fill);
+    track.appendChild(element('div', 'line warn'));
+    track.appendChild(element('div', 'line critical'));
+    row.appendChild(track);
+    var trend = pick(dimension, ['trend']);
+    if (Array.isArray(trend)) {
+      var chart = trendChart(trend);
+      if (chart) {
+        row.appendChild(chart);
+      }
+    }
+    return row;
+  }
+
+  function renderPool(name, pool) {
+    var section = element('section', 'pool');
+    section.setAttribute('data-pool', name);
+    var heading = element('h2', null, name);
+    var status = pick(pool, ['status']);
+    if (typeof status === 'string') {
+      heading.appendChild(element('span', 'badge ' + status.toUpperCase(), status));
+    }
+    section.appendChild(heading);
+    var meta = [];
+    var provider = pick(pool, ['provider']);
+    if (provider !== undefined) {
+      meta.push(String(provider));
+    }
+    var inFlight = number(pick(pool, ['inFlight', 'in-flight', 'inflight']));
+    if (inFlight !== undefined) {
+      meta.push('in flight: ' + inFlight);
+    }
+    var multiplier = number(pick(pool, ['multiplier']));
+    if (multiplier !== undefined && multiplier < 1) {
+      meta.push('multiplier: ' + format(multiplier, 2));
+    }
+    if (pick(pool, ['shedding']) === true) {
+      meta.push('shedding the lowest class');
+    }
+    section.appendChild(element('div', 'meta', meta.join(' \u00b7 ')));
+
+    // Models come keyed by name with their state, or as a plain list of names.
+    var models = entries(pick(pool, ['models'])).map(function (entry) {
+      return typeof entry[1] === 'string' ? [entry[1], {}] : entry;
+    });
+    if (models.length) {
+      section.appendChild(element('div', 'models', 'models: ' + models.map(function (entry) {
+        var breaker = pick(pick(entry[1], ['state']), ['circuitBreaker']);
+        return entry[0] + (breaker !== undefined ? ' (breaker ' + breaker + ')' : '');
+      }).join(', ')));
+    }
+
+    entries(pick(pool, ['dimensions'])).forEach(function (entry) {
+      section.appendChild(renderDimension(entry[0], entry[1]));
+    });
+
+    var queue = entries(pick(pool, ['queued', 'queueDepth', 'queue']));
+    if (queue.length) {
+      var table = element('table', 'queue');
+      var head = element('tr');
+      head.appendChild(element('th', null, 'waiting'));
+      var counts = element('tr');
+      counts.appendChild(element('td', null, 'requests'));
+      queue.forEach(function (entry) {
+        head.appendChild(element('th', null, entry[0]));
+        var cell = element('td', null, String(number(entry[1]) !== undefined ? number(entry[1]) : entry[1]));
+        cell.setAttribute('data-class', entry[0]);
+        counts.appendChild(cell);
+      });
+      table.appendChild(head);
+      table.appendChild(counts);
+      section.appendChild(table);
+    }
+
+    var cooldowns = [];
+    var poolCooldown = pick(pool, ['cooldownUntil']);
+    if (poolCooldown) {
+      cooldowns.push('pool cooling down after a 429 until ' + until(poolCooldown));
+    }
+    models.forEach(function (m) {
+      var modelCooldown = pick(m[1], ['cooldownUntil']);
+      if (modelCooldown) {
+        cooldowns.push(m[0] + ' cooling down until ' + until(modelCooldown));
+      }
+    });
+    cooldowns.forEach(function (text) {
+      section.appendChild(element('div', 'cooldown', text));
+    });
+    return section;
+  }
+
+  function render(json) {
+    var pools = entries(json && json.pools !== undefined ? json.pools : json);
+    var fragment = document.createDocumentFragment();
+    pools.forEach(function (entry) {
+      if (entry[1] && typeof entry[1] === 'object') {
+        fragment.appendChild(renderPool(entry[0], entry[1]));
+      }
+    });
+    poolsElement.replaceChildren(fragment);
+    stateElement.className = '';
+    stateElement.textContent = pools.length + ' pool' + (pools.length === 1 ? '' : 's') + ', updated '
+      + new Date().toLocaleTimeString();
+  }
+
+  function refresh() {
+    fetch(ENDPOINT, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error('/' + ENDPOINT + ' answered HTTP ' + response.status);
+        }
+        return response.json();
+      })
+      .then(render)
+      .catch(function (error) {
+        stateElement.className = 'error';
+        stateElement.textContent = String(error.message || error) + '; retrying every second';
+      })
+      .finally(function () {
+        setTimeout(refresh, 1000);
+      });
+  }
+
+  refresh();
+})();
