@@ -70,18 +70,26 @@ final class ScriptExecutor {
 		}
 	}
 
+	// An interrupt must not cut a call short: a settle that never reaches Redis holds its
+	// slot until the lease expires, and an interrupted caller is no sign that Redis is down.
+	// The call is bounded by the timeout anyway, and the interrupt is restored afterwards.
 	private Object await(RedisFuture<Object> future) {
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(this.timeoutMillis);
+		boolean interrupted = false;
 		try {
-			return future.get(this.timeoutMillis, TimeUnit.MILLISECONDS);
+			for (;;) {
+				try {
+					return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+			}
 		}
 		catch (TimeoutException ex) {
 			future.cancel(false);
 			throw new QueryTimeoutException("Redis did not answer the llm-quota script within " + this.timeoutMillis
 					+ " ms", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new RedisSystemException("Interrupted while waiting for Redis", ex);
 		}
 		catch (ExecutionException ex) {
 			Throwable cause = ex.getCause();
@@ -92,6 +100,11 @@ final class ScriptExecutor {
 				throw new RedisConnectionFailureException(cause.getMessage(), cause);
 			}
 			throw new RedisSystemException(String.valueOf(cause.getMessage()), cause);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
