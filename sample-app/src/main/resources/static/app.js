@@ -5,6 +5,7 @@
   'use strict';
 
   var ENDPOINT = 'actuator/llmquota';
+  // Defaults until the endpoint says otherwise (llm.quota.alerts.*-threshold).
   var WARN = 0.8;
   var CRITICAL = 0.9;
   var poolsElement = document.getElementById('pools');
@@ -57,14 +58,22 @@
     return value === undefined ? '?' : value.toLocaleString(undefined, { maximumFractionDigits: decimals });
   }
 
-  function statusOf(utilisation, reported) {
+  function thresholdsOf(pool) {
+    var thresholds = pick(pool, ['thresholds']) || {};
+    return {
+      warn: number(thresholds.warn) !== undefined ? number(thresholds.warn) : WARN,
+      critical: number(thresholds.critical) !== undefined ? number(thresholds.critical) : CRITICAL
+    };
+  }
+
+  function statusOf(utilisation, reported, thresholds) {
     if (typeof reported === 'string' && reported) {
       return reported.toUpperCase();
     }
     if (utilisation === undefined) {
       return 'OK';
     }
-    return utilisation >= CRITICAL ? 'CRITICAL' : utilisation >= WARN ? 'WARN' : 'OK';
+    return utilisation >= thresholds.critical ? 'CRITICAL' : utilisation >= thresholds.warn ? 'WARN' : 'OK';
   }
 
   function until(instant) {
@@ -103,14 +112,14 @@
     return svg;
   }
 
-  function renderDimension(name, dimension) {
+  function renderDimension(name, dimension, thresholds) {
     var limit = number(pick(dimension, ['limit']));
     var used = number(pick(dimension, ['usedLastMinute', 'used', 'usage']));
     var utilisation = number(pick(dimension, ['utilisation', 'utilization']));
     if (utilisation === undefined && used !== undefined && limit) {
       utilisation = used / limit;
     }
-    var status = statusOf(utilisation, pick(dimension, ['status']));
+    var status = statusOf(utilisation, pick(dimension, ['status']), thresholds);
     var row = element('div', 'dimension');
     row.setAttribute('data-dimension', name);
     row.setAttribute('data-status', status);
@@ -130,8 +139,12 @@
     var fill = element('div', 'fill ' + status);
     fill.style.width = Math.min(100, Math.max(0, (utilisation || 0) * 100)) + '%';
     track.appendChild(fill);
-    track.appendChild(element('div', 'line warn'));
-    track.appendChild(element('div', 'line critical'));
+    var warnLine = element('div', 'line warn');
+    warnLine.style.left = Math.min(100, thresholds.warn * 100) + '%';
+    track.appendChild(warnLine);
+    var criticalLine = element('div', 'line critical');
+    criticalLine.style.left = Math.min(100, thresholds.critical * 100) + '%';
+    track.appendChild(criticalLine);
     row.appendChild(track);
     var trend = pick(dimension, ['trend']);
     if (Array.isArray(trend)) {
@@ -182,7 +195,7 @@
     }
 
     entries(pick(pool, ['dimensions'])).forEach(function (entry) {
-      section.appendChild(renderDimension(entry[0], entry[1]));
+      section.appendChild(renderDimension(entry[0], entry[1], thresholdsOf(pool)));
     });
 
     var queue = entries(pick(pool, ['queued', 'queueDepth', 'queue']));

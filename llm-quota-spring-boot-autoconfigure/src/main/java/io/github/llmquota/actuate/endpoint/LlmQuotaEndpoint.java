@@ -147,7 +147,9 @@ public class LlmQuotaEndpoint {
 		String provider = pool.provider().name().toLowerCase(Locale.ROOT).replace('_', '-');
 		return new PoolDescriptor(provider, poolStatus, dimensions, queued, snapshot.inFlight(),
 				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()),
-				check != null && check.shedding(), models, now.toString());
+				check != null && check.shedding(), models, new ThresholdsDescriptor(this.thresholds.warn(),
+						this.thresholds.critical()),
+				now.toString());
 	}
 
 	private Map<String, Object> contributedState(String model) {
@@ -197,11 +199,22 @@ public class LlmQuotaEndpoint {
 	 * @param shedding whether this JVM sheds the pool's lowest priority class because it is
 	 * CRITICAL
 	 * @param models the pool's models, by name
+	 * @param thresholds the utilisation from which a dimension is at WARN and at CRITICAL
 	 * @param readAt when the state was read, an ISO-8601 instant
 	 */
 	public record PoolDescriptor(String provider, QuotaStatus status, Map<String, DimensionDescriptor> dimensions,
 			Map<String, Long> queued, long inFlight, double multiplier, @Nullable String cooldownUntil,
-			boolean shedding, Map<String, ModelDescriptor> models, String readAt) implements OperationResponseBody {
+			boolean shedding, Map<String, ModelDescriptor> models, ThresholdsDescriptor thresholds,
+			String readAt) implements OperationResponseBody {
+	}
+
+	/**
+	 * The configured alert thresholds, as shares of the provider limit.
+	 *
+	 * @param warn from which utilisation a dimension is at WARN
+	 * @param critical from which utilisation a dimension is at CRITICAL
+	 */
+	public record ThresholdsDescriptor(double warn, double critical) {
 	}
 
 	/**

@@ -136,6 +136,8 @@ class LlmQuotaEndpointWebTests {
 			.hasSize(4);
 		assertThat(json.read("$.pools.openai", Map.class)).as("nothing cools down").doesNotContainKey("cooldownUntil");
 		assertThat(json.read("$.pools.openai.multiplier", Double.class)).isEqualTo(1.0);
+		assertThat(json.read("$.pools.openai.thresholds.warn", Double.class)).isEqualTo(0.8);
+		assertThat(json.read("$.pools.openai.thresholds.critical", Double.class)).isEqualTo(0.9);
 		assertThat(json.read("$.pools.claude.dimensions.requests-per-minute.utilisation", Double.class)).isZero();
 	}
 
