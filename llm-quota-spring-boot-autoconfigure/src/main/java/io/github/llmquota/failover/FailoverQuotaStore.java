@@ -14,6 +14,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
@@ -231,9 +232,26 @@ public class FailoverQuotaStore implements QuotaStore {
 				: new PollResult(states, Admission.NONE, null);
 	}
 
+	/**
+	 * Read the pool's shared state. While the circuit is open this fails at once instead of
+	 * paying the timeout: health checks and gauges learn that the state is unreachable
+	 * without delay, and the next acquire after the retry interval probes Redis again.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
+	 */
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		PoolSnapshot snapshot = this.shared.snapshot(pool);
+		if (isDegraded()) {
+			throw new DataAccessResourceFailureException("Redis is unreachable; llm-quota runs on fail mode "
+					+ this.failMode + " until it answers again");
+		}
+		PoolSnapshot snapshot;
+		try {
+			snapshot = this.shared.snapshot(pool);
+		}
+		catch (DataAccessException ex) {
+			trip("snapshot", ex);
+			throw ex;
+		}
 		this.lastSeen.put(pool.name(), snapshot);
 		this.localPools.remove(pool.name());
 		return snapshot;
