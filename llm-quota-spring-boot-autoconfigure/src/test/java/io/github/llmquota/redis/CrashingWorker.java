@@ -36,7 +36,8 @@ public final class CrashingWorker {
 			.build());
 		System.out.println(READY);
 		System.out.flush();
-		Thread.sleep(Long.MAX_VALUE);
+		// Wait to be killed: this JVM must die holding its lease and ticket.
+		Thread.currentThread().join();
 	}
 
 }
