@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -88,6 +89,7 @@ class FleetBenchmark {
 		CLASSES.forEach((c) -> waits.put(c, new ConcurrentLinkedQueue<>()));
 		ScheduledExecutorService arrivals = Executors.newScheduledThreadPool(3);
 		ScheduledExecutorService calls = Executors.newScheduledThreadPool(2);
+		ConcurrentLinkedQueue<CompletableFuture<?>> requests = new ConcurrentLinkedQueue<>();
 		RedisStats.reset(factories.get(0));
 		long start = System.nanoTime();
 		long end = start + RUN.toNanos();
@@ -104,7 +106,8 @@ class FleetBenchmark {
 				String priority = CLASSES.get(index);
 				offered.incrementAndGet();
 				long submitted = System.nanoTime();
-				engine.acquireAsync(QuotaRequest.builder("model").priority(priority).maxWait(WAIT[index]).build())
+				requests.add(engine
+					.acquireAsync(QuotaRequest.builder("model").priority(priority).maxWait(WAIT[index]).build())
 					.whenComplete((lease, failure) -> {
 						if (lease != null) {
 							waits.get(priority).add(System.nanoTime() - submitted);
@@ -119,13 +122,17 @@ class FleetBenchmark {
 							rejections.computeIfAbsent(priority + " " + rejected.getReason(), (k) -> new AtomicLong())
 								.incrementAndGet();
 						}
-					});
+					}));
 			}, e * intervalNanos / 3, intervalNanos, TimeUnit.NANOSECONDS);
 		}
 		arrivals.awaitTermination(RUN.toMillis() + 1_000, TimeUnit.MILLISECONDS);
 		arrivals.shutdownNow();
-		// Let the last waits end before the books are closed.
-		Thread.sleep(WAIT[3].toMillis() + 2_000);
+		// The books close once every request has its outcome and every admitted call settled.
+		CompletableFuture.allOf(requests.toArray(CompletableFuture[]::new))
+			.handle((ignored, failure) -> null)
+			.get(WAIT[3].toMillis() + 10_000, TimeUnit.MILLISECONDS);
+		calls.shutdown();
+		calls.awaitTermination(10, TimeUnit.SECONDS);
 		long scriptCalls = RedisStats.scriptCalls(factories.get(0));
 		long admittedInAll = waits.values().stream().mapToLong(java.util.Collection::size).sum();
 
@@ -150,7 +157,6 @@ class FleetBenchmark {
 			return waiting >= 0 && waiting < Integer.parseInt(f[0]);
 		}).count();
 		System.out.println("priority inversions in the admission log: " + inversions);
-		calls.shutdown();
 		engines.forEach(DefaultQuotaEngine::close);
 		factories.forEach(LettuceConnectionFactory::destroy);
 	}
