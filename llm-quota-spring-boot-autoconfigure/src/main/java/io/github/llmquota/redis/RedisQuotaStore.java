@@ -40,6 +40,12 @@ import io.github.llmquota.engine.UserCharge;
  * never matter. All keys of a pool share the hash tag {@code {pool}}, which keeps every call
  * on one slot of a Redis Cluster. Grants for waiting tickets arrive over pub/sub on one
  * channel per JVM.
+ * <p>
+ * Runs on Spring Data Redis's Lettuce or Jedis client, standalone, Sentinel or Cluster, and
+ * bounds every script call by its timeout on either. The constructors refuse any other
+ * {@link RedisConnectionFactory}, and a Jedis one configured so that a call could block
+ * without end (no read or connect timeout, or a pool of fewer than two connections), with an
+ * {@link IllegalStateException} that names what to change.
  */
 public class RedisQuotaStore implements QuotaStore {
 
@@ -75,6 +81,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @param connectionFactory the Redis connection factory, shared with the application
 	 * @param settings the validated settings
 	 * @param keyPrefix the prefix of every key and channel
+	 * @throws IllegalStateException if the connection factory cannot bound its calls
 	 */
 	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix) {
 		this(connectionFactory, settings, keyPrefix, ScriptExecutor.DEFAULT_TIMEOUT, null);
@@ -87,6 +94,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @param settings the validated settings
 	 * @param keyPrefix the prefix of every key and channel
 	 * @param timeout how long one script call may take before it counts as a failure
+	 * @throws IllegalStateException if the connection factory cannot bound its calls
 	 */
 	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
 			Duration timeout) {
@@ -100,6 +108,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @param settings the validated settings
 	 * @param keyPrefix the prefix of every key and channel
 	 * @param testClock the time in milliseconds, or {@code null} for Redis {@code TIME}
+	 * @throws IllegalStateException if the connection factory cannot bound its calls
 	 */
 	public RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
 			LongSupplier testClock) {
@@ -108,7 +117,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private RedisQuotaStore(RedisConnectionFactory connectionFactory, QuotaSettings settings, String keyPrefix,
 			Duration timeout, LongSupplier testClock) {
-		this.executor = new ScriptExecutor(connectionFactory, SCRIPT_LOCATION, timeout);
+		this.executor = ScriptExecutor.create(connectionFactory, SCRIPT_LOCATION, timeout);
 		this.connectionFactory = connectionFactory;
 		this.redis = new StringRedisTemplate(connectionFactory);
 		this.settings = settings;

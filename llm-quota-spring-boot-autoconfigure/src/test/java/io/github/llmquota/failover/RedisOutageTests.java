@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.core.Dimension;
@@ -25,6 +25,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +42,7 @@ class RedisOutageTests {
 
 	private TestRedis redis;
 
-	private LettuceConnectionFactory connectionFactory;
+	private RedisConnectionFactory connectionFactory;
 
 	private DefaultQuotaEngine engine;
 
@@ -50,7 +51,7 @@ class RedisOutageTests {
 	@BeforeEach
 	void startRedis() {
 		this.redis = TestRedis.startNew();
-		this.connectionFactory = this.redis.connectionFactory();
+		this.connectionFactory = client().connectionFactory(this.redis);
 	}
 
 	@AfterEach
@@ -58,8 +59,16 @@ class RedisOutageTests {
 		if (this.engine != null) {
 			this.engine.close();
 		}
-		this.connectionFactory.destroy();
+		TestRedisClient.destroy(this.connectionFactory);
 		this.redis.stop();
+	}
+
+	/**
+	 * Return the client these tests run on; a subclass runs them all on another.
+	 * @return the client
+	 */
+	TestRedisClient client() {
+		return TestRedisClient.LETTUCE;
 	}
 
 	@ParameterizedTest

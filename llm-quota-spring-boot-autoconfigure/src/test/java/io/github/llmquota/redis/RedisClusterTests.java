@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
@@ -25,6 +25,7 @@ import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestRedisCluster;
 import io.github.llmquota.test.TestSettings;
 
@@ -40,7 +41,7 @@ class RedisClusterTests {
 
 	private static TestRedisCluster cluster;
 
-	private final List<LettuceConnectionFactory> factories = new ArrayList<>();
+	private final List<RedisConnectionFactory> factories = new ArrayList<>();
 
 	@BeforeAll
 	static void startCluster() {
@@ -95,15 +96,23 @@ class RedisClusterTests {
 	}
 
 	private DefaultQuotaEngine engine(QuotaSettings settings, String prefix) {
-		LettuceConnectionFactory factory = cluster.connectionFactory();
+		RedisConnectionFactory factory = client().connectionFactory(cluster);
 		this.factories.add(factory);
 		return new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, prefix));
 	}
 
 	@org.junit.jupiter.api.AfterEach
 	void closeFactories() {
-		this.factories.forEach(LettuceConnectionFactory::destroy);
+		this.factories.forEach(TestRedisClient::destroy);
 		this.factories.clear();
+	}
+
+	/**
+	 * Return the client these tests run on; a subclass runs them all on another.
+	 * @return the client
+	 */
+	TestRedisClient client() {
+		return TestRedisClient.LETTUCE;
 	}
 
 	private static QuotaRequest request(String user, Duration maxWait) {

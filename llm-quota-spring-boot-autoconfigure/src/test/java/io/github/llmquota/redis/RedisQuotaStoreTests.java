@@ -7,7 +7,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.llmquota.core.Dimension;
@@ -21,6 +21,7 @@ import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,13 +33,13 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 
 	private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
 
-	private LettuceConnectionFactory connectionFactory;
+	private RedisConnectionFactory connectionFactory;
 
 	private StringRedisTemplate template;
 
 	@BeforeEach
 	void connect() {
-		this.connectionFactory = TestRedis.shared().connectionFactory();
+		this.connectionFactory = client().connectionFactory(TestRedis.shared());
 		this.template = new StringRedisTemplate(this.connectionFactory);
 	}
 
@@ -48,7 +49,15 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		if (this.store != null) {
 			this.store.stop();
 		}
-		this.connectionFactory.destroy();
+		TestRedisClient.destroy(this.connectionFactory);
+	}
+
+	/**
+	 * Return the client these tests run on; a subclass runs them all on another.
+	 * @return the client
+	 */
+	TestRedisClient client() {
+		return TestRedisClient.LETTUCE;
 	}
 
 	@Override

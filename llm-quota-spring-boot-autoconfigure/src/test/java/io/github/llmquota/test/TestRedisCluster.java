@@ -76,12 +76,18 @@ public final class TestRedisCluster implements AutoCloseable {
 	 * @return the connection factory
 	 */
 	public LettuceConnectionFactory connectionFactory() {
-		RedisClusterConfiguration configuration = new RedisClusterConfiguration(
-				this.nodes.stream().map((node) -> node.host() + ":" + node.port()).toList());
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration);
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration());
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * Return the cluster's configuration, naming every node.
+	 * @return the configuration
+	 */
+	public RedisClusterConfiguration configuration() {
+		return new RedisClusterConfiguration(this.nodes.stream().map((node) -> node.host() + ":" + node.port()).toList());
 	}
 
 	private boolean isOk() {
