@@ -3,6 +3,7 @@ package io.github.llmquota.test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -206,6 +207,40 @@ public final class TestRedis {
 				Thread.currentThread().interrupt();
 			}
 			this.process = null;
+		}
+	}
+
+	/**
+	 * Freeze the server process (SIGSTOP), as a long GC-like stall or a frozen VM would:
+	 * connections stay open and commands are accepted by the kernel, but nothing answers.
+	 */
+	public synchronized void pause() {
+		signal("-STOP");
+	}
+
+	/**
+	 * Let a {@link #pause() paused} server run again (SIGCONT); it answers what it was sent.
+	 */
+	public synchronized void resume() {
+		signal("-CONT");
+	}
+
+	private void signal(String signal) {
+		if (this.process == null) {
+			throw new IllegalStateException("Only a server started by the tests can be signalled");
+		}
+		try {
+			Process kill = new ProcessBuilder("kill", signal, Long.toString(this.process.pid())).inheritIO().start();
+			if (kill.waitFor() != 0) {
+				throw new IllegalStateException("kill " + signal + " failed for redis-server " + this.process.pid());
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
 		}
 	}
 
