@@ -3,8 +3,9 @@ package io.github.llmquota.failover;
 import java.time.Duration;
 import java.util.UUID;
 
-import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
@@ -14,6 +15,7 @@ import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,13 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class InterruptedCallerTests {
 
-	@Test
-	void interruptedThreadStillSettlesItsLeaseAndKeepsItsInterrupt() {
+	@ParameterizedTest
+	@EnumSource(TestRedisClient.class)
+	void interruptedThreadStillSettlesItsLeaseAndKeepsItsInterrupt(TestRedisClient client) {
 		QuotaSettings settings = TestSettings.pool("interrupted")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)
 			.maxConcurrency(1)
 			.build();
-		LettuceConnectionFactory factory = TestRedis.shared().connectionFactory();
+		RedisConnectionFactory factory = client.connectionFactory(TestRedis.shared());
 		FailoverQuotaStore store = new FailoverQuotaStore(
 				new RedisQuotaStore(factory, settings, "i" + UUID.randomUUID().toString().substring(0, 6)), settings,
 				FailMode.LOCAL, Duration.ofSeconds(5));
@@ -46,7 +49,7 @@ class InterruptedCallerTests {
 			engine.acquire(request()).settle(TokenUsage.of(1, 1));
 		}
 		finally {
-			factory.destroy();
+			TestRedisClient.destroy(factory);
 		}
 	}
 
