@@ -3,7 +3,8 @@ package io.github.llmquota.redis;
 import java.time.Duration;
 import java.util.UUID;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -20,18 +21,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * A Sentinel-managed Redis through nothing but Spring Boot's {@code spring.data.redis.sentinel.*}.
+ * A Sentinel-managed Redis through nothing but Spring Boot's {@code spring.data.redis.sentinel.*},
+ * on either client.
  */
 class RedisSentinelTests {
 
-	@Test
-	void engineWorksThroughSpringBootsSentinelConfiguration() {
+	@ParameterizedTest
+	@ValueSource(strings = { "lettuce", "jedis" })
+	void engineWorksThroughSpringBootsSentinelConfiguration(String clientType) {
 		TestRedis master = TestRedis.startNew();
 		TestRedis sentinel = TestRedis.startSentinel(master);
 		try {
 			new ApplicationContextRunner()
 				.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, LlmQuotaAutoConfiguration.class))
-				.withPropertyValues("spring.data.redis.sentinel.master=mymaster",
+				.withPropertyValues("spring.data.redis.client-type=" + clientType,
+						"spring.data.redis.sentinel.master=mymaster",
 						"spring.data.redis.sentinel.nodes=" + sentinel.host() + ":" + sentinel.port(),
 						"llm.quota.key-prefix=s" + UUID.randomUUID().toString().substring(0, 6),
 						"llm.quota.default-priority=CRITICAL", "llm.quota.models.claude.requests-per-minute=1",
