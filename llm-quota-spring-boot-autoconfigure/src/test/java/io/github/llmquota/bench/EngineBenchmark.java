@@ -10,8 +10,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
@@ -21,13 +22,14 @@ import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 /**
  * Acquire + settle throughput and latency against a local Redis, with 1, 4 and 16 threads,
- * and the Redis calls each takes, read from {@code INFO commandstats}. Not part of the test
- * run: {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am verify -Pbenchmark
- * -Dtest=EngineBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
+ * and the Redis calls each takes, read from {@code INFO commandstats}, on Lettuce and on
+ * Jedis. Not part of the test run: {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am
+ * verify -Pbenchmark -Dtest=EngineBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("benchmark")
 class EngineBenchmark {
@@ -36,17 +38,19 @@ class EngineBenchmark {
 
 	private static final Duration MEASURE = Duration.ofSeconds(5);
 
-	@Test
-	void acquireAndSettle() throws Exception {
+	@ParameterizedTest
+	@EnumSource(TestRedisClient.class)
+	void acquireAndSettle(TestRedisClient client) throws Exception {
 		// Limits far above what one machine can offer: this measures the decision, not waiting.
 		QuotaSettings settings = TestSettings.pool("bench")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
 			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
 			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
 			.build();
-		LettuceConnectionFactory factory = TestRedis.shared().connectionFactory();
+		RedisConnectionFactory factory = client.connectionFactory(TestRedis.shared());
 		String prefix = "b" + UUID.randomUUID().toString().substring(0, 8);
 		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, prefix));
+		System.out.println(client + ":");
 		System.out.println("| threads | acquire+settle per s | acquire p50 ms | acquire p99 ms | settle p50 ms "
 				+ "| settle p99 ms | script calls per acquire+settle |");
 		System.out.println("|---|---|---|---|---|---|---|");
@@ -63,7 +67,7 @@ class EngineBenchmark {
 		}
 		finally {
 			engine.close();
-			factory.destroy();
+			TestRedisClient.destroy(factory);
 		}
 	}
 
