@@ -74,7 +74,7 @@ abstract class ScriptExecutor {
 		}
 		throw new IllegalStateException("llm-quota cannot bound its Redis calls by llm.quota.redis.timeout on a "
 				+ connectionFactory.getClass().getName()
-				+ ": use Spring Boot's LettuceConnectionFactory or JedisConnectionFactory, or declare a QuotaStore "
+				+ ": use Spring Data Redis's LettuceConnectionFactory or JedisConnectionFactory, or declare a QuotaStore "
 				+ "bean of your own");
 	}
 
