@@ -12,6 +12,7 @@ import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.provider.ProviderFeedbackParser;
 
 /**
  * Configuration properties for llm-quota.
@@ -469,6 +470,17 @@ public class LlmQuotaProperties {
 		 */
 		private Duration maxOverloadCooldown = Duration.ofSeconds(30);
 
+		/**
+		 * Longest cooldown a provider's retry delay ({@code retry-after}, {@code retry-after-ms},
+		 * an HTTP date, a hint in the error body) can put a pool in, fleet-wide. A longer delay
+		 * is reported as a malformed header and clamped to this (a rate-limit reset is only
+		 * clamped when further away than both this and one day). It bounds the damage of one garbage
+		 * or hostile header, which could otherwise stop the pool on every JVM until Redis is
+		 * reset; real delays are seconds to a minute, and a limit that is still exhausted when
+		 * the cooldown ends costs one more 429 that starts a new cooldown.
+		 */
+		private Duration maxCooldown = ProviderFeedbackParser.DEFAULT_MAX_DELAY;
+
 		public double getMultiplierCut() {
 			return this.multiplierCut;
 		}
@@ -507,6 +519,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxOverloadCooldown(Duration maxOverloadCooldown) {
 			this.maxOverloadCooldown = maxOverloadCooldown;
+		}
+
+		public Duration getMaxCooldown() {
+			return this.maxCooldown;
+		}
+
+		public void setMaxCooldown(Duration maxCooldown) {
+			this.maxCooldown = maxCooldown;
 		}
 
 	}

@@ -39,13 +39,16 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final EndListener endListener;
 
+	private final FeedbackSettings feedbackSettings;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket,
-			EndListener endListener) {
+			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
 		this.ticket = ticket;
 		this.endListener = endListener;
+		this.feedbackSettings = feedbackSettings;
 	}
 
 	@Override
@@ -134,7 +137,10 @@ class DefaultQuotaLease implements QuotaLease {
 			tolerance[i] = (this.model.pool().provider() == Provider.ANTHROPIC
 					&& rate.dimension() != Dimension.REQUESTS_PER_MINUTE) ? ANTHROPIC_TOKEN_ROUNDING : 0;
 		}
-		long retryAfter = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
+		// The parser already clamps what it reads, but feedback can come from a parser with
+		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
+		long retryAfter = this.feedbackSettings
+			.clampCooldown(feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L));
 		return new Feedback(kind, retryAfter, remaining, tolerance);
 	}
 

@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -114,6 +115,22 @@ class LlmQuotaAutoConfigurationTests {
 	void safetyMarginOutsideTheUnitIntervalStopsStartup() {
 		assertStartupFails("llm.quota.safety-margin=1.0", "llm.quota.safety-margin", "must be in [0, 1)");
 		assertStartupFails("llm.quota.safety-margin=-0.1", "llm.quota.safety-margin", "must be in [0, 1)");
+	}
+
+	@Test
+	void maxCooldownDefaultsToFiveMinutesAndCanBeSet() {
+		this.runner.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
+			.isEqualTo(Duration.ofMinutes(5)));
+		this.runner.withPropertyValues("llm.quota.feedback.max-cooldown=90s")
+			.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
+				.isEqualTo(Duration.ofSeconds(90)));
+	}
+
+	@Test
+	void maxCooldownThatIsNotPositiveStopsStartup() {
+		assertStartupFails("llm.quota.feedback.max-cooldown=0s", "llm.quota.feedback.max-cooldown", "must be positive");
+		assertStartupFails("llm.quota.feedback.max-cooldown=-1m", "llm.quota.feedback.max-cooldown",
+				"must be positive");
 	}
 
 	@Test
