@@ -12,7 +12,6 @@ import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.core.Provider;
-import io.github.llmquota.provider.ProviderFeedbackParser;
 
 /**
  * Configuration properties for llm-quota.
@@ -471,15 +470,15 @@ public class LlmQuotaProperties {
 		private Duration maxOverloadCooldown = Duration.ofSeconds(30);
 
 		/**
-		 * Longest cooldown a provider's retry delay ({@code retry-after}, {@code retry-after-ms},
-		 * an HTTP date, a hint in the error body) can put a pool in, fleet-wide. A longer delay
-		 * is reported as a malformed header and clamped to this (a rate-limit reset is only
-		 * clamped when further away than both this and one day). It bounds the damage of one garbage
-		 * or hostile header, which could otherwise stop the pool on every JVM until Redis is
-		 * reset; real delays are seconds to a minute, and a limit that is still exhausted when
-		 * the cooldown ends costs one more 429 that starts a new cooldown.
+		 * Longest cooldown a provider's retry delay (retry-after, retry-after-ms, an HTTP date,
+		 * a hint in the error body) can put a pool in, fleet-wide. A longer delay is reported
+		 * as a malformed header and clamped to this, and so is a rate-limit reset further away
+		 * than both this and one day. It bounds what one garbage or hostile header can do,
+		 * which is otherwise to stop the pool on every JVM until Redis is reset. Real delays
+		 * are seconds to a minute; a limit still exhausted when the cooldown ends costs one more
+		 * 429, which starts the next cooldown.
 		 */
-		private Duration maxCooldown = ProviderFeedbackParser.DEFAULT_MAX_DELAY;
+		private Duration maxCooldown = Duration.ofMinutes(5);
 
 		public double getMultiplierCut() {
 			return this.multiplierCut;

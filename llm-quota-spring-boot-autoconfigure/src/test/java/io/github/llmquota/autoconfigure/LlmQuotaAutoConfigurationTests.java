@@ -18,11 +18,13 @@ import org.springframework.context.annotation.Configuration;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
 
@@ -119,8 +121,12 @@ class LlmQuotaAutoConfigurationTests {
 
 	@Test
 	void maxCooldownDefaultsToFiveMinutesAndCanBeSet() {
+		// The property's default is a literal, so that IDE help shows it; it must stay the
+		// parser's and the engine's default.
 		this.runner.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
-			.isEqualTo(Duration.ofMinutes(5)));
+			.isEqualTo(Duration.ofMinutes(5))
+			.isEqualTo(ProviderFeedbackParser.DEFAULT_MAX_DELAY)
+			.isEqualTo(FeedbackSettings.DEFAULTS.maxCooldown()));
 		this.runner.withPropertyValues("llm.quota.feedback.max-cooldown=90s")
 			.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
 				.isEqualTo(Duration.ofSeconds(90)));
