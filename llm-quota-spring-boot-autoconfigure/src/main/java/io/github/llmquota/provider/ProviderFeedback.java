@@ -96,9 +96,12 @@ public final class ProviderFeedback {
 	 * Return how long the provider asked the caller to wait before the next attempt,
 	 * rounded up to whole milliseconds so that honouring it never retries early. It is
 	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a hint
-	 * even when the model has no quota at all), and may be zero; capping and flooring are
-	 * the caller's policy.
-	 * @return the delay, never negative, or empty if the response carried no valid one
+	 * even when the model has no quota at all), and may be zero; flooring is the caller's
+	 * policy. A delay longer than the parser's maximum (see
+	 * {@link ProviderFeedbackParser#ProviderFeedbackParser(MalformedHeaderReporter, Duration)})
+	 * is reported as malformed and clamped to it.
+	 * @return the delay, never negative and at most the parser's maximum, or empty if the
+	 * response carried no valid one
 	 * @see #getRetryAfterSource()
 	 */
 	public Optional<Duration> getRetryAfter() {

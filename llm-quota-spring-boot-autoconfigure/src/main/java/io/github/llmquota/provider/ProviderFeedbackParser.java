@@ -33,12 +33,15 @@ import io.github.llmquota.core.Provider;
  * limit of 0, and Vertex AI's shared-capacity exhaustion.</li>
  * <li>Bedrock: {@code x-amzn-errortype}. Mistral: {@code ratelimitbysize-*} token limits.
  * Cohere: trial-key headers and the monthly cap.</li>
- * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds or HTTP date),
- * retry hints in the body, {@code x-should-retry}, and the status itself.</li>
+ * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds, or an HTTP date
+ * in any of the three forms RFC 9110 asks recipients to accept), retry hints in the body,
+ * {@code x-should-retry}, and the status itself.</li>
  * </ul>
  * Header names are matched ignoring case. Values that cannot be used (garbage, negative,
- * overflowing, {@code inf}, {@code nan}, empty) are ignored and passed to the
- * {@link MalformedHeaderReporter}; they never become zero.
+ * overflowing, {@code inf}, {@code nan}, empty, a remaining above its limit, an HTTP date
+ * without a four-digit year) are ignored and passed to the {@link MalformedHeaderReporter};
+ * they never become zero. Delays and resets beyond a ceiling are clamped to it and reported
+ * the same way. A count sent twice is read as its lowest value.
  */
 public final class ProviderFeedbackParser {
 
