@@ -27,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What a provider's answer, settled through a lease, does to the next caller, at the default
  * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
  * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
- * only beyond their rounding to the nearest thousand, and no retry delay cools a pool down for
- * longer than the max cooldown. Subclasses supply the store.
+ * only beyond their rounding to the nearest thousand, a 429 that names its limit empties that
+ * bucket, and no retry delay cools a pool down for longer than the max cooldown. Subclasses
+ * supply the store.
  */
 public abstract class LeaseFeedbackContractTests {
 
@@ -101,6 +102,24 @@ public abstract class LeaseFeedbackContractTests {
 
 		assertThat(admits(79_501)).isFalse();
 		assertThat(admits(79_500)).isTrue();
+	}
+
+	@Test
+	void rateLimitNamingItsLimitOnlyInTheMessageEmptiesThatBucket() {
+		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
+		String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request "
+				+ "would exceed the rate limit for your organization (1815e560) of 100,000 input tokens per minute.\"}}";
+		ProviderFeedback rateLimited = this.parser.parse(this.pool.name(), Provider.ANTHROPIC, 429, Map.of(), body,
+				Instant.ofEpochMilli(this.now));
+
+		acquire(10_000).release(CallOutcome.FAILED, rateLimited);
+
+		// No cooldown was asked for, and the cut multiplier alone would leave 53,000.
+		assertThat(this.store.snapshot(this.pool).cooldownMillis()).isZero();
+		assertThat(admits(1)).isFalse();
+		// It refills as usual: within a window it serves calls again.
+		this.now += 60_000;
+		assertThat(admits(1_000)).isTrue();
 	}
 
 	@Test
