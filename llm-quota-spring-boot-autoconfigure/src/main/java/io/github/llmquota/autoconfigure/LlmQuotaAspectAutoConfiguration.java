@@ -15,6 +15,7 @@ import io.github.llmquota.aop.LlmRateLimitedValidator;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.provider.AnthropicResponseExtractor;
+import io.github.llmquota.provider.MalformedHeaderReporter;
 import io.github.llmquota.provider.OpenAiResponseExtractor;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
@@ -86,12 +87,14 @@ public class LlmQuotaAspectAutoConfiguration {
 
 	/**
 	 * The application's own {@link ProviderResponseExtractor} beans, in order, then the
-	 * built-in ones of the HTTP clients and SDKs on the classpath.
+	 * built-in ones of the HTTP clients and SDKs on the classpath. Delays beyond
+	 * {@code llm.quota.feedback.max-cooldown} are reported as malformed.
 	 */
 	@Bean
 	@ConditionalOnMissingBean
 	ProviderFeedbackResolver llmQuotaProviderFeedbackResolver(
-			ObjectProvider<ProviderResponseExtractor> applicationExtractors, ApplicationContext context) {
+			ObjectProvider<ProviderResponseExtractor> applicationExtractors, ApplicationContext context,
+			QuotaSettings settings) {
 		List<ProviderResponseExtractor> extractors = new ArrayList<>(applicationExtractors.orderedStream().toList());
 		ClassLoader classLoader = context.getClassLoader();
 		if (ClassUtils.isPresent("org.springframework.web.client.RestClientResponseException", classLoader)) {
@@ -103,7 +106,9 @@ public class LlmQuotaAspectAutoConfiguration {
 		if (ClassUtils.isPresent("com.openai.errors.OpenAIServiceException", classLoader)) {
 			extractors.add(new OpenAiResponseExtractor());
 		}
-		return new ProviderFeedbackResolver(extractors, new ProviderFeedbackParser(), Clock.systemUTC());
+		ProviderFeedbackParser parser = new ProviderFeedbackParser(MalformedHeaderReporter.warnOncePerPoolAndHeader(),
+				settings.feedback().maxCooldown());
+		return new ProviderFeedbackResolver(extractors, parser, Clock.systemUTC());
 	}
 
 	@Bean

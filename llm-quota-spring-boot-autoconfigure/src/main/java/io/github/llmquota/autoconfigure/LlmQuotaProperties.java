@@ -469,6 +469,17 @@ public class LlmQuotaProperties {
 		 */
 		private Duration maxOverloadCooldown = Duration.ofSeconds(30);
 
+		/**
+		 * Longest cooldown a provider's retry delay (retry-after, retry-after-ms, an HTTP date,
+		 * a hint in the error body) can put a pool in, fleet-wide. A longer delay is reported
+		 * as a malformed header and clamped to this, and so is a rate-limit reset further away
+		 * than both this and one day. It bounds what one garbage or hostile header can do,
+		 * which is otherwise to stop the pool on every JVM until Redis is reset. Real delays
+		 * are seconds to a minute; a limit still exhausted when the cooldown ends costs one more
+		 * 429, which starts the next cooldown.
+		 */
+		private Duration maxCooldown = Duration.ofMinutes(5);
+
 		public double getMultiplierCut() {
 			return this.multiplierCut;
 		}
@@ -507,6 +518,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxOverloadCooldown(Duration maxOverloadCooldown) {
 			this.maxOverloadCooldown = maxOverloadCooldown;
+		}
+
+		public Duration getMaxCooldown() {
+			return this.maxCooldown;
+		}
+
+		public void setMaxCooldown(Duration maxCooldown) {
+			this.maxCooldown = maxCooldown;
 		}
 
 	}

@@ -127,8 +127,10 @@ final class QuotaSettingsFactory {
 				"feedback.multiplier-recovery", feedback.getMultiplierRecovery(), "must be in [0, 1]");
 		positive("feedback.overload-cooldown", feedback.getOverloadCooldown());
 		positive("feedback.max-overload-cooldown", feedback.getMaxOverloadCooldown());
+		positive("feedback.max-cooldown", feedback.getMaxCooldown());
 		return new FeedbackSettings(feedback.getMultiplierCut(), feedback.getMultiplierFloor(),
-				feedback.getMultiplierRecovery(), feedback.getOverloadCooldown(), feedback.getMaxOverloadCooldown());
+				feedback.getMultiplierRecovery(), feedback.getOverloadCooldown(), feedback.getMaxOverloadCooldown(),
+				feedback.getMaxCooldown());
 	}
 
 	private static Map<String, UserLimits> userLimits(LlmQuotaProperties properties, Set<String> pools) {

@@ -196,7 +196,8 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			});
 		}
 		Waiter waiter = new Waiter(pool, ticket, future,
-				() -> new DefaultQuotaLease(this.store, model, request, ticket, this::ended));
+				() -> new DefaultQuotaLease(this.store, model, request, ticket, this::ended,
+						this.settings.feedback()));
 		// Registered before the store call, so that a grant pushed before it returns is not lost.
 		this.waiters.put(ticket.id(), waiter);
 		Admission admission;

@@ -39,13 +39,16 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final EndListener endListener;
 
+	private final FeedbackSettings feedbackSettings;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket,
-			EndListener endListener) {
+			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
 		this.ticket = ticket;
 		this.endListener = endListener;
+		this.feedbackSettings = feedbackSettings;
 	}
 
 	@Override
@@ -126,15 +129,24 @@ class DefaultQuotaLease implements QuotaLease {
 		List<RateLimit> rates = this.model.pool().rates();
 		long[] remaining = new long[rates.size()];
 		long[] tolerance = new long[rates.size()];
+		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
+		// alone) still says that bucket is spent; left as unknown, the pool would admit a
+		// full burst against it the moment the cooldown ends.
+		Dimension exhausted = (kind == Feedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
+				: null;
 		for (int i = 0; i < remaining.length; i++) {
 			RateLimit rate = rates.get(i);
 			DimensionReading reading = feedback.getReadings().get(rate.dimension());
 			remaining[i] = (reading != null && reading.getRemaining().isPresent())
-					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare()) : -1;
+					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare())
+					: (rate.dimension() == exhausted) ? 0 : -1;
 			tolerance[i] = (this.model.pool().provider() == Provider.ANTHROPIC
 					&& rate.dimension() != Dimension.REQUESTS_PER_MINUTE) ? ANTHROPIC_TOKEN_ROUNDING : 0;
 		}
-		long retryAfter = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
+		// The parser already clamps what it reads, but feedback can come from a parser with
+		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
+		long retryAfter = this.feedbackSettings
+			.clampCooldown(feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L));
 		return new Feedback(kind, retryAfter, remaining, tolerance);
 	}
 

@@ -16,9 +16,9 @@ final class CohereReader implements ProviderReader {
 	@Override
 	public void read(Response response, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
-		feedback.reading(Dimension.REQUESTS_PER_MINUTE,
-				headers.read("x-trial-endpoint-call-limit", ValueParsers::parseCount).orElse(null),
-				headers.read("x-trial-endpoint-call-remaining", ValueParsers::parseCount).orElse(null), null);
+		Long limit = headers.readCount("x-trial-endpoint-call-limit").orElse(null);
+		feedback.reading(Dimension.REQUESTS_PER_MINUTE, limit,
+				headers.remaining("x-trial-endpoint-call-remaining", limit), null);
 		if (response.status() == 429 && PER_MONTH.matcher(response.body().message()).find()) {
 			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
 		}

@@ -1,5 +1,7 @@
 package io.github.llmquota.provider;
 
+import java.time.Instant;
+
 import io.github.llmquota.core.Dimension;
 
 /**
@@ -12,14 +14,17 @@ final class MistralReader implements ProviderReader {
 	@Override
 	public void read(Response response, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
-		Long limit = headers.read("ratelimitbysize-limit", ValueParsers::parseCount)
-			.or(() -> headers.read("x-ratelimitbysize-limit-minute", ValueParsers::parseCount))
+		Long limit = headers.readCount("ratelimitbysize-limit")
+			.or(() -> headers.readCount("x-ratelimitbysize-limit-minute"))
 			.orElse(null);
-		Long remaining = headers.read("ratelimitbysize-remaining", ValueParsers::parseCount)
-			.or(() -> headers.read("x-ratelimitbysize-remaining-minute", ValueParsers::parseCount))
-			.orElse(null);
+		Long remaining = headers.remaining("ratelimitbysize-remaining", limit);
+		if (remaining == null) {
+			remaining = headers.remaining("x-ratelimitbysize-remaining-minute", limit);
+		}
+		Instant resetAt = response
+			.after(headers.read("ratelimitbysize-reset", ValueParsers::parseSeconds).orElse(null));
 		feedback.reading(Dimension.TOKENS_PER_MINUTE, limit, remaining,
-				response.after(headers.read("ratelimitbysize-reset", ValueParsers::parseSeconds).orElse(null)));
+				response.resetAt("ratelimitbysize-reset", resetAt));
 	}
 
 }

@@ -25,6 +25,10 @@ final class OpenAiReader implements ProviderReader {
 	private static final Pattern LIMIT_AND_REQUESTED = Pattern
 		.compile("\\bLimit (\\d{1,18}),(?: Used \\d{1,18},)? Requested (\\d{1,18})\\b");
 
+	// Azure OpenAI names the exhausted limit in prose only: "have exceeded token rate limit"
+	// (tokens per minute) or "have exceeded call rate limit" (requests per minute).
+	private static final Pattern AZURE_LIMITED = Pattern.compile("\\bexceeded (token|call) rate limit\\b");
+
 	private final Provider provider;
 
 	OpenAiReader(Provider provider) {
@@ -34,11 +38,12 @@ final class OpenAiReader implements ProviderReader {
 	@Override
 	public void read(Response response, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
-		Long requestsLimit = headers.read("x-ratelimit-limit-requests", ValueParsers::parseCount).orElse(null);
-		Long requestsRemaining = headers.read("x-ratelimit-remaining-requests", ValueParsers::parseCount).orElse(null);
+		Long requestsLimit = headers.readCount("x-ratelimit-limit-requests").orElse(null);
+		Long requestsRemaining = headers.remaining("x-ratelimit-remaining-requests", requestsLimit);
 		Duration requestsReset = readReset(headers, "x-ratelimit-reset-requests");
-		feedback.reading(requestsDimension(requestsLimit, requestsRemaining, requestsReset), requestsLimit,
-				requestsRemaining, response.after(requestsReset));
+		Dimension requests = requestsDimension(requestsLimit, requestsRemaining, requestsReset);
+		feedback.reading(requests, requestsLimit, requestsRemaining,
+				response.resetAt("x-ratelimit-reset-requests", response.after(requestsReset)));
 		// A project-scoped token limit can bind before the model's; the builder keeps the
 		// tighter of the two.
 		readTokens(response, "tokens", feedback);
@@ -52,10 +57,11 @@ final class OpenAiReader implements ProviderReader {
 
 	private void readTokens(Response response, String suffix, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
-		feedback.reading(Dimension.TOKENS_PER_MINUTE,
-				headers.read("x-ratelimit-limit-" + suffix, ValueParsers::parseCount).orElse(null),
-				headers.read("x-ratelimit-remaining-" + suffix, ValueParsers::parseCount).orElse(null),
-				response.after(readReset(headers, "x-ratelimit-reset-" + suffix)));
+		Long limit = headers.readCount("x-ratelimit-limit-" + suffix).orElse(null);
+		String reset = "x-ratelimit-reset-" + suffix;
+		feedback.reading(Dimension.TOKENS_PER_MINUTE, limit,
+				headers.remaining("x-ratelimit-remaining-" + suffix, limit), response.resetAt(reset,
+						response.after(readReset(headers, reset))));
 	}
 
 	private Duration readReset(HeaderValues headers, String name) {
@@ -104,6 +110,12 @@ final class OpenAiReader implements ProviderReader {
 		// The Responses API reports a rate limit hit mid-stream as a failed event after 200.
 		if (response.status() < 400 && "rate_limit_exceeded".equals(body.code())) {
 			feedback.classify(ErrorClass.RATE_LIMITED, true);
+		}
+		Matcher azureLimited = AZURE_LIMITED.matcher(body.message());
+		if (this.provider == Provider.AZURE_OPENAI && feedback.errorClass() == ErrorClass.RATE_LIMITED
+				&& azureLimited.find()) {
+			feedback.limitedDimension("token".equals(azureLimited.group(1)) ? Dimension.TOKENS_PER_MINUTE
+					: Dimension.REQUESTS_PER_MINUTE);
 		}
 	}
 

@@ -43,6 +43,8 @@ public final class ProviderFeedback {
 
 	private final String errorMessage;
 
+	private final Dimension limitedDimension;
+
 	private ProviderFeedback(Builder builder) {
 		this.status = builder.status;
 		this.readings = builder.readings.isEmpty() ? Collections.emptyMap()
@@ -53,6 +55,7 @@ public final class ProviderFeedback {
 		this.retryable = builder.retryable;
 		this.utilization = builder.utilization;
 		this.errorMessage = builder.errorMessage;
+		this.limitedDimension = builder.limitedDimension;
 	}
 
 	/**
@@ -93,9 +96,12 @@ public final class ProviderFeedback {
 	 * Return how long the provider asked the caller to wait before the next attempt,
 	 * rounded up to whole milliseconds so that honouring it never retries early. It is
 	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a hint
-	 * even when the model has no quota at all), and may be zero; capping and flooring are
-	 * the caller's policy.
-	 * @return the delay, never negative, or empty if the response carried no valid one
+	 * even when the model has no quota at all), and may be zero; flooring is the caller's
+	 * policy. A delay longer than the parser's maximum (see
+	 * {@link ProviderFeedbackParser#ProviderFeedbackParser(MalformedHeaderReporter, Duration)})
+	 * is reported as malformed and clamped to it.
+	 * @return the delay, never negative and at most the parser's maximum, or empty if the
+	 * response carried no valid one
 	 * @see #getRetryAfterSource()
 	 */
 	public Optional<Duration> getRetryAfter() {
@@ -149,6 +155,17 @@ public final class ProviderFeedback {
 		return Optional.ofNullable(this.errorMessage);
 	}
 
+	/**
+	 * Return the dimension that ran out, when a rate-limit error names it only in its
+	 * message, as Anthropic's "would exceed the rate limit ... of 50,000 input tokens per
+	 * minute" and Azure OpenAI's "exceeded token rate limit" do. Headers, where sent, say the
+	 * same through a reading with nothing remaining.
+	 * @return the dimension, or empty when the response named none this parser knows
+	 */
+	public Optional<Dimension> getLimitedDimension() {
+		return Optional.ofNullable(this.limitedDimension);
+	}
+
 	@Override
 	public boolean equals(Object obj) {
 		if (this == obj) {
@@ -161,20 +178,22 @@ public final class ProviderFeedback {
 				&& this.readings.equals(other.readings) && Objects.equals(this.retryAfter, other.retryAfter)
 				&& this.retryAfterSource == other.retryAfterSource && this.errorClass == other.errorClass
 				&& Objects.equals(this.utilization, other.utilization)
-				&& Objects.equals(this.errorMessage, other.errorMessage);
+				&& Objects.equals(this.errorMessage, other.errorMessage)
+				&& this.limitedDimension == other.limitedDimension;
 	}
 
 	@Override
 	public int hashCode() {
 		return Objects.hash(this.status, this.readings, this.retryAfter, this.retryAfterSource, this.errorClass,
-				this.retryable, this.utilization, this.errorMessage);
+				this.retryable, this.utilization, this.errorMessage, this.limitedDimension);
 	}
 
 	@Override
 	public String toString() {
 		return "ProviderFeedback[status=" + this.status + ", errorClass=" + this.errorClass + ", retryable="
 				+ this.retryable + ", retryAfter=" + this.retryAfter + ", retryAfterSource=" + this.retryAfterSource
-				+ ", readings=" + this.readings + ", utilization=" + this.utilization + "]";
+				+ ", readings=" + this.readings + ", utilization=" + this.utilization + ", limitedDimension="
+				+ this.limitedDimension + "]";
 	}
 
 	/**
@@ -199,6 +218,8 @@ public final class ProviderFeedback {
 		private Double utilization;
 
 		private String errorMessage;
+
+		private Dimension limitedDimension;
 
 		Builder(int status) {
 			this.status = status;
@@ -244,6 +265,11 @@ public final class ProviderFeedback {
 			Duration wholeMillis = Duration.ofMillis(retryAfter.toMillis());
 			this.retryAfter = wholeMillis.equals(retryAfter) ? retryAfter : wholeMillis.plusMillis(1);
 			this.retryAfterSource = source;
+			return this;
+		}
+
+		Builder limitedDimension(Dimension dimension) {
+			this.limitedDimension = dimension;
 			return this;
 		}
 

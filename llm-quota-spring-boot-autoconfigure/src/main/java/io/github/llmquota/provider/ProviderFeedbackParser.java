@@ -33,20 +33,32 @@ import io.github.llmquota.core.Provider;
  * limit of 0, and Vertex AI's shared-capacity exhaustion.</li>
  * <li>Bedrock: {@code x-amzn-errortype}. Mistral: {@code ratelimitbysize-*} token limits.
  * Cohere: trial-key headers and the monthly cap.</li>
- * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds or HTTP date),
- * retry hints in the body, {@code x-should-retry}, and the status itself.</li>
+ * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds, or an HTTP date
+ * in any of the three forms RFC 9110 asks recipients to accept), retry hints in the body,
+ * {@code x-should-retry}, and the status itself.</li>
  * </ul>
  * Header names are matched ignoring case. Values that cannot be used (garbage, negative,
- * overflowing, {@code inf}, {@code nan}, empty) are ignored and passed to the
- * {@link MalformedHeaderReporter}; they never become zero.
+ * overflowing, {@code inf}, {@code nan}, empty, a remaining above its limit, an HTTP date
+ * without a four-digit year) are ignored and passed to the {@link MalformedHeaderReporter};
+ * they never become zero. Delays and resets beyond a ceiling are clamped to it and reported
+ * the same way. A count sent twice is read as its lowest value.
  */
 public final class ProviderFeedbackParser {
 
 	private static final Log logger = LogFactory.getLog(ProviderFeedbackParser.class);
 
+	/**
+	 * The longest server-directed delay the parser passes on by default: five minutes. Real
+	 * delays are seconds to a minute (OpenAI's SDK refuses to honour more than two), and a
+	 * limit still exhausted after five minutes costs one more 429.
+	 */
+	public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(5);
+
 	private static final Map<Provider, ProviderReader> READERS = readers();
 
 	private final MalformedHeaderReporter reporter;
+
+	private final Duration maxDelay;
 
 	private final AtomicBoolean failureLogged = new AtomicBoolean();
 
@@ -59,12 +71,33 @@ public final class ProviderFeedbackParser {
 	}
 
 	/**
-	 * Create a parser that passes malformed headers to the given reporter.
+	 * Create a parser that passes malformed headers to the given reporter and passes on
+	 * delays of at most {@link #DEFAULT_MAX_DELAY}.
 	 * @param reporter the reporter
 	 * @throws NullPointerException if {@code reporter} is {@code null}
 	 */
 	public ProviderFeedbackParser(MalformedHeaderReporter reporter) {
+		this(reporter, DEFAULT_MAX_DELAY);
+	}
+
+	/**
+	 * Create a parser that passes malformed headers to the given reporter and bounds
+	 * server-directed delays. A retry delay longer than {@code maxDelay} ({@code retry-after}
+	 * in seconds or as an HTTP date, {@code retry-after-ms}, or a hint in the body), and a
+	 * rate-limit reset further away than both {@code maxDelay} and one day (the longest
+	 * window of any limit read), is garbage or hostile: it is reported as malformed and
+	 * clamped, so that it can never stop a pool for longer.
+	 * @param reporter the reporter
+	 * @param maxDelay the longest delay passed on as sent, positive
+	 * @throws NullPointerException if {@code reporter} or {@code maxDelay} is {@code null}
+	 * @throws IllegalArgumentException if {@code maxDelay} is zero or negative
+	 */
+	public ProviderFeedbackParser(MalformedHeaderReporter reporter, Duration maxDelay) {
 		this.reporter = Objects.requireNonNull(reporter, "'reporter' must not be null");
+		this.maxDelay = Objects.requireNonNull(maxDelay, "'maxDelay' must not be null");
+		if (maxDelay.isNegative() || maxDelay.isZero()) {
+			throw new IllegalArgumentException("'maxDelay' must be positive, was " + maxDelay);
+		}
 	}
 
 	/**
@@ -94,7 +127,7 @@ public final class ProviderFeedbackParser {
 		try {
 			HeaderValues headerValues = new HeaderValues(headers, pool, this.reporter);
 			ProviderReader.Response response = new ProviderReader.Response(status, headerValues,
-					ErrorBody.parse(body, status), now);
+					ErrorBody.parse(body, status), now, this.maxDelay);
 			ProviderFeedback.Builder feedback = classifiedByStatus(status);
 			feedback.errorMessage(response.body().message());
 			READERS.getOrDefault(provider, ProviderReader.NONE).read(response, feedback);
@@ -132,35 +165,53 @@ public final class ProviderFeedbackParser {
 		HeaderValues headers = response.headers();
 		Optional<Duration> millis = headers.read("retry-after-ms", ValueParsers::parseMillis);
 		if (millis.isPresent()) {
-			feedback.retryAfter(millis.get(), RetryAfterSource.RETRY_AFTER_MS);
+			retryAfter(response, feedback, millis.get(), RetryAfterSource.RETRY_AFTER_MS, "retry-after-ms");
 			return;
 		}
 		String retryAfter = headers.get("retry-after");
 		if (retryAfter != null) {
 			Optional<Duration> seconds = ValueParsers.parseSeconds(retryAfter);
 			if (seconds.isPresent()) {
-				feedback.retryAfter(seconds.get(), RetryAfterSource.RETRY_AFTER_SECONDS);
+				retryAfter(response, feedback, seconds.get(), RetryAfterSource.RETRY_AFTER_SECONDS, "retry-after");
 				return;
 			}
-			Optional<Instant> date = ValueParsers.parseHttpDate(retryAfter);
+			Optional<Instant> date = ValueParsers.parseHttpDate(retryAfter, response.now());
 			if (date.isEmpty()) {
 				headers.reportMalformed("retry-after", retryAfter);
 			}
 			// A date already past is well-formed (the clocks disagree) but asks for nothing.
 			else if (!date.get().isBefore(response.now())) {
-				feedback.retryAfter(Duration.between(response.now(), date.get()),
-						RetryAfterSource.RETRY_AFTER_HTTP_DATE);
+				retryAfter(response, feedback, Duration.between(response.now(), date.get()),
+						RetryAfterSource.RETRY_AFTER_HTTP_DATE, "retry-after");
 				return;
 			}
 		}
 		Optional<Duration> retryInfo = response.body().retryInfoDelay();
 		if (retryInfo.isPresent()) {
-			feedback.retryAfter(retryInfo.get(), RetryAfterSource.BODY_RETRY_INFO);
+			retryAfter(response, feedback, retryInfo.get(), RetryAfterSource.BODY_RETRY_INFO, "body:RetryInfo");
 			return;
 		}
 		response.body()
 			.messageRetryDelay()
-			.ifPresent((delay) -> feedback.retryAfter(delay, RetryAfterSource.BODY_MESSAGE));
+			.ifPresent((delay) -> retryAfter(response, feedback, delay, RetryAfterSource.BODY_MESSAGE,
+					"body:message"));
+	}
+
+	/**
+	 * Record a delay, clamped to the longest one passed on. A longer delay is reported
+	 * under the header it came from, or {@code body:} and its place for a body hint, with the
+	 * raw header value or the delay as read.
+	 */
+	private static void retryAfter(ProviderReader.Response response, ProviderFeedback.Builder feedback,
+			Duration delay, RetryAfterSource source, String name) {
+		if (delay.compareTo(response.maxDelay()) > 0) {
+			String raw = response.headers().get(name);
+			response.headers().reportMalformed(name, (raw != null) ? raw : delay.toString());
+			feedback.retryAfter(response.maxDelay(), source);
+		}
+		else {
+			feedback.retryAfter(delay, source);
+		}
 	}
 
 	/**

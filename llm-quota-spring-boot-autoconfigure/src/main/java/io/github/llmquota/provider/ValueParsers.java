@@ -5,7 +5,10 @@ import java.math.RoundingMode;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.TextStyle;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +49,23 @@ final class ValueParsers {
 
 	private static final Map<String, Long> NANOS_PER_GO_UNIT = Map.of("ns", 1L, "us", 1_000L, "\u00b5s", 1_000L,
 			"\u03bcs", 1_000L, "ms", 1_000_000L, "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+
+	private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	private static final String MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+
+	private static final String TIME = "(\\d{2}):(\\d{2}):(\\d{2})";
+
+	// Friday, 29-Sep-23 16:26:57 GMT
+	private static final Pattern RFC_850_DATE = Pattern.compile(
+			"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-" + MONTH + "-(\\d{2}) " + TIME + " GMT");
+
+	// Fri Sep 29 16:26:57 2023, with a single-digit day padded by a space: Fri Sep  1 ...
+	private static final Pattern ASCTIME_DATE = Pattern
+		.compile("(Mon|Tue|Wed|Thu|Fri|Sat|Sun) " + MONTH + " ([ \\d]\\d) " + TIME + " (\\d{4})");
+
+	// The year of an IMF-fixdate: the number after the month.
+	private static final Pattern IMF_FIXDATE_YEAR = Pattern.compile(" " + MONTH + " (\\d+) ");
 
 	private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
 
@@ -124,11 +144,51 @@ final class ValueParsers {
 	}
 
 	/**
-	 * Parse an HTTP date in the IMF-fixdate form {@code Fri, 29 Sep 2023 16:26:57 GMT},
-	 * the only form RFC 9110 lets servers send.
+	 * Parse an HTTP date in any of the three forms RFC 9110 (section 5.6.7) asks recipients
+	 * to accept: the IMF-fixdate {@code Fri, 29 Sep 2023 16:26:57 GMT}, the only one servers
+	 * may send, and the obsolete RFC 850 {@code Friday, 29-Sep-23 16:26:57 GMT} and asctime
+	 * {@code Fri Sep 29 16:26:57 2023} forms. An IMF-fixdate or asctime year must have four
+	 * digits: Java's lenient RFC 1123 parser would read {@code 100000} as a year. The weekday
+	 * must match the date.
+	 * @param value the header value
+	 * @param now the time the response was received: RFC 850's two-digit year is read in
+	 * the century that puts it at most 50 years after this
 	 */
-	static Optional<Instant> parseHttpDate(String value) {
-		return parseInstant(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+	static Optional<Instant> parseHttpDate(String value, Instant now) {
+		String text = normalize(value);
+		if (text == null) {
+			return Optional.empty();
+		}
+		Matcher rfc850 = RFC_850_DATE.matcher(text);
+		if (rfc850.matches()) {
+			int currentYear = now.atOffset(ZoneOffset.UTC).getYear();
+			int year = currentYear - Math.floorMod(currentYear, 100) + Integer.parseInt(rfc850.group(4));
+			return httpDate(rfc850.group(1), TextStyle.FULL, (year > currentYear + 50) ? year - 100 : year,
+					rfc850.group(3), rfc850.group(2), rfc850.group(5), rfc850.group(6), rfc850.group(7));
+		}
+		Matcher asctime = ASCTIME_DATE.matcher(text);
+		if (asctime.matches()) {
+			return httpDate(asctime.group(1), TextStyle.SHORT, Integer.parseInt(asctime.group(7)), asctime.group(2),
+					asctime.group(3), asctime.group(4), asctime.group(5), asctime.group(6));
+		}
+		Matcher imfYear = IMF_FIXDATE_YEAR.matcher(text);
+		if (imfYear.find() && imfYear.group(2).length() != 4) {
+			return Optional.empty();
+		}
+		return parseInstant(text, DateTimeFormatter.RFC_1123_DATE_TIME);
+	}
+
+	private static Optional<Instant> httpDate(String weekday, TextStyle weekdayStyle, int year, String month,
+			String day, String hour, String minute, String second) {
+		try {
+			LocalDateTime time = LocalDateTime.of(year, MONTHS.indexOf(month) / 3 + 1, Integer.parseInt(day.trim()),
+					Integer.parseInt(hour), Integer.parseInt(minute), Integer.parseInt(second));
+			return time.getDayOfWeek().getDisplayName(weekdayStyle, Locale.US).equals(weekday)
+					? Optional.of(time.toInstant(ZoneOffset.UTC)) : Optional.empty();
+		}
+		catch (DateTimeException ex) {
+			return Optional.empty();
+		}
 	}
 
 	/**

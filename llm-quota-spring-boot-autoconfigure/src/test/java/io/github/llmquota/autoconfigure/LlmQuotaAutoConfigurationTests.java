@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -17,11 +18,13 @@ import org.springframework.context.annotation.Configuration;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
 
@@ -114,6 +117,26 @@ class LlmQuotaAutoConfigurationTests {
 	void safetyMarginOutsideTheUnitIntervalStopsStartup() {
 		assertStartupFails("llm.quota.safety-margin=1.0", "llm.quota.safety-margin", "must be in [0, 1)");
 		assertStartupFails("llm.quota.safety-margin=-0.1", "llm.quota.safety-margin", "must be in [0, 1)");
+	}
+
+	@Test
+	void maxCooldownDefaultsToFiveMinutesAndCanBeSet() {
+		// The property's default is a literal, so that IDE help shows it; it must stay the
+		// parser's and the engine's default.
+		this.runner.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
+			.isEqualTo(Duration.ofMinutes(5))
+			.isEqualTo(ProviderFeedbackParser.DEFAULT_MAX_DELAY)
+			.isEqualTo(FeedbackSettings.DEFAULTS.maxCooldown()));
+		this.runner.withPropertyValues("llm.quota.feedback.max-cooldown=90s")
+			.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
+				.isEqualTo(Duration.ofSeconds(90)));
+	}
+
+	@Test
+	void maxCooldownThatIsNotPositiveStopsStartup() {
+		assertStartupFails("llm.quota.feedback.max-cooldown=0s", "llm.quota.feedback.max-cooldown", "must be positive");
+		assertStartupFails("llm.quota.feedback.max-cooldown=-1m", "llm.quota.feedback.max-cooldown",
+				"must be positive");
 	}
 
 	@Test

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.AbstractMap;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +19,7 @@ import io.github.llmquota.core.Provider;
 
 import static io.github.llmquota.provider.HeaderMaps.headers;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 /**
@@ -101,6 +103,151 @@ class ProviderFeedbackParserTests {
 		ProviderFeedback feedback = this.parser.parse("pool", Provider.ANTHROPIC, 429,
 				Map.of("retry-after", Arrays.asList(null, "5", "7")), null, NOW);
 		assertThat(feedback.getRetryAfter()).hasValue(Duration.ofSeconds(5));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			retry-after-ms | 86400000                      | RETRY_AFTER_MS        | retry-after-ms=86400000
+			retry-after    | 9000000000                    | RETRY_AFTER_SECONDS   | retry-after=9000000000
+			retry-after    | Fri, 01 Jan 2100 00:00:00 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Fri, 01 Jan 2100 00:00:00 GMT
+			retry-after    | Friday, 29-Sep-23 17:26:37 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Friday, 29-Sep-23 17:26:37 GMT
+			retry-after    | Fri Sep 29 17:26:37 2023      | RETRY_AFTER_HTTP_DATE | retry-after=Fri Sep 29 17:26:37 2023
+			""")
+	void retryDelayBeyondTheCeilingIsClampedToItAndReported(String header, String value, RetryAfterSource source,
+			String report) {
+		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers(header, value));
+		assertRetryAfter(feedback, ProviderFeedbackParser.DEFAULT_MAX_DELAY, source);
+		assertThat(this.reported).containsExactly("pool " + report);
+	}
+
+	@Test
+	void retryDelayInTheBodyBeyondTheCeilingIsClampedAndReportedUnderItsPlaceInTheBody() {
+		String retryInfo = """
+				{"error":{"code":429,"message":"Quota exceeded.","details":[
+				{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3600s"}]}}""";
+		assertRetryAfter(parse(Provider.GEMINI, 429, headers(), retryInfo), ProviderFeedbackParser.DEFAULT_MAX_DELAY,
+				RetryAfterSource.BODY_RETRY_INFO);
+		assertRetryAfter(parse(Provider.OPENAI, 429, headers(), "{\"error\":{\"message\":\"Please try again in 2h.\"}}"),
+				ProviderFeedbackParser.DEFAULT_MAX_DELAY, RetryAfterSource.BODY_MESSAGE);
+		assertThat(this.reported).containsExactly("pool body:RetryInfo=PT1H", "pool body:message=PT2H");
+	}
+
+	@Test
+	void retryDelayAtTheCeilingIsPassedOnAsSentWithoutReport() {
+		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers("retry-after", "300"));
+		assertRetryAfter(feedback, Duration.ofMinutes(5), RetryAfterSource.RETRY_AFTER_SECONDS);
+		assertThat(this.reported).isEmpty();
+	}
+
+	@Test
+	void ceilingOfRetryDelaysIsTheOneTheParserWasCreatedWith() {
+		ProviderFeedbackParser parser = new ProviderFeedbackParser(
+				(pool, headerName, value) -> this.reported.add(headerName + "=" + value), Duration.ofSeconds(30));
+		ProviderFeedback feedback = parser.parse("pool", Provider.ANTHROPIC, 429, headers("retry-after", "31"), null,
+				NOW);
+		assertRetryAfter(feedback, Duration.ofSeconds(30), RetryAfterSource.RETRY_AFTER_SECONDS);
+		assertThat(this.reported).containsExactly("retry-after=31");
+	}
+
+	@Test
+	void ceilingThatIsNotPositiveIsAProgrammingError() {
+		MalformedHeaderReporter ignore = (pool, headerName, value) -> {
+		};
+		assertThatIllegalArgumentException().isThrownBy(() -> new ProviderFeedbackParser(ignore, Duration.ZERO))
+			.withMessageContaining("'maxDelay'");
+		assertThatNullPointerException().isThrownBy(() -> new ProviderFeedbackParser(ignore, null))
+			.withMessageContaining("'maxDelay'");
+	}
+
+	@Test
+	void resetMoreThanADayAheadIsClampedToADayAndReported() {
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200, headers("anthropic-ratelimit-requests-remaining", "4",
+				"anthropic-ratelimit-requests-reset", "2023-09-30T16:26:38Z"));
+		assertThat(feedback.getReading(Dimension.REQUESTS_PER_MINUTE))
+			.hasValue(new DimensionReading(null, 4L, NOW.plus(Duration.ofDays(1))));
+		assertThat(this.reported).containsExactly("pool anthropic-ratelimit-requests-reset=2023-09-30T16:26:38Z");
+	}
+
+	@Test
+	void resetExactlyADayAheadIsKeptWithoutReport() {
+		ProviderFeedback feedback = parse(Provider.GROQ, 200, headers("x-ratelimit-remaining-requests", "0",
+				"x-ratelimit-reset-requests", "24h"));
+		assertThat(feedback.getReading(Dimension.REQUESTS_PER_DAY))
+			.hasValue(new DimensionReading(null, 0L, NOW.plus(Duration.ofDays(1))));
+		assertThat(this.reported).isEmpty();
+	}
+
+	@Test
+	void duplicatedCountHeaderYieldsItsTightestValidValue() {
+		Map<String, List<String>> headers = new LinkedHashMap<>();
+		headers.put("anthropic-ratelimit-input-tokens-remaining", List.of("28000", "abc", "12000", "19000"));
+		headers.put("Anthropic-RateLimit-Input-Tokens-Remaining", List.of("15000"));
+		headers.put("anthropic-ratelimit-input-tokens-limit", List.of("30000", "50000"));
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200, headers);
+		assertThat(feedback.getReading(Dimension.INPUT_TOKENS_PER_MINUTE))
+			.hasValue(new DimensionReading(30000L, 12000L, null));
+		assertThat(this.reported).containsExactly("pool anthropic-ratelimit-input-tokens-remaining=abc");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			ANTHROPIC | anthropic-ratelimit-requests-limit | anthropic-ratelimit-requests-remaining | REQUESTS_PER_MINUTE
+			OPENAI    | x-ratelimit-limit-tokens           | x-ratelimit-remaining-tokens           | TOKENS_PER_MINUTE
+			MISTRAL   | ratelimitbysize-limit              | ratelimitbysize-remaining              | TOKENS_PER_MINUTE
+			COHERE    | x-trial-endpoint-call-limit        | x-trial-endpoint-call-remaining        | REQUESTS_PER_MINUTE
+			""")
+	void remainingAboveTheLimitIsReportedAndIgnored(Provider provider, String limit, String remaining,
+			Dimension dimension) {
+		ProviderFeedback feedback = parse(provider, 200, headers(limit, "50", remaining, "51"));
+		assertThat(feedback.getReading(dimension)).hasValue(new DimensionReading(50L, null, null));
+		assertThat(this.reported).containsExactly("pool " + remaining + "=51");
+	}
+
+	@Test
+	void remainingEqualToTheLimitIsAFullBucket() {
+		ProviderFeedback feedback = parse(Provider.OPENAI, 200,
+				headers("x-ratelimit-limit-tokens", "50", "x-ratelimit-remaining-tokens", "50"));
+		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE)).hasValue(new DimensionReading(50L, 50L, null));
+		assertThat(this.reported).isEmpty();
+	}
+
+	@ParameterizedTest(name = "{1}")
+	@CsvSource(delimiter = '|', textBlock = """
+			INPUT_TOKENS_PER_MINUTE  | would exceed the rate limit for your organization (0b5e7a1c) of 30,000 input tokens per minute. For details
+			OUTPUT_TOKENS_PER_MINUTE | would exceed your organization's rate limit of 8,000 output tokens per minute. For details
+			TOKENS_PER_MINUTE        | would exceed your organization's rate limit of 1,000,000 tokens per minute.
+			REQUESTS_PER_MINUTE      | would exceed your organization's rate limit of 50 requests per minute.
+			""")
+	void anthropicRateLimitNamedOnlyInTheMessageExposesTheDimension(Dimension dimension, String message) {
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 429, headers(), anthropicRateLimit(message));
+		assertThat(feedback.getLimitedDimension()).hasValue(dimension);
+		assertThat(feedback.getReading(dimension)).hasValueSatisfying((reading) -> assertThat(reading.getLimit())
+			.hasValue(Long.parseLong(message.replaceAll(".* of ([\\d,]+) .*", "$1").replace(",", ""))));
+	}
+
+	@Test
+	void anthropicRateLimitInAUnitWithoutADimensionExposesNone() {
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 429, headers(),
+				anthropicRateLimit("This request would exceed your organization's rate limit of 20,000,000 prompt "
+						+ "bytes per hour (org: 5576611f, model: claude-sonnet-4-5)."));
+		assertThat(feedback.getLimitedDimension()).isEmpty();
+		assertThat(feedback.getReadings()).isEmpty();
+	}
+
+	@Test
+	void anthropicErrorOtherThanARateLimitExposesNoLimitedDimension() {
+		String body = "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+				+ "\"Overloaded; the rate limit of 50 requests per minute is not the problem.\"}}";
+		assertThat(parse(Provider.ANTHROPIC, 529, headers(), body).getLimitedDimension()).isEmpty();
+	}
+
+	@Test
+	void azureRateLimitMessageNamesTokensOrRequests() {
+		String calls = "{\"error\":{\"code\":\"429\",\"message\":\"Requests to the ChatCompletions_Create Operation "
+				+ "have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 2 seconds.\"}}";
+		assertThat(parse(Provider.AZURE_OPENAI, 429, headers(), calls).getLimitedDimension())
+			.hasValue(Dimension.REQUESTS_PER_MINUTE);
+		assertThat(parse(Provider.OPENAI, 429, headers(), calls).getLimitedDimension()).isEmpty();
 	}
 
 	@Test
@@ -378,6 +525,10 @@ class ProviderFeedbackParserTests {
 
 	private ProviderFeedback parse(Provider provider, int status, Map<String, List<String>> headers, String body) {
 		return this.parser.parse("pool", provider, status, headers, body, NOW);
+	}
+
+	private static String anthropicRateLimit(String message) {
+		return "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"" + message + "\"}}";
 	}
 
 	private static void assertRetryAfter(ProviderFeedback feedback, Duration delay, RetryAfterSource source) {

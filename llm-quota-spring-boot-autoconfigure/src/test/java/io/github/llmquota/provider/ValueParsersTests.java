@@ -15,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ValueParsersTests {
 
+	private static final Instant HTTP_DATE_NOW = Instant.parse("2023-09-29T16:26:37Z");
+
 	private static final String OVERFLOW = "99999999999999999999999999999999999";
 
 	@ParameterizedTest(name = "{0} = {1} ns")
@@ -88,15 +90,39 @@ class ValueParsersTests {
 
 	@Test
 	void httpDateIsReadAsImfFixdate() {
-		assertThat(ValueParsers.parseHttpDate("Fri, 29 Sep 2023 16:26:57 GMT"))
+		assertThat(ValueParsers.parseHttpDate("Fri, 29 Sep 2023 16:26:57 GMT", HTTP_DATE_NOW))
 			.hasValue(Instant.parse("2023-09-29T16:26:57Z"));
 	}
 
 	@ParameterizedTest(name = "\"{0}\"")
+	@CsvSource(delimiter = '|', textBlock = """
+			Friday, 29-Sep-23 16:26:57 GMT | 2023-09-29T16:26:57Z
+			Fri Sep 29 16:26:57 2023       | 2023-09-29T16:26:57Z
+			Fri Sep  1 16:26:57 2023       | 2023-09-01T16:26:57Z
+			Sunday, 06-Nov-94 08:49:37 GMT | 1994-11-06T08:49:37Z
+			""")
+	void obsoleteHttpDateFormsAreAcceptedAsRfc9110AsksOfRecipients(String value, String expected) {
+		assertThat(ValueParsers.parseHttpDate(value, HTTP_DATE_NOW))
+			.hasValue(Instant.parse(expected));
+	}
+
+	@Test
+	void rfc850TwoDigitYearMoreThanFiftyYearsAheadIsReadInThePastCentury() {
+		// From 2023, "73" would be 2073 (50 years ahead, kept) and "74" 2074 (51 years, so 1974).
+		assertThat(ValueParsers.parseHttpDate("Saturday, 01-Jul-73 00:00:00 GMT", HTTP_DATE_NOW))
+			.hasValue(Instant.parse("2073-07-01T00:00:00Z"));
+		assertThat(ValueParsers.parseHttpDate("Monday, 01-Jul-74 00:00:00 GMT", HTTP_DATE_NOW))
+			.hasValue(Instant.parse("1974-07-01T00:00:00Z"));
+	}
+
+	@ParameterizedTest(name = "\"{0}\"")
 	@ValueSource(strings = { "Zun, 29 Sep 2023 16:26:27 GMT", "Sat, 29 Sep 2023 16:26:57 GMT",
-			"Fri, 31 Sep 2023 16:26:57 GMT", "Fri, 29 Sep 2023 25:26:57 GMT", "2023-09-29T16:26:57Z", "20", "" })
-	void httpDatesThatAreNotValidImfFixdatesAreRejected(String value) {
-		assertThat(ValueParsers.parseHttpDate(value)).isEmpty();
+			"Fri, 31 Sep 2023 16:26:57 GMT", "Fri, 29 Sep 2023 25:26:57 GMT", "2023-09-29T16:26:57Z", "20", "",
+			"Fri, 29 Sep 100000 16:26:57 GMT", "Fri, 29 Sep 23 16:26:57 GMT", "Fri, 29 Sep 02023 16:26:57 GMT",
+			"Sat, 29 Sep 2023 16:26:57 2023", "Sat Sep 29 16:26:57 2023", "Fri Sep 29 16:26:57 100000",
+			"Saturday, 29-Sep-23 16:26:57 GMT", "Friday, 29-Sep-2023 16:26:57 GMT" })
+	void httpDatesThatAreNotValidInAnyFormOrHaveNoFourDigitYearAreRejected(String value) {
+		assertThat(ValueParsers.parseHttpDate(value, HTTP_DATE_NOW)).isEmpty();
 	}
 
 	@Test
