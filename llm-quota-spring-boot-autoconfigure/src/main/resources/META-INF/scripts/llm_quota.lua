@@ -253,10 +253,6 @@ local function drop(id, tk)
   if tk and tk.u then userCharge(tk.u, negate(tk.u.k)) end
 end
 
--- Admit from the head while the head fits; nobody overtakes it. Returns the ids granted
--- and, when the head is blocked, its ticket and how long until it fits. The caller's own
--- ticket (own) and head news for the calling worker (caller) travel in the reply instead of
--- over pub/sub.
 -- The ticket the pump decides on next: the best class, then the oldest. The arrival-order
 -- switch, for tests only, takes the oldest of any class instead: a deliberately broken
 -- order that the admission log must expose.
@@ -271,6 +267,10 @@ local function nextInLine()
   return oldest
 end
 
+-- Admit from the head while the head fits; nobody overtakes it. Returns the ids granted
+-- and, when the head is blocked, its ticket and how long until it fits. The caller's own
+-- ticket (own) and head news for the calling worker (caller) travel in the reply instead of
+-- over pub/sub.
 local function pump(caller, own)
   local granted = {}
   for _ = 1, MAX_PUMP do
