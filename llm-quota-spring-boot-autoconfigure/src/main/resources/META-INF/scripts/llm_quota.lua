@@ -10,7 +10,7 @@
 --   6 usage   HASH  consumption rings: 10-second slots for the trailing minute, minute
 --                   slots for the trailing hour
 -- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
--- <base>u:<hash> per-user buckets, <base>log the optional admission log.
+-- <base>u:<hash> per-user buckets, <base>log the admission log (tests and benchmarks only).
 --
 -- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 pool config JSON,
 --       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME).
@@ -212,18 +212,34 @@ local function blocked(tk)
   return eta
 end
 
+-- Waiting tickets other than tk, of a strictly higher class, that fit now by the rule the
+-- pump applies to its head: the ones tk overtakes if it is admitted now. Read from the
+-- tickets themselves, never from the queue's order, so that a broken order shows.
+local function overtaken(tk)
+  local count = 0
+  for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+    local oj = id ~= tk.id and redis.call('HGET', T, id)
+    if oj then
+      local other = cjson.decode(oj)
+      local alive = tonumber(redis.call('ZSCORE', W, other.w) or '0')
+      if other.c < tk.c and other.dl >= now and alive >= now and blocked(other) == 0 then
+        count = count + 1
+      end
+    end
+  end
+  return count
+end
+
 local function admit(tk)
+  if cfg.testAdmissionLog then
+    -- Test and benchmark aid, before the charge: what was admitted, and how many
+    -- higher-class tickets could have been admitted in its place (an inversion when > 0).
+    redis.call('RPUSH', base .. 'log', tk.c .. ' ' .. overtaken(tk) .. ' ' .. (tk.s or 0) .. ' ' .. tk.id)
+    redis.call('PEXPIRE', base .. 'log', 3600000)
+  end
   for i = 1, n do consume(i, tk.k[i]) end
   redis.call('ZADD', L, now + cfg.lease, tk.id)
   redis.call('PEXPIRE', L, cfg.lease * 2)
-  if cfg.log then
-    -- Test and benchmark aid: what was admitted, and the best class still waiting.
-    local first = redis.call('ZRANGE', Q, 0, 0, 'WITHSCORES')
-    local waiting = -1
-    if first[1] and first[1] ~= tk.id then waiting = math.floor(tonumber(first[2]) / CLASS) end
-    redis.call('RPUSH', base .. 'log', tk.c .. ' ' .. waiting .. ' ' .. (tk.s or 0) .. ' ' .. tk.id)
-    redis.call('PEXPIRE', base .. 'log', 3600000)
-  end
 end
 
 local function notify(worker, msg)
@@ -237,6 +253,20 @@ local function drop(id, tk)
   if tk and tk.u then userCharge(tk.u, negate(tk.u.k)) end
 end
 
+-- The ticket the pump decides on next: the best class, then the oldest. The arrival-order
+-- switch, for tests only, takes the oldest of any class instead: a deliberately broken
+-- order that the admission log must expose.
+local function nextInLine()
+  if not cfg.testArrivalOrder then return redis.call('ZRANGE', Q, 0, 0)[1] end
+  local oldest, oldestSeq
+  local waiting = redis.call('ZRANGE', Q, 0, -1, 'WITHSCORES')
+  for i = 1, #waiting, 2 do
+    local seq = tonumber(waiting[i + 1]) % CLASS
+    if not oldestSeq or seq < oldestSeq then oldest, oldestSeq = waiting[i], seq end
+  end
+  return oldest
+end
+
 -- Admit from the head while the head fits; nobody overtakes it. Returns the ids granted
 -- and, when the head is blocked, its ticket and how long until it fits. The caller's own
 -- ticket (own) and head news for the calling worker (caller) travel in the reply instead of
@@ -244,7 +274,7 @@ end
 local function pump(caller, own)
   local granted = {}
   for _ = 1, MAX_PUMP do
-    local head = redis.call('ZRANGE', Q, 0, 0)[1]
+    local head = nextInLine()
     if not head then return granted end
     local tj = redis.call('HGET', T, head)
     if not tj then

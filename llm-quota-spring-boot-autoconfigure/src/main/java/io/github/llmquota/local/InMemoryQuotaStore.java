@@ -1,6 +1,7 @@
 package io.github.llmquota.local;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private final Map<String, PoolState> pools = new ConcurrentHashMap<>();
 
 	private volatile AdmissionListener listener;
+
+	private volatile boolean admissionLog;
+
+	private volatile boolean arrivalOrder;
 
 	/**
 	 * Create a store on the system's monotonic clock.
@@ -93,6 +98,47 @@ public class InMemoryQuotaStore implements QuotaStore {
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		return state(pool).snapshot();
+	}
+
+	/**
+	 * Read the admission log of a pool, oldest first, when it is enabled. The entries read
+	 * as in {@code RedisQuotaStore#admissionLog}:
+	 * {@code "<admitted class rank> <overtaken> <queue sequence or 0> <ticket>"}, where
+	 * {@code overtaken} counts the other waiting tickets of a strictly higher class (lower
+	 * rank) that fitted at that moment by the rule the queue's head must pass. An entry with
+	 * {@code overtaken > 0} is a priority inversion. For tests and benchmarks only.
+	 * @param pool the pool name
+	 * @return a copy of the entries
+	 */
+	public List<String> admissionLog(String pool) {
+		PoolState state = this.pools.get(pool);
+		if (state == null) {
+			return List.of();
+		}
+		synchronized (state) {
+			return List.copyOf(state.log);
+		}
+	}
+
+	/**
+	 * Record every admission, as the Redis store's admission log does. For tests and
+	 * benchmarks only: the log grows without bound while enabled, and each admission scans
+	 * the whole waiting room.
+	 * @param enabled whether to record admissions
+	 */
+	public void setAdmissionLog(boolean enabled) {
+		this.admissionLog = enabled;
+	}
+
+	/**
+	 * Admit waiting tickets in arrival order whatever their class: a deliberately broken
+	 * order, so that tests can show the {@link #admissionLog(String) admission log} reports
+	 * the inversions it causes. Queue caps, shedding and snapshots still see each ticket's
+	 * class. For tests only.
+	 * @param enabled whether to ignore the class when admitting from the queue
+	 */
+	public void setArrivalOrderForTesting(boolean enabled) {
+		this.arrivalOrder = enabled;
 	}
 
 	int waitingTickets(PoolSpec pool) {
@@ -162,6 +208,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private final Map<String, long[]> leases = new HashMap<>();
 
 		private final Map<String, Long> deadlines = new HashMap<>();
+
+		private final List<String> log = new ArrayList<>();
 
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
@@ -326,7 +374,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private Head pump(long now, String own, List<Runnable> news) {
 			while (!this.queue.isEmpty()) {
-				Ticket head = this.queue.firstEntry().getValue();
+				Ticket head = nextInLine();
 				if (this.deadlines.get(head.id()) < now) {
 					drop(head, now);
 					news.add(() -> listener().dropped(this.pool.name(), head.id(), false));
@@ -344,6 +392,19 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			return null;
+		}
+
+		// The best class, then the oldest; the arrival-order switch (tests only) takes the
+		// oldest of any class instead, as the Redis script does.
+		private Ticket nextInLine() {
+			if (!InMemoryQuotaStore.this.arrivalOrder) {
+				return this.queue.firstEntry().getValue();
+			}
+			return this.queue.entrySet()
+				.stream()
+				.min(Comparator.comparingLong((entry) -> entry.getKey() % CLASS))
+				.orElseThrow()
+				.getValue();
 		}
 
 		private void announce(Head head, List<Runnable> news) {
@@ -376,11 +437,31 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private void admit(Ticket ticket, long now) {
+			if (InMemoryQuotaStore.this.admissionLog) {
+				// Before the charge, as in the Redis script.
+				Long score = this.queued.get(ticket.id());
+				this.log.add(ticket.rank() + " " + overtaken(ticket, now) + " " + ((score != null) ? score % CLASS : 0)
+						+ " " + ticket.id());
+			}
 			for (int i = 0; i < this.used.length; i++) {
 				consume(i, ticket.cost()[i]);
 			}
 			long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
 			this.leases.put(ticket.id(), new long[] { now + leaseTimeout, now });
+		}
+
+		// Waiting tickets other than the admitted one, of a strictly higher class, that fit now
+		// by the rule the pump applies to its head. Read from the tickets, never from the
+		// queue's order, so that a broken order shows.
+		private int overtaken(Ticket admitted, long now) {
+			int count = 0;
+			for (Ticket other : this.queue.values()) {
+				if (!other.id().equals(admitted.id()) && other.rank() < admitted.rank()
+						&& this.deadlines.get(other.id()) >= now && blocked(other, now) == 0) {
+					count++;
+				}
+			}
+			return count;
 		}
 
 		private void feedback(Feedback feedback, Long admittedAt, String model, long now) {

@@ -76,6 +76,8 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private volatile boolean admissionLog;
 
+	private volatile boolean arrivalOrder;
+
 	/**
 	 * Create a store.
 	 * @param connectionFactory the Redis connection factory, shared with the application
@@ -234,7 +236,11 @@ public class RedisQuotaStore implements QuotaStore {
 
 	/**
 	 * Read the admission log of a pool, oldest first, when it is enabled. Each entry reads
-	 * {@code "<admitted class rank> <best waiting class rank or -1> <queue sequence> <ticket>"}.
+	 * {@code "<admitted class rank> <overtaken> <queue sequence or 0> <ticket>"}, where
+	 * {@code overtaken} counts the other waiting tickets of a strictly higher class (lower
+	 * rank) that fitted at that moment by the rule the queue's head must pass: tickets that
+	 * could have been admitted first. An entry with {@code overtaken > 0} is a priority
+	 * inversion. For tests and benchmarks only.
 	 * @param pool the pool name
 	 * @return the entries
 	 */
@@ -244,13 +250,26 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Record every admission in a per-pool list (kept one hour), so that tests and benchmarks
-	 * can check the admission order exactly, on the server. Off by default: it costs a write
-	 * per admission.
+	 * Record every admission in a per-pool list (kept one hour), counted on the server in the
+	 * call that admits, so that tests and benchmarks can check the admission order exactly.
+	 * For tests and benchmarks only, never in production: each admission scans the whole
+	 * waiting room and writes to Redis.
 	 * @param enabled whether to record admissions
 	 */
 	public void setAdmissionLog(boolean enabled) {
 		this.admissionLog = enabled;
+		this.poolConfigs.clear();
+	}
+
+	/**
+	 * Admit waiting tickets in arrival order whatever their class: a deliberately broken
+	 * order, so that tests can show the {@link #admissionLog(String) admission log} reports
+	 * the inversions it causes. Queue caps, shedding and snapshots still see each ticket's
+	 * class. For tests only.
+	 * @param enabled whether to ignore the class when admitting from the queue
+	 */
+	public void setArrivalOrderForTesting(boolean enabled) {
+		this.arrivalOrder = enabled;
 		this.poolConfigs.clear();
 	}
 
@@ -294,7 +313,8 @@ public class RedisQuotaStore implements QuotaStore {
 				+ feedback.multiplierCut() + ",\"minm\":" + feedback.multiplierFloor() + ",\"rec\":"
 				+ feedback.multiplierRecovery() + ",\"ovb\":" + feedback.overloadCooldown().toMillis() + ",\"ovm\":"
 				+ feedback.maxOverloadCooldown().toMillis() + ",\"la\":" + this.settings.admissionLookahead().toMillis()
-				+ ",\"log\":" + this.admissionLog + "}";
+				+ (this.admissionLog ? ",\"testAdmissionLog\":true" : "")
+				+ (this.arrivalOrder ? ",\"testArrivalOrder\":true" : "") + "}";
 	}
 
 	/**

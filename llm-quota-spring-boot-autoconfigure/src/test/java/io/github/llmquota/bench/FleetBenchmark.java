@@ -30,6 +30,7 @@ import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.test.AdmissionLog;
 import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
@@ -38,7 +39,8 @@ import io.github.llmquota.test.TestSettings;
  * A fleet of three engines (own connections, own worker ids) offering 150 % of a pool's
  * limit with a mix of classes, open loop. Reports goodput against the limit after the safety
  * margin, waits per class, rejections per class and reason, Redis script calls per admitted
- * request, and priority inversions from the server's admission log. Not part of the test
+ * request, and priority inversions from the server's admission log (admissions that
+ * overtook a waiting higher-class ticket that fitted). Not part of the test
  * run: {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am verify -Pbenchmark
  * -Dtest=FleetBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
@@ -152,11 +154,11 @@ class FleetBenchmark {
 					percentile(sorted, 99));
 		}
 		System.out.println("rejections by class and reason: " + new java.util.TreeMap<>(rejections));
-		long inversions = logged.admissionLog("fleet").stream().map((entry) -> entry.split(" ")).filter((f) -> {
-			int waiting = Integer.parseInt(f[1]);
-			return waiting >= 0 && waiting < Integer.parseInt(f[0]);
-		}).count();
-		System.out.println("priority inversions in the admission log: " + inversions);
+		List<AdmissionLog.Entry> log = AdmissionLog.parse(logged.admissionLog("fleet"));
+		System.out.printf("priority inversions (admissions that overtook a waiting higher-class ticket which fitted, "
+				+ "counted by the server in the admitting call): %d of %d admissions logged, %d of them from the "
+				+ "queue%n", log.stream().filter(AdmissionLog.Entry::isInversion).count(), log.size(),
+				log.stream().filter(AdmissionLog.Entry::wasQueued).count());
 		engines.forEach(DefaultQuotaEngine::close);
 		factories.forEach(LettuceConnectionFactory::destroy);
 	}

@@ -32,16 +32,19 @@ import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.AdmissionLog;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Three engines, each with its own connections and worker id, share one pool: the fleet-wide
- * waiting room, observed from the server's own admission log.
+ * waiting room, observed from the server's own admission log, which counts in each admitting
+ * call the waiting higher-class tickets that could have been admitted instead.
  */
 class RedisFleetPriorityTests {
 
@@ -81,6 +84,27 @@ class RedisFleetPriorityTests {
 
 	@Test
 	void noLowerClassIsAdmittedWhileAHigherClassWaitsAnywhereInTheFleet() throws Exception {
+		List<String> log = admitMixedClasses();
+
+		assertNoInversions(log);
+		assertThat(AdmissionLog.parse(log).stream().filter(AdmissionLog.Entry::wasQueued).count())
+			.as("most calls had to queue, so order was decided")
+			.isGreaterThan(60);
+		assertFifoWithinEachClass(log);
+	}
+
+	@Test
+	void fleetOrderCheckReportsInversionsWhenTheQueueIgnoresClass() throws Exception {
+		this.stores.forEach((store) -> store.setArrivalOrderForTesting(true));
+
+		List<String> log = admitMixedClasses();
+
+		assertThat(AdmissionLog.inversions(log)).isNotEmpty();
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> assertNoInversions(log));
+	}
+
+	// 120 calls of mixed classes, spread over the fleet, on a pool that saturates at once.
+	private List<String> admitMixedClasses() throws Exception {
 		List<String> priorities = List.of(Priority.CRITICAL, Priority.INTERACTIVE, Priority.NORMAL,
 				Priority.BACKGROUND);
 		ExecutorService callers = Executors.newFixedThreadPool(24);
@@ -101,24 +125,17 @@ class RedisFleetPriorityTests {
 		}
 		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
 		callers.shutdown();
-
 		assertThat(unexpected).isEmpty();
 		List<String> log = this.stores.get(0).admissionLog("fleet");
 		assertThat(log).hasSize(120);
-		long queuedAdmissions = 0;
-		for (String entry : log) {
-			String[] fields = entry.split(" ");
-			int admitted = Integer.parseInt(fields[0]);
-			int bestWaiting = Integer.parseInt(fields[1]);
-			assertThat(bestWaiting == -1 || bestWaiting >= admitted)
-				.as("priority inversion: class %d admitted while class %d waited (%s)", admitted, bestWaiting, entry)
-				.isTrue();
-			if (!"0".equals(fields[2])) {
-				queuedAdmissions++;
-			}
-		}
-		assertThat(queuedAdmissions).as("most calls had to queue, so order was decided").isGreaterThan(60);
-		assertFifoWithinEachClass(log);
+		return log;
+	}
+
+	// The server counted, in each admitting call, the waiting higher-class tickets that fitted.
+	private static void assertNoInversions(List<String> log) {
+		assertThat(AdmissionLog.inversions(log))
+			.as("admissions that overtook a waiting higher-class ticket which could have been admitted first")
+			.isEmpty();
 	}
 
 	@Test
@@ -178,13 +195,11 @@ class RedisFleetPriorityTests {
 
 	private static void assertFifoWithinEachClass(List<String> log) {
 		long[] lastSequence = new long[4];
-		for (String entry : log) {
-			String[] fields = entry.split(" ");
-			int rank = Integer.parseInt(fields[0]);
-			long sequence = Long.parseLong(fields[2]);
-			if (sequence > 0) {
-				assertThat(sequence).as("FIFO within class %d", rank).isGreaterThan(lastSequence[rank]);
-				lastSequence[rank] = sequence;
+		for (AdmissionLog.Entry entry : AdmissionLog.parse(log)) {
+			if (entry.wasQueued()) {
+				assertThat(entry.sequence()).as("FIFO within class %d", entry.rank())
+					.isGreaterThan(lastSequence[entry.rank()]);
+				lastSequence[entry.rank()] = entry.sequence();
 			}
 		}
 	}
