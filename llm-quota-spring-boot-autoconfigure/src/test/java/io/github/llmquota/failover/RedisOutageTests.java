@@ -1,7 +1,10 @@
 package io.github.llmquota.failover;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -13,6 +16,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import io.github.llmquota.actuate.QuotaStatus;
+import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DegradedDescriptor;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.PoolDescriptor;
 import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
@@ -33,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Redis dies under a running engine and comes back, once per fail mode: every request ends
- * in an outcome, none hangs on the dead server, and shared limiting resumes by itself.
+ * in an outcome, none hangs on the dead server, the endpoint shows what decides requests
+ * meanwhile, and shared limiting resumes by itself.
  */
 class RedisOutageTests {
 
@@ -65,12 +75,7 @@ class RedisOutageTests {
 	@ParameterizedTest
 	@EnumSource(FailMode.class)
 	void redisKilledMidLoadThenRestarted(FailMode failMode) {
-		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
-		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
-		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings,
-				"o" + UUID.randomUUID().toString().substring(0, 6), Duration.ofMillis(200));
-		this.store = new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
-		this.engine = new DefaultQuotaEngine(settings, this.store);
+		start(failMode);
 		MeterRegistry meters = new SimpleMeterRegistry();
 		new FailoverMeterBinder(this.store).bindTo(meters);
 		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
@@ -128,6 +133,74 @@ class RedisOutageTests {
 			assertThat(this.store.isDegraded()).isFalse();
 		});
 		assertThat(meters.get(LlmQuotaMetricNames.DEGRADED).gauge().value()).isZero();
+	}
+
+	@ParameterizedTest
+	@EnumSource(FailMode.class)
+	void endpointShowsWhatTheFailModeDecidesWithMarkedDegradedWhileRedisIsDown(FailMode failMode) {
+		QuotaSettings settings = start(failMode);
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(settings, this.store, QuotaThresholds.DEFAULTS, List.of(),
+				null, null);
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(endpoint.pool("outage").view()).isEqualTo("shared");
+		Instant killed = Instant.now();
+
+		this.redis.stop();
+		for (int i = 0; i < 3; i++) {
+			try {
+				this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+			}
+			catch (QuotaRejectedException ex) {
+				assertThat(failMode).isEqualTo(FailMode.CLOSED);
+			}
+		}
+
+		// A guard against hanging on the dead server, not a speed target.
+		PoolDescriptor pool = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> endpoint.pool("outage"));
+		DegradedDescriptor degraded = pool.degraded();
+		assertThat(degraded).isNotNull();
+		assertThat(degraded.failMode()).isEqualTo(failMode.name().toLowerCase(Locale.ROOT));
+		assertThat(Instant.parse(degraded.since())).isBetween(killed, Instant.now());
+		assertThat(degraded.cause()).isNotBlank();
+		assertThat(endpoint.pools().degraded()).isEqualTo(degraded);
+		if (failMode == FailMode.LOCAL) {
+			// This JVM's share, 8 of the 10 a minute, of which its own 3 calls since Redis died.
+			assertThat(pool.view()).isEqualTo("local");
+			DimensionDescriptor requests = pool.dimensions().get("requests-per-minute");
+			assertThat(requests.limit()).isEqualTo(10);
+			assertThat(requests.effectiveLimit()).isEqualTo(8.0);
+			assertThat(requests.usedLastMinute()).isEqualTo(3.0);
+			assertThat(requests.available()).isEqualTo(5.0);
+			assertThat(pool.status()).isEqualTo(QuotaStatus.OK);
+			assertThat(pool.inFlight()).isZero();
+		}
+		else {
+			// Nothing limits locally, so there is nothing to show but the degradation.
+			assertThat(pool.view()).isEqualTo("none");
+			assertThat(pool.status()).isNull();
+			assertThat(pool.dimensions()).isEmpty();
+			assertThat(pool.inFlight()).isNull();
+			assertThat(pool.models()).containsOnlyKeys("model");
+		}
+
+		this.redis.start();
+
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+			PoolDescriptor recovered = endpoint.pool("outage");
+			assertThat(recovered.view()).isEqualTo("shared");
+			assertThat(recovered.degraded()).isNull();
+		});
+		assertThat(endpoint.pools().degraded()).isNull();
+	}
+
+	private QuotaSettings start(FailMode failMode) {
+		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
+		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
+		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings,
+				"o" + UUID.randomUUID().toString().substring(0, 6), Duration.ofMillis(200));
+		this.store = new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
+		this.engine = new DefaultQuotaEngine(settings, this.store);
+		return settings;
 	}
 
 	private static QuotaRequest request() {
