@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,9 @@ class LlmQuotaEndpointTests {
 		.provider(Provider.ANTHROPIC)
 		.build();
 
-	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, () -> 5_000_000L);
+	private final AtomicLong millis = new AtomicLong(5_000_000L);
+
+	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, this.millis::get);
 
 	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
 
@@ -81,6 +84,8 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.inFlight()).isEqualTo(5);
 		assertThat(pool.multiplier()).isEqualTo(1.0);
 		assertThat(pool.readAt()).isEqualTo(NOW.toString());
+		assertThat(pool.view()).isEqualTo("shared");
+		assertThat(pool.degraded()).isNull();
 	}
 
 	@Test
@@ -108,6 +113,26 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
 		assertThat(pool.multiplier()).isLessThan(1.0);
 		assertThat(pool.models().get("model").cooldownUntil()).isNull();
+	}
+
+	@Test
+	void poolStoppedByAProviderRateLimitHasStatusCooldownUntilItsEndWhateverItsUtilisation() {
+		QuotaLease lease = acquire(100);
+		lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 429,
+				Map.of("retry-after", List.of("30")), null, NOW));
+
+		PoolDescriptor cooling = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(cooling.status()).isEqualTo(QuotaStatus.COOLDOWN);
+		assertThat(cooling.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
+		assertThat(cooling.dimensions().values()).extracting(DimensionDescriptor::status)
+			.containsOnly(QuotaStatus.OK);
+
+		this.millis.addAndGet(30_001);
+		PoolDescriptor cooled = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(cooled.status()).isEqualTo(QuotaStatus.OK);
+		assertThat(cooled.cooldownUntil()).isNull();
 	}
 
 	@Test
