@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 import io.github.llmquota.actuate.QuotaStatus;
 import io.github.llmquota.actuate.QuotaThresholds;
@@ -22,10 +23,13 @@ import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -165,6 +169,29 @@ class LlmQuotaEndpointTests {
 		assertThat(endpoint(List.of(), estimator).pool("sonnet").models().get("model").inputTokenCorrection())
 			.isEqualTo(1.2);
 		assertThat(endpoint(List.of(), null).pool("sonnet").models().get("model").inputTokenCorrection()).isNull();
+	}
+
+	@Test
+	void storeWithoutFailModeThatCannotBeReadShowsTheFailureInsteadOfFailing() {
+		ForwardingQuotaStore unreachable = new ForwardingQuotaStore(this.store) {
+
+			@Override
+			public PoolSnapshot snapshot(PoolSpec pool) {
+				throw new DataAccessResourceFailureException("connection refused");
+			}
+
+		};
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(this.settings, unreachable, QuotaThresholds.DEFAULTS,
+				List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
+
+		PoolDescriptor pool = endpoint.pool("sonnet");
+
+		assertThat(pool.view()).isEqualTo("none");
+		assertThat(pool.status()).isNull();
+		assertThat(pool.dimensions()).isEmpty();
+		assertThat(pool.models()).containsOnlyKeys("model");
+		assertThat(pool.degraded()).isEqualTo(new LlmQuotaEndpoint.DegradedDescriptor(null, null, "connection refused"));
+		assertThat(endpoint.pools().degraded()).isEqualTo(pool.degraded());
 	}
 
 	@Test
