@@ -12,8 +12,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import io.github.llmquota.actuate.QuotaStatus;
@@ -30,6 +32,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
@@ -56,6 +59,8 @@ class RedisOutageTests {
 	private DefaultQuotaEngine engine;
 
 	private FailoverQuotaStore store;
+
+	private final String keyPrefix = "o" + UUID.randomUUID().toString().substring(0, 6);
 
 	@BeforeEach
 	void startRedis() {
@@ -193,14 +198,67 @@ class RedisOutageTests {
 		assertThat(endpoint.pools().degraded()).isNull();
 	}
 
+	@Test
+	void eachOutageLimitsLocallyToTheShareOfTheJvmsLastSeenBeforeIt() {
+		QuotaSettings settings = start(FailMode.LOCAL);
+		PoolSpec pool = settings.pools().get("outage");
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(this.store.snapshot(pool).liveWorkers()).isOne();
+
+		// Alone: the first outage limits this JVM to 80 % of the pool, 8 a minute.
+		this.redis.stop();
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(this.store.getLocalView(pool).limits().rates().get(0).capacity()).isEqualTo(8.0);
+		this.redis.start();
+
+		try (DefaultQuotaEngine other = new DefaultQuotaEngine(settings, failover(settings, FailMode.LOCAL))) {
+			// Until the circuit lets this JVM's snapshot reach Redis again, it fails fast.
+			await().atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(200))
+				.ignoreExceptionsInstanceOf(DataAccessException.class)
+				.untilAsserted(() -> {
+					for (DefaultQuotaEngine engine : List.of(this.engine, other)) {
+						try {
+							engine.acquire(request()).settle(TokenUsage.of(0, 0));
+						}
+						catch (QuotaRejectedException ex) {
+							assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
+						}
+					}
+					assertThat(this.store.snapshot(pool).liveWorkers()).isEqualTo(2);
+				});
+
+			// Two JVMs: the second outage limits this one to half of that, 4 a minute.
+			this.redis.stop();
+			int admitted = 0;
+			for (int i = 0; i < ATTEMPTS; i++) {
+				try {
+					this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+					admitted++;
+				}
+				catch (QuotaRejectedException ex) {
+					assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
+				}
+			}
+			FailoverQuotaStore.LocalView local = this.store.getLocalView(pool);
+			assertThat(local.limits().rates().get(0).capacity()).isEqualTo(4.0);
+			assertThat(admitted).isBetween(1, 4);
+			assertThat(local.snapshot().used()[0]).isLessThanOrEqualTo(4.0);
+		}
+	}
+
 	private QuotaSettings start(FailMode failMode) {
 		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
 		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
-		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings,
-				"o" + UUID.randomUUID().toString().substring(0, 6), Duration.ofMillis(200));
-		this.store = new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
+		this.store = failover(settings, failMode);
 		this.engine = new DefaultQuotaEngine(settings, this.store);
 		return settings;
+	}
+
+	private FailoverQuotaStore failover(QuotaSettings settings, FailMode failMode) {
+		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings, this.keyPrefix,
+				Duration.ofMillis(200));
+		return new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
 	}
 
 	private static QuotaRequest request() {
