@@ -1,7 +1,7 @@
 package io.github.llmquota.failover;
 
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +56,6 @@ public class FailoverQuotaStore implements QuotaStore {
 
 	private final LongSupplier nanoClock;
 
-	private final Clock clock;
-
 	private final InMemoryQuotaStore local;
 
 	// Tickets and leases decided while degraded, so that they end where they began.
@@ -91,16 +89,15 @@ public class FailoverQuotaStore implements QuotaStore {
 	 * @param retryInterval how long to stop trying the shared store after a failure
 	 */
 	public FailoverQuotaStore(QuotaStore shared, QuotaSettings settings, FailMode failMode, Duration retryInterval) {
-		this(shared, settings, failMode, retryInterval, System::nanoTime, Clock.systemUTC());
+		this(shared, settings, failMode, retryInterval, System::nanoTime);
 	}
 
 	FailoverQuotaStore(QuotaStore shared, QuotaSettings settings, FailMode failMode, Duration retryInterval,
-			LongSupplier nanoClock, Clock clock) {
+			LongSupplier nanoClock) {
 		this.shared = shared;
 		this.failMode = failMode;
 		this.retryIntervalNanos = retryInterval.toNanos();
 		this.nanoClock = nanoClock;
-		this.clock = clock;
 		this.local = new InMemoryQuotaStore(settings);
 		this.leaseNanos = settings.leaseTimeout().toNanos();
 		this.openUntil = nanoClock.getAsLong() - 1;
@@ -334,7 +331,7 @@ public class FailoverQuotaStore implements QuotaStore {
 	private synchronized void trip(String what, RuntimeException ex) {
 		this.openUntil = this.nanoClock.getAsLong() + this.retryIntervalNanos;
 		if (this.degradation == null) {
-			this.degradation = new Degradation(this.failMode, this.clock.instant(), what + ": " + ex.getMessage());
+			this.degradation = new Degradation(this.failMode, Instant.now(), what + ": " + ex.getMessage());
 			logger.warn("llm-quota cannot reach Redis (" + what + ": " + ex.getMessage() + "); fail mode "
 					+ this.failMode + " applies, next attempt in " + Duration.ofNanos(this.retryIntervalNanos));
 		}
