@@ -23,11 +23,27 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisatio
 		Map<Dimension, QuotaStatus> statuses, @Nullable String failure, boolean shedding) {
 
 	/**
-	 * Return the worst status of any dimension of the pool.
+	 * Return the pool's status: {@link QuotaStatus#COOLDOWN} while the check saw it cool
+	 * down, otherwise the worst status of any of its dimensions.
 	 * @return the pool's status
 	 */
 	public QuotaStatus status() {
-		return this.statuses.values().stream().reduce(QuotaStatus.OK, QuotaStatus::worse);
+		QuotaStatus worst = this.statuses.values().stream().reduce(QuotaStatus.OK, QuotaStatus::worse);
+		return (cooldownUntil() != null) ? QuotaStatus.COOLDOWN : worst;
+	}
+
+	/**
+	 * Return until when the pool cools down after a provider rate limit, as the check saw
+	 * it.
+	 * @return the end of the cooldown by this JVM's clock, or {@code null} when the pool was
+	 * not cooling down or its state could not be read
+	 */
+	@Nullable
+	public Instant cooldownUntil() {
+		if (this.utilisation == null || this.utilisation.snapshot().cooldownMillis() <= 0) {
+			return null;
+		}
+		return this.checkedAt.plusMillis(this.utilisation.snapshot().cooldownMillis());
 	}
 
 	/**

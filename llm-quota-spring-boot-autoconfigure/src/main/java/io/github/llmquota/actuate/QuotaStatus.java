@@ -1,7 +1,8 @@
 package io.github.llmquota.actuate;
 
 /**
- * How close a pool dimension is to its provider limit, from best to worst.
+ * How close a pool dimension is to its provider limit, from best to worst, and for a whole
+ * pool whether the provider stopped it.
  *
  * @see QuotaThresholds
  */
@@ -14,7 +15,14 @@ public enum QuotaStatus {
 	WARN,
 
 	/** At or above the critical threshold. */
-	CRITICAL;
+	CRITICAL,
+
+	/**
+	 * The provider answered a rate limit with a delay, and the pool admits nothing until
+	 * that cooldown ends, whatever its utilisation. A pool's status only: a dimension is
+	 * never in cooldown, and no threshold leads here.
+	 */
+	COOLDOWN;
 
 	/**
 	 * Return the worse of this status and another.

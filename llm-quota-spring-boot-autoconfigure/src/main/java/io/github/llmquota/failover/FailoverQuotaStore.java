@@ -1,6 +1,7 @@
 package io.github.llmquota.failover;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.lang.Nullable;
 
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
@@ -69,7 +71,7 @@ public class FailoverQuotaStore implements QuotaStore {
 
 	private volatile long openUntil;
 
-	private volatile long degradedSince;
+	private volatile Degradation degradation;
 
 	private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
 
@@ -107,6 +109,36 @@ public class FailoverQuotaStore implements QuotaStore {
 	 */
 	public boolean isDegraded() {
 		return this.nanoClock.getAsLong() - this.openUntil < 0;
+	}
+
+	/**
+	 * Return why and since when the shared store cannot be reached. Unlike
+	 * {@link #isDegraded()}, which only spans the retry interval after each failure, this
+	 * lasts from the first failed call until a call to the shared store succeeds again.
+	 * @return the degradation, or {@code null} while the shared store answers
+	 */
+	@Nullable
+	public Degradation getDegradation() {
+		return this.degradation;
+	}
+
+	/**
+	 * Return what the local limiter of {@link FailMode#LOCAL} decides a pool's requests
+	 * with while the shared store cannot be reached: its limits, this JVM's share of the
+	 * pool's, and its state, which counts only this JVM's requests. Reading it costs no call
+	 * to the shared store.
+	 * @param pool the pool
+	 * @return the local limiter's view, or {@code null} while the shared store answers, and
+	 * always in {@link FailMode#OPEN} and {@link FailMode#CLOSED}, where no local limiter
+	 * decides anything
+	 */
+	@Nullable
+	public LocalView getLocalView(PoolSpec pool) {
+		if (this.failMode != FailMode.LOCAL || this.degradation == null) {
+			return null;
+		}
+		PoolSpec limits = localPool(pool);
+		return new LocalView(limits, this.local.snapshot(limits));
 	}
 
 	/**
@@ -156,7 +188,8 @@ public class FailoverQuotaStore implements QuotaStore {
 		if (!isDegraded()) {
 			try {
 				Admission admission = this.shared.acquire(pool, ticket);
-				recovered(pool);
+				reachable();
+				refreshLater(pool);
 				return admission;
 			}
 			catch (DataAccessException ex) {
@@ -254,6 +287,7 @@ public class FailoverQuotaStore implements QuotaStore {
 		}
 		this.lastSeen.put(pool.name(), snapshot);
 		this.localPools.remove(pool.name());
+		reachable();
 		return snapshot;
 	}
 
@@ -294,22 +328,29 @@ public class FailoverQuotaStore implements QuotaStore {
 		});
 	}
 
-	private void trip(String what, RuntimeException ex) {
-		long now = this.nanoClock.getAsLong();
-		this.openUntil = now + this.retryIntervalNanos;
-		if (this.degradedSince == 0) {
-			this.degradedSince = now;
+	private synchronized void trip(String what, RuntimeException ex) {
+		this.openUntil = this.nanoClock.getAsLong() + this.retryIntervalNanos;
+		if (this.degradation == null) {
+			this.degradation = new Degradation(this.failMode, Instant.now(), what + ": " + ex.getMessage());
 			logger.warn("llm-quota cannot reach Redis (" + what + ": " + ex.getMessage() + "); fail mode "
 					+ this.failMode + " applies, next attempt in " + Duration.ofNanos(this.retryIntervalNanos));
 		}
 	}
 
-	private void recovered(PoolSpec pool) {
-		if (this.degradedSince != 0) {
-			this.degradedSince = 0;
-			this.localPools.clear();
-			logger.info("llm-quota reaches Redis again: shared limiting resumed");
+	private void reachable() {
+		// Read without the lock first: every successful acquire passes here.
+		if (this.degradation != null) {
+			synchronized (this) {
+				if (this.degradation != null) {
+					this.degradation = null;
+					this.localPools.clear();
+					logger.info("llm-quota reaches Redis again: shared limiting resumed");
+				}
+			}
 		}
+	}
+
+	private void refreshLater(PoolSpec pool) {
 		long now = this.nanoClock.getAsLong();
 		Long last = this.lastRefresh.get(pool.name());
 		// The worker count and multiplier that size the local limits must be fresh when Redis
@@ -325,6 +366,17 @@ public class FailoverQuotaStore implements QuotaStore {
 				}
 			});
 		}
+	}
+
+	/**
+	 * What the local limiter of {@link FailMode#LOCAL} decides one pool's requests with.
+	 *
+	 * @param limits the pool with this JVM's share of its limits: each rate's capacity and
+	 * refill, and the concurrency, scaled by the share; the provider limits unchanged
+	 * @param snapshot the local limiter's state of the pool, which counts this JVM's requests
+	 * only
+	 */
+	public record LocalView(PoolSpec limits, PoolSnapshot snapshot) {
 	}
 
 }

@@ -149,7 +149,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private PoolState state(PoolSpec pool) {
-		return this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
+		PoolState state = this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
+		if (state.pool != pool) {
+			state.limitTo(pool);
+		}
+		return state;
 	}
 
 	/**
@@ -175,7 +179,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private static final long CLASS = 1L << 40;
 
-		private final PoolSpec pool;
+		// Replaced when a call brings other limits, as the script takes them on every call:
+		// the failover store's local share changes with the JVMs seen before each outage.
+		private volatile PoolSpec pool;
 
 		private final double[] used;
 
@@ -217,6 +223,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
+		}
+
+		synchronized void limitTo(PoolSpec pool) {
+			if (pool.rates().size() != this.used.length) {
+				throw new IllegalArgumentException("Pool '" + pool.name() + "' must keep its " + this.used.length
+						+ " rate dimensions, was given " + pool.rates().size());
+			}
+			this.pool = pool;
 		}
 
 		Admission acquire(Ticket ticket) {

@@ -1,7 +1,10 @@
 package io.github.llmquota.failover;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -9,10 +12,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
+import io.github.llmquota.actuate.QuotaStatus;
+import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DegradedDescriptor;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.PoolDescriptor;
 import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
@@ -21,6 +32,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
@@ -34,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Redis dies under a running engine and comes back, once per fail mode: every request ends
- * in an outcome, none hangs on the dead server, and shared limiting resumes by itself.
+ * in an outcome, none hangs on the dead server, the endpoint shows what decides requests
+ * meanwhile, and shared limiting resumes by itself.
  */
 class RedisOutageTests {
 
@@ -47,6 +60,8 @@ class RedisOutageTests {
 	private DefaultQuotaEngine engine;
 
 	private FailoverQuotaStore store;
+
+	private final String keyPrefix = "o" + UUID.randomUUID().toString().substring(0, 6);
 
 	@BeforeEach
 	void startRedis() {
@@ -74,12 +89,7 @@ class RedisOutageTests {
 	@ParameterizedTest
 	@EnumSource(FailMode.class)
 	void redisKilledMidLoadThenRestarted(FailMode failMode) {
-		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
-		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
-		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings,
-				"o" + UUID.randomUUID().toString().substring(0, 6), Duration.ofMillis(200));
-		this.store = new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
-		this.engine = new DefaultQuotaEngine(settings, this.store);
+		start(failMode);
 		MeterRegistry meters = new SimpleMeterRegistry();
 		new FailoverMeterBinder(this.store).bindTo(meters);
 		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
@@ -137,6 +147,127 @@ class RedisOutageTests {
 			assertThat(this.store.isDegraded()).isFalse();
 		});
 		assertThat(meters.get(LlmQuotaMetricNames.DEGRADED).gauge().value()).isZero();
+	}
+
+	@ParameterizedTest
+	@EnumSource(FailMode.class)
+	void endpointShowsWhatTheFailModeDecidesWithMarkedDegradedWhileRedisIsDown(FailMode failMode) {
+		QuotaSettings settings = start(failMode);
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(settings, this.store, QuotaThresholds.DEFAULTS, List.of(),
+				null, null);
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(endpoint.pool("outage").view()).isEqualTo("shared");
+		Instant killed = Instant.now();
+
+		this.redis.stop();
+		for (int i = 0; i < 3; i++) {
+			try {
+				this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+			}
+			catch (QuotaRejectedException ex) {
+				assertThat(failMode).isEqualTo(FailMode.CLOSED);
+			}
+		}
+
+		// A guard against hanging on the dead server, not a speed target.
+		PoolDescriptor pool = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> endpoint.pool("outage"));
+		DegradedDescriptor degraded = pool.degraded();
+		assertThat(degraded).isNotNull();
+		assertThat(degraded.failMode()).isEqualTo(failMode.name().toLowerCase(Locale.ROOT));
+		assertThat(Instant.parse(degraded.since())).isBetween(killed, Instant.now());
+		assertThat(degraded.cause()).isNotBlank();
+		assertThat(endpoint.pools().degraded()).isEqualTo(degraded);
+		if (failMode == FailMode.LOCAL) {
+			// This JVM's share, 8 of the 10 a minute, of which its own 3 calls since Redis died.
+			assertThat(pool.view()).isEqualTo("local");
+			DimensionDescriptor requests = pool.dimensions().get("requests-per-minute");
+			assertThat(requests.limit()).isEqualTo(10);
+			assertThat(requests.effectiveLimit()).isEqualTo(8.0);
+			assertThat(requests.usedLastMinute()).isEqualTo(3.0);
+			assertThat(requests.available()).isEqualTo(5.0);
+			assertThat(pool.status()).isEqualTo(QuotaStatus.OK);
+			assertThat(pool.inFlight()).isZero();
+		}
+		else {
+			// Nothing limits locally, so there is nothing to show but the degradation.
+			assertThat(pool.view()).isEqualTo("none");
+			assertThat(pool.status()).isNull();
+			assertThat(pool.dimensions()).isEmpty();
+			assertThat(pool.inFlight()).isNull();
+			assertThat(pool.models()).containsOnlyKeys("model");
+		}
+
+		this.redis.start();
+
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+			PoolDescriptor recovered = endpoint.pool("outage");
+			assertThat(recovered.view()).isEqualTo("shared");
+			assertThat(recovered.degraded()).isNull();
+		});
+		assertThat(endpoint.pools().degraded()).isNull();
+	}
+
+	@Test
+	void eachOutageLimitsLocallyToTheShareOfTheJvmsLastSeenBeforeIt() {
+		QuotaSettings settings = start(FailMode.LOCAL);
+		PoolSpec pool = settings.pools().get("outage");
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(this.store.snapshot(pool).liveWorkers()).isOne();
+
+		// Alone: the first outage limits this JVM to 80 % of the pool, 8 a minute.
+		this.redis.stop();
+		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+		assertThat(this.store.getLocalView(pool).limits().rates().get(0).capacity()).isEqualTo(8.0);
+		this.redis.start();
+
+		try (DefaultQuotaEngine other = new DefaultQuotaEngine(settings, failover(settings, FailMode.LOCAL))) {
+			// Until the circuit lets this JVM's snapshot reach Redis again, it fails fast.
+			await().atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(200))
+				.ignoreExceptionsInstanceOf(DataAccessException.class)
+				.untilAsserted(() -> {
+					for (DefaultQuotaEngine engine : List.of(this.engine, other)) {
+						try {
+							engine.acquire(request()).settle(TokenUsage.of(0, 0));
+						}
+						catch (QuotaRejectedException ex) {
+							assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
+						}
+					}
+					assertThat(this.store.snapshot(pool).liveWorkers()).isEqualTo(2);
+				});
+
+			// Two JVMs: the second outage limits this one to half of that, 4 a minute.
+			this.redis.stop();
+			int admitted = 0;
+			for (int i = 0; i < ATTEMPTS; i++) {
+				try {
+					this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
+					admitted++;
+				}
+				catch (QuotaRejectedException ex) {
+					assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
+				}
+			}
+			FailoverQuotaStore.LocalView local = this.store.getLocalView(pool);
+			assertThat(local.limits().rates().get(0).capacity()).isEqualTo(4.0);
+			assertThat(admitted).isBetween(1, 4);
+			assertThat(local.snapshot().used()[0]).isLessThanOrEqualTo(4.0);
+		}
+	}
+
+	private QuotaSettings start(FailMode failMode) {
+		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
+		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
+		this.store = failover(settings, failMode);
+		this.engine = new DefaultQuotaEngine(settings, this.store);
+		return settings;
+	}
+
+	private FailoverQuotaStore failover(QuotaSettings settings, FailMode failMode) {
+		RedisQuotaStore shared = new RedisQuotaStore(this.connectionFactory, settings, this.keyPrefix,
+				Duration.ofMillis(200));
+		return new FailoverQuotaStore(shared, settings, failMode, Duration.ofMillis(500));
 	}
 
 	private static QuotaRequest request() {

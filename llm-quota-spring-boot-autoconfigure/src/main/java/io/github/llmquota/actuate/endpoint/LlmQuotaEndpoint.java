@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -23,11 +24,14 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
+import io.github.llmquota.failover.Degradation;
+import io.github.llmquota.failover.FailoverQuotaStore;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.dao.DataAccessException;
 import org.springframework.lang.Nullable;
 
 /**
@@ -42,12 +46,27 @@ import org.springframework.lang.Nullable;
  * indicator and threshold events apply hysteresis on top, so near a threshold they may
  * still show the status that was last entered. Instants are this JVM's clock plus the
  * remaining cooldown the store reported, since the in-memory store does not keep epoch
- * time.
+ * time. A pool that a provider rate limit stopped has status {@code COOLDOWN} until its
+ * {@code cooldownUntil}, whatever its utilisation.
+ * <p>
+ * While the shared state cannot be read the endpoint still answers, marking each pool and
+ * the whole reading {@code degraded} with the fail mode, since when and why, and showing
+ * per pool the {@code view} it can offer instead: with the {@code local} fail mode the local
+ * limiter's view (its share of the limits, and this JVM's traffic only); with {@code open}
+ * and {@code closed}, where nothing limits locally, no figures at all ({@code view} is
+ * {@code none}), rather than the last shared state, which would be stale without saying
+ * so.
  */
 @Endpoint(id = "llmquota")
 public class LlmQuotaEndpoint {
 
 	private static final Log logger = LogFactory.getLog(LlmQuotaEndpoint.class);
+
+	private static final String SHARED_VIEW = "shared";
+
+	private static final String LOCAL_VIEW = "local";
+
+	private static final String NO_VIEW = "none";
 
 	private final QuotaSettings settings;
 
@@ -93,7 +112,7 @@ public class LlmQuotaEndpoint {
 
 	/**
 	 * Describe every pool.
-	 * @return the pools, by name
+	 * @return the pools, by name, and whether the shared state could not be read
 	 */
 	@ReadOperation
 	public PoolsDescriptor pools() {
@@ -103,7 +122,13 @@ public class LlmQuotaEndpoint {
 			.stream()
 			.sorted(Comparator.comparing(PoolSpec::name))
 			.forEach((pool) -> pools.put(pool.name(), describe(pool)));
-		return new PoolsDescriptor(pools);
+		DegradedDescriptor degraded = pools.values()
+			.stream()
+			.map(PoolDescriptor::degraded)
+			.filter(Objects::nonNull)
+			.findFirst()
+			.orElse(null);
+		return new PoolsDescriptor(pools, degraded);
 	}
 
 	/**
@@ -119,8 +144,26 @@ public class LlmQuotaEndpoint {
 	}
 
 	private PoolDescriptor describe(PoolSpec pool) {
-		PoolSnapshot snapshot = this.store.snapshot(pool);
 		Instant now = this.clock.instant();
+		try {
+			return describe(pool, this.store.snapshot(pool), now, SHARED_VIEW, null);
+		}
+		catch (DataAccessException ex) {
+			// The fail mode decides requests meanwhile; show what it decides with, not a 500.
+			FailoverQuotaStore failover = (this.store instanceof FailoverQuotaStore failoverStore) ? failoverStore : null;
+			Degradation degradation = (failover != null) ? failover.getDegradation() : null;
+			DegradedDescriptor degraded = (degradation != null) ? DegradedDescriptor.of(degradation)
+					: new DegradedDescriptor(null, null, ex.getMessage());
+			FailoverQuotaStore.LocalView local = (failover != null) ? failover.getLocalView(pool) : null;
+			if (local != null) {
+				return describe(local.limits(), local.snapshot(), now, LOCAL_VIEW, degraded);
+			}
+			return withoutView(pool, now, degraded);
+		}
+	}
+
+	private PoolDescriptor describe(PoolSpec pool, PoolSnapshot snapshot, Instant now, String view,
+			@Nullable DegradedDescriptor degraded) {
 		PoolUtilisation utilisation = PoolUtilisation.of(pool, snapshot);
 		QuotaStatus poolStatus = QuotaStatus.OK;
 		Map<String, DimensionDescriptor> dimensions = new LinkedHashMap<>();
@@ -132,6 +175,9 @@ public class LlmQuotaEndpoint {
 							round(row.utilisation(), 4), status, round(row.available(), 2),
 							row.trend().stream().map((value) -> round(value, 4)).toList()));
 		}
+		if (snapshot.cooldownMillis() > 0) {
+			poolStatus = QuotaStatus.COOLDOWN;
+		}
 		Map<String, Long> queued = new LinkedHashMap<>();
 		for (PriorityClass priorityClass : this.settings.classes()) {
 			queued.put(priorityClass.name(), snapshot.queued()[priorityClass.rank()]);
@@ -139,17 +185,36 @@ public class LlmQuotaEndpoint {
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
 		for (int i = 0; i < pool.models().size(); i++) {
 			String model = pool.models().get(i);
-			Double correction = (this.estimator != null) ? this.estimator.getCorrectionRatio(model) : null;
-			models.put(model, new ModelDescriptor(until(now, snapshot.modelCooldownMillis()[i]), correction,
-					contributedState(model)));
+			models.put(model, model(model, until(now, snapshot.modelCooldownMillis()[i])));
 		}
+		return new PoolDescriptor(providerName(pool), poolStatus, dimensions, queued, snapshot.inFlight(),
+				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()), shedding(pool), models,
+				thresholds(), now.toString(), view, degraded);
+	}
+
+	private PoolDescriptor withoutView(PoolSpec pool, Instant now, DegradedDescriptor degraded) {
+		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
+		pool.models().forEach((model) -> models.put(model, model(model, null)));
+		return new PoolDescriptor(providerName(pool), null, Map.of(), Map.of(), null, null, null, shedding(pool),
+				models, thresholds(), now.toString(), NO_VIEW, degraded);
+	}
+
+	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
+		Double correction = (this.estimator != null) ? this.estimator.getCorrectionRatio(model) : null;
+		return new ModelDescriptor(cooldownUntil, correction, contributedState(model));
+	}
+
+	private boolean shedding(PoolSpec pool) {
 		PoolCheck check = (this.monitor != null) ? this.monitor.getLastCheck(pool.name()) : null;
-		String provider = pool.provider().name().toLowerCase(Locale.ROOT).replace('_', '-');
-		return new PoolDescriptor(provider, poolStatus, dimensions, queued, snapshot.inFlight(),
-				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()),
-				check != null && check.shedding(), models, new ThresholdsDescriptor(this.thresholds.warn(),
-						this.thresholds.critical()),
-				now.toString());
+		return check != null && check.shedding();
+	}
+
+	private ThresholdsDescriptor thresholds() {
+		return new ThresholdsDescriptor(this.thresholds.warn(), this.thresholds.critical());
+	}
+
+	private static String providerName(PoolSpec pool) {
+		return pool.provider().name().toLowerCase(Locale.ROOT).replace('_', '-');
 	}
 
 	private Map<String, Object> contributedState(String model) {
@@ -180,20 +245,45 @@ public class LlmQuotaEndpoint {
 	 * Every pool.
 	 *
 	 * @param pools the pools by name
+	 * @param degraded why and since when the shared state could not be read, or
+	 * {@code null} when every pool's could
 	 */
-	public record PoolsDescriptor(Map<String, PoolDescriptor> pools) implements OperationResponseBody {
+	public record PoolsDescriptor(Map<String, PoolDescriptor> pools,
+			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
+	}
+
+	/**
+	 * Why the shared state of the pools could not be read, and what decides requests
+	 * meanwhile.
+	 *
+	 * @param failMode the fail mode that decides requests ({@code local}, {@code open} or
+	 * {@code closed}), or {@code null} when the store has none
+	 * @param since when a call to the shared store first failed, an ISO-8601 instant, or
+	 * {@code null} when unknown
+	 * @param cause what failed
+	 */
+	public record DegradedDescriptor(@Nullable String failMode, @Nullable String since, @Nullable String cause) {
+
+		static DegradedDescriptor of(Degradation degradation) {
+			return new DegradedDescriptor(degradation.failMode().name().toLowerCase(Locale.ROOT),
+					degradation.since().toString(), degradation.cause());
+		}
+
 	}
 
 	/**
 	 * One pool.
 	 *
 	 * @param provider the provider, as configured ({@code anthropic}, {@code openai}, ...)
-	 * @param status the worst status of the pool's dimensions
+	 * @param status {@code COOLDOWN} while the pool cools down, otherwise the worst status
+	 * of its dimensions; {@code null} when {@code view} is {@code none}
 	 * @param dimensions the limited dimensions, by name ({@code requests-per-minute},
 	 * {@code concurrency}, ...)
 	 * @param queued the requests waiting across the fleet, by priority class, highest first
-	 * @param inFlight the calls in flight across the fleet
-	 * @param multiplier the adaptive multiplier provider 429s cut, in (0, 1]
+	 * @param inFlight the calls in flight across the fleet, or {@code null} when {@code view}
+	 * is {@code none}
+	 * @param multiplier the adaptive multiplier provider 429s cut, in (0, 1], or {@code null}
+	 * when {@code view} is {@code none}
 	 * @param cooldownUntil until when the pool cools down after a provider 429, an ISO-8601
 	 * instant, or {@code null}
 	 * @param shedding whether this JVM sheds the pool's lowest priority class because it is
@@ -201,11 +291,18 @@ public class LlmQuotaEndpoint {
 	 * @param models the pool's models, by name
 	 * @param thresholds the utilisation from which a dimension is at WARN and at CRITICAL
 	 * @param readAt when the state was read, an ISO-8601 instant
+	 * @param view whose state the figures are: {@code shared} (the fleet's, in Redis),
+	 * {@code local} (the local limiter's while Redis cannot be read: this JVM's share of the
+	 * limits and its traffic only), or {@code none} (no figures: nothing limits locally in
+	 * the {@code open} and {@code closed} fail modes, so dimensions and queues are empty)
+	 * @param degraded why and since when the shared state could not be read, or
+	 * {@code null} when {@code view} is {@code shared}
 	 */
-	public record PoolDescriptor(String provider, QuotaStatus status, Map<String, DimensionDescriptor> dimensions,
-			Map<String, Long> queued, long inFlight, double multiplier, @Nullable String cooldownUntil,
-			boolean shedding, Map<String, ModelDescriptor> models, ThresholdsDescriptor thresholds,
-			String readAt) implements OperationResponseBody {
+	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
+			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
+			@Nullable Double multiplier, @Nullable String cooldownUntil, boolean shedding,
+			Map<String, ModelDescriptor> models, ThresholdsDescriptor thresholds, String readAt, String view,
+			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
 	}
 
 	/**

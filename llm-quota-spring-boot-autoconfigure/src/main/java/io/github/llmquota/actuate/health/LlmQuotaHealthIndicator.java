@@ -21,11 +21,13 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * <p>
  * A busy quota is not ill health: the indicator stays {@code UP} whatever the utilisation,
  * and lists the pools at {@code WARN} and {@code CRITICAL} (with the dimensions responsible)
- * in its details. It is {@code DOWN} only when a pool's quota state cannot be read
- * <em>and</em> requests are rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}),
- * because only then can the application not serve model calls. With the {@code local} or
- * {@code open} fail mode it stays {@code UP} with {@code degraded: true}: requests still
- * proceed, limited locally or not at all.
+ * in its details, and under {@code cooldown} the pools that a provider rate limit stopped,
+ * with the instant their cooldown ends; such a pool's status is {@code COOLDOWN}. It is
+ * {@code DOWN} only when a pool's quota state cannot be read <em>and</em> requests are
+ * rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}), because only then
+ * can the application not serve model calls. With the {@code local} or {@code open} fail
+ * mode it stays {@code UP} with {@code degraded: true}: requests still proceed, limited
+ * locally or not at all.
  * <p>
  * Quota state lives outside the JVM, so a restart cannot fix it: never put this indicator
  * in the liveness group. It belongs, at most, in readiness, for example
@@ -62,6 +64,7 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		Map<String, QuotaStatus> pools = new LinkedHashMap<>();
 		Map<String, List<String>> warn = new LinkedHashMap<>();
 		Map<String, List<String>> critical = new LinkedHashMap<>();
+		Map<String, String> cooldown = new LinkedHashMap<>();
 		Map<String, String> unreachable = new LinkedHashMap<>();
 		List<String> shedding = new ArrayList<>();
 		checks.forEach((pool, check) -> {
@@ -69,6 +72,9 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 			check.statuses().forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? critical : warn)
 				.computeIfAbsent(pool, (name) -> new ArrayList<>())
 				.add(DimensionUtilisation.nameOf(dimension)));
+			if (check.cooldownUntil() != null) {
+				cooldown.put(pool, check.cooldownUntil().toString());
+			}
 			if (!check.isReachable()) {
 				unreachable.put(pool, check.failure());
 			}
@@ -85,6 +91,7 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		builder.withDetail("pools", pools);
 		addIfNotEmpty(builder, "warn", warn);
 		addIfNotEmpty(builder, "critical", critical);
+		addIfNotEmpty(builder, "cooldown", cooldown);
 		if (!shedding.isEmpty()) {
 			builder.withDetail("shedding", shedding);
 		}

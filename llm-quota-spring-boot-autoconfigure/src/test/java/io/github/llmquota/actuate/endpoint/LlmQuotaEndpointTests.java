@@ -6,9 +6,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 import io.github.llmquota.actuate.QuotaStatus;
 import io.github.llmquota.actuate.QuotaThresholds;
@@ -21,10 +23,13 @@ import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +50,9 @@ class LlmQuotaEndpointTests {
 		.provider(Provider.ANTHROPIC)
 		.build();
 
-	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, () -> 5_000_000L);
+	private final AtomicLong millis = new AtomicLong(5_000_000L);
+
+	private final InMemoryQuotaStore store = new InMemoryQuotaStore(this.settings, this.millis::get);
 
 	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
 
@@ -81,6 +88,8 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.inFlight()).isEqualTo(5);
 		assertThat(pool.multiplier()).isEqualTo(1.0);
 		assertThat(pool.readAt()).isEqualTo(NOW.toString());
+		assertThat(pool.view()).isEqualTo("shared");
+		assertThat(pool.degraded()).isNull();
 	}
 
 	@Test
@@ -108,6 +117,26 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
 		assertThat(pool.multiplier()).isLessThan(1.0);
 		assertThat(pool.models().get("model").cooldownUntil()).isNull();
+	}
+
+	@Test
+	void poolStoppedByAProviderRateLimitHasStatusCooldownUntilItsEndWhateverItsUtilisation() {
+		QuotaLease lease = acquire(100);
+		lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 429,
+				Map.of("retry-after", List.of("30")), null, NOW));
+
+		PoolDescriptor cooling = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(cooling.status()).isEqualTo(QuotaStatus.COOLDOWN);
+		assertThat(cooling.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
+		assertThat(cooling.dimensions().values()).extracting(DimensionDescriptor::status)
+			.containsOnly(QuotaStatus.OK);
+
+		this.millis.addAndGet(30_001);
+		PoolDescriptor cooled = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(cooled.status()).isEqualTo(QuotaStatus.OK);
+		assertThat(cooled.cooldownUntil()).isNull();
 	}
 
 	@Test
@@ -140,6 +169,29 @@ class LlmQuotaEndpointTests {
 		assertThat(endpoint(List.of(), estimator).pool("sonnet").models().get("model").inputTokenCorrection())
 			.isEqualTo(1.2);
 		assertThat(endpoint(List.of(), null).pool("sonnet").models().get("model").inputTokenCorrection()).isNull();
+	}
+
+	@Test
+	void storeWithoutFailModeThatCannotBeReadShowsTheFailureInsteadOfFailing() {
+		ForwardingQuotaStore unreachable = new ForwardingQuotaStore(this.store) {
+
+			@Override
+			public PoolSnapshot snapshot(PoolSpec pool) {
+				throw new DataAccessResourceFailureException("connection refused");
+			}
+
+		};
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(this.settings, unreachable, QuotaThresholds.DEFAULTS,
+				List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
+
+		PoolDescriptor pool = endpoint.pool("sonnet");
+
+		assertThat(pool.view()).isEqualTo("none");
+		assertThat(pool.status()).isNull();
+		assertThat(pool.dimensions()).isEmpty();
+		assertThat(pool.models()).containsOnlyKeys("model");
+		assertThat(pool.degraded()).isEqualTo(new LlmQuotaEndpoint.DegradedDescriptor(null, null, "connection refused"));
+		assertThat(endpoint.pools().degraded()).isEqualTo(pool.degraded());
 	}
 
 	@Test

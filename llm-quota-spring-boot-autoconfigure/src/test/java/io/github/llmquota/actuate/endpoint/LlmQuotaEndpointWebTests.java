@@ -135,6 +135,9 @@ class LlmQuotaEndpointWebTests {
 		assertThat(json.read("$.pools.openai.queued", Map.class)).containsEntry(Priority.NORMAL, 0)
 			.hasSize(4);
 		assertThat(json.read("$.pools.openai", Map.class)).as("nothing cools down").doesNotContainKey("cooldownUntil");
+		assertThat(json.read("$.pools.openai.view", String.class)).isEqualTo("shared");
+		assertThat(json.read("$.pools.openai", Map.class)).as("Redis answers").doesNotContainKey("degraded");
+		assertThat(json.read("$", Map.class)).as("Redis answers").doesNotContainKey("degraded");
 		assertThat(json.read("$.pools.openai.multiplier", Double.class)).isEqualTo(1.0);
 		assertThat(json.read("$.pools.openai.thresholds.warn", Double.class)).isEqualTo(0.8);
 		assertThat(json.read("$.pools.openai.thresholds.critical", Double.class)).isEqualTo(0.9);

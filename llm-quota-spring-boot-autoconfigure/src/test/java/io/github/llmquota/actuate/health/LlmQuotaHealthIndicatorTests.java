@@ -1,6 +1,7 @@
 package io.github.llmquota.actuate.health;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,9 +20,13 @@ import io.github.llmquota.actuate.QuotaThresholdMonitor;
 import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaHealthContributorAutoConfiguration;
+import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,6 +73,28 @@ class LlmQuotaHealthIndicatorTests {
 			assertThat(health.getDetails().get("critical")).isEqualTo(Map.of("claude", List.of("requests-per-minute")));
 			assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
 			assertThat(health.getDetails()).doesNotContainKeys("unreachable", "degraded");
+		});
+	}
+
+	@Test
+	void poolStoppedByAProviderRateLimitIsListedInCooldownWithItsEndAndStaysUp() {
+		onSharedRedis().run((context) -> {
+			Instant before = Instant.now();
+			QuotaLease lease = context.getBean(QuotaEngine.class)
+				.acquire(QuotaRequest.builder("claude").priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
+			lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("claude", Provider.ANTHROPIC, 429,
+					Map.of("retry-after", List.of("30")), null, Instant.now()));
+
+			Health health = checkedHealth(context);
+
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails().get("pools"))
+				.isEqualTo(Map.of("claude", QuotaStatus.COOLDOWN, "gpt-4o", QuotaStatus.OK));
+			assertThat(health.getDetails().get("cooldown")).asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsOnlyKeys("claude")
+				.extractingByKey("claude")
+				.satisfies((end) -> assertThat(Instant.parse((String) end)).isBetween(before.plusSeconds(29),
+						Instant.now().plusSeconds(31)));
 		});
 	}
 
