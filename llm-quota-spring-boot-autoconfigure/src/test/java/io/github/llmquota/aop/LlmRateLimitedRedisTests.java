@@ -223,7 +223,8 @@ class LlmRateLimitedRedisTests {
 			Disposable running = calls.holdMono().subscribe();
 			assertThat(leases("one")).isOne();
 			running.dispose();
-			assertThat(leases("one")).isZero();
+			// The release runs on the thread that ends the lease, which need not be this one.
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 			assertThat(calls.once()).isEqualTo("admitted");
 		});
 	}
@@ -237,7 +238,7 @@ class LlmRateLimitedRedisTests {
 			waiting.dispose();
 			await().atMost(Duration.ofSeconds(5)).until(() -> waitingTickets("one") == 0);
 			holder.dispose();
-			assertThat(leases("one")).isZero();
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 			assertThat(calls.holdMonoInvocations()).isOne();
 		});
 	}
@@ -282,7 +283,8 @@ class LlmRateLimitedRedisTests {
 			Disposable running = calls.holdFlux().subscribe();
 			assertThat(leases("one")).isOne();
 			running.dispose();
-			assertThat(leases("one")).isZero();
+			// The release runs on the thread that ends the lease, which need not be this one.
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 			assertThat(calls.once()).isEqualTo("admitted");
 		});
 	}
@@ -296,7 +298,7 @@ class LlmRateLimitedRedisTests {
 			waiting.dispose();
 			await().atMost(Duration.ofSeconds(5)).until(() -> waitingTickets("one") == 0);
 			holder.dispose();
-			assertThat(leases("one")).isZero();
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 		});
 	}
 
