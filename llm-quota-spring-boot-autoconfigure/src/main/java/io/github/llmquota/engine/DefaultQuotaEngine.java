@@ -565,10 +565,10 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	}
 
 	/**
-	 * Stop the heartbeat and timers and withdraw every pending wait. Tickets still queued in
-	 * a shared store are dropped by other JVMs once this one stops heart-beating. Requests
-	 * made afterwards are rejected as {@link RejectionReason#CANCELLED} until the engine is
-	 * started again.
+	 * Stop the heartbeat and timers, and withdraw and fail every pending wait as
+	 * {@link RejectionReason#CANCELLED}. Tickets still queued in a shared store are dropped
+	 * by other JVMs once this one stops heart-beating. Requests made afterwards are rejected
+	 * the same way until the engine is started again.
 	 */
 	@Override
 	public void stop() {
@@ -578,7 +578,13 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 				return;
 			}
 			this.heartbeat.cancel(false);
-			new ArrayList<>(this.waiters.keySet()).forEach(this::withdraw);
+			// The deadlines of these waits die with the scheduler: without this, their callers
+			// would block until the acquire() safety margin runs out.
+			for (Waiter waiter : new ArrayList<>(this.waiters.values())) {
+				withdraw(waiter.ticket.id());
+				waiter.future.completeExceptionally(new QuotaRejectedException(waiter.pool.name(),
+						RejectionReason.CANCELLED, null, "The quota engine stopped while the request waited"));
+			}
 			this.scheduler.shutdownNow();
 			this.store.stop();
 		}
