@@ -47,6 +47,11 @@ import io.github.llmquota.core.TokenUsage;
  * the JVM that owns the blocked head of a pool arms a timer for it, and one heartbeat per
  * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
  * interrupted or cancelled wait withdraws its ticket.
+ * <p>
+ * Construction starts nothing. The heartbeat, the timers and the store's push channel
+ * start with {@link #start()}, which an application context calls when it is refreshed, and
+ * end with {@link #stop()} when it is closed. An engine used on its own starts on its first
+ * acquire; once stopped, it rejects every request until it is started again.
  */
 public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, SmartLifecycle, AutoCloseable {
 
@@ -58,7 +63,13 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
 
-	private final AtomicBoolean running = new AtomicBoolean(true);
+	private final AtomicBoolean running = new AtomicBoolean();
+
+	// Set by stop(), so that a late acquire during shutdown is rejected rather than
+	// starting the engine again.
+	private volatile boolean stopped;
+
+	private final Object lifecycleMonitor = new Object();
 
 	private final QuotaSettings settings;
 
@@ -72,16 +83,18 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	private final Map<String, HeadTimer> headTimers = new ConcurrentHashMap<>();
 
-	private final ScheduledExecutorService scheduler;
+	// Replaced on each start; never reset to null, so that a caller racing a stop meets a
+	// shut-down executor, not a missing one.
+	private volatile ScheduledExecutorService scheduler;
 
-	private final ScheduledFuture<?> heartbeat;
+	private ScheduledFuture<?> heartbeat;
 
 	private final List<QuotaEngineListener> listeners;
 
 	private final Set<String> shedding = ConcurrentHashMap.newKeySet();
 
 	/**
-	 * Create an engine and start listening to the store.
+	 * Create an engine. It starts nothing until {@link #start()} or its first acquire.
 	 * @param settings the validated settings
 	 * @param store the store that holds the shared state
 	 */
@@ -90,8 +103,8 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	}
 
 	/**
-	 * Create an engine that reports its decisions to listeners, and start listening to the
-	 * store.
+	 * Create an engine that reports its decisions to listeners. It starts nothing until
+	 * {@link #start()} or its first acquire.
 	 * @param settings the validated settings
 	 * @param store the store that holds the shared state
 	 * @param listeners the listeners, called in order
@@ -101,14 +114,6 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		this.store = store;
 		this.listeners = List.copyOf(listeners);
 		this.workerId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-		this.scheduler = Executors.newScheduledThreadPool(1, (runnable) -> {
-			Thread thread = new Thread(runnable, "llm-quota-" + this.workerId);
-			thread.setDaemon(true);
-			return thread;
-		});
-		store.start(this.workerId, this);
-		long beat = settings.heartbeatInterval().toMillis();
-		this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
 	}
 
 	/**
@@ -156,6 +161,10 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 	@Override
 	public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
+		if (!startedForUse()) {
+			return CompletableFuture.failedFuture(new QuotaRejectedException(poolOf(request),
+					RejectionReason.CANCELLED, null, "The quota engine is stopped"));
+		}
 		ModelSpec model = withMostHeadroom(this.settings.apiKeys(request.model()));
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
 		PoolSpec pool = model.pool();
@@ -519,31 +528,75 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		return this.settings.model(request.model()).pool().name();
 	}
 
-	/**
-	 * Stop the heartbeat and timers and fail every pending wait. Tickets still queued in a
-	 * shared store are dropped by other JVMs once this one stops heart-beating.
-	 */
-	@Override
-	public void close() {
-		if (!this.running.compareAndSet(true, false)) {
-			return;
+	private boolean startedForUse() {
+		if (this.running.get()) {
+			return true;
 		}
-		this.heartbeat.cancel(false);
-		new ArrayList<>(this.waiters.keySet()).forEach(this::withdraw);
-		this.scheduler.shutdownNow();
-		this.store.stop();
+		synchronized (this.lifecycleMonitor) {
+			if (this.stopped) {
+				return false;
+			}
+			start();
+			return true;
+		}
 	}
 
 	/**
-	 * The engine starts when it is constructed; there is nothing more to start.
+	 * Start listening to the store, and the heartbeat and timer thread. Does nothing if the
+	 * engine is running.
 	 */
 	@Override
 	public void start() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.running.get()) {
+				return;
+			}
+			this.scheduler = Executors.newScheduledThreadPool(1, (runnable) -> {
+				Thread thread = new Thread(runnable, "llm-quota-" + this.workerId);
+				thread.setDaemon(true);
+				return thread;
+			});
+			this.store.start(this.workerId, this);
+			long beat = this.settings.heartbeatInterval().toMillis();
+			this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, beat, beat,
+					TimeUnit.MILLISECONDS);
+			this.stopped = false;
+			this.running.set(true);
+		}
 	}
 
+	/**
+	 * Stop the heartbeat and timers, and withdraw and fail every pending wait as
+	 * {@link RejectionReason#CANCELLED}. Tickets still queued in a shared store are dropped
+	 * by other JVMs once this one stops heart-beating. Requests made afterwards are rejected
+	 * the same way until the engine is started again.
+	 */
 	@Override
 	public void stop() {
-		close();
+		synchronized (this.lifecycleMonitor) {
+			this.stopped = true;
+			if (!this.running.compareAndSet(true, false)) {
+				return;
+			}
+			this.heartbeat.cancel(false);
+			// The deadlines of these waits die with the scheduler: without this, their callers
+			// would block until the acquire() safety margin runs out.
+			for (Waiter waiter : new ArrayList<>(this.waiters.values())) {
+				withdraw(waiter.ticket.id());
+				waiter.future.completeExceptionally(new QuotaRejectedException(waiter.pool.name(),
+						RejectionReason.CANCELLED, null, "The quota engine stopped while the request waited"));
+			}
+			this.scheduler.shutdownNow();
+			this.store.stop();
+		}
+	}
+
+	/**
+	 * Same as {@link #stop()}.
+	 */
+	@Override
+	public void close() {
+		stop();
 	}
 
 	@Override

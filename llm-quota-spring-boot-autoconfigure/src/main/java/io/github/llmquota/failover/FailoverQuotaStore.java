@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -75,11 +76,8 @@ public class FailoverQuotaStore implements QuotaStore {
 
 	private final Map<String, Long> lastRefresh = new ConcurrentHashMap<>();
 
-	private final ExecutorService refresher = Executors.newSingleThreadExecutor((runnable) -> {
-		Thread thread = new Thread(runnable, "llm-quota-failover");
-		thread.setDaemon(true);
-		return thread;
-	});
+	// Exists between start() and stop() only.
+	private volatile ExecutorService refresher;
 
 	/**
 	 * Create a store.
@@ -167,6 +165,11 @@ public class FailoverQuotaStore implements QuotaStore {
 
 	@Override
 	public void start(String workerId, AdmissionListener listener) {
+		this.refresher = Executors.newSingleThreadExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "llm-quota-failover");
+			thread.setDaemon(true);
+			return thread;
+		});
 		this.local.start(workerId, listener);
 		try {
 			this.shared.start(workerId, listener);
@@ -178,7 +181,11 @@ public class FailoverQuotaStore implements QuotaStore {
 
 	@Override
 	public void stop() {
-		this.refresher.shutdownNow();
+		ExecutorService refresher = this.refresher;
+		if (refresher != null) {
+			refresher.shutdownNow();
+			this.refresher = null;
+		}
 		this.local.stop();
 		this.shared.stop();
 	}
@@ -355,16 +362,22 @@ public class FailoverQuotaStore implements QuotaStore {
 		Long last = this.lastRefresh.get(pool.name());
 		// The worker count and multiplier that size the local limits must be fresh when Redis
 		// goes away; refreshing them off the caller's thread keeps acquire at one call.
-		if (last == null || now - last > REFRESH_NANOS) {
+		ExecutorService refresher = this.refresher;
+		if (refresher != null && (last == null || now - last > REFRESH_NANOS)) {
 			this.lastRefresh.put(pool.name(), now);
-			this.refresher.execute(() -> {
-				try {
-					snapshot(pool);
-				}
-				catch (DataAccessException ex) {
-					// The next failing call trips the circuit; nothing to add here.
-				}
-			});
+			try {
+				refresher.execute(() -> {
+					try {
+						snapshot(pool);
+					}
+					catch (DataAccessException ex) {
+						// The next failing call trips the circuit; nothing to add here.
+					}
+				});
+			}
+			catch (RejectedExecutionException ex) {
+				// Stopped in the meantime: nobody will need the figures.
+			}
 		}
 	}
 

@@ -132,6 +132,8 @@ public class RedisQuotaStore implements QuotaStore {
 		this.workerId = workerId;
 		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
 		container.setConnectionFactory(this.connectionFactory);
+		// Names the container's threads, so that they can be told apart from the application's.
+		container.setBeanName("llm-quota-pubsub");
 		container.addMessageListener(new GrantListener(listener), new ChannelTopic(channelPrefix() + workerId));
 		container.afterPropertiesSet();
 		container.start();

@@ -2,6 +2,7 @@ package io.github.llmquota.engine;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -9,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
@@ -32,6 +35,26 @@ class DefaultQuotaEngineTests {
 			assertThat(lease.isEnded()).isFalse();
 			assertThat(store.polledTickets).isZero();
 		}
+	}
+
+	@Test
+	void aRequestWaitingWhenTheEngineStopsFailsAtOnceAsCancelled() {
+		QuotaSettings settings = TestSettings.pool("stop").limit(Dimension.REQUESTS_PER_MINUTE, 1).noReserves().build();
+		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
+		engine.acquire(QuotaRequest.builder("model").maxWait(Duration.ZERO).build());
+		CompletableFuture<QuotaLease> waiting = engine
+			.acquireAsync(QuotaRequest.builder("model").maxWait(Duration.ofMinutes(5)).build());
+		assertThat(waiting).isNotDone();
+
+		engine.stop();
+
+		assertThat(waiting).isCompletedExceptionally();
+		assertThat(waiting).failsWithin(Duration.ZERO)
+			.withThrowableThat()
+			.havingCause()
+			.isInstanceOfSatisfying(QuotaRejectedException.class,
+					(ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.CANCELLED));
+		assertThat(engine.acquireAsync(QuotaRequest.builder("model").build())).isCompletedExceptionally();
 	}
 
 	private static final class SlowAcquireStore extends ForwardingQuotaStore {

@@ -1,15 +1,11 @@
 package io.github.llmquota.redis;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -37,6 +33,8 @@ import static org.awaitility.Awaitility.await;
 class CrashedWorkerTests {
 
 	private static final String POOL = "crash";
+
+	private final WorkerProcesses workers = new WorkerProcesses();
 
 	/**
 	 * The settings both JVMs use: one call at a time, leases expiring after 3 s.
@@ -88,22 +86,14 @@ class CrashedWorkerTests {
 		}
 	}
 
-	private static Process startWorker(String prefix) throws Exception {
-		String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-		Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-				CrashingWorker.class.getName(), TestRedis.shared().host(), Integer.toString(TestRedis.shared().port()),
-				prefix))
-			.redirectErrorStream(true)
-			.start();
-		BufferedReader output = new BufferedReader(
-				new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-		String line;
-		while ((line = output.readLine()) != null) {
-			if (line.equals(CrashingWorker.READY)) {
-				return process;
-			}
-		}
-		throw new IllegalStateException("The worker JVM exited before it was ready: " + process.waitFor());
+	private Process startWorker(String prefix) throws Exception {
+		return this.workers.start(CrashingWorker.class, TestRedis.shared().host(),
+				Integer.toString(TestRedis.shared().port()), prefix);
+	}
+
+	@AfterEach
+	void killWorkers() {
+		this.workers.close();
 	}
 
 	private static QuotaRequest request(Duration maxWait) {

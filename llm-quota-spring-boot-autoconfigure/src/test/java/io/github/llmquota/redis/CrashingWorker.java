@@ -13,15 +13,15 @@ import io.github.llmquota.engine.QuotaSettings;
 /**
  * The worker JVM that {@link CrashedWorkerTests} kills: it takes the pool's only slot with a
  * 5000-token call, queues a critical request behind it, says it is ready, and waits to die.
+ * It halts by itself if the test JVM dies first.
  */
 public final class CrashingWorker {
-
-	static final String READY = "READY";
 
 	private CrashingWorker() {
 	}
 
 	public static void main(String[] args) throws Exception {
+		WorkerProcesses.dieWithParent();
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(
 				new RedisStandaloneConfiguration(args[0], Integer.parseInt(args[1])));
 		factory.afterPropertiesSet();
@@ -34,7 +34,7 @@ public final class CrashingWorker {
 			.inputTokens(5_000)
 			.maxWait(Duration.ofMinutes(5))
 			.build());
-		System.out.println(READY);
+		System.out.println(WorkerProcesses.READY);
 		System.out.flush();
 		// Wait to be killed: this JVM must die holding its lease and ticket.
 		Thread.currentThread().join();

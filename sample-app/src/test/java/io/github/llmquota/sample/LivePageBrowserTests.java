@@ -11,9 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
-import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -79,26 +78,96 @@ class LivePageBrowserTests {
 			.is2xxSuccessful()).isTrue();
 
 		this.browser.get("http://localhost:" + this.port + "/");
-		new WebDriverWait(this.browser, Duration.ofSeconds(30))
-			.until((page) -> page.findElements(By.cssSelector("section.pool .dimension")).size() >= 6);
+		// The page redraws itself every second, so an element found in one render may be gone
+		// in the next: every value asserted below comes from one read of one render.
+		Page page = new WebDriverWait(this.browser, Duration.ofSeconds(30)).until((browser) -> {
+			Page rendered = Page.read((JavascriptExecutor) browser);
+			return (rendered.dimensionCount() >= 6) ? rendered : null;
+		});
 
-		List<WebElement> pools = this.browser.findElements(By.cssSelector("section.pool"));
-		assertThat(pools).extracting((pool) -> pool.getAttribute("data-pool"))
-			.containsExactlyInAnyOrder("anthropic-haiku", "anthropic-sonnet");
-		WebElement sonnet = this.browser.findElement(By.cssSelector("section.pool[data-pool='anthropic-sonnet']"));
-		assertThat(sonnet.findElements(By.cssSelector(".dimension"))).extracting((row) -> row.getAttribute("data-dimension"))
+		assertThat(page.pools()).extracting(Pool::name).containsExactlyInAnyOrder("anthropic-haiku", "anthropic-sonnet");
+		Pool sonnet = page.pool("anthropic-sonnet");
+		assertThat(sonnet.dimensions()).extracting(Dimension::name)
 			.contains("requests-per-minute", "input-tokens-per-minute", "output-tokens-per-minute");
-		assertThat(sonnet.findElements(By.cssSelector(".track .line.warn"))).isNotEmpty();
-		assertThat(sonnet.findElements(By.cssSelector(".track .line.critical"))).isNotEmpty();
-		assertThat(sonnet.findElements(By.cssSelector(".queue td[data-class]")))
-			.extracting((cell) -> cell.getAttribute("data-class"))
-			.contains("INTERACTIVE", "BACKGROUND");
-		assertThat(this.browser.findElement(By.id("state")).getText()).startsWith("2 pools");
+		assertThat(sonnet.warnLines()).isPositive();
+		assertThat(sonnet.criticalLines()).isPositive();
+		assertThat(sonnet.queueClasses()).contains("INTERACTIVE", "BACKGROUND");
+		assertThat(page.state()).startsWith("2 pools");
 		// The chat call above is in the trailing minute, so Sonnet's request bar is not empty.
-		WebElement requests = sonnet.findElement(By.cssSelector(".dimension[data-dimension='requests-per-minute']"));
-		assertThat(requests.findElement(By.cssSelector(".figures")).getText()).doesNotStartWith("0 %").endsWith(
-				"/ 50 (effective 45)");
-		assertThat(sonnet.findElement(By.cssSelector(".models")).getText()).contains("claude-sonnet-4-5");
+		assertThat(sonnet.dimension("requests-per-minute").figures()).doesNotStartWith("0 %")
+			.endsWith("/ 50 (effective 45)");
+		assertThat(sonnet.models()).contains("claude-sonnet-4-5");
+	}
+
+	/**
+	 * What one render of the live page shows, read in a single script so that no redraw can
+	 * come between two values.
+	 */
+	record Page(String state, List<Pool> pools) {
+
+		private static final String READ = """
+				function text(element) {
+					return element ? element.innerText.trim() : null;
+				}
+				function all(root, selector) {
+					return Array.prototype.slice.call(root.querySelectorAll(selector));
+				}
+				return {
+					state: text(document.getElementById('state')),
+					pools: all(document, 'section.pool').map(function (pool) {
+						return {
+							name: pool.getAttribute('data-pool'),
+							dimensions: all(pool, '.dimension').map(function (row) {
+								return { name: row.getAttribute('data-dimension'), figures: text(row.querySelector('.figures')) };
+							}),
+							warnLines: all(pool, '.track .line.warn').length,
+							criticalLines: all(pool, '.track .line.critical').length,
+							queueClasses: all(pool, '.queue td[data-class]').map(function (cell) {
+								return cell.getAttribute('data-class');
+							}),
+							models: text(pool.querySelector('.models'))
+						};
+					})
+				};
+				""";
+
+		@SuppressWarnings("unchecked")
+		static Page read(JavascriptExecutor browser) {
+			Map<String, Object> page = (Map<String, Object>) browser.executeScript(READ);
+			List<Pool> pools = ((List<Map<String, Object>>) page.get("pools")).stream().map(Pool::of).toList();
+			return new Page((String) page.get("state"), pools);
+		}
+
+		int dimensionCount() {
+			return this.pools.stream().mapToInt((pool) -> pool.dimensions().size()).sum();
+		}
+
+		Pool pool(String name) {
+			return this.pools.stream().filter((pool) -> pool.name().equals(name)).findFirst().orElseThrow();
+		}
+
+	}
+
+	record Pool(String name, List<Dimension> dimensions, long warnLines, long criticalLines, List<String> queueClasses,
+			String models) {
+
+		@SuppressWarnings("unchecked")
+		static Pool of(Map<String, Object> pool) {
+			List<Dimension> dimensions = ((List<Map<String, Object>>) pool.get("dimensions")).stream()
+				.map((row) -> new Dimension((String) row.get("name"), (String) row.get("figures")))
+				.toList();
+			return new Pool((String) pool.get("name"), dimensions, ((Number) pool.get("warnLines")).longValue(),
+					((Number) pool.get("criticalLines")).longValue(), (List<String>) pool.get("queueClasses"),
+					(String) pool.get("models"));
+		}
+
+		Dimension dimension(String name) {
+			return this.dimensions.stream().filter((row) -> name.equals(row.name())).findFirst().orElseThrow();
+		}
+
+	}
+
+	record Dimension(String name, String figures) {
 	}
 
 }
