@@ -106,12 +106,14 @@ end
 
 local function save()
   if not dirty then return end
-  local kv = {'mult', string.format('%.6f', st.mult), 'cool', st.cool, 'mcut', st.mcut}
+  -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
+  -- could round over it, and a decision would hinge on the storage format.
+  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut}
   local ttl = 60000
   local moved = false
   for i = 1, n do
     kv[#kv + 1] = dims[i]
-    kv[#kv + 1] = string.format('%.6f', st.used[i])
+    kv[#kv + 1] = string.format('%.17g', st.used[i])
     kv[#kv + 1] = dims[i] .. '@'
     kv[#kv + 1] = string.format('%.3f', now)
     local drain = st.used[i] / (cfg.rate[i] * st.mult)
@@ -168,7 +170,7 @@ local function userCharge(u, amounts)
   for i = 1, #u.f do
     local level = math.min(math.max(levels[i] + (amounts[i] or 0), 0), u.cap[i] * 2)
     kv[#kv + 1] = u.f[i]
-    kv[#kv + 1] = string.format('%.6f', level)
+    kv[#kv + 1] = string.format('%.17g', level)
     kv[#kv + 1] = u.f[i] .. '@'
     kv[#kv + 1] = string.format('%.3f', now)
     ttl = math.max(ttl, level / u.rate[i])
