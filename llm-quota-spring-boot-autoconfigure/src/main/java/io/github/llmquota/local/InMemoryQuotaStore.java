@@ -95,6 +95,24 @@ public class InMemoryQuotaStore implements QuotaStore {
 		return state(pool).snapshot();
 	}
 
+	/**
+	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush or an
+	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns and the
+	 * head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
+	 * they live in keys of their own. The next decision restarts the pool with full buckets,
+	 * as the script does for callers that knew the state. For tests that hold this store to
+	 * the script: in one JVM the state is never lost.
+	 * @param pool the pool name
+	 */
+	void loseState(String pool) {
+		PoolState state = this.pools.get(pool);
+		if (state != null) {
+			synchronized (state) {
+				state.lose();
+			}
+		}
+	}
+
 	int waitingTickets(PoolSpec pool) {
 		PoolState state = state(pool);
 		synchronized (state) {
@@ -153,6 +171,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long lastCut;
 
+		private boolean lost;
+
 		private final TreeMap<Long, Ticket> queue = new TreeMap<>();
 
 		private final Map<String, Long> queued = new HashMap<>();
@@ -175,7 +195,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			Admission admission;
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				admission = decide(ticket, now, news);
 				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
 					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
@@ -243,7 +263,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		void settle(Settlement settlement) {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				long[] lease = this.leases.remove(settlement.leaseId());
 				this.granted.remove(settlement.leaseId());
 				for (int i = 0; i < this.used.length; i++) {
@@ -264,7 +284,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		void cancel(String ticketId) {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				Long score = this.queued.get(ticketId);
 				if (score != null) {
 					drop(this.queue.get(score), now);
@@ -292,7 +312,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			PollResult result;
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				Head head = pump(now, null, news);
 				List<TicketState> states = new ArrayList<>(ticketIds.size());
 				for (String id : ticketIds) {
@@ -489,6 +509,29 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private double rate(int dimension) {
 			return this.pool.rates().get(dimension).ratePerMilli() * this.multiplier;
+		}
+
+		// A lost state restarts with full buckets, so that the fleet does not flood a provider
+		// whose own buckets are still drained; a snapshot only reads.
+		private long advanceAndRestart() {
+			long now = advance();
+			if (this.lost) {
+				for (int i = 0; i < this.used.length; i++) {
+					this.used[i] = capacity(i);
+				}
+				this.lost = false;
+			}
+			return now;
+		}
+
+		void lose() {
+			java.util.Arrays.fill(this.used, 0);
+			this.multiplier = 1;
+			this.cooldownUntil = 0;
+			this.lastCut = 0;
+			this.modelCooldowns.clear();
+			this.modelFailures.clear();
+			this.lost = true;
 		}
 
 		private long advance() {
