@@ -125,7 +125,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * A bucket level that drains continuously, like one field pair of the Redis state hash.
+	 * A bucket level that drains continuously, like one field pair of the Redis state hash:
+	 * the level as last written and when. Reading it writes nothing, as in the script, so that
+	 * both compute every level with the same floating-point steps.
 	 */
 	private static final class Level {
 
@@ -134,11 +136,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private long at;
 
 		double drained(long now, double ratePerMilli) {
-			if (now > this.at) {
-				this.used = Math.max(0, this.used - (now - this.at) * ratePerMilli);
-				this.at = now;
-			}
-			return this.used;
+			return (now > this.at) ? Math.max(0, this.used - (now - this.at) * ratePerMilli) : this.used;
+		}
+
+		void write(double used, long now) {
+			this.used = used;
+			this.at = now;
 		}
 
 	}
@@ -149,7 +152,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final PoolSpec pool;
 
+		// The levels of the current decision, drained to its time from the last written ones.
 		private final double[] used;
+
+		private final double[] written;
+
+		private boolean dirty;
 
 		private final UsageRings rings;
 
@@ -186,6 +194,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
+			this.written = new double[pool.rates().size()];
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
@@ -241,6 +250,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			long score = ticket.rank() * CLASS + (++this.sequence);
+			this.dirty = true;
 			this.queue.put(score, ticket);
 			this.queued.put(ticket.id(), score);
 			this.deadlines.put(ticket.id(), now + ticket.maxWaitMillis());
@@ -414,6 +424,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					// Headers only tighten; normal refill loosens the bucket again.
 					if (remaining >= 0 && remaining + feedback.tolerance()[i] < capacity(i) - this.used[i]) {
 						this.used[i] = capacity(i) - remaining;
+						this.dirty = true;
 					}
 				}
 			}
@@ -427,17 +438,24 @@ public class InMemoryQuotaStore implements QuotaStore {
 						this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(), tuning.multiplierFloor());
 						this.lastCut = now;
 					}
+					this.dirty = true;
 				}
 				case OVERLOADED -> {
 					int failures = this.modelFailures.merge(model, 1, Integer::sum);
 					long backoff = Math.min(tuning.overloadCooldown().toMillis() << Math.min(failures - 1, 30),
 							tuning.maxOverloadCooldown().toMillis());
 					this.modelCooldowns.put(model, now + backoff);
+					this.dirty = true;
 				}
 				case SUCCESS -> {
-					this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
-					this.modelFailures.remove(model);
-					this.modelCooldowns.remove(model);
+					if (this.multiplier < 1) {
+						this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
+						this.dirty = true;
+					}
+					boolean cooling = this.modelFailures.remove(model) != null;
+					if (this.modelCooldowns.remove(model) != null || cooling) {
+						this.dirty = true;
+					}
 				}
 				case NONE -> {
 				}
@@ -463,7 +481,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			for (int i = 0; i < levels.length; i++) {
 				RateLimit rate = user.limits().get(i);
 				double level = levels[i].drained(now, rate.ratePerMilli()) + sign * amounts[i];
-				levels[i].used = Math.min(Math.max(level, 0), rate.capacity() * 2);
+				levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
 			}
 		}
 
@@ -496,9 +514,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private void consume(int dimension, double amount) {
 			this.used[dimension] += amount;
 			this.consumed[dimension] += amount;
+			this.dirty = true;
 		}
 
+		// Like the script's save: only a decision that changed the state writes its levels, so
+		// that both drain every bucket in the same floating-point steps.
 		private void record(long now) {
+			if (this.dirty) {
+				System.arraycopy(this.used, 0, this.written, 0, this.used.length);
+				this.at = now;
+				this.dirty = false;
+			}
 			this.rings.add(now, this.consumed);
 			java.util.Arrays.fill(this.consumed, 0);
 		}
@@ -520,12 +546,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 					this.used[i] = capacity(i);
 				}
 				this.lost = false;
+				this.dirty = true;
 			}
 			return now;
 		}
 
 		void lose() {
 			java.util.Arrays.fill(this.used, 0);
+			java.util.Arrays.fill(this.written, 0);
 			this.multiplier = 1;
 			this.cooldownUntil = 0;
 			this.lastCut = 0;
@@ -536,11 +564,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long advance() {
 			long now = InMemoryQuotaStore.this.clock.getAsLong();
-			double elapsed = Math.max(0, now - this.at);
 			for (int i = 0; i < this.used.length; i++) {
-				this.used[i] = Math.max(0, this.used[i] - elapsed * rate(i));
+				this.used[i] = (now > this.at) ? Math.max(0, this.written[i] - (now - this.at) * rate(i))
+						: this.written[i];
 			}
-			this.at = Math.max(this.at, now);
 			this.leases.values().removeIf((lease) -> lease[0] <= now);
 			this.granted.keySet().retainAll(this.leases.keySet());
 			return now;
