@@ -181,6 +181,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private boolean lost;
 
+		// The blocked head and when it fits (epoch ms, -1 unknown), as last computed.
+		private String headNote;
+
+		private long headAt;
+
 		private final TreeMap<Long, Ticket> queue = new TreeMap<>();
 
 		private final Map<String, Long> queued = new HashMap<>();
@@ -254,7 +259,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.queue.put(score, ticket);
 			this.queued.put(ticket.id(), score);
 			this.deadlines.put(ticket.id(), now + ticket.maxWaitMillis());
-			Head head = pump(now, ticket.id(), news);
+			Head head = pump(now, ticket.id(), false, news);
 			if (!this.queued.containsKey(ticket.id()) && this.leases.containsKey(ticket.id())) {
 				this.granted.remove(ticket.id());
 				return Admission.granted();
@@ -285,7 +290,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
 				}
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
-				announce(pump(now, null, news), news);
+				pump(now, null, true, news);
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -312,7 +317,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 						this.leases.remove(ticketId);
 					}
 				}
-				announce(pump(now, null, news), news);
+				pump(now, null, true, news);
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -323,7 +328,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			PollResult result;
 			synchronized (this) {
 				long now = advanceAndRestart();
-				Head head = pump(now, null, news);
+				Head head = pump(now, null, false, news);
 				List<TicketState> states = new ArrayList<>(ticketIds.size());
 				for (String id : ticketIds) {
 					states.add(this.queued.containsKey(id) ? TicketState.WAITING
@@ -343,7 +348,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.queue.keySet().forEach((score) -> queuedPerClass[(int) (score / CLASS)]++);
 			long headDelay = Admission.NONE;
 			if (!this.queue.isEmpty()) {
-				headDelay = delay(blocked(this.queue.firstEntry().getValue(), now));
+				// What the last decision that found the head blocked said, as the script keeps it.
+				headDelay = (this.headAt < 0) ? Admission.UNKNOWN : Math.max(this.headAt - now, 0);
 			}
 			long[] modelCooldown = this.pool.models()
 				.stream()
@@ -354,7 +360,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1);
 		}
 
-		private Head pump(long now, String own, List<Runnable> news) {
+		// Admit from the head while the head fits; nobody overtakes it. The caller's news about
+		// the blocked head travels in its reply, so only settle and cancel announce a head, and
+		// only when it or its time changed, as the script does for other workers.
+		private Head pump(long now, String own, boolean announce, List<Runnable> news) {
 			while (!this.queue.isEmpty()) {
 				Ticket head = this.queue.firstEntry().getValue();
 				if (this.deadlines.get(head.id()) < now) {
@@ -364,6 +373,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 				double eta = blocked(head, now);
 				if (eta != 0) {
+					long at = (eta < 0) ? -1 : (long) Math.ceil(now + eta);
+					if (announce && (!head.id().equals(this.headNote) || Math.abs(this.headAt - at) > 50)) {
+						long delay = delay(eta);
+						news.add(() -> listener().head(this.pool.name(), delay, head.id()));
+					}
+					if (!head.id().equals(this.headNote) || this.headAt != at) {
+						this.headNote = head.id();
+						this.headAt = at;
+						this.dirty = true;
+					}
 					return new Head(head, eta);
 				}
 				admit(head, now);
@@ -374,13 +393,6 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			return null;
-		}
-
-		private void announce(Head head, List<Runnable> news) {
-			if (head != null) {
-				long delay = delay(head.eta);
-				news.add(() -> listener().head(this.pool.name(), delay, head.ticket.id()));
-			}
 		}
 
 		// How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
@@ -557,6 +569,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.multiplier = 1;
 			this.cooldownUntil = 0;
 			this.lastCut = 0;
+			this.headNote = null;
+			this.headAt = 0;
 			this.modelCooldowns.clear();
 			this.modelFailures.clear();
 			this.lost = true;
