@@ -267,7 +267,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
 			if (ticket.maxWaitMillis() <= 0 || (ownHead && head.eta > ticket.maxWaitMillis())) {
 				unqueue(ticket.id());
-				double eta = ownHead ? head.eta : blocked(ticket, now);
+				// Behind a blocked head, a retry can fit no sooner than the head does.
+				double eta = (head != null) ? head.eta : blocked(ticket, now);
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
 			}
 			// One JVM owns every ticket here, so the caller always owns the head.
