@@ -75,8 +75,9 @@ do
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
   -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
   -- eviction) rather than never there: start with empty buckets, so that the fleet does not
-  -- flood a provider whose own buckets are still drained.
-  if v[1] == false and args.kn and (op == 'acquire' or op == 'settle') then
+  -- flood a provider whose own buckets are still drained. Whatever call comes first, a
+  -- heartbeat's poll included, for it would otherwise admit the queue into empty buckets.
+  if v[1] == false and args.kn and op ~= 'snapshot' then
     for i = 1, n do st.used[i] = cfg.cap[i] end
     st.lost = true
   end
