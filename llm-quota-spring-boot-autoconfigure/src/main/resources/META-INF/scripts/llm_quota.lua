@@ -398,6 +398,16 @@ if op == 'acquire' then
   end
   if not result then
     local seq = redis.call('HINCRBY', S, 'seq', 1)
+    if seq == 1 then
+      -- The sequence was lost with the state hash: restart it behind the tickets still
+      -- waiting, or new arrivals would overtake them within their class.
+      local last = 0
+      for c = 0, #cfg.res - 1 do
+        local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES', 'LIMIT', 0, 1)
+        if top[2] then last = math.max(last, tonumber(top[2]) - c * CLASS) end
+      end
+      if last > 0 then seq = redis.call('HINCRBY', S, 'seq', last) end
+    end
     dirty = true
     tk.s = seq
     redis.call('ZADD', Q, rank * CLASS + seq, tk.id)
