@@ -494,8 +494,9 @@ elseif op == 'snapshot' then
     -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
     cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
+  -- A lease expires at its score, as every other call removes it then: count only later ones.
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
-    redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
+    redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
     math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
