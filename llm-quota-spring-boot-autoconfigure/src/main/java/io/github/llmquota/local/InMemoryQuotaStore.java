@@ -30,7 +30,14 @@ import io.github.llmquota.engine.UserCharge;
  * buckets with class reserves, bounded debt, a waiting room in strict class order and FIFO
  * within a class, leases with a hard expiry, per-user gates, cooldowns and the adaptive
  * multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
- * provider organisation.
+ * provider organisation. Thread-safe: each pool's decisions are serialised.
+ * <p>
+ * It is the script's twin, down to its floating-point steps, its head note and its bound of
+ * 32 admissions per call, and a differential test holds the two to the same decisions. One
+ * difference is by design: this store serves one JVM, so every waiting ticket is this JVM's.
+ * It therefore reports one live worker (what the script reports for a fleet of one), never
+ * drops tickets for a missed heartbeat, and tells its listener about the blocked head only
+ * after a settle or cancel, as the script tells a worker about a head it did not ask for.
  */
 public class InMemoryQuotaStore implements QuotaStore {
 
@@ -149,6 +156,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private final class PoolState {
 
 		private static final long CLASS = 1L << 40;
+
+		// The script bounds the work of one call: at most this many tickets leave the queue.
+		private static final int MAX_PUMP = 32;
 
 		private final PoolSpec pool;
 
@@ -365,7 +375,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// the blocked head travels in its reply, so only settle and cancel announce a head, and
 		// only when it or its time changed, as the script does for other workers.
 		private Head pump(long now, String own, boolean announce, List<Runnable> news) {
-			while (!this.queue.isEmpty()) {
+			for (int handled = 0; handled < MAX_PUMP && !this.queue.isEmpty(); handled++) {
 				Ticket head = this.queue.firstEntry().getValue();
 				if (this.deadlines.get(head.id()) < now) {
 					drop(head, now);
