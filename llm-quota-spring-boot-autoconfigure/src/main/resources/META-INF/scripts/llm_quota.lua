@@ -411,6 +411,14 @@ if op == 'acquire' then
     dirty = true
     tk.s = seq
     redis.call('ZADD', Q, rank * CLASS + seq, tk.id)
+    if tk.u then
+      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
+      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+      for i = 1, #tk.u.f do
+        tk.u.cap[i] = string.format('%.17g', tk.u.cap[i])
+        tk.u.rate[i] = string.format('%.17g', tk.u.rate[i])
+      end
+    end
     redis.call('HSET', T, tk.id, cjson.encode(tk))
     -- Never shorten: the queue must outlive the longest deadline in it.
     extendTtl(Q, tk.mw + cfg.wttl * 4)
