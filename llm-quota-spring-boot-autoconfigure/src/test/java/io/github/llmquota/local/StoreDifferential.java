@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -650,7 +651,7 @@ final class StoreDifferential {
 
 		private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
 
-		private final Map<String, CountDownLatch> fences = new java.util.concurrent.ConcurrentHashMap<>();
+		private final Map<String, CountDownLatch> fences = new ConcurrentHashMap<>();
 
 		CountDownLatch expect(String fence) {
 			CountDownLatch latch = new CountDownLatch(1);
