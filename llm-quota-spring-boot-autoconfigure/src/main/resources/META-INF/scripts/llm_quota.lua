@@ -403,7 +403,8 @@ if op == 'acquire' then
       -- waiting, or new arrivals would overtake them within their class.
       local last = 0
       for c = 0, #cfg.res - 1 do
-        local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES', 'LIMIT', 0, 1)
+        local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES',
+          'LIMIT', 0, 1)
         if top[2] then last = math.max(last, tonumber(top[2]) - c * CLASS) end
       end
       if last > 0 then seq = redis.call('HINCRBY', S, 'seq', last) end
@@ -503,9 +504,10 @@ elseif op == 'snapshot' then
     cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
   -- A lease expires at its score, as every other call removes it then: count only later ones.
+  local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
-    redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
-    math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
+    inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
+    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
 end
