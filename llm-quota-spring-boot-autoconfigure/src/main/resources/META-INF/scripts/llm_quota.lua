@@ -75,8 +75,9 @@ do
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
   -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
   -- eviction) rather than never there: start with empty buckets, so that the fleet does not
-  -- flood a provider whose own buckets are still drained.
-  if v[1] == false and args.kn and (op == 'acquire' or op == 'settle') then
+  -- flood a provider whose own buckets are still drained. Whatever call comes first, a
+  -- heartbeat's poll included, for it would otherwise admit the queue into empty buckets.
+  if v[1] == false and args.kn and op ~= 'snapshot' then
     for i = 1, n do st.used[i] = cfg.cap[i] end
     st.lost = true
   end
@@ -106,12 +107,14 @@ end
 
 local function save()
   if not dirty then return end
-  local kv = {'mult', string.format('%.6f', st.mult), 'cool', st.cool, 'mcut', st.mcut}
+  -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
+  -- could round over it, and a decision would hinge on the storage format.
+  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut}
   local ttl = 60000
   local moved = false
   for i = 1, n do
     kv[#kv + 1] = dims[i]
-    kv[#kv + 1] = string.format('%.6f', st.used[i])
+    kv[#kv + 1] = string.format('%.17g', st.used[i])
     kv[#kv + 1] = dims[i] .. '@'
     kv[#kv + 1] = string.format('%.3f', now)
     local drain = st.used[i] / (cfg.rate[i] * st.mult)
@@ -168,7 +171,7 @@ local function userCharge(u, amounts)
   for i = 1, #u.f do
     local level = math.min(math.max(levels[i] + (amounts[i] or 0), 0), u.cap[i] * 2)
     kv[#kv + 1] = u.f[i]
-    kv[#kv + 1] = string.format('%.6f', level)
+    kv[#kv + 1] = string.format('%.17g', level)
     kv[#kv + 1] = u.f[i] .. '@'
     kv[#kv + 1] = string.format('%.3f', now)
     ttl = math.max(ttl, level / u.rate[i])
@@ -425,9 +428,28 @@ if op == 'acquire' then
   end
   if not result then
     local seq = redis.call('HINCRBY', S, 'seq', 1)
+    if seq == 1 then
+      -- The sequence was lost with the state hash: restart it behind the tickets still
+      -- waiting, or new arrivals would overtake them within their class.
+      local last = 0
+      for c = 0, #cfg.res - 1 do
+        local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES',
+          'LIMIT', 0, 1)
+        if top[2] then last = math.max(last, tonumber(top[2]) - c * CLASS) end
+      end
+      if last > 0 then seq = redis.call('HINCRBY', S, 'seq', last) end
+    end
     dirty = true
     tk.s = seq
     redis.call('ZADD', Q, rank * CLASS + seq, tk.id)
+    if tk.u then
+      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
+      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+      for i = 1, #tk.u.f do
+        tk.u.cap[i] = string.format('%.17g', tk.u.cap[i])
+        tk.u.rate[i] = string.format('%.17g', tk.u.rate[i])
+      end
+    end
     redis.call('HSET', T, tk.id, cjson.encode(tk))
     -- Never shorten: the queue must outlive the longest deadline in it.
     extendTtl(Q, tk.mw + cfg.wttl * 4)
@@ -511,9 +533,11 @@ elseif op == 'snapshot' then
     -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
     cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
+  -- A lease expires at its score, as every other call removes it then: count only later ones.
+  local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
-    redis.call('ZCOUNT', L, now, '+inf'), string.format('%.6f', st.mult), math.max(st.cool - now, 0),
-    math.ceil(head), table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
+    inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
+    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
 end

@@ -17,8 +17,8 @@ import java.util.List;
  * @param inFlight the leases held
  * @param multiplier the adaptive multiplier, in (0, 1]
  * @param cooldownMillis how long the pool still cools down after a 429, or 0
- * @param headDelayMillis how long until the head of the queue fits, -1 when unknown, -2 when
- * nobody waits
+ * @param headDelayMillis how long until the head of the queue fits, as the last decision that
+ * found it blocked computed it; -1 when unknown, -2 when nobody waits
  * @param modelCooldownMillis per model of the pool, in the pool's order, how long it still
  * cools down after overload errors
  * @param liveWorkers the JVMs currently known to wait on this pool (at least 1)

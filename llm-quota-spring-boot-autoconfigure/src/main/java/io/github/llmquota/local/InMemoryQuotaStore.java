@@ -31,7 +31,14 @@ import io.github.llmquota.engine.UserCharge;
  * buckets with class reserves, bounded debt, a waiting room in strict class order and FIFO
  * within a class, leases with a hard expiry, per-user gates, cooldowns and the adaptive
  * multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
- * provider organisation.
+ * provider organisation. Thread-safe: each pool's decisions are serialised.
+ * <p>
+ * It is the script's twin, down to its floating-point steps, its head note and its bound of
+ * 32 admissions per call, and a differential test holds the two to the same decisions. One
+ * difference is by design: this store serves one JVM, so every waiting ticket is this JVM's.
+ * It therefore reports one live worker (what the script reports for a fleet of one), never
+ * drops tickets for a missed heartbeat, and tells its listener about the blocked head only
+ * after a settle or cancel, as the script tells a worker about a head it did not ask for.
  */
 public class InMemoryQuotaStore implements QuotaStore {
 
@@ -141,6 +148,23 @@ public class InMemoryQuotaStore implements QuotaStore {
 		this.arrivalOrder = enabled;
 	}
 
+	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush or an
+	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns and the
+	 * head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
+	 * they live in keys of their own. The next decision restarts the pool with full buckets,
+	 * as the script does for callers that knew the state. For tests that hold this store to
+	 * the script: in one JVM the state is never lost.
+	 * @param pool the pool name
+	 */
+	void loseState(String pool) {
+		PoolState state = this.pools.get(pool);
+		if (state != null) {
+			synchronized (state) {
+				state.lose();
+			}
+		}
+	}
+
 	int waitingTickets(PoolSpec pool) {
 		PoolState state = state(pool);
 		synchronized (state) {
@@ -157,7 +181,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * A bucket level that drains continuously, like one field pair of the Redis state hash.
+	 * A bucket level that drains continuously, like one field pair of the Redis state hash:
+	 * the level as last written and when. Reading it writes nothing, as in the script, so that
+	 * both compute every level with the same floating-point steps.
 	 */
 	private static final class Level {
 
@@ -166,11 +192,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private long at;
 
 		double drained(long now, double ratePerMilli) {
-			if (now > this.at) {
-				this.used = Math.max(0, this.used - (now - this.at) * ratePerMilli);
-				this.at = now;
-			}
-			return this.used;
+			return (now > this.at) ? Math.max(0, this.used - (now - this.at) * ratePerMilli) : this.used;
+		}
+
+		void write(double used, long now) {
+			this.used = used;
+			this.at = now;
 		}
 
 	}
@@ -179,11 +206,19 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private static final long CLASS = 1L << 40;
 
+		// The script bounds the work of one call: at most this many tickets leave the queue.
+		private static final int MAX_PUMP = 32;
+
 		// Replaced when a call brings other limits, as the script takes them on every call:
 		// the failover store's local share changes with the JVMs seen before each outage.
 		private volatile PoolSpec pool;
 
+		// The levels of the current decision, drained to its time from the last written ones.
 		private final double[] used;
+
+		private final double[] written;
+
+		private boolean dirty;
 
 		private final UsageRings rings;
 
@@ -205,6 +240,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long lastCut;
 
+		private boolean lost;
+
+		// The blocked head and when it fits (epoch ms, -1 unknown), as last computed.
+		private String headNote;
+
+		private long headAt;
+
 		private final TreeMap<Long, Ticket> queue = new TreeMap<>();
 
 		private final Map<String, Long> queued = new HashMap<>();
@@ -220,6 +262,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
+			this.written = new double[pool.rates().size()];
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
@@ -237,7 +280,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			Admission admission;
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				admission = decide(ticket, now, news);
 				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
 					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
@@ -283,10 +326,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			long score = ticket.rank() * CLASS + (++this.sequence);
+			this.dirty = true;
 			this.queue.put(score, ticket);
 			this.queued.put(ticket.id(), score);
 			this.deadlines.put(ticket.id(), now + ticket.maxWaitMillis());
-			Head head = pump(now, ticket.id(), news);
+			Head head = pump(now, ticket.id(), false, news);
 			if (!this.queued.containsKey(ticket.id()) && this.leases.containsKey(ticket.id())) {
 				this.granted.remove(ticket.id());
 				return Admission.granted();
@@ -294,7 +338,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
 			if (ticket.maxWaitMillis() <= 0 || (ownHead && head.eta > ticket.maxWaitMillis())) {
 				unqueue(ticket.id());
-				double eta = ownHead ? head.eta : blocked(ticket, now);
+				// Behind a blocked head, a retry can fit no sooner than the head does.
+				double eta = (head != null) ? head.eta : blocked(ticket, now);
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
 			}
 			// One JVM owns every ticket here, so the caller always owns the head.
@@ -305,7 +350,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		void settle(Settlement settlement) {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				long[] lease = this.leases.remove(settlement.leaseId());
 				this.granted.remove(settlement.leaseId());
 				for (int i = 0; i < this.used.length; i++) {
@@ -317,7 +362,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
 				}
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
-				announce(pump(now, null, news), news);
+				pump(now, null, true, news);
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -326,7 +371,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		void cancel(String ticketId) {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
-				long now = advance();
+				long now = advanceAndRestart();
 				Long score = this.queued.get(ticketId);
 				if (score != null) {
 					drop(this.queue.get(score), now);
@@ -344,7 +389,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 						this.leases.remove(ticketId);
 					}
 				}
-				announce(pump(now, null, news), news);
+				pump(now, null, true, news);
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -354,8 +399,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			PollResult result;
 			synchronized (this) {
-				long now = advance();
-				Head head = pump(now, null, news);
+				long now = advanceAndRestart();
+				Head head = pump(now, null, false, news);
 				List<TicketState> states = new ArrayList<>(ticketIds.size());
 				for (String id : ticketIds) {
 					states.add(this.queued.containsKey(id) ? TicketState.WAITING
@@ -375,7 +420,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.queue.keySet().forEach((score) -> queuedPerClass[(int) (score / CLASS)]++);
 			long headDelay = Admission.NONE;
 			if (!this.queue.isEmpty()) {
-				headDelay = delay(blocked(this.queue.firstEntry().getValue(), now));
+				// What the last decision that found the head blocked said, as the script keeps it.
+				headDelay = (this.headAt < 0) ? Admission.UNKNOWN : Math.max(this.headAt - now, 0);
 			}
 			long[] modelCooldown = this.pool.models()
 				.stream()
@@ -386,8 +432,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1);
 		}
 
-		private Head pump(long now, String own, List<Runnable> news) {
-			while (!this.queue.isEmpty()) {
+		// Admit from the head while the head fits; nobody overtakes it. The caller's news about
+		// the blocked head travels in its reply, so only settle and cancel announce a head, and
+		// only when it or its time changed, as the script does for other workers.
+		private Head pump(long now, String own, boolean announce, List<Runnable> news) {
+			for (int handled = 0; handled < MAX_PUMP && !this.queue.isEmpty(); handled++) {
 				Ticket head = nextInLine();
 				if (this.deadlines.get(head.id()) < now) {
 					drop(head, now);
@@ -396,6 +445,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 				double eta = blocked(head, now);
 				if (eta != 0) {
+					long at = (eta < 0) ? -1 : (long) Math.ceil(now + eta);
+					if (announce && (!head.id().equals(this.headNote) || Math.abs(this.headAt - at) > 50)) {
+						long delay = delay(eta);
+						news.add(() -> listener().head(this.pool.name(), delay, head.id()));
+					}
+					if (!head.id().equals(this.headNote) || this.headAt != at) {
+						this.headNote = head.id();
+						this.headAt = at;
+						this.dirty = true;
+					}
 					return new Head(head, eta);
 				}
 				admit(head, now);
@@ -419,13 +478,6 @@ public class InMemoryQuotaStore implements QuotaStore {
 				.min(Comparator.comparingLong((entry) -> entry.getKey() % CLASS))
 				.orElseThrow()
 				.getValue();
-		}
-
-		private void announce(Head head, List<Runnable> news) {
-			if (head != null) {
-				long delay = delay(head.eta);
-				news.add(() -> listener().head(this.pool.name(), delay, head.ticket.id()));
-			}
 		}
 
 		// How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
@@ -489,6 +541,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					// Headers only tighten; normal refill loosens the bucket again.
 					if (remaining >= 0 && remaining + feedback.tolerance()[i] < capacity(i) - this.used[i]) {
 						this.used[i] = capacity(i) - remaining;
+						this.dirty = true;
 					}
 				}
 			}
@@ -502,17 +555,24 @@ public class InMemoryQuotaStore implements QuotaStore {
 						this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(), tuning.multiplierFloor());
 						this.lastCut = now;
 					}
+					this.dirty = true;
 				}
 				case OVERLOADED -> {
 					int failures = this.modelFailures.merge(model, 1, Integer::sum);
 					long backoff = Math.min(tuning.overloadCooldown().toMillis() << Math.min(failures - 1, 30),
 							tuning.maxOverloadCooldown().toMillis());
 					this.modelCooldowns.put(model, now + backoff);
+					this.dirty = true;
 				}
 				case SUCCESS -> {
-					this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
-					this.modelFailures.remove(model);
-					this.modelCooldowns.remove(model);
+					if (this.multiplier < 1) {
+						this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
+						this.dirty = true;
+					}
+					boolean cooling = this.modelFailures.remove(model) != null;
+					if (this.modelCooldowns.remove(model) != null || cooling) {
+						this.dirty = true;
+					}
 				}
 				case NONE -> {
 				}
@@ -538,7 +598,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			for (int i = 0; i < levels.length; i++) {
 				RateLimit rate = user.limits().get(i);
 				double level = levels[i].drained(now, rate.ratePerMilli()) + sign * amounts[i];
-				levels[i].used = Math.min(Math.max(level, 0), rate.capacity() * 2);
+				levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
 			}
 		}
 
@@ -571,9 +631,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private void consume(int dimension, double amount) {
 			this.used[dimension] += amount;
 			this.consumed[dimension] += amount;
+			this.dirty = true;
 		}
 
+		// Like the script's save: only a decision that changed the state writes its levels, so
+		// that both drain every bucket in the same floating-point steps.
 		private void record(long now) {
+			if (this.dirty) {
+				System.arraycopy(this.used, 0, this.written, 0, this.used.length);
+				this.at = now;
+				this.dirty = false;
+			}
 			this.rings.add(now, this.consumed);
 			java.util.Arrays.fill(this.consumed, 0);
 		}
@@ -586,13 +654,39 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return this.pool.rates().get(dimension).ratePerMilli() * this.multiplier;
 		}
 
+		// A lost state restarts with full buckets, so that the fleet does not flood a provider
+		// whose own buckets are still drained; a snapshot only reads.
+		private long advanceAndRestart() {
+			long now = advance();
+			if (this.lost) {
+				for (int i = 0; i < this.used.length; i++) {
+					this.used[i] = capacity(i);
+				}
+				this.lost = false;
+				this.dirty = true;
+			}
+			return now;
+		}
+
+		void lose() {
+			java.util.Arrays.fill(this.used, 0);
+			java.util.Arrays.fill(this.written, 0);
+			this.multiplier = 1;
+			this.cooldownUntil = 0;
+			this.lastCut = 0;
+			this.headNote = null;
+			this.headAt = 0;
+			this.modelCooldowns.clear();
+			this.modelFailures.clear();
+			this.lost = true;
+		}
+
 		private long advance() {
 			long now = InMemoryQuotaStore.this.clock.getAsLong();
-			double elapsed = Math.max(0, now - this.at);
 			for (int i = 0; i < this.used.length; i++) {
-				this.used[i] = Math.max(0, this.used[i] - elapsed * rate(i));
+				this.used[i] = (now > this.at) ? Math.max(0, this.written[i] - (now - this.at) * rate(i))
+						: this.written[i];
 			}
-			this.at = Math.max(this.at, now);
 			this.leases.values().removeIf((lease) -> lease[0] <= now);
 			this.granted.keySet().retainAll(this.leases.keySet());
 			return now;

@@ -202,14 +202,14 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, "cancel", "{\"id\":\"" + ticketId + "\"}");
+		run(pool, "cancel", "{" + known(pool) + "\"id\":\"" + ticketId + "\"}");
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
 		StringJoiner ids = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
 		ticketIds.forEach(ids::add);
-		List<?> reply = run(pool, "poll", "{\"w\":\"" + this.workerId + "\",\"ids\":" + ids + "}");
+		List<?> reply = run(pool, "poll", "{" + known(pool) + "\"w\":\"" + this.workerId + "\",\"ids\":" + ids + "}");
 		String states = (String) reply.get(2);
 		List<TicketState> result = new ArrayList<>(states.length());
 		for (char state : states.toCharArray()) {

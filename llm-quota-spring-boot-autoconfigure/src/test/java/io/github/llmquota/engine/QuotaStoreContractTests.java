@@ -170,6 +170,34 @@ public abstract class QuotaStoreContractTests {
 	}
 
 	@Test
+	void leaseIsNoLongerInFlightAtTheMillisecondItExpires() {
+		PoolSpec pool = pool(TestSettings.pool("expiry")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)
+			.leaseTimeout(Duration.ofSeconds(30)));
+		acquire(pool, CRITICAL, 0, 1);
+		this.now += 29_999;
+		assertThat(this.store.snapshot(pool).inFlight()).isEqualTo(1);
+
+		this.now += 1;
+
+		assertThat(this.store.snapshot(pool).inFlight()).isZero();
+	}
+
+	@Test
+	void zeroWaitTicketBehindABlockedHeadIsToldToRetryWhenTheHeadFits() {
+		PoolSpec pool = pool(TestSettings.pool("behind").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		for (int i = 0; i < 60; i++) {
+			acquire(pool, CRITICAL, 0, 1);
+		}
+		assertThat(acquire(pool, CRITICAL, 600_000, 10).delayMillis()).isEqualTo(10_000);
+
+		Admission behind = acquire(pool, CRITICAL, 0, 1);
+
+		assertThat(behind.reason()).isEqualTo(RejectionReason.DEADLINE);
+		assertThat(behind.delayMillis()).isEqualTo(10_000);
+	}
+
+	@Test
 	void settleFreesTheConcurrencySlotAndAdmitsTheHead() {
 		QuotaSettings settings = TestSettings.pool("slot")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)

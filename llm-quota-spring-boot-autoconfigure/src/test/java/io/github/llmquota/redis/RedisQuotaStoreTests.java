@@ -104,6 +104,42 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 	}
 
 	@Test
+	void heartbeatAfterALostStateDoesNotAdmitTheQueueIntoEmptyBuckets() {
+		PoolSpec pool = pool(TestSettings.pool("lost-beat").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 600).noReserves());
+		assertThat(acquire(pool, CRITICAL, 0, 600).status()).isEqualTo(Admission.Status.GRANTED);
+		Ticket waiting = ticket(CRITICAL, 600_000, 300);
+		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
+
+		this.template.delete(((RedisQuotaStore) this.store).keys("lost-beat").get(0));
+
+		assertThat(this.store.poll(pool, List.of(waiting.id())).states()).containsExactly(TicketState.WAITING);
+		this.now += 30_000;
+		assertThat(this.store.poll(pool, List.of(waiting.id())).states()).containsExactly(TicketState.GRANTED);
+	}
+
+	@Test
+	void arrivalsAfterALostStateQueueBehindTheTicketsStillWaiting() {
+		PoolSpec pool = pool(TestSettings.pool("lost-order").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		for (int i = 0; i < 60; i++) {
+			acquire(pool, CRITICAL, 0, 1);
+		}
+		// A cancelled ticket leaves the queue's sequence ahead of 1, as any busy pool's is.
+		Ticket cancelled = ticket(CRITICAL, 600_000, 1);
+		assertThat(this.store.acquire(pool, cancelled).status()).isEqualTo(Admission.Status.WAITING);
+		Ticket first = ticket(CRITICAL, 600_000, 1);
+		assertThat(this.store.acquire(pool, first).status()).isEqualTo(Admission.Status.WAITING);
+		this.store.cancel(pool, cancelled.id());
+
+		this.template.delete(((RedisQuotaStore) this.store).keys("lost-order").get(0));
+		Ticket second = ticket(CRITICAL, 600_000, 1);
+		assertThat(this.store.acquire(pool, second).status()).isEqualTo(Admission.Status.WAITING);
+		this.now += 1_000;
+
+		assertThat(this.store.poll(pool, List.of(first.id(), second.id())).states())
+			.containsExactly(TicketState.GRANTED, TicketState.WAITING);
+	}
+
+	@Test
 	void everyKeyWrittenHasATimeToLiveAndThePoolsHashTag() {
 		PoolSpec pool = pool(TestSettings.pool("ttl")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 10)

@@ -1,0 +1,714 @@
+package io.github.llmquota.local;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.PriorityClass;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.QuotaStore.PollResult;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.engine.TicketState;
+import io.github.llmquota.engine.UserCharge;
+import io.github.llmquota.engine.UserLimits;
+import io.github.llmquota.redis.RedisQuotaStore;
+
+/**
+ * Holds the Lua script (in a real Redis) and the in-memory store to the same random
+ * operations on one driven clock, and fails at the first decision, listener message or
+ * snapshot field on which they disagree. Everything random, the pool's shape included, comes
+ * from one seed, so a failure replays exactly: the failure message says how.
+ * <p>
+ * What is compared, and how exactly:
+ * <ul>
+ * <li>every {@link Admission} and {@link PollResult}: exactly;</li>
+ * <li>the messages each store's {@link AdmissionListener} gets for each operation:
+ * exactly, but in no particular order, since the Redis store's listener container delivers
+ * each message on a thread of its own;</li>
+ * <li>after every operation, every field of the pool's {@link PoolSnapshot}: exactly for
+ * counts, times and delays; bucket levels within {@value #LEVEL_TOLERANCE} (the script
+ * reports them with three decimals); the multiplier within {@value #MULTIPLIER_TOLERANCE}
+ * (six decimals); consumption counters within {@value #LEVEL_TOLERANCE} per write the
+ * script made to them, because each write stores a counter rounded to three decimals.</li>
+ * </ul>
+ * Floating point needs no more tolerance than that: both stores drain buckets in the same
+ * steps from the same full-precision levels, so decisions and delays agree to the bit.
+ * <p>
+ * The operations: acquires at every class (some with a zero wait, some bigger than the
+ * bucket, some charged to a user, some in bursts of small requests), settles below, on and
+ * above the reservation with no feedback, success, 429s with and without retry-after,
+ * overloads and tighter remaining headers; cancels of waiting, granted and unknown tickets;
+ * polls; time steps from a millisecond to two hours, some to exactly a lease's end; and the
+ * loss of the script's state hash, which the in-memory store models with
+ * {@link InMemoryQuotaStore#loseState(String)}.
+ * <p>
+ * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
+ * stores report one live worker (compared, not masked). What the script does for a fleet
+ * (dropping a silent worker's tickets, telling a worker about a head it did not ask for) is
+ * outside the twin's contract and covered by the Redis fleet tests. The heartbeat is part of
+ * the model: while tickets wait, time moves in steps of at most one heartbeat interval, each
+ * followed by a poll, as the engine does; otherwise the script would rightly drop the
+ * tickets of a worker that stopped beating. Grant records, which Redis expires on its own
+ * (real) clock, are expired on the driven clock when their lease ends, as they are in
+ * production where the two clocks are one.
+ */
+final class StoreDifferential {
+
+	/** The system property that selects one seed to replay. */
+	static final String SEED_PROPERTY = "llmquota.differential.seed";
+
+	static final double LEVEL_TOLERANCE = 0.0005;
+
+	static final double MULTIPLIER_TOLERANCE = 0.0000005;
+
+	private static final String WORKER = "w1";
+
+	private static final String FENCE = "~fence";
+
+	private static final long HEARTBEAT = 1_000;
+
+	private static final List<Dimension> RATES = List.of(Dimension.REQUESTS_PER_MINUTE,
+			Dimension.INPUT_TOKENS_PER_MINUTE, Dimension.OUTPUT_TOKENS_PER_MINUTE, Dimension.TOKENS_PER_MINUTE,
+			Dimension.REQUESTS_PER_DAY, Dimension.TOKENS_PER_DAY);
+
+	private static final List<String> USERS = List.of("alice", "bob", "carol");
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final BiFunction<QuotaSettings, LongSupplier, InMemoryQuotaStore> twin;
+
+	private final String rerun;
+
+	/**
+	 * Create a harness.
+	 * @param connectionFactory connections to the Redis the script runs in
+	 * @param twin creates the in-memory store on the driven clock
+	 * @param rerun the command that runs the test again, the seed property to be appended
+	 */
+	StoreDifferential(RedisConnectionFactory connectionFactory,
+			BiFunction<QuotaSettings, LongSupplier, InMemoryQuotaStore> twin, String rerun) {
+		this.connectionFactory = connectionFactory;
+		this.twin = twin;
+		this.rerun = rerun;
+	}
+
+	/**
+	 * Return the seeds to run: the one named by {@value #SEED_PROPERTY}, or the given ones.
+	 * @param seeds the default seeds
+	 * @return the seeds
+	 */
+	static long[] seeds(long... seeds) {
+		String replay = System.getProperty(SEED_PROPERTY);
+		return (replay != null && !replay.isBlank()) ? new long[] { Long.parseLong(replay.trim()) } : seeds;
+	}
+
+	/**
+	 * Run one seed.
+	 * @param seed the seed
+	 * @param operations how many operations to run
+	 * @return how many operations ran, heartbeats included
+	 * @throws AssertionError at the first disagreement, naming the seed and how to rerun it
+	 */
+	int run(long seed, int operations) {
+		Run run = new Run(seed);
+		try {
+			return run.execute(operations);
+		}
+		finally {
+			run.close();
+		}
+	}
+
+	static QuotaSettings randomSettings(Random random, String poolName) {
+		List<Dimension> dimensions = new ArrayList<>(RATES);
+		Collections.shuffle(dimensions, random);
+		double margin = pick(random, 0.0, 0.1, 0.25);
+		long horizon = pick(random, 1_000L, 10_000L, 60_000L);
+		List<RateLimit> rates = new ArrayList<>();
+		for (Dimension dimension : dimensions.subList(0, 1 + random.nextInt(4))) {
+			long limit = isRequests(dimension) ? 5 + random.nextInt(600) : 1_000 + random.nextInt(200_000);
+			rates.add(RateLimit.of(dimension, limit, margin, horizon));
+		}
+		List<PriorityClass> classes = new ArrayList<>();
+		double reserve = 0;
+		for (int rank = 0, n = 2 + random.nextInt(3); rank < n; rank++) {
+			classes.add(new PriorityClass("c" + rank, rank, reserve, 1 + random.nextInt(50), Duration.ofSeconds(5)));
+			reserve = Math.min(0.9, reserve + random.nextDouble() * 0.25);
+		}
+		UserLimits users = null;
+		if (random.nextBoolean()) {
+			List<RateLimit> limits = new ArrayList<>();
+			limits.add(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 2 + random.nextInt(20), 0, 60_000));
+			if (random.nextBoolean()) {
+				limits.add(RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000 + random.nextInt(50_000), 0, 60_000));
+			}
+			users = new UserLimits(limits, Map.of());
+		}
+		List<String> models = new ArrayList<>();
+		for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+			models.add("m" + i);
+		}
+		int concurrency = random.nextBoolean() ? 0 : 1 + random.nextInt(8);
+		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users);
+		Map<String, ModelSpec> specs = new LinkedHashMap<>();
+		models.forEach((model) -> specs.put(model, new ModelSpec(model, pool, false)));
+		long overload = 100 + random.nextInt(2_000);
+		FeedbackSettings feedback = new FeedbackSettings(0.5 + random.nextDouble() * 0.4,
+				0.05 + random.nextDouble() * 0.45, 0.005 + random.nextDouble() * 0.1, Duration.ofMillis(overload),
+				Duration.ofMillis(overload * (1 + random.nextInt(32))));
+		return new QuotaSettings(specs, classes, "c0", Duration.ofSeconds(30 + random.nextInt(90)),
+				random.nextBoolean() ? 1 + random.nextInt(10) : 30 + random.nextInt(70), Duration.ofMillis(HEARTBEAT),
+				feedback,
+				Duration.ofMillis(pick(random, 0L, 0L, 20L, 50L, 200L)));
+	}
+
+	private static boolean isRequests(Dimension dimension) {
+		return dimension == Dimension.REQUESTS_PER_MINUTE || dimension == Dimension.REQUESTS_PER_DAY;
+	}
+
+	@SafeVarargs
+	private static <T> T pick(Random random, T... values) {
+		return values[random.nextInt(values.length)];
+	}
+
+	/**
+	 * One seed's run: the two stores, the driven clock and what the caller holds.
+	 */
+	private final class Run {
+
+		private final long seed;
+
+		private final Random random;
+
+		private final String prefix = "d" + UUID.randomUUID().toString().substring(0, 8);
+
+		private final StringRedisTemplate redis;
+
+		private final QuotaSettings settings;
+
+		private final PoolSpec pool;
+
+		private long now = 1_700_000_000_000L;
+
+		private final RedisQuotaStore lua;
+
+		private final InMemoryQuotaStore java;
+
+		private final Recorder luaNews = new Recorder();
+
+		private final Recorder javaNews = new Recorder();
+
+		private final Map<String, Ticket> tickets = new HashMap<>();
+
+		private final Set<String> waiting = new LinkedHashSet<>();
+
+		private final Set<String> held = new LinkedHashSet<>();
+
+		private final Map<String, Long> grantRecords = new HashMap<>();
+
+		private final Map<String, Long> leaseEnds = new HashMap<>();
+
+		private final Deque<String> trail = new ArrayDeque<>();
+
+		private int operation;
+
+		private boolean written;
+
+		private int fences;
+
+		private String shape;
+
+		Run(long seed) {
+			this.seed = seed;
+			this.random = new Random(seed);
+			this.redis = new StringRedisTemplate(StoreDifferential.this.connectionFactory);
+			this.settings = randomSettings(this.random, "p");
+			this.pool = this.settings.pools().get("p");
+			this.lua = new RedisQuotaStore(StoreDifferential.this.connectionFactory, this.settings, this.prefix,
+					() -> this.now);
+			this.java = StoreDifferential.this.twin.apply(this.settings, () -> this.now);
+		}
+
+		int execute(int operations) {
+			this.lua.start(WORKER, this.luaNews);
+			this.java.start(WORKER, this.javaNews);
+			subscribed();
+			this.shape = describe();
+			while (this.operation < operations) {
+				int roll = this.random.nextInt(100);
+				if (roll < 34) {
+					acquire(false);
+				}
+				else if (roll < 35) {
+					// A burst of small requests at one instant: more than one call admits at once.
+					for (int i = 20 + this.random.nextInt(40); i > 0; i--) {
+						acquire(true);
+					}
+				}
+				else if (roll < 52 && !this.held.isEmpty()) {
+					settle();
+				}
+				else if (roll < 60) {
+					cancel();
+				}
+				else if (roll < 70) {
+					poll(pollIds());
+				}
+				else if (roll < 99 || !this.written) {
+					advance();
+				}
+				else {
+					loseState();
+				}
+			}
+			return this.operation;
+		}
+
+		private void acquire(boolean small) {
+			int rank = this.random.nextInt(this.settings.classes().size());
+			long[] cost = new long[this.pool.rates().size()];
+			for (int i = 0; i < cost.length; i++) {
+				cost[i] = small ? cost(this.pool.rates().get(i)) / 100 : cost(this.pool.rates().get(i));
+			}
+			long maxWait = (this.random.nextInt(small ? 50 : 5) == 0) ? 0
+					: pick(this.random, 100L, 1_000L, 5_000L, 30_000L, 120_000L, (long) this.random.nextInt(60_000));
+			String model = this.pool.models().get(this.random.nextInt(this.pool.models().size()));
+			UserCharge user = null;
+			if (this.pool.userLimits() != null && this.random.nextInt(3) > 0) {
+				String name = USERS.get(this.random.nextInt(USERS.size()));
+				List<RateLimit> limits = this.pool.userLimits().forUser(name);
+				long[] userCost = new long[limits.size()];
+				for (int i = 0; i < userCost.length; i++) {
+					userCost[i] = cost(limits.get(i));
+				}
+				user = new UserCharge(Integer.toHexString(name.hashCode()), limits, userCost);
+			}
+			Ticket ticket = new Ticket(WORKER + "." + (this.tickets.size() + 1), WORKER, rank, cost, maxWait, model,
+					user);
+			this.tickets.put(ticket.id(), ticket);
+			String what = "acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost) + " wait "
+					+ maxWait + " model " + model
+					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "");
+			begin(what);
+			Admission expected = this.lua.acquire(this.pool, ticket);
+			Admission actual = this.java.acquire(this.pool, ticket);
+			this.written = true;
+			same("admission", expected, actual);
+			if (actual.status() == Admission.Status.GRANTED) {
+				this.held.add(ticket.id());
+				this.leaseEnds.put(ticket.id(), this.now + this.settings.leaseTimeout().toMillis());
+			}
+			else if (actual.status() == Admission.Status.WAITING) {
+				this.waiting.add(ticket.id());
+			}
+			end();
+		}
+
+		private long cost(RateLimit rate) {
+			if (isRequests(rate.dimension())) {
+				return 1;
+			}
+			int roll = this.random.nextInt(10);
+			double bound = (roll < 7) ? rate.capacity() * 0.5 : (roll < 9) ? rate.capacity() * 1.5 : 0;
+			return this.random.nextInt((int) Math.min(bound, Integer.MAX_VALUE - 1) + 1);
+		}
+
+		private void settle() {
+			List<String> leases = new ArrayList<>(this.held);
+			String id = leases.get(this.random.nextInt(leases.size()));
+			Ticket ticket = this.tickets.get(id);
+			long[] delta = new long[ticket.cost().length];
+			for (int i = 0; i < delta.length; i++) {
+				delta[i] = delta(this.pool.rates().get(i), ticket.cost()[i]);
+			}
+			long[] userDelta = null;
+			if (ticket.user() != null) {
+				userDelta = new long[ticket.user().cost().length];
+				for (int i = 0; i < userDelta.length; i++) {
+					userDelta[i] = delta(ticket.user().limits().get(i), ticket.user().cost()[i]);
+				}
+			}
+			Feedback feedback = feedback();
+			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback);
+			begin("settle " + id + " delta " + Arrays.toString(delta)
+					+ ((userDelta != null) ? " user delta " + Arrays.toString(userDelta) : "") + " feedback "
+					+ feedback.kind() + " retry-after " + feedback.retryAfterMillis() + " remaining "
+					+ Arrays.toString(feedback.remaining()) + " tolerance " + Arrays.toString(feedback.tolerance()));
+			this.lua.settle(this.pool, settlement);
+			this.java.settle(this.pool, settlement);
+			this.written = true;
+			this.held.remove(id);
+			end();
+		}
+
+		// Below the reservation (a refund), above it (debt), or exactly on it.
+		private long delta(RateLimit rate, long charged) {
+			return switch (this.random.nextInt(3)) {
+				case 0 -> -(long) (this.random.nextDouble() * (charged + 1));
+				case 1 -> isRequests(rate.dimension()) ? 0 : this.random.nextInt((int) rate.capacity() + 1);
+				default -> 0;
+			};
+		}
+
+		private Feedback feedback() {
+			int roll = this.random.nextInt(100);
+			Feedback.Kind kind = (roll < 40) ? Feedback.Kind.NONE : (roll < 65) ? Feedback.Kind.SUCCESS
+					: (roll < 82) ? Feedback.Kind.RATE_LIMITED : Feedback.Kind.OVERLOADED;
+			long retryAfter = (kind == Feedback.Kind.RATE_LIMITED && this.random.nextBoolean())
+					? 1 + this.random.nextInt(20_000) : 0;
+			long[] remaining = null;
+			long[] tolerance = null;
+			if (this.random.nextBoolean()) {
+				remaining = new long[this.pool.rates().size()];
+				tolerance = new long[remaining.length];
+				for (int i = 0; i < remaining.length; i++) {
+					double capacity = this.pool.rates().get(i).capacity();
+					remaining[i] = (this.random.nextInt(4) == 0) ? -1 : this.random.nextInt((int) capacity + 2);
+					tolerance[i] = (this.random.nextInt(3) == 0) ? this.random.nextInt((int) capacity / 10 + 1) : 0;
+				}
+			}
+			return new Feedback(kind, retryAfter, remaining, tolerance);
+		}
+
+		private void cancel() {
+			String id;
+			int roll = this.random.nextInt(10);
+			if (roll < 5 && !this.waiting.isEmpty()) {
+				id = new ArrayList<>(this.waiting).get(this.random.nextInt(this.waiting.size()));
+			}
+			else if (roll < 8 && !this.held.isEmpty()) {
+				id = new ArrayList<>(this.held).get(this.random.nextInt(this.held.size()));
+			}
+			else {
+				id = WORKER + ".unknown";
+			}
+			begin("cancel " + id);
+			this.lua.cancel(this.pool, id);
+			this.java.cancel(this.pool, id);
+			this.waiting.remove(id);
+			this.held.remove(id);
+			end();
+		}
+
+		private List<String> pollIds() {
+			List<String> ids = new ArrayList<>();
+			for (String id : this.waiting) {
+				if (this.random.nextInt(4) > 0) {
+					ids.add(id);
+				}
+			}
+			for (String id : this.held) {
+				if (this.random.nextInt(4) == 0) {
+					ids.add(id);
+				}
+			}
+			if (this.random.nextInt(10) == 0) {
+				ids.add(WORKER + ".unknown");
+			}
+			return ids;
+		}
+
+		private void poll(List<String> ids) {
+			begin("poll " + ids);
+			PollResult expected = this.lua.poll(this.pool, ids);
+			PollResult actual = this.java.poll(this.pool, ids);
+			same("poll", expected, actual);
+			for (int i = 0; i < ids.size(); i++) {
+				TicketState state = actual.states().get(i);
+				if (state != TicketState.WAITING && this.waiting.remove(ids.get(i)) && state == TicketState.GRANTED) {
+					this.held.add(ids.get(i));
+				}
+			}
+			end();
+		}
+
+		// Time moves; while tickets wait, the engine beats once a heartbeat interval.
+		private void advance() {
+			int roll = this.random.nextInt(100);
+			long step = (roll < 55) ? this.random.nextInt(1_001) : (roll < 80) ? 1_000 + this.random.nextInt(9_000)
+					: (roll < 92) ? 10_000 + this.random.nextInt(110_000) : (roll < 97) ? untilALeaseEnds()
+							: this.random.nextInt(7_200_000);
+			long until = this.now + step;
+			while (this.now < until) {
+				boolean queued = Arrays.stream(this.java.snapshot(this.pool).queued()).sum() > 0;
+				if (queued) {
+					this.now = Math.min(until, this.now + HEARTBEAT);
+					expireGrantRecords();
+					poll(new ArrayList<>(this.waiting));
+				}
+				else {
+					this.now = until;
+					expireGrantRecords();
+					begin("advance to +" + (this.now - 1_700_000_000_000L));
+					end();
+				}
+			}
+		}
+
+		// Exactly to the end of the next lease that is still held: expiry is an edge.
+		private long untilALeaseEnds() {
+			long next = this.leaseEnds.values().stream().filter((end) -> end > this.now).min(Long::compare).orElse(this.now);
+			return next - this.now;
+		}
+
+		// Redis expires a grant record on its own clock; here, when its lease would end.
+		private void expireGrantRecords() {
+			for (Iterator<Map.Entry<String, Long>> it = this.grantRecords.entrySet().iterator(); it.hasNext();) {
+				Map.Entry<String, Long> record = it.next();
+				if (record.getValue() <= this.now) {
+					this.redis.delete(base() + "g:" + record.getKey());
+					it.remove();
+				}
+			}
+		}
+
+		// What a flush, or an eviction of the state hash, leaves behind.
+		private void loseState() {
+			begin("lose the state hash");
+			this.redis.delete(this.lua.keys(this.pool.name()).get(0));
+			this.java.loseState(this.pool.name());
+			end();
+		}
+
+		private String base() {
+			String state = this.lua.keys(this.pool.name()).get(0);
+			return state.substring(0, state.length() - 1);
+		}
+
+		private void begin(String what) {
+			this.operation++;
+			note("#" + this.operation + " at +" + (this.now - 1_700_000_000_000L) + ": " + what);
+			this.luaNews.clear();
+			this.javaNews.clear();
+		}
+
+		// Compare what the listeners were told, then the whole snapshot.
+		private void end() {
+			fence();
+			List<String> expected = this.luaNews.sorted(this.javaNews.messages.size());
+			List<String> actual = this.javaNews.sorted(0);
+			same("listener messages", expected, actual);
+			for (String message : this.javaNews.messages) {
+				String[] parts = message.split(" ");
+				if (parts[0].equals("granted")) {
+					this.grantRecords.put(parts[1], this.now + this.settings.leaseTimeout().toMillis());
+					this.leaseEnds.put(parts[1], this.now + this.settings.leaseTimeout().toMillis());
+					if (this.waiting.remove(parts[1])) {
+						this.held.add(parts[1]);
+					}
+				}
+				else if (parts[0].equals("dropped")) {
+					this.waiting.remove(parts[1]);
+				}
+			}
+			compare(this.lua.snapshot(this.pool), this.java.snapshot(this.pool));
+		}
+
+		private void compare(PoolSnapshot lua, PoolSnapshot java) {
+			same("snapshot.pool", lua.pool(), java.pool());
+			same("snapshot.timeMillis", lua.timeMillis(), java.timeMillis());
+			close("snapshot.used", lua.used(), java.used(), LEVEL_TOLERANCE);
+			// Each operation writes a counter at most once, rounding it to three decimals.
+			double ringTolerance = LEVEL_TOLERANCE * this.operation + 1e-6;
+			close("snapshot.trailingMinute", lua.trailingMinute(), java.trailingMinute(), ringTolerance);
+			for (int minute = 0; minute < 60; minute++) {
+				close("snapshot.lastHour[" + minute + "]", lua.lastHour().get(minute), java.lastHour().get(minute),
+						ringTolerance);
+			}
+			same("snapshot.queued", Arrays.toString(lua.queued()), Arrays.toString(java.queued()));
+			same("snapshot.inFlight", lua.inFlight(), java.inFlight());
+			close("snapshot.multiplier", new double[] { lua.multiplier() }, new double[] { java.multiplier() },
+					MULTIPLIER_TOLERANCE);
+			same("snapshot.cooldownMillis", lua.cooldownMillis(), java.cooldownMillis());
+			same("snapshot.headDelayMillis", lua.headDelayMillis(), java.headDelayMillis());
+			same("snapshot.modelCooldownMillis", Arrays.toString(lua.modelCooldownMillis()),
+					Arrays.toString(java.modelCooldownMillis()));
+			same("snapshot.liveWorkers", lua.liveWorkers(), java.liveWorkers());
+		}
+
+		private void close(String what, double[] lua, double[] java, double tolerance) {
+			boolean close = lua.length == java.length;
+			for (int i = 0; close && i < lua.length; i++) {
+				close = Math.abs(lua[i] - java[i]) <= tolerance + 1e-12 * Math.abs(lua[i]);
+			}
+			if (!close) {
+				fail(what + " (tolerance " + tolerance + ")", Arrays.toString(lua), Arrays.toString(java));
+			}
+		}
+
+		private void same(String what, Object lua, Object java) {
+			if (!lua.equals(java)) {
+				fail(what, lua, java);
+			}
+		}
+
+		private void fail(String what, Object lua, Object java) {
+			throw new AssertionError("The Lua script and the in-memory store disagree on " + what + " at operation "
+					+ this.operation + " of seed " + this.seed + ".\n  Lua:       " + lua + "\n  in-memory: " + java
+					+ "\nRerun this seed with: " + StoreDifferential.this.rerun + " -D" + SEED_PROPERTY + "="
+					+ this.seed + "\nPool: " + this.shape + "\nLast operations:\n  " + String.join("\n  ", this.trail));
+		}
+
+		private void note(String line) {
+			if (this.trail.size() == 25) {
+				this.trail.removeFirst();
+			}
+			this.trail.addLast(line);
+		}
+
+		// Pub/sub is asynchronous: a marker published after the operation arrives after its news.
+		private void fence() {
+			String id = Integer.toString(++this.fences);
+			CountDownLatch arrived = this.luaNews.expect(id);
+			this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "H " + FENCE + " 0 " + id);
+			await(arrived, "the Redis store's news of operation " + this.operation);
+		}
+
+		// The subscription starts in the background; publish until it is up.
+		private void subscribed() {
+			CountDownLatch arrived = this.luaNews.expect("0");
+			for (int attempt = 0; attempt < 200 && arrived.getCount() > 0; attempt++) {
+				this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "H " + FENCE + " 0 0");
+				try {
+					arrived.await(50, TimeUnit.MILLISECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new IllegalStateException(ex);
+				}
+			}
+			await(arrived, "the Redis store's subscription");
+		}
+
+		private void await(CountDownLatch latch, String what) {
+			try {
+				if (!latch.await(10, TimeUnit.SECONDS)) {
+					throw new AssertionError("No sign of " + what + " (seed " + this.seed + ")");
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		private String describe() {
+			return this.pool.rates() + ", concurrency " + this.pool.maxConcurrency() + ", models "
+					+ this.pool.models() + ", users " + this.pool.userLimits() + ", classes "
+					+ this.settings.classes() + ", queue " + this.settings.queueCapacity() + ", lease "
+					+ this.settings.leaseTimeout() + ", lookahead " + this.settings.admissionLookahead() + ", "
+					+ this.settings.feedback();
+		}
+
+		void close() {
+			this.lua.stop();
+			this.java.stop();
+			Set<String> keys = this.redis.keys(this.prefix + ":*");
+			if (keys != null && !keys.isEmpty()) {
+				this.redis.delete(keys);
+			}
+		}
+
+	}
+
+	/**
+	 * Writes down what a store tells its listener, one line per message.
+	 */
+	private static final class Recorder implements AdmissionListener {
+
+		private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+
+		private final Map<String, CountDownLatch> fences = new ConcurrentHashMap<>();
+
+		CountDownLatch expect(String fence) {
+			CountDownLatch latch = new CountDownLatch(1);
+			this.fences.put(fence, latch);
+			return latch;
+		}
+
+		void clear() {
+			this.messages.clear();
+		}
+
+		// The Redis store's listener container hands each message to a thread of its own, so
+		// news arrives in any order, and may arrive after a later fence: wait for as many
+		// messages as the other store gave (if they never come, the comparison says so), then
+		// compare them in a fixed order.
+		List<String> sorted(int atLeast) {
+			// Awaitility starts a thread per wait: only wait when something is still missing.
+			if (this.messages.size() < atLeast) {
+				try {
+					Awaitility.await()
+						.pollDelay(Duration.ZERO)
+						.pollInterval(Duration.ofMillis(1))
+						.atMost(Duration.ofSeconds(10))
+						.until(() -> this.messages.size() >= atLeast);
+				}
+				catch (ConditionTimeoutException ex) {
+					// Fewer messages than the other store: the caller reports the difference.
+				}
+			}
+			synchronized (this.messages) {
+				return this.messages.stream().sorted().toList();
+			}
+		}
+
+		@Override
+		public void granted(String pool, String ticketId) {
+			this.messages.add("granted " + ticketId);
+		}
+
+		@Override
+		public void dropped(String pool, String ticketId, boolean shed) {
+			this.messages.add("dropped " + ticketId + (shed ? " shed" : " expired"));
+		}
+
+		@Override
+		public void head(String pool, long delayMillis, String ticketId) {
+			if (FENCE.equals(pool)) {
+				CountDownLatch latch = this.fences.remove(ticketId);
+				if (latch != null) {
+					latch.countDown();
+				}
+				return;
+			}
+			this.messages.add("head " + ticketId + " in " + delayMillis);
+		}
+
+	}
+
+}
