@@ -148,6 +148,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		this.arrivalOrder = enabled;
 	}
 
+	/**
 	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush or an
 	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns and the
 	 * head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
@@ -325,7 +326,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					return Admission.rejected(RejectionReason.QUEUE_FULL, delay(Math.max(blocked(ticket, now), 0)));
 				}
 			}
-			long score = ticket.rank() * CLASS + (++this.sequence);
+			long score = ticket.rank() * CLASS + nextSequence();
 			this.dirty = true;
 			this.queue.put(score, ticket);
 			this.queued.put(ticket.id(), score);
@@ -668,7 +669,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return now;
 		}
 
+		// The sequence lives in the script's state hash: when that is lost it restarts behind
+		// the tickets still waiting, or new arrivals would overtake them within their class.
+		private long nextSequence() {
+			if (++this.sequence == 1) {
+				this.sequence += this.queue.keySet().stream().mapToLong((score) -> score % CLASS).max().orElse(0);
+			}
+			return this.sequence;
+		}
+
 		void lose() {
+			this.sequence = 0;
 			java.util.Arrays.fill(this.used, 0);
 			java.util.Arrays.fill(this.written, 0);
 			this.multiplier = 1;

@@ -252,6 +252,8 @@ final class StoreDifferential {
 
 		private String shape;
 
+		private boolean arrivalOrder;
+
 		Run(long seed) {
 			this.seed = seed;
 			this.random = new Random(seed);
@@ -261,6 +263,13 @@ final class StoreDifferential {
 			this.lua = new RedisQuotaStore(StoreDifferential.this.connectionFactory, this.settings, this.prefix,
 					() -> this.now);
 			this.java = StoreDifferential.this.twin.apply(this.settings, () -> this.now);
+			// Both stores log every admission, and a quarter of the runs use the test-only
+			// arrival order, so that the inversion measure and the switch stay in step too.
+			this.arrivalOrder = this.random.nextInt(4) == 0;
+			this.lua.setAdmissionLog(true);
+			this.lua.setArrivalOrderForTesting(this.arrivalOrder);
+			this.java.setAdmissionLog(true);
+			this.java.setArrivalOrderForTesting(this.arrivalOrder);
 		}
 
 		int execute(int operations) {
@@ -536,6 +545,7 @@ final class StoreDifferential {
 				}
 			}
 			compare(this.lua.snapshot(this.pool), this.java.snapshot(this.pool));
+			same("admission log", this.lua.admissionLog(this.pool.name()), this.java.admissionLog(this.pool.name()));
 		}
 
 		private void compare(PoolSnapshot lua, PoolSnapshot java) {
@@ -631,7 +641,7 @@ final class StoreDifferential {
 					+ this.pool.models() + ", users " + this.pool.userLimits() + ", classes "
 					+ this.settings.classes() + ", queue " + this.settings.queueCapacity() + ", lease "
 					+ this.settings.leaseTimeout() + ", lookahead " + this.settings.admissionLookahead() + ", "
-					+ this.settings.feedback();
+					+ this.settings.feedback() + (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
 
 		void close() {
