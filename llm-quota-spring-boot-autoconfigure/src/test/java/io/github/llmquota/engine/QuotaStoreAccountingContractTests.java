@@ -1,5 +1,6 @@
 package io.github.llmquota.engine;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -92,6 +93,27 @@ public abstract class QuotaStoreAccountingContractTests {
 		assertThat(this.store.acquire(pool, patient).status()).isEqualTo(Admission.Status.WAITING);
 		assertThat(this.store.poll(pool, List.of(impatient.id(), patient.id(), background.id())).states())
 			.containsExactly(TicketState.DROPPED, TicketState.WAITING, TicketState.WAITING);
+	}
+
+	@Test
+	void higherClassWhoseWaitEndsExactlyWhenItFitsIsQueued() {
+		// 60,000 tokens a minute: one token a millisecond, so every figure below is exact.
+		PoolSpec pool = start(TestSettings.pool("lead-exact").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
+		acquire(pool, CRITICAL, 0, 60_000);
+		acquire(pool, BACKGROUND, 600_000, 1);
+
+		assertThat(acquire(pool, CRITICAL, 500, 500).status()).isEqualTo(Admission.Status.WAITING);
+	}
+
+	@Test
+	void ticketThatFitsExactlyAtTheEndOfTheLookaheadIsAdmittedNow() {
+		PoolSpec pool = start(TestSettings.pool("lookahead-exact")
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
+			.admissionLookahead(Duration.ofMillis(50)));
+		acquire(pool, CRITICAL, 0, 60_000);
+
+		assertThat(acquire(pool, CRITICAL, 0, 50).status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.REJECTED);
 	}
 
 	@Test
