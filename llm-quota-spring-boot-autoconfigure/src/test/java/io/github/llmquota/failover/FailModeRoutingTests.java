@@ -112,6 +112,41 @@ class FailModeRoutingTests {
 	}
 
 	@Test
+	void localModeRefillsAtTheJvmsShareOfThePoolsRate() {
+		PoolSpec pool = start(settings(6, 0), FailMode.LOCAL, FOREVER);
+		this.shared.down = true;
+		assertThat(admittedUntilRejected(pool)).isEqualTo(4);
+
+		Admission rejected = this.store.acquire(pool, ticket(0));
+
+		// 80 % of 6 requests a minute is 4.8: the fifth lacks 0.2 of a request, which comes
+		// back in 2.5 s at 80 % of the rate, less what refilled since.
+		assertThat(rejected.delayMillis()).isBetween(1_700L, 2_500L);
+	}
+
+	@Test
+	void storeNamesTheSharedStoreAndFailModeItWasBuiltWith() {
+		start(settings(100, 0), FailMode.OPEN, FOREVER);
+
+		assertThat(this.store.getShared()).isSameAs(this.shared);
+		assertThat(this.store.getFailMode()).isEqualTo(FailMode.OPEN);
+	}
+
+	@Test
+	void snapshotIsTheSharedStoresAndItsRefresherNeverKeepsTheJvmAlive() {
+		PoolSpec pool = start(settings(100, 0), FailMode.LOCAL, FOREVER);
+		this.shared.liveWorkers = 3;
+		this.store.acquire(pool, ticket(0));
+
+		assertThat(this.store.snapshot(pool).liveWorkers()).isEqualTo(3);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.shared.snapshots.get() >= 2);
+		assertThat(Thread.getAllStackTraces().keySet())
+			.filteredOn((thread) -> thread.getName().equals("llm-quota-failover"))
+			.isNotEmpty()
+			.allMatch(Thread::isDaemon);
+	}
+
+	@Test
 	void leaseDecidedLocallyEndsLocallyEvenAfterRedisAnswersAgain() {
 		PoolSpec pool = start(settings(10_000, 1), FailMode.LOCAL, Duration.ZERO);
 		this.shared.down = true;
