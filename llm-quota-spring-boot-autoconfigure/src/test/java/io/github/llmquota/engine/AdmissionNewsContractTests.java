@@ -77,6 +77,21 @@ public abstract class AdmissionNewsContractTests {
 	}
 
 	@Test
+	void refundThatBringsTheBlockedHeadCloserTellsItsJvmTheNewDelay() {
+		// 60,000 tokens a minute: one token a millisecond, so every delay below is exact.
+		PoolSpec pool = start(TestSettings.pool("news-closer").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
+			.noReserves());
+		Ticket big = ticket(CRITICAL, 0, 60_000);
+		this.store.acquire(pool, big);
+		Ticket head = ticket(CRITICAL, 600_000, 1_000);
+		assertThat(this.store.acquire(pool, head).delayMillis()).isEqualTo(1_000);
+
+		this.store.settle(pool, new Settlement(big.id(), "model", new long[] { -500 }, null, null, Feedback.none()));
+
+		awaitNews("head news-closer 500 " + head.id());
+	}
+
+	@Test
 	void ticketWhoseWaitRanOutIsDroppedAndItsJvmIsToldItExpired() {
 		PoolSpec pool = start(TestSettings.pool("news-expired").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
 		drain(pool, 60);
