@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
@@ -62,12 +64,17 @@ class QuotaEngineWakeUpTests {
 		// Ten requests a second at most: the eleventh fits 100 ms later.
 		QuotaSettings settings = settings(TestSettings.pool("timer").limit(Dimension.REQUESTS_PER_MINUTE, 600)
 			.burstHorizon(Duration.ofSeconds(1)), NO_HEARTBEAT);
-		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
+		// The store's clock moves only when the test says so: however slow the machine, the
+		// eleventh request waits, and only a poll after the clock moved can admit it.
+		AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings, clock::get));
 		for (int i = 0; i < 10; i++) {
-			release(this.engine.acquire(request(Duration.ZERO)));
+			this.engine.acquire(critical(Duration.ZERO)).settle(TokenUsage.of(0, 0));
 		}
+		CompletableFuture<QuotaLease> head = this.engine.acquireAsync(critical(Duration.ofMinutes(1)));
+		assertThat(head).isNotDone();
 
-		CompletableFuture<QuotaLease> head = this.engine.acquireAsync(request(Duration.ofMinutes(1)));
+		clock.addAndGet(100);
 
 		assertThat(head).succeedsWithin(Duration.ofSeconds(10)).satisfies(this::release);
 	}
@@ -184,6 +191,10 @@ class QuotaEngineWakeUpTests {
 
 	private static QuotaRequest request(Duration maxWait) {
 		return QuotaRequest.builder("model").maxWait(maxWait).build();
+	}
+
+	private static QuotaRequest critical(Duration maxWait) {
+		return QuotaRequest.builder("model").priority(Priority.CRITICAL).maxWait(maxWait).build();
 	}
 
 	/**
