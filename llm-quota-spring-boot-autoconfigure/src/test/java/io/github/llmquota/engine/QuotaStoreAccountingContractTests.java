@@ -131,6 +131,18 @@ public abstract class QuotaStoreAccountingContractTests {
 	}
 
 	@Test
+	void lowerClassWithoutAWaitBudgetIsRejectedBehindAWaitingHead() {
+		PoolSpec pool = start(TestSettings.pool("no-budget-behind").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		grant(pool, 60);
+		acquire(pool, CRITICAL, 600_000, 1);
+
+		Ticket noBudget = ticket(BACKGROUND, 0, 1);
+
+		assertThat(this.store.acquire(pool, noBudget).reason()).isEqualTo(RejectionReason.DEADLINE);
+		assertThat(this.store.snapshot(pool).queued()).containsExactly(1, 0, 0, 0);
+	}
+
+	@Test
 	void readingWithinTheProvidersRoundingLeavesTheBucketAlone() {
 		PoolSpec pool = start(TestSettings.pool("rounding").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000));
 		Ticket call = ticket(CRITICAL, 0, 1_000);

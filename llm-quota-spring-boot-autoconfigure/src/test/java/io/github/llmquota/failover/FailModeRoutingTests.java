@@ -303,6 +303,7 @@ class FailModeRoutingTests {
 		this.store.acquire(pool, ticket(0));
 		Ticket waiting = ticket(60_000);
 		this.store.acquire(pool, waiting);
+		awaitBackgroundRefresh();
 		this.shared.down = true;
 
 		QuotaStore.PollResult result = this.store.poll(pool, List.of(waiting.id()));
@@ -316,6 +317,7 @@ class FailModeRoutingTests {
 		PoolSpec pool = start(settings(10_000, 0), FailMode.LOCAL, FOREVER);
 		Ticket lease = ticket(0);
 		this.store.acquire(pool, lease);
+		awaitBackgroundRefresh();
 		this.shared.down = true;
 
 		this.store.settle(pool, settlement(lease));
@@ -329,6 +331,7 @@ class FailModeRoutingTests {
 		this.store.acquire(pool, ticket(0));
 		Ticket waiting = ticket(60_000);
 		this.store.acquire(pool, waiting);
+		awaitBackgroundRefresh();
 		this.shared.down = true;
 
 		this.store.cancel(pool, waiting.id());
@@ -378,6 +381,12 @@ class FailModeRoutingTests {
 		assertThat(this.shared.stops).hasValue(1);
 		assertThat(this.news).isEmpty();
 		this.store = null;
+	}
+
+	// The first admission from Redis refreshes the shared view in the background; a refresh
+	// that failed after Redis went down would open the circuit by itself.
+	private void awaitBackgroundRefresh() {
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.shared.snapshots.get() >= 1);
 	}
 
 	private int admittedUntilRejected(PoolSpec pool) {
