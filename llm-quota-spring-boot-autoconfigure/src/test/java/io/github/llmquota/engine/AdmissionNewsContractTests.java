@@ -1,0 +1,163 @@
+package io.github.llmquota.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What a store tells a JVM about its waiting tickets without being asked: grants, drops and
+ * a new blocked head. A waiting caller is woken by this news, not by its next heartbeat, so
+ * no poll is made here before the news is expected. Subclasses supply the store.
+ */
+public abstract class AdmissionNewsContractTests {
+
+	private static final int CRITICAL = 0;
+
+	private static final int BACKGROUND = 3;
+
+	protected long now = 1_700_000_000_000L;
+
+	protected QuotaStore store;
+
+	private final List<String> news = new CopyOnWriteArrayList<>();
+
+	private int tickets;
+
+	/**
+	 * Create the store under test, on the test's clock ({@link #now}).
+	 * @param settings the settings
+	 * @return a store, not yet started
+	 */
+	protected abstract QuotaStore createStore(QuotaSettings settings);
+
+	@AfterEach
+	void stopStore() {
+		if (this.store != null) {
+			this.store.stop();
+		}
+	}
+
+	@Test
+	void leaseThatEndsHandsItsSlotToTheWaitingTicketAndTellsItsJvm() {
+		PoolSpec pool = start(TestSettings.pool("news-grant").limit(Dimension.REQUESTS_PER_MINUTE, 1000).maxConcurrency(1));
+		Ticket first = ticket(CRITICAL, 0, 1);
+		assertThat(this.store.acquire(pool, first).status()).isEqualTo(Admission.Status.GRANTED);
+		Ticket waiting = ticket(CRITICAL, 60_000, 1);
+		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
+
+		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null, Feedback.none()));
+
+		awaitNews("granted news-grant " + waiting.id());
+	}
+
+	@Test
+	void withdrawnHeadMakesTheNextTicketTheHeadAndTellsItsJvm() {
+		PoolSpec pool = start(TestSettings.pool("news-head").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		drain(pool, 60);
+		Ticket head = ticket(CRITICAL, 600_000, 1);
+		Ticket next = ticket(CRITICAL, 600_000, 1);
+		this.store.acquire(pool, head);
+		this.store.acquire(pool, next);
+		this.news.clear();
+
+		this.store.cancel(pool, head.id());
+
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(this.news)
+				.anySatisfy((item) -> assertThat(item).startsWith("head news-head ").endsWith(" " + next.id())));
+	}
+
+	@Test
+	void refundThatBringsTheBlockedHeadCloserTellsItsJvmTheNewDelay() {
+		// 60,000 tokens a minute: one token a millisecond, so every delay below is exact.
+		PoolSpec pool = start(TestSettings.pool("news-closer").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
+			.noReserves());
+		Ticket big = ticket(CRITICAL, 0, 60_000);
+		this.store.acquire(pool, big);
+		Ticket head = ticket(CRITICAL, 600_000, 1_000);
+		assertThat(this.store.acquire(pool, head).delayMillis()).isEqualTo(1_000);
+
+		this.store.settle(pool, new Settlement(big.id(), "model", new long[] { -500 }, null, null, Feedback.none()));
+
+		awaitNews("head news-closer 500 " + head.id());
+	}
+
+	@Test
+	void ticketWhoseWaitRanOutIsDroppedAndItsJvmIsToldItExpired() {
+		PoolSpec pool = start(TestSettings.pool("news-expired").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		drain(pool, 60);
+		Ticket expiring = ticket(CRITICAL, 1_500, 1);
+		assertThat(this.store.acquire(pool, expiring).status()).isEqualTo(Admission.Status.WAITING);
+		Ticket behind = ticket(CRITICAL, 600_000, 5);
+		this.store.acquire(pool, behind);
+
+		this.now += 1_501;
+		this.store.poll(pool, List.of(behind.id()));
+
+		awaitNews("dropped news-expired " + expiring.id() + " expired");
+	}
+
+	@Test
+	void higherClassArrivingAtAFullWaitingRoomShedsTheNewestLowestTicketAndTellsItsJvm() {
+		PoolSpec pool = start(TestSettings.pool("news-shed").limit(Dimension.REQUESTS_PER_MINUTE, 1).queueCapacity(2));
+		drain(pool, 1);
+		Ticket older = ticket(BACKGROUND, 600_000, 1);
+		Ticket newer = ticket(BACKGROUND, 600_000, 1);
+		this.store.acquire(pool, older);
+		this.store.acquire(pool, newer);
+
+		assertThat(this.store.acquire(pool, ticket(CRITICAL, 600_000, 1)).status())
+			.isEqualTo(Admission.Status.WAITING);
+
+		awaitNews("dropped news-shed " + newer.id() + " shed");
+		assertThat(this.news).noneMatch((item) -> item.contains(older.id()));
+	}
+
+	private void awaitNews(String expected) {
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(this.news).contains(expected));
+	}
+
+	private void drain(PoolSpec pool, int requests) {
+		for (int i = 0; i < requests; i++) {
+			assertThat(this.store.acquire(pool, ticket(CRITICAL, 0, 1)).status()).isEqualTo(Admission.Status.GRANTED);
+		}
+	}
+
+	private PoolSpec start(TestSettings settings) {
+		QuotaSettings built = settings.build();
+		this.store = createStore(built);
+		this.store.start("w1", new AdmissionListener() {
+
+			@Override
+			public void granted(String pool, String ticketId) {
+				AdmissionNewsContractTests.this.news.add("granted " + pool + " " + ticketId);
+			}
+
+			@Override
+			public void dropped(String pool, String ticketId, boolean shed) {
+				AdmissionNewsContractTests.this.news.add("dropped " + pool + " " + ticketId + (shed ? " shed" : " expired"));
+			}
+
+			@Override
+			public void head(String pool, long delayMillis, String ticketId) {
+				AdmissionNewsContractTests.this.news.add("head " + pool + " " + delayMillis + " " + ticketId);
+			}
+
+		});
+		return built.pools().values().iterator().next();
+	}
+
+	private Ticket ticket(int rank, long maxWait, long... cost) {
+		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait, "model", null);
+	}
+
+}
