@@ -1,20 +1,18 @@
 package io.github.llmquota.redis;
 
 import java.time.Duration;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.AdmissionNewsContractTests;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.test.DrivenRedisStores;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
@@ -25,34 +23,19 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisAdmissionNewsTests extends AdmissionNewsContractTests {
 
-	private final String prefix = "n" + UUID.randomUUID().toString().substring(0, 8);
-
-	private LettuceConnectionFactory connectionFactory;
-
-	@BeforeEach
-	void connect() {
-		this.connectionFactory = TestRedis.shared().connectionFactory();
-	}
-
-	@AfterEach
-	void disconnect() {
-		// Runs before the superclass's teardown: the store must go before its connections.
-		if (this.store != null) {
-			this.store.stop();
-		}
-		this.connectionFactory.destroy();
-	}
+	@RegisterExtension
+	final DrivenRedisStores redis = new DrivenRedisStores();
 
 	@Override
 	protected QuotaStore createStore(QuotaSettings settings) {
-		return new RedisQuotaStore(this.connectionFactory, settings, this.prefix, () -> this.now);
+		return this.redis.create(settings, () -> this.now);
 	}
 
 	@Test
 	void eachJvmListensOnItsOwnChannelUnderTheKeyPrefixUntilItStops() {
 		QuotaSettings settings = TestSettings.pool("channel").limit(Dimension.REQUESTS_PER_MINUTE, 10).build();
 		QuotaStore store = createStore(settings);
-		String channel = this.prefix + ":w:w9";
+		String channel = this.redis.prefix() + ":w:w9";
 
 		store.start("w9", AdmissionListener.none());
 		await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 1);
