@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +46,8 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * must therefore be finite. A pool of one connection could never serve a call while the
  * grant subscription holds it, so at least two are required.</li>
  * </ul>
- * Threads are started on demand, are daemons, and end after a minute without calls.
+ * Threads are started on demand, are daemons, and end after a minute without calls, or as
+ * soon as their calls are done once the store stops.
  */
 final class JedisScriptExecutor extends ScriptExecutor {
 
@@ -56,17 +58,38 @@ final class JedisScriptExecutor extends ScriptExecutor {
 
 	private final JedisConnectionFactory connectionFactory;
 
-	private final ThreadPoolExecutor calls;
+	private final int threads;
+
+	private volatile ThreadPoolExecutor calls;
 
 	JedisScriptExecutor(JedisConnectionFactory connectionFactory, String location, Duration timeout) {
 		super(location, timeout);
 		this.connectionFactory = connectionFactory;
-		int threads = threads(connectionFactory);
+		this.threads = threads(connectionFactory);
+		this.calls = newCalls();
+	}
+
+	private ThreadPoolExecutor newCalls() {
 		CustomizableThreadFactory threadFactory = new CustomizableThreadFactory("llm-quota-jedis-");
 		threadFactory.setDaemon(true);
-		this.calls = new ThreadPoolExecutor(threads, threads, IDLE_THREAD_KEEP_ALIVE.toMillis(),
-				TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
-		this.calls.allowCoreThreadTimeOut(true);
+		ThreadPoolExecutor calls = new ThreadPoolExecutor(this.threads, this.threads,
+				IDLE_THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
+		calls.allowCoreThreadTimeOut(true);
+		return calls;
+	}
+
+	// A call after stop (a lease settled late) gets a pool of its own again.
+	private ThreadPoolExecutor calls() {
+		ThreadPoolExecutor calls = this.calls;
+		if (!calls.isShutdown()) {
+			return calls;
+		}
+		synchronized (this) {
+			if (this.calls.isShutdown()) {
+				this.calls = newCalls();
+			}
+			return this.calls;
+		}
 	}
 
 	private static int threads(JedisConnectionFactory connectionFactory) {
@@ -105,7 +128,13 @@ final class JedisScriptExecutor extends ScriptExecutor {
 		keysAndArgs.addAll(args);
 		byte[][] params = bytes(keysAndArgs);
 		FutureTask<Object> call = new FutureTask<>(() -> call(keys.size(), params));
-		this.calls.execute(call);
+		try {
+			calls().execute(call);
+		}
+		catch (RejectedExecutionException ex) {
+			// The store stopped between picking the pool and handing it the call.
+			calls().execute(call);
+		}
 		return decode(await(call));
 	}
 
@@ -139,6 +168,13 @@ final class JedisScriptExecutor extends ScriptExecutor {
 	void abandon(Future<?> future) {
 		future.cancel(false);
 		this.calls.remove((Runnable) future);
+	}
+
+	@Override
+	void stop() {
+		// Calls under way finish; idle threads end now rather than a minute after the context
+		// has closed.
+		this.calls.shutdown();
 	}
 
 	@Override

@@ -151,6 +151,7 @@ public class RedisQuotaStore implements QuotaStore {
 			}
 			this.listenerContainer = null;
 		}
+		this.executor.stop();
 	}
 
 	@Override

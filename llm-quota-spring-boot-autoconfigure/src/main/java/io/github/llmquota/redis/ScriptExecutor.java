@@ -89,6 +89,13 @@ abstract class ScriptExecutor {
 	abstract Object execute(List<String> keys, List<String> args);
 
 	/**
+	 * Release what this executor started, once the calls under way are done. A later call may
+	 * start it again.
+	 */
+	void stop() {
+	}
+
+	/**
 	 * Translate the failure of a call that ended before its deadline.
 	 * @param cause what the call threw
 	 * @return the exception to throw

@@ -7,6 +7,8 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -39,11 +41,12 @@ class LlmQuotaLifecycleTests {
 				"llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000")
 		.withUserConfiguration(ThreadsBeforeRefreshConfiguration.class);
 
-	@Test
-	void noLlmQuotaThreadRunsBeforeRefreshAndNoneOutlivesTheContext() {
+	@ParameterizedTest
+	@ValueSource(strings = { "lettuce", "jedis" })
+	void noLlmQuotaThreadRunsBeforeRefreshAndNoneOutlivesTheContext(String client) {
 		LlmQuotaThreads threads = LlmQuotaThreads.fromNow();
 		ThreadsBeforeRefresh.watching = threads;
-		this.runner.run((context) -> {
+		this.runner.withPropertyValues("spring.data.redis.client-type=" + client).run((context) -> {
 			assertThat(context.getBean(ThreadsBeforeRefresh.class).started).isEmpty();
 			DefaultQuotaEngine engine = context.getBean(DefaultQuotaEngine.class);
 			// Against Redis, the first admission also starts the failover refresh.
