@@ -339,6 +339,60 @@ class ProviderFeedbackParserTests {
 	}
 
 	@Test
+	void anthropicFastModeHeadersAreIgnoredEvenWhenTighterThanTheStandardOnes() {
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200,
+				headers("anthropic-ratelimit-input-tokens-remaining", "28000",
+						"anthropic-fast-input-tokens-remaining", "1000"));
+		assertThat(feedback.getReading(Dimension.INPUT_TOKENS_PER_MINUTE))
+			.hasValue(new DimensionReading(null, 28000L, null));
+	}
+
+	@Test
+	void geminiViolationWithALimitOfZeroMeansNoQuotaEvenWhenALaterOneHasALimit() {
+		String body = """
+				{"error":{"code":429,"message":"You exceeded your current quota.","details":[
+				{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[
+				{"quotaId":"GenerateContentInputTokensPerModelPerMinute-FreeTier","quotaValue":"0"},
+				{"quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier","quotaValue":"15"}]}]}}""";
+		ProviderFeedback feedback = parse(Provider.GEMINI, 429, headers(), body);
+		assertThat(feedback.getErrorClass()).isEqualTo(ErrorClass.QUOTA_EXHAUSTED);
+		assertThat(feedback.isRetryable()).isFalse();
+	}
+
+	@Test
+	void openAiRequestExactlyAsLargeAsTheLimitIsAnOrdinaryRateLimit() {
+		String body = "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Rate limit reached for gpt-4o "
+				+ "on tokens per min (TPM): Limit 30000, Requested 30000.\"}}";
+		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers(), body);
+		assertThat(feedback.getErrorClass()).isEqualTo(ErrorClass.RATE_LIMITED);
+		assertThat(feedback.isRetryable()).isTrue();
+	}
+
+	@Test
+	void retryHintInABodyThatIsNotJsonIsRead() {
+		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers(),
+				"Rate limit exceeded. Please try again in 20s.");
+		assertRetryAfter(feedback, Duration.ofSeconds(20), RetryAfterSource.BODY_MESSAGE);
+	}
+
+	@Test
+	void errorObjectWithoutAnErrorKeyIsReadFromAStatus400() {
+		ProviderFeedback feedback = parse(Provider.OPENAI, 400, headers(),
+				"{\"message\":\"Invalid request, please try again in 2s\"}");
+		assertThat(feedback.getErrorMessage()).hasValue("Invalid request, please try again in 2s");
+		assertRetryAfter(feedback, Duration.ofSeconds(2), RetryAfterSource.BODY_MESSAGE);
+	}
+
+	@Test
+	void bodyOfExactlyOneMebibyteIsReadAndALargerOneIsIgnored() {
+		String json = "{\"error\":{\"message\":\"Please try again in 5s.\"}}";
+		String oneMebibyte = json + " ".repeat((1 << 20) - json.length());
+		assertRetryAfter(parse(Provider.OPENAI, 429, headers(), oneMebibyte), Duration.ofSeconds(5),
+				RetryAfterSource.BODY_MESSAGE);
+		assertThat(parse(Provider.OPENAI, 429, headers(), oneMebibyte + " ").getRetryAfter()).isEmpty();
+	}
+
+	@Test
 	void geminiPerDayQuotaIsExhaustedUntilNextMidnightPacific() {
 		String body = """
 				{"error":{"code":429,"message":"You exceeded your current quota.","details":[

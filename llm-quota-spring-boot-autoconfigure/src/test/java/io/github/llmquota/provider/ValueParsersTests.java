@@ -140,6 +140,19 @@ class ValueParsersTests {
 	}
 
 	@Test
+	void valueOf64CharactersIsReadAndALongerOneIsRejected() {
+		String sixtyFourCharacters = "0." + "0".repeat(61) + "1";
+		assertThat(ValueParsers.parseSeconds(" " + sixtyFourCharacters + " ")).hasValue(Duration.ofNanos(1));
+		assertThat(ValueParsers.parseSeconds(sixtyFourCharacters + "0")).isEmpty();
+	}
+
+	@Test
+	void longestDurationADurationOfNanosecondsCanHoldIsRead() {
+		assertThat(ValueParsers.parseGoDuration(Long.MAX_VALUE + "ns")).hasValue(Duration.ofNanos(Long.MAX_VALUE));
+		assertThat(ValueParsers.parseGoDuration("9223372036854775808ns")).isEmpty();
+	}
+
+	@Test
 	void plausiblePercentagesAreReadWithOrWithoutPercentSign() {
 		assertThat(ValueParsers.parsePercent("45.5")).hasValue(45.5);
 		assertThat(ValueParsers.parsePercent("100%")).hasValue(100.0);

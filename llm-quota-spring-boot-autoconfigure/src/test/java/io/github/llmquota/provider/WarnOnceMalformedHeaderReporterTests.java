@@ -49,6 +49,13 @@ class WarnOnceMalformedHeaderReporterTests {
 	}
 
 	@Test
+	void valueOfExactly64CharactersIsLoggedWhole(CapturedOutput output) {
+		String value = "x".repeat(64);
+		this.reporter.report("pool", "retry-after", value);
+		assertThat(output).contains("'" + value + "'. Further");
+	}
+
+	@Test
 	void concurrentReportsOfTheSameHeaderWarnOnce(CapturedOutput output) throws InterruptedException {
 		ExecutorService executor = Executors.newFixedThreadPool(4);
 		CountDownLatch start = new CountDownLatch(1);
