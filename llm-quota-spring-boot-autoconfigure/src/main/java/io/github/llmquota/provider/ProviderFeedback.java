@@ -257,10 +257,6 @@ public final class ProviderFeedback {
 			return this;
 		}
 
-		boolean hasRetryAfter() {
-			return this.retryAfter != null;
-		}
-
 		Builder retryAfter(Duration retryAfter, RetryAfterSource source) {
 			Duration wholeMillis = Duration.ofMillis(retryAfter.toMillis());
 			this.retryAfter = wholeMillis.equals(retryAfter) ? retryAfter : wholeMillis.plusMillis(1);
