@@ -108,6 +108,40 @@ class ApiKeyChoiceTests {
 		assertThat(acquireOrPool()).isEqualTo("b");
 	}
 
+	@Test
+	void keysWithEqualRoomGoToTheFirstConfiguredKey() {
+		start(0);
+
+		assertThat(acquire().apiKey()).isEqualTo("a");
+	}
+
+	@Test
+	void keyWhoseMultiplierWasCutByA429HasLessRoomThanItsBucketShows() {
+		start(0);
+		// Key a: nothing used, but a 429 without a retry-after cut its multiplier to 0.7;
+		// key b: 20 % of its requests used.
+		settle(0, new Feedback(Feedback.Kind.RATE_LIMITED, 0, null, null));
+		use(1, 2, 10);
+
+		assertThat(acquire().apiKey()).isEqualTo("b");
+	}
+
+	@Test
+	void keyWithHalfItsSlotsInFlightHasHalfItsRoom() {
+		start(2);
+		// Key a: 10 % of its requests used, by a call still in flight (one of two slots);
+		// key b: 40 % of its requests used, by calls that ended.
+		use(0, 1, 10);
+		for (int i = 0; i < 4; i++) {
+			Ticket ended = ticket(1, 10, 0);
+			this.store.acquire(this.keys.get(1).pool(), ended);
+			this.store.settle(this.keys.get(1).pool(),
+					new Settlement(ended.id(), "llm", new long[2], null, null, Feedback.none()));
+		}
+
+		assertThat(acquire().apiKey()).isEqualTo("b");
+	}
+
 	private void start(int maxConcurrency) {
 		List<RateLimit> rates = List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 10, 0, 60_000),
 				RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1000, 0, 60_000));

@@ -60,6 +60,16 @@ class LeaseSettlementTests {
 		assertThat(this.engine.backpressure("model").utilisation().get(Dimension.TOKENS_PER_MINUTE)).isEqualTo(0.5);
 	}
 
+	@Test
+	void leaseNamesItsModelAndPoolForLogs() {
+		engine(TestSettings.pool("named").limit(Dimension.TOKENS_PER_MINUTE, 1_000));
+		QuotaLease lease = this.engine.acquire(request(10));
+
+		assertThat(lease.model()).isEqualTo("model");
+		assertThat(lease).hasToString("QuotaLease[" + lease.id() + ", model=model, pool=named]");
+		release(lease);
+	}
+
 	private void engine(TestSettings settings) {
 		QuotaSettings built = settings.noReserves().build();
 		this.engine = new DefaultQuotaEngine(built, new InMemoryQuotaStore(built, () -> this.now),

@@ -492,6 +492,20 @@ public abstract class QuotaStoreContractTests {
 			.isGreaterThanOrEqualTo(900);
 	}
 
+	@Test
+	void poolLimitedOnlyByConcurrencyAdmitsUpToItsSlotsAndShowsThemInItsSnapshot() {
+		PoolSpec pool = pool(TestSettings.pool("slots").maxConcurrency(2).noReserves());
+		assertThat(acquire(pool, CRITICAL, 0).status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(acquire(pool, CRITICAL, 0).status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(acquire(pool, CRITICAL, 0).status()).isEqualTo(Admission.Status.REJECTED);
+
+		PoolSnapshot snapshot = this.store.snapshot(pool);
+
+		assertThat(snapshot.used()).isEmpty();
+		assertThat(snapshot.trailingMinute()).isEmpty();
+		assertThat(snapshot.inFlight()).isEqualTo(2);
+	}
+
 	private UserCharge userCharge(QuotaSettings settings, String user) {
 		PoolSpec pool = settings.pools().values().iterator().next();
 		List<RateLimit> limits = pool.userLimits().forUser(user);

@@ -57,4 +57,15 @@ class UsageRingsTests {
 		assertThat(rings.trailingMinute(T)).containsExactly(4, 9);
 	}
 
+	@Test
+	void refundsLargerThanTheUsageTheyFollowNeverShowAsNegativeUse() {
+		UsageRings rings = new UsageRings(1);
+		rings.add(T, new double[] { 5 });
+		// A refund counted in a later slot and minute than the charge it returns.
+		rings.add(T + 60_000, new double[] { -8 });
+
+		assertThat(rings.trailingMinute(T + 60_000)[0]).isZero();
+		assertThat(rings.lastHour(T + 60_000).get(59)[0]).isZero();
+	}
+
 }

@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -25,6 +26,7 @@ import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The Lua script against a real Redis, with time driven by the test.
@@ -86,6 +88,16 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 
 		assertThat(this.store.poll(pool, List.of(orphan.id(), live.id())).states())
 			.containsExactly(TicketState.DROPPED, TicketState.GRANTED);
+	}
+
+	@Test
+	void errorRaisedInsideRedisSurfacesAsADataAccessExceptionThatFailModesRecognise() {
+		PoolSpec pool = pool(TestSettings.pool("wrong-type").limit(Dimension.REQUESTS_PER_MINUTE, 60));
+		// Another program wrote a string where the pool keeps its state hash.
+		this.template.opsForValue().set(((RedisQuotaStore) this.store).keys("wrong-type").get(0), "not a hash");
+
+		assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> acquire(pool, CRITICAL, 0, 1))
+			.withMessageContaining("WRONGTYPE");
 	}
 
 	@Test
