@@ -480,6 +480,15 @@ public class LlmQuotaProperties {
 		 */
 		private Duration maxCooldown = Duration.ofMinutes(5);
 
+		/**
+		 * How long a pool stays exhausted, fleet-wide, after a provider said its quota is
+		 * used up (a spend cap, billing, insufficient_quota) without naming when it resets.
+		 * While exhausted, every request to the pool fails at once as non-retryable; the
+		 * first call after the hold probes the provider again. A reset the provider names is
+		 * used instead, bounded by max-cooldown.
+		 */
+		private Duration exhaustedHold = Duration.ofMinutes(5);
+
 		public double getMultiplierCut() {
 			return this.multiplierCut;
 		}
@@ -526,6 +535,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxCooldown(Duration maxCooldown) {
 			this.maxCooldown = maxCooldown;
+		}
+
+		public Duration getExhaustedHold() {
+			return this.exhaustedHold;
+		}
+
+		public void setExhaustedHold(Duration exhaustedHold) {
+			this.exhaustedHold = exhaustedHold;
 		}
 
 	}
