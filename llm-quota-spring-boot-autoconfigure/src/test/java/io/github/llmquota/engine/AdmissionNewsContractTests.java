@@ -138,13 +138,18 @@ public abstract class AdmissionNewsContractTests {
 		this.store.start("w1", new AdmissionListener() {
 
 			@Override
-			public void granted(String pool, String ticketId) {
+			public void granted(String pool, String ticketId, long arrival) {
 				AdmissionNewsContractTests.this.news.add("granted " + pool + " " + ticketId);
 			}
 
 			@Override
 			public void dropped(String pool, String ticketId, boolean shed) {
 				AdmissionNewsContractTests.this.news.add("dropped " + pool + " " + ticketId + (shed ? " shed" : " expired"));
+			}
+
+			@Override
+			public void exhausted(String pool, String ticketId) {
+				AdmissionNewsContractTests.this.news.add("exhausted " + pool + " " + ticketId);
 			}
 
 			@Override
