@@ -549,9 +549,10 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	// does not help, and the fallback chain skips the provider account, as it does when the
 	// provider itself answers so.
 	private static NonRetryableQuotaException exhausted(PoolSpec pool, ModelSpec model, long remainingMillis) {
-		String until = (remainingMillis >= 0) ? " for about " + Duration.ofMillis(remainingMillis) : "";
+		String until = (remainingMillis >= 0) ? " for another " + Duration.ofMillis(remainingMillis) : "";
 		return new NonRetryableQuotaException(pool.name(), model.name(), ErrorClass.QUOTA_EXHAUSTED,
-				"the pool is marked exhausted fleet-wide" + until + ", since a call in it was refused so");
+				"a call in the pool was refused for that reason, so the pool is marked exhausted fleet-wide" + until
+						+ " (see /actuator/llmquota)");
 	}
 
 	private String poolOf(QuotaRequest request) {
