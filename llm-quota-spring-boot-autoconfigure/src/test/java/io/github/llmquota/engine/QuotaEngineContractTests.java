@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaLease;
@@ -190,6 +191,41 @@ public abstract class QuotaEngineContractTests {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> QuotaRequest.builder("model").maxOutputTokens(-5).build())
 			.withMessageContaining("maxOutputTokens");
+	}
+
+	@Test
+	void callThatReEntersWithItsLeasesArrivalIsAdmittedBeforeALaterCallOfItsClassAndKeepsThatArrival()
+			throws Exception {
+		DefaultQuotaEngine engine = engine(TestSettings.pool("re-entry").limit(Dimension.REQUESTS_PER_MINUTE, 100)
+			.maxConcurrency(1));
+		QuotaLease first = engine.acquire(request(Priority.NORMAL, Duration.ZERO));
+		assertThat(first.arrival()).isPositive();
+		CompletableFuture<QuotaLease> later = engine.acquireAsync(request(Priority.NORMAL, Duration.ofSeconds(20)));
+		// The governor's re-entry after a 429, made here while the slot is still held.
+		CompletableFuture<QuotaLease> reEntry = engine.acquireAsync(QuotaRequest.builder("model")
+			.priority(Priority.NORMAL)
+			.inputTokens(10)
+			.maxOutputTokens(10)
+			.maxWait(Duration.ofSeconds(20))
+			.arrival(first.arrival())
+			.build());
+
+		first.release(CallOutcome.FAILED);
+
+		QuotaLease reEntered = reEntry.get(10, TimeUnit.SECONDS);
+		assertThat(later).isNotDone();
+		assertThat(reEntered.arrival()).isEqualTo(first.arrival());
+		reEntered.settle(TokenUsage.of(10, 10));
+		QuotaLease afterwards = later.get(10, TimeUnit.SECONDS);
+		assertThat(afterwards.arrival()).isGreaterThan(first.arrival());
+		afterwards.settle(TokenUsage.of(10, 10));
+	}
+
+	@Test
+	void negativeArrivalIsRejectedAsBadInput() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> QuotaRequest.builder("model").arrival(-1).build())
+			.withMessageContaining("arrival");
 	}
 
 	private DefaultQuotaEngine engine(TestSettings settings) {
