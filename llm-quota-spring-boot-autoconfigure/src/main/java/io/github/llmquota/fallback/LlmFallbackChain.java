@@ -420,16 +420,8 @@ public class LlmFallbackChain {
 				return null;
 			}
 			catch (NonRetryableQuotaException ex) {
-				// The pool is marked exhausted fleet-wide: another instance's call was refused as
-				// this one's would be, so its account is skipped as if this call had been.
 				breaker.releasePermission();
-				LlmFallbackChain.this.settings.apiKeys(model)
-					.stream()
-					.filter((key) -> key.pool().name().equals(ex.getPool()))
-					.forEach((key) -> this.exhaustedAccounts.add(account(key.pool().provider(), key.apiKey())));
-				this.lastFailure = ex;
-				record(new FallbackAttempt(model, ex.getPool(), FallbackAttempt.Outcome.PROVIDER_EXHAUSTED, null, null,
-						"skipped: " + ex.getMessage()));
+				poolExhausted(model, ex);
 				return null;
 			}
 			catch (RuntimeException ex) {
@@ -464,6 +456,18 @@ public class LlmFallbackChain {
 				cooling = Math.min(cooling, Math.max(snapshot.cooldownMillis(), modelCooldown));
 			}
 			return cooling;
+		}
+
+		// The pool is marked exhausted fleet-wide: another instance's call was refused as this
+		// one's would be, so its account is skipped as if this call had been refused.
+		private void poolExhausted(String model, NonRetryableQuotaException exhausted) {
+			LlmFallbackChain.this.settings.apiKeys(model)
+				.stream()
+				.filter((key) -> key.pool().name().equals(exhausted.getPool()))
+				.forEach((key) -> this.exhaustedAccounts.add(account(key.pool().provider(), key.apiKey())));
+			this.lastFailure = exhausted;
+			record(new FallbackAttempt(model, exhausted.getPool(), FallbackAttempt.Outcome.PROVIDER_EXHAUSTED, null,
+					null, "skipped: " + exhausted.getMessage()));
 		}
 
 		private FallbackAttempt circuitOpen(String model, CircuitBreaker breaker) {
