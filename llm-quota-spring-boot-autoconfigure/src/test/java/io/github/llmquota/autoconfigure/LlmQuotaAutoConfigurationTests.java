@@ -140,6 +140,24 @@ class LlmQuotaAutoConfigurationTests {
 	}
 
 	@Test
+	void exhaustedHoldDefaultsToFiveMinutesAndCanBeSet() {
+		this.runner.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().exhaustedHold())
+			.isEqualTo(Duration.ofMinutes(5))
+			.isEqualTo(FeedbackSettings.DEFAULTS.exhaustedHold()));
+		this.runner.withPropertyValues("llm.quota.feedback.exhausted-hold=1h")
+			.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().exhaustedHold())
+				.isEqualTo(Duration.ofHours(1)));
+	}
+
+	@Test
+	void exhaustedHoldThatIsNotPositiveStopsStartup() {
+		assertStartupFails("llm.quota.feedback.exhausted-hold=0s", "llm.quota.feedback.exhausted-hold",
+				"must be positive");
+		assertStartupFails("llm.quota.feedback.exhausted-hold=-1m", "llm.quota.feedback.exhausted-hold",
+				"must be positive");
+	}
+
+	@Test
 	void modelWithoutAnyLimitStopsStartup() {
 		assertStartupFails("llm.quota.models.mistral-large.provider=mistral", "llm.quota.models.mistral-large",
 				"must set at least one limit");
