@@ -172,15 +172,20 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			MethodInvocation copy = copy(this.invocation);
 			Call call = this.method.call(copy.getArguments(), model, LlmRateLimitedInterceptor.this.settings,
 					LlmRateLimitedInterceptor.this.estimator);
+			LeaseHandOver handOver = LeaseHandOver.of(lease);
 			Object result;
-			try {
+			try (LlmCallContext.Scope scope = callContext(call, handOver).open()) {
 				result = proceed(copy);
 			}
 			catch (Throwable ex) {
-				failed(lease, ex);
+				if (handOver.reclaim()) {
+					failed(lease, ex);
+				}
 				throw ex;
 			}
-			settle(call, lease, usage(call, result), result);
+			if (handOver.reclaim()) {
+				settle(call, lease, usage(call, result), result);
+			}
 			return result;
 		}
 
