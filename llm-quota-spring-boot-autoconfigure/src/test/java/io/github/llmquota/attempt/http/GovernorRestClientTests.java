@@ -144,6 +144,9 @@ class GovernorRestClientTests {
 		assertThat(this.stub.attempts()).isEqualTo(1);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(pool.snapshot().inFlight()).isZero();
+		// The pool is now exhausted fleet-wide: the next call fails without being sent.
+		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> send(client(pool), MESSAGE));
+		assertThat(this.stub.attempts()).isEqualTo(1);
 	}
 
 	@Test
