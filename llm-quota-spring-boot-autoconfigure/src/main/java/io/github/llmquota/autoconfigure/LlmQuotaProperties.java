@@ -108,6 +108,11 @@ public class LlmQuotaProperties {
 	 */
 	private final Aspect aspect = new Aspect();
 
+	/**
+	 * The Spring AI integration.
+	 */
+	private final SpringAi springAi = new SpringAi();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -613,6 +618,10 @@ public class LlmQuotaProperties {
 		return this.aspect;
 	}
 
+	public SpringAi getSpringAi() {
+		return this.springAi;
+	}
+
 	/**
 	 * The advisor that governs {@code @LlmRateLimited} methods.
 	 */
@@ -631,6 +640,28 @@ public class LlmQuotaProperties {
 
 		public void setOrder(int order) {
 			this.order = order;
+		}
+
+	}
+
+	/**
+	 * The Spring AI integration.
+	 */
+	public static class SpringAi {
+
+		/**
+		 * Whether every ChatClient.Builder that Spring AI auto-configures gets the advisor
+		 * that takes the priority class, user and wait budget of a call from the advisor
+		 * parameters llm-quota.priority, llm-quota.user and llm-quota.max-wait.
+		 */
+		private boolean adviseChatClients = true;
+
+		public boolean isAdviseChatClients() {
+			return this.adviseChatClients;
+		}
+
+		public void setAdviseChatClients(boolean adviseChatClients) {
+			this.adviseChatClients = adviseChatClients;
 		}
 
 	}
