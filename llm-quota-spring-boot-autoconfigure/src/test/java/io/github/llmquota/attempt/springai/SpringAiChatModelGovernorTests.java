@@ -1,0 +1,291 @@
+package io.github.llmquota.attempt.springai;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.attempt.UnknownModelException;
+import io.github.llmquota.attempt.springai.ChatProviderStub.Answer;
+import io.github.llmquota.attempt.springai.ChatProviderStub.Attempt;
+import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaSpringAiAutoConfiguration;
+import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRequest;
+
+import org.springframework.ai.chat.client.ChatClient;
+import org.springframework.ai.model.anthropic.autoconfigure.AnthropicChatAutoConfiguration;
+import org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConfiguration;
+import org.springframework.ai.model.openai.autoconfigure.OpenAiChatAutoConfiguration;
+import org.springframework.ai.model.tool.autoconfigure.ToolCallingAutoConfiguration;
+import org.springframework.ai.retry.TransientAiException;
+import org.springframework.ai.retry.autoconfigure.SpringAiRetryAutoConfiguration;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.web.client.RestClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.web.reactive.function.client.WebClientAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
+import org.springframework.retry.RetryCallback;
+import org.springframework.retry.RetryContext;
+import org.springframework.retry.RetryListener;
+import org.springframework.retry.support.RetryTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Spring AI 1.1's Anthropic and OpenAI chat models, auto-configured as in an application
+ * with their default {@code spring.ai.retry.*} settings and pointed at a local stub that
+ * counts attempts: every attempt they send is admitted on its own, 429 and 529 answers are
+ * waited out inside llm-quota where Spring AI's retry never sees them, and the
+ * {@code ChatClient} advisor parameters decide the priority class.
+ */
+class SpringAiChatModelGovernorTests {
+
+	private static final String CLAUDE = "claude-sonnet-4-5";
+
+	private static final String GPT = "gpt-4o-mini";
+
+	private final AdmissionRecorder admissions = new AdmissionRecorder();
+
+	private final ChatProviderStub stub = ChatProviderStub.start(this.admissions::count);
+
+	private final List<Throwable> seenBySpringAiRetry = new CopyOnWriteArrayList<>();
+
+	private final ExecutorService callers = Executors.newCachedThreadPool();
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(RestClientAutoConfiguration.class, WebClientAutoConfiguration.class,
+				SpringAiRetryAutoConfiguration.class, ToolCallingAutoConfiguration.class,
+				AnthropicChatAutoConfiguration.class, OpenAiChatAutoConfiguration.class,
+				ChatClientAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+				LlmQuotaAspectAutoConfiguration.class, LlmQuotaGovernorAutoConfiguration.class,
+				LlmQuotaSpringAiAutoConfiguration.class))
+		.withBean(AdmissionRecorder.class, () -> this.admissions)
+		.withInitializer((context) -> context.getBeanFactory().addBeanPostProcessor(new BeanPostProcessor() {
+
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				if (bean instanceof RetryTemplate retryTemplate) {
+					retryTemplate.registerListener(new RecordingRetryListener());
+				}
+				return bean;
+			}
+
+		}))
+		.withPropertyValues("spring.ai.model.chat=anthropic", "spring.ai.anthropic.api-key=test-key",
+				"spring.ai.anthropic.base-url=" + this.stub.baseUrl(),
+				"spring.ai.anthropic.chat.options.model=" + CLAUDE, "spring.ai.openai.api-key=test-key",
+				"spring.ai.openai.base-url=" + this.stub.baseUrl(), "spring.ai.openai.chat.options.model=" + GPT,
+				"llm.quota.safety-margin=0", "llm.quota.models." + CLAUDE + ".provider=anthropic",
+				"llm.quota.models." + CLAUDE + ".requests-per-minute=1000",
+				"llm.quota.models." + CLAUDE + ".max-concurrency=1", "llm.quota.models." + GPT + ".provider=openai",
+				"llm.quota.models." + GPT + ".requests-per-minute=1000");
+
+	@AfterEach
+	void stop() {
+		this.callers.shutdownNow();
+		this.stub.close();
+	}
+
+	@Test
+	void anAnthropicRateLimitIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
+		this.stub.enqueue(Answer.anthropicRateLimited());
+		this.runner.run((context) -> {
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
+			assertEveryAttemptAdmittedOnce(429, 200);
+			assertThat(this.seenBySpringAiRetry).isEmpty();
+		});
+	}
+
+	@Test
+	void anAnthropicOverloadIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
+		this.stub.enqueue(Answer.anthropicOverloaded());
+		this.runner.run((context) -> {
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
+			assertEveryAttemptAdmittedOnce(529, 200);
+			assertThat(this.seenBySpringAiRetry).isEmpty();
+		});
+	}
+
+	@Test
+	void anOpenAiRateLimitIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
+		this.stub.enqueue(Answer.openAiRateLimited());
+		this.runner.withPropertyValues("spring.ai.model.chat=openai").run((context) -> {
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
+			assertEveryAttemptAdmittedOnce(429, 200);
+			assertThat(this.stub.attempts()).extracting(Attempt::path).containsOnly(ChatProviderStub.OPENAI_PATH);
+			assertThat(this.seenBySpringAiRetry).isEmpty();
+		});
+	}
+
+	@Test
+	void aStreamedCallWaitsOutARateLimitAndIsSentAgain() {
+		this.stub.enqueue(Answer.anthropicRateLimited());
+		this.runner.run((context) -> {
+			List<String> content = chatClient(context).prompt("question")
+				.stream()
+				.content()
+				.collectList()
+				.block(Duration.ofSeconds(30));
+			assertThat(String.join("", content)).isEqualTo("answer 2");
+			assertEveryAttemptAdmittedOnce(429, 200);
+			assertThat(this.stub.attempts()).extracting(Attempt::stream).containsOnly(true);
+		});
+	}
+
+	@Test
+	void anAnthropicSpendCapFailsFastAndIsNotRetried() {
+		this.stub.enqueue(Answer.anthropicSpendCap());
+		this.runner.run((context) -> {
+			assertThatExceptionOfType(NonRetryableQuotaException.class)
+				.isThrownBy(() -> chatClient(context).prompt("question").call().content());
+			assertEveryAttemptAdmittedOnce(429);
+			assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(NonRetryableQuotaException.class);
+		});
+	}
+
+	@Test
+	void anOpenAiInsufficientQuotaFailsFastAndIsNotRetried() {
+		this.stub.enqueue(Answer.openAiInsufficientQuota());
+		this.runner.withPropertyValues("spring.ai.model.chat=openai").run((context) -> {
+			assertThatExceptionOfType(NonRetryableQuotaException.class)
+				.isThrownBy(() -> chatClient(context).prompt("question").call().content());
+			assertEveryAttemptAdmittedOnce(429);
+			assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(NonRetryableQuotaException.class);
+		});
+	}
+
+	@Test
+	void aModelThatIsNotConfiguredFailsBeforeAnythingIsSent() {
+		this.runner.withPropertyValues("spring.ai.anthropic.chat.options.model=claude-opus-4-5").run((context) -> {
+			assertThatExceptionOfType(UnknownModelException.class)
+				.isThrownBy(() -> chatClient(context).prompt("question").call().content())
+				.withMessageContaining("claude-opus-4-5");
+			assertThat(this.stub.attempts()).isEmpty();
+		});
+	}
+
+	@Test
+	void aHigherClassSetThroughAdvisorParametersGoesFirstUnderContention() {
+		CountDownLatch release = new CountDownLatch(1);
+		this.stub.enqueue(Answer.okOnceReleased(release));
+		this.runner.run((context) -> {
+			ChatClient chatClient = chatClient(context);
+			QuotaEngine engine = context.getBean(QuotaEngine.class);
+			CompletableFuture<String> holder = ask(chatClient, "NORMAL");
+			await().atMost(Duration.ofSeconds(30)).until(() -> this.stub.attempts().size() == 1);
+			CompletableFuture<String> background = ask(chatClient, "BACKGROUND");
+			await().atMost(Duration.ofSeconds(30)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 1);
+			CompletableFuture<String> critical = ask(chatClient, "CRITICAL");
+			await().atMost(Duration.ofSeconds(30)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 2);
+			release.countDown();
+			assertThat(holder).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("answer 1");
+			assertThat(critical).as("arrived last, admitted first").succeedsWithin(Duration.ofSeconds(30))
+				.isEqualTo("answer 2");
+			assertThat(background).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("answer 3");
+			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
+				.containsExactly("NORMAL", "CRITICAL", "BACKGROUND");
+			assertThat(this.admissions.admitted()).extracting(QuotaRequest::user)
+				.containsExactly("user-NORMAL", "user-CRITICAL", "user-BACKGROUND");
+		});
+	}
+
+	@Test
+	void withoutAdvisorParametersACallIsGovernedInTheDefaultClass() {
+		this.runner.withPropertyValues("llm.quota.governor.default-priority=BACKGROUND").run((context) -> {
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 1");
+			assertThat(this.admissions.admitted()).singleElement().satisfies((request) -> {
+				assertThat(request.priority()).isEqualTo("BACKGROUND");
+				assertThat(request.user()).isNull();
+			});
+		});
+	}
+
+	/**
+	 * The guard's own check, shown to fail: with the governor off, Spring AI sends the
+	 * attempts on its own and retries the 529 itself, and the stub reports every attempt as
+	 * unadmitted.
+	 */
+	@Test
+	void withoutTheGovernorSpringAiRetrySendsAttemptsThatWereNeverAdmitted() {
+		this.stub.enqueue(Answer.anthropicOverloaded());
+		this.runner
+			.withPropertyValues("llm.quota.governor.enabled=false", "spring.ai.retry.backoff.initial-interval=1ms")
+			.run((context) -> {
+				assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
+				assertThat(this.stub.unadmittedAttempts()).hasSize(2);
+				assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(TransientAiException.class);
+			});
+	}
+
+	/**
+	 * Spring AI is pointed at a base URL that {@code llm.quota.governor.base-urls} does not
+	 * list; only the Spring AI auto-configuration's base URLs bring its attempts under the
+	 * governor.
+	 */
+	@Test
+	void aSpringAiBaseUrlIsGovernedWithoutListingItInTheGovernorBaseUrls() {
+		this.runner.run((context) -> {
+			chatClient(context).prompt("question").call().content();
+			assertThat(this.stub.attempts()).hasSize(1);
+			assertThat(this.stub.unadmittedAttempts()).isEmpty();
+		});
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(RestClientAutoConfiguration.class,
+					SpringAiRetryAutoConfiguration.class, ToolCallingAutoConfiguration.class,
+					AnthropicChatAutoConfiguration.class, ChatClientAutoConfiguration.class,
+					LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
+					LlmQuotaGovernorAutoConfiguration.class))
+			.withBean(AdmissionRecorder.class, () -> this.admissions)
+			.withPropertyValues("spring.ai.anthropic.api-key=test-key",
+					"spring.ai.anthropic.base-url=" + this.stub.baseUrl(),
+					"spring.ai.anthropic.chat.options.model=" + CLAUDE,
+					"llm.quota.models." + CLAUDE + ".provider=anthropic",
+					"llm.quota.models." + CLAUDE + ".requests-per-minute=1000")
+			.run((context) -> {
+				chatClient(context).prompt("question").call().content();
+				assertThat(this.stub.unadmittedAttempts()).extracting(Attempt::number).containsExactly(2);
+			});
+	}
+
+	private CompletableFuture<String> ask(ChatClient chatClient, String priority) {
+		return CompletableFuture.supplyAsync(() -> chatClient.prompt("question")
+			.advisors((advisor) -> advisor.param(LlmCallContextAdvisor.PRIORITY, priority)
+				.param(LlmCallContextAdvisor.USER, "user-" + priority))
+			.call()
+			.content(), this.callers);
+	}
+
+	private void assertEveryAttemptAdmittedOnce(Integer... statuses) {
+		assertThat(this.stub.attempts()).extracting(Attempt::status).containsExactly(statuses);
+		assertThat(this.stub.unadmittedAttempts()).isEmpty();
+		assertThat(this.admissions.count()).as("admissions").isEqualTo(statuses.length);
+	}
+
+	private static ChatClient chatClient(ApplicationContext context) {
+		return context.getBean(ChatClient.Builder.class).build();
+	}
+
+	private final class RecordingRetryListener implements RetryListener {
+
+		@Override
+		public <T, E extends Throwable> void onError(RetryContext context, RetryCallback<T, E> callback,
+				Throwable throwable) {
+			SpringAiChatModelGovernorTests.this.seenBySpringAiRetry.add(throwable);
+		}
+
+	}
+
+}
