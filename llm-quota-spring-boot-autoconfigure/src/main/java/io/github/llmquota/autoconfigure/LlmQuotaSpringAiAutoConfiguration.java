@@ -59,19 +59,25 @@ public class LlmQuotaSpringAiAutoConfiguration {
 	@ConditionalOnMissingBean
 	ProviderBaseUrls llmQuotaProviderBaseUrls(LlmQuotaProperties properties, Environment environment) {
 		List<String> baseUrls = new ArrayList<>(properties.getGovernor().getBaseUrls());
+		validate("llm.quota.governor.base-urls", baseUrls);
 		Binder binder = Binder.get(environment);
 		for (String property : SPRING_AI_BASE_URLS) {
 			binder.bind(property, String.class).ifBound((baseUrl) -> {
+				validate(property, List.of(baseUrl));
 				if (!baseUrls.contains(baseUrl)) {
 					baseUrls.add(baseUrl);
 				}
 			});
 		}
+		return ProviderBaseUrls.of(baseUrls);
+	}
+
+	private static void validate(String property, List<String> baseUrls) {
 		try {
-			return ProviderBaseUrls.of(baseUrls);
+			ProviderBaseUrls.of(baseUrls);
 		}
 		catch (IllegalArgumentException ex) {
-			throw new InvalidQuotaConfigurationException("llm.quota.governor.base-urls", baseUrls, ex.getMessage());
+			throw new InvalidQuotaConfigurationException(property, baseUrls, ex.getMessage());
 		}
 	}
 

@@ -138,7 +138,7 @@ class SpringAiChatModelGovernorTests {
 				.stream()
 				.content()
 				.collectList()
-				.block(Duration.ofSeconds(30));
+				.block(Duration.ofSeconds(60));
 			assertThat(String.join("", content)).isEqualTo("answer 2");
 			assertEveryAttemptAdmittedOnce(429, 200);
 			assertThat(this.stub.attempts()).extracting(Attempt::stream).containsOnly(true);
@@ -185,16 +185,16 @@ class SpringAiChatModelGovernorTests {
 			ChatClient chatClient = chatClient(context);
 			QuotaEngine engine = context.getBean(QuotaEngine.class);
 			CompletableFuture<String> holder = ask(chatClient, "NORMAL");
-			await().atMost(Duration.ofSeconds(30)).until(() -> this.stub.attempts().size() == 1);
+			await().atMost(Duration.ofSeconds(60)).until(() -> this.stub.attempts().size() == 1);
 			CompletableFuture<String> background = ask(chatClient, "BACKGROUND");
-			await().atMost(Duration.ofSeconds(30)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 1);
+			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 1);
 			CompletableFuture<String> critical = ask(chatClient, "CRITICAL");
-			await().atMost(Duration.ofSeconds(30)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 2);
+			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 2);
 			release.countDown();
-			assertThat(holder).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("answer 1");
-			assertThat(critical).as("arrived last, admitted first").succeedsWithin(Duration.ofSeconds(30))
+			assertThat(holder).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer 1");
+			assertThat(critical).as("arrived last, admitted first").succeedsWithin(Duration.ofSeconds(60))
 				.isEqualTo("answer 2");
-			assertThat(background).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("answer 3");
+			assertThat(background).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer 3");
 			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
 				.containsExactly("NORMAL", "CRITICAL", "BACKGROUND");
 			assertThat(this.admissions.admitted()).extracting(QuotaRequest::user)
