@@ -2,18 +2,17 @@ package io.github.llmquota.attempt.springai;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.github.llmquota.aop.LlmRateLimited;
 import io.github.llmquota.attempt.UnknownModelException;
-import io.github.llmquota.attempt.springai.ChatProviderStub.Answer;
-import io.github.llmquota.attempt.springai.ChatProviderStub.Attempt;
 import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
@@ -21,6 +20,8 @@ import io.github.llmquota.autoconfigure.LlmQuotaSpringAiAutoConfiguration;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.test.StubProvider;
+import io.github.llmquota.test.StubProvider.Answer;
 
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.model.anthropic.autoconfigure.AnthropicChatAutoConfiguration;
@@ -31,6 +32,7 @@ import org.springframework.ai.retry.TransientAiException;
 import org.springframework.ai.retry.autoconfigure.SpringAiRetryAutoConfiguration;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.web.client.RestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.web.reactive.function.client.WebClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -59,7 +61,10 @@ class SpringAiChatModelGovernorTests {
 
 	private final AdmissionRecorder admissions = new AdmissionRecorder();
 
-	private final ChatProviderStub stub = ChatProviderStub.start(this.admissions::count);
+	private final List<Integer> admissionsAtArrival = new CopyOnWriteArrayList<>();
+
+	private final StubProvider stub = StubProvider.start()
+		.onAttempt((attempt) -> this.admissionsAtArrival.add(this.admissions.count()));
 
 	private final List<Throwable> seenBySpringAiRetry = new CopyOnWriteArrayList<>();
 
@@ -101,68 +106,68 @@ class SpringAiChatModelGovernorTests {
 
 	@Test
 	void anAnthropicRateLimitIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
-		this.stub.enqueue(Answer.anthropicRateLimited());
+		this.stub.answer(Answer.rateLimited(200), SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.run((context) -> {
-			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
-			assertEveryAttemptAdmittedOnce(429, 200);
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer");
+			assertEveryAttemptAdmittedOnce(2);
 			assertThat(this.seenBySpringAiRetry).isEmpty();
 		});
 	}
 
 	@Test
 	void anAnthropicOverloadIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
-		this.stub.enqueue(Answer.anthropicOverloaded());
+		this.stub.answer(Answer.overloaded(), SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.run((context) -> {
-			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
-			assertEveryAttemptAdmittedOnce(529, 200);
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer");
+			assertEveryAttemptAdmittedOnce(2);
 			assertThat(this.seenBySpringAiRetry).isEmpty();
 		});
 	}
 
 	@Test
 	void anOpenAiRateLimitIsWaitedOutAndSentAgainWithoutReachingSpringAiRetry() {
-		this.stub.enqueue(Answer.openAiRateLimited());
+		this.stub.answer(SpringAiAnswers.openAiRateLimited(), SpringAiAnswers.openAiCompletion("answer"));
 		this.runner.withPropertyValues("spring.ai.model.chat=openai").run((context) -> {
-			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
-			assertEveryAttemptAdmittedOnce(429, 200);
-			assertThat(this.stub.attempts()).extracting(Attempt::path).containsOnly(ChatProviderStub.OPENAI_PATH);
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer");
+			assertEveryAttemptAdmittedOnce(2);
+			assertThat(this.stub.bodies()).allSatisfy((body) -> assertThat(body).contains("\"" + GPT + "\""));
 			assertThat(this.seenBySpringAiRetry).isEmpty();
 		});
 	}
 
 	@Test
 	void aStreamedCallWaitsOutARateLimitAndIsSentAgain() {
-		this.stub.enqueue(Answer.anthropicRateLimited());
+		this.stub.answer(Answer.rateLimited(200), SpringAiAnswers.anthropicStream("answer"));
 		this.runner.run((context) -> {
 			List<String> content = chatClient(context).prompt("question")
 				.stream()
 				.content()
 				.collectList()
 				.block(Duration.ofSeconds(60));
-			assertThat(String.join("", content)).isEqualTo("answer 2");
-			assertEveryAttemptAdmittedOnce(429, 200);
-			assertThat(this.stub.attempts()).extracting(Attempt::stream).containsOnly(true);
+			assertThat(String.join("", content)).isEqualTo("answer");
+			assertEveryAttemptAdmittedOnce(2);
+			assertThat(this.stub.bodies()).allSatisfy((body) -> assertThat(body).contains("\"stream\":true"));
 		});
 	}
 
 	@Test
 	void anAnthropicSpendCapFailsFastAndIsNotRetried() {
-		this.stub.enqueue(Answer.anthropicSpendCap());
+		this.stub.answer(SpringAiAnswers.anthropicSpendCap());
 		this.runner.run((context) -> {
 			assertThatExceptionOfType(NonRetryableQuotaException.class)
 				.isThrownBy(() -> chatClient(context).prompt("question").call().content());
-			assertEveryAttemptAdmittedOnce(429);
+			assertEveryAttemptAdmittedOnce(1);
 			assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(NonRetryableQuotaException.class);
 		});
 	}
 
 	@Test
 	void anOpenAiInsufficientQuotaFailsFastAndIsNotRetried() {
-		this.stub.enqueue(Answer.openAiInsufficientQuota());
+		this.stub.answer(Answer.insufficientQuota());
 		this.runner.withPropertyValues("spring.ai.model.chat=openai").run((context) -> {
 			assertThatExceptionOfType(NonRetryableQuotaException.class)
 				.isThrownBy(() -> chatClient(context).prompt("question").call().content());
-			assertEveryAttemptAdmittedOnce(429);
+			assertEveryAttemptAdmittedOnce(1);
 			assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(NonRetryableQuotaException.class);
 		});
 	}
@@ -173,24 +178,25 @@ class SpringAiChatModelGovernorTests {
 			assertThatExceptionOfType(UnknownModelException.class)
 				.isThrownBy(() -> chatClient(context).prompt("question").call().content())
 				.withMessageContaining("claude-opus-4-5");
-			assertThat(this.stub.attempts()).isEmpty();
+			assertThat(this.stub.attempts()).isZero();
 		});
 	}
 
 	@Test
 	void aHigherClassSetThroughAdvisorParametersGoesFirstUnderContention() {
-		CountDownLatch release = new CountDownLatch(1);
-		this.stub.enqueue(Answer.okOnceReleased(release));
+		this.stub.hold()
+			.answer(SpringAiAnswers.anthropicMessage("answer 1"), SpringAiAnswers.anthropicMessage("answer 2"),
+					SpringAiAnswers.anthropicMessage("answer 3"));
 		this.runner.run((context) -> {
 			ChatClient chatClient = chatClient(context);
 			QuotaEngine engine = context.getBean(QuotaEngine.class);
 			CompletableFuture<String> holder = ask(chatClient, "NORMAL");
-			await().atMost(Duration.ofSeconds(60)).until(() -> this.stub.attempts().size() == 1);
+			await().atMost(Duration.ofSeconds(60)).until(() -> this.stub.attempts() == 1);
 			CompletableFuture<String> background = ask(chatClient, "BACKGROUND");
 			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 1);
 			CompletableFuture<String> critical = ask(chatClient, "CRITICAL");
 			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 2);
-			release.countDown();
+			this.stub.release(3);
 			assertThat(holder).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer 1");
 			assertThat(critical).as("arrived last, admitted first").succeedsWithin(Duration.ofSeconds(60))
 				.isEqualTo("answer 2");
@@ -204,13 +210,29 @@ class SpringAiChatModelGovernorTests {
 
 	@Test
 	void withoutAdvisorParametersACallIsGovernedInTheDefaultClass() {
+		this.stub.answer(SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.withPropertyValues("llm.quota.governor.default-priority=BACKGROUND").run((context) -> {
-			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 1");
+			assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer");
 			assertThat(this.admissions.admitted()).singleElement().satisfies((request) -> {
 				assertThat(request.priority()).isEqualTo("BACKGROUND");
 				assertThat(request.user()).isNull();
 			});
 		});
+	}
+
+	@Test
+	void aChatCallInAnLlmRateLimitedMethodIsAdmittedOnceWithAdvisorParametersAdded() {
+		this.stub.answer(SpringAiAnswers.anthropicMessage("answer"));
+		this.runner.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class))
+			.withBean(Assistant.class)
+			.run((context) -> {
+				assertThat(context.getBean(Assistant.class).ask(chatClient(context))).isEqualTo("answer");
+				assertEveryAttemptAdmittedOnce(1);
+				assertThat(this.admissions.admitted()).singleElement()
+					.extracting(QuotaRequest::priority)
+					.as("the method's admission went to the attempt")
+					.isEqualTo("BACKGROUND");
+			});
 	}
 
 	/**
@@ -220,12 +242,12 @@ class SpringAiChatModelGovernorTests {
 	 */
 	@Test
 	void withoutTheGovernorSpringAiRetrySendsAttemptsThatWereNeverAdmitted() {
-		this.stub.enqueue(Answer.anthropicOverloaded());
+		this.stub.answer(Answer.overloaded(), SpringAiAnswers.anthropicMessage("answer"));
 		this.runner
 			.withPropertyValues("llm.quota.governor.enabled=false", "spring.ai.retry.backoff.initial-interval=1ms")
 			.run((context) -> {
-				assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer 2");
-				assertThat(this.stub.unadmittedAttempts()).hasSize(2);
+				assertThat(chatClient(context).prompt("question").call().content()).isEqualTo("answer");
+				assertThat(unadmittedAttempts()).containsExactly(1, 2);
 				assertThat(this.seenBySpringAiRetry).singleElement().isInstanceOf(TransientAiException.class);
 			});
 	}
@@ -237,10 +259,10 @@ class SpringAiChatModelGovernorTests {
 	 */
 	@Test
 	void aSpringAiBaseUrlIsGovernedWithoutListingItInTheGovernorBaseUrls() {
+		this.stub.answer(SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.run((context) -> {
 			chatClient(context).prompt("question").call().content();
-			assertThat(this.stub.attempts()).hasSize(1);
-			assertThat(this.stub.unadmittedAttempts()).isEmpty();
+			assertEveryAttemptAdmittedOnce(1);
 		});
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(RestClientAutoConfiguration.class,
@@ -256,7 +278,7 @@ class SpringAiChatModelGovernorTests {
 					"llm.quota.models." + CLAUDE + ".requests-per-minute=1000")
 			.run((context) -> {
 				chatClient(context).prompt("question").call().content();
-				assertThat(this.stub.unadmittedAttempts()).extracting(Attempt::number).containsExactly(2);
+				assertThat(unadmittedAttempts()).containsExactly(2);
 			});
 	}
 
@@ -268,14 +290,39 @@ class SpringAiChatModelGovernorTests {
 			.content(), this.callers);
 	}
 
-	private void assertEveryAttemptAdmittedOnce(Integer... statuses) {
-		assertThat(this.stub.attempts()).extracting(Attempt::status).containsExactly(statuses);
-		assertThat(this.stub.unadmittedAttempts()).isEmpty();
-		assertThat(this.admissions.count()).as("admissions").isEqualTo(statuses.length);
+	private void assertEveryAttemptAdmittedOnce(int attempts) {
+		assertThat(this.stub.attempts()).isEqualTo(attempts);
+		assertThat(unadmittedAttempts()).isEmpty();
+		assertThat(this.admissions.count()).as("admissions").isEqualTo(attempts);
+	}
+
+	/**
+	 * Return the attempts that reached the provider before an admission of their own: the
+	 * n-th attempt is admitted only if at least n admissions had been granted when it
+	 * arrived, since each attempt needs one and its admission precedes its send.
+	 */
+	private List<Integer> unadmittedAttempts() {
+		return IntStream.rangeClosed(1, this.admissionsAtArrival.size())
+			.filter((attempt) -> this.admissionsAtArrival.get(attempt - 1) < attempt)
+			.boxed()
+			.toList();
 	}
 
 	private static ChatClient chatClient(ApplicationContext context) {
 		return context.getBean(ChatClient.Builder.class).build();
+	}
+
+	static class Assistant {
+
+		// The only slot of the model: an attempt admitted on its own would wait for it.
+		@LlmRateLimited(model = CLAUDE, priority = "BACKGROUND", maxWait = "5s")
+		public String ask(ChatClient chatClient) {
+			return chatClient.prompt("question")
+				.advisors((advisor) -> advisor.param(LlmCallContextAdvisor.USER, "alice"))
+				.call()
+				.content();
+		}
+
 	}
 
 	private final class RecordingRetryListener implements RetryListener {
