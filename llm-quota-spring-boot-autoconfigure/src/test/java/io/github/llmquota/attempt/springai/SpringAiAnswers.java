@@ -61,6 +61,14 @@ final class SpringAiAnswers {
 				"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}}""".formatted(text));
 	}
 
+	static Answer openAiStream(String text) {
+		String chunk = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1765000000,"
+				+ "\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,";
+		return new Answer(200, Map.of("content-type", "text/event-stream"),
+				chunk + "\"delta\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},\"finish_reason\":null}]}\n\n"
+						+ chunk + "\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" + "data: [DONE]\n\n");
+	}
+
 	static Answer openAiRateLimited() {
 		return new Answer(429, Map.of("content-type", "application/json", "retry-after-ms", "200"), """
 				{"error":{"message":"Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, \

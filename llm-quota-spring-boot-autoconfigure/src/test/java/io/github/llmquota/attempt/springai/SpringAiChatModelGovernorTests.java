@@ -151,6 +151,20 @@ class SpringAiChatModelGovernorTests {
 	}
 
 	@Test
+	void anOpenAiStreamWaitsOutARateLimitAndIsSentAgain() {
+		this.stub.answer(SpringAiAnswers.openAiRateLimited(), SpringAiAnswers.openAiStream("answer"));
+		this.runner.withPropertyValues("spring.ai.model.chat=openai").run((context) -> {
+			List<String> content = chatClient(context).prompt("question")
+				.stream()
+				.content()
+				.collectList()
+				.block(Duration.ofSeconds(60));
+			assertThat(String.join("", content)).isEqualTo("answer");
+			assertEveryAttemptAdmittedOnce(2);
+		});
+	}
+
+	@Test
 	void anAnthropicSpendCapFailsFastAndIsNotRetried() {
 		this.stub.answer(SpringAiAnswers.anthropicSpendCap());
 		this.runner.run((context) -> {
