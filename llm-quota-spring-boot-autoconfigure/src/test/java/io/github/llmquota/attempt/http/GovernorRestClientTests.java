@@ -22,6 +22,7 @@ import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.test.AdmissionLog;
@@ -94,6 +95,19 @@ class GovernorRestClientTests {
 		assertWaitedInTheWaitingRoom(pool);
 		assertThat(modelCooldownWhenResent.get()).as("the model's overload cooldown when the 529 was re-sent")
 			.isZero();
+	}
+
+	@Test
+	void rateLimitOutlastingTheWaitBudgetEndsInOneRejection() {
+		GovernedPool pool = pool(GovernedPool.requests(1000));
+		this.stub.answer(Answer.rateLimited(60_000), Answer.ok(10, 20));
+		RestClient client = client(pool);
+
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> LlmCallContext
+			.maxWait(Duration.ofMillis(200)).call(() -> send(client, MESSAGE)));
+		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(pool.snapshot().inFlight()).isZero();
+		assertThat(pool.snapshot().queued()).containsOnly(0L);
 	}
 
 	@Test
