@@ -32,7 +32,9 @@ import org.springframework.lang.Nullable;
  * </pre>
  * The parameters become the {@link LlmCallContext} of the call: bound to the thread on the
  * blocking path, and written to the Reactor context of the stream on the streaming path,
- * where the attempt governor reads it. A parameter that is not given keeps the value of
+ * where the attempt governor reads it. On the streaming path a context bound to the
+ * subscribing thread is written there too, so that it also governs the attempts Spring AI
+ * sends from other threads. A parameter that is not given keeps the value of
  * the context that surrounds the call (an {@code @LlmRateLimited} method, or an explicit
  * {@link LlmCallContext}), and a lease that such a method already holds still goes to the
  * first attempt, so that no attempt is admitted twice. With none of the parameters, the
@@ -109,10 +111,20 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 			LlmCallContext surrounding = view.getOrDefault(LlmCallContext.REACTOR_CONTEXT_KEY,
 					LlmCallContext.current());
 			LlmCallContext context = contextFor(request.context(), surrounding);
+			if (context == null && !view.hasKey(LlmCallContext.REACTOR_CONTEXT_KEY) && !isEmpty(surrounding)) {
+				// A context bound to the subscribing thread would not reach the attempts that
+				// Spring AI subscribes on other threads, as its tool-calling rounds do.
+				context = surrounding;
+			}
 			Flux<ChatClientResponse> responses = chain.nextStream(request);
 			return (context != null)
 					? responses.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)) : responses;
 		});
+	}
+
+	private static boolean isEmpty(LlmCallContext context) {
+		return context.getPriority() == null && context.getUser() == null && context.getMaxWait() == null
+				&& context.getHandOver() == null;
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 import io.github.llmquota.attempt.LeaseHandOver;
 import io.github.llmquota.attempt.LlmCallContext;
@@ -67,6 +68,17 @@ class LlmCallContextAdvisorTests {
 			.user("batch")
 			.call(() -> this.chatClient.prompt("question").call().content());
 		assertThat(context).isEqualTo("BACKGROUND batch null");
+	}
+
+	@Test
+	void aContextBoundToTheThreadThatSubscribesGovernsAStreamSentFromAnotherThread() {
+		List<String> context = LlmCallContext.priority("BACKGROUND")
+			.call(() -> this.chatClient.prompt("question")
+				.stream()
+				.content()
+				.collectList()
+				.block(Duration.ofSeconds(10)));
+		assertThat(context).containsExactly("BACKGROUND null null");
 	}
 
 	@Test
@@ -135,13 +147,14 @@ class LlmCallContextAdvisorTests {
 			return answer(LlmCallContext.current());
 		}
 
+		// On another thread, as Spring AI's chat models send their tool-calling rounds.
 		@Override
 		public Flux<ChatResponse> stream(Prompt prompt) {
 			return Flux.deferContextual((view) -> {
 				this.calls++;
 				return Flux.just(answer(view.getOrDefault(LlmCallContext.REACTOR_CONTEXT_KEY,
 						LlmCallContext.current())));
-			});
+			}).subscribeOn(Schedulers.boundedElastic());
 		}
 
 		private static ChatResponse answer(LlmCallContext context) {
