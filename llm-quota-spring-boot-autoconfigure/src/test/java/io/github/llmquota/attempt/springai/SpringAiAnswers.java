@@ -48,6 +48,45 @@ final class SpringAiAnswers {
 				""".formatted(text));
 	}
 
+	static Answer anthropicToolUse(String tool, String inputJson) {
+		return new Answer(200, JSON, """
+				{"id":"msg_0","type":"message","role":"assistant","model":"claude-sonnet-4-5",
+				"content":[{"type":"tool_use","id":"toolu_1","name":"%s","input":%s}],"stop_reason":"tool_use",
+				"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":5}}""".formatted(tool, inputJson));
+	}
+
+	static Answer anthropicToolUseStream(String tool, String inputJson) {
+		return new Answer(200, Map.of("content-type", "text/event-stream"), """
+				event: message_start
+				data: {"type":"message_start","message":{"id":"msg_0","type":"message","role":"assistant",\
+				"model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,\
+				"usage":{"input_tokens":12,"output_tokens":1}}}
+
+				event: content_block_start
+				data: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1",\
+				"name":"%s","input":{}}}
+
+				event: content_block_delta
+				data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta",\
+				"partial_json":%s}}
+
+				event: content_block_stop
+				data: {"type":"content_block_stop","index":0}
+
+				event: message_delta
+				data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},\
+				"usage":{"output_tokens":5}}
+
+				event: message_stop
+				data: {"type":"message_stop"}
+
+				""".formatted(tool, quoted(inputJson)));
+	}
+
+	private static String quoted(String json) {
+		return "\"" + json.replace("\"", "\\\"") + "\"";
+	}
+
 	static Answer anthropicSpendCap() {
 		return new Answer(429, JSON, """
 				{"type":"error","error":{"type":"rate_limit_error","message":"You have reached your specified \

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.aop.LlmRateLimited;
+import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.attempt.UnknownModelException;
 import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
@@ -29,6 +30,7 @@ import org.springframework.ai.model.chat.client.autoconfigure.ChatClientAutoConf
 import org.springframework.ai.model.openai.autoconfigure.OpenAiChatAutoConfiguration;
 import org.springframework.ai.model.tool.autoconfigure.ToolCallingAutoConfiguration;
 import org.springframework.ai.retry.TransientAiException;
+import org.springframework.ai.tool.annotation.Tool;
 import org.springframework.ai.retry.autoconfigure.SpringAiRetryAutoConfiguration;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -235,6 +237,48 @@ class SpringAiChatModelGovernorTests {
 	}
 
 	@Test
+	void everyToolCallingRoundOfACallIsAdmittedInTheClassOfItsAdvisorParameters() {
+		this.stub.answer(SpringAiAnswers.anthropicToolUse("weather", "{\"city\":\"Paris\"}"),
+				SpringAiAnswers.anthropicMessage("sunny"));
+		this.runner.run((context) -> {
+			String answer = chatClient(context).prompt("What is the weather in Paris?")
+				.tools(new WeatherTools())
+				.advisors((advisor) -> advisor.param(LlmCallContextAdvisor.PRIORITY, "CRITICAL"))
+				.call()
+				.content();
+			assertThat(answer).isEqualTo("sunny");
+			assertEveryAttemptAdmittedOnce(2);
+			assertThat(this.stub.bodies().get(1)).contains("tool_result");
+			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
+				.containsExactly("CRITICAL", "CRITICAL");
+		});
+	}
+
+	/**
+	 * Spring AI sends the rounds after the first of a stream from another thread, where a
+	 * context bound to the caller's thread would be lost.
+	 */
+	@Test
+	void everyToolCallingRoundOfAStreamIsAdmittedInTheClassBoundAroundIt() {
+		this.stub.answer(SpringAiAnswers.anthropicToolUseStream("weather", "{\"city\":\"Paris\"}"),
+				SpringAiAnswers.anthropicStream("sunny"));
+		this.runner.run((context) -> {
+			ChatClient chatClient = chatClient(context);
+			List<String> content = LlmCallContext.priority("CRITICAL")
+				.call(() -> chatClient.prompt("What is the weather in Paris?")
+					.tools(new WeatherTools())
+					.stream()
+					.content()
+					.collectList()
+					.block(Duration.ofSeconds(60)));
+			assertThat(String.join("", content)).isEqualTo("sunny");
+			assertEveryAttemptAdmittedOnce(2);
+			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
+				.containsExactly("CRITICAL", "CRITICAL");
+		});
+	}
+
+	@Test
 	void aChatCallInAnLlmRateLimitedMethodIsAdmittedOnceWithAdvisorParametersAdded() {
 		this.stub.answer(SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class))
@@ -324,6 +368,15 @@ class SpringAiChatModelGovernorTests {
 
 	private static ChatClient chatClient(ApplicationContext context) {
 		return context.getBean(ChatClient.Builder.class).build();
+	}
+
+	public static class WeatherTools {
+
+		@Tool(description = "The weather in a city")
+		public String weather(String city) {
+			return "sunny in " + city;
+		}
+
 	}
 
 	static class Assistant {
