@@ -225,6 +225,25 @@ class SpringAiChatModelGovernorTests {
 	}
 
 	@Test
+	void concurrentChatCallsNeverExceedMaxConcurrencyAtTheProvider() {
+		this.stub.hold().answer(SpringAiAnswers.anthropicMessage("answer"));
+		this.runner.withPropertyValues("llm.quota.models." + CLAUDE + ".max-concurrency=2").run((context) -> {
+			ChatClient chatClient = chatClient(context);
+			QuotaEngine engine = context.getBean(QuotaEngine.class);
+			List<CompletableFuture<String>> calls = IntStream.range(0, 6)
+				.mapToObj((call) -> ask(chatClient, "NORMAL"))
+				.toList();
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> this.stub.inFlight() == 2 && engine.backpressure(CLAUDE).totalQueued() == 4);
+			this.stub.release(6);
+			assertThat(calls).allSatisfy(
+					(call) -> assertThat(call).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer"));
+			assertThat(this.stub.maxInFlight()).isEqualTo(2);
+			assertEveryAttemptAdmittedOnce(6);
+		});
+	}
+
+	@Test
 	void withoutAdvisorParametersACallIsGovernedInTheDefaultClass() {
 		this.stub.answer(SpringAiAnswers.anthropicMessage("answer"));
 		this.runner.withPropertyValues("llm.quota.governor.default-priority=BACKGROUND").run((context) -> {
