@@ -113,6 +113,11 @@ public class LlmQuotaProperties {
 	 */
 	private final Governor governor = new Governor();
 
+	/**
+	 * The Spring AI integration.
+	 */
+	private final SpringAi springAi = new SpringAi();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -635,6 +640,10 @@ public class LlmQuotaProperties {
 		return this.aspect;
 	}
 
+	public SpringAi getSpringAi() {
+		return this.springAi;
+	}
+
 	public Governor getGovernor() {
 		return this.governor;
 	}
@@ -736,6 +745,28 @@ public class LlmQuotaProperties {
 
 		public void setOrder(int order) {
 			this.order = order;
+		}
+
+	}
+
+	/**
+	 * The Spring AI integration.
+	 */
+	public static class SpringAi {
+
+		/**
+		 * Whether every ChatClient.Builder that Spring AI auto-configures gets the advisor
+		 * that takes the priority class, user and wait budget of a call from the advisor
+		 * parameters llm-quota.priority, llm-quota.user and llm-quota.max-wait.
+		 */
+		private boolean adviseChatClients = true;
+
+		public boolean isAdviseChatClients() {
+			return this.adviseChatClients;
+		}
+
+		public void setAdviseChatClients(boolean adviseChatClients) {
+			this.adviseChatClients = adviseChatClients;
 		}
 
 	}

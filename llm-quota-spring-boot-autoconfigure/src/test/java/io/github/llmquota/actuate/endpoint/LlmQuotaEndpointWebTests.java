@@ -52,7 +52,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"llm.quota.models.gpt-4o-mini.provider=openai", "llm.quota.models.gpt-4o-mini.pool=openai",
 				"llm.quota.models.gpt-4o-mini.requests-per-minute=100",
 				"llm.quota.models.gpt-4o-mini.max-concurrency=100", "llm.quota.models.claude.provider=anthropic",
-				"llm.quota.models.claude.requests-per-minute=50" })
+				"llm.quota.models.claude.requests-per-minute=50",
+				// Spring AI's chat models are on the test classpath, and refuse to start without a key.
+				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
 class LlmQuotaEndpointWebTests {
 
 	private static final String PREFIX = "web" + UUID.randomUUID().toString().substring(0, 8);
