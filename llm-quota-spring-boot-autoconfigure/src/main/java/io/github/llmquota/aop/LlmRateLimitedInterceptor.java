@@ -151,8 +151,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		}
 
 		@Override
-		public boolean blocking() {
-			return this.method.returnKind() == RateLimitedMethod.ReturnKind.PLAIN;
+		public ReturnKind returnKind() {
+			return this.method.returnKind();
 		}
 
 		@Override
@@ -166,13 +166,26 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		@Override
 		@Nullable
 		public Object call(String model, QuotaLease lease) throws Throwable {
-			Assert.state(blocking(), () -> this.method + " does not return a plain value");
 			MethodInvocation copy = copy(this.invocation);
 			Call call = this.method.call(copy.getArguments(), model, LlmRateLimitedInterceptor.this.settings,
 					LlmRateLimitedInterceptor.this.estimator);
+			return switch (this.method.returnKind()) {
+				case PLAIN -> proceedBlocking(copy, call, lease);
+				case COMPLETION_STAGE -> {
+					CompletableFuture<Object> result = new CompletableFuture<>();
+					proceedAsync(copy, call, lease, result);
+					yield result;
+				}
+				case MONO -> reactor().mono(copy, call, lease);
+				case FLUX -> reactor().flux(copy, call, lease);
+			};
+		}
+
+		@Nullable
+		private Object proceedBlocking(MethodInvocation invocation, Call call, QuotaLease lease) throws Throwable {
 			Object result;
 			try {
-				result = proceed(copy);
+				result = proceed(invocation);
 			}
 			catch (Throwable ex) {
 				failed(lease, ex);

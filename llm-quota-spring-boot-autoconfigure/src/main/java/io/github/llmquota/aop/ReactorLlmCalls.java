@@ -43,17 +43,25 @@ final class ReactorLlmCalls {
 			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMap((lease) -> {
-				AtomicBoolean invoked = new AtomicBoolean();
-				Mono<Object> result = Mono.defer(() -> {
-					invoked.set(true);
-					return Mono.from(invoke(invocation));
-				})
-					.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value))
-					.doOnError((failure) -> this.interceptor.failed(lease, failure));
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result)
-					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+				Mono<Object> result = mono(invocation, call, lease);
+				return waited ? result.subscribeOn(Schedulers.boundedElastic()) : result;
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	/**
+	 * Return a Mono that invokes the method on subscription under a lease already held, and
+	 * ends the lease with the signal that ends the call.
+	 */
+	Mono<Object> mono(MethodInvocation invocation, Call call, QuotaLease lease) {
+		AtomicBoolean invoked = new AtomicBoolean();
+		return Mono.defer(() -> {
+			invoked.set(true);
+			return Mono.from(invoke(invocation));
+		})
+			.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value))
+			.doOnError((failure) -> this.interceptor.failed(lease, failure))
+			.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
 	}
 
 	Flux<Object> flux(MethodInvocation invocation, Call call) {
@@ -61,24 +69,32 @@ final class ReactorLlmCalls {
 			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMapMany((lease) -> {
-				AtomicBoolean invoked = new AtomicBoolean();
-				// Streams report cumulative usage, so the last report is the call's.
-				AtomicReference<TokenUsage> usage = new AtomicReference<>();
-				Flux<Object> result = Flux.defer(() -> {
-					invoked.set(true);
-					return Flux.from(invoke(invocation));
-				}).doOnNext((element) -> {
-					TokenUsage reported = this.interceptor.usage(call, element);
-					if (reported != null) {
-						usage.set(reported);
-					}
-				})
-					.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get(), null))
-					.doOnError((failure) -> this.interceptor.failed(lease, failure));
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result)
-					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+				Flux<Object> result = flux(invocation, call, lease);
+				return waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result;
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	/**
+	 * Return a Flux that invokes the method on subscription under a lease already held, and
+	 * ends the lease with the signal that ends the call.
+	 */
+	Flux<Object> flux(MethodInvocation invocation, Call call, QuotaLease lease) {
+		AtomicBoolean invoked = new AtomicBoolean();
+		// Streams report cumulative usage, so the last report is the call's.
+		AtomicReference<TokenUsage> usage = new AtomicReference<>();
+		return Flux.defer(() -> {
+			invoked.set(true);
+			return Flux.from(invoke(invocation));
+		}).doOnNext((element) -> {
+			TokenUsage reported = this.interceptor.usage(call, element);
+			if (reported != null) {
+				usage.set(reported);
+			}
+		})
+			.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get(), null))
+			.doOnError((failure) -> this.interceptor.failed(lease, failure))
+			.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
 	}
 
 	@SuppressWarnings("unchecked")
