@@ -256,10 +256,13 @@ public class LlmFallbackChain {
 				return;
 			}
 			result.whenComplete((value, failure) -> {
-				// After Run#cancel released the lease, so the call's own cancellation finds it
-				// ended and the breaker is not told of a failure.
-				if (result.isCancelled() && stage instanceof Future<?> future) {
-					future.cancel(false);
+				if (result.isCancelled()) {
+					// Released first, so that the call's own cancellation finds the lease ended
+					// and the breaker is not told of a failure.
+					run.cancel();
+					if (stage instanceof Future<?> future) {
+						future.cancel(false);
+					}
 				}
 			});
 			stage.whenComplete((value, failure) -> {
