@@ -52,6 +52,8 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
  *     return answerOf(response);
  * });
  * </pre>
+ * {@link #executeAsync(String, QuotaRequest, AsyncFallbackCall)} does the same for a call
+ * that returns a {@link CompletionStage}, without blocking a thread.
  * <p>
  * <b>Choosing a model.</b> Each model is tried in turn, at most once per call:
  * <ol>
