@@ -44,11 +44,20 @@ public interface LlmFallbackHandler {
 		Object call(String model) throws Throwable;
 
 		/**
-		 * Whether the method returns a plain value, so that it can run under a lease the
-		 * handler acquired itself.
-		 * @return whether {@link #call(String, QuotaLease)} may be used
+		 * Return how the method returns its result, which decides how a handler waits for
+		 * admission without blocking a thread that must not block.
+		 * @return the method's return kind
 		 */
-		boolean blocking();
+		ReturnKind returnKind();
+
+		/**
+		 * Whether the method returns a plain value, so that the calling thread may wait for
+		 * admission.
+		 * @return whether the method's return kind is {@link ReturnKind#PLAIN}
+		 */
+		default boolean blocking() {
+			return returnKind() == ReturnKind.PLAIN;
+		}
 
 		/**
 		 * Return the request the method makes for a model: its annotation's priority, token
@@ -59,14 +68,24 @@ public interface LlmFallbackHandler {
 		QuotaRequest request(String model);
 
 		/**
-		 * Invoke a {@link #blocking() blocking} method with the model in its {@link LlmModel}
-		 * parameter under a lease the handler already holds, then settle the lease to the
-		 * usage the result reports, or release it if the method throws.
+		 * Invoke the method with the model in its {@link LlmModel} parameter under a lease
+		 * the handler already holds, and settle the lease to the usage the result reports, or
+		 * release it if the method fails, as for a call without a fallback chain:
+		 * <ul>
+		 * <li>a plain method is invoked at once, and the lease is ended before this returns;</li>
+		 * <li>a {@code CompletionStage} method is invoked at once, and the returned
+		 * {@code CompletableFuture} completes as the method's stage does, after the lease
+		 * ended; cancelling it releases the lease as failed;</li>
+		 * <li>a {@code Mono} or {@code Flux} method is invoked when the returned publisher
+		 * is subscribed to, which should happen once; the lease ends with the signal that
+		 * ends the subscription, a cancellation releasing it.</li>
+		 * </ul>
 		 * @param model the model the lease admits
 		 * @param lease the lease
-		 * @return what the method returned
-		 * @throws IllegalStateException if the method is not blocking
-		 * @throws Throwable what the method threw
+		 * @return what the method returned, or, for the asynchronous kinds, the stage or
+		 * publisher that governs it
+		 * @throws Throwable what a plain method threw; the other kinds report failures
+		 * through what they return
 		 */
 		Object call(String model, QuotaLease lease) throws Throwable;
 

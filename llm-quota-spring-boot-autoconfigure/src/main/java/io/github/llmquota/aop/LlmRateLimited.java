@@ -125,7 +125,10 @@ public @interface LlmRateLimited {
 	/**
 	 * Name of the fallback chain that picks other models when this one cannot serve the
 	 * call, resolved by an {@link LlmFallbackHandler} when one is configured. Without one the
-	 * call always goes to {@link #model()}.
+	 * call always goes to {@link #model()}. Every return type falls back, and the
+	 * asynchronous ones without blocking a thread; a {@code Flux} only before its first
+	 * element, since after it another model would duplicate output the subscriber already
+	 * has, so a later error propagates as it is.
 	 * @return the fallback chain name
 	 */
 	String fallback() default "";

@@ -153,8 +153,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		}
 
 		@Override
-		public boolean blocking() {
-			return this.method.returnKind() == RateLimitedMethod.ReturnKind.PLAIN;
+		public ReturnKind returnKind() {
+			return this.method.returnKind();
 		}
 
 		@Override
@@ -168,11 +168,19 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		@Override
 		@Nullable
 		public Object call(String model, QuotaLease lease) throws Throwable {
-			Assert.state(blocking(), () -> this.method + " does not return a plain value");
 			MethodInvocation copy = copy(this.invocation);
 			Call call = this.method.call(copy.getArguments(), model, LlmRateLimitedInterceptor.this.settings,
 					LlmRateLimitedInterceptor.this.estimator);
-			return proceedBlocking(copy, call, lease);
+			return switch (this.method.returnKind()) {
+				case PLAIN -> proceedBlocking(copy, call, lease);
+				case COMPLETION_STAGE -> {
+					CompletableFuture<Object> result = new CompletableFuture<>();
+					proceedAsync(copy, call, lease, result);
+					yield result;
+				}
+				case MONO -> reactor().mono(copy, call, lease);
+				case FLUX -> reactor().flux(copy, call, lease);
+			};
 		}
 
 	}

@@ -396,15 +396,6 @@ final class RateLimitedMethod {
 	}
 
 	/**
-	 * How a method returns its result, which decides how its call is governed.
-	 */
-	enum ReturnKind {
-
-		PLAIN, COMPLETION_STAGE, MONO, FLUX
-
-	}
-
-	/**
 	 * One call of a governed method.
 	 *
 	 * @param method the method

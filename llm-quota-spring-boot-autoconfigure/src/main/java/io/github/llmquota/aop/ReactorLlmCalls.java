@@ -46,31 +46,40 @@ final class ReactorLlmCalls {
 			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMap((lease) -> {
-				AtomicBoolean invoked = new AtomicBoolean();
-				LeaseHandOver handOver = LeaseHandOver.of(lease);
-				LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
-				Mono<Object> result = Mono.defer(() -> {
-					invoked.set(true);
-					return Mono.from(invoke(invocation, context));
-				})
-					.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context))
-					.doOnSuccess((value) -> {
-						if (handOver.reclaim()) {
-							this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value);
-						}
-					})
-					.doOnError((failure) -> {
-						if (handOver.reclaim()) {
-							this.interceptor.failed(lease, failure);
-						}
-					});
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result).doOnCancel(() -> {
-					if (handOver.reclaim()) {
-						lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
-					}
-				});
+				Mono<Object> result = mono(invocation, call, lease);
+				return waited ? result.subscribeOn(Schedulers.boundedElastic()) : result;
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	/**
+	 * Return a Mono that invokes the method on subscription under a lease already held, and
+	 * ends the lease with the signal that ends the call.
+	 */
+	Mono<Object> mono(MethodInvocation invocation, Call call, QuotaLease lease) {
+		AtomicBoolean invoked = new AtomicBoolean();
+		LeaseHandOver handOver = LeaseHandOver.of(lease);
+		LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
+		return Mono.defer(() -> {
+			invoked.set(true);
+			return Mono.from(invoke(invocation, context));
+		})
+			.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context))
+			.doOnSuccess((value) -> {
+				if (handOver.reclaim()) {
+					this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value);
+				}
+			})
+			.doOnError((failure) -> {
+				if (handOver.reclaim()) {
+					this.interceptor.failed(lease, failure);
+				}
+			})
+			.doOnCancel(() -> {
+				if (handOver.reclaim()) {
+					lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+				}
+			});
 	}
 
 	Flux<Object> flux(MethodInvocation invocation, Call call) {
@@ -78,35 +87,43 @@ final class ReactorLlmCalls {
 			CompletableFuture<QuotaLease> admission = this.engine.acquireAsync(call.request());
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMapMany((lease) -> {
-				AtomicBoolean invoked = new AtomicBoolean();
-				LeaseHandOver handOver = LeaseHandOver.of(lease);
-				LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
-				// Streams report cumulative usage, so the last report is the call's.
-				AtomicReference<TokenUsage> usage = new AtomicReference<>();
-				Flux<Object> result = Flux.defer(() -> {
-					invoked.set(true);
-					return Flux.from(invoke(invocation, context));
-				}).contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)).doOnNext((element) -> {
-					TokenUsage reported = this.interceptor.usage(call, element);
-					if (reported != null) {
-						usage.set(reported);
-					}
-				}).doOnComplete(() -> {
-					if (handOver.reclaim()) {
-						this.interceptor.settle(call, lease, usage.get(), null);
-					}
-				}).doOnError((failure) -> {
-					if (handOver.reclaim()) {
-						this.interceptor.failed(lease, failure);
-					}
-				});
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result).doOnCancel(() -> {
-					if (handOver.reclaim()) {
-						lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
-					}
-				});
+				Flux<Object> result = flux(invocation, call, lease);
+				return waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result;
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
+	}
+
+	/**
+	 * Return a Flux that invokes the method on subscription under a lease already held, and
+	 * ends the lease with the signal that ends the call.
+	 */
+	Flux<Object> flux(MethodInvocation invocation, Call call, QuotaLease lease) {
+		AtomicBoolean invoked = new AtomicBoolean();
+		LeaseHandOver handOver = LeaseHandOver.of(lease);
+		LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
+		// Streams report cumulative usage, so the last report is the call's.
+		AtomicReference<TokenUsage> usage = new AtomicReference<>();
+		return Flux.defer(() -> {
+			invoked.set(true);
+			return Flux.from(invoke(invocation, context));
+		}).contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)).doOnNext((element) -> {
+			TokenUsage reported = this.interceptor.usage(call, element);
+			if (reported != null) {
+				usage.set(reported);
+			}
+		}).doOnComplete(() -> {
+			if (handOver.reclaim()) {
+				this.interceptor.settle(call, lease, usage.get(), null);
+			}
+		}).doOnError((failure) -> {
+			if (handOver.reclaim()) {
+				this.interceptor.failed(lease, failure);
+			}
+		}).doOnCancel(() -> {
+			if (handOver.reclaim()) {
+				lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+			}
+		});
 	}
 
 	/**

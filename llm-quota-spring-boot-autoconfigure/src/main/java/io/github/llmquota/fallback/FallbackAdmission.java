@@ -26,7 +26,9 @@ import io.github.llmquota.provider.ProviderFeedback;
  * large or another client error, which are about quota or the request, not the model's
  * health;</li>
  * <li>{@code release(FAILED)} without feedback: a failure, unless
- * {@link #failed(Throwable)} said what went wrong.</li>
+ * {@link #failed(Throwable)} said what went wrong;</li>
+ * <li>a call its caller cancelled: nothing, whatever the lease ended with after the
+ * cancellation.</li>
  * </ul>
  * Thread-safe; the outcome is recorded once.
  */
@@ -51,6 +53,10 @@ public final class FallbackAdmission {
 	private volatile Throwable failure;
 
 	private volatile ProviderFeedback endFeedback;
+
+	private volatile boolean sent;
+
+	private volatile boolean cancelled;
 
 	FallbackAdmission(String chain, String requestedModel, QuotaRequest request, QuotaLease lease,
 			CircuitBreaker breaker, Function<Throwable, ProviderFeedback> feedbackOf) {
@@ -137,6 +143,27 @@ public final class FallbackAdmission {
 	}
 
 	/**
+	 * Note that the call is about to be made, so that a cancellation from now on releases the
+	 * lease as {@link CallOutcome#FAILED}.
+	 */
+	void sent() {
+		this.sent = true;
+	}
+
+	/**
+	 * End the admission of a call its caller gave up: the lease is released, unless it already
+	 * ended, as {@link CallOutcome#NOT_SENT} before the call was made and as
+	 * {@link CallOutcome#FAILED} after, and the breaker is told neither a success nor a
+	 * failure: giving up says nothing about the model's health.
+	 */
+	void cancelled() {
+		this.cancelled = true;
+		if (!this.lease.isEnded()) {
+			this.lease.release(this.sent ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+		}
+	}
+
+	/**
 	 * Return the provider's answer the lease ended with.
 	 */
 	ProviderFeedback endFeedback() {
@@ -153,7 +180,7 @@ public final class FallbackAdmission {
 			this.breaker.onSuccess(duration, TimeUnit.NANOSECONDS);
 			return;
 		}
-		if (outcome == CallOutcome.NOT_SENT) {
+		if (outcome == CallOutcome.NOT_SENT || this.cancelled) {
 			this.breaker.releasePermission();
 			return;
 		}

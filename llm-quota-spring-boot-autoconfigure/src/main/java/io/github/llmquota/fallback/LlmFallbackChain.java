@@ -11,6 +11,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -45,6 +52,8 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
  *     return answerOf(response);
  * });
  * </pre>
+ * {@link #executeAsync(String, QuotaRequest, AsyncFallbackCall)} does the same for a call
+ * that returns a {@link CompletionStage}, without blocking a thread.
  * <p>
  * <b>Choosing a model.</b> Each model is tried in turn, at most once per call:
  * <ol>
@@ -172,19 +181,127 @@ public class LlmFallbackChain {
 				result = call.call(admission.model(), admission.lease());
 			}
 			catch (Throwable ex) {
-				Failure failure = admission.end(ex);
-				if (failure.fallsBack()) {
-					run.callFailed(admission, failure, ex);
+				Throwable stop = run.callFailed(admission, ex);
+				if (stop == null) {
 					continue;
 				}
-				if (failure == Failure.REQUEST_TOO_LARGE) {
-					throw run.nonRetryable(admission, failure, ex);
-				}
-				throw ex;
+				// The call's own failure, or a NonRetryableQuotaException.
+				throw Run.<E>rethrown(stop);
 			}
 			admission.completed();
 			return result;
 		}
+	}
+
+	/**
+	 * Run a call that returns a {@link CompletionStage} on the first model of the chain that
+	 * can serve it, choosing, falling back and recording outcomes exactly as
+	 * {@link #execute(String, QuotaRequest, FallbackCall)} does, without ever blocking a
+	 * thread: each model's admission is awaited with {@link QuotaEngine#acquireAsync}, and a
+	 * call that fails moves on to the next model when its stage completes. The round trips
+	 * to the quota store that choose and admit a model are made on the thread at hand, as the
+	 * engine makes them. After a wait for admission the call is made on
+	 * {@link CompletableFuture}'s default asynchronous executor, never on a thread of the
+	 * engine.
+	 * <p>
+	 * Cancelling the returned future withdraws a ticket that is waiting, releases a lease
+	 * granted in the instant of cancellation as {@link io.github.llmquota.core.CallOutcome#NOT_SENT},
+	 * and releases the lease of a call under way as
+	 * {@link io.github.llmquota.core.CallOutcome#FAILED} before cancelling its stage (when it is
+	 * a {@link Future}). A cancelled call is neither a success nor a failure to the breaker.
+	 * @param <T> the result type
+	 * @param chain the chain name
+	 * @param request the request for the model asked for, as for
+	 * {@link #execute(String, QuotaRequest, FallbackCall)}
+	 * @param call the call, given the chosen model and its lease
+	 * @return a future completed with what the call's stage completed with, or exceptionally
+	 * with what {@link #execute(String, QuotaRequest, FallbackCall)} would throw
+	 * @throws IllegalArgumentException for an unknown chain or model
+	 */
+	public <T> CompletableFuture<T> executeAsync(String chain, QuotaRequest request, AsyncFallbackCall<T> call) {
+		Run run = new Run(chain, request);
+		CompletableFuture<T> result = new CompletableFuture<>();
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				run.cancel();
+			}
+		});
+		attemptAsync(run, call, result);
+		return result;
+	}
+
+	private <T> void attemptAsync(Run run, AsyncFallbackCall<T> call, CompletableFuture<T> result) {
+		run.nextAsync(null).whenComplete((admission, rejection) -> {
+			if (rejection != null) {
+				result.completeExceptionally(Run.unwrap(rejection));
+				return;
+			}
+			if (admission == null) {
+				result.completeExceptionally(run.failure());
+				return;
+			}
+			if (result.isDone()) {
+				// Cancelled: Run#cancel released the lease.
+				return;
+			}
+			admission.sent();
+			CompletionStage<T> stage;
+			try {
+				stage = call.call(admission.model(), admission.lease());
+				if (stage == null) {
+					throw new IllegalStateException("The call to model '" + admission.model()
+							+ "' returned null instead of a CompletionStage");
+				}
+			}
+			catch (Throwable ex) {
+				attemptFailed(run, call, result, admission, ex);
+				return;
+			}
+			result.whenComplete((value, failure) -> {
+				if (result.isCancelled()) {
+					// Released first, so that the call's own cancellation finds the lease ended
+					// and the breaker is not told of a failure.
+					run.cancel();
+					if (stage instanceof Future<?> future) {
+						future.cancel(false);
+					}
+				}
+			});
+			stage.whenComplete((value, failure) -> {
+				if (failure != null) {
+					attemptFailed(run, call, result, admission, Run.unwrap(failure));
+					return;
+				}
+				admission.completed();
+				result.complete(value);
+			});
+		});
+	}
+
+	private <T> void attemptFailed(Run run, AsyncFallbackCall<T> call, CompletableFuture<T> result,
+			FallbackAdmission admission, Throwable failure) {
+		if (result.isDone()) {
+			return;
+		}
+		Throwable stop = run.callFailed(admission, failure);
+		if (stop == null) {
+			attemptAsync(run, call, result);
+		}
+		else {
+			result.completeExceptionally(stop);
+		}
+	}
+
+	/**
+	 * Start one call's way through a chain, for callers that drive it themselves without
+	 * blocking, such as the Reactor adapter.
+	 * @param chain the chain name
+	 * @param request the request for the model asked for
+	 * @return the run
+	 * @throws IllegalArgumentException for an unknown chain or model
+	 */
+	Run run(String chain, QuotaRequest request) {
+		return new Run(chain, request);
 	}
 
 	/**
@@ -265,9 +382,11 @@ public class LlmFallbackChain {
 	}
 
 	/**
-	 * One call's way through a chain. Not thread-safe; lives on the caller's thread.
+	 * One call's way through a chain. Used by one thread at a time: the asynchronous steps
+	 * hand it on through the completion of the futures that order them. Only
+	 * {@link #cancel()} may be called from any thread.
 	 */
-	private final class Run {
+	final class Run {
 
 		private final String chain;
 
@@ -292,6 +411,12 @@ public class LlmFallbackChain {
 		private boolean waited;
 
 		private Throwable lastFailure;
+
+		private volatile boolean cancelled;
+
+		private volatile CompletableFuture<QuotaLease> acquisition;
+
+		private volatile FallbackAdmission admission;
 
 		Run(String chain, QuotaRequest request) {
 			List<String> models = LlmFallbackChain.this.config.chains().get(chain);
@@ -341,13 +466,110 @@ public class LlmFallbackChain {
 		}
 
 		/**
-		 * Return the next admission, or {@code null} when no model can serve.
+		 * Return the next admission, waiting on this thread, or {@code null} when no model
+		 * can serve.
 		 */
 		FallbackAdmission next() {
+			for (Candidate candidate = candidate(); candidate != null; candidate = candidate()) {
+				QuotaLease lease;
+				try {
+					lease = LlmFallbackChain.this.engine.acquire(candidate.request());
+				}
+				catch (RuntimeException ex) {
+					notAdmitted(candidate, ex);
+					continue;
+				}
+				return admitted(candidate, lease);
+			}
+			return null;
+		}
+
+		/**
+		 * Return a future of the next admission, completed with {@code null} when no model
+		 * can serve. No thread waits for admission: the next model is asked when the
+		 * previous one's admission fails.
+		 * @param afterWait runs what follows a wait for admission, or {@code null} for
+		 * {@link CompletableFuture}'s default asynchronous executor
+		 */
+		CompletableFuture<FallbackAdmission> nextAsync(Executor afterWait) {
+			Candidate candidate;
+			CompletableFuture<QuotaLease> acquisition;
+			try {
+				candidate = candidate();
+				if (candidate == null) {
+					return CompletableFuture.completedFuture(null);
+				}
+				acquisition = acquireAsync(candidate);
+			}
+			catch (RuntimeException ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
+			this.acquisition = acquisition;
+			if (this.cancelled) {
+				acquisition.cancel(false);
+			}
+			Function<QuotaLease, CompletableFuture<FallbackAdmission>> granted = (lease) -> {
+				FallbackAdmission admission = admitted(candidate, lease);
+				this.admission = admission;
+				if (this.cancelled) {
+					admission.cancelled();
+				}
+				return CompletableFuture.completedFuture(admission);
+			};
+			BiFunction<QuotaLease, Throwable, CompletableFuture<FallbackAdmission>> then = (lease, failure) -> {
+				if (failure == null) {
+					return granted.apply(lease);
+				}
+				notAdmitted(candidate, unwrap(failure));
+				return nextAsync(afterWait);
+			};
+			CompletableFuture<CompletableFuture<FallbackAdmission>> next;
+			if (acquisition.isDone()) {
+				next = acquisition.handle(then);
+			}
+			else {
+				// Never continue on the engine's thread that granted or expired the ticket.
+				next = (afterWait != null) ? acquisition.handleAsync(then, afterWait) : acquisition.handleAsync(then);
+			}
+			return next.thenCompose(Function.identity());
+		}
+
+		private CompletableFuture<QuotaLease> acquireAsync(Candidate candidate) {
+			try {
+				return LlmFallbackChain.this.engine.acquireAsync(candidate.request());
+			}
+			catch (RuntimeException ex) {
+				candidate.breaker().releasePermission();
+				throw ex;
+			}
+		}
+
+		/**
+		 * Give up the call: withdraw a ticket that waits, and release the lease of the
+		 * admission in hand (see {@link FallbackAdmission#cancelled()}). May be called from
+		 * any thread, at any time, more than once.
+		 */
+		void cancel() {
+			this.cancelled = true;
+			CompletableFuture<QuotaLease> acquisition = this.acquisition;
+			if (acquisition != null) {
+				acquisition.cancel(false);
+			}
+			FallbackAdmission admission = this.admission;
+			if (admission != null) {
+				admission.cancelled();
+			}
+		}
+
+		/**
+		 * Return the next model to ask, with the wait it gets, or {@code null} when no model
+		 * is left to ask.
+		 */
+		private Candidate candidate() {
 			while (this.next < this.order.size()) {
-				FallbackAdmission admission = tryModel(this.order.get(this.next++));
-				if (admission != null) {
-					return admission;
+				Candidate candidate = tryModel(this.order.get(this.next++));
+				if (candidate != null) {
+					return candidate;
 				}
 			}
 			if (this.waited) {
@@ -368,7 +590,7 @@ public class LlmFallbackChain {
 				record(circuitOpen(earliest.model(), breaker));
 				return null;
 			}
-			return admit(earliest.model(), Duration.ofMillis(remaining), breaker);
+			return candidate(earliest.model(), Duration.ofMillis(remaining), breaker);
 		}
 
 		private boolean worthWaitingFor(FallbackAttempt attempt) {
@@ -376,7 +598,7 @@ public class LlmFallbackChain {
 					|| attempt.outcome() == FallbackAttempt.Outcome.REJECTED);
 		}
 
-		private FallbackAdmission tryModel(String model) {
+		private Candidate tryModel(String model) {
 			ModelSpec spec = LlmFallbackChain.this.settings.model(model);
 			String pool = spec.pool().name();
 			if (LlmFallbackChain.this.settings.apiKeys(model)
@@ -400,39 +622,49 @@ public class LlmFallbackChain {
 			}
 			long share = Math.max(0, Math.min(LlmFallbackChain.this.config.attemptWait().toMillis(),
 					remainingMillis()));
-			return admit(model, Duration.ofMillis(share), breaker);
+			return candidate(model, Duration.ofMillis(share), breaker);
 		}
 
-		private FallbackAdmission admit(String model, Duration wait, CircuitBreaker breaker) {
-			QuotaRequest attempt = new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
-					this.request.maxOutputTokens(), this.request.user(), wait);
-			QuotaLease lease;
-			try {
-				lease = LlmFallbackChain.this.engine.acquire(attempt);
+		private Candidate candidate(String model, Duration wait, CircuitBreaker breaker) {
+			return new Candidate(new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
+					this.request.maxOutputTokens(), this.request.user(), wait), breaker);
+		}
+
+		/**
+		 * Record why a candidate was not admitted, or rethrow what ends the call: a
+		 * cancellation, or a failure of the engine itself.
+		 */
+		private void notAdmitted(Candidate candidate, RuntimeException failure) {
+			candidate.breaker().releasePermission();
+			if (failure instanceof NonRetryableQuotaException exhausted) {
+				poolExhausted(candidate.request().model(), exhausted);
+				return;
 			}
-			catch (QuotaRejectedException ex) {
-				breaker.releasePermission();
-				if (ex.getReason() == RejectionReason.CANCELLED) {
-					throw ex;
-				}
-				record(new FallbackAttempt(model, ex.getPool(), FallbackAttempt.Outcome.REJECTED, ex.getReason(),
-						ex.getRetryAfter(), "not admitted (" + ex.getReason() + "): " + ex.getMessage()));
-				return null;
+			if (!(failure instanceof QuotaRejectedException rejected)
+					|| rejected.getReason() == RejectionReason.CANCELLED) {
+				throw failure;
 			}
-			catch (NonRetryableQuotaException ex) {
-				breaker.releasePermission();
-				poolExhausted(model, ex);
-				return null;
+			record(new FallbackAttempt(candidate.request().model(), rejected.getPool(),
+					FallbackAttempt.Outcome.REJECTED, rejected.getReason(), rejected.getRetryAfter(),
+					"not admitted (" + rejected.getReason() + "): " + rejected.getMessage()));
+		}
+
+		private void notAdmitted(Candidate candidate, Throwable failure) {
+			if (failure instanceof RuntimeException runtime) {
+				notAdmitted(candidate, runtime);
+				return;
 			}
-			catch (RuntimeException ex) {
-				breaker.releasePermission();
-				throw ex;
-			}
+			candidate.breaker().releasePermission();
+			throw new CompletionException(failure);
+		}
+
+		private FallbackAdmission admitted(Candidate candidate, QuotaLease lease) {
+			String model = candidate.request().model();
 			if (!model.equals(this.requested)) {
 				fellBack(this.chain, this.requested, model);
 			}
 			ModelSpec spec = LlmFallbackChain.this.settings.model(model);
-			return new FallbackAdmission(this.chain, this.requested, attempt, lease, breaker,
+			return new FallbackAdmission(this.chain, this.requested, candidate.request(), lease, candidate.breaker(),
 					(failure) -> feedbackOf(spec, failure));
 		}
 
@@ -480,7 +712,20 @@ public class LlmFallbackChain {
 					FallbackAttempt.Outcome.CIRCUIT_OPEN, null, retryAfter, "circuit breaker " + state);
 		}
 
-		void callFailed(FallbackAdmission admission, Failure failure, Throwable thrown) {
+		/**
+		 * End a call that failed and decide what follows.
+		 * @return {@code null} when another model may serve the call, otherwise what to throw
+		 */
+		Throwable callFailed(FallbackAdmission admission, Throwable thrown) {
+			Failure failure = admission.end(thrown);
+			if (failure.fallsBack()) {
+				record(admission, failure, thrown);
+				return null;
+			}
+			return (failure == Failure.REQUEST_TOO_LARGE) ? nonRetryable(admission, failure, thrown) : thrown;
+		}
+
+		private void record(FallbackAdmission admission, Failure failure, Throwable thrown) {
 			ModelSpec spec = LlmFallbackChain.this.settings.model(admission.model());
 			if (failure == Failure.QUOTA_EXHAUSTED) {
 				this.exhaustedAccounts.add(account(spec.pool().provider(), admission.lease().apiKey()));
@@ -551,6 +796,28 @@ public class LlmFallbackChain {
 			return provider.name() + ((apiKey != null) ? "/" + apiKey : "");
 		}
 
+		/**
+		 * Return a failure as the call threw it, without the wrapper of a
+		 * {@link CompletableFuture} stage.
+		 */
+		static Throwable unwrap(Throwable failure) {
+			return (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
+					: failure;
+		}
+
+		// What a call threw is of the call's exception type or unchecked; what the chain
+		// makes of it is unchecked.
+		@SuppressWarnings("unchecked")
+		static <X extends Throwable> X rethrown(Throwable failure) {
+			return (X) failure;
+		}
+
+	}
+
+	/**
+	 * A model to ask, and the request and breaker permission to ask it with.
+	 */
+	private record Candidate(QuotaRequest request, CircuitBreaker breaker) {
 	}
 
 }

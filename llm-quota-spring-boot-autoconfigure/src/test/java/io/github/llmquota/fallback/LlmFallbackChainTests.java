@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -384,6 +386,49 @@ class LlmFallbackChainTests {
 		assertThat(admission.lease().isEnded()).isTrue();
 		assertThat(this.breakers.circuitBreaker("claude-a").getMetrics().getNumberOfFailedCalls()).isOne();
 		assertThat(this.redis.opsForZSet().zCard(key("anthropic", "l"))).isZero();
+	}
+
+	@Test
+	void asyncCallWhoseStageFailsWithAnOverloadMovesToTheNextModelAndTheBreakerCountsIt() {
+		CompletableFuture<String> answer = this.chain.executeAsync(CHAT, request("claude-a"), (model, lease) -> {
+			if (model.equals("claude-a")) {
+				this.calls.add(model);
+				return CompletableFuture.failedFuture(new ProviderCallException("Overloaded", overloaded(), null));
+			}
+			return CompletableFuture.completedFuture(answer(model, lease));
+		});
+
+		assertThat(answer).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("answer from claude-b");
+		assertThat(this.calls).containsExactly("claude-a", "claude-b");
+		assertThat(this.breakers.circuitBreaker("claude-a").getMetrics().getNumberOfFailedCalls()).isOne();
+		assertThat(this.meters.counter(LlmQuotaMetricNames.FALLBACKS, LlmQuotaMetricNames.TAG_CHAIN, CHAT,
+				LlmQuotaMetricNames.TAG_FROM, "claude-a", LlmQuotaMetricNames.TAG_TO, "claude-b").count()).isOne();
+	}
+
+	@Test
+	void asyncCallWhenEveryModelIsThrottledWaitsForTheEarliestWithinItsBudget() {
+		this.engines.get(0).acquire(request("claude-a")).release(CallOutcome.FAILED, rateLimited(30));
+		this.engines.get(0).acquire(request("gpt")).release(CallOutcome.FAILED, rateLimited(1));
+
+		CompletableFuture<String> answer = this.chain.executeAsync(CHAT, request("claude-a", Duration.ofSeconds(10)),
+				(model, lease) -> CompletableFuture.completedFuture(answer(model, lease)));
+
+		assertThat(answer).succeedsWithin(Duration.ofSeconds(15)).isEqualTo("answer from gpt");
+		assertThat(this.calls).containsExactly("gpt");
+	}
+
+	@Test
+	void asyncCallRefusedAsTooLargeEndsWithoutTryingAnotherModel() {
+		CompletableFuture<String> answer = this.chain.executeAsync(CHAT, request("claude-a"), (model, lease) -> {
+			this.calls.add(model);
+			throw new ProviderCallException("Too large",
+					anthropicError(413, "request_too_large", "Request exceeds the maximum size"), null);
+		});
+
+		assertThat(answer).failsWithin(Duration.ofSeconds(10))
+			.withThrowableOfType(ExecutionException.class)
+			.withCauseInstanceOf(NonRetryableQuotaException.class);
+		assertThat(this.calls).containsExactly("claude-a");
 	}
 
 	private String answer(String model, QuotaLease lease) {
