@@ -17,6 +17,7 @@ import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A waiting caller pushed out of a full waiting room by higher-priority work learns it at
@@ -90,6 +91,20 @@ class QuotaEngineLifecycleAndSheddingTests {
 
 		this.engine.stop();
 
+		assertThat(this.engine.isRunning()).isFalse();
+	}
+
+	@Test
+	void requestAfterTheEngineStoppedIsRejectedAsCancelledAndDoesNotStartItAgain() {
+		QuotaSettings settings = TestSettings.pool("lifecycle").limit(Dimension.REQUESTS_PER_MINUTE, 10).build();
+		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
+		this.engine.acquire(request(Priority.CRITICAL, Duration.ZERO));
+		this.engine.stop();
+
+		assertThatExceptionOfType(QuotaRejectedException.class)
+			.isThrownBy(() -> this.engine.acquire(request(Priority.CRITICAL, Duration.ZERO)))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.CANCELLED))
+			.withMessageContaining("stopped");
 		assertThat(this.engine.isRunning()).isFalse();
 	}
 
