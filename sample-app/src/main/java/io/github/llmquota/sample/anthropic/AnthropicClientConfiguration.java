@@ -2,6 +2,9 @@ package io.github.llmquota.sample.anthropic;
 
 import java.net.http.HttpClient;
 
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.Timeout;
+
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -14,8 +17,8 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 
 /**
- * Creates the {@link AnthropicClient}, pointed at {@code sample.provider.base-url} or, when
- * that is unset, at this instance's simulator.
+ * Creates the {@link AnthropicClient} that {@code sample.provider.client} names, pointed at
+ * {@code sample.provider.base-url} or, when that is unset, at this instance's simulator.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ProviderProperties.class)
@@ -30,6 +33,14 @@ class AnthropicClientConfiguration {
 	AnthropicClient anthropicClient(RestClient.Builder builder, ProviderProperties properties,
 			ObjectProvider<ProviderSimulator> simulator, ProviderTraffic traffic) {
 		String baseUrl = baseUrl(properties, simulator.getIfAvailable());
+		return switch (properties.getClient()) {
+			case REST_CLIENT -> restClient(builder, properties, baseUrl, traffic);
+			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic);
+		};
+	}
+
+	private static RestAnthropicClient restClient(RestClient.Builder builder, ProviderProperties properties,
+			String baseUrl, ProviderTraffic traffic) {
 		ClientHttpRequestFactorySettings settings = ClientHttpRequestFactorySettings.defaults()
 			.withConnectTimeout(properties.getConnectTimeout())
 			.withReadTimeout(properties.getReadTimeout());
@@ -41,7 +52,19 @@ class AnthropicClientConfiguration {
 			.defaultHeader("x-api-key", properties.getApiKey())
 			.defaultHeader("anthropic-version", properties.getVersion())
 			.build();
-		return new AnthropicClient(restClient, baseUrl, traffic);
+		return new RestAnthropicClient(restClient, baseUrl, traffic);
+	}
+
+	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl, ProviderTraffic traffic) {
+		// The SDK's default retries stay on, as a user would leave them.
+		AnthropicOkHttpClient.Builder builder = AnthropicOkHttpClient.builder()
+			.baseUrl(baseUrl)
+			.apiKey(properties.getApiKey())
+			.timeout(Timeout.builder().connect(properties.getConnectTimeout()).read(properties.getReadTimeout()).build())
+			.putHeader("anthropic-version", properties.getVersion());
+		// Last, so innermost: it counts what goes on the wire.
+		builder.addInterceptor(new TrafficInterceptor(traffic));
+		return new SdkAnthropicClient(builder.build(), baseUrl, traffic);
 	}
 
 	private static String baseUrl(ProviderProperties properties, ProviderSimulator simulator) {

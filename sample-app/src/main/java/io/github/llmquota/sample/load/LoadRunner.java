@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
+import com.anthropic.errors.AnthropicException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -29,11 +30,13 @@ import io.github.llmquota.sample.anthropic.Answer;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
 import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
 
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.http.ResponseEntity;
+import org.springframework.lang.Nullable;
 import org.springframework.web.client.RestClientException;
 
 /**
@@ -80,6 +83,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	private final ProviderTraffic traffic;
 
+	@Nullable
+	private final ProviderSimulator simulator;
+
 	private final QuotaSettings settings;
 
 	private final AcquireWaits waits;
@@ -101,12 +107,14 @@ public class LoadRunner implements ApplicationRunner {
 	private volatile LoadSummary summary;
 
 	LoadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
-			ProviderTraffic traffic, QuotaSettings settings, AcquireWaits waits, ObjectMapper objectMapper) {
+			ProviderTraffic traffic, @Nullable ProviderSimulator simulator, QuotaSettings settings, AcquireWaits waits,
+			ObjectMapper objectMapper) {
 		this.properties = properties;
 		this.chat = chat;
 		this.summariser = summariser;
 		this.client = client;
 		this.traffic = traffic;
+		this.simulator = simulator;
 		this.settings = settings;
 		this.waits = waits;
 		this.objectMapper = objectMapper.copy().disable(SerializationFeature.INDENT_OUTPUT);
@@ -133,6 +141,7 @@ public class LoadRunner implements ApplicationRunner {
 	private LoadSummary run() throws InterruptedException {
 		LoadPrompts prompts = new LoadPrompts(this.properties);
 		ProviderTraffic.Snapshot before = this.traffic.snapshot();
+		long simulatorRequestsBefore = simulatorRequests();
 		this.waits.start();
 		long start = System.nanoTime();
 		ExecutorService background = Executors.newFixedThreadPool(Math.max(this.properties.getBackgroundConcurrency(), 1),
@@ -171,7 +180,12 @@ public class LoadRunner implements ApplicationRunner {
 		awaitTermination(background, drainDeadline);
 		Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 		this.waits.stop();
-		return summarise(this.traffic.snapshot().since(before), elapsed);
+		Long simulatorRequests = (this.simulator != null) ? simulatorRequests() - simulatorRequestsBefore : null;
+		return summarise(this.traffic.snapshot().since(before), simulatorRequests, elapsed);
+	}
+
+	private long simulatorRequests() {
+		return (this.simulator != null) ? this.simulator.stats().requests() : 0;
 	}
 
 	/**
@@ -195,7 +209,7 @@ public class LoadRunner implements ApplicationRunner {
 			this.rejected.computeIfAbsent(ex.getReason(), (reason) -> new LongAdder()).increment();
 			return (ex.getRetryAfter() != null) ? ex.getRetryAfter() : MAX_BACKOFF;
 		}
-		catch (RestClientException ex) {
+		catch (RestClientException | AnthropicException ex) {
 			// Counted by the client's traffic; a cut call at the end is counted here too.
 			if (this.stopping && Thread.currentThread().isInterrupted()) {
 				this.cancelledAtEnd.increment();
@@ -228,7 +242,7 @@ public class LoadRunner implements ApplicationRunner {
 		}
 	}
 
-	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, Duration elapsed) {
+	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, @Nullable Long simulatorRequests, Duration elapsed) {
 		long input = 0;
 		long cacheCreation = 0;
 		long cacheRead = 0;
@@ -246,7 +260,7 @@ public class LoadRunner implements ApplicationRunner {
 		}
 		Goodput.Result goodput = Goodput.of(this.settings.models(), traffic.models(), elapsed);
 		return new LoadSummary(this.client.baseUrl(), Math.round(elapsed.toMillis() / 100.0) / 10.0, counts(this.calls),
-				traffic.sent(), traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
+				traffic.sent(), this.waits.admissions(), simulatorRequests, traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
 				counts(this.rejected), this.cancelledAtEnd.sum(), this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
 				goodput.pools());

@@ -49,6 +49,9 @@ class LoadModeTests {
 		assertThat(summary.provider429s()).isZero();
 		assertThat(summary.succeeded()).isPositive();
 		assertThat(summary.requestsSent()).isEqualTo(summary.succeeded());
+		// Every request the provider saw was admitted by the engine, and no more were admitted.
+		assertThat(summary.simulatorRequests()).isEqualTo(summary.requestsSent());
+		assertThat(summary.admittedAttempts()).isEqualTo(summary.simulatorRequests());
 		assertThat(summary.providerErrors()).isZero();
 		assertThat(summary.rejected()).isEmpty();
 		assertThat(summary.cancelledAtEnd()).isZero();
@@ -88,6 +91,8 @@ class LoadModeTests {
 		JsonNode json = new ObjectMapper().readTree(lines.get(0).substring(LoadRunner.SUMMARY_PREFIX.length()));
 		assertThat(json.get("provider429s").asLong()).isEqualTo(this.runner.summary().provider429s());
 		assertThat(json.get("succeeded").asLong()).isEqualTo(this.runner.summary().succeeded());
+		assertThat(json.get("admittedAttempts").asLong()).isEqualTo(this.runner.summary().admittedAttempts());
+		assertThat(json.get("simulatorRequests").asLong()).isEqualTo(this.runner.summary().simulatorRequests());
 	}
 
 }
