@@ -22,7 +22,15 @@ public enum QuotaStatus {
 	 * that cooldown ends, whatever its utilisation. A pool's status only: a dimension is
 	 * never in cooldown, and no threshold leads here.
 	 */
-	COOLDOWN;
+	COOLDOWN,
+
+	/**
+	 * The provider said the quota behind the pool is exhausted (a spend cap, billing,
+	 * {@code insufficient_quota}), and the pool rejects every request at once, fleet-wide,
+	 * until the time the endpoint shows. A pool's status only, and the worst: waiting does
+	 * not bring it back before then.
+	 */
+	EXHAUSTED;
 
 	/**
 	 * Return the worse of this status and another.

@@ -108,6 +108,11 @@ public class LlmQuotaProperties {
 	 */
 	private final Aspect aspect = new Aspect();
 
+	/**
+	 * The attempt governor, which admits every HTTP attempt to a provider.
+	 */
+	private final Governor governor = new Governor();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -480,6 +485,15 @@ public class LlmQuotaProperties {
 		 */
 		private Duration maxCooldown = Duration.ofMinutes(5);
 
+		/**
+		 * How long a pool stays exhausted, fleet-wide, after a provider said its quota is
+		 * used up (a spend cap, billing, insufficient_quota) without naming when it resets.
+		 * While exhausted, every request to the pool fails at once as non-retryable; the
+		 * first call after the hold probes the provider again. A reset the provider names is
+		 * used instead, bounded by max-cooldown.
+		 */
+		private Duration exhaustedHold = Duration.ofMinutes(5);
+
 		public double getMultiplierCut() {
 			return this.multiplierCut;
 		}
@@ -526,6 +540,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxCooldown(Duration maxCooldown) {
 			this.maxCooldown = maxCooldown;
+		}
+
+		public Duration getExhaustedHold() {
+			return this.exhaustedHold;
+		}
+
+		public void setExhaustedHold(Duration exhaustedHold) {
+			this.exhaustedHold = exhaustedHold;
 		}
 
 	}
@@ -611,6 +633,89 @@ public class LlmQuotaProperties {
 
 	public Aspect getAspect() {
 		return this.aspect;
+	}
+
+	public Governor getGovernor() {
+		return this.governor;
+	}
+
+	/**
+	 * The attempt governor: every HTTP attempt that Spring's HTTP clients (and the SDK and
+	 * Spring AI integrations) send to a provider is admitted on its own and settled from its
+	 * own response.
+	 */
+	public static class Governor {
+
+		/**
+		 * Whether to govern each HTTP attempt to the providers at base-urls.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Priority class of provider calls made with no call context (neither
+		 * {@code @LlmRateLimited} nor LlmCallContext). Defaults to llm.quota.default-priority.
+		 */
+		private String defaultPriority;
+
+		/**
+		 * Base URLs of the providers whose requests are governed. A request is governed when
+		 * its scheme, host and port match and its path lies under the base URL's path.
+		 */
+		private List<String> baseUrls = new ArrayList<>(List.of("https://api.anthropic.com", "https://api.openai.com"));
+
+		/**
+		 * Models, by the name a request body gives them, that are sent without admission. A
+		 * request for any other model that is not configured under llm.quota.models fails
+		 * before it is sent.
+		 */
+		private List<String> ungovernedModels = new ArrayList<>();
+
+		/**
+		 * Output tokens reserved for a request whose body sets none of max_tokens,
+		 * max_completion_tokens and max_output_tokens.
+		 */
+		private long defaultMaxOutputTokens = 4096;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getDefaultPriority() {
+			return this.defaultPriority;
+		}
+
+		public void setDefaultPriority(String defaultPriority) {
+			this.defaultPriority = defaultPriority;
+		}
+
+		public List<String> getBaseUrls() {
+			return this.baseUrls;
+		}
+
+		public void setBaseUrls(List<String> baseUrls) {
+			this.baseUrls = baseUrls;
+		}
+
+		public List<String> getUngovernedModels() {
+			return this.ungovernedModels;
+		}
+
+		public void setUngovernedModels(List<String> ungovernedModels) {
+			this.ungovernedModels = ungovernedModels;
+		}
+
+		public long getDefaultMaxOutputTokens() {
+			return this.defaultMaxOutputTokens;
+		}
+
+		public void setDefaultMaxOutputTokens(long defaultMaxOutputTokens) {
+			this.defaultMaxOutputTokens = defaultMaxOutputTokens;
+		}
+
 	}
 
 	/**

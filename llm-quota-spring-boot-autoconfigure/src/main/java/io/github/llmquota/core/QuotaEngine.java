@@ -21,6 +21,9 @@ public interface QuotaEngine {
 	 * @throws QuotaRejectedException if the request is not admitted; if the thread is
 	 * interrupted the ticket is withdrawn, the interrupt flag is restored and the reason is
 	 * {@link RejectionReason#CANCELLED}
+	 * @throws NonRetryableQuotaException if the pool is marked exhausted fleet-wide (its
+	 * error class is {@code QUOTA_EXHAUSTED}), whether at once or while the request waited:
+	 * waiting cannot help, see {@link QuotaLease#release(CallOutcome, io.github.llmquota.provider.ProviderFeedback)}
 	 * @throws IllegalArgumentException for an unknown model or priority class
 	 */
 	QuotaLease acquire(QuotaRequest request);
@@ -31,7 +34,8 @@ public interface QuotaEngine {
 	 * {@link CallOutcome#NOT_SENT}.
 	 * @param request the request
 	 * @return a future completed with the lease, or exceptionally with a
-	 * {@link QuotaRejectedException}
+	 * {@link QuotaRejectedException}, or with a {@link NonRetryableQuotaException} when the
+	 * pool is marked exhausted fleet-wide
 	 * @throws IllegalArgumentException for an unknown model or priority class
 	 */
 	CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request);

@@ -44,6 +44,23 @@ public interface QuotaLease extends AutoCloseable {
 	}
 
 	/**
+	 * Return where this lease's request stands in its pool's arrival order: the place it
+	 * took in the waiting room, or, when it was admitted without waiting, the place the
+	 * next arrival would have come after. A request built with
+	 * {@link QuotaRequest.Builder#arrival(long)} keeps the number it was given, so an
+	 * attempt that re-enters the waiting room after a 429 waits before every request of its
+	 * class that arrived after the first attempt.
+	 * <p>
+	 * The number is opaque: compare it only with arrivals of the same pool, and do not
+	 * derive times or counts from it.
+	 * @return the arrival, positive; {@code 0} when the lease's store does not keep an
+	 * arrival order, in which case a re-entry counts as a new arrival
+	 */
+	default long arrival() {
+		return 0;
+	}
+
+	/**
 	 * Settle the lease to the usage the provider reported: unused reservation is refunded and
 	 * usage above it is charged as bounded debt.
 	 * @param usage the actual usage
@@ -72,7 +89,12 @@ public interface QuotaLease extends AutoCloseable {
 	/**
 	 * End the lease for a call that failed, with what the provider's error said: a 429 cools
 	 * the pool down fleet-wide and cuts the adaptive multiplier; an overload or server error
-	 * cools the model down with exponential backoff.
+	 * cools the model down with exponential backoff; an exhausted provider quota
+	 * ({@code ErrorClass.QUOTA_EXHAUSTED}) marks the pool exhausted fleet-wide until the
+	 * reset the feedback names (bounded by {@code llm.quota.feedback.max-cooldown}) or, when
+	 * it names none, for {@code llm.quota.feedback.exhausted-hold}: every acquire on the pool
+	 * then fails at once with a {@link NonRetryableQuotaException}, and so do the requests
+	 * already waiting in it.
 	 * @param outcome what happened to the call
 	 * @param feedback the parsed error response
 	 */

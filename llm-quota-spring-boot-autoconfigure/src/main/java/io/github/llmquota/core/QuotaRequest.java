@@ -14,14 +14,17 @@ import java.time.Duration;
  * quotas, and never stored or tagged in raw form
  * @param maxWait how long the caller is prepared to wait for admission, or {@code null}
  * for the priority class's default
+ * @param arrival the arrival of an earlier attempt of the same call, as its lease's
+ * {@link QuotaLease#arrival()} reported it, so that the request waits in that original
+ * arrival order within its class; {@code 0} for a new arrival
  */
 public record QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
-		Duration maxWait) {
+		Duration maxWait, long arrival) {
 
 	/**
 	 * Create a request, rejecting input that can never be right.
-	 * @throws IllegalArgumentException if the model is blank, a token count is negative or
-	 * the wait is negative
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative,
+	 * the wait is negative or the arrival is negative
 	 */
 	public QuotaRequest {
 		if (model == null || model.isBlank()) {
@@ -36,6 +39,25 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		if (maxWait != null && maxWait.isNegative()) {
 			throw new IllegalArgumentException("maxWait must not be negative, was " + maxWait);
 		}
+		if (arrival < 0) {
+			throw new IllegalArgumentException("arrival must not be negative, was " + arrival);
+		}
+	}
+
+	/**
+	 * Create a request for a new arrival.
+	 * @param model the configured model name
+	 * @param priority the priority class name, or {@code null} for the default class
+	 * @param inputTokens the estimated prompt size in tokens, including cached tokens
+	 * @param maxOutputTokens the call's {@code max_tokens}
+	 * @param user the end user the call is made for, or {@code null}
+	 * @param maxWait the wait budget, or {@code null} for the priority class's default
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative or
+	 * the wait is negative
+	 */
+	public QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
+			Duration maxWait) {
+		this(model, priority, inputTokens, maxOutputTokens, user, maxWait, 0);
 	}
 
 	/**
@@ -63,6 +85,8 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		private String user;
 
 		private Duration maxWait;
+
+		private long arrival;
 
 		private Builder(String model) {
 			this.model = model;
@@ -119,13 +143,31 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		}
 
 		/**
+		 * Make the request re-enter the waiting room in the arrival order of an earlier
+		 * attempt of the same call, typically one the provider answered with a 429: it then
+		 * waits before every request of its class that arrived after that attempt, and,
+		 * as always, after every request of a higher class. The number is opaque and only
+		 * means something in the pool that issued it: pass back exactly what
+		 * {@link QuotaLease#arrival()} returned for a lease of the same model. A number the
+		 * pool does not know (another pool's, or one issued before the pool's shared state
+		 * was lost) counts as a new arrival, never as an earlier one.
+		 * @param arrival the earlier lease's {@link QuotaLease#arrival()}, or {@code 0} for a
+		 * new arrival (the default)
+		 * @return this builder
+		 */
+		public Builder arrival(long arrival) {
+			this.arrival = arrival;
+			return this;
+		}
+
+		/**
 		 * Build the request.
 		 * @return the request
 		 * @throws IllegalArgumentException on invalid values
 		 */
 		public QuotaRequest build() {
 			return new QuotaRequest(this.model, this.priority, this.inputTokens, this.maxOutputTokens, this.user,
-					this.maxWait);
+					this.maxWait, this.arrival);
 		}
 
 	}
