@@ -17,6 +17,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.aop.RateLimitedMethod.Call;
+import io.github.llmquota.attempt.LeaseHandOver;
+import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
@@ -218,16 +220,39 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	@Nullable
 	private Object invokeBlocking(MethodInvocation invocation, Call call) throws Throwable {
 		QuotaLease lease = this.engine.acquire(call.request());
+		LeaseHandOver handOver = LeaseHandOver.of(lease);
 		Object result;
-		try {
+		try (LlmCallContext.Scope scope = callContext(call, handOver).open()) {
 			result = proceed(invocation);
 		}
 		catch (Throwable ex) {
-			failed(lease, ex);
+			if (handOver.reclaim()) {
+				failed(lease, ex);
+			}
 			throw ex;
 		}
-		settle(call, lease, usage(call, result), result);
+		if (handOver.reclaim()) {
+			settle(call, lease, usage(call, result), result);
+		}
 		return result;
+	}
+
+	/**
+	 * The context the method runs in: its priority, user and wait budget for the provider
+	 * attempts it makes through the attempt governor, and its lease, which the first attempt
+	 * to the same model takes over instead of being admitted a second time. Whoever ends the
+	 * call reclaims the lease first and leaves it alone when an attempt took it.
+	 * @param call the call
+	 * @param handOver the call's lease, offered to its first attempt
+	 * @return the context
+	 */
+	static LlmCallContext callContext(Call call, LeaseHandOver handOver) {
+		QuotaRequest request = call.request();
+		return LlmCallContext.priority(request.priority())
+			.user(request.user())
+			.maxWait(request.maxWait())
+			.build()
+			.withHandOver(handOver);
 	}
 
 	private CompletableFuture<Object> invokeAsync(MethodInvocation invocation, Call call) {
@@ -261,13 +286,16 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	private void proceedAsync(MethodInvocation invocation, Call call, QuotaLease lease,
 			CompletableFuture<Object> result) {
+		LeaseHandOver handOver = LeaseHandOver.of(lease);
 		CompletionStage<?> stage;
-		try {
+		try (LlmCallContext.Scope scope = callContext(call, handOver).open()) {
 			stage = (CompletionStage<?>) proceed(invocation);
 			Assert.state(stage != null, () -> call.method() + " returned null instead of a CompletionStage");
 		}
 		catch (Throwable ex) {
-			failed(lease, ex);
+			if (handOver.reclaim()) {
+				failed(lease, ex);
+			}
 			result.completeExceptionally(ex);
 			return;
 		}
@@ -276,17 +304,23 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 				return;
 			}
 			if (failure != null) {
-				failed(lease, failure);
+				if (handOver.reclaim()) {
+					failed(lease, failure);
+				}
 				result.completeExceptionally(failure);
 			}
 			else {
-				settle(call, lease, usage(call, value), value);
+				if (handOver.reclaim()) {
+					settle(call, lease, usage(call, value), value);
+				}
 				result.complete(value);
 			}
 		});
 		result.whenComplete((value, failure) -> {
 			if (result.isCancelled()) {
-				lease.release(CallOutcome.FAILED);
+				if (handOver.reclaim()) {
+					lease.release(CallOutcome.FAILED);
+				}
 				if (stage instanceof Future<?> future) {
 					future.cancel(false);
 				}

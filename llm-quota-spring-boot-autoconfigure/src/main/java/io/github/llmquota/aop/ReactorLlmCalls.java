@@ -9,8 +9,11 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 import io.github.llmquota.aop.RateLimitedMethod.Call;
+import io.github.llmquota.attempt.LeaseHandOver;
+import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
@@ -44,14 +47,28 @@ final class ReactorLlmCalls {
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMap((lease) -> {
 				AtomicBoolean invoked = new AtomicBoolean();
+				LeaseHandOver handOver = LeaseHandOver.of(lease);
+				LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
 				Mono<Object> result = Mono.defer(() -> {
 					invoked.set(true);
-					return Mono.from(invoke(invocation));
+					return Mono.from(invoke(invocation, context));
 				})
-					.doOnSuccess((value) -> this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value))
-					.doOnError((failure) -> this.interceptor.failed(lease, failure));
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result)
-					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+					.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context))
+					.doOnSuccess((value) -> {
+						if (handOver.reclaim()) {
+							this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value);
+						}
+					})
+					.doOnError((failure) -> {
+						if (handOver.reclaim()) {
+							this.interceptor.failed(lease, failure);
+						}
+					});
+				return (waited ? result.subscribeOn(Schedulers.boundedElastic()) : result).doOnCancel(() -> {
+					if (handOver.reclaim()) {
+						lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+					}
+				});
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
 	}
@@ -62,28 +79,43 @@ final class ReactorLlmCalls {
 			boolean waited = !admission.isDone();
 			return Mono.fromFuture(admission).flatMapMany((lease) -> {
 				AtomicBoolean invoked = new AtomicBoolean();
+				LeaseHandOver handOver = LeaseHandOver.of(lease);
+				LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
 				// Streams report cumulative usage, so the last report is the call's.
 				AtomicReference<TokenUsage> usage = new AtomicReference<>();
 				Flux<Object> result = Flux.defer(() -> {
 					invoked.set(true);
-					return Flux.from(invoke(invocation));
-				}).doOnNext((element) -> {
+					return Flux.from(invoke(invocation, context));
+				}).contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)).doOnNext((element) -> {
 					TokenUsage reported = this.interceptor.usage(call, element);
 					if (reported != null) {
 						usage.set(reported);
 					}
-				})
-					.doOnComplete(() -> this.interceptor.settle(call, lease, usage.get(), null))
-					.doOnError((failure) -> this.interceptor.failed(lease, failure));
-				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result)
-					.doOnCancel(() -> lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT));
+				}).doOnComplete(() -> {
+					if (handOver.reclaim()) {
+						this.interceptor.settle(call, lease, usage.get(), null);
+					}
+				}).doOnError((failure) -> {
+					if (handOver.reclaim()) {
+						this.interceptor.failed(lease, failure);
+					}
+				});
+				return (waited ? result.subscribeOn(Schedulers.boundedElastic(), false) : result).doOnCancel(() -> {
+					if (handOver.reclaim()) {
+						lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+					}
+				});
 			});
 		}).doOnDiscard(QuotaLease.class, (lease) -> lease.release(CallOutcome.NOT_SENT));
 	}
 
+	/**
+	 * Invoke the method with its context bound to the thread too, for provider calls it
+	 * makes while it assembles its publisher.
+	 */
 	@SuppressWarnings("unchecked")
-	private static Publisher<Object> invoke(MethodInvocation invocation) {
-		try {
+	private static Publisher<Object> invoke(MethodInvocation invocation, LlmCallContext context) {
+		try (LlmCallContext.Scope scope = context.open()) {
 			MethodInvocation copy = LlmRateLimitedInterceptor.copy(invocation);
 			return (Publisher<Object>) LlmRateLimitedInterceptor.proceed(copy);
 		}
