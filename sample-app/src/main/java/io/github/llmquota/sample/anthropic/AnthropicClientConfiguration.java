@@ -1,10 +1,14 @@
 package io.github.llmquota.sample.anthropic;
 
 import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.Timeout;
 
+import io.github.llmquota.attempt.http.ProviderBaseUrls;
+import io.github.llmquota.autoconfigure.LlmQuotaProperties;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,6 +31,20 @@ class AnthropicClientConfiguration {
 	@Bean
 	ProviderTraffic providerTraffic() {
 		return new ProviderTraffic();
+	}
+
+	/**
+	 * Governs the provider this sample calls, wherever it is, on top of the configured
+	 * {@code llm.quota.governor.base-urls}: the auto-configured interceptor then admits every
+	 * attempt of the {@code rest-client} client. The simulator's port is chosen at startup,
+	 * so no property could name it.
+	 */
+	@Bean
+	ProviderBaseUrls llmQuotaProviderBaseUrls(LlmQuotaProperties quota, ProviderProperties properties,
+			ObjectProvider<ProviderSimulator> simulator) {
+		List<String> baseUrls = new ArrayList<>(quota.getGovernor().getBaseUrls());
+		baseUrls.add(baseUrl(properties, simulator.getIfAvailable()));
+		return ProviderBaseUrls.of(baseUrls);
 	}
 
 	@Bean

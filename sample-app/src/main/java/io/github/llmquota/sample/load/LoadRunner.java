@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
@@ -43,7 +44,9 @@ import org.springframework.web.client.RestClientException;
  * Runs load mode once the application has started: chat calls at INTERACTIVE priority at a
  * fixed rate, whether or not earlier ones have finished, and summarisation workers at
  * BACKGROUND priority, each sending one call after another, all through the same governed
- * methods the application uses. A refused worker waits as long as the rejection's
+ * methods the application uses; and, if asked for, calls at CRITICAL priority at a fixed
+ * rate, made on the provider client in an {@link LlmCallContext}, which only the attempt
+ * governor admits. A refused worker waits as long as the rejection's
  * retry-after says before its next call (a second after a failed call), as a well-behaved
  * job does; llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is
  * over it starts no more calls, lets the calls already started finish (for at most three
@@ -157,26 +160,27 @@ public class LoadRunner implements ApplicationRunner {
 				}
 			});
 		}
-		ExecutorService interactive = Executors.newCachedThreadPool(threads("load-interactive-"));
-		ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(threads("load-ticker-"));
-		if (this.properties.getInteractiveRps() > 0) {
-			AtomicInteger users = new AtomicInteger();
-			long period = Math.max(Math.round(1_000_000_000 / this.properties.getInteractiveRps()), 1);
-			ticker.scheduleAtFixedRate(() -> interactive.execute(() -> {
-				String user = "load-user-" + (users.getAndIncrement() % USERS);
-				call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
-			}), 0, period, TimeUnit.NANOSECONDS);
-		}
+		ExecutorService openLoop = Executors.newCachedThreadPool(threads("load-open-loop-"));
+		ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2, threads("load-ticker-"));
+		AtomicInteger users = new AtomicInteger();
+		atRate(ticker, this.properties.getInteractiveRps(), () -> openLoop.execute(() -> {
+			String user = "load-user-" + (users.getAndIncrement() % USERS);
+			call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
+		}));
+		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
+		atRate(ticker, this.properties.getCriticalRps(),
+				() -> openLoop.execute(() -> call(Priority.CRITICAL, ChatService.MODEL,
+						() -> critical.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL))))));
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
 		this.stopped.countDown();
 		ticker.shutdownNow();
 		// Calls already started finish, waiting ones included: interrupting a call would cut
 		// it off half-way, between admission and settlement.
-		interactive.shutdown();
+		openLoop.shutdown();
 		background.shutdown();
 		long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-		awaitTermination(interactive, drainDeadline);
+		awaitTermination(openLoop, drainDeadline);
 		awaitTermination(background, drainDeadline);
 		Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 		this.waits.stop();
@@ -186,6 +190,13 @@ public class LoadRunner implements ApplicationRunner {
 
 	private long simulatorRequests() {
 		return (this.simulator != null) ? this.simulator.stats().requests() : 0;
+	}
+
+	private static void atRate(ScheduledExecutorService ticker, double perSecond, Runnable start) {
+		if (perSecond > 0) {
+			long period = Math.max(Math.round(1_000_000_000 / perSecond), 1);
+			ticker.scheduleAtFixedRate(start, 0, period, TimeUnit.NANOSECONDS);
+		}
 	}
 
 	/**
