@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.openai.core.JsonValue;
+import com.openai.core.ObjectMappers;
 import com.openai.core.http.Headers;
 import com.openai.errors.OpenAIServiceException;
 
@@ -18,9 +21,28 @@ public class OpenAiResponseExtractor implements ProviderResponseExtractor {
 	public Optional<ProviderResponse> extract(Object resultOrFailure) {
 		if (resultOrFailure instanceof OpenAIServiceException failure) {
 			return Optional.of(new ProviderResponse(failure.statusCode(), headers(failure.headers()),
-					String.valueOf(failure.body())));
+					json(failure.body())));
 		}
 		return Optional.empty();
+	}
+
+	/**
+	 * Serialise the error body with the SDK's own mapper. {@code JsonValue#toString()} renders
+	 * a Java map ({@code {type=error, ...}}), which no JSON reader can classify, so a spend cap
+	 * would pass for a plain rate limit.
+	 */
+	static String json(JsonValue body) {
+		if (body.isMissing()) {
+			return null;
+		}
+		try {
+			return ObjectMappers.jsonMapper().writeValueAsString(body);
+		}
+		catch (JsonProcessingException | RuntimeException ex) {
+			// A body the SDK cannot write back is unreadable to the parser too; the
+			// status and headers still classify the answer.
+			return null;
+		}
 	}
 
 	private static Map<String, List<String>> headers(Headers headers) {
