@@ -7,22 +7,29 @@ import java.util.List;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.Timeout;
 
+import io.github.llmquota.attempt.AttemptGovernor;
 import io.github.llmquota.attempt.http.ProviderBaseUrls;
+import io.github.llmquota.attempt.sdk.AnthropicAttemptInterceptor;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.boot.http.client.ClientHttpRequestFactorySettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.lang.Nullable;
 import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 
 /**
  * Creates the {@link AnthropicClient} that {@code sample.provider.client} names, pointed at
  * {@code sample.provider.base-url} or, when that is unset, at this instance's simulator.
+ * Every HTTP attempt of either client goes through llm-quota's attempt governor, unless
+ * {@code llm.quota.governor.enabled} is {@code false}: then only {@code @LlmRateLimited}
+ * admits, once per call, and an SDK's own retries reach the provider unadmitted.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ProviderProperties.class)
@@ -40,6 +47,7 @@ class AnthropicClientConfiguration {
 	 * so no property could name it.
 	 */
 	@Bean
+	@ConditionalOnProperty(prefix = "llm.quota.governor", name = "enabled", matchIfMissing = true)
 	ProviderBaseUrls llmQuotaProviderBaseUrls(LlmQuotaProperties quota, ProviderProperties properties,
 			ObjectProvider<ProviderSimulator> simulator) {
 		List<String> baseUrls = new ArrayList<>(quota.getGovernor().getBaseUrls());
@@ -49,11 +57,12 @@ class AnthropicClientConfiguration {
 
 	@Bean
 	AnthropicClient anthropicClient(RestClient.Builder builder, ProviderProperties properties,
-			ObjectProvider<ProviderSimulator> simulator, ProviderTraffic traffic) {
+			ObjectProvider<ProviderSimulator> simulator, ProviderTraffic traffic,
+			ObjectProvider<AttemptGovernor> governor) {
 		String baseUrl = baseUrl(properties, simulator.getIfAvailable());
 		return switch (properties.getClient()) {
 			case REST_CLIENT -> restClient(builder, properties, baseUrl, traffic);
-			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic);
+			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic, governor.getIfAvailable());
 		};
 	}
 
@@ -73,13 +82,19 @@ class AnthropicClientConfiguration {
 		return new RestAnthropicClient(restClient, baseUrl, traffic);
 	}
 
-	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl, ProviderTraffic traffic) {
+	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl, ProviderTraffic traffic,
+			@Nullable AttemptGovernor governor) {
 		// The SDK's default retries stay on, as a user would leave them.
 		AnthropicOkHttpClient.Builder builder = AnthropicOkHttpClient.builder()
 			.baseUrl(baseUrl)
 			.apiKey(properties.getApiKey())
 			.timeout(Timeout.builder().connect(properties.getConnectTimeout()).read(properties.getReadTimeout()).build())
 			.putHeader("anthropic-version", properties.getVersion());
+		if (governor != null) {
+			// The SDK runs its interceptors inside its retry loop: each attempt, its own
+			// retries included, is admitted, and a 429 or 529 becomes a wait, never a retry.
+			builder.addInterceptor(new AnthropicAttemptInterceptor(governor));
+		}
 		// Last, so innermost: it counts what goes on the wire.
 		builder.addInterceptor(new TrafficInterceptor(traffic));
 		return new SdkAnthropicClient(builder.build(), baseUrl, traffic);
