@@ -38,7 +38,8 @@ import org.springframework.context.SmartLifecycle;
  * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body shapes
  * and the {@code anthropic-ratelimit-*}, {@code retry-after}, {@code x-should-retry} and
  * {@code request-id} headers, so that the official SDKs parse them as they parse
- * Anthropic's; {@link #overloadNext(int)} makes it answer {@code 529 overloaded_error}.</li>
+ * Anthropic's. {@link #overloadNext(int)}, and {@code sample.simulator.overload-ratio} at
+ * random, make it answer {@code 529 overloaded_error}.</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
  * {@link #resetStats()}.</li>
  * </ul>
@@ -244,7 +245,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		if (body.length > MAX_BODY_BYTES) {
 			return MessagesEndpoint.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.");
 		}
-		if (this.overloadsToSend.getAndUpdate((left) -> Math.max(left - 1, 0)) > 0) {
+		if (this.overloadsToSend.getAndUpdate((left) -> Math.max(left - 1, 0)) > 0
+				|| ThreadLocalRandom.current().nextDouble() < this.properties.getOverloadRatio()) {
 			this.overloaded.incrementAndGet();
 			return MessagesEndpoint.overloaded();
 		}
