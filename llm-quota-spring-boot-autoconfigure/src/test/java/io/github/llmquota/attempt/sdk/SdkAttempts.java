@@ -7,19 +7,19 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 
 import io.github.llmquota.attempt.AttemptGovernor;
+import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
-import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaSdkAutoConfiguration;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaEngineListener;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.estimate.DefaultTokenEstimator;
-import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
 import io.github.llmquota.test.TestRedis;
@@ -65,12 +65,15 @@ final class SdkAttempts {
 	}
 
 	/**
-	 * Return an application with both models on the test Redis, a fresh key prefix, a
-	 * one-second overload cooldown, and an {@link Admissions} bean that counts admissions.
+	 * Return an application with llm-quota's auto-configuration, both models on the test
+	 * Redis, a fresh key prefix, a one-second overload cooldown, and an {@link Admissions}
+	 * bean that counts admissions.
 	 */
 	static ApplicationContextRunner application() {
 		return new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, LlmQuotaAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, AopAutoConfiguration.class,
+					LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
+					LlmQuotaGovernorAutoConfiguration.class, LlmQuotaSdkAutoConfiguration.class))
 			.withBean(Admissions.class)
 			.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 					"spring.data.redis.port=" + TestRedis.shared().port(),
@@ -89,8 +92,7 @@ final class SdkAttempts {
 	 * Return the governor of an application.
 	 */
 	static AttemptGovernor governor(ApplicationContext context) {
-		return new AttemptGovernor(context.getBean(QuotaEngine.class), context.getBean(QuotaSettings.class),
-				new DefaultTokenEstimator(), new ProviderFeedbackParser(), AttemptGovernor.Policy.defaults());
+		return context.getBean(AttemptGovernor.class);
 	}
 
 	/**
