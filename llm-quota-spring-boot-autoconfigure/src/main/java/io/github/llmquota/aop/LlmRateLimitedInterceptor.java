@@ -172,16 +172,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			MethodInvocation copy = copy(this.invocation);
 			Call call = this.method.call(copy.getArguments(), model, LlmRateLimitedInterceptor.this.settings,
 					LlmRateLimitedInterceptor.this.estimator);
-			Object result;
-			try {
-				result = proceed(copy);
-			}
-			catch (Throwable ex) {
-				failed(lease, ex);
-				throw ex;
-			}
-			settle(call, lease, usage(call, result), result);
-			return result;
+			return proceedBlocking(copy, call, lease);
 		}
 
 	}
@@ -219,7 +210,11 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	@Nullable
 	private Object invokeBlocking(MethodInvocation invocation, Call call) throws Throwable {
-		QuotaLease lease = this.engine.acquire(call.request());
+		return proceedBlocking(invocation, call, this.engine.acquire(call.request()));
+	}
+
+	@Nullable
+	private Object proceedBlocking(MethodInvocation invocation, Call call, QuotaLease lease) throws Throwable {
 		LeaseHandOver handOver = LeaseHandOver.of(lease);
 		Object result;
 		try (LlmCallContext.Scope scope = callContext(call, handOver).open()) {
