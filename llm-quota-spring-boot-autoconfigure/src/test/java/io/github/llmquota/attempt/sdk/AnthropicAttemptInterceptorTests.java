@@ -3,6 +3,7 @@ package io.github.llmquota.attempt.sdk;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -11,11 +12,13 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.AnthropicClientAsync;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClientAsync;
+import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.ContentTooLargeException;
 import com.anthropic.errors.PaymentRequiredException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ApplicationContext;
@@ -46,6 +49,16 @@ class AnthropicAttemptInterceptorTests {
 
 	private static final String REQUEST_TOO_LARGE = "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\","
 			+ "\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}";
+
+	private static final String STREAM = "event: message_start\n"
+			+ "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+			+ "\"model\":\"" + CLAUDE + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+			+ "event: message_delta\n"
+			+ "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+			+ "\"usage\":{\"output_tokens\":2}}\n\n"
+			+ "event: message_stop\n"
+			+ "data: {\"type\":\"message_stop\"}\n\n";
 
 	@Test
 	void rateLimitedAttemptIsSentAgainAfterTheFleetCooldownAndEveryAttemptIsAdmitted() {
@@ -93,6 +106,25 @@ class AnthropicAttemptInterceptorTests {
 				assertThat(stub.attempts()).hasSize(2);
 				assertThat(SdkAttempts.unadmittedAttempts(stub, context.getBean(Admissions.class))).isZero();
 				assertThat(SdkAttempts.gapBetweenFirstTwoAttempts(stub)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+			}
+		});
+	}
+
+	@Test
+	void streamedAnswerIsHandedBackUnreadAndEndsItsLeaseWhenClosed() {
+		SdkAttempts.application().run((context) -> {
+			try (ProviderStub stub = ProviderStub.start(new Answer(200, Map.of("content-type", "text/event-stream"),
+					STREAM))) {
+				Admissions admissions = context.getBean(Admissions.class);
+				List<String> events = new ArrayList<>();
+				try (StreamResponse<RawMessageStreamEvent> stream = governedClient(context, stub).messages()
+					.createStreaming(params())) {
+					assertThat(admissions.ended()).isZero();
+					stream.stream().forEach((event) -> events.add(event.isMessageStop() ? "stop" : "event"));
+				}
+				assertThat(events).endsWith("stop");
+				assertThat(admissions.count()).isOne();
+				assertThat(admissions.ended()).isOne();
 			}
 		});
 	}

@@ -8,7 +8,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.openai.client.OpenAIClient;
+import com.openai.client.OpenAIClientAsync;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.client.okhttp.OpenAIOkHttpClientAsync;
 import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -62,6 +64,24 @@ class OpenAiAttemptInterceptorTests {
 				assertThat(stub.attempts()).hasSize(2);
 				assertThat(SdkAttempts.unadmittedAttempts(stub, context.getBean(Admissions.class))).isZero();
 				assertThat(SdkAttempts.gapBetweenFirstTwoAttempts(stub)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+			}
+		});
+	}
+
+	@Test
+	void asynchronousClientIsGovernedTheSameWay() {
+		SdkAttempts.application().run((context) -> {
+			try (ProviderStub stub = ProviderStub.start(OPENAI_OK).then(OPENAI_RATE_LIMITED)) {
+				OpenAIClientAsync client = OpenAIOkHttpClientAsync.builder()
+					.baseUrl(stub.baseUrl())
+					.apiKey("test")
+					.addInterceptor(new OpenAiAttemptInterceptor(SdkAttempts.governor(context)))
+					.build();
+				ChatCompletion completion = client.chat().completions().create(params()).get();
+
+				assertThat(completion.choices()).isNotEmpty();
+				assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount).containsExactly("0", "0");
+				assertThat(SdkAttempts.unadmittedAttempts(stub, context.getBean(Admissions.class))).isZero();
 			}
 		});
 	}

@@ -18,6 +18,8 @@ import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaSdkAutoConfiguration;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.test.ProviderStub;
@@ -114,11 +116,13 @@ final class SdkAttempts {
 	}
 
 	/**
-	 * Counts the requests the engine admitted in this JVM.
+	 * Counts the requests the engine admitted in this JVM, and the leases that ended.
 	 */
 	static final class Admissions implements QuotaEngineListener {
 
 		private final List<String> admitted = new ArrayList<>();
+
+		private final List<String> ended = new ArrayList<>();
 
 		@Override
 		public void admitted(ModelSpec model, QuotaRequest request, Duration waited) {
@@ -127,6 +131,25 @@ final class SdkAttempts {
 			}
 		}
 
+		@Override
+		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+			synchronized (this.ended) {
+				this.ended.add(model.name());
+			}
+		}
+
+		/**
+		 * Return how many leases have ended.
+		 */
+		int ended() {
+			synchronized (this.ended) {
+				return this.ended.size();
+			}
+		}
+
+		/**
+		 * Return how many requests were admitted.
+		 */
 		int count() {
 			synchronized (this.admitted) {
 				return this.admitted.size();
