@@ -7,7 +7,7 @@
 #
 # for example `--llm.quota.governor.enabled=false` for the run without the attempt governor.
 # Environment: CLIENT (anthropic-sdk or rest-client, default anthropic-sdk), DURATION (120s),
-# OVERLOAD_RATIO (share of requests the simulator answers 529, 0.02), OUT (where the logs
+# OVERLOAD_RATIO (share of requests the simulator answers 529, 0), OUT (where the logs
 # and the result go, target/fleet-benchmark), and the loopback ports REDIS_PORT (16390),
 # SIMULATOR_PORT (18090) and HTTP_PORT (18080, and the next three for the load instances).
 #
@@ -21,7 +21,7 @@ set -euo pipefail
 
 CLIENT=${CLIENT:-anthropic-sdk}
 DURATION=${DURATION:-120s}
-OVERLOAD_RATIO=${OVERLOAD_RATIO:-0.02}
+OVERLOAD_RATIO=${OVERLOAD_RATIO:-0}
 OUT=${OUT:-target/fleet-benchmark}
 REDIS_PORT=${REDIS_PORT:-16390}
 SIMULATOR_PORT=${SIMULATOR_PORT:-18090}

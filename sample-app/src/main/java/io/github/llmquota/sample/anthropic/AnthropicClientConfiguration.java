@@ -7,7 +7,6 @@ import java.util.List;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.Timeout;
 
-import io.github.llmquota.attempt.AttemptGovernor;
 import io.github.llmquota.attempt.http.ProviderBaseUrls;
 import io.github.llmquota.attempt.sdk.AnthropicAttemptInterceptor;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties;
@@ -58,11 +57,11 @@ class AnthropicClientConfiguration {
 	@Bean
 	AnthropicClient anthropicClient(RestClient.Builder builder, ProviderProperties properties,
 			ObjectProvider<ProviderSimulator> simulator, ProviderTraffic traffic,
-			ObjectProvider<AttemptGovernor> governor) {
+			ObjectProvider<AnthropicAttemptInterceptor> attemptInterceptor) {
 		String baseUrl = baseUrl(properties, simulator.getIfAvailable());
 		return switch (properties.getClient()) {
 			case REST_CLIENT -> restClient(builder, properties, baseUrl, traffic);
-			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic, governor.getIfAvailable());
+			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic, attemptInterceptor.getIfAvailable());
 		};
 	}
 
@@ -73,9 +72,9 @@ class AnthropicClientConfiguration {
 			.withReadTimeout(properties.getReadTimeout());
 		RestClient restClient = builder.baseUrl(baseUrl)
 			// Plain HTTP/1.1: the JDK client would otherwise offer every cleartext request an h2c upgrade.
-			.requestFactory(ClientHttpRequestFactoryBuilder.jdk()
+			.requestFactory(new TrafficRequestFactory(ClientHttpRequestFactoryBuilder.jdk()
 				.withHttpClientCustomizer((client) -> client.version(HttpClient.Version.HTTP_1_1))
-				.build(settings))
+				.build(settings), traffic))
 			.defaultHeader("x-api-key", properties.getApiKey())
 			.defaultHeader("anthropic-version", properties.getVersion())
 			.build();
@@ -83,19 +82,21 @@ class AnthropicClientConfiguration {
 	}
 
 	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl, ProviderTraffic traffic,
-			@Nullable AttemptGovernor governor) {
+			@Nullable AnthropicAttemptInterceptor attemptInterceptor) {
 		// The SDK's default retries stay on, as a user would leave them.
 		AnthropicOkHttpClient.Builder builder = AnthropicOkHttpClient.builder()
 			.baseUrl(baseUrl)
 			.apiKey(properties.getApiKey())
 			.timeout(Timeout.builder().connect(properties.getConnectTimeout()).read(properties.getReadTimeout()).build())
 			.putHeader("anthropic-version", properties.getVersion());
-		if (governor != null) {
+		if (attemptInterceptor != null) {
 			// The SDK runs its interceptors inside its retry loop: each attempt, its own
 			// retries included, is admitted, and a 429 or 529 becomes a wait, never a retry.
-			builder.addInterceptor(new AnthropicAttemptInterceptor(governor));
+			builder.addInterceptor(attemptInterceptor);
 		}
-		// Last, so innermost: it counts what goes on the wire.
+		// Last, so innermost: it counts what goes on the wire, the governor's re-sends included.
+		// That is why this client is built here rather than left a bean for llm-quota to
+		// govern: the auto-configuration would add the governor after this interceptor.
 		builder.addInterceptor(new TrafficInterceptor(traffic));
 		return new SdkAnthropicClient(builder.build(), baseUrl, traffic);
 	}

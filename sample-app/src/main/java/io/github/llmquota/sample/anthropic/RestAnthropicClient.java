@@ -1,6 +1,7 @@
 package io.github.llmquota.sample.anthropic;
 
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import org.springframework.web.client.RestClientResponseException;
@@ -10,7 +11,10 @@ import org.springframework.web.client.RestClientResponseException;
  * that speaks it, on Spring's {@code RestClient}. It does not retry: a 429 or any other error
  * answer propagates as Spring's {@link RestClientResponseException} (a 429 as
  * {@link org.springframework.web.client.HttpClientErrorException.TooManyRequests}), with the
- * status, headers and body that llm-quota reads its feedback from. Thread-safe.
+ * status, headers and body that llm-quota reads its feedback from. Every HTTP attempt, the
+ * attempt governor's re-sends included, is counted in {@link ProviderTraffic} by the
+ * {@link TrafficRequestFactory} the client was built with; this class counts the usage of
+ * the successful ones. Thread-safe.
  */
 public class RestAnthropicClient implements AnthropicClient {
 
@@ -22,9 +26,10 @@ public class RestAnthropicClient implements AnthropicClient {
 
 	/**
 	 * Create a client.
-	 * @param restClient a client with the provider's base URL and authentication headers
+	 * @param restClient a client with the provider's base URL and authentication headers,
+	 * whose request factory is a {@link TrafficRequestFactory} of {@code traffic}
 	 * @param baseUrl the base URL it calls, for messages
-	 * @param traffic where to count requests and answers
+	 * @param traffic where successful answers are counted
 	 */
 	public RestAnthropicClient(RestClient restClient, String baseUrl, ProviderTraffic traffic) {
 		this.restClient = restClient;
@@ -39,7 +44,6 @@ public class RestAnthropicClient implements AnthropicClient {
 	 */
 	@Override
 	public ResponseEntity<Answer> createMessage(MessageRequest request) {
-		this.traffic.sent();
 		ResponseEntity<MessageResponse> response;
 		try {
 			response = this.restClient.post()
@@ -48,11 +52,12 @@ public class RestAnthropicClient implements AnthropicClient {
 				.retrieve()
 				.toEntity(MessageResponse.class);
 		}
-		catch (RestClientResponseException ex) {
-			this.traffic.answered(request.model(), ex.getStatusCode().value(), null);
+		catch (RestClientResponseException | ResourceAccessException ex) {
+			// Counted attempt by attempt where it was sent: see TrafficRequestFactory.
 			throw ex;
 		}
 		catch (RestClientException ex) {
+			// A 2xx whose body could not be read.
 			this.traffic.unanswered();
 			throw ex;
 		}

@@ -125,9 +125,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	@Override
 	public void run(ApplicationArguments args) throws InterruptedException, JsonProcessingException {
-		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s and "
-				+ this.properties.getBackgroundConcurrency() + " summarisation workers against " + this.client.baseUrl()
-				+ " for " + this.properties.getDuration());
+		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s, "
+				+ this.properties.getCriticalRps() + " critical calls/s and " + this.properties.getBackgroundConcurrency()
+				+ " summarisation workers against " + this.client.baseUrl() + " for " + this.properties.getDuration());
 		this.summary = run();
 		System.out.println(SUMMARY_PREFIX + this.objectMapper.writeValueAsString(this.summary));
 		System.out.flush();
