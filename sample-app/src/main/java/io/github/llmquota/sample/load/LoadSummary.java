@@ -15,7 +15,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * duration, plus the time the calls started before its end took to finish
  * @param calls the governed calls the run started, by priority class
  * @param requestsSent the HTTP requests the client sent to the provider (by every caller of
- * the client, a fallback chain's second try and an SDK's own retries included)
+ * the client, a fallback chain's second try, an SDK's own retries and the governor's
+ * re-sends included)
  * @param admittedAttempts the requests this instance's quota engine admitted, as the engine
  * counts them ({@code QuotaEngineListener#admitted}); when every HTTP attempt is governed,
  * this equals the requests the provider counted from this instance
