@@ -2,8 +2,8 @@
 --
 -- KEYS (all share the pool's hash tag, so the script is single-slot on Redis Cluster):
 --   1 state   HASH  per dimension: used level and its timestamp; seq; mult; cool; head note;
---                   model cooldowns
---   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + sequence
+--                   model cooldowns; ex, the exhausted mark: "<until ms> <reason>"
+--   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + arrival
 --   3 tickets HASH  ticket id -> ticket JSON
 --   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
 --   5 workers ZSET  worker id -> liveness expiry
@@ -20,6 +20,10 @@
 --   used + min(cost, allowed) <= allowed,   allowed = capacity * mult * (1 - reserve(class))
 -- so a request larger than the bucket is still admitted once the bucket is empty, and
 -- lower classes cannot drain the part of the bucket reserved for higher ones.
+--
+-- Every ticket that is admitted or queued has an arrival: the next value of seq, or, for an
+-- attempt re-entering after a 429, the arrival its first attempt was given (if this pool
+-- issued it: not above seq). It is the ticket's place within its class.
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
@@ -57,7 +61,7 @@ end
 -- Load the pool's buckets once, drained to now; written back once at the end.
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex'}
   for i = 1, n do
     fields[#fields + 1] = dims[i]
     fields[#fields + 1] = dims[i] .. '@'
@@ -68,9 +72,16 @@ do
   st.hn = v[3]
   st.he = tonumber(v[4]) or 0
   st.mcut = tonumber(v[5]) or 0
+  st.seq = tonumber(v[6]) or 0
+  st.ex, st.exr = 0, ''
+  if v[7] then
+    local space = string.find(v[7], ' ', 1, true) or (#v[7] + 1)
+    st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
+    st.exr = string.sub(v[7], space + 1)
+  end
   st.used = {}
   for i = 1, n do
-    st.used[i] = drained(v[4 + 2 * i], v[5 + 2 * i], cfg.rate[i] * st.mult)
+    st.used[i] = drained(v[6 + 2 * i], v[7 + 2 * i], cfg.rate[i] * st.mult)
   end
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
   -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
@@ -109,7 +120,7 @@ local function save()
   if not dirty then return end
   -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
   -- could round over it, and a decision would hinge on the storage format.
-  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut}
+  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut, 'seq', st.seq}
   local ttl = 60000
   local moved = false
   for i = 1, n do
@@ -122,11 +133,12 @@ local function save()
     if acc[i] ~= 0 then moved = true end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
+  if st.ex - now > ttl then ttl = st.ex - now end
   -- Kept at least an hour: callers that wrote within the last half hour take a missing
   -- state for a lost one.
   ttl = math.max(ttl, 3600000)
   redis.call('HSET', S, unpack(kv))
-  -- The sequence, head note and multiplier ride along.
+  -- The head note and the exhausted mark ride along.
   redis.call('PEXPIRE', S, math.ceil(ttl + cfg.lease))
   if moved then
     local slot = math.floor(now / SLOT)
@@ -276,6 +288,16 @@ end
 -- over pub/sub.
 local function pump(caller, own)
   local granted = {}
+  if st.ex > now then
+    -- An exhausted pool admits nobody: every waiting ticket fails now, not at its deadline.
+    for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+      local tj = redis.call('HGET', T, id)
+      local tk = tj and cjson.decode(tj)
+      drop(id, tk)
+      if tk then notify(tk.w, 'E ' .. cfg.pool .. ' ' .. id) end
+    end
+    return granted
+  end
   for _ = 1, MAX_PUMP do
     local head = nextInLine()
     if not head then return granted end
@@ -312,7 +334,7 @@ local function pump(caller, own)
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
           -- recover a lost message.
           redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.lease)
-          notify(tk.w, 'G ' .. cfg.pool .. ' ' .. head)
+          notify(tk.w, 'G ' .. cfg.pool .. ' ' .. head .. ' ' .. tk.s)
         end
       end
     end
@@ -345,8 +367,30 @@ local function delay(eta)
   return math.ceil(math.max(eta, 0))
 end
 
--- Provider feedback at settle: fb = {k = 'ok' | 'rl' | 'ov' | '', ra = retry-after ms,
--- rem = remaining per dimension (-1 unknown), tol = provider rounding per dimension}.
+local function nextSequence()
+  if st.seq == 0 then
+    -- The sequence was lost with the state hash: restart it behind the tickets still
+    -- waiting, or new arrivals would overtake them within their class.
+    for c = 0, #cfg.res - 1 do
+      local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES', 'LIMIT', 0, 1)
+      if top[2] then st.seq = math.max(st.seq, tonumber(top[2]) - c * CLASS) end
+    end
+  end
+  st.seq = st.seq + 1
+  dirty = true
+  return st.seq
+end
+
+-- An arrival this pool never issued (another pool's, or one from before the state was lost)
+-- is a new arrival: it must never jump ahead, nor reach into another class's scores.
+local function arrival(tk)
+  if tk.a and tk.a > 0 and tk.a <= st.seq then return tk.a end
+  return nextSequence()
+end
+
+-- Provider feedback at settle: fb = {k = 'ok' | 'rl' | 'ov' | 'ex' | '', ra = retry-after ms
+-- (for 'ex': how long the pool stays exhausted), rem = remaining per dimension (-1 unknown),
+-- tol = provider rounding per dimension, r = the provider's reason for 'ex'}.
 local function feedback(fb, admittedAt, model)
   if not fb then return end
   if fb.rem then
@@ -376,6 +420,14 @@ local function feedback(fb, admittedAt, model)
     local backoff = math.min(cfg.ovb * 2 ^ (failures - 1), cfg.ovm)
     redis.call('HSET', S, 'mc:' .. model, math.ceil(now + backoff))
     dirty = true
+  elseif fb.k == 'ex' then
+    -- The provider quota is used up: mark the pool for the fleet; pump fails the waiting.
+    local untilMs = math.ceil(now + fb.ra)
+    if untilMs >= st.ex then
+      st.ex, st.exr = untilMs, fb.r or ''
+      redis.call('HSET', S, 'ex', string.format('%d', st.ex) .. ' ' .. st.exr)
+    end
+    dirty = true
   elseif fb.k == 'ok' then
     if st.mult < 1 then
       st.mult = math.min(1, st.mult + cfg.rec)
@@ -395,7 +447,9 @@ if op == 'acquire' then
   touchWorker(tk.w)
   tk.dl = now + tk.mw
   local rank = tk.c
-  if tk.u then
+  if st.ex > now then
+    result = {'R', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
+  elseif tk.u then
     -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
     local ueta = userEta(tk.u)
     if ueta > 0 then result = {'R', 'USER_LIMIT', delay(ueta)} end
@@ -403,8 +457,9 @@ if op == 'acquire' then
   if not result and redis.call('ZCARD', Q) == 0 then
     local eta = blocked(tk)
     if eta == 0 then
+      local a = arrival(tk)
       admit(tk)
-      result = {'G'}
+      result = {'G', a}
     elseif tk.mw <= 0 or (eta > tk.mw) then
       result = {'R', 'DEADLINE', eta < 0 and -1 or delay(eta)}
     end
@@ -427,21 +482,9 @@ if op == 'acquire' then
     end
   end
   if not result then
-    local seq = redis.call('HINCRBY', S, 'seq', 1)
-    if seq == 1 then
-      -- The sequence was lost with the state hash: restart it behind the tickets still
-      -- waiting, or new arrivals would overtake them within their class.
-      local last = 0
-      for c = 0, #cfg.res - 1 do
-        local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES',
-          'LIMIT', 0, 1)
-        if top[2] then last = math.max(last, tonumber(top[2]) - c * CLASS) end
-      end
-      if last > 0 then seq = redis.call('HINCRBY', S, 'seq', last) end
-    end
+    tk.s = arrival(tk)
     dirty = true
-    tk.s = seq
-    redis.call('ZADD', Q, rank * CLASS + seq, tk.id)
+    redis.call('ZADD', Q, rank * CLASS + tk.s, tk.id)
     if tk.u then
       -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
       -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
@@ -456,7 +499,7 @@ if op == 'acquire' then
     extendTtl(T, tk.mw + cfg.wttl * 4)
     local granted, head, eta = pump(tk.w, tk.id)
     if contains(granted, tk.id) then
-      result = {'G'}
+      result = {'G', tk.s}
     elseif tk.mw <= 0 or (head and head.id == tk.id and eta > tk.mw) then
       -- Waiting cannot help: fail fast, hold nothing.
       redis.call('ZREM', Q, tk.id)
@@ -464,7 +507,7 @@ if op == 'acquire' then
       result = {'R', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
     else
       local delayMs, headId = headOf(tk.w, head, eta)
-      result = {'W', delayMs, headId}
+      result = {'W', delayMs, headId, tk.s}
     end
   end
   if tk.u and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.u, tk.u.k) end
@@ -512,6 +555,8 @@ elseif op == 'poll' then
       states[#states + 1] = 'W'
     elseif redis.call('EXISTS', base .. 'g:' .. id) == 1 then
       states[#states + 1] = 'G'
+    elseif st.ex > now then
+      states[#states + 1] = 'E'
     else
       states[#states + 1] = 'X'
     end
@@ -537,7 +582,8 @@ elseif op == 'snapshot' then
   local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
     inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
-    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf')}
+    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf'),
+    math.ceil(math.max(st.ex - now, 0)), st.ex > now and st.exr or ''}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
 end

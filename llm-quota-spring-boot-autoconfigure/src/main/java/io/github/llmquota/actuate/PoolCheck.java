@@ -23,13 +23,41 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisatio
 		Map<Dimension, QuotaStatus> statuses, @Nullable String failure, boolean shedding) {
 
 	/**
-	 * Return the pool's status: {@link QuotaStatus#COOLDOWN} while the check saw it cool
-	 * down, otherwise the worst status of any of its dimensions.
+	 * Return the pool's status: {@link QuotaStatus#EXHAUSTED} while the check saw it marked
+	 * exhausted, {@link QuotaStatus#COOLDOWN} while it saw it cool down, otherwise the worst
+	 * status of any of its dimensions.
 	 * @return the pool's status
 	 */
 	public QuotaStatus status() {
+		if (exhaustedUntil() != null) {
+			return QuotaStatus.EXHAUSTED;
+		}
 		QuotaStatus worst = this.statuses.values().stream().reduce(QuotaStatus.OK, QuotaStatus::worse);
 		return (cooldownUntil() != null) ? QuotaStatus.COOLDOWN : worst;
+	}
+
+	/**
+	 * Return until when the pool is marked exhausted after a provider said its quota is
+	 * used up, as the check saw it.
+	 * @return the end of the mark by this JVM's clock, or {@code null} when the pool was not
+	 * exhausted or its state could not be read
+	 */
+	@Nullable
+	public Instant exhaustedUntil() {
+		if (this.utilisation == null || this.utilisation.snapshot().exhaustedMillis() <= 0) {
+			return null;
+		}
+		return this.checkedAt.plusMillis(this.utilisation.snapshot().exhaustedMillis());
+	}
+
+	/**
+	 * Return why the pool is marked exhausted, in the provider's words.
+	 * @return the provider's message, or {@code null} when the pool is not exhausted or the
+	 * provider gave none
+	 */
+	@Nullable
+	public String exhaustedReason() {
+		return (exhaustedUntil() != null) ? this.utilisation.snapshot().exhaustedReason() : null;
 	}
 
 	/**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -462,15 +461,6 @@ public class AttemptGovernor {
 		 */
 		public static Policy defaults() {
 			return new Policy(null, Set.of(), 4096);
-		}
-
-		/**
-		 * Return a copy of this policy with other ungoverned models.
-		 * @param models the models
-		 * @return the new policy
-		 */
-		public Policy withUngovernedModels(Collection<String> models) {
-			return new Policy(this.defaultPriority, Set.copyOf(models), this.defaultMaxOutputTokens);
 		}
 
 	}

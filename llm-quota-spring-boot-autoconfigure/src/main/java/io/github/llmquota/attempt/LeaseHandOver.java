@@ -67,20 +67,4 @@ public final class LeaseHandOver {
 		return this.state.compareAndSet(OFFERED, RECLAIMED);
 	}
 
-	/**
-	 * Whether an attempt took the lease over.
-	 * @return whether it was taken
-	 */
-	public boolean isTaken() {
-		return this.state.get() == TAKEN;
-	}
-
-	/**
-	 * Return the lease.
-	 * @return the lease
-	 */
-	public QuotaLease lease() {
-		return this.lease;
-	}
-
 }

@@ -128,9 +128,10 @@ final class QuotaSettingsFactory {
 		positive("feedback.overload-cooldown", feedback.getOverloadCooldown());
 		positive("feedback.max-overload-cooldown", feedback.getMaxOverloadCooldown());
 		positive("feedback.max-cooldown", feedback.getMaxCooldown());
+		positive("feedback.exhausted-hold", feedback.getExhaustedHold());
 		return new FeedbackSettings(feedback.getMultiplierCut(), feedback.getMultiplierFloor(),
 				feedback.getMultiplierRecovery(), feedback.getOverloadCooldown(), feedback.getMaxOverloadCooldown(),
-				feedback.getMaxCooldown());
+				feedback.getMaxCooldown(), feedback.getExhaustedHold());
 	}
 
 	private static Map<String, UserLimits> userLimits(LlmQuotaProperties properties, Set<String> pools) {

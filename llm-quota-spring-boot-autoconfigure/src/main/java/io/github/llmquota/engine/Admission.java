@@ -12,8 +12,10 @@ import io.github.llmquota.core.RejectionReason;
  * depends on a lease ending); otherwise -2
  * @param headTicket when this JVM owns the blocked head of the queue, its ticket id; the
  * timer armed for it is dropped once that ticket is granted
+ * @param arrival for a granted or waiting ticket, its place in the pool's arrival order (see
+ * {@link Ticket#arrival()}); 0 for a rejection, or when the store keeps no order
  */
-public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket) {
+public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket, long arrival) {
 
 	/** Sentinel for "no delay applies". */
 	public static final long NONE = -2;
@@ -22,11 +24,20 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	public static final long UNKNOWN = -1;
 
 	/**
-	 * The ticket was admitted.
+	 * The ticket was admitted by a store that keeps no arrival order.
 	 * @return the admission
 	 */
 	public static Admission granted() {
-		return new Admission(Status.GRANTED, null, NONE, null);
+		return granted(0);
+	}
+
+	/**
+	 * The ticket was admitted.
+	 * @param arrival its place in the pool's arrival order
+	 * @return the admission
+	 */
+	public static Admission granted(long arrival) {
+		return new Admission(Status.GRANTED, null, NONE, null, arrival);
 	}
 
 	/**
@@ -34,10 +45,11 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @param headDelayMillis when the ticket is the head of the queue, how long until it
 	 * fits, {@link #UNKNOWN} if that depends on a lease ending; {@link #NONE} otherwise
 	 * @param headTicket the id of the blocked head when this JVM owns it, or {@code null}
+	 * @param arrival the ticket's place in the pool's arrival order
 	 * @return the admission
 	 */
-	public static Admission waiting(long headDelayMillis, String headTicket) {
-		return new Admission(Status.WAITING, null, headDelayMillis, headTicket);
+	public static Admission waiting(long headDelayMillis, String headTicket, long arrival) {
+		return new Admission(Status.WAITING, null, headDelayMillis, headTicket, arrival);
 	}
 
 	/**
@@ -47,7 +59,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission rejected(RejectionReason reason, long retryAfterMillis) {
-		return new Admission(Status.REJECTED, reason, retryAfterMillis, null);
+		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0);
 	}
 
 	/**

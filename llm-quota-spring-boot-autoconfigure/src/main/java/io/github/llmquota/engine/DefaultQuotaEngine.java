@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -34,12 +34,14 @@ import org.springframework.context.SmartLifecycle;
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.provider.ErrorClass;
 
 /**
  * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class waits.
@@ -188,7 +190,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
-				priorityClass.rank(), cost, maxWait, model.name(), user);
+				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival());
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
 		long started = System.nanoTime();
 		if (!this.listeners.isEmpty()) {
@@ -199,13 +201,14 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 				}
 				else {
 					RejectionReason reason = (failure instanceof QuotaRejectedException rejected) ? rejected.getReason()
-							: RejectionReason.CANCELLED;
+							: (failure instanceof NonRetryableQuotaException) ? RejectionReason.QUOTA_EXHAUSTED
+									: RejectionReason.CANCELLED;
 					notifyRejected(model, request, reason, waited);
 				}
 			});
 		}
-		Waiter waiter = new Waiter(pool, ticket, future,
-				() -> new DefaultQuotaLease(this.store, model, request, ticket, this::ended,
+		Waiter waiter = new Waiter(pool, model, ticket, future,
+				(arrival) -> new DefaultQuotaLease(this.store, model, request, ticket, arrival, this::ended,
 						this.settings.feedback()));
 		// Registered before the store call, so that a grant pushed before it returns is not lost.
 		this.waiters.put(ticket.id(), waiter);
@@ -220,13 +223,17 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		switch (admission.status()) {
 			case GRANTED -> {
 				this.waiters.remove(ticket.id());
+				waiter.arrival = admission.arrival();
 				handOver(waiter);
 			}
 			case REJECTED -> {
 				this.waiters.remove(ticket.id());
-				future.completeExceptionally(rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
+				future.completeExceptionally((admission.reason() == RejectionReason.QUOTA_EXHAUSTED)
+						? exhausted(pool, model, admission.delayMillis())
+						: rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
 			}
 			case WAITING -> {
+				waiter.arrival = admission.arrival();
 				waiter.queued = true;
 				waiter.deadline = this.scheduler.schedule(() -> expire(ticket.id()), maxWait, TimeUnit.MILLISECONDS);
 				future.whenComplete((lease, failure) -> {
@@ -241,10 +248,13 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 	}
 
 	@Override
-	public void granted(String pool, String ticketId) {
+	public void granted(String pool, String ticketId, long arrival) {
 		Waiter waiter = this.waiters.remove(ticketId);
 		if (waiter == null) {
 			return;
+		}
+		if (arrival > 0) {
+			waiter.arrival = arrival;
 		}
 		waiter.cancelDeadline();
 		// The head this JVM armed a timer for is served: the timer would only poll in vain.
@@ -274,6 +284,16 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		waiter.future.completeExceptionally(new QuotaRejectedException(pool, reason, null,
 				shed ? "Request was shed from pool '" + pool + "' by higher-priority work"
 						: "Request expired in the waiting room of pool '" + pool + "'"));
+	}
+
+	@Override
+	public void exhausted(String pool, String ticketId) {
+		Waiter waiter = this.waiters.remove(ticketId);
+		if (waiter == null) {
+			return;
+		}
+		waiter.cancelDeadline();
+		waiter.future.completeExceptionally(exhausted(waiter.pool, waiter.model, Admission.UNKNOWN));
 	}
 
 	@Override
@@ -334,8 +354,9 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 			QuotaStore.PollResult result = this.store.poll(pool, ids);
 			for (int i = 0; i < ids.size(); i++) {
 				switch (result.states().get(i)) {
-					case GRANTED -> granted(poolName, ids.get(i));
+					case GRANTED -> granted(poolName, ids.get(i), 0);
 					case DROPPED -> dropped(poolName, ids.get(i), false);
+					case EXHAUSTED -> exhausted(poolName, ids.get(i));
 					case WAITING -> {
 					}
 				}
@@ -524,6 +545,16 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		return new QuotaRejectedException(pool.name(), reason, retryAfter, message);
 	}
 
+	// Not a QuotaRejectedException, which means "wait and retry": the provider said waiting
+	// does not help, and the fallback chain skips the provider account, as it does when the
+	// provider itself answers so.
+	private static NonRetryableQuotaException exhausted(PoolSpec pool, ModelSpec model, long remainingMillis) {
+		String until = (remainingMillis >= 0) ? " for another " + Duration.ofMillis(remainingMillis) : "";
+		return new NonRetryableQuotaException(pool.name(), model.name(), ErrorClass.QUOTA_EXHAUSTED,
+				"a call in the pool was refused for that reason, so the pool is marked exhausted fleet-wide" + until
+						+ " (see /actuator/llmquota)");
+	}
+
 	private String poolOf(QuotaRequest request) {
 		return this.settings.model(request.model()).pool().name();
 	}
@@ -616,26 +647,32 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 
 		private final PoolSpec pool;
 
+		private final ModelSpec model;
+
 		private final Ticket ticket;
 
 		private final CompletableFuture<QuotaLease> future;
 
-		private final Supplier<QuotaLease> leaseFactory;
+		private final LongFunction<QuotaLease> leaseFactory;
 
 		private volatile ScheduledFuture<?> deadline;
 
 		private volatile boolean queued;
 
-		Waiter(PoolSpec pool, Ticket ticket, CompletableFuture<QuotaLease> future,
-				Supplier<QuotaLease> leaseFactory) {
+		// From the acquire's answer, or from a grant pushed before that answer came back.
+		private volatile long arrival;
+
+		Waiter(PoolSpec pool, ModelSpec model, Ticket ticket, CompletableFuture<QuotaLease> future,
+				LongFunction<QuotaLease> leaseFactory) {
 			this.pool = pool;
+			this.model = model;
 			this.ticket = ticket;
 			this.future = future;
 			this.leaseFactory = leaseFactory;
 		}
 
 		QuotaLease lease() {
-			return this.leaseFactory.get();
+			return this.leaseFactory.apply(this.arrival);
 		}
 
 		void cancelDeadline() {

@@ -35,18 +35,21 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final Ticket ticket;
 
+	private final long arrival;
+
 	private final AtomicBoolean ended = new AtomicBoolean();
 
 	private final EndListener endListener;
 
 	private final FeedbackSettings feedbackSettings;
 
-	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket,
+	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
 			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
 		this.ticket = ticket;
+		this.arrival = arrival;
 		this.endListener = endListener;
 		this.feedbackSettings = feedbackSettings;
 	}
@@ -69,6 +72,11 @@ class DefaultQuotaLease implements QuotaLease {
 	@Override
 	public String apiKey() {
 		return this.model.apiKey();
+	}
+
+	@Override
+	public long arrival() {
+		return this.arrival;
 	}
 
 	@Override
@@ -117,6 +125,9 @@ class DefaultQuotaLease implements QuotaLease {
 		if (error == ErrorClass.RATE_LIMITED) {
 			kind = Feedback.Kind.RATE_LIMITED;
 		}
+		else if (error == ErrorClass.QUOTA_EXHAUSTED) {
+			kind = Feedback.Kind.EXHAUSTED;
+		}
 		else if (error == ErrorClass.OVERLOADED || status >= 500) {
 			kind = Feedback.Kind.OVERLOADED;
 		}
@@ -145,9 +156,13 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 		// The parser already clamps what it reads, but feedback can come from a parser with
 		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
-		long retryAfter = this.feedbackSettings
-			.clampCooldown(feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L));
-		return new Feedback(kind, retryAfter, remaining, tolerance);
+		long retryAfterMillis = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
+		if (kind == Feedback.Kind.EXHAUSTED) {
+			// Without a reset, a spend cap still must not be rediscovered by every call.
+			return new Feedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
+					feedback.getErrorMessage().orElse(null));
+		}
+		return new Feedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
 	}
 
 	private static long[] minus(long[] actual, long[] charged) {

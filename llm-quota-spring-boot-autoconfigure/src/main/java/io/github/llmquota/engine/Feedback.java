@@ -8,8 +8,20 @@ package io.github.llmquota.engine;
  * @param remaining per rate dimension of the pool, what the provider says is left, already
  * reduced by the safety margin; -1 where unknown
  * @param tolerance per rate dimension, how far the provider rounds its remaining figure
+ * @param reason for {@link Kind#EXHAUSTED}, the provider's explanation, or {@code null}
  */
-public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
+public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason) {
+
+	/**
+	 * Create feedback that carries no explanation.
+	 * @param kind what kind of answer it was
+	 * @param retryAfterMillis the provider's retry-after, or 0
+	 * @param remaining per rate dimension, what the provider says is left; -1 where unknown
+	 * @param tolerance per rate dimension, how far the provider rounds its remaining figure
+	 */
+	public Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
+		this(kind, retryAfterMillis, remaining, tolerance, null);
+	}
 
 	/**
 	 * No feedback: the answer said nothing about limits.
@@ -34,7 +46,14 @@ public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[
 		RATE_LIMITED,
 
 		/** Overloaded or failing: the model cools down with exponential backoff. */
-		OVERLOADED
+		OVERLOADED,
+
+		/**
+		 * The provider quota is used up (spend cap, billing, {@code insufficient_quota}): the
+		 * pool is marked exhausted fleet-wide for {@link Feedback#retryAfterMillis()}, which
+		 * rejects every acquire and fails every waiting ticket until then.
+		 */
+		EXHAUSTED
 
 	}
 

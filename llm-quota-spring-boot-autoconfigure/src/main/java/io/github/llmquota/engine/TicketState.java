@@ -12,6 +12,12 @@ public enum TicketState {
 	GRANTED,
 
 	/** Gone from the waiting room without a grant: shed, expired or withdrawn. */
-	DROPPED
+	DROPPED,
+
+	/**
+	 * Gone from the waiting room without a grant, and the pool is marked exhausted: the
+	 * ticket was failed by the mark, or would be.
+	 */
+	EXHAUSTED
 
 }

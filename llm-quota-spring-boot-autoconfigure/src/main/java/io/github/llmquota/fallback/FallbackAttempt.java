@@ -40,7 +40,8 @@ public record FallbackAttempt(String model, String pool, Outcome outcome, Reject
 
 		/**
 		 * Skipped without a call: the quota of its provider account is exhausted, as
-		 * another model of the same provider and key reported during this call.
+		 * another model of the same provider and key reported during this call, or as its
+		 * pool's fleet-wide exhausted mark says.
 		 */
 		PROVIDER_EXHAUSTED
 

@@ -419,6 +419,19 @@ public class LlmFallbackChain {
 						ex.getRetryAfter(), "not admitted (" + ex.getReason() + "): " + ex.getMessage()));
 				return null;
 			}
+			catch (NonRetryableQuotaException ex) {
+				// The pool is marked exhausted fleet-wide: another instance's call was refused as
+				// this one's would be, so its account is skipped as if this call had been.
+				breaker.releasePermission();
+				LlmFallbackChain.this.settings.apiKeys(model)
+					.stream()
+					.filter((key) -> key.pool().name().equals(ex.getPool()))
+					.forEach((key) -> this.exhaustedAccounts.add(account(key.pool().provider(), key.apiKey())));
+				this.lastFailure = ex;
+				record(new FallbackAttempt(model, ex.getPool(), FallbackAttempt.Outcome.PROVIDER_EXHAUSTED, null, null,
+						"skipped: " + ex.getMessage()));
+				return null;
+			}
 			catch (RuntimeException ex) {
 				breaker.releasePermission();
 				throw ex;

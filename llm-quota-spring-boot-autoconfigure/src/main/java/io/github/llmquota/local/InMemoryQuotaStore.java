@@ -29,8 +29,8 @@ import io.github.llmquota.engine.UserCharge;
 /**
  * A {@link QuotaStore} for one JVM, with the same decisions as the Redis script: continuous
  * buckets with class reserves, bounded debt, a waiting room in strict class order and FIFO
- * within a class, leases with a hard expiry, per-user gates, cooldowns and the adaptive
- * multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
+ * within a class (re-entries in their original arrival order), leases with a hard expiry,
+ * per-user gates, cooldowns, exhausted marks and the adaptive multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
  * provider organisation. Thread-safe: each pool's decisions are serialised.
  * <p>
  * It is the script's twin, down to its floating-point steps, its head note and its bound of
@@ -150,8 +150,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	/**
 	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush or an
-	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns and the
-	 * head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
+	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns, the
+	 * arrival sequence, the exhausted mark and the head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
 	 * they live in keys of their own. The next decision restarts the pool with full buckets,
 	 * as the script does for callers that knew the state. For tests that hold this store to
 	 * the script: in one JVM the state is never lost.
@@ -235,6 +235,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long sequence;
 
+		// The exhausted mark (epoch ms) and the provider's reason, as the script's 'ex' field.
+		private long exhaustedUntil;
+
+		private String exhaustedReason;
+
 		private double multiplier = 1;
 
 		private long cooldownUntil;
@@ -248,9 +253,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long headAt;
 
-		private final TreeMap<Long, Ticket> queue = new TreeMap<>();
+		private final TreeMap<Place, Ticket> queue = new TreeMap<>();
 
-		private final Map<String, Long> queued = new HashMap<>();
+		private final Map<String, Place> queued = new HashMap<>();
 
 		private final Map<String, Ticket> granted = new HashMap<>();
 
@@ -293,6 +298,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private Admission decide(Ticket ticket, long now, List<Runnable> news) {
+			if (this.exhaustedUntil > now) {
+				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
+			}
 			if (ticket.user() != null) {
 				// Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
 				double userEta = userEta(ticket.user(), now);
@@ -303,21 +311,23 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
 				if (eta == 0) {
+					long arrival = arrival(ticket);
 					admit(ticket, now);
-					return Admission.granted();
+					return Admission.granted(arrival);
 				}
 				if (ticket.maxWaitMillis() <= 0 || eta > ticket.maxWaitMillis()) {
 					return Admission.rejected(RejectionReason.DEADLINE, delay(eta));
 				}
 			}
-			long inClass = this.queue.subMap(ticket.rank() * CLASS, (ticket.rank() + 1) * CLASS).size();
+			long inClass = this.queue.subMap(Place.first(ticket.rank() * CLASS), Place.first((ticket.rank() + 1) * CLASS))
+				.size();
 			PriorityClass priorityClass = InMemoryQuotaStore.this.settings.classes().get(ticket.rank());
 			if (inClass >= priorityClass.queueCapacity()) {
 				return Admission.rejected(RejectionReason.QUEUE_FULL, delay(Math.max(blocked(ticket, now), 0)));
 			}
 			if (this.queue.size() >= InMemoryQuotaStore.this.settings.queueCapacity()) {
-				Map.Entry<Long, Ticket> last = this.queue.lastEntry();
-				if (last.getKey() / CLASS > ticket.rank()) {
+				Map.Entry<Place, Ticket> last = this.queue.lastEntry();
+				if (last.getKey().score() / CLASS > ticket.rank()) {
 					// Shed the lowest-ranked ticket only when it is strictly lower in class.
 					drop(last.getValue(), now);
 					news.add(() -> listener().dropped(this.pool.name(), last.getValue().id(), true));
@@ -326,15 +336,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 					return Admission.rejected(RejectionReason.QUEUE_FULL, delay(Math.max(blocked(ticket, now), 0)));
 				}
 			}
-			long score = ticket.rank() * CLASS + nextSequence();
+			long arrival = arrival(ticket);
 			this.dirty = true;
-			this.queue.put(score, ticket);
-			this.queued.put(ticket.id(), score);
+			Place place = new Place(ticket.rank() * CLASS + arrival, ticket.id());
+			this.queue.put(place, ticket);
+			this.queued.put(ticket.id(), place);
 			this.deadlines.put(ticket.id(), now + ticket.maxWaitMillis());
 			Head head = pump(now, ticket.id(), false, news);
 			if (!this.queued.containsKey(ticket.id()) && this.leases.containsKey(ticket.id())) {
 				this.granted.remove(ticket.id());
-				return Admission.granted();
+				return Admission.granted(arrival);
 			}
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
 			if (ticket.maxWaitMillis() <= 0 || (ownHead && head.eta > ticket.maxWaitMillis())) {
@@ -344,8 +355,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
 			}
 			// One JVM owns every ticket here, so the caller always owns the head.
-			return (head != null) ? Admission.waiting(delay(head.eta), head.ticket.id())
-					: Admission.waiting(Admission.NONE, null);
+			return (head != null) ? Admission.waiting(delay(head.eta), head.ticket.id(), arrival)
+					: Admission.waiting(Admission.NONE, null, arrival);
 		}
 
 		void settle(Settlement settlement) {
@@ -373,9 +384,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 			List<Runnable> news = new ArrayList<>();
 			synchronized (this) {
 				long now = advanceAndRestart();
-				Long score = this.queued.get(ticketId);
-				if (score != null) {
-					drop(this.queue.get(score), now);
+				Place place = this.queued.get(ticketId);
+				if (place != null) {
+					drop(this.queue.get(place), now);
 				}
 				else {
 					Ticket grant = this.granted.remove(ticketId);
@@ -405,7 +416,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				List<TicketState> states = new ArrayList<>(ticketIds.size());
 				for (String id : ticketIds) {
 					states.add(this.queued.containsKey(id) ? TicketState.WAITING
-							: this.granted.containsKey(id) ? TicketState.GRANTED : TicketState.DROPPED);
+							: this.granted.containsKey(id) ? TicketState.GRANTED
+									: (this.exhaustedUntil > now) ? TicketState.EXHAUSTED : TicketState.DROPPED);
 				}
 				result = (head != null) ? new PollResult(states, delay(head.eta), head.ticket.id())
 						: new PollResult(states, Admission.NONE, null);
@@ -418,7 +430,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		synchronized PoolSnapshot snapshot() {
 			long now = advance();
 			long[] queuedPerClass = new long[InMemoryQuotaStore.this.settings.classes().size()];
-			this.queue.keySet().forEach((score) -> queuedPerClass[(int) (score / CLASS)]++);
+			this.queue.keySet().forEach((place) -> queuedPerClass[(int) (place.score() / CLASS)]++);
 			long headDelay = Admission.NONE;
 			if (!this.queue.isEmpty()) {
 				// What the last decision that found the head blocked said, as the script keeps it.
@@ -430,13 +442,22 @@ public class InMemoryQuotaStore implements QuotaStore {
 				.toArray();
 			return new PoolSnapshot(this.pool.name(), now, this.used.clone(), this.rings.trailingMinute(now),
 					this.rings.lastHour(now), queuedPerClass, this.leases.size(), this.multiplier,
-					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1);
+					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1,
+					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null);
 		}
 
 		// Admit from the head while the head fits; nobody overtakes it. The caller's news about
 		// the blocked head travels in its reply, so only settle and cancel announce a head, and
 		// only when it or its time changed, as the script does for other workers.
 		private Head pump(long now, String own, boolean announce, List<Runnable> news) {
+			if (this.exhaustedUntil > now) {
+				// An exhausted pool admits nobody: every waiting ticket fails now, not at its deadline.
+				for (Ticket waiting : List.copyOf(this.queue.values())) {
+					drop(waiting, now);
+					news.add(() -> listener().exhausted(this.pool.name(), waiting.id()));
+				}
+				return null;
+			}
 			for (int handled = 0; handled < MAX_PUMP && !this.queue.isEmpty(); handled++) {
 				Ticket head = nextInLine();
 				if (this.deadlines.get(head.id()) < now) {
@@ -458,11 +479,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 					}
 					return new Head(head, eta);
 				}
+				long arrival = this.queued.get(head.id()).score() % CLASS;
 				admit(head, now);
 				unqueue(head.id());
 				this.granted.put(head.id(), head);
 				if (!head.id().equals(own)) {
-					news.add(() -> listener().granted(this.pool.name(), head.id()));
+					news.add(() -> listener().granted(this.pool.name(), head.id(), arrival));
 				}
 			}
 			return null;
@@ -476,7 +498,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			return this.queue.entrySet()
 				.stream()
-				.min(Comparator.comparingLong((entry) -> entry.getKey() % CLASS))
+				.min(Comparator.comparingLong((entry) -> entry.getKey().score() % CLASS))
 				.orElseThrow()
 				.getValue();
 		}
@@ -506,9 +528,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private void admit(Ticket ticket, long now) {
 			if (InMemoryQuotaStore.this.admissionLog) {
 				// Before the charge, as in the Redis script.
-				Long score = this.queued.get(ticket.id());
-				this.log.add(ticket.rank() + " " + overtaken(ticket, now) + " " + ((score != null) ? score % CLASS : 0)
-						+ " " + ticket.id());
+				Place place = this.queued.get(ticket.id());
+				this.log.add(ticket.rank() + " " + overtaken(ticket, now) + " "
+						+ ((place != null) ? place.score() % CLASS : 0) + " " + ticket.id());
 			}
 			for (int i = 0; i < this.used.length; i++) {
 				consume(i, ticket.cost()[i]);
@@ -575,6 +597,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 						this.dirty = true;
 					}
 				}
+				case EXHAUSTED -> {
+					// The provider quota is used up: mark the pool; pump fails the waiting.
+					long until = now + feedback.retryAfterMillis();
+					if (until >= this.exhaustedUntil) {
+						this.exhaustedUntil = until;
+						// The script keeps no reason as an empty one, which reads back as none.
+						this.exhaustedReason = (feedback.reason() != null && !feedback.reason().isEmpty())
+								? feedback.reason() : null;
+					}
+					this.dirty = true;
+				}
 				case NONE -> {
 				}
 			}
@@ -622,9 +655,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private void unqueue(String id) {
-			Long score = this.queued.remove(id);
-			if (score != null) {
-				this.queue.remove(score);
+			Place place = this.queued.remove(id);
+			if (place != null) {
+				this.queue.remove(place);
 			}
 			this.deadlines.remove(id);
 		}
@@ -669,13 +702,20 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return now;
 		}
 
+		// An arrival this pool never issued (another pool's, or one from before the state was
+		// lost) is a new arrival: it must never jump ahead, nor reach into another class.
+		private long arrival(Ticket ticket) {
+			return (ticket.arrival() > 0 && ticket.arrival() <= this.sequence) ? ticket.arrival() : nextSequence();
+		}
+
 		// The sequence lives in the script's state hash: when that is lost it restarts behind
 		// the tickets still waiting, or new arrivals would overtake them within their class.
 		private long nextSequence() {
-			if (++this.sequence == 1) {
-				this.sequence += this.queue.keySet().stream().mapToLong((score) -> score % CLASS).max().orElse(0);
+			if (this.sequence == 0) {
+				this.sequence = this.queue.keySet().stream().mapToLong((place) -> place.score() % CLASS).max().orElse(0);
 			}
-			return this.sequence;
+			this.dirty = true;
+			return ++this.sequence;
 		}
 
 		void lose() {
@@ -684,6 +724,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			java.util.Arrays.fill(this.written, 0);
 			this.multiplier = 1;
 			this.cooldownUntil = 0;
+			this.exhaustedUntil = 0;
+			this.exhaustedReason = null;
 			this.lastCut = 0;
 			this.headNote = null;
 			this.headAt = 0;
@@ -715,6 +757,26 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private record Head(Ticket ticket, double eta) {
+	}
+
+	/**
+	 * A place in the waiting room, ordered as a Redis sorted set orders its members: by
+	 * score, then by id. Two tickets may share a score when a caller re-enters twice with the
+	 * same arrival.
+	 */
+	private record Place(long score, String id) implements Comparable<Place> {
+
+		// Before every id: the bound of a range of scores.
+		static Place first(long score) {
+			return new Place(score, "");
+		}
+
+		@Override
+		public int compareTo(Place other) {
+			int byScore = Long.compare(this.score, other.score);
+			return (byScore != 0) ? byScore : this.id.compareTo(other.id);
+		}
+
 	}
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();

@@ -157,14 +157,15 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		String user = (ticket.user() != null) ? ",\"u\":" + user(ticket.user(), "k", ticket.user().cost()) : "";
+		String arrival = (ticket.arrival() > 0) ? ",\"a\":" + ticket.arrival() : "";
 		String args = "{" + known(pool) + "\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
 				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + ",\"m\":"
-				+ string(ticket.model()) + user + "}";
+				+ string(ticket.model()) + user + arrival + "}";
 		List<?> reply = run(pool, "acquire", args);
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
-			case "G" -> Admission.granted();
-			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)));
+			case "G" -> Admission.granted((Long) reply.get(1));
+			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
 			case "R" -> Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
 			default -> throw new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
 		};
@@ -186,9 +187,13 @@ public class RedisQuotaStore implements QuotaStore {
 				case SUCCESS -> "ok";
 				case RATE_LIMITED -> "rl";
 				case OVERLOADED -> "ov";
+				case EXHAUSTED -> "ex";
 				case NONE -> "";
 			};
 			args.append(",\"fb\":{\"k\":\"").append(kind).append("\",\"ra\":").append(feedback.retryAfterMillis());
+			if (feedback.reason() != null) {
+				args.append(",\"r\":").append(string(feedback.reason()));
+			}
 			if (feedback.remaining() != null) {
 				args.append(",\"rem\":")
 					.append(array(feedback.remaining()))
@@ -217,6 +222,7 @@ public class RedisQuotaStore implements QuotaStore {
 			result.add(switch (state) {
 				case 'W' -> TicketState.WAITING;
 				case 'G' -> TicketState.GRANTED;
+				case 'E' -> TicketState.EXHAUSTED;
 				default -> TicketState.DROPPED;
 			});
 		}
@@ -234,7 +240,8 @@ public class RedisQuotaStore implements QuotaStore {
 		return new PoolSnapshot(pool.name(), now, doubles((String) reply.get(2)), rings.trailingMinute(now),
 				rings.lastHour(now), longs((String) reply.get(3)), (Long) reply.get(4),
 				Double.parseDouble((String) reply.get(5)), (Long) reply.get(6), (Long) reply.get(7),
-				longs((String) reply.get(8)), Math.max(1, (Long) reply.get(10)));
+				longs((String) reply.get(8)), Math.max(1, (Long) reply.get(10)), (Long) reply.get(11),
+				emptyToNull((String) reply.get(12)));
 	}
 
 	/**
@@ -420,9 +427,10 @@ public class RedisQuotaStore implements QuotaStore {
 				return;
 			}
 			switch (parts[0]) {
-				case "G" -> this.listener.granted(parts[1], parts[2]);
+				case "G" -> this.listener.granted(parts[1], parts[2], (parts.length > 3) ? Long.parseLong(parts[3]) : 0);
 				case "S" -> this.listener.dropped(parts[1], parts[2], true);
 				case "X" -> this.listener.dropped(parts[1], parts[2], false);
+				case "E" -> this.listener.exhausted(parts[1], parts[2]);
 				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
 				default -> {
 				}

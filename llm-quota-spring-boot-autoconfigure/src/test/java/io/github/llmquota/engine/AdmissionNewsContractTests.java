@@ -1,26 +1,32 @@
 package io.github.llmquota.engine;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * What a store tells a JVM about its waiting tickets without being asked: grants, drops and
- * a new blocked head. A waiting caller is woken by this news, not by its next heartbeat, so
+ * What a store tells a JVM about its waiting tickets without being asked: grants (in which
+ * order, re-entries included), drops, tickets failed by an exhausted pool, and a new blocked
+ * head. A waiting caller is woken by this news, not by its next heartbeat, so
  * no poll is made here before the news is expected. Subclasses supply the store.
  */
 public abstract class AdmissionNewsContractTests {
 
 	private static final int CRITICAL = 0;
+
+	private static final int NORMAL = 2;
 
 	private static final int BACKGROUND = 3;
 
@@ -122,6 +128,71 @@ public abstract class AdmissionNewsContractTests {
 		assertThat(this.news).noneMatch((item) -> item.contains(older.id()));
 	}
 
+	@Test
+	void reEnteringTicketGoesBeforeLaterArrivalsOfItsClassButAfterAHigherClass() {
+		assertThat(grantOrderAfterAReEntry()).containsExactly("higher class, arrived later", "re-entry",
+				"same class, arrived later");
+	}
+
+	/**
+	 * Admit a call, queue one of its class and one of a higher class behind it, then make it
+	 * re-enter with the arrival it was given, as a governed attempt does after a 429, and
+	 * free the single slot three times.
+	 * @return the waiting tickets in the order they were granted
+	 */
+	protected List<String> grantOrderAfterAReEntry() {
+		PoolSpec pool = start(TestSettings.pool("news-reentry").limit(Dimension.REQUESTS_PER_MINUTE, 1000)
+			.maxConcurrency(1)
+			.noReserves());
+		Ticket first = ticket(NORMAL, 0, 1);
+		Admission admitted = this.store.acquire(pool, first);
+		assertThat(admitted.status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(admitted.arrival()).isPositive();
+		Ticket later = ticket(NORMAL, 600_000, 1);
+		Ticket higher = ticket(CRITICAL, 600_000, 1);
+		Ticket reEntry = new Ticket("w1." + (++this.tickets), "w1", NORMAL, new long[] { 1 }, 600_000, "model", null,
+				admitted.arrival());
+		Map<String, String> names = Map.of(later.id(), "same class, arrived later", higher.id(),
+				"higher class, arrived later", reEntry.id(), "re-entry");
+		for (Ticket ticket : List.of(later, higher, reEntry)) {
+			assertThat(this.store.acquire(pool, ticket).status()).isEqualTo(Admission.Status.WAITING);
+		}
+		List<String> order = new ArrayList<>();
+		String lease = first.id();
+		for (int i = 0; i < names.size(); i++) {
+			this.news.clear();
+			this.store.settle(pool, new Settlement(lease, "model", new long[1], null, null, Feedback.none()));
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.news.stream().anyMatch((n) -> n.startsWith("granted")));
+			lease = this.news.stream().filter((n) -> n.startsWith("granted")).findFirst().orElseThrow().split(" ")[2];
+			order.add(names.get(lease));
+		}
+		return order;
+	}
+
+	@Test
+	void exhaustedProviderQuotaFailsEveryWaitingTicketAtOnceAndTellsTheirJvm() {
+		PoolSpec pool = start(TestSettings.pool("news-exhausted").limit(Dimension.REQUESTS_PER_MINUTE, 1000)
+			.maxConcurrency(1));
+		Ticket first = ticket(CRITICAL, 0, 1);
+		this.store.acquire(pool, first);
+		Ticket critical = ticket(CRITICAL, 600_000, 1);
+		Ticket background = ticket(BACKGROUND, 600_000, 1);
+		this.store.acquire(pool, critical);
+		this.store.acquire(pool, background);
+
+		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.EXHAUSTED, 60_000, null, null, "spend cap reached")));
+
+		awaitNews("exhausted news-exhausted " + critical.id());
+		awaitNews("exhausted news-exhausted " + background.id());
+		assertThat(this.news).noneMatch((item) -> item.startsWith("granted"));
+		assertThat(this.store.poll(pool, List.of(critical.id())).states()).containsExactly(TicketState.EXHAUSTED);
+		assertThat(this.store.snapshot(pool).queued()).containsOnly(0);
+		Admission rejected = this.store.acquire(pool, ticket(CRITICAL, 600_000, 1));
+		assertThat(rejected.reason()).isEqualTo(RejectionReason.QUOTA_EXHAUSTED);
+		assertThat(rejected.delayMillis()).isEqualTo(60_000);
+	}
+
 	private void awaitNews(String expected) {
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(this.news).contains(expected));
 	}
@@ -138,13 +209,18 @@ public abstract class AdmissionNewsContractTests {
 		this.store.start("w1", new AdmissionListener() {
 
 			@Override
-			public void granted(String pool, String ticketId) {
+			public void granted(String pool, String ticketId, long arrival) {
 				AdmissionNewsContractTests.this.news.add("granted " + pool + " " + ticketId);
 			}
 
 			@Override
 			public void dropped(String pool, String ticketId, boolean shed) {
 				AdmissionNewsContractTests.this.news.add("dropped " + pool + " " + ticketId + (shed ? " shed" : " expired"));
+			}
+
+			@Override
+			public void exhausted(String pool, String ticketId) {
+				AdmissionNewsContractTests.this.news.add("exhausted " + pool + " " + ticketId);
 			}
 
 			@Override

@@ -11,25 +11,29 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * What a provider's answer, settled through a lease, does to the next caller, at the default
  * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
  * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
  * only beyond their rounding to the nearest thousand, a 429 that names its limit empties that
- * bucket, and no retry delay cools a pool down for longer than the max cooldown. Subclasses
- * supply the store.
+ * bucket, no retry delay cools a pool down for longer than the max cooldown, and an exhausted
+ * provider quota stops the pool, non-retryably, until its reset or the exhausted hold.
+ * Subclasses supply the store.
  */
 public abstract class LeaseFeedbackContractTests {
 
@@ -149,6 +153,56 @@ public abstract class LeaseFeedbackContractTests {
 		assertThat(admits(1)).isFalse();
 		this.now += maxCooldown.toMillis();
 		assertThat(admits(1)).isTrue();
+	}
+
+	@Test
+	void insufficientQuotaStopsThePoolWithNonRetryableFailuresForTheExhaustedHold() {
+		start(Provider.OPENAI, Dimension.TOKENS_PER_MINUTE);
+		acquire(1).release(CallOutcome.FAILED, openAi429("{\"error\":{\"message\":\"You exceeded your current "
+				+ "quota.\",\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}"));
+
+		long hold = FeedbackSettings.DEFAULT_EXHAUSTED_HOLD.toMillis();
+		PoolSnapshot snapshot = this.store.snapshot(this.pool);
+		assertThat(snapshot.exhaustedMillis()).isEqualTo(hold);
+		assertThat(snapshot.exhaustedReason()).isEqualTo("You exceeded your current quota.");
+		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> acquire(1))
+			.satisfies((ex) -> assertThat(ex.getErrorClass()).isEqualTo(ErrorClass.QUOTA_EXHAUSTED))
+			.satisfies((ex) -> assertThat(ex.getPool()).isEqualTo(this.pool.name()));
+		this.now += hold - 1;
+		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> acquire(1));
+		this.now += 1;
+		assertThat(admits(1)).isTrue();
+		assertThat(this.store.snapshot(this.pool).exhaustedReason()).isNull();
+	}
+
+	@Test
+	void exhaustedQuotaThatNamesItsResetStopsThePoolUntilThatReset() {
+		start(Provider.OPENAI, Dimension.TOKENS_PER_MINUTE);
+		acquire(1).release(CallOutcome.FAILED, this.parser.parse(this.pool.name(), Provider.OPENAI, 429,
+				Map.of("retry-after", List.of("120")), "{\"error\":{\"code\":\"insufficient_quota\"}}",
+				Instant.ofEpochMilli(this.now)));
+
+		assertThat(this.store.snapshot(this.pool).exhaustedMillis()).isEqualTo(120_000);
+		assertThat(this.store.snapshot(this.pool).exhaustedReason()).isNull();
+		this.now += 120_000;
+		assertThat(admits(1)).isTrue();
+	}
+
+	@Test
+	void requestLargerThanTheLimitFailsOnlyItselfAndLeavesThePoolOpen() {
+		start(Provider.OPENAI, Dimension.TOKENS_PER_MINUTE);
+		ProviderFeedback tooLarge = openAi429("{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"Request "
+				+ "too large for gpt-4o on tokens per min (TPM): Limit 30000, Requested 30001.\"}}");
+		assertThat(tooLarge.getErrorClass()).isEqualTo(ErrorClass.REQUEST_TOO_LARGE);
+
+		acquire(1).release(CallOutcome.FAILED, tooLarge);
+
+		assertThat(this.store.snapshot(this.pool).exhaustedMillis()).isZero();
+		assertThat(admits(1)).isTrue();
+	}
+
+	private ProviderFeedback openAi429(String body) {
+		return this.parser.parse(this.pool.name(), Provider.OPENAI, 429, Map.of(), body, Instant.ofEpochMilli(this.now));
 	}
 
 	private void start(Provider provider, Dimension dimension) {

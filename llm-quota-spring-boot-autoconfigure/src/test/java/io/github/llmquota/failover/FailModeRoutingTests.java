@@ -414,13 +414,18 @@ class FailModeRoutingTests {
 		this.store.start("w1", new AdmissionListener() {
 
 			@Override
-			public void granted(String pool, String ticketId) {
+			public void granted(String pool, String ticketId, long arrival) {
 				FailModeRoutingTests.this.news.add("granted " + ticketId);
 			}
 
 			@Override
 			public void dropped(String pool, String ticketId, boolean shed) {
 				FailModeRoutingTests.this.news.add("dropped " + ticketId);
+			}
+
+			@Override
+			public void exhausted(String pool, String ticketId) {
+				FailModeRoutingTests.this.news.add("exhausted " + ticketId);
 			}
 
 			@Override

@@ -276,6 +276,18 @@ class LlmFallbackChainTests {
 	}
 
 	@Test
+	void poolAnotherInstanceFoundExhaustedIsSkippedForAnotherProviderWithoutACall() {
+		QuotaLease elsewhere = this.engines.get(0).acquire(request("claude-a"));
+		elsewhere.release(CallOutcome.FAILED, anthropicError(400, "billing_error",
+				"Your credit balance is too low to access the Anthropic API."));
+
+		String answer = this.chain.execute(CHAT, request("claude-a"), this::answer);
+
+		assertThat(answer).isEqualTo("answer from gpt");
+		assertThat(this.calls).containsExactly("gpt");
+	}
+
+	@Test
 	void exhaustedQuotaWithNoOtherProviderFailsAtOnceWithoutRetrying() {
 		NonRetryableQuotaException exception = catchThrowableOfType(
 				() -> this.chain.execute("anthropic-only", request("claude-a"), (model, lease) -> {

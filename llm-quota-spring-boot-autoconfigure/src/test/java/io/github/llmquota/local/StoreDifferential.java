@@ -69,9 +69,10 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * steps from the same full-precision levels, so decisions and delays agree to the bit.
  * <p>
  * The operations: acquires at every class (some with a zero wait, some bigger than the
- * bucket, some charged to a user, some in bursts of small requests), settles below, on and
- * above the reservation with no feedback, success, 429s with and without retry-after,
- * overloads and tighter remaining headers; cancels of waiting, granted and unknown tickets;
+ * bucket, some charged to a user, some in bursts of small requests, some re-entering with
+ * the arrival an earlier admission reported, or with one the pool never issued), settles
+ * below, on and above the reservation with no feedback, success, 429s with and without
+ * retry-after, overloads, exhausted provider quotas and tighter remaining headers; cancels of waiting, granted and unknown tickets;
  * polls; time steps from a millisecond to two hours, some to exactly a lease's end; and the
  * loss of the script's state hash, which the in-memory store models with
  * {@link InMemoryQuotaStore#loseState(String)}.
@@ -242,6 +243,9 @@ final class StoreDifferential {
 
 		private final Map<String, Long> leaseEnds = new HashMap<>();
 
+		// The arrivals the stores reported, for re-entries.
+		private final List<Long> arrivals = new ArrayList<>();
+
 		private final Deque<String> trail = new ArrayDeque<>();
 
 		private int operation;
@@ -327,16 +331,19 @@ final class StoreDifferential {
 				user = new UserCharge(Integer.toHexString(name.hashCode()), limits, userCost);
 			}
 			Ticket ticket = new Ticket(WORKER + "." + (this.tickets.size() + 1), WORKER, rank, cost, maxWait, model,
-					user);
+					user, arrival());
 			this.tickets.put(ticket.id(), ticket);
 			String what = "acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost) + " wait "
-					+ maxWait + " model " + model
+					+ maxWait + " model " + model + ((ticket.arrival() > 0) ? " arrival " + ticket.arrival() : "")
 					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "");
 			begin(what);
 			Admission expected = this.lua.acquire(this.pool, ticket);
 			Admission actual = this.java.acquire(this.pool, ticket);
 			this.written = true;
 			same("admission", expected, actual);
+			if (actual.arrival() > 0) {
+				this.arrivals.add(actual.arrival());
+			}
 			if (actual.status() == Admission.Status.GRANTED) {
 				this.held.add(ticket.id());
 				this.leaseEnds.put(ticket.id(), this.now + this.settings.leaseTimeout().toMillis());
@@ -345,6 +352,19 @@ final class StoreDifferential {
 				this.waiting.add(ticket.id());
 			}
 			end();
+		}
+
+		// Mostly a new arrival; else a re-entry as the engine makes one after a 429, or a number
+		// the pool never issued, which both stores must take for a new arrival.
+		private long arrival() {
+			int roll = this.random.nextInt(10);
+			if (roll < 7) {
+				return 0;
+			}
+			if (roll < 9 && !this.arrivals.isEmpty()) {
+				return this.arrivals.get(this.random.nextInt(this.arrivals.size()));
+			}
+			return 1 + this.random.nextInt(1_000_000);
 		}
 
 		private long cost(RateLimit rate) {
@@ -396,9 +416,14 @@ final class StoreDifferential {
 		private Feedback feedback() {
 			int roll = this.random.nextInt(100);
 			Feedback.Kind kind = (roll < 40) ? Feedback.Kind.NONE : (roll < 65) ? Feedback.Kind.SUCCESS
-					: (roll < 82) ? Feedback.Kind.RATE_LIMITED : Feedback.Kind.OVERLOADED;
+					: (roll < 81) ? Feedback.Kind.RATE_LIMITED : (roll < 97) ? Feedback.Kind.OVERLOADED
+							: Feedback.Kind.EXHAUSTED;
 			long retryAfter = (kind == Feedback.Kind.RATE_LIMITED && this.random.nextBoolean())
 					? 1 + this.random.nextInt(20_000) : 0;
+			if (kind == Feedback.Kind.EXHAUSTED) {
+				// The engine always names a hold: the provider's reset or the configured one.
+				retryAfter = 1 + this.random.nextInt(30_000);
+			}
 			long[] remaining = null;
 			long[] tolerance = null;
 			if (this.random.nextBoolean()) {
@@ -410,7 +435,9 @@ final class StoreDifferential {
 					tolerance[i] = (this.random.nextInt(3) == 0) ? this.random.nextInt((int) capacity / 10 + 1) : 0;
 				}
 			}
-			return new Feedback(kind, retryAfter, remaining, tolerance);
+			String reason = (kind == Feedback.Kind.EXHAUSTED && this.random.nextBoolean())
+					? "You exceeded your current quota, \"billing\" \\ details" : null;
+			return new Feedback(kind, retryAfter, remaining, tolerance, reason);
 		}
 
 		private void cancel() {
@@ -534,13 +561,14 @@ final class StoreDifferential {
 			for (String message : this.javaNews.messages) {
 				String[] parts = message.split(" ");
 				if (parts[0].equals("granted")) {
+					this.arrivals.add(Long.parseLong(parts[3]));
 					this.grantRecords.put(parts[1], this.now + this.settings.leaseTimeout().toMillis());
 					this.leaseEnds.put(parts[1], this.now + this.settings.leaseTimeout().toMillis());
 					if (this.waiting.remove(parts[1])) {
 						this.held.add(parts[1]);
 					}
 				}
-				else if (parts[0].equals("dropped")) {
+				else if (parts[0].equals("dropped") || parts[0].equals("exhausted")) {
 					this.waiting.remove(parts[1]);
 				}
 			}
@@ -568,6 +596,8 @@ final class StoreDifferential {
 			same("snapshot.modelCooldownMillis", Arrays.toString(lua.modelCooldownMillis()),
 					Arrays.toString(java.modelCooldownMillis()));
 			same("snapshot.liveWorkers", lua.liveWorkers(), java.liveWorkers());
+			same("snapshot.exhaustedMillis", lua.exhaustedMillis(), java.exhaustedMillis());
+			same("snapshot.exhaustedReason", String.valueOf(lua.exhaustedReason()), String.valueOf(java.exhaustedReason()));
 		}
 
 		private void close(String what, double[] lua, double[] java, double tolerance) {
@@ -698,13 +728,18 @@ final class StoreDifferential {
 		}
 
 		@Override
-		public void granted(String pool, String ticketId) {
-			this.messages.add("granted " + ticketId);
+		public void granted(String pool, String ticketId, long arrival) {
+			this.messages.add("granted " + ticketId + " arrival " + arrival);
 		}
 
 		@Override
 		public void dropped(String pool, String ticketId, boolean shed) {
 			this.messages.add("dropped " + ticketId + (shed ? " shed" : " expired"));
+		}
+
+		@Override
+		public void exhausted(String pool, String ticketId) {
+			this.messages.add("exhausted " + ticketId);
 		}
 
 		@Override

@@ -5,8 +5,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.test.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -66,6 +69,46 @@ class StoreDifferentialTests {
 			.withMessageContaining("disagree on")
 			.withMessageContaining("of seed 3.")
 			.withMessageContaining(RERUN + " -Dllmquota.differential.seed=3");
+	}
+
+	@Test
+	void storeThatIgnoresReEntryArrivalsIsReported() {
+		// A deliberately wrong twin: a re-entering ticket queues as a new arrival.
+		StoreDifferential differential = new StoreDifferential(this.connectionFactory,
+				(settings, clock) -> new InMemoryQuotaStore(settings, clock) {
+
+					@Override
+					public Admission acquire(PoolSpec pool, Ticket ticket) {
+						return super.acquire(pool, new Ticket(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
+								ticket.maxWaitMillis(), ticket.model(), ticket.user()));
+					}
+
+				}, RERUN);
+
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> differential.run(3, 2_000))
+			.withMessageContaining("disagree on");
+	}
+
+	@Test
+	void storeThatForgetsExhaustedMarksIsReported() {
+		// A deliberately wrong twin: an exhausted provider quota is taken for no feedback.
+		StoreDifferential differential = new StoreDifferential(this.connectionFactory,
+				(settings, clock) -> new InMemoryQuotaStore(settings, clock) {
+
+					@Override
+					public void settle(PoolSpec pool, Settlement settlement) {
+						Feedback feedback = settlement.feedback();
+						if (feedback.kind() == Feedback.Kind.EXHAUSTED) {
+							feedback = new Feedback(Feedback.Kind.NONE, 0, feedback.remaining(), feedback.tolerance());
+						}
+						super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
+								settlement.user(), settlement.userDelta(), feedback));
+					}
+
+				}, RERUN);
+
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> differential.run(3, 2_000))
+			.withMessageContaining("disagree on");
 	}
 
 }

@@ -210,14 +210,19 @@ class RedisFleetTests {
 			super.start(workerId, new AdmissionListener() {
 
 				@Override
-				public void granted(String pool, String ticketId) {
+				public void granted(String pool, String ticketId, long arrival) {
 					free(EarlyReleasingStore.this.pools.get(pool), ticketId);
-					listener.granted(pool, ticketId);
+					listener.granted(pool, ticketId, arrival);
 				}
 
 				@Override
 				public void dropped(String pool, String ticketId, boolean shed) {
 					listener.dropped(pool, ticketId, shed);
+				}
+
+				@Override
+				public void exhausted(String pool, String ticketId) {
+					listener.exhausted(pool, ticketId);
 				}
 
 				@Override

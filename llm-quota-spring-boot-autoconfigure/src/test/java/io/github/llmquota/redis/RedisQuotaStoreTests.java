@@ -12,6 +12,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.PoolSpec;
@@ -149,6 +150,53 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 
 		assertThat(this.store.poll(pool, List.of(first.id(), second.id())).states())
 			.containsExactly(TicketState.GRANTED, TicketState.WAITING);
+	}
+
+	@Test
+	void reEntryWithAnArrivalTheLostStateNoLongerKnowsQueuesBehindTheTicketsStillWaiting() {
+		PoolSpec pool = pool(TestSettings.pool("lost-arrival").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		long lastArrival = 0;
+		for (int i = 0; i < 60; i++) {
+			lastArrival = acquire(pool, CRITICAL, 0, 1).arrival();
+		}
+		Ticket waiting = ticket(CRITICAL, 600_000, 1);
+		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
+
+		this.template.delete(((RedisQuotaStore) this.store).keys("lost-arrival").get(0));
+		Ticket reEntry = new Ticket("w1.re-entry", "w1", CRITICAL, new long[] { 1 }, 600_000, "model", null,
+				lastArrival + 5);
+		Admission reEntered = this.store.acquire(pool, reEntry);
+		// One the pool could never have issued, nor fit into a class's scores: also a new arrival.
+		Ticket forged = new Ticket("w1.forged", "w1", CRITICAL, new long[] { 1 }, 600_000, "model", null,
+				Long.MAX_VALUE);
+		Admission forgedAdmission = this.store.acquire(pool, forged);
+
+		assertThat(reEntered.status()).isEqualTo(Admission.Status.WAITING);
+		assertThat(reEntered.arrival()).isGreaterThan(lastArrival + 1);
+		assertThat(forgedAdmission.arrival()).isEqualTo(reEntered.arrival() + 1);
+		this.now += 1_000;
+		assertThat(this.store.poll(pool, List.of(waiting.id(), reEntry.id(), forged.id())).states())
+			.containsExactly(TicketState.GRANTED, TicketState.WAITING, TicketState.WAITING);
+		this.now += 1_000;
+		assertThat(this.store.poll(pool, List.of(reEntry.id(), forged.id())).states())
+			.containsExactly(TicketState.GRANTED, TicketState.WAITING);
+	}
+
+	@Test
+	void deletingOnlyTheExhaustedMarkFromTheStateHashReopensThePoolAtOnce() {
+		PoolSpec pool = pool(TestSettings.pool("ex-clear").limit(Dimension.REQUESTS_PER_MINUTE, 60));
+		Ticket call = ticket(CRITICAL, 0, 1);
+		this.store.acquire(pool, call);
+		this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
+				new Feedback(Feedback.Kind.EXHAUSTED, 3_600_000, null, null, "monthly spend limit")));
+		assertThat(acquire(pool, CRITICAL, 0, 1).reason()).isEqualTo(RejectionReason.QUOTA_EXHAUSTED);
+		String state = ((RedisQuotaStore) this.store).keys("ex-clear").get(0);
+		assertThat(this.template.<String, String>opsForHash().get(state, "ex")).endsWith(" monthly spend limit");
+
+		// What an operator does once the spend limit is raised: HDEL <prefix>:{pool}:s ex
+		this.template.opsForHash().delete(state, "ex");
+
+		assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
 	}
 
 	@Test

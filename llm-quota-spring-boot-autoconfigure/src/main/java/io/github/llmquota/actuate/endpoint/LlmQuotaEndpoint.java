@@ -47,7 +47,9 @@ import org.springframework.lang.Nullable;
  * still show the status that was last entered. Instants are this JVM's clock plus the
  * remaining cooldown the store reported, since the in-memory store does not keep epoch
  * time. A pool that a provider rate limit stopped has status {@code COOLDOWN} until its
- * {@code cooldownUntil}, whatever its utilisation.
+ * {@code cooldownUntil}, whatever its utilisation; a pool whose provider quota is used up has
+ * status {@code EXHAUSTED} until its {@code exhaustedUntil}, with the provider's
+ * {@code exhaustedReason}, and rejects every request fleet-wide until then.
  * <p>
  * While the shared state cannot be read the endpoint still answers, marking each pool and
  * the whole reading {@code degraded} with the fail mode, since when and why, and showing
@@ -175,7 +177,10 @@ public class LlmQuotaEndpoint {
 							round(row.utilisation(), 4), status, round(row.available(), 2),
 							row.trend().stream().map((value) -> round(value, 4)).toList()));
 		}
-		if (snapshot.cooldownMillis() > 0) {
+		if (snapshot.exhaustedMillis() > 0) {
+			poolStatus = QuotaStatus.EXHAUSTED;
+		}
+		else if (snapshot.cooldownMillis() > 0) {
 			poolStatus = QuotaStatus.COOLDOWN;
 		}
 		Map<String, Long> queued = new LinkedHashMap<>();
@@ -188,15 +193,16 @@ public class LlmQuotaEndpoint {
 			models.put(model, model(model, until(now, snapshot.modelCooldownMillis()[i])));
 		}
 		return new PoolDescriptor(providerName(pool), poolStatus, dimensions, queued, snapshot.inFlight(),
-				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()), shedding(pool), models,
-				thresholds(), now.toString(), view, degraded);
+				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()),
+				until(now, snapshot.exhaustedMillis()), (snapshot.exhaustedMillis() > 0) ? snapshot.exhaustedReason() : null,
+				shedding(pool), models, thresholds(), now.toString(), view, degraded);
 	}
 
 	private PoolDescriptor withoutView(PoolSpec pool, Instant now, DegradedDescriptor degraded) {
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
-		return new PoolDescriptor(providerName(pool), null, Map.of(), Map.of(), null, null, null, shedding(pool),
-				models, thresholds(), now.toString(), NO_VIEW, degraded);
+		return new PoolDescriptor(providerName(pool), null, Map.of(), Map.of(), null, null, null, null, null,
+				shedding(pool), models, thresholds(), now.toString(), NO_VIEW, degraded);
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -275,8 +281,9 @@ public class LlmQuotaEndpoint {
 	 * One pool.
 	 *
 	 * @param provider the provider, as configured ({@code anthropic}, {@code openai}, ...)
-	 * @param status {@code COOLDOWN} while the pool cools down, otherwise the worst status
-	 * of its dimensions; {@code null} when {@code view} is {@code none}
+	 * @param status {@code EXHAUSTED} while the pool is marked exhausted, {@code COOLDOWN}
+	 * while it cools down, otherwise the worst status of its dimensions; {@code null} when
+	 * {@code view} is {@code none}
 	 * @param dimensions the limited dimensions, by name ({@code requests-per-minute},
 	 * {@code concurrency}, ...)
 	 * @param queued the requests waiting across the fleet, by priority class, highest first
@@ -286,6 +293,10 @@ public class LlmQuotaEndpoint {
 	 * when {@code view} is {@code none}
 	 * @param cooldownUntil until when the pool cools down after a provider 429, an ISO-8601
 	 * instant, or {@code null}
+	 * @param exhaustedUntil until when the pool is marked exhausted fleet-wide after the
+	 * provider said its quota is used up, an ISO-8601 instant, or {@code null}
+	 * @param exhaustedReason while the pool is exhausted, the provider's explanation, or
+	 * {@code null}
 	 * @param shedding whether this JVM sheds the pool's lowest priority class because it is
 	 * CRITICAL
 	 * @param models the pool's models, by name
@@ -300,7 +311,8 @@ public class LlmQuotaEndpoint {
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
-			@Nullable Double multiplier, @Nullable String cooldownUntil, boolean shedding,
+			@Nullable Double multiplier, @Nullable String cooldownUntil, @Nullable String exhaustedUntil,
+			@Nullable String exhaustedReason, boolean shedding,
 			Map<String, ModelDescriptor> models, ThresholdsDescriptor thresholds, String readAt, String view,
 			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
 	}

@@ -22,7 +22,12 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * A busy quota is not ill health: the indicator stays {@code UP} whatever the utilisation,
  * and lists the pools at {@code WARN} and {@code CRITICAL} (with the dimensions responsible)
  * in its details, and under {@code cooldown} the pools that a provider rate limit stopped,
- * with the instant their cooldown ends; such a pool's status is {@code COOLDOWN}. It is
+ * with the instant their cooldown ends; such a pool's status is {@code COOLDOWN}. Under
+ * {@code exhausted} it lists the pools whose provider quota is used up (a spend cap,
+ * billing, {@code insufficient_quota}), each with {@code until} and the provider's
+ * {@code reason}; such a pool's status is {@code EXHAUSTED} and it rejects every request
+ * fleet-wide until then. That is still {@code UP}: another instance cannot serve those
+ * calls either, and taking instances out of service would not bring the quota back. It is
  * {@code DOWN} only when a pool's quota state cannot be read <em>and</em> requests are
  * rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}), because only then
  * can the application not serve model calls. With the {@code local} or {@code open} fail
@@ -65,6 +70,7 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		Map<String, List<String>> warn = new LinkedHashMap<>();
 		Map<String, List<String>> critical = new LinkedHashMap<>();
 		Map<String, String> cooldown = new LinkedHashMap<>();
+		Map<String, Map<String, String>> exhausted = new LinkedHashMap<>();
 		Map<String, String> unreachable = new LinkedHashMap<>();
 		List<String> shedding = new ArrayList<>();
 		checks.forEach((pool, check) -> {
@@ -74,6 +80,14 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 				.add(DimensionUtilisation.nameOf(dimension)));
 			if (check.cooldownUntil() != null) {
 				cooldown.put(pool, check.cooldownUntil().toString());
+			}
+			if (check.exhaustedUntil() != null) {
+				Map<String, String> mark = new LinkedHashMap<>();
+				mark.put("until", check.exhaustedUntil().toString());
+				if (check.exhaustedReason() != null) {
+					mark.put("reason", check.exhaustedReason());
+				}
+				exhausted.put(pool, mark);
 			}
 			if (!check.isReachable()) {
 				unreachable.put(pool, check.failure());
@@ -92,6 +106,7 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		addIfNotEmpty(builder, "warn", warn);
 		addIfNotEmpty(builder, "critical", critical);
 		addIfNotEmpty(builder, "cooldown", cooldown);
+		addIfNotEmpty(builder, "exhausted", exhausted);
 		if (!shedding.isEmpty()) {
 			builder.withDetail("shedding", shedding);
 		}

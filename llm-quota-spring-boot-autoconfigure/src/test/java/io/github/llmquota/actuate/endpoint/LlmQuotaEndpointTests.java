@@ -140,6 +140,30 @@ class LlmQuotaEndpointTests {
 	}
 
 	@Test
+	void poolWhoseProviderQuotaIsExhaustedShowsStatusExhaustedWithItsReasonUntilTheMarkEnds() {
+		QuotaLease lease = acquire(100);
+		// Anthropic names an exhausted spend limit as a 400 invalid request; the message says which.
+		lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 400,
+				Map.of("retry-after", List.of("120")), "{\"type\":\"error\",\"error\":{\"type\":"
+						+ "\"billing_error\",\"message\":\"Your credit balance is too low.\"}}",
+				NOW));
+
+		PoolDescriptor exhausted = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(exhausted.status()).isEqualTo(QuotaStatus.EXHAUSTED);
+		assertThat(exhausted.exhaustedUntil()).isEqualTo(NOW.plusSeconds(120).toString());
+		assertThat(exhausted.exhaustedReason()).isEqualTo("Your credit balance is too low.");
+		assertThat(exhausted.cooldownUntil()).isNull();
+
+		this.millis.addAndGet(120_000);
+		PoolDescriptor cleared = endpoint(List.of(), null).pool("sonnet");
+
+		assertThat(cleared.status()).isEqualTo(QuotaStatus.OK);
+		assertThat(cleared.exhaustedUntil()).isNull();
+		assertThat(cleared.exhaustedReason()).isNull();
+	}
+
+	@Test
 	void poolWithoutCooldownShowsNull() {
 		assertThat(endpoint(List.of(), null).pool("sonnet").cooldownUntil()).isNull();
 	}

@@ -99,6 +99,32 @@ class LlmQuotaHealthIndicatorTests {
 	}
 
 	@Test
+	void poolWhoseProviderQuotaIsExhaustedIsListedWithItsEndAndReasonAndStaysUp() {
+		onSharedRedis().run((context) -> {
+			Instant before = Instant.now();
+			QuotaLease lease = context.getBean(QuotaEngine.class)
+				.acquire(QuotaRequest.builder("gpt-4o").priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
+			lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("gpt-4o", Provider.OPENAI, 429,
+					Map.of(), "{\"error\":{\"message\":\"You exceeded your current quota.\",\"code\":"
+							+ "\"insufficient_quota\"}}", Instant.now()));
+
+			Health health = checkedHealth(context);
+
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails().get("pools"))
+				.isEqualTo(Map.of("claude", QuotaStatus.OK, "gpt-4o", QuotaStatus.EXHAUSTED));
+			assertThat(health.getDetails().get("exhausted")).asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsOnlyKeys("gpt-4o")
+				.extractingByKey("gpt-4o")
+				.asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsEntry("reason", "You exceeded your current quota.")
+				.extractingByKey("until")
+				.satisfies((end) -> assertThat(Instant.parse((String) end)).isBetween(before.plusSeconds(299),
+						Instant.now().plusSeconds(301)));
+		});
+	}
+
+	@Test
 	void unreachableQuotaStateIsDownWhenTheFailModeRejectsRequests() {
 		Health health = healthWithRedisStopped("closed");
 

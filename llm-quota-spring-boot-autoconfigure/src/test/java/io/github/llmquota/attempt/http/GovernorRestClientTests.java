@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.attempt.AdmitOnlyFirstAttempt;
+import io.github.llmquota.attempt.DropArrival;
 import io.github.llmquota.attempt.GovernedPool;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.attempt.UnknownModelException;
@@ -22,6 +23,7 @@ import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.test.AdmissionLog;
@@ -97,6 +99,19 @@ class GovernorRestClientTests {
 	}
 
 	@Test
+	void rateLimitOutlastingTheWaitBudgetEndsInOneRejection() {
+		GovernedPool pool = pool(GovernedPool.requests(1000));
+		this.stub.answer(Answer.rateLimited(60_000), Answer.ok(10, 20));
+		RestClient client = client(pool);
+
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> LlmCallContext
+			.maxWait(Duration.ofMillis(200)).call(() -> send(client, MESSAGE)));
+		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(pool.snapshot().inFlight()).isZero();
+		assertThat(pool.snapshot().queued()).containsOnly(0L);
+	}
+
+	@Test
 	void unadmittedAttemptCheckFailsWhenRetriesSkipAdmission() {
 		GovernedPool pool = pool(GovernedPool.requests(1000), AdmitOnlyFirstAttempt::new);
 		this.stub.answer(Answer.rateLimited(300), Answer.ok(10, 20));
@@ -129,6 +144,9 @@ class GovernorRestClientTests {
 		assertThat(this.stub.attempts()).isEqualTo(1);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(pool.snapshot().inFlight()).isZero();
+		// The pool is now exhausted fleet-wide: the next call fails without being sent.
+		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> send(client(pool), MESSAGE));
+		assertThat(this.stub.attempts()).isEqualTo(1);
 	}
 
 	@Test
@@ -216,6 +234,38 @@ class GovernorRestClientTests {
 			.containsExactly(3, 0, 3);
 		assertThat(AdmissionLog.inversions(pool.admissionLog())).isEmpty();
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
+	}
+
+	@Test
+	void reSentAttemptGoesBeforeASameClassCallThatArrivedAfterItsFirstAttempt() throws Exception {
+		assertThat(sendFirstThenLaterArrival(UnaryOperator.identity())).containsExactly("first", "first", "later");
+	}
+
+	@Test
+	void reEntryOrderCheckFailsWhenTheArrivalIsDropped() throws Exception {
+		assertThat(sendFirstThenLaterArrival(DropArrival::new)).containsExactly("first", "later", "first");
+	}
+
+	/**
+	 * Call "first" is held at the provider while call "later", of the same class, queues for
+	 * the only slot; then "first" is answered 429. Returns the order the provider saw.
+	 */
+	private List<String> sendFirstThenLaterArrival(UnaryOperator<QuotaEngine> decorator) throws Exception {
+		GovernedPool pool = pool(GovernedPool.requests(100_000).maxConcurrency(1), decorator);
+		this.stub.hold().answer(Answer.rateLimited(500), Answer.ok(1, 1), Answer.ok(2, 2));
+		RestClient client = client(pool);
+		LlmCallContext patient = LlmCallContext.maxWait(Duration.ofSeconds(30)).build();
+		CompletableFuture<String> first = CompletableFuture
+			.supplyAsync(() -> patient.call(() -> send(client, tagged("first"))));
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.stub.inFlight() == 1);
+		CompletableFuture<String> later = CompletableFuture
+			.supplyAsync(() -> patient.call(() -> send(client, tagged("later"))));
+		await().atMost(Duration.ofSeconds(20)).until(() -> pool.snapshot().queued()[2] == 1);
+		this.stub.release(3);
+		first.get(30, TimeUnit.SECONDS);
+		later.get(30, TimeUnit.SECONDS);
+		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
+		return this.stub.bodies().stream().map((body) -> body.contains("later") ? "later" : "first").toList();
 	}
 
 	private static String tagged(String tag) {
