@@ -2,6 +2,7 @@ package io.github.llmquota.provider;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
@@ -99,7 +100,7 @@ class SdkErrorBodyTests {
 		AnthropicServiceException failure = anthropicFailure(
 				ProviderVectors.answer("anthropic-429-docs-spend-cap-non-retryable"));
 		assertThat(String.valueOf(failure.body())).startsWith("{type=error");
-		ProviderFeedback misread = new ProviderFeedbackParser().parse("claude", Provider.ANTHROPIC, 429, java.util.Map.of(),
+		ProviderFeedback misread = new ProviderFeedbackParser().parse("claude", Provider.ANTHROPIC, 429, Map.of(),
 				String.valueOf(failure.body()), Clock.systemUTC().instant());
 		assertThat(misread.getErrorClass()).isEqualTo(ErrorClass.RATE_LIMITED);
 		assertThat(misread.isRetryable()).isTrue();
@@ -144,7 +145,11 @@ class SdkErrorBodyTests {
 	}
 
 	static ChatCompletionCreateParams openAiParams() {
-		return ChatCompletionCreateParams.builder().model("gpt-4o-mini").maxCompletionTokens(64).addUserMessage("Hello").build();
+		return ChatCompletionCreateParams.builder()
+			.model("gpt-4o-mini")
+			.maxCompletionTokens(64)
+			.addUserMessage("Hello")
+			.build();
 	}
 
 }

@@ -57,8 +57,9 @@ final class GovernedAnthropicHttpClient implements HttpClient {
 			return this.delegate.executeAsync(request, requestOptions);
 		}
 		HttpRequest replayable = replayable(request);
-		return this.governor.exchangeAsync(providerRequest(replayable), () -> GovernedAttempt
-			.send(() -> this.delegate.executeAsync(replayable, requestOptions).thenApply(GovernedAnthropicHttpClient::read)));
+		return this.governor.exchangeAsync(providerRequest(replayable), () -> GovernedAttempt.send(() -> this.delegate
+			.executeAsync(replayable, requestOptions)
+			.thenApply(GovernedAnthropicHttpClient::read)));
 	}
 
 	private static AnthropicReply read(HttpResponse response) {

@@ -51,7 +51,8 @@ class AnthropicAttemptInterceptorTests {
 			+ "\"message\":\"Request exceeds the maximum allowed number of bytes.\"}}";
 
 	private static final String STREAM = "event: message_start\n"
-			+ "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+			+ "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+			+ "\"role\":\"assistant\","
 			+ "\"model\":\"" + CLAUDE + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
 			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
 			+ "event: message_delta\n"

@@ -39,7 +39,8 @@ final class SdkAttempts {
 
 	static final Answer ANTHROPIC_OK = Answer.of(200, "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
 			+ "\"model\":\"" + CLAUDE + "\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
-			+ "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
+			+ "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
 
 	static final Answer ANTHROPIC_RATE_LIMITED = new Answer(429, Map.of("retry-after", "1"),
 			"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of requests has "
