@@ -10,10 +10,12 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.sample.anthropic.Answer;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.chat.ChatAnswer;
 import io.github.llmquota.sample.chat.ChatService;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
+import io.github.llmquota.sample.summary.Summariser;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -34,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The sample as a user starts it: on its embedded Redis, calling its simulator over HTTP.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@Import(ProviderAttempts.Listener.class)
 class SampleApplicationTests {
 
 	@Autowired
@@ -59,6 +63,12 @@ class SampleApplicationTests {
 
 	@Autowired
 	private MeterRegistry meters;
+
+	@Autowired
+	private ProviderAttempts.Listener admissions;
+
+	@Autowired
+	private Summariser summariser;
 
 	@Test
 	void startsOnItsEmbeddedRedisWhenNoneIsConfiguredAndAdmitsACall() {
@@ -92,6 +102,37 @@ class SampleApplicationTests {
 		assertThat(this.traffic.snapshot().sent()).isEqualTo(sent + 1);
 		Counter missingUsage = this.meters.find(LlmQuotaMetricNames.USAGE_MISSING).counter();
 		assertThat((missingUsage != null) ? missingUsage.count() : 0).isZero();
+	}
+
+	@Test
+	void anOverloadedSummaryIsWaitedOutAndEveryAttemptTheProviderSawWasAdmitted() {
+		ProviderAttempts before = ProviderAttempts.read(this.simulator, this.admissions);
+		this.simulator.overloadNext(1);
+
+		ResponseEntity<Answer> response = this.summariser.summarise(Summariser.MODEL,
+				this.summariser.prompt("A short conversation."));
+
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+		ProviderAttempts attempts = ProviderAttempts.read(this.simulator, this.admissions).since(before);
+		assertThat(attempts.providerRequests()).isEqualTo(2);
+		assertThat(attempts.unadmitted()).isZero();
+	}
+
+	@Test
+	void anOverloadedChatThroughItsFallbackChainIsWaitedOutAndEveryAttemptTheProviderSawWasAdmitted() {
+		ProviderAttempts before = ProviderAttempts.read(this.simulator, this.admissions);
+		long overloaded = this.simulator.stats().overloaded();
+		this.simulator.overloadNext(1);
+
+		ResponseEntity<ChatAnswer> response = this.http.postForEntity("/chat",
+				Map.of("userId", "alice", "message", "Are you there?"), ChatAnswer.class);
+
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(response.getBody().model()).isEqualTo(ChatService.MODEL);
+		assertThat(this.simulator.stats().overloaded()).isEqualTo(overloaded + 1);
+		ProviderAttempts attempts = ProviderAttempts.read(this.simulator, this.admissions).since(before);
+		assertThat(attempts.providerRequests()).isEqualTo(2);
+		assertThat(attempts.unadmitted()).isZero();
 	}
 
 	@Test

@@ -1,77 +1,29 @@
 package io.github.llmquota.sample.anthropic;
 
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.client.RestClient;
-import org.springframework.web.client.RestClientException;
-import org.springframework.web.client.RestClientResponseException;
 
 /**
- * Calls Anthropic's Messages API, or any server that speaks it, such as the built-in
- * simulator. It does not retry: a 429 or any other error answer propagates as Spring's
- * {@link RestClientResponseException} (a 429 as
- * {@link org.springframework.web.client.HttpClientErrorException.TooManyRequests}), with the
- * status, headers and body that llm-quota reads its feedback from. Thread-safe.
+ * Sends Messages requests to Anthropic, or to any server that speaks its API, such as the
+ * built-in simulator. {@code sample.provider.client} chooses the implementation:
+ * {@link RestAnthropicClient} on Spring's {@code RestClient} ({@code rest-client}, the
+ * default) or {@link SdkAnthropicClient} on the official Java SDK ({@code anthropic-sdk}).
+ * Either counts what it sends and receives in {@link ProviderTraffic}, and lets the
+ * provider's error answers propagate in its own exception types, which llm-quota reads its
+ * feedback from. Implementations are thread-safe.
  */
-public class AnthropicClient {
-
-	private final RestClient restClient;
-
-	private final ProviderTraffic traffic;
-
-	private final String baseUrl;
-
-	/**
-	 * Create a client.
-	 * @param restClient a client with the provider's base URL and authentication headers
-	 * @param baseUrl the base URL it calls, for messages
-	 * @param traffic where to count requests and answers
-	 */
-	public AnthropicClient(RestClient restClient, String baseUrl, ProviderTraffic traffic) {
-		this.restClient = restClient;
-		this.baseUrl = baseUrl;
-		this.traffic = traffic;
-	}
+public interface AnthropicClient {
 
 	/**
 	 * Send one non-streaming Messages request.
 	 * @param request the request
 	 * @return the answer, with the provider's status and headers
-	 * @throws RestClientResponseException for an answer outside 2xx
-	 * @throws RestClientException when no answer could be read, or it had no body
 	 */
-	public ResponseEntity<Answer> createMessage(MessageRequest request) {
-		this.traffic.sent();
-		ResponseEntity<MessageResponse> response;
-		try {
-			response = this.restClient.post()
-				.uri("/v1/messages")
-				.body(request)
-				.retrieve()
-				.toEntity(MessageResponse.class);
-		}
-		catch (RestClientResponseException ex) {
-			this.traffic.answered(request.model(), ex.getStatusCode().value(), null);
-			throw ex;
-		}
-		catch (RestClientException ex) {
-			this.traffic.unanswered();
-			throw ex;
-		}
-		MessageResponse body = response.getBody();
-		if (body == null) {
-			this.traffic.unanswered();
-			throw new RestClientException("The provider answered " + response.getStatusCode() + " without a body");
-		}
-		this.traffic.answered(request.model(), response.getStatusCode().value(), body.usage());
-		return new ResponseEntity<>(new Answer(request.model(), body), response.getHeaders(), response.getStatusCode());
-	}
+	ResponseEntity<Answer> createMessage(MessageRequest request);
 
 	/**
 	 * Return the base URL this client calls.
 	 * @return the base URL, without {@code /v1/messages}
 	 */
-	public String baseUrl() {
-		return this.baseUrl;
-	}
+	String baseUrl();
 
 }

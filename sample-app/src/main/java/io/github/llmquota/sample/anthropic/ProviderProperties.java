@@ -11,6 +11,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class ProviderProperties {
 
 	/**
+	 * Client that sends the Messages requests.
+	 */
+	private Client client = Client.REST_CLIENT;
+
+	/**
 	 * Base URL of the Messages API, without '/v1/messages', such as
 	 * 'https://api.anthropic.com'. Unset means the built-in simulator of this instance.
 	 */
@@ -35,6 +40,14 @@ public class ProviderProperties {
 	 * Longest time to wait for the provider's answer.
 	 */
 	private Duration readTimeout = Duration.ofSeconds(120);
+
+	public Client getClient() {
+		return this.client;
+	}
+
+	public void setClient(Client client) {
+		this.client = client;
+	}
 
 	public String getBaseUrl() {
 		return this.baseUrl;
@@ -74,6 +87,23 @@ public class ProviderProperties {
 
 	public void setReadTimeout(Duration readTimeout) {
 		this.readTimeout = readTimeout;
+	}
+
+	/**
+	 * The clients the sample can send its Messages requests with.
+	 */
+	public enum Client {
+
+		/**
+		 * Spring's {@code RestClient}: {@link RestAnthropicClient}.
+		 */
+		REST_CLIENT,
+
+		/**
+		 * The official Java SDK, {@code anthropic-java}: {@link SdkAnthropicClient}.
+		 */
+		ANTHROPIC_SDK
+
 	}
 
 }

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
 import org.springframework.lang.Nullable;
 
 /**
- * Counts what {@link AnthropicClient} sent and what came back, as the client saw it: it holds
- * for any Anthropic-compatible server, not only the simulator. Thread-safe.
+ * Counts what the {@link AnthropicClient} sent and what came back, as the client saw it: it
+ * holds for any Anthropic-compatible server, not only the simulator. Each HTTP attempt
+ * counts, an SDK's own retries included. Thread-safe.
  */
 public class ProviderTraffic {
 
@@ -27,7 +28,7 @@ public class ProviderTraffic {
 		this.sent.increment();
 	}
 
-	void answered(String model, int status, @Nullable Usage usage) {
+	void answered(@Nullable String model, int status, @Nullable Usage usage) {
 		if (status == 429) {
 			this.rateLimited.increment();
 		}

@@ -13,8 +13,9 @@ import io.github.llmquota.engine.QuotaEngineListener;
 
 /**
  * Records how long this JVM's admitted requests waited for quota, by priority class, while
- * recording is on. A call that a fallback chain tried on several models counts one wait per
- * admission. Thread-safe.
+ * recording is on, and so how many requests this JVM's engine admitted. A call that a
+ * fallback chain tried on several models counts one wait per admission, and so does each
+ * attempt of a call that llm-quota re-sent after a 429. Thread-safe.
  */
 class AcquireWaits implements QuotaEngineListener {
 
@@ -39,6 +40,14 @@ class AcquireWaits implements QuotaEngineListener {
 				this.waits.computeIfAbsent(priority, (name) -> new ArrayList<>()).add(waited.toNanos());
 			}
 		}
+	}
+
+	/**
+	 * Return how many admissions were recorded.
+	 * @return the admissions, over all priority classes
+	 */
+	synchronized long admissions() {
+		return this.waits.values().stream().mapToLong(List::size).sum();
 	}
 
 	/**

@@ -6,8 +6,10 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -28,8 +30,10 @@ class LoadConfiguration {
 
 	@Bean
 	LoadRunner loadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
-			ProviderTraffic traffic, QuotaSettings settings, AcquireWaits waits, ObjectMapper objectMapper) {
-		return new LoadRunner(properties, chat, summariser, client, traffic, settings, waits, objectMapper);
+			ProviderTraffic traffic, ObjectProvider<ProviderSimulator> simulator, QuotaSettings settings,
+			AcquireWaits waits, ObjectMapper objectMapper) {
+		return new LoadRunner(properties, chat, summariser, client, traffic, simulator.getIfAvailable(), settings,
+				waits, objectMapper);
 	}
 
 }

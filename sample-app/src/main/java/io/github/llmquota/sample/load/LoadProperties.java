@@ -37,6 +37,15 @@ public class LoadProperties {
 	private double interactiveRps = 0.25;
 
 	/**
+	 * Calls started per second at CRITICAL priority, whether or not earlier ones have
+	 * finished. They are made on the provider client directly, in an LlmCallContext instead
+	 * of through an annotated method, so that the attempt governor alone admits them. 0 sends
+	 * none.
+	 */
+	@DecimalMin("0")
+	private double criticalRps;
+
+	/**
 	 * Summarisation workers, each sending one BACKGROUND call after another. 0 runs none.
 	 */
 	@Min(0)
@@ -84,6 +93,14 @@ public class LoadProperties {
 
 	public void setInteractiveRps(double interactiveRps) {
 		this.interactiveRps = interactiveRps;
+	}
+
+	public double getCriticalRps() {
+		return this.criticalRps;
+	}
+
+	public void setCriticalRps(double criticalRps) {
+		this.criticalRps = criticalRps;
 	}
 
 	public int getBackgroundConcurrency() {

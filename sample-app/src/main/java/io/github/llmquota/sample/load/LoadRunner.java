@@ -14,12 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
+import com.anthropic.errors.AnthropicException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
@@ -29,18 +31,22 @@ import io.github.llmquota.sample.anthropic.Answer;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
 import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
 
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.http.ResponseEntity;
+import org.springframework.lang.Nullable;
 import org.springframework.web.client.RestClientException;
 
 /**
  * Runs load mode once the application has started: chat calls at INTERACTIVE priority at a
  * fixed rate, whether or not earlier ones have finished, and summarisation workers at
  * BACKGROUND priority, each sending one call after another, all through the same governed
- * methods the application uses. A refused worker waits as long as the rejection's
+ * methods the application uses; and, if asked for, calls at CRITICAL priority at a fixed
+ * rate, made on the provider client in an {@link LlmCallContext}, which only the attempt
+ * governor admits. A refused worker waits as long as the rejection's
  * retry-after says before its next call (a second after a failed call), as a well-behaved
  * job does; llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is
  * over it starts no more calls, lets the calls already started finish (for at most three
@@ -80,6 +86,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	private final ProviderTraffic traffic;
 
+	@Nullable
+	private final ProviderSimulator simulator;
+
 	private final QuotaSettings settings;
 
 	private final AcquireWaits waits;
@@ -101,12 +110,14 @@ public class LoadRunner implements ApplicationRunner {
 	private volatile LoadSummary summary;
 
 	LoadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
-			ProviderTraffic traffic, QuotaSettings settings, AcquireWaits waits, ObjectMapper objectMapper) {
+			ProviderTraffic traffic, @Nullable ProviderSimulator simulator, QuotaSettings settings, AcquireWaits waits,
+			ObjectMapper objectMapper) {
 		this.properties = properties;
 		this.chat = chat;
 		this.summariser = summariser;
 		this.client = client;
 		this.traffic = traffic;
+		this.simulator = simulator;
 		this.settings = settings;
 		this.waits = waits;
 		this.objectMapper = objectMapper.copy().disable(SerializationFeature.INDENT_OUTPUT);
@@ -114,9 +125,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	@Override
 	public void run(ApplicationArguments args) throws InterruptedException, JsonProcessingException {
-		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s and "
-				+ this.properties.getBackgroundConcurrency() + " summarisation workers against " + this.client.baseUrl()
-				+ " for " + this.properties.getDuration());
+		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s, "
+				+ this.properties.getCriticalRps() + " critical calls/s and " + this.properties.getBackgroundConcurrency()
+				+ " summarisation workers against " + this.client.baseUrl() + " for " + this.properties.getDuration());
 		this.summary = run();
 		System.out.println(SUMMARY_PREFIX + this.objectMapper.writeValueAsString(this.summary));
 		System.out.flush();
@@ -133,6 +144,7 @@ public class LoadRunner implements ApplicationRunner {
 	private LoadSummary run() throws InterruptedException {
 		LoadPrompts prompts = new LoadPrompts(this.properties);
 		ProviderTraffic.Snapshot before = this.traffic.snapshot();
+		long simulatorRequestsBefore = simulatorRequests();
 		this.waits.start();
 		long start = System.nanoTime();
 		ExecutorService background = Executors.newFixedThreadPool(Math.max(this.properties.getBackgroundConcurrency(), 1),
@@ -148,30 +160,43 @@ public class LoadRunner implements ApplicationRunner {
 				}
 			});
 		}
-		ExecutorService interactive = Executors.newCachedThreadPool(threads("load-interactive-"));
-		ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(threads("load-ticker-"));
-		if (this.properties.getInteractiveRps() > 0) {
-			AtomicInteger users = new AtomicInteger();
-			long period = Math.max(Math.round(1_000_000_000 / this.properties.getInteractiveRps()), 1);
-			ticker.scheduleAtFixedRate(() -> interactive.execute(() -> {
-				String user = "load-user-" + (users.getAndIncrement() % USERS);
-				call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
-			}), 0, period, TimeUnit.NANOSECONDS);
-		}
+		ExecutorService openLoop = Executors.newCachedThreadPool(threads("load-open-loop-"));
+		ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2, threads("load-ticker-"));
+		AtomicInteger users = new AtomicInteger();
+		atRate(ticker, this.properties.getInteractiveRps(), () -> openLoop.execute(() -> {
+			String user = "load-user-" + (users.getAndIncrement() % USERS);
+			call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
+		}));
+		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
+		atRate(ticker, this.properties.getCriticalRps(),
+				() -> openLoop.execute(() -> call(Priority.CRITICAL, ChatService.MODEL,
+						() -> critical.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL))))));
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
 		this.stopped.countDown();
 		ticker.shutdownNow();
 		// Calls already started finish, waiting ones included: interrupting a call would cut
 		// it off half-way, between admission and settlement.
-		interactive.shutdown();
+		openLoop.shutdown();
 		background.shutdown();
 		long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-		awaitTermination(interactive, drainDeadline);
+		awaitTermination(openLoop, drainDeadline);
 		awaitTermination(background, drainDeadline);
 		Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 		this.waits.stop();
-		return summarise(this.traffic.snapshot().since(before), elapsed);
+		Long simulatorRequests = (this.simulator != null) ? simulatorRequests() - simulatorRequestsBefore : null;
+		return summarise(this.traffic.snapshot().since(before), simulatorRequests, elapsed);
+	}
+
+	private long simulatorRequests() {
+		return (this.simulator != null) ? this.simulator.stats().requests() : 0;
+	}
+
+	private static void atRate(ScheduledExecutorService ticker, double perSecond, Runnable start) {
+		if (perSecond > 0) {
+			long period = Math.max(Math.round(1_000_000_000 / perSecond), 1);
+			ticker.scheduleAtFixedRate(start, 0, period, TimeUnit.NANOSECONDS);
+		}
 	}
 
 	/**
@@ -195,7 +220,7 @@ public class LoadRunner implements ApplicationRunner {
 			this.rejected.computeIfAbsent(ex.getReason(), (reason) -> new LongAdder()).increment();
 			return (ex.getRetryAfter() != null) ? ex.getRetryAfter() : MAX_BACKOFF;
 		}
-		catch (RestClientException ex) {
+		catch (RestClientException | AnthropicException ex) {
 			// Counted by the client's traffic; a cut call at the end is counted here too.
 			if (this.stopping && Thread.currentThread().isInterrupted()) {
 				this.cancelledAtEnd.increment();
@@ -228,7 +253,7 @@ public class LoadRunner implements ApplicationRunner {
 		}
 	}
 
-	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, Duration elapsed) {
+	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, @Nullable Long simulatorRequests, Duration elapsed) {
 		long input = 0;
 		long cacheCreation = 0;
 		long cacheRead = 0;
@@ -246,7 +271,7 @@ public class LoadRunner implements ApplicationRunner {
 		}
 		Goodput.Result goodput = Goodput.of(this.settings.models(), traffic.models(), elapsed);
 		return new LoadSummary(this.client.baseUrl(), Math.round(elapsed.toMillis() / 100.0) / 10.0, counts(this.calls),
-				traffic.sent(), traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
+				traffic.sent(), this.waits.admissions(), simulatorRequests, traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
 				counts(this.rejected), this.cancelledAtEnd.sum(), this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
 				goodput.pools());

@@ -3,6 +3,8 @@ package io.github.llmquota.sample.load;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * What a load run did, as printed on its {@code LOAD-SUMMARY} line. Counts are those of this
  * instance's client during the run, as it saw them: they hold for any Anthropic-compatible
@@ -13,7 +15,14 @@ import java.util.Map;
  * duration, plus the time the calls started before its end took to finish
  * @param calls the governed calls the run started, by priority class
  * @param requestsSent the HTTP requests the client sent to the provider (by every caller of
- * the client, a fallback chain's second try included)
+ * the client, a fallback chain's second try, an SDK's own retries and the governor's
+ * re-sends included)
+ * @param admittedAttempts the requests this instance's quota engine admitted, as the engine
+ * counts them ({@code QuotaEngineListener#admitted}); when every HTTP attempt is governed,
+ * this equals the requests the provider counted from this instance
+ * @param simulatorRequests the requests this instance's own simulator received during the
+ * run, from any client, or {@code null} (left out of the JSON) when the instance calls
+ * another provider
  * @param succeeded the 2xx answers
  * @param provider429s the 429 answers from the provider
  * @param providerErrors the other answers outside 2xx, and requests that got no answer
@@ -32,7 +41,7 @@ import java.util.Map;
  * divides by
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
-		long succeeded, long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd,
+		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded, long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd,
 		long fallbacks, Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
 		Map<String, Double> goodputPercent, List<String> goodputPools) {
 

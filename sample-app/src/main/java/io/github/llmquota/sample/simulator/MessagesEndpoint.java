@@ -125,6 +125,17 @@ final class MessagesEndpoint {
 	}
 
 	/**
+	 * Return Anthropic's answer when it lacks capacity: {@code 529 overloaded_error}, which
+	 * its SDKs retry with their own backoff.
+	 * @return the reply
+	 */
+	static Reply overloaded() {
+		Reply reply = error(529, "overloaded_error", "Overloaded");
+		reply.headers().put("x-should-retry", "true");
+		return reply;
+	}
+
+	/**
 	 * Return an error in Anthropic's shape, with a fresh request id in the body and in the
 	 * {@code request-id} header.
 	 * @param status the HTTP status

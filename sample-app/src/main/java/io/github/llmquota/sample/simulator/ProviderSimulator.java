@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -35,7 +36,10 @@ import org.springframework.context.SmartLifecycle;
  * <ul>
  * <li>{@code POST /v1/messages}: a non-streaming Messages call. {@code x-api-key} and
  * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body shapes
- * and the {@code anthropic-ratelimit-*}, {@code retry-after} and {@code request-id} headers.</li>
+ * and the {@code anthropic-ratelimit-*}, {@code retry-after}, {@code x-should-retry} and
+ * {@code request-id} headers, so that the official SDKs parse them as they parse
+ * Anthropic's. {@link #overloadNext(int)}, and {@code sample.simulator.overload-ratio} at
+ * random, make it answer {@code 529 overloaded_error}.</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
  * {@link #resetStats()}.</li>
  * </ul>
@@ -75,6 +79,12 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	private final MessagesEndpoint endpoint;
 
 	private final int port;
+
+	private final AtomicLong requests = new AtomicLong();
+
+	private final AtomicLong overloaded = new AtomicLong();
+
+	private final AtomicInteger overloadsToSend = new AtomicInteger();
 
 	private HttpServer server;
 
@@ -133,14 +143,30 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	public SimulatorStats stats() {
 		Map<String, SimulatorStats.ModelStats> stats = new TreeMap<>();
 		this.models.forEach((name, model) -> stats.put(name, model.stats()));
-		return new SimulatorStats(Collections.unmodifiableMap(stats));
+		return new SimulatorStats(this.requests.get(), this.overloaded.get(), Collections.unmodifiableMap(stats));
 	}
 
 	/**
 	 * Set every figure to zero. The token buckets and the prompt cache are left as they are.
 	 */
 	public void resetStats() {
+		this.requests.set(0);
+		this.overloaded.set(0);
 		this.models.values().forEach(SimulatedModel::resetStats);
+	}
+
+	/**
+	 * Answer the next {@code count} Messages requests with Anthropic's
+	 * {@code 529 overloaded_error}, as Anthropic does when it lacks capacity across all
+	 * users: they take nothing from any bucket. Adds to the overloads still to send.
+	 * @param count how many requests to refuse, at least 0
+	 * @throws IllegalArgumentException if {@code count} is negative
+	 */
+	public void overloadNext(int count) {
+		if (count < 0) {
+			throw new IllegalArgumentException("count must not be negative, was " + count);
+		}
+		this.overloadsToSend.addAndGet(count);
 	}
 
 	@Override
@@ -215,8 +241,14 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		try (InputStream in = exchange.getRequestBody()) {
 			body = in.readNBytes(MAX_BODY_BYTES + 1);
 		}
+		this.requests.incrementAndGet();
 		if (body.length > MAX_BODY_BYTES) {
 			return MessagesEndpoint.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.");
+		}
+		if (this.overloadsToSend.getAndUpdate((left) -> Math.max(left - 1, 0)) > 0
+				|| ThreadLocalRandom.current().nextDouble() < this.properties.getOverloadRatio()) {
+			this.overloaded.incrementAndGet();
+			return MessagesEndpoint.overloaded();
 		}
 		Call call = this.endpoint.begin(body);
 		if (call.admitted()) {

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
@@ -45,6 +47,15 @@ public class SimulatorProperties {
 	private Duration latencyJitter = Duration.ofMillis(100);
 
 	/**
+	 * Share of Messages requests, in [0, 1], answered '529 overloaded_error' at random, as
+	 * Anthropic answers when it lacks capacity across all users. They take nothing from any
+	 * bucket.
+	 */
+	@DecimalMin("0")
+	@DecimalMax("1")
+	private double overloadRatio;
+
+	/**
 	 * Rate limits of each simulated model, by model name. An entry replaces the default entry
 	 * of the same name, so give all three limits. Requests for other models get a 404.
 	 */
@@ -82,6 +93,14 @@ public class SimulatorProperties {
 
 	public void setLatencyJitter(Duration latencyJitter) {
 		this.latencyJitter = latencyJitter;
+	}
+
+	public double getOverloadRatio() {
+		return this.overloadRatio;
+	}
+
+	public void setOverloadRatio(double overloadRatio) {
+		this.overloadRatio = overloadRatio;
 	}
 
 	public Map<String, Limits> getModels() {

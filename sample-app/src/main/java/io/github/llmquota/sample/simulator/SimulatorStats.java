@@ -3,13 +3,17 @@ package io.github.llmquota.sample.simulator;
 import java.util.Map;
 
 /**
- * What the simulator served and refused since it started or was last reset, by model name.
+ * What the simulator received, served and refused since it started or was last reset.
  * Every configured model is present, with zeros if it saw no traffic. Each model's figures
- * are read together, so they are consistent with each other.
+ * are read together, so they are consistent with each other; the totals are read on their
+ * own, so a snapshot taken while requests arrive may be off by those requests.
  *
+ * @param requests every {@code POST /v1/messages}, whatever its answer: the count to
+ * compare with what the clients' quota admitted
+ * @param overloaded the requests answered {@code 529 overloaded_error}, over all models
  * @param models the figures of each model, by model name
  */
-public record SimulatorStats(Map<String, ModelStats> models) {
+public record SimulatorStats(long requests, long overloaded, Map<String, ModelStats> models) {
 
 	/**
 	 * Return the figures of one model.

@@ -2,6 +2,7 @@ package io.github.llmquota.sample.summary;
 
 import java.util.List;
 
+import com.anthropic.errors.AnthropicException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -58,7 +59,7 @@ class SummarisationJob {
 			// Background work gives way: the exchanges are dropped, the next batch is newer.
 			logger.info("Skipped a summary of " + batch.size() + " chat exchanges: " + ex.getReason());
 		}
-		catch (RestClientException ex) {
+		catch (RestClientException | AnthropicException ex) {
 			logger.warn("Could not summarise " + batch.size() + " chat exchanges: " + ex.getMessage());
 		}
 	}

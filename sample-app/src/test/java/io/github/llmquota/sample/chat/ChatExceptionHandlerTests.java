@@ -2,6 +2,13 @@ package io.github.llmquota.sample.chat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+
+import com.anthropic.core.JsonValue;
+import com.anthropic.core.http.Headers;
+import com.anthropic.errors.AnthropicIoException;
+import com.anthropic.errors.OverloadedException;
+import com.anthropic.errors.RateLimitException;
 
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -100,6 +107,41 @@ class ChatExceptionHandlerTests {
 			.andExpect(status().isBadGateway())
 			.andExpect(jsonPath("$.reason").value("PROVIDER_ERROR"))
 			.andExpect(jsonPath("$.providerStatus").value(404));
+	}
+
+	@Test
+	void aProvider429ThroughTheSdkIsPassedOnWithTheProvidersRetryAfter() throws Exception {
+		given(this.chat.reply(any(), any(), any())).willThrow(RateLimitException.builder()
+			.headers(Headers.builder().put("retry-after", "7").build())
+			.body(JsonValue.from(Map.of("type", "error", "error", Map.of("type", "rate_limit_error"))))
+			.build());
+
+		this.mvc.perform(chat())
+			.andExpect(status().isTooManyRequests())
+			.andExpect(header().string(HttpHeaders.RETRY_AFTER, "7"))
+			.andExpect(jsonPath("$.reason").value("PROVIDER_RATE_LIMITED"));
+	}
+
+	@Test
+	void anOverloadThroughTheSdkIsABadGateway() throws Exception {
+		given(this.chat.reply(any(), any(), any())).willThrow(OverloadedException.builder()
+			.headers(Headers.builder().build())
+			.body(JsonValue.from(Map.of("type", "error", "error", Map.of("type", "overloaded_error"))))
+			.build());
+
+		this.mvc.perform(chat())
+			.andExpect(status().isBadGateway())
+			.andExpect(jsonPath("$.reason").value("PROVIDER_ERROR"))
+			.andExpect(jsonPath("$.providerStatus").value(529));
+	}
+
+	@Test
+	void anSdkCallThatGotNoAnswerIsABadGateway() throws Exception {
+		given(this.chat.reply(any(), any(), any())).willThrow(new AnthropicIoException("Request failed"));
+
+		this.mvc.perform(chat())
+			.andExpect(status().isBadGateway())
+			.andExpect(jsonPath("$.reason").value("PROVIDER_UNREACHABLE"));
 	}
 
 	private static org.springframework.test.web.servlet.RequestBuilder chat() {

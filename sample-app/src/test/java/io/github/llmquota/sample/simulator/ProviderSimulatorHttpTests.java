@@ -90,6 +90,24 @@ class ProviderSimulatorHttpTests {
 	}
 
 	@Test
+	void atAnOverloadRatioOfOneAnswersEveryRequestWithAnthropicsOverloadedError() throws Exception {
+		this.simulator.close();
+		SimulatorProperties properties = new SimulatorProperties();
+		properties.setOverloadRatio(1.0);
+		this.simulator = new ProviderSimulator(properties, new SimulatorClock(Instant.now(), () -> 0L));
+		this.simulator.start();
+
+		HttpResponse<String> response = postMessage();
+
+		assertThat(response.statusCode()).isEqualTo(529);
+		assertThat(response.headers().firstValue("x-should-retry")).hasValue("true");
+		assertThat(this.objectMapper.readTree(response.body()).at("/error/type").asText()).isEqualTo("overloaded_error");
+		assertThat(this.simulator.stats().overloaded()).isEqualTo(1);
+		assertThat(this.simulator.stats().requests()).isEqualTo(1);
+		assertThat(this.simulator.stats().model("claude-sonnet-4-5").served()).isZero();
+	}
+
+	@Test
 	void resetsItsStatsOnRequest() throws Exception {
 		postMessage();
 		HttpResponse<String> reset = this.client.send(

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A fleet of three sample instances offered 150 % of a provider limit, against the built-in
+# simulator: see docs/benchmarks.md. Run from the repository root after
+#   ./mvnw -q -DskipTests package
+#
+#   sample-app/bench/fleet.sh [extra arguments for the three load instances]
+#
+# for example `--llm.quota.governor.enabled=false` for the run without the attempt governor.
+# Environment: CLIENT (anthropic-sdk or rest-client, default anthropic-sdk), DURATION (120s),
+# OVERLOAD_RATIO (share of requests the simulator answers 529, 0), OUT (where the logs
+# and the result go, target/fleet-benchmark), and the loopback ports REDIS_PORT (16390),
+# SIMULATOR_PORT (18090) and HTTP_PORT (18080, and the next three for the load instances).
+#
+# One more instance hosts the simulator and the embedded Redis and sends nothing. The limit
+# is 600 requests/min at the simulator and in llm-quota (which plans against 90 % of it);
+# tokens and concurrency are set far above what the run uses, so requests per minute are the
+# binding limit. Each load instance offers 5 requests/s: 0.5/s CRITICAL (in an LlmCallContext,
+# no annotation), 1.5/s INTERACTIVE chat, and 3 BACKGROUND workers against a 1 s answer time.
+# The fleet offers 15/s = 900/min = 150 % of the limit.
+set -euo pipefail
+
+CLIENT=${CLIENT:-anthropic-sdk}
+DURATION=${DURATION:-120s}
+OVERLOAD_RATIO=${OVERLOAD_RATIO:-0}
+OUT=${OUT:-target/fleet-benchmark}
+REDIS_PORT=${REDIS_PORT:-16390}
+SIMULATOR_PORT=${SIMULATOR_PORT:-18090}
+HTTP_PORT=${HTTP_PORT:-18080}
+JAR=sample-app/target/sample-app-0.1.0-SNAPSHOT.jar
+SIMULATOR=http://127.0.0.1:$SIMULATOR_PORT
+
+[ -f "$JAR" ] || { echo "No $JAR: run ./mvnw -q -DskipTests package first" >&2; exit 1; }
+mkdir -p "$OUT"
+rm -f "$OUT"/*.log "$OUT"/*.json
+
+LIMITS=(
+	--llm.quota.models.claude-sonnet-4-5.requests-per-minute=600
+	--llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute=1000000
+	--llm.quota.models.claude-sonnet-4-5.output-tokens-per-minute=1000000
+	--llm.quota.models.claude-sonnet-4-5.max-concurrency=100
+	--llm.quota.models.claude-sonnet-4-5.burst-horizon=2s
+)
+SIMULATOR_LIMITS=(
+	--sample.simulator.models.claude-sonnet-4-5.requests-per-minute=600
+	--sample.simulator.models.claude-sonnet-4-5.input-tokens-per-minute=1000000
+	--sample.simulator.models.claude-sonnet-4-5.output-tokens-per-minute=1000000
+	--sample.simulator.models.claude-haiku-4-5.requests-per-minute=50
+	--sample.simulator.models.claude-haiku-4-5.input-tokens-per-minute=50000
+	--sample.simulator.models.claude-haiku-4-5.output-tokens-per-minute=10000
+	--sample.simulator.latency=1s --sample.simulator.latency-jitter=0ms
+	--sample.simulator.overload-ratio="$OVERLOAD_RATIO"
+)
+
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+
+java -jar "$JAR" --server.port="$HTTP_PORT" --sample.embedded-redis.port="$REDIS_PORT" \
+	--sample.simulator.port="$SIMULATOR_PORT" "${SIMULATOR_LIMITS[@]}" "${LIMITS[@]}" >"$OUT/host.log" 2>&1 &
+host=$!
+pids+=("$host")
+for _ in $(seq 1 180); do
+	curl -sf "$SIMULATOR/stats" >/dev/null && break
+	kill -0 "$host" 2>/dev/null || { echo "The host instance died: see $OUT/host.log" >&2; exit 1; }
+	sleep 1
+done
+curl -sf -X POST "$SIMULATOR/stats/reset"
+
+loaders=()
+for i in 1 2 3; do
+	java -jar "$JAR" --server.port=$((HTTP_PORT + i)) --spring.data.redis.port="$REDIS_PORT" \
+		--sample.simulator.enabled=false --sample.provider.base-url="$SIMULATOR" --sample.provider.client="$CLIENT" \
+		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps=0.5 \
+		--sample.load.interactive-rps=1.5 --sample.load.background-concurrency=3 "${LIMITS[@]}" "$@" \
+		>"$OUT/load-$i.log" 2>&1 &
+	loaders+=("$!")
+	pids+=("$!")
+done
+for pid in "${loaders[@]}"; do
+	wait "$pid" || echo "A load instance exited with $?" >&2
+done
+curl -sf "$SIMULATOR/stats" >"$OUT/simulator.json"
+for i in 1 2 3; do
+	grep -h '^LOAD-SUMMARY ' "$OUT/load-$i.log" | sed 's/^LOAD-SUMMARY //'
+done | jq -s . >"$OUT/summaries.json"
+
+jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" '
+	($s[0]) as $runs | ($p[0]) as $sim
+	| ([$sim.models[] | .rateLimitedByRequests + .rateLimitedByInputTokens + .rateLimitedByOutputTokens] | add) as $r429
+	| {
+		client: "'"$CLIENT"'",
+		instances: ($runs | length),
+		providerRequests: $sim.requests,
+		admittedAttempts: ([$runs[].admittedAttempts] | add),
+		unadmitted: ($sim.requests - ([$runs[].admittedAttempts] | add)),
+		provider429s: $r429,
+		provider429Percent: (if $sim.requests > 0 then (10000 * $r429 / $sim.requests | round) / 100 else 0 end),
+		provider529s: $sim.overloaded,
+		served: ([$sim.models[].served] | add),
+		calls: ([$runs[].calls | to_entries[]] | group_by(.key) | map({key: .[0].key, value: (map(.value) | add)}) | from_entries),
+		rejected: ([$runs[].rejected | to_entries[]] | group_by(.key) | map({key: .[0].key, value: (map(.value) | add)}) | from_entries),
+		fallbacks: ([$runs[].fallbacks] | add),
+		servedByModel: ($sim.models | map_values(.served)),
+		durationSeconds: [$runs[].durationSeconds],
+		# Sonnet answers per minute of the longest run, over its 600 requests/min.
+		goodputPercent: ((10000 * $sim.models["claude-sonnet-4-5"].served / (600 * ([$runs[].durationSeconds] | max) / 60) | round) / 100),
+		criticalP99WaitMillis: [$runs[].acquireWaitMillis.CRITICAL.p99],
+		interactiveP99WaitMillis: [$runs[].acquireWaitMillis.INTERACTIVE.p99],
+		backgroundP50WaitMillis: [$runs[].acquireWaitMillis.BACKGROUND.p50]
+	}' | tee "$OUT/result.json"
