@@ -6,11 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
@@ -75,6 +77,24 @@ class GovernorWebClientTests {
 			.containsExactly(false, true);
 		assertThat(cooldownWhenResent.get()).isZero();
 		assertThat(pool.blockingAcquireThreads()).as("non-blocking threads that blocked in acquire").isEmpty();
+	}
+
+	@Test
+	void rateLimitedAttemptSentAgainDropsNoError() {
+		GovernedPool pool = pool(GovernedPool.requests(1000), UnaryOperator.identity());
+		this.stub.answer(Answer.rateLimited(300), Answer.ok(10, 20));
+		List<Throwable> dropped = new CopyOnWriteArrayList<>();
+		Hooks.onErrorDropped(dropped::add);
+		try {
+			String answer = sendOnParallel(client(pool), Context.empty());
+
+			assertThat(answer).contains("\"output_tokens\":20");
+			assertThat(this.stub.attempts()).isEqualTo(2);
+			assertThat(dropped).isEmpty();
+		}
+		finally {
+			Hooks.resetOnErrorDropped();
+		}
 	}
 
 	@Test
