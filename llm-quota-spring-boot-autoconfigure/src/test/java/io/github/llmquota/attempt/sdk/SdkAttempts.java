@@ -123,12 +123,15 @@ final class SdkAttempts {
 
 		private final List<String> admitted = new ArrayList<>();
 
+		private final List<String> priorities = new ArrayList<>();
+
 		private final List<String> ended = new ArrayList<>();
 
 		@Override
 		public void admitted(ModelSpec model, QuotaRequest request, Duration waited) {
 			synchronized (this.admitted) {
 				this.admitted.add(model.name());
+				this.priorities.add(request.priority());
 			}
 		}
 
@@ -145,6 +148,15 @@ final class SdkAttempts {
 		int ended() {
 			synchronized (this.ended) {
 				return this.ended.size();
+			}
+		}
+
+		/**
+		 * Return the priority of each admitted request, in the order of admission.
+		 */
+		List<String> priorities() {
+			synchronized (this.admitted) {
+				return new ArrayList<>(this.priorities);
 			}
 		}
 
