@@ -27,8 +27,8 @@ import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.test.AdmissionLog;
-import io.github.llmquota.test.StubProvider;
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.test.ProviderStub.Answer;
 import io.github.llmquota.test.TestSettings;
 
 import org.springframework.http.MediaType;
@@ -48,7 +48,7 @@ class GovernorWebClientTests {
 	private static final String MESSAGE = "{\"model\":\"model\",\"max_tokens\":100,"
 			+ "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
 
-	private final StubProvider stub = StubProvider.start();
+	private final ProviderStub stub = ProviderStub.start();
 
 	private final List<GovernedPool> pools = new ArrayList<>();
 
@@ -71,7 +71,7 @@ class GovernorWebClientTests {
 		String answer = sendOnParallel(client(pool), Context.empty());
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(AdmissionLog.parse(pool.admissionLog())).extracting(AdmissionLog.Entry::wasQueued)
 			.containsExactly(false, true);
@@ -89,7 +89,7 @@ class GovernorWebClientTests {
 			String answer = sendOnParallel(client(pool), Context.empty());
 
 			assertThat(answer).contains("\"output_tokens\":20");
-			assertThat(this.stub.attempts()).isEqualTo(2);
+			assertThat(this.stub.attemptCount()).isEqualTo(2);
 			assertThat(dropped).isEmpty();
 		}
 		finally {
@@ -105,7 +105,7 @@ class GovernorWebClientTests {
 		String answer = sendOnParallel(client(pool), Context.empty());
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(AdmissionLog.parse(pool.admissionLog())).extracting(AdmissionLog.Entry::wasQueued)
 			.containsExactly(false, true);
@@ -153,7 +153,7 @@ class GovernorWebClientTests {
 
 		assertThatExceptionOfType(NonRetryableQuotaException.class)
 			.isThrownBy(() -> sendOnParallel(client(pool), Context.empty()));
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.snapshot().inFlight()).isZero();
 	}
 
