@@ -6,6 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.openai.client.OpenAIClientAsync;
+import com.openai.client.OpenAIClientAsyncImpl;
+import com.openai.client.okhttp.OkHttpClient;
+import com.openai.core.ClientOptions;
+
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
@@ -96,6 +101,17 @@ final class SdkAttempts {
 	 */
 	static AttemptGovernor governor(ApplicationContext context) {
 		return context.getBean(AttemptGovernor.class);
+	}
+
+	/**
+	 * Return an asynchronous OpenAI client on the governed SDK transport, pointed at a stub.
+	 */
+	static OpenAIClientAsync governedOpenAiAsync(ApplicationContext context, ProviderStub stub) {
+		return new OpenAIClientAsyncImpl(ClientOptions.builder()
+			.baseUrl(stub.baseUrl())
+			.apiKey("test")
+			.httpClient(OpenAiAttemptInterceptor.govern(OkHttpClient.builder().build(), governor(context)))
+			.build());
 	}
 
 	/**

@@ -13,10 +13,7 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.Message;
 import com.openai.client.OpenAIClient;
 import com.openai.client.OpenAIClientAsync;
-import com.openai.client.OpenAIClientAsyncImpl;
-import com.openai.client.okhttp.OkHttpClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.ClientOptions;
 import com.openai.models.chat.completions.ChatCompletion;
 import org.junit.jupiter.api.Test;
 
@@ -91,7 +88,7 @@ class SdkCallContextTests {
 		SdkAttempts.application().run((context) -> {
 			try (ProviderStub stub = ProviderStub.start(new Answer(429, Map.of("retry-after", "600"),
 					SdkAttempts.OPENAI_RATE_LIMITED.body()))) {
-				CompletableFuture<ChatCompletion> reply = openAiAsync(context, stub).chat()
+				CompletableFuture<ChatCompletion> reply = SdkAttempts.governedOpenAiAsync(context, stub).chat()
 					.completions()
 					.create(OpenAiAttemptInterceptorTests.params());
 
@@ -110,7 +107,7 @@ class SdkCallContextTests {
 			.withPropertyValues("llm.quota.governor.default-priority=" + Priority.BACKGROUND)
 			.run((context) -> {
 				try (ProviderStub stub = ProviderStub.start(SdkAttempts.OPENAI_OK)) {
-					OpenAIClientAsync client = openAiAsync(context, stub);
+					OpenAIClientAsync client = SdkAttempts.governedOpenAiAsync(context, stub);
 					CompletableFuture<ChatCompletion> reply = LlmCallContext.priority(Priority.INTERACTIVE)
 						.call(() -> client.chat().completions().create(OpenAiAttemptInterceptorTests.params()));
 
@@ -199,14 +196,6 @@ class SdkCallContextTests {
 			cause = cause.getCause();
 		}
 		return cause;
-	}
-
-	private static OpenAIClientAsync openAiAsync(ApplicationContext context, ProviderStub stub) {
-		return new OpenAIClientAsyncImpl(ClientOptions.builder()
-			.baseUrl(stub.baseUrl())
-			.apiKey("test")
-			.httpClient(OpenAiAttemptInterceptor.govern(OkHttpClient.builder().build(), SdkAttempts.governor(context)))
-			.build());
 	}
 
 	private static AnthropicClient anthropic(ApplicationContext context, ProviderStub stub) {
