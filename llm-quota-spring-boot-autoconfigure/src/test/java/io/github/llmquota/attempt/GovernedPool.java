@@ -25,7 +25,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.DefaultTokenEstimator;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.redis.RedisQuotaStore;
-import io.github.llmquota.test.StubProvider;
+import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
@@ -121,8 +121,8 @@ public final class GovernedPool implements AutoCloseable {
 	 * @param stub the provider
 	 * @return the unadmitted attempts, 0 when every attempt was admitted
 	 */
-	public int unadmittedAttempts(StubProvider stub) {
-		return stub.attempts() - admissions();
+	public int unadmittedAttempts(ProviderStub stub) {
+		return stub.attemptCount() - admissions();
 	}
 
 	public List<String> blockingAcquireThreads() {

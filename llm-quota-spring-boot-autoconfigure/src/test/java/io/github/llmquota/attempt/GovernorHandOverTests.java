@@ -19,8 +19,8 @@ import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaEngineListener;
-import io.github.llmquota.test.StubProvider;
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.test.ProviderStub.Answer;
 import io.github.llmquota.test.TestRedis;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -48,7 +48,7 @@ class GovernorHandOverTests {
 	private static final String MESSAGE = "{\"model\":\"model\",\"max_tokens\":100,"
 			+ "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
 
-	private final StubProvider stub = StubProvider.start();
+	private final ProviderStub stub = ProviderStub.start();
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, AopAutoConfiguration.class,
@@ -107,12 +107,12 @@ class GovernorHandOverTests {
 		this.runner.run((context) -> {
 			caller(context).askWithoutHandOver();
 			assertThat(context.getBean(AdmissionCounter.class).admissions.get()).isEqualTo(2);
-			assertThat(this.stub.attempts()).isEqualTo(1);
+			assertThat(this.stub.attemptCount()).isEqualTo(1);
 		});
 	}
 
 	private void assertAdmittedExactlyOncePerAttempt(ApplicationContext context, int attempts) {
-		assertThat(this.stub.attempts()).isEqualTo(attempts);
+		assertThat(this.stub.attemptCount()).isEqualTo(attempts);
 		assertThat(context.getBean(AdmissionCounter.class).admissions.get())
 			.as("admissions, one per attempt the provider saw").isEqualTo(attempts);
 	}

@@ -14,8 +14,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -23,8 +26,10 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A provider on a free loopback port, built on the JDK's {@link HttpServer}: it answers
  * from a script of responses (then a default one), and records every HTTP attempt it saw,
- * so that tests can compare the provider's own request count with the attempts llm-quota
- * admitted. Thread-safe; close it to stop the server.
+ * with its arrival time and the SDK's retry count, so that tests can compare the
+ * provider's own request count with the attempts llm-quota admitted. It records the most
+ * attempts it ever had in flight, and can hold every attempt until the test lets it go.
+ * Thread-safe; close it to stop the server.
  */
 public final class ProviderStub implements AutoCloseable {
 
@@ -44,6 +49,11 @@ public final class ProviderStub implements AutoCloseable {
 
 	private volatile Duration latency = Duration.ZERO;
 
+	private volatile Semaphore gate;
+
+	private volatile Consumer<Integer> onAttempt = (attempt) -> {
+	};
+
 	private ProviderStub(Answer fallback) {
 		this.fallback = fallback;
 		try {
@@ -58,6 +68,15 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
+	 * Start a stub that answers every request with an Anthropic message ({@link Answer#ok})
+	 * until told otherwise.
+	 * @return the running stub
+	 */
+	public static ProviderStub start() {
+		return start(Answer.ok(10, 20));
+	}
+
+	/**
 	 * Start a stub that answers every request with {@code fallback} until told otherwise.
 	 * @param fallback the answer once the script is used up
 	 * @return the running stub
@@ -67,7 +86,8 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
-	 * Return the base URL to point an SDK or HTTP client at.
+	 * Return the base URL to point an SDK or HTTP client at, such as
+	 * {@code http://127.0.0.1:12345}.
 	 */
 	public String baseUrl() {
 		return "http://" + this.server.getAddress().getHostString() + ":" + this.server.getAddress().getPort();
@@ -84,6 +104,17 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
+	 * Answer the next requests, one each, then repeat the last of them.
+	 * @param answers the answers, in order, at least one
+	 * @return this stub
+	 */
+	public ProviderStub answer(Answer... answers) {
+		then(answers);
+		this.fallback = answers[answers.length - 1];
+		return this;
+	}
+
+	/**
 	 * Hold every request this long before answering, as a provider computing a reply does,
 	 * so that concurrent attempts overlap at the stub.
 	 * @param latency the time to hold each request
@@ -95,12 +126,63 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
+	 * Hold every attempt until {@link #release(int)} lets it go.
+	 * @return this stub
+	 */
+	public ProviderStub hold() {
+		this.gate = new Semaphore(0);
+		return this;
+	}
+
+	/**
+	 * Let held attempts go.
+	 * @param count how many
+	 */
+	public void release(int count) {
+		this.gate.release(count);
+	}
+
+	/**
+	 * Run an action as each attempt arrives, before it is answered, with its number
+	 * (1-based).
+	 * @param action the action
+	 * @return this stub
+	 */
+	public ProviderStub onAttempt(Consumer<Integer> action) {
+		this.onAttempt = action;
+		return this;
+	}
+
+	/**
 	 * Return every attempt seen so far, oldest first.
 	 */
 	public List<Attempt> attempts() {
 		synchronized (this.attempts) {
 			return List.copyOf(this.attempts);
 		}
+	}
+
+	/**
+	 * Return how many attempts the stub has seen.
+	 */
+	public int attemptCount() {
+		synchronized (this.attempts) {
+			return this.attempts.size();
+		}
+	}
+
+	/**
+	 * Return the request body of every attempt seen so far, oldest first.
+	 */
+	public List<String> bodies() {
+		return attempts().stream().map(Attempt::body).toList();
+	}
+
+	/**
+	 * Return how many requests the stub holds now.
+	 */
+	public int inFlight() {
+		return this.inFlight.get();
 	}
 
 	/**
@@ -118,10 +200,17 @@ public final class ProviderStub implements AutoCloseable {
 			try (InputStream in = exchange.getRequestBody()) {
 				requestBody = in.readAllBytes();
 			}
+			int number;
 			synchronized (this.attempts) {
 				this.attempts.add(new Attempt(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
 						exchange.getRequestHeaders().getFirst("X-Stainless-Retry-Count"),
 						new String(requestBody, StandardCharsets.UTF_8), System.nanoTime()));
+				number = this.attempts.size();
+			}
+			this.onAttempt.accept(number);
+			Semaphore gate = this.gate;
+			if (gate != null && !gate.tryAcquire(30, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("Attempt " + number + " was never released");
 			}
 			if (!this.latency.isZero()) {
 				// The provider's think time, not a wait for the test: it makes attempts overlap.
@@ -132,7 +221,9 @@ public final class ProviderStub implements AutoCloseable {
 				answer = this.fallback;
 			}
 			byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-			exchange.getResponseHeaders().add("content-type", "application/json");
+			if (answer.headers().keySet().stream().noneMatch("content-type"::equalsIgnoreCase)) {
+				exchange.getResponseHeaders().add("content-type", "application/json");
+			}
 			answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
 			exchange.sendResponseHeaders(answer.status(), (body.length > 0) ? body.length : -1);
 			if (body.length > 0) {
@@ -140,6 +231,9 @@ public final class ProviderStub implements AutoCloseable {
 					out.write(body);
 				}
 			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 		finally {
 			this.inFlight.decrementAndGet();
@@ -156,8 +250,9 @@ public final class ProviderStub implements AutoCloseable {
 	 * One scripted answer.
 	 *
 	 * @param status the HTTP status
-	 * @param headers the response headers
-	 * @param body the response body, JSON, may be empty
+	 * @param headers the response headers; {@code content-type} is
+	 * {@code application/json} unless they name one
+	 * @param body the response body, may be empty
 	 */
 	public record Answer(int status, Map<String, String> headers, String body) {
 
@@ -169,6 +264,58 @@ public final class ProviderStub implements AutoCloseable {
 		 */
 		public static Answer of(int status, String body) {
 			return new Answer(status, Map.of(), body);
+		}
+
+		/**
+		 * An Anthropic message with its usage.
+		 * @param input the input tokens
+		 * @param output the output tokens
+		 * @return the answer
+		 */
+		public static Answer ok(long input, long output) {
+			return new Answer(200, Map.of("content-type", "application/json"),
+					"{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"usage\":{\"input_tokens\":"
+							+ input + ",\"output_tokens\":" + output + "}}");
+		}
+
+		/**
+		 * An Anthropic rate limit.
+		 * @param retryAfterMillis the {@code retry-after-ms} header
+		 * @return the answer
+		 */
+		public static Answer rateLimited(long retryAfterMillis) {
+			return new Answer(429,
+					Map.of("content-type", "application/json", "retry-after-ms", String.valueOf(retryAfterMillis)),
+					"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}");
+		}
+
+		/**
+		 * An Anthropic overload.
+		 * @return the answer
+		 */
+		public static Answer overloaded() {
+			return new Answer(529, Map.of("content-type", "application/json"),
+					"{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+		}
+
+		/**
+		 * An OpenAI {@code insufficient_quota} 429.
+		 * @return the answer
+		 */
+		public static Answer insufficientQuota() {
+			return new Answer(429, Map.of("content-type", "application/json"),
+					"{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\","
+							+ "\"param\":null,\"code\":\"insufficient_quota\"}}");
+		}
+
+		/**
+		 * A successful server-sent event stream.
+		 * @return the answer
+		 */
+		public static Answer stream() {
+			return new Answer(200, Map.of("content-type", "text/event-stream"),
+					"event: message_start\ndata: {\"type\":\"message_start\"}\n\n"
+							+ "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 		}
 
 	}

@@ -153,8 +153,10 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 
 		@Override
 		public ClientResponse response() {
+			// Replaced through a function: the builder's Flux variant releases the old body
+			// by subscribing to it, which fails once the body has been read.
 			return this.original.mutate()
-				.body(Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(this.body))))
+				.body((read) -> Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(this.body))))
 				.build();
 		}
 
@@ -170,7 +172,11 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 
 		@Override
 		public void discard() {
-			this.original.releaseBody().subscribe();
+			// A buffered body was read to its end, which released it, and a client response
+			// body can be consumed only once: only an unread stream is left to release.
+			if (this.body == null) {
+				this.original.releaseBody().subscribe();
+			}
 		}
 
 	}

@@ -23,7 +23,11 @@ import io.github.llmquota.attempt.AttemptGovernor;
  * a wait in the quota's waiting room and sends again. An exhausted quota or a request too
  * large for a limit reaches the SDK with {@code x-should-retry: false}, so it throws its own
  * typed exception at once. Blocking calls wait on the calling thread; asynchronous calls of
- * {@link AnthropicClientAsync} wait without holding a thread.
+ * {@link AnthropicClientAsync} wait without holding a thread. The SDK hands an asynchronous
+ * call to another thread before it reaches its transport, so the caller's
+ * {@link io.github.llmquota.attempt.LlmCallContext} is not seen: every attempt of such a
+ * call is admitted in {@code llm.quota.governor.default-priority}, with that class's wait
+ * budget.
  * <p>
  * Thread-safe. Adding the interceptor twice to one client admits each attempt once: an
  * attempt already being governed on the current thread passes through.

@@ -1,7 +1,6 @@
 package io.github.llmquota.attempt.sdk;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -149,43 +148,7 @@ final class AnthropicReply implements ProviderReply<HttpResponse> {
 
 		@Override
 		public InputStream body() {
-			return new FilterInputStream(this.response.body()) {
-
-				@Override
-				public int read() throws IOException {
-					return ended(() -> super.read());
-				}
-
-				@Override
-				public int read(byte[] buffer, int offset, int length) throws IOException {
-					return ended(() -> super.read(buffer, offset, length));
-				}
-
-				@Override
-				public void close() throws IOException {
-					try {
-						super.close();
-					}
-					finally {
-						end();
-					}
-				}
-
-			};
-		}
-
-		private int ended(Read read) throws IOException {
-			try {
-				int result = read.read();
-				if (result < 0) {
-					end();
-				}
-				return result;
-			}
-			catch (IOException | RuntimeException ex) {
-				end();
-				throw ex;
-			}
+			return new EndingInputStream(this.response.body(), this::end);
 		}
 
 		private void end() {
@@ -202,13 +165,6 @@ final class AnthropicReply implements ProviderReply<HttpResponse> {
 			finally {
 				end();
 			}
-		}
-
-		@FunctionalInterface
-		private interface Read {
-
-			int read() throws IOException;
-
 		}
 
 	}

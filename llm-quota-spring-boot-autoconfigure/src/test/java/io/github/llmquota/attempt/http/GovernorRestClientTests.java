@@ -27,8 +27,8 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.test.AdmissionLog;
-import io.github.llmquota.test.StubProvider;
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.test.ProviderStub.Answer;
 import io.github.llmquota.test.TestSettings;
 
 import org.springframework.http.MediaType;
@@ -48,7 +48,7 @@ class GovernorRestClientTests {
 	private static final String MESSAGE = "{\"model\":\"model\",\"max_tokens\":100,"
 			+ "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
 
-	private final StubProvider stub = StubProvider.start();
+	private final ProviderStub stub = ProviderStub.start();
 
 	private final List<GovernedPool> pools = new ArrayList<>();
 
@@ -71,7 +71,7 @@ class GovernorRestClientTests {
 		String answer = send(client(pool), MESSAGE);
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(pool.admissions()).isEqualTo(2);
 		assertWaitedInTheWaitingRoom(pool);
@@ -91,7 +91,7 @@ class GovernorRestClientTests {
 		String answer = send(client(pool), MESSAGE);
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertWaitedInTheWaitingRoom(pool);
 		assertThat(modelCooldownWhenResent.get()).as("the model's overload cooldown when the 529 was re-sent")
@@ -106,7 +106,7 @@ class GovernorRestClientTests {
 
 		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> LlmCallContext
 			.maxWait(Duration.ofMillis(200)).call(() -> send(client, MESSAGE)));
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.snapshot().inFlight()).isZero();
 		assertThat(pool.snapshot().queued()).containsOnly(0L);
 	}
@@ -118,7 +118,7 @@ class GovernorRestClientTests {
 
 		send(client(pool), MESSAGE);
 
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).as("the re-send skipped admission").isEqualTo(1);
 	}
 
@@ -141,12 +141,12 @@ class GovernorRestClientTests {
 
 		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> send(client(pool), MESSAGE))
 			.satisfies((ex) -> assertThat(ex.getErrorClass()).isEqualTo(ErrorClass.QUOTA_EXHAUSTED));
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(pool.snapshot().inFlight()).isZero();
 		// The pool is now exhausted fleet-wide: the next call fails without being sent.
 		assertThatExceptionOfType(NonRetryableQuotaException.class).isThrownBy(() -> send(client(pool), MESSAGE));
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 	}
 
 	@Test
@@ -157,7 +157,7 @@ class GovernorRestClientTests {
 			.isThrownBy(() -> send(client(pool), MESSAGE.replace("\"model\":\"model\"", "\"model\":\"gpt-9\"")))
 			.withMessageContaining("'gpt-9'")
 			.withMessageContaining("llm.quota.models.gpt-9");
-		assertThat(this.stub.attempts()).isZero();
+		assertThat(this.stub.attemptCount()).isZero();
 	}
 
 	@Test
@@ -172,7 +172,7 @@ class GovernorRestClientTests {
 
 		send(client, MESSAGE);
 
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.admissions()).isZero();
 	}
 
@@ -206,7 +206,7 @@ class GovernorRestClientTests {
 		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 		callers.shutdown();
 
-		assertThat(this.stub.attempts()).isEqualTo(6);
+		assertThat(this.stub.attemptCount()).isEqualTo(6);
 		assertThat(this.stub.maxInFlight()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 	}

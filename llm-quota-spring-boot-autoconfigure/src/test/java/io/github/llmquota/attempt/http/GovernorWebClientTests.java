@@ -6,11 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
@@ -25,8 +27,8 @@ import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.test.AdmissionLog;
-import io.github.llmquota.test.StubProvider;
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.test.ProviderStub.Answer;
 import io.github.llmquota.test.TestSettings;
 
 import org.springframework.http.MediaType;
@@ -46,7 +48,7 @@ class GovernorWebClientTests {
 	private static final String MESSAGE = "{\"model\":\"model\",\"max_tokens\":100,"
 			+ "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
 
-	private final StubProvider stub = StubProvider.start();
+	private final ProviderStub stub = ProviderStub.start();
 
 	private final List<GovernedPool> pools = new ArrayList<>();
 
@@ -69,12 +71,30 @@ class GovernorWebClientTests {
 		String answer = sendOnParallel(client(pool), Context.empty());
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(AdmissionLog.parse(pool.admissionLog())).extracting(AdmissionLog.Entry::wasQueued)
 			.containsExactly(false, true);
 		assertThat(cooldownWhenResent.get()).isZero();
 		assertThat(pool.blockingAcquireThreads()).as("non-blocking threads that blocked in acquire").isEmpty();
+	}
+
+	@Test
+	void rateLimitedAttemptSentAgainDropsNoError() {
+		GovernedPool pool = pool(GovernedPool.requests(1000), UnaryOperator.identity());
+		this.stub.answer(Answer.rateLimited(300), Answer.ok(10, 20));
+		List<Throwable> dropped = new CopyOnWriteArrayList<>();
+		Hooks.onErrorDropped(dropped::add);
+		try {
+			String answer = sendOnParallel(client(pool), Context.empty());
+
+			assertThat(answer).contains("\"output_tokens\":20");
+			assertThat(this.stub.attemptCount()).isEqualTo(2);
+			assertThat(dropped).isEmpty();
+		}
+		finally {
+			Hooks.resetOnErrorDropped();
+		}
 	}
 
 	@Test
@@ -85,7 +105,7 @@ class GovernorWebClientTests {
 		String answer = sendOnParallel(client(pool), Context.empty());
 
 		assertThat(answer).contains("\"output_tokens\":20");
-		assertThat(this.stub.attempts()).isEqualTo(2);
+		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertThat(AdmissionLog.parse(pool.admissionLog())).extracting(AdmissionLog.Entry::wasQueued)
 			.containsExactly(false, true);
@@ -133,7 +153,7 @@ class GovernorWebClientTests {
 
 		assertThatExceptionOfType(NonRetryableQuotaException.class)
 			.isThrownBy(() -> sendOnParallel(client(pool), Context.empty()));
-		assertThat(this.stub.attempts()).isEqualTo(1);
+		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.snapshot().inFlight()).isZero();
 	}
 

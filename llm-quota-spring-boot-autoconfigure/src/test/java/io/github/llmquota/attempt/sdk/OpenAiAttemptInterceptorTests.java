@@ -87,6 +87,24 @@ class OpenAiAttemptInterceptorTests {
 	}
 
 	@Test
+	void asynchronousClientOnTheGovernedTransportWaitsOutA429AndAdmitsTheSdksRetryOfA500() {
+		SdkAttempts.application().run((context) -> {
+			try (ProviderStub stub = ProviderStub.start(OPENAI_OK).then(OPENAI_RATE_LIMITED, OPENAI_SERVER_ERROR)) {
+				ChatCompletion completion = SdkAttempts.governedOpenAiAsync(context, stub)
+					.chat()
+					.completions()
+					.create(params())
+					.get();
+
+				assertThat(completion.choices()).isNotEmpty();
+				assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount)
+					.containsExactly("0", "0", "1");
+				assertThat(SdkAttempts.unadmittedAttempts(stub, context.getBean(Admissions.class))).isZero();
+			}
+		});
+	}
+
+	@Test
 	void serverErrorIsRetriedByTheSdkAndItsRetryIsAdmittedToo() {
 		SdkAttempts.application().run((context) -> {
 			try (ProviderStub stub = ProviderStub.start(OPENAI_OK).then(OPENAI_SERVER_ERROR)) {

@@ -6,6 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.openai.client.OpenAIClientAsync;
+import com.openai.client.OpenAIClientAsyncImpl;
+import com.openai.client.okhttp.OkHttpClient;
+import com.openai.core.ClientOptions;
+
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
@@ -99,6 +104,17 @@ final class SdkAttempts {
 	}
 
 	/**
+	 * Return an asynchronous OpenAI client on the governed SDK transport, pointed at a stub.
+	 */
+	static OpenAIClientAsync governedOpenAiAsync(ApplicationContext context, ProviderStub stub) {
+		return new OpenAIClientAsyncImpl(ClientOptions.builder()
+			.baseUrl(stub.baseUrl())
+			.apiKey("test")
+			.httpClient(OpenAiAttemptInterceptor.govern(OkHttpClient.builder().build(), governor(context)))
+			.build());
+	}
+
+	/**
 	 * Return how many attempts reached the provider without being admitted.
 	 * @param stub the provider
 	 * @param admissions the admissions of the application that called it
@@ -123,12 +139,15 @@ final class SdkAttempts {
 
 		private final List<String> admitted = new ArrayList<>();
 
+		private final List<String> priorities = new ArrayList<>();
+
 		private final List<String> ended = new ArrayList<>();
 
 		@Override
 		public void admitted(ModelSpec model, QuotaRequest request, Duration waited) {
 			synchronized (this.admitted) {
 				this.admitted.add(model.name());
+				this.priorities.add(request.priority());
 			}
 		}
 
@@ -145,6 +164,15 @@ final class SdkAttempts {
 		int ended() {
 			synchronized (this.ended) {
 				return this.ended.size();
+			}
+		}
+
+		/**
+		 * Return the priority of each admitted request, in the order of admission.
+		 */
+		List<String> priorities() {
+			synchronized (this.admitted) {
+				return new ArrayList<>(this.priorities);
 			}
 		}
 

@@ -2,11 +2,11 @@ package io.github.llmquota.attempt.springai;
 
 import java.util.Map;
 
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub.Answer;
 
 /**
  * Provider answers in the shape Spring AI's Anthropic and OpenAI chat models parse, for the
- * {@link io.github.llmquota.test.StubProvider}.
+ * {@link io.github.llmquota.test.ProviderStub}.
  */
 final class SpringAiAnswers {
 

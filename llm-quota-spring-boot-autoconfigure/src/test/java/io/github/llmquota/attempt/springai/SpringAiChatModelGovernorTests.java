@@ -21,8 +21,8 @@ import io.github.llmquota.autoconfigure.LlmQuotaSpringAiAutoConfiguration;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRequest;
-import io.github.llmquota.test.StubProvider;
-import io.github.llmquota.test.StubProvider.Answer;
+import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.test.ProviderStub.Answer;
 
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.model.anthropic.autoconfigure.AnthropicChatAutoConfiguration;
@@ -65,7 +65,7 @@ class SpringAiChatModelGovernorTests {
 
 	private final List<Integer> admissionsAtArrival = new CopyOnWriteArrayList<>();
 
-	private final StubProvider stub = StubProvider.start()
+	private final ProviderStub stub = ProviderStub.start()
 		.onAttempt((attempt) -> this.admissionsAtArrival.add(this.admissions.count()));
 
 	private final List<Throwable> seenBySpringAiRetry = new CopyOnWriteArrayList<>();
@@ -194,7 +194,7 @@ class SpringAiChatModelGovernorTests {
 			assertThatExceptionOfType(UnknownModelException.class)
 				.isThrownBy(() -> chatClient(context).prompt("question").call().content())
 				.withMessageContaining("claude-opus-4-5");
-			assertThat(this.stub.attempts()).isZero();
+			assertThat(this.stub.attemptCount()).isZero();
 		});
 	}
 
@@ -207,7 +207,7 @@ class SpringAiChatModelGovernorTests {
 			ChatClient chatClient = chatClient(context);
 			QuotaEngine engine = context.getBean(QuotaEngine.class);
 			CompletableFuture<String> holder = ask(chatClient, "NORMAL");
-			await().atMost(Duration.ofSeconds(60)).until(() -> this.stub.attempts() == 1);
+			await().atMost(Duration.ofSeconds(60)).until(() -> this.stub.attemptCount() == 1);
 			CompletableFuture<String> background = ask(chatClient, "BACKGROUND");
 			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 1);
 			CompletableFuture<String> critical = ask(chatClient, "CRITICAL");
@@ -368,7 +368,7 @@ class SpringAiChatModelGovernorTests {
 	}
 
 	private void assertEveryAttemptAdmittedOnce(int attempts) {
-		assertThat(this.stub.attempts()).isEqualTo(attempts);
+		assertThat(this.stub.attemptCount()).isEqualTo(attempts);
 		assertThat(unadmittedAttempts()).isEmpty();
 		assertThat(this.admissions.count()).as("admissions").isEqualTo(attempts);
 	}
