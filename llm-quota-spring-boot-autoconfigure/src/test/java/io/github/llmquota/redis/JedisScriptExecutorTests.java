@@ -17,8 +17,10 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPoolConfig;
 
 import org.springframework.dao.InvalidDataAccessApiUsageException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisClientConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
@@ -28,6 +30,7 @@ import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestRedisClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -208,8 +211,35 @@ class JedisScriptExecutorTests {
 		assertThat(interruptedAfter).isTrue();
 	}
 
+	@Test
+	void callStillQueuedWhenItsCallerGaveUpNeverRuns() throws Exception {
+		JedisConnectionFactory connectionFactory = started();
+		JedisScriptExecutor executor = executor(connectionFactory, Duration.ofMillis(100));
+		ThreadPoolExecutor calls = calls(executor);
+		// The test holds both pooled connections, so both threads of the executor block on
+		// the pool and the third call waits in the queue, until every caller has given up.
+		RedisConnection first = connectionFactory.getConnection();
+		RedisConnection second = connectionFactory.getConnection();
+		for (int call = 1; call <= 3; call++) {
+			assertThatExceptionOfType(QueryTimeoutException.class)
+				.isThrownBy(() -> executor.execute(List.of("runs"), List.of("ok")));
+		}
+		first.close();
+		second.close();
+
+		// Calls under way finish after stop, and so would a queued one that was left there.
+		executor.stop();
+		assertThat(calls.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+		assertThat(this.redis.command("GET", "runs")).isEqualTo("$1\r\n2\r\n");
+	}
+
 	private JedisScriptExecutor executor(JedisConnectionFactory connectionFactory) {
 		this.executor = new JedisScriptExecutor(connectionFactory, COUNTING_SCRIPT, TIMEOUT);
+		return this.executor;
+	}
+
+	private JedisScriptExecutor executor(JedisConnectionFactory connectionFactory, Duration timeout) {
+		this.executor = new JedisScriptExecutor(connectionFactory, COUNTING_SCRIPT, timeout);
 		return this.executor;
 	}
 
