@@ -68,6 +68,8 @@ class RedisQuotaStoreLifecycleTests {
 
 			@Override
 			public void head(String pool, long delayMillis, String ticketId) {
+				threadNames.add(Thread.currentThread().getName());
+				news.put("head", "head " + pool + " " + delayMillis + " " + ticketId);
 			}
 
 		});
@@ -75,15 +77,16 @@ class RedisQuotaStoreLifecycleTests {
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> TestRedis.shared().command("PUBLISH", channel, "G news w1.0").equals(":1\r\n"));
 
-		for (String message : List.of("X news w1.1", "S news w1.2", "E news w1.3")) {
+		for (String message : List.of("X news w1.1", "S news w1.2", "E news w1.3", "H news 500")) {
 			TestRedis.shared().command("PUBLISH", channel, message);
 		}
 
-		await().atMost(Duration.ofSeconds(10)).until(() -> news.size() == 4);
+		await().atMost(Duration.ofSeconds(10)).until(() -> news.size() == 5);
 		assertThat(news).containsEntry("w1.0", "granted news 0")
 			.containsEntry("w1.1", "expired news")
 			.containsEntry("w1.2", "shed news")
-			.containsEntry("w1.3", "exhausted news");
+			.containsEntry("w1.3", "exhausted news")
+			.containsEntry("head", "head news 500 null");
 		assertThat(threadNames).allMatch((name) -> name.startsWith("llm-quota-pubsub-"));
 	}
 
