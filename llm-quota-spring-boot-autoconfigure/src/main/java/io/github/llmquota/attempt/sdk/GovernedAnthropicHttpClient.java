@@ -24,51 +24,24 @@ import io.github.llmquota.attempt.ProviderRequest;
  * The Anthropic SDK's transport, seen from inside its retry loop, with each attempt handed
  * to the {@link AttemptGovernor}.
  */
-final class GovernedAnthropicHttpClient implements HttpClient {
+final class GovernedAnthropicHttpClient extends GovernedSdkTransport<HttpRequest, HttpResponse, RequestOptions>
+		implements HttpClient {
 
 	private final HttpClient delegate;
 
-	private final AttemptGovernor governor;
-
 	GovernedAnthropicHttpClient(HttpClient delegate, AttemptGovernor governor) {
+		super(governor, AnthropicResponses.INSTANCE);
 		this.delegate = delegate;
-		this.governor = governor;
 	}
 
 	@Override
-	public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-		if (GovernedAttempt.inProgress()) {
-			return this.delegate.execute(request, requestOptions);
-		}
-		HttpRequest replayable = replayable(request);
-		try {
-			return this.governor.exchange(providerRequest(replayable), () -> GovernedAttempt
-				.send(() -> AnthropicReply.read(this.delegate.execute(replayable, requestOptions))));
-		}
-		catch (IOException ex) {
-			// The SDK's own I/O failure type, which its retry loop knows.
-			throw new AnthropicIoException("Request failed", ex);
-		}
+	HttpResponse send(HttpRequest request, RequestOptions requestOptions) {
+		return this.delegate.execute(request, requestOptions);
 	}
 
 	@Override
-	public CompletableFuture<HttpResponse> executeAsync(HttpRequest request, RequestOptions requestOptions) {
-		if (GovernedAttempt.inProgress()) {
-			return this.delegate.executeAsync(request, requestOptions);
-		}
-		HttpRequest replayable = replayable(request);
-		return this.governor.exchangeAsync(providerRequest(replayable), () -> GovernedAttempt.send(() -> this.delegate
-			.executeAsync(replayable, requestOptions)
-			.thenApply(GovernedAnthropicHttpClient::read)));
-	}
-
-	private static AnthropicReply read(HttpResponse response) {
-		try {
-			return AnthropicReply.read(response);
-		}
-		catch (IOException ex) {
-			throw new AnthropicIoException("Response could not be read", ex);
-		}
+	CompletableFuture<HttpResponse> sendAsync(HttpRequest request, RequestOptions requestOptions) {
+		return this.delegate.executeAsync(request, requestOptions);
 	}
 
 	@Override
@@ -76,12 +49,8 @@ final class GovernedAnthropicHttpClient implements HttpClient {
 		this.delegate.close();
 	}
 
-	/**
-	 * Return the request with its body held in memory, so that the governor can read it and
-	 * send it again after a wait. A body that cannot be repeated (a streamed upload) is no
-	 * model call, and is sent as it is.
-	 */
-	private static HttpRequest replayable(HttpRequest request) {
+	@Override
+	HttpRequest replayable(HttpRequest request) {
 		HttpRequestBody body = request.body().orElse(null);
 		if (body == null || !body.repeatable()) {
 			return request;
@@ -91,10 +60,16 @@ final class GovernedAnthropicHttpClient implements HttpClient {
 		return request.toBuilder().body(new BytesBody(bytes.toByteArray(), body.contentType())).build();
 	}
 
-	private static ProviderRequest providerRequest(HttpRequest request) {
+	@Override
+	ProviderRequest providerRequest(HttpRequest request) {
 		Map<String, List<String>> headers = SdkHeaders.toMap(request.headers().names(), request.headers()::values);
 		byte[] body = request.body().filter(BytesBody.class::isInstance).map((b) -> ((BytesBody) b).bytes).orElse(null);
 		return new ProviderRequest(request.method().name(), URI.create(request.url()), headers, body);
+	}
+
+	@Override
+	RuntimeException ioFailure(String message, IOException cause) {
+		return new AnthropicIoException(message, cause);
 	}
 
 	private static final class BytesBody implements HttpRequestBody {

@@ -26,51 +26,24 @@ import io.github.llmquota.attempt.ProviderRequest;
  * waits for admission without holding a thread, and a spent wait budget fails the call's
  * future with the governor's own exception rather than an I/O failure the SDK retries.
  */
-final class GovernedOpenAiHttpClient implements HttpClient {
+final class GovernedOpenAiHttpClient extends GovernedSdkTransport<HttpRequest, HttpResponse, RequestOptions>
+		implements HttpClient {
 
 	private final HttpClient delegate;
 
-	private final AttemptGovernor governor;
-
 	GovernedOpenAiHttpClient(HttpClient delegate, AttemptGovernor governor) {
+		super(governor, OpenAiResponses.INSTANCE);
 		this.delegate = delegate;
-		this.governor = governor;
 	}
 
 	@Override
-	public HttpResponse execute(HttpRequest request, RequestOptions requestOptions) {
-		if (GovernedAttempt.inProgress()) {
-			return this.delegate.execute(request, requestOptions);
-		}
-		HttpRequest replayable = replayable(request);
-		try {
-			return this.governor.exchange(providerRequest(replayable), () -> GovernedAttempt
-				.send(() -> OpenAiReply.read(this.delegate.execute(replayable, requestOptions))));
-		}
-		catch (IOException ex) {
-			// The SDK's own I/O failure type, which its retry loop knows.
-			throw new OpenAIIoException("Request failed", ex);
-		}
+	HttpResponse send(HttpRequest request, RequestOptions requestOptions) {
+		return this.delegate.execute(request, requestOptions);
 	}
 
 	@Override
-	public CompletableFuture<HttpResponse> executeAsync(HttpRequest request, RequestOptions requestOptions) {
-		if (GovernedAttempt.inProgress()) {
-			return this.delegate.executeAsync(request, requestOptions);
-		}
-		HttpRequest replayable = replayable(request);
-		return this.governor.exchangeAsync(providerRequest(replayable), () -> GovernedAttempt.send(() -> this.delegate
-			.executeAsync(replayable, requestOptions)
-			.thenApply(GovernedOpenAiHttpClient::read)));
-	}
-
-	private static OpenAiReply read(HttpResponse response) {
-		try {
-			return OpenAiReply.read(response);
-		}
-		catch (IOException ex) {
-			throw new OpenAIIoException("Response could not be read", ex);
-		}
+	CompletableFuture<HttpResponse> sendAsync(HttpRequest request, RequestOptions requestOptions) {
+		return this.delegate.executeAsync(request, requestOptions);
 	}
 
 	@Override
@@ -78,12 +51,8 @@ final class GovernedOpenAiHttpClient implements HttpClient {
 		this.delegate.close();
 	}
 
-	/**
-	 * Return the request with its body held in memory, so that the governor can read it and
-	 * send it again after a wait. A body that cannot be repeated (a streamed upload) is no
-	 * model call, and is sent as it is.
-	 */
-	private static HttpRequest replayable(HttpRequest request) {
+	@Override
+	HttpRequest replayable(HttpRequest request) {
 		HttpRequestBody body = request.body();
 		if (body == null || !body.repeatable()) {
 			return request;
@@ -93,10 +62,16 @@ final class GovernedOpenAiHttpClient implements HttpClient {
 		return request.toBuilder().body(new BytesBody(bytes.toByteArray(), body.contentType())).build();
 	}
 
-	private static ProviderRequest providerRequest(HttpRequest request) {
+	@Override
+	ProviderRequest providerRequest(HttpRequest request) {
 		Map<String, List<String>> headers = SdkHeaders.toMap(request.headers().names(), request.headers()::values);
 		byte[] body = (request.body() instanceof BytesBody bytes) ? bytes.bytes : null;
 		return new ProviderRequest(request.method().name(), URI.create(request.url()), headers, body);
+	}
+
+	@Override
+	RuntimeException ioFailure(String message, IOException cause) {
+		return new OpenAIIoException(message, cause);
 	}
 
 	private static final class BytesBody implements HttpRequestBody {

@@ -86,7 +86,7 @@ public final class OpenAiAttemptInterceptor implements Interceptor {
 			return chain.proceed(request);
 		}
 		return this.governor.exchange(providerRequest(request),
-				() -> GovernedAttempt.send(() -> OkHttpReply.read(chain.proceed(request))));
+				() -> GovernedAttempt.send(() -> SdkReply.read(chain.proceed(request), OkHttpResponses.INSTANCE)));
 	}
 
 	private static ProviderRequest providerRequest(Request request) throws IOException {
