@@ -81,6 +81,12 @@ public class LlmQuotaProperties {
 	private Map<String, ModelProperties> models = new LinkedHashMap<>();
 
 	/**
+	 * Provider buckets and their limits, by pool name. Models draw from one by naming it in
+	 * their "pool" property.
+	 */
+	private Map<String, PoolProperties> pools = new LinkedHashMap<>();
+
+	/**
 	 * Per-user limits, by pool name. Users are identified by the request's user id, which is
 	 * hashed before it reaches Redis.
 	 */
@@ -196,6 +202,14 @@ public class LlmQuotaProperties {
 
 	public void setModels(Map<String, ModelProperties> models) {
 		this.models = models;
+	}
+
+	public Map<String, PoolProperties> getPools() {
+		return this.pools;
+	}
+
+	public void setPools(Map<String, PoolProperties> pools) {
+		this.pools = pools;
 	}
 
 	public Map<String, UserLimitsProperties> getUserLimits() {
@@ -842,6 +856,162 @@ public class LlmQuotaProperties {
 	}
 
 	/**
+	 * Limits of one provider bucket, shared by every model that names the pool. Unset
+	 * values are inherited from the base config; after that at least one limit must be set.
+	 */
+	public static class PoolProperties {
+
+		/**
+		 * Name of another pool whose values this one inherits and may override. It forms a
+		 * chain that must end and must not loop.
+		 */
+		private String baseConfig;
+
+		/**
+		 * Provider of the bucket. It selects how response headers are read and the default
+		 * of cache-read accounting. Inherited from the base config, else "other".
+		 */
+		private Provider provider;
+
+		/**
+		 * Maximum requests per minute.
+		 */
+		private Long requestsPerMinute;
+
+		/**
+		 * Maximum input tokens per minute (Anthropic ITPM).
+		 */
+		private Long inputTokensPerMinute;
+
+		/**
+		 * Maximum output tokens per minute (Anthropic OTPM).
+		 */
+		private Long outputTokensPerMinute;
+
+		/**
+		 * Maximum input plus output tokens per minute (OpenAI TPM).
+		 */
+		private Long tokensPerMinute;
+
+		/**
+		 * Maximum requests per day.
+		 */
+		private Long requestsPerDay;
+
+		/**
+		 * Maximum input plus output tokens per day.
+		 */
+		private Long tokensPerDay;
+
+		/**
+		 * Maximum number of requests in flight at once.
+		 */
+		private Integer maxConcurrency;
+
+		/**
+		 * Longest burst a per-minute bucket may absorb. Inherited from the base config, else
+		 * one minute.
+		 */
+		private Duration burstHorizon;
+
+		/**
+		 * Names of the API keys the pool's models may be called with when each has provider
+		 * limits of its own, each limited as configured here. Names only, never the secrets.
+		 * Inherited from the base config when unset.
+		 */
+		private List<String> apiKeys;
+
+		public String getBaseConfig() {
+			return this.baseConfig;
+		}
+
+		public void setBaseConfig(String baseConfig) {
+			this.baseConfig = baseConfig;
+		}
+
+		public Provider getProvider() {
+			return this.provider;
+		}
+
+		public void setProvider(Provider provider) {
+			this.provider = provider;
+		}
+
+		public Long getRequestsPerMinute() {
+			return this.requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getInputTokensPerMinute() {
+			return this.inputTokensPerMinute;
+		}
+
+		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
+			this.inputTokensPerMinute = inputTokensPerMinute;
+		}
+
+		public Long getOutputTokensPerMinute() {
+			return this.outputTokensPerMinute;
+		}
+
+		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
+			this.outputTokensPerMinute = outputTokensPerMinute;
+		}
+
+		public Long getTokensPerMinute() {
+			return this.tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getRequestsPerDay() {
+			return this.requestsPerDay;
+		}
+
+		public void setRequestsPerDay(Long requestsPerDay) {
+			this.requestsPerDay = requestsPerDay;
+		}
+
+		public Long getTokensPerDay() {
+			return this.tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
+		public Integer getMaxConcurrency() {
+			return this.maxConcurrency;
+		}
+
+		public void setMaxConcurrency(Integer maxConcurrency) {
+			this.maxConcurrency = maxConcurrency;
+		}
+
+		public Duration getBurstHorizon() {
+			return this.burstHorizon;
+		}
+
+		public void setBurstHorizon(Duration burstHorizon) {
+			this.burstHorizon = burstHorizon;
+		}
+
+		public List<String> getApiKeys() {
+			return this.apiKeys;
+		}
+
+		public void setApiKeys(List<String> apiKeys) {
+			this.apiKeys = apiKeys;
+		}
+
+	}
+
+	/**
 	 * Limits of one model. Unset limits are not enforced; at least one must be set.
 	 */
 	public static class ModelProperties {
@@ -853,9 +1023,10 @@ public class LlmQuotaProperties {
 		private Provider provider = Provider.OTHER;
 
 		/**
-		 * Pool the model draws from. Models that share one provider bucket (for example
-		 * sibling model versions) name the same pool and must declare the same limits.
-		 * Defaults to the model name.
+		 * Pool the model draws from. When it names an entry of "llm.quota.pools", the model
+		 * takes that pool's limits and must set none of its own. Otherwise (deprecated)
+		 * models that share one provider bucket name the same pool and must repeat the same
+		 * limits. Defaults to the model name.
 		 */
 		private String pool;
 

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelProperties;
+import io.github.llmquota.autoconfigure.LlmQuotaProperties.PoolProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
@@ -43,22 +44,31 @@ final class QuotaSettingsFactory {
 
 	private static final Map<Dimension, Function<ModelProperties, Long>> LIMIT_GETTERS = new LinkedHashMap<>();
 
+	private static final Map<Dimension, Function<PoolProperties, Long>> POOL_LIMIT_GETTERS = new LinkedHashMap<>();
+
 	static {
-		limit(Dimension.REQUESTS_PER_MINUTE, "requests-per-minute", ModelProperties::getRequestsPerMinute);
-		limit(Dimension.INPUT_TOKENS_PER_MINUTE, "input-tokens-per-minute", ModelProperties::getInputTokensPerMinute);
+		limit(Dimension.REQUESTS_PER_MINUTE, "requests-per-minute", ModelProperties::getRequestsPerMinute,
+				PoolProperties::getRequestsPerMinute);
+		limit(Dimension.INPUT_TOKENS_PER_MINUTE, "input-tokens-per-minute", ModelProperties::getInputTokensPerMinute,
+				PoolProperties::getInputTokensPerMinute);
 		limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, "output-tokens-per-minute",
-				ModelProperties::getOutputTokensPerMinute);
-		limit(Dimension.TOKENS_PER_MINUTE, "tokens-per-minute", ModelProperties::getTokensPerMinute);
-		limit(Dimension.REQUESTS_PER_DAY, "requests-per-day", ModelProperties::getRequestsPerDay);
-		limit(Dimension.TOKENS_PER_DAY, "tokens-per-day", ModelProperties::getTokensPerDay);
+				ModelProperties::getOutputTokensPerMinute, PoolProperties::getOutputTokensPerMinute);
+		limit(Dimension.TOKENS_PER_MINUTE, "tokens-per-minute", ModelProperties::getTokensPerMinute,
+				PoolProperties::getTokensPerMinute);
+		limit(Dimension.REQUESTS_PER_DAY, "requests-per-day", ModelProperties::getRequestsPerDay,
+				PoolProperties::getRequestsPerDay);
+		limit(Dimension.TOKENS_PER_DAY, "tokens-per-day", ModelProperties::getTokensPerDay,
+				PoolProperties::getTokensPerDay);
 	}
 
 	private QuotaSettingsFactory() {
 	}
 
-	private static void limit(Dimension dimension, String property, Function<ModelProperties, Long> getter) {
+	private static void limit(Dimension dimension, String property, Function<ModelProperties, Long> getter,
+			Function<PoolProperties, Long> poolGetter) {
 		LIMIT_PROPERTIES.put(dimension, property);
 		LIMIT_GETTERS.put(dimension, getter);
+		POOL_LIMIT_GETTERS.put(dimension, poolGetter);
 	}
 
 	static QuotaSettings create(LlmQuotaProperties properties) {
@@ -192,13 +202,14 @@ final class QuotaSettingsFactory {
 		Map<String, PoolSpec> keyPools = new HashMap<>();
 		Map<String, String> poolOwners = new HashMap<>();
 		Map<String, List<String>> poolModels = new LinkedHashMap<>();
-		properties.getModels().forEach((name, model) -> {
+		Map<String, ModelProperties> effective = withPoolLimits(properties);
+		effective.forEach((name, model) -> {
 			String pool = (model.getPool() != null) ? model.getPool() : name;
 			poolModels.computeIfAbsent(pool, (k) -> new ArrayList<>()).add(name);
 		});
 		Map<String, UserLimits> userLimits = userLimits(properties, poolModels.keySet());
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
-		properties.getModels().forEach((name, model) -> {
+		effective.forEach((name, model) -> {
 			String property = "models." + name + ".";
 			String poolName = (model.getPool() != null) ? model.getPool() : name;
 			check(KEY_SAFE.matcher(poolName).matches(), property + "pool", poolName,
@@ -236,7 +247,7 @@ final class QuotaSettingsFactory {
 			List<String> keys = apiKeys(property + "api-keys", model.getApiKeys());
 			String firstModel = poolOwners.get(poolName);
 			if (!firstModel.equals(name)) {
-				check(keys.equals(apiKeys(property + "api-keys", properties.getModels().get(firstModel).getApiKeys())),
+				check(keys.equals(apiKeys(property + "api-keys", effective.get(firstModel).getApiKeys())),
 						property + "api-keys", keys, "conflicts with " + PREFIX + "models." + firstModel
 								+ ".api-keys: models in pool '" + poolName + "' share their keys");
 			}
@@ -257,6 +268,116 @@ final class QuotaSettingsFactory {
 			models.put(name, specs.get(0));
 		});
 		return models;
+	}
+
+	/**
+	 * The models as the rest of this factory reads them: a model that names an entry of
+	 * {@code pools} gets a copy carrying that pool's resolved limits, so that both forms build
+	 * the same settings through one path, and siblings of a configured pool agree by
+	 * construction.
+	 */
+	private static Map<String, ModelProperties> withPoolLimits(LlmQuotaProperties properties) {
+		Map<String, PoolProperties> pools = properties.getPools();
+		// Every pool, used or not, so that a bad base-config stops startup before a model names it.
+		Map<String, PoolProperties> resolved = new HashMap<>();
+		pools.keySet().forEach((name) -> resolved.put(name, resolve(pools, name, new ArrayList<>())));
+		Map<String, ModelProperties> effective = new LinkedHashMap<>();
+		properties.getModels().forEach((name, model) -> {
+			String property = "models." + name + ".";
+			String poolName = model.getPool();
+			if (poolName == null || !pools.containsKey(poolName)) {
+				check(poolName == null || hasOwnLimits(model), property + "pool", poolName,
+						"names no configured pool " + pools.keySet().stream().sorted().toList()
+								+ " (or set the model's own limits, the deprecated form)");
+				effective.put(name, model);
+				return;
+			}
+			String conflict = "conflicts with " + PREFIX + "pools." + poolName
+					+ ": a model that names a configured pool takes its limits from there";
+			LIMIT_GETTERS.forEach((dimension, getter) -> check(getter.apply(model) == null,
+					property + LIMIT_PROPERTIES.get(dimension), getter.apply(model), conflict));
+			check(model.getMaxConcurrency() == null, property + "max-concurrency", model.getMaxConcurrency(),
+					conflict);
+			check(model.getApiKeys() == null || model.getApiKeys().isEmpty(), property + "api-keys",
+					model.getApiKeys(), conflict);
+			PoolProperties pool = resolved.get(poolName);
+			check(POOL_LIMIT_GETTERS.values().stream().anyMatch((getter) -> getter.apply(pool) != null)
+					|| pool.getMaxConcurrency() != null, "pools." + poolName, "(no limits)",
+					"must set at least one limit, itself or through base-config: "
+							+ String.join(", ", LIMIT_PROPERTIES.values()) + " or max-concurrency");
+			Provider provider = model.getProvider();
+			if (pool.getProvider() != null) {
+				check(provider == Provider.OTHER || provider == pool.getProvider(), property + "provider", provider,
+						"conflicts with " + PREFIX + "pools." + poolName + ".provider (" + pool.getProvider() + ")");
+				provider = pool.getProvider();
+			}
+			ModelProperties copy = new ModelProperties();
+			copy.setProvider(provider);
+			copy.setPool(poolName);
+			copy.setRequestsPerMinute(pool.getRequestsPerMinute());
+			copy.setInputTokensPerMinute(pool.getInputTokensPerMinute());
+			copy.setOutputTokensPerMinute(pool.getOutputTokensPerMinute());
+			copy.setTokensPerMinute(pool.getTokensPerMinute());
+			copy.setRequestsPerDay(pool.getRequestsPerDay());
+			copy.setTokensPerDay(pool.getTokensPerDay());
+			copy.setMaxConcurrency(pool.getMaxConcurrency());
+			if (pool.getBurstHorizon() != null) {
+				copy.setBurstHorizon(pool.getBurstHorizon());
+			}
+			copy.setApiKeys((pool.getApiKeys() != null) ? pool.getApiKeys() : new ArrayList<>());
+			copy.setCacheReadsCountAsInput(model.getCacheReadsCountAsInput());
+			effective.put(name, copy);
+		});
+		return effective;
+	}
+
+	private static boolean hasOwnLimits(ModelProperties model) {
+		return model.getMaxConcurrency() != null
+				|| LIMIT_GETTERS.values().stream().anyMatch((getter) -> getter.apply(model) != null);
+	}
+
+	/**
+	 * A pool's values after its base-config chain: each set value overrides the one it
+	 * inherits. Values are checked where they are written, so the message names that pool.
+	 */
+	private static PoolProperties resolve(Map<String, PoolProperties> pools, String name, List<String> chain) {
+		String property = "pools." + name + ".";
+		chain.add(name);
+		PoolProperties pool = pools.get(name);
+		POOL_LIMIT_GETTERS.forEach((dimension, getter) -> {
+			Long limit = getter.apply(pool);
+			check(limit == null || limit > 0, property + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
+		});
+		check(pool.getMaxConcurrency() == null || pool.getMaxConcurrency() > 0, property + "max-concurrency",
+				pool.getMaxConcurrency(), "must be positive");
+		if (pool.getBurstHorizon() != null) {
+			positive(property + "burst-horizon", pool.getBurstHorizon());
+		}
+		String baseName = pool.getBaseConfig();
+		if (baseName == null) {
+			return pool;
+		}
+		check(pools.containsKey(baseName), property + "base-config", baseName,
+				"names no configured pool " + pools.keySet().stream().sorted().toList());
+		check(!chain.contains(baseName), property + "base-config", baseName,
+				"forms a cycle " + String.join(" -> ", chain) + " -> " + baseName);
+		PoolProperties base = resolve(pools, baseName, chain);
+		PoolProperties merged = new PoolProperties();
+		merged.setProvider(or(pool.getProvider(), base.getProvider()));
+		merged.setRequestsPerMinute(or(pool.getRequestsPerMinute(), base.getRequestsPerMinute()));
+		merged.setInputTokensPerMinute(or(pool.getInputTokensPerMinute(), base.getInputTokensPerMinute()));
+		merged.setOutputTokensPerMinute(or(pool.getOutputTokensPerMinute(), base.getOutputTokensPerMinute()));
+		merged.setTokensPerMinute(or(pool.getTokensPerMinute(), base.getTokensPerMinute()));
+		merged.setRequestsPerDay(or(pool.getRequestsPerDay(), base.getRequestsPerDay()));
+		merged.setTokensPerDay(or(pool.getTokensPerDay(), base.getTokensPerDay()));
+		merged.setMaxConcurrency(or(pool.getMaxConcurrency(), base.getMaxConcurrency()));
+		merged.setBurstHorizon(or(pool.getBurstHorizon(), base.getBurstHorizon()));
+		merged.setApiKeys(or(pool.getApiKeys(), base.getApiKeys()));
+		return merged;
+	}
+
+	private static <T> T or(T value, T inherited) {
+		return (value != null) ? value : inherited;
 	}
 
 	private static List<String> apiKeys(String property, List<String> keys) {
