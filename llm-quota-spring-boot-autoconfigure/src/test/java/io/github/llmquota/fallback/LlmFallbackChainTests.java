@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import io.github.llmquota.actuate.metrics.FallbackCounter;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.NonRetryableQuotaException;
@@ -38,8 +40,6 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
-import io.github.llmquota.metrics.FallbackCounter;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;

@@ -1,6 +1,5 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;

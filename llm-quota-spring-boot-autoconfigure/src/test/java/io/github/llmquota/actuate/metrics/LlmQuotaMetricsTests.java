@@ -1,6 +1,6 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
