@@ -12,7 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.actuate.metrics.GenAiTokenUsageListener;
 import io.github.llmquota.actuate.metrics.LlmQuotaMeterBinder;

@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DegradedDescriptor;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.PoolDescriptor;
