@@ -9,11 +9,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
-import io.github.llmquota.actuate.LlmQuotaThresholdEvent;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.QuotaThresholds;
-import io.github.llmquota.core.QuotaEngine;
-import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.actuate.alert.LlmQuotaThresholdEvent;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
+import io.github.llmquota.core.QuotaMitigation;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 
@@ -48,12 +47,11 @@ public class LlmQuotaAlertsAutoConfiguration {
 	@ConditionalOnMissingBean
 	QuotaThresholdMonitor llmQuotaThresholdMonitor(QuotaSettings settings, QuotaStore store,
 			QuotaThresholds thresholds, LlmQuotaProperties properties, ApplicationEventPublisher publisher,
-			ObjectProvider<QuotaEngine> engine) {
+			ObjectProvider<QuotaMitigation> mitigations) {
 		Duration interval = properties.getAlerts().getCheckInterval();
 		check(interval != null && interval.toMillis() > 0, "check-interval", interval, "must be positive");
-		// Only the built-in engine can shed; a user's own engine is observed, not steered.
-		DefaultQuotaEngine mitigation = (properties.getAlerts().isMitigation()
-				&& engine.getIfUnique() instanceof DefaultQuotaEngine defaultEngine) ? defaultEngine : null;
+		// Only an engine that can shed is steered; a user's own engine is observed otherwise.
+		QuotaMitigation mitigation = properties.getAlerts().isMitigation() ? mitigations.getIfUnique() : null;
 		return new QuotaThresholdMonitor(settings, store, thresholds, interval, publisher, mitigation);
 	}
 

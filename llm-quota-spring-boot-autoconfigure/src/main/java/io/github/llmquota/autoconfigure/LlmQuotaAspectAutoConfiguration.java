@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import io.github.llmquota.actuate.metrics.MissingUsageCounter;
 import io.github.llmquota.aop.LlmCallListener;
 import io.github.llmquota.aop.LlmFallbackHandler;
 import io.github.llmquota.aop.LlmRateLimited;
@@ -14,6 +15,9 @@ import io.github.llmquota.aop.LlmRateLimitedInterceptor;
 import io.github.llmquota.aop.LlmRateLimitedValidator;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.estimate.CalibratingTokenEstimator;
+import io.github.llmquota.estimate.DefaultTokenEstimator;
+import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.provider.AnthropicResponseExtractor;
 import io.github.llmquota.provider.MalformedHeaderReporter;
 import io.github.llmquota.provider.OpenAiResponseExtractor;
@@ -21,10 +25,6 @@ import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.provider.ProviderResponseExtractor;
 import io.github.llmquota.provider.SpringWebResponseExtractor;
-import io.github.llmquota.estimate.CalibratingTokenEstimator;
-import io.github.llmquota.estimate.DefaultTokenEstimator;
-import io.github.llmquota.estimate.TokenEstimator;
-import io.github.llmquota.metrics.MissingUsageCounter;
 import io.github.llmquota.usage.AnthropicUsageExtractor;
 import io.github.llmquota.usage.CompositeUsageExtractor;
 import io.github.llmquota.usage.LlmUsageExtractor;

@@ -9,8 +9,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
 import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.engine.QuotaSettings;

@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.github.llmquota.actuate.endpoint.ModelStateContributor;
+import io.github.llmquota.actuate.metrics.FallbackCounter;
 import io.github.llmquota.aop.LlmFallbackHandler;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
@@ -21,7 +22,6 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.fallback.FallbackChainHandler;
 import io.github.llmquota.fallback.FallbackListener;
 import io.github.llmquota.fallback.LlmFallbackChain;
-import io.github.llmquota.metrics.FallbackCounter;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 
 /**

@@ -8,7 +8,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.health.LlmQuotaHealthIndicator;
 import io.github.llmquota.failover.FailMode;
 

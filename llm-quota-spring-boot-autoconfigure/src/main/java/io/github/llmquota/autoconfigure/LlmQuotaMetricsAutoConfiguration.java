@@ -12,14 +12,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.metrics.FailoverMeterBinder;
 import io.github.llmquota.actuate.metrics.GenAiTokenUsageListener;
 import io.github.llmquota.actuate.metrics.LlmQuotaMeterBinder;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricsListener;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.failover.FailoverQuotaStore;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 
 /**
  * Auto-configuration for llm-quota's Micrometer meters; see {@link LlmQuotaMetricNames}.

@@ -12,7 +12,9 @@ import java.util.Map;
  * @param headEta how long until the request at the head of the queue fits, or {@code null}
  * when nobody waits or it depends on a call ending
  * @param utilisation per dimension, the units consumed across the fleet in the trailing
- * minute divided by the provider's per-minute limit (1.0 = the whole provider limit)
+ * minute divided by the provider's per-minute limit (1.0 = the whole provider limit); for
+ * {@link Dimension#CONCURRENCY}, when the pool limits it, the calls in flight divided by
+ * the most calls in flight. The same figure health, gauges and alerts report
  * @param inFlight the calls in flight across the fleet
  */
 public record Backpressure(String pool, Map<String, Long> queueDepth, Duration headEta,

@@ -37,6 +37,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaMitigation;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
@@ -55,7 +56,7 @@ import io.github.llmquota.provider.ErrorClass;
  * end with {@link #stop()} when it is closed. An engine used on its own starts on its first
  * acquire; once stopped, it rejects every request until it is started again.
  */
-public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, SmartLifecycle, AutoCloseable {
+public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, AdmissionListener, SmartLifecycle, AutoCloseable {
 
 	/**
 	 * The lifecycle phase: the engine stops after a web server has stopped taking requests
@@ -365,14 +366,7 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		}, "poll pool '" + poolName + "'");
 	}
 
-	/**
-	 * Shed the lowest priority class of a pool in this JVM, or stop doing so: new requests
-	 * of that class are rejected with {@link RejectionReason#SHED} and its waiting requests
-	 * are withdrawn. Higher classes keep their order. Used by automatic mitigation when a
-	 * pool reaches its critical utilisation.
-	 * @param pool the pool
-	 * @param shed whether to shed
-	 */
+	@Override
 	public void shedLowestClass(String pool, boolean shed) {
 		if (!shed) {
 			this.shedding.remove(pool);
@@ -436,8 +430,10 @@ public class DefaultQuotaEngine implements QuotaEngine, AdmissionListener, Smart
 		Map<Dimension, Double> utilisation = new EnumMap<>(Dimension.class);
 		for (int i = 0; i < pool.rates().size(); i++) {
 			RateLimit rate = pool.rates().get(i);
-			double perMinute = rate.limit() * 60_000.0 / rate.dimension().getWindow().toMillis();
-			utilisation.put(rate.dimension(), snapshot.trailingMinute()[i] / perMinute);
+			utilisation.put(rate.dimension(), Utilisation.ofRate(rate, snapshot.trailingMinute()[i]));
+		}
+		if (pool.maxConcurrency() > 0) {
+			utilisation.put(Dimension.CONCURRENCY, Utilisation.ofConcurrency(snapshot.inFlight(), pool.maxConcurrency()));
 		}
 		Duration headEta = (snapshot.headDelayMillis() >= 0) ? Duration.ofMillis(snapshot.headDelayMillis()) : null;
 		return new Backpressure(pool.name(), queued, headEta, utilisation, snapshot.inFlight());

@@ -39,6 +39,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.HttpServerErrorException;
 
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaFallbackAutoConfiguration;
@@ -50,7 +51,6 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.fallback.FallbackAttempt;
 import io.github.llmquota.fallback.FallbackExhaustedException;
 import io.github.llmquota.fallback.LlmFallbackChain;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.usage.LlmUsage;
 

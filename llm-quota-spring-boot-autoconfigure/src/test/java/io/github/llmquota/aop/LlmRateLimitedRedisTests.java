@@ -20,10 +20,10 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.core.QuotaRejectedException;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.usage.LlmUsage;
 

@@ -13,10 +13,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 
-import io.github.llmquota.actuate.LlmQuotaThresholdEvent;
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.LlmQuotaThresholdEvent;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.github.llmquota.actuate.metrics.MissingUsageCounter;
 import io.github.llmquota.aop.LlmModel;
 import io.github.llmquota.aop.LlmRateLimited;
 import io.github.llmquota.aop.LlmRateLimitedAdvisor;
@@ -21,7 +22,6 @@ import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.estimate.TokenEstimator;
-import io.github.llmquota.metrics.MissingUsageCounter;
 import io.github.llmquota.usage.CompositeUsageExtractor;
 import io.github.llmquota.usage.LlmUsage;
 import io.github.llmquota.usage.UsageExtractor;

@@ -13,12 +13,12 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.llmquota.actuate.metrics.FallbackCounter;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.fallback.FallbackChainSettings;
 import io.github.llmquota.fallback.LlmFallbackChain;
-import io.github.llmquota.metrics.FallbackCounter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;

@@ -12,7 +12,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.health.LlmQuotaHealthIndicator;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -15,7 +15,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.github.llmquota.actuate.metrics.GenAiTokenUsageListener;
 import io.github.llmquota.actuate.metrics.LlmQuotaMeterBinder;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricsListener;
 import io.github.llmquota.engine.QuotaSettings;
 

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import io.github.llmquota.actuate.metrics.FallbackCounter;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.NonRetryableQuotaException;
@@ -38,8 +40,6 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
-import io.github.llmquota.metrics.FallbackCounter;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
@@ -193,10 +193,28 @@ class LlmFallbackChainTests {
 	}
 
 	@Test
+	void lowPriorityRequestGivesWayWhenTheAskedForPoolIsCriticalOnlyByConcurrency() {
+		// Mistral's one call slot is taken: the alerts call that CRITICAL, and so must the chain.
+		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
+
+		this.chain.execute("busy", request("mistral", Priority.NORMAL), (model, lease) -> {
+			this.calls.add(model);
+			lease.settle(TokenUsage.of(10, 10));
+			return "ok";
+		});
+
+		assertThat(this.calls).containsExactly("gpt");
+		assertThat(this.refused).isEmpty();
+		holder.release(CallOutcome.NOT_SENT);
+	}
+
+	@Test
 	void theChosenModelsLeaseIsSettledAndTheLosersHoldNothing() {
 		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
 
-		this.chain.execute("busy", request("mistral"), (model, lease) -> {
+		// A class that does not give way: mistral's full concurrency makes its pool critical,
+		// and a NORMAL request would skip it for gpt without trying it.
+		this.chain.execute("busy", request("mistral", Priority.INTERACTIVE), (model, lease) -> {
 			this.calls.add(model);
 			// The withdrawn wait on the full pool left no ticket behind, and only the holder's lease.
 			assertThat(this.redis.opsForZSet().zCard(key("mistral", "q"))).isZero();

@@ -2,9 +2,9 @@ package io.github.llmquota.sample;
 
 import java.util.Map;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
-import io.github.llmquota.sample.anthropic.AnthropicClient;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.sample.anthropic.Answer;
+import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.anthropic.SdkAnthropicClient;
 import io.github.llmquota.sample.chat.ChatAnswer;

@@ -2,13 +2,13 @@ package io.github.llmquota.sample;
 
 import java.util.Map;
 
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailoverQuotaStore;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.sample.anthropic.Answer;
 import io.github.llmquota.sample.anthropic.ProviderTraffic;

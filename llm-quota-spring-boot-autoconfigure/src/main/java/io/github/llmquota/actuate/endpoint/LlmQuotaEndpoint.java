@@ -12,12 +12,12 @@ import java.util.Objects;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import io.github.llmquota.actuate.DimensionUtilisation;
-import io.github.llmquota.actuate.PoolCheck;
-import io.github.llmquota.actuate.PoolUtilisation;
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.DimensionUtilisation;
+import io.github.llmquota.actuate.alert.PoolCheck;
+import io.github.llmquota.actuate.alert.PoolUtilisation;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;

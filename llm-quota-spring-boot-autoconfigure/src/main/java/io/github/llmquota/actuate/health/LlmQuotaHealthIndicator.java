@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.github.llmquota.actuate.DimensionUtilisation;
-import io.github.llmquota.actuate.PoolCheck;
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.DimensionUtilisation;
+import io.github.llmquota.actuate.alert.PoolCheck;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;

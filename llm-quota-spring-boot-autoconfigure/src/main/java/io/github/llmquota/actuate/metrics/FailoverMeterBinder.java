@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.github.llmquota.failover.FailoverQuotaStore;
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 
 /**
  * Shows whether the engine runs on its fail mode because Redis cannot be reached, and how

@@ -1,6 +1,5 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,5 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -9,10 +8,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
-import io.github.llmquota.actuate.DimensionUtilisation;
-import io.github.llmquota.actuate.PoolCheck;
-import io.github.llmquota.actuate.PoolUtilisation;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.DimensionUtilisation;
+import io.github.llmquota.actuate.alert.PoolCheck;
+import io.github.llmquota.actuate.alert.PoolUtilisation;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;

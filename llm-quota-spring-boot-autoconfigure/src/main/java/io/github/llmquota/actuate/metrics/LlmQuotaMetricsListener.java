@@ -1,6 +1,5 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
 import java.time.Duration;
 import java.util.Locale;
 

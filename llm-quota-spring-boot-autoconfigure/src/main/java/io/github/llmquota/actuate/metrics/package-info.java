@@ -1,4 +1,4 @@
 /**
- * Micrometer meters of the quota engine.
+ * Micrometer meters that llm-quota publishes, and their names.
  */
 package io.github.llmquota.actuate.metrics;

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.PoolDescriptor;
 import io.github.llmquota.core.CallOutcome;

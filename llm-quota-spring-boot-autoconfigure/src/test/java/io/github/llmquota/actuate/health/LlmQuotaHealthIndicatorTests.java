@@ -15,8 +15,8 @@ import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-import io.github.llmquota.actuate.QuotaStatus;
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaStatus;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaHealthContributorAutoConfiguration;

@@ -1,6 +1,6 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,8 +22,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import io.github.llmquota.actuate.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.QuotaThresholds;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaMetricsAutoConfiguration;

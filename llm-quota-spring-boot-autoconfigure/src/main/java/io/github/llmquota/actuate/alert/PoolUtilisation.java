@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +7,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.Utilisation;
 
 import org.springframework.lang.Nullable;
 
@@ -21,8 +22,6 @@ import org.springframework.lang.Nullable;
  */
 public record PoolUtilisation(PoolSpec pool, PoolSnapshot snapshot, List<DimensionUtilisation> dimensions) {
 
-	private static final double MINUTE = 60_000.0;
-
 	/**
 	 * Compute the utilisation of a pool from a snapshot of it.
 	 * @param pool the pool
@@ -35,22 +34,21 @@ public record PoolUtilisation(PoolSpec pool, PoolSnapshot snapshot, List<Dimensi
 		for (int i = 0; i < pool.rates().size(); i++) {
 			RateLimit rate = pool.rates().get(i);
 			long window = rate.dimension().getWindow().toMillis();
-			double perMinute = rate.limit() * MINUTE / window;
 			// The bucket refills at the planned rate: the limit less the safety margin.
 			double planned = rate.ratePerMilli() * window;
 			double used = snapshot.trailingMinute()[i];
 			double available = Math.max(rate.capacity() * multiplier - snapshot.used()[i], 0);
 			List<Double> trend = new ArrayList<>(snapshot.lastHour().size());
 			for (double[] minute : snapshot.lastHour()) {
-				trend.add(minute[i] / perMinute);
+				trend.add(Utilisation.ofRate(rate, minute[i]));
 			}
 			rows.add(new DimensionUtilisation(rate.dimension(), rate.limit(), planned * multiplier, used,
-					used / perMinute, available, List.copyOf(trend)));
+					Utilisation.ofRate(rate, used), available, List.copyOf(trend)));
 		}
 		if (pool.maxConcurrency() > 0) {
 			long limit = pool.maxConcurrency();
 			long inFlight = snapshot.inFlight();
-			rows.add(new DimensionUtilisation(Dimension.CONCURRENCY, limit, limit, inFlight, (double) inFlight / limit,
+			rows.add(new DimensionUtilisation(Dimension.CONCURRENCY, limit, limit, inFlight, Utilisation.ofConcurrency(inFlight, limit),
 					Math.max(limit - inFlight, 0), List.of()));
 		}
 		return new PoolUtilisation(pool, snapshot, List.copyOf(rows));

@@ -1,4 +1,4 @@
-package io.github.llmquota.metrics;
+package io.github.llmquota.actuate.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

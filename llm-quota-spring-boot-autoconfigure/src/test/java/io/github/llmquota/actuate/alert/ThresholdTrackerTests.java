@@ -1,11 +1,11 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.llmquota.actuate.ThresholdTracker.Crossing;
+import io.github.llmquota.actuate.alert.ThresholdTracker.Crossing;
 import io.github.llmquota.core.Dimension;
 
 import static org.assertj.core.api.Assertions.assertThat;

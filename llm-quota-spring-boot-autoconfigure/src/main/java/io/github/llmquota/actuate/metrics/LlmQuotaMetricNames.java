@@ -1,4 +1,4 @@
-package io.github.llmquota.metrics;
+package io.github.llmquota.actuate.metrics;
 
 /**
  * Names of the meters llm-quota publishes, and of their tags. Tags only ever carry bounded

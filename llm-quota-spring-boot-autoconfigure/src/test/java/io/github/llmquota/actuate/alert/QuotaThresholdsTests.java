@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 /**
  * How close a pool dimension is to its provider limit, from best to worst, and for a whole

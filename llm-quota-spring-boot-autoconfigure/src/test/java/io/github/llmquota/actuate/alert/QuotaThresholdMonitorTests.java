@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import java.time.Duration;
 import java.util.ArrayDeque;

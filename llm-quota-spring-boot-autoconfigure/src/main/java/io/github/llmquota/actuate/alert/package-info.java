@@ -1,4 +1,4 @@
 /**
  * Fleet utilisation of each pool against its thresholds, threshold events and mitigation.
  */
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;

@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.QuotaMitigation;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
@@ -36,7 +37,7 @@ import org.springframework.util.Assert;
  * INFO on the way back);</li>
  * <li>while any dimension of a pool is CRITICAL, and when mitigation is on, has this JVM's
  * engine shed the pool's lowest priority class
- * ({@link DefaultQuotaEngine#shedLowestClass(String, boolean)}), and stops when it is no
+ * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when it is no
  * longer CRITICAL;</li>
  * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
  * health indicator read instead of calling the store themselves.</li>
@@ -61,7 +62,7 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private final ApplicationEventPublisher publisher;
 
-	private final DefaultQuotaEngine mitigation;
+	private final QuotaMitigation mitigation;
 
 	private final ThresholdTracker tracker;
 
@@ -89,12 +90,12 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	 * {@code null} for no mitigation
 	 */
 	public QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
-			Duration interval, ApplicationEventPublisher publisher, @Nullable DefaultQuotaEngine mitigation) {
+			Duration interval, ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation) {
 		this(settings, store, thresholds, interval, publisher, mitigation, Clock.systemUTC());
 	}
 
 	QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds, Duration interval,
-			ApplicationEventPublisher publisher, @Nullable DefaultQuotaEngine mitigation, Clock clock) {
+			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation, Clock clock) {
 		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
 		this.settings = settings;
 		this.store = store;

@@ -1,4 +1,4 @@
-package io.github.llmquota.actuate;
+package io.github.llmquota.actuate.alert;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,0 @@
-/**
- * Micrometer meters that llm-quota publishes, and their names.
- */
-package io.github.llmquota.metrics;
