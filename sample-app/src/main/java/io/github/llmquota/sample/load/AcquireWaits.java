@@ -1,11 +1,14 @@
 package io.github.llmquota.sample.load;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.ModelSpec;
@@ -15,16 +18,29 @@ import io.github.llmquota.engine.QuotaEngineListener;
  * Records how long this JVM's admitted requests waited for quota, by priority class, while
  * recording is on, and so how many requests this JVM's engine admitted. A call that a
  * fallback chain tried on several models counts one wait per admission, and so does each
- * attempt of a call that llm-quota re-sent after a 429. Thread-safe.
+ * attempt of a call that llm-quota re-sent after a 429. Waits go to one Micrometer
+ * {@link Timer} per class, in a registry of the run's own, so that a run's percentiles cover
+ * exactly its own admissions. Thread-safe.
  */
 class AcquireWaits implements QuotaEngineListener {
 
-	private final Map<String, List<Long>> waits = new TreeMap<>();
+	/** The name of the timers. */
+	static final String TIMER = "sample.load.acquire.wait";
+
+	// A run, drain included, lasts minutes: the percentiles must cover all of it, not a
+	// sliding window of the last two minutes, as Micrometer's default would.
+	private static final Duration WHOLE_RUN = Duration.ofDays(1);
+
+	private SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+	private final Map<String, Timer> timers = new TreeMap<>();
 
 	private boolean recording;
 
 	synchronized void start() {
-		this.waits.clear();
+		this.registry.close();
+		this.registry = new SimpleMeterRegistry();
+		this.timers.clear();
 		this.recording = true;
 	}
 
@@ -37,9 +53,24 @@ class AcquireWaits implements QuotaEngineListener {
 		String priority = (request.priority() != null) ? request.priority() : "default";
 		synchronized (this) {
 			if (this.recording) {
-				this.waits.computeIfAbsent(priority, (name) -> new ArrayList<>()).add(waited.toNanos());
+				timer(priority).record(waited);
 			}
 		}
+	}
+
+	/**
+	 * Return the timer that records one priority class's waits.
+	 * @param priority the priority class
+	 * @return the timer, created on first use
+	 */
+	synchronized Timer timer(String priority) {
+		return this.timers.computeIfAbsent(priority, (name) -> Timer.builder(TIMER)
+			.tag("priority", name)
+			.publishPercentiles(0.50, 0.99)
+			.percentilePrecision(2)
+			.distributionStatisticExpiry(WHOLE_RUN)
+			.distributionStatisticBufferLength(1)
+			.register(this.registry));
 	}
 
 	/**
@@ -47,32 +78,34 @@ class AcquireWaits implements QuotaEngineListener {
 	 * @return the admissions, over all priority classes
 	 */
 	synchronized long admissions() {
-		return this.waits.values().stream().mapToLong(List::size).sum();
+		return this.timers.values().stream().mapToLong(Timer::count).sum();
 	}
 
 	/**
-	 * Return the percentiles of the recorded waits.
+	 * Return the percentiles of the recorded waits, as the timers report them.
 	 * @return per priority class, the waits' count, p50, p99 and maximum
 	 */
 	synchronized Map<String, LoadSummary.Waits> summary() {
 		Map<String, LoadSummary.Waits> summary = new TreeMap<>();
-		this.waits.forEach((priority, nanos) -> {
-			long[] sorted = nanos.stream().mapToLong(Long::longValue).toArray();
-			Arrays.sort(sorted);
-			summary.put(priority, new LoadSummary.Waits(sorted.length, millis(percentile(sorted, 0.50)),
-					millis(percentile(sorted, 0.99)), millis(sorted[sorted.length - 1])));
+		this.timers.forEach((priority, timer) -> {
+			HistogramSnapshot snapshot = timer.takeSnapshot();
+			summary.put(priority, new LoadSummary.Waits(snapshot.count(), millis(percentile(snapshot, 0.50)),
+					millis(percentile(snapshot, 0.99)), millis(snapshot.max(TimeUnit.MILLISECONDS))));
 		});
 		return summary;
 	}
 
-	// Nearest rank: the smallest wait that at least p of all waits do not exceed.
-	private static long percentile(long[] sorted, double p) {
-		int rank = (int) Math.ceil(p * sorted.length);
-		return sorted[Math.max(rank, 1) - 1];
+	private static double percentile(HistogramSnapshot snapshot, double percentile) {
+		for (ValueAtPercentile value : snapshot.percentileValues()) {
+			if (value.percentile() == percentile) {
+				return value.value(TimeUnit.MILLISECONDS);
+			}
+		}
+		throw new IllegalStateException("Timer publishes no percentile " + percentile);
 	}
 
-	private static double millis(long nanos) {
-		return Math.round(nanos / 10_000.0) / 100.0;
+	private static double millis(double millis) {
+		return Math.round(millis * 100.0) / 100.0;
 	}
 
 }
