@@ -34,11 +34,11 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/*.json
 
 LIMITS=(
-	--llm.quota.models.claude-sonnet-4-5.requests-per-minute=600
-	--llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute=1000000
-	--llm.quota.models.claude-sonnet-4-5.output-tokens-per-minute=1000000
-	--llm.quota.models.claude-sonnet-4-5.max-concurrency=100
-	--llm.quota.models.claude-sonnet-4-5.burst-horizon=2s
+	--llm.quota.pools.anthropic-sonnet.requests-per-minute=600
+	--llm.quota.pools.anthropic-sonnet.input-tokens-per-minute=1000000
+	--llm.quota.pools.anthropic-sonnet.output-tokens-per-minute=1000000
+	--llm.quota.pools.anthropic-sonnet.max-concurrency=100
+	--llm.quota.pools.anthropic-sonnet.burst-horizon=2s
 )
 SIMULATOR_LIMITS=(
 	--sample.simulator.models.claude-sonnet-4-5.requests-per-minute=600

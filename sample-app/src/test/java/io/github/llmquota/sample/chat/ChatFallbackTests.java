@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that it takes one call a minute: the next calls are served by Haiku.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "llm.quota.models.claude-sonnet-4-5.requests-per-minute=1",
+		properties = { "llm.quota.pools.anthropic-sonnet.requests-per-minute=1",
 				"llm.quota.fallback.attempt-wait=200ms" })
 class ChatFallbackTests {
 

@@ -36,10 +36,10 @@ import static org.assertj.core.api.Assertions.offset;
 				"sample.simulator.models.claude-sonnet-4-5.requests-per-minute=120",
 				"sample.simulator.models.claude-sonnet-4-5.input-tokens-per-minute=1000000",
 				"sample.simulator.models.claude-sonnet-4-5.output-tokens-per-minute=1000000",
-				"llm.quota.models.claude-sonnet-4-5.requests-per-minute=120",
-				"llm.quota.models.claude-sonnet-4-5.input-tokens-per-minute=1000000",
-				"llm.quota.models.claude-sonnet-4-5.output-tokens-per-minute=1000000",
-				"llm.quota.models.claude-sonnet-4-5.burst-horizon=2s" })
+				"llm.quota.pools.anthropic-sonnet.requests-per-minute=120",
+				"llm.quota.pools.anthropic-sonnet.input-tokens-per-minute=1000000",
+				"llm.quota.pools.anthropic-sonnet.output-tokens-per-minute=1000000",
+				"llm.quota.pools.anthropic-sonnet.burst-horizon=2s" })
 class LoadModeTests {
 
 	@Autowired
