@@ -1,7 +1,5 @@
 package io.github.llmquota.autoconfigure;
 
-import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Future;
@@ -33,7 +31,6 @@ import org.springframework.beans.factory.BeanInitializationException;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -99,21 +96,6 @@ class LlmQuotaAspectAutoConfigurationTests {
 			.isEqualTo(Ordered.LOWEST_PRECEDENCE - 1));
 		this.runner.withPropertyValues("llm.quota.aspect.order=42")
 			.run((context) -> assertThat(context.getBean(LlmRateLimitedAdvisor.class).getOrder()).isEqualTo(42));
-	}
-
-	@Test
-	void everyBeanCanBeReplacedByTheApplication() {
-		List<Class<?>> configurations = new ArrayList<>(
-				List.of(LlmQuotaAspectAutoConfiguration.class.getDeclaredClasses()));
-		configurations.add(LlmQuotaAspectAutoConfiguration.class);
-		List<Method> beanMethods = configurations.stream()
-			.flatMap((type) -> List.of(type.getDeclaredMethods()).stream())
-			.filter((method) -> method.isAnnotationPresent(Bean.class))
-			.toList();
-		assertThat(beanMethods).hasSizeGreaterThanOrEqualTo(6)
-			.allSatisfy((method) -> assertThat(method.isAnnotationPresent(ConditionalOnMissingBean.class))
-				.as(method.getName())
-				.isTrue());
 	}
 
 	@Test

@@ -1,6 +1,5 @@
 package io.github.llmquota.autoconfigure;
 
-import java.lang.reflect.Method;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,6 @@ import io.github.llmquota.estimate.DefaultTokenEstimator;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.web.client.RestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.web.client.RestTemplateAutoConfiguration;
 import org.springframework.boot.autoconfigure.web.reactive.function.client.WebClientAutoConfiguration;
@@ -119,20 +117,6 @@ class LlmQuotaGovernorAutoConfigurationTests {
 		this.runner.withUserConfiguration(UserGovernor.class)
 			.run((context) -> assertThat(context.getBean(AttemptGovernor.class))
 				.isSameAs(context.getBean(UserGovernor.class).governor));
-	}
-
-	@Test
-	void everyBeanCanBeReplaced() {
-		List<Class<?>> configurations = new ArrayList<>(List.of(LlmQuotaGovernorAutoConfiguration.class));
-		configurations.addAll(List.of(LlmQuotaGovernorAutoConfiguration.class.getDeclaredClasses()));
-		for (Class<?> configuration : configurations) {
-			for (Method method : configuration.getDeclaredMethods()) {
-				if (method.isAnnotationPresent(Bean.class)) {
-					assertThat(method.isAnnotationPresent(ConditionalOnMissingBean.class))
-						.as(configuration.getSimpleName() + "#" + method.getName()).isTrue();
-				}
-			}
-		}
 	}
 
 	@Test
