@@ -1068,9 +1068,9 @@ public class LlmQuotaProperties {
 		/**
 		 * Longest burst a per-minute bucket may absorb. A full minute lets a pool spend its
 		 * whole minute at once; a shorter horizon spreads requests the way providers that
-		 * enforce per-second slices expect.
+		 * enforce per-second slices expect. Unset means one minute.
 		 */
-		private Duration burstHorizon = Duration.ofMinutes(1);
+		private Duration burstHorizon;
 
 		/**
 		 * Whether prompt-cache reads count toward input-token limits. Defaults by provider:

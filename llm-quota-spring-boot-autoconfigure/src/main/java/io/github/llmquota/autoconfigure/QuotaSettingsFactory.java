@@ -34,6 +34,9 @@ final class QuotaSettingsFactory {
 
 	private static final String PREFIX = "llm.quota.";
 
+	// A per-minute bucket may absorb a whole minute at once unless configured otherwise.
+	private static final Duration DEFAULT_BURST_HORIZON = Duration.ofMinutes(1);
+
 	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no spaces.
 	private static final Pattern KEY_SAFE = Pattern.compile("[A-Za-z0-9._:/-]{1,100}");
 
@@ -215,13 +218,14 @@ final class QuotaSettingsFactory {
 			check(KEY_SAFE.matcher(poolName).matches(), property + "pool", poolName,
 					"must be 1-100 of A-Z a-z 0-9 . _ : / - (it becomes part of Redis keys)");
 			check(model.getProvider() != null, property + "provider", null, "must be set");
-			positive(property + "burst-horizon", model.getBurstHorizon());
+			Duration burstHorizon = or(model.getBurstHorizon(), DEFAULT_BURST_HORIZON);
+			positive(property + "burst-horizon", burstHorizon);
 			List<RateLimit> rates = new ArrayList<>();
 			LIMIT_GETTERS.forEach((dimension, getter) -> {
 				Long limit = getter.apply(model);
 				if (limit != null) {
 					check(limit > 0, property + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
-					rates.add(RateLimit.of(dimension, limit, margin, model.getBurstHorizon().toMillis()));
+					rates.add(RateLimit.of(dimension, limit, margin, burstHorizon.toMillis()));
 				}
 			});
 			Integer concurrency = model.getMaxConcurrency();
@@ -300,6 +304,7 @@ final class QuotaSettingsFactory {
 					conflict);
 			check(model.getApiKeys() == null || model.getApiKeys().isEmpty(), property + "api-keys",
 					model.getApiKeys(), conflict);
+			check(model.getBurstHorizon() == null, property + "burst-horizon", model.getBurstHorizon(), conflict);
 			PoolProperties pool = resolved.get(poolName);
 			check(POOL_LIMIT_GETTERS.values().stream().anyMatch((getter) -> getter.apply(pool) != null)
 					|| pool.getMaxConcurrency() != null, "pools." + poolName, "(no limits)",
@@ -321,9 +326,7 @@ final class QuotaSettingsFactory {
 			copy.setRequestsPerDay(pool.getRequestsPerDay());
 			copy.setTokensPerDay(pool.getTokensPerDay());
 			copy.setMaxConcurrency(pool.getMaxConcurrency());
-			if (pool.getBurstHorizon() != null) {
-				copy.setBurstHorizon(pool.getBurstHorizon());
-			}
+			copy.setBurstHorizon(pool.getBurstHorizon());
 			copy.setApiKeys((pool.getApiKeys() != null) ? pool.getApiKeys() : new ArrayList<>());
 			copy.setCacheReadsCountAsInput(model.getCacheReadsCountAsInput());
 			effective.put(name, copy);

@@ -99,6 +99,13 @@ class PoolsConfigurationTests {
 	}
 
 	@Test
+	void modelWithItsOwnBurstHorizonAndAPoolStopsStartupRatherThanIgnoringIt() {
+		assertStartupFails("llm.quota.models.claude-sonnet-4.burst-horizon", "conflicts with llm.quota.pools.sonnet",
+				"llm.quota.pools.sonnet.requests-per-minute=50", "llm.quota.models.claude-sonnet-4.pool=sonnet",
+				"llm.quota.models.claude-sonnet-4.burst-horizon=10s");
+	}
+
+	@Test
 	void modelWhoseProviderDisagreesWithItsPoolStopsStartup() {
 		assertStartupFails("llm.quota.models.gpt-4o.provider", "conflicts with llm.quota.pools.sonnet.provider",
 				"llm.quota.pools.sonnet.provider=anthropic", "llm.quota.pools.sonnet.requests-per-minute=50",
