@@ -3,9 +3,6 @@ package io.github.llmquota.core;
 import java.util.Objects;
 import java.util.Optional;
 
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
-
 /**
  * Thrown when a provider refused a call in a way that waiting cannot fix: a quota that
  * does not refill within minutes is used up ({@link ErrorClass#QUOTA_EXHAUSTED}: OpenAI

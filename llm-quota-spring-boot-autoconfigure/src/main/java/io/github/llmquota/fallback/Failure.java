@@ -3,9 +3,9 @@ package io.github.llmquota.fallback;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * What a failed call means for the breaker and for the rest of the chain, decided from the

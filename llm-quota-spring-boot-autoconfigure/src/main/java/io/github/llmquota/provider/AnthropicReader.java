@@ -6,6 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Anthropic's {@code anthropic-ratelimit-*} headers (RFC 3339 resets) and error types.

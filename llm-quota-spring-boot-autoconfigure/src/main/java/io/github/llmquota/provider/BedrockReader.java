@@ -2,6 +2,9 @@ package io.github.llmquota.provider;
 
 import java.util.Map;
 
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
+
 /**
  * Reads Amazon Bedrock errors. Bedrock sends no rate-limit headers, but names the error in
  * {@code x-amzn-errortype}, as in

@@ -3,6 +3,8 @@ package io.github.llmquota.provider;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Cohere's trial-key headers, a per-endpoint requests-per-minute bucket, and tells the

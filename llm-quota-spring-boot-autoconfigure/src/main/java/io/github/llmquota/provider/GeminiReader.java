@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Gemini API and Vertex AI errors. Google sends no rate-limit headers; a 429 body

@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.RetryAfterSource;
 
 /**
  * Turns one provider response (status, headers and error body) into a normalised
@@ -142,7 +145,7 @@ public final class ProviderFeedbackParser {
 	}
 
 	private static ProviderFeedback.Builder classifiedByStatus(int status) {
-		ProviderFeedback.Builder feedback = new ProviderFeedback.Builder(status);
+		ProviderFeedback.Builder feedback = ProviderFeedback.builder(status);
 		if (status < 400) {
 			return feedback;
 		}

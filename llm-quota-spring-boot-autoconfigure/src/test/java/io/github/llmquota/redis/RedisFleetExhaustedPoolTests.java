@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
@@ -25,7 +26,6 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.Settlement;
-import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.DrivenRedisStores;
 import io.github.llmquota.test.ForwardingQuotaStore;

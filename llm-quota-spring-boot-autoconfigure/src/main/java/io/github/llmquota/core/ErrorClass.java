@@ -1,4 +1,4 @@
-package io.github.llmquota.provider;
+package io.github.llmquota.core;
 
 /**
  * What kind of failure a provider response reports, in terms of what a limiter should do
