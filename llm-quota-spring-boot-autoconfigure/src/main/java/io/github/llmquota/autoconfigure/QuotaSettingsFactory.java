@@ -128,7 +128,7 @@ final class QuotaSettingsFactory {
 		return new FallbackChainSettings(chains, threshold, Set.copyOf(low), fallback.getAttemptWait());
 	}
 
-	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {
+	private static FeedbackSettings feedback(LlmQuotaProperties.FeedbackProperties feedback) {
 		check(feedback.getMultiplierCut() > 0 && feedback.getMultiplierCut() < 1, "feedback.multiplier-cut",
 				feedback.getMultiplierCut(), "must be in (0, 1)");
 		check(feedback.getMultiplierFloor() > 0 && feedback.getMultiplierFloor() <= 1, "feedback.multiplier-floor",

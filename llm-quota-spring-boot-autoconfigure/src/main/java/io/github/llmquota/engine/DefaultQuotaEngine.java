@@ -391,7 +391,7 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 			});
 	}
 
-	private void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+	private void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 		notify((listener) -> listener.ended(model, request, usage, feedback));
 	}
 

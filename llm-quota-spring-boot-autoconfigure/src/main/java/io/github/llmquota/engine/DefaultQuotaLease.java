@@ -101,7 +101,7 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, Feedback feedback, TokenUsage usage) {
+	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
 		if (!this.ended.compareAndSet(false, true)) {
 			return;
 		}
@@ -118,24 +118,24 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 	}
 
-	private Feedback translate(ProviderFeedback feedback, boolean answered) {
+	private PoolFeedback translate(ProviderFeedback feedback, boolean answered) {
 		ErrorClass error = feedback.getErrorClass();
 		int status = feedback.getStatus();
-		Feedback.Kind kind;
+		PoolFeedback.Kind kind;
 		if (error == ErrorClass.RATE_LIMITED) {
-			kind = Feedback.Kind.RATE_LIMITED;
+			kind = PoolFeedback.Kind.RATE_LIMITED;
 		}
 		else if (error == ErrorClass.QUOTA_EXHAUSTED) {
-			kind = Feedback.Kind.EXHAUSTED;
+			kind = PoolFeedback.Kind.EXHAUSTED;
 		}
 		else if (error == ErrorClass.OVERLOADED || status >= 500) {
-			kind = Feedback.Kind.OVERLOADED;
+			kind = PoolFeedback.Kind.OVERLOADED;
 		}
 		else if (error == ErrorClass.NONE && answered) {
-			kind = Feedback.Kind.SUCCESS;
+			kind = PoolFeedback.Kind.SUCCESS;
 		}
 		else {
-			kind = Feedback.Kind.NONE;
+			kind = PoolFeedback.Kind.NONE;
 		}
 		List<RateLimit> rates = this.model.pool().rates();
 		long[] remaining = new long[rates.size()];
@@ -143,7 +143,7 @@ class DefaultQuotaLease implements QuotaLease {
 		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
 		// alone) still says that bucket is spent; left as unknown, the pool would admit a
 		// full burst against it the moment the cooldown ends.
-		Dimension exhausted = (kind == Feedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
+		Dimension exhausted = (kind == PoolFeedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
 				: null;
 		for (int i = 0; i < remaining.length; i++) {
 			RateLimit rate = rates.get(i);
@@ -157,12 +157,12 @@ class DefaultQuotaLease implements QuotaLease {
 		// The parser already clamps what it reads, but feedback can come from a parser with
 		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
 		long retryAfterMillis = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
-		if (kind == Feedback.Kind.EXHAUSTED) {
+		if (kind == PoolFeedback.Kind.EXHAUSTED) {
 			// Without a reset, a spend cap still must not be rediscovered by every call.
-			return new Feedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
+			return new PoolFeedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
 					feedback.getErrorMessage().orElse(null));
 		}
-		return new Feedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
+		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
 	}
 
 	private static long[] minus(long[] actual, long[] charged) {
@@ -179,7 +179,7 @@ class DefaultQuotaLease implements QuotaLease {
 	@FunctionalInterface
 	interface EndListener {
 
-		void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback);
+		void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback);
 
 	}
 

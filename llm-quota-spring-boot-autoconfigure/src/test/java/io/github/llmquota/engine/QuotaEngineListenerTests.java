@@ -157,7 +157,7 @@ class QuotaEngineListenerTests {
 		}
 
 		@Override
-		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 			String used = (usage != null) ? usage.inputTokens() + "/" + usage.outputTokens() : "-";
 			this.events.add("ended " + model.name() + " " + used + " " + feedback);
 		}

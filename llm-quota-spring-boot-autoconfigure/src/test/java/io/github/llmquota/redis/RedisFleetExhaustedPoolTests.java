@@ -21,7 +21,7 @@ import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
@@ -142,7 +142,7 @@ class RedisFleetExhaustedPoolTests {
 
 		@Override
 		public void settle(PoolSpec pool, Settlement settlement) {
-			Feedback feedback = (settlement.feedback().kind() == Feedback.Kind.EXHAUSTED) ? Feedback.none()
+			PoolFeedback feedback = (settlement.feedback().kind() == PoolFeedback.Kind.EXHAUSTED) ? PoolFeedback.none()
 					: settlement.feedback();
 			super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
 					settlement.user(), settlement.userDelta(), feedback));
