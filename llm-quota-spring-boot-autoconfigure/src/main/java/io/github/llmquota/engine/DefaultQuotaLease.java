@@ -10,7 +10,7 @@ import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionReading;
 import io.github.llmquota.core.ErrorClass;
-import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -23,9 +23,6 @@ import io.github.llmquota.core.TokenUsage;
 class DefaultQuotaLease implements QuotaLease {
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaLease.class);
-
-	// Anthropic rounds token "remaining" headers to the nearest thousand.
-	private static final long ANTHROPIC_TOKEN_ROUNDING = 1000;
 
 	private final QuotaStore store;
 
@@ -138,6 +135,7 @@ class DefaultQuotaLease implements QuotaLease {
 			kind = PoolFeedback.Kind.NONE;
 		}
 		List<RateLimit> rates = this.model.pool().rates();
+		ProviderProfile profile = ProviderProfile.of(this.model.pool().provider());
 		long[] remaining = new long[rates.size()];
 		long[] tolerance = new long[rates.size()];
 		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
@@ -151,8 +149,7 @@ class DefaultQuotaLease implements QuotaLease {
 			remaining[i] = (reading != null && reading.getRemaining().isPresent())
 					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare())
 					: (rate.dimension() == exhausted) ? 0 : -1;
-			tolerance[i] = (this.model.pool().provider() == Provider.ANTHROPIC
-					&& rate.dimension() != Dimension.REQUESTS_PER_MINUTE) ? ANTHROPIC_TOKEN_ROUNDING : 0;
+			tolerance[i] = profile.remainingRounding(rate.dimension());
 		}
 		// The parser already clamps what it reads, but feedback can come from a parser with
 		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.

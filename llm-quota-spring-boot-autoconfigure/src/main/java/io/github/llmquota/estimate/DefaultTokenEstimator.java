@@ -3,6 +3,8 @@ package io.github.llmquota.estimate;
 import java.util.Map;
 
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderProfile;
+import io.github.llmquota.core.ProviderProfile.TokenizerHint;
 
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
@@ -26,9 +28,9 @@ import org.springframework.util.ClassUtils;
  * contains itself. Calls whose prompt is not in such arguments need their own
  * {@link TokenEstimator}.
  * <p>
- * <strong>How text is counted.</strong> For {@link Provider#OPENAI} and
- * {@link Provider#AZURE_OPENAI}, when <a href="https://github.com/knuddelsgmbh/jtokkit">
- * jtokkit</a> is on the classpath, the text is encoded exactly as OpenAI does: o200k_base
+ * <strong>How text is counted.</strong> The provider's {@link ProviderProfile} picks the
+ * tokenizer. For {@link Provider#OPENAI} and {@link Provider#AZURE_OPENAI}, when
+ * <a href="https://github.com/knuddelsgmbh/jtokkit">jtokkit</a> is on the classpath, the text is encoded exactly as OpenAI does: o200k_base
  * for gpt-4o, gpt-4.1, gpt-5, the o-series and unrecognised names; cl100k_base for gpt-4
  * and gpt-3.5. Otherwise a character heuristic is used: ASCII characters at 4 per token
  * for OpenAI and Gemini (both providers document that ratio), 3.3 for DeepSeek (documented),
@@ -67,10 +69,11 @@ public class DefaultTokenEstimator implements TokenEstimator {
 	}
 
 	private TokenCounter counterFor(String model, Provider provider) {
-		if (this.jtokkit != null && (provider == Provider.OPENAI || provider == Provider.AZURE_OPENAI)) {
+		ProviderProfile profile = ProviderProfile.of(provider);
+		if (this.jtokkit != null && profile.tokenizer() == TokenizerHint.OPENAI_ENCODINGS) {
 			return this.jtokkit.forOpenAiModel(model);
 		}
-		return CharacterHeuristic.forProvider(provider);
+		return new CharacterHeuristic(profile.asciiCharsPerToken());
 	}
 
 	private long countText(@Nullable Object value, TokenCounter counter, int depth) {
