@@ -379,7 +379,7 @@ public class AttemptGovernor {
 			return Answer.handingBack(reply::response);
 		}
 		release(lease, feedback);
-		if (errorClass == ErrorClass.RATE_LIMITED || errorClass == ErrorClass.OVERLOADED) {
+		if (errorClass.retryable()) {
 			reply.discard();
 			return Answer.again();
 		}

@@ -144,6 +144,16 @@ public final class ProviderFeedback {
 	}
 
 	/**
+	 * Whether the response says the model is unhealthy: its error class
+	 * {@link ErrorClass#countsAsHealthFailure() counts as a health failure}, or the status is
+	 * a server error (5xx) whatever the class.
+	 * @return whether a circuit breaker should record a failure
+	 */
+	public boolean isHealthFailure() {
+		return this.errorClass.countsAsHealthFailure() || this.status >= 500;
+	}
+
+	/**
 	 * Return the utilisation of an Azure OpenAI provisioned (PTU) deployment, from the
 	 * {@code azure-openai-deployment-utilization} header.
 	 * @return the utilisation in percent as sent (it can exceed 100 during bursts), or

@@ -117,7 +117,6 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private PoolFeedback translate(ProviderFeedback feedback, boolean answered) {
 		ErrorClass error = feedback.getErrorClass();
-		int status = feedback.getStatus();
 		PoolFeedback.Kind kind;
 		if (error == ErrorClass.RATE_LIMITED) {
 			kind = PoolFeedback.Kind.RATE_LIMITED;
@@ -125,7 +124,7 @@ class DefaultQuotaLease implements QuotaLease {
 		else if (error == ErrorClass.QUOTA_EXHAUSTED) {
 			kind = PoolFeedback.Kind.EXHAUSTED;
 		}
-		else if (error == ErrorClass.OVERLOADED || status >= 500) {
+		else if (feedback.isHealthFailure()) {
 			kind = PoolFeedback.Kind.OVERLOADED;
 		}
 		else if (error == ErrorClass.NONE && answered) {

@@ -72,11 +72,10 @@ enum Failure {
 		ProviderFeedback answer = (feedback != null && !isEmpty(feedback)) ? feedback : feedbackOf(failure);
 		if (answer != null && !isEmpty(answer)) {
 			ErrorClass errorClass = answer.getErrorClass();
-			if (errorClass == ErrorClass.OVERLOADED || answer.getStatus() >= 500) {
+			if (answer.isHealthFailure()) {
 				return HEALTH;
 			}
-			if (errorClass == ErrorClass.RATE_LIMITED || errorClass == ErrorClass.QUOTA_EXHAUSTED
-					|| errorClass == ErrorClass.REQUEST_TOO_LARGE) {
+			if (errorClass.cutsQuota() || errorClass.permanent()) {
 				return of(errorClass);
 			}
 			if (answer.getStatus() >= 400) {

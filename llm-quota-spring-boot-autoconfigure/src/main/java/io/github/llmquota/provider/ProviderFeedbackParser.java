@@ -231,7 +231,7 @@ public final class ProviderFeedbackParser {
 		if (!shouldRetry.get()) {
 			feedback.retryable(false);
 		}
-		else if (errorClass != ErrorClass.QUOTA_EXHAUSTED && errorClass != ErrorClass.REQUEST_TOO_LARGE) {
+		else if (!errorClass.permanent()) {
 			feedback.retryable(true);
 		}
 	}
