@@ -19,7 +19,7 @@ import java.util.OptionalDouble;
  * Bedrock send no rate-limit headers at all, and most providers send a retry delay only with
  * a 429.
  * <p>
- * {@code io.github.llmquota.provider.ProviderFeedbackParser} reads one from a response; a
+ * The {@code ProviderFeedbackParser} of the provider package reads one from a response; a
  * {@link #builder(int) builder} makes one by hand, for an SDK's typed error or for a test.
  */
 public final class ProviderFeedback {
