@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * What a provider's answer, settled through a lease, does to the next caller, at the default
  * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
  * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
- * only beyond their rounding to the nearest thousand, a 429 that names its limit empties that
- * bucket, no retry delay cools a pool down for longer than the max cooldown, and an exhausted
+ * only beyond their rounding to the nearest thousand (request figures are exact), a 429 that
+ * names its limit empties that bucket, no retry delay cools a pool down for longer than the max cooldown, and an exhausted
  * provider quota stops the pool, non-retryably, until its reset or the exhausted hold.
  * Subclasses supply the store.
  */
@@ -127,6 +127,21 @@ public abstract class LeaseFeedbackContractTests {
 	}
 
 	@Test
+	void anthropicRateLimitOnASmallDailyRequestLimitEmptiesThatBucketAsItRoundsOnlyTokens() {
+		// 450 requests a day to plan with: less than the thousand Anthropic rounds its token
+		// figures to, so only an exact request figure can empty the bucket.
+		start(Provider.ANTHROPIC, Dimension.REQUESTS_PER_DAY, 500);
+		String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request "
+				+ "would exceed the rate limit for your organization (1815e560) of 500 requests per day.\"}}";
+		ProviderFeedback rateLimited = this.parser.parse(this.pool.name(), Provider.ANTHROPIC, 429, Map.of(), body,
+				Instant.ofEpochMilli(this.now));
+
+		acquire(1).release(CallOutcome.FAILED, rateLimited);
+
+		assertThat(admits(1)).isFalse();
+	}
+
+	@Test
 	void retryAfterWithinTheMaxCooldownCoolsThePoolDownForExactlyThatLong() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
 		acquire(1).release(CallOutcome.FAILED,
@@ -206,9 +221,13 @@ public abstract class LeaseFeedbackContractTests {
 	}
 
 	private void start(Provider provider, Dimension dimension) {
+		start(provider, dimension, LIMIT);
+	}
+
+	private void start(Provider provider, Dimension dimension, long limit) {
 		QuotaSettings settings = TestSettings.pool("feedback-" + provider.name().toLowerCase())
 			.provider(provider)
-			.limit(dimension, LIMIT)
+			.limit(dimension, limit)
 			.margin(0.10)
 			.build();
 		this.store = createStore(settings);
