@@ -128,8 +128,9 @@ public abstract class LeaseFeedbackContractTests {
 
 	@Test
 	void anthropicRateLimitOnASmallDailyRequestLimitEmptiesThatBucketAsItRoundsOnlyTokens() {
-		// 450 requests a day to plan with: less than the thousand Anthropic rounds its token
-		// figures to, so only an exact request figure can empty the bucket.
+		// 450 requests a day to plan with, all of them at once: less than the thousand
+		// Anthropic rounds its token figures to, so only an exact request figure can empty
+		// the bucket.
 		start(Provider.ANTHROPIC, Dimension.REQUESTS_PER_DAY, 500);
 		String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request "
 				+ "would exceed the rate limit for your organization (1815e560) of 500 requests per day.\"}}";
@@ -228,6 +229,7 @@ public abstract class LeaseFeedbackContractTests {
 		QuotaSettings settings = TestSettings.pool("feedback-" + provider.name().toLowerCase())
 			.provider(provider)
 			.limit(dimension, limit)
+			.burstHorizon(dimension.getWindow())
 			.margin(0.10)
 			.build();
 		this.store = createStore(settings);
