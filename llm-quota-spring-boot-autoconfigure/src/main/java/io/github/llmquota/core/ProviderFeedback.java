@@ -245,8 +245,21 @@ public final class ProviderFeedback {
 		}
 
 		/**
-		 * Record what kind of failure the response reports. A later call replaces an
-		 * earlier one, so that a provider's error code can refine what its status said.
+		 * Record what kind of failure the response reports, retryable as the class says
+		 * ({@link ErrorClass#retryable()}). A later call replaces an earlier one, so that a
+		 * provider's error code can refine what its status said.
+		 * @param errorClass the error class
+		 * @return this builder
+		 * @see #classify(ErrorClass, boolean)
+		 */
+		public Builder classify(ErrorClass errorClass) {
+			return classify(errorClass, errorClass.retryable());
+		}
+
+		/**
+		 * Record what kind of failure the response reports, for a class whose errors are
+		 * not all alike, such as {@link ErrorClass#OTHER}: a server error is worth retrying,
+		 * an invalid request is not. A later call replaces an earlier one.
 		 * @param errorClass the error class
 		 * @param retryable whether sending the same request again later can succeed
 		 * @return this builder

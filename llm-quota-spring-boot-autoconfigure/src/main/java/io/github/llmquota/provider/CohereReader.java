@@ -22,7 +22,7 @@ final class CohereReader implements ProviderReader {
 		feedback.reading(Dimension.REQUESTS_PER_MINUTE, limit,
 				headers.remaining("x-trial-endpoint-call-remaining", limit), null);
 		if (response.status() == 429 && PER_MONTH.matcher(response.body().message()).find()) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 		}
 	}
 

@@ -52,13 +52,13 @@ final class GeminiReader implements ProviderReader {
 			}
 		}
 		if (noQuotaOnTier || exhaustedUntilTomorrow) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 		}
 		else if (response.status() == 429 && !quotaFailure
 				&& body.message().toLowerCase(Locale.ROOT).startsWith("resource exhausted")) {
 			// Vertex AI dynamic shared quota: capacity shared by every customer ran out,
 			// not this caller's quota.
-			feedback.classify(ErrorClass.OVERLOADED, true);
+			feedback.classify(ErrorClass.OVERLOADED);
 		}
 	}
 

@@ -150,10 +150,10 @@ public final class ProviderFeedbackParser {
 			return feedback;
 		}
 		return switch (status) {
-			case 402 -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
-			case 413 -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE, false);
-			case 429 -> feedback.classify(ErrorClass.RATE_LIMITED, true);
-			case 503, 529 -> feedback.classify(ErrorClass.OVERLOADED, true);
+			case 402 -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
+			case 413 -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE);
+			case 429 -> feedback.classify(ErrorClass.RATE_LIMITED);
+			case 503, 529 -> feedback.classify(ErrorClass.OVERLOADED);
 			// Timeouts, conflicts and server errors: every official SDK retries these.
 			default -> feedback.classify(ErrorClass.OTHER, status == 408 || status == 409 || status / 100 == 5);
 		};

@@ -59,7 +59,7 @@ class ErrorClassTests {
 	}
 
 	private static ProviderFeedback feedback(int status, ErrorClass errorClass) {
-		return ProviderFeedback.builder(status).classify(errorClass, errorClass.retryable()).build();
+		return ProviderFeedback.builder(status).classify(errorClass).build();
 	}
 
 }
