@@ -30,13 +30,13 @@ import org.springframework.util.ClassUtils;
  * <p>
  * <strong>How text is counted.</strong> The provider's {@link ProviderProfile} picks the
  * tokenizer. For {@link Provider#OPENAI} and {@link Provider#AZURE_OPENAI}, when
- * <a href="https://github.com/knuddelsgmbh/jtokkit">jtokkit</a> is on the classpath, the text is encoded exactly as OpenAI does: o200k_base
- * for gpt-4o, gpt-4.1, gpt-5, the o-series and unrecognised names; cl100k_base for gpt-4
- * and gpt-3.5. Otherwise a character heuristic is used: ASCII characters at 4 per token
- * for OpenAI and Gemini (both providers document that ratio), 3.3 for DeepSeek (documented),
- * 3.5 for Anthropic, Bedrock and the rest (a guess on the high side, as they publish no
- * ratio), and one token per other code point. Neither counts the tokens a
- * provider adds per message, nor system prompts and tool definitions held outside the
+ * <a href="https://github.com/knuddelsgmbh/jtokkit">jtokkit</a> is on the classpath, the
+ * text is encoded exactly as OpenAI does: o200k_base for gpt-4o, gpt-4.1, gpt-5, the
+ * o-series and unrecognised names; cl100k_base for gpt-4 and gpt-3.5. Otherwise a character
+ * heuristic is used: ASCII characters at 4 per token for OpenAI and Gemini (both providers
+ * document that ratio), 3.3 for DeepSeek (documented), 3.5 for Anthropic, Bedrock and the
+ * rest (a guess on the high side, as they publish no ratio), and one token per other code
+ * point. Neither counts the tokens a provider adds per message, nor system prompts and tool definitions held outside the
  * arguments; wrap this estimator in a {@link CalibratingTokenEstimator} to learn them.
  * <p>
  * Thread-safe. jtokkit loads an encoding, a few megabytes, on first use.

@@ -31,9 +31,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
  * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
  * only beyond their rounding to the nearest thousand (request figures are exact), a 429 that
- * names its limit empties that bucket, no retry delay cools a pool down for longer than the max cooldown, and an exhausted
- * provider quota stops the pool, non-retryably, until its reset or the exhausted hold.
- * Subclasses supply the store.
+ * names its limit empties that bucket, no retry delay cools a pool down for longer than the
+ * max cooldown, and an exhausted provider quota stops the pool, non-retryably, until its
+ * reset or the exhausted hold. Subclasses supply the store.
  */
 public abstract class LeaseFeedbackContractTests {
 
