@@ -20,15 +20,15 @@ import io.github.llmquota.aop.RateLimitedMethod.Call;
 import io.github.llmquota.attempt.LeaseHandOver;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.provider.ProviderFeedback;
-import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.estimate.TokenEstimator;
+import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.usage.UsageExtractor;
 
 import org.springframework.aop.ProxyMethodInvocation;

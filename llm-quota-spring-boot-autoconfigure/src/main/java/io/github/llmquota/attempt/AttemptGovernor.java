@@ -18,7 +18,9 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -27,8 +29,6 @@ import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.TokenEstimator;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.usage.JsonUsageExtractor;
 
@@ -379,7 +379,7 @@ public class AttemptGovernor {
 			return Answer.handingBack(reply::response);
 		}
 		release(lease, feedback);
-		if (errorClass == ErrorClass.RATE_LIMITED || errorClass == ErrorClass.OVERLOADED) {
+		if (errorClass.retryable()) {
 			reply.discard();
 			return Answer.again();
 		}

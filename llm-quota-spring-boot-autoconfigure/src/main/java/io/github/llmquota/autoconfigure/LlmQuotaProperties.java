@@ -92,7 +92,7 @@ public class LlmQuotaProperties {
 	 */
 	private Map<String, UserLimitsProperties> userLimits = new LinkedHashMap<>();
 
-	private final Feedback feedback = new Feedback();
+	private final FeedbackProperties feedback = new FeedbackProperties();
 
 	/**
 	 * Fallback chains, by chain name: the models to try, in order, when the model a call
@@ -220,7 +220,7 @@ public class LlmQuotaProperties {
 		this.userLimits = userLimits;
 	}
 
-	public Feedback getFeedback() {
+	public FeedbackProperties getFeedback() {
 		return this.feedback;
 	}
 
@@ -464,7 +464,7 @@ public class LlmQuotaProperties {
 	/**
 	 * How provider feedback moves the shared state.
 	 */
-	public static class Feedback {
+	public static class FeedbackProperties {
 
 		/**
 		 * Factor a provider 429 multiplies the pool's adaptive multiplier by, in (0, 1). At

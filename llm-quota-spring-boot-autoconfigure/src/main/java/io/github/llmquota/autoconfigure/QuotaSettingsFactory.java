@@ -17,6 +17,7 @@ import io.github.llmquota.autoconfigure.LlmQuotaProperties.PoolProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
@@ -131,7 +132,7 @@ final class QuotaSettingsFactory {
 		return new FallbackChainSettings(chains, threshold, Set.copyOf(low), fallback.getAttemptWait());
 	}
 
-	private static FeedbackSettings feedback(LlmQuotaProperties.Feedback feedback) {
+	private static FeedbackSettings feedback(LlmQuotaProperties.FeedbackProperties feedback) {
 		check(feedback.getMultiplierCut() > 0 && feedback.getMultiplierCut() < 1, "feedback.multiplier-cut",
 				feedback.getMultiplierCut(), "must be in (0, 1)");
 		check(feedback.getMultiplierFloor() > 0 && feedback.getMultiplierFloor() <= 1, "feedback.multiplier-floor",
@@ -247,7 +248,7 @@ final class QuotaSettingsFactory {
 				poolOwners.put(poolName, name);
 			}
 			boolean cacheReads = (model.getCacheReadsCountAsInput() != null) ? model.getCacheReadsCountAsInput()
-					: cacheReadsCountByDefault(model.getProvider(), name);
+					: ProviderProfile.of(model.getProvider()).cacheReadsCountAsInput(name);
 			List<String> keys = apiKeys(property + "api-keys", model.getApiKeys());
 			String firstModel = poolOwners.get(poolName);
 			if (!firstModel.equals(name)) {
@@ -417,15 +418,6 @@ final class QuotaSettingsFactory {
 	private static RateLimit find(PoolSpec pool, Dimension dimension) {
 		int index = pool.indexOf(dimension);
 		return (index >= 0) ? pool.rates().get(index) : null;
-	}
-
-	// Anthropic stopped counting cache reads toward ITPM except for Claude Haiku 3.5.
-	private static boolean cacheReadsCountByDefault(Provider provider, String model) {
-		if (provider != Provider.ANTHROPIC) {
-			return true;
-		}
-		String name = model.toLowerCase();
-		return name.contains("3-5-haiku") || name.contains("haiku-3-5");
 	}
 
 	private static void positiveOrZero(String property, Duration value) {

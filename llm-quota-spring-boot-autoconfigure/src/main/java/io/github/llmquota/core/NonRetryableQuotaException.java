@@ -3,9 +3,6 @@ package io.github.llmquota.core;
 import java.util.Objects;
 import java.util.Optional;
 
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
-
 /**
  * Thrown when a provider refused a call in a way that waiting cannot fix: a quota that
  * does not refill within minutes is used up ({@link ErrorClass#QUOTA_EXHAUSTED}: OpenAI
@@ -45,7 +42,7 @@ public class NonRetryableQuotaException extends RuntimeException {
 	 */
 	public NonRetryableQuotaException(String pool, String model, ErrorClass errorClass, String providerMessage) {
 		super(message(pool, model, errorClass, providerMessage));
-		if (!isNonRetryable(errorClass)) {
+		if (errorClass == null || !errorClass.permanent()) {
 			throw new IllegalArgumentException("errorClass must be QUOTA_EXHAUSTED or REQUEST_TOO_LARGE, was "
 					+ errorClass);
 		}
@@ -73,20 +70,11 @@ public class NonRetryableQuotaException extends RuntimeException {
 	 */
 	public static Optional<NonRetryableQuotaException> from(String pool, String model, ProviderFeedback feedback) {
 		Objects.requireNonNull(feedback, "'feedback' must not be null");
-		if (!isNonRetryable(feedback.getErrorClass())) {
+		if (!feedback.getErrorClass().permanent()) {
 			return Optional.empty();
 		}
 		return Optional.of(new NonRetryableQuotaException(pool, model, feedback.getErrorClass(),
 				feedback.getErrorMessage().orElse(null)));
-	}
-
-	/**
-	 * Whether an error class is one this exception stands for.
-	 * @param errorClass the error class
-	 * @return whether waiting cannot fix it
-	 */
-	public static boolean isNonRetryable(ErrorClass errorClass) {
-		return errorClass == ErrorClass.QUOTA_EXHAUSTED || errorClass == ErrorClass.REQUEST_TOO_LARGE;
 	}
 
 	/**

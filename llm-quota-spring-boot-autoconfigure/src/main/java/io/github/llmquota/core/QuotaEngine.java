@@ -23,7 +23,7 @@ public interface QuotaEngine {
 	 * {@link RejectionReason#CANCELLED}
 	 * @throws NonRetryableQuotaException if the pool is marked exhausted fleet-wide (its
 	 * error class is {@code QUOTA_EXHAUSTED}), whether at once or while the request waited:
-	 * waiting cannot help, see {@link QuotaLease#release(CallOutcome, io.github.llmquota.provider.ProviderFeedback)}
+	 * waiting cannot help, see {@link QuotaLease#release(CallOutcome, ProviderFeedback)}
 	 * @throws IllegalArgumentException for an unknown model or priority class
 	 */
 	QuotaLease acquire(QuotaRequest request);

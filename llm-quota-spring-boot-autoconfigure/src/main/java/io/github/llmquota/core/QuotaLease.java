@@ -1,7 +1,5 @@
 package io.github.llmquota.core;
 
-import io.github.llmquota.provider.ProviderFeedback;
-
 /**
  * Admission to call a model, returned by {@link QuotaEngine#acquire(QuotaRequest)}. The lease
  * records what was charged up front (input estimate plus {@code max_tokens}) and holds a

@@ -34,6 +34,7 @@ import org.springframework.context.SmartLifecycle;
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
@@ -42,7 +43,6 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ErrorClass;
 
 /**
  * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class waits.
@@ -391,7 +391,7 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 			});
 	}
 
-	private void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+	private void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 		notify((listener) -> listener.ended(model, request, usage, feedback));
 	}
 

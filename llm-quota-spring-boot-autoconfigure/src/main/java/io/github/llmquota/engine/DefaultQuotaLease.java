@@ -8,13 +8,13 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
-import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.DimensionReading;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderProfile;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.DimensionReading;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 
 /**
  * A lease that settles through the store. Ending it never throws into the caller's code: a
@@ -23,9 +23,6 @@ import io.github.llmquota.provider.ProviderFeedback;
 class DefaultQuotaLease implements QuotaLease {
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaLease.class);
-
-	// Anthropic rounds token "remaining" headers to the nearest thousand.
-	private static final long ANTHROPIC_TOKEN_ROUNDING = 1000;
 
 	private final QuotaStore store;
 
@@ -101,7 +98,7 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, Feedback feedback, TokenUsage usage) {
+	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
 		if (!this.ended.compareAndSet(false, true)) {
 			return;
 		}
@@ -118,32 +115,32 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 	}
 
-	private Feedback translate(ProviderFeedback feedback, boolean answered) {
+	private PoolFeedback translate(ProviderFeedback feedback, boolean answered) {
 		ErrorClass error = feedback.getErrorClass();
-		int status = feedback.getStatus();
-		Feedback.Kind kind;
+		PoolFeedback.Kind kind;
 		if (error == ErrorClass.RATE_LIMITED) {
-			kind = Feedback.Kind.RATE_LIMITED;
+			kind = PoolFeedback.Kind.RATE_LIMITED;
 		}
 		else if (error == ErrorClass.QUOTA_EXHAUSTED) {
-			kind = Feedback.Kind.EXHAUSTED;
+			kind = PoolFeedback.Kind.EXHAUSTED;
 		}
-		else if (error == ErrorClass.OVERLOADED || status >= 500) {
-			kind = Feedback.Kind.OVERLOADED;
+		else if (feedback.isHealthFailure()) {
+			kind = PoolFeedback.Kind.OVERLOADED;
 		}
 		else if (error == ErrorClass.NONE && answered) {
-			kind = Feedback.Kind.SUCCESS;
+			kind = PoolFeedback.Kind.SUCCESS;
 		}
 		else {
-			kind = Feedback.Kind.NONE;
+			kind = PoolFeedback.Kind.NONE;
 		}
 		List<RateLimit> rates = this.model.pool().rates();
+		ProviderProfile profile = ProviderProfile.of(this.model.pool().provider());
 		long[] remaining = new long[rates.size()];
 		long[] tolerance = new long[rates.size()];
 		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
 		// alone) still says that bucket is spent; left as unknown, the pool would admit a
 		// full burst against it the moment the cooldown ends.
-		Dimension exhausted = (kind == Feedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
+		Dimension exhausted = (kind == PoolFeedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
 				: null;
 		for (int i = 0; i < remaining.length; i++) {
 			RateLimit rate = rates.get(i);
@@ -151,18 +148,17 @@ class DefaultQuotaLease implements QuotaLease {
 			remaining[i] = (reading != null && reading.getRemaining().isPresent())
 					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare())
 					: (rate.dimension() == exhausted) ? 0 : -1;
-			tolerance[i] = (this.model.pool().provider() == Provider.ANTHROPIC
-					&& rate.dimension() != Dimension.REQUESTS_PER_MINUTE) ? ANTHROPIC_TOKEN_ROUNDING : 0;
+			tolerance[i] = profile.remainingRounding(rate.dimension());
 		}
 		// The parser already clamps what it reads, but feedback can come from a parser with
 		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
 		long retryAfterMillis = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
-		if (kind == Feedback.Kind.EXHAUSTED) {
+		if (kind == PoolFeedback.Kind.EXHAUSTED) {
 			// Without a reset, a spend cap still must not be rediscovered by every call.
-			return new Feedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
+			return new PoolFeedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
 					feedback.getErrorMessage().orElse(null));
 		}
-		return new Feedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
+		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
 	}
 
 	private static long[] minus(long[] actual, long[] charged) {
@@ -179,7 +175,7 @@ class DefaultQuotaLease implements QuotaLease {
 	@FunctionalInterface
 	interface EndListener {
 
-		void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback);
+		void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback);
 
 	}
 

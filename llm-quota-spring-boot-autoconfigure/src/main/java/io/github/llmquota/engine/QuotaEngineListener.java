@@ -39,7 +39,7 @@ public interface QuotaEngineListener {
 	 * @param usage the usage the provider reported, or {@code null} when the lease was released
 	 * @param feedback what the provider's answer said about the shared state
 	 */
-	default void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+	default void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 	}
 
 }

@@ -11,5 +11,5 @@ package io.github.llmquota.engine;
  * @param feedback what the provider's answer says about the shared state
  */
 public record Settlement(String leaseId, String model, long[] delta, UserCharge user, long[] userDelta,
-		Feedback feedback) {
+		PoolFeedback feedback) {
 }

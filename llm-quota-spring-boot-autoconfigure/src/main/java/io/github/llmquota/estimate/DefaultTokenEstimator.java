@@ -3,6 +3,8 @@ package io.github.llmquota.estimate;
 import java.util.Map;
 
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderProfile;
+import io.github.llmquota.core.ProviderProfile.TokenizerHint;
 
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
@@ -26,15 +28,15 @@ import org.springframework.util.ClassUtils;
  * contains itself. Calls whose prompt is not in such arguments need their own
  * {@link TokenEstimator}.
  * <p>
- * <strong>How text is counted.</strong> For {@link Provider#OPENAI} and
- * {@link Provider#AZURE_OPENAI}, when <a href="https://github.com/knuddelsgmbh/jtokkit">
- * jtokkit</a> is on the classpath, the text is encoded exactly as OpenAI does: o200k_base
- * for gpt-4o, gpt-4.1, gpt-5, the o-series and unrecognised names; cl100k_base for gpt-4
- * and gpt-3.5. Otherwise a character heuristic is used: ASCII characters at 4 per token
- * for OpenAI and Gemini (both providers document that ratio), 3.3 for DeepSeek (documented),
- * 3.5 for Anthropic, Bedrock and the rest (a guess on the high side, as they publish no
- * ratio), and one token per other code point. Neither counts the tokens a
- * provider adds per message, nor system prompts and tool definitions held outside the
+ * <strong>How text is counted.</strong> The provider's {@link ProviderProfile} picks the
+ * tokenizer. For {@link Provider#OPENAI} and {@link Provider#AZURE_OPENAI}, when
+ * <a href="https://github.com/knuddelsgmbh/jtokkit">jtokkit</a> is on the classpath, the
+ * text is encoded exactly as OpenAI does: o200k_base for gpt-4o, gpt-4.1, gpt-5, the
+ * o-series and unrecognised names; cl100k_base for gpt-4 and gpt-3.5. Otherwise a character
+ * heuristic is used: ASCII characters at 4 per token for OpenAI and Gemini (both providers
+ * document that ratio), 3.3 for DeepSeek (documented), 3.5 for Anthropic, Bedrock and the
+ * rest (a guess on the high side, as they publish no ratio), and one token per other code
+ * point. Neither counts the tokens a provider adds per message, nor system prompts and tool definitions held outside the
  * arguments; wrap this estimator in a {@link CalibratingTokenEstimator} to learn them.
  * <p>
  * Thread-safe. jtokkit loads an encoding, a few megabytes, on first use.
@@ -67,10 +69,11 @@ public class DefaultTokenEstimator implements TokenEstimator {
 	}
 
 	private TokenCounter counterFor(String model, Provider provider) {
-		if (this.jtokkit != null && (provider == Provider.OPENAI || provider == Provider.AZURE_OPENAI)) {
+		ProviderProfile profile = ProviderProfile.of(provider);
+		if (this.jtokkit != null && profile.tokenizer() == TokenizerHint.OPENAI_ENCODINGS) {
 			return this.jtokkit.forOpenAiModel(model);
 		}
-		return CharacterHeuristic.forProvider(provider);
+		return new CharacterHeuristic(profile.asciiCharsPerToken());
 	}
 
 	private long countText(@Nullable Object value, TokenCounter counter, int depth) {

@@ -3,9 +3,9 @@ package io.github.llmquota.fallback;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * What a failed call means for the breaker and for the rest of the chain, decided from the
@@ -72,11 +72,10 @@ enum Failure {
 		ProviderFeedback answer = (feedback != null && !isEmpty(feedback)) ? feedback : feedbackOf(failure);
 		if (answer != null && !isEmpty(answer)) {
 			ErrorClass errorClass = answer.getErrorClass();
-			if (errorClass == ErrorClass.OVERLOADED || answer.getStatus() >= 500) {
+			if (answer.isHealthFailure()) {
 				return HEALTH;
 			}
-			if (errorClass == ErrorClass.RATE_LIMITED || errorClass == ErrorClass.QUOTA_EXHAUSTED
-					|| errorClass == ErrorClass.REQUEST_TOO_LARGE) {
+			if (errorClass.cutsQuota() || errorClass.permanent()) {
 				return of(errorClass);
 			}
 			if (answer.getStatus() >= 400) {

@@ -7,11 +7,11 @@ import java.util.function.Function;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 
 /**
  * The model a fallback chain chose for a call, and the lease that admits the call to it,

@@ -24,8 +24,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -35,8 +37,6 @@ import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 
 /**

@@ -2,7 +2,7 @@ package io.github.llmquota.fallback;
 
 import java.util.Objects;
 
-import io.github.llmquota.provider.ProviderFeedback;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Thrown by a {@link FallbackCall} to tell the chain how the provider answered a failed

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
@@ -553,7 +553,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return count;
 		}
 
-		private void feedback(Feedback feedback, Long admittedAt, String model, long now) {
+		private void feedback(PoolFeedback feedback, Long admittedAt, String model, long now) {
 			if (feedback == null) {
 				return;
 			}

@@ -6,6 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Anthropic's {@code anthropic-ratelimit-*} headers (RFC 3339 resets) and error types.
@@ -56,11 +58,11 @@ final class AnthropicReader implements ProviderReader {
 	// The error type decides, not the status: errors also arrive as SSE events after a 200.
 	private void classify(ErrorBody body, ProviderFeedback.Builder feedback) {
 		switch (body.type()) {
-			case "rate_limit_error" -> feedback.classify(ErrorClass.RATE_LIMITED, true);
-			case "overloaded_error" -> feedback.classify(ErrorClass.OVERLOADED, true);
+			case "rate_limit_error" -> feedback.classify(ErrorClass.RATE_LIMITED);
+			case "overloaded_error" -> feedback.classify(ErrorClass.OVERLOADED);
 			case "api_error", "timeout_error" -> feedback.classify(ErrorClass.OTHER, true);
-			case "billing_error" -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
-			case "request_too_large" -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE, false);
+			case "billing_error" -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
+			case "request_too_large" -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE);
 			default -> {
 			}
 		}
@@ -69,7 +71,7 @@ final class AnthropicReader implements ProviderReader {
 		boolean spendCap = "enforced_spend_limit_reached"
 			.equals(ErrorBody.textOf(body.error().path("details").path("error_code")));
 		if (spendCap || USAGE_LIMITS.matcher(body.message()).find()) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 		}
 		else if (feedback.errorClass() == ErrorClass.RATE_LIMITED) {
 			readLimitInMessage(body.message(), feedback);

@@ -3,6 +3,8 @@ package io.github.llmquota.provider;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Cohere's trial-key headers, a per-endpoint requests-per-minute bucket, and tells the
@@ -20,7 +22,7 @@ final class CohereReader implements ProviderReader {
 		feedback.reading(Dimension.REQUESTS_PER_MINUTE, limit,
 				headers.remaining("x-trial-endpoint-call-remaining", limit), null);
 		if (response.status() == 429 && PER_MONTH.matcher(response.body().message()).find()) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 		}
 	}
 

@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Gemini API and Vertex AI errors. Google sends no rate-limit headers; a 429 body
@@ -50,13 +52,13 @@ final class GeminiReader implements ProviderReader {
 			}
 		}
 		if (noQuotaOnTier || exhaustedUntilTomorrow) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 		}
 		else if (response.status() == 429 && !quotaFailure
 				&& body.message().toLowerCase(Locale.ROOT).startsWith("resource exhausted")) {
 			// Vertex AI dynamic shared quota: capacity shared by every customer ran out,
 			// not this caller's quota.
-			feedback.classify(ErrorClass.OVERLOADED, true);
+			feedback.classify(ErrorClass.OVERLOADED);
 		}
 	}
 

@@ -3,6 +3,7 @@ package io.github.llmquota.provider;
 import java.time.Instant;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads Mistral's undocumented {@code ratelimitbysize-*} token headers. The reset is in

@@ -5,7 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads the {@code x-ratelimit-{limit,remaining,reset}-*} headers and error codes that
@@ -100,16 +102,16 @@ final class OpenAiReader implements ProviderReader {
 		ErrorBody body = response.body();
 		// Only the error body tells a billing problem from a rate limit: both are 429.
 		if ("insufficient_quota".equals(body.code()) || "insufficient_quota".equals(body.type())) {
-			feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
+			feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
 			return;
 		}
 		if (requestsMoreThanLimit(body.message())) {
-			feedback.classify(ErrorClass.REQUEST_TOO_LARGE, false);
+			feedback.classify(ErrorClass.REQUEST_TOO_LARGE);
 			return;
 		}
 		// The Responses API reports a rate limit hit mid-stream as a failed event after 200.
 		if (response.status() < 400 && "rate_limit_exceeded".equals(body.code())) {
-			feedback.classify(ErrorClass.RATE_LIMITED, true);
+			feedback.classify(ErrorClass.RATE_LIMITED);
 		}
 		Matcher azureLimited = AZURE_LIMITED.matcher(body.message());
 		if (this.provider == Provider.AZURE_OPENAI && feedback.errorClass() == ErrorClass.RATE_LIMITED

@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.RetryAfterSource;
 
 /**
  * Turns one provider response (status, headers and error body) into a normalised
@@ -142,15 +145,15 @@ public final class ProviderFeedbackParser {
 	}
 
 	private static ProviderFeedback.Builder classifiedByStatus(int status) {
-		ProviderFeedback.Builder feedback = new ProviderFeedback.Builder(status);
+		ProviderFeedback.Builder feedback = ProviderFeedback.builder(status);
 		if (status < 400) {
 			return feedback;
 		}
 		return switch (status) {
-			case 402 -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED, false);
-			case 413 -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE, false);
-			case 429 -> feedback.classify(ErrorClass.RATE_LIMITED, true);
-			case 503, 529 -> feedback.classify(ErrorClass.OVERLOADED, true);
+			case 402 -> feedback.classify(ErrorClass.QUOTA_EXHAUSTED);
+			case 413 -> feedback.classify(ErrorClass.REQUEST_TOO_LARGE);
+			case 429 -> feedback.classify(ErrorClass.RATE_LIMITED);
+			case 503, 529 -> feedback.classify(ErrorClass.OVERLOADED);
 			// Timeouts, conflicts and server errors: every official SDK retries these.
 			default -> feedback.classify(ErrorClass.OTHER, status == 408 || status == 409 || status / 100 == 5);
 		};
@@ -228,7 +231,7 @@ public final class ProviderFeedbackParser {
 		if (!shouldRetry.get()) {
 			feedback.retryable(false);
 		}
-		else if (errorClass != ErrorClass.QUOTA_EXHAUSTED && errorClass != ErrorClass.REQUEST_TOO_LARGE) {
+		else if (!errorClass.permanent()) {
 			feedback.retryable(true);
 		}
 	}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Turns what an LLM call returned or threw into {@link ProviderFeedback}: the first

@@ -3,6 +3,8 @@ package io.github.llmquota.provider;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.github.llmquota.core.ProviderFeedback;
+
 /**
  * Reads what one provider's responses say beyond the generic HTTP signals: its rate-limit
  * headers, and the error codes that change what a status means. Readers run after the

@@ -20,8 +20,8 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
@@ -181,8 +181,8 @@ public class RedisQuotaStore implements QuotaStore {
 		if (settlement.user() != null) {
 			args.append(",\"u\":").append(user(settlement.user(), "d", settlement.userDelta()));
 		}
-		Feedback feedback = settlement.feedback();
-		if (feedback != null && (feedback.kind() != Feedback.Kind.NONE || hasRemaining(feedback))) {
+		PoolFeedback feedback = settlement.feedback();
+		if (feedback != null && (feedback.kind() != PoolFeedback.Kind.NONE || hasRemaining(feedback))) {
 			String kind = switch (feedback.kind()) {
 				case SUCCESS -> "ok";
 				case RATE_LIMITED -> "rl";
@@ -362,7 +362,7 @@ public class RedisQuotaStore implements QuotaStore {
 				+ ",\"" + amountsField + "\":" + array(amounts) + "}";
 	}
 
-	private static boolean hasRemaining(Feedback feedback) {
+	private static boolean hasRemaining(PoolFeedback feedback) {
 		return feedback != null && feedback.remaining() != null
 				&& Arrays.stream(feedback.remaining()).anyMatch((remaining) -> remaining >= 0);
 	}

@@ -7,11 +7,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ProviderFeedback;
 
 /**
  * A mutant engine for the governor: it asks the real engine to admit only the first

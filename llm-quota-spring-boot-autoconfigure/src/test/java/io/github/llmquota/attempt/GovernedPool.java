@@ -17,8 +17,8 @@ import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
@@ -80,7 +80,7 @@ public final class GovernedPool implements AutoCloseable {
 			}
 
 			@Override
-			public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+			public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 				if (usage != null) {
 					GovernedPool.this.settled.add(usage);
 				}

@@ -3,9 +3,9 @@ package io.github.llmquota.attempt;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ProviderFeedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -92,6 +92,24 @@ class LlmQuotaAutoConfigurationTests {
 	}
 
 	@Test
+	void cacheReadsCountAsInputFollowsTheProviderProfileUnlessTheModelSaysOtherwise() {
+		this.runner
+			.withPropertyValues("llm.quota.models.claude-3-5-haiku-20241022.provider=anthropic",
+					"llm.quota.models.claude-3-5-haiku-20241022.requests-per-minute=50",
+					"llm.quota.models.claude-opus-4.provider=anthropic",
+					"llm.quota.models.claude-opus-4.requests-per-minute=50",
+					"llm.quota.models.claude-opus-4.cache-reads-count-as-input=true",
+					"llm.quota.models.gpt-4o.cache-reads-count-as-input=false")
+			.run((context) -> {
+				QuotaSettings settings = context.getBean(QuotaSettings.class);
+				assertThat(settings.model("claude-3-5-haiku-20241022").cacheReadsCountAsInput()).isTrue();
+				assertThat(settings.model("claude-sonnet-4").cacheReadsCountAsInput()).isFalse();
+				assertThat(settings.model("claude-opus-4").cacheReadsCountAsInput()).isTrue();
+				assertThat(settings.model("gpt-4o").cacheReadsCountAsInput()).isFalse();
+			});
+	}
+
+	@Test
 	void userBeansWin() {
 		this.runner.withUserConfiguration(UserBeans.class).run((context) -> {
 			assertThat(context.getBean(QuotaStore.class)).isSameAs(context.getBean(UserBeans.class).store);

@@ -6,8 +6,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 
 import static org.assertj.core.api.Assertions.assertThat;

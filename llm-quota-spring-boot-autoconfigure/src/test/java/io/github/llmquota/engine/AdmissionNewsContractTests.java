@@ -60,7 +60,7 @@ public abstract class AdmissionNewsContractTests {
 		Ticket waiting = ticket(CRITICAL, 60_000, 1);
 		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
 
-		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null, Feedback.none()));
+		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null, PoolFeedback.none()));
 
 		awaitNews("granted news-grant " + waiting.id());
 	}
@@ -92,7 +92,8 @@ public abstract class AdmissionNewsContractTests {
 		Ticket head = ticket(CRITICAL, 600_000, 1_000);
 		assertThat(this.store.acquire(pool, head).delayMillis()).isEqualTo(1_000);
 
-		this.store.settle(pool, new Settlement(big.id(), "model", new long[] { -500 }, null, null, Feedback.none()));
+		this.store.settle(pool,
+				new Settlement(big.id(), "model", new long[] { -500 }, null, null, PoolFeedback.none()));
 
 		awaitNews("head news-closer 500 " + head.id());
 	}
@@ -161,7 +162,7 @@ public abstract class AdmissionNewsContractTests {
 		String lease = first.id();
 		for (int i = 0; i < names.size(); i++) {
 			this.news.clear();
-			this.store.settle(pool, new Settlement(lease, "model", new long[1], null, null, Feedback.none()));
+			this.store.settle(pool, new Settlement(lease, "model", new long[1], null, null, PoolFeedback.none()));
 			await().atMost(Duration.ofSeconds(10)).until(() -> this.news.stream().anyMatch((n) -> n.startsWith("granted")));
 			lease = this.news.stream().filter((n) -> n.startsWith("granted")).findFirst().orElseThrow().split(" ")[2];
 			order.add(names.get(lease));
@@ -181,7 +182,7 @@ public abstract class AdmissionNewsContractTests {
 		this.store.acquire(pool, background);
 
 		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.EXHAUSTED, 60_000, null, null, "spend cap reached")));
+				new PoolFeedback(PoolFeedback.Kind.EXHAUSTED, 60_000, null, null, "spend cap reached")));
 
 		awaitNews("exhausted news-exhausted " + critical.id());
 		awaitNews("exhausted news-exhausted " + background.id());

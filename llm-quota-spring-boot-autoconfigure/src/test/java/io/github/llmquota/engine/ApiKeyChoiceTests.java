@@ -57,7 +57,7 @@ class ApiKeyChoiceTests {
 	@Test
 	void keyCoolingDownAfterA429GoesLastEvenBehindAFullKey() {
 		start(0);
-		settle(0, new Feedback(Feedback.Kind.RATE_LIMITED, 60_000, null, null));
+		settle(0, new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 60_000, null, null));
 		for (int i = 0; i < 10; i++) {
 			use(1, 1, 10);
 		}
@@ -68,7 +68,7 @@ class ApiKeyChoiceTests {
 	@Test
 	void keyWhoseModelIsOverloadedGoesLastEvenBehindAFullKey() {
 		start(0);
-		settle(0, new Feedback(Feedback.Kind.OVERLOADED, 0, null, null));
+		settle(0, new PoolFeedback(PoolFeedback.Kind.OVERLOADED, 0, null, null));
 		for (int i = 0; i < 10; i++) {
 			use(1, 1, 10);
 		}
@@ -102,7 +102,7 @@ class ApiKeyChoiceTests {
 			Ticket ended = ticket(1, 10, 0);
 			this.store.acquire(this.keys.get(1).pool(), ended);
 			this.store.settle(this.keys.get(1).pool(),
-					new Settlement(ended.id(), "llm", new long[2], null, null, Feedback.none()));
+					new Settlement(ended.id(), "llm", new long[2], null, null, PoolFeedback.none()));
 		}
 
 		assertThat(acquireOrPool()).isEqualTo("b");
@@ -120,7 +120,7 @@ class ApiKeyChoiceTests {
 		start(0);
 		// Key a: nothing used, but a 429 without a retry-after cut its multiplier to 0.7;
 		// key b: 20 % of its requests used.
-		settle(0, new Feedback(Feedback.Kind.RATE_LIMITED, 0, null, null));
+		settle(0, new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 0, null, null));
 		use(1, 2, 10);
 
 		assertThat(acquire().apiKey()).isEqualTo("b");
@@ -136,7 +136,7 @@ class ApiKeyChoiceTests {
 			Ticket ended = ticket(1, 10, 0);
 			this.store.acquire(this.keys.get(1).pool(), ended);
 			this.store.settle(this.keys.get(1).pool(),
-					new Settlement(ended.id(), "llm", new long[2], null, null, Feedback.none()));
+					new Settlement(ended.id(), "llm", new long[2], null, null, PoolFeedback.none()));
 		}
 
 		assertThat(acquire().apiKey()).isEqualTo("b");
@@ -161,7 +161,7 @@ class ApiKeyChoiceTests {
 		assertThat(admission.status()).isEqualTo(Admission.Status.GRANTED);
 	}
 
-	private void settle(int key, Feedback feedback) {
+	private void settle(int key, PoolFeedback feedback) {
 		Ticket call = ticket(1, 0, 0);
 		this.store.acquire(this.keys.get(key).pool(), call);
 		this.store.settle(this.keys.get(key).pool(),

@@ -11,15 +11,15 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.TestSettings;
 
@@ -30,10 +30,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * What a provider's answer, settled through a lease, does to the next caller, at the default
  * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
  * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
- * only beyond their rounding to the nearest thousand, a 429 that names its limit empties that
- * bucket, no retry delay cools a pool down for longer than the max cooldown, and an exhausted
- * provider quota stops the pool, non-retryably, until its reset or the exhausted hold.
- * Subclasses supply the store.
+ * only beyond their rounding to the nearest thousand (request figures are exact), a 429 that
+ * names its limit empties that bucket, no retry delay cools a pool down for longer than the
+ * max cooldown, and an exhausted provider quota stops the pool, non-retryably, until its
+ * reset or the exhausted hold. Subclasses supply the store.
  */
 public abstract class LeaseFeedbackContractTests {
 
@@ -127,6 +127,22 @@ public abstract class LeaseFeedbackContractTests {
 	}
 
 	@Test
+	void anthropicRateLimitOnASmallDailyRequestLimitEmptiesThatBucketAsItRoundsOnlyTokens() {
+		// 450 requests a day to plan with, all of them at once: less than the thousand
+		// Anthropic rounds its token figures to, so only an exact request figure can empty
+		// the bucket.
+		start(Provider.ANTHROPIC, Dimension.REQUESTS_PER_DAY, 500);
+		String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request "
+				+ "would exceed the rate limit for your organization (1815e560) of 500 requests per day.\"}}";
+		ProviderFeedback rateLimited = this.parser.parse(this.pool.name(), Provider.ANTHROPIC, 429, Map.of(), body,
+				Instant.ofEpochMilli(this.now));
+
+		acquire(1).release(CallOutcome.FAILED, rateLimited);
+
+		assertThat(admits(1)).isFalse();
+	}
+
+	@Test
 	void retryAfterWithinTheMaxCooldownCoolsThePoolDownForExactlyThatLong() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
 		acquire(1).release(CallOutcome.FAILED,
@@ -206,9 +222,14 @@ public abstract class LeaseFeedbackContractTests {
 	}
 
 	private void start(Provider provider, Dimension dimension) {
+		start(provider, dimension, LIMIT);
+	}
+
+	private void start(Provider provider, Dimension dimension, long limit) {
 		QuotaSettings settings = TestSettings.pool("feedback-" + provider.name().toLowerCase())
 			.provider(provider)
-			.limit(dimension, LIMIT)
+			.limit(dimension, limit)
+			.burstHorizon(dimension.getWindow())
 			.margin(0.10)
 			.build();
 		this.store = createStore(settings);

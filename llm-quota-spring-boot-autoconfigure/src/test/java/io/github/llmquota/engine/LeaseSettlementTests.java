@@ -76,7 +76,8 @@ class LeaseSettlementTests {
 				List.of(new QuotaEngineListener() {
 
 					@Override
-					public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+					public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage,
+							PoolFeedback.Kind feedback) {
 						LeaseSettlementTests.this.ended.add(model.name());
 					}
 

@@ -15,13 +15,13 @@ import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.local.InMemoryQuotaStore;
-import io.github.llmquota.provider.ProviderFeedback;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.TestSettings;
 
@@ -157,7 +157,7 @@ class QuotaEngineListenerTests {
 		}
 
 		@Override
-		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 			String used = (usage != null) ? usage.inputTokens() + "/" + usage.outputTokens() : "-";
 			this.events.add("ended " + model.name() + " " + used + " " + feedback);
 		}

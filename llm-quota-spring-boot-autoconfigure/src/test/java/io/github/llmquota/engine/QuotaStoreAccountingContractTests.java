@@ -149,7 +149,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		this.store.acquire(pool, call);
 
 		// 9,000 are free; "8,500 left, give or take 1,000" does not say that less is free.
-		settle(pool, call, new Feedback(Feedback.Kind.SUCCESS, 0, new long[] { 8_500 }, new long[] { 1_000 }));
+		settle(pool, call, new PoolFeedback(PoolFeedback.Kind.SUCCESS, 0, new long[] { 8_500 }, new long[] { 1_000 }));
 
 		assertThat(acquire(pool, CRITICAL, 0, 9_000).status()).isEqualTo(Admission.Status.GRANTED);
 	}
@@ -160,7 +160,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		Ticket call = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, call);
 
-		settle(pool, call, new Feedback(Feedback.Kind.NONE, 0, new long[] { 0 }, new long[] { 0 }));
+		settle(pool, call, new PoolFeedback(PoolFeedback.Kind.NONE, 0, new long[] { 0 }, new long[] { 0 }));
 
 		Admission next = acquire(pool, CRITICAL, 0, 1);
 		assertThat(next.status()).isEqualTo(Admission.Status.REJECTED);
@@ -172,7 +172,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		PoolSpec pool = start(TestSettings.pool("cut").limit(Dimension.REQUESTS_PER_MINUTE, 100).noReserves());
 		Ticket call = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, call);
-		settle(pool, call, new Feedback(Feedback.Kind.RATE_LIMITED, 0, null, null));
+		settle(pool, call, new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 0, null, null));
 		this.now += 60_000;
 
 		grant(pool, 70);
@@ -208,7 +208,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		this.store.acquire(pool, call);
 
 		this.store.settle(pool, new Settlement(call.id(), "model", new long[] { -800 }, call.user(),
-				new long[] { -800 }, Feedback.none()));
+				new long[] { -800 }, PoolFeedback.none()));
 
 		assertThat(this.store.acquire(pool, userTicket(settings, 0, 850)).status())
 			.isEqualTo(Admission.Status.GRANTED);
@@ -228,7 +228,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		assertThat(this.store.acquire(pool, waiting).status()).isEqualTo(Admission.Status.WAITING);
 
 		this.store.cancel(pool, waiting.id());
-		settle(pool, busy, Feedback.none());
+		settle(pool, busy, PoolFeedback.none());
 
 		assertThat(this.store.acquire(pool, userTicket(settings, 0, 1)).status()).isEqualTo(Admission.Status.GRANTED);
 	}
@@ -245,7 +245,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		this.store.acquire(pool, busy);
 		Ticket waiting = userTicket(settings, 600_000, 1);
 		this.store.acquire(pool, waiting);
-		settle(pool, busy, Feedback.none());
+		settle(pool, busy, PoolFeedback.none());
 		assertThat(this.store.poll(pool, List.of(waiting.id())).states()).containsExactly(TicketState.GRANTED);
 
 		this.store.cancel(pool, waiting.id());
@@ -258,7 +258,8 @@ public abstract class QuotaStoreAccountingContractTests {
 		PoolSpec pool = start(TestSettings.pool("minute-settle").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000));
 		Ticket call = ticket(CRITICAL, 0, 100);
 		this.store.acquire(pool, call);
-		this.store.settle(pool, new Settlement(call.id(), "model", new long[] { 400 }, null, null, Feedback.none()));
+		this.store.settle(pool,
+				new Settlement(call.id(), "model", new long[] { 400 }, null, null, PoolFeedback.none()));
 
 		this.now += 70_000;
 		acquire(pool, CRITICAL, 0, 1);
@@ -275,7 +276,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		this.store.acquire(pool, busy);
 		Ticket waiting = ticket(CRITICAL, 600_000, 500);
 		this.store.acquire(pool, waiting);
-		settle(pool, busy, Feedback.none());
+		settle(pool, busy, PoolFeedback.none());
 		this.store.poll(pool, List.of(waiting.id()));
 		this.store.cancel(pool, waiting.id());
 
@@ -308,7 +309,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		}
 	}
 
-	private void settle(PoolSpec pool, Ticket ticket, Feedback feedback) {
+	private void settle(PoolSpec pool, Ticket ticket, PoolFeedback feedback) {
 		this.store.settle(pool, new Settlement(ticket.id(), "model", new long[ticket.cost().length], null, null,
 				feedback));
 	}

@@ -413,9 +413,9 @@ public abstract class QuotaStoreContractTests {
 		this.store.acquire(pool, second);
 
 		this.store.settle(pool, new Settlement(first.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.RATE_LIMITED, 5_000, null, null)));
+				new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 5_000, null, null)));
 		this.store.settle(pool, new Settlement(second.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.RATE_LIMITED, 5_000, null, null)));
+				new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 5_000, null, null)));
 
 		PoolSnapshot snapshot = this.store.snapshot(pool);
 		assertThat(snapshot.cooldownMillis()).isEqualTo(5_000);
@@ -427,7 +427,7 @@ public abstract class QuotaStoreContractTests {
 		Ticket after = ticket(CRITICAL, 0, 1);
 		assertThat(this.store.acquire(pool, after).status()).isEqualTo(Admission.Status.GRANTED);
 		this.store.settle(pool, new Settlement(after.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.SUCCESS, 0, null, null)));
+				new PoolFeedback(PoolFeedback.Kind.SUCCESS, 0, null, null)));
 		assertThat(this.store.snapshot(pool).multiplier()).isCloseTo(0.71, within(1e-6));
 	}
 
@@ -443,13 +443,13 @@ public abstract class QuotaStoreContractTests {
 		this.store.acquire(pool, call);
 
 		this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.SUCCESS, 0, new long[] { 2_000 }, new long[] { 0 })));
+				new PoolFeedback(PoolFeedback.Kind.SUCCESS, 0, new long[] { 2_000 }, new long[] { 0 })));
 		assertThat(acquire(pool, CRITICAL, 0, 2_001).status()).isEqualTo(Admission.Status.REJECTED);
 
 		Ticket loose = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, loose);
 		this.store.settle(pool, new Settlement(loose.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.SUCCESS, 0, new long[] { 9_000 }, new long[] { 0 })));
+				new PoolFeedback(PoolFeedback.Kind.SUCCESS, 0, new long[] { 9_000 }, new long[] { 0 })));
 		assertThat(acquire(pool, CRITICAL, 0, 1_001).status()).isEqualTo(Admission.Status.REJECTED);
 		assertThat(acquire(pool, CRITICAL, 0, 1_000).status()).isEqualTo(Admission.Status.GRANTED);
 	}
@@ -464,7 +464,7 @@ public abstract class QuotaStoreContractTests {
 			Ticket call = ticket(CRITICAL, 0, 1);
 			assertThat(this.store.acquire(pool, call).status()).isEqualTo(Admission.Status.GRANTED);
 			this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
-					new Feedback(Feedback.Kind.OVERLOADED, 0, null, null)));
+					new PoolFeedback(PoolFeedback.Kind.OVERLOADED, 0, null, null)));
 			PoolSnapshot snapshot = this.store.snapshot(pool);
 			assertThat(snapshot.modelCooldownMillis()).containsExactly(expected);
 			assertThat(snapshot.multiplier()).isEqualTo(1.0);
@@ -542,7 +542,7 @@ public abstract class QuotaStoreContractTests {
 		for (int i = 0; i < delta.length; i++) {
 			delta[i] = actual[i] - ticket.cost()[i];
 		}
-		this.store.settle(pool, new Settlement(ticket.id(), "model", delta, null, null, Feedback.none()));
+		this.store.settle(pool, new Settlement(ticket.id(), "model", delta, null, null, PoolFeedback.none()));
 	}
 
 }

@@ -14,7 +14,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
-import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -441,7 +441,7 @@ class FailModeRoutingTests {
 	}
 
 	private static Settlement settlement(Ticket ticket) {
-		return new Settlement(ticket.id(), "model", new long[1], null, null, Feedback.none());
+		return new Settlement(ticket.id(), "model", new long[1], null, null, PoolFeedback.none());
 	}
 
 	/**

@@ -30,15 +30,15 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.QuotaStore.PollResult;
+import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
@@ -391,7 +391,7 @@ final class StoreDifferential {
 					userDelta[i] = delta(ticket.user().limits().get(i), ticket.user().cost()[i]);
 				}
 			}
-			Feedback feedback = feedback();
+			PoolFeedback feedback = feedback();
 			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback);
 			begin("settle " + id + " delta " + Arrays.toString(delta)
 					+ ((userDelta != null) ? " user delta " + Arrays.toString(userDelta) : "") + " feedback "
@@ -413,14 +413,14 @@ final class StoreDifferential {
 			};
 		}
 
-		private Feedback feedback() {
+		private PoolFeedback feedback() {
 			int roll = this.random.nextInt(100);
-			Feedback.Kind kind = (roll < 40) ? Feedback.Kind.NONE : (roll < 65) ? Feedback.Kind.SUCCESS
-					: (roll < 81) ? Feedback.Kind.RATE_LIMITED : (roll < 97) ? Feedback.Kind.OVERLOADED
-							: Feedback.Kind.EXHAUSTED;
-			long retryAfter = (kind == Feedback.Kind.RATE_LIMITED && this.random.nextBoolean())
+			PoolFeedback.Kind kind = (roll < 40) ? PoolFeedback.Kind.NONE : (roll < 65) ? PoolFeedback.Kind.SUCCESS
+					: (roll < 81) ? PoolFeedback.Kind.RATE_LIMITED : (roll < 97) ? PoolFeedback.Kind.OVERLOADED
+							: PoolFeedback.Kind.EXHAUSTED;
+			long retryAfter = (kind == PoolFeedback.Kind.RATE_LIMITED && this.random.nextBoolean())
 					? 1 + this.random.nextInt(20_000) : 0;
-			if (kind == Feedback.Kind.EXHAUSTED) {
+			if (kind == PoolFeedback.Kind.EXHAUSTED) {
 				// The engine always names a hold: the provider's reset or the configured one.
 				retryAfter = 1 + this.random.nextInt(30_000);
 			}
@@ -435,9 +435,9 @@ final class StoreDifferential {
 					tolerance[i] = (this.random.nextInt(3) == 0) ? this.random.nextInt((int) capacity / 10 + 1) : 0;
 				}
 			}
-			String reason = (kind == Feedback.Kind.EXHAUSTED && this.random.nextBoolean())
+			String reason = (kind == PoolFeedback.Kind.EXHAUSTED && this.random.nextBoolean())
 					? "You exceeded your current quota, \"billing\" \\ details" : null;
-			return new Feedback(kind, retryAfter, remaining, tolerance, reason);
+			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason);
 		}
 
 		private void cancel() {

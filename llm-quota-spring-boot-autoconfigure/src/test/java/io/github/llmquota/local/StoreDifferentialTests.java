@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import io.github.llmquota.engine.Admission;
-import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
@@ -97,9 +97,10 @@ class StoreDifferentialTests {
 
 					@Override
 					public void settle(PoolSpec pool, Settlement settlement) {
-						Feedback feedback = settlement.feedback();
-						if (feedback.kind() == Feedback.Kind.EXHAUSTED) {
-							feedback = new Feedback(Feedback.Kind.NONE, 0, feedback.remaining(), feedback.tolerance());
+						PoolFeedback feedback = settlement.feedback();
+						if (feedback.kind() == PoolFeedback.Kind.EXHAUSTED) {
+							feedback = new PoolFeedback(PoolFeedback.Kind.NONE, 0, feedback.remaining(),
+									feedback.tolerance());
 						}
 						super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
 								settlement.user(), settlement.userDelta(), feedback));

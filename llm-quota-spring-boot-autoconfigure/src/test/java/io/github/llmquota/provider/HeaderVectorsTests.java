@@ -26,7 +26,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.DimensionReading;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.RetryAfterSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;

@@ -13,7 +13,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 
 import static io.github.llmquota.provider.HeaderMaps.headers;
 import static org.assertj.core.api.Assertions.assertThat;

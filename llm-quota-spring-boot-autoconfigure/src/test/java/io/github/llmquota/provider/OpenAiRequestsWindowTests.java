@@ -7,7 +7,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -15,7 +15,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.DimensionReading;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.RetryAfterSource;
 
 import static io.github.llmquota.provider.HeaderMaps.headers;
 import static org.assertj.core.api.Assertions.assertThat;

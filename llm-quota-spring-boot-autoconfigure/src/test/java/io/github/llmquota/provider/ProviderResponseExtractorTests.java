@@ -19,7 +19,10 @@ import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClientResponseException;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.DimensionReading;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -14,9 +14,11 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import org.junit.jupiter.api.Test;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
-import io.github.llmquota.test.ProviderStub;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.test.ProviderStub.Answer;
+import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderVectors;
 
 import static org.assertj.core.api.Assertions.assertThat;

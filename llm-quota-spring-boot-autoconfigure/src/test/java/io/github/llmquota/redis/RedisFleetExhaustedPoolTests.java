@@ -14,18 +14,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.Settlement;
-import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.DrivenRedisStores;
 import io.github.llmquota.test.ForwardingQuotaStore;
@@ -142,7 +142,7 @@ class RedisFleetExhaustedPoolTests {
 
 		@Override
 		public void settle(PoolSpec pool, Settlement settlement) {
-			Feedback feedback = (settlement.feedback().kind() == Feedback.Kind.EXHAUSTED) ? Feedback.none()
+			PoolFeedback feedback = (settlement.feedback().kind() == PoolFeedback.Kind.EXHAUSTED) ? PoolFeedback.none()
 					: settlement.feedback();
 			super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
 					settlement.user(), settlement.userDelta(), feedback));

@@ -14,7 +14,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
-import io.github.llmquota.engine.Feedback;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
@@ -188,7 +188,7 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		Ticket call = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, call);
 		this.store.settle(pool, new Settlement(call.id(), "model", new long[1], null, null,
-				new Feedback(Feedback.Kind.EXHAUSTED, 3_600_000, null, null, "monthly spend limit")));
+				new PoolFeedback(PoolFeedback.Kind.EXHAUSTED, 3_600_000, null, null, "monthly spend limit")));
 		assertThat(acquire(pool, CRITICAL, 0, 1).reason()).isEqualTo(RejectionReason.QUOTA_EXHAUSTED);
 		String state = ((RedisQuotaStore) this.store).keys("ex-clear").get(0);
 		assertThat(this.template.<String, String>opsForHash().get(state, "ex")).endsWith(" monthly spend limit");
@@ -212,7 +212,7 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 			this.store.acquire(pool, ticket(BACKGROUND, 5_000, 1, 100));
 		}
 		this.store.settle(pool, new Settlement(granted.id(), "model", new long[] { 0, -50 }, null, null,
-				Feedback.none()));
+				PoolFeedback.none()));
 		this.store.poll(pool, List.of());
 
 		Set<String> keys = this.template.keys(this.prefix + ":*");

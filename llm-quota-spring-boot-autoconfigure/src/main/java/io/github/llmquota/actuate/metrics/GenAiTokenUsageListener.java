@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.QuotaEngineListener;
 
 /**
@@ -44,7 +44,7 @@ public class GenAiTokenUsageListener implements QuotaEngineListener {
 	}
 
 	@Override
-	public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+	public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 		if (usage == null) {
 			return;
 		}

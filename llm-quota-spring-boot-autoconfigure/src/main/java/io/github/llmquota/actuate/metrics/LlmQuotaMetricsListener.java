@@ -11,8 +11,8 @@ import io.micrometer.core.instrument.Timer;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
 
@@ -90,13 +90,13 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 	}
 
 	@Override
-	public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+	public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 		String pool = model.pool().name();
-		if (feedback == Feedback.Kind.RATE_LIMITED) {
+		if (feedback == PoolFeedback.Kind.RATE_LIMITED) {
 			this.rateLimited.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_MODEL, model.name())
 				.increment();
 		}
-		else if (feedback == Feedback.Kind.OVERLOADED) {
+		else if (feedback == PoolFeedback.Kind.OVERLOADED) {
 			this.overloaded.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_MODEL, model.name())
 				.increment();
 		}

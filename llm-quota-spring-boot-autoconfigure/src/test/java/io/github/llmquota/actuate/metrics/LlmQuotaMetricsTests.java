@@ -1,6 +1,25 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
+import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaMetricsAutoConfiguration;
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.TestSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,27 +40,6 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-
-import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.alert.QuotaThresholds;
-import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
-import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
-import io.github.llmquota.autoconfigure.LlmQuotaMetricsAutoConfiguration;
-import io.github.llmquota.core.CallOutcome;
-import io.github.llmquota.core.Dimension;
-import io.github.llmquota.core.Priority;
-import io.github.llmquota.core.Provider;
-import io.github.llmquota.core.QuotaEngine;
-import io.github.llmquota.core.QuotaLease;
-import io.github.llmquota.core.QuotaRejectedException;
-import io.github.llmquota.core.QuotaRequest;
-import io.github.llmquota.core.RejectionReason;
-import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.local.InMemoryQuotaStore;
-import io.github.llmquota.provider.ProviderFeedback;
-import io.github.llmquota.provider.ProviderFeedbackParser;
-import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

@@ -19,16 +19,16 @@ import io.github.llmquota.attempt.DropArrival;
 import io.github.llmquota.attempt.GovernedPool;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.attempt.UnknownModelException;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.provider.ErrorClass;
 import io.github.llmquota.test.AdmissionLog;
-import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
+import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.TestSettings;
 
 import org.springframework.http.MediaType;

@@ -24,11 +24,11 @@ import io.github.llmquota.autoconfigure.LlmQuotaGovernorAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaSdkAutoConfiguration;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.engine.Feedback;
 import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.QuotaEngineListener;
-import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
+import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.TestRedis;
 
 /**
@@ -152,7 +152,7 @@ final class SdkAttempts {
 		}
 
 		@Override
-		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, Feedback.Kind feedback) {
+		public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 			synchronized (this.ended) {
 				this.ended.add(model.name());
 			}

@@ -24,12 +24,12 @@ import io.github.llmquota.aop.LlmRateLimited;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.attempt.sdk.SdkAttempts.Admissions;
 import io.github.llmquota.autoconfigure.LlmQuotaFallbackAutoConfiguration;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRejectedException;
-import io.github.llmquota.provider.ErrorClass;
-import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
+import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderVectors;
 
 import static io.github.llmquota.attempt.sdk.SdkAttempts.ANTHROPIC_OK;

@@ -5,9 +5,9 @@ import java.time.Duration;
 import com.anthropic.errors.AnthropicException;
 import com.anthropic.errors.AnthropicServiceException;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
-import io.github.llmquota.provider.ErrorClass;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;

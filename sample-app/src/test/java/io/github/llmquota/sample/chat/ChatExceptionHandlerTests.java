@@ -10,10 +10,10 @@ import com.anthropic.errors.AnthropicIoException;
 import com.anthropic.errors.OverloadedException;
 import com.anthropic.errors.RateLimitException;
 
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
-import io.github.llmquota.provider.ErrorClass;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;

@@ -1,4 +1,4 @@
-package io.github.llmquota.provider;
+package io.github.llmquota.core;
 
 /**
  * Where a server-directed retry delay was read from. The parser takes the first source that

@@ -1,4 +1,4 @@
-package io.github.llmquota.provider;
+package io.github.llmquota.core;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -9,8 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
-import io.github.llmquota.core.Dimension;
-
 /**
  * What one provider response says about the caller's rate limits, normalised across
  * providers: a {@link DimensionReading} per reported {@link Dimension}, the server-directed
@@ -20,12 +18,13 @@ import io.github.llmquota.core.Dimension;
  * Everything is optional because every provider reports something different: Gemini and
  * Bedrock send no rate-limit headers at all, and most providers send a retry delay only with
  * a 429.
- *
- * @see ProviderFeedbackParser
+ * <p>
+ * The {@code ProviderFeedbackParser} of the provider package reads one from a response; a
+ * {@link #builder(int) builder} makes one by hand, for an SDK's typed error or for a test.
  */
 public final class ProviderFeedback {
 
-	private static final ProviderFeedback NONE = new Builder(0).build();
+	private static final ProviderFeedback NONE = builder(0).build();
 
 	private final int status;
 
@@ -68,6 +67,16 @@ public final class ProviderFeedback {
 	}
 
 	/**
+	 * Return a builder of the feedback of one response.
+	 * @param status the HTTP status of the response, or 0 when no response arrived
+	 * @return a new builder that holds no reading, no retry delay and
+	 * {@link ErrorClass#NONE}
+	 */
+	public static Builder builder(int status) {
+		return new Builder(status);
+	}
+
+	/**
 	 * Return the HTTP status of the response, as passed to the parser.
 	 * @return the status, or 0 for {@link #none()}
 	 */
@@ -97,9 +106,8 @@ public final class ProviderFeedback {
 	 * rounded up to whole milliseconds so that honouring it never retries early. It is
 	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a hint
 	 * even when the model has no quota at all), and may be zero; flooring is the caller's
-	 * policy. A delay longer than the parser's maximum (see
-	 * {@link ProviderFeedbackParser#ProviderFeedbackParser(MalformedHeaderReporter, Duration)})
-	 * is reported as malformed and clamped to it.
+	 * policy. The parser reports a delay longer than its maximum as malformed and clamps it to
+	 * that maximum.
 	 * @return the delay, never negative and at most the parser's maximum, or empty if the
 	 * response carried no valid one
 	 * @see #getRetryAfterSource()
@@ -133,6 +141,16 @@ public final class ProviderFeedback {
 	 */
 	public boolean isRetryable() {
 		return this.retryable;
+	}
+
+	/**
+	 * Whether the response says the model is unhealthy: its error class
+	 * {@link ErrorClass#countsAsHealthFailure() counts as a health failure}, or the status is
+	 * a server error (5xx) whatever the class.
+	 * @return whether a circuit breaker should record a failure
+	 */
+	public boolean isHealthFailure() {
+		return this.errorClass.countsAsHealthFailure() || this.status >= 500;
 	}
 
 	/**
@@ -197,9 +215,10 @@ public final class ProviderFeedback {
 	}
 
 	/**
-	 * Collects what the parser learns about one response.
+	 * Collects what a reader learns about one response, such as the provider readers of
+	 * {@code io.github.llmquota.provider}. Not thread-safe: one builder serves one response.
 	 */
-	static final class Builder {
+	public static final class Builder {
 
 		private static final int MAX_MESSAGE_LENGTH = 500;
 
@@ -221,34 +240,76 @@ public final class ProviderFeedback {
 
 		private Dimension limitedDimension;
 
-		Builder(int status) {
+		private Builder(int status) {
 			this.status = status;
 		}
 
-		Builder classify(ErrorClass errorClass, boolean retryable) {
+		/**
+		 * Record what kind of failure the response reports, retryable as the class says
+		 * ({@link ErrorClass#retryable()}). A later call replaces an earlier one, so that a
+		 * provider's error code can refine what its status said.
+		 * @param errorClass the error class
+		 * @return this builder
+		 * @see #classify(ErrorClass, boolean)
+		 */
+		public Builder classify(ErrorClass errorClass) {
+			return classify(errorClass, errorClass.retryable());
+		}
+
+		/**
+		 * Record what kind of failure the response reports, for a class whose errors are
+		 * not all alike, such as {@link ErrorClass#OTHER}: a server error is worth retrying,
+		 * an invalid request is not. A later call replaces an earlier one.
+		 * @param errorClass the error class
+		 * @param retryable whether sending the same request again later can succeed
+		 * @return this builder
+		 */
+		public Builder classify(ErrorClass errorClass, boolean retryable) {
 			this.errorClass = errorClass;
 			this.retryable = retryable;
 			return this;
 		}
 
-		ErrorClass errorClass() {
+		/**
+		 * Return the error class recorded so far.
+		 * @return the error class, {@link ErrorClass#NONE} until one is recorded
+		 */
+		public ErrorClass errorClass() {
 			return this.errorClass;
 		}
 
-		Builder retryable(boolean retryable) {
+		/**
+		 * Record whether sending the same request again later can succeed, keeping the
+		 * error class.
+		 * @param retryable whether the request is worth retrying
+		 * @return this builder
+		 */
+		public Builder retryable(boolean retryable) {
 			this.retryable = retryable;
 			return this;
 		}
 
-		boolean hasReading(Dimension dimension) {
+		/**
+		 * Whether a reading of a dimension was recorded.
+		 * @param dimension the dimension
+		 * @return whether one was
+		 */
+		public boolean hasReading(Dimension dimension) {
 			return this.readings.containsKey(dimension);
 		}
 
 		/**
 		 * Record a reading unless all of its parts are absent. When a dimension is reported
 		 * twice, the tighter reading wins.
+		 * @param dimension the dimension the reading is of
+		 * @param limit the limit, or {@code null} if not reported
+		 * @param remaining what is left of the limit, or {@code null} if not reported
+		 * @param resetAt when the limit is fully available again, or {@code null} if not
+		 * reported
+		 * @return this builder
+		 * @throws IllegalArgumentException if {@code limit} or {@code remaining} is negative
 		 */
-		Builder reading(Dimension dimension, Long limit, Long remaining, Instant resetAt) {
+		public Builder reading(Dimension dimension, Long limit, Long remaining, Instant resetAt) {
 			DimensionReading reading = new DimensionReading(limit, remaining, resetAt);
 			if (!reading.isEmpty()) {
 				this.readings.merge(dimension, reading,
@@ -257,28 +318,48 @@ public final class ProviderFeedback {
 			return this;
 		}
 
-		Builder retryAfter(Duration retryAfter, RetryAfterSource source) {
+		/**
+		 * Record how long the provider asked the caller to wait, rounded up to whole
+		 * milliseconds.
+		 * @param retryAfter the delay, not negative
+		 * @param source where it was read from
+		 * @return this builder
+		 */
+		public Builder retryAfter(Duration retryAfter, RetryAfterSource source) {
 			Duration wholeMillis = Duration.ofMillis(retryAfter.toMillis());
 			this.retryAfter = wholeMillis.equals(retryAfter) ? retryAfter : wholeMillis.plusMillis(1);
 			this.retryAfterSource = source;
 			return this;
 		}
 
-		Builder limitedDimension(Dimension dimension) {
+		/**
+		 * Record the dimension that a rate-limit error names as run out.
+		 * @param dimension the dimension
+		 * @return this builder
+		 */
+		public Builder limitedDimension(Dimension dimension) {
 			this.limitedDimension = dimension;
 			return this;
 		}
 
-		Builder utilization(double utilization) {
+		/**
+		 * Record the utilisation of an Azure OpenAI provisioned deployment.
+		 * @param utilization the utilisation in percent, as sent
+		 * @return this builder
+		 */
+		public Builder utilization(double utilization) {
 			this.utilization = utilization;
 			return this;
 		}
 
 		/**
 		 * Record the body's error message, made safe to log: it is the provider's text, but
-		 * a proxy or an attacker may have written it.
+		 * a proxy or an attacker may have written it. Control characters are replaced and it
+		 * is cut to 500 characters.
+		 * @param message the message, or {@code null} or blank for none
+		 * @return this builder
 		 */
-		Builder errorMessage(String message) {
+		public Builder errorMessage(String message) {
 			if (message != null && !message.isBlank()) {
 				String clean = message.strip().replaceAll("\\p{Cntrl}", " ");
 				this.errorMessage = (clean.length() <= MAX_MESSAGE_LENGTH) ? clean
@@ -287,7 +368,11 @@ public final class ProviderFeedback {
 			return this;
 		}
 
-		ProviderFeedback build() {
+		/**
+		 * Return the feedback collected so far.
+		 * @return the immutable feedback
+		 */
+		public ProviderFeedback build() {
 			return new ProviderFeedback(this);
 		}
 

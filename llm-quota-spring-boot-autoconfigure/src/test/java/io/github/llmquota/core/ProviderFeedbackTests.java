@@ -1,4 +1,4 @@
-package io.github.llmquota.provider;
+package io.github.llmquota.core;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -7,8 +7,6 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.llmquota.core.Dimension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -33,7 +31,7 @@ class ProviderFeedbackTests {
 
 	@Test
 	void readingsCannotBeChangedThroughTheFeedback() {
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 100L, 50L, null)
 			.build();
 		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> feedback.getReadings()
@@ -42,7 +40,7 @@ class ProviderFeedbackTests {
 
 	@Test
 	void readingWithNothingReportedIsLeftOut() {
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, null, null, null)
 			.build();
 		assertThat(feedback.getReadings()).isEmpty();
@@ -51,7 +49,7 @@ class ProviderFeedbackTests {
 	@Test
 	void dimensionReportedTwiceKeepsTheTighterReading() {
 		Instant reset = Instant.parse("2026-01-01T00:00:03Z");
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 150_000L, 149_984L, null)
 			.reading(Dimension.TOKENS_PER_MINUTE, 60_000L, 57_000L, reset)
 			.reading(Dimension.TOKENS_PER_MINUTE, 10L, null, null)
@@ -86,7 +84,7 @@ class ProviderFeedbackTests {
 
 	@Test
 	void dimensionReportedTwiceKeepsTheFirstReadingWhenItIsTighter() {
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 60_000L, 1_000L, null)
 			.reading(Dimension.TOKENS_PER_MINUTE, 150_000L, 149_984L, null)
 			.build();
@@ -96,7 +94,7 @@ class ProviderFeedbackTests {
 
 	@Test
 	void dimensionReportedTwiceWithTheSameRemainingKeepsTheFirstReading() {
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 60_000L, 1_000L, null)
 			.reading(Dimension.TOKENS_PER_MINUTE, 150_000L, 1_000L, null)
 			.build();
@@ -106,7 +104,7 @@ class ProviderFeedbackTests {
 
 	@Test
 	void readingWithARemainingReplacesAnEarlierOneWithout() {
-		ProviderFeedback feedback = new ProviderFeedback.Builder(200)
+		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 60_000L, null, null)
 			.reading(Dimension.TOKENS_PER_MINUTE, 150_000L, 149_984L, null)
 			.build();
@@ -192,7 +190,7 @@ class ProviderFeedbackTests {
 	}
 
 	private static ProviderFeedback feedback(int status, Consumer<ProviderFeedback.Builder> change) {
-		ProviderFeedback.Builder builder = new ProviderFeedback.Builder(status).classify(ErrorClass.RATE_LIMITED, true)
+		ProviderFeedback.Builder builder = ProviderFeedback.builder(status).classify(ErrorClass.RATE_LIMITED, true)
 			.reading(Dimension.TOKENS_PER_MINUTE, 100L, 50L, Instant.parse("2026-01-01T00:00:03Z"))
 			.retryAfter(Duration.ofSeconds(1), RetryAfterSource.RETRY_AFTER_MS)
 			.utilization(50.0)
@@ -203,15 +201,15 @@ class ProviderFeedbackTests {
 	}
 
 	private static ProviderFeedback statusOnly(int status) {
-		return new ProviderFeedback.Builder(status).build();
+		return ProviderFeedback.builder(status).build();
 	}
 
 	private static Optional<String> errorMessage(String message) {
-		return new ProviderFeedback.Builder(429).errorMessage(message).build().getErrorMessage();
+		return ProviderFeedback.builder(429).errorMessage(message).build().getErrorMessage();
 	}
 
 	private static Duration retryAfter(Duration delay) {
-		return new ProviderFeedback.Builder(429).retryAfter(delay, RetryAfterSource.RETRY_AFTER_MS)
+		return ProviderFeedback.builder(429).retryAfter(delay, RetryAfterSource.RETRY_AFTER_MS)
 			.build()
 			.getRetryAfter()
 			.orElseThrow();

@@ -1,4 +1,4 @@
-package io.github.llmquota.provider;
+package io.github.llmquota.core;
 
 import java.time.Instant;
 import java.util.Objects;
@@ -59,9 +59,9 @@ public final class DimensionReading {
 	 * Return when the provider expects the dimension to be fully available again. Relative
 	 * resets (OpenAI's {@code 6m0s}) are already resolved against the time passed to the
 	 * parser.
-	 * @return the reset instant, possibly in the past and, as read by
-	 * {@link ProviderFeedbackParser}, never more than a day (or the parser's longer maximum
-	 * delay) ahead; or empty if not reported
+	 * @return the reset instant, possibly in the past and, as read by the provider parser,
+	 * never more than a day (or the parser's longer maximum delay) ahead; or empty if not
+	 * reported
 	 */
 	public Optional<Instant> getResetAt() {
 		return Optional.ofNullable(this.resetAt);

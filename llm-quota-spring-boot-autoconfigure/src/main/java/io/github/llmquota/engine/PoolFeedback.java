@@ -1,7 +1,9 @@
 package io.github.llmquota.engine;
 
 /**
- * What the provider's answer says about the shared state, in the pool's terms.
+ * What the provider's answer says about the shared state, in the pool's terms: the
+ * {@link io.github.llmquota.core.ProviderFeedback} of one call, translated by the lease for
+ * the {@link QuotaStore} when it settles or releases.
  *
  * @param kind what kind of answer it was
  * @param retryAfterMillis the provider's retry-after, or 0
@@ -10,7 +12,7 @@ package io.github.llmquota.engine;
  * @param tolerance per rate dimension, how far the provider rounds its remaining figure
  * @param reason for {@link Kind#EXHAUSTED}, the provider's explanation, or {@code null}
  */
-public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason) {
+public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason) {
 
 	/**
 	 * Create feedback that carries no explanation.
@@ -19,7 +21,7 @@ public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[
 	 * @param remaining per rate dimension, what the provider says is left; -1 where unknown
 	 * @param tolerance per rate dimension, how far the provider rounds its remaining figure
 	 */
-	public Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
+	public PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
 		this(kind, retryAfterMillis, remaining, tolerance, null);
 	}
 
@@ -27,8 +29,8 @@ public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[
 	 * No feedback: the answer said nothing about limits.
 	 * @return the feedback
 	 */
-	public static Feedback none() {
-		return new Feedback(Kind.NONE, 0, null, null);
+	public static PoolFeedback none() {
+		return new PoolFeedback(Kind.NONE, 0, null, null);
 	}
 
 	/**
@@ -50,7 +52,7 @@ public record Feedback(Kind kind, long retryAfterMillis, long[] remaining, long[
 
 		/**
 		 * The provider quota is used up (spend cap, billing, {@code insufficient_quota}): the
-		 * pool is marked exhausted fleet-wide for {@link Feedback#retryAfterMillis()}, which
+		 * pool is marked exhausted fleet-wide for {@link PoolFeedback#retryAfterMillis()}, which
 		 * rejects every acquire and fails every waiting ticket until then.
 		 */
 		EXHAUSTED
