@@ -37,6 +37,7 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.provider.ProviderFeedback;
@@ -120,8 +121,8 @@ class LlmQuotaMetricsTests {
 	@Test
 	void gaugesAreNotANumberBeforeTheFirstCheck() {
 		QuotaSettings settings = TestSettings.pool("pool").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
-		QuotaThresholdMonitor unchecked = new QuotaThresholdMonitor(settings, new InMemoryQuotaStore(settings),
-				QuotaThresholds.DEFAULTS, Duration.ofHours(1), (event) -> {
+		QuotaThresholdMonitor unchecked = new QuotaThresholdMonitor(
+				new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings)), QuotaThresholds.DEFAULTS, Duration.ofHours(1), (event) -> {
 				}, null);
 		MeterRegistry registry = new SimpleMeterRegistry();
 
