@@ -30,8 +30,9 @@ class ReadSideImportsTests {
 	@Test
 	void readerThatImportsTheStoreIsReported() {
 		Map<String, String> readers = new HashMap<>(ReadSideImports.readers(ReadSideImports.SOURCES));
-		readers.computeIfPresent(CHAIN, (path, source) -> source.replaceFirst("import ",
-				"import io.github.llmquota.engine.QuotaStore;\nimport io.github.llmquota.local.InMemoryQuotaStore;\nimport "));
+		String forbidden = "import io.github.llmquota.engine.QuotaStore;\n"
+				+ "import io.github.llmquota.local.InMemoryQuotaStore;\n";
+		readers.computeIfPresent(CHAIN, (path, source) -> source.replaceFirst("import ", forbidden + "import "));
 
 		assertThat(ReadSideImports.violations(readers)).containsExactly(
 				CHAIN + " uses io.github.llmquota.engine.QuotaStore",

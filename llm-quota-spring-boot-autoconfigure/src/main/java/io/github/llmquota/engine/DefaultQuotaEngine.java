@@ -453,8 +453,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		FailModeStore failMode = (this.store instanceof FailModeStore store) ? store : null;
 		FailModeStore.Outage outage = (failMode != null) ? failMode.outage() : null;
 		FailModeStore.LocalReading local = (failMode != null) ? failMode.localReading(pool) : null;
-		PoolState localState = (local != null) ? PoolStates.of(local.limits(), local.snapshot(), this.settings.classes())
-				: null;
+		PoolState localState = (local != null)
+				? PoolStates.of(local.limits(), local.snapshot(), this.settings.classes()) : null;
 		return (outage != null)
 				? new QuotaStateUnavailableException(pool.name(), outage.failMode(), outage.since(), outage.cause(),
 						localState, ex)

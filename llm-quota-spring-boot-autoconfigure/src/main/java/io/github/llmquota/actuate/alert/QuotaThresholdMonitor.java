@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -174,7 +173,7 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 					+ ex);
 			return;
 		}
-		String lowest = List.copyOf(state.queued().keySet()).get(state.queued().size() - 1);
+		String lowest = state.queued().keySet().stream().reduce((higher, lower) -> lower).orElseThrow();
 		if (critical) {
 			this.shedding.add(pool);
 			logger.warn("llm-quota pool '" + pool + "' is CRITICAL: this JVM sheds its " + lowest + " requests");

@@ -17,8 +17,8 @@ import io.github.llmquota.actuate.alert.QuotaStatus;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.core.DimensionState;
-import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.PoolState;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.engine.PoolSpec;
@@ -254,8 +254,8 @@ public class LlmQuotaEndpoint {
 	public record DegradedDescriptor(@Nullable String failMode, @Nullable String since, @Nullable String cause) {
 
 		static DegradedDescriptor of(QuotaStateUnavailableException unavailable) {
-			return new DegradedDescriptor(unavailable.getFailMode(),
-					(unavailable.getSince() != null) ? unavailable.getSince().toString() : null, unavailable.getReason());
+			String since = (unavailable.getSince() != null) ? unavailable.getSince().toString() : null;
+			return new DegradedDescriptor(unavailable.getFailMode(), since, unavailable.getReason());
 		}
 
 	}

@@ -38,7 +38,8 @@ class OneUtilisationTests {
 
 	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
 
-	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS, Duration.ofSeconds(5), (event) -> {
+	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+			Duration.ofSeconds(5), (event) -> {
 			}, null);
 
 	@AfterEach

@@ -49,8 +49,8 @@ class QuotaThresholdMonitorTests {
 
 	private final Deque<QuotaLease> leases = new ArrayDeque<>();
 
-	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS, Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event),
-			this.engine);
+	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+			Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event), this.engine);
 
 	@AfterEach
 	void close() {

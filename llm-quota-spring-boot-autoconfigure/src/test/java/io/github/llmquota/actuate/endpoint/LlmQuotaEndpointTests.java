@@ -205,9 +205,8 @@ class LlmQuotaEndpointTests {
 			}
 
 		};
-		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(new DefaultQuotaEngine(this.settings, unreachable), this.settings,
-				QuotaThresholds.DEFAULTS,
-				List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(new DefaultQuotaEngine(this.settings, unreachable),
+				this.settings, QuotaThresholds.DEFAULTS, List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
 
 		PoolDescriptor pool = endpoint.pool("sonnet");
 

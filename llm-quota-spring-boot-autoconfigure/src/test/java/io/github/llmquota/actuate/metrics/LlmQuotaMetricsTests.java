@@ -122,7 +122,8 @@ class LlmQuotaMetricsTests {
 	void gaugesAreNotANumberBeforeTheFirstCheck() {
 		QuotaSettings settings = TestSettings.pool("pool").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
 		QuotaThresholdMonitor unchecked = new QuotaThresholdMonitor(
-				new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings)), QuotaThresholds.DEFAULTS, Duration.ofHours(1), (event) -> {
+				new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings)), QuotaThresholds.DEFAULTS,
+				Duration.ofHours(1), (event) -> {
 				}, null);
 		MeterRegistry registry = new SimpleMeterRegistry();
 
