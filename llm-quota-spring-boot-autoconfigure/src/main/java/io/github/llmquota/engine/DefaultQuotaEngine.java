@@ -51,6 +51,10 @@ import io.github.llmquota.provider.ErrorClass;
  * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
  * interrupted or cancelled wait withdraws its ticket.
  * <p>
+ * The read side, {@link #state(String)}, reads the store's snapshot afresh on each call; a
+ * store that implements {@link FailModeStore} tells what its fail mode decides with while the
+ * shared state cannot be read.
+ * <p>
  * Construction starts nothing. The heartbeat, the timers and the store's push channel
  * start with {@link #start()}, which an application context calls when it is refreshed, and
  * end with {@link #stop()} when it is closed. An engine used on its own starts on its first
