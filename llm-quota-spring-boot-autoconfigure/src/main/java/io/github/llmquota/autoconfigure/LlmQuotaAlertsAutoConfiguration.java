@@ -12,9 +12,8 @@ import org.springframework.context.annotation.Bean;
 import io.github.llmquota.actuate.alert.LlmQuotaThresholdEvent;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
+import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaMitigation;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 
 /**
  * Auto-configuration for the utilisation thresholds ({@code llm.quota.alerts.*}) and the
@@ -23,7 +22,7 @@ import io.github.llmquota.engine.QuotaStore;
  * auto-configurations read what it sets up.
  */
 @AutoConfiguration(after = LlmQuotaAutoConfiguration.class)
-@ConditionalOnBean({ QuotaSettings.class, QuotaStore.class })
+@ConditionalOnBean(QuotaEngine.class)
 public class LlmQuotaAlertsAutoConfiguration {
 
 	private static final String PREFIX = "llm.quota.alerts.";
@@ -45,14 +44,14 @@ public class LlmQuotaAlertsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	QuotaThresholdMonitor llmQuotaThresholdMonitor(QuotaSettings settings, QuotaStore store,
-			QuotaThresholds thresholds, LlmQuotaProperties properties, ApplicationEventPublisher publisher,
+	QuotaThresholdMonitor llmQuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds,
+			LlmQuotaProperties properties, ApplicationEventPublisher publisher,
 			ObjectProvider<QuotaMitigation> mitigations) {
 		Duration interval = properties.getAlerts().getCheckInterval();
 		check(interval != null && interval.toMillis() > 0, "check-interval", interval, "must be positive");
 		// Only an engine that can shed is steered; a user's own engine is observed otherwise.
 		QuotaMitigation mitigation = properties.getAlerts().isMitigation() ? mitigations.getIfUnique() : null;
-		return new QuotaThresholdMonitor(settings, store, thresholds, interval, publisher, mitigation);
+		return new QuotaThresholdMonitor(engine, thresholds, interval, publisher, mitigation);
 	}
 
 	private static void check(boolean valid, String property, Object value, String reason) {

@@ -13,8 +13,8 @@ import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
 import io.github.llmquota.actuate.endpoint.ModelStateContributor;
+import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.estimate.TokenEstimator;
 
@@ -24,7 +24,7 @@ import io.github.llmquota.estimate.TokenEstimator;
  */
 @AutoConfiguration(after = LlmQuotaAlertsAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnBean({ QuotaSettings.class, QuotaStore.class, QuotaThresholds.class })
+@ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class, QuotaThresholds.class })
 public class LlmQuotaEndpointAutoConfiguration {
 
 	// On the method, not the class: class conditions are all loaded before any is checked,
@@ -32,7 +32,7 @@ public class LlmQuotaEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	LlmQuotaEndpoint llmQuotaEndpoint(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
+	LlmQuotaEndpoint llmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			ObjectProvider<ModelStateContributor> contributors, ObjectProvider<TokenEstimator> estimators,
 			ObjectProvider<QuotaThresholdMonitor> monitor) {
 		// Looked up as TokenEstimator: a bean declared as the interface is still found.
@@ -41,7 +41,7 @@ public class LlmQuotaEndpointAutoConfiguration {
 			.map(CalibratingTokenEstimator.class::cast)
 			.findFirst()
 			.orElse(null);
-		return new LlmQuotaEndpoint(settings, store, thresholds, contributors.orderedStream().toList(), calibrating,
+		return new LlmQuotaEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(), calibrating,
 				monitor.getIfUnique());
 	}
 

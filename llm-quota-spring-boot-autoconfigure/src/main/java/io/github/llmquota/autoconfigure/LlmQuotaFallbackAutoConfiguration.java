@@ -18,7 +18,6 @@ import io.github.llmquota.actuate.metrics.FallbackCounter;
 import io.github.llmquota.aop.LlmFallbackHandler;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.fallback.FallbackChainHandler;
 import io.github.llmquota.fallback.FallbackListener;
 import io.github.llmquota.fallback.LlmFallbackChain;
@@ -36,7 +35,7 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
 				"org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
 				"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(CircuitBreakerRegistry.class)
-@ConditionalOnBean({ QuotaEngine.class, QuotaStore.class, QuotaSettings.class })
+@ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class })
 public class LlmQuotaFallbackAutoConfiguration {
 
 	/**
@@ -51,7 +50,7 @@ public class LlmQuotaFallbackAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LlmFallbackChain llmFallbackChain(QuotaEngine engine, QuotaStore store, QuotaSettings settings,
+	LlmFallbackChain llmFallbackChain(QuotaEngine engine, QuotaSettings settings,
 			LlmQuotaProperties properties, CircuitBreakerRegistry registry,
 			ObjectProvider<ProviderFeedbackResolver> feedbackResolver, ObjectProvider<FallbackListener> listeners) {
 		FallbackListener listener = listeners.orderedStream()
@@ -60,7 +59,7 @@ public class LlmQuotaFallbackAutoConfiguration {
 				second.fellBack(chain, from, to);
 			})
 			.orElse(null);
-		return new LlmFallbackChain(engine, store, settings, registry,
+		return new LlmFallbackChain(engine, settings, registry,
 				QuotaSettingsFactory.fallback(properties, settings), feedbackResolver.getIfAvailable(), listener);
 	}
 

@@ -1,11 +1,12 @@
 package io.github.llmquota.core;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
  * How busy a model's pool is across the fleet, for callers that slow their own intake
- * before the waiting room starts shedding.
+ * before the waiting room starts shedding: a summary of its {@link PoolState}.
  *
  * @param pool the pool
  * @param queueDepth the requests waiting per priority class, highest class first
@@ -19,6 +20,17 @@ import java.util.Map;
  */
 public record Backpressure(String pool, Map<String, Long> queueDepth, Duration headEta,
 		Map<Dimension, Double> utilisation, long inFlight) {
+
+	/**
+	 * Summarise a pool's state.
+	 * @param state the pool's state
+	 * @return its backpressure
+	 */
+	public static Backpressure of(PoolState state) {
+		Map<Dimension, Double> utilisation = new EnumMap<>(Dimension.class);
+		state.dimensions().forEach((dimension) -> utilisation.put(dimension.dimension(), dimension.utilisation()));
+		return new Backpressure(state.pool(), state.queued(), state.headEta(), utilisation, state.inFlight());
+	}
 
 	/**
 	 * Return the number of requests waiting, over all classes.

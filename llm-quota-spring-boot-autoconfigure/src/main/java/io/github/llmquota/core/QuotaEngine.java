@@ -1,5 +1,6 @@
 package io.github.llmquota.core;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,12 +42,35 @@ public interface QuotaEngine {
 	CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request);
 
 	/**
-	 * Read how busy a model's pool is across the fleet: one read-only store call. For a model
-	 * with several API keys, the pool of its first key.
+	 * Read how busy a model's pool is across the fleet: a summary of
+	 * {@link #state(String) its pool's state}, read the same way. For a model with several
+	 * API keys, the pool of its first key.
 	 * @param model the model
 	 * @return the pool's backpressure
 	 * @throws IllegalArgumentException for an unknown model
+	 * @throws QuotaStateUnavailableException if the pool's shared state cannot be read
 	 */
 	Backpressure backpressure(String model);
+
+	/**
+	 * Return the names of every pool this engine admits requests to, including the pool of
+	 * each API key of a model with several.
+	 * @return the pool names, sorted
+	 */
+	List<String> pools();
+
+	/**
+	 * Read a pool's fleet-wide state: its use and utilisation per dimension, its one
+	 * utilisation and headroom, its queues, calls in flight, multiplier and cooldowns. Each
+	 * call reads the shared state afresh, in one read-only store call (one Redis round trip
+	 * with the Redis store), so callers that poll should do so at an interval rather than
+	 * per request. Thread-safe.
+	 * @param pool the pool name, one of {@link #pools()}
+	 * @return the pool's state, as of this call
+	 * @throws IllegalArgumentException if {@code pool} names no pool
+	 * @throws QuotaStateUnavailableException if the pool's shared state cannot be read; it
+	 * tells which fail mode decides requests meanwhile, and with what local state
+	 */
+	PoolState state(String pool);
 
 }

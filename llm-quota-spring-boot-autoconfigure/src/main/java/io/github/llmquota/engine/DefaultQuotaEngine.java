@@ -5,9 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,17 +28,20 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
 
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaMitigation;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 
@@ -50,6 +51,10 @@ import io.github.llmquota.core.TokenUsage;
  * the JVM that owns the blocked head of a pool arms a timer for it, and one heartbeat per
  * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
  * interrupted or cancelled wait withdraws its ticket.
+ * <p>
+ * The read side, {@link #state(String)}, reads the store's snapshot afresh on each call; a
+ * store that implements {@link FailModeStore} tells what its fail mode decides with while the
+ * shared state cannot be read.
  * <p>
  * Construction starts nothing. The heartbeat, the timers and the store's push channel
  * start with {@link #start()}, which an application context calls when it is refreshed, and
@@ -421,22 +426,44 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 
 	@Override
 	public Backpressure backpressure(String model) {
-		PoolSpec pool = this.settings.model(model).pool();
-		PoolSnapshot snapshot = this.store.snapshot(pool);
-		Map<String, Long> queued = new LinkedHashMap<>();
-		for (PriorityClass priorityClass : this.settings.classes()) {
-			queued.put(priorityClass.name(), snapshot.queued()[priorityClass.rank()]);
+		return Backpressure.of(state(this.settings.model(model).pool()));
+	}
+
+	@Override
+	public List<String> pools() {
+		return this.settings.pools().keySet().stream().sorted().toList();
+	}
+
+	@Override
+	public PoolState state(String pool) {
+		PoolSpec spec = this.settings.pools().get(pool);
+		if (spec == null) {
+			throw new IllegalArgumentException("'pool' " + pool + " is not configured (configured: " + pools() + ")");
 		}
-		Map<Dimension, Double> utilisation = new EnumMap<>(Dimension.class);
-		for (int i = 0; i < pool.rates().size(); i++) {
-			RateLimit rate = pool.rates().get(i);
-			utilisation.put(rate.dimension(), Utilisation.ofRate(rate, snapshot.trailingMinute()[i]));
+		return state(spec);
+	}
+
+	private PoolState state(PoolSpec pool) {
+		PoolSnapshot snapshot;
+		try {
+			snapshot = this.store.snapshot(pool);
 		}
-		if (pool.maxConcurrency() > 0) {
-			utilisation.put(Dimension.CONCURRENCY, Utilisation.ofConcurrency(snapshot.inFlight(), pool.maxConcurrency()));
+		catch (DataAccessException ex) {
+			throw unavailable(pool, ex);
 		}
-		Duration headEta = (snapshot.headDelayMillis() >= 0) ? Duration.ofMillis(snapshot.headDelayMillis()) : null;
-		return new Backpressure(pool.name(), queued, headEta, utilisation, snapshot.inFlight());
+		return PoolStates.of(pool, snapshot, this.settings.classes());
+	}
+
+	private QuotaStateUnavailableException unavailable(PoolSpec pool, DataAccessException ex) {
+		FailModeStore failMode = (this.store instanceof FailModeStore store) ? store : null;
+		FailModeStore.Outage outage = (failMode != null) ? failMode.outage() : null;
+		FailModeStore.LocalReading local = (failMode != null) ? failMode.localReading(pool) : null;
+		PoolState localState = (local != null)
+				? PoolStates.of(local.limits(), local.snapshot(), this.settings.classes()) : null;
+		return (outage != null)
+				? new QuotaStateUnavailableException(pool.name(), outage.failMode(), outage.since(), outage.cause(),
+						localState, ex)
+				: new QuotaStateUnavailableException(pool.name(), null, null, ex.getMessage(), localState, ex);
 	}
 
 	/**
@@ -454,7 +481,7 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		for (ModelSpec key : keys) {
 			double headroom;
 			try {
-				headroom = headroom(key, this.store.snapshot(key.pool()));
+				headroom = headroom(key, state(key.pool()));
 			}
 			catch (RuntimeException ex) {
 				headroom = Double.NEGATIVE_INFINITY;
@@ -467,28 +494,12 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		return best;
 	}
 
-	// Free share of the tightest dimension in [0, 1]; minus 1 with a queue, minus 2 cooling.
-	private static double headroom(ModelSpec key, PoolSnapshot snapshot) {
-		PoolSpec pool = key.pool();
-		int index = pool.models().indexOf(key.name());
-		long modelCooldown = (index >= 0 && index < snapshot.modelCooldownMillis().length)
-				? snapshot.modelCooldownMillis()[index] : 0;
-		if (snapshot.cooldownMillis() > 0 || modelCooldown > 0) {
+	// The pool's headroom in [0, 1]; minus 1 with a queue, minus 2 cooling.
+	private static double headroom(ModelSpec key, PoolState state) {
+		if (state.cooldownOf(key.name()).compareTo(Duration.ZERO) > 0) {
 			return -2;
 		}
-		double free = 1;
-		for (int i = 0; i < pool.rates().size(); i++) {
-			double capacity = pool.rates().get(i).capacity();
-			free = Math.min(free, (capacity * snapshot.multiplier() - snapshot.used()[i]) / capacity);
-		}
-		if (pool.maxConcurrency() > 0) {
-			free = Math.min(free, (pool.maxConcurrency() - snapshot.inFlight()) / (double) pool.maxConcurrency());
-		}
-		long queued = 0;
-		for (long waiting : snapshot.queued()) {
-			queued += waiting;
-		}
-		return (queued > 0) ? free - 1 : Math.max(free, 0);
+		return (state.totalQueued() > 0) ? state.headroom() - 1 : state.headroom();
 	}
 
 	private UserCharge userCharge(PoolSpec pool, ModelSpec model, QuotaRequest request) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +23,7 @@ import org.springframework.lang.Nullable;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.FailModeStore;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -39,7 +41,7 @@ import io.github.llmquota.local.InMemoryQuotaStore;
  * store again, and success closes the circuit, so the fleet resumes shared limiting by
  * itself. A lease always ends in the store that granted it. Thread-safe.
  */
-public class FailoverQuotaStore implements QuotaStore {
+public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 
 	private static final Log logger = LogFactory.getLog(FailoverQuotaStore.class);
 
@@ -121,6 +123,19 @@ public class FailoverQuotaStore implements QuotaStore {
 	}
 
 	/**
+	 * Return why and since when the shared store cannot be reached, as
+	 * {@link #getDegradation()} tells.
+	 * @return the outage, or {@code null} while the shared store answers
+	 */
+	@Override
+	@Nullable
+	public Outage outage() {
+		Degradation degradation = this.degradation;
+		return (degradation != null) ? new Outage(degradation.failMode().name().toLowerCase(Locale.ROOT),
+				degradation.since(), degradation.cause()) : null;
+	}
+
+	/**
 	 * Return what the local limiter of {@link FailMode#LOCAL} decides a pool's requests
 	 * with while the shared store cannot be reached: its limits, this JVM's share of the
 	 * pool's, and its state, which counts only this JVM's requests. Reading it costs no call
@@ -130,13 +145,14 @@ public class FailoverQuotaStore implements QuotaStore {
 	 * always in {@link FailMode#OPEN} and {@link FailMode#CLOSED}, where no local limiter
 	 * decides anything
 	 */
+	@Override
 	@Nullable
-	public LocalView getLocalView(PoolSpec pool) {
+	public LocalReading localReading(PoolSpec pool) {
 		if (this.failMode != FailMode.LOCAL || this.degradation == null) {
 			return null;
 		}
 		PoolSpec limits = localPool(pool);
-		return new LocalView(limits, this.local.snapshot(limits));
+		return new LocalReading(limits, this.local.snapshot(limits));
 	}
 
 	/**
@@ -379,17 +395,6 @@ public class FailoverQuotaStore implements QuotaStore {
 				// Stopped in the meantime: nobody will need the figures.
 			}
 		}
-	}
-
-	/**
-	 * What the local limiter of {@link FailMode#LOCAL} decides one pool's requests with.
-	 *
-	 * @param limits the pool with this JVM's share of its limits: each rate's capacity and
-	 * refill, and the concurrency, scaled by the share; the provider limits unchanged
-	 * @param snapshot the local limiter's state of the pool, which counts this JVM's requests
-	 * only
-	 */
-	public record LocalView(PoolSpec limits, PoolSnapshot snapshot) {
 	}
 
 }

@@ -26,6 +26,7 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaEngine;
@@ -34,9 +35,7 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.ModelSpec;
-import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 
 /**
@@ -109,8 +108,6 @@ public class LlmFallbackChain {
 
 	private final QuotaEngine engine;
 
-	private final QuotaStore store;
-
 	private final QuotaSettings settings;
 
 	private final CircuitBreakerRegistry breakers;
@@ -123,8 +120,8 @@ public class LlmFallbackChain {
 
 	/**
 	 * Create a chain runner and the circuit breakers of every model in a chain.
-	 * @param engine the engine that admits calls
-	 * @param store the store, read for cooldowns
+	 * @param engine the engine that admits calls, and whose pool states tell cooldowns and
+	 * utilisation
 	 * @param settings the engine's settings
 	 * @param breakers where the models' circuit breakers come from
 	 * @param config the chains and how they route
@@ -133,11 +130,10 @@ public class LlmFallbackChain {
 	 * @param listener told of every fallback, or {@code null}
 	 * @throws IllegalArgumentException if a chain names a model that is not configured
 	 */
-	public LlmFallbackChain(QuotaEngine engine, QuotaStore store, QuotaSettings settings,
+	public LlmFallbackChain(QuotaEngine engine, QuotaSettings settings,
 			CircuitBreakerRegistry breakers, FallbackChainSettings config, ProviderFeedbackResolver feedbackResolver,
 			FallbackListener listener) {
 		this.engine = Objects.requireNonNull(engine, "'engine' must not be null");
-		this.store = Objects.requireNonNull(store, "'store' must not be null");
 		this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
 		this.breakers = Objects.requireNonNull(breakers, "'breakers' must not be null");
 		this.config = Objects.requireNonNull(config, "'config' must not be null");
@@ -402,7 +398,7 @@ public class LlmFallbackChain {
 
 		private final Map<String, FallbackAttempt> attempts = new LinkedHashMap<>();
 
-		private final Map<String, PoolSnapshot> snapshots = new HashMap<>();
+		private final Map<String, PoolState> states = new HashMap<>();
 
 		private final Set<String> exhaustedAccounts = new HashSet<>();
 
@@ -452,12 +448,9 @@ public class LlmFallbackChain {
 
 		private boolean critical() {
 			try {
-				double threshold = LlmFallbackChain.this.config.criticalThreshold();
-				return LlmFallbackChain.this.engine.backpressure(this.requested)
-					.utilisation()
-					.values()
-					.stream()
-					.anyMatch((utilisation) -> utilisation >= threshold);
+				String pool = LlmFallbackChain.this.settings.model(this.requested).pool().name();
+				return LlmFallbackChain.this.engine.state(pool).utilisation() >= LlmFallbackChain.this.config
+					.criticalThreshold();
 			}
 			catch (RuntimeException ex) {
 				// Without the shared state, keep the configured order: admission decides.
@@ -668,24 +661,19 @@ public class LlmFallbackChain {
 					(failure) -> feedbackOf(spec, failure));
 		}
 
-		// One read-only call per pool (per key of a model with several); a store that cannot
-		// be read leaves the decision to admission.
+		// One pool state per pool (per key of a model with several); a state that cannot be
+		// read leaves the decision to admission.
 		private long coolingMillis(String model) {
 			long cooling = Long.MAX_VALUE;
 			for (ModelSpec spec : LlmFallbackChain.this.settings.apiKeys(model)) {
-				PoolSnapshot snapshot;
+				PoolState state;
 				try {
-					snapshot = this.snapshots.computeIfAbsent(spec.pool().name(),
-							(pool) -> LlmFallbackChain.this.store.snapshot(spec.pool()));
+					state = this.states.computeIfAbsent(spec.pool().name(), LlmFallbackChain.this.engine::state);
 				}
 				catch (RuntimeException ex) {
 					return 0;
 				}
-				int index = spec.pool().models().indexOf(spec.name());
-				long[] modelCooldowns = snapshot.modelCooldownMillis();
-				long modelCooldown = (index >= 0 && modelCooldowns != null && index < modelCooldowns.length)
-						? modelCooldowns[index] : 0;
-				cooling = Math.min(cooling, Math.max(snapshot.cooldownMillis(), modelCooldown));
+				cooling = Math.min(cooling, state.cooldownOf(spec.name()).toMillis());
 			}
 			return cooling;
 		}

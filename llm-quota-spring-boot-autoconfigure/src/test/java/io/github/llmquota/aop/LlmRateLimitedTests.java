@@ -15,6 +15,7 @@ import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.Backpressure;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -290,6 +291,16 @@ class LlmRateLimitedTests {
 		@Override
 		public Backpressure backpressure(String model) {
 			return this.delegate.backpressure(model);
+		}
+
+		@Override
+		public List<String> pools() {
+			return this.delegate.pools();
+		}
+
+		@Override
+		public PoolState state(String pool) {
+			return this.delegate.state(pool);
 		}
 
 		@Override

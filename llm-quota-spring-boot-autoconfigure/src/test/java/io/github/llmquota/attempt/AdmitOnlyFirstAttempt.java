@@ -1,5 +1,6 @@
 package io.github.llmquota.attempt;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -8,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -43,6 +45,16 @@ public final class AdmitOnlyFirstAttempt implements QuotaEngine {
 	@Override
 	public Backpressure backpressure(String model) {
 		return this.engine.backpressure(model);
+	}
+
+	@Override
+	public List<String> pools() {
+		return this.engine.pools();
+	}
+
+	@Override
+	public PoolState state(String pool) {
+		return this.engine.state(pool);
 	}
 
 	private static final class UnadmittedLease implements QuotaLease {

@@ -1,8 +1,10 @@
 package io.github.llmquota.attempt;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.github.llmquota.core.Backpressure;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -34,6 +36,16 @@ public final class DropArrival implements QuotaEngine {
 	@Override
 	public Backpressure backpressure(String model) {
 		return this.engine.backpressure(model);
+	}
+
+	@Override
+	public List<String> pools() {
+		return this.engine.pools();
+	}
+
+	@Override
+	public PoolState state(String pool) {
+		return this.engine.state(pool);
 	}
 
 	private static QuotaRequest withoutArrival(QuotaRequest request) {

@@ -12,6 +12,7 @@ import reactor.core.scheduler.Schedulers;
 
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -164,6 +165,16 @@ public final class GovernedPool implements AutoCloseable {
 		@Override
 		public Backpressure backpressure(String model) {
 			return GovernedPool.this.engine.backpressure(model);
+		}
+
+		@Override
+		public List<String> pools() {
+			return GovernedPool.this.engine.pools();
+		}
+
+		@Override
+		public PoolState state(String pool) {
+			return GovernedPool.this.engine.state(pool);
 		}
 
 	}

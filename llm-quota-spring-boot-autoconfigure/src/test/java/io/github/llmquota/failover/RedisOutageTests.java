@@ -33,6 +33,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.FailModeStore;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
@@ -153,7 +154,7 @@ class RedisOutageTests {
 	@EnumSource(FailMode.class)
 	void endpointShowsWhatTheFailModeDecidesWithMarkedDegradedWhileRedisIsDown(FailMode failMode) {
 		QuotaSettings settings = start(failMode);
-		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(settings, this.store, QuotaThresholds.DEFAULTS, List.of(),
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(this.engine, settings, QuotaThresholds.DEFAULTS, List.of(),
 				null, null);
 		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
 		assertThat(endpoint.pool("outage").view()).isEqualTo("shared");
@@ -217,7 +218,7 @@ class RedisOutageTests {
 		// Alone: the first outage limits this JVM to 80 % of the pool, 8 a minute.
 		this.redis.stop();
 		this.engine.acquire(request()).settle(TokenUsage.of(0, 0));
-		assertThat(this.store.getLocalView(pool).limits().rates().get(0).capacity()).isEqualTo(8.0);
+		assertThat(this.store.localReading(pool).limits().rates().get(0).capacity()).isEqualTo(8.0);
 		this.redis.start();
 
 		try (DefaultQuotaEngine other = new DefaultQuotaEngine(settings, failover(settings, FailMode.LOCAL))) {
@@ -249,7 +250,7 @@ class RedisOutageTests {
 					assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
 				}
 			}
-			FailoverQuotaStore.LocalView local = this.store.getLocalView(pool);
+			FailModeStore.LocalReading local = this.store.localReading(pool);
 			assertThat(local.limits().rates().get(0).capacity()).isEqualTo(4.0);
 			assertThat(admitted).isBetween(1, 4);
 			assertThat(local.snapshot().used()[0]).isLessThanOrEqualTo(4.0);

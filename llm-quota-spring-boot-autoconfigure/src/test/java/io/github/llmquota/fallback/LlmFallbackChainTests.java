@@ -112,7 +112,7 @@ class LlmFallbackChainTests {
 				0.9, Set.of(Priority.NORMAL, Priority.BACKGROUND), Duration.ofMillis(300));
 		ProviderFeedbackResolver resolver = new ProviderFeedbackResolver(List.of(this::httpStatus), this.parser,
 				java.time.Clock.systemUTC());
-		this.chain = new LlmFallbackChain(this.engines.get(1), this.stores.get(1), this.settings, this.breakers, config,
+		this.chain = new LlmFallbackChain(this.engines.get(1), this.settings, this.breakers, config,
 				resolver, new FallbackCounter(this.meters));
 	}
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.PoolState;
 
 import org.springframework.lang.Nullable;
 
@@ -12,14 +13,14 @@ import org.springframework.lang.Nullable;
  *
  * @param pool the pool
  * @param checkedAt when the check ran, by this JVM's clock
- * @param utilisation the utilisation read, or {@code null} when the pool's state could not be
+ * @param state the pool's state as the check read it, or {@code null} when it could not be
  * read
  * @param statuses the dimensions that are not {@link QuotaStatus#OK}, with their status
  * after hysteresis; kept from the previous check when the state could not be read
  * @param failure why the pool's state could not be read, or {@code null}
  * @param shedding whether this JVM sheds the pool's lowest priority class
  */
-public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisation utilisation,
+public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState state,
 		Map<Dimension, QuotaStatus> statuses, @Nullable String failure, boolean shedding) {
 
 	/**
@@ -44,10 +45,10 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisatio
 	 */
 	@Nullable
 	public Instant exhaustedUntil() {
-		if (this.utilisation == null || this.utilisation.snapshot().exhaustedMillis() <= 0) {
+		if (this.state == null || !this.state.isExhausted()) {
 			return null;
 		}
-		return this.checkedAt.plusMillis(this.utilisation.snapshot().exhaustedMillis());
+		return this.checkedAt.plus(this.state.exhausted());
 	}
 
 	/**
@@ -57,7 +58,7 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisatio
 	 */
 	@Nullable
 	public String exhaustedReason() {
-		return (exhaustedUntil() != null) ? this.utilisation.snapshot().exhaustedReason() : null;
+		return (exhaustedUntil() != null) ? this.state.exhaustedReason() : null;
 	}
 
 	/**
@@ -68,10 +69,10 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolUtilisatio
 	 */
 	@Nullable
 	public Instant cooldownUntil() {
-		if (this.utilisation == null || this.utilisation.snapshot().cooldownMillis() <= 0) {
+		if (this.state == null || !this.state.isCoolingDown()) {
 			return null;
 		}
-		return this.checkedAt.plusMillis(this.utilisation.snapshot().cooldownMillis());
+		return this.checkedAt.plus(this.state.cooldown());
 	}
 
 	/**

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,12 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.PoolState;
+import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaMitigation;
-import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.PoolSnapshot;
-import io.github.llmquota.engine.PoolSpec;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -29,8 +26,9 @@ import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Reads every pool's fleet-wide utilisation at a fixed interval, one read-only store call
- * per pool, and acts on it:
+ * Reads every pool's fleet-wide state from the {@link QuotaEngine} at a fixed interval
+ * ({@link QuotaEngine#state(String)}, one read-only store call per pool), and acts on its
+ * utilisation:
  * <ul>
  * <li>moves each pool dimension's {@link QuotaStatus} with hysteresis, and on each crossing
  * publishes a {@link LlmQuotaThresholdEvent} and logs one line (WARN into WARN or CRITICAL,
@@ -40,7 +38,7 @@ import org.springframework.util.Assert;
  * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when it is no
  * longer CRITICAL;</li>
  * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
- * health indicator read instead of calling the store themselves.</li>
+ * health indicator read instead of reading the state themselves.</li>
  * </ul>
  * One monitor runs per JVM, on a daemon thread of its own. A pool whose state cannot be
  * read keeps its statuses and mitigation until it can be read again. Thread-safe.
@@ -48,15 +46,14 @@ import org.springframework.util.Assert;
 public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	/**
-	 * The lifecycle phase: the monitor starts after the engine and stops before it.
+	 * The lifecycle phase: the monitor starts after the engine
+	 * ({@code DefaultQuotaEngine.PHASE}, 1024) and stops before it.
 	 */
-	public static final int PHASE = DefaultQuotaEngine.PHASE + 1;
+	public static final int PHASE = 1025;
 
 	private static final Log logger = LogFactory.getLog(QuotaThresholdMonitor.class);
 
-	private final QuotaSettings settings;
-
-	private final QuotaStore store;
+	private final QuotaEngine engine;
 
 	private final Duration interval;
 
@@ -81,24 +78,22 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	/**
 	 * Create a monitor.
-	 * @param settings the pools to check
-	 * @param store the store that holds their shared state
+	 * @param engine the engine whose pools to check
 	 * @param thresholds the thresholds
 	 * @param interval how often to check
 	 * @param publisher where to publish {@link LlmQuotaThresholdEvent}s
 	 * @param mitigation the engine that sheds the lowest class of a CRITICAL pool, or
 	 * {@code null} for no mitigation
 	 */
-	public QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
-			Duration interval, ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation) {
-		this(settings, store, thresholds, interval, publisher, mitigation, Clock.systemUTC());
+	public QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration interval,
+			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation) {
+		this(engine, thresholds, interval, publisher, mitigation, Clock.systemUTC());
 	}
 
-	QuotaThresholdMonitor(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds, Duration interval,
+	QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration interval,
 			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation, Clock clock) {
 		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
-		this.settings = settings;
-		this.store = store;
+		this.engine = engine;
 		this.interval = interval;
 		this.publisher = publisher;
 		this.mitigation = mitigation;
@@ -113,20 +108,15 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	 */
 	public synchronized void check() {
 		Map<String, PoolCheck> checks = new LinkedHashMap<>();
-		this.settings.pools()
-			.values()
-			.stream()
-			.sorted(Comparator.comparing(PoolSpec::name))
-			.forEach((pool) -> checks.put(pool.name(), check(pool)));
+		this.engine.pools().forEach((pool) -> checks.put(pool, check(pool)));
 		this.lastCheck = Collections.unmodifiableMap(checks);
 	}
 
-	private PoolCheck check(PoolSpec pool) {
-		String name = pool.name();
+	private PoolCheck check(String name) {
 		Instant now = this.clock.instant();
-		PoolSnapshot snapshot;
+		PoolState state;
 		try {
-			snapshot = this.store.snapshot(pool);
+			state = this.engine.state(name);
 		}
 		catch (RuntimeException ex) {
 			if (this.unreachable.add(name)) {
@@ -139,20 +129,20 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 		if (this.unreachable.remove(name)) {
 			logger.info("llm-quota can read the state of pool '" + name + "' again");
 		}
-		PoolUtilisation utilisation = PoolUtilisation.of(pool, snapshot);
-		for (DimensionUtilisation row : utilisation.dimensions()) {
-			ThresholdTracker.Crossing crossing = this.tracker.update(name, row.dimension(), row.utilisation());
+		for (DimensionState dimension : state.dimensions()) {
+			ThresholdTracker.Crossing crossing = this.tracker.update(name, dimension.dimension(),
+					dimension.utilisation());
 			if (crossing != null) {
 				crossed(crossing);
 			}
 		}
-		mitigate(name, this.tracker.poolStatus(name) == QuotaStatus.CRITICAL);
-		return new PoolCheck(name, now, utilisation, this.tracker.statuses(name), null, this.shedding.contains(name));
+		mitigate(state, this.tracker.poolStatus(name) == QuotaStatus.CRITICAL);
+		return new PoolCheck(name, now, state, this.tracker.statuses(name), null, this.shedding.contains(name));
 	}
 
 	private void crossed(ThresholdTracker.Crossing crossing) {
 		String message = String.format("llm-quota pool '%s' %s is %s (was %s) at %.1f%% of the provider limit",
-				crossing.pool(), DimensionUtilisation.nameOf(crossing.dimension()), crossing.status(),
+				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(),
 				crossing.previous(), crossing.utilisation() * 100);
 		if (crossing.isEscalation()) {
 			logger.warn(message);
@@ -170,7 +160,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 		}
 	}
 
-	private void mitigate(String pool, boolean critical) {
+	private void mitigate(PoolState state, boolean critical) {
+		String pool = state.pool();
 		if (this.mitigation == null || critical == this.shedding.contains(pool)) {
 			return;
 		}
@@ -182,7 +173,7 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 					+ ex);
 			return;
 		}
-		String lowest = this.settings.classes().get(this.settings.classes().size() - 1).name();
+		String lowest = state.queued().keySet().stream().reduce((higher, lower) -> lower).orElseThrow();
 		if (critical) {
 			this.shedding.add(pool);
 			logger.warn("llm-quota pool '" + pool + "' is CRITICAL: this JVM sheds its " + lowest + " requests");

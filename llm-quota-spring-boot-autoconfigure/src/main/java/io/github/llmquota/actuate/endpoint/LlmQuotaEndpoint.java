@@ -1,8 +1,8 @@
 package io.github.llmquota.actuate.endpoint;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,26 +12,23 @@ import java.util.Objects;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import io.github.llmquota.actuate.alert.DimensionUtilisation;
 import io.github.llmquota.actuate.alert.PoolCheck;
-import io.github.llmquota.actuate.alert.PoolUtilisation;
 import io.github.llmquota.actuate.alert.QuotaStatus;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
-import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.PoolState;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.engine.PoolSpec;
-import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
-import io.github.llmquota.failover.Degradation;
-import io.github.llmquota.failover.FailoverQuotaStore;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
-import org.springframework.dao.DataAccessException;
 import org.springframework.lang.Nullable;
 
 /**
@@ -41,7 +38,9 @@ import org.springframework.lang.Nullable;
  * per priority class, the calls in flight, cooldowns, the adaptive multiplier, and per
  * model whatever {@link ModelStateContributor}s add (such as circuit breakers).
  * <p>
- * Each read makes one read-only store call per pool shown, so the figures are current.
+ * Each read asks the {@link QuotaEngine} for the state of every pool shown
+ * ({@link QuotaEngine#state(String)}, one read-only store call each), so the figures are
+ * current.
  * {@code status} here is the utilisation's level against the thresholds; the health
  * indicator and threshold events apply hysteresis on top, so near a threshold they may
  * still show the status that was last entered. Instants are this JVM's clock plus the
@@ -70,9 +69,9 @@ public class LlmQuotaEndpoint {
 
 	private static final String NO_VIEW = "none";
 
-	private final QuotaSettings settings;
+	private final QuotaEngine engine;
 
-	private final QuotaStore store;
+	private final QuotaSettings settings;
 
 	private final QuotaThresholds thresholds;
 
@@ -86,25 +85,26 @@ public class LlmQuotaEndpoint {
 
 	/**
 	 * Create an endpoint.
-	 * @param settings the pools to show
-	 * @param store the store that holds their shared state
+	 * @param engine the engine whose pools to show
+	 * @param settings the engine's settings, for what a pool is while its state cannot be
+	 * read (its provider and models)
 	 * @param thresholds the thresholds that set each dimension's status
 	 * @param contributors what adds extra per-model state, in order
 	 * @param estimator the estimator whose per-model correction ratios to show, or
 	 * {@code null}
 	 * @param monitor the monitor that knows which pools this JVM sheds, or {@code null}
 	 */
-	public LlmQuotaEndpoint(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
+	public LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
 			@Nullable QuotaThresholdMonitor monitor) {
-		this(settings, store, thresholds, contributors, estimator, monitor, Clock.systemUTC());
+		this(engine, settings, thresholds, contributors, estimator, monitor, Clock.systemUTC());
 	}
 
-	LlmQuotaEndpoint(QuotaSettings settings, QuotaStore store, QuotaThresholds thresholds,
+	LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
 			@Nullable QuotaThresholdMonitor monitor, Clock clock) {
+		this.engine = engine;
 		this.settings = settings;
-		this.store = store;
 		this.thresholds = thresholds;
 		this.contributors = List.copyOf(contributors);
 		this.estimator = estimator;
@@ -119,11 +119,7 @@ public class LlmQuotaEndpoint {
 	@ReadOperation
 	public PoolsDescriptor pools() {
 		Map<String, PoolDescriptor> pools = new LinkedHashMap<>();
-		this.settings.pools()
-			.values()
-			.stream()
-			.sorted(Comparator.comparing(PoolSpec::name))
-			.forEach((pool) -> pools.put(pool.name(), describe(pool)));
+		this.engine.pools().forEach((pool) -> pools.put(pool, describe(pool)));
 		DegradedDescriptor degraded = pools.values()
 			.stream()
 			.map(PoolDescriptor::degraded)
@@ -141,68 +137,55 @@ public class LlmQuotaEndpoint {
 	@ReadOperation
 	@Nullable
 	public PoolDescriptor pool(@Selector String pool) {
-		PoolSpec spec = this.settings.pools().get(pool);
-		return (spec != null) ? describe(spec) : null;
+		return this.engine.pools().contains(pool) ? describe(pool) : null;
 	}
 
-	private PoolDescriptor describe(PoolSpec pool) {
+	private PoolDescriptor describe(String pool) {
 		Instant now = this.clock.instant();
 		try {
-			return describe(pool, this.store.snapshot(pool), now, SHARED_VIEW, null);
+			return describe(this.engine.state(pool), now, SHARED_VIEW, null);
 		}
-		catch (DataAccessException ex) {
+		catch (QuotaStateUnavailableException ex) {
 			// The fail mode decides requests meanwhile; show what it decides with, not a 500.
-			FailoverQuotaStore failover = (this.store instanceof FailoverQuotaStore failoverStore) ? failoverStore : null;
-			Degradation degradation = (failover != null) ? failover.getDegradation() : null;
-			DegradedDescriptor degraded = (degradation != null) ? DegradedDescriptor.of(degradation)
-					: new DegradedDescriptor(null, null, ex.getMessage());
-			FailoverQuotaStore.LocalView local = (failover != null) ? failover.getLocalView(pool) : null;
-			if (local != null) {
-				return describe(local.limits(), local.snapshot(), now, LOCAL_VIEW, degraded);
+			DegradedDescriptor degraded = DegradedDescriptor.of(ex);
+			if (ex.getLocalState() != null) {
+				return describe(ex.getLocalState(), now, LOCAL_VIEW, degraded);
 			}
-			return withoutView(pool, now, degraded);
+			return withoutView(this.settings.pools().get(pool), now, degraded);
 		}
 	}
 
-	private PoolDescriptor describe(PoolSpec pool, PoolSnapshot snapshot, Instant now, String view,
-			@Nullable DegradedDescriptor degraded) {
-		PoolUtilisation utilisation = PoolUtilisation.of(pool, snapshot);
+	private PoolDescriptor describe(PoolState state, Instant now, String view, @Nullable DegradedDescriptor degraded) {
 		QuotaStatus poolStatus = QuotaStatus.OK;
 		Map<String, DimensionDescriptor> dimensions = new LinkedHashMap<>();
-		for (DimensionUtilisation row : utilisation.dimensions()) {
-			QuotaStatus status = this.thresholds.statusOf(row.utilisation());
+		for (DimensionState dimension : state.dimensions()) {
+			QuotaStatus status = this.thresholds.statusOf(dimension.utilisation());
 			poolStatus = poolStatus.worse(status);
-			dimensions.put(row.name(),
-					new DimensionDescriptor(row.limit(), round(row.effectiveLimit(), 2), round(row.usedLastMinute(), 2),
-							round(row.utilisation(), 4), status, round(row.available(), 2),
-							row.trend().stream().map((value) -> round(value, 4)).toList()));
+			dimensions.put(dimension.name(),
+					new DimensionDescriptor(dimension.limit(), round(dimension.effectiveLimit(), 2),
+							round(dimension.used(), 2), round(dimension.utilisation(), 4), status,
+							round(dimension.available(), 2),
+							dimension.trend().stream().map((value) -> round(value, 4)).toList()));
 		}
-		if (snapshot.exhaustedMillis() > 0) {
+		if (state.isExhausted()) {
 			poolStatus = QuotaStatus.EXHAUSTED;
 		}
-		else if (snapshot.cooldownMillis() > 0) {
+		else if (state.isCoolingDown()) {
 			poolStatus = QuotaStatus.COOLDOWN;
 		}
-		Map<String, Long> queued = new LinkedHashMap<>();
-		for (PriorityClass priorityClass : this.settings.classes()) {
-			queued.put(priorityClass.name(), snapshot.queued()[priorityClass.rank()]);
-		}
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
-		for (int i = 0; i < pool.models().size(); i++) {
-			String model = pool.models().get(i);
-			models.put(model, model(model, until(now, snapshot.modelCooldownMillis()[i])));
-		}
-		return new PoolDescriptor(providerName(pool), poolStatus, dimensions, queued, snapshot.inFlight(),
-				round(snapshot.multiplier(), 4), until(now, snapshot.cooldownMillis()),
-				until(now, snapshot.exhaustedMillis()), (snapshot.exhaustedMillis() > 0) ? snapshot.exhaustedReason() : null,
-				shedding(pool), models, thresholds(), now.toString(), view, degraded);
+		state.modelCooldowns().forEach((model, cooldown) -> models.put(model, model(model, until(now, cooldown))));
+		return new PoolDescriptor(providerName(state.provider()), poolStatus, dimensions, state.queued(),
+				state.inFlight(), round(state.multiplier(), 4), until(now, state.cooldown()),
+				until(now, state.exhausted()), state.exhaustedReason(), shedding(state.pool()), models, thresholds(),
+				now.toString(), view, degraded);
 	}
 
 	private PoolDescriptor withoutView(PoolSpec pool, Instant now, DegradedDescriptor degraded) {
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
-		return new PoolDescriptor(providerName(pool), null, Map.of(), Map.of(), null, null, null, null, null,
-				shedding(pool), models, thresholds(), now.toString(), NO_VIEW, degraded);
+		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null,
+				null, shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded);
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -210,8 +193,8 @@ public class LlmQuotaEndpoint {
 		return new ModelDescriptor(cooldownUntil, correction, contributedState(model));
 	}
 
-	private boolean shedding(PoolSpec pool) {
-		PoolCheck check = (this.monitor != null) ? this.monitor.getLastCheck(pool.name()) : null;
+	private boolean shedding(String pool) {
+		PoolCheck check = (this.monitor != null) ? this.monitor.getLastCheck(pool) : null;
 		return check != null && check.shedding();
 	}
 
@@ -219,8 +202,8 @@ public class LlmQuotaEndpoint {
 		return new ThresholdsDescriptor(this.thresholds.warn(), this.thresholds.critical());
 	}
 
-	private static String providerName(PoolSpec pool) {
-		return pool.provider().name().toLowerCase(Locale.ROOT).replace('_', '-');
+	private static String providerName(Provider provider) {
+		return provider.name().toLowerCase(Locale.ROOT).replace('_', '-');
 	}
 
 	private Map<String, Object> contributedState(String model) {
@@ -238,8 +221,8 @@ public class LlmQuotaEndpoint {
 	}
 
 	@Nullable
-	private static String until(Instant now, long remainingMillis) {
-		return (remainingMillis > 0) ? now.plusMillis(remainingMillis).toString() : null;
+	private static String until(Instant now, Duration remaining) {
+		return (remaining.compareTo(Duration.ZERO) > 0) ? now.plus(remaining).toString() : null;
 	}
 
 	private static double round(double value, int decimals) {
@@ -270,9 +253,9 @@ public class LlmQuotaEndpoint {
 	 */
 	public record DegradedDescriptor(@Nullable String failMode, @Nullable String since, @Nullable String cause) {
 
-		static DegradedDescriptor of(Degradation degradation) {
-			return new DegradedDescriptor(degradation.failMode().name().toLowerCase(Locale.ROOT),
-					degradation.since().toString(), degradation.cause());
+		static DegradedDescriptor of(QuotaStateUnavailableException unavailable) {
+			String since = (unavailable.getSince() != null) ? unavailable.getSince().toString() : null;
+			return new DegradedDescriptor(unavailable.getFailMode(), since, unavailable.getReason());
 		}
 
 	}
@@ -327,8 +310,8 @@ public class LlmQuotaEndpoint {
 	}
 
 	/**
-	 * One dimension of a pool. See {@link DimensionUtilisation} for the exact meaning of
-	 * each figure.
+	 * One dimension of a pool. See {@link DimensionState} for the exact meaning of each
+	 * figure.
 	 *
 	 * @param limit the provider limit per window of the dimension
 	 * @param effectiveLimit the limit less the safety margin, times the multiplier

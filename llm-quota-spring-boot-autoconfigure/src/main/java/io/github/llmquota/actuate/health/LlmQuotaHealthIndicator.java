@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.github.llmquota.actuate.alert.DimensionUtilisation;
 import io.github.llmquota.actuate.alert.PoolCheck;
 import io.github.llmquota.actuate.alert.QuotaStatus;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.core.DimensionState;
 
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
@@ -77,7 +77,7 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 			pools.put(pool, check.status());
 			check.statuses().forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? critical : warn)
 				.computeIfAbsent(pool, (name) -> new ArrayList<>())
-				.add(DimensionUtilisation.nameOf(dimension)));
+				.add(DimensionState.nameOf(dimension)));
 			if (check.cooldownUntil() != null) {
 				cooldown.put(pool, check.cooldownUntil().toString());
 			}

@@ -8,12 +8,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
-import io.github.llmquota.actuate.alert.DimensionUtilisation;
 import io.github.llmquota.actuate.alert.PoolCheck;
-import io.github.llmquota.actuate.alert.PoolUtilisation;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.core.Dimension;
-import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.PoolState;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
@@ -21,8 +20,8 @@ import io.github.llmquota.engine.QuotaSettings;
 /**
  * Binds gauges of every pool's fleet-wide state: utilisation and available units per
  * dimension, queue depth per priority class, calls in flight and the adaptive multiplier.
- * A scrape reads the {@link QuotaThresholdMonitor monitor's} last check and never calls the
- * store, so the figures are at most one check interval old. A gauge reads {@code NaN} until
+ * A scrape reads the pool states of the {@link QuotaThresholdMonitor monitor's} last check
+ * and never reads the state itself, so the figures are at most one check interval old. A gauge reads {@code NaN} until
  * the first check and while its pool's state cannot be read.
  */
 public class LlmQuotaMeterBinder implements MeterBinder {
@@ -45,16 +44,16 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 	public void bindTo(MeterRegistry registry) {
 		for (PoolSpec pool : this.settings.pools().values()) {
 			for (Dimension dimension : dimensions(pool)) {
-				String name = DimensionUtilisation.nameOf(dimension);
+				String name = DimensionState.nameOf(dimension);
 				dimensionGauge(registry, LlmQuotaMetricNames.UTILISATION, pool, dimension, name,
-						DimensionUtilisation::utilisation, "Fleet usage over the trailing minute as a share of the "
+						DimensionState::utilisation, "Fleet usage over the trailing minute as a share of the "
 								+ "provider's per-minute limit");
 				dimensionGauge(registry, LlmQuotaMetricNames.AVAILABLE, pool, dimension, name,
-						DimensionUtilisation::available, "Units a request could take now");
+						DimensionState::available, "Units a request could take now");
 			}
 			for (PriorityClass priorityClass : this.settings.classes()) {
 				Gauge.builder(LlmQuotaMetricNames.QUEUE_DEPTH, this.monitor,
-						(monitor) -> snapshotValue(monitor, pool, (s) -> s.queued()[priorityClass.rank()]))
+						(monitor) -> stateValue(monitor, pool, (state) -> state.queued().get(priorityClass.name())))
 					.description("Requests waiting across the fleet")
 					.tags(LlmQuotaMetricNames.TAG_POOL, pool.name(), LlmQuotaMetricNames.TAG_PRIORITY,
 							priorityClass.name())
@@ -62,13 +61,13 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 					.register(registry);
 			}
 			Gauge.builder(LlmQuotaMetricNames.IN_FLIGHT, this.monitor,
-					(monitor) -> snapshotValue(monitor, pool, PoolSnapshot::inFlight))
+					(monitor) -> stateValue(monitor, pool, PoolState::inFlight))
 				.description("Calls in flight across the fleet")
 				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
 				.strongReference(true)
 				.register(registry);
 			Gauge.builder(LlmQuotaMetricNames.MULTIPLIER, this.monitor,
-					(monitor) -> snapshotValue(monitor, pool, PoolSnapshot::multiplier))
+					(monitor) -> stateValue(monitor, pool, PoolState::multiplier))
 				.description("Adaptive multiplier that provider rate-limit errors cut")
 				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
 				.strongReference(true)
@@ -77,10 +76,10 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 	}
 
 	private void dimensionGauge(MeterRegistry registry, String name, PoolSpec pool, Dimension dimension,
-			String dimensionName, ToDoubleFunction<DimensionUtilisation> value, String description) {
+			String dimensionName, ToDoubleFunction<DimensionState> value, String description) {
 		Gauge.builder(name, this.monitor, (monitor) -> {
-			PoolUtilisation utilisation = utilisation(monitor, pool);
-			DimensionUtilisation row = (utilisation != null) ? utilisation.dimension(dimension) : null;
+			PoolState state = state(monitor, pool);
+			DimensionState row = (state != null) ? state.dimension(dimension) : null;
 			return (row != null) ? value.applyAsDouble(row) : Double.NaN;
 		})
 			.description(description)
@@ -89,15 +88,14 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 			.register(registry);
 	}
 
-	private static double snapshotValue(QuotaThresholdMonitor monitor, PoolSpec pool,
-			ToDoubleFunction<PoolSnapshot> value) {
-		PoolUtilisation utilisation = utilisation(monitor, pool);
-		return (utilisation != null) ? value.applyAsDouble(utilisation.snapshot()) : Double.NaN;
+	private static double stateValue(QuotaThresholdMonitor monitor, PoolSpec pool, ToDoubleFunction<PoolState> value) {
+		PoolState state = state(monitor, pool);
+		return (state != null) ? value.applyAsDouble(state) : Double.NaN;
 	}
 
-	private static PoolUtilisation utilisation(QuotaThresholdMonitor monitor, PoolSpec pool) {
+	private static PoolState state(QuotaThresholdMonitor monitor, PoolSpec pool) {
 		PoolCheck check = monitor.getLastCheck(pool.name());
-		return (check != null) ? check.utilisation() : null;
+		return (check != null) ? check.state() : null;
 	}
 
 	private static List<Dimension> dimensions(PoolSpec pool) {

@@ -1,7 +1,6 @@
 package io.github.llmquota.actuate.alert;
 
 import java.time.Duration;
-import java.util.Collections;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests that the fallback chain's critical threshold (which reads the engine's
- * {@link io.github.llmquota.core.Backpressure#utilisation()}) and the alerts and health
+ * {@link io.github.llmquota.core.PoolState#utilisation()}) and the alerts and health
  * (which read the threshold monitor's check) agree about the same pool. They once did not:
  * the engine left concurrency out, so a pool full of slow calls was CRITICAL to the alerts
  * and calm to the fallback chain.
@@ -39,8 +38,8 @@ class OneUtilisationTests {
 
 	private final DefaultQuotaEngine engine = new DefaultQuotaEngine(this.settings, this.store);
 
-	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.settings, this.store,
-			QuotaThresholds.DEFAULTS, Duration.ofSeconds(5), (event) -> {
+	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+			Duration.ofSeconds(5), (event) -> {
 			}, null);
 
 	@AfterEach
@@ -75,7 +74,7 @@ class OneUtilisationTests {
 
 	// The test the fallback chain applies to the asked-for model's pool.
 	private boolean fallbackSeesCritical() {
-		return Collections.max(this.engine.backpressure("model").utilisation().values()) >= CRITICAL;
+		return this.engine.state("pool").utilisation() >= CRITICAL;
 	}
 
 	private QuotaLease acquire() {

@@ -49,9 +49,8 @@ class QuotaThresholdMonitorTests {
 
 	private final Deque<QuotaLease> leases = new ArrayDeque<>();
 
-	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.settings, this.store,
-			QuotaThresholds.DEFAULTS, Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event),
-			this.engine);
+	private final QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+			Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event), this.engine);
 
 	@AfterEach
 	void close() {
@@ -112,7 +111,7 @@ class QuotaThresholdMonitorTests {
 
 	@Test
 	void withoutMitigationACriticalPoolStillAdmitsTheLowestClass() {
-		QuotaThresholdMonitor observer = new QuotaThresholdMonitor(this.settings, this.store, QuotaThresholds.DEFAULTS,
+		QuotaThresholdMonitor observer = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
 				Duration.ofSeconds(5), (event) -> this.events.add((LlmQuotaThresholdEvent) event), null);
 		useUpTo(95);
 		observer.check();
@@ -124,7 +123,7 @@ class QuotaThresholdMonitorTests {
 
 	@Test
 	void failingEventListenerDoesNotStopTheMitigation() {
-		QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.settings, this.store, QuotaThresholds.DEFAULTS,
+		QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
 				Duration.ofSeconds(5), (event) -> {
 					throw new IllegalStateException("listener bug");
 				}, this.engine);
@@ -134,6 +133,11 @@ class QuotaThresholdMonitorTests {
 		assertThat(monitor.getLastCheck("pool").shedding()).isTrue();
 		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
 		monitor.stop();
+	}
+
+	@Test
+	void monitorStartsAfterTheEngineAndStopsBeforeIt() {
+		assertThat(QuotaThresholdMonitor.PHASE).isGreaterThan(DefaultQuotaEngine.PHASE);
 	}
 
 	@Test

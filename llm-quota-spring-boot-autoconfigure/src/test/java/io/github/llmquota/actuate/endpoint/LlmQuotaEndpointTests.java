@@ -205,8 +205,8 @@ class LlmQuotaEndpointTests {
 			}
 
 		};
-		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(this.settings, unreachable, QuotaThresholds.DEFAULTS,
-				List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(new DefaultQuotaEngine(this.settings, unreachable),
+				this.settings, QuotaThresholds.DEFAULTS, List.of(), null, null, Clock.fixed(NOW, ZoneOffset.UTC));
 
 		PoolDescriptor pool = endpoint.pool("sonnet");
 
@@ -224,7 +224,7 @@ class LlmQuotaEndpointTests {
 	}
 
 	private LlmQuotaEndpoint endpoint(List<ModelStateContributor> contributors, CalibratingTokenEstimator estimator) {
-		return new LlmQuotaEndpoint(this.settings, this.store, QuotaThresholds.DEFAULTS, contributors, estimator, null,
+		return new LlmQuotaEndpoint(this.engine, this.settings, QuotaThresholds.DEFAULTS, contributors, estimator, null,
 				Clock.fixed(NOW, ZoneOffset.UTC));
 	}
 

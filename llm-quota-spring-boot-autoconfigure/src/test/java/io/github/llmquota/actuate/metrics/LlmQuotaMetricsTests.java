@@ -1,25 +1,5 @@
 package io.github.llmquota.actuate.metrics;
 
-import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.alert.QuotaThresholds;
-import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
-import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
-import io.github.llmquota.autoconfigure.LlmQuotaMetricsAutoConfiguration;
-import io.github.llmquota.core.CallOutcome;
-import io.github.llmquota.core.Dimension;
-import io.github.llmquota.core.Priority;
-import io.github.llmquota.core.Provider;
-import io.github.llmquota.core.ProviderFeedback;
-import io.github.llmquota.core.QuotaEngine;
-import io.github.llmquota.core.QuotaLease;
-import io.github.llmquota.core.QuotaRejectedException;
-import io.github.llmquota.core.QuotaRequest;
-import io.github.llmquota.core.RejectionReason;
-import io.github.llmquota.core.TokenUsage;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.local.InMemoryQuotaStore;
-import io.github.llmquota.provider.ProviderFeedbackParser;
-import io.github.llmquota.test.TestSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +20,28 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+
+import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
+import io.github.llmquota.actuate.alert.QuotaThresholds;
+import io.github.llmquota.autoconfigure.LlmQuotaAlertsAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
+import io.github.llmquota.autoconfigure.LlmQuotaMetricsAutoConfiguration;
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.local.InMemoryQuotaStore;
+import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -118,8 +120,9 @@ class LlmQuotaMetricsTests {
 	@Test
 	void gaugesAreNotANumberBeforeTheFirstCheck() {
 		QuotaSettings settings = TestSettings.pool("pool").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
-		QuotaThresholdMonitor unchecked = new QuotaThresholdMonitor(settings, new InMemoryQuotaStore(settings),
-				QuotaThresholds.DEFAULTS, Duration.ofHours(1), (event) -> {
+		QuotaThresholdMonitor unchecked = new QuotaThresholdMonitor(
+				new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings)), QuotaThresholds.DEFAULTS,
+				Duration.ofHours(1), (event) -> {
 				}, null);
 		MeterRegistry registry = new SimpleMeterRegistry();
 
