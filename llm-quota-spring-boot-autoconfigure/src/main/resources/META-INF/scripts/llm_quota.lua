@@ -27,7 +27,7 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W, M = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local S, Q, T, L, W = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local base = string.sub(S, 1, -2)
 local op = ARGV[1]
 local cfg = cjson.decode(ARGV[2])
@@ -47,6 +47,14 @@ end
 
 local dims = cfg.dimensions
 local n = #dims
+-- The usage-ring fields this call may add to: the 10-second slot and the minute.
+local slot = math.floor(now / SLOT)
+local minute = math.floor(now / MINUTE)
+local SLOT_FIELD = 'r:s' .. (slot % 7)
+local MINUTE_FIELD = 'r:m' .. (minute % 60)
+-- The caller's model: its cooldown and failure count are read with the state, not by a
+-- command of their own.
+local MODEL = op ~= 'snapshot' and args.model or nil
 
 local function drained(used, at, rate)
   local u = tonumber(used) or 0
@@ -61,7 +69,12 @@ end
 -- Load the pool's buckets once, drained to now; written back once at the end.
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', SLOT_FIELD, MINUTE_FIELD}
+  if MODEL then
+    fields[10] = 'mc:' .. MODEL
+    fields[11] = 'mn:' .. MODEL
+  end
+  local first = #fields
   for i = 1, n do
     fields[#fields + 1] = dims[i]
     fields[#fields + 1] = dims[i] .. '@'
@@ -79,9 +92,16 @@ do
     st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
     st.exr = string.sub(v[7], space + 1)
   end
+  st.slotRing, st.minuteRing = v[8], v[9]
+  -- Model cooldowns read so far, by model; kept current by the writes of this call.
+  st.cooldowns = {}
+  if MODEL then
+    st.cooldowns[MODEL] = tonumber(v[10] or '0')
+    st.modelFailing = v[10] ~= false or v[11] ~= false
+  end
   st.used = {}
   for i = 1, n do
-    st.used[i] = drained(v[6 + 2 * i], v[7 + 2 * i], cfg.ratesPerMilli[i] * st.mult)
+    st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], cfg.ratesPerMilli[i] * st.mult)
   end
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
   -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
@@ -104,8 +124,9 @@ local function consume(i, amount)
   dirty = true
 end
 
-local function addToRing(field, index)
-  local raw = redis.call('HGET', M, field)
+-- A ring slot's text, "<index>,<use of dimension 1>,...", with this call's consumption added;
+-- a slot left from an older index starts again.
+local function addToRing(raw, index)
   local values = {}
   if raw then
     for v in string.gmatch(raw, '[^,]+') do values[#values + 1] = tonumber(v) end
@@ -113,7 +134,18 @@ local function addToRing(field, index)
   if values[1] ~= index then values = {index} end
   for i = 1, n do values[i + 1] = (values[i + 1] or 0) + acc[i] end
   for i = 2, #values do values[i] = string.format('%.3f', values[i]) end
-  redis.call('HSET', M, field, table.concat(values, ','))
+  return table.concat(values, ',')
+end
+
+local leasesTrimmed = false
+
+-- Drop expired leases, once per call. Only the concurrency count needs them gone, so the
+-- other calls leave them to the next count or the next 10-second slot: every reader
+-- compares a lease's expiry with now.
+local function trimLeases()
+  if leasesTrimmed then return end
+  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
+  leasesTrimmed = true
 end
 
 local function save()
@@ -132,6 +164,16 @@ local function save()
     if drain > ttl then ttl = drain end
     if acc[i] ~= 0 then moved = true end
   end
+  if moved then
+    -- The rings ride in the state hash, written with it: the hash outlives the hour they span.
+    local slotRing = addToRing(st.slotRing, slot)
+    kv[#kv + 1] = SLOT_FIELD
+    kv[#kv + 1] = slotRing
+    kv[#kv + 1] = MINUTE_FIELD
+    kv[#kv + 1] = addToRing(st.minuteRing, minute)
+    -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
+    if tonumber(string.match(st.slotRing or '', '^[^,]+')) ~= slot then trimLeases() end
+  end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
   -- Kept at least an hour: callers that wrote within the last half hour take a missing
@@ -140,13 +182,6 @@ local function save()
   redis.call('HSET', S, unpack(kv))
   -- The head note and the exhausted mark ride along.
   redis.call('PEXPIRE', S, math.ceil(ttl + cfg.leaseTimeoutMillis))
-  if moved then
-    local slot = math.floor(now / SLOT)
-    local minute = math.floor(now / MINUTE)
-    addToRing('s' .. (slot % 7), slot)
-    addToRing('m' .. (minute % 60), minute)
-    redis.call('PEXPIRE', M, 3660000)
-  end
 end
 
 -- Per-user buckets: u = {h = hash, f = fields, cap = caps, rate = rates, k = costs}.
@@ -200,7 +235,10 @@ end
 
 local function modelCooldown(model)
   if not model then return 0 end
-  return tonumber(redis.call('HGET', S, 'mc:' .. model) or '0')
+  if st.cooldowns[model] == nil then
+    st.cooldowns[model] = tonumber(redis.call('HGET', S, 'mc:' .. model) or '0')
+  end
+  return st.cooldowns[model]
 end
 
 -- How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
@@ -223,6 +261,7 @@ local function blocked(tk)
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
+  if cfg.maxConcurrency > 0 then trimLeases() end
   if cfg.maxConcurrency > 0 and redis.call('ZCARD', L) >= cfg.maxConcurrency then return -1 end
   return eta
 end
@@ -343,9 +382,12 @@ local function pump(caller, own)
 end
 
 local function touchWorker(worker)
-  redis.call('ZADD', W, now + cfg.workerTtlMillis, worker)
+  -- Readers compare a worker's expiry with now, so dead workers only take space: they are
+  -- dropped when a worker joins, the only time the set grows.
+  if redis.call('ZADD', W, now + cfg.workerTtlMillis, worker) == 1 then
+    redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.workerTtlMillis * 2)
+  end
   redis.call('PEXPIRE', W, cfg.workerTtlMillis * 4)
-  redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.workerTtlMillis * 2)
 end
 
 local function extendTtl(key, ms)
@@ -418,7 +460,8 @@ local function feedback(fb, admittedAt, model)
   elseif fb.kind == 'overloaded' and model then
     local failures = redis.call('HINCRBY', S, 'mn:' .. model, 1)
     local backoff = math.min(cfg.overloadCooldownMillis * 2 ^ (failures - 1), cfg.maxOverloadCooldownMillis)
-    redis.call('HSET', S, 'mc:' .. model, math.ceil(now + backoff))
+    st.cooldowns[model] = math.ceil(now + backoff)
+    redis.call('HSET', S, 'mc:' .. model, st.cooldowns[model])
     dirty = true
   elseif fb.kind == 'exhausted' then
     -- The provider quota is used up: mark the pool for the fleet; pump fails the waiting.
@@ -433,14 +476,15 @@ local function feedback(fb, admittedAt, model)
       st.mult = math.min(1, st.mult + cfg.multiplierRecovery)
       dirty = true
     end
-    if model and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then dirty = true end
+    if model and (model ~= MODEL or st.modelFailing)
+        and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then
+      st.cooldowns[model] = 0
+      dirty = true
+    end
   end
 end
 
 local result
-if op ~= 'snapshot' then
-  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
-end
 
 if op == 'acquire' then
   local tk = args
@@ -513,6 +557,8 @@ if op == 'acquire' then
   if tk.user and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.user, tk.user.costs) end
 elseif op == 'settle' then
   local score = redis.call('ZSCORE', L, args.id)
+  -- A lease expires at its score, whether or not it was trimmed yet.
+  if score and tonumber(score) <= now then score = nil end
   local admittedAt = score and (tonumber(score) - cfg.leaseTimeoutMillis) or nil
   redis.call('ZREM', L, args.id)
   redis.call('DEL', base .. 'g:' .. args.id)
@@ -564,6 +610,23 @@ elseif op == 'poll' then
   local delayMs, headId = headOf(args.worker, head, eta)
   result = {'P', delayMs, table.concat(states, ''), headId}
 elseif op == 'snapshot' then
+  -- The usage rings as field, value pairs, under their slot names ("s3", "m42").
+  local function rings()
+    local names = {}
+    for i = 0, 6 do names[#names + 1] = 's' .. i end
+    for i = 0, 59 do names[#names + 1] = 'm' .. i end
+    local fields = {}
+    for i, name in ipairs(names) do fields[i] = 'r:' .. name end
+    local values = redis.call('HMGET', S, unpack(fields))
+    local out = {}
+    for i, name in ipairs(names) do
+      if values[i] then
+        out[#out + 1] = name
+        out[#out + 1] = values[i]
+      end
+    end
+    return out
+  end
   -- Read-only: buckets, queue per class, in-flight, cooldowns and the usage rings.
   local used = {}
   for i = 1, n do used[i] = string.format('%.3f', st.used[i]) end
@@ -582,7 +645,7 @@ elseif op == 'snapshot' then
   local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
   result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
     inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
-    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf'),
+    table.concat(cooldowns, ','), rings(), redis.call('ZCOUNT', W, now, '+inf'),
     math.ceil(math.max(st.ex - now, 0)), st.ex > now and st.exr or ''}
 else
   return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
