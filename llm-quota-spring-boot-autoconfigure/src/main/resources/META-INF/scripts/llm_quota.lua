@@ -27,10 +27,25 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local S, Q, T, L, W, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local base = string.sub(S, 1, -2)
 local op = ARGV[1]
-local cfg = cjson.decode(ARGV[2])
+local CONFIG_NEEDED = 'CONFIG_NEEDED'
+local CONFIG_TTL = 86400000
+-- The pool config travels by digest. Sent in full (ARGV[5]) it is kept under its digest; a
+-- digest not kept (first call, or the state was flushed or expired) is answered with
+-- CONFIG_NEEDED before anything is read or written, and the caller sends it again in full.
+-- Every call is decided under its caller's config, as if sent in full: two instances with
+-- different configs each keep their own digest, and neither overwrites the other.
+local configJson = ARGV[5]
+if configJson ~= nil and configJson ~= '' then
+  redis.call('HSET', C, ARGV[2], configJson)
+  redis.call('PEXPIRE', C, CONFIG_TTL)
+else
+  configJson = redis.call('HGET', C, ARGV[2])
+  if not configJson then return {CONFIG_NEEDED} end
+end
+local cfg = cjson.decode(configJson)
 local args = cjson.decode(ARGV[3])
 local CLASS = 1099511627776 -- 2^40
 local MAX_PUMP = 32

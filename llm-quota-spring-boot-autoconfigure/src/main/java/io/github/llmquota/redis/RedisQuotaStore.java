@@ -271,7 +271,16 @@ public class RedisQuotaStore implements QuotaStore {
 	private List<?> run(PoolSpec pool, String op, Object args) {
 		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
 		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		return (List<?>) this.executor.execute(keys(pool.name()), List.of(op, config, ScriptProtocol.write(args), now));
+		String digest = ScriptProtocol.digest(config);
+		List<String> keys = keys(pool.name());
+		String json = ScriptProtocol.write(args);
+		List<?> reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now));
+		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
+			// The script has not kept this config (first call, or the state was lost): it
+			// answered before reading or writing anything, so sending it in full is safe.
+			reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now, config));
+		}
+		return reply;
 	}
 
 	private String config(PoolSpec pool) {

@@ -1,5 +1,9 @@
 package io.github.llmquota.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -17,7 +21,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class ScriptProtocol {
 
+	/**
+	 * The script's reply when it does not keep the config whose digest a call sent; the call
+	 * is then sent again with the config in full.
+	 */
+	static final String CONFIG_NEEDED = "CONFIG_NEEDED";
+
 	private static final ObjectMapper MAPPER = new ObjectMapper();
+
+	private static final HexFormat HEX = HexFormat.of();
 
 	private ScriptProtocol() {
 	}
@@ -38,7 +50,26 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * The configuration of a pool, sent with every call ({@code ARGV[2]}). Rates are units
+	 * Return the digest a pool config is kept under in Redis: the first 16 hex digits of its
+	 * SHA-256, so that a config that changes in any way gets a digest of its own.
+	 * @param configJson the config, as written by {@link #write(Object)}
+	 * @return the digest
+	 */
+	static String digest(String configJson) {
+		try {
+			byte[] sha = MessageDigest.getInstance("SHA-256").digest(configJson.getBytes(StandardCharsets.UTF_8));
+			return HEX.formatHex(sha, 0, 8);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			// Every Java platform must provide SHA-256.
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * The configuration of a pool, kept in Redis under its {@link #digest(String) digest},
+	 * which every call sends ({@code ARGV[2]}); sent in full ({@code ARGV[5]}) only when the
+	 * script answers {@link #CONFIG_NEEDED}. Rates are units
 	 * per millisecond, durations milliseconds; arrays are indexed by dimension or by class
 	 * rank.
 	 */
