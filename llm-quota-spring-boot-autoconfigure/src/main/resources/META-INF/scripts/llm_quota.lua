@@ -1,19 +1,45 @@
 -- llm-quota: the whole fleet-wide decision for one pool, in one atomic call.
 --
 -- KEYS (all share the pool's hash tag, so the script is single-slot on Redis Cluster):
---   1 state   HASH  per dimension: used level and its timestamp; seq; mult; cool; head note;
---                   model cooldowns; ex, the exhausted mark: "<until ms> <reason>"
+--   1 state   HASH  per dimension (rpm, itpm, otpm, tpm, rpd, tpd): the used level, and
+--                   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when
+--                   it was last cut; cool, the pool's cooldown end; seq, the last arrival;
+--                   hn and he, the queue head's ticket and when it fits; ex, the exhausted
+--                   mark "<until ms> <reason>"; mc:<model> a model's cooldown end and
+--                   mn:<model> its overload count; the usage rings r:s0..r:s6 (10-second
+--                   slots, trailing minute) and r:m0..r:m59 (minute slots, trailing hour),
+--                   each "<slot index>,<use per dimension>"
 --   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + arrival
---   3 tickets HASH  ticket id -> ticket JSON
+--   3 tickets HASH  ticket id -> ticket JSON (the acquire arguments, plus sequence and deadline)
 --   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
 --   5 workers ZSET  worker id -> liveness expiry
---   6 usage   HASH  consumption rings: 10-second slots for the trailing minute, minute
---                   slots for the trailing hour
+--   6 config  HASH  config digest -> pool config JSON, kept a day after its last send
 -- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
--- <base>u:<hash> per-user buckets, <base>log the admission log (tests and benchmarks only).
+-- <base>u:<hash> per-user buckets, <base>log the admission log (admissionLogForTests only).
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 pool config JSON,
---       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME).
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
+--       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME),
+--       5 the pool config JSON, sent only after a CONFIG_NEEDED reply.
+-- Pool config (ScriptProtocol.PoolConfig): pool, dimensions, capacities, ratesPerMilli
+--   (per dimension); maxConcurrency; leaseTimeoutMillis; reserves, queueCapacities (per class
+--   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
+--   multiplierFloor, multiplierRecovery; overloadCooldownMillis, maxOverloadCooldownMillis;
+--   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches).
+-- Op arguments (ScriptProtocol.*Args): knownState (this JVM wrote the state lately, so a
+--   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
+--   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
+--   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
+--   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities, ratesPerMilli,
+--   costs | deltas}.
+-- Replies: acquire {'G', arrival} | {'W', head delay, head id, arrival} |
+--   {'R', reason, retry-after ms}; settle {'OK'}; cancel {'C'} (was waiting) | {'R'}
+--   (granted, handed back) | {'N'} (unknown); poll {'P', head delay, states W|G|E|X per id,
+--   head id}; snapshot {'S', now, used, queued per class, in flight, mult, cooldown ms, head
+--   delay, model cooldowns, rings, live workers, exhausted ms, exhausted reason};
+--   any op {'CONFIG_NEEDED'} when ARGV[2] names no kept config.
+-- Messages on <channelPrefix><worker>: "G <pool> <ticket> <arrival>" granted, "X <pool>
+--   <ticket>" expired or its worker dead, "S <pool> <ticket>" shed, "E <pool> <ticket>"
+--   failed as the pool is exhausted, "H <pool> <delay ms | -1> <ticket>" the head changed.
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -199,7 +225,7 @@ local function save()
   redis.call('PEXPIRE', S, math.ceil(ttl + cfg.leaseTimeoutMillis))
 end
 
--- Per-user buckets: u = {h = hash, f = fields, cap = caps, rate = rates, k = costs}.
+-- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
 local function userLevels(u)
   local key = base .. 'u:' .. u.keyHash
   local fields = {}
@@ -445,9 +471,9 @@ local function arrival(tk)
   return nextSequence()
 end
 
--- Provider feedback at settle: fb = {k = 'ok' | 'rl' | 'ov' | 'ex' | '', ra = retry-after ms
--- (for 'ex': how long the pool stays exhausted), rem = remaining per dimension (-1 unknown),
--- tol = provider rounding per dimension, r = the provider's reason for 'ex'}.
+-- Provider feedback at settle: fb = {kind, retryAfterMillis (for 'exhausted': how long the
+-- pool stays exhausted), remaining per dimension (-1 unknown), tolerance = provider rounding
+-- per dimension, reason = the provider's reason for 'exhausted'}.
 local function feedback(fb, admittedAt, model)
   if not fb then return end
   if fb.remaining then
@@ -465,7 +491,8 @@ local function feedback(fb, admittedAt, model)
     end
   end
   if fb.kind == 'rate-limited' then
-    if fb.retryAfterMillis and fb.retryAfterMillis > 0 and now + fb.retryAfterMillis > st.cool then st.cool = now + fb.retryAfterMillis end
+    local retryAfter = fb.retryAfterMillis
+    if retryAfter and retryAfter > 0 and now + retryAfter > st.cool then st.cool = now + retryAfter end
     -- One cut per round trip: only calls admitted after the last cut may cut again.
     if admittedAt == nil or admittedAt > st.mcut then
       st.mult = math.max(st.mult * cfg.multiplierCut, cfg.multiplierFloor)
