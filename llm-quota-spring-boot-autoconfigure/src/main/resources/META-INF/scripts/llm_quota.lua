@@ -6,14 +6,14 @@
 --                   it was last cut; cool, the pool's cooldown end; seq, the last arrival;
 --                   hn and he, the queue head's ticket and when it fits; ex, the exhausted
 --                   mark "<until ms> <reason>"; mc:<model> a model's cooldown end and
---                   mn:<model> its overload count; the usage rings r:s0..r:s6 (10-second
---                   slots, trailing minute) and r:m0..r:m59 (minute slots, trailing hour),
---                   each "<slot index>,<use per dimension>"
+--                   mn:<model> its overload count
 --   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + arrival
 --   3 tickets HASH  ticket id -> ticket JSON (the acquire arguments, plus sequence and deadline)
 --   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
 --   5 workers ZSET  worker id -> liveness expiry
---   6 config  HASH  config digest -> pool config JSON, kept a day after its last send
+--   6 usage   HASH  consumption rings s0..s6 (10-second slots, trailing minute) and
+--                   m0..m59 (minute slots, trailing hour), each "<slot index>,<use per
+--                   dimension>"; and cfg:<digest> -> pool config JSON
 -- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
 -- <base>u:<hash> per-user buckets, <base>log the admission log (admissionLogForTests only).
 --
@@ -53,26 +53,9 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local S, Q, T, L, W, M = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local base = string.sub(S, 1, -2)
 local op = ARGV[1]
-local CONFIG_NEEDED = 'CONFIG_NEEDED'
-local CONFIG_TTL = 86400000
--- The pool config travels by digest. Sent in full (ARGV[5]) it is kept under its digest; a
--- digest not kept (first call, or the state was flushed or expired) is answered with
--- CONFIG_NEEDED before anything is read or written, and the caller sends it again in full.
--- Every call is decided under its caller's config, as if sent in full: two instances with
--- different configs each keep their own digest, and neither overwrites the other.
-local configJson = ARGV[5]
-if configJson ~= nil and configJson ~= '' then
-  redis.call('HSET', C, ARGV[2], configJson)
-  redis.call('PEXPIRE', C, CONFIG_TTL)
-else
-  configJson = redis.call('HGET', C, ARGV[2])
-  if not configJson then return {CONFIG_NEEDED} end
-end
-local cfg = cjson.decode(configJson)
-local args = cjson.decode(ARGV[3])
 local CLASS = 1099511627776 -- 2^40
 local MAX_PUMP = 32
 local SLOT = 10000
@@ -86,13 +69,35 @@ else
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
 
-local dims = cfg.dimensions
-local n = #dims
 -- The usage-ring fields this call may add to: the 10-second slot and the minute.
 local slot = math.floor(now / SLOT)
 local minute = math.floor(now / MINUTE)
-local SLOT_FIELD = 'r:s' .. (slot % 7)
-local MINUTE_FIELD = 'r:m' .. (minute % 60)
+local SLOT_FIELD = 's' .. (slot % 7)
+local MINUTE_FIELD = 'm' .. (minute % 60)
+local CONFIG_NEEDED = 'CONFIG_NEEDED'
+local CONFIG_TTL = 86400000
+-- The pool config travels by digest, kept beside the rings as cfg:<digest>. Sent in full
+-- (ARGV[5]) it is kept; a digest not kept (first call, or the key was flushed or expired) is
+-- answered with CONFIG_NEEDED before anything is written, and the caller sends it again in
+-- full. Every call is decided under its caller's config, as if sent in full: two instances
+-- with different configs each keep their own digest, and neither overwrites the other.
+local configJson = ARGV[5]
+local rings
+if configJson ~= nil and configJson ~= '' then
+  redis.call('HSET', M, 'cfg:' .. ARGV[2], configJson)
+  redis.call('PEXPIRE', M, CONFIG_TTL)
+  rings = redis.call('HMGET', M, SLOT_FIELD, MINUTE_FIELD)
+else
+  local v = redis.call('HMGET', M, 'cfg:' .. ARGV[2], SLOT_FIELD, MINUTE_FIELD)
+  if not v[1] then return {CONFIG_NEEDED} end
+  configJson = v[1]
+  rings = {v[2], v[3]}
+end
+local cfg = cjson.decode(configJson)
+local args = cjson.decode(ARGV[3])
+
+local dims = cfg.dimensions
+local n = #dims
 -- The caller's model: its cooldown and failure count are read with the state, not by a
 -- command of their own.
 local MODEL = op ~= 'snapshot' and args.model or nil
@@ -110,10 +115,10 @@ end
 -- Load the pool's buckets once, drained to now; written back once at the end.
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', SLOT_FIELD, MINUTE_FIELD}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex'}
   if MODEL then
-    fields[10] = 'mc:' .. MODEL
-    fields[11] = 'mn:' .. MODEL
+    fields[8] = 'mc:' .. MODEL
+    fields[9] = 'mn:' .. MODEL
   end
   local first = #fields
   for i = 1, n do
@@ -133,12 +138,12 @@ do
     st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
     st.exr = string.sub(v[7], space + 1)
   end
-  st.slotRing, st.minuteRing = v[8], v[9]
+  st.slotRing, st.minuteRing = rings[1], rings[2]
   -- Model cooldowns read so far, by model; kept current by the writes of this call.
   st.cooldowns = {}
   if MODEL then
-    st.cooldowns[MODEL] = tonumber(v[10] or '0')
-    st.modelFailing = v[10] ~= false or v[11] ~= false
+    st.cooldowns[MODEL] = tonumber(v[8] or '0')
+    st.modelFailing = v[8] ~= false or v[9] ~= false
   end
   st.used = {}
   for i = 1, n do
@@ -206,12 +211,9 @@ local function save()
     if acc[i] ~= 0 then moved = true end
   end
   if moved then
-    -- The rings ride in the state hash, written with it: the hash outlives the hour they span.
-    local slotRing = addToRing(st.slotRing, slot)
-    kv[#kv + 1] = SLOT_FIELD
-    kv[#kv + 1] = slotRing
-    kv[#kv + 1] = MINUTE_FIELD
-    kv[#kv + 1] = addToRing(st.minuteRing, minute)
+    -- Both ring slots in one write; read with the config, they cost no read of their own.
+    redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
+    redis.call('PEXPIRE', M, 3660000)
     -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
     if tonumber(string.match(st.slotRing or '', '^[^,]+')) ~= slot then trimLeases() end
   end
@@ -652,14 +654,12 @@ elseif op == 'poll' then
   local delayMs, headId = headOf(args.worker, head, eta)
   result = {'P', delayMs, table.concat(states, ''), headId}
 elseif op == 'snapshot' then
-  -- The usage rings as field, value pairs, under their slot names ("s3", "m42").
+  -- The usage rings as field, value pairs ("s3", "m42"), without the configs beside them.
   local function rings()
     local names = {}
     for i = 0, 6 do names[#names + 1] = 's' .. i end
     for i = 0, 59 do names[#names + 1] = 'm' .. i end
-    local fields = {}
-    for i, name in ipairs(names) do fields[i] = 'r:' .. name end
-    local values = redis.call('HMGET', S, unpack(fields))
+    local values = redis.call('HMGET', M, unpack(names))
     local out = {}
     for i, name in ipairs(names) do
       if values[i] then
