@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -33,6 +32,14 @@ import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UsageRings;
 import io.github.llmquota.engine.UserCharge;
+import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
+import io.github.llmquota.redis.ScriptProtocol.CancelArgs;
+import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
+import io.github.llmquota.redis.ScriptProtocol.PollArgs;
+import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
+import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
+import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
+import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
  * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
@@ -156,12 +163,11 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
-		String user = (ticket.user() != null) ? ",\"u\":" + user(ticket.user(), "k", ticket.user().cost()) : "";
-		String arrival = (ticket.arrival() > 0) ? ",\"a\":" + ticket.arrival() : "";
-		String args = "{" + known(pool) + "\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
-				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + ",\"m\":"
-				+ string(ticket.model()) + user + arrival + "}";
-		List<?> reply = run(pool, "acquire", args);
+		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
+		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
+		List<?> reply = run(pool, "acquire",
+				new AcquireArgs(known(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
+						ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case "G" -> Admission.granted((Long) reply.get(1));
@@ -173,49 +179,20 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
-		StringBuilder args = new StringBuilder("{").append(known(pool)).append("\"id\":\"").append(settlement.leaseId())
-			.append("\",\"m\":")
-			.append(string(settlement.model()))
-			.append(",\"d\":")
-			.append(array(settlement.delta()));
-		if (settlement.user() != null) {
-			args.append(",\"u\":").append(user(settlement.user(), "d", settlement.userDelta()));
-		}
-		Feedback feedback = settlement.feedback();
-		if (feedback != null && (feedback.kind() != Feedback.Kind.NONE || hasRemaining(feedback))) {
-			String kind = switch (feedback.kind()) {
-				case SUCCESS -> "ok";
-				case RATE_LIMITED -> "rl";
-				case OVERLOADED -> "ov";
-				case EXHAUSTED -> "ex";
-				case NONE -> "";
-			};
-			args.append(",\"fb\":{\"k\":\"").append(kind).append("\",\"ra\":").append(feedback.retryAfterMillis());
-			if (feedback.reason() != null) {
-				args.append(",\"r\":").append(string(feedback.reason()));
-			}
-			if (feedback.remaining() != null) {
-				args.append(",\"rem\":")
-					.append(array(feedback.remaining()))
-					.append(",\"tol\":")
-					.append(array(feedback.tolerance()));
-			}
-			args.append('}');
-		}
-		run(pool, "settle", args.append('}').toString());
+		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
+		run(pool, "settle", new SettleArgs(known(pool), settlement.leaseId(), settlement.model(), settlement.delta(),
+				user, feedback(settlement.feedback())));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 	}
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, "cancel", "{" + known(pool) + "\"id\":\"" + ticketId + "\"}");
+		run(pool, "cancel", new CancelArgs(known(pool), ticketId));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		StringJoiner ids = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
-		ticketIds.forEach(ids::add);
-		List<?> reply = run(pool, "poll", "{" + known(pool) + "\"w\":\"" + this.workerId + "\",\"ids\":" + ids + "}");
+		List<?> reply = run(pool, "poll", new PollArgs(known(pool), this.workerId, ticketIds));
 		String states = (String) reply.get(2);
 		List<TicketState> result = new ArrayList<>(states.length());
 		for (char state : states.toCharArray()) {
@@ -231,9 +208,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		StringJoiner models = new StringJoiner(",", "[", "]");
-		pool.models().forEach((model) -> models.add(string(model)));
-		List<?> reply = run(pool, "snapshot", "{\"models\":" + models + "}");
+		List<?> reply = run(pool, "snapshot", new SnapshotArgs(pool.models()));
 		long now = (long) Double.parseDouble((String) reply.get(1));
 		int n = pool.rates().size();
 		UsageRings rings = UsageRings.parse(n, (List<?>) reply.get(9));
@@ -293,38 +268,46 @@ public class RedisQuotaStore implements QuotaStore {
 		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w", base + "m");
 	}
 
-	private List<?> run(PoolSpec pool, String op, String args) {
+	private List<?> run(PoolSpec pool, String op, Object args) {
 		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
 		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		return (List<?>) this.executor.execute(keys(pool.name()), List.of(op, config, args, now));
+		String digest = ScriptProtocol.digest(config);
+		List<String> keys = keys(pool.name());
+		String json = ScriptProtocol.write(args);
+		List<?> reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now));
+		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
+			// The script has not kept this config (first call, or the state was lost): it
+			// answered before reading or writing anything, so sending it in full is safe.
+			reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now, config));
+		}
+		return reply;
 	}
 
 	private String config(PoolSpec pool) {
-		StringJoiner dims = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
-		StringJoiner caps = new StringJoiner(",", "[", "]");
-		StringJoiner rates = new StringJoiner(",", "[", "]");
-		for (RateLimit rate : pool.rates()) {
-			dims.add(fieldName(rate));
-			caps.add(Double.toString(rate.capacity()));
-			rates.add(Double.toString(rate.ratePerMilli()));
+		int n = pool.rates().size();
+		List<String> dimensions = new ArrayList<>(n);
+		double[] capacities = new double[n];
+		double[] rates = new double[n];
+		for (int i = 0; i < n; i++) {
+			RateLimit rate = pool.rates().get(i);
+			dimensions.add(fieldName(rate));
+			capacities[i] = rate.capacity();
+			rates[i] = rate.ratePerMilli();
 		}
-		StringJoiner reserves = new StringJoiner(",", "[", "]");
-		StringJoiner queueCaps = new StringJoiner(",", "[", "]");
-		for (PriorityClass priorityClass : this.settings.classes()) {
-			reserves.add(Double.toString(priorityClass.reserve()));
-			queueCaps.add(Integer.toString(priorityClass.queueCapacity()));
+		List<PriorityClass> classes = this.settings.classes();
+		double[] reserves = new double[classes.size()];
+		int[] queueCapacities = new int[classes.size()];
+		for (int i = 0; i < classes.size(); i++) {
+			reserves[i] = classes.get(i).reserve();
+			queueCapacities[i] = classes.get(i).queueCapacity();
 		}
-		long workerTtl = this.settings.heartbeatInterval().toMillis() * 3;
 		FeedbackSettings feedback = this.settings.feedback();
-		return "{\"pool\":" + string(pool.name()) + ",\"dim\":" + dims + ",\"cap\":" + caps + ",\"rate\":" + rates
-				+ ",\"conc\":" + pool.maxConcurrency() + ",\"lease\":" + this.settings.leaseTimeout().toMillis()
-				+ ",\"res\":" + reserves + ",\"qcap\":" + queueCaps + ",\"tq\":" + this.settings.queueCapacity()
-				+ ",\"wttl\":" + workerTtl + ",\"ch\":" + string(channelPrefix()) + ",\"cut\":"
-				+ feedback.multiplierCut() + ",\"minm\":" + feedback.multiplierFloor() + ",\"rec\":"
-				+ feedback.multiplierRecovery() + ",\"ovb\":" + feedback.overloadCooldown().toMillis() + ",\"ovm\":"
-				+ feedback.maxOverloadCooldown().toMillis() + ",\"la\":" + this.settings.admissionLookahead().toMillis()
-				+ (this.admissionLog ? ",\"testAdmissionLog\":true" : "")
-				+ (this.arrivalOrder ? ",\"testArrivalOrder\":true" : "") + "}";
+		return ScriptProtocol.write(new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
+				this.settings.leaseTimeout().toMillis(), reserves, queueCapacities, this.settings.queueCapacity(),
+				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(), feedback.multiplierCut(),
+				feedback.multiplierFloor(), feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
+				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
+				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null));
 	}
 
 	/**
@@ -349,47 +332,47 @@ public class RedisQuotaStore implements QuotaStore {
 		return this.keyPrefix + ":w:";
 	}
 
-	private static String user(UserCharge user, String amountsField, long[] amounts) {
-		StringJoiner fields = new StringJoiner(",", "[", "]");
-		StringJoiner caps = new StringJoiner(",", "[", "]");
-		StringJoiner rates = new StringJoiner(",", "[", "]");
-		for (RateLimit rate : user.limits()) {
-			fields.add(string(fieldName(rate)));
-			caps.add(Double.toString(rate.capacity()));
-			rates.add(Double.toString(rate.ratePerMilli()));
+	private static UserArgs user(UserCharge user, long[] costs, long[] deltas) {
+		int n = user.limits().size();
+		List<String> fields = new ArrayList<>(n);
+		double[] capacities = new double[n];
+		double[] rates = new double[n];
+		for (int i = 0; i < n; i++) {
+			RateLimit rate = user.limits().get(i);
+			fields.add(fieldName(rate));
+			capacities[i] = rate.capacity();
+			rates[i] = rate.ratePerMilli();
 		}
-		return "{\"h\":\"" + user.keyHash() + "\",\"f\":" + fields + ",\"cap\":" + caps + ",\"rate\":" + rates
-				+ ",\"" + amountsField + "\":" + array(amounts) + "}";
+		return new UserArgs(user.keyHash(), fields, capacities, rates, costs, deltas);
+	}
+
+	// Sent only when it says something: a kind, or a remaining value the script may apply.
+	private static FeedbackArgs feedback(Feedback feedback) {
+		if (feedback == null || (feedback.kind() == Feedback.Kind.NONE && !hasRemaining(feedback))) {
+			return null;
+		}
+		String kind = switch (feedback.kind()) {
+			case SUCCESS -> "ok";
+			case RATE_LIMITED -> "rate-limited";
+			case OVERLOADED -> "overloaded";
+			case EXHAUSTED -> "exhausted";
+			case NONE -> "";
+		};
+		return new FeedbackArgs(kind, feedback.retryAfterMillis(), feedback.reason(), feedback.remaining(),
+				(feedback.remaining() != null) ? feedback.tolerance() : null);
 	}
 
 	private static boolean hasRemaining(Feedback feedback) {
-		return feedback != null && feedback.remaining() != null
+		return feedback.remaining() != null
 				&& Arrays.stream(feedback.remaining()).anyMatch((remaining) -> remaining >= 0);
-	}
-
-	// Model and pool names come from configuration, but a quote must still not break the JSON.
-	private static String string(String value) {
-		StringBuilder json = new StringBuilder("\"");
-		for (char c : value.toCharArray()) {
-			if (c == '"' || c == '\\') {
-				json.append('\\').append(c);
-			}
-			else if (c < 0x20) {
-				json.append(String.format("\\u%04x", (int) c));
-			}
-			else {
-				json.append(c);
-			}
-		}
-		return json.append('"').toString();
 	}
 
 	// Within half an hour of a write the state (kept at least an hour) must still be there;
 	// if it is not, the script knows it was lost rather than never created.
-	private String known(PoolSpec pool) {
+	private Boolean known(PoolSpec pool) {
 		Long last = this.lastWrite.get(pool.name());
 		boolean known = last != null && System.nanoTime() - last < KNOWN_STATE_NANOS;
-		return known ? "\"kn\":1," : "";
+		return known ? Boolean.TRUE : null;
 	}
 
 	private static String emptyToNull(String value) {
@@ -402,14 +385,6 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private static long[] longs(String csv) {
 		return csv.isEmpty() ? new long[0] : Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
-	}
-
-	private static String array(long[] values) {
-		StringJoiner joiner = new StringJoiner(",", "[", "]");
-		for (long value : values) {
-			joiner.add(Long.toString(value));
-		}
-		return joiner.toString();
 	}
 
 	private static final class GrantListener implements MessageListener {
