@@ -1,25 +1,30 @@
 -- llm-quota: the whole fleet-wide decision for one pool, in one atomic call.
 --
--- KEYS (all share the pool's hash tag, so the script is single-slot on Redis Cluster):
---   1 state   HASH  per dimension (rpm, itpm, otpm, tpm, rpd, tpd): the used level, and
---                   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when
---                   it was last cut; cool, the pool's cooldown end; seq, the last arrival;
---                   hn and he, the queue head's ticket and when it fits; ex, the exhausted
---                   mark "<until ms> <reason>"; mc:<model> a model's cooldown end and
---                   mn:<model> its overload count
---   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + arrival
---   3 tickets HASH  ticket id -> ticket JSON (the acquire arguments, plus sequence and deadline)
---   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
---   5 workers ZSET  worker id -> liveness expiry
---   6 usage   HASH  consumption rings s0..s6 (10-second slots, trailing minute) and
---                   m0..m59 (minute slots, trailing hour), each "<slot index>,<use per
---                   dimension>"; and cfg:<digest> -> pool config JSON
--- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
--- <base>u:<hash> per-user buckets, <base>log the admission log (admissionLogForTests only).
+-- KEYS: 1 the pool's state hash, "<prefix>:{<pool>}:s". The pool's other keys are named from
+-- it, "<prefix>:{<pool>}:" followed by a suffix, so they share its hash tag and the script stays
+-- single-slot on Redis Cluster; sending them would cost bytes on every call.
+--   s        HASH  the state (fields below)
+--   q        ZSET  waiting tickets, score = class rank * 2^40 + arrival
+--   t        HASH  ticket id -> ticket JSON (the acquire arguments, plus sequence and deadline)
+--   l        ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
+--   w        ZSET  worker id -> liveness expiry
+--   m        HASH  usage rings s0..s6 (10-second slots, trailing minute) and m0..m59 (minute
+--                  slots, trailing hour), each "<slot index>,<use per dimension>"; and
+--                  cfg:<digest> -> the pool config, as MessagePack
+--   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
+--   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
+--   log      LIST  the admission log (admissionLogForTests only)
+-- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level, and
+--   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when it was last cut;
+--   cool, the pool's cooldown end; seq, the last arrival; hn and he, the queue head's ticket
+--   and when it fits; ex, the exhausted mark "<until ms> <reason>"; mc:<model> a model's
+--   cooldown end and mn:<model> its overload count; qe, "1" while the queue is known to be
+--   empty (absent: unknown, look); sx, mx and wx, until when the state, usage and workers
+--   keys were last given a lifetime ("s", "m", "w" expire then at the earliest).
 --
 -- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
---       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME),
---       5 the pool config JSON, sent only after a CONFIG_NEEDED reply.
+--   3 the op's arguments as JSON, 4 the pool config as JSON, sent only after CONFIG_NEEDED
+--   (else empty or absent), 5 "now" in ms, for tests only (empty or absent: Redis TIME).
 -- Pool config (ScriptProtocol.PoolConfig): pool, dimensions, capacities, ratesPerMilli
 --   (per dimension); maxConcurrency; leaseTimeoutMillis; reserves, queueCapacities (per class
 --   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
@@ -31,15 +36,21 @@
 --   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
 --   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities, ratesPerMilli,
 --   costs | deltas}.
--- Replies: acquire {'G', arrival} | {'W', head delay, head id, arrival} |
---   {'R', reason, retry-after ms}; settle {'OK'}; cancel {'C'} (was waiting) | {'R'}
---   (granted, handed back) | {'N'} (unknown); poll {'P', head delay, states W|G|E|X per id,
---   head id}; snapshot {'S', now, used, queued per class, in flight, mult, cooldown ms, head
---   delay, model cooldowns, rings, live workers, exhausted ms, exhausted reason};
---   any op {'CONFIG_NEEDED'} when ARGV[2] names no kept config.
--- Messages on <channelPrefix><worker>: "G <pool> <ticket> <arrival>" granted, "X <pool>
---   <ticket>" expired or its worker dead, "S <pool> <ticket>" shed, "E <pool> <ticket>"
---   failed as the pool is exhausted, "H <pool> <delay ms | -1> <ticket>" the head changed.
+-- Replies, a flat array led by a status:
+--   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
+--            {REJECTED, reason, retry after ms}
+--   settle   {SETTLED}
+--   cancel   {CANCELLED} (was waiting) | {RETURNED} (granted, handed back) | {UNKNOWN}
+--   poll     {POLLED, head delay ms, head ticket, then per id WAITING | GRANTED | EXHAUSTED |
+--            DROPPED}
+--   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
+--            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
+--            exhaustedReason; empty lists left out}
+--   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config
+--   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
+-- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
+--   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
+--   <pool> <ticket>", "HEAD <pool> <delay ms | -1> <ticket>" (the head changed).
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -53,17 +64,27 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W, M = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local base = string.sub(S, 1, -2)
-local op = ARGV[1]
-local CLASS = 1099511627776 -- 2^40
-local MAX_PUMP = 32
-local SLOT = 10000
+local CONFIG_NEEDED = 'CONFIG_NEEDED'
+local CLASS = 1099511627776 -- 2^40: the class rank's weight in a queue score
+local MAX_PUMP = 32 -- most tickets one call admits from the queue
+local SLOT = 10000 -- a trailing-minute ring slot, ms
 local MINUTE = 60000
+local SLOT_RING, MINUTE_RING = 7, 60
+local RING_TTL = 3660000 -- the usage rings are read back an hour and a minute
+local STATE_MIN_TTL = 3600000 -- callers that wrote in the last half hour take a missing state as lost
+local USER_TTL_MARGIN = 60000
+local HEAD_NEWS_SLACK = 50 -- ms a head's ETA may move before its owner is told again
+local EPSILON = 1e-9
+local UNKNOWN_DELAY, NOT_CALLERS_HEAD = -1, -2
+
+local S = KEYS[1]
+local base = string.sub(S, 1, -2)
+local Q, T, L, W, M = base .. 'q', base .. 't', base .. 'l', base .. 'w', base .. 'm'
+local op = ARGV[1]
 
 local now
-if ARGV[4] ~= nil and ARGV[4] ~= '' then
-  now = tonumber(ARGV[4])
+if ARGV[5] ~= nil and ARGV[5] ~= '' then
+  now = tonumber(ARGV[5])
 else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -72,32 +93,31 @@ end
 -- The usage-ring fields this call may add to: the 10-second slot and the minute.
 local slot = math.floor(now / SLOT)
 local minute = math.floor(now / MINUTE)
-local SLOT_FIELD = 's' .. (slot % 7)
-local MINUTE_FIELD = 'm' .. (minute % 60)
-local CONFIG_NEEDED = 'CONFIG_NEEDED'
-local CONFIG_TTL = 86400000
--- The pool config travels by digest, kept beside the rings as cfg:<digest>. Sent in full
--- (ARGV[5]) it is kept; a digest not kept (first call, or the key was flushed or expired) is
--- answered with CONFIG_NEEDED before anything is written, and the caller sends it again in
--- full. Every call is decided under its caller's config, as if sent in full: two instances
--- with different configs each keep their own digest, and neither overwrites the other.
-local configJson = ARGV[5]
-local rings
-if configJson ~= nil and configJson ~= '' then
-  redis.call('HSET', M, 'cfg:' .. ARGV[2], configJson)
-  redis.call('PEXPIRE', M, CONFIG_TTL)
+local SLOT_FIELD = 's' .. (slot % SLOT_RING)
+local MINUTE_FIELD = 'm' .. (minute % MINUTE_RING)
+
+-- The pool config travels by digest and is kept as MessagePack, which unpacks in half the
+-- time of its JSON. Sent in full (ARGV[4]) it is kept; a digest not kept (first call, or the
+-- key was flushed or expired) is answered with CONFIG_NEEDED before anything is written, and
+-- the caller sends it again in full. Every call is decided under its caller's config, as if
+-- sent in full: two instances with different configs each keep their own digest.
+local cfg, rings
+local configSent = ARGV[4] ~= nil and ARGV[4] ~= ''
+if configSent then
+  cfg = cjson.decode(ARGV[4])
+  redis.call('HSET', M, 'cfg:' .. ARGV[2], cmsgpack.pack(cfg))
   rings = redis.call('HMGET', M, SLOT_FIELD, MINUTE_FIELD)
 else
   local v = redis.call('HMGET', M, 'cfg:' .. ARGV[2], SLOT_FIELD, MINUTE_FIELD)
   if not v[1] then return {CONFIG_NEEDED} end
-  configJson = v[1]
+  cfg = cmsgpack.unpack(v[1])
   rings = {v[2], v[3]}
 end
-local cfg = cjson.decode(configJson)
 local args = cjson.decode(ARGV[3])
 
 local dims = cfg.dimensions
 local n = #dims
+local rates = cfg.ratesPerMilli
 -- The caller's model: its cooldown and failure count are read with the state, not by a
 -- command of their own.
 local MODEL = op ~= 'snapshot' and args.model or nil
@@ -112,18 +132,18 @@ local function drained(used, at, rate)
   return u
 end
 
--- Load the pool's buckets once, drained to now; written back once at the end.
+-- The pool's state, read once, drained to now; written back once at the end (save).
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex'}
-  if MODEL then
-    fields[8] = 'mc:' .. MODEL
-    fields[9] = 'mn:' .. MODEL
-  end
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx'}
   local first = #fields
   for i = 1, n do
-    fields[#fields + 1] = dims[i]
-    fields[#fields + 1] = dims[i] .. '@'
+    fields[first + 2 * i - 1] = dims[i]
+    fields[first + 2 * i] = dims[i] .. '@'
+  end
+  if MODEL then
+    fields[#fields + 1] = 'mc:' .. MODEL
+    fields[#fields + 1] = 'mn:' .. MODEL
   end
   local v = redis.call('HMGET', S, unpack(fields))
   st.mult = tonumber(v[1]) or 1
@@ -138,22 +158,30 @@ do
     st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
     st.exr = string.sub(v[7], space + 1)
   end
+  st.present = v[1] ~= false
+  st.queueEmpty = v[8] == '1'
+  st.queueEmptyRead = v[8]
+  st.stateUntil = tonumber(v[9]) or 0
+  st.usageUntil = tonumber(v[10]) or 0
+  st.workersUntil = tonumber(v[11]) or 0
   st.slotRing, st.minuteRing = rings[1], rings[2]
   -- Model cooldowns read so far, by model; kept current by the writes of this call.
   st.cooldowns = {}
   if MODEL then
-    st.cooldowns[MODEL] = tonumber(v[8] or '0')
-    st.modelFailing = v[8] ~= false or v[9] ~= false
+    local last = first + 2 * n
+    st.cooldowns[MODEL] = tonumber(v[last + 1] or '0')
+    st.modelFailing = v[last + 1] ~= false or v[last + 2] ~= false
   end
   st.used = {}
   for i = 1, n do
-    st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], cfg.ratesPerMilli[i] * st.mult)
+    st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], rates[i] * st.mult)
   end
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
-  -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
-  -- eviction) rather than never there: start with empty buckets, so that the fleet does not
-  -- flood a provider whose own buckets are still drained. Whatever call comes first, a
-  -- heartbeat's poll included, for it would otherwise admit the queue into empty buckets.
+  -- that wrote here recently (knownState) proves it was lost (restart without persistence,
+  -- flush, eviction) rather than never there: start with empty buckets, so that the fleet
+  -- does not flood a provider whose own buckets are still drained. Whatever call comes
+  -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
+  -- buckets.
   if v[1] == false and args.knownState and op ~= 'snapshot' then
     for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
@@ -164,6 +192,27 @@ local dirty = st.lost == true
 local acc = {}
 for i = 1, n do acc[i] = 0 end
 
+-- State fields that record the keys' lifetimes: save writes them, alone when nothing else
+-- changed, so that a call that decides nothing does not rewrite (and re-round) the levels.
+local notes = {}
+local function note(field, value)
+  notes[#notes + 1] = field
+  notes[#notes + 1] = value
+end
+
+-- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
+-- one PEXPIRE now and then instead of one per write. keptUntil = the end of its lifetime as
+-- recorded in state field `field` (0: unknown).
+local function keepAlive(key, field, keptUntil, needed)
+  if keptUntil >= now + needed then return end
+  redis.call('PEXPIRE', key, math.ceil(needed * 2))
+  note(field, now + needed * 2)
+end
+if configSent then
+  -- The config may have recreated the usage key.
+  keepAlive(M, 'mx', 0, RING_TTL)
+end
+
 local function consume(i, amount)
   st.used[i] = st.used[i] + amount
   acc[i] = acc[i] + amount
@@ -173,13 +222,16 @@ end
 -- A ring slot's text, "<index>,<use of dimension 1>,...", with this call's consumption added;
 -- a slot left from an older index starts again.
 local function addToRing(raw, index)
-  local values = {}
-  if raw then
-    for v in string.gmatch(raw, '[^,]+') do values[#values + 1] = tonumber(v) end
+  local values = {index}
+  local old = raw and string.match(raw, '^[^,]+')
+  if old and tonumber(old) == index then
+    local i = 1
+    for value in string.gmatch(string.sub(raw, #old + 2), '[^,]+') do
+      values[i + 1] = tonumber(value)
+      i = i + 1
+    end
   end
-  if values[1] ~= index then values = {index} end
-  for i = 1, n do values[i + 1] = (values[i + 1] or 0) + acc[i] end
-  for i = 2, #values do values[i] = string.format('%.3f', values[i]) end
+  for i = 1, n do values[i + 1] = string.format('%.3f', (values[i + 1] or 0) + acc[i]) end
   return table.concat(values, ',')
 end
 
@@ -195,36 +247,47 @@ local function trimLeases()
 end
 
 local function save()
-  if not dirty then return end
+  local queueEmpty = st.queueEmpty and '1' or '0'
+  if queueEmpty ~= st.queueEmptyRead then note('qe', queueEmpty) end
+  if not dirty then
+    -- A missing state is left missing: a hash of notes alone would have no lifetime.
+    if #notes > 0 and st.present then redis.call('HSET', S, unpack(notes)) end
+    return
+  end
   -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
   -- could round over it, and a decision would hinge on the storage format.
   local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut, 'seq', st.seq}
   local ttl = 60000
   local moved = false
+  local at = string.format('%.3f', now)
   for i = 1, n do
     kv[#kv + 1] = dims[i]
     kv[#kv + 1] = string.format('%.17g', st.used[i])
     kv[#kv + 1] = dims[i] .. '@'
-    kv[#kv + 1] = string.format('%.3f', now)
-    local drain = st.used[i] / (cfg.ratesPerMilli[i] * st.mult)
+    kv[#kv + 1] = at
+    local drain = st.used[i] / (rates[i] * st.mult)
     if drain > ttl then ttl = drain end
     if acc[i] ~= 0 then moved = true end
   end
   if moved then
     -- Both ring slots in one write; read with the config, they cost no read of their own.
     redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
-    redis.call('PEXPIRE', M, 3660000)
+    if not configSent then keepAlive(M, 'mx', st.usageUntil, RING_TTL) end
     -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
     if tonumber(string.match(st.slotRing or '', '^[^,]+')) ~= slot then trimLeases() end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
-  -- Kept at least an hour: callers that wrote within the last half hour take a missing
-  -- state for a lost one.
-  ttl = math.max(ttl, 3600000)
-  redis.call('HSET', S, unpack(kv))
   -- The head note and the exhausted mark ride along.
-  redis.call('PEXPIRE', S, math.ceil(ttl + cfg.leaseTimeoutMillis))
+  ttl = math.max(ttl, STATE_MIN_TTL) + cfg.leaseTimeoutMillis
+  local stateUntil = st.stateUntil
+  if stateUntil < now + ttl then
+    kv[#kv + 1] = 'sx'
+    kv[#kv + 1] = now + ttl * 2
+  end
+  for i = 1, #notes do kv[#kv + 1] = notes[i] end
+  redis.call('HSET', S, unpack(kv))
+  if stateUntil < now + ttl then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
 
 -- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
@@ -249,7 +312,7 @@ local function userEta(u)
   for i = 1, #u.fields do
     local need = math.min(u.costs[i], u.capacities[i])
     local over = levels[i] + need - u.capacities[i]
-    if over > 1e-9 then eta = math.max(eta, over / u.ratesPerMilli[i]) end
+    if over > EPSILON then eta = math.max(eta, over / u.ratesPerMilli[i]) end
   end
   return eta
 end
@@ -267,7 +330,7 @@ local function userCharge(u, amounts)
     ttl = math.max(ttl, level / u.ratesPerMilli[i])
   end
   redis.call('HSET', key, unpack(kv))
-  redis.call('PEXPIRE', key, math.ceil(ttl + 60000))
+  redis.call('PEXPIRE', key, math.ceil(ttl + USER_TTL_MARGIN))
 end
 
 local function negate(values)
@@ -284,7 +347,7 @@ local function modelCooldown(model)
   return st.cooldowns[model]
 end
 
--- How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
+-- How long until the ticket fits: 0 = now, UNKNOWN_DELAY = waits for a lease to end.
 local function blocked(tk)
   local eta = 0
   if st.cool > now then eta = st.cool - now end
@@ -296,17 +359,38 @@ local function blocked(tk)
     local need = tk.costs[i]
     if need > allowed then need = allowed end
     local over = st.used[i] + need - allowed
-    if over > 1e-9 then
+    if over > EPSILON then
       -- Within the lookahead the ticket counts as fitting: the bucket runs at most that far
       -- ahead of its refill, and a queued admission need not wait for a timer of its own.
-      local wait = over / (cfg.ratesPerMilli[i] * st.mult)
+      local wait = over / (rates[i] * st.mult)
       if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
-  if cfg.maxConcurrency > 0 then trimLeases() end
-  if cfg.maxConcurrency > 0 and redis.call('ZCARD', L) >= cfg.maxConcurrency then return -1 end
+  if cfg.maxConcurrency > 0 then
+    trimLeases()
+    if redis.call('ZCARD', L) >= cfg.maxConcurrency then return UNKNOWN_DELAY end
+  end
   return eta
+end
+
+-- The waiting tickets' ids, best first; none without a look when the queue is known empty.
+local function waitingIds(stop)
+  if st.queueEmpty then return {} end
+  local ids = redis.call('ZRANGE', Q, 0, stop)
+  if #ids == 0 then
+    st.queueEmpty = true
+  end
+  return ids
+end
+
+local function queueLength()
+  if st.queueEmpty then return 0 end
+  local length = redis.call('ZCARD', Q)
+  if length == 0 then
+    st.queueEmpty = true
+  end
+  return length
 end
 
 -- Waiting tickets other than tk, of a strictly higher class, that fit now by the rule the
@@ -314,7 +398,7 @@ end
 -- tickets themselves, never from the queue's order, so that a broken order shows.
 local function overtaken(tk)
   local count = 0
-  for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+  for _, id in ipairs(waitingIds(-1)) do
     local oj = id ~= tk.id and redis.call('HGET', T, id)
     if oj then
       local other = cjson.decode(oj)
@@ -336,11 +420,12 @@ local function admit(tk)
   end
   for i = 1, n do consume(i, tk.costs[i]) end
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
+  -- Every lease, for a lease may recreate the key after the last one left.
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
 end
 
-local function notify(worker, msg)
-  redis.call('PUBLISH', cfg.channelPrefix .. worker, msg)
+local function notify(worker, kind, rest)
+  redis.call('PUBLISH', cfg.channelPrefix .. worker, kind .. ' ' .. cfg.pool .. ' ' .. rest)
 end
 
 -- Remove a ticket that leaves without a grant, handing back its user charge.
@@ -354,7 +439,8 @@ end
 -- switch, for tests only, takes the oldest of any class instead: a deliberately broken
 -- order that the admission log must expose.
 local function nextInLine()
-  if not cfg.arrivalOrderForTests then return redis.call('ZRANGE', Q, 0, 0)[1] end
+  if not cfg.arrivalOrderForTests then return waitingIds(0)[1] end
+  if st.queueEmpty then return nil end
   local oldest, oldestSeq
   local waiting = redis.call('ZRANGE', Q, 0, -1, 'WITHSCORES')
   for i = 1, #waiting, 2 do
@@ -372,11 +458,11 @@ local function pump(caller, own)
   local granted = {}
   if st.ex > now then
     -- An exhausted pool admits nobody: every waiting ticket fails now, not at its deadline.
-    for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+    for _, id in ipairs(waitingIds(-1)) do
       local tj = redis.call('HGET', T, id)
       local tk = tj and cjson.decode(tj)
       drop(id, tk)
-      if tk then notify(tk.worker, 'E ' .. cfg.pool .. ' ' .. id) end
+      if tk then notify(tk.worker, 'EXHAUSTED', id) end
     end
     return granted
   end
@@ -392,14 +478,14 @@ local function pump(caller, own)
       if tk.deadline < now or alive < now then
         -- An expired ticket or a dead worker's ticket must never block live requests.
         drop(head, tk)
-        notify(tk.worker, 'X ' .. cfg.pool .. ' ' .. head)
+        notify(tk.worker, 'EXPIRED', head)
       else
         local eta = blocked(tk)
         if eta ~= 0 then
           -- Only the head's owner arms a timer; tell it when the head or its ETA changed.
-          local at = eta < 0 and -1 or math.ceil(now + eta)
-          if tk.worker ~= caller and (st.hn ~= head or math.abs(st.he - at) > 50) then
-            notify(tk.worker, 'H ' .. cfg.pool .. ' ' .. (eta < 0 and -1 or math.ceil(eta)) .. ' ' .. head)
+          local at = eta < 0 and UNKNOWN_DELAY or math.ceil(now + eta)
+          if tk.worker ~= caller and (st.hn ~= head or math.abs(st.he - at) > HEAD_NEWS_SLACK) then
+            notify(tk.worker, 'HEAD', (eta < 0 and UNKNOWN_DELAY or math.ceil(eta)) .. ' ' .. head)
           end
           if st.hn ~= head or st.he ~= at then
             st.hn, st.he = head, at
@@ -416,7 +502,7 @@ local function pump(caller, own)
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
           -- recover a lost message.
           redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.leaseTimeoutMillis)
-          notify(tk.worker, 'G ' .. cfg.pool .. ' ' .. head .. ' ' .. tk.sequence)
+          notify(tk.worker, 'GRANTED', head .. ' ' .. tk.sequence)
         end
       end
     end
@@ -426,11 +512,14 @@ end
 
 local function touchWorker(worker)
   -- Readers compare a worker's expiry with now, so dead workers only take space: they are
-  -- dropped when a worker joins, the only time the set grows.
+  -- dropped when a worker joins, the only time the set grows. A join may also recreate the
+  -- key, so it always gives the key its lifetime.
+  local keptUntil = st.workersUntil
   if redis.call('ZADD', W, now + cfg.workerTtlMillis, worker) == 1 then
     redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.workerTtlMillis * 2)
+    keptUntil = 0
   end
-  redis.call('PEXPIRE', W, cfg.workerTtlMillis * 4)
+  keepAlive(W, 'wx', keptUntil, cfg.workerTtlMillis * 4)
 end
 
 local function extendTtl(key, ms)
@@ -444,8 +533,8 @@ end
 
 -- The head's delay and id, when the head belongs to the calling worker: it arms the timer.
 local function headOf(worker, tk, eta)
-  if tk and tk.worker == worker then return eta < 0 and -1 or math.ceil(eta), tk.id end
-  return -2, ''
+  if tk and tk.worker == worker then return eta < 0 and UNKNOWN_DELAY or math.ceil(eta), tk.id end
+  return NOT_CALLERS_HEAD, ''
 end
 
 local function delay(eta)
@@ -528,170 +617,193 @@ local function feedback(fb, admittedAt, model)
   end
 end
 
-local result
+-- Queue a ticket that did not fit at once, or reject it when the queue has no room for it.
+local function enqueue(tk)
+  local rank = tk.classRank
+  local inClass = redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1)
+  if inClass >= (cfg.queueCapacities[rank + 1] or 0) then
+    return {'REJECTED', 'QUEUE_FULL', delay(blocked(tk))}
+  end
+  if redis.call('ZCARD', Q) >= cfg.totalQueueCapacity then
+    local last = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
+    if math.floor(tonumber(last[2]) / CLASS) <= rank then
+      return {'REJECTED', 'QUEUE_FULL', delay(blocked(tk))}
+    end
+    -- Shed the lowest-ranked ticket only when it is strictly lower in class.
+    local vj = redis.call('HGET', T, last[1])
+    local victim = vj and cjson.decode(vj)
+    drop(last[1], victim)
+    if victim then notify(victim.worker, 'SHED', last[1]) end
+  end
+  tk.sequence = arrival(tk)
+  dirty = true
+  redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
+  st.queueEmpty = false
+  if tk.user then
+    -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
+    -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+    for i = 1, #tk.user.fields do
+      tk.user.capacities[i] = string.format('%.17g', tk.user.capacities[i])
+      tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
+    end
+  end
+  redis.call('HSET', T, tk.id, cjson.encode(tk))
+  -- Never shorten: the queue must outlive the longest deadline in it.
+  extendTtl(Q, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
+  extendTtl(T, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
+  local granted, head, eta = pump(tk.worker, tk.id)
+  if contains(granted, tk.id) then
+    return {'GRANTED', tk.sequence}
+  end
+  if tk.maxWaitMillis <= 0 or (head and head.id == tk.id and eta > tk.maxWaitMillis) then
+    -- Waiting cannot help: fail fast, hold nothing.
+    redis.call('ZREM', Q, tk.id)
+    redis.call('HDEL', T, tk.id)
+    return {'REJECTED', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
+  end
+  local delayMs, headId = headOf(tk.worker, head, eta)
+  return {'WAITING', delayMs, headId, tk.sequence}
+end
 
-if op == 'acquire' then
-  local tk = args
+local function acquire(tk)
   touchWorker(tk.worker)
   tk.deadline = now + tk.maxWaitMillis
-  local rank = tk.classRank
+  local result
   if st.ex > now then
-    result = {'R', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
+    result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then
     -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
     local ueta = userEta(tk.user)
-    if ueta > 0 then result = {'R', 'USER_LIMIT', delay(ueta)} end
+    if ueta > 0 then result = {'REJECTED', 'USER_LIMIT', delay(ueta)} end
   end
-  if not result and redis.call('ZCARD', Q) == 0 then
+  if not result and queueLength() == 0 then
     local eta = blocked(tk)
     if eta == 0 then
       local a = arrival(tk)
       admit(tk)
-      result = {'G', a}
-    elseif tk.maxWaitMillis <= 0 or (eta > tk.maxWaitMillis) then
-      result = {'R', 'DEADLINE', eta < 0 and -1 or delay(eta)}
+      result = {'GRANTED', a}
+    elseif tk.maxWaitMillis <= 0 or eta > tk.maxWaitMillis then
+      result = {'REJECTED', 'DEADLINE', eta < 0 and UNKNOWN_DELAY or delay(eta)}
     end
   end
-  if not result then
-    local inClass = redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1)
-    if inClass >= (cfg.queueCapacities[rank + 1] or 0) then
-      result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
-    elseif redis.call('ZCARD', Q) >= cfg.totalQueueCapacity then
-      local last = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
-      if math.floor(tonumber(last[2]) / CLASS) > rank then
-        -- Shed the lowest-ranked ticket only when it is strictly lower in class.
-        local vj = redis.call('HGET', T, last[1])
-        local victim = vj and cjson.decode(vj)
-        drop(last[1], victim)
-        if victim then notify(victim.worker, 'S ' .. cfg.pool .. ' ' .. last[1]) end
-      else
-        result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
-      end
-    end
+  if not result then result = enqueue(tk) end
+  if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
+  return result
+end
+
+local function settle(a)
+  local admittedAt
+  if a.feedback and a.feedback.kind == 'rate-limited' then
+    -- Only a 429 asks when its call was admitted. A lease expires at its score, whether or
+    -- not it was trimmed yet.
+    local score = tonumber(redis.call('ZSCORE', L, a.id))
+    if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
-  if not result then
-    tk.sequence = arrival(tk)
-    dirty = true
-    redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
-    if tk.user then
-      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
-      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
-      for i = 1, #tk.user.fields do
-        tk.user.capacities[i] = string.format('%.17g', tk.user.capacities[i])
-        tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
-      end
-    end
-    redis.call('HSET', T, tk.id, cjson.encode(tk))
-    -- Never shorten: the queue must outlive the longest deadline in it.
-    extendTtl(Q, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
-    extendTtl(T, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
-    local granted, head, eta = pump(tk.worker, tk.id)
-    if contains(granted, tk.id) then
-      result = {'G', tk.sequence}
-    elseif tk.maxWaitMillis <= 0 or (head and head.id == tk.id and eta > tk.maxWaitMillis) then
-      -- Waiting cannot help: fail fast, hold nothing.
-      redis.call('ZREM', Q, tk.id)
-      redis.call('HDEL', T, tk.id)
-      result = {'R', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
-    else
-      local delayMs, headId = headOf(tk.worker, head, eta)
-      result = {'W', delayMs, headId, tk.sequence}
-    end
-  end
-  if tk.user and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.user, tk.user.costs) end
-elseif op == 'settle' then
-  local score = redis.call('ZSCORE', L, args.id)
-  -- A lease expires at its score, whether or not it was trimmed yet.
-  if score and tonumber(score) <= now then score = nil end
-  local admittedAt = score and (tonumber(score) - cfg.leaseTimeoutMillis) or nil
-  redis.call('ZREM', L, args.id)
-  redis.call('DEL', base .. 'g:' .. args.id)
+  redis.call('ZREM', L, a.id)
+  redis.call('DEL', base .. 'g:' .. a.id)
   for i = 1, n do
     -- Usage above the reservation is debt, bounded to one extra bucket.
-    local delta = args.deltas[i] or 0
+    local delta = a.deltas[i] or 0
     local bounded = math.min(math.max(st.used[i] + delta, 0), cfg.capacities[i] * st.mult * 2)
     consume(i, bounded - st.used[i])
   end
-  if args.user then userCharge(args.user, args.user.deltas) end
-  feedback(args.feedback, admittedAt, args.model)
+  if a.user then userCharge(a.user, a.user.deltas) end
+  feedback(a.feedback, admittedAt, a.model)
   pump('', '')
-  result = {'OK'}
-elseif op == 'cancel' then
-  local tj = redis.call('HGET', T, args.id)
+  return {'SETTLED'}
+end
+
+local function cancel(a)
+  local result
+  local tj = redis.call('HGET', T, a.id)
   if tj then
-    drop(args.id, cjson.decode(tj))
-    result = {'C'}
+    drop(a.id, cjson.decode(tj))
+    result = {'CANCELLED'}
   else
-    local gj = redis.call('GET', base .. 'g:' .. args.id)
+    local gj = redis.call('GET', base .. 'g:' .. a.id)
     if gj then
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
       for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
       if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
-      redis.call('ZREM', L, args.id)
-      redis.call('DEL', base .. 'g:' .. args.id)
-      result = {'R'}
+      redis.call('ZREM', L, a.id)
+      redis.call('DEL', base .. 'g:' .. a.id)
+      result = {'RETURNED'}
     else
-      result = {'N'}
+      result = {'UNKNOWN'}
     end
   end
   pump('', '')
-elseif op == 'poll' then
-  touchWorker(args.worker)
-  local _, head, eta = pump(args.worker, '')
-  local states = {}
-  for _, id in ipairs(args.ids) do
+  return result
+end
+
+local function poll(a)
+  touchWorker(a.worker)
+  local _, head, eta = pump(a.worker, '')
+  local delayMs, headId = headOf(a.worker, head, eta)
+  local result = {'POLLED', delayMs, headId}
+  for _, id in ipairs(a.ids) do
     if redis.call('HEXISTS', T, id) == 1 then
-      states[#states + 1] = 'W'
+      result[#result + 1] = 'WAITING'
     elseif redis.call('EXISTS', base .. 'g:' .. id) == 1 then
-      states[#states + 1] = 'G'
+      result[#result + 1] = 'GRANTED'
     elseif st.ex > now then
-      states[#states + 1] = 'E'
+      result[#result + 1] = 'EXHAUSTED'
     else
-      states[#states + 1] = 'X'
+      result[#result + 1] = 'DROPPED'
     end
   end
-  local delayMs, headId = headOf(args.worker, head, eta)
-  result = {'P', delayMs, table.concat(states, ''), headId}
-elseif op == 'snapshot' then
-  -- The usage rings as field, value pairs ("s3", "m42"), without the configs beside them.
-  local function rings()
-    local names = {}
-    for i = 0, 6 do names[#names + 1] = 's' .. i end
-    for i = 0, 59 do names[#names + 1] = 'm' .. i end
-    local values = redis.call('HMGET', M, unpack(names))
-    local out = {}
-    for i, name in ipairs(names) do
-      if values[i] then
-        out[#out + 1] = name
-        out[#out + 1] = values[i]
-      end
-    end
-    return out
+  return result
+end
+
+-- cjson writes an empty table as an object: an empty list is left out instead.
+local function listOrNil(list)
+  if #list == 0 then return nil end
+  return list
+end
+
+-- Read-only: buckets, queue per class, in flight, cooldowns and the usage rings.
+local function snapshot(a)
+  local ringNames = {}
+  for i = 0, SLOT_RING - 1 do ringNames[#ringNames + 1] = 's' .. i end
+  for i = 0, MINUTE_RING - 1 do ringNames[#ringNames + 1] = 'm' .. i end
+  local ringValues = redis.call('HMGET', M, unpack(ringNames))
+  local usageRings = {}
+  for i, name in ipairs(ringNames) do
+    if ringValues[i] then usageRings[name] = ringValues[i] end
   end
-  -- Read-only: buckets, queue per class, in-flight, cooldowns and the usage rings.
-  local used = {}
-  for i = 1, n do used[i] = string.format('%.3f', st.used[i]) end
   local queued = {}
   for c = 0, #cfg.reserves - 1 do
     queued[#queued + 1] = redis.call('ZCOUNT', Q, c * CLASS, (c + 1) * CLASS - 1)
   end
-  local head = -2
-  if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and -1 or math.max(st.he - now, 0) end
+  local head = NOT_CALLERS_HEAD
+  if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and UNKNOWN_DELAY or math.max(st.he - now, 0) end
   local cooldowns = {}
-  for _, model in ipairs(args.models or {}) do
-    -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
+  for _, model in ipairs(a.models or {}) do
+    -- Whole milliseconds, rounded up: a cooling model never reads 0.
     cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
   end
-  -- A lease expires at its score, as every other call removes it then: count only later ones.
-  local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
-  result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
-    inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
-    table.concat(cooldowns, ','), rings(), redis.call('ZCOUNT', W, now, '+inf'),
-    math.ceil(math.max(st.ex - now, 0)), st.ex > now and st.exr or ''}
-else
-  return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
+  return {'SNAPSHOT', cjson.encode({
+    timeMillis = math.floor(now),
+    used = listOrNil(st.used),
+    queued = queued,
+    -- A lease expires at its score, as every other call removes it then: count only later ones.
+    inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf'),
+    multiplier = st.mult,
+    cooldownMillis = math.max(st.cool - now, 0),
+    headDelayMillis = math.ceil(head),
+    modelCooldownMillis = listOrNil(cooldowns),
+    usageRings = usageRings,
+    liveWorkers = redis.call('ZCOUNT', W, now, '+inf'),
+    exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
+    exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil
+  })}
 end
 
+local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot}
+
+local run = OPS[op]
+if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
+local result = run(args)
 save()
 return result

@@ -39,6 +39,7 @@ import io.github.llmquota.redis.ScriptProtocol.PollArgs;
 import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
 import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
+import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
@@ -170,10 +171,12 @@ public class RedisQuotaStore implements QuotaStore {
 						ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
-			case "G" -> Admission.granted((Long) reply.get(1));
-			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
-			case "R" -> Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
-			default -> throw new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
+			case ScriptProtocol.GRANTED -> Admission.granted((Long) reply.get(1));
+			case ScriptProtocol.WAITING ->
+				Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
+			case ScriptProtocol.REJECTED ->
+				Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
+			default -> throw unexpected(reply);
 		};
 	}
 
@@ -193,30 +196,36 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
 		List<?> reply = run(pool, "poll", new PollArgs(known(pool), this.workerId, ticketIds));
-		String states = (String) reply.get(2);
-		List<TicketState> result = new ArrayList<>(states.length());
-		for (char state : states.toCharArray()) {
-			result.add(switch (state) {
-				case 'W' -> TicketState.WAITING;
-				case 'G' -> TicketState.GRANTED;
-				case 'E' -> TicketState.EXHAUSTED;
-				default -> TicketState.DROPPED;
-			});
+		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
+			throw unexpected(reply);
 		}
-		return new PollResult(result, (Long) reply.get(1), emptyToNull((String) reply.get(3)));
+		// The ticket states follow the head's delay and ticket, named as TicketState's constants.
+		List<TicketState> states = new ArrayList<>(reply.size() - 3);
+		for (Object state : reply.subList(3, reply.size())) {
+			states.add(TicketState.valueOf((String) state));
+		}
+		return new PollResult(states, (Long) reply.get(1), emptyToNull((String) reply.get(2)));
 	}
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		List<?> reply = run(pool, "snapshot", new SnapshotArgs(pool.models()));
-		long now = (long) Double.parseDouble((String) reply.get(1));
-		int n = pool.rates().size();
-		UsageRings rings = UsageRings.parse(n, (List<?>) reply.get(9));
-		return new PoolSnapshot(pool.name(), now, doubles((String) reply.get(2)), rings.trailingMinute(now),
-				rings.lastHour(now), longs((String) reply.get(3)), (Long) reply.get(4),
-				Double.parseDouble((String) reply.get(5)), (Long) reply.get(6), (Long) reply.get(7),
-				longs((String) reply.get(8)), Math.max(1, (Long) reply.get(10)), (Long) reply.get(11),
-				emptyToNull((String) reply.get(12)));
+		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		SnapshotReply state = ScriptProtocol.readSnapshot((String) reply.get(1));
+		long now = state.timeMillis();
+		List<String> ringFields = new ArrayList<>(state.usageRings().size() * 2);
+		state.usageRings().forEach((field, value) -> {
+			ringFields.add(field);
+			ringFields.add(value);
+		});
+		UsageRings rings = UsageRings.parse(pool.rates().size(), ringFields);
+		return new PoolSnapshot(pool.name(), now, (state.used() != null) ? state.used() : new double[0],
+				rings.trailingMinute(now), rings.lastHour(now), state.queued(), state.inFlight(), state.multiplier(),
+				state.cooldownMillis(), state.headDelayMillis(),
+				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
+				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason());
 	}
 
 	/**
@@ -230,7 +239,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @return the entries
 	 */
 	public List<String> admissionLog(String pool) {
-		List<String> entries = this.redis.opsForList().range(this.keyPrefix + ":{" + pool + "}:log", 0, -1);
+		List<String> entries = this.redis.opsForList().range(base(pool) + "log", 0, -1);
 		return (entries != null) ? entries : List.of();
 	}
 
@@ -259,28 +268,46 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Return the keys of a pool, in the order the script expects them.
+	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
+	 * workers and usage keys. The script is sent only the first and names the others from it,
+	 * under the same hash tag.
 	 * @param pool the pool name
 	 * @return the keys
 	 */
 	public List<String> keys(String pool) {
-		String base = this.keyPrefix + ":{" + pool + "}:";
+		String base = base(pool);
 		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w", base + "m");
 	}
 
+	// Every key of a pool starts with this: the prefix, then the pool as the hash tag.
+	private String base(String pool) {
+		return this.keyPrefix + ":{" + pool + "}:";
+	}
+
 	private List<?> run(PoolSpec pool, String op, Object args) {
-		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
 		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
 		String digest = ScriptProtocol.digest(config);
-		List<String> keys = keys(pool.name());
+		List<String> keys = List.of(base(pool.name()) + "s");
 		String json = ScriptProtocol.write(args);
-		List<?> reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now));
+		List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
 		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
 			// The script has not kept this config (first call, or the state was lost): it
 			// answered before reading or writing anything, so sending it in full is safe.
-			reply = (List<?>) this.executor.execute(keys, List.of(op, digest, json, now, config));
+			reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config));
 		}
 		return reply;
+	}
+
+	// ARGV: op, digest, arguments, then the config and the test clock only when there are.
+	private List<String> arguments(String op, String digest, String json, String config) {
+		if (this.testClock != null) {
+			return List.of(op, digest, json, config, Long.toString(this.testClock.getAsLong()));
+		}
+		return config.isEmpty() ? List.of(op, digest, json) : List.of(op, digest, json, config);
+	}
+
+	private static IllegalStateException unexpected(List<?> reply) {
+		return new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
 	}
 
 	private String config(PoolSpec pool) {
@@ -379,14 +406,6 @@ public class RedisQuotaStore implements QuotaStore {
 		return value.isEmpty() ? null : value;
 	}
 
-	private static double[] doubles(String csv) {
-		return csv.isEmpty() ? new double[0] : Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
-	}
-
-	private static long[] longs(String csv) {
-		return csv.isEmpty() ? new long[0] : Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
-	}
-
 	private static final class GrantListener implements MessageListener {
 
 		private final AdmissionListener listener;
@@ -402,11 +421,13 @@ public class RedisQuotaStore implements QuotaStore {
 				return;
 			}
 			switch (parts[0]) {
-				case "G" -> this.listener.granted(parts[1], parts[2], (parts.length > 3) ? Long.parseLong(parts[3]) : 0);
-				case "S" -> this.listener.dropped(parts[1], parts[2], true);
-				case "X" -> this.listener.dropped(parts[1], parts[2], false);
-				case "E" -> this.listener.exhausted(parts[1], parts[2]);
-				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
+				case ScriptProtocol.GRANTED_MESSAGE ->
+					this.listener.granted(parts[1], parts[2], (parts.length > 3) ? Long.parseLong(parts[3]) : 0);
+				case ScriptProtocol.SHED_MESSAGE -> this.listener.dropped(parts[1], parts[2], true);
+				case ScriptProtocol.EXPIRED_MESSAGE -> this.listener.dropped(parts[1], parts[2], false);
+				case ScriptProtocol.EXHAUSTED_MESSAGE -> this.listener.exhausted(parts[1], parts[2]);
+				case ScriptProtocol.HEAD_MESSAGE ->
+					this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
 				default -> {
 				}
 			}

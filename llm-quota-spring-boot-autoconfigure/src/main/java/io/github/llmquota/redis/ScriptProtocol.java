@@ -5,17 +5,19 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The arguments {@link RedisQuotaStore} sends to the {@code llm_quota.lua} script, as
- * records that Jackson writes under the field names the script reads. This class owns those
- * names: a field renamed here must be renamed in the script's glossary and body too. Absent
- * values ({@code null}) are left out rather than written as JSON {@code null}, which the
- * script's cjson would read as a true value.
+ * The contract between {@link RedisQuotaStore} and the {@code llm_quota.lua} script: the
+ * arguments, as records that Jackson writes under the field names the script reads; the
+ * statuses that lead its replies; the snapshot, which Jackson reads by name; and the kinds of
+ * its pub/sub messages. This class owns those names: a name changed here must be changed in
+ * the script's glossary and body too. Absent values ({@code null}) are left out rather than
+ * written as JSON {@code null}, which the script's cjson would read as a true value.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
@@ -26,6 +28,48 @@ final class ScriptProtocol {
 	 * is then sent again with the config in full.
 	 */
 	static final String CONFIG_NEEDED = "CONFIG_NEEDED";
+
+	/** Acquire: admitted now; followed by the arrival. */
+	static final String GRANTED = "GRANTED";
+
+	/**
+	 * Acquire: queued; followed by the head's delay, the head ticket (empty when the head is
+	 * not the caller's) and the arrival.
+	 */
+	static final String WAITING = "WAITING";
+
+	/** Acquire: refused; followed by the {@code RejectionReason} and the retry-after delay. */
+	static final String REJECTED = "REJECTED";
+
+	/** Poll: followed by the head's delay, the head ticket and one ticket state per id. */
+	static final String POLLED = "POLLED";
+
+	/** Snapshot: followed by the {@link SnapshotReply} as JSON. */
+	static final String SNAPSHOT = "SNAPSHOT";
+
+	/** Message: a waiting ticket was granted; {@code GRANTED <pool> <ticket> <arrival>}. */
+	static final String GRANTED_MESSAGE = GRANTED;
+
+	/** Message: a waiting ticket was pushed out by a higher class; {@code SHED <pool> <ticket>}. */
+	static final String SHED_MESSAGE = "SHED";
+
+	/**
+	 * Message: a waiting ticket's deadline passed or its worker died;
+	 * {@code EXPIRED <pool> <ticket>}.
+	 */
+	static final String EXPIRED_MESSAGE = "EXPIRED";
+
+	/**
+	 * Message: a waiting ticket failed as the pool is exhausted;
+	 * {@code EXHAUSTED <pool> <ticket>}.
+	 */
+	static final String EXHAUSTED_MESSAGE = "EXHAUSTED";
+
+	/**
+	 * Message: the queue's head changed; {@code HEAD <pool> <delay ms, or -1 when unknown>
+	 * <ticket>}.
+	 */
+	static final String HEAD_MESSAGE = "HEAD";
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -46,6 +90,22 @@ final class ScriptProtocol {
 		catch (JsonProcessingException ex) {
 			// Only records of this class are written, and they hold no type Jackson cannot write.
 			throw new IllegalStateException("Cannot write llm-quota script arguments " + value, ex);
+		}
+	}
+
+	/**
+	 * Read the snapshot the script returns.
+	 * @param json the JSON that follows {@link #SNAPSHOT}
+	 * @return the snapshot
+	 * @throws IllegalStateException if the JSON does not match {@link SnapshotReply}: a script
+	 * of another version
+	 */
+	static SnapshotReply readSnapshot(String json) {
+		try {
+			return MAPPER.readValue(json, SnapshotReply.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("Unexpected snapshot from llm-quota script: " + json, ex);
 		}
 	}
 
@@ -128,6 +188,31 @@ final class ScriptProtocol {
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
 	record SnapshotArgs(List<String> models) {
+	}
+
+	/**
+	 * A pool's state as the snapshot op reads it, in one call. The script leaves out lists
+	 * that are empty (its cjson writes an empty table as an object), so they read as
+	 * {@code null} here.
+	 *
+	 * @param timeMillis the script's time, epoch milliseconds
+	 * @param used per dimension, the bucket level now, or {@code null} for none
+	 * @param queued per class rank, the tickets waiting
+	 * @param inFlight the leases held
+	 * @param multiplier the adaptive multiplier
+	 * @param cooldownMillis how long the pool still cools down after a 429, or 0
+	 * @param headDelayMillis how long until the queue's head fits; -1 unknown, -2 nobody waits
+	 * @param modelCooldownMillis per model asked for, how long it still cools down, or
+	 * {@code null} for none
+	 * @param usageRings the usage ring slots written so far, by field name ({@code s0..s6},
+	 * {@code m0..m59})
+	 * @param liveWorkers the workers whose liveness has not expired
+	 * @param exhaustedMillis how long the pool stays exhausted, or 0
+	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}
+	 */
+	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
+			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
+			long liveWorkers, long exhaustedMillis, String exhaustedReason) {
 	}
 
 }

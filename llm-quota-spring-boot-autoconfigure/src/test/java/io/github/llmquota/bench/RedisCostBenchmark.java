@@ -68,6 +68,12 @@ class RedisCostBenchmark {
 			}
 			double bytes = Long.parseLong(after.getProperty("total_net_input_bytes"))
 					- Long.parseLong(before.getProperty("total_net_input_bytes"));
+			for (String name : new java.util.TreeSet<>(after.stringPropertyNames())) {
+				if (name.startsWith("cmdstat_")) {
+					System.out.printf("%s calls %.2f usec %.2f%n", name, delta(before, after, name, "calls") / cycles,
+							delta(before, after, name, "usec") / cycles);
+				}
+			}
 			System.out.println("| script calls | Redis commands | Redis CPU µs | bytes sent | cycles/s |");
 			System.out.println("|---|---|---|---|---|");
 			System.out.printf("| %.2f | %.1f | %.1f | %.0f | %.0f |%n", scriptCalls / cycles, commands / cycles,
