@@ -20,7 +20,8 @@
 --   and when it fits; ex, the exhausted mark "<until ms> <reason>"; mc:<model> a model's
 --   cooldown end and mn:<model> its overload count; qe, "1" while the queue is known to be
 --   empty (absent: unknown, look); sx, mx and wx, until when the state, usage and workers
---   keys were last given a lifetime ("s", "m", "w" expire then at the earliest).
+--   keys were last given a lifetime ("s", "m", "w" expire then at the earliest); gx, when
+--   the last grant record expires (absent: a lease timeout from now).
 --
 -- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
 --   3 the op's arguments as JSON, 4 the pool config as JSON, sent only after CONFIG_NEEDED
@@ -30,11 +31,13 @@
 --   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
 --   multiplierFloor, multiplierRecovery; overloadCooldownMillis, maxOverloadCooldownMillis;
 --   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches).
--- Op arguments (ScriptProtocol.*Args): knownState (this JVM wrote the state lately, so a
+-- Op arguments (ScriptProtocol.*Args), usually-absent ones left out: stateUnknown (this JVM
+--   has not written the state lately, so a missing state may never have existed; absent, a
 --   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
 --   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
 --   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
---   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities, ratesPerMilli,
+--   poll: worker, ids; snapshot: models. settle sends model with feedback only; feedback
+--   leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is known. user = {keyHash, fields, capacities, ratesPerMilli,
 --   costs | deltas}.
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
@@ -135,7 +138,7 @@ end
 -- The pool's state, read once, drained to now; written back once at the end (save).
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx', 'gx'}
   local first = #fields
   for i = 1, n do
     fields[first + 2 * i - 1] = dims[i]
@@ -164,6 +167,9 @@ do
   st.stateUntil = tonumber(v[9]) or 0
   st.usageUntil = tonumber(v[10]) or 0
   st.workersUntil = tonumber(v[11]) or 0
+  -- Grant records written before a state was lost may live a lease timeout longer.
+  st.grantsUntil = tonumber(v[12]) or (now + cfg.leaseTimeoutMillis)
+  st.grantsUntilRead = v[12]
   st.slotRing, st.minuteRing = rings[1], rings[2]
   -- Model cooldowns read so far, by model; kept current by the writes of this call.
   st.cooldowns = {}
@@ -177,12 +183,12 @@ do
     st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], rates[i] * st.mult)
   end
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
-  -- that wrote here recently (knownState) proves it was lost (restart without persistence,
+  -- that wrote here recently (no stateUnknown) proves it was lost (restart without persistence,
   -- flush, eviction) rather than never there: start with empty buckets, so that the fleet
   -- does not flood a provider whose own buckets are still drained. Whatever call comes
   -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
   -- buckets.
-  if v[1] == false and args.knownState and op ~= 'snapshot' then
+  if v[1] == false and not args.stateUnknown and op ~= 'snapshot' then
     for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
   end
@@ -203,6 +209,8 @@ end
 -- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
 -- one PEXPIRE now and then instead of one per write. keptUntil = the end of its lifetime as
 -- recorded in state field `field` (0: unknown).
+if not tonumber(st.grantsUntilRead) then note('gx', st.grantsUntil) end
+
 local function keepAlive(key, field, keptUntil, needed)
   if keptUntil >= now + needed then return end
   redis.call('PEXPIRE', key, math.ceil(needed * 2))
@@ -502,6 +510,10 @@ local function pump(caller, own)
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
           -- recover a lost message.
           redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.leaseTimeoutMillis)
+          if now + cfg.leaseTimeoutMillis > st.grantsUntil then
+            st.grantsUntil = now + cfg.leaseTimeoutMillis
+            note('gx', st.grantsUntil)
+          end
           notify(tk.worker, 'GRANTED', head .. ' ' .. tk.sequence)
         end
       end
@@ -582,7 +594,7 @@ local function feedback(fb, admittedAt, model)
     end
   end
   if fb.kind == 'rate-limited' then
-    local retryAfter = fb.retryAfterMillis
+    local retryAfter = fb.retryAfterMillis or 0
     if retryAfter and retryAfter > 0 and now + retryAfter > st.cool then st.cool = now + retryAfter end
     -- One cut per round trip: only calls admitted after the last cut may cut again.
     if admittedAt == nil or admittedAt > st.mcut then
@@ -598,7 +610,7 @@ local function feedback(fb, admittedAt, model)
     dirty = true
   elseif fb.kind == 'exhausted' then
     -- The provider quota is used up: mark the pool for the fleet; pump fails the waiting.
-    local untilMs = math.ceil(now + fb.retryAfterMillis)
+    local untilMs = math.ceil(now + (fb.retryAfterMillis or 0))
     if untilMs >= st.ex then
       st.ex, st.exr = untilMs, fb.reason or ''
       redis.call('HSET', S, 'ex', string.format('%d', st.ex) .. ' ' .. st.exr)
@@ -700,7 +712,9 @@ local function settle(a)
     if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
   redis.call('ZREM', L, a.id)
-  redis.call('DEL', base .. 'g:' .. a.id)
+  -- Only a ticket granted from the queue has a grant record, and none outlives gx.
+  -- Redis keeps a key through the millisecond it expires in.
+  if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
   for i = 1, n do
     -- Usage above the reservation is debt, bounded to one extra bucket.
     local delta = a.deltas[i] or 0

@@ -74,7 +74,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private final ScriptExecutor executor;
 
-	private final Map<String, String> poolConfigs = new ConcurrentHashMap<>();
+	private final Map<String, Config> poolConfigs = new ConcurrentHashMap<>();
 
 	private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
 
@@ -167,7 +167,7 @@ public class RedisQuotaStore implements QuotaStore {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
 		List<?> reply = run(pool, "acquire",
-				new AcquireArgs(known(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
+				new AcquireArgs(stateUnknown(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
 						ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
@@ -183,19 +183,20 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
-		run(pool, "settle", new SettleArgs(known(pool), settlement.leaseId(), settlement.model(), settlement.delta(),
-				user, feedback(settlement.feedback())));
+		FeedbackArgs feedback = feedback(settlement.feedback());
+		run(pool, "settle", new SettleArgs(stateUnknown(pool), settlement.leaseId(),
+				(feedback != null) ? settlement.model() : null, settlement.delta(), user, feedback));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 	}
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, "cancel", new CancelArgs(known(pool), ticketId));
+		run(pool, "cancel", new CancelArgs(stateUnknown(pool), ticketId));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		List<?> reply = run(pool, "poll", new PollArgs(known(pool), this.workerId, ticketIds));
+		List<?> reply = run(pool, "poll", new PollArgs(stateUnknown(pool), this.workerId, ticketIds));
 		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -285,15 +286,15 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	private List<?> run(PoolSpec pool, String op, Object args) {
-		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		String digest = ScriptProtocol.digest(config);
+		Config config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
+		String digest = config.digest();
 		List<String> keys = List.of(base(pool.name()) + "s");
 		String json = ScriptProtocol.write(args);
 		List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
 		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
 			// The script has not kept this config (first call, or the state was lost): it
 			// answered before reading or writing anything, so sending it in full is safe.
-			reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config));
+			reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
 		}
 		return reply;
 	}
@@ -310,7 +311,7 @@ public class RedisQuotaStore implements QuotaStore {
 		return new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
 	}
 
-	private String config(PoolSpec pool) {
+	private Config config(PoolSpec pool) {
 		int n = pool.rates().size();
 		List<String> dimensions = new ArrayList<>(n);
 		double[] capacities = new double[n];
@@ -329,12 +330,12 @@ public class RedisQuotaStore implements QuotaStore {
 			queueCapacities[i] = classes.get(i).queueCapacity();
 		}
 		FeedbackSettings feedback = this.settings.feedback();
-		return ScriptProtocol.write(new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
+		return Config.of(ScriptProtocol.write(new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
 				this.settings.leaseTimeout().toMillis(), reserves, queueCapacities, this.settings.queueCapacity(),
 				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(), feedback.multiplierCut(),
 				feedback.multiplierFloor(), feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
-				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null));
+				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null)));
 	}
 
 	/**
@@ -385,8 +386,9 @@ public class RedisQuotaStore implements QuotaStore {
 			case EXHAUSTED -> "exhausted";
 			case NONE -> "";
 		};
-		return new FeedbackArgs(kind, feedback.retryAfterMillis(), feedback.reason(), feedback.remaining(),
-				(feedback.remaining() != null) ? feedback.tolerance() : null);
+		boolean remaining = hasRemaining(feedback);
+		return new FeedbackArgs(kind, (feedback.retryAfterMillis() != 0) ? feedback.retryAfterMillis() : null,
+				feedback.reason(), remaining ? feedback.remaining() : null, remaining ? feedback.tolerance() : null);
 	}
 
 	private static boolean hasRemaining(Feedback feedback) {
@@ -396,14 +398,25 @@ public class RedisQuotaStore implements QuotaStore {
 
 	// Within half an hour of a write the state (kept at least an hour) must still be there;
 	// if it is not, the script knows it was lost rather than never created.
-	private Boolean known(PoolSpec pool) {
+	private Boolean stateUnknown(PoolSpec pool) {
 		Long last = this.lastWrite.get(pool.name());
 		boolean known = last != null && System.nanoTime() - last < KNOWN_STATE_NANOS;
-		return known ? Boolean.TRUE : null;
+		return known ? null : Boolean.TRUE;
 	}
 
 	private static String emptyToNull(String value) {
 		return value.isEmpty() ? null : value;
+	}
+
+	/**
+	 * A pool's config as sent in full, and the digest every call sends in its place.
+	 */
+	private record Config(String json, String digest) {
+
+		static Config of(String json) {
+			return new Config(json, ScriptProtocol.digest(json));
+		}
+
 	}
 
 	private static final class GrantListener implements MessageListener {

@@ -153,37 +153,42 @@ final class ScriptProtocol {
 
 	/**
 	 * The arguments of {@code acquire}; the script stores them as the waiting ticket.
-	 * {@code knownState} is set when this JVM wrote the pool's state recently, so that a
-	 * missing state is known to be lost.
+	 * {@code stateUnknown} is set when this JVM has not written the pool's state lately, so
+	 * that a missing state may never have existed; without it a missing state was lost. Sent
+	 * by the rare caller only, as every argument that is usually absent.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record AcquireArgs(Boolean knownState, String id, String worker, int classRank, long[] costs,
+	record AcquireArgs(Boolean stateUnknown, String id, String worker, int classRank, long[] costs,
 			long maxWaitMillis, String model, UserArgs user, Long arrival) {
 	}
 
 	/**
 	 * Provider feedback at settle. {@code kind} is one of {@code ok}, {@code rate-limited},
-	 * {@code overloaded}, {@code exhausted} or empty; {@code remaining} is {@code -1} where
-	 * unknown.
+	 * {@code overloaded}, {@code exhausted} or empty; {@code retryAfterMillis} is left out
+	 * when 0; {@code remaining} is {@code -1} where unknown, and left out with
+	 * {@code tolerance} when unknown everywhere.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record FeedbackArgs(String kind, long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
+	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
 	}
 
-	/** The arguments of {@code settle}. */
+	/**
+	 * The arguments of {@code settle}; {@code model} is sent with feedback only, the one
+	 * thing that needs it.
+	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record SettleArgs(Boolean knownState, String id, String model, long[] deltas, UserArgs user,
+	record SettleArgs(Boolean stateUnknown, String id, String model, long[] deltas, UserArgs user,
 			FeedbackArgs feedback) {
 	}
 
 	/** The arguments of {@code cancel}. */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record CancelArgs(Boolean knownState, String id) {
+	record CancelArgs(Boolean stateUnknown, String id) {
 	}
 
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record PollArgs(Boolean knownState, String worker, List<String> ids) {
+	record PollArgs(Boolean stateUnknown, String worker, List<String> ids) {
 	}
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
