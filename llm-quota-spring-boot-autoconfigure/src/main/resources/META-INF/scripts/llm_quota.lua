@@ -36,9 +36,9 @@
 --   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
 --   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
 --   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
---   poll: worker, ids; snapshot: models. settle sends model with feedback only; feedback
---   leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is known. user = {keyHash, fields, capacities, ratesPerMilli,
---   costs | deltas}.
+--   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities,
+--   ratesPerMilli, costs | deltas}. settle sends model with feedback only; feedback leaves
+--   out retryAfterMillis when 0, and remaining and tolerance when nothing is known.
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
 --            {REJECTED, reason, retry after ms}

@@ -166,7 +166,7 @@ public class RedisQuotaStore implements QuotaStore {
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
-		List<?> reply = run(pool, "acquire",
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
 				new AcquireArgs(stateUnknown(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
 						ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
@@ -184,19 +184,22 @@ public class RedisQuotaStore implements QuotaStore {
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
 		FeedbackArgs feedback = feedback(settlement.feedback());
-		run(pool, "settle", new SettleArgs(stateUnknown(pool), settlement.leaseId(),
+		List<?> reply = run(pool, ScriptProtocol.SETTLE, new SettleArgs(stateUnknown(pool), settlement.leaseId(),
 				(feedback != null) ? settlement.model() : null, settlement.delta(), user, feedback));
+		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
 		this.lastWrite.put(pool.name(), System.nanoTime());
 	}
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, "cancel", new CancelArgs(stateUnknown(pool), ticketId));
+		run(pool, ScriptProtocol.CANCEL, new CancelArgs(stateUnknown(pool), ticketId));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		List<?> reply = run(pool, "poll", new PollArgs(stateUnknown(pool), this.workerId, ticketIds));
+		List<?> reply = run(pool, ScriptProtocol.POLL, new PollArgs(stateUnknown(pool), this.workerId, ticketIds));
 		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -210,7 +213,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		List<?> reply = run(pool, "snapshot", new SnapshotArgs(pool.models()));
+		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, new SnapshotArgs(pool.models()));
 		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -330,12 +333,13 @@ public class RedisQuotaStore implements QuotaStore {
 			queueCapacities[i] = classes.get(i).queueCapacity();
 		}
 		FeedbackSettings feedback = this.settings.feedback();
-		return Config.of(ScriptProtocol.write(new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
+		PoolConfig config = new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
 				this.settings.leaseTimeout().toMillis(), reserves, queueCapacities, this.settings.queueCapacity(),
 				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(), feedback.multiplierCut(),
 				feedback.multiplierFloor(), feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
-				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null)));
+				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null);
+		return Config.of(ScriptProtocol.write(config));
 	}
 
 	/**

@@ -29,6 +29,21 @@ final class ScriptProtocol {
 	 */
 	static final String CONFIG_NEEDED = "CONFIG_NEEDED";
 
+	/** The op that admits or queues a ticket, with {@link AcquireArgs}. */
+	static final String ACQUIRE = "acquire";
+
+	/** The op that ends a lease, with {@link SettleArgs}. */
+	static final String SETTLE = "settle";
+
+	/** The op that withdraws a waiting or granted ticket, with {@link CancelArgs}. */
+	static final String CANCEL = "cancel";
+
+	/** The op that a worker's heartbeat runs, with {@link PollArgs}. */
+	static final String POLL = "poll";
+
+	/** The read-only op that reads a pool's state, with {@link SnapshotArgs}. */
+	static final String SNAPSHOT_OP = "snapshot";
+
 	/** Acquire: admitted now; followed by the arrival. */
 	static final String GRANTED = "GRANTED";
 
@@ -40,6 +55,9 @@ final class ScriptProtocol {
 
 	/** Acquire: refused; followed by the {@code RejectionReason} and the retry-after delay. */
 	static final String REJECTED = "REJECTED";
+
+	/** Settle: done. */
+	static final String SETTLED = "SETTLED";
 
 	/** Poll: followed by the head's delay, the head ticket and one ticket state per id. */
 	static final String POLLED = "POLLED";
