@@ -79,6 +79,7 @@ local USER_TTL_MARGIN = 60000
 local HEAD_NEWS_SLACK = 50 -- ms a head's ETA may move before its owner is told again
 local EPSILON = 1e-9
 local UNKNOWN_DELAY, NOT_CALLERS_HEAD = -1, -2
+local SCALAR_FIELDS = {'mult', 'cool', 'mcut', 'seq'} -- the state's numbers besides the levels
 
 local S = KEYS[1]
 local base = string.sub(S, 1, -2)
@@ -155,6 +156,8 @@ do
   st.he = tonumber(v[4]) or 0
   st.mcut = tonumber(v[5]) or 0
   st.seq = tonumber(v[6]) or 0
+  -- As read, so that save rewrites only what changed.
+  st.read = {mult = st.mult, cool = st.cool, mcut = st.mcut, seq = st.seq}
   st.ex, st.exr = 0, ''
   if v[7] then
     local space = string.find(v[7], ' ', 1, true) or (#v[7] + 1)
@@ -264,7 +267,14 @@ local function save()
   end
   -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
   -- could round over it, and a decision would hinge on the storage format.
-  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut, 'seq', st.seq}
+  local kv = {}
+  -- 'mult' marks the state as present, so a state read as missing gets every field.
+  for _, field in ipairs(SCALAR_FIELDS) do
+    if not st.present or st[field] ~= st.read[field] then
+      kv[#kv + 1] = field
+      kv[#kv + 1] = field == 'mult' and string.format('%.17g', st.mult) or st[field]
+    end
+  end
   local ttl = 60000
   local moved = false
   local at = string.format('%.3f', now)
