@@ -1,19 +1,59 @@
 -- llm-quota: the whole fleet-wide decision for one pool, in one atomic call.
 --
--- KEYS (all share the pool's hash tag, so the script is single-slot on Redis Cluster):
---   1 state   HASH  per dimension: used level and its timestamp; seq; mult; cool; head note;
---                   model cooldowns; ex, the exhausted mark: "<until ms> <reason>"
---   2 queue   ZSET  waiting tickets, score = class rank * 2^40 + arrival
---   3 tickets HASH  ticket id -> ticket JSON
---   4 leases  ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
---   5 workers ZSET  worker id -> liveness expiry
---   6 usage   HASH  consumption rings: 10-second slots for the trailing minute, minute
---                   slots for the trailing hour
--- Keys derived from KEYS[1] (same hash tag): <base>g:<ticket> grant records,
--- <base>u:<hash> per-user buckets, <base>log the admission log (tests and benchmarks only).
+-- KEYS: 1 the pool's state hash, "<prefix>:{<pool>}:s". The pool's other keys are named from
+-- it, "<prefix>:{<pool>}:" followed by a suffix, so they share its hash tag and the script stays
+-- single-slot on Redis Cluster; sending them would cost bytes on every call.
+--   s        HASH  the state (fields below)
+--   q        ZSET  waiting tickets, score = class rank * 2^40 + arrival
+--   t        HASH  ticket id -> ticket JSON (the acquire arguments, plus sequence and deadline)
+--   l        ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
+--   w        ZSET  worker id -> liveness expiry
+--   m        HASH  usage rings s0..s6 (10-second slots, trailing minute) and m0..m59 (minute
+--                  slots, trailing hour), each "<slot index>,<use per dimension>"; and
+--                  cfg:<digest> -> the pool config, as MessagePack
+--   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
+--   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
+--   log      LIST  the admission log (admissionLogForTests only)
+-- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level, and
+--   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when it was last cut;
+--   cool, the pool's cooldown end; seq, the last arrival; hn and he, the queue head's ticket
+--   and when it fits; ex, the exhausted mark "<until ms> <reason>"; mc:<model> a model's
+--   cooldown end and mn:<model> its overload count; qe, "1" while the queue is known to be
+--   empty (absent: unknown, look); sx, mx and wx, until when the state, usage and workers
+--   keys were last given a lifetime ("s", "m", "w" expire then at the earliest); gx, when
+--   the last grant record expires (absent: a lease timeout from now).
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 pool config JSON,
---       3 op arguments JSON, 4 "now" in ms for tests only (empty: use Redis TIME).
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
+--   3 the op's arguments as JSON, 4 the pool config as JSON, sent only after CONFIG_NEEDED
+--   (else empty or absent), 5 "now" in ms, for tests only (empty or absent: Redis TIME).
+-- Pool config (ScriptProtocol.PoolConfig): pool, dimensions, capacities, ratesPerMilli
+--   (per dimension); maxConcurrency; leaseTimeoutMillis; reserves, queueCapacities (per class
+--   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
+--   multiplierFloor, multiplierRecovery; overloadCooldownMillis, maxOverloadCooldownMillis;
+--   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches).
+-- Op arguments (ScriptProtocol.*Args), usually-absent ones left out: stateUnknown (this JVM
+--   has not written the state lately, so a missing state may never have existed; absent, a
+--   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
+--   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
+--   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
+--   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities,
+--   ratesPerMilli, costs | deltas}. settle sends model with feedback only; feedback leaves
+--   out retryAfterMillis when 0, and remaining and tolerance when nothing is known.
+-- Replies, a flat array led by a status:
+--   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
+--            {REJECTED, reason, retry after ms}
+--   settle   {SETTLED}
+--   cancel   {CANCELLED} (was waiting) | {RETURNED} (granted, handed back) | {UNKNOWN}
+--   poll     {POLLED, head delay ms, head ticket, then per id WAITING | GRANTED | EXHAUSTED |
+--            DROPPED}
+--   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
+--            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
+--            exhaustedReason; empty lists left out}
+--   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config
+--   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
+-- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
+--   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
+--   <pool> <ticket>", "HEAD <pool> <delay ms | -1> <ticket>" (the head changed).
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -27,26 +67,64 @@
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
-local S, Q, T, L, W, M = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local base = string.sub(S, 1, -2)
-local op = ARGV[1]
-local cfg = cjson.decode(ARGV[2])
-local args = cjson.decode(ARGV[3])
-local CLASS = 1099511627776 -- 2^40
-local MAX_PUMP = 32
-local SLOT = 10000
+local CONFIG_NEEDED = 'CONFIG_NEEDED'
+local CLASS = 1099511627776 -- 2^40: the class rank's weight in a queue score
+local MAX_PUMP = 32 -- most tickets one call admits from the queue
+local SLOT = 10000 -- a trailing-minute ring slot, ms
 local MINUTE = 60000
+local SLOT_RING, MINUTE_RING = 7, 60
+local RING_TTL = 3660000 -- the usage rings are read back an hour and a minute
+local STATE_MIN_TTL = 3600000 -- callers that wrote in the last half hour take a missing state as lost
+local USER_TTL_MARGIN = 60000
+local HEAD_NEWS_SLACK = 50 -- ms a head's ETA may move before its owner is told again
+local EPSILON = 1e-9
+local UNKNOWN_DELAY, NOT_CALLERS_HEAD = -1, -2
+local SCALAR_FIELDS = {'mult', 'cool', 'mcut', 'seq'} -- the state's numbers besides the levels
+
+local S = KEYS[1]
+local base = string.sub(S, 1, -2)
+local Q, T, L, W, M = base .. 'q', base .. 't', base .. 'l', base .. 'w', base .. 'm'
+local op = ARGV[1]
 
 local now
-if ARGV[4] ~= nil and ARGV[4] ~= '' then
-  now = tonumber(ARGV[4])
+if ARGV[5] ~= nil and ARGV[5] ~= '' then
+  now = tonumber(ARGV[5])
 else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 end
 
-local dims = cfg.dim
+-- The usage-ring fields this call may add to: the 10-second slot and the minute.
+local slot = math.floor(now / SLOT)
+local minute = math.floor(now / MINUTE)
+local SLOT_FIELD = 's' .. (slot % SLOT_RING)
+local MINUTE_FIELD = 'm' .. (minute % MINUTE_RING)
+
+-- The pool config travels by digest and is kept as MessagePack, which unpacks in half the
+-- time of its JSON. Sent in full (ARGV[4]) it is kept; a digest not kept (first call, or the
+-- key was flushed or expired) is answered with CONFIG_NEEDED before anything is written, and
+-- the caller sends it again in full. Every call is decided under its caller's config, as if
+-- sent in full: two instances with different configs each keep their own digest.
+local cfg, rings
+local configSent = ARGV[4] ~= nil and ARGV[4] ~= ''
+if configSent then
+  cfg = cjson.decode(ARGV[4])
+  redis.call('HSET', M, 'cfg:' .. ARGV[2], cmsgpack.pack(cfg))
+  rings = redis.call('HMGET', M, SLOT_FIELD, MINUTE_FIELD)
+else
+  local v = redis.call('HMGET', M, 'cfg:' .. ARGV[2], SLOT_FIELD, MINUTE_FIELD)
+  if not v[1] then return {CONFIG_NEEDED} end
+  cfg = cmsgpack.unpack(v[1])
+  rings = {v[2], v[3]}
+end
+local args = cjson.decode(ARGV[3])
+
+local dims = cfg.dimensions
 local n = #dims
+local rates = cfg.ratesPerMilli
+-- The caller's model: its cooldown and failure count are read with the state, not by a
+-- command of their own.
+local MODEL = op ~= 'snapshot' and args.model or nil
 
 local function drained(used, at, rate)
   local u = tonumber(used) or 0
@@ -58,13 +136,18 @@ local function drained(used, at, rate)
   return u
 end
 
--- Load the pool's buckets once, drained to now; written back once at the end.
+-- The pool's state, read once, drained to now; written back once at the end (save).
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx', 'gx'}
+  local first = #fields
   for i = 1, n do
-    fields[#fields + 1] = dims[i]
-    fields[#fields + 1] = dims[i] .. '@'
+    fields[first + 2 * i - 1] = dims[i]
+    fields[first + 2 * i] = dims[i] .. '@'
+  end
+  if MODEL then
+    fields[#fields + 1] = 'mc:' .. MODEL
+    fields[#fields + 1] = 'mn:' .. MODEL
   end
   local v = redis.call('HMGET', S, unpack(fields))
   st.mult = tonumber(v[1]) or 1
@@ -73,23 +156,43 @@ do
   st.he = tonumber(v[4]) or 0
   st.mcut = tonumber(v[5]) or 0
   st.seq = tonumber(v[6]) or 0
+  -- As read, so that save rewrites only what changed.
+  st.read = {mult = st.mult, cool = st.cool, mcut = st.mcut, seq = st.seq}
   st.ex, st.exr = 0, ''
   if v[7] then
     local space = string.find(v[7], ' ', 1, true) or (#v[7] + 1)
     st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
     st.exr = string.sub(v[7], space + 1)
   end
+  st.present = v[1] ~= false
+  st.queueEmpty = v[8] == '1'
+  st.queueEmptyRead = v[8]
+  st.stateUntil = tonumber(v[9]) or 0
+  st.usageUntil = tonumber(v[10]) or 0
+  st.workersUntil = tonumber(v[11]) or 0
+  -- Grant records written before a state was lost may live a lease timeout longer.
+  st.grantsUntil = tonumber(v[12]) or (now + cfg.leaseTimeoutMillis)
+  st.grantsUntilRead = v[12]
+  st.slotRing, st.minuteRing = rings[1], rings[2]
+  -- Model cooldowns read so far, by model; kept current by the writes of this call.
+  st.cooldowns = {}
+  if MODEL then
+    local last = first + 2 * n
+    st.cooldowns[MODEL] = tonumber(v[last + 1] or '0')
+    st.modelFailing = v[last + 1] ~= false or v[last + 2] ~= false
+  end
   st.used = {}
   for i = 1, n do
-    st.used[i] = drained(v[6 + 2 * i], v[7 + 2 * i], cfg.rate[i] * st.mult)
+    st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], rates[i] * st.mult)
   end
   -- 'mult' is written with every save, so its absence means the state is gone. A caller
-  -- that wrote here recently (kn) proves it was lost (restart without persistence, flush,
-  -- eviction) rather than never there: start with empty buckets, so that the fleet does not
-  -- flood a provider whose own buckets are still drained. Whatever call comes first, a
-  -- heartbeat's poll included, for it would otherwise admit the queue into empty buckets.
-  if v[1] == false and args.kn and op ~= 'snapshot' then
-    for i = 1, n do st.used[i] = cfg.cap[i] end
+  -- that wrote here recently (no stateUnknown) proves it was lost (restart without persistence,
+  -- flush, eviction) rather than never there: start with empty buckets, so that the fleet
+  -- does not flood a provider whose own buckets are still drained. Whatever call comes
+  -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
+  -- buckets.
+  if v[1] == false and not args.stateUnknown and op ~= 'snapshot' then
+    for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
   end
 end
@@ -98,69 +201,125 @@ local dirty = st.lost == true
 local acc = {}
 for i = 1, n do acc[i] = 0 end
 
+-- State fields that record the keys' lifetimes: save writes them, alone when nothing else
+-- changed, so that a call that decides nothing does not rewrite (and re-round) the levels.
+local notes = {}
+local function note(field, value)
+  notes[#notes + 1] = field
+  notes[#notes + 1] = value
+end
+
+-- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
+-- one PEXPIRE now and then instead of one per write. keptUntil = the end of its lifetime as
+-- recorded in state field `field` (0: unknown).
+if not tonumber(st.grantsUntilRead) then note('gx', st.grantsUntil) end
+
+local function keepAlive(key, field, keptUntil, needed)
+  if keptUntil >= now + needed then return end
+  redis.call('PEXPIRE', key, math.ceil(needed * 2))
+  note(field, now + needed * 2)
+end
+if configSent then
+  -- The config may have recreated the usage key.
+  keepAlive(M, 'mx', 0, RING_TTL)
+end
+
 local function consume(i, amount)
   st.used[i] = st.used[i] + amount
   acc[i] = acc[i] + amount
   dirty = true
 end
 
-local function addToRing(field, index)
-  local raw = redis.call('HGET', M, field)
-  local values = {}
-  if raw then
-    for v in string.gmatch(raw, '[^,]+') do values[#values + 1] = tonumber(v) end
+-- A ring slot's text, "<index>,<use of dimension 1>,...", with this call's consumption added;
+-- a slot left from an older index starts again.
+local function addToRing(raw, index)
+  local values = {index}
+  local old = raw and string.match(raw, '^[^,]+')
+  if old and tonumber(old) == index then
+    local i = 1
+    for value in string.gmatch(string.sub(raw, #old + 2), '[^,]+') do
+      values[i + 1] = tonumber(value)
+      i = i + 1
+    end
   end
-  if values[1] ~= index then values = {index} end
-  for i = 1, n do values[i + 1] = (values[i + 1] or 0) + acc[i] end
-  for i = 2, #values do values[i] = string.format('%.3f', values[i]) end
-  redis.call('HSET', M, field, table.concat(values, ','))
+  for i = 1, n do values[i + 1] = string.format('%.3f', (values[i + 1] or 0) + acc[i]) end
+  return table.concat(values, ',')
+end
+
+local leasesTrimmed = false
+
+-- Drop expired leases, once per call. Only the concurrency count needs them gone, so the
+-- other calls leave them to the next count or the next 10-second slot: every reader
+-- compares a lease's expiry with now.
+local function trimLeases()
+  if leasesTrimmed then return end
+  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
+  leasesTrimmed = true
 end
 
 local function save()
-  if not dirty then return end
+  local queueEmpty = st.queueEmpty and '1' or '0'
+  if queueEmpty ~= st.queueEmptyRead then note('qe', queueEmpty) end
+  if not dirty then
+    -- A missing state is left missing: a hash of notes alone would have no lifetime.
+    if #notes > 0 and st.present then redis.call('HSET', S, unpack(notes)) end
+    return
+  end
   -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
   -- could round over it, and a decision would hinge on the storage format.
-  local kv = {'mult', string.format('%.17g', st.mult), 'cool', st.cool, 'mcut', st.mcut, 'seq', st.seq}
+  local kv = {}
+  -- 'mult' marks the state as present, so a state read as missing gets every field.
+  for _, field in ipairs(SCALAR_FIELDS) do
+    if not st.present or st[field] ~= st.read[field] then
+      kv[#kv + 1] = field
+      kv[#kv + 1] = field == 'mult' and string.format('%.17g', st.mult) or st[field]
+    end
+  end
   local ttl = 60000
   local moved = false
+  local at = string.format('%.3f', now)
   for i = 1, n do
     kv[#kv + 1] = dims[i]
     kv[#kv + 1] = string.format('%.17g', st.used[i])
     kv[#kv + 1] = dims[i] .. '@'
-    kv[#kv + 1] = string.format('%.3f', now)
-    local drain = st.used[i] / (cfg.rate[i] * st.mult)
+    kv[#kv + 1] = at
+    local drain = st.used[i] / (rates[i] * st.mult)
     if drain > ttl then ttl = drain end
     if acc[i] ~= 0 then moved = true end
   end
+  if moved then
+    -- Both ring slots in one write; read with the config, they cost no read of their own.
+    redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
+    if not configSent then keepAlive(M, 'mx', st.usageUntil, RING_TTL) end
+    -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
+    if tonumber(string.match(st.slotRing or '', '^[^,]+')) ~= slot then trimLeases() end
+  end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
-  -- Kept at least an hour: callers that wrote within the last half hour take a missing
-  -- state for a lost one.
-  ttl = math.max(ttl, 3600000)
-  redis.call('HSET', S, unpack(kv))
   -- The head note and the exhausted mark ride along.
-  redis.call('PEXPIRE', S, math.ceil(ttl + cfg.lease))
-  if moved then
-    local slot = math.floor(now / SLOT)
-    local minute = math.floor(now / MINUTE)
-    addToRing('s' .. (slot % 7), slot)
-    addToRing('m' .. (minute % 60), minute)
-    redis.call('PEXPIRE', M, 3660000)
+  ttl = math.max(ttl, STATE_MIN_TTL) + cfg.leaseTimeoutMillis
+  local stateUntil = st.stateUntil
+  if stateUntil < now + ttl then
+    kv[#kv + 1] = 'sx'
+    kv[#kv + 1] = now + ttl * 2
   end
+  for i = 1, #notes do kv[#kv + 1] = notes[i] end
+  redis.call('HSET', S, unpack(kv))
+  if stateUntil < now + ttl then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
 
--- Per-user buckets: u = {h = hash, f = fields, cap = caps, rate = rates, k = costs}.
+-- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
 local function userLevels(u)
-  local key = base .. 'u:' .. u.h
+  local key = base .. 'u:' .. u.keyHash
   local fields = {}
-  for i = 1, #u.f do
-    fields[#fields + 1] = u.f[i]
-    fields[#fields + 1] = u.f[i] .. '@'
+  for i = 1, #u.fields do
+    fields[#fields + 1] = u.fields[i]
+    fields[#fields + 1] = u.fields[i] .. '@'
   end
   local v = redis.call('HMGET', key, unpack(fields))
   local levels = {}
-  for i = 1, #u.f do
-    levels[i] = drained(v[2 * i - 1], v[2 * i], u.rate[i])
+  for i = 1, #u.fields do
+    levels[i] = drained(v[2 * i - 1], v[2 * i], u.ratesPerMilli[i])
   end
   return key, levels
 end
@@ -168,10 +327,10 @@ end
 local function userEta(u)
   local _, levels = userLevels(u)
   local eta = 0
-  for i = 1, #u.f do
-    local need = math.min(u.k[i], u.cap[i])
-    local over = levels[i] + need - u.cap[i]
-    if over > 1e-9 then eta = math.max(eta, over / u.rate[i]) end
+  for i = 1, #u.fields do
+    local need = math.min(u.costs[i], u.capacities[i])
+    local over = levels[i] + need - u.capacities[i]
+    if over > EPSILON then eta = math.max(eta, over / u.ratesPerMilli[i]) end
   end
   return eta
 end
@@ -180,16 +339,16 @@ local function userCharge(u, amounts)
   local key, levels = userLevels(u)
   local kv = {}
   local ttl = 60000
-  for i = 1, #u.f do
-    local level = math.min(math.max(levels[i] + (amounts[i] or 0), 0), u.cap[i] * 2)
-    kv[#kv + 1] = u.f[i]
+  for i = 1, #u.fields do
+    local level = math.min(math.max(levels[i] + (amounts[i] or 0), 0), u.capacities[i] * 2)
+    kv[#kv + 1] = u.fields[i]
     kv[#kv + 1] = string.format('%.17g', level)
-    kv[#kv + 1] = u.f[i] .. '@'
+    kv[#kv + 1] = u.fields[i] .. '@'
     kv[#kv + 1] = string.format('%.3f', now)
-    ttl = math.max(ttl, level / u.rate[i])
+    ttl = math.max(ttl, level / u.ratesPerMilli[i])
   end
   redis.call('HSET', key, unpack(kv))
-  redis.call('PEXPIRE', key, math.ceil(ttl + 60000))
+  redis.call('PEXPIRE', key, math.ceil(ttl + USER_TTL_MARGIN))
 end
 
 local function negate(values)
@@ -200,31 +359,56 @@ end
 
 local function modelCooldown(model)
   if not model then return 0 end
-  return tonumber(redis.call('HGET', S, 'mc:' .. model) or '0')
+  if st.cooldowns[model] == nil then
+    st.cooldowns[model] = tonumber(redis.call('HGET', S, 'mc:' .. model) or '0')
+  end
+  return st.cooldowns[model]
 end
 
--- How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
+-- How long until the ticket fits: 0 = now, UNKNOWN_DELAY = waits for a lease to end.
 local function blocked(tk)
   local eta = 0
   if st.cool > now then eta = st.cool - now end
-  local mc = modelCooldown(tk.m)
+  local mc = modelCooldown(tk.model)
   if mc - now > eta then eta = mc - now end
-  local allowedShare = 1 - (cfg.res[tk.c + 1] or 0)
+  local allowedShare = 1 - (cfg.reserves[tk.classRank + 1] or 0)
   for i = 1, n do
-    local allowed = cfg.cap[i] * st.mult * allowedShare
-    local need = tk.k[i]
+    local allowed = cfg.capacities[i] * st.mult * allowedShare
+    local need = tk.costs[i]
     if need > allowed then need = allowed end
     local over = st.used[i] + need - allowed
-    if over > 1e-9 then
+    if over > EPSILON then
       -- Within the lookahead the ticket counts as fitting: the bucket runs at most that far
       -- ahead of its refill, and a queued admission need not wait for a timer of its own.
-      local wait = over / (cfg.rate[i] * st.mult)
-      if wait > cfg.la and wait > eta then eta = wait end
+      local wait = over / (rates[i] * st.mult)
+      if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
-  if cfg.conc > 0 and redis.call('ZCARD', L) >= cfg.conc then return -1 end
+  if cfg.maxConcurrency > 0 then
+    trimLeases()
+    if redis.call('ZCARD', L) >= cfg.maxConcurrency then return UNKNOWN_DELAY end
+  end
   return eta
+end
+
+-- The waiting tickets' ids, best first; none without a look when the queue is known empty.
+local function waitingIds(stop)
+  if st.queueEmpty then return {} end
+  local ids = redis.call('ZRANGE', Q, 0, stop)
+  if #ids == 0 then
+    st.queueEmpty = true
+  end
+  return ids
+end
+
+local function queueLength()
+  if st.queueEmpty then return 0 end
+  local length = redis.call('ZCARD', Q)
+  if length == 0 then
+    st.queueEmpty = true
+  end
+  return length
 end
 
 -- Waiting tickets other than tk, of a strictly higher class, that fit now by the rule the
@@ -232,12 +416,12 @@ end
 -- tickets themselves, never from the queue's order, so that a broken order shows.
 local function overtaken(tk)
   local count = 0
-  for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+  for _, id in ipairs(waitingIds(-1)) do
     local oj = id ~= tk.id and redis.call('HGET', T, id)
     if oj then
       local other = cjson.decode(oj)
-      local alive = tonumber(redis.call('ZSCORE', W, other.w) or '0')
-      if other.c < tk.c and other.dl >= now and alive >= now and blocked(other) == 0 then
+      local alive = tonumber(redis.call('ZSCORE', W, other.worker) or '0')
+      if other.classRank < tk.classRank and other.deadline >= now and alive >= now and blocked(other) == 0 then
         count = count + 1
       end
     end
@@ -246,33 +430,35 @@ local function overtaken(tk)
 end
 
 local function admit(tk)
-  if cfg.testAdmissionLog then
+  if cfg.admissionLogForTests then
     -- Test and benchmark aid, before the charge: what was admitted, and how many
     -- higher-class tickets could have been admitted in its place (an inversion when > 0).
-    redis.call('RPUSH', base .. 'log', tk.c .. ' ' .. overtaken(tk) .. ' ' .. (tk.s or 0) .. ' ' .. tk.id)
+    redis.call('RPUSH', base .. 'log', tk.classRank .. ' ' .. overtaken(tk) .. ' ' .. (tk.sequence or 0) .. ' ' .. tk.id)
     redis.call('PEXPIRE', base .. 'log', 3600000)
   end
-  for i = 1, n do consume(i, tk.k[i]) end
-  redis.call('ZADD', L, now + cfg.lease, tk.id)
-  redis.call('PEXPIRE', L, cfg.lease * 2)
+  for i = 1, n do consume(i, tk.costs[i]) end
+  redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
+  -- Every lease, for a lease may recreate the key after the last one left.
+  redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
 end
 
-local function notify(worker, msg)
-  redis.call('PUBLISH', cfg.ch .. worker, msg)
+local function notify(worker, kind, rest)
+  redis.call('PUBLISH', cfg.channelPrefix .. worker, kind .. ' ' .. cfg.pool .. ' ' .. rest)
 end
 
 -- Remove a ticket that leaves without a grant, handing back its user charge.
 local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
-  if tk and tk.u then userCharge(tk.u, negate(tk.u.k)) end
+  if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
 end
 
 -- The ticket the pump decides on next: the best class, then the oldest. The arrival-order
 -- switch, for tests only, takes the oldest of any class instead: a deliberately broken
 -- order that the admission log must expose.
 local function nextInLine()
-  if not cfg.testArrivalOrder then return redis.call('ZRANGE', Q, 0, 0)[1] end
+  if not cfg.arrivalOrderForTests then return waitingIds(0)[1] end
+  if st.queueEmpty then return nil end
   local oldest, oldestSeq
   local waiting = redis.call('ZRANGE', Q, 0, -1, 'WITHSCORES')
   for i = 1, #waiting, 2 do
@@ -290,11 +476,11 @@ local function pump(caller, own)
   local granted = {}
   if st.ex > now then
     -- An exhausted pool admits nobody: every waiting ticket fails now, not at its deadline.
-    for _, id in ipairs(redis.call('ZRANGE', Q, 0, -1)) do
+    for _, id in ipairs(waitingIds(-1)) do
       local tj = redis.call('HGET', T, id)
       local tk = tj and cjson.decode(tj)
       drop(id, tk)
-      if tk then notify(tk.w, 'E ' .. cfg.pool .. ' ' .. id) end
+      if tk then notify(tk.worker, 'EXHAUSTED', id) end
     end
     return granted
   end
@@ -306,18 +492,18 @@ local function pump(caller, own)
       redis.call('ZREM', Q, head)
     else
       local tk = cjson.decode(tj)
-      local alive = tonumber(redis.call('ZSCORE', W, tk.w) or '0')
-      if tk.dl < now or alive < now then
+      local alive = tonumber(redis.call('ZSCORE', W, tk.worker) or '0')
+      if tk.deadline < now or alive < now then
         -- An expired ticket or a dead worker's ticket must never block live requests.
         drop(head, tk)
-        notify(tk.w, 'X ' .. cfg.pool .. ' ' .. head)
+        notify(tk.worker, 'EXPIRED', head)
       else
         local eta = blocked(tk)
         if eta ~= 0 then
           -- Only the head's owner arms a timer; tell it when the head or its ETA changed.
-          local at = eta < 0 and -1 or math.ceil(now + eta)
-          if tk.w ~= caller and (st.hn ~= head or math.abs(st.he - at) > 50) then
-            notify(tk.w, 'H ' .. cfg.pool .. ' ' .. (eta < 0 and -1 or math.ceil(eta)) .. ' ' .. head)
+          local at = eta < 0 and UNKNOWN_DELAY or math.ceil(now + eta)
+          if tk.worker ~= caller and (st.hn ~= head or math.abs(st.he - at) > HEAD_NEWS_SLACK) then
+            notify(tk.worker, 'HEAD', (eta < 0 and UNKNOWN_DELAY or math.ceil(eta)) .. ' ' .. head)
           end
           if st.hn ~= head or st.he ~= at then
             st.hn, st.he = head, at
@@ -333,8 +519,12 @@ local function pump(caller, own)
         if head ~= own then
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
           -- recover a lost message.
-          redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.lease)
-          notify(tk.w, 'G ' .. cfg.pool .. ' ' .. head .. ' ' .. tk.s)
+          redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.leaseTimeoutMillis)
+          if now + cfg.leaseTimeoutMillis > st.grantsUntil then
+            st.grantsUntil = now + cfg.leaseTimeoutMillis
+            note('gx', st.grantsUntil)
+          end
+          notify(tk.worker, 'GRANTED', head .. ' ' .. tk.sequence)
         end
       end
     end
@@ -343,9 +533,15 @@ local function pump(caller, own)
 end
 
 local function touchWorker(worker)
-  redis.call('ZADD', W, now + cfg.wttl, worker)
-  redis.call('PEXPIRE', W, cfg.wttl * 4)
-  redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.wttl * 2)
+  -- Readers compare a worker's expiry with now, so dead workers only take space: they are
+  -- dropped when a worker joins, the only time the set grows. A join may also recreate the
+  -- key, so it always gives the key its lifetime.
+  local keptUntil = st.workersUntil
+  if redis.call('ZADD', W, now + cfg.workerTtlMillis, worker) == 1 then
+    redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.workerTtlMillis * 2)
+    keptUntil = 0
+  end
+  keepAlive(W, 'wx', keptUntil, cfg.workerTtlMillis * 4)
 end
 
 local function extendTtl(key, ms)
@@ -359,8 +555,8 @@ end
 
 -- The head's delay and id, when the head belongs to the calling worker: it arms the timer.
 local function headOf(worker, tk, eta)
-  if tk and tk.w == worker then return eta < 0 and -1 or math.ceil(eta), tk.id end
-  return -2, ''
+  if tk and tk.worker == worker then return eta < 0 and UNKNOWN_DELAY or math.ceil(eta), tk.id end
+  return NOT_CALLERS_HEAD, ''
 end
 
 local function delay(eta)
@@ -371,7 +567,7 @@ local function nextSequence()
   if st.seq == 0 then
     -- The sequence was lost with the state hash: restart it behind the tickets still
     -- waiting, or new arrivals would overtake them within their class.
-    for c = 0, #cfg.res - 1 do
+    for c = 0, #cfg.reserves - 1 do
       local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES', 'LIMIT', 0, 1)
       if top[2] then st.seq = math.max(st.seq, tonumber(top[2]) - c * CLASS) end
     end
@@ -384,209 +580,254 @@ end
 -- An arrival this pool never issued (another pool's, or one from before the state was lost)
 -- is a new arrival: it must never jump ahead, nor reach into another class's scores.
 local function arrival(tk)
-  if tk.a and tk.a > 0 and tk.a <= st.seq then return tk.a end
+  if tk.arrival and tk.arrival > 0 and tk.arrival <= st.seq then return tk.arrival end
   return nextSequence()
 end
 
--- Provider feedback at settle: fb = {k = 'ok' | 'rl' | 'ov' | 'ex' | '', ra = retry-after ms
--- (for 'ex': how long the pool stays exhausted), rem = remaining per dimension (-1 unknown),
--- tol = provider rounding per dimension, r = the provider's reason for 'ex'}.
+-- Provider feedback at settle: fb = {kind, retryAfterMillis (for 'exhausted': how long the
+-- pool stays exhausted), remaining per dimension (-1 unknown), tolerance = provider rounding
+-- per dimension, reason = the provider's reason for 'exhausted'}.
 local function feedback(fb, admittedAt, model)
   if not fb then return end
-  if fb.rem then
+  if fb.remaining then
     for i = 1, n do
-      local remaining = fb.rem[i]
+      local remaining = fb.remaining[i]
       if remaining and remaining >= 0 then
         -- Headers only tighten: another client of the organisation may have spent what we
         -- think is free. Normal refill loosens the bucket again.
-        local ours = cfg.cap[i] * st.mult - st.used[i]
-        if remaining + (fb.tol and fb.tol[i] or 0) < ours then
-          st.used[i] = cfg.cap[i] * st.mult - remaining
+        local ours = cfg.capacities[i] * st.mult - st.used[i]
+        if remaining + (fb.tolerance and fb.tolerance[i] or 0) < ours then
+          st.used[i] = cfg.capacities[i] * st.mult - remaining
           dirty = true
         end
       end
     end
   end
-  if fb.k == 'rl' then
-    if fb.ra and fb.ra > 0 and now + fb.ra > st.cool then st.cool = now + fb.ra end
+  if fb.kind == 'rate-limited' then
+    local retryAfter = fb.retryAfterMillis or 0
+    if retryAfter and retryAfter > 0 and now + retryAfter > st.cool then st.cool = now + retryAfter end
     -- One cut per round trip: only calls admitted after the last cut may cut again.
     if admittedAt == nil or admittedAt > st.mcut then
-      st.mult = math.max(st.mult * cfg.cut, cfg.minm)
+      st.mult = math.max(st.mult * cfg.multiplierCut, cfg.multiplierFloor)
       st.mcut = now
     end
     dirty = true
-  elseif fb.k == 'ov' and model then
+  elseif fb.kind == 'overloaded' and model then
     local failures = redis.call('HINCRBY', S, 'mn:' .. model, 1)
-    local backoff = math.min(cfg.ovb * 2 ^ (failures - 1), cfg.ovm)
-    redis.call('HSET', S, 'mc:' .. model, math.ceil(now + backoff))
+    local backoff = math.min(cfg.overloadCooldownMillis * 2 ^ (failures - 1), cfg.maxOverloadCooldownMillis)
+    st.cooldowns[model] = math.ceil(now + backoff)
+    redis.call('HSET', S, 'mc:' .. model, st.cooldowns[model])
     dirty = true
-  elseif fb.k == 'ex' then
+  elseif fb.kind == 'exhausted' then
     -- The provider quota is used up: mark the pool for the fleet; pump fails the waiting.
-    local untilMs = math.ceil(now + fb.ra)
+    local untilMs = math.ceil(now + (fb.retryAfterMillis or 0))
     if untilMs >= st.ex then
-      st.ex, st.exr = untilMs, fb.r or ''
+      st.ex, st.exr = untilMs, fb.reason or ''
       redis.call('HSET', S, 'ex', string.format('%d', st.ex) .. ' ' .. st.exr)
     end
     dirty = true
-  elseif fb.k == 'ok' then
+  elseif fb.kind == 'ok' then
     if st.mult < 1 then
-      st.mult = math.min(1, st.mult + cfg.rec)
+      st.mult = math.min(1, st.mult + cfg.multiplierRecovery)
       dirty = true
     end
-    if model and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then dirty = true end
+    if model and (model ~= MODEL or st.modelFailing)
+        and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then
+      st.cooldowns[model] = 0
+      dirty = true
+    end
   end
 end
 
-local result
-if op ~= 'snapshot' then
-  redis.call('ZREMRANGEBYSCORE', L, '-inf', now)
+-- Queue a ticket that did not fit at once, or reject it when the queue has no room for it.
+local function enqueue(tk)
+  local rank = tk.classRank
+  local inClass = redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1)
+  if inClass >= (cfg.queueCapacities[rank + 1] or 0) then
+    return {'REJECTED', 'QUEUE_FULL', delay(blocked(tk))}
+  end
+  if redis.call('ZCARD', Q) >= cfg.totalQueueCapacity then
+    local last = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
+    if math.floor(tonumber(last[2]) / CLASS) <= rank then
+      return {'REJECTED', 'QUEUE_FULL', delay(blocked(tk))}
+    end
+    -- Shed the lowest-ranked ticket only when it is strictly lower in class.
+    local vj = redis.call('HGET', T, last[1])
+    local victim = vj and cjson.decode(vj)
+    drop(last[1], victim)
+    if victim then notify(victim.worker, 'SHED', last[1]) end
+  end
+  tk.sequence = arrival(tk)
+  dirty = true
+  redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
+  st.queueEmpty = false
+  if tk.user then
+    -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
+    -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+    for i = 1, #tk.user.fields do
+      tk.user.capacities[i] = string.format('%.17g', tk.user.capacities[i])
+      tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
+    end
+  end
+  redis.call('HSET', T, tk.id, cjson.encode(tk))
+  -- Never shorten: the queue must outlive the longest deadline in it.
+  extendTtl(Q, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
+  extendTtl(T, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
+  local granted, head, eta = pump(tk.worker, tk.id)
+  if contains(granted, tk.id) then
+    return {'GRANTED', tk.sequence}
+  end
+  if tk.maxWaitMillis <= 0 or (head and head.id == tk.id and eta > tk.maxWaitMillis) then
+    -- Waiting cannot help: fail fast, hold nothing.
+    redis.call('ZREM', Q, tk.id)
+    redis.call('HDEL', T, tk.id)
+    return {'REJECTED', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
+  end
+  local delayMs, headId = headOf(tk.worker, head, eta)
+  return {'WAITING', delayMs, headId, tk.sequence}
 end
 
-if op == 'acquire' then
-  local tk = args
-  touchWorker(tk.w)
-  tk.dl = now + tk.mw
-  local rank = tk.c
+local function acquire(tk)
+  touchWorker(tk.worker)
+  tk.deadline = now + tk.maxWaitMillis
+  local result
   if st.ex > now then
-    result = {'R', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
-  elseif tk.u then
+    result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
+  elseif tk.user then
     -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
-    local ueta = userEta(tk.u)
-    if ueta > 0 then result = {'R', 'USER_LIMIT', delay(ueta)} end
+    local ueta = userEta(tk.user)
+    if ueta > 0 then result = {'REJECTED', 'USER_LIMIT', delay(ueta)} end
   end
-  if not result and redis.call('ZCARD', Q) == 0 then
+  if not result and queueLength() == 0 then
     local eta = blocked(tk)
     if eta == 0 then
       local a = arrival(tk)
       admit(tk)
-      result = {'G', a}
-    elseif tk.mw <= 0 or (eta > tk.mw) then
-      result = {'R', 'DEADLINE', eta < 0 and -1 or delay(eta)}
+      result = {'GRANTED', a}
+    elseif tk.maxWaitMillis <= 0 or eta > tk.maxWaitMillis then
+      result = {'REJECTED', 'DEADLINE', eta < 0 and UNKNOWN_DELAY or delay(eta)}
     end
   end
-  if not result then
-    local inClass = redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1)
-    if inClass >= (cfg.qcap[rank + 1] or 0) then
-      result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
-    elseif redis.call('ZCARD', Q) >= cfg.tq then
-      local last = redis.call('ZRANGE', Q, -1, -1, 'WITHSCORES')
-      if math.floor(tonumber(last[2]) / CLASS) > rank then
-        -- Shed the lowest-ranked ticket only when it is strictly lower in class.
-        local vj = redis.call('HGET', T, last[1])
-        local victim = vj and cjson.decode(vj)
-        drop(last[1], victim)
-        if victim then notify(victim.w, 'S ' .. cfg.pool .. ' ' .. last[1]) end
-      else
-        result = {'R', 'QUEUE_FULL', delay(blocked(tk))}
-      end
-    end
+  if not result then result = enqueue(tk) end
+  if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
+  return result
+end
+
+local function settle(a)
+  local admittedAt
+  if a.feedback and a.feedback.kind == 'rate-limited' then
+    -- Only a 429 asks when its call was admitted. A lease expires at its score, whether or
+    -- not it was trimmed yet.
+    local score = tonumber(redis.call('ZSCORE', L, a.id))
+    if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
-  if not result then
-    tk.s = arrival(tk)
-    dirty = true
-    redis.call('ZADD', Q, rank * CLASS + tk.s, tk.id)
-    if tk.u then
-      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
-      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
-      for i = 1, #tk.u.f do
-        tk.u.cap[i] = string.format('%.17g', tk.u.cap[i])
-        tk.u.rate[i] = string.format('%.17g', tk.u.rate[i])
-      end
-    end
-    redis.call('HSET', T, tk.id, cjson.encode(tk))
-    -- Never shorten: the queue must outlive the longest deadline in it.
-    extendTtl(Q, tk.mw + cfg.wttl * 4)
-    extendTtl(T, tk.mw + cfg.wttl * 4)
-    local granted, head, eta = pump(tk.w, tk.id)
-    if contains(granted, tk.id) then
-      result = {'G', tk.s}
-    elseif tk.mw <= 0 or (head and head.id == tk.id and eta > tk.mw) then
-      -- Waiting cannot help: fail fast, hold nothing.
-      redis.call('ZREM', Q, tk.id)
-      redis.call('HDEL', T, tk.id)
-      result = {'R', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
-    else
-      local delayMs, headId = headOf(tk.w, head, eta)
-      result = {'W', delayMs, headId, tk.s}
-    end
-  end
-  if tk.u and (result[1] == 'G' or result[1] == 'W') then userCharge(tk.u, tk.u.k) end
-elseif op == 'settle' then
-  local score = redis.call('ZSCORE', L, args.id)
-  local admittedAt = score and (tonumber(score) - cfg.lease) or nil
-  redis.call('ZREM', L, args.id)
-  redis.call('DEL', base .. 'g:' .. args.id)
+  redis.call('ZREM', L, a.id)
+  -- Only a ticket granted from the queue has a grant record, and none outlives gx.
+  -- Redis keeps a key through the millisecond it expires in.
+  if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
   for i = 1, n do
     -- Usage above the reservation is debt, bounded to one extra bucket.
-    local delta = args.d[i] or 0
-    local bounded = math.min(math.max(st.used[i] + delta, 0), cfg.cap[i] * st.mult * 2)
+    local delta = a.deltas[i] or 0
+    local bounded = math.min(math.max(st.used[i] + delta, 0), cfg.capacities[i] * st.mult * 2)
     consume(i, bounded - st.used[i])
   end
-  if args.u then userCharge(args.u, args.u.d) end
-  feedback(args.fb, admittedAt, args.m)
+  if a.user then userCharge(a.user, a.user.deltas) end
+  feedback(a.feedback, admittedAt, a.model)
   pump('', '')
-  result = {'OK'}
-elseif op == 'cancel' then
-  local tj = redis.call('HGET', T, args.id)
+  return {'SETTLED'}
+end
+
+local function cancel(a)
+  local result
+  local tj = redis.call('HGET', T, a.id)
   if tj then
-    drop(args.id, cjson.decode(tj))
-    result = {'C'}
+    drop(a.id, cjson.decode(tj))
+    result = {'CANCELLED'}
   else
-    local gj = redis.call('GET', base .. 'g:' .. args.id)
+    local gj = redis.call('GET', base .. 'g:' .. a.id)
     if gj then
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
-      for i = 1, n do consume(i, -math.min(tk.k[i], st.used[i])) end
-      if tk.u then userCharge(tk.u, negate(tk.u.k)) end
-      redis.call('ZREM', L, args.id)
-      redis.call('DEL', base .. 'g:' .. args.id)
-      result = {'R'}
+      for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
+      if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+      redis.call('ZREM', L, a.id)
+      redis.call('DEL', base .. 'g:' .. a.id)
+      result = {'RETURNED'}
     else
-      result = {'N'}
+      result = {'UNKNOWN'}
     end
   end
   pump('', '')
-elseif op == 'poll' then
-  touchWorker(args.w)
-  local _, head, eta = pump(args.w, '')
-  local states = {}
-  for _, id in ipairs(args.ids) do
-    if redis.call('HEXISTS', T, id) == 1 then
-      states[#states + 1] = 'W'
-    elseif redis.call('EXISTS', base .. 'g:' .. id) == 1 then
-      states[#states + 1] = 'G'
-    elseif st.ex > now then
-      states[#states + 1] = 'E'
-    else
-      states[#states + 1] = 'X'
-    end
-  end
-  local delayMs, headId = headOf(args.w, head, eta)
-  result = {'P', delayMs, table.concat(states, ''), headId}
-elseif op == 'snapshot' then
-  -- Read-only: buckets, queue per class, in-flight, cooldowns and the usage rings.
-  local used = {}
-  for i = 1, n do used[i] = string.format('%.3f', st.used[i]) end
-  local queued = {}
-  for c = 0, #cfg.res - 1 do
-    queued[#queued + 1] = redis.call('ZCOUNT', Q, c * CLASS, (c + 1) * CLASS - 1)
-  end
-  local head = -2
-  if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and -1 or math.max(st.he - now, 0) end
-  local cooldowns = {}
-  for _, model in ipairs(args.models or {}) do
-    -- Whole milliseconds, rounded up: the list is text, and a cooling model never reads 0.
-    cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
-  end
-  -- A lease expires at its score, as every other call removes it then: count only later ones.
-  local inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf')
-  result = {'S', string.format('%.3f', now), table.concat(used, ','), table.concat(queued, ','),
-    inFlight, string.format('%.6f', st.mult), math.max(st.cool - now, 0), math.ceil(head),
-    table.concat(cooldowns, ','), redis.call('HGETALL', M), redis.call('ZCOUNT', W, now, '+inf'),
-    math.ceil(math.max(st.ex - now, 0)), st.ex > now and st.exr or ''}
-else
-  return redis.error_reply('llm-quota: unknown op ' .. tostring(op))
+  return result
 end
 
+local function poll(a)
+  touchWorker(a.worker)
+  local _, head, eta = pump(a.worker, '')
+  local delayMs, headId = headOf(a.worker, head, eta)
+  local result = {'POLLED', delayMs, headId}
+  for _, id in ipairs(a.ids) do
+    if redis.call('HEXISTS', T, id) == 1 then
+      result[#result + 1] = 'WAITING'
+    elseif redis.call('EXISTS', base .. 'g:' .. id) == 1 then
+      result[#result + 1] = 'GRANTED'
+    elseif st.ex > now then
+      result[#result + 1] = 'EXHAUSTED'
+    else
+      result[#result + 1] = 'DROPPED'
+    end
+  end
+  return result
+end
+
+-- cjson writes an empty table as an object: an empty list is left out instead.
+local function listOrNil(list)
+  if #list == 0 then return nil end
+  return list
+end
+
+-- Read-only: buckets, queue per class, in flight, cooldowns and the usage rings.
+local function snapshot(a)
+  local ringNames = {}
+  for i = 0, SLOT_RING - 1 do ringNames[#ringNames + 1] = 's' .. i end
+  for i = 0, MINUTE_RING - 1 do ringNames[#ringNames + 1] = 'm' .. i end
+  local ringValues = redis.call('HMGET', M, unpack(ringNames))
+  local usageRings = {}
+  for i, name in ipairs(ringNames) do
+    if ringValues[i] then usageRings[name] = ringValues[i] end
+  end
+  local queued = {}
+  for c = 0, #cfg.reserves - 1 do
+    queued[#queued + 1] = redis.call('ZCOUNT', Q, c * CLASS, (c + 1) * CLASS - 1)
+  end
+  local head = NOT_CALLERS_HEAD
+  if redis.call('ZCARD', Q) > 0 and st.he then head = st.he < 0 and UNKNOWN_DELAY or math.max(st.he - now, 0) end
+  local cooldowns = {}
+  for _, model in ipairs(a.models or {}) do
+    -- Whole milliseconds, rounded up: a cooling model never reads 0.
+    cooldowns[#cooldowns + 1] = math.ceil(math.max(modelCooldown(model) - now, 0))
+  end
+  return {'SNAPSHOT', cjson.encode({
+    timeMillis = math.floor(now),
+    used = listOrNil(st.used),
+    queued = queued,
+    -- A lease expires at its score, as every other call removes it then: count only later ones.
+    inFlight = redis.call('ZCOUNT', L, string.format('(%.3f', now), '+inf'),
+    multiplier = st.mult,
+    cooldownMillis = math.max(st.cool - now, 0),
+    headDelayMillis = math.ceil(head),
+    modelCooldownMillis = listOrNil(cooldowns),
+    usageRings = usageRings,
+    liveWorkers = redis.call('ZCOUNT', W, now, '+inf'),
+    exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
+    exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil
+  })}
+end
+
+local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot}
+
+local run = OPS[op]
+if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
+local result = run(args)
 save()
 return result

@@ -32,7 +32,6 @@ import org.springframework.dao.DataAccessException;
 
 import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.CallOutcome;
-import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.PoolState;

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -33,6 +32,15 @@ import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UsageRings;
 import io.github.llmquota.engine.UserCharge;
+import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
+import io.github.llmquota.redis.ScriptProtocol.CancelArgs;
+import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
+import io.github.llmquota.redis.ScriptProtocol.PollArgs;
+import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
+import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
+import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
+import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
+import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
  * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
@@ -66,7 +74,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private final ScriptExecutor executor;
 
-	private final Map<String, String> poolConfigs = new ConcurrentHashMap<>();
+	private final Map<String, Config> poolConfigs = new ConcurrentHashMap<>();
 
 	private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
 
@@ -156,92 +164,72 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
-		String user = (ticket.user() != null) ? ",\"u\":" + user(ticket.user(), "k", ticket.user().cost()) : "";
-		String arrival = (ticket.arrival() > 0) ? ",\"a\":" + ticket.arrival() : "";
-		String args = "{" + known(pool) + "\"id\":\"" + ticket.id() + "\",\"w\":\"" + ticket.worker() + "\",\"c\":" + ticket.rank()
-				+ ",\"k\":" + array(ticket.cost()) + ",\"mw\":" + ticket.maxWaitMillis() + ",\"m\":"
-				+ string(ticket.model()) + user + arrival + "}";
-		List<?> reply = run(pool, "acquire", args);
+		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
+		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
+				new AcquireArgs(stateUnknown(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
+						ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
-			case "G" -> Admission.granted((Long) reply.get(1));
-			case "W" -> Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
-			case "R" -> Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
-			default -> throw new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
+			case ScriptProtocol.GRANTED -> Admission.granted((Long) reply.get(1));
+			case ScriptProtocol.WAITING ->
+				Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
+			case ScriptProtocol.REJECTED ->
+				Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
+			default -> throw unexpected(reply);
 		};
 	}
 
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
-		StringBuilder args = new StringBuilder("{").append(known(pool)).append("\"id\":\"").append(settlement.leaseId())
-			.append("\",\"m\":")
-			.append(string(settlement.model()))
-			.append(",\"d\":")
-			.append(array(settlement.delta()));
-		if (settlement.user() != null) {
-			args.append(",\"u\":").append(user(settlement.user(), "d", settlement.userDelta()));
+		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
+		FeedbackArgs feedback = feedback(settlement.feedback());
+		List<?> reply = run(pool, ScriptProtocol.SETTLE, new SettleArgs(stateUnknown(pool), settlement.leaseId(),
+				(feedback != null) ? settlement.model() : null, settlement.delta(), user, feedback));
+		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
+			throw unexpected(reply);
 		}
-		PoolFeedback feedback = settlement.feedback();
-		if (feedback != null && (feedback.kind() != PoolFeedback.Kind.NONE || hasRemaining(feedback))) {
-			String kind = switch (feedback.kind()) {
-				case SUCCESS -> "ok";
-				case RATE_LIMITED -> "rl";
-				case OVERLOADED -> "ov";
-				case EXHAUSTED -> "ex";
-				case NONE -> "";
-			};
-			args.append(",\"fb\":{\"k\":\"").append(kind).append("\",\"ra\":").append(feedback.retryAfterMillis());
-			if (feedback.reason() != null) {
-				args.append(",\"r\":").append(string(feedback.reason()));
-			}
-			if (feedback.remaining() != null) {
-				args.append(",\"rem\":")
-					.append(array(feedback.remaining()))
-					.append(",\"tol\":")
-					.append(array(feedback.tolerance()));
-			}
-			args.append('}');
-		}
-		run(pool, "settle", args.append('}').toString());
 		this.lastWrite.put(pool.name(), System.nanoTime());
 	}
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, "cancel", "{" + known(pool) + "\"id\":\"" + ticketId + "\"}");
+		run(pool, ScriptProtocol.CANCEL, new CancelArgs(stateUnknown(pool), ticketId));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		StringJoiner ids = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
-		ticketIds.forEach(ids::add);
-		List<?> reply = run(pool, "poll", "{" + known(pool) + "\"w\":\"" + this.workerId + "\",\"ids\":" + ids + "}");
-		String states = (String) reply.get(2);
-		List<TicketState> result = new ArrayList<>(states.length());
-		for (char state : states.toCharArray()) {
-			result.add(switch (state) {
-				case 'W' -> TicketState.WAITING;
-				case 'G' -> TicketState.GRANTED;
-				case 'E' -> TicketState.EXHAUSTED;
-				default -> TicketState.DROPPED;
-			});
+		List<?> reply = run(pool, ScriptProtocol.POLL, new PollArgs(stateUnknown(pool), this.workerId, ticketIds));
+		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
+			throw unexpected(reply);
 		}
-		return new PollResult(result, (Long) reply.get(1), emptyToNull((String) reply.get(3)));
+		// The ticket states follow the head's delay and ticket, named as TicketState's constants.
+		List<TicketState> states = new ArrayList<>(reply.size() - 3);
+		for (Object state : reply.subList(3, reply.size())) {
+			states.add(TicketState.valueOf((String) state));
+		}
+		return new PollResult(states, (Long) reply.get(1), emptyToNull((String) reply.get(2)));
 	}
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		StringJoiner models = new StringJoiner(",", "[", "]");
-		pool.models().forEach((model) -> models.add(string(model)));
-		List<?> reply = run(pool, "snapshot", "{\"models\":" + models + "}");
-		long now = (long) Double.parseDouble((String) reply.get(1));
-		int n = pool.rates().size();
-		UsageRings rings = UsageRings.parse(n, (List<?>) reply.get(9));
-		return new PoolSnapshot(pool.name(), now, doubles((String) reply.get(2)), rings.trailingMinute(now),
-				rings.lastHour(now), longs((String) reply.get(3)), (Long) reply.get(4),
-				Double.parseDouble((String) reply.get(5)), (Long) reply.get(6), (Long) reply.get(7),
-				longs((String) reply.get(8)), Math.max(1, (Long) reply.get(10)), (Long) reply.get(11),
-				emptyToNull((String) reply.get(12)));
+		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, new SnapshotArgs(pool.models()));
+		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		SnapshotReply state = ScriptProtocol.readSnapshot((String) reply.get(1));
+		long now = state.timeMillis();
+		List<String> ringFields = new ArrayList<>(state.usageRings().size() * 2);
+		state.usageRings().forEach((field, value) -> {
+			ringFields.add(field);
+			ringFields.add(value);
+		});
+		UsageRings rings = UsageRings.parse(pool.rates().size(), ringFields);
+		return new PoolSnapshot(pool.name(), now, (state.used() != null) ? state.used() : new double[0],
+				rings.trailingMinute(now), rings.lastHour(now), state.queued(), state.inFlight(), state.multiplier(),
+				state.cooldownMillis(), state.headDelayMillis(),
+				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
+				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason());
 	}
 
 	/**
@@ -255,7 +243,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 * @return the entries
 	 */
 	public List<String> admissionLog(String pool) {
-		List<String> entries = this.redis.opsForList().range(this.keyPrefix + ":{" + pool + "}:log", 0, -1);
+		List<String> entries = this.redis.opsForList().range(base(pool) + "log", 0, -1);
 		return (entries != null) ? entries : List.of();
 	}
 
@@ -284,47 +272,74 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Return the keys of a pool, in the order the script expects them.
+	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
+	 * workers and usage keys. The script is sent only the first and names the others from it,
+	 * under the same hash tag.
 	 * @param pool the pool name
 	 * @return the keys
 	 */
 	public List<String> keys(String pool) {
-		String base = this.keyPrefix + ":{" + pool + "}:";
+		String base = base(pool);
 		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w", base + "m");
 	}
 
-	private List<?> run(PoolSpec pool, String op, String args) {
-		String now = (this.testClock != null) ? Long.toString(this.testClock.getAsLong()) : "";
-		String config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		return (List<?>) this.executor.execute(keys(pool.name()), List.of(op, config, args, now));
+	// Every key of a pool starts with this: the prefix, then the pool as the hash tag.
+	private String base(String pool) {
+		return this.keyPrefix + ":{" + pool + "}:";
 	}
 
-	private String config(PoolSpec pool) {
-		StringJoiner dims = new StringJoiner("\",\"", "[\"", "\"]").setEmptyValue("[]");
-		StringJoiner caps = new StringJoiner(",", "[", "]");
-		StringJoiner rates = new StringJoiner(",", "[", "]");
-		for (RateLimit rate : pool.rates()) {
-			dims.add(fieldName(rate));
-			caps.add(Double.toString(rate.capacity()));
-			rates.add(Double.toString(rate.ratePerMilli()));
+	private List<?> run(PoolSpec pool, String op, Object args) {
+		Config config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
+		String digest = config.digest();
+		List<String> keys = List.of(base(pool.name()) + "s");
+		String json = ScriptProtocol.write(args);
+		List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
+		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
+			// The script has not kept this config (first call, or the state was lost): it
+			// answered before reading or writing anything, so sending it in full is safe.
+			reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
 		}
-		StringJoiner reserves = new StringJoiner(",", "[", "]");
-		StringJoiner queueCaps = new StringJoiner(",", "[", "]");
-		for (PriorityClass priorityClass : this.settings.classes()) {
-			reserves.add(Double.toString(priorityClass.reserve()));
-			queueCaps.add(Integer.toString(priorityClass.queueCapacity()));
+		return reply;
+	}
+
+	// ARGV: op, digest, arguments, then the config and the test clock only when there are.
+	private List<String> arguments(String op, String digest, String json, String config) {
+		if (this.testClock != null) {
+			return List.of(op, digest, json, config, Long.toString(this.testClock.getAsLong()));
 		}
-		long workerTtl = this.settings.heartbeatInterval().toMillis() * 3;
+		return config.isEmpty() ? List.of(op, digest, json) : List.of(op, digest, json, config);
+	}
+
+	private static IllegalStateException unexpected(List<?> reply) {
+		return new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
+	}
+
+	private Config config(PoolSpec pool) {
+		int n = pool.rates().size();
+		List<String> dimensions = new ArrayList<>(n);
+		double[] capacities = new double[n];
+		double[] rates = new double[n];
+		for (int i = 0; i < n; i++) {
+			RateLimit rate = pool.rates().get(i);
+			dimensions.add(fieldName(rate));
+			capacities[i] = rate.capacity();
+			rates[i] = rate.ratePerMilli();
+		}
+		List<PriorityClass> classes = this.settings.classes();
+		double[] reserves = new double[classes.size()];
+		int[] queueCapacities = new int[classes.size()];
+		for (int i = 0; i < classes.size(); i++) {
+			reserves[i] = classes.get(i).reserve();
+			queueCapacities[i] = classes.get(i).queueCapacity();
+		}
 		FeedbackSettings feedback = this.settings.feedback();
-		return "{\"pool\":" + string(pool.name()) + ",\"dim\":" + dims + ",\"cap\":" + caps + ",\"rate\":" + rates
-				+ ",\"conc\":" + pool.maxConcurrency() + ",\"lease\":" + this.settings.leaseTimeout().toMillis()
-				+ ",\"res\":" + reserves + ",\"qcap\":" + queueCaps + ",\"tq\":" + this.settings.queueCapacity()
-				+ ",\"wttl\":" + workerTtl + ",\"ch\":" + string(channelPrefix()) + ",\"cut\":"
-				+ feedback.multiplierCut() + ",\"minm\":" + feedback.multiplierFloor() + ",\"rec\":"
-				+ feedback.multiplierRecovery() + ",\"ovb\":" + feedback.overloadCooldown().toMillis() + ",\"ovm\":"
-				+ feedback.maxOverloadCooldown().toMillis() + ",\"la\":" + this.settings.admissionLookahead().toMillis()
-				+ (this.admissionLog ? ",\"testAdmissionLog\":true" : "")
-				+ (this.arrivalOrder ? ",\"testArrivalOrder\":true" : "") + "}";
+		PoolConfig config = new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
+				this.settings.leaseTimeout().toMillis(), reserves, queueCapacities, this.settings.queueCapacity(),
+				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(), feedback.multiplierCut(),
+				feedback.multiplierFloor(), feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
+				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
+				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null);
+		return Config.of(ScriptProtocol.write(config));
 	}
 
 	/**
@@ -349,67 +364,63 @@ public class RedisQuotaStore implements QuotaStore {
 		return this.keyPrefix + ":w:";
 	}
 
-	private static String user(UserCharge user, String amountsField, long[] amounts) {
-		StringJoiner fields = new StringJoiner(",", "[", "]");
-		StringJoiner caps = new StringJoiner(",", "[", "]");
-		StringJoiner rates = new StringJoiner(",", "[", "]");
-		for (RateLimit rate : user.limits()) {
-			fields.add(string(fieldName(rate)));
-			caps.add(Double.toString(rate.capacity()));
-			rates.add(Double.toString(rate.ratePerMilli()));
+	private static UserArgs user(UserCharge user, long[] costs, long[] deltas) {
+		int n = user.limits().size();
+		List<String> fields = new ArrayList<>(n);
+		double[] capacities = new double[n];
+		double[] rates = new double[n];
+		for (int i = 0; i < n; i++) {
+			RateLimit rate = user.limits().get(i);
+			fields.add(fieldName(rate));
+			capacities[i] = rate.capacity();
+			rates[i] = rate.ratePerMilli();
 		}
-		return "{\"h\":\"" + user.keyHash() + "\",\"f\":" + fields + ",\"cap\":" + caps + ",\"rate\":" + rates
-				+ ",\"" + amountsField + "\":" + array(amounts) + "}";
+		return new UserArgs(user.keyHash(), fields, capacities, rates, costs, deltas);
+	}
+
+	// Sent only when it says something: a kind, or a remaining value the script may apply.
+	private static FeedbackArgs feedback(PoolFeedback feedback) {
+		if (feedback == null || (feedback.kind() == PoolFeedback.Kind.NONE && !hasRemaining(feedback))) {
+			return null;
+		}
+		String kind = switch (feedback.kind()) {
+			case SUCCESS -> "ok";
+			case RATE_LIMITED -> "rate-limited";
+			case OVERLOADED -> "overloaded";
+			case EXHAUSTED -> "exhausted";
+			case NONE -> "";
+		};
+		boolean remaining = hasRemaining(feedback);
+		return new FeedbackArgs(kind, (feedback.retryAfterMillis() != 0) ? feedback.retryAfterMillis() : null,
+				feedback.reason(), remaining ? feedback.remaining() : null, remaining ? feedback.tolerance() : null);
 	}
 
 	private static boolean hasRemaining(PoolFeedback feedback) {
-		return feedback != null && feedback.remaining() != null
+		return feedback.remaining() != null
 				&& Arrays.stream(feedback.remaining()).anyMatch((remaining) -> remaining >= 0);
-	}
-
-	// Model and pool names come from configuration, but a quote must still not break the JSON.
-	private static String string(String value) {
-		StringBuilder json = new StringBuilder("\"");
-		for (char c : value.toCharArray()) {
-			if (c == '"' || c == '\\') {
-				json.append('\\').append(c);
-			}
-			else if (c < 0x20) {
-				json.append(String.format("\\u%04x", (int) c));
-			}
-			else {
-				json.append(c);
-			}
-		}
-		return json.append('"').toString();
 	}
 
 	// Within half an hour of a write the state (kept at least an hour) must still be there;
 	// if it is not, the script knows it was lost rather than never created.
-	private String known(PoolSpec pool) {
+	private Boolean stateUnknown(PoolSpec pool) {
 		Long last = this.lastWrite.get(pool.name());
 		boolean known = last != null && System.nanoTime() - last < KNOWN_STATE_NANOS;
-		return known ? "\"kn\":1," : "";
+		return known ? null : Boolean.TRUE;
 	}
 
 	private static String emptyToNull(String value) {
 		return value.isEmpty() ? null : value;
 	}
 
-	private static double[] doubles(String csv) {
-		return csv.isEmpty() ? new double[0] : Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
-	}
+	/**
+	 * A pool's config as sent in full, and the digest every call sends in its place.
+	 */
+	private record Config(String json, String digest) {
 
-	private static long[] longs(String csv) {
-		return csv.isEmpty() ? new long[0] : Arrays.stream(csv.split(",")).mapToLong(Long::parseLong).toArray();
-	}
-
-	private static String array(long[] values) {
-		StringJoiner joiner = new StringJoiner(",", "[", "]");
-		for (long value : values) {
-			joiner.add(Long.toString(value));
+		static Config of(String json) {
+			return new Config(json, ScriptProtocol.digest(json));
 		}
-		return joiner.toString();
+
 	}
 
 	private static final class GrantListener implements MessageListener {
@@ -427,11 +438,13 @@ public class RedisQuotaStore implements QuotaStore {
 				return;
 			}
 			switch (parts[0]) {
-				case "G" -> this.listener.granted(parts[1], parts[2], (parts.length > 3) ? Long.parseLong(parts[3]) : 0);
-				case "S" -> this.listener.dropped(parts[1], parts[2], true);
-				case "X" -> this.listener.dropped(parts[1], parts[2], false);
-				case "E" -> this.listener.exhausted(parts[1], parts[2]);
-				case "H" -> this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
+				case ScriptProtocol.GRANTED_MESSAGE ->
+					this.listener.granted(parts[1], parts[2], (parts.length > 3) ? Long.parseLong(parts[3]) : 0);
+				case ScriptProtocol.SHED_MESSAGE -> this.listener.dropped(parts[1], parts[2], true);
+				case ScriptProtocol.EXPIRED_MESSAGE -> this.listener.dropped(parts[1], parts[2], false);
+				case ScriptProtocol.EXHAUSTED_MESSAGE -> this.listener.exhausted(parts[1], parts[2]);
+				case ScriptProtocol.HEAD_MESSAGE ->
+					this.listener.head(parts[1], Long.parseLong(parts[2]), (parts.length > 3) ? parts[3] : null);
 				default -> {
 				}
 			}

@@ -634,7 +634,7 @@ final class StoreDifferential {
 		private void fence() {
 			String id = Integer.toString(++this.fences);
 			CountDownLatch arrived = this.luaNews.expect(id);
-			this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "H " + FENCE + " 0 " + id);
+			this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "HEAD " + FENCE + " 0 " + id);
 			await(arrived, "the Redis store's news of operation " + this.operation);
 		}
 
@@ -642,7 +642,7 @@ final class StoreDifferential {
 		private void subscribed() {
 			CountDownLatch arrived = this.luaNews.expect("0");
 			for (int attempt = 0; attempt < 200 && arrived.getCount() > 0; attempt++) {
-				this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "H " + FENCE + " 0 0");
+				this.redis.convertAndSend(this.prefix + ":w:" + WORKER, "HEAD " + FENCE + " 0 0");
 				try {
 					arrived.await(50, TimeUnit.MILLISECONDS);
 				}

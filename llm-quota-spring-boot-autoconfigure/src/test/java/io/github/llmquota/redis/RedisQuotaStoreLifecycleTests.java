@@ -75,9 +75,9 @@ class RedisQuotaStoreLifecycleTests {
 		});
 		String channel = this.redis.prefix() + ":w:w1";
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> TestRedis.shared().command("PUBLISH", channel, "G news w1.0").equals(":1\r\n"));
+			.until(() -> TestRedis.shared().command("PUBLISH", channel, "GRANTED news w1.0").equals(":1\r\n"));
 
-		for (String message : List.of("X news w1.1", "S news w1.2", "E news w1.3", "H news 500")) {
+		for (String message : List.of("EXPIRED news w1.1", "SHED news w1.2", "EXHAUSTED news w1.3", "HEAD news 500")) {
 			TestRedis.shared().command("PUBLISH", channel, message);
 		}
 

@@ -7,6 +7,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -201,10 +203,41 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 
 	@Test
 	void everyKeyWrittenHasATimeToLiveAndThePoolsHashTag() {
-		PoolSpec pool = pool(TestSettings.pool("ttl")
+		useEveryKey(everyKeyPool("ttl"));
+
+		Set<String> keys = this.template.keys(this.prefix + ":*");
+		assertThat(keys).hasSizeGreaterThanOrEqualTo(5);
+		assertThat(keys).allSatisfy((key) -> {
+			assertThat(key).contains("{ttl}");
+			assertThat(this.template.getExpire(key)).as("TTL of %s", key).isPositive();
+		});
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "s", "q", "t", "l", "w", "m" })
+	void aKeyLostOnItsOwnIsWrittenAgainWithATimeToLive(String suffix) {
+		// The script renews lifetimes only now and then, by what the state hash recorded: a key
+		// evicted or deleted on its own must still get one when it is written again.
+		String name = "alone-" + suffix;
+		PoolSpec pool = everyKeyPool(name);
+		useEveryKey(pool);
+		String lost = ((RedisQuotaStore) this.store).keys(name).get("sqtlwm".indexOf(suffix));
+		assertThat(this.template.delete(lost)).isTrue();
+		useEveryKey(pool);
+
+		assertThat(this.template.keys(this.prefix + ":{" + name + "}:*")).allSatisfy((key) -> assertThat(
+				this.template.getExpire(key)).as("TTL of %s", key).isPositive());
+	}
+
+	private PoolSpec everyKeyPool(String name) {
+		return pool(TestSettings.pool(name)
 			.limit(Dimension.REQUESTS_PER_MINUTE, 10)
 			.limit(Dimension.TOKENS_PER_DAY, 1_000_000)
 			.maxConcurrency(5));
+	}
+
+	// Writes the state, queue, tickets, leases, workers and usage keys of a pool.
+	private void useEveryKey(PoolSpec pool) {
 		Ticket granted = ticket(CRITICAL, 0, 1, 100);
 		this.store.acquire(pool, granted);
 		this.store.acquire(pool, ticket(CRITICAL, 0, 1, 100));
@@ -214,13 +247,6 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		this.store.settle(pool, new Settlement(granted.id(), "model", new long[] { 0, -50 }, null, null,
 				PoolFeedback.none()));
 		this.store.poll(pool, List.of());
-
-		Set<String> keys = this.template.keys(this.prefix + ":*");
-		assertThat(keys).hasSizeGreaterThanOrEqualTo(5);
-		assertThat(keys).allSatisfy((key) -> {
-			assertThat(key).contains("{ttl}");
-			assertThat(this.template.getExpire(key)).as("TTL of %s", key).isPositive();
-		});
 	}
 
 }

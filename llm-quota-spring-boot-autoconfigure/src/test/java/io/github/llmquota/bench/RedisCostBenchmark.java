@@ -1,0 +1,289 @@
+package io.github.llmquota.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
+import io.github.llmquota.test.TestSettings;
+
+/**
+ * What one acquire + settle costs Redis, with 16 threads and a pool that never denies: script
+ * calls, Redis commands, Redis CPU and bytes sent per cycle, from the deltas of
+ * {@code INFO commandstats} and {@code INFO stats} over the run, and the throughput. Then the
+ * same two EVALSHA calls, with the same keys and arguments as the store sent them (read with
+ * {@code MONITOR}), sent raw through the same Lettuce connection: the client's overhead is
+ * how much longer a cycle takes through the engine. Not part of the test run:
+ * {@code ./mvnw -o -pl llm-quota-spring-boot-autoconfigure test -Pbenchmark
+ * -Dtest=RedisCostBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Redis CPU per call is
+ * the figure a busy machine disturbs least.
+ */
+@Tag("benchmark")
+class RedisCostBenchmark {
+
+	private static final int THREADS = 16;
+
+	private static final Duration WARMUP = Duration.ofSeconds(3);
+
+	private static final Duration MEASURE = Duration.ofSeconds(5);
+
+	private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+	private static final Pattern TICKET_ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+
+	@Test
+	void redisCostPerAcquireAndSettle() throws Exception {
+		// Limits far above what one machine can offer: this measures the decision, not waiting.
+		// Leases end within the warm-up, as they do in a pool that has run for a while: in its
+		// first lease timeout a settle also deletes any grant record it might have.
+		QuotaSettings settings = TestSettings.pool("bench")
+			.leaseTimeout(Duration.ofSeconds(2))
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
+			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
+			.build();
+		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
+		String prefix = "c" + UUID.randomUUID().toString().substring(0, 8);
+		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, prefix));
+		try {
+			run(() -> cycles(engine, WARMUP));
+			List<List<String>> calls = monitorOneCycle(engine);
+			Cost through = measure(factory, () -> cycles(engine, MEASURE));
+			Cost raw = measure(factory, () -> rawCycles(factory, calls, MEASURE));
+			System.out.println("| | script calls | Redis commands | Redis CPU µs | bytes sent | cycles/s |");
+			System.out.println("|---|---|---|---|---|---|");
+			System.out.println(through.row("engine"));
+			System.out.println(raw.row("raw EVALSHA"));
+			System.out.printf("client overhead over raw EVALSHA: %.1f %%%n",
+					(raw.cyclesPerSecond() / through.cyclesPerSecond() - 1) * 100);
+			System.out.println("per cycle, by command (engine): " + through.byCommand());
+			calls.forEach((call) -> System.out.println("sent: " + call));
+		}
+		finally {
+			engine.close();
+			TestRedisClient.destroy(factory);
+		}
+	}
+
+	private static long cycles(DefaultQuotaEngine engine, Duration duration) {
+		long end = System.nanoTime() + duration.toNanos();
+		long cycles = 0;
+		QuotaRequest request = QuotaRequest.builder("model").inputTokens(1_000).maxOutputTokens(500)
+			.maxWait(Duration.ZERO).build();
+		while (System.nanoTime() < end) {
+			QuotaLease lease = engine.acquire(request);
+			lease.settle(TokenUsage.of(1_000, 120));
+			cycles++;
+		}
+		return cycles;
+	}
+
+	// The same calls, each with a ticket id of its own, as the script receives them.
+	private static long rawCycles(RedisConnectionFactory factory, List<List<String>> calls, Duration duration)
+			throws Exception {
+		String id = ticketId(calls);
+		// As long as the engine's ids: its worker, then a number.
+		String worker = id.substring(0, id.lastIndexOf('.') + 1) + Long.toHexString(Thread.currentThread().getId());
+		long end = System.nanoTime() + duration.toNanos();
+		long cycles = 0;
+		try (RedisConnection connection = factory.getConnection()) {
+			@SuppressWarnings("unchecked")
+			RedisClusterAsyncCommands<byte[], byte[]> commands = (RedisClusterAsyncCommands<byte[], byte[]>) connection
+				.getNativeConnection();
+			while (System.nanoTime() < end) {
+				String ticket = worker + "x" + cycles;
+				for (List<String> call : calls) {
+					String sha = call.get(1);
+					int keyCount = Integer.parseInt(call.get(2));
+					byte[][] keys = bytes(call.subList(3, 3 + keyCount), id, ticket);
+					byte[][] args = bytes(call.subList(3 + keyCount, call.size()), id, ticket);
+					commands.evalsha(sha, ScriptOutputType.MULTI, keys, args).get(5, TimeUnit.SECONDS);
+				}
+				cycles++;
+			}
+		}
+		return cycles;
+	}
+
+	private static byte[][] bytes(List<String> values, String id, String ticket) {
+		byte[][] bytes = new byte[values.size()][];
+		for (int i = 0; i < bytes.length; i++) {
+			bytes[i] = values.get(i).replace(id, ticket).getBytes(StandardCharsets.UTF_8);
+		}
+		return bytes;
+	}
+
+	private static String ticketId(List<List<String>> calls) {
+		for (String arg : calls.get(calls.size() - 1)) {
+			Matcher matcher = TICKET_ID.matcher(arg);
+			if (matcher.find()) {
+				return matcher.group(1);
+			}
+		}
+		throw new IllegalStateException("No ticket id in " + calls);
+	}
+
+	// The EVALSHA calls of one acquire + settle, argument by argument, read with MONITOR.
+	private static List<List<String>> monitorOneCycle(DefaultQuotaEngine engine) throws IOException {
+		TestRedis redis = TestRedis.shared();
+		try (Socket socket = new Socket(redis.host(), redis.port())) {
+			OutputStream out = socket.getOutputStream();
+			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+			out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			in.readLine();
+			QuotaLease lease = engine.acquire(QuotaRequest.builder("model").inputTokens(1_000).maxOutputTokens(500)
+				.maxWait(Duration.ZERO).build());
+			lease.settle(TokenUsage.of(1_000, 120));
+			List<List<String>> calls = new ArrayList<>();
+			while (calls.size() < 2) {
+				String line = in.readLine();
+				if (line.contains("\"EVALSHA\"")) {
+					List<String> call = new ArrayList<>();
+					Matcher matcher = QUOTED.matcher(line.substring(line.indexOf("\"EVALSHA\"")));
+					while (matcher.find()) {
+						call.add(unescape(matcher.group(1)));
+					}
+					calls.add(call);
+				}
+			}
+			return calls;
+		}
+	}
+
+	// MONITOR quotes each argument, escaping quotes, backslashes and bytes as \xHH.
+	private static String unescape(String quoted) {
+		StringBuilder text = new StringBuilder();
+		for (int i = 0; i < quoted.length(); i++) {
+			char c = quoted.charAt(i);
+			if (c != '\\') {
+				text.append(c);
+				continue;
+			}
+			char next = quoted.charAt(++i);
+			switch (next) {
+				case 'n' -> text.append('\n');
+				case 'r' -> text.append('\r');
+				case 't' -> text.append('\t');
+				case 'x' -> {
+					text.append((char) Integer.parseInt(quoted.substring(i + 1, i + 3), 16));
+					i += 2;
+				}
+				default -> text.append(next);
+			}
+		}
+		return text.toString();
+	}
+
+	private static long run(Callable<Long> perThread) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+		List<Future<Long>> futures = new ArrayList<>();
+		for (int t = 0; t < THREADS; t++) {
+			futures.add(pool.submit(perThread));
+		}
+		long cycles = 0;
+		for (Future<Long> future : futures) {
+			cycles += future.get();
+		}
+		pool.shutdown();
+		return cycles;
+	}
+
+	private static Cost measure(RedisConnectionFactory factory, Callable<Long> perThread) throws Exception {
+		Properties before = info(factory);
+		long cycles = run(perThread);
+		return new Cost(before, info(factory), cycles);
+	}
+
+	private static Properties info(RedisConnectionFactory factory) {
+		try (RedisConnection connection = factory.getConnection()) {
+			Properties all = new Properties();
+			all.putAll(connection.serverCommands().info("commandstats"));
+			all.putAll(connection.serverCommands().info("stats"));
+			return all;
+		}
+	}
+
+	private record Cost(Properties before, Properties after, long cycles) {
+
+		double cyclesPerSecond() {
+			return this.cycles / (MEASURE.toMillis() / 1000.0);
+		}
+
+		String row(String what) {
+			double scriptCalls = delta("cmdstat_evalsha", "calls") + delta("cmdstat_eval", "calls");
+			double cpu = delta("cmdstat_evalsha", "usec") + delta("cmdstat_eval", "usec");
+			double commands = 0;
+			for (String name : this.after.stringPropertyNames()) {
+				if (name.startsWith("cmdstat_") && !name.equals("cmdstat_info")) {
+					commands += delta(name, "calls");
+				}
+			}
+			double bytes = Long.parseLong(this.after.getProperty("total_net_input_bytes"))
+					- Long.parseLong(this.before.getProperty("total_net_input_bytes"));
+			return String.format("| %s | %.2f | %.1f | %.1f | %.0f | %.0f |", what, scriptCalls / this.cycles,
+					commands / this.cycles, cpu / this.cycles, bytes / this.cycles, cyclesPerSecond());
+		}
+
+		String byCommand() {
+			StringBuilder text = new StringBuilder();
+			for (String name : new TreeSet<>(this.after.stringPropertyNames())) {
+				double calls = delta(name, "calls");
+				if (name.startsWith("cmdstat_") && !name.equals("cmdstat_info") && calls > 0) {
+					text.append(String.format("%s %.2f; ", name.substring(8), calls / this.cycles));
+				}
+			}
+			return text.toString();
+		}
+
+		// A field of a commandstats line, "calls=12,usec=345,...", as a number; 0 when absent.
+		private double delta(String command, String field) {
+			return field(this.after.getProperty(command), field) - field(this.before.getProperty(command), field);
+		}
+
+		private static double field(String line, String field) {
+			if (line == null) {
+				return 0;
+			}
+			for (String part : line.split(",")) {
+				if (part.startsWith(field + "=")) {
+					return Double.parseDouble(part.substring(field.length() + 1));
+				}
+			}
+			return 0;
+		}
+
+	}
+
+}
