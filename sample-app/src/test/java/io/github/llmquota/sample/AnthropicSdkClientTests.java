@@ -5,7 +5,6 @@ import java.util.Map;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.sample.anthropic.Answer;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
-import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.anthropic.SdkAnthropicClient;
 import io.github.llmquota.sample.chat.ChatAnswer;
 import io.github.llmquota.sample.chat.ChatService;
@@ -44,9 +43,6 @@ class AnthropicSdkClientTests {
 	private ProviderSimulator simulator;
 
 	@Autowired
-	private ProviderTraffic traffic;
-
-	@Autowired
 	private MeterRegistry meters;
 
 	@Autowired
@@ -59,7 +55,7 @@ class AnthropicSdkClientTests {
 	void chatAnswersThroughTheOfficialSdkAndIsSettledAtTheReportedUsage() {
 		assertThat(this.client).isInstanceOf(SdkAnthropicClient.class);
 		long served = this.simulator.stats().model(ChatService.MODEL).served();
-		long sent = this.traffic.snapshot().sent();
+		long requests = this.simulator.stats().requests();
 
 		ResponseEntity<ChatAnswer> response = this.http.postForEntity("/chat",
 				Map.of("userId", "alice", "message", "What does llm-quota do?"), ChatAnswer.class);
@@ -68,7 +64,7 @@ class AnthropicSdkClientTests {
 		assertThat(response.getBody().text()).isNotBlank();
 		assertThat(response.getBody().model()).isEqualTo(ChatService.MODEL);
 		assertThat(this.simulator.stats().model(ChatService.MODEL).served()).isEqualTo(served + 1);
-		assertThat(this.traffic.snapshot().sent()).isEqualTo(sent + 1);
+		assertThat(this.simulator.stats().requests()).isEqualTo(requests + 1);
 		Counter missingUsage = this.meters.find(LlmQuotaMetricNames.USAGE_MISSING).counter();
 		assertThat((missingUsage != null) ? missingUsage.count() : 0).isZero();
 	}

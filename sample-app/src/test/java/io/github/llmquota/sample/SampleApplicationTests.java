@@ -11,7 +11,6 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.sample.anthropic.Answer;
-import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.chat.ChatAnswer;
 import io.github.llmquota.sample.chat.ChatService;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
@@ -59,9 +58,6 @@ class SampleApplicationTests {
 	private ProviderSimulator simulator;
 
 	@Autowired
-	private ProviderTraffic traffic;
-
-	@Autowired
 	private MeterRegistry meters;
 
 	@Autowired
@@ -90,7 +86,7 @@ class SampleApplicationTests {
 	@Test
 	void chatAnswersWithTheTextAndTheModelThroughTheSimulator() {
 		long served = this.simulator.stats().model(ChatService.MODEL).served();
-		long sent = this.traffic.snapshot().sent();
+		long requests = this.simulator.stats().requests();
 
 		ResponseEntity<ChatAnswer> response = this.http.postForEntity("/chat",
 				Map.of("userId", "alice", "message", "What does llm-quota do?"), ChatAnswer.class);
@@ -99,7 +95,7 @@ class SampleApplicationTests {
 		assertThat(response.getBody().text()).isNotBlank();
 		assertThat(response.getBody().model()).isEqualTo(ChatService.MODEL);
 		assertThat(this.simulator.stats().model(ChatService.MODEL).served()).isEqualTo(served + 1);
-		assertThat(this.traffic.snapshot().sent()).isEqualTo(sent + 1);
+		assertThat(this.simulator.stats().requests()).isEqualTo(requests + 1);
 		Counter missingUsage = this.meters.find(LlmQuotaMetricNames.USAGE_MISSING).counter();
 		assertThat((missingUsage != null) ? missingUsage.count() : 0).isZero();
 	}

@@ -7,9 +7,8 @@ import org.springframework.http.ResponseEntity;
  * built-in simulator. {@code sample.provider.client} chooses the implementation:
  * {@link RestAnthropicClient} on Spring's {@code RestClient} ({@code rest-client}, the
  * default) or {@link SdkAnthropicClient} on the official Java SDK ({@code anthropic-sdk}).
- * Either counts what it sends and receives in {@link ProviderTraffic}, and lets the
- * provider's error answers propagate in its own exception types, which llm-quota reads its
- * feedback from. Implementations are thread-safe.
+ * Both let the provider's error answers propagate in their own exception types, which
+ * llm-quota reads its feedback from. Implementations are thread-safe.
  */
 public interface AnthropicClient {
 

@@ -34,9 +34,15 @@ import org.springframework.web.client.RestClient;
 @EnableConfigurationProperties(ProviderProperties.class)
 class AnthropicClientConfiguration {
 
+	/**
+	 * The HTTP client of the {@code rest-client} client, and of every other {@code RestClient}
+	 * and {@code RestTemplate} built from Boot's builders: the JDK's, on plain HTTP/1.1, as
+	 * the JDK client would otherwise offer every cleartext request an h2c upgrade.
+	 */
 	@Bean
-	ProviderTraffic providerTraffic() {
-		return new ProviderTraffic();
+	ClientHttpRequestFactoryBuilder<?> clientHttpRequestFactoryBuilder() {
+		return ClientHttpRequestFactoryBuilder.jdk()
+			.withHttpClientCustomizer((client) -> client.version(HttpClient.Version.HTTP_1_1));
 	}
 
 	/**
@@ -55,33 +61,30 @@ class AnthropicClientConfiguration {
 	}
 
 	@Bean
-	AnthropicClient anthropicClient(RestClient.Builder builder, ProviderProperties properties,
-			ObjectProvider<ProviderSimulator> simulator, ProviderTraffic traffic,
+	AnthropicClient anthropicClient(RestClient.Builder builder, ClientHttpRequestFactoryBuilder<?> requestFactoryBuilder,
+			ProviderProperties properties, ObjectProvider<ProviderSimulator> simulator,
 			ObjectProvider<AnthropicAttemptInterceptor> attemptInterceptor) {
 		String baseUrl = baseUrl(properties, simulator.getIfAvailable());
 		return switch (properties.getClient()) {
-			case REST_CLIENT -> restClient(builder, properties, baseUrl, traffic);
-			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, traffic, attemptInterceptor.getIfAvailable());
+			case REST_CLIENT -> restClient(builder, requestFactoryBuilder, properties, baseUrl);
+			case ANTHROPIC_SDK -> sdkClient(properties, baseUrl, attemptInterceptor.getIfAvailable());
 		};
 	}
 
-	private static RestAnthropicClient restClient(RestClient.Builder builder, ProviderProperties properties,
-			String baseUrl, ProviderTraffic traffic) {
+	private static RestAnthropicClient restClient(RestClient.Builder builder,
+			ClientHttpRequestFactoryBuilder<?> requestFactoryBuilder, ProviderProperties properties, String baseUrl) {
 		ClientHttpRequestFactorySettings settings = ClientHttpRequestFactorySettings.defaults()
 			.withConnectTimeout(properties.getConnectTimeout())
 			.withReadTimeout(properties.getReadTimeout());
 		RestClient restClient = builder.baseUrl(baseUrl)
-			// Plain HTTP/1.1: the JDK client would otherwise offer every cleartext request an h2c upgrade.
-			.requestFactory(new TrafficRequestFactory(ClientHttpRequestFactoryBuilder.jdk()
-				.withHttpClientCustomizer((client) -> client.version(HttpClient.Version.HTTP_1_1))
-				.build(settings), traffic))
+			.requestFactory(requestFactoryBuilder.build(settings))
 			.defaultHeader("x-api-key", properties.getApiKey())
 			.defaultHeader("anthropic-version", properties.getVersion())
 			.build();
-		return new RestAnthropicClient(restClient, baseUrl, traffic);
+		return new RestAnthropicClient(restClient, baseUrl);
 	}
 
-	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl, ProviderTraffic traffic,
+	private static SdkAnthropicClient sdkClient(ProviderProperties properties, String baseUrl,
 			@Nullable AnthropicAttemptInterceptor attemptInterceptor) {
 		// The SDK's default retries stay on, as a user would leave them.
 		AnthropicOkHttpClient.Builder builder = AnthropicOkHttpClient.builder()
@@ -94,11 +97,7 @@ class AnthropicClientConfiguration {
 			// retries included, is admitted, and a 429 or 529 becomes a wait, never a retry.
 			builder.addInterceptor(attemptInterceptor);
 		}
-		// Last, so innermost: it counts what goes on the wire, the governor's re-sends included.
-		// That is why this client is built here rather than left a bean for llm-quota to
-		// govern: the auto-configuration would add the governor after this interceptor.
-		builder.addInterceptor(new TrafficInterceptor(traffic));
-		return new SdkAnthropicClient(builder.build(), baseUrl, traffic);
+		return new SdkAnthropicClient(builder.build(), baseUrl);
 	}
 
 	private static String baseUrl(ProviderProperties properties, ProviderSimulator simulator) {

@@ -2,7 +2,9 @@ package io.github.llmquota.sample.anthropic;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
+import com.anthropic.core.ClientOptions;
 import com.anthropic.core.http.Headers;
 import com.anthropic.core.http.HttpResponseFor;
 import com.anthropic.errors.AnthropicException;
@@ -23,30 +25,22 @@ import org.springframework.http.ResponseEntity;
  * {@link AnthropicServiceException} and its subclasses for an answer outside 2xx once the
  * SDK has stopped retrying, with the status, headers and JSON body that llm-quota reads its
  * feedback from, and other {@link AnthropicException}s when no answer could be read.
- * <p>
- * Every HTTP attempt the SDK makes, its retries included, is counted in
- * {@link ProviderTraffic} by the {@link TrafficInterceptor} the client was built with; this
- * class counts the usage of the successful ones. Thread-safe.
+ * Thread-safe.
  */
 public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
 
 	private final com.anthropic.client.AnthropicClient client;
 
-	private final ProviderTraffic traffic;
-
 	private final String baseUrl;
 
 	/**
 	 * Create a client.
-	 * @param client the SDK client, with the provider's base URL and API key, and a
-	 * {@link TrafficInterceptor} of {@code traffic} as its innermost interceptor
+	 * @param client the SDK client, with the provider's base URL and API key
 	 * @param baseUrl the base URL it calls, for messages
-	 * @param traffic where successful answers are counted
 	 */
-	public SdkAnthropicClient(com.anthropic.client.AnthropicClient client, String baseUrl, ProviderTraffic traffic) {
+	public SdkAnthropicClient(com.anthropic.client.AnthropicClient client, String baseUrl) {
 		this.client = client;
 		this.baseUrl = baseUrl;
-		this.traffic = traffic;
 	}
 
 	/**
@@ -59,16 +53,7 @@ public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
 		HttpResponseFor<com.anthropic.models.messages.Message> response = this.client.messages()
 			.withRawResponse()
 			.create(params(request));
-		com.anthropic.models.messages.Message message;
-		try {
-			message = response.parse();
-		}
-		catch (AnthropicException ex) {
-			this.traffic.unanswered();
-			throw ex;
-		}
-		MessageResponse body = messageResponse(message);
-		this.traffic.answered(request.model(), response.statusCode(), body.usage());
+		MessageResponse body = messageResponse(response.parse());
 		return new ResponseEntity<>(new Answer(request.model(), body), headers(response.headers()),
 				HttpStatusCode.valueOf(response.statusCode()));
 	}
@@ -76,6 +61,18 @@ public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
 	@Override
 	public String baseUrl() {
 		return this.baseUrl;
+	}
+
+	/**
+	 * Return a client that shares this one's connections, with its options modified, as
+	 * {@link com.anthropic.client.AnthropicClient#withOptions(Consumer)} does: to add an
+	 * interceptor, for example, which then runs inside the ones this client has. Closing
+	 * either client closes the connections of both.
+	 * @param modifier modifies a copy of this client's options
+	 * @return the new client
+	 */
+	public SdkAnthropicClient withOptions(Consumer<ClientOptions.Builder> modifier) {
+		return new SdkAnthropicClient(this.client.withOptions(modifier), this.baseUrl);
 	}
 
 	/**

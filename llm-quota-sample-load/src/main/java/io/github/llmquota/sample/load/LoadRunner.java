@@ -28,9 +28,8 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.Answer;
-import io.github.llmquota.sample.anthropic.ProviderTraffic;
-import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
 import io.github.llmquota.sample.chat.ChatService;
+import io.github.llmquota.sample.load.ProviderTraffic.ModelTraffic;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
 
@@ -51,7 +50,7 @@ import org.springframework.web.client.RestClientException;
  * job does; llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is
  * over it starts no more calls, lets the calls already started finish (for at most three
  * minutes, after which it interrupts them), and prints one line {@code LOAD-SUMMARY {json}}
- * to standard output. The application's {@code main} then exits.
+ * to standard output. {@link LoadApplication}'s {@code main} then exits.
  */
 public class LoadRunner implements ApplicationRunner {
 

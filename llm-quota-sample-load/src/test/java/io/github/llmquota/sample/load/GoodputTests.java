@@ -10,7 +10,7 @@ import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.UserLimits;
-import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
+import io.github.llmquota.sample.load.ProviderTraffic.ModelTraffic;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -3,7 +3,7 @@
 # simulator: see docs/benchmarks.md. Run from the repository root after
 #   ./mvnw -q -DskipTests package
 #
-#   sample-app/bench/fleet.sh [extra arguments for the three load instances]
+#   llm-quota-sample-load/bench/fleet.sh [extra arguments for the three load instances]
 #
 # for example `--llm.quota.governor.enabled=false` for the run without the attempt governor.
 # Environment: CLIENT (anthropic-sdk or rest-client, default anthropic-sdk), DURATION (120s),
@@ -26,7 +26,9 @@ OUT=${OUT:-target/fleet-benchmark}
 REDIS_PORT=${REDIS_PORT:-16390}
 SIMULATOR_PORT=${SIMULATOR_PORT:-18090}
 HTTP_PORT=${HTTP_PORT:-18080}
-JAR=sample-app/target/sample-app-0.1.0-SNAPSHOT.jar
+# The load module's jar: the sample app with load mode added (it is the sample app without
+# --sample.load.enabled=true, as the host runs it).
+JAR=llm-quota-sample-load/target/llm-quota-sample-load-0.1.0-SNAPSHOT.jar
 SIMULATOR=http://127.0.0.1:$SIMULATOR_PORT
 
 [ -f "$JAR" ] || { echo "No $JAR: run ./mvnw -q -DskipTests package first" >&2; exit 1; }

@@ -12,7 +12,7 @@ import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
-import io.github.llmquota.sample.anthropic.ProviderTraffic.ModelTraffic;
+import io.github.llmquota.sample.load.ProviderTraffic.ModelTraffic;
 
 /**
  * Goodput: how much of the configured provider limits a run turned into successful calls.

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
-import io.github.llmquota.sample.anthropic.ProviderTraffic;
 import io.github.llmquota.sample.chat.ChatService;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
@@ -16,12 +15,23 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Load mode, when {@code sample.load.enabled} is {@code true}.
+ * Load mode, when {@code sample.load.enabled} is {@code true}: the {@link LoadRunner}, and
+ * the counters of what the sample's provider client sends and receives.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "sample.load", name = "enabled", havingValue = "true")
 @EnableConfigurationProperties(LoadProperties.class)
 class LoadConfiguration {
+
+	@Bean
+	ProviderTraffic providerTraffic() {
+		return new ProviderTraffic();
+	}
+
+	@Bean
+	static ProviderTrafficRecorder providerTrafficRecorder(ObjectProvider<ProviderTraffic> traffic) {
+		return new ProviderTrafficRecorder(traffic::getObject);
+	}
 
 	@Bean
 	AcquireWaits loadAcquireWaits() {

@@ -1,16 +1,20 @@
-package io.github.llmquota.sample.anthropic;
+package io.github.llmquota.sample.load;
 
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.github.llmquota.sample.anthropic.AnthropicClient;
+import io.github.llmquota.sample.anthropic.Usage;
+
 import org.springframework.lang.Nullable;
 
 /**
  * Counts what the {@link AnthropicClient} sent and what came back, as the client saw it: it
  * holds for any Anthropic-compatible server, not only the simulator. Each HTTP attempt
- * counts, an SDK's own retries included. Thread-safe.
+ * counts, an SDK's own retries included. The sample does not count: in load mode,
+ * {@link ProviderTrafficRecorder} makes its client count here. Thread-safe.
  */
 public class ProviderTraffic {
 
