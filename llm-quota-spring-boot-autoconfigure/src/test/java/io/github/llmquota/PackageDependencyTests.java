@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that the packages of the main sources depend on each other in layers: {@code core}
- * depends on no other llm-quota package, and no chain of dependencies leads back to the
- * package it started from. A dependency is any mention of another package's type: an
- * import, a static import, or a fully qualified name in code or Javadoc.
+ * Tests that the packages of the main sources depend on each other in layers:
+ * {@code core} depends on no other llm-quota package, and no chain of dependencies leads
+ * back to the package it started from. A dependency is any mention of another package's
+ * type: an import, a static import, or a fully qualified name in code or Javadoc.
  */
 class PackageDependencyTests {
 
@@ -149,8 +149,9 @@ class PackageDependencyTests {
 	}
 
 	/**
-	 * Depth-first from the end of the path; {@code seen} holds the packages that lead back
-	 * to the start on no path: those started from before, and those explored already.
+	 * Depth-first from the end of the path; {@code seen} holds the packages that lead
+	 * back to the start on no path: those started from before, and those explored
+	 * already.
 	 */
 	private static List<String> cycleFrom(Map<String, Set<String>> graph, String start, List<String> path,
 			Set<String> seen) {

@@ -24,12 +24,13 @@ import io.github.llmquota.engine.QuotaSettings;
 /**
  * The rule that keeps the engine's readers on its read side: the fallback chain and the
  * {@code actuate} packages (endpoint, health, metrics, alerts) learn a pool's state from
- * {@link io.github.llmquota.core.QuotaEngine#state(String)} only, never from the store SPI
- * ({@code engine.QuotaStore}, its {@code PoolSnapshot}) nor from a store implementation, so
- * that the snapshot's layout is known in one place. Of {@code engine} they may use the
- * validated configuration and the engine's event SPI ({@link QuotaEngineListener} and the
- * types its methods take) alone. The failover store's own meters are the one exception: its
- * fail mode and unlimited admissions are not pool state.
+ * {@link io.github.llmquota.core.QuotaEngine#state(String)} only, never from the store
+ * SPI ({@code engine.QuotaStore}, its {@code PoolSnapshot}) nor from a store
+ * implementation, so that the snapshot's layout is known in one place. Of {@code engine}
+ * they may use the validated configuration and the engine's event SPI
+ * ({@link QuotaEngineListener} and the types its methods take) alone. The failover
+ * store's own meters are the one exception: its fail mode and unlimited admissions are
+ * not pool state.
  * <p>
  * A source scan rather than a reflection walk: an import that is only used in Javadoc, or
  * a fully qualified name in code, counts as much as an import.
@@ -45,15 +46,15 @@ final class ReadSideImports {
 
 	private static final Set<String> ALLOWED_ENGINE_TYPES = allowedEngineTypes();
 
-	private static final Map<String, Set<String>> EXCEPTIONS = Map.of(
-			"io/github/llmquota/actuate/metrics/FailoverMeterBinder.java", Set.of("failover.FailoverQuotaStore"));
+	private static final Map<String, Set<String>> EXCEPTIONS = Map
+		.of("io/github/llmquota/actuate/metrics/FailoverMeterBinder.java", Set.of("failover.FailoverQuotaStore"));
 
 	private ReadSideImports() {
 	}
 
 	private static Set<String> allowedEngineTypes() {
-		Set<String> allowed = new TreeSet<>(Set.of(QuotaSettings.class.getSimpleName(),
-				ModelSpec.class.getSimpleName(), PoolSpec.class.getSimpleName(), PriorityClass.class.getSimpleName(),
+		Set<String> allowed = new TreeSet<>(Set.of(QuotaSettings.class.getSimpleName(), ModelSpec.class.getSimpleName(),
+				PoolSpec.class.getSimpleName(), PriorityClass.class.getSimpleName(),
 				QuotaEngineListener.class.getSimpleName()));
 		// Read from the listener, so that renaming an event type cannot break the rule.
 		for (Method method : QuotaEngineListener.class.getMethods()) {

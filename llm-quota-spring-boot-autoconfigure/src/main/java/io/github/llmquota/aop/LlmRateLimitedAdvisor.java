@@ -15,17 +15,18 @@ import org.springframework.util.Assert;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * Applies an interceptor, normally a {@link LlmRateLimitedInterceptor}, to the methods that
- * {@link LlmRateLimited} governs: public instance methods that carry it or whose declaring
- * type does. As a bean with {@code ROLE_INFRASTRUCTURE}, as the auto-configuration declares
- * it, it is applied by Spring Boot's auto-proxy creator with or without AspectJ.
+ * Applies an interceptor, normally a {@link LlmRateLimitedInterceptor}, to the methods
+ * that {@link LlmRateLimited} governs: public instance methods that carry it or whose
+ * declaring type does. As a bean with {@code ROLE_INFRASTRUCTURE}, as the
+ * auto-configuration declares it, it is applied by Spring Boot's auto-proxy creator with
+ * or without AspectJ.
  * <p>
  * <strong>Order.</strong> The {@link #DEFAULT_ORDER} puts llm-quota inside every
  * Resilience4j aspect but the Bulkhead, so that a Retry asks for quota again on each
- * attempt, an open CircuitBreaker or a RateLimiter rejects a call before it takes quota, and
- * a TimeLimiter's timeout includes the wait for quota; and outside
- * {@code @Transactional} and {@code @Cacheable} (both {@link Ordered#LOWEST_PRECEDENCE}), so
- * that quota is acquired before a transaction opens. A cache hit therefore still takes
+ * attempt, an open CircuitBreaker or a RateLimiter rejects a call before it takes quota,
+ * and a TimeLimiter's timeout includes the wait for quota; and outside
+ * {@code @Transactional} and {@code @Cacheable} (both {@link Ordered#LOWEST_PRECEDENCE}),
+ * so that quota is acquired before a transaction opens. A cache hit therefore still takes
  * quota, unless the cache is moved outside, for example with
  * {@code @EnableCaching(order = ...)}.
  * <p>
@@ -46,10 +47,11 @@ public class LlmRateLimitedAdvisor extends AbstractPointcutAdvisor {
 	private final MethodInterceptor advice;
 
 	/**
-	 * Create an advisor that resolves its interceptor when a governed method is first called.
-	 * Auto-proxy creators instantiate advisors while bean post-processors are still being
-	 * registered; resolving the interceptor (and with it the engine, Redis and meters) only
-	 * then keeps those beans from being created too early to be post-processed.
+	 * Create an advisor that resolves its interceptor when a governed method is first
+	 * called. Auto-proxy creators instantiate advisors while bean post-processors are
+	 * still being registered; resolving the interceptor (and with it the engine, Redis
+	 * and meters) only then keeps those beans from being created too early to be
+	 * post-processed.
 	 * @param interceptor supplies the interceptor, once
 	 * @throws IllegalArgumentException if {@code interceptor} is {@code null}
 	 */

@@ -42,19 +42,19 @@ import org.springframework.util.ClassUtils;
 /**
  * Governs calls of {@link LlmRateLimited} methods: acquires a lease from the
  * {@link QuotaEngine}, invokes the method, and settles the lease to the usage its result
- * reports, or releases it when the method fails. See {@link LlmRateLimited} for what callers
- * see.
+ * reports, or releases it when the method fails. See {@link LlmRateLimited} for what
+ * callers see.
  * <p>
  * With a {@code CompletionStage}, {@code Mono} or {@code Flux} return type the wait for
  * admission blocks no thread. When admission is immediate the method is invoked on the
  * calling (or subscribing) thread; after a wait it is invoked on
  * {@link CompletableFuture}'s default asynchronous executor or Reactor's
- * {@code boundedElastic} scheduler, never on a thread of the engine. The round trips to the
- * quota store that ask for admission and settle the lease are made on the thread at hand, as
- * the engine makes them.
+ * {@code boundedElastic} scheduler, never on a thread of the engine. The round trips to
+ * the quota store that ask for admission and settle the lease are made on the thread at
+ * hand, as the engine makes them.
  * <p>
- * Thread-safe. Each method's annotation is resolved and its expressions parsed on first use
- * (or earlier by {@link LlmRateLimitedValidator}) and cached.
+ * Thread-safe. Each method's annotation is resolved and its expressions parsed on first
+ * use (or earlier by {@link LlmRateLimitedValidator}) and cached.
  */
 public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
@@ -91,8 +91,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	 * expression, and is told the input they reported
 	 * @param usageExtractor finds the usage in results
 	 * @param listeners told of failures and missing usage, in order
-	 * @param fallbackHandler runs calls that name a fallback chain, or {@code null} to send
-	 * them to the annotated model
+	 * @param fallbackHandler runs calls that name a fallback chain, or {@code null} to
+	 * send them to the annotated model
 	 * @param feedbackResolver reads rate-limit headers and errors in results and failures
 	 * @throws IllegalArgumentException if a required argument is {@code null}
 	 */
@@ -126,14 +126,15 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		if (method.fallback() != null && this.fallbackHandler != null) {
-			return this.fallbackHandler.invoke(method.fallback(), method.model(), new MethodAttempt(invocation, method));
+			return this.fallbackHandler.invoke(method.fallback(), method.model(),
+					new MethodAttempt(invocation, method));
 		}
 		return govern(invocation, method, method.model());
 	}
 
 	/**
-	 * Runs of one invocation for the models a fallback handler chooses, each on its own copy
-	 * of the invocation.
+	 * Runs of one invocation for the models a fallback handler chooses, each on its own
+	 * copy of the invocation.
 	 */
 	private final class MethodAttempt implements LlmFallbackHandler.Attempt {
 
@@ -242,9 +243,10 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	/**
 	 * The context the method runs in: its priority, user and wait budget for the provider
-	 * attempts it makes through the attempt governor, and its lease, which the first attempt
-	 * to the same model takes over instead of being admitted a second time. Whoever ends the
-	 * call reclaims the lease first and leaves it alone when an attempt took it.
+	 * attempts it makes through the attempt governor, and its lease, which the first
+	 * attempt to the same model takes over instead of being admitted a second time.
+	 * Whoever ends the call reclaims the lease first and leaves it alone when an attempt
+	 * took it.
 	 * @param call the call
 	 * @param handOver the call's lease, offered to its first attempt
 	 * @return the context
@@ -358,12 +360,13 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * End the lease of a call that completed, at the usage it reported or, without one, at
-	 * what it reserved, with whatever its result says about the provider's limits.
+	 * End the lease of a call that completed, at the usage it reported or, without one,
+	 * at what it reserved, with whatever its result says about the provider's limits.
 	 * @param call the call
 	 * @param lease its lease
 	 * @param usage the usage, or {@code null}
-	 * @param result what the call returned (or the last element of a stream), for feedback
+	 * @param result what the call returned (or the last element of a stream), for
+	 * feedback
 	 */
 	void settle(Call call, QuotaLease lease, @Nullable TokenUsage usage, @Nullable Object result) {
 		QuotaRequest request = call.request();
@@ -377,22 +380,23 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		}
 		safely(() -> lease.settle(usage, feedback), "settle lease " + lease.id());
 		if (call.estimated()) {
-			safely(() -> this.estimator.recordActual(request.model(), request.inputTokens(),
-					usage.totalInputTokens()), "calibrate the token estimator");
+			safely(() -> this.estimator.recordActual(request.model(), request.inputTokens(), usage.totalInputTokens()),
+					"calibrate the token estimator");
 		}
 	}
 
 	/**
 	 * End the lease of a call whose method failed, after telling the listeners, with what
-	 * the failure says about the provider's limits (a 429 cools the pool down fleet-wide).
+	 * the failure says about the provider's limits (a 429 cools the pool down
+	 * fleet-wide).
 	 * @param lease the lease
 	 * @param failure what the method threw
 	 */
 	void failed(QuotaLease lease, Throwable failure) {
 		Throwable cause = (failure instanceof CompletionException && failure.getCause() != null) ? failure.getCause()
 				: failure;
-		this.listeners.forEach((listener) -> safely(() -> listener.onFailure(lease, cause),
-				"tell " + listener + " of a failure"));
+		this.listeners.forEach(
+				(listener) -> safely(() -> listener.onFailure(lease, cause), "tell " + listener + " of a failure"));
 		ProviderFeedback feedback = feedback(lease, cause);
 		safely(() -> lease.release(CallOutcome.FAILED, feedback), "release lease " + lease.id());
 	}
@@ -417,9 +421,9 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Proceed with an invocation, also on another thread or after the proxy call returned:
-	 * AspectJ advice further down the chain finds its join point through the invocation
-	 * exposed to the current thread, which is then missing or another one.
+	 * Proceed with an invocation, also on another thread or after the proxy call
+	 * returned: AspectJ advice further down the chain finds its join point through the
+	 * invocation exposed to the current thread, which is then missing or another one.
 	 * @param invocation the invocation
 	 * @return what the rest of the chain returned
 	 * @throws Throwable what the rest of the chain threw

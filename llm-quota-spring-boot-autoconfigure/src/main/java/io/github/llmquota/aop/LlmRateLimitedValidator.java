@@ -19,13 +19,13 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * Checks every {@link LlmRateLimited} method of the application's beans once all singletons
- * exist, so that a mistake stops startup instead of failing calls later: an unknown model or
- * priority class, an expression or duration that cannot be parsed, a misplaced
- * {@link LlmModel}, an unsupported return type, an annotated method that a proxy cannot
- * intercept, and a singleton that was not proxied with the advisor at all (for example
- * because no auto-proxy creator runs), whose calls would silently go ungoverned. Each
- * failure names the bean, the method and the attribute.
+ * Checks every {@link LlmRateLimited} method of the application's beans once all
+ * singletons exist, so that a mistake stops startup instead of failing calls later: an
+ * unknown model or priority class, an expression or duration that cannot be parsed, a
+ * misplaced {@link LlmModel}, an unsupported return type, an annotated method that a
+ * proxy cannot intercept, and a singleton that was not proxied with the advisor at all
+ * (for example because no auto-proxy creator runs), whose calls would silently go
+ * ungoverned. Each failure names the bean, the method and the attribute.
  * <p>
  * The parsed methods are kept by the interceptor, so that calls do not parse them again.
  */
@@ -69,8 +69,8 @@ public class LlmRateLimitedValidator implements SmartInitializingSingleton {
 				type = AutoProxyUtils.determineTargetClass(this.beanFactory, beanName);
 			}
 			catch (Throwable ex) {
-				// A bean whose type cannot be resolved yet, such as a lazy one: its methods are
-				// checked on their first call instead.
+				// A bean whose type cannot be resolved yet, such as a lazy one: its
+				// methods are checked on their first call instead.
 				continue;
 			}
 			if (type != null && AnnotationUtils.isCandidateClass(type, LlmRateLimited.class)) {
@@ -83,9 +83,10 @@ public class LlmRateLimitedValidator implements SmartInitializingSingleton {
 		boolean governed = false;
 		for (Method method : ReflectionUtils.getUniqueDeclaredMethods(type, ReflectionUtils.USER_DECLARED_METHODS)) {
 			if (AnnotatedElementUtils.hasAnnotation(method, LlmRateLimited.class) && !isInterceptable(method)) {
-				throw failure(beanName, "@LlmRateLimited method " + ClassUtils.getShortName(type) + "."
-						+ method.getName() + " cannot be intercepted by a proxy: it must be public, not static "
-						+ "and not final");
+				throw failure(beanName,
+						"@LlmRateLimited method " + ClassUtils.getShortName(type) + "." + method.getName()
+								+ " cannot be intercepted by a proxy: it must be public, not static "
+								+ "and not final");
 			}
 			try {
 				governed |= this.interceptor.rateLimitedMethod(method, type) != null;
@@ -97,10 +98,11 @@ public class LlmRateLimitedValidator implements SmartInitializingSingleton {
 		if (governed && this.beanFactory.containsSingleton(beanName)) {
 			Object bean = this.beanFactory.getSingleton(beanName);
 			if (!(bean instanceof FactoryBean) && !isAdvised(bean)) {
-				throw failure(beanName, "it has @LlmRateLimited methods but was not proxied with the llm-quota "
-						+ "advisor, so its calls would not be rate limited. Proxies are made by an auto-proxy "
-						+ "creator: keep spring.aop.auto enabled (the default), and do not make the bean a "
-						+ "dependency of a BeanPostProcessor, which creates it before proxies can be made");
+				throw failure(beanName,
+						"it has @LlmRateLimited methods but was not proxied with the llm-quota "
+								+ "advisor, so its calls would not be rate limited. Proxies are made by an auto-proxy "
+								+ "creator: keep spring.aop.auto enabled (the default), and do not make the bean a "
+								+ "dependency of a BeanPostProcessor, which creates it before proxies can be made");
 			}
 		}
 	}

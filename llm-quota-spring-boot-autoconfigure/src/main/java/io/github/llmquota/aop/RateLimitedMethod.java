@@ -38,9 +38,9 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * What {@link LlmRateLimited} asks of one method, checked against the settings and with its
- * expressions parsed, ready to turn each call into a {@link QuotaRequest}. Immutable and
- * thread-safe.
+ * What {@link LlmRateLimited} asks of one method, checked against the settings and with
+ * its expressions parsed, ready to turn each call into a {@link QuotaRequest}. Immutable
+ * and thread-safe.
  */
 final class RateLimitedMethod {
 
@@ -88,10 +88,10 @@ final class RateLimitedMethod {
 	private RateLimitedMethod(Method method, Class<?> targetClass, LlmRateLimited onMethod, LlmRateLimited onType,
 			QuotaSettings settings) {
 		this.method = AopUtils.getMostSpecificMethod(method, targetClass);
-		this.description = ClassUtils.getShortName(targetClass) + "." + method.getName() + Arrays
-			.stream(method.getParameterTypes())
-			.map(Class::getSimpleName)
-			.collect(Collectors.joining(", ", "(", ")"));
+		this.description = ClassUtils.getShortName(targetClass) + "." + method.getName()
+				+ Arrays.stream(method.getParameterTypes())
+					.map(Class::getSimpleName)
+					.collect(Collectors.joining(", ", "(", ")"));
 		this.model = attribute(onMethod, onType, LlmRateLimited::model);
 		if (this.model.isEmpty()) {
 			throw invalid("model", "no model is named: set it on the method or on its type");
@@ -242,8 +242,8 @@ final class RateLimitedMethod {
 	Optional<TokenUsage> usage(Call call, @Nullable Object result, UsageExtractor extractor) {
 		Object source = result;
 		if (this.usage != null) {
-			MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(null, this.method,
-					call.arguments(), parameterNames);
+			MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(null, this.method, call.arguments(),
+					parameterNames);
 			context.setVariable("result", result);
 			source = this.usage.getValue(context);
 			if (source instanceof TokenUsage usage) {
@@ -254,7 +254,8 @@ final class RateLimitedMethod {
 	}
 
 	/**
-	 * Whether a failure to find usage is the first of this method, and so worth a warning.
+	 * Whether a failure to find usage is the first of this method, and so worth a
+	 * warning.
 	 * @return {@code true} the first time only
 	 */
 	boolean firstUsageFailure() {
@@ -297,8 +298,8 @@ final class RateLimitedMethod {
 			return expression.getValue(context);
 		}
 		catch (EvaluationException ex) {
-			throw new IllegalArgumentException(describe(attribute, expression) + " could not be evaluated: "
-					+ ex.getMessage(), ex);
+			throw new IllegalArgumentException(
+					describe(attribute, expression) + " could not be evaluated: " + ex.getMessage(), ex);
 		}
 	}
 
@@ -401,8 +402,8 @@ final class RateLimitedMethod {
 	 * @param method the method
 	 * @param arguments the arguments, with the model in its {@link LlmModel} parameter
 	 * @param request what is asked of the engine
-	 * @param estimated whether the input tokens came from the estimator, which then learns
-	 * from the usage the call reports
+	 * @param estimated whether the input tokens came from the estimator, which then
+	 * learns from the usage the call reports
 	 */
 	record Call(RateLimitedMethod method, Object[] arguments, QuotaRequest request, boolean estimated) {
 	}

@@ -53,8 +53,8 @@ final class ReactorLlmCalls {
 	}
 
 	/**
-	 * Return a Mono that invokes the method on subscription under a lease already held, and
-	 * ends the lease with the signal that ends the call.
+	 * Return a Mono that invokes the method on subscription under a lease already held,
+	 * and ends the lease with the signal that ends the call.
 	 */
 	Mono<Object> mono(MethodInvocation invocation, Call call, QuotaLease lease) {
 		AtomicBoolean invoked = new AtomicBoolean();
@@ -63,23 +63,19 @@ final class ReactorLlmCalls {
 		return Mono.defer(() -> {
 			invoked.set(true);
 			return Mono.from(invoke(invocation, context));
-		})
-			.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context))
-			.doOnSuccess((value) -> {
-				if (handOver.reclaim()) {
-					this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value);
-				}
-			})
-			.doOnError((failure) -> {
-				if (handOver.reclaim()) {
-					this.interceptor.failed(lease, failure);
-				}
-			})
-			.doOnCancel(() -> {
-				if (handOver.reclaim()) {
-					lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
-				}
-			});
+		}).contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)).doOnSuccess((value) -> {
+			if (handOver.reclaim()) {
+				this.interceptor.settle(call, lease, this.interceptor.usage(call, value), value);
+			}
+		}).doOnError((failure) -> {
+			if (handOver.reclaim()) {
+				this.interceptor.failed(lease, failure);
+			}
+		}).doOnCancel(() -> {
+			if (handOver.reclaim()) {
+				lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+			}
+		});
 	}
 
 	Flux<Object> flux(MethodInvocation invocation, Call call) {
@@ -94,8 +90,8 @@ final class ReactorLlmCalls {
 	}
 
 	/**
-	 * Return a Flux that invokes the method on subscription under a lease already held, and
-	 * ends the lease with the signal that ends the call.
+	 * Return a Flux that invokes the method on subscription under a lease already held,
+	 * and ends the lease with the signal that ends the call.
 	 */
 	Flux<Object> flux(MethodInvocation invocation, Call call, QuotaLease lease) {
 		AtomicBoolean invoked = new AtomicBoolean();

@@ -1,8 +1,8 @@
 package io.github.llmquota.aop;
 
 /**
- * How an {@link LlmRateLimited} method returns its result, which decides how its call waits
- * for admission and how an {@link LlmFallbackHandler} runs it.
+ * How an {@link LlmRateLimited} method returns its result, which decides how its call
+ * waits for admission and how an {@link LlmFallbackHandler} runs it.
  */
 public enum ReturnKind {
 

@@ -13,8 +13,8 @@ public interface AsyncProviderAttempt<R> {
 
 	/**
 	 * Send the request once, without blocking the calling thread.
-	 * @return a future completed with the reply, or exceptionally when the request could not
-	 * be sent or no response came back
+	 * @return a future completed with the reply, or exceptionally when the request could
+	 * not be sent or no response came back
 	 */
 	CompletableFuture<ProviderReply<R>> send();
 

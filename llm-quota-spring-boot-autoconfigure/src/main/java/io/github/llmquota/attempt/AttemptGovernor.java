@@ -36,17 +36,18 @@ import org.springframework.lang.Nullable;
 
 /**
  * Admits every HTTP attempt to a provider before it is sent, and settles it from its own
- * response. A transport adapter (the RestClient interceptor, the WebClient filter, an SDK's
- * HTTP client) hands each request to {@link #exchange} or {@link #exchangeAsync} with a way
- * to send it; the governor then:
+ * response. A transport adapter (the RestClient interceptor, the WebClient filter, an
+ * SDK's HTTP client) hands each request to {@link #exchange} or {@link #exchangeAsync}
+ * with a way to send it; the governor then:
  * <ol>
  * <li>reads the JSON request body once: the model ({@code model}, one of
  * {@code llm.quota.models}), the most output ({@code max_tokens},
  * {@code max_completion_tokens} or {@code max_output_tokens}, else
- * {@code llm.quota.governor.default-max-output-tokens}) and an estimate of the prompt (the
- * text of the system prompt, messages, input and tools, through the {@link TokenEstimator});</li>
- * <li>asks the {@link QuotaEngine} for admission with the {@link LlmCallContext}'s priority
- * class, user and wait budget, or takes over the lease the context
+ * {@code llm.quota.governor.default-max-output-tokens}) and an estimate of the prompt
+ * (the text of the system prompt, messages, input and tools, through the
+ * {@link TokenEstimator});</li>
+ * <li>asks the {@link QuotaEngine} for admission with the {@link LlmCallContext}'s
+ * priority class, user and wait budget, or takes over the lease the context
  * {@linkplain LeaseHandOver hands over};</li>
  * <li>sends the attempt and reads the answer with the {@link ProviderFeedbackParser}:
  * <ul>
@@ -62,19 +63,20 @@ import org.springframework.lang.Nullable;
  * feedback (which marks the pool exhausted fleet-wide) and is handed back
  * {@linkplain ProviderReply#nonRetryable marked} so that no retry layer retries it;</li>
  * <li>any other error releases the lease and is handed back as it came.</li>
- * </ul></li>
+ * </ul>
+ * </li>
  * </ol>
- * The wait budget is the context's, else the priority class's default, and it covers every
- * attempt of one exchange. A body that is no JSON object naming a model (listing models,
- * uploading a file) is not a model call: it is sent as it is. A model that is not
+ * The wait budget is the context's, else the priority class's default, and it covers
+ * every attempt of one exchange. A body that is no JSON object naming a model (listing
+ * models, uploading a file) is not a model call: it is sent as it is. A model that is not
  * configured fails with an {@link UnknownModelException} before anything is sent, unless
  * it is listed in {@code llm.quota.governor.ungoverned-models}.
  * <p>
  * Thread-safe; one instance serves every transport of the application.
  * {@link #exchangeAsync} never blocks a thread to wait: after a wait, the attempt is sent
- * from {@link CompletableFuture}'s default asynchronous executor, never from a thread of the
- * engine. Like {@code @LlmRateLimited}, the round trips to the quota store that ask for
- * admission and end the lease are made on the thread at hand.
+ * from {@link CompletableFuture}'s default asynchronous executor, never from a thread of
+ * the engine. Like {@code @LlmRateLimited}, the round trips to the quota store that ask
+ * for admission and end the lease are made on the thread at hand.
  */
 public class AttemptGovernor {
 
@@ -113,8 +115,8 @@ public class AttemptGovernor {
 		this(engine, settings, estimator, parser, policy, Clock.systemUTC());
 	}
 
-	AttemptGovernor(QuotaEngine engine, QuotaSettings settings, TokenEstimator estimator,
-			ProviderFeedbackParser parser, Policy policy, Clock clock) {
+	AttemptGovernor(QuotaEngine engine, QuotaSettings settings, TokenEstimator estimator, ProviderFeedbackParser parser,
+			Policy policy, Clock clock) {
 		this.engine = Objects.requireNonNull(engine, "'engine' must not be null");
 		this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
 		this.estimator = Objects.requireNonNull(estimator, "'estimator' must not be null");
@@ -125,16 +127,16 @@ public class AttemptGovernor {
 	}
 
 	/**
-	 * Govern one exchange with a provider on a blocking transport, in the context bound to
-	 * the current thread. Blocks while an attempt waits for admission.
+	 * Govern one exchange with a provider on a blocking transport, in the context bound
+	 * to the current thread. Blocks while an attempt waits for admission.
 	 * @param <R> the transport's response type
 	 * @param request the request
 	 * @param attempt sends one attempt of it
 	 * @return the response to hand to the caller
 	 * @throws IOException if an attempt could not be sent; its lease is released
 	 * @throws QuotaRejectedException if an attempt is not admitted within the wait budget
-	 * @throws NonRetryableQuotaException if the pool is marked exhausted, or the transport
-	 * reports a non-retryable answer by throwing
+	 * @throws NonRetryableQuotaException if the pool is marked exhausted, or the
+	 * transport reports a non-retryable answer by throwing
 	 * @throws UnknownModelException if the body names a model that is not configured
 	 */
 	public <R> R exchange(ProviderRequest request, ProviderAttempt<R> attempt) throws IOException {
@@ -151,8 +153,8 @@ public class AttemptGovernor {
 	 * @return the response to hand to the caller
 	 * @throws IOException if an attempt could not be sent; its lease is released
 	 * @throws QuotaRejectedException if an attempt is not admitted within the wait budget
-	 * @throws NonRetryableQuotaException if the pool is marked exhausted, or the transport
-	 * reports a non-retryable answer by throwing
+	 * @throws NonRetryableQuotaException if the pool is marked exhausted, or the
+	 * transport reports a non-retryable answer by throwing
 	 * @throws UnknownModelException if the body names a model that is not configured
 	 */
 	public <R> R exchange(ProviderRequest request, LlmCallContext context, ProviderAttempt<R> attempt)
@@ -186,30 +188,30 @@ public class AttemptGovernor {
 	}
 
 	/**
-	 * Govern one exchange with a provider on a non-blocking transport, in the context bound
-	 * to the current thread. No thread waits for admission.
+	 * Govern one exchange with a provider on a non-blocking transport, in the context
+	 * bound to the current thread. No thread waits for admission.
 	 * @param <R> the transport's response type
 	 * @param request the request
 	 * @param attempt sends one attempt of it
-	 * @return a future completed with the response to hand to the caller, or exceptionally
-	 * as {@link #exchange(ProviderRequest, ProviderAttempt)} throws; cancelling it withdraws
-	 * a waiting attempt
+	 * @return a future completed with the response to hand to the caller, or
+	 * exceptionally as {@link #exchange(ProviderRequest, ProviderAttempt)} throws;
+	 * cancelling it withdraws a waiting attempt
 	 */
 	public <R> CompletableFuture<R> exchangeAsync(ProviderRequest request, AsyncProviderAttempt<R> attempt) {
 		return exchangeAsync(request, LlmCallContext.current(), attempt);
 	}
 
 	/**
-	 * Govern one exchange with a provider on a non-blocking transport, in a given context.
-	 * No thread waits for admission.
+	 * Govern one exchange with a provider on a non-blocking transport, in a given
+	 * context. No thread waits for admission.
 	 * @param <R> the transport's response type
 	 * @param request the request
-	 * @param context the call context, for example the one a Reactor {@code Context} carries
-	 * under {@link LlmCallContext#REACTOR_CONTEXT_KEY}
+	 * @param context the call context, for example the one a Reactor {@code Context}
+	 * carries under {@link LlmCallContext#REACTOR_CONTEXT_KEY}
 	 * @param attempt sends one attempt of it
-	 * @return a future completed with the response to hand to the caller, or exceptionally
-	 * as {@link #exchange(ProviderRequest, ProviderAttempt)} throws; cancelling it withdraws
-	 * a waiting attempt
+	 * @return a future completed with the response to hand to the caller, or
+	 * exceptionally as {@link #exchange(ProviderRequest, ProviderAttempt)} throws;
+	 * cancelling it withdraws a waiting attempt
 	 */
 	public <R> CompletableFuture<R> exchangeAsync(ProviderRequest request, LlmCallContext context,
 			AsyncProviderAttempt<R> attempt) {
@@ -259,7 +261,8 @@ public class AttemptGovernor {
 				return;
 			}
 			if (result.isDone()) {
-				// The caller cancelled as admission was granted: the attempt is never sent.
+				// The caller cancelled as admission was granted: the attempt is never
+				// sent.
 				lease.release(CallOutcome.NOT_SENT);
 				return;
 			}
@@ -383,8 +386,8 @@ public class AttemptGovernor {
 			reply.discard();
 			return Answer.again();
 		}
-		Optional<NonRetryableQuotaException> nonRetryable = NonRetryableQuotaException.from(lease.pool(),
-				lease.model(), feedback);
+		Optional<NonRetryableQuotaException> nonRetryable = NonRetryableQuotaException.from(lease.pool(), lease.model(),
+				feedback);
 		if (nonRetryable.isPresent()) {
 			return Answer.handingBack(() -> reply.nonRetryable(nonRetryable.get()));
 		}
@@ -404,8 +407,7 @@ public class AttemptGovernor {
 
 	private void settle(Call call, QuotaLease lease, @Nullable TokenUsage usage, ProviderFeedback feedback) {
 		QuotaRequest request = call.request();
-		TokenUsage settled = (usage != null) ? usage
-				: TokenUsage.of(request.inputTokens(), request.maxOutputTokens());
+		TokenUsage settled = (usage != null) ? usage : TokenUsage.of(request.inputTokens(), request.maxOutputTokens());
 		try {
 			lease.settle(settled, feedback);
 			if (usage != null && request.inputTokens() > 0) {
@@ -439,8 +441,7 @@ public class AttemptGovernor {
 	 * request body gives them
 	 * @param defaultMaxOutputTokens the output reserved for a request that names no limit
 	 */
-	public record Policy(@Nullable String defaultPriority, Set<String> ungovernedModels,
-			long defaultMaxOutputTokens) {
+	public record Policy(@Nullable String defaultPriority, Set<String> ungovernedModels, long defaultMaxOutputTokens) {
 
 		/**
 		 * Create a policy.
@@ -455,8 +456,9 @@ public class AttemptGovernor {
 		}
 
 		/**
-		 * The policy of a governor that is told nothing: the engine's default class, every
-		 * model governed, and 4096 output tokens reserved for requests that name no limit.
+		 * The policy of a governor that is told nothing: the engine's default class,
+		 * every model governed, and 4096 output tokens reserved for requests that name no
+		 * limit.
 		 * @return the policy
 		 */
 		public static Policy defaults() {

@@ -26,13 +26,13 @@ final class AttemptRequest {
 
 	// The members that hold what the model reads: Anthropic's system, messages and tools,
 	// OpenAI's messages, tools, input, instructions and legacy prompt.
-	private static final List<String> PROMPT_MEMBERS = List.of("system", "messages", "tools", "input",
-			"instructions", "prompt", "functions");
+	private static final List<String> PROMPT_MEMBERS = List.of("system", "messages", "tools", "input", "instructions",
+			"prompt", "functions");
 
 	// Base64 payloads and links are not read as text: an image is billed by its size in
 	// pixels, not by the length of its encoding. Block types and roles are markup.
-	private static final Set<String> NOT_TEXT = Set.of("data", "url", "image_url", "file_data", "file_id",
-			"image", "source", "type", "role", "cache_control", "id", "tool_use_id", "tool_call_id");
+	private static final Set<String> NOT_TEXT = Set.of("data", "url", "image_url", "file_data", "file_id", "image",
+			"source", "type", "role", "cache_control", "id", "tool_use_id", "tool_call_id");
 
 	private final String model;
 
@@ -49,9 +49,10 @@ final class AttemptRequest {
 	/**
 	 * Read a request body.
 	 * @param body the body, may be {@code null}
-	 * @param defaultMaxOutputTokens what to reserve for output when the body names no limit
-	 * @return the request, or {@code null} when the body is no JSON object naming a model:
-	 * such a request (listing models, uploading a file) is not a model call
+	 * @param defaultMaxOutputTokens what to reserve for output when the body names no
+	 * limit
+	 * @return the request, or {@code null} when the body is no JSON object naming a
+	 * model: such a request (listing models, uploading a file) is not a model call
 	 */
 	@Nullable
 	static AttemptRequest read(@Nullable byte[] body, long defaultMaxOutputTokens) {
@@ -65,7 +66,8 @@ final class AttemptRequest {
 		catch (IOException ex) {
 			return null;
 		}
-		if (root == null || !root.isObject() || !root.path("model").isTextual() || root.path("model").asText().isBlank()) {
+		if (root == null || !root.isObject() || !root.path("model").isTextual()
+				|| root.path("model").asText().isBlank()) {
 			return null;
 		}
 		long maxOutputTokens = defaultMaxOutputTokens;

@@ -9,10 +9,10 @@ import org.springframework.lang.Nullable;
 
 /**
  * A lease admitted before a call, offered to the call's first provider attempt so that
- * the attempt is admitted exactly once: either the {@link AttemptGovernor} takes the lease
- * over (and settles or releases it from the attempt's own response), or the party that
- * acquired it reclaims it and ends it itself, never both. {@code @LlmRateLimited} offers
- * its lease this way through the {@link LlmCallContext}.
+ * the attempt is admitted exactly once: either the {@link AttemptGovernor} takes the
+ * lease over (and settles or releases it from the attempt's own response), or the party
+ * that acquired it reclaims it and ends it itself, never both. {@code @LlmRateLimited}
+ * offers its lease this way through the {@link LlmCallContext}.
  * <p>
  * Thread-safe: {@link #take(String)} and {@link #reclaim()} race atomically, and exactly
  * one of them wins.
@@ -59,8 +59,8 @@ public final class LeaseHandOver {
 	}
 
 	/**
-	 * Take the lease back once the call is done. When no attempt took it, the caller still
-	 * owns it and must end it; otherwise the attempt already did.
+	 * Take the lease back once the call is done. When no attempt took it, the caller
+	 * still owns it and must end it; otherwise the attempt already did.
 	 * @return whether the caller owns the lease
 	 */
 	public boolean reclaim() {

@@ -7,23 +7,21 @@ import java.util.function.Supplier;
 import org.springframework.lang.Nullable;
 
 /**
- * What the provider calls made in a piece of code are governed with: their priority class,
- * the end user they are made for and how long each call may wait for admission, over all
- * its attempts. {@code @LlmRateLimited} sets it for the annotated method; without the
- * annotation, set it explicitly:
- * <pre class="code">
+ * What the provider calls made in a piece of code are governed with: their priority
+ * class, the end user they are made for and how long each call may wait for admission,
+ * over all its attempts. {@code @LlmRateLimited} sets it for the annotated method;
+ * without the annotation, set it explicitly: <pre class="code">
  * String answer = LlmCallContext.priority("interactive").user(userId).maxWait(Duration.ofSeconds(5))
  *     .call(() -&gt; anthropic.messages().create(params));
- * </pre>
- * A context is bound to the thread for the duration of {@link #run(Runnable)} or
+ * </pre> A context is bound to the thread for the duration of {@link #run(Runnable)} or
  * {@link #call(Supplier)}, and restored to the one bound before afterwards; the innermost
- * context applies as a whole. Reactive code carries it in the Reactor {@code Context} under
- * the key {@code LlmCallContext.class}, which the attempt governor reads before the thread:
- * <pre class="code">
+ * context applies as a whole. Reactive code carries it in the Reactor {@code Context}
+ * under the key {@code LlmCallContext.class}, which the attempt governor reads before the
+ * thread: <pre class="code">
  * webClient.post()...retrieve().bodyToMono(String.class)
  *     .contextWrite(Context.of(LlmCallContext.class, LlmCallContext.priority("background").build()));
- * </pre>
- * A call made with no context at all is governed in {@code llm.quota.governor.default-priority}.
+ * </pre> A call made with no context at all is governed in
+ * {@code llm.quota.governor.default-priority}.
  * <p>
  * Instances are immutable and thread-safe. A priority class that is not configured is
  * refused when the first attempt asks for admission, with an exception naming it.
@@ -145,7 +143,8 @@ public final class LlmCallContext {
 
 	/**
 	 * Return a copy of this context that offers a lease admitted before the call to its
-	 * first attempt to the lease's model, so that the attempt is not admitted a second time.
+	 * first attempt to the lease's model, so that the attempt is not admitted a second
+	 * time.
 	 * @param handOver the hand-over
 	 * @return the new context
 	 */
@@ -253,8 +252,8 @@ public final class LlmCallContext {
 
 		/**
 		 * Set how long each call may wait for admission, over all its attempts.
-		 * @param maxWait the wait budget, zero to admit at once or reject, or {@code null}
-		 * for the class's default
+		 * @param maxWait the wait budget, zero to admit at once or reject, or
+		 * {@code null} for the class's default
 		 * @return this builder
 		 * @throws IllegalArgumentException if the wait is negative
 		 */

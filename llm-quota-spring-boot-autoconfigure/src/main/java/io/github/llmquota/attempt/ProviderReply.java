@@ -11,9 +11,9 @@ import org.springframework.lang.Nullable;
 
 /**
  * One provider response to an attempt, as a transport adapter presents it to the
- * {@link AttemptGovernor}, wrapping the transport's own response type {@code R}. The adapter
- * buffers the body, except for a successful stream ({@link #isEventStream(Map)}), which is
- * handed back unread. The governor ends every reply exactly once, with one of
+ * {@link AttemptGovernor}, wrapping the transport's own response type {@code R}. The
+ * adapter buffers the body, except for a successful stream ({@link #isEventStream(Map)}),
+ * which is handed back unread. The governor ends every reply exactly once, with one of
  * {@link #response()}, {@link #streamed(Runnable)}, {@link #nonRetryable} or
  * {@link #discard()}.
  *
@@ -48,8 +48,8 @@ public interface ProviderReply<R> {
 	R response() throws IOException;
 
 	/**
-	 * Hand back a successful stream, unread, whose body calls {@code onClose} once when it
-	 * is closed, read to its end or fails.
+	 * Hand back a successful stream, unread, whose body calls {@code onClose} once when
+	 * it is closed, read to its end or fails.
 	 * @param onClose what to do when the stream ends, never throws
 	 * @return the response
 	 * @throws IOException if the transport cannot wrap the response
@@ -57,8 +57,8 @@ public interface ProviderReply<R> {
 	R streamed(Runnable onClose) throws IOException;
 
 	/**
-	 * Hand back an answer that no retry can fix, marked so that no retry layer retries it:
-	 * an SDK transport adds {@code x-should-retry: false}, a Spring client throws the
+	 * Hand back an answer that no retry can fix, marked so that no retry layer retries
+	 * it: an SDK transport adds {@code x-should-retry: false}, a Spring client throws the
 	 * exception.
 	 * @param exception the exception that stands for the answer
 	 * @return the marked response

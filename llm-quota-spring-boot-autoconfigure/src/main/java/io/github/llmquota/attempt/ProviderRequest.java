@@ -8,7 +8,8 @@ import java.util.Objects;
 import org.springframework.lang.Nullable;
 
 /**
- * One HTTP request to a provider, as the {@link AttemptGovernor} sees it before it is sent.
+ * One HTTP request to a provider, as the {@link AttemptGovernor} sees it before it is
+ * sent.
  *
  * @param method the HTTP method, such as {@code POST}
  * @param uri the full request URI

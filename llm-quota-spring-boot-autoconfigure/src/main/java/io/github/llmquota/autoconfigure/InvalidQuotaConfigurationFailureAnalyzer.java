@@ -4,8 +4,8 @@ import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
- * Turns an {@link InvalidQuotaConfigurationException} into a startup report that names the
- * property to fix.
+ * Turns an {@link InvalidQuotaConfigurationException} into a startup report that names
+ * the property to fix.
  */
 class InvalidQuotaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<InvalidQuotaConfigurationException> {
 

@@ -61,7 +61,8 @@ public class LlmQuotaAspectAutoConfiguration {
 	private static final String ASPECT_PROPERTIES = "llm.quota.aspect";
 
 	// Static, and with the interceptor behind a provider: auto-proxy creators instantiate
-	// advisors while post-processors are being registered, which must not drag in the engine.
+	// advisors while post-processors are being registered, which must not drag in the
+	// engine.
 	@Bean
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
@@ -69,9 +70,8 @@ public class LlmQuotaAspectAutoConfiguration {
 			Environment environment) {
 		LlmRateLimitedAdvisor advisor = new LlmRateLimitedAdvisor(interceptor::getObject);
 		// Bound here rather than injected, for the same reason.
-		advisor.setOrder(Binder.get(environment)
-			.bindOrCreate(ASPECT_PROPERTIES, LlmQuotaProperties.Aspect.class)
-			.getOrder());
+		advisor.setOrder(
+				Binder.get(environment).bindOrCreate(ASPECT_PROPERTIES, LlmQuotaProperties.Aspect.class).getOrder());
 		return advisor;
 	}
 
@@ -133,9 +133,9 @@ public class LlmQuotaAspectAutoConfiguration {
 	CompositeUsageExtractor llmQuotaUsageExtractor(ObjectProvider<UsageExtractor> applicationExtractors,
 			ApplicationContext context) {
 		// Filtered by type, so that this bean is not asked for itself.
-		List<UsageExtractor> extractors = new ArrayList<>(applicationExtractors
-			.orderedStream((type) -> !CompositeUsageExtractor.class.isAssignableFrom(type))
-			.toList());
+		List<UsageExtractor> extractors = new ArrayList<>(
+				applicationExtractors.orderedStream((type) -> !CompositeUsageExtractor.class.isAssignableFrom(type))
+					.toList());
 		ClassLoader classLoader = context.getClassLoader();
 		List<UsageExtractor> sdkExtractors = new ArrayList<>();
 		if (ClassUtils.isPresent("com.anthropic.models.messages.Message", classLoader)) {
@@ -147,7 +147,8 @@ public class LlmQuotaAspectAutoConfiguration {
 		extractors.add(new LlmUsageExtractor());
 		extractors.addAll(sdkExtractors);
 		if (ClassUtils.isPresent("org.springframework.ai.chat.model.ChatResponse", classLoader)) {
-			// Spring AI wraps the SDKs' usage objects, which carry the prompt-cache split.
+			// Spring AI wraps the SDKs' usage objects, which carry the prompt-cache
+			// split.
 			extractors.add(new SpringAiUsageExtractor(new CompositeUsageExtractor(sdkExtractors)));
 		}
 		return new CompositeUsageExtractor(extractors);

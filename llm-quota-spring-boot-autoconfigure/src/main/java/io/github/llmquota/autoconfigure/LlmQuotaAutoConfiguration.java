@@ -16,9 +16,9 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 
 /**
- * Auto-configuration for the llm-quota engine. The engine
- * keeps its shared state in Redis when the application has a {@code RedisConnectionFactory}
- * (Spring Boot's, from {@code spring.data.redis.*}), and in memory otherwise.
+ * Auto-configuration for the llm-quota engine. The engine keeps its shared state in Redis
+ * when the application has a {@code RedisConnectionFactory} (Spring Boot's, from
+ * {@code spring.data.redis.*}), and in memory otherwise.
  */
 @AutoConfiguration(after = RedisAutoConfiguration.class)
 @ConditionalOnProperty(prefix = "llm.quota", name = "enabled", matchIfMissing = true)

@@ -27,8 +27,8 @@ import io.github.llmquota.estimate.TokenEstimator;
 @ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class, QuotaThresholds.class })
 public class LlmQuotaEndpointAutoConfiguration {
 
-	// On the method, not the class: class conditions are all loaded before any is checked,
-	// and this one's condition class is missing where Actuator is.
+	// On the method, not the class: class conditions are all loaded before any is
+	// checked, and this one's condition class is missing where Actuator is.
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint

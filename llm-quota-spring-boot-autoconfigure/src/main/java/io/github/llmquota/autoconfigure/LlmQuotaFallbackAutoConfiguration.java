@@ -24,8 +24,8 @@ import io.github.llmquota.fallback.LlmFallbackChain;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 
 /**
- * Auto-configuration of the {@link LlmFallbackChain}, when Resilience4j's circuit breakers
- * are on the classpath. The breakers come from Resilience4j's own
+ * Auto-configuration of the {@link LlmFallbackChain}, when Resilience4j's circuit
+ * breakers are on the classpath. The breakers come from Resilience4j's own
  * {@link CircuitBreakerRegistry} when its Spring Boot module provides one, so
  * {@code resilience4j.circuitbreaker.instances.<model>} configures them; otherwise from a
  * registry with Resilience4j's defaults.
@@ -50,17 +50,15 @@ public class LlmQuotaFallbackAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LlmFallbackChain llmFallbackChain(QuotaEngine engine, QuotaSettings settings,
-			LlmQuotaProperties properties, CircuitBreakerRegistry registry,
-			ObjectProvider<ProviderFeedbackResolver> feedbackResolver, ObjectProvider<FallbackListener> listeners) {
-		FallbackListener listener = listeners.orderedStream()
-			.reduce((first, second) -> (chain, from, to) -> {
-				first.fellBack(chain, from, to);
-				second.fellBack(chain, from, to);
-			})
-			.orElse(null);
-		return new LlmFallbackChain(engine, settings, registry,
-				QuotaSettingsFactory.fallback(properties, settings), feedbackResolver.getIfAvailable(), listener);
+	LlmFallbackChain llmFallbackChain(QuotaEngine engine, QuotaSettings settings, LlmQuotaProperties properties,
+			CircuitBreakerRegistry registry, ObjectProvider<ProviderFeedbackResolver> feedbackResolver,
+			ObjectProvider<FallbackListener> listeners) {
+		FallbackListener listener = listeners.orderedStream().reduce((first, second) -> (chain, from, to) -> {
+			first.fellBack(chain, from, to);
+			second.fellBack(chain, from, to);
+		}).orElse(null);
+		return new LlmFallbackChain(engine, settings, registry, QuotaSettingsFactory.fallback(properties, settings),
+				feedbackResolver.getIfAvailable(), listener);
 	}
 
 	/**

@@ -23,16 +23,16 @@ import io.github.llmquota.failover.FailMode;
 @ConditionalOnBean(QuotaThresholdMonitor.class)
 public class LlmQuotaHealthContributorAutoConfiguration {
 
-	// The contributor is named after the bean, less its HealthIndicator suffix: "llmquota".
-	// The switch is on the method, not the class: class conditions are all loaded before any
-	// is checked, and this one's condition class is missing where Actuator is.
+	// The contributor is named after the bean, less its HealthIndicator suffix:
+	// "llmquota". The switch is on the method, not the class: class conditions are all
+	// loaded before any is checked, and this one's condition class is missing where
+	// Actuator is.
 	@Bean
 	@ConditionalOnEnabledHealthIndicator("llmquota")
 	@ConditionalOnMissingBean(value = LlmQuotaHealthIndicator.class,
 			name = { "llmquotaHealthIndicator", "llmquotaHealthContributor" })
 	LlmQuotaHealthIndicator llmquotaHealthIndicator(QuotaThresholdMonitor monitor, LlmQuotaProperties properties) {
-		return new LlmQuotaHealthIndicator(monitor,
-				properties.getRedis().getFailMode() == FailMode.CLOSED);
+		return new LlmQuotaHealthIndicator(monitor, properties.getRedis().getFailMode() == FailMode.CLOSED);
 	}
 
 }

@@ -25,8 +25,8 @@ public class LlmQuotaProperties {
 	private boolean enabled = true;
 
 	/**
-	 * Share of every provider limit to keep unused, in [0, 1). It absorbs other clients of
-	 * the same organisation and estimation error.
+	 * Share of every provider limit to keep unused, in [0, 1). It absorbs other clients
+	 * of the same organisation and estimation error.
 	 */
 	private double safetyMargin = 0.10;
 
@@ -36,8 +36,8 @@ public class LlmQuotaProperties {
 	private String keyPrefix = "llmq";
 
 	/**
-	 * Hard expiry of a lease. A call still running after it loses its concurrency slot, and
-	 * a crashed JVM's slots come back after it.
+	 * Hard expiry of a lease. A call still running after it loses its concurrency slot,
+	 * and a crashed JVM's slots come back after it.
 	 */
 	private Duration leaseTimeout = Duration.ofMinutes(10);
 
@@ -48,16 +48,16 @@ public class LlmQuotaProperties {
 	private Duration heartbeatInterval = Duration.ofSeconds(1);
 
 	/**
-	 * Maximum number of requests waiting in one pool, over all priority classes. When it is
-	 * full, an arrival sheds the lowest-ranked waiting request if that one is of a strictly
-	 * lower class, and is rejected otherwise.
+	 * Maximum number of requests waiting in one pool, over all priority classes. When it
+	 * is full, an arrival sheds the lowest-ranked waiting request if that one is of a
+	 * strictly lower class, and is rejected otherwise.
 	 */
 	private int queueCapacity = 10_000;
 
 	/**
-	 * How far ahead of its refill a bucket may admit a waiting request. A request that would
-	 * fit within this time is admitted now, which saves a wake-up per queued admission at
-	 * saturation; the bucket runs at most this far ahead of the provider's.
+	 * How far ahead of its refill a bucket may admit a waiting request. A request that
+	 * would fit within this time is admitted now, which saves a wake-up per queued
+	 * admission at saturation; the bucket runs at most this far ahead of the provider's.
 	 */
 	private Duration admissionLookahead = Duration.ofMillis(50);
 
@@ -69,11 +69,11 @@ public class LlmQuotaProperties {
 	/**
 	 * Priority classes, highest first. The order is strict across the whole fleet.
 	 */
-	private List<PriorityClassProperties> priorityClasses = new ArrayList<>(List.of(
-			new PriorityClassProperties(Priority.CRITICAL, 0.0, Duration.ofSeconds(30)),
-			new PriorityClassProperties(Priority.INTERACTIVE, 0.05, Duration.ofSeconds(30)),
-			new PriorityClassProperties(Priority.NORMAL, 0.15, Duration.ofMinutes(2)),
-			new PriorityClassProperties(Priority.BACKGROUND, 0.30, Duration.ofMinutes(10))));
+	private List<PriorityClassProperties> priorityClasses = new ArrayList<>(
+			List.of(new PriorityClassProperties(Priority.CRITICAL, 0.0, Duration.ofSeconds(30)),
+					new PriorityClassProperties(Priority.INTERACTIVE, 0.05, Duration.ofSeconds(30)),
+					new PriorityClassProperties(Priority.NORMAL, 0.15, Duration.ofMinutes(2)),
+					new PriorityClassProperties(Priority.BACKGROUND, 0.30, Duration.ofMinutes(10))));
 
 	/**
 	 * Models and their provider limits, by model name.
@@ -81,14 +81,14 @@ public class LlmQuotaProperties {
 	private Map<String, ModelProperties> models = new LinkedHashMap<>();
 
 	/**
-	 * Provider buckets and their limits, by pool name. Models draw from one by naming it in
-	 * their "pool" property.
+	 * Provider buckets and their limits, by pool name. Models draw from one by naming it
+	 * in their "pool" property.
 	 */
 	private Map<String, PoolProperties> pools = new LinkedHashMap<>();
 
 	/**
-	 * Per-user limits, by pool name. Users are identified by the request's user id, which is
-	 * hashed before it reaches Redis.
+	 * Per-user limits, by pool name. Users are identified by the request's user id, which
+	 * is hashed before it reaches Redis.
 	 */
 	private Map<String, UserLimitsProperties> userLimits = new LinkedHashMap<>();
 
@@ -254,9 +254,9 @@ public class LlmQuotaProperties {
 		private List<String> lowPriorities = new ArrayList<>();
 
 		/**
-		 * Longest time a call waits for one model of a chain before the next is tried. Once
-		 * every model was tried, the call waits on the one that frees up first, for the rest
-		 * of its wait budget.
+		 * Longest time a call waits for one model of a chain before the next is tried.
+		 * Once every model was tried, the call waits on the one that frees up first, for
+		 * the rest of its wait budget.
 		 */
 		private Duration attemptWait = Duration.ofSeconds(1);
 
@@ -300,20 +300,21 @@ public class LlmQuotaProperties {
 
 	/**
 	 * Utilisation thresholds of every pool dimension, the events published when one is
-	 * crossed, and the mitigation at the critical one. Utilisation is what the whole fleet
-	 * consumed in the trailing minute, as a share of the provider's per-minute limit.
+	 * crossed, and the mitigation at the critical one. Utilisation is what the whole
+	 * fleet consumed in the trailing minute, as a share of the provider's per-minute
+	 * limit.
 	 */
 	public static class Alerts {
 
 		/**
-		 * Utilisation, as a share of the provider limit, from which a pool dimension is at
-		 * WARN.
+		 * Utilisation, as a share of the provider limit, from which a pool dimension is
+		 * at WARN.
 		 */
 		private double warnThreshold = 0.80;
 
 		/**
-		 * Utilisation, as a share of the provider limit, from which a pool dimension is at
-		 * CRITICAL. At most 2, since a full burst bucket and its refill can exceed the
+		 * Utilisation, as a share of the provider limit, from which a pool dimension is
+		 * at CRITICAL. At most 2, since a full burst bucket and its refill can exceed the
 		 * per-minute limit within one minute.
 		 */
 		private double criticalThreshold = 0.90;
@@ -325,8 +326,8 @@ public class LlmQuotaProperties {
 		private double hysteresis = 0.05;
 
 		/**
-		 * Whether each JVM sheds its lowest priority class in a pool while any dimension of
-		 * the pool is CRITICAL.
+		 * Whether each JVM sheds its lowest priority class in a pool while any dimension
+		 * of the pool is CRITICAL.
 		 */
 		private boolean mitigation = true;
 
@@ -395,9 +396,10 @@ public class LlmQuotaProperties {
 		public static class GenAiTokenUsage {
 
 			/**
-			 * Whether to record settled token usage as gen_ai.client.token.usage. Turn it off
-			 * when other instrumentation (an OpenTelemetry agent, for example) already records
-			 * it; it is off by itself when Spring AI's chat model metrics are configured.
+			 * Whether to record settled token usage as gen_ai.client.token.usage. Turn it
+			 * off when other instrumentation (an OpenTelemetry agent, for example)
+			 * already records it; it is off by itself when Spring AI's chat model metrics
+			 * are configured.
 			 */
 			private boolean enabled = true;
 
@@ -419,8 +421,8 @@ public class LlmQuotaProperties {
 	public static class Redis {
 
 		/**
-		 * What to do while Redis cannot be reached: 'local' limits each JVM to its share of
-		 * every pool, 'open' admits without limiting, 'closed' rejects.
+		 * What to do while Redis cannot be reached: 'local' limits each JVM to its share
+		 * of every pool, 'open' admits without limiting, 'closed' rejects.
 		 */
 		private FailMode failMode = FailMode.LOCAL;
 
@@ -467,8 +469,8 @@ public class LlmQuotaProperties {
 	public static class FeedbackProperties {
 
 		/**
-		 * Factor a provider 429 multiplies the pool's adaptive multiplier by, in (0, 1). At
-		 * most one cut per round trip.
+		 * Factor a provider 429 multiplies the pool's adaptive multiplier by, in (0, 1).
+		 * At most one cut per round trip.
 		 */
 		private double multiplierCut = 0.7;
 
@@ -483,8 +485,8 @@ public class LlmQuotaProperties {
 		private double multiplierRecovery = 0.01;
 
 		/**
-		 * First cooldown of a model after an overload (529) or server error. It doubles with
-		 * each further consecutive failure.
+		 * First cooldown of a model after an overload (529) or server error. It doubles
+		 * with each further consecutive failure.
 		 */
 		private Duration overloadCooldown = Duration.ofSeconds(1);
 
@@ -494,22 +496,22 @@ public class LlmQuotaProperties {
 		private Duration maxOverloadCooldown = Duration.ofSeconds(30);
 
 		/**
-		 * Longest cooldown a provider's retry delay (retry-after, retry-after-ms, an HTTP date,
-		 * a hint in the error body) can put a pool in, fleet-wide. A longer delay is reported
-		 * as a malformed header and clamped to this, and so is a rate-limit reset further away
-		 * than both this and one day. It bounds what one garbage or hostile header can do,
-		 * which is otherwise to stop the pool on every JVM until Redis is reset. Real delays
-		 * are seconds to a minute; a limit still exhausted when the cooldown ends costs one more
-		 * 429, which starts the next cooldown.
+		 * Longest cooldown a provider's retry delay (retry-after, retry-after-ms, an HTTP
+		 * date, a hint in the error body) can put a pool in, fleet-wide. A longer delay
+		 * is reported as a malformed header and clamped to this, and so is a rate-limit
+		 * reset further away than both this and one day. It bounds what one garbage or
+		 * hostile header can do, which is otherwise to stop the pool on every JVM until
+		 * Redis is reset. Real delays are seconds to a minute; a limit still exhausted
+		 * when the cooldown ends costs one more 429, which starts the next cooldown.
 		 */
 		private Duration maxCooldown = Duration.ofMinutes(5);
 
 		/**
 		 * How long a pool stays exhausted, fleet-wide, after a provider said its quota is
-		 * used up (a spend cap, billing, insufficient_quota) without naming when it resets.
-		 * While exhausted, every request to the pool fails at once as non-retryable; the
-		 * first call after the hold probes the provider again. A reset the provider names is
-		 * used instead, bounded by max-cooldown.
+		 * used up (a spend cap, billing, insufficient_quota) without naming when it
+		 * resets. While exhausted, every request to the pool fails at once as
+		 * non-retryable; the first call after the hold probes the provider again. A reset
+		 * the provider names is used instead, bounded by max-cooldown.
 		 */
 		private Duration exhaustedHold = Duration.ofMinutes(5);
 
@@ -663,9 +665,9 @@ public class LlmQuotaProperties {
 	}
 
 	/**
-	 * The attempt governor: every HTTP attempt that Spring's HTTP clients (and the SDK and
-	 * Spring AI integrations) send to a provider is admitted on its own and settled from its
-	 * own response.
+	 * The attempt governor: every HTTP attempt that Spring's HTTP clients (and the SDK
+	 * and Spring AI integrations) send to a provider is admitted on its own and settled
+	 * from its own response.
 	 */
 	public static class Governor {
 
@@ -676,20 +678,22 @@ public class LlmQuotaProperties {
 
 		/**
 		 * Priority class of provider calls made with no call context (neither
-		 * {@code @LlmRateLimited} nor LlmCallContext). Defaults to llm.quota.default-priority.
+		 * {@code @LlmRateLimited} nor LlmCallContext). Defaults to
+		 * llm.quota.default-priority.
 		 */
 		private String defaultPriority;
 
 		/**
-		 * Base URLs of the providers whose requests are governed. A request is governed when
-		 * its scheme, host and port match and its path lies under the base URL's path.
+		 * Base URLs of the providers whose requests are governed. A request is governed
+		 * when its scheme, host and port match and its path lies under the base URL's
+		 * path.
 		 */
 		private List<String> baseUrls = new ArrayList<>(List.of("https://api.anthropic.com", "https://api.openai.com"));
 
 		/**
-		 * Models, by the name a request body gives them, that are sent without admission. A
-		 * request for any other model that is not configured under llm.quota.models fails
-		 * before it is sent.
+		 * Models, by the name a request body gives them, that are sent without admission.
+		 * A request for any other model that is not configured under llm.quota.models
+		 * fails before it is sent.
 		 */
 		private List<String> ungovernedModels = new ArrayList<>();
 
@@ -748,8 +752,8 @@ public class LlmQuotaProperties {
 
 		/**
 		 * Order of the advisor among other advice on the same method; lower runs first,
-		 * around the rest. The default runs inside Resilience4j's aspects (so that a retry
-		 * acquires quota again) and outside transactions.
+		 * around the rest. The default runs inside Resilience4j's aspects (so that a
+		 * retry acquires quota again) and outside transactions.
 		 */
 		private int order = LlmRateLimitedAdvisor.DEFAULT_ORDER;
 
@@ -769,9 +773,9 @@ public class LlmQuotaProperties {
 	public static class SpringAi {
 
 		/**
-		 * Whether every ChatClient.Builder that Spring AI auto-configures gets the advisor
-		 * that takes the priority class, user and wait budget of a call from the advisor
-		 * parameters llm-quota.priority, llm-quota.user and llm-quota.max-wait.
+		 * Whether every ChatClient.Builder that Spring AI auto-configures gets the
+		 * advisor that takes the priority class, user and wait budget of a call from the
+		 * advisor parameters llm-quota.priority, llm-quota.user and llm-quota.max-wait.
 		 */
 		private boolean adviseChatClients = true;
 
@@ -807,8 +811,8 @@ public class LlmQuotaProperties {
 		private int queueCapacity = 1_000;
 
 		/**
-		 * How long requests of this class wait for admission when they set no wait of their
-		 * own.
+		 * How long requests of this class wait for admission when they set no wait of
+		 * their own.
 		 */
 		private Duration maxWait = Duration.ofSeconds(30);
 
@@ -857,19 +861,20 @@ public class LlmQuotaProperties {
 
 	/**
 	 * Limits of one provider bucket, shared by every model that names the pool. Unset
-	 * values are inherited from the base config; after that at least one limit must be set.
+	 * values are inherited from the base config; after that at least one limit must be
+	 * set.
 	 */
 	public static class PoolProperties {
 
 		/**
-		 * Name of another pool whose values this one inherits and may override. It forms a
-		 * chain that must end and must not loop.
+		 * Name of another pool whose values this one inherits and may override. It forms
+		 * a chain that must end and must not loop.
 		 */
 		private String baseConfig;
 
 		/**
-		 * Provider of the bucket. It selects how response headers are read and the default
-		 * of cache-read accounting. Inherited from the base config, else "other".
+		 * Provider of the bucket. It selects how response headers are read and the
+		 * default of cache-read accounting. Inherited from the base config, else "other".
 		 */
 		private Provider provider;
 
@@ -909,15 +914,15 @@ public class LlmQuotaProperties {
 		private Integer maxConcurrency;
 
 		/**
-		 * Longest burst a per-minute bucket may absorb. Inherited from the base config, else
-		 * one minute.
+		 * Longest burst a per-minute bucket may absorb. Inherited from the base config,
+		 * else one minute.
 		 */
 		private Duration burstHorizon;
 
 		/**
-		 * Names of the API keys the pool's models may be called with when each has provider
-		 * limits of its own, each limited as configured here. Names only, never the secrets.
-		 * Inherited from the base config when unset.
+		 * Names of the API keys the pool's models may be called with when each has
+		 * provider limits of its own, each limited as configured here. Names only, never
+		 * the secrets. Inherited from the base config when unset.
 		 */
 		private List<String> apiKeys;
 
@@ -1017,16 +1022,16 @@ public class LlmQuotaProperties {
 	public static class ModelProperties {
 
 		/**
-		 * Provider of the model. It selects the accounting profile and how response headers
-		 * are read.
+		 * Provider of the model. It selects the accounting profile and how response
+		 * headers are read.
 		 */
 		private Provider provider = Provider.OTHER;
 
 		/**
-		 * Pool the model draws from. When it names an entry of "llm.quota.pools", the model
-		 * takes that pool's limits and must set none of its own. Otherwise (deprecated)
-		 * models that share one provider bucket name the same pool and must repeat the same
-		 * limits. Defaults to the model name.
+		 * Pool the model draws from. When it names an entry of "llm.quota.pools", the
+		 * model takes that pool's limits and must set none of its own. Otherwise
+		 * (deprecated) models that share one provider bucket name the same pool and must
+		 * repeat the same limits. Defaults to the model name.
 		 */
 		private String pool;
 
@@ -1066,23 +1071,23 @@ public class LlmQuotaProperties {
 		private Integer maxConcurrency;
 
 		/**
-		 * Longest burst a per-minute bucket may absorb. A full minute lets a pool spend its
-		 * whole minute at once; a shorter horizon spreads requests the way providers that
-		 * enforce per-second slices expect. Unset means one minute.
+		 * Longest burst a per-minute bucket may absorb. A full minute lets a pool spend
+		 * its whole minute at once; a shorter horizon spreads requests the way providers
+		 * that enforce per-second slices expect. Unset means one minute.
 		 */
 		private Duration burstHorizon;
 
 		/**
-		 * Whether prompt-cache reads count toward input-token limits. Defaults by provider:
-		 * false for Anthropic (true for Claude Haiku 3.5), true for all others.
+		 * Whether prompt-cache reads count toward input-token limits. Defaults by
+		 * provider: false for Anthropic (true for Claude Haiku 3.5), true for all others.
 		 */
 		private Boolean cacheReadsCountAsInput;
 
 		/**
-		 * Names of the API keys the model may be called with when each has provider limits
-		 * of its own (a key per project or organisation), each limited as configured here.
-		 * A call goes to the key with the most headroom, and its lease tells which. Names
-		 * only, never the secrets.
+		 * Names of the API keys the model may be called with when each has provider
+		 * limits of its own (a key per project or organisation), each limited as
+		 * configured here. A call goes to the key with the most headroom, and its lease
+		 * tells which. Names only, never the secrets.
 		 */
 		private List<String> apiKeys = new ArrayList<>();
 

@@ -23,8 +23,8 @@ import io.github.llmquota.attempt.sdk.OpenAiAttemptInterceptor;
  * Auto-configuration of the {@link AttemptGovernor}'s integrations with the official
  * Anthropic and OpenAI Java SDKs, each when its SDK is on the classpath. Anthropic client
  * beans are governed as they are created; for OpenAI, whose clients cannot take an
- * interceptor once built, the {@link OpenAiAttemptInterceptor} bean is there to add to the
- * client builder.
+ * interceptor once built, the {@link OpenAiAttemptInterceptor} bean is there to add to
+ * the client builder.
  */
 @AutoConfiguration(after = LlmQuotaGovernorAutoConfiguration.class)
 @ConditionalOnBean(AttemptGovernor.class)
@@ -40,8 +40,8 @@ public class LlmQuotaSdkAutoConfiguration {
 			return new AnthropicAttemptInterceptor(governor);
 		}
 
-		// Static, with the interceptor behind a provider: a post-processor is created before
-		// other beans, which must not drag in the engine.
+		// Static, with the interceptor behind a provider: a post-processor is created
+		// before other beans, which must not drag in the engine.
 		@Bean
 		@ConditionalOnMissingBean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)

@@ -26,16 +26,17 @@ import org.springframework.core.env.Environment;
 /**
  * Auto-configuration of the attempt governor for Spring AI. Spring AI's Anthropic and
  * OpenAI chat models send through the {@code RestClient.Builder} and
- * {@code WebClient.Builder} that Spring Boot provides, so the governor's customizers govern
- * every attempt they make, Spring AI's {@code RetryTemplate} retries included; this adds:
+ * {@code WebClient.Builder} that Spring Boot provides, so the governor's customizers
+ * govern every attempt they make, Spring AI's {@code RetryTemplate} retries included;
+ * this adds:
  * <ul>
  * <li>the base URLs that Spring AI is pointed at ({@code spring.ai.anthropic.base-url},
  * {@code spring.ai.openai.base-url}, {@code spring.ai.openai.chat.base-url}) to those of
  * {@code llm.quota.governor.base-urls}, so that a model sent to a proxy or gateway is
  * governed too;</li>
  * <li>the {@link LlmCallContextAdvisor}, which takes a chat call's priority class, user
- * and wait budget from its advisor parameters, and a {@code ChatClientCustomizer} that adds
- * it to every auto-configured {@code ChatClient.Builder} unless
+ * and wait budget from its advisor parameters, and a {@code ChatClientCustomizer} that
+ * adds it to every auto-configured {@code ChatClient.Builder} unless
  * {@code llm.quota.spring-ai.advise-chat-clients=false}.</li>
  * </ul>
  * Runs before the governor's auto-configuration, whose base URLs it replaces, and only

@@ -38,7 +38,8 @@ final class QuotaSettingsFactory {
 	// A per-minute bucket may absorb a whole minute at once unless configured otherwise.
 	private static final Duration DEFAULT_BURST_HORIZON = Duration.ofMinutes(1);
 
-	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no spaces.
+	// Pool names and the key prefix become part of Redis keys: no braces (hash tags), no
+	// spaces.
 	private static final Pattern KEY_SAFE = Pattern.compile("[A-Za-z0-9._:/-]{1,100}");
 
 	// API key names become part of pool names; secrets would not fit, which is intended.
@@ -55,8 +56,8 @@ final class QuotaSettingsFactory {
 				PoolProperties::getRequestsPerMinute);
 		limit(Dimension.INPUT_TOKENS_PER_MINUTE, "input-tokens-per-minute", ModelProperties::getInputTokensPerMinute,
 				PoolProperties::getInputTokensPerMinute);
-		limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, "output-tokens-per-minute",
-				ModelProperties::getOutputTokensPerMinute, PoolProperties::getOutputTokensPerMinute);
+		limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, "output-tokens-per-minute", ModelProperties::getOutputTokensPerMinute,
+				PoolProperties::getOutputTokensPerMinute);
 		limit(Dimension.TOKENS_PER_MINUTE, "tokens-per-minute", ModelProperties::getTokensPerMinute,
 				PoolProperties::getTokensPerMinute);
 		limit(Dimension.REQUESTS_PER_DAY, "requests-per-day", ModelProperties::getRequestsPerDay,
@@ -78,8 +79,8 @@ final class QuotaSettingsFactory {
 	static QuotaSettings create(LlmQuotaProperties properties) {
 		double margin = properties.getSafetyMargin();
 		check(margin >= 0 && margin < 1, "safety-margin", margin, "must be in [0, 1)");
-		check(properties.getKeyPrefix() != null && KEY_SAFE.matcher(properties.getKeyPrefix()).matches(),
-				"key-prefix", properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
+		check(properties.getKeyPrefix() != null && KEY_SAFE.matcher(properties.getKeyPrefix()).matches(), "key-prefix",
+				properties.getKeyPrefix(), "must be 1-100 of A-Z a-z 0-9 . _ : / -");
 		positive("lease-timeout", properties.getLeaseTimeout());
 		positive("heartbeat-interval", properties.getHeartbeatInterval());
 		check(properties.getAdmissionLookahead() != null && !properties.getAdmissionLookahead().isNegative(),
@@ -97,7 +98,8 @@ final class QuotaSettingsFactory {
 		QuotaSettings settings = new QuotaSettings(models, apiKeys, classes, properties.getDefaultPriority(),
 				properties.getLeaseTimeout(), properties.getQueueCapacity(), properties.getHeartbeatInterval(),
 				feedback(properties.getFeedback()), properties.getAdmissionLookahead());
-		// Checked here too, so that a bad chain stops startup even where no chain bean is made.
+		// Checked here too, so that a bad chain stops startup even where no chain bean is
+		// made.
 		fallback(properties, settings);
 		return settings;
 	}
@@ -155,10 +157,9 @@ final class QuotaSettingsFactory {
 			check(pools.contains(pool), property, pool, "names no configured pool " + pools.stream().sorted().toList());
 			Map<String, List<RateLimit>> overrides = new LinkedHashMap<>();
 			limits.getOverrides()
-				.forEach((user, limit) -> overrides.put(user,
-						userRates(property + ".overrides." + user + ".", limit)));
-			result.put(pool, new UserLimits(userRates(property + ".defaults.", limits.getDefaults()),
-					Map.copyOf(overrides)));
+				.forEach((user, limit) -> overrides.put(user, userRates(property + ".overrides." + user + ".", limit)));
+			result.put(pool,
+					new UserLimits(userRates(property + ".defaults.", limits.getDefaults()), Map.copyOf(overrides)));
 		});
 		return result;
 	}
@@ -186,13 +187,10 @@ final class QuotaSettingsFactory {
 		for (int i = 0; i < list.size(); i++) {
 			PriorityClassProperties p = list.get(i);
 			String property = "priority-classes[" + i + "].";
-			check(p.getName() != null && !p.getName().isBlank(), property + "name", p.getName(),
-					"must not be blank");
+			check(p.getName() != null && !p.getName().isBlank(), property + "name", p.getName(), "must not be blank");
 			check(names.add(p.getName()), property + "name", p.getName(), "is defined twice");
-			check(p.getReserve() >= 0 && p.getReserve() < 1, property + "reserve", p.getReserve(),
-					"must be in [0, 1)");
-			check(p.getQueueCapacity() >= 0, property + "queue-capacity", p.getQueueCapacity(),
-					"must not be negative");
+			check(p.getReserve() >= 0 && p.getReserve() < 1, property + "reserve", p.getReserve(), "must be in [0, 1)");
+			check(p.getQueueCapacity() >= 0, property + "queue-capacity", p.getQueueCapacity(), "must not be negative");
 			check(p.getMaxWait() != null && !p.getMaxWait().isNegative(), property + "max-wait", p.getMaxWait(),
 					"must not be negative");
 			classes.add(new PriorityClass(p.getName(), i, p.getReserve(), p.getQueueCapacity(), p.getMaxWait()));
@@ -260,7 +258,8 @@ final class QuotaSettingsFactory {
 				models.put(name, new ModelSpec(name, pool, cacheReads));
 				return;
 			}
-			// Each key has a bucket of its own at the provider, so a pool of its own here.
+			// Each key has a bucket of its own at the provider, so a pool of its own
+			// here.
 			List<ModelSpec> specs = new ArrayList<>();
 			for (String key : keys) {
 				PoolSpec shared = pool;
@@ -277,13 +276,14 @@ final class QuotaSettingsFactory {
 
 	/**
 	 * The models as the rest of this factory reads them: a model that names an entry of
-	 * {@code pools} gets a copy carrying that pool's resolved limits, so that both forms build
-	 * the same settings through one path, and siblings of a configured pool agree by
-	 * construction.
+	 * {@code pools} gets a copy carrying that pool's resolved limits, so that both forms
+	 * build the same settings through one path, and siblings of a configured pool agree
+	 * by construction.
 	 */
 	private static Map<String, ModelProperties> withPoolLimits(LlmQuotaProperties properties) {
 		Map<String, PoolProperties> pools = properties.getPools();
-		// Every pool, used or not, so that a bad base-config stops startup before a model names it.
+		// Every pool, used or not, so that a bad base-config stops startup before a model
+		// names it.
 		Map<String, PoolProperties> resolved = new HashMap<>();
 		pools.keySet().forEach((name) -> resolved.put(name, resolve(pools, name, new ArrayList<>())));
 		Map<String, ModelProperties> effective = new LinkedHashMap<>();
@@ -301,10 +301,9 @@ final class QuotaSettingsFactory {
 					+ ": a model that names a configured pool takes its limits from there";
 			LIMIT_GETTERS.forEach((dimension, getter) -> check(getter.apply(model) == null,
 					property + LIMIT_PROPERTIES.get(dimension), getter.apply(model), conflict));
-			check(model.getMaxConcurrency() == null, property + "max-concurrency", model.getMaxConcurrency(),
+			check(model.getMaxConcurrency() == null, property + "max-concurrency", model.getMaxConcurrency(), conflict);
+			check(model.getApiKeys() == null || model.getApiKeys().isEmpty(), property + "api-keys", model.getApiKeys(),
 					conflict);
-			check(model.getApiKeys() == null || model.getApiKeys().isEmpty(), property + "api-keys",
-					model.getApiKeys(), conflict);
 			check(model.getBurstHorizon() == null, property + "burst-horizon", model.getBurstHorizon(), conflict);
 			PoolProperties pool = resolved.get(poolName);
 			check(POOL_LIMIT_GETTERS.values().stream().anyMatch((getter) -> getter.apply(pool) != null)
@@ -342,7 +341,8 @@ final class QuotaSettingsFactory {
 
 	/**
 	 * A pool's values after its base-config chain: each set value overrides the one it
-	 * inherits. Values are checked where they are written, so the message names that pool.
+	 * inherits. Values are checked where they are written, so the message names that
+	 * pool.
 	 */
 	private static PoolProperties resolve(Map<String, PoolProperties> pools, String name, List<String> chain) {
 		String property = "pools." + name + ".";

@@ -10,8 +10,8 @@ import java.util.Map;
  *
  * @param pool the pool
  * @param queueDepth the requests waiting per priority class, highest class first
- * @param headEta how long until the request at the head of the queue fits, or {@code null}
- * when nobody waits or it depends on a call ending
+ * @param headEta how long until the request at the head of the queue fits, or
+ * {@code null} when nobody waits or it depends on a call ending
  * @param utilisation per dimension, the units consumed across the fleet in the trailing
  * minute divided by the provider's per-minute limit (1.0 = the whole provider limit); for
  * {@link Dimension#CONCURRENCY}, when the pool limits it, the calls in flight divided by

@@ -7,8 +7,8 @@ package io.github.llmquota.core;
 public enum CallOutcome {
 
 	/**
-	 * The request never reached the provider (for example it failed validation before being
-	 * sent). Everything is refunded.
+	 * The request never reached the provider (for example it failed validation before
+	 * being sent). Everything is refunded.
 	 */
 	NOT_SENT,
 

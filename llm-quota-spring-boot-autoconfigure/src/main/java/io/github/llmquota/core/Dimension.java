@@ -46,7 +46,8 @@ public enum Dimension {
 	}
 
 	/**
-	 * Whether this dimension is a continuously refilling rate (as opposed to a concurrency cap).
+	 * Whether this dimension is a continuously refilling rate (as opposed to a
+	 * concurrency cap).
 	 * @return whether this is a rate
 	 */
 	public boolean isRate() {

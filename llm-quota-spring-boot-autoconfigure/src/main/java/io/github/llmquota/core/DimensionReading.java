@@ -6,9 +6,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What a provider reported about one rate-limit dimension in one response. Providers report
- * these values only partially (Azure OpenAI sends no reset, Cohere no reset, Gemini only the
- * limit of a violated quota), so each part may be absent. Immutable and thread-safe.
+ * What a provider reported about one rate-limit dimension in one response. Providers
+ * report these values only partially (Azure OpenAI sends no reset, Cohere no reset,
+ * Gemini only the limit of a violated quota), so each part may be absent. Immutable and
+ * thread-safe.
  * <p>
  * Treat {@code remaining} as approximate: Anthropic rounds it to the nearest thousand
  * tokens and OpenAI floors a fractional bucket.
@@ -27,8 +28,8 @@ public final class DimensionReading {
 	 * reported
 	 * @param remaining what is left of the limit, or {@code null} if not reported
 	 * @param resetAt when the bucket is full again (Anthropic, OpenAI, Mistral) or, for a
-	 * quota exhausted until a fixed time, when it becomes usable again; or {@code null} if
-	 * not reported. It may lie in the past, which means the bucket is already full.
+	 * quota exhausted until a fixed time, when it becomes usable again; or {@code null}
+	 * if not reported. It may lie in the past, which means the bucket is already full.
 	 * @throws IllegalArgumentException if {@code limit} or {@code remaining} is negative
 	 */
 	public DimensionReading(Long limit, Long remaining, Instant resetAt) {
@@ -56,12 +57,12 @@ public final class DimensionReading {
 	}
 
 	/**
-	 * Return when the provider expects the dimension to be fully available again. Relative
-	 * resets (OpenAI's {@code 6m0s}) are already resolved against the time passed to the
-	 * parser.
-	 * @return the reset instant, possibly in the past and, as read by the provider parser,
-	 * never more than a day (or the parser's longer maximum delay) ahead; or empty if not
-	 * reported
+	 * Return when the provider expects the dimension to be fully available again.
+	 * Relative resets (OpenAI's {@code 6m0s}) are already resolved against the time
+	 * passed to the parser.
+	 * @return the reset instant, possibly in the past and, as read by the provider
+	 * parser, never more than a day (or the parser's longer maximum delay) ahead; or
+	 * empty if not reported
 	 */
 	public Optional<Instant> getResetAt() {
 		return Optional.ofNullable(this.resetAt);

@@ -10,15 +10,15 @@ import java.util.Locale;
  * @param dimension the dimension
  * @param limit the provider's limit per window of the dimension (for
  * {@link Dimension#CONCURRENCY}, the most calls in flight)
- * @param capacity the most units the engine lets a burst take at once: the bucket size after
- * the safety margin and burst horizon, before the adaptive multiplier (for concurrency, the
- * limit)
- * @param effectiveLimit what the engine plans to use of the limit per window: the limit less
- * the safety margin, times the adaptive multiplier (for concurrency, the limit)
+ * @param capacity the most units the engine lets a burst take at once: the bucket size
+ * after the safety margin and burst horizon, before the adaptive multiplier (for
+ * concurrency, the limit)
+ * @param effectiveLimit what the engine plans to use of the limit per window: the limit
+ * less the safety margin, times the adaptive multiplier (for concurrency, the limit)
  * @param used the units the whole fleet consumed in the trailing 60 seconds (for
  * concurrency, the calls in flight now)
- * @param utilisation {@code used} divided by the provider's per-minute limit, 1.0 being the
- * whole provider limit; a per-day limit counts as 1/1440 of itself per minute (for
+ * @param utilisation {@code used} divided by the provider's per-minute limit, 1.0 being
+ * the whole provider limit; a per-day limit counts as 1/1440 of itself per minute (for
  * concurrency, the calls in flight divided by the limit)
  * @param available the units a request could take now, never negative: the bucket's
  * capacity times the multiplier less its level (for concurrency, the free slots)
@@ -44,8 +44,9 @@ public record DimensionState(Dimension dimension, long limit, double capacity, d
 	}
 
 	/**
-	 * Return the name of a dimension as the endpoint, meters and logs show it: the property
-	 * name of its limit, such as {@code requests-per-minute}, or {@code concurrency}.
+	 * Return the name of a dimension as the endpoint, meters and logs show it: the
+	 * property name of its limit, such as {@code requests-per-minute}, or
+	 * {@code concurrency}.
 	 * @param dimension the dimension
 	 * @return its name
 	 */

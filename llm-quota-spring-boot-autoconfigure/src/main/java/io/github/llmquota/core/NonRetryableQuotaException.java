@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Thrown when a provider refused a call in a way that waiting cannot fix: a quota that
  * does not refill within minutes is used up ({@link ErrorClass#QUOTA_EXHAUSTED}: OpenAI
- * {@code insufficient_quota}, Anthropic spend limits, monthly caps, Gemini per-day quotas or
- * "limit: 0"), or the request alone is larger than the limit
+ * {@code insufficient_quota}, Anthropic spend limits, monthly caps, Gemini per-day quotas
+ * or "limit: 0"), or the request alone is larger than the limit
  * ({@link ErrorClass#REQUEST_TOO_LARGE}).
  * <p>
  * It is deliberately not a {@link QuotaRejectedException}, which means "wait and retry":
@@ -43,8 +43,8 @@ public class NonRetryableQuotaException extends RuntimeException {
 	public NonRetryableQuotaException(String pool, String model, ErrorClass errorClass, String providerMessage) {
 		super(message(pool, model, errorClass, providerMessage));
 		if (errorClass == null || !errorClass.permanent()) {
-			throw new IllegalArgumentException("errorClass must be QUOTA_EXHAUSTED or REQUEST_TOO_LARGE, was "
-					+ errorClass);
+			throw new IllegalArgumentException(
+					"errorClass must be QUOTA_EXHAUSTED or REQUEST_TOO_LARGE, was " + errorClass);
 		}
 		this.pool = pool;
 		this.model = model;
@@ -54,8 +54,7 @@ public class NonRetryableQuotaException extends RuntimeException {
 
 	/**
 	 * Return the exception a provider response calls for, when waiting cannot fix it.
-	 * Typical use, right after a failed call:
-	 * <pre class="code">
+	 * Typical use, right after a failed call: <pre class="code">
 	 * ProviderFeedback feedback = parser.parse(lease.pool(), provider, status, headers, body, Instant.now());
 	 * lease.release(CallOutcome.FAILED, feedback);
 	 * NonRetryableQuotaException.from(lease.pool(), lease.model(), feedback).ifPresent((ex) -&gt; {

@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * The fleet-wide state of one pool, as {@link QuotaEngine#state(String)} read it: a
- * consistent reading taken at one instant, never updated afterwards. Immutable, so it may be
- * shared between threads. Durations are what remained at the reading: add them to the time
- * of the call to know until when.
+ * consistent reading taken at one instant, never updated afterwards. Immutable, so it may
+ * be shared between threads. Durations are what remained at the reading: add them to the
+ * time of the call to know until when.
  *
  * @param pool the pool
  * @param provider the pool's provider
@@ -19,19 +19,20 @@ import java.util.Map;
  * @param queued the requests waiting across the fleet per priority class, highest class
  * first
  * @param inFlight the calls in flight across the fleet
- * @param maxConcurrency the most calls in flight at once, or 0 when the pool does not limit
- * concurrency
- * @param multiplier the adaptive multiplier that provider rate-limit errors cut, in (0, 1]
+ * @param maxConcurrency the most calls in flight at once, or 0 when the pool does not
+ * limit concurrency
+ * @param multiplier the adaptive multiplier that provider rate-limit errors cut, in (0,
+ * 1]
  * @param cooldown how long the pool still cools down after a provider rate limit;
  * {@link Duration#ZERO} when it does not
- * @param modelCooldowns per model of the pool, in the pool's order, how long it still cools
- * down after overload errors; {@link Duration#ZERO} when it does not
+ * @param modelCooldowns per model of the pool, in the pool's order, how long it still
+ * cools down after overload errors; {@link Duration#ZERO} when it does not
  * @param exhausted how long the pool stays marked exhausted fleet-wide after the provider
  * said its quota is used up; {@link Duration#ZERO} when it is not
  * @param exhaustedReason while the pool is exhausted, the provider's explanation, or
  * {@code null}
- * @param headEta how long until the request at the head of the queue fits, or {@code null}
- * when nobody waits or it depends on a call ending
+ * @param headEta how long until the request at the head of the queue fits, or
+ * {@code null} when nobody waits or it depends on a call ending
  */
 public record PoolState(String pool, Provider provider, List<DimensionState> dimensions, Map<String, Long> queued,
 		long inFlight, int maxConcurrency, double multiplier, Duration cooldown, Map<String, Duration> modelCooldowns,
@@ -69,9 +70,9 @@ public record PoolState(String pool, Provider provider, List<DimensionState> dim
 	}
 
 	/**
-	 * Return the pool's headroom: the share of its tightest dimension that a request could
-	 * take now, in [0, 1]. It ignores queues and cooldowns, which {@link #totalQueued()} and
-	 * {@link #cooldownOf(String)} tell.
+	 * Return the pool's headroom: the share of its tightest dimension that a request
+	 * could take now, in [0, 1]. It ignores queues and cooldowns, which
+	 * {@link #totalQueued()} and {@link #cooldownOf(String)} tell.
 	 * @return the headroom, 1 for a pool without limits
 	 */
 	public double headroom() {
@@ -101,8 +102,8 @@ public record PoolState(String pool, Provider provider, List<DimensionState> dim
 	}
 
 	/**
-	 * Return how long a call to a model of the pool must still wait for cooldowns: the longer
-	 * of the pool's and the model's.
+	 * Return how long a call to a model of the pool must still wait for cooldowns: the
+	 * longer of the pool's and the model's.
 	 * @param model the model
 	 * @return the remaining cooldown, {@link Duration#ZERO} when none
 	 * @throws IllegalArgumentException if the model is not in this pool

@@ -7,7 +7,10 @@ package io.github.llmquota.core;
  */
 public final class Priority {
 
-	/** Work that must go first, such as a health probe of a paid feature. No reserve applies. */
+	/**
+	 * Work that must go first, such as a health probe of a paid feature. No reserve
+	 * applies.
+	 */
 	public static final String CRITICAL = "CRITICAL";
 
 	/** A user is waiting for the answer. */

@@ -11,16 +11,17 @@ import java.util.OptionalDouble;
 
 /**
  * What one provider response says about the caller's rate limits, normalised across
- * providers: a {@link DimensionReading} per reported {@link Dimension}, the server-directed
- * retry delay, and the {@link ErrorClass} with whether retrying can help. Immutable and
- * thread-safe.
+ * providers: a {@link DimensionReading} per reported {@link Dimension}, the
+ * server-directed retry delay, and the {@link ErrorClass} with whether retrying can help.
+ * Immutable and thread-safe.
  * <p>
  * Everything is optional because every provider reports something different: Gemini and
- * Bedrock send no rate-limit headers at all, and most providers send a retry delay only with
- * a 429.
+ * Bedrock send no rate-limit headers at all, and most providers send a retry delay only
+ * with a 429.
  * <p>
  * The {@code ProviderFeedbackParser} of the provider package reads one from a response; a
- * {@link #builder(int) builder} makes one by hand, for an SDK's typed error or for a test.
+ * {@link #builder(int) builder} makes one by hand, for an SDK's typed error or for a
+ * test.
  */
 public final class ProviderFeedback {
 
@@ -86,7 +87,8 @@ public final class ProviderFeedback {
 
 	/**
 	 * Return the readings of every dimension the response reported.
-	 * @return an unmodifiable map, empty when the response carried no rate-limit information
+	 * @return an unmodifiable map, empty when the response carried no rate-limit
+	 * information
 	 */
 	public Map<Dimension, DimensionReading> getReadings() {
 		return this.readings;
@@ -104,10 +106,10 @@ public final class ProviderFeedback {
 	/**
 	 * Return how long the provider asked the caller to wait before the next attempt,
 	 * rounded up to whole milliseconds so that honouring it never retries early. It is
-	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a hint
-	 * even when the model has no quota at all), and may be zero; flooring is the caller's
-	 * policy. The parser reports a delay longer than its maximum as malformed and clamps it to
-	 * that maximum.
+	 * reported as the provider sent it, also on a non-retryable error (Gemini sends a
+	 * hint even when the model has no quota at all), and may be zero; flooring is the
+	 * caller's policy. The parser reports a delay longer than its maximum as malformed
+	 * and clamps it to that maximum.
 	 * @return the delay, never negative and at most the parser's maximum, or empty if the
 	 * response carried no valid one
 	 * @see #getRetryAfterSource()
@@ -137,7 +139,8 @@ public final class ProviderFeedback {
 	 * limiter should do, which is stricter than the official SDKs: they retry every 429,
 	 * including {@code insufficient_quota} and spend limits. A server's
 	 * {@code x-should-retry: false} always makes this {@code false}.
-	 * @return whether the request is worth retrying; {@code false} when there was no error
+	 * @return whether the request is worth retrying; {@code false} when there was no
+	 * error
 	 */
 	public boolean isRetryable() {
 		return this.retryable;
@@ -145,8 +148,8 @@ public final class ProviderFeedback {
 
 	/**
 	 * Whether the response says the model is unhealthy: its error class
-	 * {@link ErrorClass#countsAsHealthFailure() counts as a health failure}, or the status is
-	 * a server error (5xx) whatever the class.
+	 * {@link ErrorClass#countsAsHealthFailure() counts as a health failure}, or the
+	 * status is a server error (5xx) whatever the class.
 	 * @return whether a circuit breaker should record a failure
 	 */
 	public boolean isHealthFailure() {
@@ -176,8 +179,8 @@ public final class ProviderFeedback {
 	/**
 	 * Return the dimension that ran out, when a rate-limit error names it only in its
 	 * message, as Anthropic's "would exceed the rate limit ... of 50,000 input tokens per
-	 * minute" and Azure OpenAI's "exceeded token rate limit" do. Headers, where sent, say the
-	 * same through a reading with nothing remaining.
+	 * minute" and Azure OpenAI's "exceeded token rate limit" do. Headers, where sent, say
+	 * the same through a reading with nothing remaining.
 	 * @return the dimension, or empty when the response named none this parser knows
 	 */
 	public Optional<Dimension> getLimitedDimension() {
@@ -192,10 +195,9 @@ public final class ProviderFeedback {
 		if (!(obj instanceof ProviderFeedback other)) {
 			return false;
 		}
-		return this.status == other.status && this.retryable == other.retryable
-				&& this.readings.equals(other.readings) && Objects.equals(this.retryAfter, other.retryAfter)
-				&& this.retryAfterSource == other.retryAfterSource && this.errorClass == other.errorClass
-				&& Objects.equals(this.utilization, other.utilization)
+		return this.status == other.status && this.retryable == other.retryable && this.readings.equals(other.readings)
+				&& Objects.equals(this.retryAfter, other.retryAfter) && this.retryAfterSource == other.retryAfterSource
+				&& this.errorClass == other.errorClass && Objects.equals(this.utilization, other.utilization)
 				&& Objects.equals(this.errorMessage, other.errorMessage)
 				&& this.limitedDimension == other.limitedDimension;
 	}
@@ -216,7 +218,8 @@ public final class ProviderFeedback {
 
 	/**
 	 * Collects what a reader learns about one response, such as the provider readers of
-	 * {@code io.github.llmquota.provider}. Not thread-safe: one builder serves one response.
+	 * {@code io.github.llmquota.provider}. Not thread-safe: one builder serves one
+	 * response.
 	 */
 	public static final class Builder {
 
@@ -246,8 +249,8 @@ public final class ProviderFeedback {
 
 		/**
 		 * Record what kind of failure the response reports, retryable as the class says
-		 * ({@link ErrorClass#retryable()}). A later call replaces an earlier one, so that a
-		 * provider's error code can refine what its status said.
+		 * ({@link ErrorClass#retryable()}). A later call replaces an earlier one, so that
+		 * a provider's error code can refine what its status said.
 		 * @param errorClass the error class
 		 * @return this builder
 		 * @see #classify(ErrorClass, boolean)
@@ -258,8 +261,8 @@ public final class ProviderFeedback {
 
 		/**
 		 * Record what kind of failure the response reports, for a class whose errors are
-		 * not all alike, such as {@link ErrorClass#OTHER}: a server error is worth retrying,
-		 * an invalid request is not. A later call replaces an earlier one.
+		 * not all alike, such as {@link ErrorClass#OTHER}: a server error is worth
+		 * retrying, an invalid request is not. A later call replaces an earlier one.
 		 * @param errorClass the error class
 		 * @param retryable whether sending the same request again later can succeed
 		 * @return this builder
@@ -299,15 +302,16 @@ public final class ProviderFeedback {
 		}
 
 		/**
-		 * Record a reading unless all of its parts are absent. When a dimension is reported
-		 * twice, the tighter reading wins.
+		 * Record a reading unless all of its parts are absent. When a dimension is
+		 * reported twice, the tighter reading wins.
 		 * @param dimension the dimension the reading is of
 		 * @param limit the limit, or {@code null} if not reported
 		 * @param remaining what is left of the limit, or {@code null} if not reported
 		 * @param resetAt when the limit is fully available again, or {@code null} if not
 		 * reported
 		 * @return this builder
-		 * @throws IllegalArgumentException if {@code limit} or {@code remaining} is negative
+		 * @throws IllegalArgumentException if {@code limit} or {@code remaining} is
+		 * negative
 		 */
 		public Builder reading(Dimension dimension, Long limit, Long remaining, Instant resetAt) {
 			DimensionReading reading = new DimensionReading(limit, remaining, resetAt);
@@ -353,9 +357,9 @@ public final class ProviderFeedback {
 		}
 
 		/**
-		 * Record the body's error message, made safe to log: it is the provider's text, but
-		 * a proxy or an attacker may have written it. Control characters are replaced and it
-		 * is cut to 500 characters.
+		 * Record the body's error message, made safe to log: it is the provider's text,
+		 * but a proxy or an attacker may have written it. Control characters are replaced
+		 * and it is cut to 500 characters.
 		 * @param message the message, or {@code null} or blank for none
 		 * @return this builder
 		 */

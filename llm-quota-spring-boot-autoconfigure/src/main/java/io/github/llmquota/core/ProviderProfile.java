@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How one {@link Provider} accounts for tokens: whether prompt-cache reads count toward its
- * input-token limits, how far it rounds the remaining values it reports, and which
+ * How one {@link Provider} accounts for tokens: whether prompt-cache reads count toward
+ * its input-token limits, how far it rounds the remaining values it reports, and which
  * tokenizer estimates its prompts. The one place that knows these facts; the engine, the
  * token estimator and the configuration ask it instead of looking at provider or model
  * names themselves. Immutable and thread-safe.
@@ -20,8 +20,8 @@ import java.util.Set;
 public final class ProviderProfile {
 
 	/**
-	 * OpenAI: "one token generally corresponds to ~4 characters of text for common English
-	 * text". Google states the same 4 characters for every Gemini model.
+	 * OpenAI: "one token generally corresponds to ~4 characters of text for common
+	 * English text". Google states the same 4 characters for every Gemini model.
 	 */
 	private static final double OPENAI_AND_GEMINI_CHARS_PER_TOKEN = 4.0;
 
@@ -30,9 +30,9 @@ public final class ProviderProfile {
 
 	/**
 	 * Anthropic publishes no ratio. Fewer characters per token than OpenAI's documented 4
-	 * errs high, the safe side, for Claude and for every other provider without a documented
-	 * ratio; Bedrock mostly serves Claude. The estimator's learned correction ratio takes it
-	 * from there.
+	 * errs high, the safe side, for Claude and for every other provider without a
+	 * documented ratio; Bedrock mostly serves Claude. The estimator's learned correction
+	 * ratio takes it from there.
 	 */
 	private static final double DEFAULT_CHARS_PER_TOKEN = 3.5;
 
@@ -42,8 +42,8 @@ public final class ProviderProfile {
 	private static final Set<Dimension> TOKEN_DIMENSIONS = EnumSet.of(Dimension.INPUT_TOKENS_PER_MINUTE,
 			Dimension.OUTPUT_TOKENS_PER_MINUTE, Dimension.TOKENS_PER_MINUTE, Dimension.TOKENS_PER_DAY);
 
-	private static final ProviderProfile DEFAULT = new ProviderProfile(true, List.of(), 0,
-			TokenizerHint.CHARACTERS, DEFAULT_CHARS_PER_TOKEN);
+	private static final ProviderProfile DEFAULT = new ProviderProfile(true, List.of(), 0, TokenizerHint.CHARACTERS,
+			DEFAULT_CHARS_PER_TOKEN);
 
 	private static final Map<Provider, ProviderProfile> PROFILES = profiles();
 
@@ -75,8 +75,8 @@ public final class ProviderProfile {
 				OPENAI_AND_GEMINI_CHARS_PER_TOKEN);
 		profiles.put(Provider.OPENAI, openAi);
 		profiles.put(Provider.AZURE_OPENAI, openAi);
-		profiles.put(Provider.GEMINI, new ProviderProfile(true, List.of(), 0, TokenizerHint.CHARACTERS,
-				OPENAI_AND_GEMINI_CHARS_PER_TOKEN));
+		profiles.put(Provider.GEMINI,
+				new ProviderProfile(true, List.of(), 0, TokenizerHint.CHARACTERS, OPENAI_AND_GEMINI_CHARS_PER_TOKEN));
 		profiles.put(Provider.DEEPSEEK,
 				new ProviderProfile(true, List.of(), 0, TokenizerHint.CHARACTERS, DEEPSEEK_CHARS_PER_TOKEN));
 		for (Provider provider : Provider.values()) {
@@ -97,8 +97,8 @@ public final class ProviderProfile {
 	}
 
 	/**
-	 * Whether prompt-cache reads of a model count toward the provider's input-token limits.
-	 * Anthropic counts them only for Claude Haiku 3.5 (model names containing
+	 * Whether prompt-cache reads of a model count toward the provider's input-token
+	 * limits. Anthropic counts them only for Claude Haiku 3.5 (model names containing
 	 * {@code 3-5-haiku} or {@code haiku-3-5}, in any case); every other provider counts
 	 * them. Configuration ({@code llm.quota.models.<model>.cache-reads-count-as-input})
 	 * overrides this.
@@ -117,11 +117,12 @@ public final class ProviderProfile {
 	}
 
 	/**
-	 * Return how far the remaining value the provider reports for a dimension may lie from
-	 * the exact figure because the provider rounds it. The engine leaves its own view of a
-	 * pool alone while the two differ by no more than this.
+	 * Return how far the remaining value the provider reports for a dimension may lie
+	 * from the exact figure because the provider rounds it. The engine leaves its own
+	 * view of a pool alone while the two differ by no more than this.
 	 * @param dimension the dimension
-	 * @return the rounding, in requests or tokens, 0 when the provider reports exact values
+	 * @return the rounding, in requests or tokens, 0 when the provider reports exact
+	 * values
 	 * @throws NullPointerException if {@code dimension} is {@code null}
 	 */
 	public long remainingRounding(Dimension dimension) {
@@ -138,8 +139,8 @@ public final class ProviderProfile {
 	}
 
 	/**
-	 * Return how many ASCII characters make one token, on average, when no exact tokenizer
-	 * is available. Other code points count as a token each.
+	 * Return how many ASCII characters make one token, on average, when no exact
+	 * tokenizer is available. Other code points count as a token each.
 	 * @return the characters per token, positive
 	 */
 	public double asciiCharsPerToken() {
@@ -159,8 +160,9 @@ public final class ProviderProfile {
 	public enum TokenizerHint {
 
 		/**
-		 * OpenAI's published encodings ({@code o200k_base}, {@code cl100k_base}), chosen by
-		 * model name, when jtokkit is on the classpath; otherwise the character estimate.
+		 * OpenAI's published encodings ({@code o200k_base}, {@code cl100k_base}), chosen
+		 * by model name, when jtokkit is on the classpath; otherwise the character
+		 * estimate.
 		 */
 		OPENAI_ENCODINGS,
 

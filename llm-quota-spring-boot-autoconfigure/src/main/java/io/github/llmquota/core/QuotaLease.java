@@ -1,12 +1,12 @@
 package io.github.llmquota.core;
 
 /**
- * Admission to call a model, returned by {@link QuotaEngine#acquire(QuotaRequest)}. The lease
- * records what was charged up front (input estimate plus {@code max_tokens}) and holds a
- * concurrency slot until it ends. End it exactly once, with {@link #settle(TokenUsage)} when
- * the provider answered or {@link #release(CallOutcome)} when the call failed; further calls
- * are ignored. A lease that is never ended frees its slot at its hard expiry
- * ({@code llm.quota.lease-timeout}), but its tokens stay charged.
+ * Admission to call a model, returned by {@link QuotaEngine#acquire(QuotaRequest)}. The
+ * lease records what was charged up front (input estimate plus {@code max_tokens}) and
+ * holds a concurrency slot until it ends. End it exactly once, with
+ * {@link #settle(TokenUsage)} when the provider answered or {@link #release(CallOutcome)}
+ * when the call failed; further calls are ignored. A lease that is never ended frees its
+ * slot at its hard expiry ({@code llm.quota.lease-timeout}), but its tokens stay charged.
  * <p>
  * {@link #close()} releases the lease as {@link CallOutcome#FAILED} unless it was already
  * ended, so try-with-resources never leaks a slot. Implementations are thread-safe.
@@ -46,8 +46,8 @@ public interface QuotaLease extends AutoCloseable {
 	 * took in the waiting room, or, when it was admitted without waiting, the place the
 	 * next arrival would have come after. A request built with
 	 * {@link QuotaRequest.Builder#arrival(long)} keeps the number it was given, so an
-	 * attempt that re-enters the waiting room after a 429 waits before every request of its
-	 * class that arrived after the first attempt.
+	 * attempt that re-enters the waiting room after a 429 waits before every request of
+	 * its class that arrived after the first attempt.
 	 * <p>
 	 * The number is opaque: compare it only with arrivals of the same pool, and do not
 	 * derive times or counts from it.
@@ -59,8 +59,8 @@ public interface QuotaLease extends AutoCloseable {
 	}
 
 	/**
-	 * Settle the lease to the usage the provider reported: unused reservation is refunded and
-	 * usage above it is charged as bounded debt.
+	 * Settle the lease to the usage the provider reported: unused reservation is refunded
+	 * and usage above it is charged as bounded debt.
 	 * @param usage the actual usage
 	 */
 	default void settle(TokenUsage usage) {
@@ -69,8 +69,8 @@ public interface QuotaLease extends AutoCloseable {
 
 	/**
 	 * Settle the lease to the usage the provider reported, and correct the fleet's shared
-	 * view with what the response's headers say: remaining capacity below ours tightens the
-	 * pool's buckets (never loosens them).
+	 * view with what the response's headers say: remaining capacity below ours tightens
+	 * the pool's buckets (never loosens them).
 	 * @param usage the actual usage
 	 * @param feedback the parsed response headers, see {@code ProviderFeedbackParser}
 	 */
@@ -85,14 +85,15 @@ public interface QuotaLease extends AutoCloseable {
 	}
 
 	/**
-	 * End the lease for a call that failed, with what the provider's error said: a 429 cools
-	 * the pool down fleet-wide and cuts the adaptive multiplier; an overload or server error
-	 * cools the model down with exponential backoff; an exhausted provider quota
-	 * ({@code ErrorClass.QUOTA_EXHAUSTED}) marks the pool exhausted fleet-wide until the
-	 * reset the feedback names (bounded by {@code llm.quota.feedback.max-cooldown}) or, when
-	 * it names none, for {@code llm.quota.feedback.exhausted-hold}: every acquire on the pool
-	 * then fails at once with a {@link NonRetryableQuotaException}, and so do the requests
-	 * already waiting in it.
+	 * End the lease for a call that failed, with what the provider's error said: a 429
+	 * cools the pool down fleet-wide and cuts the adaptive multiplier; an overload or
+	 * server error cools the model down with exponential backoff; an exhausted provider
+	 * quota ({@code ErrorClass.QUOTA_EXHAUSTED}) marks the pool exhausted fleet-wide
+	 * until the reset the feedback names (bounded by
+	 * {@code llm.quota.feedback.max-cooldown}) or, when it names none, for
+	 * {@code llm.quota.feedback.exhausted-hold}: every acquire on the pool then fails at
+	 * once with a {@link NonRetryableQuotaException}, and so do the requests already
+	 * waiting in it.
 	 * @param outcome what happened to the call
 	 * @param feedback the parsed error response
 	 */

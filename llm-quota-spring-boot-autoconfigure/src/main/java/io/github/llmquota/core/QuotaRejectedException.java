@@ -3,8 +3,8 @@ package io.github.llmquota.core;
 import java.time.Duration;
 
 /**
- * Thrown when the quota engine does not admit a request. Nothing is held when it is thrown:
- * no capacity was consumed and no ticket is left waiting.
+ * Thrown when the quota engine does not admit a request. Nothing is held when it is
+ * thrown: no capacity was consumed and no ticket is left waiting.
  */
 public class QuotaRejectedException extends RuntimeException {
 
@@ -46,8 +46,8 @@ public class QuotaRejectedException extends RuntimeException {
 	}
 
 	/**
-	 * Return how long to wait before a retry could be admitted. It is a lower bound derived
-	 * from the pool's state at the time of the rejection.
+	 * Return how long to wait before a retry could be admitted. It is a lower bound
+	 * derived from the pool's state at the time of the rejection.
 	 * @return the delay, or {@code null} when a retry can never succeed
 	 */
 	public Duration getRetryAfter() {

@@ -3,8 +3,9 @@ package io.github.llmquota.core;
 import java.time.Duration;
 
 /**
- * What a caller asks the quota engine for before it calls a model: the model, its priority
- * class and the tokens the call may consume. Build one with {@link #builder(String)}.
+ * What a caller asks the quota engine for before it calls a model: the model, its
+ * priority class and the tokens the call may consume. Build one with
+ * {@link #builder(String)}.
  *
  * @param model the configured model name (a key of {@code llm.quota.models})
  * @param priority the priority class name, or {@code null} for the default class
@@ -52,8 +53,8 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 	 * @param maxOutputTokens the call's {@code max_tokens}
 	 * @param user the end user the call is made for, or {@code null}
 	 * @param maxWait the wait budget, or {@code null} for the priority class's default
-	 * @throws IllegalArgumentException if the model is blank, a token count is negative or
-	 * the wait is negative
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative
+	 * or the wait is negative
 	 */
 	public QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
 			Duration maxWait) {
@@ -144,15 +145,15 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 
 		/**
 		 * Make the request re-enter the waiting room in the arrival order of an earlier
-		 * attempt of the same call, typically one the provider answered with a 429: it then
-		 * waits before every request of its class that arrived after that attempt, and,
-		 * as always, after every request of a higher class. The number is opaque and only
-		 * means something in the pool that issued it: pass back exactly what
-		 * {@link QuotaLease#arrival()} returned for a lease of the same model. A number the
-		 * pool does not know (another pool's, or one issued before the pool's shared state
-		 * was lost) counts as a new arrival, never as an earlier one.
-		 * @param arrival the earlier lease's {@link QuotaLease#arrival()}, or {@code 0} for a
-		 * new arrival (the default)
+		 * attempt of the same call, typically one the provider answered with a 429: it
+		 * then waits before every request of its class that arrived after that attempt,
+		 * and, as always, after every request of a higher class. The number is opaque and
+		 * only means something in the pool that issued it: pass back exactly what
+		 * {@link QuotaLease#arrival()} returned for a lease of the same model. A number
+		 * the pool does not know (another pool's, or one issued before the pool's shared
+		 * state was lost) counts as a new arrival, never as an earlier one.
+		 * @param arrival the earlier lease's {@link QuotaLease#arrival()}, or {@code 0}
+		 * for a new arrival (the default)
 		 * @return this builder
 		 */
 		public Builder arrival(long arrival) {

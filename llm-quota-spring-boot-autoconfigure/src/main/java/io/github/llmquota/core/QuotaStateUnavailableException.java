@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * Thrown by {@link QuotaEngine#state(String)} when the shared state of a pool cannot be
- * read, for example while Redis is unreachable. Requests are meanwhile decided by the fail
- * mode, if one is configured; this exception tells which, and what it decides with.
+ * read, for example while Redis is unreachable. Requests are meanwhile decided by the
+ * fail mode, if one is configured; this exception tells which, and what it decides with.
  */
 public class QuotaStateUnavailableException extends RuntimeException {
 
@@ -24,10 +24,11 @@ public class QuotaStateUnavailableException extends RuntimeException {
 	 * @param pool the pool whose state could not be read
 	 * @param failMode the fail mode that decides requests meanwhile ({@code local},
 	 * {@code open} or {@code closed}), or {@code null} when nothing is known of one
-	 * @param since when reading the shared state first failed, or {@code null} when unknown
+	 * @param since when reading the shared state first failed, or {@code null} when
+	 * unknown
 	 * @param reason what failed
-	 * @param localState the local limiter's state of the pool, or {@code null} when no local
-	 * limiter decides
+	 * @param localState the local limiter's state of the pool, or {@code null} when no
+	 * local limiter decides
 	 * @param cause the store's exception; its message becomes this exception's
 	 */
 	public QuotaStateUnavailableException(String pool, String failMode, Instant since, String reason,
@@ -50,8 +51,8 @@ public class QuotaStateUnavailableException extends RuntimeException {
 
 	/**
 	 * Return the fail mode that decides requests while the shared state cannot be read.
-	 * @return {@code local}, {@code open} or {@code closed}, or {@code null} when nothing is
-	 * known of one
+	 * @return {@code local}, {@code open} or {@code closed}, or {@code null} when nothing
+	 * is known of one
 	 */
 	public String getFailMode() {
 		return this.failMode;

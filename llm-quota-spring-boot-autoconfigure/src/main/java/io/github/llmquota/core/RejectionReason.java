@@ -29,8 +29,9 @@ public enum RejectionReason {
 	/**
 	 * The provider said the quota behind the pool is exhausted (a spend cap, billing,
 	 * {@code insufficient_quota}), and the pool is marked exhausted fleet-wide until its
-	 * reset. Not retryable: the engine reports it with a {@link NonRetryableQuotaException},
-	 * never a {@link QuotaRejectedException}; this reason names it to listeners and metrics.
+	 * reset. Not retryable: the engine reports it with a
+	 * {@link NonRetryableQuotaException}, never a {@link QuotaRejectedException}; this
+	 * reason names it to listeners and metrics.
 	 */
 	QUOTA_EXHAUSTED
 

@@ -1,8 +1,8 @@
 package io.github.llmquota.core;
 
 /**
- * Where a server-directed retry delay was read from. The parser takes the first source that
- * holds a valid value, in the order declared here.
+ * Where a server-directed retry delay was read from. The parser takes the first source
+ * that holds a valid value, in the order declared here.
  */
 public enum RetryAfterSource {
 
@@ -19,8 +19,8 @@ public enum RetryAfterSource {
 	BODY_RETRY_INFO,
 
 	/**
-	 * The error message text, such as "Please try again in 1.146s" (OpenAI, Groq), "Please
-	 * retry after 22 seconds" (Azure OpenAI) or "Please retry in 25.4s" (Gemini).
+	 * The error message text, such as "Please try again in 1.146s" (OpenAI, Groq),
+	 * "Please retry after 22 seconds" (Azure OpenAI) or "Please retry in 25.4s" (Gemini).
 	 */
 	BODY_MESSAGE
 

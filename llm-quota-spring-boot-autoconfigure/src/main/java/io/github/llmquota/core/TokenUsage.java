@@ -1,14 +1,16 @@
 package io.github.llmquota.core;
 
 /**
- * Token usage of one model call, as the provider reported it. The split follows Anthropic's
- * usage block, which is the finest any provider reports: {@code inputTokens} are the prompt
- * tokens that were neither written to nor read from a prompt cache. Providers that report a
- * single prompt count including cached tokens (OpenAI's {@code prompt_tokens}) are mapped as
- * {@code inputTokens = prompt - cached} and {@code cacheReadInputTokens = cached}.
+ * Token usage of one model call, as the provider reported it. The split follows
+ * Anthropic's usage block, which is the finest any provider reports: {@code inputTokens}
+ * are the prompt tokens that were neither written to nor read from a prompt cache.
+ * Providers that report a single prompt count including cached tokens (OpenAI's
+ * {@code prompt_tokens}) are mapped as {@code inputTokens = prompt - cached} and
+ * {@code cacheReadInputTokens = cached}.
  *
  * @param inputTokens uncached input tokens, never negative
- * @param cacheCreationInputTokens input tokens written to the prompt cache, never negative
+ * @param cacheCreationInputTokens input tokens written to the prompt cache, never
+ * negative
  * @param cacheReadInputTokens input tokens read from the prompt cache, never negative
  * @param outputTokens generated output tokens, never negative
  */

@@ -7,13 +7,13 @@ import io.github.llmquota.core.RejectionReason;
  *
  * @param status granted, waiting or rejected
  * @param reason why it was rejected, or {@code null}
- * @param delayMillis for a rejection, the earliest a retry could fit (-1 when unknown); for
- * a waiting ticket that is the head of its queue, how long until it fits (-1 when that
- * depends on a lease ending); otherwise -2
+ * @param delayMillis for a rejection, the earliest a retry could fit (-1 when unknown);
+ * for a waiting ticket that is the head of its queue, how long until it fits (-1 when
+ * that depends on a lease ending); otherwise -2
  * @param headTicket when this JVM owns the blocked head of the queue, its ticket id; the
  * timer armed for it is dropped once that ticket is granted
- * @param arrival for a granted or waiting ticket, its place in the pool's arrival order (see
- * {@link Ticket#arrival()}); 0 for a rejection, or when the store keeps no order
+ * @param arrival for a granted or waiting ticket, its place in the pool's arrival order
+ * (see {@link Ticket#arrival()}); 0 for a rejection, or when the store keeps no order
  */
 public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket, long arrival) {
 

@@ -1,8 +1,9 @@
 package io.github.llmquota.engine;
 
 /**
- * Receives what a store decides about waiting tickets after their acquire returned. A store
- * may deliver the same news twice (a push and a heartbeat); listeners must be idempotent.
+ * Receives what a store decides about waiting tickets after their acquire returned. A
+ * store may deliver the same news twice (a push and a heartbeat); listeners must be
+ * idempotent.
  */
 public interface AdmissionListener {
 
@@ -36,9 +37,9 @@ public interface AdmissionListener {
 	 * A waiting ticket was admitted; its lease is held.
 	 * @param pool the pool
 	 * @param ticketId the ticket
-	 * @param arrival the ticket's place in the pool's arrival order, as its acquire reported
-	 * it; this news can arrive before that acquire returns. 0 when the news does not say
-	 * (a heartbeat's), and the acquire's answer stands.
+	 * @param arrival the ticket's place in the pool's arrival order, as its acquire
+	 * reported it; this news can arrive before that acquire returns. 0 when the news does
+	 * not say (a heartbeat's), and the acquire's answer stands.
 	 */
 	void granted(String pool, String ticketId, long arrival);
 

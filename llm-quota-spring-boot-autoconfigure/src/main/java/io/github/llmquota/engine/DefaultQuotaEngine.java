@@ -45,26 +45,27 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 
 /**
- * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class waits.
- * A waiting request costs no store calls of its own: grants are pushed by the store, only
- * the JVM that owns the blocked head of a pool arms a timer for it, and one heartbeat per
- * pool with waiters repairs lost pushes. Every wait has a deadline, and a timed-out,
- * interrupted or cancelled wait withdraws its ticket.
+ * The {@link QuotaEngine} over any {@link QuotaStore}. The store decides; this class
+ * waits. A waiting request costs no store calls of its own: grants are pushed by the
+ * store, only the JVM that owns the blocked head of a pool arms a timer for it, and one
+ * heartbeat per pool with waiters repairs lost pushes. Every wait has a deadline, and a
+ * timed-out, interrupted or cancelled wait withdraws its ticket.
  * <p>
- * The read side, {@link #state(String)}, reads the store's snapshot afresh on each call; a
- * store that implements {@link FailModeStore} tells what its fail mode decides with while the
- * shared state cannot be read.
+ * The read side, {@link #state(String)}, reads the store's snapshot afresh on each call;
+ * a store that implements {@link FailModeStore} tells what its fail mode decides with
+ * while the shared state cannot be read.
  * <p>
  * Construction starts nothing. The heartbeat, the timers and the store's push channel
- * start with {@link #start()}, which an application context calls when it is refreshed, and
- * end with {@link #stop()} when it is closed. An engine used on its own starts on its first
- * acquire; once stopped, it rejects every request until it is started again.
+ * start with {@link #start()}, which an application context calls when it is refreshed,
+ * and end with {@link #stop()} when it is closed. An engine used on its own starts on its
+ * first acquire; once stopped, it rejects every request until it is started again.
  */
-public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, AdmissionListener, SmartLifecycle, AutoCloseable {
+public class DefaultQuotaEngine
+		implements QuotaEngine, QuotaMitigation, AdmissionListener, SmartLifecycle, AutoCloseable {
 
 	/**
-	 * The lifecycle phase: the engine stops after a web server has stopped taking requests
-	 * and before the Redis connection factory (phase 0) goes away under it.
+	 * The lifecycle phase: the engine stops after a web server has stopped taking
+	 * requests and before the Redis connection factory (phase 0) goes away under it.
 	 */
 	public static final int PHASE = 1024;
 
@@ -143,8 +144,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 	public QuotaLease acquire(QuotaRequest request) {
 		CompletableFuture<QuotaLease> future = acquireAsync(request);
 		try {
-			// The deadline task completes the future; the margin only guards against a store
-			// call that never returns.
+			// The deadline task completes the future; the margin only guards against a
+			// store call that never returns.
 			return future.get(this.settings.maxWait(request).toMillis() + 30_000, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -169,8 +170,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 	@Override
 	public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
 		if (!startedForUse()) {
-			return CompletableFuture.failedFuture(new QuotaRejectedException(poolOf(request),
-					RejectionReason.CANCELLED, null, "The quota engine is stopped"));
+			return CompletableFuture.failedFuture(new QuotaRejectedException(poolOf(request), RejectionReason.CANCELLED,
+					null, "The quota engine is stopped"));
 		}
 		ModelSpec model = withMostHeadroom(this.settings.apiKeys(request.model()));
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
@@ -179,8 +180,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		QuotaRejectedException tooLarge = cannotFit(pool, pool.rates(), cost, request, "pool '" + pool.name() + "'");
 		UserCharge user = userCharge(pool, model, request);
 		if (tooLarge == null && user != null) {
-			tooLarge = cannotFit(pool, user.limits(), user.cost(), request, "the per-user limit of pool '"
-					+ pool.name() + "'");
+			tooLarge = cannotFit(pool, user.limits(), user.cost(), request,
+					"the per-user limit of pool '" + pool.name() + "'");
 		}
 		if (tooLarge != null) {
 			notifyRejected(model, request, RejectionReason.CANNOT_FIT, 0);
@@ -212,10 +213,10 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 				}
 			});
 		}
-		Waiter waiter = new Waiter(pool, model, ticket, future,
-				(arrival) -> new DefaultQuotaLease(this.store, model, request, ticket, arrival, this::ended,
-						this.settings.feedback()));
-		// Registered before the store call, so that a grant pushed before it returns is not lost.
+		Waiter waiter = new Waiter(pool, model, ticket, future, (arrival) -> new DefaultQuotaLease(this.store, model,
+				request, ticket, arrival, this::ended, this.settings.feedback()));
+		// Registered before the store call, so that a grant pushed before it returns is
+		// not lost.
 		this.waiters.put(ticket.id(), waiter);
 		Admission admission;
 		try {
@@ -262,7 +263,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 			waiter.arrival = arrival;
 		}
 		waiter.cancelDeadline();
-		// The head this JVM armed a timer for is served: the timer would only poll in vain.
+		// The head this JVM armed a timer for is served: the timer would only poll in
+		// vain.
 		HeadTimer timer = this.headTimers.get(pool);
 		if (timer != null && ticketId.equals(timer.ticketId()) && this.headTimers.remove(pool, timer)) {
 			timer.future().cancel(false);
@@ -349,7 +351,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 
 	private void poll(String poolName) {
 		PoolSpec pool = this.settings.pools().get(poolName);
-		// Only tickets whose acquire has returned: the store knows nothing yet of the others.
+		// Only tickets whose acquire has returned: the store knows nothing yet of the
+		// others.
 		List<String> ids = this.waiters.values()
 			.stream()
 			.filter((w) -> w.queued && w.pool.name().equals(poolName))
@@ -388,9 +391,9 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 				if (waiter != null) {
 					waiter.cancelDeadline();
 					safely(() -> this.store.cancel(waiter.pool, id), "withdraw a shed ticket");
-					waiter.future.completeExceptionally(new QuotaRejectedException(pool, RejectionReason.SHED,
-							this.settings.heartbeatInterval(),
-							"Request was shed: pool '" + pool + "' is at its critical threshold"));
+					waiter.future.completeExceptionally(
+							new QuotaRejectedException(pool, RejectionReason.SHED, this.settings.heartbeatInterval(),
+									"Request was shed: pool '" + pool + "' is at its critical threshold"));
 				}
 			});
 	}
@@ -466,10 +469,11 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 	}
 
 	/**
-	 * Choose the API key of a model whose pool has the most room: one read-only store call
-	 * per key, made only for models with several keys. Keys that cool down come last, then
-	 * keys with a queue; among the rest, the one whose tightest dimension is least used.
-	 * The choice is advice, not a reservation: admission on the chosen pool stays atomic.
+	 * Choose the API key of a model whose pool has the most room: one read-only store
+	 * call per key, made only for models with several keys. Keys that cool down come
+	 * last, then keys with a queue; among the rest, the one whose tightest dimension is
+	 * least used. The choice is advice, not a reservation: admission on the chosen pool
+	 * stays atomic.
 	 */
 	private ModelSpec withMostHeadroom(List<ModelSpec> keys) {
 		if (keys.size() == 1) {
@@ -529,8 +533,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 			RateLimit rate = rates.get(i);
 			if (cost[i] > rate.limit()) {
 				return new QuotaRejectedException(pool.name(), RejectionReason.CANNOT_FIT, null,
-						"Request for model '" + request.model() + "' needs " + cost[i] + " units of "
-								+ rate.dimension() + " (inputTokens=" + request.inputTokens() + ", maxOutputTokens="
+						"Request for model '" + request.model() + "' needs " + cost[i] + " units of " + rate.dimension()
+								+ " (inputTokens=" + request.inputTokens() + ", maxOutputTokens="
 								+ request.maxOutputTokens() + ") but " + scope + " allows only " + rate.limit()
 								+ ": it can never be admitted");
 			}
@@ -542,8 +546,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		Duration retryAfter = Duration.ofMillis(Math.max(delayMillis, 0));
 		String message = switch (reason) {
 			case QUEUE_FULL -> "Waiting room of pool '" + pool.name() + "' is full";
-			case USER_LIMIT -> "The user's quota in pool '" + pool.name() + "' is used up (fits again in about "
-					+ retryAfter + ")";
+			case USER_LIMIT ->
+				"The user's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
 			default -> "Request rejected by pool '" + pool.name() + "': " + reason;
@@ -551,9 +555,9 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 		return new QuotaRejectedException(pool.name(), reason, retryAfter, message);
 	}
 
-	// Not a QuotaRejectedException, which means "wait and retry": the provider said waiting
-	// does not help, and the fallback chain skips the provider account, as it does when the
-	// provider itself answers so.
+	// Not a QuotaRejectedException, which means "wait and retry": the provider said
+	// waiting does not help, and the fallback chain skips the provider account, as it
+	// does when the provider itself answers so.
 	private static NonRetryableQuotaException exhausted(PoolSpec pool, ModelSpec model, long remainingMillis) {
 		String until = (remainingMillis >= 0) ? " for another " + Duration.ofMillis(remainingMillis) : "";
 		return new NonRetryableQuotaException(pool.name(), model.name(), ErrorClass.QUOTA_EXHAUSTED,
@@ -579,8 +583,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 	}
 
 	/**
-	 * Start listening to the store, and the heartbeat and timer thread. Does nothing if the
-	 * engine is running.
+	 * Start listening to the store, and the heartbeat and timer thread. Does nothing if
+	 * the engine is running.
 	 */
 	@Override
 	public void start() {
@@ -595,8 +599,7 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 			});
 			this.store.start(this.workerId, this);
 			long beat = this.settings.heartbeatInterval().toMillis();
-			this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, beat, beat,
-					TimeUnit.MILLISECONDS);
+			this.heartbeat = this.scheduler.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
 			this.stopped = false;
 			this.running.set(true);
 		}
@@ -604,9 +607,9 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 
 	/**
 	 * Stop the heartbeat and timers, and withdraw and fail every pending wait as
-	 * {@link RejectionReason#CANCELLED}. Tickets still queued in a shared store are dropped
-	 * by other JVMs once this one stops heart-beating. Requests made afterwards are rejected
-	 * the same way until the engine is started again.
+	 * {@link RejectionReason#CANCELLED}. Tickets still queued in a shared store are
+	 * dropped by other JVMs once this one stops heart-beating. Requests made afterwards
+	 * are rejected the same way until the engine is started again.
 	 */
 	@Override
 	public void stop() {
@@ -616,8 +619,8 @@ public class DefaultQuotaEngine implements QuotaEngine, QuotaMitigation, Admissi
 				return;
 			}
 			this.heartbeat.cancel(false);
-			// The deadlines of these waits die with the scheduler: without this, their callers
-			// would block until the acquire() safety margin runs out.
+			// The deadlines of these waits die with the scheduler: without this, their
+			// callers would block until the acquire() safety margin runs out.
 			for (Waiter waiter : new ArrayList<>(this.waiters.values())) {
 				withdraw(waiter.ticket.id());
 				waiter.future.completeExceptionally(new QuotaRejectedException(waiter.pool.name(),

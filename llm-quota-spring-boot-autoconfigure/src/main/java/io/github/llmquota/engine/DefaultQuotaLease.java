@@ -17,8 +17,8 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 
 /**
- * A lease that settles through the store. Ending it never throws into the caller's code: a
- * store failure is logged, and the lease's hard expiry frees the slot.
+ * A lease that settles through the store. Ending it never throws into the caller's code:
+ * a store failure is logged, and the lease's hard expiry frees the slot.
  */
 class DefaultQuotaLease implements QuotaLease {
 
@@ -150,8 +150,9 @@ class DefaultQuotaLease implements QuotaLease {
 					: (rate.dimension() == exhausted) ? 0 : -1;
 			tolerance[i] = profile.remainingRounding(rate.dimension());
 		}
-		// The parser already clamps what it reads, but feedback can come from a parser with
-		// a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound it here.
+		// The parser already clamps what it reads, but feedback can come from a parser
+		// with a longer ceiling of its own; the pool's cooldown is fleet-wide, so bound
+		// it here.
 		long retryAfterMillis = feedback.getRetryAfter().map((d) -> d.toMillis()).orElse(0L);
 		if (kind == PoolFeedback.Kind.EXHAUSTED) {
 			// Without a reset, a spend cap still must not be rediscovered by every call.

@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * Optionally implemented by a {@link QuotaStore} that keeps deciding requests by a fail
- * mode while the shared state cannot be read. The engine's read side asks it what decides a
- * pool's requests meanwhile, so that readers of
+ * mode while the shared state cannot be read. The engine's read side asks it what decides
+ * a pool's requests meanwhile, so that readers of
  * {@link io.github.llmquota.core.QuotaEngine#state(String)} need not know the store.
  * Implementations are thread-safe.
  */
@@ -40,10 +40,10 @@ public interface FailModeStore {
 	/**
 	 * What a local limiter decides one pool's requests with.
 	 *
-	 * @param limits the pool with this JVM's share of its limits: each rate's capacity and
-	 * refill, and the concurrency, scaled by the share; the provider limits unchanged
-	 * @param snapshot the local limiter's state of the pool, which counts this JVM's requests
-	 * only
+	 * @param limits the pool with this JVM's share of its limits: each rate's capacity
+	 * and refill, and the concurrency, scaled by the share; the provider limits unchanged
+	 * @param snapshot the local limiter's state of the pool, which counts this JVM's
+	 * requests only
 	 */
 	record LocalReading(PoolSpec limits, PoolSnapshot snapshot) {
 	}

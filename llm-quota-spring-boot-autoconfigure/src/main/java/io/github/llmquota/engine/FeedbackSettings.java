@@ -10,8 +10,8 @@ import io.github.llmquota.provider.ProviderFeedbackParser;
  * @param multiplierCut the factor a 429 multiplies the adaptive multiplier by, in (0, 1)
  * @param multiplierFloor the lowest the multiplier goes, in (0, 1]
  * @param multiplierRecovery how much each successful call adds back, up to 1
- * @param overloadCooldown the first cooldown of a model after an overload or server error;
- * it doubles with each further failure
+ * @param overloadCooldown the first cooldown of a model after an overload or server
+ * error; it doubles with each further failure
  * @param maxOverloadCooldown the longest overload cooldown
  * @param maxCooldown the longest cooldown a provider's retry delay can put a pool in; the
  * engine clamps every delay it hands to the store to it, so that one garbage or hostile
@@ -26,19 +26,22 @@ public record FeedbackSettings(double multiplierCut, double multiplierFloor, dou
 	public static final Duration DEFAULT_EXHAUSTED_HOLD = Duration.ofMinutes(5);
 
 	/**
-	 * The defaults: cut to 70 %, never below 10 %, recover 1 % per success, 1 s to 30 s, and
-	 * a pool cooldown of at most {@link ProviderFeedbackParser#DEFAULT_MAX_DELAY}, and an
-	 * exhausted pool held for {@link #DEFAULT_EXHAUSTED_HOLD} when the provider names no reset.
+	 * The defaults: cut to 70 %, never below 10 %, recover 1 % per success, 1 s to 30 s,
+	 * and a pool cooldown of at most {@link ProviderFeedbackParser#DEFAULT_MAX_DELAY},
+	 * and an exhausted pool held for {@link #DEFAULT_EXHAUSTED_HOLD} when the provider
+	 * names no reset.
 	 */
 	public static final FeedbackSettings DEFAULTS = new FeedbackSettings(0.7, 0.1, 0.01, Duration.ofSeconds(1),
 			Duration.ofSeconds(30));
 
 	/**
 	 * Create settings with the default {@link #exhaustedHold()}.
-	 * @param multiplierCut the factor a 429 multiplies the adaptive multiplier by, in (0, 1)
+	 * @param multiplierCut the factor a 429 multiplies the adaptive multiplier by, in (0,
+	 * 1)
 	 * @param multiplierFloor the lowest the multiplier goes, in (0, 1]
 	 * @param multiplierRecovery how much each successful call adds back, up to 1
-	 * @param overloadCooldown the first cooldown of a model after an overload or server error
+	 * @param overloadCooldown the first cooldown of a model after an overload or server
+	 * error
 	 * @param maxOverloadCooldown the longest overload cooldown
 	 * @param maxCooldown the longest cooldown a provider's retry delay can put a pool in
 	 */
@@ -49,11 +52,14 @@ public record FeedbackSettings(double multiplierCut, double multiplierFloor, dou
 	}
 
 	/**
-	 * Create settings with the default {@link #maxCooldown()} and {@link #exhaustedHold()}.
-	 * @param multiplierCut the factor a 429 multiplies the adaptive multiplier by, in (0, 1)
+	 * Create settings with the default {@link #maxCooldown()} and
+	 * {@link #exhaustedHold()}.
+	 * @param multiplierCut the factor a 429 multiplies the adaptive multiplier by, in (0,
+	 * 1)
 	 * @param multiplierFloor the lowest the multiplier goes, in (0, 1]
 	 * @param multiplierRecovery how much each successful call adds back, up to 1
-	 * @param overloadCooldown the first cooldown of a model after an overload or server error
+	 * @param overloadCooldown the first cooldown of a model after an overload or server
+	 * error
 	 * @param maxOverloadCooldown the longest overload cooldown
 	 */
 	public FeedbackSettings(double multiplierCut, double multiplierFloor, double multiplierRecovery,

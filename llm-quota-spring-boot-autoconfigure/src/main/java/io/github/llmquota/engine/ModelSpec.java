@@ -7,16 +7,16 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 
 /**
- * A model and its accounting profile: what a call costs each dimension of its pool when it
- * is admitted, and what it costs once the provider reports its usage. A model called with
- * several API keys has one spec per key, each drawing from the key's own pool.
+ * A model and its accounting profile: what a call costs each dimension of its pool when
+ * it is admitted, and what it costs once the provider reports its usage. A model called
+ * with several API keys has one spec per key, each drawing from the key's own pool.
  *
  * @param name the model name
  * @param pool the pool it draws from
- * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token limits
- * (OpenAI: yes; current Anthropic models: no)
- * @param apiKey the name of the API key the pool belongs to, or {@code null} when the model
- * has no keys configured
+ * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token
+ * limits (OpenAI: yes; current Anthropic models: no)
+ * @param apiKey the name of the API key the pool belongs to, or {@code null} when the
+ * model has no keys configured
  */
 public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput, String apiKey) {
 
@@ -24,7 +24,8 @@ public record ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInp
 	 * Create the spec of a model without API keys of its own.
 	 * @param name the model name
 	 * @param pool the pool it draws from
-	 * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token limits
+	 * @param cacheReadsCountAsInput whether prompt-cache reads count toward input-token
+	 * limits
 	 */
 	public ModelSpec(String name, PoolSpec pool, boolean cacheReadsCountAsInput) {
 		this(name, pool, cacheReadsCountAsInput, null);

@@ -2,13 +2,13 @@ package io.github.llmquota.engine;
 
 /**
  * What the provider's answer says about the shared state, in the pool's terms: the
- * {@link io.github.llmquota.core.ProviderFeedback} of one call, translated by the lease for
- * the {@link QuotaStore} when it settles or releases.
+ * {@link io.github.llmquota.core.ProviderFeedback} of one call, translated by the lease
+ * for the {@link QuotaStore} when it settles or releases.
  *
  * @param kind what kind of answer it was
  * @param retryAfterMillis the provider's retry-after, or 0
- * @param remaining per rate dimension of the pool, what the provider says is left, already
- * reduced by the safety margin; -1 where unknown
+ * @param remaining per rate dimension of the pool, what the provider says is left,
+ * already reduced by the safety margin; -1 where unknown
  * @param tolerance per rate dimension, how far the provider rounds its remaining figure
  * @param reason for {@link Kind#EXHAUSTED}, the provider's explanation, or {@code null}
  */
@@ -18,8 +18,10 @@ public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, l
 	 * Create feedback that carries no explanation.
 	 * @param kind what kind of answer it was
 	 * @param retryAfterMillis the provider's retry-after, or 0
-	 * @param remaining per rate dimension, what the provider says is left; -1 where unknown
-	 * @param tolerance per rate dimension, how far the provider rounds its remaining figure
+	 * @param remaining per rate dimension, what the provider says is left; -1 where
+	 * unknown
+	 * @param tolerance per rate dimension, how far the provider rounds its remaining
+	 * figure
 	 */
 	public PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance) {
 		this(kind, retryAfterMillis, remaining, tolerance, null);
@@ -51,9 +53,10 @@ public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, l
 		OVERLOADED,
 
 		/**
-		 * The provider quota is used up (spend cap, billing, {@code insufficient_quota}): the
-		 * pool is marked exhausted fleet-wide for {@link PoolFeedback#retryAfterMillis()}, which
-		 * rejects every acquire and fails every waiting ticket until then.
+		 * The provider quota is used up (spend cap, billing, {@code insufficient_quota}):
+		 * the pool is marked exhausted fleet-wide for
+		 * {@link PoolFeedback#retryAfterMillis()}, which rejects every acquire and fails
+		 * every waiting ticket until then.
 		 */
 		EXHAUSTED
 

@@ -17,13 +17,13 @@ import java.util.List;
  * @param inFlight the leases held
  * @param multiplier the adaptive multiplier, in (0, 1]
  * @param cooldownMillis how long the pool still cools down after a 429, or 0
- * @param headDelayMillis how long until the head of the queue fits, as the last decision that
- * found it blocked computed it; -1 when unknown, -2 when nobody waits
- * @param modelCooldownMillis per model of the pool, in the pool's order, how long it still
- * cools down after overload errors
+ * @param headDelayMillis how long until the head of the queue fits, as the last decision
+ * that found it blocked computed it; -1 when unknown, -2 when nobody waits
+ * @param modelCooldownMillis per model of the pool, in the pool's order, how long it
+ * still cools down after overload errors
  * @param liveWorkers the JVMs currently known to wait on this pool (at least 1)
- * @param exhaustedMillis how long the pool still stays marked exhausted after the provider
- * said its quota is used up, or 0
+ * @param exhaustedMillis how long the pool still stays marked exhausted after the
+ * provider said its quota is used up, or 0
  * @param exhaustedReason while the pool is exhausted, the provider's explanation, or
  * {@code null}
  */
@@ -37,7 +37,8 @@ public record PoolSnapshot(String pool, long timeMillis, double[] used, double[]
 	 * @param pool the pool
 	 * @param timeMillis the store's time of the reading
 	 * @param used per rate dimension, the bucket level now
-	 * @param trailingMinute per rate dimension, the units consumed in the trailing 60 seconds
+	 * @param trailingMinute per rate dimension, the units consumed in the trailing 60
+	 * seconds
 	 * @param lastHour per minute of the last hour, the units consumed per rate dimension
 	 * @param queued per priority class rank, the tickets waiting
 	 * @param inFlight the leases held
@@ -47,9 +48,9 @@ public record PoolSnapshot(String pool, long timeMillis, double[] used, double[]
 	 * @param modelCooldownMillis per model of the pool, how long it still cools down
 	 * @param liveWorkers the JVMs currently known to wait on this pool
 	 */
-	public PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute,
-			List<double[]> lastHour, long[] queued, long inFlight, double multiplier, long cooldownMillis,
-			long headDelayMillis, long[] modelCooldownMillis, long liveWorkers) {
+	public PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute, List<double[]> lastHour,
+			long[] queued, long inFlight, double multiplier, long cooldownMillis, long headDelayMillis,
+			long[] modelCooldownMillis, long liveWorkers) {
 		this(pool, timeMillis, used, trailingMinute, lastHour, queued, inFlight, multiplier, cooldownMillis,
 				headDelayMillis, modelCooldownMillis, liveWorkers, 0, null);
 	}

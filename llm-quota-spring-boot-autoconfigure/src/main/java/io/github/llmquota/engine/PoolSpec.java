@@ -6,19 +6,21 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
 
 /**
- * One provider rate-limit bucket scope that one or more models share. All fleet state of a
- * pool is decided in one atomic step.
+ * One provider rate-limit bucket scope that one or more models share. All fleet state of
+ * a pool is decided in one atomic step.
  *
- * @param name the pool name; it becomes part of Redis keys, so it is restricted to letters,
- * digits, '.', '_' and '-'
+ * @param name the pool name; it becomes part of Redis keys, so it is restricted to
+ * letters, digits, '.', '_' and '-'
  * @param provider the provider
- * @param rates the configured rate dimensions, in a fixed order that every cost vector follows
+ * @param rates the configured rate dimensions, in a fixed order that every cost vector
+ * follows
  * @param maxConcurrency the most calls in flight at once, or 0 for no limit
  * @param models the models that share the pool
- * @param userLimits per-user limits, or {@code null} when users are not limited individually
+ * @param userLimits per-user limits, or {@code null} when users are not limited
+ * individually
  */
-public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency,
-		List<String> models, UserLimits userLimits) {
+public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
+		UserLimits userLimits) {
 
 	/**
 	 * Return the index of a dimension in {@link #rates()}, or -1.

@@ -12,8 +12,8 @@ import io.github.llmquota.core.PoolState;
 
 /**
  * Turns a store's {@link PoolSnapshot} into the {@link PoolState} the engine's read side
- * returns: the one place that knows the snapshot's layout and the meaning of its figures. A
- * pure computation: no store call.
+ * returns: the one place that knows the snapshot's layout and the meaning of its figures.
+ * A pure computation: no store call.
  */
 final class PoolStates {
 

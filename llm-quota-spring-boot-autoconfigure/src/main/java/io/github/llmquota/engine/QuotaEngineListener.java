@@ -8,8 +8,8 @@ import io.github.llmquota.core.TokenUsage;
 
 /**
  * Observes what the engine decides for this JVM's requests, for metrics and logs. Methods
- * run on the thread that completed the decision, so they must be quick and must not throw;
- * an exception is logged and ignored.
+ * run on the thread that completed the decision, so they must be quick and must not
+ * throw; an exception is logged and ignored.
  */
 public interface QuotaEngineListener {
 
@@ -36,7 +36,8 @@ public interface QuotaEngineListener {
 	 * A lease ended.
 	 * @param model the model
 	 * @param request the request the lease was admitted for
-	 * @param usage the usage the provider reported, or {@code null} when the lease was released
+	 * @param usage the usage the provider reported, or {@code null} when the lease was
+	 * released
 	 * @param feedback what the provider's answer said about the shared state
 	 */
 	default void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {

@@ -54,8 +54,10 @@ public final class QuotaSettings {
 
 	/**
 	 * Create the settings of models of which some are called with several API keys.
-	 * @param models the models by name; a model with API keys maps to the spec of its first key
-	 * @param apiKeys for each model with API keys, its spec per key, each with its own pool
+	 * @param models the models by name; a model with API keys maps to the spec of its
+	 * first key
+	 * @param apiKeys for each model with API keys, its spec per key, each with its own
+	 * pool
 	 * @param classes the priority classes, highest first, ranks 0..n-1 in list order
 	 * @param defaultClass the name of the class used when a request names none
 	 * @param leaseTimeout the hard expiry of a lease
@@ -98,9 +100,9 @@ public final class QuotaSettings {
 	public ModelSpec model(String name) {
 		ModelSpec model = this.models.get(name);
 		if (model == null) {
-			throw new IllegalArgumentException("Unknown model '" + abbreviate(name) + "': configure it under "
-					+ "llm.quota.models (configured: " + new ArrayList<>(this.models.keySet()).stream().sorted().toList()
-					+ ")");
+			throw new IllegalArgumentException(
+					"Unknown model '" + abbreviate(name) + "': configure it under " + "llm.quota.models (configured: "
+							+ new ArrayList<>(this.models.keySet()).stream().sorted().toList() + ")");
 		}
 		return model;
 	}
@@ -202,8 +204,8 @@ public final class QuotaSettings {
 	}
 
 	/**
-	 * Return how far ahead of its refill a bucket may admit a ticket: a ticket that would fit
-	 * within this time is admitted now.
+	 * Return how far ahead of its refill a bucket may admit a ticket: a ticket that would
+	 * fit within this time is admitted now.
 	 * @return the lookahead
 	 */
 	public Duration admissionLookahead() {

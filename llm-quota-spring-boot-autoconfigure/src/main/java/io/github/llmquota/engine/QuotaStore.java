@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * Holds the shared state of the pools and makes every decision about it atomically: one
- * call per acquire, one per settle. Waiting is not the store's business beyond keeping the
- * waiting room: it reports grants to the {@link AdmissionListener} and the engine does the
- * rest. Implementations are thread-safe.
+ * call per acquire, one per settle. Waiting is not the store's business beyond keeping
+ * the waiting room: it reports grants to the {@link AdmissionListener} and the engine
+ * does the rest. Implementations are thread-safe.
  */
 public interface QuotaStore {
 
@@ -41,16 +41,16 @@ public interface QuotaStore {
 	void settle(PoolSpec pool, Settlement settlement);
 
 	/**
-	 * Withdraw a waiting ticket. If it was admitted in the meantime, its lease is ended and
-	 * its whole charge refunded.
+	 * Withdraw a waiting ticket. If it was admitted in the meantime, its lease is ended
+	 * and its whole charge refunded.
 	 * @param pool the pool
 	 * @param ticketId the ticket
 	 */
 	void cancel(PoolSpec pool, String ticketId);
 
 	/**
-	 * Prove this JVM alive, admit whatever fits, and report on this JVM's waiting tickets.
-	 * Repairs lost pushes.
+	 * Prove this JVM alive, admit whatever fits, and report on this JVM's waiting
+	 * tickets. Repairs lost pushes.
 	 * @param pool the pool
 	 * @param ticketIds the tickets this JVM waits for in the pool
 	 * @return their states, in the same order, and the head delay when this JVM owns the
@@ -69,9 +69,9 @@ public interface QuotaStore {
 	 * What a poll found.
 	 *
 	 * @param states the states of the polled tickets, in order
-	 * @param headDelayMillis when a ticket of this JVM is the blocked head, how long until it
-	 * fits ({@link Admission#UNKNOWN} if that depends on a lease ending); otherwise
-	 * {@link Admission#NONE}
+	 * @param headDelayMillis when a ticket of this JVM is the blocked head, how long
+	 * until it fits ({@link Admission#UNKNOWN} if that depends on a lease ending);
+	 * otherwise {@link Admission#NONE}
 	 * @param headTicket the id of that head, or {@code null}
 	 */
 	record PollResult(List<TicketState> states, long headDelayMillis, String headTicket) {

@@ -31,8 +31,8 @@ public record RateLimit(Dimension dimension, long limit, double capacity, double
 	}
 
 	/**
-	 * Return the part of the provider limit the engine never plans to use: the safety margin,
-	 * in units of the dimension.
+	 * Return the part of the provider limit the engine never plans to use: the safety
+	 * margin, in units of the dimension.
 	 * @return the unplanned share of the limit
 	 */
 	public long unplannedShare() {

@@ -4,20 +4,21 @@ package io.github.llmquota.engine;
  * A request as the store sees it: who asks, in which class, for how much, and, for an
  * attempt that re-enters the waiting room, when the call first arrived.
  *
- * @param id the ticket id, unique across the fleet; an admitted ticket's lease has the same id
+ * @param id the ticket id, unique across the fleet; an admitted ticket's lease has the
+ * same id
  * @param worker the id of the JVM that waits for it
  * @param rank the priority class rank, 0 being the highest
  * @param cost the charge per rate dimension of the pool, in the pool's order
  * @param maxWaitMillis how long the ticket may wait; 0 means admit now or reject
  * @param model the model the call goes to
  * @param user the charge to the user's own limits, or {@code null}
- * @param arrival the arrival an earlier attempt of the same call was given by this pool, so
- * that the ticket waits in that place within its class; 0 for a new arrival. A number the
- * pool has not issued yet (another pool's, or one from before its state was lost) counts as
- * a new arrival.
+ * @param arrival the arrival an earlier attempt of the same call was given by this pool,
+ * so that the ticket waits in that place within its class; 0 for a new arrival. A number
+ * the pool has not issued yet (another pool's, or one from before its state was lost)
+ * counts as a new arrival.
  */
-public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model,
-		UserCharge user, long arrival) {
+public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
+		long arrival) {
 
 	/**
 	 * Create a ticket for a new arrival.
@@ -29,8 +30,7 @@ public record Ticket(String id, String worker, int rank, long[] cost, long maxWa
 	 * @param model the model the call goes to
 	 * @param user the charge to the user's own limits, or {@code null}
 	 */
-	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model,
-			UserCharge user) {
+	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user) {
 		this(id, worker, rank, cost, maxWaitMillis, model, user, 0);
 	}
 

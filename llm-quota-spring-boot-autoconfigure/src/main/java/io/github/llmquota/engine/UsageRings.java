@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Consumption counters that make fleet-wide utilisation O(1) per decision: seven 10-second
- * slots for the trailing minute and sixty 1-minute slots for the last hour, each tagged with
- * its absolute index so that a stale slot is recognised and reset. The Redis script keeps the
- * same layout in a hash (fields {@code s0..s6} and {@code m0..m59}, values
- * {@code index,v1,...,vn}); this class reads it and keeps it for the in-memory store. Not
- * thread-safe.
+ * Consumption counters that make fleet-wide utilisation O(1) per decision: seven
+ * 10-second slots for the trailing minute and sixty 1-minute slots for the last hour,
+ * each tagged with its absolute index so that a stale slot is recognised and reset. The
+ * Redis script keeps the same layout in a hash (fields {@code s0..s6} and
+ * {@code m0..m59}, values {@code index,v1,...,vn}); this class reads it and keeps it for
+ * the in-memory store. Not thread-safe.
  */
 public final class UsageRings {
 
@@ -73,8 +73,8 @@ public final class UsageRings {
 	}
 
 	/**
-	 * Return the units consumed in the 60 seconds before a time, per dimension. The oldest
-	 * 10-second slot counts in proportion to the part of it inside the window.
+	 * Return the units consumed in the 60 seconds before a time, per dimension. The
+	 * oldest 10-second slot counts in proportion to the part of it inside the window.
 	 * @param nowMillis the time
 	 * @return the consumption per dimension
 	 */

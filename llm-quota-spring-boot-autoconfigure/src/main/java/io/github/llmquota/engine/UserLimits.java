@@ -8,8 +8,8 @@ import java.util.Map;
  *
  * @param defaults the limits of users without an override; empty means such users are not
  * limited individually
- * @param overrides the limits of named users, by raw user id (from configuration, never from
- * requests)
+ * @param overrides the limits of named users, by raw user id (from configuration, never
+ * from requests)
  */
 public record UserLimits(List<RateLimit> defaults, Map<String, List<RateLimit>> overrides) {
 

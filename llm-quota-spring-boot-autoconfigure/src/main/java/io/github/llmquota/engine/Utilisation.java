@@ -3,15 +3,15 @@ package io.github.llmquota.engine;
 /**
  * The one definition of a dimension's utilisation, shared by the engine's
  * {@link io.github.llmquota.core.Backpressure} (and so the fallback chain's critical
- * threshold) and by health, gauges and alerts, so that they cannot disagree about the same
- * pool.
+ * threshold) and by health, gauges and alerts, so that they cannot disagree about the
+ * same pool.
  * <p>
  * A rate dimension's utilisation is the units the fleet consumed in the trailing minute
  * divided by the provider's per-minute limit (a per-day limit counts as 1/1440 of itself
  * per minute). Concurrency counts too: its utilisation is the calls in flight divided by
  * the most calls in flight. A pool whose calls are slow is as unable to take more work at
- * its concurrency limit as it is at a token limit, so a threshold that ignored concurrency
- * would call such a pool healthy while every new request waits.
+ * its concurrency limit as it is at a token limit, so a threshold that ignored
+ * concurrency would call such a pool healthy while every new request waits.
  */
 public final class Utilisation {
 

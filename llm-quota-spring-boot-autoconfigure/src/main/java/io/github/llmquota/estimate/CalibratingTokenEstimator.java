@@ -19,9 +19,9 @@ import org.springframework.util.Assert;
  * The ratio absorbs what text counting cannot see: a tokenizer that is only approximated,
  * per-message framing tokens, and system prompts or tool definitions outside the
  * arguments. It starts at 1.0 and follows an exponentially weighted moving average of the
- * ratio each settled call shows. Each observation is clamped to
- * [{@value #MIN_RATIO}, {@value #MAX_RATIO}] first, so one absurd report moves the ratio by
- * at most the smoothing factor times that range, and the ratio itself never leaves it.
+ * ratio each settled call shows. Each observation is clamped to [{@value #MIN_RATIO},
+ * {@value #MAX_RATIO}] first, so one absurd report moves the ratio by at most the
+ * smoothing factor times that range, and the ratio itself never leaves it.
  * <p>
  * Thread-safe: each model's ratio is updated atomically. State is local to this JVM and
  * one entry is kept per model that has settled a call.
@@ -31,7 +31,9 @@ public class CalibratingTokenEstimator implements TokenEstimator {
 	/** Lowest correction ratio: estimates are never cut below half the delegate's. */
 	public static final double MIN_RATIO = 0.5;
 
-	/** Highest correction ratio: estimates never grow beyond three times the delegate's. */
+	/**
+	 * Highest correction ratio: estimates never grow beyond three times the delegate's.
+	 */
 	public static final double MAX_RATIO = 3.0;
 
 	/** Weight of the newest observation: about the last 10 to 20 calls dominate. */
@@ -57,8 +59,8 @@ public class CalibratingTokenEstimator implements TokenEstimator {
 	/**
 	 * Create an estimator that corrects the given one.
 	 * @param delegate the estimator whose estimates are corrected
-	 * @param smoothingFactor the weight, in (0, 1], of each new observation: higher adapts
-	 * faster and is noisier
+	 * @param smoothingFactor the weight, in (0, 1], of each new observation: higher
+	 * adapts faster and is noisier
 	 * @throws IllegalArgumentException if {@code delegate} is {@code null} or
 	 * {@code smoothingFactor} is outside (0, 1]
 	 */

@@ -17,8 +17,8 @@ import org.springframework.util.ClassUtils;
  * <ul>
  * <li>a {@link CharSequence} ({@code String}, {@code StringBuilder}, ...) counts as its
  * characters;</li>
- * <li>an object array, an {@link Iterable} or the values of a {@link Map} count as the sum
- * of their elements, so {@code List<String>} and {@code List<Map<String, String>>}
+ * <li>an object array, an {@link Iterable} or the values of a {@link Map} count as the
+ * sum of their elements, so {@code List<String>} and {@code List<Map<String, String>>}
  * messages are counted;</li>
  * <li>anything else counts as nothing: {@code null}, numbers, primitive arrays and every
  * other type, including prompt objects of LLM SDKs. {@code toString()} is never called,
@@ -32,12 +32,13 @@ import org.springframework.util.ClassUtils;
  * tokenizer. For {@link Provider#OPENAI} and {@link Provider#AZURE_OPENAI}, when
  * <a href="https://github.com/knuddelsgmbh/jtokkit">jtokkit</a> is on the classpath, the
  * text is encoded exactly as OpenAI does: o200k_base for gpt-4o, gpt-4.1, gpt-5, the
- * o-series and unrecognised names; cl100k_base for gpt-4 and gpt-3.5. Otherwise a character
- * heuristic is used: ASCII characters at 4 per token for OpenAI and Gemini (both providers
- * document that ratio), 3.3 for DeepSeek (documented), 3.5 for Anthropic, Bedrock and the
- * rest (a guess on the high side, as they publish no ratio), and one token per other code
- * point. Neither counts the tokens a provider adds per message, nor system prompts and tool definitions held outside the
- * arguments; wrap this estimator in a {@link CalibratingTokenEstimator} to learn them.
+ * o-series and unrecognised names; cl100k_base for gpt-4 and gpt-3.5. Otherwise a
+ * character heuristic is used: ASCII characters at 4 per token for OpenAI and Gemini
+ * (both providers document that ratio), 3.3 for DeepSeek (documented), 3.5 for Anthropic,
+ * Bedrock and the rest (a guess on the high side, as they publish no ratio), and one
+ * token per other code point. Neither counts the tokens a provider adds per message, nor
+ * system prompts and tool definitions held outside the arguments; wrap this estimator in
+ * a {@link CalibratingTokenEstimator} to learn them.
  * <p>
  * Thread-safe. jtokkit loads an encoding, a few megabytes, on first use.
  */
@@ -51,7 +52,8 @@ public class DefaultTokenEstimator implements TokenEstimator {
 	private final JtokkitTokenCounters jtokkit;
 
 	/**
-	 * Create an estimator that uses jtokkit for OpenAI models when it is on the classpath.
+	 * Create an estimator that uses jtokkit for OpenAI models when it is on the
+	 * classpath.
 	 */
 	public DefaultTokenEstimator() {
 		this.jtokkit = ClassUtils.isPresent(JTOKKIT_CLASS, DefaultTokenEstimator.class.getClassLoader())

@@ -9,7 +9,8 @@ import com.knuddels.jtokkit.api.EncodingType;
 
 /**
  * Exact token counts for OpenAI models, using jtokkit's copies of OpenAI's encodings.
- * Only loaded when jtokkit is on the classpath: nothing else may refer to jtokkit's types.
+ * Only loaded when jtokkit is on the classpath: nothing else may refer to jtokkit's
+ * types.
  */
 final class JtokkitTokenCounters {
 
@@ -31,8 +32,9 @@ final class JtokkitTokenCounters {
 	}
 
 	/**
-	 * Every OpenAI model from gpt-4o on (gpt-4.1, gpt-5, the o-series) uses o200k_base, so
-	 * it is also the choice for names we don't recognise, such as Azure deployment names.
+	 * Every OpenAI model from gpt-4o on (gpt-4.1, gpt-5, the o-series) uses o200k_base,
+	 * so it is also the choice for names we don't recognise, such as Azure deployment
+	 * names.
 	 */
 	static EncodingType encodingFor(String model) {
 		String name = model.toLowerCase(Locale.ROOT);

@@ -24,22 +24,23 @@ public interface TokenEstimator {
 	 * Estimate the input (prompt) tokens of one call.
 	 * @param model the model the call goes to, as configured
 	 * @param provider the provider serving the model
-	 * @param arguments the arguments of the intercepted method, {@code null} or empty when
-	 * it takes none
+	 * @param arguments the arguments of the intercepted method, {@code null} or empty
+	 * when it takes none
 	 * @return the estimated number of input tokens, never negative
-	 * @throws IllegalArgumentException if {@code model} or {@code provider} is {@code null}
+	 * @throws IllegalArgumentException if {@code model} or {@code provider} is
+	 * {@code null}
 	 */
 	long estimateInputTokens(String model, Provider provider, @Nullable Object[] arguments);
 
 	/**
-	 * Feed back what the provider reported for a call this estimator estimated, so that an
-	 * estimator that learns can correct itself. Called once per settled call; the default
-	 * implementation ignores it.
+	 * Feed back what the provider reported for a call this estimator estimated, so that
+	 * an estimator that learns can correct itself. Called once per settled call; the
+	 * default implementation ignores it.
 	 * @param model the model the call went to
 	 * @param estimated the value {@link #estimateInputTokens} returned for the call
 	 * @param actual every input token the provider reported for the call, cached or not
-	 * ({@link io.github.llmquota.core.TokenUsage#totalInputTokens()}), because the estimate
-	 * counts the whole prompt
+	 * ({@link io.github.llmquota.core.TokenUsage#totalInputTokens()}), because the
+	 * estimate counts the whole prompt
 	 * @throws IllegalArgumentException if {@code model} is {@code null} or a count is
 	 * negative (implementations that learn)
 	 */

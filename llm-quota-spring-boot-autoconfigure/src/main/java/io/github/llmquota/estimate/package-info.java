@@ -1,4 +1,5 @@
 /**
- * Estimation of a call's input tokens before it is sent, corrected by what providers report.
+ * Estimation of a call's input tokens before it is sent, corrected by what providers
+ * report.
  */
 package io.github.llmquota.estimate;

@@ -7,7 +7,8 @@ public enum FailMode {
 
 	/**
 	 * Each JVM limits itself, in memory, to its share of the pool: the limit times the
-	 * adaptive multiplier, divided by the number of live JVMs last seen in Redis, times 0.8.
+	 * adaptive multiplier, divided by the number of live JVMs last seen in Redis, times
+	 * 0.8.
 	 */
 	LOCAL,
 

@@ -35,11 +35,12 @@ import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.local.InMemoryQuotaStore;
 
 /**
- * Puts a {@link FailMode} in front of the shared store. A failed call (connection refused,
- * timeout) opens a circuit for {@code retryInterval}: meanwhile no call pays the timeout, and
- * requests are decided by the fail mode. The first call after the interval tries the shared
- * store again, and success closes the circuit, so the fleet resumes shared limiting by
- * itself. A lease always ends in the store that granted it. Thread-safe.
+ * Puts a {@link FailMode} in front of the shared store. A failed call (connection
+ * refused, timeout) opens a circuit for {@code retryInterval}: meanwhile no call pays the
+ * timeout, and requests are decided by the fail mode. The first call after the interval
+ * tries the shared store again, and success closes the circuit, so the fleet resumes
+ * shared limiting by itself. A lease always ends in the store that granted it.
+ * Thread-safe.
  */
 public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 
@@ -138,12 +139,12 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	/**
 	 * Return what the local limiter of {@link FailMode#LOCAL} decides a pool's requests
 	 * with while the shared store cannot be reached: its limits, this JVM's share of the
-	 * pool's, and its state, which counts only this JVM's requests. Reading it costs no call
-	 * to the shared store.
+	 * pool's, and its state, which counts only this JVM's requests. Reading it costs no
+	 * call to the shared store.
 	 * @param pool the pool
-	 * @return the local limiter's view, or {@code null} while the shared store answers, and
-	 * always in {@link FailMode#OPEN} and {@link FailMode#CLOSED}, where no local limiter
-	 * decides anything
+	 * @return the local limiter's view, or {@code null} while the shared store answers,
+	 * and always in {@link FailMode#OPEN} and {@link FailMode#CLOSED}, where no local
+	 * limiter decides anything
 	 */
 	@Override
 	@Nullable
@@ -229,8 +230,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 				rememberLocal(ticket.id());
 				yield Admission.granted();
 			}
-			case CLOSED -> Admission.rejected(RejectionReason.UNAVAILABLE,
-					Duration.ofNanos(this.retryIntervalNanos).toMillis());
+			case CLOSED ->
+				Admission.rejected(RejectionReason.UNAVAILABLE, Duration.ofNanos(this.retryIntervalNanos).toMillis());
 		};
 	}
 
@@ -242,7 +243,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			}
 			return;
 		}
-		// A lease granted by Redis that cannot be settled there frees its slot at its expiry.
+		// A lease granted by Redis that cannot be settled there frees its slot at its
+		// expiry.
 		onShared("settle", () -> this.shared.settle(pool, settlement));
 	}
 
@@ -278,7 +280,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 				states.add(localResult.states().get(local));
 			}
 			else {
-				// While Redis is away its tickets are unknown, not gone: their deadlines end them.
+				// While Redis is away its tickets are unknown, not gone: their deadlines
+				// end them.
 				states.add((sharedResult != null) ? sharedResult.states().get(sharedIds.indexOf(id))
 						: TicketState.WAITING);
 			}
@@ -289,16 +292,16 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	}
 
 	/**
-	 * Read the pool's shared state. While the circuit is open this fails at once instead of
-	 * paying the timeout: health checks and gauges learn that the state is unreachable
+	 * Read the pool's shared state. While the circuit is open this fails at once instead
+	 * of paying the timeout: health checks and gauges learn that the state is unreachable
 	 * without delay, and the next acquire after the retry interval probes Redis again.
 	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
 	 */
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		if (isDegraded()) {
-			throw new DataAccessResourceFailureException("Redis is unreachable; llm-quota runs on fail mode "
-					+ this.failMode + " until it answers again");
+			throw new DataAccessResourceFailureException(
+					"Redis is unreachable; llm-quota runs on fail mode " + this.failMode + " until it answers again");
 		}
 		PoolSnapshot snapshot;
 		try {
@@ -328,7 +331,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 
 	private void rememberLocal(String ticketId) {
 		long now = this.nanoClock.getAsLong();
-		// Leases that never end are forgotten after their expiry, so the map stays bounded.
+		// Leases that never end are forgotten after their expiry, so the map stays
+		// bounded.
 		this.localTickets.values().removeIf((expiry) -> now - expiry > 0);
 		this.localTickets.put(ticketId, now + this.leaseNanos);
 	}
@@ -376,8 +380,9 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	private void refreshLater(PoolSpec pool) {
 		long now = this.nanoClock.getAsLong();
 		Long last = this.lastRefresh.get(pool.name());
-		// The worker count and multiplier that size the local limits must be fresh when Redis
-		// goes away; refreshing them off the caller's thread keeps acquire at one call.
+		// The worker count and multiplier that size the local limits must be fresh when
+		// Redis goes away; refreshing them off the caller's thread keeps acquire at one
+		// call.
 		ExecutorService refresher = this.refresher;
 		if (refresher != null && (last == null || now - last > REFRESH_NANOS)) {
 			this.lastRefresh.put(pool.name(), now);

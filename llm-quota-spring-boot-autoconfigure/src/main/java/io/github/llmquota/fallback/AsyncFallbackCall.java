@@ -9,10 +9,10 @@ import io.github.llmquota.core.QuotaLease;
  * {@link LlmFallbackChain#executeAsync(String, io.github.llmquota.core.QuotaRequest, AsyncFallbackCall)}
  * for the model the chain admitted: it starts the call and returns at once.
  * <p>
- * The lease is ended as for a {@link FallbackCall}: by the call itself, which is the way to
- * hand the chain the provider's answer, or otherwise by the chain once the stage completes,
- * settled at what it reserved on success or released as failed on failure. A call that
- * throws instead of returning a stage failed the same way.
+ * The lease is ended as for a {@link FallbackCall}: by the call itself, which is the way
+ * to hand the chain the provider's answer, or otherwise by the chain once the stage
+ * completes, settled at what it reserved on success or released as failed on failure. A
+ * call that throws instead of returning a stage failed the same way.
  *
  * @param <T> the result type
  */

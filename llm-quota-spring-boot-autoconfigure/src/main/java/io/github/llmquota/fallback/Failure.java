@@ -8,14 +8,14 @@ import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.ProviderFeedback;
 
 /**
- * What a failed call means for the breaker and for the rest of the chain, decided from the
- * provider's answer when there is one and from the exception otherwise.
+ * What a failed call means for the breaker and for the rest of the chain, decided from
+ * the provider's answer when there is one and from the exception otherwise.
  */
 enum Failure {
 
 	/**
-	 * The model is unhealthy: overloaded, a server error, a timeout or a broken connection.
-	 * A breaker failure; the next model may serve.
+	 * The model is unhealthy: overloaded, a server error, a timeout or a broken
+	 * connection. A breaker failure; the next model may serve.
 	 */
 	HEALTH(true, true),
 
@@ -31,7 +31,10 @@ enum Failure {
 	/** The request is too large for the provider: no model is tried after it. */
 	REQUEST_TOO_LARGE(false, false),
 
-	/** The provider refused the request itself (4xx): the caller's problem, not the model's. */
+	/**
+	 * The provider refused the request itself (4xx): the caller's problem, not the
+	 * model's.
+	 */
 	CLIENT_ERROR(false, false),
 
 	/**
@@ -50,8 +53,8 @@ enum Failure {
 	}
 
 	/**
-	 * Whether the breaker records the call as failed; otherwise the call is neither a success
-	 * nor a failure to it.
+	 * Whether the breaker records the call as failed; otherwise the call is neither a
+	 * success nor a failure to it.
 	 */
 	boolean isBreakerFailure() {
 		return this.breakerFailure;
@@ -79,7 +82,8 @@ enum Failure {
 				return of(errorClass);
 			}
 			if (answer.getStatus() >= 400) {
-				// What the SDKs retry besides the above (408, 409) is a passing server condition.
+				// What the SDKs retry besides the above (408, 409) is a passing server
+				// condition.
 				return answer.isRetryable() ? HEALTH : CLIENT_ERROR;
 			}
 		}
@@ -100,8 +104,8 @@ enum Failure {
 	}
 
 	/**
-	 * Return the provider's answer a failure carries, from a {@link ProviderCallException}
-	 * anywhere in its causes.
+	 * Return the provider's answer a failure carries, from a
+	 * {@link ProviderCallException} anywhere in its causes.
 	 */
 	static ProviderFeedback feedbackOf(Throwable failure) {
 		ProviderCallException call = find(failure, ProviderCallException.class);
@@ -112,7 +116,8 @@ enum Failure {
 		return feedback.getStatus() == 0 && feedback.getErrorClass() == ErrorClass.NONE;
 	}
 
-	// Client libraries wrap their exceptions freely; java.net's timeouts are IOExceptions.
+	// Client libraries wrap their exceptions freely; java.net's timeouts are
+	// IOExceptions.
 	private static <X extends Throwable> X find(Throwable failure, Class<X> type) {
 		Throwable current = failure;
 		for (int depth = 0; current != null && depth < 10; depth++) {

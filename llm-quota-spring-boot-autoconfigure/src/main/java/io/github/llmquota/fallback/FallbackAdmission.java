@@ -15,16 +15,16 @@ import io.github.llmquota.core.TokenUsage;
 
 /**
  * The model a fallback chain chose for a call, and the lease that admits the call to it,
- * returned by {@link LlmFallbackChain#admit(String, QuotaRequest)}. The call is made by the
- * caller, who ends the lease as usual; ending it also records the call in the model's
+ * returned by {@link LlmFallbackChain#admit(String, QuotaRequest)}. The call is made by
+ * the caller, who ends the lease as usual; ending it also records the call in the model's
  * circuit breaker:
  * <ul>
  * <li>{@code settle(...)}: a success;</li>
  * <li>{@code release(NOT_SENT)}: nothing, the call never reached the provider;</li>
- * <li>{@code release(FAILED, feedback)}: a failure when the feedback reports an overload or
- * a server error; neither success nor failure for a 429, an exhausted quota, a request too
- * large or another client error, which are about quota or the request, not the model's
- * health;</li>
+ * <li>{@code release(FAILED, feedback)}: a failure when the feedback reports an overload
+ * or a server error; neither success nor failure for a 429, an exhausted quota, a request
+ * too large or another client error, which are about quota or the request, not the
+ * model's health;</li>
  * <li>{@code release(FAILED)} without feedback: a failure, unless
  * {@link #failed(Throwable)} said what went wrong;</li>
  * <li>a call its caller cancelled: nothing, whatever the lease ended with after the
@@ -109,12 +109,12 @@ public final class FallbackAdmission {
 	}
 
 	/**
-	 * End a call that failed: release the lease as {@link CallOutcome#FAILED} unless it was
-	 * already ended, with the provider's answer when the failure is (or wraps) a
+	 * End a call that failed: release the lease as {@link CallOutcome#FAILED} unless it
+	 * was already ended, with the provider's answer when the failure is (or wraps) a
 	 * {@link ProviderCallException} or an exception of a client library that a
-	 * {@link io.github.llmquota.provider.ProviderResponseExtractor} understands, and record the failure in the model's breaker unless it
-	 * is about quota (a 429, a {@link io.github.llmquota.core.NonRetryableQuotaException})
-	 * or the request.
+	 * {@link io.github.llmquota.provider.ProviderResponseExtractor} understands, and
+	 * record the failure in the model's breaker unless it is about quota (a 429, a
+	 * {@link io.github.llmquota.core.NonRetryableQuotaException}) or the request.
 	 * @param failure what the call threw
 	 */
 	public void failed(Throwable failure) {
@@ -133,8 +133,8 @@ public final class FallbackAdmission {
 	}
 
 	/**
-	 * End a call that returned: a lease the call left open is settled at what it reserved,
-	 * since nothing better is known.
+	 * End a call that returned: a lease the call left open is settled at what it
+	 * reserved, since nothing better is known.
 	 */
 	void completed() {
 		if (!this.lease.isEnded()) {
@@ -143,16 +143,16 @@ public final class FallbackAdmission {
 	}
 
 	/**
-	 * Note that the call is about to be made, so that a cancellation from now on releases the
-	 * lease as {@link CallOutcome#FAILED}.
+	 * Note that the call is about to be made, so that a cancellation from now on releases
+	 * the lease as {@link CallOutcome#FAILED}.
 	 */
 	void sent() {
 		this.sent = true;
 	}
 
 	/**
-	 * End the admission of a call its caller gave up: the lease is released, unless it already
-	 * ended, as {@link CallOutcome#NOT_SENT} before the call was made and as
+	 * End the admission of a call its caller gave up: the lease is released, unless it
+	 * already ended, as {@link CallOutcome#NOT_SENT} before the call was made and as
 	 * {@link CallOutcome#FAILED} after, and the breaker is told neither a success nor a
 	 * failure: giving up says nothing about the model's health.
 	 */
@@ -186,7 +186,8 @@ public final class FallbackAdmission {
 		}
 		Throwable failure = this.failure;
 		if (Failure.of(feedback, failure).isBreakerFailure()) {
-			// The breaker's own record/ignore configuration still applies to the exception.
+			// The breaker's own record/ignore configuration still applies to the
+			// exception.
 			this.breaker.onError(duration, TimeUnit.NANOSECONDS, (failure != null) ? failure
 					: new ProviderCallException("Call to model '" + model() + "' failed", feedback, null));
 		}

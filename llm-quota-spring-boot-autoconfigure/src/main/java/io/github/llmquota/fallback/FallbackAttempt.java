@@ -15,8 +15,8 @@ import io.github.llmquota.core.RejectionReason;
  * tried; {@code null} when unknown or never
  * @param detail a message for people
  */
-public record FallbackAttempt(String model, String pool, Outcome outcome, RejectionReason reason,
-		Duration retryAfter, String detail) {
+public record FallbackAttempt(String model, String pool, Outcome outcome, RejectionReason reason, Duration retryAfter,
+		String detail) {
 
 	/**
 	 * Why a model did not serve the call.

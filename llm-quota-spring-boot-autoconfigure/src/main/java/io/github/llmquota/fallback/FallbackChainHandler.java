@@ -9,13 +9,13 @@ import io.github.llmquota.aop.LlmRateLimited;
 import io.github.llmquota.core.QuotaRequest;
 
 /**
- * Runs {@link LlmRateLimited @LlmRateLimited} methods that name a fallback chain through the
- * {@link LlmFallbackChain}: the chain chooses and admits a model, and the method runs under
- * that lease with the model in its {@code @LlmModel} parameter. Every return type falls
- * back: a plain method through
+ * Runs {@link LlmRateLimited @LlmRateLimited} methods that name a fallback chain through
+ * the {@link LlmFallbackChain}: the chain chooses and admits a model, and the method runs
+ * under that lease with the model in its {@code @LlmModel} parameter. Every return type
+ * falls back: a plain method through
  * {@link LlmFallbackChain#execute(String, QuotaRequest, FallbackCall)} on the calling
- * thread; a {@code CompletionStage}, {@code Mono} or {@code Flux} method without blocking a
- * thread, each model's admission awaited asynchronously. A {@code Flux} falls back only
+ * thread; a {@code CompletionStage}, {@code Mono} or {@code Flux} method without blocking
+ * a thread, each model's admission awaited asynchronously. A {@code Flux} falls back only
  * before its first element: once the subscriber has part of one model's answer, another
  * model would duplicate it, so an error after that propagates as it is.
  */

@@ -10,10 +10,10 @@ import io.github.llmquota.core.RejectionReason;
 
 /**
  * Thrown when no model of a fallback chain could take a call within the caller's wait
- * budget. Like every {@link QuotaRejectedException}, nothing is held when it is thrown. The
- * retry-after is the smallest any model reported, so a caller that waits that long and
- * tries again has a chance on at least one model; {@link #getAttempts()} tells why each
- * model did not serve.
+ * budget. Like every {@link QuotaRejectedException}, nothing is held when it is thrown.
+ * The retry-after is the smallest any model reported, so a caller that waits that long
+ * and tries again has a chance on at least one model; {@link #getAttempts()} tells why
+ * each model did not serve.
  */
 public class FallbackExhaustedException extends QuotaRejectedException {
 
@@ -70,8 +70,7 @@ public class FallbackExhaustedException extends QuotaRejectedException {
 		return neverFits ? RejectionReason.CANNOT_FIT : RejectionReason.DEADLINE;
 	}
 
-	private static String message(String chain, Duration budget, List<FallbackAttempt> attempts,
-			Duration retryAfter) {
+	private static String message(String chain, Duration budget, List<FallbackAttempt> attempts, Duration retryAfter) {
 		String when = (retryAfter != null) ? "; the earliest model could take it in " + retryAfter
 				: "; no model can take it as it is";
 		return "No model of fallback chain '" + chain + "' could take the call within the wait budget of " + budget

@@ -39,10 +39,10 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 
 /**
- * Runs a model call on the first model of a named chain ({@code llm.quota.fallback-chains})
- * that can serve it. The request names the model it asks for; the chain's other models, in
- * their configured order, are its fallbacks. Typical use:
- * <pre class="code">
+ * Runs a model call on the first model of a named chain
+ * ({@code llm.quota.fallback-chains}) that can serve it. The request names the model it
+ * asks for; the chain's other models, in their configured order, are its fallbacks.
+ * Typical use: <pre class="code">
  * QuotaRequest request = QuotaRequest.builder("claude-sonnet-4")
  *     .priority(Priority.INTERACTIVE).inputTokens(800).maxOutputTokens(1024).build();
  * Answer answer = chain.execute("chat", request, (model, lease) -&gt; {
@@ -50,46 +50,48 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
  *     lease.settle(usageOf(response), feedbackOf(response));
  *     return answerOf(response);
  * });
- * </pre>
- * {@link #executeAsync(String, QuotaRequest, AsyncFallbackCall)} does the same for a call
- * that returns a {@link CompletionStage}, without blocking a thread.
+ * </pre> {@link #executeAsync(String, QuotaRequest, AsyncFallbackCall)} does the same for
+ * a call that returns a {@link CompletionStage}, without blocking a thread.
  * <p>
  * <b>Choosing a model.</b> Each model is tried in turn, at most once per call:
  * <ol>
  * <li>it is skipped when its Resilience4j circuit breaker (named after the model, so
- * {@code resilience4j.circuitbreaker.instances.<model>} configures it) permits no call;</li>
+ * {@code resilience4j.circuitbreaker.instances.<model>} configures it) permits no
+ * call;</li>
  * <li>it is skipped when its pool cools down after a provider 429, or the model after
  * overload errors, as one read of the pool's shared state shows;</li>
  * <li>otherwise its pool is asked to admit the call within a short wait, the smaller of
- * {@code llm.quota.fallback.attempt-wait} and what is left of the caller's wait budget.
- * A request the pool cannot admit in that time is withdrawn atomically, holding nothing,
+ * {@code llm.quota.fallback.attempt-wait} and what is left of the caller's wait budget. A
+ * request the pool cannot admit in that time is withdrawn atomically, holding nothing,
  * and reports when it could be admitted.</li>
  * </ol>
- * When no model admitted the call and the caller's budget allows it, the chain waits, with
- * the rest of the budget, on the model that reported the earliest retry-after (a breaker
- * that is open is never waited on). Otherwise it throws a {@link FallbackExhaustedException}
- * carrying the smallest retry-after any model reported and why each model did not serve.
+ * When no model admitted the call and the caller's budget allows it, the chain waits,
+ * with the rest of the budget, on the model that reported the earliest retry-after (a
+ * breaker that is open is never waited on). Otherwise it throws a
+ * {@link FallbackExhaustedException} carrying the smallest retry-after any model reported
+ * and why each model did not serve.
  * <p>
  * <b>Headroom.</b> When any dimension of the asked-for model's pool is at or above
  * {@code llm.quota.fallback.critical-threshold} of its provider limit, calls of the
- * low-priority classes ({@code llm.quota.fallback.low-priorities}) try the models of other
- * pools first, and the asked-for model and its pool siblings last, keeping that pool for
- * work that needs it. This costs one read of the pool's state, made only for low-priority
- * calls of chains that reach another pool.
+ * low-priority classes ({@code llm.quota.fallback.low-priorities}) try the models of
+ * other pools first, and the asked-for model and its pool siblings last, keeping that
+ * pool for work that needs it. This costs one read of the pool's state, made only for
+ * low-priority calls of chains that reach another pool.
  * <p>
  * <b>When the call fails.</b> The outcome is decided from the provider's answer (the
  * feedback the call released the lease with, the one a {@link ProviderCallException}
- * carries, or the HTTP answer inside an exception of Spring's HTTP clients or the Anthropic
- * and OpenAI SDKs) and otherwise from the exception:
+ * carries, or the HTTP answer inside an exception of Spring's HTTP clients or the
+ * Anthropic and OpenAI SDKs) and otherwise from the exception:
  * <ul>
- * <li>overload, server error, timeout or I/O failure: a breaker failure, and the next model
- * is tried;</li>
+ * <li>overload, server error, timeout or I/O failure: a breaker failure, and the next
+ * model is tried;</li>
  * <li>429: the pool now cools down; not a breaker failure (it is quota, not health); the
  * next model is tried;</li>
  * <li>exhausted quota ({@code insufficient_quota}, spend limits, monthly caps, Gemini
- * "limit: 0"): not a breaker failure, and never retried; the quota belongs to the provider
- * account, so the other models of the same provider are skipped while models of other
- * providers may serve (for models with several API keys, the account is the key);</li>
+ * "limit: 0"): not a breaker failure, and never retried; the quota belongs to the
+ * provider account, so the other models of the same provider are skipped while models of
+ * other providers may serve (for models with several API keys, the account is the
+ * key);</li>
  * <li>request too large: not a breaker failure, and no model is tried after it, since the
  * request is the problem; a {@link NonRetryableQuotaException} is thrown;</li>
  * <li>any other client error (4xx) or exception: thrown as it is, without trying another
@@ -120,8 +122,8 @@ public class LlmFallbackChain {
 
 	/**
 	 * Create a chain runner and the circuit breakers of every model in a chain.
-	 * @param engine the engine that admits calls, and whose pool states tell cooldowns and
-	 * utilisation
+	 * @param engine the engine that admits calls, and whose pool states tell cooldowns
+	 * and utilisation
 	 * @param settings the engine's settings
 	 * @param breakers where the models' circuit breakers come from
 	 * @param config the chains and how they route
@@ -130,16 +132,16 @@ public class LlmFallbackChain {
 	 * @param listener told of every fallback, or {@code null}
 	 * @throws IllegalArgumentException if a chain names a model that is not configured
 	 */
-	public LlmFallbackChain(QuotaEngine engine, QuotaSettings settings,
-			CircuitBreakerRegistry breakers, FallbackChainSettings config, ProviderFeedbackResolver feedbackResolver,
-			FallbackListener listener) {
+	public LlmFallbackChain(QuotaEngine engine, QuotaSettings settings, CircuitBreakerRegistry breakers,
+			FallbackChainSettings config, ProviderFeedbackResolver feedbackResolver, FallbackListener listener) {
 		this.engine = Objects.requireNonNull(engine, "'engine' must not be null");
 		this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
 		this.breakers = Objects.requireNonNull(breakers, "'breakers' must not be null");
 		this.config = Objects.requireNonNull(config, "'config' must not be null");
 		this.feedbackResolver = feedbackResolver;
 		this.listener = listener;
-		// Created up front, so that Resilience4j's own endpoints and metrics show them at once.
+		// Created up front, so that Resilience4j's own endpoints and metrics show them at
+		// once.
 		config.chains().values().forEach((models) -> models.forEach((model) -> {
 			settings.model(model);
 			breakers.circuitBreaker(model);
@@ -147,21 +149,21 @@ public class LlmFallbackChain {
 	}
 
 	/**
-	 * Run a call on the first model of the chain that can serve it: admit it, call it, and
-	 * end its lease, falling back as the class description explains.
+	 * Run a call on the first model of the chain that can serve it: admit it, call it,
+	 * and end its lease, falling back as the class description explains.
 	 * @param <T> the result type
 	 * @param <E> the checked exception the call may throw
 	 * @param chain the chain name
-	 * @param request the request for the model asked for; the chain copies it for each model
-	 * it tries, with the same priority, token counts and user, and spreads its wait budget
-	 * over the models
+	 * @param request the request for the model asked for; the chain copies it for each
+	 * model it tries, with the same priority, token counts and user, and spreads its wait
+	 * budget over the models
 	 * @param call the call, given the chosen model and its lease
 	 * @return what the call returned
 	 * @throws FallbackExhaustedException if no model admitted the call within the budget
 	 * @throws NonRetryableQuotaException if the request is too large for the provider, or
 	 * the quota of every remaining provider is exhausted
-	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread is
-	 * interrupted while waiting
+	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread
+	 * is interrupted while waiting
 	 * @throws IllegalArgumentException for an unknown chain, model or priority class
 	 * @throws E what the call threw, when no other model may serve it
 	 */
@@ -190,28 +192,30 @@ public class LlmFallbackChain {
 	}
 
 	/**
-	 * Run a call that returns a {@link CompletionStage} on the first model of the chain that
-	 * can serve it, choosing, falling back and recording outcomes exactly as
+	 * Run a call that returns a {@link CompletionStage} on the first model of the chain
+	 * that can serve it, choosing, falling back and recording outcomes exactly as
 	 * {@link #execute(String, QuotaRequest, FallbackCall)} does, without ever blocking a
-	 * thread: each model's admission is awaited with {@link QuotaEngine#acquireAsync}, and a
-	 * call that fails moves on to the next model when its stage completes. The round trips
-	 * to the quota store that choose and admit a model are made on the thread at hand, as the
-	 * engine makes them. After a wait for admission the call is made on
+	 * thread: each model's admission is awaited with {@link QuotaEngine#acquireAsync},
+	 * and a call that fails moves on to the next model when its stage completes. The
+	 * round trips to the quota store that choose and admit a model are made on the thread
+	 * at hand, as the engine makes them. After a wait for admission the call is made on
 	 * {@link CompletableFuture}'s default asynchronous executor, never on a thread of the
 	 * engine.
 	 * <p>
 	 * Cancelling the returned future withdraws a ticket that is waiting, releases a lease
-	 * granted in the instant of cancellation as {@link io.github.llmquota.core.CallOutcome#NOT_SENT},
-	 * and releases the lease of a call under way as
-	 * {@link io.github.llmquota.core.CallOutcome#FAILED} before cancelling its stage (when it is
-	 * a {@link Future}). A cancelled call is neither a success nor a failure to the breaker.
+	 * granted in the instant of cancellation as
+	 * {@link io.github.llmquota.core.CallOutcome#NOT_SENT}, and releases the lease of a
+	 * call under way as {@link io.github.llmquota.core.CallOutcome#FAILED} before
+	 * cancelling its stage (when it is a {@link Future}). A cancelled call is neither a
+	 * success nor a failure to the breaker.
 	 * @param <T> the result type
 	 * @param chain the chain name
 	 * @param request the request for the model asked for, as for
 	 * {@link #execute(String, QuotaRequest, FallbackCall)}
 	 * @param call the call, given the chosen model and its lease
-	 * @return a future completed with what the call's stage completed with, or exceptionally
-	 * with what {@link #execute(String, QuotaRequest, FallbackCall)} would throw
+	 * @return a future completed with what the call's stage completed with, or
+	 * exceptionally with what {@link #execute(String, QuotaRequest, FallbackCall)} would
+	 * throw
 	 * @throws IllegalArgumentException for an unknown chain or model
 	 */
 	public <T> CompletableFuture<T> executeAsync(String chain, QuotaRequest request, AsyncFallbackCall<T> call) {
@@ -245,8 +249,8 @@ public class LlmFallbackChain {
 			try {
 				stage = call.call(admission.model(), admission.lease());
 				if (stage == null) {
-					throw new IllegalStateException("The call to model '" + admission.model()
-							+ "' returned null instead of a CompletionStage");
+					throw new IllegalStateException(
+							"The call to model '" + admission.model() + "' returned null instead of a CompletionStage");
 				}
 			}
 			catch (Throwable ex) {
@@ -255,8 +259,8 @@ public class LlmFallbackChain {
 			}
 			result.whenComplete((value, failure) -> {
 				if (result.isCancelled()) {
-					// Released first, so that the call's own cancellation finds the lease ended
-					// and the breaker is not told of a failure.
+					// Released first, so that the call's own cancellation finds the lease
+					// ended and the breaker is not told of a failure.
 					run.cancel();
 					if (stage instanceof Future<?> future) {
 						future.cancel(false);
@@ -322,8 +326,8 @@ public class LlmFallbackChain {
 	 * @param request the request for the model asked for
 	 * @return the admission
 	 * @throws FallbackExhaustedException if no model admitted the call within the budget
-	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread is
-	 * interrupted while waiting
+	 * @throws QuotaRejectedException with {@link RejectionReason#CANCELLED} if the thread
+	 * is interrupted while waiting
 	 * @throws IllegalArgumentException for an unknown chain, model or priority class
 	 */
 	public FallbackAdmission admit(String chain, QuotaRequest request) {
@@ -378,8 +382,8 @@ public class LlmFallbackChain {
 	}
 
 	/**
-	 * One call's way through a chain. Used by one thread at a time: the asynchronous steps
-	 * hand it on through the completion of the futures that order them. Only
+	 * One call's way through a chain. Used by one thread at a time: the asynchronous
+	 * steps hand it on through the completion of the futures that order them. Only
 	 * {@link #cancel()} may be called from any thread.
 	 */
 	final class Run {
@@ -459,8 +463,8 @@ public class LlmFallbackChain {
 		}
 
 		/**
-		 * Return the next admission, waiting on this thread, or {@code null} when no model
-		 * can serve.
+		 * Return the next admission, waiting on this thread, or {@code null} when no
+		 * model can serve.
 		 */
 		FallbackAdmission next() {
 			for (Candidate candidate = candidate(); candidate != null; candidate = candidate()) {
@@ -478,9 +482,9 @@ public class LlmFallbackChain {
 		}
 
 		/**
-		 * Return a future of the next admission, completed with {@code null} when no model
-		 * can serve. No thread waits for admission: the next model is asked when the
-		 * previous one's admission fails.
+		 * Return a future of the next admission, completed with {@code null} when no
+		 * model can serve. No thread waits for admission: the next model is asked when
+		 * the previous one's admission fails.
 		 * @param afterWait runs what follows a wait for admission, or {@code null} for
 		 * {@link CompletableFuture}'s default asynchronous executor
 		 */
@@ -521,7 +525,8 @@ public class LlmFallbackChain {
 				next = acquisition.handle(then);
 			}
 			else {
-				// Never continue on the engine's thread that granted or expired the ticket.
+				// Never continue on the engine's thread that granted or expired the
+				// ticket.
 				next = (afterWait != null) ? acquisition.handleAsync(then, afterWait) : acquisition.handleAsync(then);
 			}
 			return next.thenCompose(Function.identity());
@@ -539,8 +544,8 @@ public class LlmFallbackChain {
 
 		/**
 		 * Give up the call: withdraw a ticket that waits, and release the lease of the
-		 * admission in hand (see {@link FallbackAdmission#cancelled()}). May be called from
-		 * any thread, at any time, more than once.
+		 * admission in hand (see {@link FallbackAdmission#cancelled()}). May be called
+		 * from any thread, at any time, more than once.
 		 */
 		void cancel() {
 			this.cancelled = true;
@@ -555,8 +560,8 @@ public class LlmFallbackChain {
 		}
 
 		/**
-		 * Return the next model to ask, with the wait it gets, or {@code null} when no model
-		 * is left to ask.
+		 * Return the next model to ask, with the wait it gets, or {@code null} when no
+		 * model is left to ask.
 		 */
 		private Candidate candidate() {
 			while (this.next < this.order.size()) {
@@ -613,8 +618,8 @@ public class LlmFallbackChain {
 						Duration.ofMillis(cooling), "cooling down for another " + Duration.ofMillis(cooling)));
 				return null;
 			}
-			long share = Math.max(0, Math.min(LlmFallbackChain.this.config.attemptWait().toMillis(),
-					remainingMillis()));
+			long share = Math.max(0,
+					Math.min(LlmFallbackChain.this.config.attemptWait().toMillis(), remainingMillis()));
 			return candidate(model, Duration.ofMillis(share), breaker);
 		}
 
@@ -661,8 +666,8 @@ public class LlmFallbackChain {
 					(failure) -> feedbackOf(spec, failure));
 		}
 
-		// One pool state per pool (per key of a model with several); a state that cannot be
-		// read leaves the decision to admission.
+		// One pool state per pool (per key of a model with several); a state that cannot
+		// be read leaves the decision to admission.
 		private long coolingMillis(String model) {
 			long cooling = Long.MAX_VALUE;
 			for (ModelSpec spec : LlmFallbackChain.this.settings.apiKeys(model)) {
@@ -678,8 +683,9 @@ public class LlmFallbackChain {
 			return cooling;
 		}
 
-		// The pool is marked exhausted fleet-wide: another instance's call was refused as this
-		// one's would be, so its account is skipped as if this call had been refused.
+		// The pool is marked exhausted fleet-wide: another instance's call was refused as
+		// this one's would be, so its account is skipped as if this call had been
+		// refused.
 		private void poolExhausted(String model, NonRetryableQuotaException exhausted) {
 			LlmFallbackChain.this.settings.apiKeys(model)
 				.stream()
@@ -692,17 +698,19 @@ public class LlmFallbackChain {
 
 		private FallbackAttempt circuitOpen(String model, CircuitBreaker breaker) {
 			CircuitBreaker.State state = breaker.getState();
-			// Resilience4j does not tell when an open breaker half-opens; its configured wait
-			// is an upper bound.
-			Duration retryAfter = (state == CircuitBreaker.State.OPEN) ? Duration.ofMillis(
-					breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1)) : null;
+			// Resilience4j does not tell when an open breaker half-opens; its configured
+			// wait is an upper bound.
+			Duration retryAfter = (state == CircuitBreaker.State.OPEN)
+					? Duration.ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1))
+					: null;
 			return new FallbackAttempt(model, LlmFallbackChain.this.settings.model(model).pool().name(),
 					FallbackAttempt.Outcome.CIRCUIT_OPEN, null, retryAfter, "circuit breaker " + state);
 		}
 
 		/**
 		 * End a call that failed and decide what follows.
-		 * @return {@code null} when another model may serve the call, otherwise what to throw
+		 * @return {@code null} when another model may serve the call, otherwise what to
+		 * throw
 		 */
 		Throwable callFailed(FallbackAdmission admission, Throwable thrown) {
 			Failure failure = admission.end(thrown);
@@ -722,8 +730,8 @@ public class LlmFallbackChain {
 			else {
 				this.lastFailure = thrown;
 			}
-			record(new FallbackAttempt(spec.name(), spec.pool().name(), FallbackAttempt.Outcome.CALL_FAILED, null,
-					null, "call failed (" + failure + "): " + this.lastFailure));
+			record(new FallbackAttempt(spec.name(), spec.pool().name(), FallbackAttempt.Outcome.CALL_FAILED, null, null,
+					"call failed (" + failure + "): " + this.lastFailure));
 		}
 
 		NonRetryableQuotaException nonRetryable(FallbackAdmission admission, Failure failure, Throwable thrown) {
@@ -746,8 +754,9 @@ public class LlmFallbackChain {
 		}
 
 		/**
-		 * Return what to throw when no model can serve: a {@link FallbackExhaustedException}
-		 * while some model could serve later, otherwise the last call's failure.
+		 * Return what to throw when no model can serve: a
+		 * {@link FallbackExhaustedException} while some model could serve later,
+		 * otherwise the last call's failure.
 		 */
 		@SuppressWarnings("unchecked")
 		<X extends Throwable> X failure() {
@@ -778,8 +787,8 @@ public class LlmFallbackChain {
 			return Math.max(0, (this.deadline - System.nanoTime()) / 1_000_000);
 		}
 
-		// An exhausted quota belongs to the provider account, or to the key where a model has
-		// several.
+		// An exhausted quota belongs to the provider account, or to the key where a model
+		// has several.
 		private String account(Provider provider, String apiKey) {
 			return provider.name() + ((apiKey != null) ? "/" + apiKey : "");
 		}

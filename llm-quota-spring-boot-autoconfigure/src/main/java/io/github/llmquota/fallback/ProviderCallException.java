@@ -6,12 +6,12 @@ import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Thrown by a {@link FallbackCall} to tell the chain how the provider answered a failed
- * call, when the call does not release the lease itself. The chain releases the lease with
- * the feedback (so a 429 cools the pool fleet-wide and a 529 cools the model), records the
- * outcome in the model's circuit breaker, and decides whether another model may serve the
- * call. It is also what the breaker is told when a lease ends with a failure and no
- * exception is known, so {@code resilience4j.circuitbreaker.instances.<model>.ignore-exceptions}
- * can name it.
+ * call, when the call does not release the lease itself. The chain releases the lease
+ * with the feedback (so a 429 cools the pool fleet-wide and a 529 cools the model),
+ * records the outcome in the model's circuit breaker, and decides whether another model
+ * may serve the call. It is also what the breaker is told when a lease ends with a
+ * failure and no exception is known, so
+ * {@code resilience4j.circuitbreaker.instances.<model>.ignore-exceptions} can name it.
  */
 public class ProviderCallException extends RuntimeException {
 

@@ -11,14 +11,15 @@ import reactor.core.scheduler.Schedulers;
 import io.github.llmquota.core.QuotaRequest;
 
 /**
- * Runs calls that return a {@link Mono} or {@link Flux} through a {@link LlmFallbackChain},
- * one subscription being one call, without blocking a thread. Kept apart from
- * {@link FallbackChainHandler} so that Reactor is loaded only when it is present.
+ * Runs calls that return a {@link Mono} or {@link Flux} through a
+ * {@link LlmFallbackChain}, one subscription being one call, without blocking a thread.
+ * Kept apart from {@link FallbackChainHandler} so that Reactor is loaded only when it is
+ * present.
  * <p>
- * A model's call falls back only while it has emitted nothing: after the first element, the
- * subscriber already holds part of that model's answer, and another model would repeat or
- * contradict it, so a later error propagates as it is. Cancelling the subscription withdraws
- * a ticket that waits and releases the lease in hand.
+ * A model's call falls back only while it has emitted nothing: after the first element,
+ * the subscriber already holds part of that model's answer, and another model would
+ * repeat or contradict it, so a later error propagates as it is. Cancelling the
+ * subscription withdraws a ticket that waits and releases the lease in hand.
  */
 final class ReactorFallback {
 
@@ -37,8 +38,8 @@ final class ReactorFallback {
 			FallbackCall<? extends Publisher<?>, ? extends Throwable> call) {
 		return Flux.defer(() -> {
 			LlmFallbackChain.Run run = chain.run(name, request);
-			// Runs before the cancellation reaches the call, so that the lease it releases
-			// tells the breaker nothing.
+			// Runs before the cancellation reaches the call, so that the lease it
+			// releases tells the breaker nothing.
 			return attempt(run, call).doOnCancel(run::cancel);
 		});
 	}

@@ -27,18 +27,20 @@ import io.github.llmquota.engine.UsageRings;
 import io.github.llmquota.engine.UserCharge;
 
 /**
- * A {@link QuotaStore} for one JVM, with the same decisions as the Redis script: continuous
- * buckets with class reserves, bounded debt, a waiting room in strict class order and FIFO
- * within a class (re-entries in their original arrival order), leases with a hard expiry,
- * per-user gates, cooldowns, exhausted marks and the adaptive multiplier. It only sees this JVM's traffic, so use it when one instance talks to a
- * provider organisation. Thread-safe: each pool's decisions are serialised.
+ * A {@link QuotaStore} for one JVM, with the same decisions as the Redis script:
+ * continuous buckets with class reserves, bounded debt, a waiting room in strict class
+ * order and FIFO within a class (re-entries in their original arrival order), leases with
+ * a hard expiry, per-user gates, cooldowns, exhausted marks and the adaptive multiplier.
+ * It only sees this JVM's traffic, so use it when one instance talks to a provider
+ * organisation. Thread-safe: each pool's decisions are serialised.
  * <p>
- * It is the script's twin, down to its floating-point steps, its head note and its bound of
- * 32 admissions per call, and a differential test holds the two to the same decisions. One
- * difference is by design: this store serves one JVM, so every waiting ticket is this JVM's.
- * It therefore reports one live worker (what the script reports for a fleet of one), never
- * drops tickets for a missed heartbeat, and tells its listener about the blocked head only
- * after a settle or cancel, as the script tells a worker about a head it did not ask for.
+ * It is the script's twin, down to its floating-point steps, its head note and its bound
+ * of 32 admissions per call, and a differential test holds the two to the same decisions.
+ * One difference is by design: this store serves one JVM, so every waiting ticket is this
+ * JVM's. It therefore reports one live worker (what the script reports for a fleet of
+ * one), never drops tickets for a missed heartbeat, and tells its listener about the
+ * blocked head only after a settle or cancel, as the script tells a worker about a head
+ * it did not ask for.
  */
 public class InMemoryQuotaStore implements QuotaStore {
 
@@ -108,12 +110,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Read the admission log of a pool, oldest first, when it is enabled. The entries read
-	 * as in {@code RedisQuotaStore#admissionLog}:
+	 * Read the admission log of a pool, oldest first, when it is enabled. The entries
+	 * read as in {@code RedisQuotaStore#admissionLog}:
 	 * {@code "<admitted class rank> <overtaken> <queue sequence or 0> <ticket>"}, where
-	 * {@code overtaken} counts the other waiting tickets of a strictly higher class (lower
-	 * rank) that fitted at that moment by the rule the queue's head must pass. An entry with
-	 * {@code overtaken > 0} is a priority inversion. For tests and benchmarks only.
+	 * {@code overtaken} counts the other waiting tickets of a strictly higher class
+	 * (lower rank) that fitted at that moment by the rule the queue's head must pass. An
+	 * entry with {@code overtaken > 0} is a priority inversion. For tests and benchmarks
+	 * only.
 	 * @param pool the pool name
 	 * @return a copy of the entries
 	 */
@@ -129,8 +132,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	/**
 	 * Record every admission, as the Redis store's admission log does. For tests and
-	 * benchmarks only: the log grows without bound while enabled, and each admission scans
-	 * the whole waiting room.
+	 * benchmarks only: the log grows without bound while enabled, and each admission
+	 * scans the whole waiting room.
 	 * @param enabled whether to record admissions
 	 */
 	public void setAdmissionLog(boolean enabled) {
@@ -139,9 +142,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	/**
 	 * Admit waiting tickets in arrival order whatever their class: a deliberately broken
-	 * order, so that tests can show the {@link #admissionLog(String) admission log} reports
-	 * the inversions it causes. Queue caps, shedding and snapshots still see each ticket's
-	 * class. For tests only.
+	 * order, so that tests can show the {@link #admissionLog(String) admission log}
+	 * reports the inversions it causes. Queue caps, shedding and snapshots still see each
+	 * ticket's class. For tests only.
 	 * @param enabled whether to ignore the class when admitting from the queue
 	 */
 	public void setArrivalOrderForTesting(boolean enabled) {
@@ -149,12 +152,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush or an
-	 * eviction forgets the script's state hash: bucket levels, multiplier, cooldowns, the
-	 * arrival sequence, the exhausted mark and the head note. Waiting tickets, leases, per-user buckets and usage counters are kept, as
-	 * they live in keys of their own. The next decision restarts the pool with full buckets,
-	 * as the script does for callers that knew the state. For tests that hold this store to
-	 * the script: in one JVM the state is never lost.
+	 * Forget the shared state of a pool, as a Redis restart without persistence, a flush
+	 * or an eviction forgets the script's state hash: bucket levels, multiplier,
+	 * cooldowns, the arrival sequence, the exhausted mark and the head note. Waiting
+	 * tickets, leases, per-user buckets and usage counters are kept, as they live in keys
+	 * of their own. The next decision restarts the pool with full buckets, as the script
+	 * does for callers that knew the state. For tests that hold this store to the script:
+	 * in one JVM the state is never lost.
 	 * @param pool the pool name
 	 */
 	void loseState(String pool) {
@@ -182,9 +186,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * A bucket level that drains continuously, like one field pair of the Redis state hash:
-	 * the level as last written and when. Reading it writes nothing, as in the script, so that
-	 * both compute every level with the same floating-point steps.
+	 * A bucket level that drains continuously, like one field pair of the Redis state
+	 * hash: the level as last written and when. Reading it writes nothing, as in the
+	 * script, so that both compute every level with the same floating-point steps.
 	 */
 	private static final class Level {
 
@@ -207,14 +211,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private static final long CLASS = 1L << 40;
 
-		// The script bounds the work of one call: at most this many tickets leave the queue.
+		// The script bounds the work of one call: at most this many tickets leave the
+		// queue.
 		private static final int MAX_PUMP = 32;
 
-		// Replaced when a call brings other limits, as the script takes them on every call:
-		// the failover store's local share changes with the JVMs seen before each outage.
+		// Replaced when a call brings other limits, as the script takes them on every
+		// call: the failover store's local share changes with the JVMs seen before each
+		// outage.
 		private volatile PoolSpec pool;
 
-		// The levels of the current decision, drained to its time from the last written ones.
+		// The levels of the current decision, drained to its time from the last written
+		// ones.
 		private final double[] used;
 
 		private final double[] written;
@@ -235,7 +242,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private long sequence;
 
-		// The exhausted mark (epoch ms) and the provider's reason, as the script's 'ex' field.
+		// The exhausted mark (epoch ms) and the provider's reason, as the script's 'ex'
+		// field.
 		private long exhaustedUntil;
 
 		private String exhaustedReason;
@@ -302,7 +310,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
 			}
 			if (ticket.user() != null) {
-				// Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
+				// Per-user caps are a gate at arrival: a user over its quota never blocks
+				// the queue.
 				double userEta = userEta(ticket.user(), now);
 				if (userEta > 0) {
 					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
@@ -319,7 +328,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					return Admission.rejected(RejectionReason.DEADLINE, delay(eta));
 				}
 			}
-			long inClass = this.queue.subMap(Place.first(ticket.rank() * CLASS), Place.first((ticket.rank() + 1) * CLASS))
+			long inClass = this.queue
+				.subMap(Place.first(ticket.rank() * CLASS), Place.first((ticket.rank() + 1) * CLASS))
 				.size();
 			PriorityClass priorityClass = InMemoryQuotaStore.this.settings.classes().get(ticket.rank());
 			if (inClass >= priorityClass.queueCapacity()) {
@@ -328,7 +338,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.queue.size() >= InMemoryQuotaStore.this.settings.queueCapacity()) {
 				Map.Entry<Place, Ticket> last = this.queue.lastEntry();
 				if (last.getKey().score() / CLASS > ticket.rank()) {
-					// Shed the lowest-ranked ticket only when it is strictly lower in class.
+					// Shed the lowest-ranked ticket only when it is strictly lower in
+					// class.
 					drop(last.getValue(), now);
 					news.add(() -> listener().dropped(this.pool.name(), last.getValue().id(), true));
 				}
@@ -433,7 +444,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.queue.keySet().forEach((place) -> queuedPerClass[(int) (place.score() / CLASS)]++);
 			long headDelay = Admission.NONE;
 			if (!this.queue.isEmpty()) {
-				// What the last decision that found the head blocked said, as the script keeps it.
+				// What the last decision that found the head blocked said, as the script
+				// keeps it.
 				headDelay = (this.headAt < 0) ? Admission.UNKNOWN : Math.max(this.headAt - now, 0);
 			}
 			long[] modelCooldown = this.pool.models()
@@ -446,12 +458,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null);
 		}
 
-		// Admit from the head while the head fits; nobody overtakes it. The caller's news about
-		// the blocked head travels in its reply, so only settle and cancel announce a head, and
-		// only when it or its time changed, as the script does for other workers.
+		// Admit from the head while the head fits; nobody overtakes it. The caller's news
+		// about the blocked head travels in its reply, so only settle and cancel announce
+		// a head, and only when it or its time changed, as the script does for other
+		// workers.
 		private Head pump(long now, String own, boolean announce, List<Runnable> news) {
 			if (this.exhaustedUntil > now) {
-				// An exhausted pool admits nobody: every waiting ticket fails now, not at its deadline.
+				// An exhausted pool admits nobody: every waiting ticket fails now, not at
+				// its deadline.
 				for (Ticket waiting : List.copyOf(this.queue.values())) {
 					drop(waiting, now);
 					news.add(() -> listener().exhausted(this.pool.name(), waiting.id()));
@@ -490,8 +504,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return null;
 		}
 
-		// The best class, then the oldest; the arrival-order switch (tests only) takes the
-		// oldest of any class instead, as the Redis script does.
+		// The best class, then the oldest; the arrival-order switch (tests only) takes
+		// the oldest of any class instead, as the Redis script does.
 		private Ticket nextInLine() {
 			if (!InMemoryQuotaStore.this.arrivalOrder) {
 				return this.queue.firstEntry().getValue();
@@ -503,7 +517,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				.getValue();
 		}
 
-		// How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to end).
+		// How long until the ticket fits: 0 = now, -1 = unknown (waits for a lease to
+		// end).
 		private double blocked(Ticket ticket, long now) {
 			double eta = Math.max(0, this.cooldownUntil - now);
 			eta = Math.max(eta, this.modelCooldowns.getOrDefault(ticket.model(), 0L) - now);
@@ -513,12 +528,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 				double allowed = capacity(i) * allowedShare;
 				double need = Math.min(ticket.cost()[i], allowed);
 				double over = this.used[i] + need - allowed;
-				// Within the lookahead the ticket counts as fitting, as in the Redis script.
+				// Within the lookahead the ticket counts as fitting, as in the Redis
+				// script.
 				if (over > 1e-9 && over / rate(i) > lookahead) {
 					eta = Math.max(eta, over / rate(i));
 				}
 			}
-			// A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
+			// A slot comes back when a call ends, which nobody can predict; settle pumps
+			// the queue.
 			if (this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency()) {
 				return -1;
 			}
@@ -539,9 +556,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.leases.put(ticket.id(), new long[] { now + leaseTimeout, now });
 		}
 
-		// Waiting tickets other than the admitted one, of a strictly higher class, that fit now
-		// by the rule the pump applies to its head. Read from the tickets, never from the
-		// queue's order, so that a broken order shows.
+		// Waiting tickets other than the admitted one, of a strictly higher class, that
+		// fit now by the rule the pump applies to its head. Read from the tickets, never
+		// from the queue's order, so that a broken order shows.
 		private int overtaken(Ticket admitted, long now) {
 			int count = 0;
 			for (Ticket other : this.queue.values()) {
@@ -573,7 +590,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					if (feedback.retryAfterMillis() > 0) {
 						this.cooldownUntil = Math.max(this.cooldownUntil, now + feedback.retryAfterMillis());
 					}
-					// One cut per round trip: only calls admitted after the last cut may cut again.
+					// One cut per round trip: only calls admitted after the last cut may
+					// cut again.
 					if (admittedAt == null || admittedAt > this.lastCut) {
 						this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(), tuning.multiplierFloor());
 						this.lastCut = now;
@@ -598,11 +616,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 					}
 				}
 				case EXHAUSTED -> {
-					// The provider quota is used up: mark the pool; pump fails the waiting.
+					// The provider quota is used up: mark the pool; pump fails the
+					// waiting.
 					long until = now + feedback.retryAfterMillis();
 					if (until >= this.exhaustedUntil) {
 						this.exhaustedUntil = until;
-						// The script keeps no reason as an empty one, which reads back as none.
+						// The script keeps no reason as an empty one, which reads back as
+						// none.
 						this.exhaustedReason = (feedback.reason() != null && !feedback.reason().isEmpty())
 								? feedback.reason() : null;
 					}
@@ -668,8 +688,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.dirty = true;
 		}
 
-		// Like the script's save: only a decision that changed the state writes its levels, so
-		// that both drain every bucket in the same floating-point steps.
+		// Like the script's save: only a decision that changed the state writes its
+		// levels, so that both drain every bucket in the same floating-point steps.
 		private void record(long now) {
 			if (this.dirty) {
 				System.arraycopy(this.used, 0, this.written, 0, this.used.length);
@@ -688,8 +708,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return this.pool.rates().get(dimension).ratePerMilli() * this.multiplier;
 		}
 
-		// A lost state restarts with full buckets, so that the fleet does not flood a provider
-		// whose own buckets are still drained; a snapshot only reads.
+		// A lost state restarts with full buckets, so that the fleet does not flood a
+		// provider whose own buckets are still drained; a snapshot only reads.
 		private long advanceAndRestart() {
 			long now = advance();
 			if (this.lost) {
@@ -702,17 +722,23 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return now;
 		}
 
-		// An arrival this pool never issued (another pool's, or one from before the state was
-		// lost) is a new arrival: it must never jump ahead, nor reach into another class.
+		// An arrival this pool never issued (another pool's, or one from before the state
+		// was lost) is a new arrival: it must never jump ahead, nor reach into another
+		// class.
 		private long arrival(Ticket ticket) {
 			return (ticket.arrival() > 0 && ticket.arrival() <= this.sequence) ? ticket.arrival() : nextSequence();
 		}
 
-		// The sequence lives in the script's state hash: when that is lost it restarts behind
-		// the tickets still waiting, or new arrivals would overtake them within their class.
+		// The sequence lives in the script's state hash: when that is lost it restarts
+		// behind the tickets still waiting, or new arrivals would overtake them within
+		// their class.
 		private long nextSequence() {
 			if (this.sequence == 0) {
-				this.sequence = this.queue.keySet().stream().mapToLong((place) -> place.score() % CLASS).max().orElse(0);
+				this.sequence = this.queue.keySet()
+					.stream()
+					.mapToLong((place) -> place.score() % CLASS)
+					.max()
+					.orElse(0);
 			}
 			this.dirty = true;
 			return ++this.sequence;
@@ -761,8 +787,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	/**
 	 * A place in the waiting room, ordered as a Redis sorted set orders its members: by
-	 * score, then by id. Two tickets may share a score when a caller re-enters twice with the
-	 * same arrival.
+	 * score, then by id. Two tickets may share a score when a caller re-enters twice with
+	 * the same arrival.
 	 */
 	private record Place(long score, String id) implements Comparable<Place> {
 

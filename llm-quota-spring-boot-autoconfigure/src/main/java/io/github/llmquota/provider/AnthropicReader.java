@@ -10,16 +10,17 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.ProviderFeedback;
 
 /**
- * Reads Anthropic's {@code anthropic-ratelimit-*} headers (RFC 3339 resets) and error types.
+ * Reads Anthropic's {@code anthropic-ratelimit-*} headers (RFC 3339 resets) and error
+ * types.
  */
 final class AnthropicReader implements ProviderReader {
 
 	// A self-imposed organisation or workspace spend limit comes back as a 400.
 	private static final Pattern USAGE_LIMITS = Pattern.compile("specified (?:workspace )?API usage limits");
 
-	// "This request would exceed the rate limit for your organization (...) of 50,000 input
-	// tokens per minute" and "... your organization's rate limit of 30,000 input tokens per
-	// minute". Other units ("prompt bytes per hour") have no Dimension.
+	// "This request would exceed the rate limit for your organization (...) of 50,000
+	// input tokens per minute" and "... your organization's rate limit of 30,000 input
+	// tokens per minute". Other units ("prompt bytes per hour") have no Dimension.
 	private static final Pattern LIMIT_IN_MESSAGE = Pattern.compile(
 			"\\brate limit\\b.{0,80}? of ([\\d,]{1,30}) (input tokens|output tokens|tokens|requests) per (minute|day)\\b");
 
@@ -35,8 +36,8 @@ final class AnthropicReader implements ProviderReader {
 		readBucket(response, "anthropic-ratelimit-input-tokens-", Dimension.INPUT_TOKENS_PER_MINUTE, feedback);
 		readBucket(response, "anthropic-ratelimit-output-tokens-", Dimension.OUTPUT_TOKENS_PER_MINUTE, feedback);
 		// Fast mode meters separate buckets under its own headers. Whether a fast-mode
-		// response also carries the standard headers is undocumented, so the standard ones
-		// win and the fast ones describe the bucket only when they are all there is.
+		// response also carries the standard headers is undocumented, so the standard
+		// ones win and the fast ones describe the bucket only when they are all there is.
 		if (!feedback.hasReading(Dimension.INPUT_TOKENS_PER_MINUTE)) {
 			readBucket(response, "anthropic-fast-input-tokens-", Dimension.INPUT_TOKENS_PER_MINUTE, feedback);
 		}
@@ -46,8 +47,7 @@ final class AnthropicReader implements ProviderReader {
 		classify(response.body(), feedback);
 	}
 
-	private void readBucket(Response response, String prefix, Dimension dimension,
-			ProviderFeedback.Builder feedback) {
+	private void readBucket(Response response, String prefix, Dimension dimension, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
 		Long limit = headers.readCount(prefix + "limit").orElse(null);
 		Instant resetAt = headers.read(prefix + "reset", ValueParsers::parseRfc3339).orElse(null);
@@ -55,7 +55,8 @@ final class AnthropicReader implements ProviderReader {
 				response.resetAt(prefix + "reset", resetAt));
 	}
 
-	// The error type decides, not the status: errors also arrive as SSE events after a 200.
+	// The error type decides, not the status: errors also arrive as SSE events after a
+	// 200.
 	private void classify(ErrorBody body, ProviderFeedback.Builder feedback) {
 		switch (body.type()) {
 			case "rate_limit_error" -> feedback.classify(ErrorClass.RATE_LIMITED);
@@ -79,10 +80,10 @@ final class AnthropicReader implements ProviderReader {
 	}
 
 	/**
-	 * A 429 may carry no rate-limit headers and name the exhausted limit only in prose. The
-	 * limit it quotes becomes a reading, and a request limit that was exceeded has nothing
-	 * left, because a request costs exactly one. A token limit can be exceeded by a large
-	 * request with tokens left, so its remaining stays unknown.
+	 * A 429 may carry no rate-limit headers and name the exhausted limit only in prose.
+	 * The limit it quotes becomes a reading, and a request limit that was exceeded has
+	 * nothing left, because a request costs exactly one. A token limit can be exceeded by
+	 * a large request with tokens left, so its remaining stays unknown.
 	 */
 	private void readLimitInMessage(String message, ProviderFeedback.Builder feedback) {
 		Matcher matcher = LIMIT_IN_MESSAGE.matcher(message);

@@ -20,16 +20,16 @@ public class AnthropicResponseExtractor implements ProviderResponseExtractor {
 	@Override
 	public Optional<ProviderResponse> extract(Object resultOrFailure) {
 		if (resultOrFailure instanceof AnthropicServiceException failure) {
-			return Optional.of(new ProviderResponse(failure.statusCode(), headers(failure.headers()),
-					json(failure.body())));
+			return Optional
+				.of(new ProviderResponse(failure.statusCode(), headers(failure.headers()), json(failure.body())));
 		}
 		return Optional.empty();
 	}
 
 	/**
-	 * Serialise the error body with the SDK's own mapper. {@code JsonValue#toString()} renders
-	 * a Java map ({@code {type=error, ...}}), which no JSON reader can classify, so a spend cap
-	 * would pass for a plain rate limit.
+	 * Serialise the error body with the SDK's own mapper. {@code JsonValue#toString()}
+	 * renders a Java map ({@code {type=error, ...}}), which no JSON reader can classify,
+	 * so a spend cap would pass for a plain rate limit.
 	 */
 	static String json(JsonValue body) {
 		if (body.isMissing()) {

@@ -6,17 +6,15 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.ProviderFeedback;
 
 /**
- * Reads Amazon Bedrock errors. Bedrock sends no rate-limit headers, but names the error in
- * {@code x-amzn-errortype}, as in
+ * Reads Amazon Bedrock errors. Bedrock sends no rate-limit headers, but names the error
+ * in {@code x-amzn-errortype}, as in
  * {@code ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/}.
  */
 final class BedrockReader implements ProviderReader {
 
 	// Only the types whose meaning the status alone does not give.
-	private static final Map<String, ErrorClass> ERROR_TYPES = Map.of(
-			"ThrottlingException", ErrorClass.RATE_LIMITED,
-			"ServiceUnavailableException", ErrorClass.OVERLOADED,
-			"ModelNotReadyException", ErrorClass.OVERLOADED,
+	private static final Map<String, ErrorClass> ERROR_TYPES = Map.of("ThrottlingException", ErrorClass.RATE_LIMITED,
+			"ServiceUnavailableException", ErrorClass.OVERLOADED, "ModelNotReadyException", ErrorClass.OVERLOADED,
 			"ServiceQuotaExceededException", ErrorClass.QUOTA_EXHAUSTED);
 
 	@Override

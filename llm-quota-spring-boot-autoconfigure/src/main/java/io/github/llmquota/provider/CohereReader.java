@@ -7,9 +7,9 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.ProviderFeedback;
 
 /**
- * Reads Cohere's trial-key headers, a per-endpoint requests-per-minute bucket, and tells the
- * trial key's monthly cap from its per-minute limit: both are 429s that differ only in the
- * message ("limited to 1000 API calls / month" against "10 API calls / minute").
+ * Reads Cohere's trial-key headers, a per-endpoint requests-per-minute bucket, and tells
+ * the trial key's monthly cap from its per-minute limit: both are 429s that differ only
+ * in the message ("limited to 1000 API calls / month" against "10 API calls / minute").
  */
 final class CohereReader implements ProviderReader {
 

@@ -15,15 +15,15 @@ import com.fasterxml.jackson.databind.node.MissingNode;
  * The error object of a response body, found in any of the shapes providers use: a JSON
  * object with an {@code error} member (OpenAI, Anthropic, Gemini), the same wrapped in a
  * JSON array (Gemini and Vertex AI streaming), a bare object with a top-level
- * {@code message} (Cohere, Mistral, Bedrock), or an SSE {@code data:} event that reports an
- * error after HTTP 200 (Anthropic {@code error}, OpenAI {@code response.failed}). Behind an
- * error status, anything else (malformed JSON, a proxy's HTML page) leaves only the raw
- * text, which is still searched for retry hints.
+ * {@code message} (Cohere, Mistral, Bedrock), or an SSE {@code data:} event that reports
+ * an error after HTTP 200 (Anthropic {@code error}, OpenAI {@code response.failed}).
+ * Behind an error status, anything else (malformed JSON, a proxy's HTML page) leaves only
+ * the raw text, which is still searched for retry hints.
  */
 final class ErrorBody {
 
-	// Error bodies are a few kilobytes. A larger body is a success payload or hostile, and
-	// not worth parsing.
+	// Error bodies are a few kilobytes. A larger body is a success payload or hostile,
+	// and not worth parsing.
 	private static final int MAX_LENGTH = 1 << 20;
 
 	private static final ObjectMapper mapper = JsonMapper.builder().build();
@@ -48,8 +48,8 @@ final class ErrorBody {
 	/**
 	 * Find the error object of a body.
 	 * @param body the raw body, may be {@code null}
-	 * @param status the HTTP status; below 400 only an explicit {@code error} member counts,
-	 * so that a successful payload is never mistaken for an error
+	 * @param status the HTTP status; below 400 only an explicit {@code error} member
+	 * counts, so that a successful payload is never mistaken for an error
 	 * @return the error body, never {@code null}
 	 */
 	static ErrorBody parse(String body, int status) {

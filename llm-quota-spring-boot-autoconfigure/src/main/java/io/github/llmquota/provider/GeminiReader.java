@@ -64,8 +64,8 @@ final class GeminiReader implements ProviderReader {
 
 	/**
 	 * Record what a violation tells for certain: its limit, that no request is left of a
-	 * request quota (a request costs exactly one), and when a per-day quota resets. A token
-	 * quota can be violated with tokens left, so its remaining stays unknown.
+	 * request quota (a request costs exactly one), and when a per-day quota resets. A
+	 * token quota can be violated with tokens left, so its remaining stays unknown.
 	 */
 	private void readViolation(Dimension dimension, Long limit, Instant now, ProviderFeedback.Builder feedback) {
 		boolean requests = dimension == Dimension.REQUESTS_PER_MINUTE || dimension == Dimension.REQUESTS_PER_DAY;
@@ -75,8 +75,8 @@ final class GeminiReader implements ProviderReader {
 
 	/**
 	 * Map a quota id such as {@code GenerateRequestsPerDayPerProjectPerModel-FreeTier} or
-	 * {@code GenerateContentInputTokensPerModelPerMinute-FreeTier} to a dimension. Gemini's
-	 * token quotas count input tokens only.
+	 * {@code GenerateContentInputTokensPerModelPerMinute-FreeTier} to a dimension.
+	 * Gemini's token quotas count input tokens only.
 	 */
 	private static Dimension dimensionOf(String quotaId) {
 		boolean perDay = quotaId.contains("PerDay");

@@ -11,10 +11,11 @@ import java.util.function.Function;
 
 /**
  * Case-insensitive access to response headers that reports every present but unusable
- * value. A header sent more than once (as several values, or under names that differ only in
- * case) is read as its first non-null value, except a count, which is read as its tightest:
- * none of the headers read here is defined as a list, and when a proxy or a retry layer
- * duplicates a count, the lower one is the one that cannot overload the provider.
+ * value. A header sent more than once (as several values, or under names that differ only
+ * in case) is read as its first non-null value, except a count, which is read as its
+ * tightest: none of the headers read here is defined as a list, and when a proxy or a
+ * retry layer duplicates a count, the lower one is the one that cannot overload the
+ * provider.
  */
 final class HeaderValues {
 
@@ -68,8 +69,8 @@ final class HeaderValues {
 	}
 
 	/**
-	 * Parse a count header as the lowest of all its valid values, reporting each malformed
-	 * one.
+	 * Parse a count header as the lowest of all its valid values, reporting each
+	 * malformed one.
 	 * @param name the header name, in lower case
 	 * @return the count, or empty if the header is absent or has no valid value
 	 */
@@ -88,12 +89,13 @@ final class HeaderValues {
 	}
 
 	/**
-	 * Parse the remaining count of a bucket whose limit is known, reporting and ignoring a
-	 * remaining above the limit: one of the two is wrong, and either way the pair cannot say
-	 * how much is left.
+	 * Parse the remaining count of a bucket whose limit is known, reporting and ignoring
+	 * a remaining above the limit: one of the two is wrong, and either way the pair
+	 * cannot say how much is left.
 	 * @param name the name of the remaining header, in lower case
 	 * @param limit the bucket's limit, or {@code null} if not reported
-	 * @return the remaining count, or {@code null} if absent, malformed or above the limit
+	 * @return the remaining count, or {@code null} if absent, malformed or above the
+	 * limit
 	 */
 	Long remaining(String name, Long limit) {
 		Long remaining = readCount(name).orElse(null);

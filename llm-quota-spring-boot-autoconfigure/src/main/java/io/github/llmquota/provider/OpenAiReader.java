@@ -11,24 +11,25 @@ import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Reads the {@code x-ratelimit-{limit,remaining,reset}-*} headers and error codes that
- * OpenAI, Groq and Azure OpenAI share. The header names are the same but what they meter is
- * not: Groq's {@code *-requests} are per day, OpenAI's are per minute or per day depending
- * on the account, and Azure documents no reset headers but reports the utilisation of a
- * provisioned deployment.
+ * OpenAI, Groq and Azure OpenAI share. The header names are the same but what they meter
+ * is not: Groq's {@code *-requests} are per day, OpenAI's are per minute or per day
+ * depending on the account, and Azure documents no reset headers but reports the
+ * utilisation of a provisioned deployment.
  */
 final class OpenAiReader implements ProviderReader {
 
-	// A requests limit refills over either a minute or a day. Splitting at their geometric
-	// mean (about 38 minutes) leaves a wide margin on both sides for the rounding of
-	// remaining and reset.
+	// A requests limit refills over either a minute or a day. Splitting at their
+	// geometric mean (about 38 minutes) leaves a wide margin on both sides for the
+	// rounding of remaining and reset.
 	private static final double DAY_WINDOW_THRESHOLD_SECONDS = Math.sqrt(60.0 * 86_400.0);
 
 	// "Limit 30000, Requested 45000" or "Limit 50000, Used 47949, Requested 3006".
 	private static final Pattern LIMIT_AND_REQUESTED = Pattern
 		.compile("\\bLimit (\\d{1,18}),(?: Used \\d{1,18},)? Requested (\\d{1,18})\\b");
 
-	// Azure OpenAI names the exhausted limit in prose only: "have exceeded token rate limit"
-	// (tokens per minute) or "have exceeded call rate limit" (requests per minute).
+	// Azure OpenAI names the exhausted limit in prose only: "have exceeded token rate
+	// limit" (tokens per minute) or "have exceeded call rate limit" (requests per
+	// minute).
 	private static final Pattern AZURE_LIMITED = Pattern.compile("\\bexceeded (token|call) rate limit\\b");
 
 	private final Provider provider;
@@ -62,8 +63,8 @@ final class OpenAiReader implements ProviderReader {
 		Long limit = headers.readCount("x-ratelimit-limit-" + suffix).orElse(null);
 		String reset = "x-ratelimit-reset-" + suffix;
 		feedback.reading(Dimension.TOKENS_PER_MINUTE, limit,
-				headers.remaining("x-ratelimit-remaining-" + suffix, limit), response.resetAt(reset,
-						response.after(readReset(headers, reset))));
+				headers.remaining("x-ratelimit-remaining-" + suffix, limit),
+				response.resetAt(reset, response.after(readReset(headers, reset))));
 	}
 
 	private Duration readReset(HeaderValues headers, String name) {
@@ -109,7 +110,8 @@ final class OpenAiReader implements ProviderReader {
 			feedback.classify(ErrorClass.REQUEST_TOO_LARGE);
 			return;
 		}
-		// The Responses API reports a rate limit hit mid-stream as a failed event after 200.
+		// The Responses API reports a rate limit hit mid-stream as a failed event after
+		// 200.
 		if (response.status() < 400 && "rate_limit_exceeded".equals(body.code())) {
 			feedback.classify(ErrorClass.RATE_LIMITED);
 		}

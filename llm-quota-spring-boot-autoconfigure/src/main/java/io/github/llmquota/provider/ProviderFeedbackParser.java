@@ -23,37 +23,38 @@ import io.github.llmquota.core.RetryAfterSource;
  * <p>
  * What is read, per provider:
  * <ul>
- * <li>Anthropic: {@code anthropic-ratelimit-*} and {@code anthropic-fast-*} limits with RFC
- * 3339 resets, error types including those of SSE error events after HTTP 200, the
+ * <li>Anthropic: {@code anthropic-ratelimit-*} and {@code anthropic-fast-*} limits with
+ * RFC 3339 resets, error types including those of SSE error events after HTTP 200, the
  * monthly spend cap and self-imposed usage limits.</li>
- * <li>OpenAI: {@code x-ratelimit-*} headers with Go-duration resets (the requests limit is
- * reported per minute or per day, whichever its reset implies), project token limits,
+ * <li>OpenAI: {@code x-ratelimit-*} headers with Go-duration resets (the requests limit
+ * is reported per minute or per day, whichever its reset implies), project token limits,
  * {@code insufficient_quota}, and requests larger than the whole limit.</li>
  * <li>Azure OpenAI: the same headers without resets, and the provisioned deployment's
  * utilisation.</li>
  * <li>Groq: the same headers, whose requests limit is per day.</li>
- * <li>Gemini and Vertex AI: {@code google.rpc} error details, per-day quotas, models with a
- * limit of 0, and Vertex AI's shared-capacity exhaustion.</li>
+ * <li>Gemini and Vertex AI: {@code google.rpc} error details, per-day quotas, models with
+ * a limit of 0, and Vertex AI's shared-capacity exhaustion.</li>
  * <li>Bedrock: {@code x-amzn-errortype}. Mistral: {@code ratelimitbysize-*} token limits.
  * Cohere: trial-key headers and the monthly cap.</li>
- * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds, or an HTTP date
- * in any of the three forms RFC 9110 asks recipients to accept), retry hints in the body,
- * {@code x-should-retry}, and the status itself.</li>
+ * <li>Every provider: {@code retry-after-ms}, {@code retry-after} (seconds, or an HTTP
+ * date in any of the three forms RFC 9110 asks recipients to accept), retry hints in the
+ * body, {@code x-should-retry}, and the status itself.</li>
  * </ul>
  * Header names are matched ignoring case. Values that cannot be used (garbage, negative,
  * overflowing, {@code inf}, {@code nan}, empty, a remaining above its limit, an HTTP date
- * without a four-digit year) are ignored and passed to the {@link MalformedHeaderReporter};
- * they never become zero. Delays and resets beyond a ceiling are clamped to it and reported
- * the same way. A count sent twice is read as its lowest value.
+ * without a four-digit year) are ignored and passed to the
+ * {@link MalformedHeaderReporter}; they never become zero. Delays and resets beyond a
+ * ceiling are clamped to it and reported the same way. A count sent twice is read as its
+ * lowest value.
  */
 public final class ProviderFeedbackParser {
 
 	private static final Log logger = LogFactory.getLog(ProviderFeedbackParser.class);
 
 	/**
-	 * The longest server-directed delay the parser passes on by default: five minutes. Real
-	 * delays are seconds to a minute (OpenAI's SDK refuses to honour more than two), and a
-	 * limit still exhausted after five minutes costs one more 429.
+	 * The longest server-directed delay the parser passes on by default: five minutes.
+	 * Real delays are seconds to a minute (OpenAI's SDK refuses to honour more than two),
+	 * and a limit still exhausted after five minutes costs one more 429.
 	 */
 	public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(5);
 
@@ -85,14 +86,15 @@ public final class ProviderFeedbackParser {
 
 	/**
 	 * Create a parser that passes malformed headers to the given reporter and bounds
-	 * server-directed delays. A retry delay longer than {@code maxDelay} ({@code retry-after}
-	 * in seconds or as an HTTP date, {@code retry-after-ms}, or a hint in the body), and a
-	 * rate-limit reset further away than both {@code maxDelay} and one day (the longest
-	 * window of any limit read), is garbage or hostile: it is reported as malformed and
-	 * clamped, so that it can never stop a pool for longer.
+	 * server-directed delays. A retry delay longer than {@code maxDelay}
+	 * ({@code retry-after} in seconds or as an HTTP date, {@code retry-after-ms}, or a
+	 * hint in the body), and a rate-limit reset further away than both {@code maxDelay}
+	 * and one day (the longest window of any limit read), is garbage or hostile: it is
+	 * reported as malformed and clamped, so that it can never stop a pool for longer.
 	 * @param reporter the reporter
 	 * @param maxDelay the longest delay passed on as sent, positive
-	 * @throws NullPointerException if {@code reporter} or {@code maxDelay} is {@code null}
+	 * @throws NullPointerException if {@code reporter} or {@code maxDelay} is
+	 * {@code null}
 	 * @throws IllegalArgumentException if {@code maxDelay} is zero or negative
 	 */
 	public ProviderFeedbackParser(MalformedHeaderReporter reporter, Duration maxDelay) {
@@ -104,8 +106,8 @@ public final class ProviderFeedbackParser {
 	}
 
 	/**
-	 * Parse one response. Never throws for any status, headers or body: whatever cannot be
-	 * read is left out of the result, and if parsing fails altogether the result is
+	 * Parse one response. Never throws for any status, headers or body: whatever cannot
+	 * be read is left out of the result, and if parsing fails altogether the result is
 	 * classified from the status alone.
 	 * @param pool the pool the response belongs to, passed on to the
 	 * {@link MalformedHeaderReporter}
@@ -113,7 +115,8 @@ public final class ProviderFeedbackParser {
 	 * {@link Provider#DEEPSEEK} get only the generic reading
 	 * @param status the HTTP status; a streamed error after 200 is read from the body
 	 * @param headers the response headers by name, in any case, may be {@code null};
-	 * Spring's {@code HttpHeaders} and {@code java.net.http.HttpHeaders#map()} fit as they are
+	 * Spring's {@code HttpHeaders} and {@code java.net.http.HttpHeaders#map()} fit as
+	 * they are
 	 * @param body the response body, or just the SSE error event of a stream, may be
 	 * {@code null}; bodies over 1 MiB are not read
 	 * @param now when the response was received, to resolve relative resets and HTTP-date
@@ -161,8 +164,8 @@ public final class ProviderFeedbackParser {
 
 	/**
 	 * Take the first valid delay in the precedence every official SDK uses:
-	 * {@code retry-after-ms}, then {@code retry-after} as seconds or as an HTTP date, then
-	 * hints in the body.
+	 * {@code retry-after-ms}, then {@code retry-after} as seconds or as an HTTP date,
+	 * then hints in the body.
 	 */
 	private static void readRetryAfter(ProviderReader.Response response, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
@@ -182,7 +185,8 @@ public final class ProviderFeedbackParser {
 			if (date.isEmpty()) {
 				headers.reportMalformed("retry-after", retryAfter);
 			}
-			// A date already past is well-formed (the clocks disagree) but asks for nothing.
+			// A date already past is well-formed (the clocks disagree) but asks for
+			// nothing.
 			else if (!date.get().isBefore(response.now())) {
 				retryAfter(response, feedback, Duration.between(response.now(), date.get()),
 						RetryAfterSource.RETRY_AFTER_HTTP_DATE, "retry-after");
@@ -196,17 +200,16 @@ public final class ProviderFeedbackParser {
 		}
 		response.body()
 			.messageRetryDelay()
-			.ifPresent((delay) -> retryAfter(response, feedback, delay, RetryAfterSource.BODY_MESSAGE,
-					"body:message"));
+			.ifPresent((delay) -> retryAfter(response, feedback, delay, RetryAfterSource.BODY_MESSAGE, "body:message"));
 	}
 
 	/**
 	 * Record a delay, clamped to the longest one passed on. A longer delay is reported
-	 * under the header it came from, or {@code body:} and its place for a body hint, with the
-	 * raw header value or the delay as read.
+	 * under the header it came from, or {@code body:} and its place for a body hint, with
+	 * the raw header value or the delay as read.
 	 */
-	private static void retryAfter(ProviderReader.Response response, ProviderFeedback.Builder feedback,
-			Duration delay, RetryAfterSource source, String name) {
+	private static void retryAfter(ProviderReader.Response response, ProviderFeedback.Builder feedback, Duration delay,
+			RetryAfterSource source, String name) {
 		if (delay.compareTo(response.maxDelay()) > 0) {
 			String raw = response.headers().get(name);
 			response.headers().reportMalformed(name, (raw != null) ? raw : delay.toString());
@@ -218,9 +221,10 @@ public final class ProviderFeedbackParser {
 	}
 
 	/**
-	 * Honour the server's {@code x-should-retry}, which OpenAI's and Anthropic's SDKs check
-	 * before anything else. {@code false} always wins; {@code true} cannot make an exhausted
-	 * quota or an oversized request worth retrying, because the body said so explicitly.
+	 * Honour the server's {@code x-should-retry}, which OpenAI's and Anthropic's SDKs
+	 * check before anything else. {@code false} always wins; {@code true} cannot make an
+	 * exhausted quota or an oversized request worth retrying, because the body said so
+	 * explicitly.
 	 */
 	private static void applyShouldRetry(HeaderValues headers, ProviderFeedback.Builder feedback) {
 		Optional<Boolean> shouldRetry = headers.read("x-should-retry", ValueParsers::parseBoolean);

@@ -9,8 +9,8 @@ import io.github.llmquota.core.ProviderFeedback;
 
 /**
  * Turns what an LLM call returned or threw into {@link ProviderFeedback}: the first
- * {@link ProviderResponseExtractor} that recognises the value supplies the HTTP answer, and
- * the {@link ProviderFeedbackParser} reads it. Never throws; thread-safe.
+ * {@link ProviderResponseExtractor} that recognises the value supplies the HTTP answer,
+ * and the {@link ProviderFeedbackParser} reads it. Never throws; thread-safe.
  */
 public class ProviderFeedbackResolver {
 
@@ -38,7 +38,8 @@ public class ProviderFeedbackResolver {
 	 * @param pool the pool the call was charged to, for warnings
 	 * @param provider the provider of the model
 	 * @param resultOrFailure what the call returned or threw; may be {@code null}
-	 * @return the feedback, {@link ProviderFeedback#none()} when nothing recognises the value
+	 * @return the feedback, {@link ProviderFeedback#none()} when nothing recognises the
+	 * value
 	 */
 	public ProviderFeedback resolve(String pool, Provider provider, Object resultOrFailure) {
 		if (resultOrFailure == null) {

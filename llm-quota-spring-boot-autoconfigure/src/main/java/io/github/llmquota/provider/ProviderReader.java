@@ -38,10 +38,10 @@ interface ProviderReader {
 		}
 
 		/**
-		 * Bound a reset read from a header. No limit read here refills over more than a day
-		 * (OpenAI documents a per-minute token reset of {@code 6m0s}, so the dimension's own
-		 * window is no bound), so a reset further away than both a day and the longest delay
-		 * is garbage: it is reported and clamped.
+		 * Bound a reset read from a header. No limit read here refills over more than a
+		 * day (OpenAI documents a per-minute token reset of {@code 6m0s}, so the
+		 * dimension's own window is no bound), so a reset further away than both a day
+		 * and the longest delay is garbage: it is reported and clamped.
 		 * @param name the reset header, in lower case
 		 * @param resetAt the reset as read, or {@code null}
 		 * @return the reset, or {@code null} if {@code resetAt} is

@@ -9,8 +9,8 @@ import java.util.Map;
  *
  * @param status the HTTP status
  * @param headers the response headers; names in any case
- * @param body the response body as text, or {@code null} when it is not at hand (for example
- * a successful body that was already mapped to objects)
+ * @param body the response body as text, or {@code null} when it is not at hand (for
+ * example a successful body that was already mapped to objects)
  */
 public record ProviderResponse(int status, Map<String, List<String>> headers, String body) {
 }

@@ -18,13 +18,13 @@ import java.util.regex.Pattern;
 /**
  * Parsers for the value formats providers put in headers and error bodies. Each returns
  * empty for anything it does not accept, and never throws: negative numbers, exponents,
- * {@code inf}, {@code nan}, blanks and values beyond {@link Long#MAX_VALUE} nanoseconds are
- * all rejected.
+ * {@code inf}, {@code nan}, blanks and values beyond {@link Long#MAX_VALUE} nanoseconds
+ * are all rejected.
  */
 final class ValueParsers {
 
-	// No legitimate value of these formats is longer; refusing longer input up front keeps
-	// hostile headers from costing anything to parse.
+	// No legitimate value of these formats is longer; refusing longer input up front
+	// keeps hostile headers from costing anything to parse.
 	private static final int MAX_LENGTH = 64;
 
 	private static final Pattern COUNT = Pattern.compile("\\d{1,18}");
@@ -37,8 +37,8 @@ final class ValueParsers {
 
 	/**
 	 * The syntax of a Go duration without capturing groups, for embedding in larger
-	 * patterns. Longer units come before their prefixes so that {@code ms} is never read as
-	 * minutes.
+	 * patterns. Longer units come before their prefixes so that {@code ms} is never read
+	 * as minutes.
 	 */
 	static final String GO_DURATION_SYNTAX = "(?:(?:" + GO_DURATION_NUMBER + ")(?:" + GO_DURATION_UNIT + "))+";
 
@@ -57,10 +57,11 @@ final class ValueParsers {
 	private static final String TIME = "(\\d{2}):(\\d{2}):(\\d{2})";
 
 	// Friday, 29-Sep-23 16:26:57 GMT
-	private static final Pattern RFC_850_DATE = Pattern.compile(
-			"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-" + MONTH + "-(\\d{2}) " + TIME + " GMT");
+	private static final Pattern RFC_850_DATE = Pattern
+		.compile("(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-" + MONTH + "-(\\d{2}) " + TIME
+				+ " GMT");
 
-	// Fri Sep 29 16:26:57 2023, with a single-digit day padded by a space: Fri Sep  1 ...
+	// Fri Sep 29 16:26:57 2023, with a single-digit day padded by a space: Fri Sep 1 ...
 	private static final Pattern ASCTIME_DATE = Pattern
 		.compile("(Mon|Tue|Wed|Thu|Fri|Sat|Sun) " + MONTH + " ([ \\d]\\d) " + TIME + " (\\d{4})");
 
@@ -105,15 +106,14 @@ final class ValueParsers {
 		if (text != null && text.endsWith("%")) {
 			text = text.substring(0, text.length() - 1).trim();
 		}
-		return parseDecimal(text).filter((percent) -> percent.compareTo(MAX_PERCENT) <= 0)
-			.map(BigDecimal::doubleValue);
+		return parseDecimal(text).filter((percent) -> percent.compareTo(MAX_PERCENT) <= 0).map(BigDecimal::doubleValue);
 	}
 
 	/**
 	 * Parse a Go {@code time.Duration} string such as {@code 6m0s}, {@code 1.5s},
-	 * {@code 20ms} or {@code 2h3m}, as OpenAI and Groq send in reset headers. Protobuf JSON
-	 * durations ({@code 26s}) are a subset. Signs are rejected because a reset or a delay is
-	 * never negative.
+	 * {@code 20ms} or {@code 2h3m}, as OpenAI and Groq send in reset headers. Protobuf
+	 * JSON durations ({@code 26s}) are a subset. Signs are rejected because a reset or a
+	 * delay is never negative.
 	 */
 	static Optional<Duration> parseGoDuration(String value) {
 		String text = normalize(value);
@@ -136,20 +136,20 @@ final class ValueParsers {
 	}
 
 	/**
-	 * Parse an RFC 3339 timestamp such as {@code 2026-02-25T20:02:37Z}, as Anthropic sends
-	 * in reset headers.
+	 * Parse an RFC 3339 timestamp such as {@code 2026-02-25T20:02:37Z}, as Anthropic
+	 * sends in reset headers.
 	 */
 	static Optional<Instant> parseRfc3339(String value) {
 		return parseInstant(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
 	}
 
 	/**
-	 * Parse an HTTP date in any of the three forms RFC 9110 (section 5.6.7) asks recipients
-	 * to accept: the IMF-fixdate {@code Fri, 29 Sep 2023 16:26:57 GMT}, the only one servers
-	 * may send, and the obsolete RFC 850 {@code Friday, 29-Sep-23 16:26:57 GMT} and asctime
-	 * {@code Fri Sep 29 16:26:57 2023} forms. An IMF-fixdate or asctime year must have four
-	 * digits: Java's lenient RFC 1123 parser would read {@code 100000} as a year. The weekday
-	 * must match the date.
+	 * Parse an HTTP date in any of the three forms RFC 9110 (section 5.6.7) asks
+	 * recipients to accept: the IMF-fixdate {@code Fri, 29 Sep 2023 16:26:57 GMT}, the
+	 * only one servers may send, and the obsolete RFC 850
+	 * {@code Friday, 29-Sep-23 16:26:57 GMT} and asctime {@code Fri Sep 29 16:26:57 2023}
+	 * forms. An IMF-fixdate or asctime year must have four digits: Java's lenient RFC
+	 * 1123 parser would read {@code 100000} as a year. The weekday must match the date.
 	 * @param value the header value
 	 * @param now the time the response was received: RFC 850's two-digit year is read in
 	 * the century that puts it at most 50 years after this
@@ -208,8 +208,7 @@ final class ValueParsers {
 
 	private static Optional<BigDecimal> parseDecimal(String value) {
 		String text = normalize(value);
-		return (text != null && DECIMAL.matcher(text).matches()) ? Optional.of(new BigDecimal(text))
-				: Optional.empty();
+		return (text != null && DECIMAL.matcher(text).matches()) ? Optional.of(new BigDecimal(text)) : Optional.empty();
 	}
 
 	private static Optional<Duration> toDuration(BigDecimal amount, long nanosPerUnit) {

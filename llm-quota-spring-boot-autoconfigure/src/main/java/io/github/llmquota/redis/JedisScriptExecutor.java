@@ -24,18 +24,18 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
  * Runs the quota script over Jedis, whose calls block their thread until the reply or the
- * client's read timeout. To give each call the deadline of {@code llm.quota.redis.timeout}
- * anyway, the call runs on a thread of this executor and the caller waits for it no longer
- * than the deadline.
+ * client's read timeout. To give each call the deadline of
+ * {@code llm.quota.redis.timeout} anyway, the call runs on a thread of this executor and
+ * the caller waits for it no longer than the deadline.
  * <p>
  * What a stall costs, and why it is safe:
  * <ul>
- * <li>A call that misses its deadline keeps its thread and its pooled connection until its
- * own reply arrives or the client's read timeout ({@code spring.data.redis.timeout}) breaks
- * the connection. So a stalled Redis holds at most one thread and one connection per
- * thread of this executor (the pool's {@code max-active}) for at most the read timeout and
- * the connect timeout; the application's own Redis calls may wait on the pool as long.
- * Keep {@code spring.data.redis.timeout} short for that reason.</li>
+ * <li>A call that misses its deadline keeps its thread and its pooled connection until
+ * its own reply arrives or the client's read timeout ({@code spring.data.redis.timeout})
+ * breaks the connection. So a stalled Redis holds at most one thread and one connection
+ * per thread of this executor (the pool's {@code max-active}) for at most the read
+ * timeout and the connect timeout; the application's own Redis calls may wait on the pool
+ * as long. Keep {@code spring.data.redis.timeout} short for that reason.</li>
  * <li>A reply is always read by the call that sent its command, on the connection it was
  * sent on: a connection returns to the pool only after its reply was read, or broken (and
  * then destroyed) by Jedis after a read timeout or I/O error. A late reply can therefore
@@ -72,8 +72,8 @@ final class JedisScriptExecutor extends ScriptExecutor {
 	private ThreadPoolExecutor newCalls() {
 		CustomizableThreadFactory threadFactory = new CustomizableThreadFactory("llm-quota-jedis-");
 		threadFactory.setDaemon(true);
-		ThreadPoolExecutor calls = new ThreadPoolExecutor(this.threads, this.threads,
-				IDLE_THREAD_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
+		ThreadPoolExecutor calls = new ThreadPoolExecutor(this.threads, this.threads, IDLE_THREAD_KEEP_ALIVE.toMillis(),
+				TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threadFactory);
 		calls.allowCoreThreadTimeOut(true);
 		return calls;
 	}
@@ -115,8 +115,8 @@ final class JedisScriptExecutor extends ScriptExecutor {
 
 	private static void requireFinite(Duration timeout, String name, String property) {
 		if (timeout.isZero() || timeout.isNegative()) {
-			throw new IllegalStateException("llm-quota cannot bound its Redis calls on Jedis without a " + name
-					+ " (" + timeout + " means none): a call to a stalled Redis would hold its thread and pooled "
+			throw new IllegalStateException("llm-quota cannot bound its Redis calls on Jedis without a " + name + " ("
+					+ timeout + " means none): a call to a stalled Redis would hold its thread and pooled "
 					+ "connection for ever; set " + property + " to a positive duration");
 		}
 	}
@@ -138,8 +138,8 @@ final class JedisScriptExecutor extends ScriptExecutor {
 		return decode(await(call));
 	}
 
-	// Closing the connection here, and only here, is what returns it to the pool after its
-	// own reply (or destroys it, when Jedis marked it broken).
+	// Closing the connection here, and only here, is what returns it to the pool after
+	// its own reply (or destroys it, when Jedis marked it broken).
 	private Object call(int keyCount, byte[][] params) {
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
 			RedisScriptingCommands scripting = connection.scriptingCommands();
@@ -172,8 +172,8 @@ final class JedisScriptExecutor extends ScriptExecutor {
 
 	@Override
 	void stop() {
-		// Calls under way finish; idle threads end now rather than a minute after the context
-		// has closed.
+		// Calls under way finish; idle threads end now rather than a minute after the
+		// context has closed.
 		this.calls.shutdown();
 	}
 

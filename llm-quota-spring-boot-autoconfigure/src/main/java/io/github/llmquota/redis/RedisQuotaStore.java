@@ -44,16 +44,16 @@ import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
  * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
- * script (EVALSHA, falling back to EVAL), which reads Redis {@code TIME}, so worker clocks
- * never matter. All keys of a pool share the hash tag {@code {pool}}, which keeps every call
- * on one slot of a Redis Cluster. Grants for waiting tickets arrive over pub/sub on one
- * channel per JVM.
+ * script (EVALSHA, falling back to EVAL), which reads Redis {@code TIME}, so worker
+ * clocks never matter. All keys of a pool share the hash tag {@code {pool}}, which keeps
+ * every call on one slot of a Redis Cluster. Grants for waiting tickets arrive over
+ * pub/sub on one channel per JVM.
  * <p>
- * Runs on Spring Data Redis's Lettuce or Jedis client, standalone, Sentinel or Cluster, and
- * bounds every script call by its timeout on either. The constructors refuse any other
- * {@link RedisConnectionFactory}, and a Jedis one configured so that a call could block
- * without end (no read or connect timeout, or a pool of fewer than two connections), with an
- * {@link IllegalStateException} that names what to change.
+ * Runs on Spring Data Redis's Lettuce or Jedis client, standalone, Sentinel or Cluster,
+ * and bounds every script call by its timeout on either. The constructors refuse any
+ * other {@link RedisConnectionFactory}, and a Jedis one configured so that a call could
+ * block without end (no read or connect timeout, or a pool of fewer than two
+ * connections), with an {@link IllegalStateException} that names what to change.
  */
 public class RedisQuotaStore implements QuotaStore {
 
@@ -112,8 +112,8 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Create a store whose time is driven by the caller instead of Redis {@code TIME}. For
-	 * tests only: in production, time must come from Redis.
+	 * Create a store whose time is driven by the caller instead of Redis {@code TIME}.
+	 * For tests only: in production, time must come from Redis.
 	 * @param connectionFactory the Redis connection factory
 	 * @param settings the validated settings
 	 * @param keyPrefix the prefix of every key and channel
@@ -140,7 +140,8 @@ public class RedisQuotaStore implements QuotaStore {
 		this.workerId = workerId;
 		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
 		container.setConnectionFactory(this.connectionFactory);
-		// Names the container's threads, so that they can be told apart from the application's.
+		// Names the container's threads, so that they can be told apart from the
+		// application's.
 		container.setBeanName("llm-quota-pubsub");
 		container.addMessageListener(new GrantListener(listener), new ChannelTopic(channelPrefix() + workerId));
 		container.afterPropertiesSet();
@@ -166,9 +167,8 @@ public class RedisQuotaStore implements QuotaStore {
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
-		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
-				new AcquireArgs(stateUnknown(pool), ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
-						ticket.maxWaitMillis(), ticket.model(), user, arrival));
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, new AcquireArgs(stateUnknown(pool), ticket.id(),
+				ticket.worker(), ticket.rank(), ticket.cost(), ticket.maxWaitMillis(), ticket.model(), user, arrival));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> Admission.granted((Long) reply.get(1));
@@ -203,7 +203,8 @@ public class RedisQuotaStore implements QuotaStore {
 		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
-		// The ticket states follow the head's delay and ticket, named as TicketState's constants.
+		// The ticket states follow the head's delay and ticket, named as TicketState's
+		// constants.
 		List<TicketState> states = new ArrayList<>(reply.size() - 3);
 		for (Object state : reply.subList(3, reply.size())) {
 			states.add(TicketState.valueOf((String) state));
@@ -233,12 +234,12 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Read the admission log of a pool, oldest first, when it is enabled. Each entry reads
-	 * {@code "<admitted class rank> <overtaken> <queue sequence or 0> <ticket>"}, where
-	 * {@code overtaken} counts the other waiting tickets of a strictly higher class (lower
-	 * rank) that fitted at that moment by the rule the queue's head must pass: tickets that
-	 * could have been admitted first. An entry with {@code overtaken > 0} is a priority
-	 * inversion. For tests and benchmarks only.
+	 * Read the admission log of a pool, oldest first, when it is enabled. Each entry
+	 * reads {@code "<admitted class rank> <overtaken> <queue sequence or 0> <ticket>"},
+	 * where {@code overtaken} counts the other waiting tickets of a strictly higher class
+	 * (lower rank) that fitted at that moment by the rule the queue's head must pass:
+	 * tickets that could have been admitted first. An entry with {@code overtaken > 0} is
+	 * a priority inversion. For tests and benchmarks only.
 	 * @param pool the pool name
 	 * @return the entries
 	 */
@@ -248,10 +249,10 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Record every admission in a per-pool list (kept one hour), counted on the server in the
-	 * call that admits, so that tests and benchmarks can check the admission order exactly.
-	 * For tests and benchmarks only, never in production: each admission scans the whole
-	 * waiting room and writes to Redis.
+	 * Record every admission in a per-pool list (kept one hour), counted on the server in
+	 * the call that admits, so that tests and benchmarks can check the admission order
+	 * exactly. For tests and benchmarks only, never in production: each admission scans
+	 * the whole waiting room and writes to Redis.
 	 * @param enabled whether to record admissions
 	 */
 	public void setAdmissionLog(boolean enabled) {
@@ -261,9 +262,9 @@ public class RedisQuotaStore implements QuotaStore {
 
 	/**
 	 * Admit waiting tickets in arrival order whatever their class: a deliberately broken
-	 * order, so that tests can show the {@link #admissionLog(String) admission log} reports
-	 * the inversions it causes. Queue caps, shedding and snapshots still see each ticket's
-	 * class. For tests only.
+	 * order, so that tests can show the {@link #admissionLog(String) admission log}
+	 * reports the inversions it causes. Queue caps, shedding and snapshots still see each
+	 * ticket's class. For tests only.
 	 * @param enabled whether to ignore the class when admitting from the queue
 	 */
 	public void setArrivalOrderForTesting(boolean enabled) {
@@ -273,8 +274,8 @@ public class RedisQuotaStore implements QuotaStore {
 
 	/**
 	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
-	 * workers and usage keys. The script is sent only the first and names the others from it,
-	 * under the same hash tag.
+	 * workers and usage keys. The script is sent only the first and names the others from
+	 * it, under the same hash tag.
 	 * @param pool the pool name
 	 * @return the keys
 	 */
@@ -302,7 +303,8 @@ public class RedisQuotaStore implements QuotaStore {
 		return reply;
 	}
 
-	// ARGV: op, digest, arguments, then the config and the test clock only when there are.
+	// ARGV: op, digest, arguments, then the config and the test clock only when there
+	// are.
 	private List<String> arguments(String op, String digest, String json, String config) {
 		if (this.testClock != null) {
 			return List.of(op, digest, json, config, Long.toString(this.testClock.getAsLong()));
@@ -343,8 +345,8 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Return the state-hash field that holds a dimension's bucket. Stable names, so that a
-	 * configuration change that adds a dimension does not shift the others.
+	 * Return the state-hash field that holds a dimension's bucket. Stable names, so that
+	 * a configuration change that adds a dimension does not shift the others.
 	 * @param rate the rate limit
 	 * @return the field name
 	 */
@@ -378,7 +380,8 @@ public class RedisQuotaStore implements QuotaStore {
 		return new UserArgs(user.keyHash(), fields, capacities, rates, costs, deltas);
 	}
 
-	// Sent only when it says something: a kind, or a remaining value the script may apply.
+	// Sent only when it says something: a kind, or a remaining value the script may
+	// apply.
 	private static FeedbackArgs feedback(PoolFeedback feedback) {
 		if (feedback == null || (feedback.kind() == PoolFeedback.Kind.NONE && !hasRemaining(feedback))) {
 			return null;
@@ -400,8 +403,8 @@ public class RedisQuotaStore implements QuotaStore {
 				&& Arrays.stream(feedback.remaining()).anyMatch((remaining) -> remaining >= 0);
 	}
 
-	// Within half an hour of a write the state (kept at least an hour) must still be there;
-	// if it is not, the script knows it was lost rather than never created.
+	// Within half an hour of a write the state (kept at least an hour) must still be
+	// there; if it is not, the script knows it was lost rather than never created.
 	private Boolean stateUnknown(PoolSpec pool) {
 		Long last = this.lastWrite.get(pool.name());
 		boolean known = last != null && System.nanoTime() - last < KNOWN_STATE_NANOS;

@@ -21,10 +21,10 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Runs the quota script with EVALSHA, falling back to EVAL when Redis lacks it, so that
- * every call has a deadline of its own: a dead or stalled Redis costs a caller at most the
- * timeout, whatever the client's own command timeout is. A call that misses its deadline
- * fails with a {@link QueryTimeoutException}, whichever client runs it, so that the fail
- * modes apply alike.
+ * every call has a deadline of its own: a dead or stalled Redis costs a caller at most
+ * the timeout, whatever the client's own command timeout is. A call that misses its
+ * deadline fails with a {@link QueryTimeoutException}, whichever client runs it, so that
+ * the fail modes apply alike.
  */
 abstract class ScriptExecutor {
 
@@ -64,8 +64,8 @@ abstract class ScriptExecutor {
 	 * could outlive its deadline without end
 	 */
 	static ScriptExecutor create(RedisConnectionFactory connectionFactory, String location, Duration timeout) {
-		// Checked by name first: instanceof on a client's factory would load a client that
-		// the application may not have.
+		// Checked by name first: instanceof on a client's factory would load a client
+		// that the application may not have.
 		if (LETTUCE_PRESENT && connectionFactory instanceof LettuceConnectionFactory lettuce) {
 			return new LettuceScriptExecutor(lettuce, location, timeout);
 		}
@@ -89,8 +89,8 @@ abstract class ScriptExecutor {
 	abstract Object execute(List<String> keys, List<String> args);
 
 	/**
-	 * Release what this executor started, once the calls under way are done. A later call may
-	 * start it again.
+	 * Release what this executor started, once the calls under way are done. A later call
+	 * may start it again.
 	 */
 	void stop() {
 	}
@@ -103,8 +103,9 @@ abstract class ScriptExecutor {
 	abstract RuntimeException failure(Throwable cause);
 
 	// An interrupt must not cut a call short: a settle that never reaches Redis holds its
-	// slot until the lease expires, and an interrupted caller is no sign that Redis is down.
-	// The call is bounded by the timeout anyway, and the interrupt is restored afterwards.
+	// slot until the lease expires, and an interrupted caller is no sign that Redis is
+	// down. The call is bounded by the timeout anyway, and the interrupt is restored
+	// afterwards.
 	final <T> T await(Future<T> future) {
 		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(this.timeoutMillis);
 		boolean interrupted = false;
@@ -120,8 +121,8 @@ abstract class ScriptExecutor {
 		}
 		catch (TimeoutException ex) {
 			abandon(future);
-			throw new QueryTimeoutException("Redis did not answer the llm-quota script within " + this.timeoutMillis
-					+ " ms", ex);
+			throw new QueryTimeoutException(
+					"Redis did not answer the llm-quota script within " + this.timeoutMillis + " ms", ex);
 		}
 		catch (ExecutionException ex) {
 			throw failure(ex.getCause());

@@ -14,18 +14,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The contract between {@link RedisQuotaStore} and the {@code llm_quota.lua} script: the
  * arguments, as records that Jackson writes under the field names the script reads; the
- * statuses that lead its replies; the snapshot, which Jackson reads by name; and the kinds of
- * its pub/sub messages. This class owns those names: a name changed here must be changed in
- * the script's glossary and body too. Absent values ({@code null}) are left out rather than
- * written as JSON {@code null}, which the script's cjson would read as a true value.
+ * statuses that lead its replies; the snapshot, which Jackson reads by name; and the
+ * kinds of its pub/sub messages. This class owns those names: a name changed here must be
+ * changed in the script's glossary and body too. Absent values ({@code null}) are left
+ * out rather than written as JSON {@code null}, which the script's cjson would read as a
+ * true value.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
 final class ScriptProtocol {
 
 	/**
-	 * The script's reply when it does not keep the config whose digest a call sent; the call
-	 * is then sent again with the config in full.
+	 * The script's reply when it does not keep the config whose digest a call sent; the
+	 * call is then sent again with the config in full.
 	 */
 	static final String CONFIG_NEEDED = "CONFIG_NEEDED";
 
@@ -48,27 +49,37 @@ final class ScriptProtocol {
 	static final String GRANTED = "GRANTED";
 
 	/**
-	 * Acquire: queued; followed by the head's delay, the head ticket (empty when the head is
-	 * not the caller's) and the arrival.
+	 * Acquire: queued; followed by the head's delay, the head ticket (empty when the head
+	 * is not the caller's) and the arrival.
 	 */
 	static final String WAITING = "WAITING";
 
-	/** Acquire: refused; followed by the {@code RejectionReason} and the retry-after delay. */
+	/**
+	 * Acquire: refused; followed by the {@code RejectionReason} and the retry-after
+	 * delay.
+	 */
 	static final String REJECTED = "REJECTED";
 
 	/** Settle: done. */
 	static final String SETTLED = "SETTLED";
 
-	/** Poll: followed by the head's delay, the head ticket and one ticket state per id. */
+	/**
+	 * Poll: followed by the head's delay, the head ticket and one ticket state per id.
+	 */
 	static final String POLLED = "POLLED";
 
 	/** Snapshot: followed by the {@link SnapshotReply} as JSON. */
 	static final String SNAPSHOT = "SNAPSHOT";
 
-	/** Message: a waiting ticket was granted; {@code GRANTED <pool> <ticket> <arrival>}. */
+	/**
+	 * Message: a waiting ticket was granted; {@code GRANTED <pool> <ticket> <arrival>}.
+	 */
 	static final String GRANTED_MESSAGE = GRANTED;
 
-	/** Message: a waiting ticket was pushed out by a higher class; {@code SHED <pool> <ticket>}. */
+	/**
+	 * Message: a waiting ticket was pushed out by a higher class;
+	 * {@code SHED <pool> <ticket>}.
+	 */
 	static final String SHED_MESSAGE = "SHED";
 
 	/**
@@ -84,7 +95,8 @@ final class ScriptProtocol {
 	static final String EXHAUSTED_MESSAGE = "EXHAUSTED";
 
 	/**
-	 * Message: the queue's head changed; {@code HEAD <pool> <delay ms, or -1 when unknown>
+	 * Message: the queue's head changed;
+	 * {@code HEAD <pool> <delay ms, or -1 when unknown>
 	 * <ticket>}.
 	 */
 	static final String HEAD_MESSAGE = "HEAD";
@@ -106,7 +118,8 @@ final class ScriptProtocol {
 			return MAPPER.writeValueAsString(value);
 		}
 		catch (JsonProcessingException ex) {
-			// Only records of this class are written, and they hold no type Jackson cannot write.
+			// Only records of this class are written, and they hold no type Jackson
+			// cannot write.
 			throw new IllegalStateException("Cannot write llm-quota script arguments " + value, ex);
 		}
 	}
@@ -115,8 +128,8 @@ final class ScriptProtocol {
 	 * Read the snapshot the script returns.
 	 * @param json the JSON that follows {@link #SNAPSHOT}
 	 * @return the snapshot
-	 * @throws IllegalStateException if the JSON does not match {@link SnapshotReply}: a script
-	 * of another version
+	 * @throws IllegalStateException if the JSON does not match {@link SnapshotReply}: a
+	 * script of another version
 	 */
 	static SnapshotReply readSnapshot(String json) {
 		try {
@@ -128,8 +141,8 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * Return the digest a pool config is kept under in Redis: the first 16 hex digits of its
-	 * SHA-256, so that a config that changes in any way gets a digest of its own.
+	 * Return the digest a pool config is kept under in Redis: the first 16 hex digits of
+	 * its SHA-256, so that a config that changes in any way gets a digest of its own.
 	 * @param configJson the config, as written by {@link #write(Object)}
 	 * @return the digest
 	 */
@@ -145,10 +158,10 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * The configuration of a pool, kept in Redis under its {@link #digest(String) digest},
-	 * which every call sends ({@code ARGV[2]}); sent in full ({@code ARGV[5]}) only when the
-	 * script answers {@link #CONFIG_NEEDED}. Rates are units
-	 * per millisecond, durations milliseconds; arrays are indexed by dimension or by class
+	 * The configuration of a pool, kept in Redis under its {@link #digest(String)
+	 * digest}, which every call sends ({@code ARGV[2]}); sent in full ({@code ARGV[5]})
+	 * only when the script answers {@link #CONFIG_NEEDED}. Rates are units per
+	 * millisecond, durations milliseconds; arrays are indexed by dimension or by class
 	 * rank.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
@@ -171,20 +184,20 @@ final class ScriptProtocol {
 
 	/**
 	 * The arguments of {@code acquire}; the script stores them as the waiting ticket.
-	 * {@code stateUnknown} is set when this JVM has not written the pool's state lately, so
-	 * that a missing state may never have existed; without it a missing state was lost. Sent
-	 * by the rare caller only, as every argument that is usually absent.
+	 * {@code stateUnknown} is set when this JVM has not written the pool's state lately,
+	 * so that a missing state may never have existed; without it a missing state was
+	 * lost. Sent by the rare caller only, as every argument that is usually absent.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record AcquireArgs(Boolean stateUnknown, String id, String worker, int classRank, long[] costs,
-			long maxWaitMillis, String model, UserArgs user, Long arrival) {
+	record AcquireArgs(Boolean stateUnknown, String id, String worker, int classRank, long[] costs, long maxWaitMillis,
+			String model, UserArgs user, Long arrival) {
 	}
 
 	/**
-	 * Provider feedback at settle. {@code kind} is one of {@code ok}, {@code rate-limited},
-	 * {@code overloaded}, {@code exhausted} or empty; {@code retryAfterMillis} is left out
-	 * when 0; {@code remaining} is {@code -1} where unknown, and left out with
-	 * {@code tolerance} when unknown everywhere.
+	 * Provider feedback at settle. {@code kind} is one of {@code ok},
+	 * {@code rate-limited}, {@code overloaded}, {@code exhausted} or empty;
+	 * {@code retryAfterMillis} is left out when 0; {@code remaining} is {@code -1} where
+	 * unknown, and left out with {@code tolerance} when unknown everywhere.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
@@ -214,9 +227,9 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * A pool's state as the snapshot op reads it, in one call. The script leaves out lists
-	 * that are empty (its cjson writes an empty table as an object), so they read as
-	 * {@code null} here.
+	 * A pool's state as the snapshot op reads it, in one call. The script leaves out
+	 * lists that are empty (its cjson writes an empty table as an object), so they read
+	 * as {@code null} here.
 	 *
 	 * @param timeMillis the script's time, epoch milliseconds
 	 * @param used per dimension, the bucket level now, or {@code null} for none
@@ -224,11 +237,12 @@ final class ScriptProtocol {
 	 * @param inFlight the leases held
 	 * @param multiplier the adaptive multiplier
 	 * @param cooldownMillis how long the pool still cools down after a 429, or 0
-	 * @param headDelayMillis how long until the queue's head fits; -1 unknown, -2 nobody waits
+	 * @param headDelayMillis how long until the queue's head fits; -1 unknown, -2 nobody
+	 * waits
 	 * @param modelCooldownMillis per model asked for, how long it still cools down, or
 	 * {@code null} for none
-	 * @param usageRings the usage ring slots written so far, by field name ({@code s0..s6},
-	 * {@code m0..m59})
+	 * @param usageRings the usage ring slots written so far, by field name
+	 * ({@code s0..s6}, {@code m0..m59})
 	 * @param liveWorkers the workers whose liveness has not expired
 	 * @param exhaustedMillis how long the pool stays exhausted, or 0
 	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}

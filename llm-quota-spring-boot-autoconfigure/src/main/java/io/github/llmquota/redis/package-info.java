@@ -1,4 +1,5 @@
 /**
- * The Redis-backed quota store: one Lua script call per decision, grants pushed over pub/sub.
+ * The Redis-backed quota store: one Lua script call per decision, grants pushed over
+ * pub/sub.
  */
 package io.github.llmquota.redis;

@@ -13,13 +13,13 @@ import org.springframework.lang.Nullable;
 
 /**
  * {@link UsageExtractor} for the official Anthropic Java SDK: a {@link Message} or
- * {@link BetaMessage} (including one accumulated from a stream), or their {@link Usage} and
- * {@link BetaUsage}. Anthropic's usage block maps one to one onto {@link TokenUsage}; an
- * absent cache count is 0.
+ * {@link BetaMessage} (including one accumulated from a stream), or their {@link Usage}
+ * and {@link BetaUsage}. Anthropic's usage block maps one to one onto {@link TokenUsage};
+ * an absent cache count is 0.
  * <p>
- * Usable only when {@code com.anthropic:anthropic-java} is on the classpath. Fields are read
- * through the SDK's raw {@code _field()} accessors, which unlike the typed ones never throw
- * on a missing or malformed value. Thread-safe.
+ * Usable only when {@code com.anthropic:anthropic-java} is on the classpath. Fields are
+ * read through the SDK's raw {@code _field()} accessors, which unlike the typed ones
+ * never throw on a missing or malformed value. Thread-safe.
  */
 public class AnthropicUsageExtractor implements UsageExtractor {
 

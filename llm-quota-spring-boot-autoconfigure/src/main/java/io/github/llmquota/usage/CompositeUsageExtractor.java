@@ -11,8 +11,8 @@ import org.springframework.util.ClassUtils;
 import io.github.llmquota.core.TokenUsage;
 
 /**
- * {@link UsageExtractor} that asks several extractors in order and returns the first usage
- * found. Thread-safe when its extractors are.
+ * {@link UsageExtractor} that asks several extractors in order and returns the first
+ * usage found. Thread-safe when its extractors are.
  */
 public class CompositeUsageExtractor implements UsageExtractor {
 

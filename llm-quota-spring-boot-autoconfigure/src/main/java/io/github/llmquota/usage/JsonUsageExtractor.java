@@ -9,19 +9,21 @@ import org.springframework.lang.Nullable;
 
 /**
  * {@link UsageExtractor} for a provider's JSON response body, as Jackson reads it: a
- * {@link JsonNode} holding a {@code usage} object, or that object itself. Three shapes are
- * read:
+ * {@link JsonNode} holding a {@code usage} object, or that object itself. Three shapes
+ * are read:
  * <ul>
  * <li>Anthropic Messages: {@code input_tokens}, {@code output_tokens},
- * {@code cache_creation_input_tokens} and {@code cache_read_input_tokens}, one to one;</li>
+ * {@code cache_creation_input_tokens} and {@code cache_read_input_tokens}, one to
+ * one;</li>
  * <li>OpenAI Chat Completions: {@code prompt_tokens}, {@code completion_tokens} and
  * {@code prompt_tokens_details.cached_tokens} / {@code cache_write_tokens}, split as
  * {@link OpenAiUsageExtractor} splits them;</li>
  * <li>OpenAI Responses: {@code input_tokens}, {@code output_tokens} and
- * {@code input_tokens_details.cached_tokens}, whose input count includes cached tokens.</li>
+ * {@code input_tokens_details.cached_tokens}, whose input count includes cached
+ * tokens.</li>
  * </ul>
- * A missing, non-integral or negative count means no usage, so the call settles at what it
- * reserved; an absent cache count is 0. Never throws; thread-safe.
+ * A missing, non-integral or negative count means no usage, so the call settles at what
+ * it reserved; an absent cache count is 0. Never throws; thread-safe.
  */
 public class JsonUsageExtractor implements UsageExtractor {
 
@@ -50,8 +52,8 @@ public class JsonUsageExtractor implements UsageExtractor {
 				optionalCount(usage.path("cache_read_input_tokens")), output);
 	}
 
-	private static Optional<TokenUsage> fromPromptIncludingCache(JsonNode prompt, JsonNode output,
-			JsonNode cacheWrite, JsonNode cached) {
+	private static Optional<TokenUsage> fromPromptIncludingCache(JsonNode prompt, JsonNode output, JsonNode cacheWrite,
+			JsonNode cached) {
 		long promptTokens = count(prompt);
 		long outputTokens = count(output);
 		if (promptTokens < 0 || outputTokens < 0) {

@@ -14,7 +14,8 @@ public interface LlmUsage {
 	/**
 	 * Return the input tokens that were neither written to nor read from a prompt cache.
 	 * For a provider that reports one prompt count including cached tokens (OpenAI's
-	 * {@code prompt_tokens}), that is the prompt count minus {@link #cacheReadInputTokens()}.
+	 * {@code prompt_tokens}), that is the prompt count minus
+	 * {@link #cacheReadInputTokens()}.
 	 * @return the uncached input tokens
 	 */
 	long inputTokens();

@@ -19,13 +19,13 @@ import org.springframework.lang.Nullable;
  * OpenAI reports one prompt count that includes cached tokens. It is split as
  * {@code cacheReadInputTokens = cached_tokens},
  * {@code cacheCreationInputTokens = cache_write_tokens} and
- * {@code inputTokens = prompt - cached - cache_write}; each cached count is capped at what
- * the prompt holds, so {@link TokenUsage#totalInputTokens()} always equals the prompt count
- * OpenAI meters. Absent details count as 0.
+ * {@code inputTokens = prompt - cached - cache_write}; each cached count is capped at
+ * what the prompt holds, so {@link TokenUsage#totalInputTokens()} always equals the
+ * prompt count OpenAI meters. Absent details count as 0.
  * <p>
  * Usable only when {@code com.openai:openai-java} is on the classpath. Fields are read
- * through the SDK's raw {@code _field()} accessors, which unlike the typed ones never throw
- * on a missing or malformed value. Thread-safe.
+ * through the SDK's raw {@code _field()} accessors, which unlike the typed ones never
+ * throw on a missing or malformed value. Thread-safe.
  */
 public class OpenAiUsageExtractor implements UsageExtractor {
 
@@ -67,8 +67,7 @@ public class OpenAiUsageExtractor implements UsageExtractor {
 		if (promptTokens.isEmpty() || outputTokens.isEmpty()) {
 			return Optional.empty();
 		}
-		return Usages.fromPromptIncludingCache(promptTokens.get(), cacheWriteTokens, cachedTokens,
-				outputTokens.get());
+		return Usages.fromPromptIncludingCache(promptTokens.get(), cacheWriteTokens, cachedTokens, outputTokens.get());
 	}
 
 	private static long count(JsonField<Long> field) {

@@ -14,15 +14,15 @@ import org.springframework.util.Assert;
  * {@link UsageExtractor} for Spring AI's {@link ChatResponse}.
  * <p>
  * Spring AI's {@link Usage} has only prompt and completion counts, plus the provider's
- * native usage object. The native usage is offered to a delegate first, so that when it is
- * one the delegate understands (such as the OpenAI or Anthropic SDK's usage types, with
- * {@link OpenAiUsageExtractor} or {@link AnthropicUsageExtractor}) the cache split is kept.
- * Otherwise the prompt count becomes {@link TokenUsage#inputTokens()} with no cache counts:
- * the total stays right for providers whose prompt count includes cached tokens (OpenAI),
- * but cache-creation tokens are lost for those that report them apart (Spring AI's own
- * Anthropic client). Counts that are absent or all zero mean the provider reported
- * nothing: Spring AI turns unreported counts into 0 (as in its {@code EmptyUsage}), and no
- * real call uses no tokens at all.
+ * native usage object. The native usage is offered to a delegate first, so that when it
+ * is one the delegate understands (such as the OpenAI or Anthropic SDK's usage types,
+ * with {@link OpenAiUsageExtractor} or {@link AnthropicUsageExtractor}) the cache split
+ * is kept. Otherwise the prompt count becomes {@link TokenUsage#inputTokens()} with no
+ * cache counts: the total stays right for providers whose prompt count includes cached
+ * tokens (OpenAI), but cache-creation tokens are lost for those that report them apart
+ * (Spring AI's own Anthropic client). Counts that are absent or all zero mean the
+ * provider reported nothing: Spring AI turns unreported counts into 0 (as in its
+ * {@code EmptyUsage}), and no real call uses no tokens at all.
  * <p>
  * Usable only when {@code org.springframework.ai:spring-ai-model} is on the classpath.
  * Thread-safe when the delegate is.

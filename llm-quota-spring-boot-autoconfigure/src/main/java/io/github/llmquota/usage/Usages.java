@@ -13,8 +13,8 @@ final class Usages {
 	}
 
 	/**
-	 * A negative count is a provider or mapping error, never a real count: rather than fail
-	 * the settlement, report no usage so that the call settles at its estimate.
+	 * A negative count is a provider or mapping error, never a real count: rather than
+	 * fail the settlement, report no usage so that the call settles at its estimate.
 	 */
 	static Optional<TokenUsage> of(long inputTokens, long cacheCreationInputTokens, long cacheReadInputTokens,
 			long outputTokens) {
@@ -25,11 +25,12 @@ final class Usages {
 	}
 
 	/**
-	 * Split a prompt count that includes cached tokens, as OpenAI reports it. Cached counts
-	 * are capped at what the prompt holds, so the total input always equals the prompt.
+	 * Split a prompt count that includes cached tokens, as OpenAI reports it. Cached
+	 * counts are capped at what the prompt holds, so the total input always equals the
+	 * prompt.
 	 */
-	static Optional<TokenUsage> fromPromptIncludingCache(long promptTokens, long cacheWriteTokens,
-			long cachedTokens, long outputTokens) {
+	static Optional<TokenUsage> fromPromptIncludingCache(long promptTokens, long cacheWriteTokens, long cachedTokens,
+			long outputTokens) {
 		if (promptTokens < 0 || cacheWriteTokens < 0 || cachedTokens < 0) {
 			return Optional.empty();
 		}

@@ -64,9 +64,9 @@ import static org.awaitility.Awaitility.await;
  * {@code CompletionStage}, {@code Mono} or {@code Flux} method falls back as a plain one
  * does, without a thread waiting for admission, over a real Redis.
  * <p>
- * Models {@code sonnet} and {@code haiku} have a pool each, with one call in flight at most,
- * so a test holds a model's only slot to make calls wait, and the pools' in-flight counts
- * show that nothing was left behind.
+ * Models {@code sonnet} and {@code haiku} have a pool each, with one call in flight at
+ * most, so a test holds a model's only slot to make calls wait, and the pools' in-flight
+ * counts show that nothing was left behind.
  */
 class LlmRateLimitedAsyncFallbackTests {
 
@@ -85,7 +85,8 @@ class LlmRateLimitedAsyncFallbackTests {
 				"llm.quota.models.sonnet.max-concurrency=1", "llm.quota.models.haiku.provider=anthropic",
 				"llm.quota.models.haiku.requests-per-minute=1000", "llm.quota.models.haiku.max-concurrency=1",
 				"llm.quota.fallback-chains.chat=sonnet,haiku",
-				// Long enough that a call made to wait waits until the test frees the slot.
+				// Long enough that a call made to wait waits until the test frees the
+				// slot.
 				"llm.quota.fallback.attempt-wait=20s");
 
 	@ParameterizedTest
@@ -98,7 +99,8 @@ class LlmRateLimitedAsyncFallbackTests {
 			assertThat(kind.start(chat).result()).succeedsWithin(TIMEOUT).extracting(Answer::model).isEqualTo("haiku");
 			assertThat(chat.calls()).containsExactly("sonnet", "haiku");
 			assertThat(fallbacks(context, "sonnet", "haiku")).isEqualTo(1);
-			// A 429 is quota, not health: the breaker counts neither a failure nor a success.
+			// A 429 is quota, not health: the breaker counts neither a failure nor a
+			// success.
 			assertThat(breaker(context, "sonnet").getMetrics().getNumberOfBufferedCalls()).isZero();
 			assertThat(breaker(context, "haiku").getMetrics().getNumberOfSuccessfulCalls()).isOne();
 			assertNothingHeld(context);
@@ -184,7 +186,8 @@ class LlmRateLimitedAsyncFallbackTests {
 
 			running.cancel().run();
 
-			// The release runs on the thread that ends the lease, which need not be this one.
+			// The release runs on the thread that ends the lease, which need not be this
+			// one.
 			await().atMost(TIMEOUT).until(() -> engine(context).backpressure("sonnet").inFlight() == 0);
 			assertThat(chat.calls()).containsExactly("sonnet");
 			assertThat(breaker(context, "sonnet").getMetrics().getNumberOfFailedCalls()).isZero();
@@ -230,10 +233,10 @@ class LlmRateLimitedAsyncFallbackTests {
 	}
 
 	/**
-	 * Start a call from a single-threaded executor while both models' only slots are held, so
-	 * that admission waits; then check that no thread is parked in the engine's blocking
-	 * acquire and that the caller's thread runs other work meanwhile; then free the slots and
-	 * see the call answered.
+	 * Start a call from a single-threaded executor while both models' only slots are
+	 * held, so that admission waits; then check that no thread is parked in the engine's
+	 * blocking acquire and that the caller's thread runs other work meanwhile; then free
+	 * the slots and see the call answered.
 	 */
 	private void assertCallerThreadStaysFree(AssertableApplicationContext context, Kind kind) throws Exception {
 		Chat chat = context.getBean(Chat.class);
@@ -301,8 +304,8 @@ class LlmRateLimitedAsyncFallbackTests {
 
 	private static double fallbacks(AssertableApplicationContext context, String from, String to) {
 		return context.getBean(MeterRegistry.class)
-			.counter(LlmQuotaMetricNames.FALLBACKS, LlmQuotaMetricNames.TAG_CHAIN, "chat",
-					LlmQuotaMetricNames.TAG_FROM, from, LlmQuotaMetricNames.TAG_TO, to)
+			.counter(LlmQuotaMetricNames.FALLBACKS, LlmQuotaMetricNames.TAG_CHAIN, "chat", LlmQuotaMetricNames.TAG_FROM,
+					from, LlmQuotaMetricNames.TAG_TO, to)
 			.count();
 	}
 
@@ -392,7 +395,8 @@ class LlmRateLimitedAsyncFallbackTests {
 
 		private final Map<String, Mode> modes = new ConcurrentHashMap<>();
 
-		// Methods, not fields: callers hold the class-based proxy, whose own fields are unset.
+		// Methods, not fields: callers hold the class-based proxy, whose own fields are
+		// unset.
 		public void answer(String model, Mode mode) {
 			this.modes.put(model, mode);
 		}
@@ -454,7 +458,8 @@ class LlmRateLimitedAsyncFallbackTests {
 			HttpHeaders headers = new HttpHeaders();
 			headers.add("retry-after", "30");
 			return HttpClientErrorException.create(HttpStatus.TOO_MANY_REQUESTS, "Too Many Requests", headers,
-					"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}".getBytes(),
+					"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}"
+						.getBytes(),
 					null);
 		}
 
@@ -468,8 +473,8 @@ class LlmRateLimitedAsyncFallbackTests {
 	}
 
 	/**
-	 * What the handler did for plain methods, applied to every return type: the chain waits
-	 * for admission on the caller's thread.
+	 * What the handler did for plain methods, applied to every return type: the chain
+	 * waits for admission on the caller's thread.
 	 */
 	static class BlockingHandler implements LlmFallbackHandler {
 
@@ -481,8 +486,9 @@ class LlmRateLimitedAsyncFallbackTests {
 
 		@Override
 		public Object invoke(String chain, String model, Attempt attempt) throws Throwable {
-			return CompletableFuture.completedFuture(this.chain.<Object, Throwable>execute(chain,
-					attempt.request(model), (chosen, lease) -> ((CompletableFuture<?>) attempt.call(chosen, lease)).join()));
+			return CompletableFuture
+				.completedFuture(this.chain.<Object, Throwable>execute(chain, attempt.request(model),
+						(chosen, lease) -> ((CompletableFuture<?>) attempt.call(chosen, lease)).join()));
 		}
 
 	}

@@ -24,8 +24,8 @@ import io.github.llmquota.usage.LlmUsage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code @LlmRateLimited(fallback = ...)}: the chain picks the model, and the method runs with
- * it in its {@code @LlmModel} parameter.
+ * {@code @LlmRateLimited(fallback = ...)}: the chain picks the model, and the method runs
+ * with it in its {@code @LlmModel} parameter.
  */
 class LlmRateLimitedFallbackTests {
 
@@ -72,7 +72,8 @@ class LlmRateLimitedFallbackTests {
 
 		private final List<String> overloaded = new CopyOnWriteArrayList<>();
 
-		// Methods, not fields: callers hold the class-based proxy, whose own fields are unset.
+		// Methods, not fields: callers hold the class-based proxy, whose own fields are
+		// unset.
 		public void overload(String model) {
 			this.overloaded.add(model);
 		}

@@ -25,10 +25,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * What an annotated call's HTTP answer says about the provider's limits reaches the shared
- * state without any code of the caller: a 429 thrown by Spring's HTTP client cools the pool
- * down, and rate-limit headers on a {@link ResponseEntity} tighten it. Runs at the default
- * 10 % safety margin, which every remaining figure from the provider is reduced by.
+ * What an annotated call's HTTP answer says about the provider's limits reaches the
+ * shared state without any code of the caller: a 429 thrown by Spring's HTTP client cools
+ * the pool down, and rate-limit headers on a {@link ResponseEntity} tighten it. Runs at
+ * the default 10 % safety margin, which every remaining figure from the provider is
+ * reduced by.
  */
 class LlmRateLimitedFeedbackTests {
 
@@ -39,8 +40,8 @@ class LlmRateLimitedFeedbackTests {
 		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 				"spring.data.redis.port=" + TestRedis.shared().port(),
 				"llm.quota.key-prefix=fb" + UUID.randomUUID().toString().substring(0, 6),
-				"llm.quota.default-priority=CRITICAL",
-				"llm.quota.models.claude.provider=anthropic", "llm.quota.models.claude.requests-per-minute=1000",
+				"llm.quota.default-priority=CRITICAL", "llm.quota.models.claude.provider=anthropic",
+				"llm.quota.models.claude.requests-per-minute=1000",
 				"llm.quota.models.claude.input-tokens-per-minute=100000");
 
 	@Test
@@ -74,9 +75,9 @@ class LlmRateLimitedFeedbackTests {
 	void rateLimitHeadersOnAResponseEntityTightenThePoolToTheRemainingLessTheSafetyMargin() {
 		this.runner.run((context) -> {
 			Provider provider = context.getBean(Provider.class);
-			// The provider says 40,000 input tokens remain: another client shares the org. The
-			// margin keeps 10,000 of the 100,000 limit unused, so 30,000 are left to plan with,
-			// and the 10,000 between them take 6.7 s to refill.
+			// The provider says 40,000 input tokens remain: another client shares the
+			// org. The margin keeps 10,000 of the 100,000 limit unused, so 30,000 are
+			// left to plan with, and the 10,000 between them take 6.7 s to refill.
 			assertThat(provider.answer(1_000, 40_000).getBody().inputTokens()).isEqualTo(1_000);
 
 			assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> provider.answer(40_000, 0));
@@ -104,7 +105,8 @@ class LlmRateLimitedFeedbackTests {
 			HttpHeaders headers = new HttpHeaders();
 			headers.add("retry-after", Long.toString(retryAfterSeconds));
 			throw HttpClientErrorException.create(HttpStatus.TOO_MANY_REQUESTS, "Too Many Requests", headers,
-					"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}".getBytes(),
+					"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}"
+						.getBytes(),
 					null);
 		}
 

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Tests that the advisor's runtime loads and governs calls without its optional libraries.
+ * Tests that the advisor's runtime loads and governs calls without its optional
+ * libraries.
  */
 class LlmRateLimitedIsolationTests {
 

@@ -65,14 +65,12 @@ class LlmRateLimitedOrderTests {
 
 	@Test
 	void quotaIsAcquiredBeforeATransactionOpens() {
-		this.runner.withUserConfiguration(TransactionConfiguration.class)
-			.withBean(Ledger.class)
-			.run((context) -> {
-				assertThat(context.getBean(Ledger.class).ask()).isEqualTo("answer");
-				RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
-				assertThat(transactions.begun).isOne();
-				assertThat(transactions.slotFreeAtBegin).as("the call's lease held the only slot").isFalse();
-			});
+		this.runner.withUserConfiguration(TransactionConfiguration.class).withBean(Ledger.class).run((context) -> {
+			assertThat(context.getBean(Ledger.class).ask()).isEqualTo("answer");
+			RecordingTransactionManager transactions = context.getBean(RecordingTransactionManager.class);
+			assertThat(transactions.begun).isOne();
+			assertThat(transactions.slotFreeAtBegin).as("the call's lease held the only slot").isFalse();
+		});
 	}
 
 	@Test
@@ -147,7 +145,8 @@ class LlmRateLimitedOrderTests {
 
 		private final AtomicInteger count = new AtomicInteger();
 
-		// Before advice finds its join point through the invocation exposed to the thread.
+		// Before advice finds its join point through the invocation exposed to the
+		// thread.
 		@Before("@annotation(io.github.llmquota.aop.LlmRateLimitedOrderTests.Counted)")
 		public void count(JoinPoint joinPoint) {
 			this.count.incrementAndGet();
@@ -169,7 +168,8 @@ class LlmRateLimitedOrderTests {
 
 	}
 
-	// Checks at the start of each transaction whether the only slot of pool "one" is free.
+	// Checks at the start of each transaction whether the only slot of pool "one" is
+	// free.
 	static class RecordingTransactionManager extends AbstractPlatformTransactionManager {
 
 		private final QuotaEngine engine;

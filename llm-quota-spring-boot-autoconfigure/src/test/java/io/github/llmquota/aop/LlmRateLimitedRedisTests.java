@@ -39,11 +39,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Calls of {@link LlmRateLimited} methods of each return type, governed by the quota engine
- * over a real Redis. Pool "out" allows 1000 output tokens per minute and nothing else, so
- * whether a call reserving 800 fits shows what earlier calls were charged; pool "one" allows
- * one call at a time, so whether a call that may not wait is admitted shows that no lease
- * was left behind.
+ * Calls of {@link LlmRateLimited} methods of each return type, governed by the quota
+ * engine over a real Redis. Pool "out" allows 1000 output tokens per minute and nothing
+ * else, so whether a call reserving 800 fits shows what earlier calls were charged; pool
+ * "one" allows one call at a time, so whether a call that may not wait is admitted shows
+ * that no lease was left behind.
  */
 class LlmRateLimitedRedisTests {
 
@@ -198,7 +198,8 @@ class LlmRateLimitedRedisTests {
 			Mono<Reply> reply = calls.replyMono(100);
 			reply.block(Duration.ofSeconds(10));
 			reply.block(Duration.ofSeconds(10));
-			// Each subscription was a call that settled at 100: after three, 800 more do not fit.
+			// Each subscription was a call that settled at 100: after three, 800 more do
+			// not fit.
 			assertThat(calls.replyMono(100).block(Duration.ofSeconds(10))).isEqualTo(new Reply(10, 100));
 			assertThatExceptionOfType(QuotaRejectedException.class)
 				.isThrownBy(() -> reply.block(Duration.ofSeconds(10)));
@@ -222,7 +223,8 @@ class LlmRateLimitedRedisTests {
 			Disposable running = calls.holdMono().subscribe();
 			assertThat(leases("one")).isOne();
 			running.dispose();
-			// The release runs on the thread that ends the lease, which need not be this one.
+			// The release runs on the thread that ends the lease, which need not be this
+			// one.
 			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 			assertThat(calls.once()).isEqualTo("admitted");
 		});
@@ -282,7 +284,8 @@ class LlmRateLimitedRedisTests {
 			Disposable running = calls.holdFlux().subscribe();
 			assertThat(leases("one")).isOne();
 			running.dispose();
-			// The release runs on the thread that ends the lease, which need not be this one.
+			// The release runs on the thread that ends the lease, which need not be this
+			// one.
 			await().atMost(Duration.ofSeconds(5)).until(() -> leases("one") == 0);
 			assertThat(calls.once()).isEqualTo("admitted");
 		});
@@ -304,8 +307,8 @@ class LlmRateLimitedRedisTests {
 	@Test
 	void blockingCallsOnVirtualThreadsWaitTheirTurn() {
 		int java = Runtime.version().feature();
-		// The build's virtual-thread run sets this: there, a JDK too old is a broken setup,
-		// not a reason to skip.
+		// The build's virtual-thread run sets this: there, a JDK too old is a broken
+		// setup, not a reason to skip.
 		if (Boolean.getBoolean("llmquota.test.virtual-threads-required")) {
 			assertThat(java).as("Java version of LLMQUOTA_TEST_JDK (must be 21 or later)").isGreaterThanOrEqualTo(21);
 		}

@@ -75,12 +75,12 @@ class LlmRateLimitedTests {
 			TypeLevel chat = context.getBean(TypeLevel.class);
 			RecordingEngine engine = context.getBean(RecordingEngine.class);
 			chat.inherit();
-			assertThat(engine.lastRequest()).extracting(QuotaRequest::model, QuotaRequest::maxOutputTokens,
-					QuotaRequest::priority)
+			assertThat(engine.lastRequest())
+				.extracting(QuotaRequest::model, QuotaRequest::maxOutputTokens, QuotaRequest::priority)
 				.containsExactly("claude-sonnet-4", 100L, Priority.BACKGROUND);
 			chat.override();
-			assertThat(engine.lastRequest()).extracting(QuotaRequest::model, QuotaRequest::maxOutputTokens,
-					QuotaRequest::priority)
+			assertThat(engine.lastRequest())
+				.extracting(QuotaRequest::model, QuotaRequest::maxOutputTokens, QuotaRequest::priority)
 				.containsExactly("claude-sonnet-4", 7L, Priority.BACKGROUND);
 			int calls = engine.requests.size();
 			assertThat(chat.toString()).isEqualTo("type-level");

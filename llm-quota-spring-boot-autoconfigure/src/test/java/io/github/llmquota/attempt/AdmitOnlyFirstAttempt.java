@@ -18,8 +18,8 @@ import io.github.llmquota.core.TokenUsage;
 /**
  * A mutant engine for the governor: it asks the real engine to admit only the first
  * attempt, and waves every later one (the re-sends after a 429) through with a lease the
- * engine never granted, as a governor that skipped admission on retries would. Tests use it
- * to show that their "every attempt was admitted" check can fail.
+ * engine never granted, as a governor that skipped admission on retries would. Tests use
+ * it to show that their "every attempt was admitted" check can fail.
  */
 public final class AdmitOnlyFirstAttempt implements QuotaEngine {
 

@@ -11,9 +11,9 @@ import io.github.llmquota.core.QuotaRequest;
 
 /**
  * A mutant engine for the governor: it forgets the arrival of every request, so that an
- * attempt re-sent after a 429 queues as a new arrival, as a governor that did not pass the
- * first attempt's arrival on would. Tests use it to show that their re-entry order check can
- * fail.
+ * attempt re-sent after a 429 queues as a new arrival, as a governor that did not pass
+ * the first attempt's arrival on would. Tests use it to show that their re-entry order
+ * check can fail.
  */
 public final class DropArrival implements QuotaEngine {
 

@@ -34,9 +34,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 /**
  * One pool, "model", governed over a real Redis: the engine, its store with the admission
- * log on, and an attempt governor in front of it. Counts the admissions the engine granted,
- * as a {@link QuotaEngineListener} sees them, and whether the blocking acquire was ever
- * called from a non-blocking (event-loop) thread.
+ * log on, and an attempt governor in front of it. Counts the admissions the engine
+ * granted, as a {@link QuotaEngineListener} sees them, and whether the blocking acquire
+ * was ever called from a non-blocking (event-loop) thread.
  */
 public final class GovernedPool implements AutoCloseable {
 
@@ -71,7 +71,8 @@ public final class GovernedPool implements AutoCloseable {
 	 */
 	public GovernedPool(TestSettings settings, UnaryOperator<QuotaEngine> decorator) {
 		this.settings = settings.build();
-		this.store = new RedisQuotaStore(this.factory, this.settings, "g" + UUID.randomUUID().toString().substring(0, 8));
+		this.store = new RedisQuotaStore(this.factory, this.settings,
+				"g" + UUID.randomUUID().toString().substring(0, 8));
 		this.store.setAdmissionLog(true);
 		QuotaEngineListener counter = new QuotaEngineListener() {
 

@@ -114,7 +114,8 @@ class GovernorHandOverTests {
 	private void assertAdmittedExactlyOncePerAttempt(ApplicationContext context, int attempts) {
 		assertThat(this.stub.attemptCount()).isEqualTo(attempts);
 		assertThat(context.getBean(AdmissionCounter.class).admissions.get())
-			.as("admissions, one per attempt the provider saw").isEqualTo(attempts);
+			.as("admissions, one per attempt the provider saw")
+			.isEqualTo(attempts);
 	}
 
 	private static Caller caller(ApplicationContext context) {
@@ -173,7 +174,8 @@ class GovernorHandOverTests {
 				.bodyToMono(String.class);
 		}
 
-		// A context of its own replaces the method's, and with it the lease it hands over.
+		// A context of its own replaces the method's, and with it the lease it hands
+		// over.
 		@LlmRateLimited("model")
 		public String askWithoutHandOver() {
 			return LlmCallContext.builder().call(this::post);

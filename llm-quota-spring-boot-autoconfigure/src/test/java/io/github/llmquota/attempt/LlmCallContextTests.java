@@ -16,7 +16,9 @@ class LlmCallContextTests {
 	void contextIsBoundForTheCallAndTheOuterOneRestoredAfter() {
 		LlmCallContext.priority("background").run(() -> {
 			assertThat(LlmCallContext.current().getPriority()).isEqualTo("background");
-			String inner = LlmCallContext.priority("interactive").user("u1").maxWait(Duration.ofSeconds(3))
+			String inner = LlmCallContext.priority("interactive")
+				.user("u1")
+				.maxWait(Duration.ofSeconds(3))
 				.call(() -> LlmCallContext.current().getPriority() + "/" + LlmCallContext.current().getUser() + "/"
 						+ LlmCallContext.current().getMaxWait());
 			assertThat(inner).isEqualTo("interactive/u1/PT3S");

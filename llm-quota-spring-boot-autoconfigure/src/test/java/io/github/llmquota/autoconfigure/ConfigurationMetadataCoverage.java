@@ -71,8 +71,8 @@ final class ConfigurationMetadataCoverage {
 
 	/**
 	 * Return the properties that the conditions of auto-configuration classes read, from
-	 * {@code @ConditionalOnProperty} and {@code @ConditionalOnEnabledHealthIndicator} on the
-	 * classes, their bean methods and their nested configurations.
+	 * {@code @ConditionalOnProperty} and {@code @ConditionalOnEnabledHealthIndicator} on
+	 * the classes, their bean methods and their nested configurations.
 	 * @param configurations the auto-configuration classes
 	 * @return the property names, sorted
 	 */
@@ -173,8 +173,8 @@ final class ConfigurationMetadataCoverage {
 	}
 
 	/**
-	 * Return the properties under a prefix that the metadata describes but the binder does
-	 * not accept, such as a misspelled hand-written entry or a removed field.
+	 * Return the properties under a prefix that the metadata describes but the binder
+	 * does not accept, such as a misspelled hand-written entry or a removed field.
 	 * @param prefix the prefix to check
 	 * @return the property names, sorted
 	 */
@@ -190,8 +190,8 @@ final class ConfigurationMetadataCoverage {
 	}
 
 	/**
-	 * Return the hints whose name is neither a documented property nor the keys or values of
-	 * one.
+	 * Return the hints whose name is neither a documented property nor the keys or values
+	 * of one.
 	 * @return the hint names
 	 */
 	List<String> danglingHints() {

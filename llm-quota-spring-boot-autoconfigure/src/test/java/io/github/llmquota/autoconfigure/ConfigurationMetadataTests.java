@@ -25,9 +25,10 @@ import io.github.llmquota.failover.FailMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that the configuration metadata an IDE shows covers every property a user can set.
- * The metadata is the file the build generated into {@code target/classes}, so a field added
- * without a description, or a hand-written entry that names no property, fails here.
+ * Tests that the configuration metadata an IDE shows covers every property a user can
+ * set. The metadata is the file the build generated into {@code target/classes}, so a
+ * field added without a description, or a hand-written entry that names no property,
+ * fails here.
  */
 class ConfigurationMetadataTests {
 

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that {@code docs/configuration.md}, the configuration reference, is exactly what the
- * configuration metadata generated at compile time says: every property with its type, default
- * and description, grouped by prefix, and the values IDEs offer. The page is written by this
- * test, never by hand, so that it cannot drift from the Javadoc of {@link LlmQuotaProperties}
- * and {@code additional-spring-configuration-metadata.json}.
+ * Tests that {@code docs/configuration.md}, the configuration reference, is exactly what
+ * the configuration metadata generated at compile time says: every property with its
+ * type, default and description, grouped by prefix, and the values IDEs offer. The page
+ * is written by this test, never by hand, so that it cannot drift from the Javadoc of
+ * {@link LlmQuotaProperties} and {@code additional-spring-configuration-metadata.json}.
  */
 class ConfigurationReferenceTests {
 
@@ -72,8 +72,8 @@ class ConfigurationReferenceTests {
 
 	/**
 	 * Compare the page on disk with the generated one.
-	 * @return {@code null} when they are equal, or a message naming the first line that differs
-	 * and the command that rewrites the page
+	 * @return {@code null} when they are equal, or a message naming the first line that
+	 * differs and the command that rewrites the page
 	 */
 	static String drift(String onDisk, String generated) {
 		if (onDisk.equals(generated)) {
@@ -100,8 +100,8 @@ class ConfigurationReferenceTests {
 	}
 
 	/**
-	 * Render the configuration reference: one section per group (the longest group name that
-	 * prefixes a property), properties sorted by name, and the values of each hint.
+	 * Render the configuration reference: one section per group (the longest group name
+	 * that prefixes a property), properties sorted by name, and the values of each hint.
 	 */
 	static String render(JsonNode metadata) {
 		List<String> groups = new ArrayList<>();
@@ -111,12 +111,14 @@ class ConfigurationReferenceTests {
 		Map<String, List<JsonNode>> byGroup = new TreeMap<>();
 		for (JsonNode property : metadata.get("properties")) {
 			String name = property.get("name").asText();
-			// Entries of a map or list (models.*, priority-classes[*]) form a group of their own.
+			// Entries of a map or list (models.*, priority-classes[*]) form a group of
+			// their own.
 			int entry = Math.max(name.lastIndexOf(".*."), name.lastIndexOf("[*]."));
-			String group = (entry >= 0) ? name.substring(0, name.indexOf('.', entry + 1)) : groups.stream()
-				.filter((candidate) -> name.startsWith(candidate + "."))
-				.max(Comparator.comparingInt(String::length))
-				.orElse(name.substring(0, Math.max(name.lastIndexOf('.'), 0)));
+			String group = (entry >= 0) ? name.substring(0, name.indexOf('.', entry + 1))
+					: groups.stream()
+						.filter((candidate) -> name.startsWith(candidate + "."))
+						.max(Comparator.comparingInt(String::length))
+						.orElse(name.substring(0, Math.max(name.lastIndexOf('.'), 0)));
 			byGroup.computeIfAbsent(group, (key) -> new ArrayList<>()).add(property);
 		}
 		StringBuilder page = new StringBuilder();

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every bean that any of our auto-configurations defines backs off when the application
  * defines its own, in the manner of Resilience4j's
  * {@code CircuitBreakerConfigurationOnMissingBeanTest}. The beans are discovered from the
- * classes listed in {@code AutoConfiguration.imports}, their nested configurations and what
- * they import, so a bean added later cannot be forgotten.
+ * classes listed in {@code AutoConfiguration.imports}, their nested configurations and
+ * what they import, so a bean added later cannot be forgotten.
  */
 class EveryBeanCanBeReplacedTests {
 
@@ -43,7 +43,8 @@ class EveryBeanCanBeReplacedTests {
 				Fixture.class.getName() + ".guardedByAnotherType");
 	}
 
-	// The test class path holds Spring Boot's own list too; ours are the ones in our package.
+	// The test class path holds Spring Boot's own list too; ours are the ones in our
+	// package.
 	private static List<String> autoConfigurations() {
 		return ImportCandidates.load(AutoConfiguration.class, EveryBeanCanBeReplacedTests.class.getClassLoader())
 			.getCandidates()
@@ -69,7 +70,8 @@ class EveryBeanCanBeReplacedTests {
 		return beans;
 	}
 
-	// Nested and imported configurations hold beans too: the optional-library ones live there.
+	// Nested and imported configurations hold beans too: the optional-library ones live
+	// there.
 	private static void collect(Class<?> configuration, Set<Class<?>> configurations) {
 		if (!configurations.add(configuration)) {
 			return;
@@ -94,9 +96,9 @@ class EveryBeanCanBeReplacedTests {
 			.toList();
 	}
 
-	// Without a type the condition looks for the return type; with one, a bean of the return
-	// type must still match it, or an application bean of that type would not back it off.
-	// Contributors of which several may coexist back off by bean name instead.
+	// Without a type the condition looks for the return type; with one, a bean of the
+	// return type must still match it, or an application bean of that type would not back
+	// it off. Contributors of which several may coexist back off by bean name instead.
 	private static boolean backsOffForItsOwnType(Method method) {
 		ConditionalOnMissingBean condition = method.getAnnotation(ConditionalOnMissingBean.class);
 		if (condition == null) {

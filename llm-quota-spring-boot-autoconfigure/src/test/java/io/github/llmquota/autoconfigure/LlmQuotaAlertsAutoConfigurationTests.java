@@ -62,7 +62,8 @@ class LlmQuotaAlertsAutoConfigurationTests {
 			useUpTo(context, 95);
 			context.getBean(QuotaThresholdMonitor.class).check();
 
-			// The monitor's own first check may have caught the load on its way up, at WARN.
+			// The monitor's own first check may have caught the load on its way up, at
+			// WARN.
 			assertThat(context.getBean(EventRecorder.class).events).last().satisfies((event) -> {
 				assertThat(event.getPool()).isEqualTo("gpt-4o");
 				assertThat(event.getStatus()).isEqualTo(QuotaStatus.CRITICAL);
@@ -86,8 +87,9 @@ class LlmQuotaAlertsAutoConfigurationTests {
 
 	@Test
 	void monitorNeedsNeitherActuatorNorMicrometer() {
-		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis",
-				"org.springframework.boot.actuate", "io.micrometer.core"))
+		this.runner
+			.withClassLoader(new FilteredClassLoader("org.springframework.data.redis",
+					"org.springframework.boot.actuate", "io.micrometer.core"))
 			.run((context) -> assertThat(context).hasSingleBean(QuotaThresholdMonitor.class));
 	}
 
@@ -130,8 +132,7 @@ class LlmQuotaAlertsAutoConfigurationTests {
 
 	@Test
 	void zeroCheckIntervalStopsStartupNamingTheProperty() {
-		assertStartupFails("llm.quota.alerts.check-interval=0s", "llm.quota.alerts.check-interval",
-				"must be positive");
+		assertStartupFails("llm.quota.alerts.check-interval=0s", "llm.quota.alerts.check-interval", "must be positive");
 	}
 
 	private void assertStartupFails(String property, String named, String reason) {
@@ -156,8 +157,9 @@ class LlmQuotaAlertsAutoConfigurationTests {
 
 	private static RejectionReason backgroundRejection(AssertableApplicationContext context) {
 		QuotaEngine engine = context.getBean(QuotaEngine.class);
-		return catchThrowableOfType(() -> engine.acquire(
-				QuotaRequest.builder("gpt-4o").priority(Priority.BACKGROUND).maxWait(Duration.ZERO).build()),
+		return catchThrowableOfType(
+				() -> engine.acquire(
+						QuotaRequest.builder("gpt-4o").priority(Priority.BACKGROUND).maxWait(Duration.ZERO).build()),
 				QuotaRejectedException.class)
 			.getReason();
 	}

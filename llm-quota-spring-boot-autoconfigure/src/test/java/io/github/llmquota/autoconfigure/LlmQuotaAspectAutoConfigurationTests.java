@@ -112,7 +112,8 @@ class LlmQuotaAspectAutoConfigurationTests {
 	void applicationUsageExtractorsAreAskedBeforeTheBuiltInOnes() {
 		this.runner.withUserConfiguration(ApplicationExtractors.class).run((context) -> {
 			CompositeUsageExtractor extractor = context.getBean(CompositeUsageExtractor.class);
-			// LlmUsage is understood by a built-in extractor too, which would say 7 and 3.
+			// LlmUsage is understood by a built-in extractor too, which would say 7 and
+			// 3.
 			assertThat(extractor.extract(new Reply(7, 3))).contains(TokenUsage.of(1, 1));
 			assertThat(extractor.extract("anything")).contains(TokenUsage.of(2, 2));
 		});
@@ -367,7 +368,8 @@ class LlmQuotaAspectAutoConfigurationTests {
 	@Configuration(proxyBeanMethods = false)
 	static class LatePostProcessor {
 
-		// Created after the auto-proxy creator, which then looks up (and creates) every advisor.
+		// Created after the auto-proxy creator, which then looks up (and creates) every
+		// advisor.
 		@Bean
 		static BeanPostProcessor latePostProcessor() {
 			return new BeanPostProcessor() {

@@ -79,14 +79,13 @@ class LlmQuotaAutoConfigurationTests {
 			QuotaSettings settings = context.getBean(QuotaSettings.class);
 			assertThat(settings.pools()).containsOnlyKeys("anthropic-sonnet", "gpt-4o");
 			assertThat(settings.model("claude-sonnet-4").pool()).isSameAs(settings.model("claude-sonnet-4-5").pool());
-			assertThat(settings.pools().get("anthropic-sonnet").models())
-				.containsExactly("claude-sonnet-4", "claude-sonnet-4-5");
+			assertThat(settings.pools().get("anthropic-sonnet").models()).containsExactly("claude-sonnet-4",
+					"claude-sonnet-4-5");
 			assertThat(settings.model("claude-sonnet-4").cacheReadsCountAsInput()).isFalse();
 			assertThat(settings.model("gpt-4o").cacheReadsCountAsInput()).isTrue();
 			// The default 10% safety margin: 50 RPM plans as 45 per minute.
 			assertThat(settings.pools().get("anthropic-sonnet").rates().get(0).capacity()).isEqualTo(45.0);
-			assertThat(settings.pools().get("gpt-4o").rates())
-				.extracting((rate) -> rate.dimension())
+			assertThat(settings.pools().get("gpt-4o").rates()).extracting((rate) -> rate.dimension())
 				.containsExactly(Dimension.TOKENS_PER_MINUTE, Dimension.REQUESTS_PER_DAY);
 		});
 	}
@@ -139,8 +138,8 @@ class LlmQuotaAutoConfigurationTests {
 
 	@Test
 	void maxCooldownDefaultsToFiveMinutesAndCanBeSet() {
-		// The property's default is a literal, so that IDE help shows it; it must stay the
-		// parser's and the engine's default.
+		// The property's default is a literal, so that IDE help shows it; it must stay
+		// the parser's and the engine's default.
 		this.runner.run((context) -> assertThat(context.getBean(QuotaSettings.class).feedback().maxCooldown())
 			.isEqualTo(Duration.ofMinutes(5))
 			.isEqualTo(ProviderFeedbackParser.DEFAULT_MAX_DELAY)
@@ -203,11 +202,11 @@ class LlmQuotaAutoConfigurationTests {
 		try (InputStream metadata = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
 			assertThat(metadata).as("configuration metadata is generated").isNotNull();
 			List<Map<String, Object>> properties = JsonPath.read(metadata, "$.properties");
-			assertThat(properties).extracting((p) -> p.get("name")).contains("llm.quota.safety-margin",
-					"llm.quota.key-prefix", "llm.quota.lease-timeout", "llm.quota.models",
-					"llm.quota.priority-classes");
-			assertThat(properties).allSatisfy((p) -> assertThat((String) p.get("description")).as("%s", p.get("name"))
-				.isNotBlank());
+			assertThat(properties).extracting((p) -> p.get("name"))
+				.contains("llm.quota.safety-margin", "llm.quota.key-prefix", "llm.quota.lease-timeout",
+						"llm.quota.models", "llm.quota.priority-classes");
+			assertThat(properties)
+				.allSatisfy((p) -> assertThat((String) p.get("description")).as("%s", p.get("name")).isNotBlank());
 		}
 	}
 

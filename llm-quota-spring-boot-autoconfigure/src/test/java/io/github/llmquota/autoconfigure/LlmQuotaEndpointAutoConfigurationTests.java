@@ -21,8 +21,8 @@ import static org.mockito.Mockito.mock;
 class LlmQuotaEndpointAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
-				LlmQuotaAlertsAutoConfiguration.class, LlmQuotaEndpointAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaAlertsAutoConfiguration.class,
+				LlmQuotaEndpointAutoConfiguration.class))
 		.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
 				"llm.quota.models.gpt-4o.tokens-per-minute=30000",
@@ -71,7 +71,10 @@ class LlmQuotaEndpointAutoConfigurationTests {
 		this.runner.withUserConfiguration(Calibrating.class).run((context) -> {
 			context.getBean(CalibratingTokenEstimator.class).recordActual("gpt-4o", 100, 150);
 
-			assertThat(context.getBean(LlmQuotaEndpoint.class).pool("gpt-4o").models().get("gpt-4o")
+			assertThat(context.getBean(LlmQuotaEndpoint.class)
+				.pool("gpt-4o")
+				.models()
+				.get("gpt-4o")
 				.inputTokenCorrection()).isGreaterThan(1.0);
 		});
 	}

@@ -32,8 +32,8 @@ class LlmQuotaFallbackAutoConfigurationTests {
 		.withConfiguration(
 				AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaFallbackAutoConfiguration.class))
 		.withPropertyValues("llm.quota.models.claude-sonnet-4.provider=anthropic",
-				"llm.quota.models.claude-sonnet-4.requests-per-minute=50",
-				"llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000",
+				"llm.quota.models.claude-sonnet-4.requests-per-minute=50", "llm.quota.models.gpt-4o.provider=openai",
+				"llm.quota.models.gpt-4o.tokens-per-minute=30000",
 				"llm.quota.fallback-chains.chat=claude-sonnet-4,gpt-4o");
 
 	@Test
@@ -50,8 +50,8 @@ class LlmQuotaFallbackAutoConfigurationTests {
 				assertThat(context.getBean(LlmFallbackChain.class).breakerStates())
 					.containsEntry("claude-sonnet-4", "CLOSED")
 					.containsEntry("gpt-4o", "CLOSED");
-				assertThat(context.getBean(LlmFallbackChain.class).chains())
-					.containsEntry("chat", java.util.List.of("claude-sonnet-4", "gpt-4o"));
+				assertThat(context.getBean(LlmFallbackChain.class).chains()).containsEntry("chat",
+						java.util.List.of("claude-sonnet-4", "gpt-4o"));
 			});
 	}
 

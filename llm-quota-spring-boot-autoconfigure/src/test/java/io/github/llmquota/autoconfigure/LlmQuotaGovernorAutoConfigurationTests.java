@@ -40,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LlmQuotaGovernorAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
-				LlmQuotaAspectAutoConfiguration.class, LlmQuotaGovernorAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
+				LlmQuotaGovernorAutoConfiguration.class))
 		.withPropertyValues("llm.quota.models.claude-sonnet-4.provider=anthropic",
 				"llm.quota.models.claude-sonnet-4.requests-per-minute=50");
 

@@ -24,9 +24,9 @@ import static org.mockito.Mockito.mock;
 class LlmQuotaHealthContributorAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
-				LlmQuotaAlertsAutoConfiguration.class, LlmQuotaHealthContributorAutoConfiguration.class,
-				HealthContributorAutoConfiguration.class, HealthEndpointAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaAlertsAutoConfiguration.class,
+				LlmQuotaHealthContributorAutoConfiguration.class, HealthContributorAutoConfiguration.class,
+				HealthEndpointAutoConfiguration.class))
 		.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
 				"llm.quota.models.gpt-4o.tokens-per-minute=30000");

@@ -27,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests that llm-quota's background threads (engine heartbeat and timers, failover refresh,
- * threshold monitor, Redis pub/sub) start with the application context and end with it.
+ * Tests that llm-quota's background threads (engine heartbeat and timers, failover
+ * refresh, threshold monitor, Redis pub/sub) start with the application context and end
+ * with it.
  */
 class LlmQuotaLifecycleTests {
 
@@ -102,8 +103,8 @@ class LlmQuotaLifecycleTests {
 			return new LlmQuotaThreads(Thread.getAllStackTraces().keySet());
 		}
 
-		// Other tests in this JVM may have left llm-quota threads of their own behind; only
-		// threads that did not exist before count.
+		// Other tests in this JVM may have left llm-quota threads of their own behind;
+		// only threads that did not exist before count.
 		List<String> started() {
 			return Thread.getAllStackTraces()
 				.keySet()

@@ -28,10 +28,10 @@ import static org.mockito.Mockito.mock;
 class LlmQuotaMetricsAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-				SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
-				LlmQuotaAutoConfiguration.class, LlmQuotaAlertsAutoConfiguration.class,
-				LlmQuotaMetricsAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+						CompositeMeterRegistryAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+						LlmQuotaAlertsAutoConfiguration.class, LlmQuotaMetricsAutoConfiguration.class))
 		.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
 				"llm.quota.models.gpt-4o.tokens-per-minute=30000");

@@ -26,8 +26,8 @@ import io.github.llmquota.test.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * llm-quota on each Redis client Spring Boot can configure, and a startup that fails, naming
- * the setting or the type, where a client could not keep a call within
+ * llm-quota on each Redis client Spring Boot can configure, and a startup that fails,
+ * naming the setting or the type, where a client could not keep a call within
  * {@code llm.quota.redis.timeout}.
  */
 class LlmQuotaRedisClientTests {

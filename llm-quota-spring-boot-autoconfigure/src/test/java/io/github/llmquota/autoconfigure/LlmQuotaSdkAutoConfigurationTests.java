@@ -40,8 +40,7 @@ class LlmQuotaSdkAutoConfigurationTests {
 				LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
 				LlmQuotaGovernorAutoConfiguration.class, LlmQuotaSdkAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
-				"spring.data.redis.port=" + TestRedis.shared().port(),
-				"llm.quota.key-prefix=sdkac" + System.nanoTime(),
+				"spring.data.redis.port=" + TestRedis.shared().port(), "llm.quota.key-prefix=sdkac" + System.nanoTime(),
 				"llm.quota.models.claude-sonnet-4-5.provider=anthropic",
 				"llm.quota.models.claude-sonnet-4-5.requests-per-minute=6000");
 
@@ -58,8 +57,9 @@ class LlmQuotaSdkAutoConfigurationTests {
 	void anthropicClientBeanIsGovernedWithoutAnyCodeOfTheUser() {
 		try (ProviderStub stub = ProviderStub.start(ProviderStub.Answer.of(200, OK))
 			.then(ProviderStub.Answer.of(429, RATE_LIMITED))) {
-			this.runner.withBean(AnthropicClient.class,
-					() -> AnthropicOkHttpClient.builder().baseUrl(stub.baseUrl()).apiKey("test").build())
+			this.runner
+				.withBean(AnthropicClient.class,
+						() -> AnthropicOkHttpClient.builder().baseUrl(stub.baseUrl()).apiKey("test").build())
 				.run((context) -> {
 					context.getBean(AnthropicClient.class)
 						.messages()
@@ -68,9 +68,9 @@ class LlmQuotaSdkAutoConfigurationTests {
 							.maxTokens(16)
 							.addUserMessage("Hello")
 							.build());
-					// The 429 was a wait, not the SDK's retry: both attempts are first tries.
-					assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount)
-						.containsExactly("0", "0");
+					// The 429 was a wait, not the SDK's retry: both attempts are first
+					// tries.
+					assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount).containsExactly("0", "0");
 				});
 		}
 	}

@@ -30,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LlmQuotaSpringAiAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
-				LlmQuotaAspectAutoConfiguration.class, LlmQuotaGovernorAutoConfiguration.class,
-				LlmQuotaSpringAiAutoConfiguration.class, ChatClientAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
+				LlmQuotaGovernorAutoConfiguration.class, LlmQuotaSpringAiAutoConfiguration.class,
+				ChatClientAutoConfiguration.class))
 		.withBean(ChatModel.class, PriorityReportingChatModel::new)
 		.withPropertyValues("llm.quota.models.claude-sonnet-4-5.provider=anthropic",
 				"llm.quota.models.claude-sonnet-4-5.requests-per-minute=50");
@@ -72,8 +72,7 @@ class LlmQuotaSpringAiAutoConfigurationTests {
 					"spring.ai.openai.chat.base-url=http://localhost:9000")
 			.run((context) -> {
 				ProviderBaseUrls baseUrls = context.getBean(ProviderBaseUrls.class);
-				assertThat(baseUrls.matches(URI.create("http://gateway.internal:8080/anthropic/v1/messages")))
-					.isTrue();
+				assertThat(baseUrls.matches(URI.create("http://gateway.internal:8080/anthropic/v1/messages"))).isTrue();
 				assertThat(baseUrls.matches(URI.create("https://api.groq.com/openai/v1/chat/completions"))).isTrue();
 				assertThat(baseUrls.matches(URI.create("http://localhost:9000/v1/chat/completions"))).isTrue();
 				assertThat(baseUrls.matches(URI.create("https://api.anthropic.com/v1/messages")))
@@ -108,9 +107,9 @@ class LlmQuotaSpringAiAutoConfigurationTests {
 	@Test
 	void nothingChangesWithoutSpringAi() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class,
-					LlmQuotaAspectAutoConfiguration.class, LlmQuotaGovernorAutoConfiguration.class,
-					LlmQuotaSpringAiAutoConfiguration.class))
+			.withConfiguration(
+					AutoConfigurations.of(LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
+							LlmQuotaGovernorAutoConfiguration.class, LlmQuotaSpringAiAutoConfiguration.class))
 			.withClassLoader(new FilteredClassLoader("org.springframework.ai"))
 			.withPropertyValues("llm.quota.models.claude-sonnet-4-5.provider=anthropic",
 					"llm.quota.models.claude-sonnet-4-5.requests-per-minute=50",
@@ -125,8 +124,7 @@ class LlmQuotaSpringAiAutoConfigurationTests {
 	@Test
 	void turningTheGovernorOffTurnsTheSpringAiIntegrationOff() {
 		this.runner.withPropertyValues("llm.quota.governor.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(LlmCallContextAdvisor.class)
-				.doesNotHaveBean(ProviderBaseUrls.class);
+			assertThat(context).doesNotHaveBean(LlmCallContextAdvisor.class).doesNotHaveBean(ProviderBaseUrls.class);
 			assertThat(askAsCritical(context)).isEqualTo("null");
 		});
 	}

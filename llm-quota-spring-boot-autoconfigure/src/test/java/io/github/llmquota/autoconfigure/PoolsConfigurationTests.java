@@ -25,8 +25,7 @@ class PoolsConfigurationTests {
 			"llm.quota.models.claude-sonnet-4.requests-per-minute=50",
 			"llm.quota.models.claude-sonnet-4.input-tokens-per-minute=30000",
 			"llm.quota.models.claude-sonnet-4.output-tokens-per-minute=8000",
-			"llm.quota.models.claude-sonnet-4.max-concurrency=20",
-			"llm.quota.models.claude-sonnet-4.burst-horizon=10s",
+			"llm.quota.models.claude-sonnet-4.max-concurrency=20", "llm.quota.models.claude-sonnet-4.burst-horizon=10s",
 			"llm.quota.models.claude-sonnet-4.api-keys=team-a,team-b",
 			"llm.quota.models.claude-sonnet-4-5.provider=anthropic",
 			"llm.quota.models.claude-sonnet-4-5.pool=anthropic-sonnet",
@@ -35,16 +34,15 @@ class PoolsConfigurationTests {
 			"llm.quota.models.claude-sonnet-4-5.output-tokens-per-minute=8000",
 			"llm.quota.models.claude-sonnet-4-5.max-concurrency=20",
 			"llm.quota.models.claude-sonnet-4-5.burst-horizon=10s",
-			"llm.quota.models.claude-sonnet-4-5.api-keys=team-a,team-b",
-			"llm.quota.models.gpt-4o.provider=openai", "llm.quota.models.gpt-4o.tokens-per-minute=30000",
-			"llm.quota.models.gpt-4o.requests-per-day=10000", "llm.quota.models.gpt-4o.tokens-per-day=900000" };
+			"llm.quota.models.claude-sonnet-4-5.api-keys=team-a,team-b", "llm.quota.models.gpt-4o.provider=openai",
+			"llm.quota.models.gpt-4o.tokens-per-minute=30000", "llm.quota.models.gpt-4o.requests-per-day=10000",
+			"llm.quota.models.gpt-4o.tokens-per-day=900000" };
 
 	private static final String[] POOL_FORM = { "llm.quota.pools.anthropic-sonnet.provider=anthropic",
 			"llm.quota.pools.anthropic-sonnet.requests-per-minute=50",
 			"llm.quota.pools.anthropic-sonnet.input-tokens-per-minute=30000",
 			"llm.quota.pools.anthropic-sonnet.output-tokens-per-minute=8000",
-			"llm.quota.pools.anthropic-sonnet.max-concurrency=20",
-			"llm.quota.pools.anthropic-sonnet.burst-horizon=10s",
+			"llm.quota.pools.anthropic-sonnet.max-concurrency=20", "llm.quota.pools.anthropic-sonnet.burst-horizon=10s",
 			"llm.quota.pools.anthropic-sonnet.api-keys=team-a,team-b",
 			"llm.quota.models.claude-sonnet-4.pool=anthropic-sonnet",
 			"llm.quota.models.claude-sonnet-4-5.pool=anthropic-sonnet", "llm.quota.pools.gpt-4o.provider=openai",
@@ -55,8 +53,7 @@ class PoolsConfigurationTests {
 	void poolFormBuildsTheSameEngineSettingsAsTheRepeatedPerModelForm() {
 		QuotaSettings perModel = settings(PER_MODEL_FORM);
 		QuotaSettings pooled = settings(POOL_FORM);
-		assertThat(perModel.pools()).containsOnlyKeys("anthropic-sonnet.team-a", "anthropic-sonnet.team-b",
-				"gpt-4o");
+		assertThat(perModel.pools()).containsOnlyKeys("anthropic-sonnet.team-a", "anthropic-sonnet.team-b", "gpt-4o");
 		assertThat(pooled).usingRecursiveComparison().isEqualTo(perModel);
 		assertThat(pooled.pools()).isEqualTo(perModel.pools());
 	}

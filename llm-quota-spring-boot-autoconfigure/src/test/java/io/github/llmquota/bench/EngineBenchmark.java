@@ -26,9 +26,10 @@ import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 /**
- * Acquire + settle throughput and latency against a local Redis, with 1, 4 and 16 threads,
- * and the Redis calls each takes, read from {@code INFO commandstats}, on Lettuce and on
- * Jedis. Not part of the test run: {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am
+ * Acquire + settle throughput and latency against a local Redis, with 1, 4 and 16
+ * threads, and the Redis calls each takes, read from {@code INFO commandstats}, on
+ * Lettuce and on Jedis. Not part of the test run:
+ * {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am
  * verify -Pbenchmark -Dtest=EngineBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("benchmark")
@@ -41,7 +42,8 @@ class EngineBenchmark {
 	@ParameterizedTest
 	@EnumSource(TestRedisClient.class)
 	void acquireAndSettle(TestRedisClient client) throws Exception {
-		// Limits far above what one machine can offer: this measures the decision, not waiting.
+		// Limits far above what one machine can offer: this measures the decision, not
+		// waiting.
 		QuotaSettings settings = TestSettings.pool("bench")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
 			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
@@ -80,8 +82,11 @@ class EngineBenchmark {
 				long[] acquire = new long[1 << 20];
 				long[] settle = new long[1 << 20];
 				int n = 0;
-				QuotaRequest request = QuotaRequest.builder("model").inputTokens(1_000).maxOutputTokens(500)
-					.maxWait(Duration.ZERO).build();
+				QuotaRequest request = QuotaRequest.builder("model")
+					.inputTokens(1_000)
+					.maxOutputTokens(500)
+					.maxWait(Duration.ZERO)
+					.build();
 				while (System.nanoTime() < end && n < acquire.length) {
 					long start = System.nanoTime();
 					QuotaLease lease = engine.acquire(request);

@@ -37,11 +37,11 @@ import io.github.llmquota.test.TestSettings;
 
 /**
  * A fleet of three engines (own connections, own worker ids) offering 150 % of a pool's
- * limit with a mix of classes, open loop. Reports goodput against the limit after the safety
- * margin, waits per class, rejections per class and reason, Redis script calls per admitted
- * request, and priority inversions from the server's admission log (admissions that
- * overtook a waiting higher-class ticket that fitted). Not part of the test
- * run: {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am verify -Pbenchmark
+ * limit with a mix of classes, open loop. Reports goodput against the limit after the
+ * safety margin, waits per class, rejections per class and reason, Redis script calls per
+ * admitted request, and priority inversions from the server's admission log (admissions
+ * that overtook a waiting higher-class ticket that fitted). Not part of the test run:
+ * {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am verify -Pbenchmark
  * -Dtest=FleetBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Tag("benchmark")
@@ -129,7 +129,8 @@ class FleetBenchmark {
 		}
 		arrivals.awaitTermination(RUN.toMillis() + 1_000, TimeUnit.MILLISECONDS);
 		arrivals.shutdownNow();
-		// The books close once every request has its outcome and every admitted call settled.
+		// The books close once every request has its outcome and every admitted call
+		// settled.
 		CompletableFuture.allOf(requests.toArray(CompletableFuture[]::new))
 			.handle((ignored, failure) -> null)
 			.get(WAIT[3].toMillis() + 10_000, TimeUnit.MILLISECONDS);

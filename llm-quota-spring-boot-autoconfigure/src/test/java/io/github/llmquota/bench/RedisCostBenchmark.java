@@ -39,15 +39,15 @@ import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestSettings;
 
 /**
- * What one acquire + settle costs Redis, with 16 threads and a pool that never denies: script
- * calls, Redis commands, Redis CPU and bytes sent per cycle, from the deltas of
- * {@code INFO commandstats} and {@code INFO stats} over the run, and the throughput. Then the
- * same two EVALSHA calls, with the same keys and arguments as the store sent them (read with
- * {@code MONITOR}), sent raw through the same Lettuce connection: the client's overhead is
- * how much longer a cycle takes through the engine. Not part of the test run:
+ * What one acquire + settle costs Redis, with 16 threads and a pool that never denies:
+ * script calls, Redis commands, Redis CPU and bytes sent per cycle, from the deltas of
+ * {@code INFO commandstats} and {@code INFO stats} over the run, and the throughput. Then
+ * the same two EVALSHA calls, with the same keys and arguments as the store sent them
+ * (read with {@code MONITOR}), sent raw through the same Lettuce connection: the client's
+ * overhead is how much longer a cycle takes through the engine. Not part of the test run:
  * {@code ./mvnw -o -pl llm-quota-spring-boot-autoconfigure test -Pbenchmark
- * -Dtest=RedisCostBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Redis CPU per call is
- * the figure a busy machine disturbs least.
+ * -Dtest=RedisCostBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Redis CPU per call
+ * is the figure a busy machine disturbs least.
  */
 @Tag("benchmark")
 class RedisCostBenchmark {
@@ -64,9 +64,10 @@ class RedisCostBenchmark {
 
 	@Test
 	void redisCostPerAcquireAndSettle() throws Exception {
-		// Limits far above what one machine can offer: this measures the decision, not waiting.
-		// Leases end within the warm-up, as they do in a pool that has run for a while: in its
-		// first lease timeout a settle also deletes any grant record it might have.
+		// Limits far above what one machine can offer: this measures the decision, not
+		// waiting. Leases end within the warm-up, as they do in a pool that has run for a
+		// while: in its first lease timeout a settle also deletes any grant record it
+		// might have.
 		QuotaSettings settings = TestSettings.pool("bench")
 			.leaseTimeout(Duration.ofSeconds(2))
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
@@ -99,8 +100,11 @@ class RedisCostBenchmark {
 	private static long cycles(DefaultQuotaEngine engine, Duration duration) {
 		long end = System.nanoTime() + duration.toNanos();
 		long cycles = 0;
-		QuotaRequest request = QuotaRequest.builder("model").inputTokens(1_000).maxOutputTokens(500)
-			.maxWait(Duration.ZERO).build();
+		QuotaRequest request = QuotaRequest.builder("model")
+			.inputTokens(1_000)
+			.maxOutputTokens(500)
+			.maxWait(Duration.ZERO)
+			.build();
 		while (System.nanoTime() < end) {
 			QuotaLease lease = engine.acquire(request);
 			lease.settle(TokenUsage.of(1_000, 120));
@@ -159,12 +163,16 @@ class RedisCostBenchmark {
 		TestRedis redis = TestRedis.shared();
 		try (Socket socket = new Socket(redis.host(), redis.port())) {
 			OutputStream out = socket.getOutputStream();
-			BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+			BufferedReader in = new BufferedReader(
+					new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
 			out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
 			out.flush();
 			in.readLine();
-			QuotaLease lease = engine.acquire(QuotaRequest.builder("model").inputTokens(1_000).maxOutputTokens(500)
-				.maxWait(Duration.ZERO).build());
+			QuotaLease lease = engine.acquire(QuotaRequest.builder("model")
+				.inputTokens(1_000)
+				.maxOutputTokens(500)
+				.maxWait(Duration.ZERO)
+				.build());
 			lease.settle(TokenUsage.of(1_000, 120));
 			List<List<String>> calls = new ArrayList<>();
 			while (calls.size() < 2) {
@@ -267,7 +275,8 @@ class RedisCostBenchmark {
 			return text.toString();
 		}
 
-		// A field of a commandstats line, "calls=12,usec=345,...", as a number; 0 when absent.
+		// A field of a commandstats line, "calls=12,usec=345,...", as a number; 0 when
+		// absent.
 		private double delta(String command, String field) {
 			return field(this.after.getProperty(command), field) - field(this.before.getProperty(command), field);
 		}

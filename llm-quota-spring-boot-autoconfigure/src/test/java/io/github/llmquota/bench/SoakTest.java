@@ -41,13 +41,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One million acquire/settle cycles over four engines with random failures: released calls,
- * cancelled and timed-out waits, provider 429s and overloads, hostile user ids. It must end
- * with no key lacking a TTL, bounded Redis memory, no lease or ticket left and no more JVM
- * threads than it started with. Not part of the test run:
+ * One million acquire/settle cycles over four engines with random failures: released
+ * calls, cancelled and timed-out waits, provider 429s and overloads, hostile user ids. It
+ * must end with no key lacking a TTL, bounded Redis memory, no lease or ticket left and
+ * no more JVM threads than it started with. Not part of the test run:
  * {@code ./mvnw -pl llm-quota-spring-boot-autoconfigure -am verify -Psoak -Dtest=SoakTest
- * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dllmquota.soak.cycles=N} to change the
- * count).
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dllmquota.soak.cycles=N} to change
+ * the count).
  */
 @Tag("soak")
 class SoakTest {
@@ -116,7 +116,8 @@ class SoakTest {
 								count(outcomes, "released");
 							}
 							else if (dice == 4 && random.nextInt(5) == 0) {
-								// A crashed caller: never ended, freed at the lease timeout.
+								// A crashed caller: never ended, freed at the lease
+								// timeout.
 								count(outcomes, "abandoned");
 							}
 							else {
@@ -152,9 +153,11 @@ class SoakTest {
 		int threadsAfter = Thread.activeCount();
 		System.out.printf("SOAK cycles=%d seconds=%.1f rate=%.0f/s outcomes=%s%n", cycles, seconds, cycles / seconds,
 				new java.util.TreeMap<>(outcomes));
-		System.out.printf("SOAK keys=%d withoutTtl=%d leases=%d tickets=%d queue=%d memoryBefore=%d memoryAfter=%d "
-				+ "threadsBefore=%d threadsAfter=%d%n", keys.size(), withoutTtl, leases, tickets, queued, memoryBefore,
-				memoryAfter, threadsBefore, threadsAfter);
+		System.out.printf(
+				"SOAK keys=%d withoutTtl=%d leases=%d tickets=%d queue=%d memoryBefore=%d memoryAfter=%d "
+						+ "threadsBefore=%d threadsAfter=%d%n",
+				keys.size(), withoutTtl, leases, tickets, queued, memoryBefore, memoryAfter, threadsBefore,
+				threadsAfter);
 		assertThat(withoutTtl).isZero();
 		assertThat(leases).isZero();
 		assertThat(queued).isZero();

@@ -72,8 +72,7 @@ class NonRetryableQuotaExceptionTests {
 		ProviderFeedback feedback = parse(Provider.DEEPSEEK, 402,
 				"{\"error\": {\"message\": \"" + message.replace("\n", "\\n").replace("\u0007", "\\u0007") + "\"}}");
 
-		String providerMessage = NonRetryableQuotaException.from("p", "m", feedback).orElseThrow()
-			.getProviderMessage();
+		String providerMessage = NonRetryableQuotaException.from("p", "m", feedback).orElseThrow().getProviderMessage();
 
 		assertThat(providerMessage).startsWith("line1 line2 ").hasSizeLessThanOrEqualTo(503).doesNotContain("\n");
 	}

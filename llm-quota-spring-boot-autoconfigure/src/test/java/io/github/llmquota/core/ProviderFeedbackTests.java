@@ -34,8 +34,8 @@ class ProviderFeedbackTests {
 		ProviderFeedback feedback = ProviderFeedback.builder(200)
 			.reading(Dimension.TOKENS_PER_MINUTE, 100L, 50L, null)
 			.build();
-		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> feedback.getReadings()
-			.put(Dimension.REQUESTS_PER_MINUTE, new DimensionReading(1L, 1L, null)));
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(
+				() -> feedback.getReadings().put(Dimension.REQUESTS_PER_MINUTE, new DimensionReading(1L, 1L, null)));
 	}
 
 	@Test
@@ -145,8 +145,7 @@ class ProviderFeedbackTests {
 		assertThat(feedback).isEqualTo(feedback).isEqualTo(same).hasSameHashCodeAs(same);
 		assertThat(feedback).isNotEqualTo(null).isNotEqualTo("ProviderFeedback");
 		List<ProviderFeedback> variants = List.of(feedback(503, (builder) -> {
-		}),
-				feedback((builder) -> builder.classify(ErrorClass.RATE_LIMITED, false)),
+		}), feedback((builder) -> builder.classify(ErrorClass.RATE_LIMITED, false)),
 				feedback((builder) -> builder.classify(ErrorClass.OVERLOADED, true)),
 				feedback((builder) -> builder.reading(Dimension.REQUESTS_PER_MINUTE, 10L, 0L, null)),
 				feedback((builder) -> builder.retryAfter(Duration.ofSeconds(2), RetryAfterSource.RETRY_AFTER_MS)),
@@ -190,7 +189,8 @@ class ProviderFeedbackTests {
 	}
 
 	private static ProviderFeedback feedback(int status, Consumer<ProviderFeedback.Builder> change) {
-		ProviderFeedback.Builder builder = ProviderFeedback.builder(status).classify(ErrorClass.RATE_LIMITED, true)
+		ProviderFeedback.Builder builder = ProviderFeedback.builder(status)
+			.classify(ErrorClass.RATE_LIMITED, true)
 			.reading(Dimension.TOKENS_PER_MINUTE, 100L, 50L, Instant.parse("2026-01-01T00:00:03Z"))
 			.retryAfter(Duration.ofSeconds(1), RetryAfterSource.RETRY_AFTER_MS)
 			.utilization(50.0)
@@ -209,7 +209,8 @@ class ProviderFeedbackTests {
 	}
 
 	private static Duration retryAfter(Duration delay) {
-		return ProviderFeedback.builder(429).retryAfter(delay, RetryAfterSource.RETRY_AFTER_MS)
+		return ProviderFeedback.builder(429)
+			.retryAfter(delay, RetryAfterSource.RETRY_AFTER_MS)
 			.build()
 			.getRetryAfter()
 			.orElseThrow();

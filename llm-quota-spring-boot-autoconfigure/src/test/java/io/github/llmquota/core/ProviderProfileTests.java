@@ -49,8 +49,7 @@ class ProviderProfileTests {
 	void otherProvidersRemainingValuesAreTakenAsExact() {
 		for (Provider provider : EnumSet.complementOf(EnumSet.of(Provider.ANTHROPIC))) {
 			for (Dimension dimension : Dimension.values()) {
-				assertThat(ProviderProfile.of(provider).remainingRounding(dimension))
-					.as(provider + " " + dimension)
+				assertThat(ProviderProfile.of(provider).remainingRounding(dimension)).as(provider + " " + dimension)
 					.isZero();
 			}
 		}

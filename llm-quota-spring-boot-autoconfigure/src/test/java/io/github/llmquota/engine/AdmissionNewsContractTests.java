@@ -17,9 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * What a store tells a JVM about its waiting tickets without being asked: grants (in which
- * order, re-entries included), drops, tickets failed by an exhausted pool, and a new blocked
- * head. A waiting caller is woken by this news, not by its next heartbeat, so
+ * What a store tells a JVM about its waiting tickets without being asked: grants (in
+ * which order, re-entries included), drops, tickets failed by an exhausted pool, and a
+ * new blocked head. A waiting caller is woken by this news, not by its next heartbeat, so
  * no poll is made here before the news is expected. Subclasses supply the store.
  */
 public abstract class AdmissionNewsContractTests {
@@ -54,7 +54,8 @@ public abstract class AdmissionNewsContractTests {
 
 	@Test
 	void leaseThatEndsHandsItsSlotToTheWaitingTicketAndTellsItsJvm() {
-		PoolSpec pool = start(TestSettings.pool("news-grant").limit(Dimension.REQUESTS_PER_MINUTE, 1000).maxConcurrency(1));
+		PoolSpec pool = start(
+				TestSettings.pool("news-grant").limit(Dimension.REQUESTS_PER_MINUTE, 1000).maxConcurrency(1));
 		Ticket first = ticket(CRITICAL, 0, 1);
 		assertThat(this.store.acquire(pool, first).status()).isEqualTo(Admission.Status.GRANTED);
 		Ticket waiting = ticket(CRITICAL, 60_000, 1);
@@ -85,8 +86,8 @@ public abstract class AdmissionNewsContractTests {
 	@Test
 	void refundThatBringsTheBlockedHeadCloserTellsItsJvmTheNewDelay() {
 		// 60,000 tokens a minute: one token a millisecond, so every delay below is exact.
-		PoolSpec pool = start(TestSettings.pool("news-closer").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
-			.noReserves());
+		PoolSpec pool = start(
+				TestSettings.pool("news-closer").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
 		Ticket big = ticket(CRITICAL, 0, 60_000);
 		this.store.acquire(pool, big);
 		Ticket head = ticket(CRITICAL, 600_000, 1_000);
@@ -122,8 +123,7 @@ public abstract class AdmissionNewsContractTests {
 		this.store.acquire(pool, older);
 		this.store.acquire(pool, newer);
 
-		assertThat(this.store.acquire(pool, ticket(CRITICAL, 600_000, 1)).status())
-			.isEqualTo(Admission.Status.WAITING);
+		assertThat(this.store.acquire(pool, ticket(CRITICAL, 600_000, 1)).status()).isEqualTo(Admission.Status.WAITING);
 
 		awaitNews("dropped news-shed " + newer.id() + " shed");
 		assertThat(this.news).noneMatch((item) -> item.contains(older.id()));
@@ -136,13 +136,14 @@ public abstract class AdmissionNewsContractTests {
 	}
 
 	/**
-	 * Admit a call, queue one of its class and one of a higher class behind it, then make it
-	 * re-enter with the arrival it was given, as a governed attempt does after a 429, and
-	 * free the single slot three times.
+	 * Admit a call, queue one of its class and one of a higher class behind it, then make
+	 * it re-enter with the arrival it was given, as a governed attempt does after a 429,
+	 * and free the single slot three times.
 	 * @return the waiting tickets in the order they were granted
 	 */
 	protected List<String> grantOrderAfterAReEntry() {
-		PoolSpec pool = start(TestSettings.pool("news-reentry").limit(Dimension.REQUESTS_PER_MINUTE, 1000)
+		PoolSpec pool = start(TestSettings.pool("news-reentry")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)
 			.maxConcurrency(1)
 			.noReserves());
 		Ticket first = ticket(NORMAL, 0, 1);
@@ -163,7 +164,8 @@ public abstract class AdmissionNewsContractTests {
 		for (int i = 0; i < names.size(); i++) {
 			this.news.clear();
 			this.store.settle(pool, new Settlement(lease, "model", new long[1], null, null, PoolFeedback.none()));
-			await().atMost(Duration.ofSeconds(10)).until(() -> this.news.stream().anyMatch((n) -> n.startsWith("granted")));
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> this.news.stream().anyMatch((n) -> n.startsWith("granted")));
 			lease = this.news.stream().filter((n) -> n.startsWith("granted")).findFirst().orElseThrow().split(" ")[2];
 			order.add(names.get(lease));
 		}
@@ -172,8 +174,8 @@ public abstract class AdmissionNewsContractTests {
 
 	@Test
 	void exhaustedProviderQuotaFailsEveryWaitingTicketAtOnceAndTellsTheirJvm() {
-		PoolSpec pool = start(TestSettings.pool("news-exhausted").limit(Dimension.REQUESTS_PER_MINUTE, 1000)
-			.maxConcurrency(1));
+		PoolSpec pool = start(
+				TestSettings.pool("news-exhausted").limit(Dimension.REQUESTS_PER_MINUTE, 1000).maxConcurrency(1));
 		Ticket first = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, first);
 		Ticket critical = ticket(CRITICAL, 600_000, 1);
@@ -216,7 +218,8 @@ public abstract class AdmissionNewsContractTests {
 
 			@Override
 			public void dropped(String pool, String ticketId, boolean shed) {
-				AdmissionNewsContractTests.this.news.add("dropped " + pool + " " + ticketId + (shed ? " shed" : " expired"));
+				AdmissionNewsContractTests.this.news
+					.add("dropped " + pool + " " + ticketId + (shed ? " shed" : " expired"));
 			}
 
 			@Override

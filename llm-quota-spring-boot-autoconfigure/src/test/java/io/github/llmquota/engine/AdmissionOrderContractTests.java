@@ -14,10 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * The admission log's inversion measure, the same in every store that keeps one: it counts,
- * in the step that admits, the higher-class tickets that could have been admitted instead,
- * and it reports the inversions of a deliberately broken (arrival) order. Subclasses supply
- * the store, with its admission log on, and read the log.
+ * The admission log's inversion measure, the same in every store that keeps one: it
+ * counts, in the step that admits, the higher-class tickets that could have been admitted
+ * instead, and it reports the inversions of a deliberately broken (arrival) order.
+ * Subclasses supply the store, with its admission log on, and read the log.
  */
 public abstract class AdmissionOrderContractTests {
 
@@ -34,8 +34,8 @@ public abstract class AdmissionOrderContractTests {
 	private int tickets;
 
 	/**
-	 * Create the store under test on the test's clock ({@link #now}), with its admission log
-	 * on.
+	 * Create the store under test on the test's clock ({@link #now}), with its admission
+	 * log on.
 	 * @param settings the settings
 	 * @param arrivalOrder whether the store's test switch that admits in arrival order
 	 * regardless of class is on
@@ -68,8 +68,7 @@ public abstract class AdmissionOrderContractTests {
 		assertThat(order).containsExactly(critical.id(), background.id());
 		assertThat(AdmissionLog.parse(admissionLog("order"))).filteredOn(AdmissionLog.Entry::wasQueued)
 			.extracting(AdmissionLog.Entry::ticket, AdmissionLog.Entry::overtaken)
-			.containsExactly(tuple(critical.id(), 0),
-					tuple(background.id(), 0));
+			.containsExactly(tuple(critical.id(), 0), tuple(background.id(), 0));
 		assertThat(AdmissionLog.inversions(admissionLog("order"))).isEmpty();
 	}
 
@@ -82,17 +81,17 @@ public abstract class AdmissionOrderContractTests {
 		List<String> order = grantOrder(pool, background, critical);
 
 		assertThat(order).containsExactly(background.id(), critical.id());
-		assertThat(AdmissionLog.inversions(admissionLog("order"))).singleElement()
-			.satisfies((inversion) -> {
-				assertThat(inversion.ticket()).isEqualTo(background.id());
-				assertThat(inversion.rank()).isEqualTo(BACKGROUND);
-				assertThat(inversion.overtaken()).isEqualTo(1);
-			});
+		assertThat(AdmissionLog.inversions(admissionLog("order"))).singleElement().satisfies((inversion) -> {
+			assertThat(inversion.ticket()).isEqualTo(background.id());
+			assertThat(inversion.rank()).isEqualTo(BACKGROUND);
+			assertThat(inversion.overtaken()).isEqualTo(1);
+		});
 	}
 
 	@Test
 	void onlyHigherClassTicketsThatCouldHaveBeenAdmittedCountAsOvertaken() {
-		// 1000 tokens per minute; background may only fill 70 % of the bucket, interactive 95 %.
+		// 1000 tokens per minute; background may only fill 70 % of the bucket,
+		// interactive 95 %.
 		QuotaSettings settings = TestSettings.pool("fit").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1000).build();
 		PoolSpec pool = start(settings, true);
 		this.store.acquire(pool, ticket(CRITICAL, 0, 1000));
@@ -104,13 +103,14 @@ public abstract class AdmissionOrderContractTests {
 			assertThat(this.store.acquire(pool, ticket).status()).isEqualTo(Admission.Status.WAITING);
 		}
 
-		// 417 tokens drained: background (583 + 100 <= 700) and the small interactive ticket
-		// fit; the large critical one (583 + 500 > 1000) does not.
+		// 417 tokens drained: background (583 + 100 <= 700) and the small interactive
+		// ticket fit; the large critical one (583 + 500 > 1000) does not.
 		this.now += 25_000;
 		List<TicketState> states = this.store.poll(pool, ids).states();
 
 		assertThat(states.get(0)).isEqualTo(TicketState.GRANTED);
-		assertThat(AdmissionLog.parse(admissionLog("fit"))).filteredOn((entry) -> entry.ticket().equals(background.id()))
+		assertThat(AdmissionLog.parse(admissionLog("fit")))
+			.filteredOn((entry) -> entry.ticket().equals(background.id()))
 			.singleElement()
 			.extracting(AdmissionLog.Entry::overtaken)
 			.isEqualTo(1);
@@ -118,8 +118,7 @@ public abstract class AdmissionOrderContractTests {
 
 	// A pool of one request per second whose bucket the test has just emptied.
 	private PoolSpec saturatedPool(boolean arrivalOrder) {
-		PoolSpec pool = start(
-				TestSettings.pool("order").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves().build(),
+		PoolSpec pool = start(TestSettings.pool("order").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves().build(),
 				arrivalOrder);
 		for (int i = 0; i < 60; i++) {
 			assertThat(this.store.acquire(pool, ticket(CRITICAL, 0, 1)).status()).isEqualTo(Admission.Status.GRANTED);
@@ -127,7 +126,8 @@ public abstract class AdmissionOrderContractTests {
 		return pool;
 	}
 
-	// Queue the tickets in this order, then let one request refill per second until all are in.
+	// Queue the tickets in this order, then let one request refill per second until all
+	// are in.
 	private List<String> grantOrder(PoolSpec pool, Ticket... arrivals) {
 		List<String> ids = new ArrayList<>();
 		for (Ticket ticket : arrivals) {

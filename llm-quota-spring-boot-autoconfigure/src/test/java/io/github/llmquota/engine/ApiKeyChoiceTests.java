@@ -45,7 +45,8 @@ class ApiKeyChoiceTests {
 	@Test
 	void keyWhoseTightestDimensionHasTheMostRoomIsChosen() {
 		start(0);
-		// Key a: 10 % of its requests but 90 % of its tokens; key b: half of its requests.
+		// Key a: 10 % of its requests but 90 % of its tokens; key b: half of its
+		// requests.
 		use(0, 1, 900);
 		for (int i = 0; i < 5; i++) {
 			use(1, 1, 10);
@@ -173,7 +174,8 @@ class ApiKeyChoiceTests {
 	}
 
 	private QuotaLease acquire() {
-		QuotaLease lease = this.engine.acquire(QuotaRequest.builder("llm").inputTokens(1).maxWait(Duration.ZERO).build());
+		QuotaLease lease = this.engine
+			.acquire(QuotaRequest.builder("llm").inputTokens(1).maxWait(Duration.ZERO).build());
 		lease.release(CallOutcome.NOT_SENT);
 		return lease;
 	}

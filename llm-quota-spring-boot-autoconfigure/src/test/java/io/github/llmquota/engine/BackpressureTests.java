@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * What a caller that slows its own intake learns from {@link DefaultQuotaEngine#backpressure}.
+ * What a caller that slows its own intake learns from
+ * {@link DefaultQuotaEngine#backpressure}.
  */
 class BackpressureTests {
 
@@ -48,7 +49,8 @@ class BackpressureTests {
 
 		assertThat(backpressure.pool()).isEqualTo("busy");
 		assertThat(backpressure.queueDepth()).containsExactly(Map.entry(Priority.CRITICAL, 0L),
-				Map.entry(Priority.INTERACTIVE, 0L), Map.entry(Priority.NORMAL, 0L), Map.entry(Priority.BACKGROUND, 1L));
+				Map.entry(Priority.INTERACTIVE, 0L), Map.entry(Priority.NORMAL, 0L),
+				Map.entry(Priority.BACKGROUND, 1L));
 		assertThat(backpressure.totalQueued()).isOne();
 		// 600 wanted of a bucket with 300 used, of which background may fill 70 %: 30 s.
 		assertThat(backpressure.headEta()).isEqualTo(Duration.ofSeconds(30));

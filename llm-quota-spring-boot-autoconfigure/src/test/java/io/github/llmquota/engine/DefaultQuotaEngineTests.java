@@ -29,7 +29,8 @@ class DefaultQuotaEngineTests {
 		QuotaSettings settings = TestSettings.pool("race").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
 		SlowAcquireStore store = new SlowAcquireStore(new InMemoryQuotaStore(settings));
 		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
-			// The acquire is still on its way to the store when the one-second heartbeat fires.
+			// The acquire is still on its way to the store when the one-second heartbeat
+			// fires.
 			QuotaLease lease = engine.acquire(QuotaRequest.builder("model").maxWait(Duration.ZERO).build());
 
 			assertThat(lease.isEnded()).isFalse();

@@ -27,17 +27,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * What a provider's answer, settled through a lease, does to the next caller, at the default
- * 10 % safety margin and with time driven by the test: the remaining figure a provider reports
- * is reduced by the margin before it tightens the pool, Anthropic's token figures are trusted
- * only beyond their rounding to the nearest thousand (request figures are exact), a 429 that
- * names its limit empties that bucket, no retry delay cools a pool down for longer than the
- * max cooldown, and an exhausted provider quota stops the pool, non-retryably, until its
- * reset or the exhausted hold. Subclasses supply the store.
+ * What a provider's answer, settled through a lease, does to the next caller, at the
+ * default 10 % safety margin and with time driven by the test: the remaining figure a
+ * provider reports is reduced by the margin before it tightens the pool, Anthropic's
+ * token figures are trusted only beyond their rounding to the nearest thousand (request
+ * figures are exact), a 429 that names its limit empties that bucket, no retry delay
+ * cools a pool down for longer than the max cooldown, and an exhausted provider quota
+ * stops the pool, non-retryably, until its reset or the exhausted hold. Subclasses supply
+ * the store.
  */
 public abstract class LeaseFeedbackContractTests {
 
-	// 100,000 tokens a minute at a 10 % margin: 90,000 to plan with, 10,000 never planned.
+	// 100,000 tokens a minute at a 10 % margin: 90,000 to plan with, 10,000 never
+	// planned.
 	private static final long LIMIT = 100_000;
 
 	private final ProviderFeedbackParser parser = new ProviderFeedbackParser();
@@ -69,8 +71,8 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void remainingReportedByTheProviderIsReducedByTheSafetyMarginBeforeItTightensThePool() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
-		// Another client of the organisation spent most of the limit: 40,000 remain, of which
-		// the margin leaves 30,000 to plan with.
+		// Another client of the organisation spent most of the limit: 40,000 remain, of
+		// which the margin leaves 30,000 to plan with.
 		acquire(10_000).settle(TokenUsage.of(10_000, 0), anthropicInputTokensRemaining(40_000));
 
 		assertThat(admits(30_001)).isFalse();
@@ -80,8 +82,9 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void anthropicTokenRemainingWithinItsRoundingOfOurOwnViewLeavesThePoolAlone() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
-		// 80,000 remain in our view. Anthropic says 89,500, rounded to the thousand: 79,500
-		// after the margin, which is within its rounding of ours, so it proves nothing.
+		// 80,000 remain in our view. Anthropic says 89,500, rounded to the thousand:
+		// 79,500 after the margin, which is within its rounding of ours, so it proves
+		// nothing.
 		acquire(10_000).settle(TokenUsage.of(10_000, 0), anthropicInputTokensRemaining(89_500));
 
 		assertThat(admits(80_000)).isTrue();
@@ -100,7 +103,8 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void openAiRemainingIsExactSoEvenASmallShortfallTightensThePool() {
 		start(Provider.OPENAI, Dimension.TOKENS_PER_MINUTE);
-		// 89,500 less the margin is 79,500: only 500 below our 80,000, but OpenAI does not round.
+		// 89,500 less the margin is 79,500: only 500 below our 80,000, but OpenAI does
+		// not round.
 		acquire(10_000).settle(TokenUsage.of(10_000, 0), feedback(Provider.OPENAI, 200, "x-ratelimit-limit-tokens",
 				Long.toString(LIMIT), "x-ratelimit-remaining-tokens", "89500"));
 
@@ -129,8 +133,8 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void anthropicRateLimitOnASmallDailyRequestLimitEmptiesThatBucketAsItRoundsOnlyTokens() {
 		// 450 requests a day to plan with, all of them at once: less than the thousand
-		// Anthropic rounds its token figures to, so only an exact request figure can empty
-		// the bucket.
+		// Anthropic rounds its token figures to, so only an exact request figure can
+		// empty the bucket.
 		start(Provider.ANTHROPIC, Dimension.REQUESTS_PER_DAY, 500);
 		String body = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request "
 				+ "would exceed the rate limit for your organization (1815e560) of 500 requests per day.\"}}";
@@ -145,8 +149,7 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void retryAfterWithinTheMaxCooldownCoolsThePoolDownForExactlyThatLong() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
-		acquire(1).release(CallOutcome.FAILED,
-				feedback(Provider.ANTHROPIC, 429, "retry-after", "30"));
+		acquire(1).release(CallOutcome.FAILED, feedback(Provider.ANTHROPIC, 429, "retry-after", "30"));
 
 		assertThat(this.store.snapshot(this.pool).cooldownMillis()).isEqualTo(30_000);
 	}
@@ -154,8 +157,8 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void retryAfterBeyondTheMaxCooldownCoolsThePoolDownOnlyForTheMaxCooldown() {
 		start(Provider.ANTHROPIC, Dimension.INPUT_TOKENS_PER_MINUTE);
-		// A parser of the application's own, with a ceiling far above the engine's, passes a
-		// hostile 285-year delay on; the engine still bounds what it stores.
+		// A parser of the application's own, with a ceiling far above the engine's,
+		// passes a hostile 285-year delay on; the engine still bounds what it stores.
 		ProviderFeedbackParser lenient = new ProviderFeedbackParser((pool, header, value) -> {
 		}, Duration.ofDays(365_000));
 		ProviderFeedback hostile = lenient.parse(this.pool.name(), Provider.ANTHROPIC, 429,
@@ -194,9 +197,9 @@ public abstract class LeaseFeedbackContractTests {
 	@Test
 	void exhaustedQuotaThatNamesItsResetStopsThePoolUntilThatReset() {
 		start(Provider.OPENAI, Dimension.TOKENS_PER_MINUTE);
-		acquire(1).release(CallOutcome.FAILED, this.parser.parse(this.pool.name(), Provider.OPENAI, 429,
-				Map.of("retry-after", List.of("120")), "{\"error\":{\"code\":\"insufficient_quota\"}}",
-				Instant.ofEpochMilli(this.now)));
+		acquire(1).release(CallOutcome.FAILED,
+				this.parser.parse(this.pool.name(), Provider.OPENAI, 429, Map.of("retry-after", List.of("120")),
+						"{\"error\":{\"code\":\"insufficient_quota\"}}", Instant.ofEpochMilli(this.now)));
 
 		assertThat(this.store.snapshot(this.pool).exhaustedMillis()).isEqualTo(120_000);
 		assertThat(this.store.snapshot(this.pool).exhaustedReason()).isNull();
@@ -218,7 +221,8 @@ public abstract class LeaseFeedbackContractTests {
 	}
 
 	private ProviderFeedback openAi429(String body) {
-		return this.parser.parse(this.pool.name(), Provider.OPENAI, 429, Map.of(), body, Instant.ofEpochMilli(this.now));
+		return this.parser.parse(this.pool.name(), Provider.OPENAI, 429, Map.of(), body,
+				Instant.ofEpochMilli(this.now));
 	}
 
 	private void start(Provider provider, Dimension dimension) {

@@ -10,8 +10,8 @@ import io.github.llmquota.core.Provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Finding a dimension's place in a pool's cost vectors, which the endpoint and feedback read
- * by index.
+ * Finding a dimension's place in a pool's cost vectors, which the endpoint and feedback
+ * read by index.
  */
 class PoolSpecTests {
 

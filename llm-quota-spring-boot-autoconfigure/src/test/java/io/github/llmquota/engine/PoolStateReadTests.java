@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * What a caller learns from {@link DefaultQuotaEngine#state(String)}, the engine's read side.
+ * What a caller learns from {@link DefaultQuotaEngine#state(String)}, the engine's read
+ * side.
  */
 class PoolStateReadTests {
 
@@ -86,9 +87,9 @@ class PoolStateReadTests {
 		QuotaLease lease = acquire();
 
 		PoolState state = this.engine.state("pool");
-		assertThat(this.engine.backpressure("model").utilisation()).containsExactlyInAnyOrderEntriesOf(
-				Map.of(Dimension.REQUESTS_PER_MINUTE, state.dimension(Dimension.REQUESTS_PER_MINUTE).utilisation(),
-						Dimension.CONCURRENCY, 0.25));
+		assertThat(this.engine.backpressure("model").utilisation())
+			.containsExactlyInAnyOrderEntriesOf(Map.of(Dimension.REQUESTS_PER_MINUTE,
+					state.dimension(Dimension.REQUESTS_PER_MINUTE).utilisation(), Dimension.CONCURRENCY, 0.25));
 		assertThat(this.engine.backpressure("model").queueDepth()).isEqualTo(state.queued());
 		lease.release(CallOutcome.NOT_SENT);
 	}

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
- * Tests for {@link PoolStates}: what a pool's state means, computed from a store's snapshot.
+ * Tests for {@link PoolStates}: what a pool's state means, computed from a store's
+ * snapshot.
  */
 class PoolStatesTests {
 
@@ -29,7 +30,8 @@ class PoolStatesTests {
 			new PriorityClass(Priority.NORMAL, 1, 0.15, 100, Duration.ofSeconds(5)),
 			new PriorityClass(Priority.BACKGROUND, 2, 0.30, 100, Duration.ofSeconds(5)));
 
-	// 100 requests per minute and 14,400 per day (10 a minute), a 10 % safety margin, 4 in flight.
+	// 100 requests per minute and 14,400 per day (10 a minute), a 10 % safety margin, 4
+	// in flight.
 	private final PoolSpec pool = new PoolSpec("pool", Provider.OPENAI,
 			List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 100, 0.10, 60_000),
 					RateLimit.of(Dimension.REQUESTS_PER_DAY, 14_400, 0.10, 60_000)),
@@ -87,7 +89,8 @@ class PoolStatesTests {
 
 	@Test
 	void headroomIsTheFreeShareOfTheTightestDimension() {
-		// Minute bucket: 50 of 90 free (0.56); day bucket: 8 of 9 (0.89); concurrency: 1 of 4 (0.25).
+		// Minute bucket: 50 of 90 free (0.56); day bucket: 8 of 9 (0.89); concurrency: 1
+		// of 4 (0.25).
 		assertThat(state(1.0).headroom()).isCloseTo(0.25, EXACT);
 		PoolSpec unbounded = new PoolSpec("pool", Provider.OPENAI, this.pool.rates(), 0, this.pool.models(), null);
 		assertThat(PoolStates.of(unbounded, snapshot(1.0), CLASSES).headroom()).isCloseTo(50.0 / 90, EXACT);
@@ -132,17 +135,18 @@ class PoolStatesTests {
 	void queuedIsPerPriorityClassByNameHighestFirst() {
 		PoolState state = state(1.0);
 
-		assertThat(state.queued()).containsExactly(Map.entry(Priority.CRITICAL, 0L),
-				Map.entry(Priority.NORMAL, 2L), Map.entry(Priority.BACKGROUND, 5L));
+		assertThat(state.queued()).containsExactly(Map.entry(Priority.CRITICAL, 0L), Map.entry(Priority.NORMAL, 2L),
+				Map.entry(Priority.BACKGROUND, 5L));
 		assertThat(state.totalQueued()).isEqualTo(7);
 		assertThat(state.headEta()).isEqualTo(Duration.ofMillis(1500));
 	}
 
 	@Test
 	void aModelWaitsForTheLongerOfThePoolsAndItsOwnCooldown() {
-		PoolState state = PoolStates.of(this.pool, new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 },
-				new double[] { 0, 0 }, lastHour(), new long[] { 0, 0, 0 }, 0, 1.0, 2_000, -2,
-				new long[] { 5_000, 0 }, 1), CLASSES);
+		PoolState state = PoolStates.of(this.pool,
+				new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 }, new double[] { 0, 0 }, lastHour(),
+						new long[] { 0, 0, 0 }, 0, 1.0, 2_000, -2, new long[] { 5_000, 0 }, 1),
+				CLASSES);
 
 		assertThat(state.isCoolingDown()).isTrue();
 		assertThat(state.cooldownOf("model")).isEqualTo(Duration.ofSeconds(5));
@@ -154,12 +158,14 @@ class PoolStatesTests {
 
 	@Test
 	void exhaustedPoolSaysForHowLongAndWhyAndAnUnexhaustedOneGivesNoReason() {
-		PoolState exhausted = PoolStates.of(this.pool, new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 },
-				new double[] { 0, 0 }, lastHour(), new long[] { 0, 0, 0 }, 0, 1.0, 0, -2, new long[] { 0, 0 }, 1,
-				60_000, "spend cap reached"), CLASSES);
-		PoolState recovered = PoolStates.of(this.pool, new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 },
-				new double[] { 0, 0 }, lastHour(), new long[] { 0, 0, 0 }, 0, 1.0, 0, -2, new long[] { 0, 0 }, 1, 0,
-				"spend cap reached"), CLASSES);
+		PoolState exhausted = PoolStates.of(this.pool,
+				new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 }, new double[] { 0, 0 }, lastHour(),
+						new long[] { 0, 0, 0 }, 0, 1.0, 0, -2, new long[] { 0, 0 }, 1, 60_000, "spend cap reached"),
+				CLASSES);
+		PoolState recovered = PoolStates.of(this.pool,
+				new PoolSnapshot("pool", 1_000_000, new double[] { 0, 0 }, new double[] { 0, 0 }, lastHour(),
+						new long[] { 0, 0, 0 }, 0, 1.0, 0, -2, new long[] { 0, 0 }, 1, 0, "spend cap reached"),
+				CLASSES);
 
 		assertThat(exhausted.isExhausted()).isTrue();
 		assertThat(exhausted.exhausted()).isEqualTo(Duration.ofMinutes(1));

@@ -57,10 +57,11 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void blockedCallerIsAdmittedAsSoonAsAnotherCallSettles() throws Exception {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("settle-wakes").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("settle-wakes").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		QuotaLease first = engine.acquire(request(Priority.INTERACTIVE, Duration.ofSeconds(20)));
-		CompletableFuture<QuotaLease> second = engine.acquireAsync(request(Priority.INTERACTIVE, Duration.ofSeconds(20)));
+		CompletableFuture<QuotaLease> second = engine
+			.acquireAsync(request(Priority.INTERACTIVE, Duration.ofSeconds(20)));
 		assertThat(second).isNotDone();
 
 		first.settle(TokenUsage.of(10, 10));
@@ -72,8 +73,8 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void waitBudgetRunsOutWithADeadlineRejectionAndLeavesNoTicket() {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("deadline").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("deadline").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		engine.acquire(request(Priority.INTERACTIVE, Duration.ZERO));
 
 		assertThatExceptionOfType(QuotaRejectedException.class)
@@ -85,8 +86,8 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void interruptedWaiterWithdrawsItsTicketAndKeepsTheInterruptFlag() throws Exception {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("interrupt").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("interrupt").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		engine.acquire(request(Priority.INTERACTIVE, Duration.ZERO));
 		AtomicReference<Throwable> failure = new AtomicReference<>();
 		AtomicBoolean stillInterrupted = new AtomicBoolean();
@@ -115,10 +116,11 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void cancellingTheFutureWithdrawsTheTicketAndHoldsNoCapacity() throws Exception {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("cancel").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("cancel").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		QuotaLease first = engine.acquire(request(Priority.INTERACTIVE, Duration.ZERO));
-		CompletableFuture<QuotaLease> waiting = engine.acquireAsync(request(Priority.INTERACTIVE, Duration.ofSeconds(30)));
+		CompletableFuture<QuotaLease> waiting = engine
+			.acquireAsync(request(Priority.INTERACTIVE, Duration.ofSeconds(30)));
 
 		waiting.cancel(true);
 		await().atMost(Duration.ofSeconds(10)).until(() -> waitingTickets("cancel") == 0);
@@ -129,8 +131,8 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void requestThatCanNeverFitIsRejectedAtOnceNamingTheArgumentAndTheLimit() {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("too-large")
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 30_000));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("too-large").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 30_000));
 		QuotaRequest request = QuotaRequest.builder("model").inputTokens(40_000).maxWait(Duration.ofMinutes(5)).build();
 
 		long start = System.nanoTime();
@@ -161,10 +163,11 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void sheddingTheLowestClassRejectsAndWithdrawsItWhileHigherClassesKeepWaiting() {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("shed-lowest").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("shed-lowest").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		QuotaLease first = engine.acquire(request(Priority.INTERACTIVE, Duration.ZERO));
-		CompletableFuture<QuotaLease> background = engine.acquireAsync(request(Priority.BACKGROUND, Duration.ofSeconds(30)));
+		CompletableFuture<QuotaLease> background = engine
+			.acquireAsync(request(Priority.BACKGROUND, Duration.ofSeconds(30)));
 		CompletableFuture<QuotaLease> normal = engine.acquireAsync(request(Priority.NORMAL, Duration.ofSeconds(30)));
 
 		engine.shedLowestClass("shed-lowest", true);
@@ -185,19 +188,17 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void negativeTokenCountsAreRejectedNamingTheArgument() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> QuotaRequest.builder("model").inputTokens(-1).build())
+		assertThatIllegalArgumentException().isThrownBy(() -> QuotaRequest.builder("model").inputTokens(-1).build())
 			.withMessageContaining("inputTokens");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> QuotaRequest.builder("model").maxOutputTokens(-5).build())
+		assertThatIllegalArgumentException().isThrownBy(() -> QuotaRequest.builder("model").maxOutputTokens(-5).build())
 			.withMessageContaining("maxOutputTokens");
 	}
 
 	@Test
 	void callThatReEntersWithItsLeasesArrivalIsAdmittedBeforeALaterCallOfItsClassAndKeepsThatArrival()
 			throws Exception {
-		DefaultQuotaEngine engine = engine(TestSettings.pool("re-entry").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1));
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("re-entry").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1));
 		QuotaLease first = engine.acquire(request(Priority.NORMAL, Duration.ZERO));
 		assertThat(first.arrival()).isPositive();
 		CompletableFuture<QuotaLease> later = engine.acquireAsync(request(Priority.NORMAL, Duration.ofSeconds(20)));
@@ -223,8 +224,7 @@ public abstract class QuotaEngineContractTests {
 
 	@Test
 	void negativeArrivalIsRejectedAsBadInput() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> QuotaRequest.builder("model").arrival(-1).build())
+		assertThatIllegalArgumentException().isThrownBy(() -> QuotaRequest.builder("model").arrival(-1).build())
 			.withMessageContaining("arrival");
 	}
 
@@ -235,7 +235,11 @@ public abstract class QuotaEngineContractTests {
 	}
 
 	private static QuotaRequest request(String priority, Duration maxWait) {
-		return QuotaRequest.builder("model").priority(priority).inputTokens(10).maxOutputTokens(10).maxWait(maxWait)
+		return QuotaRequest.builder("model")
+			.priority(priority)
+			.inputTokens(10)
+			.maxOutputTokens(10)
+			.maxWait(maxWait)
 			.build();
 	}
 

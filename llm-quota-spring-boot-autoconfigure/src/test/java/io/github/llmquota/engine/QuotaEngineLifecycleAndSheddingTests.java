@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A waiting caller pushed out of a full waiting room by higher-priority work learns it at
- * once, whether the store's news arrives or only the heartbeat finds out; and the engine runs
- * as a lifecycle bean between the web server and the Redis connection.
+ * once, whether the store's news arrives or only the heartbeat finds out; and the engine
+ * runs as a lifecycle bean between the web server and the Redis connection.
  */
 class QuotaEngineLifecycleAndSheddingTests {
 
@@ -40,8 +40,8 @@ class QuotaEngineLifecycleAndSheddingTests {
 		QuotaSettings settings = fullAfterOneWaiter(Duration.ofHours(1));
 		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
 		this.engine.acquire(request(Priority.CRITICAL, Duration.ZERO));
-		CompletableFuture<QuotaLease> background = this.engine.acquireAsync(request(Priority.BACKGROUND,
-				Duration.ofMinutes(1)));
+		CompletableFuture<QuotaLease> background = this.engine
+			.acquireAsync(request(Priority.BACKGROUND, Duration.ofMinutes(1)));
 
 		this.engine.acquireAsync(request(Priority.CRITICAL, Duration.ofMinutes(1)));
 
@@ -67,8 +67,8 @@ class QuotaEngineLifecycleAndSheddingTests {
 
 		});
 		this.engine.acquire(request(Priority.CRITICAL, Duration.ZERO));
-		CompletableFuture<QuotaLease> background = this.engine.acquireAsync(request(Priority.BACKGROUND,
-				Duration.ofMinutes(1)));
+		CompletableFuture<QuotaLease> background = this.engine
+			.acquireAsync(request(Priority.BACKGROUND, Duration.ofMinutes(1)));
 
 		this.engine.acquireAsync(request(Priority.CRITICAL, Duration.ofMinutes(1)));
 
@@ -115,8 +115,8 @@ class QuotaEngineLifecycleAndSheddingTests {
 			.maxConcurrency(1)
 			.queueCapacity(1)
 			.build();
-		return new QuotaSettings(built.models(), built.classes(), "NORMAL", built.leaseTimeout(),
-				built.queueCapacity(), heartbeat, built.feedback(), built.admissionLookahead());
+		return new QuotaSettings(built.models(), built.classes(), "NORMAL", built.leaseTimeout(), built.queueCapacity(),
+				heartbeat, built.feedback(), built.admissionLookahead());
 	}
 
 	private static QuotaRequest request(String priority, Duration maxWait) {

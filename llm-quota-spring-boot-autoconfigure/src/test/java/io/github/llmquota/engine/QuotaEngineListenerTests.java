@@ -73,8 +73,8 @@ class QuotaEngineListenerTests {
 		only.release(CallOutcome.NOT_SENT);
 
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(this.events).containsSubsequence("rejected CANNOT_FIT",
-					"rejected DEADLINE", "rejected SHED", "rejected CANCELLED"));
+			.untilAsserted(() -> assertThat(this.events).containsSubsequence("rejected CANNOT_FIT", "rejected DEADLINE",
+					"rejected SHED", "rejected CANCELLED"));
 	}
 
 	@Test

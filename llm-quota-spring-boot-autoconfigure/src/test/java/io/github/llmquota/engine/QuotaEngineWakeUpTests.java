@@ -28,9 +28,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * How a waiting caller is woken: by the store's news, by the timer armed for the blocked
- * head, or by its own deadline. The heartbeat only repairs lost news, so most tests here run
- * with a heartbeat of an hour: a caller that still gets its answer cannot have been woken by
- * it.
+ * head, or by its own deadline. The heartbeat only repairs lost news, so most tests here
+ * run with a heartbeat of an hour: a caller that still gets its answer cannot have been
+ * woken by it.
  */
 class QuotaEngineWakeUpTests {
 
@@ -47,8 +47,8 @@ class QuotaEngineWakeUpTests {
 
 	@Test
 	void callerBlockedOnTheConcurrencyLimitIsWokenByTheStoresNewsWhenACallEnds() {
-		QuotaSettings settings = settings(TestSettings.pool("news").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1), NO_HEARTBEAT);
+		QuotaSettings settings = settings(
+				TestSettings.pool("news").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1), NO_HEARTBEAT);
 		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
 		QuotaLease first = this.engine.acquire(request(Duration.ZERO));
 		CompletableFuture<QuotaLease> second = this.engine.acquireAsync(request(Duration.ofMinutes(1)));
@@ -61,10 +61,11 @@ class QuotaEngineWakeUpTests {
 	@Test
 	void blockedHeadIsAdmittedByItsTimerWhenTheBucketHasRefilled() {
 		// Ten requests a second at most: the eleventh fits 100 ms later.
-		QuotaSettings settings = settings(TestSettings.pool("timer").limit(Dimension.REQUESTS_PER_MINUTE, 600)
+		QuotaSettings settings = settings(TestSettings.pool("timer")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 600)
 			.burstHorizon(Duration.ofSeconds(1)), NO_HEARTBEAT);
-		// The store's clock moves only when the test says so: however slow the machine, the
-		// eleventh request waits, and only a poll after the clock moved can admit it.
+		// The store's clock moves only when the test says so: however slow the machine,
+		// the eleventh request waits, and only a poll after the clock moved can admit it.
 		AtomicLong clock = new AtomicLong(1_700_000_000_000L);
 		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings, clock::get));
 		for (int i = 0; i < 10; i++) {
@@ -80,8 +81,9 @@ class QuotaEngineWakeUpTests {
 
 	@Test
 	void waitEndsAtItsDeadlineWithADeadlineRejection() {
-		QuotaSettings settings = settings(TestSettings.pool("deadline").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1), NO_HEARTBEAT);
+		QuotaSettings settings = settings(
+				TestSettings.pool("deadline").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1),
+				NO_HEARTBEAT);
 		this.engine = new DefaultQuotaEngine(settings, new InMemoryQuotaStore(settings));
 		this.engine.acquire(request(Duration.ZERO));
 
@@ -98,8 +100,9 @@ class QuotaEngineWakeUpTests {
 
 	@Test
 	void heartbeatAdmitsAWaitingCallerWhoseNewsWasLost() {
-		QuotaSettings settings = settings(TestSettings.pool("lost-news").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1), Duration.ofMillis(100));
+		QuotaSettings settings = settings(
+				TestSettings.pool("lost-news").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1),
+				Duration.ofMillis(100));
 		this.engine = new DefaultQuotaEngine(settings, new DeafStore(new InMemoryQuotaStore(settings)));
 		QuotaLease first = this.engine.acquire(request(Duration.ZERO));
 		CompletableFuture<QuotaLease> second = this.engine.acquireAsync(request(Duration.ofMinutes(1)));
@@ -111,8 +114,9 @@ class QuotaEngineWakeUpTests {
 
 	@Test
 	void interruptedCallerIsToldWhichPoolItWasWaitingFor() throws Exception {
-		QuotaSettings settings = settings(TestSettings.pool("interrupted").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1), NO_HEARTBEAT);
+		QuotaSettings settings = settings(
+				TestSettings.pool("interrupted").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1),
+				NO_HEARTBEAT);
 		InMemoryQuotaStore store = new InMemoryQuotaStore(settings);
 		this.engine = new DefaultQuotaEngine(settings, store);
 		this.engine.acquire(request(Duration.ZERO));
@@ -140,8 +144,8 @@ class QuotaEngineWakeUpTests {
 
 	@Test
 	void closingTheEngineWithdrawsItsWaitingTicketsAndStopsTheStoreOnce() {
-		QuotaSettings settings = settings(TestSettings.pool("closing").limit(Dimension.REQUESTS_PER_MINUTE, 100)
-			.maxConcurrency(1), NO_HEARTBEAT);
+		QuotaSettings settings = settings(
+				TestSettings.pool("closing").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(1), NO_HEARTBEAT);
 		InMemoryQuotaStore memory = new InMemoryQuotaStore(settings);
 		AtomicInteger stops = new AtomicInteger();
 		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new ForwardingQuotaStore(memory) {
@@ -186,8 +190,8 @@ class QuotaEngineWakeUpTests {
 
 	private static QuotaSettings settings(TestSettings pool, Duration heartbeat) {
 		QuotaSettings built = pool.build();
-		return new QuotaSettings(built.models(), built.classes(), "NORMAL", built.leaseTimeout(),
-				built.queueCapacity(), heartbeat, built.feedback(), built.admissionLookahead());
+		return new QuotaSettings(built.models(), built.classes(), "NORMAL", built.leaseTimeout(), built.queueCapacity(),
+				heartbeat, built.feedback(), built.admissionLookahead());
 	}
 
 	private static QuotaRequest request(Duration maxWait) {

@@ -36,8 +36,7 @@ class QuotaSettingsTests {
 
 	@Test
 	void defaultClassThatIsNotConfiguredIsRejectedByName() {
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> settings(Map.of("llm", key("a")), Map.of(), "urgent"))
+		assertThatIllegalArgumentException().isThrownBy(() -> settings(Map.of("llm", key("a")), Map.of(), "urgent"))
 			.withMessage("Default priority class 'urgent' is not one of [" + Priority.NORMAL + "]");
 	}
 

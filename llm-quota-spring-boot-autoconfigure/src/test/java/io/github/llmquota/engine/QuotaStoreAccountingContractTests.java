@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * What every {@link QuotaStore} must count the same way at the edges: per-class waiting
  * rooms, waits that cannot end in time, provider readings near the bucket's level, the
- * multiplier's effect on capacity and refill, per-user charges that follow the real usage,
- * and the minute each unit of usage is counted in. Subclasses supply the store.
+ * multiplier's effect on capacity and refill, per-user charges that follow the real
+ * usage, and the minute each unit of usage is counted in. Subclasses supply the store.
  */
 public abstract class QuotaStoreAccountingContractTests {
 
@@ -97,8 +97,10 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void higherClassWhoseWaitEndsExactlyWhenItFitsIsQueued() {
-		// 60,000 tokens a minute: one token a millisecond, so every figure below is exact.
-		PoolSpec pool = start(TestSettings.pool("lead-exact").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
+		// 60,000 tokens a minute: one token a millisecond, so every figure below is
+		// exact.
+		PoolSpec pool = start(
+				TestSettings.pool("lead-exact").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
 		acquire(pool, CRITICAL, 0, 60_000);
 		acquire(pool, BACKGROUND, 600_000, 1);
 
@@ -132,7 +134,8 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void lowerClassWithoutAWaitBudgetIsRejectedBehindAWaitingHead() {
-		PoolSpec pool = start(TestSettings.pool("no-budget-behind").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		PoolSpec pool = start(
+				TestSettings.pool("no-budget-behind").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
 		grant(pool, 60);
 		acquire(pool, CRITICAL, 600_000, 1);
 
@@ -148,7 +151,8 @@ public abstract class QuotaStoreAccountingContractTests {
 		Ticket call = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, call);
 
-		// 9,000 are free; "8,500 left, give or take 1,000" does not say that less is free.
+		// 9,000 are free; "8,500 left, give or take 1,000" does not say that less is
+		// free.
 		settle(pool, call, new PoolFeedback(PoolFeedback.Kind.SUCCESS, 0, new long[] { 8_500 }, new long[] { 1_000 }));
 
 		assertThat(acquire(pool, CRITICAL, 0, 9_000).status()).isEqualTo(Admission.Status.GRANTED);
@@ -210,8 +214,7 @@ public abstract class QuotaStoreAccountingContractTests {
 		this.store.settle(pool, new Settlement(call.id(), "model", new long[] { -800 }, call.user(),
 				new long[] { -800 }, PoolFeedback.none()));
 
-		assertThat(this.store.acquire(pool, userTicket(settings, 0, 850)).status())
-			.isEqualTo(Admission.Status.GRANTED);
+		assertThat(this.store.acquire(pool, userTicket(settings, 0, 850)).status()).isEqualTo(Admission.Status.GRANTED);
 	}
 
 	@Test
@@ -269,9 +272,8 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void refundOfAWithdrawnGrantCountsInTheMinuteOfTheWithdrawal() {
-		PoolSpec pool = start(TestSettings.pool("minute-cancel")
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000)
-			.maxConcurrency(1));
+		PoolSpec pool = start(
+				TestSettings.pool("minute-cancel").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000).maxConcurrency(1));
 		Ticket busy = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, busy);
 		Ticket waiting = ticket(CRITICAL, 600_000, 500);
@@ -288,9 +290,8 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void admissionMadeByAPollCountsInTheMinuteOfThePoll() {
-		PoolSpec pool = start(TestSettings.pool("minute-poll")
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
-			.noReserves());
+		PoolSpec pool = start(
+				TestSettings.pool("minute-poll").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
 		acquire(pool, CRITICAL, 0, 60_000);
 		Ticket waiting = ticket(CRITICAL, 600_000, 500);
 		this.store.acquire(pool, waiting);
@@ -310,8 +311,8 @@ public abstract class QuotaStoreAccountingContractTests {
 	}
 
 	private void settle(PoolSpec pool, Ticket ticket, PoolFeedback feedback) {
-		this.store.settle(pool, new Settlement(ticket.id(), "model", new long[ticket.cost().length], null, null,
-				feedback));
+		this.store.settle(pool,
+				new Settlement(ticket.id(), "model", new long[ticket.cost().length], null, null, feedback));
 	}
 
 	private PoolSpec start(TestSettings settings) {

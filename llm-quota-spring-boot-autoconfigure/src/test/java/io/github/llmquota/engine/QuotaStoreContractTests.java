@@ -58,7 +58,8 @@ public abstract class QuotaStoreContractTests {
 
 		assertThat(denied.status()).isEqualTo(Admission.Status.REJECTED);
 		assertThat(denied.reason()).isEqualTo(RejectionReason.DEADLINE);
-		// Exactly the room the denied request would have taken on the output bucket is left.
+		// Exactly the room the denied request would have taken on the output bucket is
+		// left.
 		assertThat(acquire(pool, CRITICAL, 0, 1, 100, 900).status()).isEqualTo(Admission.Status.GRANTED);
 		assertThat(acquire(pool, CRITICAL, 0, 1, 0, 1).status()).isEqualTo(Admission.Status.REJECTED);
 	}
@@ -87,7 +88,8 @@ public abstract class QuotaStoreContractTests {
 		for (int i = 0; i < 10; i++) {
 			assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
 		}
-		// The bucket refills one request per 100 ms: 60 ms in, the next fits within 40 ms.
+		// The bucket refills one request per 100 ms: 60 ms in, the next fits within 40
+		// ms.
 		this.now += 60;
 		assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
 		Admission tooEarly = acquire(pool, CRITICAL, 0, 1);
@@ -355,10 +357,11 @@ public abstract class QuotaStoreContractTests {
 		assertThat(this.store.acquire(pool, secondInteractive).status()).isEqualTo(Admission.Status.WAITING);
 		assertThat(acquire(pool, INTERACTIVE, 600_000, 1).reason()).isEqualTo(RejectionReason.QUEUE_FULL);
 
-		assertThat(this.store.poll(pool, List.of(oldBackground.id(), newBackground.id(), interactive.id(),
-				critical.id(), secondInteractive.id())).states())
-			.containsExactly(TicketState.DROPPED, TicketState.DROPPED, TicketState.WAITING, TicketState.WAITING,
-					TicketState.WAITING);
+		assertThat(this.store.poll(pool,
+				List.of(oldBackground.id(), newBackground.id(), interactive.id(), critical.id(),
+						secondInteractive.id()))
+			.states()).containsExactly(TicketState.DROPPED, TicketState.DROPPED, TicketState.WAITING,
+					TicketState.WAITING, TicketState.WAITING);
 	}
 
 	@Test
@@ -403,7 +406,8 @@ public abstract class QuotaStoreContractTests {
 
 	@Test
 	void rateLimitFeedbackCoolsThePoolDownAndCutsTheMultiplierOncePerRoundTrip() {
-		QuotaSettings settings = TestSettings.pool("cooldown").limit(Dimension.REQUESTS_PER_MINUTE, 600)
+		QuotaSettings settings = TestSettings.pool("cooldown")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 600)
 			.margin(0.10)
 			.build();
 		PoolSpec pool = start(settings);
@@ -433,12 +437,14 @@ public abstract class QuotaStoreContractTests {
 
 	@Test
 	void providerHeadersTightenTheBucketButNeverLoosenIt() {
-		QuotaSettings settings = TestSettings.pool("tighten").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000)
+		QuotaSettings settings = TestSettings.pool("tighten")
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000)
 			.margin(0.10)
 			.build();
 		PoolSpec pool = start(settings);
-		// 9,000 to plan with. Feedback carries remaining already reduced by the margin (the
-		// lease does that; see LeaseFeedbackContractTests), so the store compares it as is.
+		// 9,000 to plan with. Feedback carries remaining already reduced by the margin
+		// (the lease does that; see LeaseFeedbackContractTests), so the store compares it
+		// as is.
 		Ticket call = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, call);
 
@@ -456,7 +462,8 @@ public abstract class QuotaStoreContractTests {
 
 	@Test
 	void overloadCoolsTheModelDownWithExponentialBackoffWithoutCuttingQuota() {
-		QuotaSettings settings = TestSettings.pool("overload").limit(Dimension.REQUESTS_PER_MINUTE, 600)
+		QuotaSettings settings = TestSettings.pool("overload")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 600)
 			.margin(0.10)
 			.build();
 		PoolSpec pool = start(settings);
@@ -474,7 +481,8 @@ public abstract class QuotaStoreContractTests {
 
 	@Test
 	void snapshotShowsQueuesInFlightAndTrailingMinuteUsage() {
-		PoolSpec pool = pool(TestSettings.pool("snapshot").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000).noReserves());
+		PoolSpec pool = pool(
+				TestSettings.pool("snapshot").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000).noReserves());
 		acquire(pool, CRITICAL, 0, 600);
 		this.now += 20_000;
 		acquire(pool, CRITICAL, 0, 300);

@@ -8,7 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The trailing-minute and last-hour counters behind utilisation, alerts and the live page.
+ * The trailing-minute and last-hour counters behind utilisation, alerts and the live
+ * page.
  */
 class UsageRingsTests {
 
@@ -21,7 +22,8 @@ class UsageRingsTests {
 		rings.add(T, new double[] { 100 });
 		rings.add(T + 30_000, new double[] { 10 });
 
-		// 2.5 s into the slot six slots on, a quarter of the oldest slot has left the minute.
+		// 2.5 s into the slot six slots on, a quarter of the oldest slot has left the
+		// minute.
 		assertThat(rings.trailingMinute(T + 62_500)[0]).isCloseTo(85, within(1e-9));
 	}
 

@@ -95,8 +95,7 @@ class CalibratingTokenEstimatorTests {
 		for (int call = 0; call < 1000; call++) {
 			this.estimator.recordActual(MODEL, estimate(Long.MAX_VALUE / 4), 0);
 		}
-		assertThat(this.estimator.getCorrectionRatio(MODEL))
-			.isGreaterThanOrEqualTo(CalibratingTokenEstimator.MIN_RATIO)
+		assertThat(this.estimator.getCorrectionRatio(MODEL)).isGreaterThanOrEqualTo(CalibratingTokenEstimator.MIN_RATIO)
 			.isCloseTo(CalibratingTokenEstimator.MIN_RATIO, within(1e-6));
 		assertThat(estimate(1000)).isGreaterThanOrEqualTo(500);
 	}
@@ -138,8 +137,9 @@ class CalibratingTokenEstimatorTests {
 
 	@Test
 	void concurrentReportsAreNeverLost() throws Exception {
-		// With a smoothing factor of 1 each report multiplies the ratio by actual/estimated,
-		// a product that is the same in any order: a lost update would show as a lower ratio
+		// With a smoothing factor of 1 each report multiplies the ratio by
+		// actual/estimated, a product that is the same in any order: a lost update would
+		// show as a lower ratio
 		CalibratingTokenEstimator multiplying = new CalibratingTokenEstimator(RAW, 1.0);
 		int threads = 8;
 		int reportsPerThread = 100;

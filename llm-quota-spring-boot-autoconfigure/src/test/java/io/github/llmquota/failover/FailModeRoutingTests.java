@@ -30,11 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Where {@link FailoverQuotaStore} sends each call while the shared store fails and after it
- * answers again: every ticket ends in the store that decided it, local limits are this JVM's
- * share of the pool as last seen, and the shared view is refreshed in the background. The
- * shared store here is an in-memory one that can be switched off, so that every outcome is
- * known exactly.
+ * Where {@link FailoverQuotaStore} sends each call while the shared store fails and after
+ * it answers again: every ticket ends in the store that decided it, local limits are this
+ * JVM's share of the pool as last seen, and the shared view is refreshed in the
+ * background. The shared store here is an in-memory one that can be switched off, so that
+ * every outcome is known exactly.
  */
 class FailModeRoutingTests {
 
@@ -119,8 +119,8 @@ class FailModeRoutingTests {
 
 		Admission rejected = this.store.acquire(pool, ticket(0));
 
-		// 80 % of 6 requests a minute is 4.8: the fifth lacks 0.2 of a request, which comes
-		// back in 2.5 s at 80 % of the rate, less what refilled since.
+		// 80 % of 6 requests a minute is 4.8: the fifth lacks 0.2 of a request, which
+		// comes back in 2.5 s at 80 % of the rate, less what refilled since.
 		assertThat(rejected.delayMillis()).isBetween(1_700L, 2_500L);
 	}
 
@@ -362,8 +362,10 @@ class FailModeRoutingTests {
 		this.store.acquire(pool, ticket(0));
 
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.shared.snapshots.get() >= 1);
-		// One refresh per pool every 30 seconds at most, however many admissions there are.
-		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+		// One refresh per pool every 30 seconds at most, however many admissions there
+		// are.
+		await().during(Duration.ofMillis(300))
+			.atMost(Duration.ofSeconds(5))
 			.until(() -> this.shared.snapshots.get() == 1);
 	}
 
@@ -383,8 +385,8 @@ class FailModeRoutingTests {
 		this.store = null;
 	}
 
-	// The first admission from Redis refreshes the shared view in the background; a refresh
-	// that failed after Redis went down would open the circuit by itself.
+	// The first admission from Redis refreshes the shared view in the background; a
+	// refresh that failed after Redis went down would open the circuit by itself.
 	private void awaitBackgroundRefresh() {
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.shared.snapshots.get() >= 1);
 	}
@@ -445,8 +447,8 @@ class FailModeRoutingTests {
 	}
 
 	/**
-	 * A shared store that fails like an unreachable Redis while {@link #down}, and records
-	 * what reached it.
+	 * A shared store that fails like an unreachable Redis while {@link #down}, and
+	 * records what reached it.
 	 */
 	private static final class SwitchableStore extends ForwardingQuotaStore {
 
@@ -520,9 +522,9 @@ class FailModeRoutingTests {
 			reachable();
 			this.snapshots.incrementAndGet();
 			PoolSnapshot seen = super.snapshot(pool);
-			return new PoolSnapshot(seen.pool(), seen.timeMillis(), seen.used(), seen.trailingMinute(),
-					seen.lastHour(), seen.queued(), seen.inFlight(), this.multiplier, seen.cooldownMillis(),
-					seen.headDelayMillis(), seen.modelCooldownMillis(), this.liveWorkers);
+			return new PoolSnapshot(seen.pool(), seen.timeMillis(), seen.used(), seen.trailingMinute(), seen.lastHour(),
+					seen.queued(), seen.inFlight(), this.multiplier, seen.cooldownMillis(), seen.headDelayMillis(),
+					seen.modelCooldownMillis(), this.liveWorkers);
 		}
 
 		private void reachable() {

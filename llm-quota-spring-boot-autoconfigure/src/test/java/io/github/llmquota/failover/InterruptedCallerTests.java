@@ -21,8 +21,8 @@ import io.github.llmquota.test.TestSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A caller interrupted after admission still ends its lease in Redis, and an interrupt is no
- * sign of a Redis outage.
+ * A caller interrupted after admission still ends its lease in Redis, and an interrupt is
+ * no sign of a Redis outage.
  */
 class InterruptedCallerTests {
 

@@ -3,7 +3,8 @@ package io.github.llmquota.failover;
 import io.github.llmquota.test.TestRedisClient;
 
 /**
- * Redis killed under a running engine, on Jedis: every fail mode applies as it does on Lettuce.
+ * Redis killed under a running engine, on Jedis: every fail mode applies as it does on
+ * Lettuce.
  */
 class RedisOutageOnJedisTests extends RedisOutageTests {
 

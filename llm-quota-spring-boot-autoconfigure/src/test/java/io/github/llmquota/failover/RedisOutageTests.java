@@ -46,9 +46,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Redis dies under a running engine and comes back, once per fail mode: every request ends
- * in an outcome, none hangs on the dead server, the endpoint shows what decides requests
- * meanwhile, and shared limiting resumes by itself.
+ * Redis dies under a running engine and comes back, once per fail mode: every request
+ * ends in an outcome, none hangs on the dead server, the endpoint shows what decides
+ * requests meanwhile, and shared limiting resumes by itself.
  */
 class RedisOutageTests {
 
@@ -179,7 +179,8 @@ class RedisOutageTests {
 		assertThat(degraded.cause()).isNotBlank();
 		assertThat(endpoint.pools().degraded()).isEqualTo(degraded);
 		if (failMode == FailMode.LOCAL) {
-			// This JVM's share, 8 of the 10 a minute, of which its own 3 calls since Redis died.
+			// This JVM's share, 8 of the 10 a minute, of which its own 3 calls since
+			// Redis died.
 			assertThat(pool.view()).isEqualTo("local");
 			DimensionDescriptor requests = pool.dimensions().get("requests-per-minute");
 			assertThat(requests.limit()).isEqualTo(10);
@@ -222,7 +223,8 @@ class RedisOutageTests {
 		this.redis.start();
 
 		try (DefaultQuotaEngine other = new DefaultQuotaEngine(settings, failover(settings, FailMode.LOCAL))) {
-			// Until the circuit lets this JVM's snapshot reach Redis again, it fails fast.
+			// Until the circuit lets this JVM's snapshot reach Redis again, it fails
+			// fast.
 			await().atMost(Duration.ofSeconds(30))
 				.pollInterval(Duration.ofMillis(200))
 				.ignoreExceptionsInstanceOf(DataAccessException.class)
@@ -259,7 +261,10 @@ class RedisOutageTests {
 
 	private QuotaSettings start(FailMode failMode) {
 		// Ten requests per minute: the local share of a lone JVM is 80 % of that, 8.
-		QuotaSettings settings = TestSettings.pool("outage").limit(Dimension.REQUESTS_PER_MINUTE, 10).noReserves().build();
+		QuotaSettings settings = TestSettings.pool("outage")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 10)
+			.noReserves()
+			.build();
 		this.store = failover(settings, failMode);
 		this.engine = new DefaultQuotaEngine(settings, this.store);
 		return settings;

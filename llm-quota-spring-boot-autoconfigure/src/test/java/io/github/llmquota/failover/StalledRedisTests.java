@@ -45,10 +45,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Redis frozen (SIGSTOP) rather than killed: connections stay open and nothing answers, so
- * only llm-quota's own deadline ends a call. The client's own timeout is set a minute away,
- * so a call that ends with the deadline's {@link QueryTimeoutException} was ended by
- * llm-quota and by nothing else, on either client.
+ * Redis frozen (SIGSTOP) rather than killed: connections stay open and nothing answers,
+ * so only llm-quota's own deadline ends a call. The client's own timeout is set a minute
+ * away, so a call that ends with the deadline's {@link QueryTimeoutException} was ended
+ * by llm-quota and by nothing else, on either client.
  */
 class StalledRedisTests {
 
@@ -148,10 +148,13 @@ class StalledRedisTests {
 
 		this.redis.resume();
 
-		// The abandoned calls' replies now arrive. Each later call must get a reply of its own
-		// shape (a snapshot read as an acquire's reply would not parse), and the pool must
-		// have every connection back, or these calls would wait for one until the deadline.
-		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+		// The abandoned calls' replies now arrive. Each later call must get a reply of
+		// its own shape (a snapshot read as an acquire's reply would not parse), and the
+		// pool must have every connection back, or these calls would wait for one until
+		// the deadline.
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.ignoreExceptions()
 			.until(() -> store.snapshot(this.pool) != null);
 		for (int i = 0; i < 4 * POOL_SIZE; i++) {
 			PoolSnapshot snapshot = store.snapshot(this.pool);
@@ -161,16 +164,17 @@ class StalledRedisTests {
 			assertThat(store.poll(this.pool, List.of(ticket.id(), "unknown")).states()).hasSize(2);
 		}
 		if (client == TestRedisClient.JEDIS) {
-			// Calls still queued when their callers gave up never ran: the warm-up lease, at most
-			// one per pooled connection that reached Redis, and the twelve just taken.
+			// Calls still queued when their callers gave up never ran: the warm-up lease,
+			// at most one per pooled connection that reached Redis, and the twelve just
+			// taken.
 			assertThat(store.snapshot(this.pool).inFlight()).isLessThanOrEqualTo(1 + POOL_SIZE + 4 * POOL_SIZE);
 		}
 	}
 
 	@Test
 	void jedisCallOnTheCallersOwnThreadOutlivesTheDeadlineAndTheCheckSaysSo() {
-		// What a store that ran Jedis calls where they are made would do: wait for the client's
-		// own read timeout. The deadline check of these tests must catch it.
+		// What a store that ran Jedis calls where they are made would do: wait for the
+		// client's own read timeout. The deadline check of these tests must catch it.
 		JedisClientConfiguration shortClientTimeout = JedisClientConfiguration.builder()
 			.readTimeout(Duration.ofSeconds(2))
 			.usePooling()
@@ -186,7 +190,8 @@ class StalledRedisTests {
 		}));
 	}
 
-	// A guard against hanging, not a speed target: the exception type says who ended the call.
+	// A guard against hanging, not a speed target: the exception type says who ended the
+	// call.
 	private static void assertEndsAtTheDeadline(ThrowingCallable call) {
 		assertTimeoutPreemptively(Duration.ofSeconds(20),
 				() -> assertThatExceptionOfType(QueryTimeoutException.class).isThrownBy(call));
@@ -206,7 +211,11 @@ class StalledRedisTests {
 			GenericObjectPoolConfig<?> pool = new GenericObjectPoolConfig<>();
 			pool.setMaxTotal(POOL_SIZE);
 			return TestRedisClient.jedis(this.redis,
-					JedisClientConfiguration.builder().readTimeout(CLIENT_TIMEOUT).usePooling().poolConfig(pool).build());
+					JedisClientConfiguration.builder()
+						.readTimeout(CLIENT_TIMEOUT)
+						.usePooling()
+						.poolConfig(pool)
+						.build());
 		}
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(
 				new RedisStandaloneConfiguration(this.redis.host(), this.redis.port()),

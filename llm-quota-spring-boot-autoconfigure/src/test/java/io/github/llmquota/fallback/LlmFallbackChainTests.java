@@ -52,12 +52,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * Tests for {@link LlmFallbackChain}: two engines, each with its own connections, share one
- * real Redis, so what one JVM learns from a provider steers the other's chain.
+ * Tests for {@link LlmFallbackChain}: two engines, each with its own connections, share
+ * one real Redis, so what one JVM learns from a provider steers the other's chain.
  * <p>
  * Models: {@code claude-a} and {@code claude-b} share the Anthropic pool (20 requests per
- * minute), {@code gpt} has an OpenAI pool and {@code mistral} a Mistral pool with one call
- * in flight at most.
+ * minute), {@code gpt} has an OpenAI pool and {@code mistral} a Mistral pool with one
+ * call in flight at most.
  */
 class LlmFallbackChainTests {
 
@@ -86,7 +86,9 @@ class LlmFallbackChainTests {
 
 	private StringRedisTemplate redis;
 
-	/** The chain of the second JVM; the first one's engine plays the rest of the fleet. */
+	/**
+	 * The chain of the second JVM; the first one's engine plays the rest of the fleet.
+	 */
 	private LlmFallbackChain chain;
 
 	@BeforeEach
@@ -112,8 +114,8 @@ class LlmFallbackChainTests {
 				0.9, Set.of(Priority.NORMAL, Priority.BACKGROUND), Duration.ofMillis(300));
 		ProviderFeedbackResolver resolver = new ProviderFeedbackResolver(List.of(this::httpStatus), this.parser,
 				java.time.Clock.systemUTC());
-		this.chain = new LlmFallbackChain(this.engines.get(1), this.settings, this.breakers, config,
-				resolver, new FallbackCounter(this.meters));
+		this.chain = new LlmFallbackChain(this.engines.get(1), this.settings, this.breakers, config, resolver,
+				new FallbackCounter(this.meters));
 	}
 
 	@AfterEach
@@ -194,7 +196,8 @@ class LlmFallbackChainTests {
 
 	@Test
 	void lowPriorityRequestGivesWayWhenTheAskedForPoolIsCriticalOnlyByConcurrency() {
-		// Mistral's one call slot is taken: the alerts call that CRITICAL, and so must the chain.
+		// Mistral's one call slot is taken: the alerts call that CRITICAL, and so must
+		// the chain.
 		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
 
 		this.chain.execute("busy", request("mistral", Priority.NORMAL), (model, lease) -> {
@@ -212,11 +215,12 @@ class LlmFallbackChainTests {
 	void theChosenModelsLeaseIsSettledAndTheLosersHoldNothing() {
 		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
 
-		// A class that does not give way: mistral's full concurrency makes its pool critical,
-		// and a NORMAL request would skip it for gpt without trying it.
+		// A class that does not give way: mistral's full concurrency makes its pool
+		// critical, and a NORMAL request would skip it for gpt without trying it.
 		this.chain.execute("busy", request("mistral", Priority.INTERACTIVE), (model, lease) -> {
 			this.calls.add(model);
-			// The withdrawn wait on the full pool left no ticket behind, and only the holder's lease.
+			// The withdrawn wait on the full pool left no ticket behind, and only the
+			// holder's lease.
 			assertThat(this.redis.opsForZSet().zCard(key("mistral", "q"))).isZero();
 			assertThat(this.redis.opsForHash().size(key("mistral", "t"))).isZero();
 			assertThat(this.redis.opsForZSet().range(key("mistral", "l"), 0, -1)).containsExactly(holder.id());
@@ -245,7 +249,8 @@ class LlmFallbackChainTests {
 		String answer = this.chain.execute(CHAT, request("claude-a"), (model, lease) -> {
 			this.calls.add(model);
 			if (model.equals("claude-a")) {
-				// What a client library throws; the resolver finds the provider's answer in it.
+				// What a client library throws; the resolver finds the provider's answer
+				// in it.
 				throw new HttpStatusException(529);
 			}
 			return "answer from " + model;
@@ -255,7 +260,8 @@ class LlmFallbackChainTests {
 		assertThat(this.calls).containsExactly("claude-a", "claude-b");
 		assertThat(this.breakers.circuitBreaker("claude-a").getMetrics().getNumberOfFailedCalls()).isOne();
 		assertThat(this.breakers.circuitBreaker("claude-b").getMetrics().getNumberOfSuccessfulCalls()).isOne();
-		long[] modelCooldowns = this.stores.get(0).snapshot(this.settings.pools().get("anthropic"))
+		long[] modelCooldowns = this.stores.get(0)
+			.snapshot(this.settings.pools().get("anthropic"))
 			.modelCooldownMillis();
 		assertThat(modelCooldowns[0]).as("claude-a cools down fleet-wide").isPositive();
 		assertThat(modelCooldowns[1]).as("claude-b does not").isZero();
@@ -298,8 +304,8 @@ class LlmFallbackChainTests {
 	@Test
 	void poolAnotherInstanceFoundExhaustedIsSkippedForAnotherProviderWithoutACall() {
 		QuotaLease elsewhere = this.engines.get(0).acquire(request("claude-a"));
-		elsewhere.release(CallOutcome.FAILED, anthropicError(400, "billing_error",
-				"Your credit balance is too low to access the Anthropic API."));
+		elsewhere.release(CallOutcome.FAILED,
+				anthropicError(400, "billing_error", "Your credit balance is too low to access the Anthropic API."));
 
 		String answer = this.chain.execute(CHAT, request("claude-a"), this::answer);
 
@@ -388,8 +394,7 @@ class LlmFallbackChainTests {
 		assertThat(admission.model()).isEqualTo("claude-b");
 		assertThat(admission.requestedModel()).isEqualTo("claude-a");
 		assertThat(admission.isFallback()).isTrue();
-		assertThat(this.redis.opsForZSet().range(key("anthropic", "l"), 0, -1))
-			.containsExactly(admission.lease().id());
+		assertThat(this.redis.opsForZSet().range(key("anthropic", "l"), 0, -1)).containsExactly(admission.lease().id());
 		admission.lease().settle(TokenUsage.of(5, 5));
 		assertThat(this.redis.opsForZSet().zCard(key("anthropic", "l"))).isZero();
 		assertThat(this.breakers.circuitBreaker("claude-b").getMetrics().getNumberOfSuccessfulCalls()).isOne();
@@ -419,8 +424,10 @@ class LlmFallbackChainTests {
 		assertThat(answer).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("answer from claude-b");
 		assertThat(this.calls).containsExactly("claude-a", "claude-b");
 		assertThat(this.breakers.circuitBreaker("claude-a").getMetrics().getNumberOfFailedCalls()).isOne();
-		assertThat(this.meters.counter(LlmQuotaMetricNames.FALLBACKS, LlmQuotaMetricNames.TAG_CHAIN, CHAT,
-				LlmQuotaMetricNames.TAG_FROM, "claude-a", LlmQuotaMetricNames.TAG_TO, "claude-b").count()).isOne();
+		assertThat(this.meters
+			.counter(LlmQuotaMetricNames.FALLBACKS, LlmQuotaMetricNames.TAG_CHAIN, CHAT, LlmQuotaMetricNames.TAG_FROM,
+					"claude-a", LlmQuotaMetricNames.TAG_TO, "claude-b")
+			.count()).isOne();
 	}
 
 	@Test

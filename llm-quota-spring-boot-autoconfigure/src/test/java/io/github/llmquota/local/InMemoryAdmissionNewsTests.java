@@ -12,7 +12,8 @@ import io.github.llmquota.engine.Ticket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The in-memory store tells the engine about its waiting tickets as the Redis script does.
+ * The in-memory store tells the engine about its waiting tickets as the Redis script
+ * does.
  */
 class InMemoryAdmissionNewsTests extends AdmissionNewsContractTests {
 

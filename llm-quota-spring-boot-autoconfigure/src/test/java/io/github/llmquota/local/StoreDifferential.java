@@ -50,20 +50,21 @@ import io.github.llmquota.redis.RedisQuotaStore;
 /**
  * Holds the Lua script (in a real Redis) and the in-memory store to the same random
  * operations on one driven clock, and fails at the first decision, listener message or
- * snapshot field on which they disagree. Everything random, the pool's shape included, comes
- * from one seed, so a failure replays exactly: the failure message says how.
+ * snapshot field on which they disagree. Everything random, the pool's shape included,
+ * comes from one seed, so a failure replays exactly: the failure message says how.
  * <p>
  * What is compared, and how exactly:
  * <ul>
  * <li>every {@link Admission} and {@link PollResult}: exactly;</li>
  * <li>the messages each store's {@link AdmissionListener} gets for each operation:
- * exactly, but in no particular order, since the Redis store's listener container delivers
- * each message on a thread of its own;</li>
+ * exactly, but in no particular order, since the Redis store's listener container
+ * delivers each message on a thread of its own;</li>
  * <li>after every operation, every field of the pool's {@link PoolSnapshot}: exactly for
  * counts, times and delays; bucket levels within {@value #LEVEL_TOLERANCE} (the script
  * reports them with three decimals); the multiplier within {@value #MULTIPLIER_TOLERANCE}
  * (six decimals); consumption counters within {@value #LEVEL_TOLERANCE} per write the
- * script made to them, because each write stores a counter rounded to three decimals.</li>
+ * script made to them, because each write stores a counter rounded to three
+ * decimals.</li>
  * </ul>
  * Floating point needs no more tolerance than that: both stores drain buckets in the same
  * steps from the same full-precision levels, so decisions and delays agree to the bit.
@@ -72,20 +73,20 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * bucket, some charged to a user, some in bursts of small requests, some re-entering with
  * the arrival an earlier admission reported, or with one the pool never issued), settles
  * below, on and above the reservation with no feedback, success, 429s with and without
- * retry-after, overloads, exhausted provider quotas and tighter remaining headers; cancels of waiting, granted and unknown tickets;
- * polls; time steps from a millisecond to two hours, some to exactly a lease's end; and the
- * loss of the script's state hash, which the in-memory store models with
- * {@link InMemoryQuotaStore#loseState(String)}.
+ * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
+ * cancels of waiting, granted and unknown tickets; polls; time steps from a millisecond
+ * to two hours, some to exactly a lease's end; and the loss of the script's state hash,
+ * which the in-memory store models with {@link InMemoryQuotaStore#loseState(String)}.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
  * stores report one live worker (compared, not masked). What the script does for a fleet
- * (dropping a silent worker's tickets, telling a worker about a head it did not ask for) is
- * outside the twin's contract and covered by the Redis fleet tests. The heartbeat is part of
- * the model: while tickets wait, time moves in steps of at most one heartbeat interval, each
- * followed by a poll, as the engine does; otherwise the script would rightly drop the
- * tickets of a worker that stopped beating. Grant records, which Redis expires on its own
- * (real) clock, are expired on the driven clock when their lease ends, as they are in
- * production where the two clocks are one.
+ * (dropping a silent worker's tickets, telling a worker about a head it did not ask for)
+ * is outside the twin's contract and covered by the Redis fleet tests. The heartbeat is
+ * part of the model: while tickets wait, time moves in steps of at most one heartbeat
+ * interval, each followed by a poll, as the engine does; otherwise the script would
+ * rightly drop the tickets of a worker that stopped beating. Grant records, which Redis
+ * expires on its own (real) clock, are expired on the driven clock when their lease ends,
+ * as they are in production where the two clocks are one.
  */
 final class StoreDifferential {
 
@@ -128,7 +129,8 @@ final class StoreDifferential {
 	}
 
 	/**
-	 * Return the seeds to run: the one named by {@value #SEED_PROPERTY}, or the given ones.
+	 * Return the seeds to run: the one named by {@value #SEED_PROPERTY}, or the given
+	 * ones.
 	 * @param seeds the default seeds
 	 * @return the seeds
 	 */
@@ -142,7 +144,8 @@ final class StoreDifferential {
 	 * @param seed the seed
 	 * @param operations how many operations to run
 	 * @return how many operations ran, heartbeats included
-	 * @throws AssertionError at the first disagreement, naming the seed and how to rerun it
+	 * @throws AssertionError at the first disagreement, naming the seed and how to rerun
+	 * it
 	 */
 	int run(long seed, int operations) {
 		Run run = new Run(seed);
@@ -193,8 +196,7 @@ final class StoreDifferential {
 				Duration.ofMillis(overload * (1 + random.nextInt(32))));
 		return new QuotaSettings(specs, classes, "c0", Duration.ofSeconds(30 + random.nextInt(90)),
 				random.nextBoolean() ? 1 + random.nextInt(10) : 30 + random.nextInt(70), Duration.ofMillis(HEARTBEAT),
-				feedback,
-				Duration.ofMillis(pick(random, 0L, 0L, 20L, 50L, 200L)));
+				feedback, Duration.ofMillis(pick(random, 0L, 0L, 20L, 50L, 200L)));
 	}
 
 	private static boolean isRequests(Dimension dimension) {
@@ -267,8 +269,9 @@ final class StoreDifferential {
 			this.lua = new RedisQuotaStore(StoreDifferential.this.connectionFactory, this.settings, this.prefix,
 					() -> this.now);
 			this.java = StoreDifferential.this.twin.apply(this.settings, () -> this.now);
-			// Both stores log every admission, and a quarter of the runs use the test-only
-			// arrival order, so that the inversion measure and the switch stay in step too.
+			// Both stores log every admission, and a quarter of the runs use the
+			// test-only arrival order, so that the inversion measure and the switch stay
+			// in step too.
 			this.arrivalOrder = this.random.nextInt(4) == 0;
 			this.lua.setAdmissionLog(true);
 			this.lua.setArrivalOrderForTesting(this.arrivalOrder);
@@ -287,7 +290,8 @@ final class StoreDifferential {
 					acquire(false);
 				}
 				else if (roll < 35) {
-					// A burst of small requests at one instant: more than one call admits at once.
+					// A burst of small requests at one instant: more than one call admits
+					// at once.
 					for (int i = 20 + this.random.nextInt(40); i > 0; i--) {
 						acquire(true);
 					}
@@ -354,8 +358,8 @@ final class StoreDifferential {
 			end();
 		}
 
-		// Mostly a new arrival; else a re-entry as the engine makes one after a 429, or a number
-		// the pool never issued, which both stores must take for a new arrival.
+		// Mostly a new arrival; else a re-entry as the engine makes one after a 429, or a
+		// number the pool never issued, which both stores must take for a new arrival.
 		private long arrival() {
 			int roll = this.random.nextInt(10);
 			if (roll < 7) {
@@ -415,13 +419,14 @@ final class StoreDifferential {
 
 		private PoolFeedback feedback() {
 			int roll = this.random.nextInt(100);
-			PoolFeedback.Kind kind = (roll < 40) ? PoolFeedback.Kind.NONE : (roll < 65) ? PoolFeedback.Kind.SUCCESS
-					: (roll < 81) ? PoolFeedback.Kind.RATE_LIMITED : (roll < 97) ? PoolFeedback.Kind.OVERLOADED
-							: PoolFeedback.Kind.EXHAUSTED;
+			PoolFeedback.Kind kind = (roll < 40) ? PoolFeedback.Kind.NONE
+					: (roll < 65) ? PoolFeedback.Kind.SUCCESS : (roll < 81) ? PoolFeedback.Kind.RATE_LIMITED
+							: (roll < 97) ? PoolFeedback.Kind.OVERLOADED : PoolFeedback.Kind.EXHAUSTED;
 			long retryAfter = (kind == PoolFeedback.Kind.RATE_LIMITED && this.random.nextBoolean())
 					? 1 + this.random.nextInt(20_000) : 0;
 			if (kind == PoolFeedback.Kind.EXHAUSTED) {
-				// The engine always names a hold: the provider's reset or the configured one.
+				// The engine always names a hold: the provider's reset or the configured
+				// one.
 				retryAfter = 1 + this.random.nextInt(30_000);
 			}
 			long[] remaining = null;
@@ -495,9 +500,10 @@ final class StoreDifferential {
 		// Time moves; while tickets wait, the engine beats once a heartbeat interval.
 		private void advance() {
 			int roll = this.random.nextInt(100);
-			long step = (roll < 55) ? this.random.nextInt(1_001) : (roll < 80) ? 1_000 + this.random.nextInt(9_000)
-					: (roll < 92) ? 10_000 + this.random.nextInt(110_000) : (roll < 97) ? untilALeaseEnds()
-							: this.random.nextInt(7_200_000);
+			long step = (roll < 55) ? this.random.nextInt(1_001)
+					: (roll < 80) ? 1_000 + this.random.nextInt(9_000)
+							: (roll < 92) ? 10_000 + this.random.nextInt(110_000)
+									: (roll < 97) ? untilALeaseEnds() : this.random.nextInt(7_200_000);
 			long until = this.now + step;
 			while (this.now < until) {
 				boolean queued = Arrays.stream(this.java.snapshot(this.pool).queued()).sum() > 0;
@@ -517,7 +523,11 @@ final class StoreDifferential {
 
 		// Exactly to the end of the next lease that is still held: expiry is an edge.
 		private long untilALeaseEnds() {
-			long next = this.leaseEnds.values().stream().filter((end) -> end > this.now).min(Long::compare).orElse(this.now);
+			long next = this.leaseEnds.values()
+				.stream()
+				.filter((end) -> end > this.now)
+				.min(Long::compare)
+				.orElse(this.now);
 			return next - this.now;
 		}
 
@@ -580,7 +590,8 @@ final class StoreDifferential {
 			same("snapshot.pool", lua.pool(), java.pool());
 			same("snapshot.timeMillis", lua.timeMillis(), java.timeMillis());
 			close("snapshot.used", lua.used(), java.used(), LEVEL_TOLERANCE);
-			// Each operation writes a counter at most once, rounding it to three decimals.
+			// Each operation writes a counter at most once, rounding it to three
+			// decimals.
 			double ringTolerance = LEVEL_TOLERANCE * this.operation + 1e-6;
 			close("snapshot.trailingMinute", lua.trailingMinute(), java.trailingMinute(), ringTolerance);
 			for (int minute = 0; minute < 60; minute++) {
@@ -597,7 +608,8 @@ final class StoreDifferential {
 					Arrays.toString(java.modelCooldownMillis()));
 			same("snapshot.liveWorkers", lua.liveWorkers(), java.liveWorkers());
 			same("snapshot.exhaustedMillis", lua.exhaustedMillis(), java.exhaustedMillis());
-			same("snapshot.exhaustedReason", String.valueOf(lua.exhaustedReason()), String.valueOf(java.exhaustedReason()));
+			same("snapshot.exhaustedReason", String.valueOf(lua.exhaustedReason()),
+					String.valueOf(java.exhaustedReason()));
 		}
 
 		private void close(String what, double[] lua, double[] java, double tolerance) {
@@ -630,7 +642,8 @@ final class StoreDifferential {
 			this.trail.addLast(line);
 		}
 
-		// Pub/sub is asynchronous: a marker published after the operation arrives after its news.
+		// Pub/sub is asynchronous: a marker published after the operation arrives after
+		// its news.
 		private void fence() {
 			String id = Integer.toString(++this.fences);
 			CountDownLatch arrived = this.luaNews.expect(id);
@@ -667,11 +680,11 @@ final class StoreDifferential {
 		}
 
 		private String describe() {
-			return this.pool.rates() + ", concurrency " + this.pool.maxConcurrency() + ", models "
-					+ this.pool.models() + ", users " + this.pool.userLimits() + ", classes "
-					+ this.settings.classes() + ", queue " + this.settings.queueCapacity() + ", lease "
-					+ this.settings.leaseTimeout() + ", lookahead " + this.settings.admissionLookahead() + ", "
-					+ this.settings.feedback() + (this.arrivalOrder ? ", arrival order (test switch)" : "");
+			return this.pool.rates() + ", concurrency " + this.pool.maxConcurrency() + ", models " + this.pool.models()
+					+ ", users " + this.pool.userLimits() + ", classes " + this.settings.classes() + ", queue "
+					+ this.settings.queueCapacity() + ", lease " + this.settings.leaseTimeout() + ", lookahead "
+					+ this.settings.admissionLookahead() + ", " + this.settings.feedback()
+					+ (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
 
 		void close() {
@@ -704,12 +717,13 @@ final class StoreDifferential {
 			this.messages.clear();
 		}
 
-		// The Redis store's listener container hands each message to a thread of its own, so
-		// news arrives in any order, and may arrive after a later fence: wait for as many
-		// messages as the other store gave (if they never come, the comparison says so), then
-		// compare them in a fixed order.
+		// The Redis store's listener container hands each message to a thread of its own,
+		// so news arrives in any order, and may arrive after a later fence: wait for as
+		// many messages as the other store gave (if they never come, the comparison says
+		// so), then compare them in a fixed order.
 		List<String> sorted(int atLeast) {
-			// Awaitility starts a thread per wait: only wait when something is still missing.
+			// Awaitility starts a thread per wait: only wait when something is still
+			// missing.
 			if (this.messages.size() < atLeast) {
 				try {
 					Awaitility.await()
@@ -719,7 +733,8 @@ final class StoreDifferential {
 						.until(() -> this.messages.size() >= atLeast);
 				}
 				catch (ConditionTimeoutException ex) {
-					// Fewer messages than the other store: the caller reports the difference.
+					// Fewer messages than the other store: the caller reports the
+					// difference.
 				}
 			}
 			synchronized (this.messages) {

@@ -13,8 +13,8 @@ import io.github.llmquota.test.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The differential test of {@link StoreDifferentialTests} over many more seeds, new ones on
- * every run unless told otherwise. Not part of the test run:
+ * The differential test of {@link StoreDifferentialTests} over many more seeds, new ones
+ * on every run unless told otherwise. Not part of the test run:
  * {@code ./mvnw -o -pl llm-quota-spring-boot-autoconfigure verify -Pdifferential}, with
  * {@code -Dllmquota.differential.seeds=N} (default 200),
  * {@code -Dllmquota.differential.operations=N} per seed (default 2000) and

@@ -79,8 +79,8 @@ class StoreDifferentialTests {
 
 					@Override
 					public Admission acquire(PoolSpec pool, Ticket ticket) {
-						return super.acquire(pool, new Ticket(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
-								ticket.maxWaitMillis(), ticket.model(), ticket.user()));
+						return super.acquire(pool, new Ticket(ticket.id(), ticket.worker(), ticket.rank(),
+								ticket.cost(), ticket.maxWaitMillis(), ticket.model(), ticket.user()));
 					}
 
 				}, RERUN);
@@ -91,7 +91,8 @@ class StoreDifferentialTests {
 
 	@Test
 	void storeThatForgetsExhaustedMarksIsReported() {
-		// A deliberately wrong twin: an exhausted provider quota is taken for no feedback.
+		// A deliberately wrong twin: an exhausted provider quota is taken for no
+		// feedback.
 		StoreDifferential differential = new StoreDifferential(this.connectionFactory,
 				(settings, clock) -> new InMemoryQuotaStore(settings, clock) {
 

@@ -41,16 +41,16 @@ import static org.assertj.core.api.Assertions.within;
  * Runs every vector of {@code provider/header-vectors.json} (real captures and documented
  * examples, see the shared {@code providers.md}) through the parser and checks every
  * {@code expected} key. A key is either checked, listed in {@link #NOT_IN_VIEW} with the
- * reason the normalised view has no place for it, or listed in {@link #DEVIATIONS} for one
- * vector with the reason the parser deliberately differs. An unknown key fails the test, so
- * a new vector cannot be skipped silently.
+ * reason the normalised view has no place for it, or listed in {@link #DEVIATIONS} for
+ * one vector with the reason the parser deliberately differs. An unknown key fails the
+ * test, so a new vector cannot be skipped silently.
  */
 class HeaderVectorsTests {
 
 	private static final int VECTOR_COUNT = 50;
 
-	// For vectors that carry neither a "now" nor a Date header; they hold only absolute or
-	// no times, so any instant does.
+	// For vectors that carry neither a "now" nor a Date header; they hold only absolute
+	// or no times, so any instant does.
 	private static final Instant DEFAULT_NOW = Instant.parse("2026-06-01T12:00:00Z");
 
 	private static final Map<String, Provider> PROVIDERS = Map.ofEntries(Map.entry("anthropic", Provider.ANTHROPIC),
@@ -66,13 +66,13 @@ class HeaderVectorsTests {
 	 */
 	private static final Map<String, ErrorClass> ERROR_CLASSES = Map.ofEntries(Map.entry("none", ErrorClass.NONE),
 			Map.entry("rate_limit", ErrorClass.RATE_LIMITED),
-			// Azure PTU at 100% utilisation: the deployment's own capacity, which waiting restores.
+			// Azure PTU at 100% utilisation: the deployment's own capacity, which waiting
+			// restores.
 			Map.entry("capacity_full", ErrorClass.RATE_LIMITED),
 			// DeepSeek's per-account concurrency cap: the caller's own limit.
-			Map.entry("concurrency_limit", ErrorClass.RATE_LIMITED),
-			Map.entry("overloaded", ErrorClass.OVERLOADED),
-			// Vertex AI dynamic shared quota: capacity shared with every customer, not the
-			// caller's quota, so it must not cut the pool's rate.
+			Map.entry("concurrency_limit", ErrorClass.RATE_LIMITED), Map.entry("overloaded", ErrorClass.OVERLOADED),
+			// Vertex AI dynamic shared quota: capacity shared with every customer, not
+			// the caller's quota, so it must not cut the pool's rate.
 			Map.entry("shared_capacity", ErrorClass.OVERLOADED),
 			Map.entry("quota_exhausted", ErrorClass.QUOTA_EXHAUSTED),
 			Map.entry("spend_cap", ErrorClass.QUOTA_EXHAUSTED),
@@ -93,10 +93,11 @@ class HeaderVectorsTests {
 	private static final Map<String, String> NOT_IN_VIEW = notInView();
 
 	private static final Map<String, Map<String, String>> DEVIATIONS = Map.of("openai-200-docs-project-tokens",
-			deviation("The view keeps one reading per dimension, and the project bucket (57000 left) binds before "
-					+ "the model bucket (149984 left), so TOKENS_PER_MINUTE reports the project bucket; see "
-					+ "project_tokens_* and effective_tokens_remaining", "tokens_limit", "tokens_remaining",
-					"reset_tokens_in_ms"));
+			deviation(
+					"The view keeps one reading per dimension, and the project bucket (57000 left) binds before "
+							+ "the model bucket (149984 left), so TOKENS_PER_MINUTE reports the project bucket; see "
+							+ "project_tokens_* and effective_tokens_remaining",
+					"tokens_limit", "tokens_remaining", "reset_tokens_in_ms"));
 
 	private static final Pattern LIMIT = Pattern.compile("(.+)_limit");
 
@@ -167,12 +168,15 @@ class HeaderVectorsTests {
 	}
 
 	/**
-	 * A header's value is a string, or an array of strings for a header sent more than once.
+	 * A header's value is a string, or an array of strings for a header sent more than
+	 * once.
 	 */
 	private static Map<String, List<String>> headersOf(JsonNode vector) {
 		Map<String, List<String>> headers = new LinkedHashMap<>();
-		vector.get("headers").fields().forEachRemaining((header) -> headers.put(header.getKey(),
-				header.getValue().isArray() ? textsOf(header.getValue()) : List.of(header.getValue().asText())));
+		vector.get("headers")
+			.fields()
+			.forEachRemaining((header) -> headers.put(header.getKey(),
+					header.getValue().isArray() ? textsOf(header.getValue()) : List.of(header.getValue().asText())));
 		return headers;
 	}
 
@@ -183,8 +187,8 @@ class HeaderVectorsTests {
 	}
 
 	/**
-	 * A vector's own "now" if it has one, else its Date header, against which its relative
-	 * resets were captured.
+	 * A vector's own "now" if it has one, else its Date header, against which its
+	 * relative resets were captured.
 	 */
 	private static Instant nowOf(JsonNode vector) {
 		if (vector.hasNonNull("now")) {
@@ -241,8 +245,8 @@ class HeaderVectorsTests {
 	/**
 	 * The check of one expected key against the feedback.
 	 */
-	private record Check(String key, JsonNode expected, ProviderFeedback feedback, Instant now,
-			Optional<Instant> date, List<String> reported) {
+	private record Check(String key, JsonNode expected, ProviderFeedback feedback, Instant now, Optional<Instant> date,
+			List<String> reported) {
 
 		void run() {
 			JsonNode value = this.expected.get(this.key);
@@ -260,31 +264,30 @@ class HeaderVectorsTests {
 				case "inferred_formula_check_s" -> assertThat(this.feedback.getRetryAfter()).as(this.key)
 					.hasValueSatisfying((delay) -> assertThat(delay.toNanos())
 						.isCloseTo((long) (value.asDouble() * 1e9), within(1_000_000L)));
-				case "invariant_tokens_limit_equals_input_plus_output" -> assertThat(
-						limit(Dimension.TOKENS_PER_MINUTE))
-					.as(this.key)
-					.hasValue(limit(Dimension.INPUT_TOKENS_PER_MINUTE).orElseThrow()
-							+ limit(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow());
-				case "inferred_output_tokens_reserved_at_start" -> assertThat(
-						limit(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow()
-								- remaining(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow())
-					.as(this.key)
-					.isEqualTo(value.asLong());
+				case "invariant_tokens_limit_equals_input_plus_output" ->
+					assertThat(limit(Dimension.TOKENS_PER_MINUTE)).as(this.key)
+						.hasValue(limit(Dimension.INPUT_TOKENS_PER_MINUTE).orElseThrow()
+								+ limit(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow());
+				case "inferred_output_tokens_reserved_at_start" ->
+					assertThat(limit(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow()
+							- remaining(Dimension.OUTPUT_TOKENS_PER_MINUTE).orElseThrow())
+						.as(this.key)
+						.isEqualTo(value.asLong());
 				case "requests_window" -> assertWindow("requests", value.asText());
 				case "tokens_window" -> assertWindow("tokens", value.asText());
 				case "inferred_requests_window_s" -> assertWindow("requests", windowName(value.asLong()));
 				case "inferred_tokens_window_s" -> assertWindow("tokens", windowName(value.asLong()));
-				case "effective_tokens_remaining" -> assertThat(remaining(Dimension.TOKENS_PER_MINUTE)).as(this.key)
-					.hasValue(value.asLong());
+				case "effective_tokens_remaining" ->
+					assertThat(remaining(Dimension.TOKENS_PER_MINUTE)).as(this.key).hasValue(value.asLong());
 				case "quota_id" -> assertThat(this.feedback.getReading(quotaDimension())).as(this.key).isPresent();
 				case "quota_value" -> assertThat(limit(quotaDimension())).as(this.key).hasValue(value.asLong());
-				case "window" -> assertThat(quotaDimension().getWindow()).as(this.key)
-					.isEqualTo(windowOf(value.asText()));
+				case "window" ->
+					assertThat(quotaDimension().getWindow()).as(this.key).isEqualTo(windowOf(value.asText()));
 				case "retry_not_before" -> assertRetryNotBefore(value.asText());
 				case "limited_dimension" -> assertThat(this.feedback.getLimitedDimension()).as(this.key)
 					.hasValue(Dimension.valueOf(value.asText().toUpperCase(Locale.ROOT)));
-				case "reported_malformed" -> assertThat(this.reported).as(this.key)
-					.containsExactlyInAnyOrderElementsOf(textsOf(value));
+				case "reported_malformed" ->
+					assertThat(this.reported).as(this.key).containsExactlyInAnyOrderElementsOf(textsOf(value));
 				default -> checkReadingField(value);
 			}
 		}
@@ -321,8 +324,8 @@ class HeaderVectorsTests {
 		}
 
 		/**
-		 * A null expectation means the value must be absent from every dimension the bucket
-		 * could have been reported under.
+		 * A null expectation means the value must be absent from every dimension the
+		 * bucket could have been reported under.
 		 */
 		private void assertReading(String bucket, JsonNode value, Function<DimensionReading, Optional<Long>> field,
 				Function<String, Long> expectedValue) {
@@ -362,8 +365,7 @@ class HeaderVectorsTests {
 		}
 
 		private void assertWindow(String bucket, String window) {
-			Dimension minute = "requests".equals(bucket) ? Dimension.REQUESTS_PER_MINUTE
-					: Dimension.TOKENS_PER_MINUTE;
+			Dimension minute = "requests".equals(bucket) ? Dimension.REQUESTS_PER_MINUTE : Dimension.TOKENS_PER_MINUTE;
 			Dimension day = "requests".equals(bucket) ? Dimension.REQUESTS_PER_DAY : Dimension.TOKENS_PER_DAY;
 			Dimension reported = "day".equals(window) ? day : minute;
 			Dimension other = (reported == day) ? minute : day;
@@ -374,12 +376,11 @@ class HeaderVectorsTests {
 			assertThat(value).isEqualTo("next midnight America/Los_Angeles");
 			ZoneId pacific = ZoneId.of("America/Los_Angeles");
 			Instant midnight = this.now.atZone(pacific).toLocalDate().plusDays(1).atStartOfDay(pacific).toInstant();
-			assertThat(this.feedback.getReadings().entrySet()).as(this.key)
-				.anySatisfy((entry) -> {
-					assertThat(entry.getKey().getWindow()).isEqualTo(Duration.ofDays(1));
-					assertThat(entry.getValue().getRemaining()).hasValue(0);
-					assertThat(entry.getValue().getResetAt()).hasValue(midnight);
-				});
+			assertThat(this.feedback.getReadings().entrySet()).as(this.key).anySatisfy((entry) -> {
+				assertThat(entry.getKey().getWindow()).isEqualTo(Duration.ofDays(1));
+				assertThat(entry.getValue().getRemaining()).hasValue(0);
+				assertThat(entry.getValue().getResetAt()).hasValue(midnight);
+			});
 		}
 
 		private Dimension quotaDimension() {
@@ -391,9 +392,7 @@ class HeaderVectorsTests {
 		}
 
 		private OptionalLong remaining(Dimension dimension) {
-			return this.feedback.getReading(dimension)
-				.map(DimensionReading::getRemaining)
-				.orElse(OptionalLong.empty());
+			return this.feedback.getReading(dimension).map(DimensionReading::getRemaining).orElse(OptionalLong.empty());
 		}
 
 		private static String windowName(long seconds) {

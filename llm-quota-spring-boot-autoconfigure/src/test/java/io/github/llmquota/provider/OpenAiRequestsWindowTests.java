@@ -14,8 +14,8 @@ import io.github.llmquota.core.ProviderFeedback;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Whether OpenAI's requests headers describe a per-minute or a per-day limit, at the edges
- * of what the headers allow, and what a rate-limit code means on an error status.
+ * Whether OpenAI's requests headers describe a per-minute or a per-day limit, at the
+ * edges of what the headers allow, and what a rate-limit code means on an error status.
  */
 class OpenAiRequestsWindowTests {
 
@@ -44,7 +44,11 @@ class OpenAiRequestsWindowTests {
 				Map.of("x-ratelimit-limit-requests", List.of(limit), "x-ratelimit-remaining-requests",
 						List.of(remaining), "x-ratelimit-reset-requests", List.of(reset)),
 				null, Instant.now());
-		return feedback.getReadings().keySet().stream().filter((d) -> d.name().startsWith("REQUESTS")).findFirst()
+		return feedback.getReadings()
+			.keySet()
+			.stream()
+			.filter((d) -> d.name().startsWith("REQUESTS"))
+			.findFirst()
 			.orElseThrow();
 	}
 

@@ -17,8 +17,8 @@ import io.github.llmquota.core.Provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for what {@link ProviderFeedbackParser} logs when it fails on a response: a parser
- * bug must not fail the model call, but it must not go unnoticed either.
+ * Tests for what {@link ProviderFeedbackParser} logs when it fails on a response: a
+ * parser bug must not fail the model call, but it must not go unnoticed either.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ProviderFeedbackParserFailureLogTests {

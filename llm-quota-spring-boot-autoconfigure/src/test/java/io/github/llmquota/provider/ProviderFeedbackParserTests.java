@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 /**
- * Tests for {@link ProviderFeedbackParser}, for behaviour the reference vectors do not pin
- * down (see {@link HeaderVectorsTests} for those).
+ * Tests for {@link ProviderFeedbackParser}, for behaviour the reference vectors do not
+ * pin down (see {@link HeaderVectorsTests} for those).
  */
 class ProviderFeedbackParserTests {
 
@@ -41,8 +41,8 @@ class ProviderFeedbackParserTests {
 
 	@Test
 	void malformedRetryAfterMsFallsBackToRetryAfterSeconds() {
-		ProviderFeedback feedback = parse(Provider.AZURE_OPENAI, 429, headers("retry-after-ms", "soon", "retry-after",
-				"2"));
+		ProviderFeedback feedback = parse(Provider.AZURE_OPENAI, 429,
+				headers("retry-after-ms", "soon", "retry-after", "2"));
 		assertRetryAfter(feedback, Duration.ofSeconds(2), RetryAfterSource.RETRY_AFTER_SECONDS);
 		assertThat(this.reported).containsExactly("pool retry-after-ms=soon");
 	}
@@ -95,11 +95,10 @@ class ProviderFeedbackParserTests {
 
 	@Test
 	void headerNamesAreMatchedIgnoringCase() {
-		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers("Retry-After", "4", "X-RateLimit-Limit-Tokens",
-				"30000", "X-RATELIMIT-REMAINING-TOKENS", "0"));
+		ProviderFeedback feedback = parse(Provider.OPENAI, 429,
+				headers("Retry-After", "4", "X-RateLimit-Limit-Tokens", "30000", "X-RATELIMIT-REMAINING-TOKENS", "0"));
 		assertThat(feedback.getRetryAfter()).hasValue(Duration.ofSeconds(4));
-		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE))
-			.hasValue(new DimensionReading(30000L, 0L, null));
+		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE)).hasValue(new DimensionReading(30000L, 0L, null));
 	}
 
 	@Test
@@ -110,13 +109,14 @@ class ProviderFeedbackParserTests {
 	}
 
 	@ParameterizedTest(name = "{0}")
-	@CsvSource(delimiter = '|', textBlock = """
-			retry-after-ms | 86400000                      | RETRY_AFTER_MS        | retry-after-ms=86400000
-			retry-after    | 9000000000                    | RETRY_AFTER_SECONDS   | retry-after=9000000000
-			retry-after    | Fri, 01 Jan 2100 00:00:00 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Fri, 01 Jan 2100 00:00:00 GMT
-			retry-after    | Friday, 29-Sep-23 17:26:37 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Friday, 29-Sep-23 17:26:37 GMT
-			retry-after    | Fri Sep 29 17:26:37 2023      | RETRY_AFTER_HTTP_DATE | retry-after=Fri Sep 29 17:26:37 2023
-			""")
+	@CsvSource(delimiter = '|',
+			textBlock = """
+					retry-after-ms | 86400000                      | RETRY_AFTER_MS        | retry-after-ms=86400000
+					retry-after    | 9000000000                    | RETRY_AFTER_SECONDS   | retry-after=9000000000
+					retry-after    | Fri, 01 Jan 2100 00:00:00 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Fri, 01 Jan 2100 00:00:00 GMT
+					retry-after    | Friday, 29-Sep-23 17:26:37 GMT | RETRY_AFTER_HTTP_DATE | retry-after=Friday, 29-Sep-23 17:26:37 GMT
+					retry-after    | Fri Sep 29 17:26:37 2023      | RETRY_AFTER_HTTP_DATE | retry-after=Fri Sep 29 17:26:37 2023
+					""")
 	void retryDelayBeyondTheCeilingIsClampedToItAndReported(String header, String value, RetryAfterSource source,
 			String report) {
 		ProviderFeedback feedback = parse(Provider.OPENAI, 429, headers(header, value));
@@ -131,7 +131,8 @@ class ProviderFeedbackParserTests {
 				{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3600s"}]}}""";
 		assertRetryAfter(parse(Provider.GEMINI, 429, headers(), retryInfo), ProviderFeedbackParser.DEFAULT_MAX_DELAY,
 				RetryAfterSource.BODY_RETRY_INFO);
-		assertRetryAfter(parse(Provider.OPENAI, 429, headers(), "{\"error\":{\"message\":\"Please try again in 2h.\"}}"),
+		assertRetryAfter(
+				parse(Provider.OPENAI, 429, headers(), "{\"error\":{\"message\":\"Please try again in 2h.\"}}"),
 				ProviderFeedbackParser.DEFAULT_MAX_DELAY, RetryAfterSource.BODY_MESSAGE);
 		assertThat(this.reported).containsExactly("pool body:RetryInfo=PT1H", "pool body:message=PT2H");
 	}
@@ -165,8 +166,8 @@ class ProviderFeedbackParserTests {
 
 	@Test
 	void resetMoreThanADayAheadIsClampedToADayAndReported() {
-		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200, headers("anthropic-ratelimit-requests-remaining", "4",
-				"anthropic-ratelimit-requests-reset", "2023-09-30T16:26:38Z"));
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200, headers("anthropic-ratelimit-requests-remaining",
+				"4", "anthropic-ratelimit-requests-reset", "2023-09-30T16:26:38Z"));
 		assertThat(feedback.getReading(Dimension.REQUESTS_PER_MINUTE))
 			.hasValue(new DimensionReading(null, 4L, NOW.plus(Duration.ofDays(1))));
 		assertThat(this.reported).containsExactly("pool anthropic-ratelimit-requests-reset=2023-09-30T16:26:38Z");
@@ -174,8 +175,8 @@ class ProviderFeedbackParserTests {
 
 	@Test
 	void resetExactlyADayAheadIsKeptWithoutReport() {
-		ProviderFeedback feedback = parse(Provider.GROQ, 200, headers("x-ratelimit-remaining-requests", "0",
-				"x-ratelimit-reset-requests", "24h"));
+		ProviderFeedback feedback = parse(Provider.GROQ, 200,
+				headers("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "24h"));
 		assertThat(feedback.getReading(Dimension.REQUESTS_PER_DAY))
 			.hasValue(new DimensionReading(null, 0L, NOW.plus(Duration.ofDays(1))));
 		assertThat(this.reported).isEmpty();
@@ -194,12 +195,13 @@ class ProviderFeedbackParserTests {
 	}
 
 	@ParameterizedTest(name = "{0}")
-	@CsvSource(delimiter = '|', textBlock = """
-			ANTHROPIC | anthropic-ratelimit-requests-limit | anthropic-ratelimit-requests-remaining | REQUESTS_PER_MINUTE
-			OPENAI    | x-ratelimit-limit-tokens           | x-ratelimit-remaining-tokens           | TOKENS_PER_MINUTE
-			MISTRAL   | ratelimitbysize-limit              | ratelimitbysize-remaining              | TOKENS_PER_MINUTE
-			COHERE    | x-trial-endpoint-call-limit        | x-trial-endpoint-call-remaining        | REQUESTS_PER_MINUTE
-			""")
+	@CsvSource(delimiter = '|',
+			textBlock = """
+					ANTHROPIC | anthropic-ratelimit-requests-limit | anthropic-ratelimit-requests-remaining | REQUESTS_PER_MINUTE
+					OPENAI    | x-ratelimit-limit-tokens           | x-ratelimit-remaining-tokens           | TOKENS_PER_MINUTE
+					MISTRAL   | ratelimitbysize-limit              | ratelimitbysize-remaining              | TOKENS_PER_MINUTE
+					COHERE    | x-trial-endpoint-call-limit        | x-trial-endpoint-call-remaining        | REQUESTS_PER_MINUTE
+					""")
 	void remainingAboveTheLimitIsReportedAndIgnored(Provider provider, String limit, String remaining,
 			Dimension dimension) {
 		ProviderFeedback feedback = parse(provider, 200, headers(limit, "50", remaining, "51"));
@@ -216,12 +218,13 @@ class ProviderFeedbackParserTests {
 	}
 
 	@ParameterizedTest(name = "{1}")
-	@CsvSource(delimiter = '|', textBlock = """
-			INPUT_TOKENS_PER_MINUTE  | would exceed the rate limit for your organization (0b5e7a1c) of 30,000 input tokens per minute. For details
-			OUTPUT_TOKENS_PER_MINUTE | would exceed your organization's rate limit of 8,000 output tokens per minute. For details
-			TOKENS_PER_MINUTE        | would exceed your organization's rate limit of 1,000,000 tokens per minute.
-			REQUESTS_PER_MINUTE      | would exceed your organization's rate limit of 50 requests per minute.
-			""")
+	@CsvSource(delimiter = '|',
+			textBlock = """
+					INPUT_TOKENS_PER_MINUTE  | would exceed the rate limit for your organization (0b5e7a1c) of 30,000 input tokens per minute. For details
+					OUTPUT_TOKENS_PER_MINUTE | would exceed your organization's rate limit of 8,000 output tokens per minute. For details
+					TOKENS_PER_MINUTE        | would exceed your organization's rate limit of 1,000,000 tokens per minute.
+					REQUESTS_PER_MINUTE      | would exceed your organization's rate limit of 50 requests per minute.
+					""")
 	void anthropicRateLimitNamedOnlyInTheMessageExposesTheDimension(Dimension dimension, String message) {
 		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 429, headers(), anthropicRateLimit(message));
 		assertThat(feedback.getLimitedDimension()).hasValue(dimension);
@@ -333,9 +336,8 @@ class ProviderFeedbackParserTests {
 	@Test
 	void anthropicFastModeHeadersDoNotReplaceTheStandardOnes() {
 		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200,
-				headers("anthropic-ratelimit-input-tokens-remaining", "28000",
-						"anthropic-fast-input-tokens-remaining", "99200", "anthropic-fast-output-tokens-remaining",
-						"19700"));
+				headers("anthropic-ratelimit-input-tokens-remaining", "28000", "anthropic-fast-input-tokens-remaining",
+						"99200", "anthropic-fast-output-tokens-remaining", "19700"));
 		assertThat(feedback.getReading(Dimension.INPUT_TOKENS_PER_MINUTE))
 			.hasValue(new DimensionReading(null, 28000L, null));
 		assertThat(feedback.getReading(Dimension.OUTPUT_TOKENS_PER_MINUTE))
@@ -344,9 +346,8 @@ class ProviderFeedbackParserTests {
 
 	@Test
 	void anthropicFastModeHeadersAreIgnoredEvenWhenTighterThanTheStandardOnes() {
-		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200,
-				headers("anthropic-ratelimit-input-tokens-remaining", "28000",
-						"anthropic-fast-input-tokens-remaining", "1000"));
+		ProviderFeedback feedback = parse(Provider.ANTHROPIC, 200, headers("anthropic-ratelimit-input-tokens-remaining",
+				"28000", "anthropic-fast-input-tokens-remaining", "1000"));
 		assertThat(feedback.getReading(Dimension.INPUT_TOKENS_PER_MINUTE))
 			.hasValue(new DimensionReading(null, 28000L, null));
 	}
@@ -448,8 +449,7 @@ class ProviderFeedbackParserTests {
 	@ParameterizedTest(name = "{0} with {1}")
 	@CsvSource({ "'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/', 429, RATE_LIMITED, true",
 			"ServiceUnavailableException, 503, OVERLOADED, true", "ModelNotReadyException, 429, OVERLOADED, true",
-			"ServiceQuotaExceededException, 400, QUOTA_EXHAUSTED, false",
-			"ValidationException, 400, OTHER, false" })
+			"ServiceQuotaExceededException, 400, QUOTA_EXHAUSTED, false", "ValidationException, 400, OTHER, false" })
 	void bedrockErrorTypeDecidesWhatTheFailureMeans(String errorType, int status, ErrorClass errorClass,
 			boolean retryable) {
 		ProviderFeedback feedback = parse(Provider.BEDROCK, status, headers("x-amzn-errortype", errorType));
@@ -474,16 +474,15 @@ class ProviderFeedbackParserTests {
 	void azureResetHeadersAreNotGuessedAt() {
 		ProviderFeedback feedback = parse(Provider.AZURE_OPENAI, 200, headers("x-ratelimit-remaining-tokens", "1000",
 				"x-ratelimit-reset-tokens", "40", "x-ratelimit-remaining-requests", "9"));
-		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE))
-			.hasValue(new DimensionReading(null, 1000L, null));
+		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE)).hasValue(new DimensionReading(null, 1000L, null));
 		assertThat(feedback.getReading(Dimension.REQUESTS_PER_MINUTE)).hasValue(new DimensionReading(null, 9L, null));
 		assertThat(this.reported).isEmpty();
 	}
 
 	@Test
 	void mistralMinuteHeadersStandInForMissingBucketHeaders() {
-		ProviderFeedback feedback = parse(Provider.MISTRAL, 200, headers("x-ratelimitbysize-limit-minute", "500000",
-				"x-ratelimitbysize-remaining-minute", "467993"));
+		ProviderFeedback feedback = parse(Provider.MISTRAL, 200,
+				headers("x-ratelimitbysize-limit-minute", "500000", "x-ratelimitbysize-remaining-minute", "467993"));
 		assertThat(feedback.getReading(Dimension.TOKENS_PER_MINUTE))
 			.hasValue(new DimensionReading(500000L, 467993L, null));
 	}
@@ -569,8 +568,7 @@ class ProviderFeedbackParserTests {
 		assertThatNullPointerException()
 			.isThrownBy(() -> this.parser.parse(null, Provider.OPENAI, 200, headers(), null, NOW))
 			.withMessageContaining("'pool'");
-		assertThatNullPointerException()
-			.isThrownBy(() -> this.parser.parse("pool", null, 200, headers(), null, NOW))
+		assertThatNullPointerException().isThrownBy(() -> this.parser.parse("pool", null, 200, headers(), null, NOW))
 			.withMessageContaining("'provider'");
 		assertThatNullPointerException()
 			.isThrownBy(() -> this.parser.parse("pool", Provider.OPENAI, 200, headers(), null, null))

@@ -27,8 +27,9 @@ import io.github.llmquota.core.ProviderFeedback;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for the {@link ProviderResponseExtractor} implementations that adapt SDK and Spring
- * responses, and for {@link ProviderFeedbackResolver}, which picks the first that applies.
+ * Tests for the {@link ProviderResponseExtractor} implementations that adapt SDK and
+ * Spring responses, and for {@link ProviderFeedbackResolver}, which picks the first that
+ * applies.
  */
 class ProviderResponseExtractorTests {
 
@@ -44,8 +45,8 @@ class ProviderResponseExtractorTests {
 				.put("retry-after", "7")
 				.put("anthropic-ratelimit-requests-remaining", "0")
 				.build())
-			.body(JsonValue.from(Map.of("type", "error", "error",
-					Map.of("type", "rate_limit_error", "message", "slow down"))))
+			.body(JsonValue
+				.from(Map.of("type", "error", "error", Map.of("type", "rate_limit_error", "message", "slow down"))))
 			.build();
 		ProviderResponse response = new AnthropicResponseExtractor().extract(failure).orElseThrow();
 		assertThat(response.status()).isEqualTo(429);
@@ -142,8 +143,7 @@ class ProviderResponseExtractorTests {
 	@Test
 	void resolverUsesTheFirstExtractorThatRecognisesTheResult() {
 		ProviderResponseExtractor first = (resultOrFailure) -> Optional.of(new ProviderResponse(503, Map.of(), null));
-		ProviderResponseExtractor second = (resultOrFailure) -> Optional
-			.of(new ProviderResponse(429, Map.of(), null));
+		ProviderResponseExtractor second = (resultOrFailure) -> Optional.of(new ProviderResponse(429, Map.of(), null));
 		assertThat(resolver(first, second).resolve("gpt", Provider.OPENAI, "any result").getStatus()).isEqualTo(503);
 	}
 

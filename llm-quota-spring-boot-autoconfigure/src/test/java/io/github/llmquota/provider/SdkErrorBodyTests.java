@@ -25,10 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The error bodies the official SDKs throw reach the parser as JSON, so that a spend cap, an
- * exhausted quota, a billing error and a request too large for any limit are told apart from
- * a rate limit. Each failure is a real SDK exception: the real client, with its default
- * retries, calls a local stub that answers with a recorded provider body.
+ * The error bodies the official SDKs throw reach the parser as JSON, so that a spend cap,
+ * an exhausted quota, a billing error and a request too large for any limit are told
+ * apart from a rate limit. Each failure is a real SDK exception: the real client, with
+ * its default retries, calls a local stub that answers with a recorded provider body.
  */
 class SdkErrorBodyTests {
 
@@ -91,14 +91,14 @@ class SdkErrorBodyTests {
 		ProviderFeedback feedback = openAi(ProviderVectors.answer("openai-429-real-tpm-body-hint-only"));
 		assertThat(feedback.getErrorClass()).isEqualTo(ErrorClass.RATE_LIMITED);
 		assertThat(feedback.isRetryable()).isTrue();
-		assertThat(feedback.getRetryAfter()).hasValueSatisfying(
-				(delay) -> assertThat(delay.toMillis()).isEqualTo(1146));
+		assertThat(feedback.getRetryAfter())
+			.hasValueSatisfying((delay) -> assertThat(delay.toMillis()).isEqualTo(1146));
 	}
 
 	@Test
 	void theSdkMapRenderingOfASpendCapWouldPassForAPlainRateLimit() {
-		// What the extractors passed before: JsonValue#toString(). The spend-cap test above
-		// fails on that rendering, so it guards the JSON serialisation.
+		// What the extractors passed before: JsonValue#toString(). The spend-cap test
+		// above fails on that rendering, so it guards the JSON serialisation.
 		AnthropicServiceException failure = anthropicFailure(
 				ProviderVectors.answer("anthropic-429-docs-spend-cap-non-retryable"));
 		assertThat(String.valueOf(failure.body())).startsWith("{type=error");

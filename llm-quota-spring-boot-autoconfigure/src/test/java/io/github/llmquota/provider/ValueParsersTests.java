@@ -22,9 +22,9 @@ class ValueParsersTests {
 	@ParameterizedTest(name = "{0} = {1} ns")
 	@CsvSource({ "6m0s, 360000000000", "1s, 1000000000", "20ms, 20000000", "12ms, 12000000", "425ms, 425000000",
 			"16m17.764s, 977764000000", "8.64s, 8640000000", "3.114s, 3114000000", "2m59.56s, 179560000000",
-			"1.5s, 1500000000", "789.6ms, 789600000", "0s, 0", "0, 0", "2h3m, 7380000000000",
-			"1h0m0.5s, 3600500000000", "26s, 26000000000", "25.465784708s, 25465784708", "100us, 100000",
-			"1.5\u00b5s, 1500", "1.5\u03bcs, 1500", "7ns, 7", ".5s, 500000000", "2562047h, 9223369200000000000" })
+			"1.5s, 1500000000", "789.6ms, 789600000", "0s, 0", "0, 0", "2h3m, 7380000000000", "1h0m0.5s, 3600500000000",
+			"26s, 26000000000", "25.465784708s, 25465784708", "100us, 100000", "1.5\u00b5s, 1500", "1.5\u03bcs, 1500",
+			"7ns, 7", ".5s, 500000000", "2562047h, 9223369200000000000" })
 	void goDurationsAreReadToTheNanosecond(String value, long nanos) {
 		assertThat(ValueParsers.parseGoDuration(value)).hasValue(Duration.ofNanos(nanos));
 	}
@@ -37,8 +37,8 @@ class ValueParsersTests {
 	}
 
 	@ParameterizedTest(name = "\"{0}\"")
-	@ValueSource(strings = { "", "   ", "soon", "-1s", "+1s", "1", "40", "1d", "ms", "s", "1.5", "1m 0s", "inf",
-			"nan", "1e3s", "0x10s", "1,5s", "1s-", "2562048h", OVERFLOW + "s", OVERFLOW + "h" })
+	@ValueSource(strings = { "", "   ", "soon", "-1s", "+1s", "1", "40", "1d", "ms", "s", "1.5", "1m 0s", "inf", "nan",
+			"1e3s", "0x10s", "1,5s", "1s-", "2562048h", OVERFLOW + "s", OVERFLOW + "h" })
 	void goDurationsThatAreNotDurationsAreRejected(String value) {
 		assertThat(ValueParsers.parseGoDuration(value)).isEmpty();
 	}
@@ -77,8 +77,8 @@ class ValueParsersTests {
 	}
 
 	@ParameterizedTest(name = "\"{0}\"")
-	@ValueSource(strings = { "", "abc", "-1", "1.5", "1e5", "1 2", "1,000", "9999999999999999999", "inf", "nan",
-			OVERFLOW })
+	@ValueSource(
+			strings = { "", "abc", "-1", "1.5", "1e5", "1 2", "1,000", "9999999999999999999", "inf", "nan", OVERFLOW })
 	void countsThatAreNotNonNegativeIntegersAreRejected(String value) {
 		assertThat(ValueParsers.parseCount(value)).isEmpty();
 	}
@@ -102,13 +102,13 @@ class ValueParsersTests {
 			Sunday, 06-Nov-94 08:49:37 GMT | 1994-11-06T08:49:37Z
 			""")
 	void obsoleteHttpDateFormsAreAcceptedAsRfc9110AsksOfRecipients(String value, String expected) {
-		assertThat(ValueParsers.parseHttpDate(value, HTTP_DATE_NOW))
-			.hasValue(Instant.parse(expected));
+		assertThat(ValueParsers.parseHttpDate(value, HTTP_DATE_NOW)).hasValue(Instant.parse(expected));
 	}
 
 	@Test
 	void rfc850TwoDigitYearMoreThanFiftyYearsAheadIsReadInThePastCentury() {
-		// From 2023, "73" would be 2073 (50 years ahead, kept) and "74" 2074 (51 years, so 1974).
+		// From 2023, "73" would be 2073 (50 years ahead, kept) and "74" 2074 (51 years,
+		// so 1974).
 		assertThat(ValueParsers.parseHttpDate("Saturday, 01-Jul-73 00:00:00 GMT", HTTP_DATE_NOW))
 			.hasValue(Instant.parse("2073-07-01T00:00:00Z"));
 		assertThat(ValueParsers.parseHttpDate("Monday, 01-Jul-74 00:00:00 GMT", HTTP_DATE_NOW))
@@ -133,8 +133,8 @@ class ValueParsersTests {
 	}
 
 	@ParameterizedTest(name = "\"{0}\"")
-	@ValueSource(strings = { "1765944000", "2026-02-25 20:02:37", "2026-02-25T20:02:37", "2026-13-25T20:02:37Z",
-			"soon", "" })
+	@ValueSource(strings = { "1765944000", "2026-02-25 20:02:37", "2026-02-25T20:02:37", "2026-13-25T20:02:37Z", "soon",
+			"" })
 	void timestampsThatAreNotRfc3339AreRejected(String value) {
 		assertThat(ValueParsers.parseRfc3339(value)).isEmpty();
 	}

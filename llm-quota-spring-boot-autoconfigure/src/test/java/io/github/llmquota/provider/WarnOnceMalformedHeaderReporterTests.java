@@ -18,7 +18,8 @@ import static io.github.llmquota.provider.HeaderMaps.headers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for the reporter returned by {@link MalformedHeaderReporter#warnOncePerPoolAndHeader()}.
+ * Tests for the reporter returned by
+ * {@link MalformedHeaderReporter#warnOncePerPoolAndHeader()}.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class WarnOnceMalformedHeaderReporterTests {

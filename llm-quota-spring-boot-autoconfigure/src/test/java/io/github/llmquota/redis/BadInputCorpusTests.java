@@ -35,10 +35,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * Hostile values at every public entry point of the engine: each gets a clear exception or
- * is handled, and Redis ends clean, with no raw input in any key and no ticket or lease left.
- * Hostile provider headers and bodies are covered by {@code HostileInputTests}, hostile SpEL
- * by the aspect's tests.
+ * Hostile values at every public entry point of the engine: each gets a clear exception
+ * or is handled, and Redis ends clean, with no raw input in any key and no ticket or
+ * lease left. Hostile provider headers and bodies are covered by
+ * {@code HostileInputTests}, hostile SpEL by the aspect's tests.
  */
 class BadInputCorpusTests {
 
@@ -67,8 +67,8 @@ class BadInputCorpusTests {
 
 	static Stream<Arguments> requestsThatAreArgumentErrors() {
 		return Stream.of(
-				Arguments.of("negative input", (Supplier<?>) () -> QuotaRequest.builder("model").inputTokens(-1).build(),
-						"inputTokens"),
+				Arguments.of("negative input",
+						(Supplier<?>) () -> QuotaRequest.builder("model").inputTokens(-1).build(), "inputTokens"),
 				Arguments.of("negative output",
 						(Supplier<?>) () -> QuotaRequest.builder("model").maxOutputTokens(Long.MIN_VALUE).build(),
 						"maxOutputTokens"),
@@ -83,7 +83,8 @@ class BadInputCorpusTests {
 				Arguments.of("very long model",
 						(Supplier<?>) () -> engine.acquire(QuotaRequest.builder("m".repeat(1_000_000)).build()),
 						"Unknown model 'mmmm"),
-				Arguments.of("unicode model", (Supplier<?>) () -> engine.acquire(QuotaRequest.builder("模型}\n{").build()),
+				Arguments.of("unicode model",
+						(Supplier<?>) () -> engine.acquire(QuotaRequest.builder("模型}\n{").build()),
 						"Unknown model '模型}"),
 				Arguments.of("unknown priority",
 						(Supplier<?>) () -> engine.acquire(QuotaRequest.builder("model").priority("urgent").build()),
@@ -120,8 +121,8 @@ class BadInputCorpusTests {
 
 	@Test
 	void hostileUserIdsAreHashedAndNeverShapeAKey() {
-		List<String> users = List.of("{bad}", "}{", "a\nb\r\nc", "用户🙂", "x".repeat(100_000), "",
-				"llmq:{bad}:s", "\u0000");
+		List<String> users = List.of("{bad}", "}{", "a\nb\r\nc", "用户🙂", "x".repeat(100_000), "", "llmq:{bad}:s",
+				"\u0000");
 		for (String user : users) {
 			QuotaLease lease = engine.acquire(QuotaRequest.builder("model").user(user).maxWait(Duration.ZERO).build());
 			lease.settle(TokenUsage.of(1, 1));
@@ -147,10 +148,7 @@ class BadInputCorpusTests {
 				.hasMessageContaining("must set at least one limit"));
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class))
 			.withPropertyValues("llm.quota.models.gpt-4o.tokens-per-minute=lots")
-			.run((context) -> assertThat(context).hasFailed()
-				.getFailure()
-				.rootCause()
-				.hasMessageContaining("lots"));
+			.run((context) -> assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("lots"));
 	}
 
 	private static void assertRedisClean() {

@@ -59,20 +59,20 @@ class CrashedWorkerTests {
 				new RedisQuotaStore(factory, settings, prefix))) {
 			for (int kill = 1; kill <= 3; kill++) {
 				Process worker = startWorker(prefix);
-				assertThatExceptionOfType(QuotaRejectedException.class)
-					.as("the worker holds the only slot")
+				assertThatExceptionOfType(QuotaRejectedException.class).as("the worker holds the only slot")
 					.isThrownBy(() -> survivor.acquire(request(Duration.ZERO)));
 
 				worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
-				// A request from the survivor is served once the dead worker's lease expires;
-				// the dead worker's queued ticket, ahead of it in class, must not block it.
+				// A request from the survivor is served once the dead worker's lease
+				// expires; the dead worker's queued ticket, ahead of it in class, must
+				// not block it.
 				CompletableFuture<QuotaLease> next = survivor.acquireAsync(request(Duration.ofSeconds(20)));
 				QuotaLease lease = next.get(20, TimeUnit.SECONDS);
 				lease.settle(TokenUsage.of(1_000, 0));
 				assertThat(survivor.backpressure("model").totalQueued()).isZero();
-				// 5000 tokens for each dead worker's call stay charged: nobody knows whether the
-				// provider saw them.
+				// 5000 tokens for each dead worker's call stay charged: nobody knows
+				// whether the provider saw them.
 				assertThat(survivor.backpressure("model").utilisation().get(Dimension.INPUT_TOKENS_PER_MINUTE))
 					.isGreaterThanOrEqualTo(kill * 5_000 / 100_000.0);
 			}

@@ -11,9 +11,9 @@ import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 
 /**
- * The worker JVM that {@link CrashedWorkerTests} kills: it takes the pool's only slot with a
- * 5000-token call, queues a critical request behind it, says it is ready, and waits to die.
- * It halts by itself if the test JVM dies first.
+ * The worker JVM that {@link CrashedWorkerTests} kills: it takes the pool's only slot
+ * with a 5000-token call, queues a critical request behind it, says it is ready, and
+ * waits to die. It halts by itself if the test JVM dies first.
  */
 public final class CrashingWorker {
 

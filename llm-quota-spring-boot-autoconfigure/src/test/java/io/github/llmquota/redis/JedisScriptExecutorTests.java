@@ -36,8 +36,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The Jedis executor's own configuration checks, thread handling and script fallback, fast
- * enough for the mutation profile (which leaves out the Jedis outage and stall tests).
+ * The Jedis executor's own configuration checks, thread handling and script fallback,
+ * fast enough for the mutation profile (which leaves out the Jedis outage and stall
+ * tests).
  */
 class JedisScriptExecutorTests {
 
@@ -120,7 +121,8 @@ class JedisScriptExecutorTests {
 	@Test
 	void clusterRunsCallsOnOneThreadPerPooledConnectionEvenWithoutPooling() {
 		// Jedis pools cluster connections whether or not pooling was asked for.
-		JedisConnectionFactory cluster = new JedisConnectionFactory(new RedisClusterConfiguration(List.of("127.0.0.1:7000")));
+		JedisConnectionFactory cluster = new JedisConnectionFactory(
+				new RedisClusterConfiguration(List.of("127.0.0.1:7000")));
 		cluster.setPoolConfig(jedisPoolConfig(3));
 		cluster.setUsePool(false);
 		assertThat(maxThreads(executor(cluster))).isEqualTo(3);
@@ -172,8 +174,8 @@ class JedisScriptExecutorTests {
 	@Test
 	void failingScriptIsNotRunAgainAndFailsWithSpringDataRedisTranslation() {
 		JedisScriptExecutor executor = executor(started());
-		// The first call sends the script in full (EVAL) after NOSCRIPT; the second runs it by
-		// its digest. Neither may be sent again because the script itself failed.
+		// The first call sends the script in full (EVAL) after NOSCRIPT; the second runs
+		// it by its digest. Neither may be sent again because the script itself failed.
 		for (int run = 1; run <= 2; run++) {
 			assertThatThrownBy(() -> executor.execute(List.of("runs"), List.of("fail")))
 				.isExactlyInstanceOf(InvalidDataAccessApiUsageException.class)
@@ -217,8 +219,9 @@ class JedisScriptExecutorTests {
 		JedisConnectionFactory connectionFactory = started();
 		JedisScriptExecutor executor = executor(connectionFactory, Duration.ofMillis(100));
 		ThreadPoolExecutor calls = calls(executor);
-		// The test holds both pooled connections, so both threads of the executor block on
-		// the pool and the third call waits in the queue, until every caller has given up.
+		// The test holds both pooled connections, so both threads of the executor block
+		// on the pool and the third call waits in the queue, until every caller has given
+		// up.
 		RedisConnection first = connectionFactory.getConnection();
 		RedisConnection second = connectionFactory.getConnection();
 		for (int call = 1; call <= 3; call++) {
@@ -228,7 +231,8 @@ class JedisScriptExecutorTests {
 		first.close();
 		second.close();
 
-		// Calls under way finish after stop, and so would a queued one that was left there.
+		// Calls under way finish after stop, and so would a queued one that was left
+		// there.
 		executor.stop();
 		assertThat(calls.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
 		assertThat(this.redis.command("GET", "runs")).isEqualTo("$1\r\n2\r\n");
@@ -246,13 +250,14 @@ class JedisScriptExecutorTests {
 
 	private JedisConnectionFactory started() {
 		this.redis = TestRedis.startNew();
-		// A read timeout long enough that a loaded machine never breaks a call to a Redis that
-		// a test froze for a moment.
-		this.connectionFactory = TestRedisClient.jedis(this.redis, JedisClientConfiguration.builder()
-			.readTimeout(Duration.ofSeconds(30))
-			.usePooling()
-			.poolConfig(poolConfig(2))
-			.build());
+		// A read timeout long enough that a loaded machine never breaks a call to a Redis
+		// that a test froze for a moment.
+		this.connectionFactory = TestRedisClient.jedis(this.redis,
+				JedisClientConfiguration.builder()
+					.readTimeout(Duration.ofSeconds(30))
+					.usePooling()
+					.poolConfig(poolConfig(2))
+					.build());
 		return this.connectionFactory;
 	}
 

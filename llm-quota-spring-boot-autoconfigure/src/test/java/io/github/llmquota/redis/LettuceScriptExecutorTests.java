@@ -15,8 +15,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * How the Lettuce executor translates what a call threw: Lettuce's own exceptions reach it
- * untranslated, because it bypasses Spring Data Redis's connection to get a deadline.
+ * How the Lettuce executor translates what a call threw: Lettuce's own exceptions reach
+ * it untranslated, because it bypasses Spring Data Redis's connection to get a deadline.
  */
 class LettuceScriptExecutorTests {
 

@@ -46,7 +46,8 @@ class RedisAdmissionNewsTests extends AdmissionNewsContractTests {
 
 	private static long subscribers(String channel) {
 		// The reply to PUBSUB NUMSUB is the channel followed by its subscriber count.
-		Matcher count = Pattern.compile(":(\\d+)\r\n$").matcher(TestRedis.shared().command("PUBSUB", "NUMSUB", channel));
+		Matcher count = Pattern.compile(":(\\d+)\r\n$")
+			.matcher(TestRedis.shared().command("PUBSUB", "NUMSUB", channel));
 		return count.find() ? Long.parseLong(count.group(1)) : -1;
 	}
 

@@ -10,8 +10,8 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.test.DrivenRedisStores;
 
 /**
- * The Lua script's admission log measures inversions in the call that admits, against a real
- * Redis with time driven by the test.
+ * The Lua script's admission log measures inversions in the call that admits, against a
+ * real Redis with time driven by the test.
  */
 class RedisAdmissionOrderTests extends AdmissionOrderContractTests {
 

@@ -58,8 +58,9 @@ class RedisApiKeyTests {
 		for (int i = 0; i < 2; i++) {
 			LettuceConnectionFactory factory = TestRedis.shared().connectionFactory();
 			this.factories.add(factory);
-			// The key choice reads each key's pool; a read that misses its deadline counts as no
-			// headroom, so a loaded machine must not decide the choice: a generous deadline.
+			// The key choice reads each key's pool; a read that misses its deadline
+			// counts as no headroom, so a loaded machine must not decide the choice: a
+			// generous deadline.
 			this.engines.add(new DefaultQuotaEngine(settings,
 					new RedisQuotaStore(factory, settings, this.prefix, Duration.ofSeconds(10))));
 		}

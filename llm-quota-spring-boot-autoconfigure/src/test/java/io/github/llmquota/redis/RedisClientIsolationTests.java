@@ -26,8 +26,7 @@ class RedisClientIsolationTests {
 
 	@ParameterizedTest
 	@CsvSource({ "JEDIS, io.lettuce", "LETTUCE, redis.clients" })
-	void storeWorksWithOnlyTheApplicationsClientOnTheClasspath(TestRedisClient client, String hidden)
-			throws Exception {
+	void storeWorksWithOnlyTheApplicationsClientOnTheClasspath(TestRedisClient client, String hidden) throws Exception {
 		ClassLoader classLoader = new IsolatingClassLoader(getClass().getPackageName(), hidden);
 		QuotaSettings settings = TestSettings.pool("isolated").limit(Dimension.REQUESTS_PER_MINUTE, 100).build();
 		PoolSpec pool = settings.pools().get("isolated");

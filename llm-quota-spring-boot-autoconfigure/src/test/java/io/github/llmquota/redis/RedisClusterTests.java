@@ -33,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The engine, its waiting room with pub/sub wake-ups, per-user limits, provider feedback and
- * snapshots on a Redis Cluster of three masters: every script call stays on its pool's slot,
- * so nothing fails with CROSSSLOT.
+ * The engine, its waiting room with pub/sub wake-ups, per-user limits, provider feedback
+ * and snapshots on a Redis Cluster of three masters: every script call stays on its
+ * pool's slot, so nothing fails with CROSSSLOT.
  */
 class RedisClusterTests {
 

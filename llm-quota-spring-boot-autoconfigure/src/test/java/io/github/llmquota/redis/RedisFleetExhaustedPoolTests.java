@@ -37,9 +37,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A spend cap that one instance of a fleet meets stops the pool for every instance: two
- * engines, each with its own store and worker id, share one pool in one Redis. The pool has a
- * single slot, so without the exhausted mark the slot the failed call frees would go to the
- * other instance's waiting request.
+ * engines, each with its own store and worker id, share one pool in one Redis. The pool
+ * has a single slot, so without the exhausted mark the slot the failed call frees would
+ * go to the other instance's waiting request.
  */
 class RedisFleetExhaustedPoolTests {
 
@@ -64,7 +64,8 @@ class RedisFleetExhaustedPoolTests {
 	void spendCapSeenByOneInstanceStopsThePoolForEveryInstanceWithinOneRoundTrip() {
 		SpendCap seen = spendCapOnInstanceA(UnaryOperator.identity());
 
-		// B's request that was already waiting was failed by the call that released A's lease.
+		// B's request that was already waiting was failed by the call that released A's
+		// lease.
 		assertThat(seen.waitingOnB().join()).isInstanceOf(NonRetryableQuotaException.class)
 			.satisfies((ex) -> assertThat(((NonRetryableQuotaException) ex).getErrorClass())
 				.isEqualTo(ErrorClass.QUOTA_EXHAUSTED));
@@ -76,7 +77,8 @@ class RedisFleetExhaustedPoolTests {
 
 	@Test
 	void instanceThatKeepsTheSpendCapToItselfIsCaughtByTheSameChecks() {
-		// A deliberately wrong fleet: A's store drops what the provider said about its quota.
+		// A deliberately wrong fleet: A's store drops what the provider said about its
+		// quota.
 		SpendCap seen = spendCapOnInstanceA(ExhaustionBlindStore::new);
 
 		assertThat(seen.waitingOnB().join()).as("B's waiting request got the freed slot instead").isNull();
@@ -108,8 +110,7 @@ class RedisFleetExhaustedPoolTests {
 		CompletableFuture<QuotaLease> next = b.acquireAsync(request(Duration.ofMinutes(10)));
 		boolean failedAtOnce = next.isCompletedExceptionally();
 		next.cancel(false);
-		return new SpendCap(b, waiting.handle((granted, failure) -> (failure != null) ? failure : null),
-				failedAtOnce);
+		return new SpendCap(b, waiting.handle((granted, failure) -> (failure != null) ? failure : null), failedAtOnce);
 	}
 
 	private DefaultQuotaEngine engine(QuotaSettings settings, QuotaStore store) {
@@ -126,9 +127,10 @@ class RedisFleetExhaustedPoolTests {
 	 * What instance B saw.
 	 *
 	 * @param b B's engine
-	 * @param waitingOnB how B's request that waited ended: its failure, or {@code null} when
-	 * it was granted
-	 * @param nextOnBFailedAtOnce whether B's next request had failed when its acquire returned
+	 * @param waitingOnB how B's request that waited ended: its failure, or {@code null}
+	 * when it was granted
+	 * @param nextOnBFailedAtOnce whether B's next request had failed when its acquire
+	 * returned
 	 */
 	private record SpendCap(DefaultQuotaEngine b, CompletableFuture<Throwable> waitingOnB,
 			boolean nextOnBFailedAtOnce) {

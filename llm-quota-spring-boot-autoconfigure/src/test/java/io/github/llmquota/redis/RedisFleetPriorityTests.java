@@ -42,9 +42,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Three engines, each with its own connections and worker id, share one pool: the fleet-wide
- * waiting room, observed from the server's own admission log, which counts in each admitting
- * call the waiting higher-class tickets that could have been admitted instead.
+ * Three engines, each with its own connections and worker id, share one pool: the
+ * fleet-wide waiting room, observed from the server's own admission log, which counts in
+ * each admitting call the waiting higher-class tickets that could have been admitted
+ * instead.
  */
 class RedisFleetPriorityTests {
 
@@ -103,7 +104,8 @@ class RedisFleetPriorityTests {
 		assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> assertNoInversions(log));
 	}
 
-	// 120 calls of mixed classes, spread over the fleet, on a pool that saturates at once.
+	// 120 calls of mixed classes, spread over the fleet, on a pool that saturates at
+	// once.
 	private List<String> admitMixedClasses() throws Exception {
 		List<String> priorities = List.of(Priority.CRITICAL, Priority.INTERACTIVE, Priority.NORMAL,
 				Priority.BACKGROUND);
@@ -114,8 +116,8 @@ class RedisFleetPriorityTests {
 			DefaultQuotaEngine engine = this.engines.get(i % 3);
 			String priority = priorities.get((i * 7) % 4);
 			calls.add(CompletableFuture.runAsync(() -> {
-				try (QuotaLease lease = engine.acquire(QuotaRequest.builder("model").priority(priority)
-					.maxWait(Duration.ofSeconds(30)).build())) {
+				try (QuotaLease lease = engine.acquire(
+						QuotaRequest.builder("model").priority(priority).maxWait(Duration.ofSeconds(30)).build())) {
 					lease.settle(TokenUsage.of(0, 0));
 				}
 				catch (QuotaRejectedException ex) {
@@ -131,7 +133,8 @@ class RedisFleetPriorityTests {
 		return log;
 	}
 
-	// The server counted, in each admitting call, the waiting higher-class tickets that fitted.
+	// The server counted, in each admitting call, the waiting higher-class tickets that
+	// fitted.
 	private static void assertNoInversions(List<String> log) {
 		assertThat(AdmissionLog.inversions(log))
 			.as("admissions that overtook a waiting higher-class ticket which could have been admitted first")
@@ -153,14 +156,17 @@ class RedisFleetPriorityTests {
 
 	@Test
 	void timedOutAndCancelledWaitsLeaveNoTraceInRedis() {
-		// A provider 429 cools the pool for 30 s, so nothing can be granted during the test.
+		// A provider 429 cools the pool for 30 s, so nothing can be granted during the
+		// test.
 		QuotaLease first = this.engines.get(1).acquire(QuotaRequest.builder("model").maxWait(Duration.ZERO).build());
 		first.release(CallOutcome.FAILED, rateLimited(30));
 		CompletableFuture<QuotaLease> cancelled = this.engines.get(2)
-			.acquireAsync(QuotaRequest.builder("model").priority(Priority.BACKGROUND).maxWait(Duration.ofMinutes(5))
-				.build());
+			.acquireAsync(
+					QuotaRequest.builder("model").priority(Priority.BACKGROUND).maxWait(Duration.ofMinutes(5)).build());
 		CompletableFuture<QuotaLease> timedOut = this.engines.get(0)
-			.acquireAsync(QuotaRequest.builder("model").priority(Priority.INTERACTIVE).maxWait(Duration.ofMillis(300))
+			.acquireAsync(QuotaRequest.builder("model")
+				.priority(Priority.INTERACTIVE)
+				.maxWait(Duration.ofMillis(300))
 				.build());
 		assertThat(queueKeys()).isNotEmpty();
 

@@ -91,8 +91,8 @@ class RedisFleetTests {
 	}
 
 	/**
-	 * Run the fleet for two seconds: each thread acquires, calls the provider, and settles
-	 * when the provider has answered.
+	 * Run the fleet for two seconds: each thread acquires, calls the provider, and
+	 * settles when the provider has answered.
 	 * @param storeWrapper what stands between each engine and its Redis store
 	 * @return what the provider saw
 	 */
@@ -194,8 +194,8 @@ class RedisFleetTests {
 	}
 
 	/**
-	 * A deliberately broken release: frees each lease's concurrency slot in Redis the moment
-	 * it is granted, long before the call ends, whichever way the grant arrives.
+	 * A deliberately broken release: frees each lease's concurrency slot in Redis the
+	 * moment it is granted, long before the call ends, whichever way the grant arrives.
 	 */
 	private static final class EarlyReleasingStore extends ForwardingQuotaStore {
 

@@ -1,7 +1,5 @@
 package io.github.llmquota.redis;
 
-
-
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.llmquota.engine.LeaseFeedbackContractTests;

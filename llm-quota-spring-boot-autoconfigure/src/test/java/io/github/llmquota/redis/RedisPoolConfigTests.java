@@ -20,8 +20,8 @@ import io.github.llmquota.test.TestSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The pool config that calls send by digest: a changed config decides at once, and a config
- * the script lost is sent again.
+ * The pool config that calls send by digest: a changed config decides at once, and a
+ * config the script lost is sent again.
  */
 class RedisPoolConfigTests {
 
@@ -48,7 +48,8 @@ class RedisPoolConfigTests {
 		// Decided under 1,000 a minute, not under the 1 a minute the script kept first.
 		assertThat(after.acquire(loose.pools().get("changed"), ticket("w2")).status())
 			.isEqualTo(Admission.Status.GRANTED);
-		// And the instance still on the old config keeps its own: two configs never overwrite.
+		// And the instance still on the old config keeps its own: two configs never
+		// overwrite.
 		assertThat(before.acquire(tightPool, ticket("w1")).status()).isEqualTo(Admission.Status.REJECTED);
 	}
 
@@ -64,8 +65,8 @@ class RedisPoolConfigTests {
 		command.addAll(store.keys("flushed"));
 		TestRedis.shared().command(command.toArray(String[]::new));
 
-		// The config is sent again and the call decided: as a lost state, whose buckets start
-		// drained, not as an error.
+		// The config is sent again and the call decided: as a lost state, whose buckets
+		// start drained, not as an error.
 		Admission admission = store.acquire(pool, ticket("w1"));
 		assertThat(admission.status()).isEqualTo(Admission.Status.REJECTED);
 		assertThat(admission.reason()).isEqualTo(RejectionReason.DEADLINE);

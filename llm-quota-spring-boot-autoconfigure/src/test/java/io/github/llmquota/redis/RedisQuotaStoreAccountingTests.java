@@ -1,7 +1,5 @@
 package io.github.llmquota.redis;
 
-
-
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.llmquota.engine.QuotaSettings;
@@ -10,7 +8,8 @@ import io.github.llmquota.engine.QuotaStoreAccountingContractTests;
 import io.github.llmquota.test.DrivenRedisStores;
 
 /**
- * The Lua script counts the edge cases, against a real Redis with time driven by the test.
+ * The Lua script counts the edge cases, against a real Redis with time driven by the
+ * test.
  */
 class RedisQuotaStoreAccountingTests extends QuotaStoreAccountingContractTests {
 

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * What the store starts and stops around the script, its test switches once it has run, and
- * the news it takes from its channel.
+ * What the store starts and stops around the script, its test switches once it has run,
+ * and the news it takes from its channel.
  */
 class RedisQuotaStoreLifecycleTests {
 
@@ -137,7 +137,8 @@ class RedisQuotaStoreLifecycleTests {
 		PoolSpec pool = settings.pools().get("jedis-stop");
 		RedisConnectionFactory connectionFactory = TestRedisClient.JEDIS.connectionFactory(TestRedis.shared());
 		try {
-			RedisQuotaStore store = new RedisQuotaStore(connectionFactory, settings, this.redis.prefix(), () -> this.now);
+			RedisQuotaStore store = new RedisQuotaStore(connectionFactory, settings, this.redis.prefix(),
+					() -> this.now);
 			store.start("w1", AdmissionListener.none());
 			Set<Thread> before = threads("llm-quota-jedis-");
 			assertThat(store.acquire(pool, ticket(0, 0)).status()).isEqualTo(Admission.Status.GRANTED);

@@ -50,7 +50,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 
 	@AfterEach
 	void disconnect() {
-		// Runs before the superclass's teardown: the store must go before its connections.
+		// Runs before the superclass's teardown: the store must go before its
+		// connections.
 		if (this.store != null) {
 			this.store.stop();
 		}
@@ -82,15 +83,15 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		Ticket live = ticket(BACKGROUND, 600_000, 1);
 		assertThat(this.store.acquire(pool, live).status()).isEqualTo(Admission.Status.WAITING);
 
-		// Worker "dead" never beats again; "w1" keeps polling. Three missed beats later its
-		// ticket goes, and the live one behind it is served by the next refill.
+		// Worker "dead" never beats again; "w1" keeps polling. Three missed beats later
+		// its ticket goes, and the live one behind it is served by the next refill.
 		for (int beat = 0; beat < 4; beat++) {
 			this.now += 1_000;
 			this.store.poll(pool, List.of(live.id()));
 		}
 
-		assertThat(this.store.poll(pool, List.of(orphan.id(), live.id())).states())
-			.containsExactly(TicketState.DROPPED, TicketState.GRANTED);
+		assertThat(this.store.poll(pool, List.of(orphan.id(), live.id())).states()).containsExactly(TicketState.DROPPED,
+				TicketState.GRANTED);
 	}
 
 	@Test
@@ -138,7 +139,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		for (int i = 0; i < 60; i++) {
 			acquire(pool, CRITICAL, 0, 1);
 		}
-		// A cancelled ticket leaves the queue's sequence ahead of 1, as any busy pool's is.
+		// A cancelled ticket leaves the queue's sequence ahead of 1, as any busy pool's
+		// is.
 		Ticket cancelled = ticket(CRITICAL, 600_000, 1);
 		assertThat(this.store.acquire(pool, cancelled).status()).isEqualTo(Admission.Status.WAITING);
 		Ticket first = ticket(CRITICAL, 600_000, 1);
@@ -168,7 +170,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		Ticket reEntry = new Ticket("w1.re-entry", "w1", CRITICAL, new long[] { 1 }, 600_000, "model", null,
 				lastArrival + 5);
 		Admission reEntered = this.store.acquire(pool, reEntry);
-		// One the pool could never have issued, nor fit into a class's scores: also a new arrival.
+		// One the pool could never have issued, nor fit into a class's scores: also a new
+		// arrival.
 		Ticket forged = new Ticket("w1.forged", "w1", CRITICAL, new long[] { 1 }, 600_000, "model", null,
 				Long.MAX_VALUE);
 		Admission forgedAdmission = this.store.acquire(pool, forged);
@@ -216,8 +219,9 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "s", "q", "t", "l", "w", "m" })
 	void aKeyLostOnItsOwnIsWrittenAgainWithATimeToLive(String suffix) {
-		// The script renews lifetimes only now and then, by what the state hash recorded: a key
-		// evicted or deleted on its own must still get one when it is written again.
+		// The script renews lifetimes only now and then, by what the state hash recorded:
+		// a key evicted or deleted on its own must still get one when it is written
+		// again.
 		String name = "alone-" + suffix;
 		PoolSpec pool = everyKeyPool(name);
 		useEveryKey(pool);
@@ -225,8 +229,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		assertThat(this.template.delete(lost)).isTrue();
 		useEveryKey(pool);
 
-		assertThat(this.template.keys(this.prefix + ":{" + name + "}:*")).allSatisfy((key) -> assertThat(
-				this.template.getExpire(key)).as("TTL of %s", key).isPositive());
+		assertThat(this.template.keys(this.prefix + ":{" + name + "}:*"))
+			.allSatisfy((key) -> assertThat(this.template.getExpire(key)).as("TTL of %s", key).isPositive());
 	}
 
 	private PoolSpec everyKeyPool(String name) {
@@ -244,8 +248,8 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 		for (int i = 0; i < 8; i++) {
 			this.store.acquire(pool, ticket(BACKGROUND, 5_000, 1, 100));
 		}
-		this.store.settle(pool, new Settlement(granted.id(), "model", new long[] { 0, -50 }, null, null,
-				PoolFeedback.none()));
+		this.store.settle(pool,
+				new Settlement(granted.id(), "model", new long[] { 0, -50 }, null, null, PoolFeedback.none()));
 		this.store.poll(pool, List.of());
 	}
 

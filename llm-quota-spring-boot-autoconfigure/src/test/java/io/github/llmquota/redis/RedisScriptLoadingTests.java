@@ -58,8 +58,8 @@ class RedisScriptLoadingTests {
 			assertThat(acquire(pool, i).status()).isEqualTo(Admission.Status.GRANTED);
 		}
 
-		// Sent in full on the first call to a fresh server and once after the flush; every
-		// other call went by digest.
+		// Sent in full on the first call to a fresh server and once after the flush;
+		// every other call went by digest.
 		assertThat(calls("eval")).isEqualTo(2);
 		assertThat(calls("evalsha")).isGreaterThanOrEqualTo(5);
 	}

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * A Sentinel-managed Redis through nothing but Spring Boot's {@code spring.data.redis.sentinel.*},
- * on either client.
+ * A Sentinel-managed Redis through nothing but Spring Boot's
+ * {@code spring.data.redis.sentinel.*}, on either client.
  */
 class RedisSentinelTests {
 
@@ -45,9 +45,10 @@ class RedisSentinelTests {
 					QuotaLease lease = engine.acquire(QuotaRequest.builder("claude").maxWait(Duration.ZERO).build());
 					lease.settle(TokenUsage.of(1, 1));
 
-					// Shared state, not a local fallback: the minute's one request is spent.
-					assertThatExceptionOfType(QuotaRejectedException.class)
-						.isThrownBy(() -> engine.acquire(QuotaRequest.builder("claude").maxWait(Duration.ZERO).build()));
+					// Shared state, not a local fallback: the minute's one request is
+					// spent.
+					assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(
+							() -> engine.acquire(QuotaRequest.builder("claude").maxWait(Duration.ZERO).build()));
 					assertThat(master.command("DBSIZE")).doesNotStartWith(":0");
 				});
 		}

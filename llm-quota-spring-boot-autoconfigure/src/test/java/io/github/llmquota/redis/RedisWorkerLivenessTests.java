@@ -20,8 +20,8 @@ import io.github.llmquota.test.TestSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two JVMs on one pool in Redis: which one times the blocked head, and how long a JVM that
- * stops beating keeps its tickets.
+ * Two JVMs on one pool in Redis: which one times the blocked head, and how long a JVM
+ * that stops beating keeps its tickets.
  */
 class RedisWorkerLivenessTests {
 
@@ -81,8 +81,10 @@ class RedisWorkerLivenessTests {
 
 	private void drain() {
 		for (int i = 0; i < 60; i++) {
-			assertThat(this.first.acquire(this.pool, new Ticket("w1.d" + i, "w1", 0, new long[] { 1 }, 0, "model", null))
-				.status()).isEqualTo(Admission.Status.GRANTED);
+			assertThat(
+					this.first.acquire(this.pool, new Ticket("w1.d" + i, "w1", 0, new long[] { 1 }, 0, "model", null))
+						.status())
+				.isEqualTo(Admission.Status.GRANTED);
 		}
 	}
 

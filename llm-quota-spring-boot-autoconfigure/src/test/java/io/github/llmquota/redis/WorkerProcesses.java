@@ -47,13 +47,13 @@ final class WorkerProcesses implements AutoCloseable {
 	 */
 	Process start(Class<?> main, String... args) throws Exception {
 		String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-		List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-				main.getName()));
+		List<String> command = new ArrayList<>(
+				List.of(java, "-cp", System.getProperty("java.class.path"), main.getName()));
 		command.addAll(List.of(args));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
 		this.processes.add(process);
-		// Read on another thread, so that a worker that hangs before it is ready cannot hang
-		// the test: the timeout kills it, which ends the read.
+		// Read on another thread, so that a worker that hangs before it is ready cannot
+		// hang the test: the timeout kills it, which ends the read.
 		CompletableFuture<Boolean> reading = CompletableFuture.supplyAsync(() -> awaitReady(process));
 		boolean ready = false;
 		try {
@@ -99,7 +99,8 @@ final class WorkerProcesses implements AutoCloseable {
 			Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
 		}
 		catch (IllegalStateException ex) {
-			// The JVM is shutting down: the hook runs anyway, and finds nothing left to kill.
+			// The JVM is shutting down: the hook runs anyway, and finds nothing left to
+			// kill.
 		}
 	}
 

@@ -9,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Tests that the worker JVMs of {@link CrashedWorkerTests} never outlive it, however it ends.
+ * Tests that the worker JVMs of {@link CrashedWorkerTests} never outlive it, however it
+ * ends.
  */
 class WorkerProcessesTests {
 
@@ -39,8 +40,8 @@ class WorkerProcessesTests {
 			Process parent = workers.start(ParentWorker.class);
 			List<ProcessHandle> children = parent.children().toList();
 			assertThat(children).hasSize(1);
-			// SIGKILL: the parent's shutdown hooks do not run, so only the child's own watch
-			// can end it.
+			// SIGKILL: the parent's shutdown hooks do not run, so only the child's own
+			// watch can end it.
 			parent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			assertThat(children.get(0).onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
 		}

@@ -3,8 +3,8 @@ package io.github.llmquota.test;
 import java.util.List;
 
 /**
- * Reads a store's admission log (Redis or in-memory): one entry per admission, with how many
- * waiting tickets of a strictly higher class could have been admitted in its place.
+ * Reads a store's admission log (Redis or in-memory): one entry per admission, with how
+ * many waiting tickets of a strictly higher class could have been admitted in its place.
  */
 public final class AdmissionLog {
 
@@ -34,8 +34,10 @@ public final class AdmissionLog {
 	 * One admission.
 	 *
 	 * @param rank the admitted ticket's class rank, 0 being the highest
-	 * @param overtaken how many other waiting tickets of a strictly higher class fitted then
-	 * @param sequence the ticket's queue sequence, or 0 when it was admitted without queueing
+	 * @param overtaken how many other waiting tickets of a strictly higher class fitted
+	 * then
+	 * @param sequence the ticket's queue sequence, or 0 when it was admitted without
+	 * queueing
 	 * @param ticket the ticket id
 	 */
 	public record Entry(int rank, int overtaken, long sequence, String ticket) {

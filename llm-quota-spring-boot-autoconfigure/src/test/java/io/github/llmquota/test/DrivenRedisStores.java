@@ -13,10 +13,10 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
 
 /**
- * Redis stores for the store contract tests: on the shared test Redis, under a key prefix of
- * their own, on the test's driven clock. Register one with {@code @RegisterExtension}; after
- * the test's own {@code @AfterEach} methods have run, it stops the stores it created and closes
- * their connection, in that order.
+ * Redis stores for the store contract tests: on the shared test Redis, under a key prefix
+ * of their own, on the test's driven clock. Register one with {@code @RegisterExtension};
+ * after the test's own {@code @AfterEach} methods have run, it stops the stores it
+ * created and closes their connection, in that order.
  */
 public final class DrivenRedisStores implements AfterEachCallback {
 
@@ -42,7 +42,8 @@ public final class DrivenRedisStores implements AfterEachCallback {
 	}
 
 	/**
-	 * The key prefix of every store this creates, which is also the prefix of their channels.
+	 * The key prefix of every store this creates, which is also the prefix of their
+	 * channels.
 	 * @return the prefix
 	 */
 	public String prefix() {

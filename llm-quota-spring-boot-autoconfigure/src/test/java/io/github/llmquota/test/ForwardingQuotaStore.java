@@ -11,7 +11,8 @@ import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 
 /**
- * A {@link QuotaStore} that forwards every call, for test doubles that watch or delay some.
+ * A {@link QuotaStore} that forwards every call, for test doubles that watch or delay
+ * some.
  */
 public abstract class ForwardingQuotaStore implements QuotaStore {
 

@@ -68,8 +68,8 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
-	 * Start a stub that answers every request with an Anthropic message ({@link Answer#ok})
-	 * until told otherwise.
+	 * Start a stub that answers every request with an Anthropic message
+	 * ({@link Answer#ok}) until told otherwise.
 	 * @return the running stub
 	 */
 	public static ProviderStub start() {
@@ -115,8 +115,8 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
-	 * Hold every request this long before answering, as a provider computing a reply does,
-	 * so that concurrent attempts overlap at the stub.
+	 * Hold every request this long before answering, as a provider computing a reply
+	 * does, so that concurrent attempts overlap at the stub.
 	 * @param latency the time to hold each request
 	 * @return this stub
 	 */
@@ -213,7 +213,8 @@ public final class ProviderStub implements AutoCloseable {
 				throw new IllegalStateException("Attempt " + number + " was never released");
 			}
 			if (!this.latency.isZero()) {
-				// The provider's think time, not a wait for the test: it makes attempts overlap.
+				// The provider's think time, not a wait for the test: it makes attempts
+				// overlap.
 				LockSupport.parkNanos(this.latency.toNanos());
 			}
 			Answer answer = this.script.poll();

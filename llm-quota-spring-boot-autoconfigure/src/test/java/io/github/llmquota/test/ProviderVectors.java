@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The recorded and documented provider answers of {@code provider/header-vectors.json}, served
- * by a {@link ProviderStub} exactly as the provider sent them.
+ * The recorded and documented provider answers of {@code provider/header-vectors.json},
+ * served by a {@link ProviderStub} exactly as the provider sent them.
  */
 public final class ProviderVectors {
 
@@ -32,8 +32,10 @@ public final class ProviderVectors {
 			throw new IllegalArgumentException("No header vector '" + id + "'");
 		}
 		Map<String, String> headers = new LinkedHashMap<>();
-		vector.path("headers").fields().forEachRemaining((header) -> headers.put(header.getKey(),
-				header.getValue().isArray() ? header.getValue().get(0).asText() : header.getValue().asText()));
+		vector.path("headers")
+			.fields()
+			.forEachRemaining((header) -> headers.put(header.getKey(),
+					header.getValue().isArray() ? header.getValue().get(0).asText() : header.getValue().asText()));
 		headers.remove("content-type");
 		return new ProviderStub.Answer(vector.get("status").asInt(), headers, vector.path("body").asText(""));
 	}

@@ -20,12 +20,13 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * A real Redis server for tests, started on a free loopback port and stopped when the test
- * JVM exits. The binary is the one shipped in the {@code com.github.codemonstur:embedded-redis}
- * jar (Redis 6.2, the oldest version llm-quota supports), or {@code redis-server} on the PATH
- * when the jar has none for this platform, or the one named by
- * {@code LLMQUOTA_TEST_REDIS_SERVER}. Set {@code LLMQUOTA_TEST_REDIS_URL}
- * ({@code redis://host:port}) to run the same tests against an external Redis instead.
+ * A real Redis server for tests, started on a free loopback port and stopped when the
+ * test JVM exits. The binary is the one shipped in the
+ * {@code com.github.codemonstur:embedded-redis} jar (Redis 6.2, the oldest version
+ * llm-quota supports), or {@code redis-server} on the PATH when the jar has none for this
+ * platform, or the one named by {@code LLMQUOTA_TEST_REDIS_SERVER}. Set
+ * {@code LLMQUOTA_TEST_REDIS_URL} ({@code redis://host:port}) to run the same tests
+ * against an external Redis instead.
  */
 public final class TestRedis {
 
@@ -68,7 +69,8 @@ public final class TestRedis {
 	}
 
 	/**
-	 * Start a private server that the caller stops, for tests that kill and restart Redis.
+	 * Start a private server that the caller stops, for tests that kill and restart
+	 * Redis.
 	 * @return the running server
 	 */
 	public static TestRedis startNew() {
@@ -95,8 +97,8 @@ public final class TestRedis {
 	public static TestRedis startSentinel(TestRedis master) {
 		try {
 			Path config = Files.createTempFile("llmquota-sentinel", ".conf");
-			Files.writeString(config, "protected-mode no\nsentinel monitor mymaster " + master.host() + " "
-					+ master.port() + " 1\n");
+			Files.writeString(config,
+					"protected-mode no\nsentinel monitor mymaster " + master.host() + " " + master.port() + " 1\n");
 			return startNew(List.of(config.toString(), "--sentinel"));
 		}
 		catch (IOException ex) {
@@ -113,7 +115,8 @@ public final class TestRedis {
 	}
 
 	/**
-	 * Create a started connection factory with its own connections; the caller destroys it.
+	 * Create a started connection factory with its own connections; the caller destroys
+	 * it.
 	 * @return the connection factory
 	 */
 	public LettuceConnectionFactory connectionFactory() {
@@ -135,7 +138,10 @@ public final class TestRedis {
 			socket.setSoTimeout(5000);
 			StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
 			for (String arg : args) {
-				request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg)
+				request.append('$')
+					.append(arg.getBytes(StandardCharsets.UTF_8).length)
+					.append("\r\n")
+					.append(arg)
 					.append("\r\n");
 			}
 			OutputStream out = socket.getOutputStream();
@@ -219,7 +225,8 @@ public final class TestRedis {
 	}
 
 	/**
-	 * Let a {@link #pause() paused} server run again (SIGCONT); it answers what it was sent.
+	 * Let a {@link #pause() paused} server run again (SIGCONT); it answers what it was
+	 * sent.
 	 */
 	public synchronized void resume() {
 		signal("-CONT");
@@ -288,7 +295,8 @@ public final class TestRedis {
 			};
 		}
 		if (os.contains("mac")) {
-			return arch.contains("aarch64") ? "redis-server-6.2.6-v5-darwin-arm64" : "redis-server-6.2.6-v5-darwin-amd64";
+			return arch.contains("aarch64") ? "redis-server-6.2.6-v5-darwin-arm64"
+					: "redis-server-6.2.6-v5-darwin-amd64";
 		}
 		return null;
 	}

@@ -10,8 +10,8 @@ import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * The Redis clients of Spring Data Redis that llm-quota runs on, each configured as Spring
- * Boot configures it by default (Jedis pooled), for tests that must hold on both.
+ * The Redis clients of Spring Data Redis that llm-quota runs on, each configured as
+ * Spring Boot configures it by default (Jedis pooled), for tests that must hold on both.
  */
 public enum TestRedisClient {
 
@@ -86,7 +86,8 @@ public enum TestRedisClient {
 
 	private static JedisConnectionFactory jedisFactory(RedisConfiguration configuration,
 			JedisClientConfiguration client) {
-		return (configuration instanceof RedisClusterConfiguration cluster) ? new JedisConnectionFactory(cluster, client)
+		return (configuration instanceof RedisClusterConfiguration cluster)
+				? new JedisConnectionFactory(cluster, client)
 				: new JedisConnectionFactory((RedisStandaloneConfiguration) configuration, client);
 	}
 

@@ -12,10 +12,10 @@ import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * A Redis Cluster of three masters on loopback, built from the same redis-server binary as
- * {@link TestRedis}: slots are split evenly with {@code CLUSTER ADDSLOTS} and the nodes meet
- * with {@code CLUSTER MEET}, as redis-cli would do it (the embedded-redis jar ships no
- * redis-cli). The caller stops it.
+ * A Redis Cluster of three masters on loopback, built from the same redis-server binary
+ * as {@link TestRedis}: slots are split evenly with {@code CLUSTER ADDSLOTS} and the
+ * nodes meet with {@code CLUSTER MEET}, as redis-cli would do it (the embedded-redis jar
+ * ships no redis-cli). The caller stops it.
  */
 public final class TestRedisCluster implements AutoCloseable {
 
@@ -87,7 +87,8 @@ public final class TestRedisCluster implements AutoCloseable {
 	 * @return the configuration
 	 */
 	public RedisClusterConfiguration configuration() {
-		return new RedisClusterConfiguration(this.nodes.stream().map((node) -> node.host() + ":" + node.port()).toList());
+		return new RedisClusterConfiguration(
+				this.nodes.stream().map((node) -> node.host() + ":" + node.port()).toList());
 	}
 
 	private boolean isOk() {

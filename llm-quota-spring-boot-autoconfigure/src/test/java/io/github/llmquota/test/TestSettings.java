@@ -24,11 +24,11 @@ public final class TestSettings {
 
 	private final Map<Dimension, Long> limits = new LinkedHashMap<>();
 
-	private final List<PriorityClass> classes = new ArrayList<>(List.of(
-			new PriorityClass(Priority.CRITICAL, 0, 0, 100, Duration.ofSeconds(5)),
-			new PriorityClass(Priority.INTERACTIVE, 1, 0.05, 100, Duration.ofSeconds(5)),
-			new PriorityClass(Priority.NORMAL, 2, 0.15, 100, Duration.ofSeconds(5)),
-			new PriorityClass(Priority.BACKGROUND, 3, 0.30, 100, Duration.ofSeconds(5))));
+	private final List<PriorityClass> classes = new ArrayList<>(
+			List.of(new PriorityClass(Priority.CRITICAL, 0, 0, 100, Duration.ofSeconds(5)),
+					new PriorityClass(Priority.INTERACTIVE, 1, 0.05, 100, Duration.ofSeconds(5)),
+					new PriorityClass(Priority.NORMAL, 2, 0.15, 100, Duration.ofSeconds(5)),
+					new PriorityClass(Priority.BACKGROUND, 3, 0.30, 100, Duration.ofSeconds(5))));
 
 	private String pool = "pool";
 
@@ -126,8 +126,8 @@ public final class TestSettings {
 	 */
 	public QuotaSettings build() {
 		List<RateLimit> rates = new ArrayList<>();
-		this.limits.forEach((dimension, limit) -> rates.add(RateLimit.of(dimension, limit, this.margin,
-				this.burstHorizonMillis)));
+		this.limits.forEach(
+				(dimension, limit) -> rates.add(RateLimit.of(dimension, limit, this.margin, this.burstHorizonMillis)));
 		UserLimits users = this.userLimits.isEmpty() ? null : new UserLimits(List.copyOf(this.userLimits), Map.of());
 		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users);
 		ModelSpec model = new ModelSpec("model", pool, this.cacheReadsCountAsInput);

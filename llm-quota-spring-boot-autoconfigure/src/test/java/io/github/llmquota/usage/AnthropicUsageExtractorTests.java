@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link AnthropicUsageExtractor}, against objects of the official Anthropic SDK.
+ * Tests for {@link AnthropicUsageExtractor}, against objects of the official Anthropic
+ * SDK.
  */
 class AnthropicUsageExtractorTests {
 

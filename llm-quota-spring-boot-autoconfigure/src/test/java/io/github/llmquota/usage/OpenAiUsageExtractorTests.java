@@ -80,7 +80,8 @@ class OpenAiUsageExtractorTests {
 	void responsesApiUsageIsSplitTheSameWay() {
 		ResponseUsage usage = ResponseUsage.builder()
 			.inputTokens(2000)
-			.inputTokensDetails(ResponseUsage.InputTokensDetails.builder().cachedTokens(1536).cacheWriteTokens(0).build())
+			.inputTokensDetails(
+					ResponseUsage.InputTokensDetails.builder().cachedTokens(1536).cacheWriteTokens(0).build())
 			.outputTokens(120)
 			.outputTokensDetails(ResponseUsage.OutputTokensDetails.builder().reasoningTokens(64).build())
 			.totalTokens(2120)
@@ -112,7 +113,11 @@ class OpenAiUsageExtractorTests {
 			.readValue("{\"id\": \"chatcmpl-1\", \"usage\": {\"prompt_tokens\": null, \"completion_tokens\": 3}}",
 					ChatCompletion.class);
 		assertThat(this.extractor.extract(completion)).isEmpty();
-		CompletionUsage negative = CompletionUsage.builder().promptTokens(-5).completionTokens(3).totalTokens(-2).build();
+		CompletionUsage negative = CompletionUsage.builder()
+			.promptTokens(-5)
+			.completionTokens(3)
+			.totalTokens(-2)
+			.build();
 		assertThat(this.extractor.extract(negative)).isEmpty();
 	}
 

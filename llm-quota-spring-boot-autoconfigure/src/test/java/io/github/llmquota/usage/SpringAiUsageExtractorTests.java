@@ -27,7 +27,8 @@ class SpringAiUsageExtractorTests {
 
 	@Test
 	void promptAndCompletionTokensAreExtracted() {
-		assertThat(this.extractor.extract(chatResponse(new DefaultUsage(1500, 250)))).contains(TokenUsage.of(1500, 250));
+		assertThat(this.extractor.extract(chatResponse(new DefaultUsage(1500, 250))))
+			.contains(TokenUsage.of(1500, 250));
 	}
 
 	@Test

@@ -14,8 +14,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * Starts an embedded Redis server on a loopback port when the application names no Redis of
- * its own, so that the sample runs on a machine with nothing installed. The port is
+ * Starts an embedded Redis server on a loopback port when the application names no Redis
+ * of its own, so that the sample runs on a machine with nothing installed. The port is
  * {@code sample.embedded-redis.port}, or a free one when that is unset or 0: a fixed port
  * lets other instances of the sample share this Redis and form a fleet. Set
  * {@code spring.data.redis.host}, {@code spring.data.redis.port} or
@@ -25,7 +25,8 @@ class EmbeddedRedisEnvironmentPostProcessor implements EnvironmentPostProcessor 
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		if (environment.containsProperty("spring.data.redis.host") || environment.containsProperty("spring.data.redis.port")
+		if (environment.containsProperty("spring.data.redis.host")
+				|| environment.containsProperty("spring.data.redis.port")
 				|| environment.containsProperty("spring.data.redis.url")
 				|| !environment.getProperty("sample.embedded-redis.enabled", Boolean.class, true)) {
 			return;

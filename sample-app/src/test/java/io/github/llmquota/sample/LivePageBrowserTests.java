@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The live page in a real headless Chromium, driven by Selenium. Skipped when Debian's
  * {@code chromium} and {@code chromium-driver} are not installed (or
- * {@code -Dsample.test.chromium} and {@code -Dsample.test.chromedriver} name no executables).
+ * {@code -Dsample.test.chromium} and {@code -Dsample.test.chromedriver} name no
+ * executables).
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 @EnabledIf(value = "chromiumInstalled", disabledReason = "Skipping the browser test: Chromium or ChromeDriver is not "
@@ -78,14 +79,15 @@ class LivePageBrowserTests {
 			.is2xxSuccessful()).isTrue();
 
 		this.browser.get("http://localhost:" + this.port + "/");
-		// The page redraws itself every second, so an element found in one render may be gone
-		// in the next: every value asserted below comes from one read of one render.
+		// The page redraws itself every second, so an element found in one render may be
+		// gone in the next: every value asserted below comes from one read of one render.
 		Page page = new WebDriverWait(this.browser, Duration.ofSeconds(30)).until((browser) -> {
 			Page rendered = Page.read((JavascriptExecutor) browser);
 			return (rendered.dimensionCount() >= 6) ? rendered : null;
 		});
 
-		assertThat(page.pools()).extracting(Pool::name).containsExactlyInAnyOrder("anthropic-haiku", "anthropic-sonnet");
+		assertThat(page.pools()).extracting(Pool::name)
+			.containsExactlyInAnyOrder("anthropic-haiku", "anthropic-sonnet");
 		Pool sonnet = page.pool("anthropic-sonnet");
 		assertThat(sonnet.dimensions()).extracting(Dimension::name)
 			.contains("requests-per-minute", "input-tokens-per-minute", "output-tokens-per-minute");
@@ -93,15 +95,16 @@ class LivePageBrowserTests {
 		assertThat(sonnet.criticalLines()).isPositive();
 		assertThat(sonnet.queueClasses()).contains("INTERACTIVE", "BACKGROUND");
 		assertThat(page.state()).startsWith("2 pools");
-		// The chat call above is in the trailing minute, so Sonnet's request bar is not empty.
+		// The chat call above is in the trailing minute, so Sonnet's request bar is not
+		// empty.
 		assertThat(sonnet.dimension("requests-per-minute").figures()).doesNotStartWith("0 %")
 			.endsWith("/ 50 (effective 45)");
 		assertThat(sonnet.models()).contains("claude-sonnet-4-5");
 	}
 
 	/**
-	 * What one render of the live page shows, read in a single script so that no redraw can
-	 * come between two values.
+	 * What one render of the live page shows, read in a single script so that no redraw
+	 * can come between two values.
 	 */
 	record Page(String state, List<Pool> pools) {
 

@@ -46,7 +46,8 @@ class RedisDownTests {
 	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
 	};
 
-	// Only a hang guard: without the sample's Redis timeouts each health probe waits 60 s.
+	// Only a hang guard: without the sample's Redis timeouts each health probe waits 60
+	// s.
 	private static final Duration HANG_GUARD = Duration.ofSeconds(20);
 
 	private static final RedisServer redis = startRedis();
@@ -73,7 +74,8 @@ class RedisDownTests {
 		this.engine.acquire(QuotaRequest.builder("claude-sonnet-4-5").maxWait(Duration.ZERO).build())
 			.settle(TokenUsage.of(0, 0));
 		assertThat(get("/actuator/llmquota/" + POOL).getBody()).containsEntry("view", "shared");
-		// Probes run all the time in production, so the client holds connections when Redis dies.
+		// Probes run all the time in production, so the client holds connections when
+		// Redis dies.
 		assertThat(get("/actuator/health").getBody()).containsEntry("status", "UP");
 
 		redis.stop();

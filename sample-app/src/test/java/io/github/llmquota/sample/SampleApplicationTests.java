@@ -75,10 +75,8 @@ class SampleApplicationTests {
 		}
 		assertThat(this.store).isInstanceOfSatisfying(FailoverQuotaStore.class,
 				(store) -> assertThat(store.getShared()).isInstanceOf(RedisQuotaStore.class));
-		try (QuotaLease lease = this.engine.acquire(QuotaRequest.builder("claude-sonnet-4-5")
-			.inputTokens(100)
-			.maxOutputTokens(200)
-			.build())) {
+		try (QuotaLease lease = this.engine
+			.acquire(QuotaRequest.builder("claude-sonnet-4-5").inputTokens(100).maxOutputTokens(200).build())) {
 			lease.settle(TokenUsage.of(100, 50));
 		}
 	}

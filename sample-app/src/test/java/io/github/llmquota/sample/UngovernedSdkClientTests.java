@@ -15,9 +15,10 @@ import org.springframework.http.ResponseEntity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The proof that the sample's "every attempt was admitted" check can fail: with the attempt
- * governor switched off, {@code @LlmRateLimited} admits the call once and the SDK retries
- * the overload on its own, so the provider sees a request the engine never admitted.
+ * The proof that the sample's "every attempt was admitted" check can fail: with the
+ * attempt governor switched off, {@code @LlmRateLimited} admits the call once and the SDK
+ * retries the overload on its own, so the provider sees a request the engine never
+ * admitted.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE,
 		properties = { "sample.provider.client=anthropic-sdk", "llm.quota.governor.enabled=false" })

@@ -15,12 +15,12 @@ import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaEngineListener;
 
 /**
- * Records how long this JVM's admitted requests waited for quota, by priority class, while
- * recording is on, and so how many requests this JVM's engine admitted. A call that a
- * fallback chain tried on several models counts one wait per admission, and so does each
- * attempt of a call that llm-quota re-sent after a 429. Waits go to one Micrometer
- * {@link Timer} per class, in a registry of the run's own, so that a run's percentiles cover
- * exactly its own admissions. Thread-safe.
+ * Records how long this JVM's admitted requests waited for quota, by priority class,
+ * while recording is on, and so how many requests this JVM's engine admitted. A call that
+ * a fallback chain tried on several models counts one wait per admission, and so does
+ * each attempt of a call that llm-quota re-sent after a 429. Waits go to one Micrometer
+ * {@link Timer} per class, in a registry of the run's own, so that a run's percentiles
+ * cover exactly its own admissions. Thread-safe.
  */
 class AcquireWaits implements QuotaEngineListener {
 
@@ -64,13 +64,14 @@ class AcquireWaits implements QuotaEngineListener {
 	 * @return the timer, created on first use
 	 */
 	synchronized Timer timer(String priority) {
-		return this.timers.computeIfAbsent(priority, (name) -> Timer.builder(TIMER)
-			.tag("priority", name)
-			.publishPercentiles(0.50, 0.99)
-			.percentilePrecision(2)
-			.distributionStatisticExpiry(WHOLE_RUN)
-			.distributionStatisticBufferLength(1)
-			.register(this.registry));
+		return this.timers.computeIfAbsent(priority,
+				(name) -> Timer.builder(TIMER)
+					.tag("priority", name)
+					.publishPercentiles(0.50, 0.99)
+					.percentilePrecision(2)
+					.distributionStatisticExpiry(WHOLE_RUN)
+					.distributionStatisticBufferLength(1)
+					.register(this.registry));
 	}
 
 	/**

@@ -12,12 +12,12 @@ import org.springframework.web.client.RestClientException;
 import org.springframework.web.client.RestClientResponseException;
 
 /**
- * An {@link AnthropicClient} that counts in {@link ProviderTraffic} the successful answers
- * of the client it decorates, with their usage, and the 2xx answers whose body could not be
- * read. Every other outcome is counted attempt by attempt where it goes on the wire, by a
- * {@link TrafficRequestFactory} or a {@link TrafficInterceptor}: an answer outside 2xx
- * surfaces here only once, after the retries and re-sends that the wire saw. Closing it
- * closes the decorated client. Thread-safe.
+ * An {@link AnthropicClient} that counts in {@link ProviderTraffic} the successful
+ * answers of the client it decorates, with their usage, and the 2xx answers whose body
+ * could not be read. Every other outcome is counted attempt by attempt where it goes on
+ * the wire, by a {@link TrafficRequestFactory} or a {@link TrafficInterceptor}: an answer
+ * outside 2xx surfaces here only once, after the retries and re-sends that the wire saw.
+ * Closing it closes the decorated client. Thread-safe.
  */
 final class CountedAnthropicClient implements AnthropicClient, AutoCloseable {
 

@@ -18,18 +18,19 @@ import io.github.llmquota.sample.load.ProviderTraffic.ModelTraffic;
  * Goodput: how much of the configured provider limits a run turned into successful calls.
  * <p>
  * For each per-minute dimension, it is the units the provider counted for the run's 2xx
- * answers, per minute of the run, divided by the configured limit ({@code llm.quota.models},
- * before the safety margin) of the pools that served them, summed over those pools:
+ * answers, per minute of the run, divided by the configured limit
+ * ({@code llm.quota.models}, before the safety margin) of the pools that served them,
+ * summed over those pools:
  * <ul>
  * <li>requests-per-minute: the successful calls;</li>
- * <li>input-tokens-per-minute: uncached input plus cache writes, plus cache reads only for
- * models whose cache reads count as input;</li>
+ * <li>input-tokens-per-minute: uncached input plus cache writes, plus cache reads only
+ * for models whose cache reads count as input;</li>
  * <li>output-tokens-per-minute: output tokens;</li>
  * <li>tokens-per-minute: input, as above, plus output.</li>
  * </ul>
  * Failed calls, 429s and rejected calls add nothing. The safety margin caps steady-state
- * goodput at {@code 100 % - margin}; a pool that starts the run with full buckets can spend
- * them on top, so a run shorter than the burst horizon can show more than 100 %.
+ * goodput at {@code 100 % - margin}; a pool that starts the run with full buckets can
+ * spend them on top, so a run shorter than the burst horizon can show more than 100 %.
  */
 final class Goodput {
 
@@ -40,7 +41,8 @@ final class Goodput {
 
 	/**
 	 * Compute the goodput of a run.
-	 * @param models the configured models, by name, as {@link QuotaSettings#models()} has them
+	 * @param models the configured models, by name, as {@link QuotaSettings#models()} has
+	 * them
 	 * @param served the successful answers by model
 	 * @param duration how long the run took
 	 * @return the goodput
@@ -61,7 +63,8 @@ final class Goodput {
 		});
 		Map<String, Double> capacity = new LinkedHashMap<>();
 		pools.values()
-			.forEach((pool) -> perMinute(pool).forEach((rate) -> capacity.merge(name(rate), rate.limit() * minutes, Double::sum)));
+			.forEach((pool) -> perMinute(pool)
+				.forEach((rate) -> capacity.merge(name(rate), rate.limit() * minutes, Double::sum)));
 		Map<String, Double> percent = new LinkedHashMap<>();
 		consumed.forEach((dimension, units) -> percent.put(dimension,
 				Math.round(1000 * units / capacity.get(dimension)) / 10.0));

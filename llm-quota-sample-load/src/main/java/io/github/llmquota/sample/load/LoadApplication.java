@@ -9,8 +9,8 @@ import org.springframework.context.annotation.Import;
 
 /**
  * The sample application with load mode added: with {@code --sample.load.enabled=true} it
- * runs the {@link LoadRunner} once the sample has started, prints one {@code LOAD-SUMMARY}
- * line and exits; without, it is the sample application.
+ * runs the {@link LoadRunner} once the sample has started, prints one
+ * {@code LOAD-SUMMARY} line and exits; without, it is the sample application.
  */
 @SpringBootConfiguration
 @Import({ SampleApplication.class, LoadConfiguration.class })

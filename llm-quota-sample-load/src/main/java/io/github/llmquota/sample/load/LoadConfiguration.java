@@ -15,8 +15,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Load mode, when {@code sample.load.enabled} is {@code true}: the {@link LoadRunner}, and
- * the counters of what the sample's provider client sends and receives.
+ * Load mode, when {@code sample.load.enabled} is {@code true}: the {@link LoadRunner},
+ * and the counters of what the sample's provider client sends and receives.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "sample.load", name = "enabled", havingValue = "true")

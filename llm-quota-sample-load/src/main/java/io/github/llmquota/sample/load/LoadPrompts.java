@@ -7,11 +7,11 @@ import io.github.llmquota.sample.anthropic.ContentBlock;
 import io.github.llmquota.sample.anthropic.Prompt;
 
 /**
- * Makes the prompts of a load run: {@code promptTokens} tokens each, three quarters system
- * prompt and a quarter user text. A {@code cacheHitRatio} share reuses one fixed system
- * prompt marked for the prompt cache, so that, after the first of them writes it, the
- * provider reports the rest as cache reads; the others start with a system prompt of their
- * own. Every user text is new. Thread-safe.
+ * Makes the prompts of a load run: {@code promptTokens} tokens each, three quarters
+ * system prompt and a quarter user text. A {@code cacheHitRatio} share reuses one fixed
+ * system prompt marked for the prompt cache, so that, after the first of them writes it,
+ * the provider reports the rest as cache reads; the others start with a system prompt of
+ * their own. Every user text is new. Thread-safe.
  */
 final class LoadPrompts {
 

@@ -18,8 +18,8 @@ import org.springframework.validation.annotation.Validated;
 public class LoadProperties {
 
 	/**
-	 * Whether to run load mode: send traffic for the duration, print one LOAD-SUMMARY line
-	 * and exit.
+	 * Whether to run load mode: send traffic for the duration, print one LOAD-SUMMARY
+	 * line and exit.
 	 */
 	private boolean enabled;
 
@@ -30,17 +30,17 @@ public class LoadProperties {
 	private Duration duration = Duration.ofSeconds(60);
 
 	/**
-	 * Chat calls started per second at INTERACTIVE priority, whether or not earlier ones have
-	 * finished. 0 sends none.
+	 * Chat calls started per second at INTERACTIVE priority, whether or not earlier ones
+	 * have finished. 0 sends none.
 	 */
 	@DecimalMin("0")
 	private double interactiveRps = 0.25;
 
 	/**
 	 * Calls started per second at CRITICAL priority, whether or not earlier ones have
-	 * finished. They are made on the provider client directly, in an LlmCallContext instead
-	 * of through an annotated method, so that the attempt governor alone admits them. 0 sends
-	 * none.
+	 * finished. They are made on the provider client directly, in an LlmCallContext
+	 * instead of through an annotated method, so that the attempt governor alone admits
+	 * them. 0 sends none.
 	 */
 	@DecimalMin("0")
 	private double criticalRps;

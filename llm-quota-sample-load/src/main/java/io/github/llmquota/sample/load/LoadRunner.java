@@ -40,17 +40,17 @@ import org.springframework.lang.Nullable;
 import org.springframework.web.client.RestClientException;
 
 /**
- * Runs load mode once the application has started: chat calls at INTERACTIVE priority at a
- * fixed rate, whether or not earlier ones have finished, and summarisation workers at
+ * Runs load mode once the application has started: chat calls at INTERACTIVE priority at
+ * a fixed rate, whether or not earlier ones have finished, and summarisation workers at
  * BACKGROUND priority, each sending one call after another, all through the same governed
  * methods the application uses; and, if asked for, calls at CRITICAL priority at a fixed
  * rate, made on the provider client in an {@link LlmCallContext}, which only the attempt
- * governor admits. A refused worker waits as long as the rejection's
- * retry-after says before its next call (a second after a failed call), as a well-behaved
- * job does; llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is
- * over it starts no more calls, lets the calls already started finish (for at most three
- * minutes, after which it interrupts them), and prints one line {@code LOAD-SUMMARY {json}}
- * to standard output. {@link LoadApplication}'s {@code main} then exits.
+ * governor admits. A refused worker waits as long as the rejection's retry-after says
+ * before its next call (a second after a failed call), as a well-behaved job does;
+ * llm-quota sheds BACKGROUND work while a pool is CRITICAL. When the duration is over it
+ * starts no more calls, lets the calls already started finish (for at most three minutes,
+ * after which it interrupts them), and prints one line {@code LOAD-SUMMARY {json}} to
+ * standard output. {@link LoadApplication}'s {@code main} then exits.
  */
 public class LoadRunner implements ApplicationRunner {
 
@@ -65,8 +65,8 @@ public class LoadRunner implements ApplicationRunner {
 
 	private static final Duration INTERRUPT_TIMEOUT = Duration.ofSeconds(10);
 
-	// A background worker that is refused waits what the rejection says, within these bounds;
-	// after a failed call, a second.
+	// A background worker that is refused waits what the rejection says, within these
+	// bounds; after a failed call, a second.
 	private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
 
 	private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
@@ -125,8 +125,9 @@ public class LoadRunner implements ApplicationRunner {
 	@Override
 	public void run(ApplicationArguments args) throws InterruptedException, JsonProcessingException {
 		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s, "
-				+ this.properties.getCriticalRps() + " critical calls/s and " + this.properties.getBackgroundConcurrency()
-				+ " summarisation workers against " + this.client.baseUrl() + " for " + this.properties.getDuration());
+				+ this.properties.getCriticalRps() + " critical calls/s and "
+				+ this.properties.getBackgroundConcurrency() + " summarisation workers against " + this.client.baseUrl()
+				+ " for " + this.properties.getDuration());
 		this.summary = run();
 		System.out.println(SUMMARY_PREFIX + this.objectMapper.writeValueAsString(this.summary));
 		System.out.flush();
@@ -146,8 +147,8 @@ public class LoadRunner implements ApplicationRunner {
 		long simulatorRequestsBefore = simulatorRequests();
 		this.waits.start();
 		long start = System.nanoTime();
-		ExecutorService background = Executors.newFixedThreadPool(Math.max(this.properties.getBackgroundConcurrency(), 1),
-				threads("load-background-"));
+		ExecutorService background = Executors
+			.newFixedThreadPool(Math.max(this.properties.getBackgroundConcurrency(), 1), threads("load-background-"));
 		for (int i = 0; i < this.properties.getBackgroundConcurrency(); i++) {
 			background.execute(() -> {
 				while (!this.stopping && !Thread.currentThread().isInterrupted()) {
@@ -164,18 +165,19 @@ public class LoadRunner implements ApplicationRunner {
 		AtomicInteger users = new AtomicInteger();
 		atRate(ticker, this.properties.getInteractiveRps(), () -> openLoop.execute(() -> {
 			String user = "load-user-" + (users.getAndIncrement() % USERS);
-			call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
+			call(Priority.INTERACTIVE, ChatService.MODEL,
+					() -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
 		}));
 		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
-		atRate(ticker, this.properties.getCriticalRps(),
-				() -> openLoop.execute(() -> call(Priority.CRITICAL, ChatService.MODEL,
-						() -> critical.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL))))));
+		atRate(ticker, this.properties.getCriticalRps(), () -> openLoop.execute(() -> call(Priority.CRITICAL,
+				ChatService.MODEL,
+				() -> critical.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL))))));
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
 		this.stopped.countDown();
 		ticker.shutdownNow();
-		// Calls already started finish, waiting ones included: interrupting a call would cut
-		// it off half-way, between admission and settlement.
+		// Calls already started finish, waiting ones included: interrupting a call would
+		// cut it off half-way, between admission and settlement.
 		openLoop.shutdown();
 		background.shutdown();
 		long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
@@ -200,8 +202,8 @@ public class LoadRunner implements ApplicationRunner {
 
 	/**
 	 * Make one call and count its outcome.
-	 * @return how long to wait before the next call, as a worker that respects a rejection
-	 * waits, or {@code null} to go on at once
+	 * @return how long to wait before the next call, as a worker that respects a
+	 * rejection waits, or {@code null} to go on at once
 	 */
 	private Duration call(String priority, String model, Supplier<ResponseEntity<Answer>> call) {
 		this.calls.computeIfAbsent(priority, (name) -> new LongAdder()).increment();
@@ -237,8 +239,8 @@ public class LoadRunner implements ApplicationRunner {
 	}
 
 	/**
-	 * Wait before the next call, as long as a rejection asked, within bounds, or until the
-	 * run stops.
+	 * Wait before the next call, as long as a rejection asked, within bounds, or until
+	 * the run stops.
 	 * @return whether to go on
 	 */
 	private boolean backOff(Duration retryAfter) {
@@ -252,7 +254,8 @@ public class LoadRunner implements ApplicationRunner {
 		}
 	}
 
-	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, @Nullable Long simulatorRequests, Duration elapsed) {
+	private LoadSummary summarise(ProviderTraffic.Snapshot traffic, @Nullable Long simulatorRequests,
+			Duration elapsed) {
 		long input = 0;
 		long cacheCreation = 0;
 		long cacheRead = 0;
@@ -270,8 +273,9 @@ public class LoadRunner implements ApplicationRunner {
 		}
 		Goodput.Result goodput = Goodput.of(this.settings.models(), traffic.models(), elapsed);
 		return new LoadSummary(this.client.baseUrl(), Math.round(elapsed.toMillis() / 100.0) / 10.0, counts(this.calls),
-				traffic.sent(), this.waits.admissions(), simulatorRequests, traffic.succeeded(), traffic.rateLimited(), traffic.otherErrors() + traffic.unanswered(),
-				counts(this.rejected), this.cancelledAtEnd.sum(), this.fallbacks.sum(), this.waits.summary(),
+				traffic.sent(), this.waits.admissions(), simulatorRequests, traffic.succeeded(), traffic.rateLimited(),
+				traffic.otherErrors() + traffic.unanswered(), counts(this.rejected), this.cancelledAtEnd.sum(),
+				this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
 				goodput.pools());
 	}

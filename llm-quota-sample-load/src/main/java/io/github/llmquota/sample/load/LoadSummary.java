@@ -6,20 +6,20 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * What a load run did, as printed on its {@code LOAD-SUMMARY} line. Counts are those of this
- * instance's client during the run, as it saw them: they hold for any Anthropic-compatible
- * server, not only the simulator.
+ * What a load run did, as printed on its {@code LOAD-SUMMARY} line. Counts are those of
+ * this instance's client during the run, as it saw them: they hold for any
+ * Anthropic-compatible server, not only the simulator.
  *
  * @param provider the base URL the client called
  * @param durationSeconds from the first call to the end of the last one: the configured
  * duration, plus the time the calls started before its end took to finish
  * @param calls the governed calls the run started, by priority class
- * @param requestsSent the HTTP requests the client sent to the provider (by every caller of
- * the client, a fallback chain's second try, an SDK's own retries and the governor's
+ * @param requestsSent the HTTP requests the client sent to the provider (by every caller
+ * of the client, a fallback chain's second try, an SDK's own retries and the governor's
  * re-sends included)
- * @param admittedAttempts the requests this instance's quota engine admitted, as the engine
- * counts them ({@code QuotaEngineListener#admitted}); when every HTTP attempt is governed,
- * this equals the requests the provider counted from this instance
+ * @param admittedAttempts the requests this instance's quota engine admitted, as the
+ * engine counts them ({@code QuotaEngineListener#admitted}); when every HTTP attempt is
+ * governed, this equals the requests the provider counted from this instance
  * @param simulatorRequests the requests this instance's own simulator received during the
  * run, from any client, or {@code null} (left out of the JSON) when the instance calls
  * another provider
@@ -31,18 +31,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param cancelledAtEnd the calls interrupted because they were still waiting or running
  * three minutes after the end of the run; normally 0
  * @param fallbacks the calls served by another model than the one they asked for
- * @param acquireWaitMillis per priority class, how long admitted requests waited for quota
+ * @param acquireWaitMillis per priority class, how long admitted requests waited for
+ * quota
  * @param tokens the tokens the provider reported in the usage of its 2xx answers
  * @param servedByModel the 2xx answers by the model the request named
  * @param goodputPercent per per-minute dimension, the units the provider counted for the
- * successful calls, per minute of the run, as a percentage of the configured limits of the
- * pools that served them (see {@link Goodput})
+ * successful calls, per minute of the run, as a percentage of the configured limits of
+ * the pools that served them (see {@link Goodput})
  * @param goodputPools the pools that served calls, whose limits {@code goodputPercent}
  * divides by
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
-		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded, long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd,
-		long fallbacks, Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
+		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded,
+		long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd, long fallbacks,
+		Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
 		Map<String, Double> goodputPercent, List<String> goodputPools) {
 
 	/**

@@ -11,8 +11,8 @@ import io.github.llmquota.sample.anthropic.Usage;
 import org.springframework.lang.Nullable;
 
 /**
- * Counts what the {@link AnthropicClient} sent and what came back, as the client saw it: it
- * holds for any Anthropic-compatible server, not only the simulator. Each HTTP attempt
+ * Counts what the {@link AnthropicClient} sent and what came back, as the client saw it:
+ * it holds for any Anthropic-compatible server, not only the simulator. Each HTTP attempt
  * counts, an SDK's own retries included. The sample does not count: in load mode,
  * {@link ProviderTrafficRecorder} makes its client count here. Thread-safe.
  */
@@ -49,8 +49,8 @@ public class ProviderTraffic {
 	}
 
 	/**
-	 * Return the counts so far. Each counter is read on its own, so a snapshot taken while
-	 * calls complete may be off by the calls completing.
+	 * Return the counts so far. Each counter is read on its own, so a snapshot taken
+	 * while calls complete may be off by the calls completing.
 	 * @return the counts
 	 */
 	public Snapshot snapshot() {
@@ -113,7 +113,8 @@ public class ProviderTraffic {
 
 		ModelTraffic minus(ModelTraffic other) {
 			return new ModelTraffic(this.succeeded - other.succeeded, this.withoutUsage - other.withoutUsage,
-					this.inputTokens - other.inputTokens, this.cacheCreationInputTokens - other.cacheCreationInputTokens,
+					this.inputTokens - other.inputTokens,
+					this.cacheCreationInputTokens - other.cacheCreationInputTokens,
 					this.cacheReadInputTokens - other.cacheReadInputTokens, this.outputTokens - other.outputTokens);
 		}
 

@@ -10,14 +10,15 @@ import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
 import org.springframework.http.client.ClientHttpRequestFactory;
 
 /**
- * Makes the sample's {@link AnthropicClient} count its traffic in {@link ProviderTraffic},
- * without the sample knowing: every HTTP attempt where it goes on the wire, below the SDK's
- * retries and the attempt governor's re-sends, and the usage of each successful answer.
+ * Makes the sample's {@link AnthropicClient} count its traffic in
+ * {@link ProviderTraffic}, without the sample knowing: every HTTP attempt where it goes
+ * on the wire, below the SDK's retries and the attempt governor's re-sends, and the usage
+ * of each successful answer.
  * <ul>
- * <li>the {@link ClientHttpRequestFactoryBuilder} bean, from which the {@code rest-client}
- * client takes its request factory, builds factories wrapped in a
- * {@link TrafficRequestFactory}: every {@code RestClient} built from it is counted, which in
- * load mode is the provider client alone;</li>
+ * <li>the {@link ClientHttpRequestFactoryBuilder} bean, from which the
+ * {@code rest-client} client takes its request factory, builds factories wrapped in a
+ * {@link TrafficRequestFactory}: every {@code RestClient} built from it is counted, which
+ * in load mode is the provider client alone;</li>
  * <li>an {@link SdkAnthropicClient} gets a {@link TrafficInterceptor} as its last, and so
  * innermost, interceptor, below the attempt governor's;</li>
  * <li>the {@link AnthropicClient} is wrapped in a {@link CountedAnthropicClient}.</li>
@@ -31,8 +32,8 @@ final class ProviderTrafficRecorder implements BeanPostProcessor {
 
 	/**
 	 * Create a post-processor.
-	 * @param traffic supplies the counters when the first bean is processed, so that they are
-	 * not created while post-processors are being registered
+	 * @param traffic supplies the counters when the first bean is processed, so that they
+	 * are not created while post-processors are being registered
 	 */
 	ProviderTrafficRecorder(Supplier<ProviderTraffic> traffic) {
 		this.traffic = traffic;
@@ -49,7 +50,8 @@ final class ProviderTrafficRecorder implements BeanPostProcessor {
 		return bean;
 	}
 
-	private ClientHttpRequestFactoryBuilder<ClientHttpRequestFactory> counted(ClientHttpRequestFactoryBuilder<?> builder) {
+	private ClientHttpRequestFactoryBuilder<ClientHttpRequestFactory> counted(
+			ClientHttpRequestFactoryBuilder<?> builder) {
 		ProviderTraffic traffic = this.traffic.get();
 		return (settings) -> new TrafficRequestFactory(builder.build(settings), traffic);
 	}

@@ -9,11 +9,11 @@ import com.anthropic.core.http.HttpResponse;
 import com.anthropic.core.http.Interceptor;
 
 /**
- * Counts every HTTP attempt of an SDK client in {@link ProviderTraffic}, as it goes on the
- * wire: the SDK applies interceptors to each attempt, its own retries included. Added last,
- * it sits innermost, below any interceptor that re-sends or withholds attempts, so it counts
- * what the provider sees. A 2xx answer is left for {@link CountedAnthropicClient} to count
- * with its usage. Thread-safe.
+ * Counts every HTTP attempt of an SDK client in {@link ProviderTraffic}, as it goes on
+ * the wire: the SDK applies interceptors to each attempt, its own retries included. Added
+ * last, it sits innermost, below any interceptor that re-sends or withholds attempts, so
+ * it counts what the provider sees. A 2xx answer is left for
+ * {@link CountedAnthropicClient} to count with its usage. Thread-safe.
  */
 final class TrafficInterceptor implements Interceptor {
 

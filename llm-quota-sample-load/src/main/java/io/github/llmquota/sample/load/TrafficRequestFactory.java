@@ -12,10 +12,11 @@ import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.http.client.ClientHttpResponse;
 
 /**
- * Counts every HTTP attempt of a {@code RestClient} in {@link ProviderTraffic}, as it goes on
- * the wire. It wraps the request factory rather than being an interceptor because the
- * attempt governor re-sends a request straight to the factory, past the interceptors. A 2xx
- * answer is left for {@link CountedAnthropicClient} to count with its usage. Thread-safe.
+ * Counts every HTTP attempt of a {@code RestClient} in {@link ProviderTraffic}, as it
+ * goes on the wire. It wraps the request factory rather than being an interceptor because
+ * the attempt governor re-sends a request straight to the factory, past the interceptors.
+ * A 2xx answer is left for {@link CountedAnthropicClient} to count with its usage.
+ * Thread-safe.
  */
 final class TrafficRequestFactory implements ClientHttpRequestFactory {
 

@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Tests for {@link AcquireWaits}: the {@code acquireWaitMillis} of the {@code LOAD-SUMMARY}
- * line come from Micrometer timers, one per priority class.
+ * Tests for {@link AcquireWaits}: the {@code acquireWaitMillis} of the
+ * {@code LOAD-SUMMARY} line come from Micrometer timers, one per priority class.
  */
 class AcquireWaitsTests {
 

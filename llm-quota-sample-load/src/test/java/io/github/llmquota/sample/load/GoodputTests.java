@@ -17,8 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class GoodputTests {
 
-	private final Map<String, ModelSpec> models = Map.of("sonnet", model("sonnet", "anthropic-sonnet", 50, 30_000, 8_000),
-			"haiku", model("haiku", "anthropic-haiku", 50, 50_000, 10_000));
+	private final Map<String, ModelSpec> models = Map.of("sonnet",
+			model("sonnet", "anthropic-sonnet", 50, 30_000, 8_000), "haiku",
+			model("haiku", "anthropic-haiku", 50, 50_000, 10_000));
 
 	@Test
 	void isWhatTheProviderCountedPerMinuteOverTheLimitsOfThePoolsThatServed() {
@@ -27,7 +28,8 @@ class GoodputTests {
 				Map.of("sonnet", new ModelTraffic(90, 0, 27_000, 3_000, 100_000, 14_400)), Duration.ofMinutes(2));
 
 		assertThat(goodput.pools()).containsExactly("anthropic-sonnet");
-		// Cache reads do not count against Anthropic's input limit: (27,000 + 3,000) / 2 / 30,000.
+		// Cache reads do not count against Anthropic's input limit: (27,000 + 3,000) / 2
+		// / 30,000.
 		assertThat(goodput.percent()).containsEntry("requests-per-minute", 90.0)
 			.containsEntry("input-tokens-per-minute", 50.0)
 			.containsEntry("output-tokens-per-minute", 90.0);
@@ -58,8 +60,9 @@ class GoodputTests {
 		List<RateLimit> rates = List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, requests, 0.1, horizon),
 				RateLimit.of(Dimension.INPUT_TOKENS_PER_MINUTE, input, 0.1, horizon),
 				RateLimit.of(Dimension.OUTPUT_TOKENS_PER_MINUTE, output, 0.1, horizon));
-		return new ModelSpec(name, new PoolSpec(pool, Provider.ANTHROPIC, rates, 0, List.of(name),
-				new UserLimits(List.of(), Map.of())), false);
+		return new ModelSpec(name,
+				new PoolSpec(pool, Provider.ANTHROPIC, rates, 0, List.of(name), new UserLimits(List.of(), Map.of())),
+				false);
 	}
 
 }

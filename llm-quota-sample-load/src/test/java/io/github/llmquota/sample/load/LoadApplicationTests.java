@@ -13,8 +13,9 @@ import org.springframework.context.ApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The load module's application without {@code sample.load.enabled}: it is the sample app,
- * as the fleet benchmark's host instance runs it, with no load run and no traffic counting.
+ * The load module's application without {@code sample.load.enabled}: it is the sample
+ * app, as the fleet benchmark's host instance runs it, with no load run and no traffic
+ * counting.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.NONE)
 class LoadApplicationTests {

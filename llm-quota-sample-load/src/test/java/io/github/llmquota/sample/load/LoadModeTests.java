@@ -17,22 +17,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 /**
- * A short load run against the simulator, with limits low enough that it saturates at once:
- * 3 summarisation workers against an answer time of 1 s offer 3 requests/s, 150 % of the
- * 120 requests/min that both the simulator and llm-quota are given, and chat adds 1 call/s
- * (50 %) on top. The burst horizon of 2 s lets the pool's buckets empty within the first
- * second. Rates are low so that the run measures queueing, not how busy the machine is:
- * background calls queue for seconds, chat calls only pay the round trips to Redis. Critical
- * calls (0.5/s), made in a call context without the annotation, are admitted by the attempt
- * governor alone.
- * Assertions compare the classes with each other, never with a fixed time.
+ * A short load run against the simulator, with limits low enough that it saturates at
+ * once: 3 summarisation workers against an answer time of 1 s offer 3 requests/s, 150 %
+ * of the 120 requests/min that both the simulator and llm-quota are given, and chat adds
+ * 1 call/s (50 %) on top. The burst horizon of 2 s lets the pool's buckets empty within
+ * the first second. Rates are low so that the run measures queueing, not how busy the
+ * machine is: background calls queue for seconds, chat calls only pay the round trips to
+ * Redis. Critical calls (0.5/s), made in a call context without the annotation, are
+ * admitted by the attempt governor alone. Assertions compare the classes with each other,
+ * never with a fixed time.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = WebEnvironment.NONE,
 		properties = { "sample.load.enabled=true", "sample.load.duration=10s", "sample.load.interactive-rps=1",
-				"sample.load.critical-rps=0.5",
-				"sample.load.background-concurrency=3", "sample.load.prompt-tokens=200", "sample.load.max-tokens=100",
-				"sample.load.cache-hit-ratio=0.5", "sample.simulator.latency=1s", "sample.simulator.latency-jitter=0ms",
+				"sample.load.critical-rps=0.5", "sample.load.background-concurrency=3", "sample.load.prompt-tokens=200",
+				"sample.load.max-tokens=100", "sample.load.cache-hit-ratio=0.5", "sample.simulator.latency=1s",
+				"sample.simulator.latency-jitter=0ms",
 				"sample.simulator.models.claude-sonnet-4-5.requests-per-minute=120",
 				"sample.simulator.models.claude-sonnet-4-5.input-tokens-per-minute=1000000",
 				"sample.simulator.models.claude-sonnet-4-5.output-tokens-per-minute=1000000",
@@ -52,7 +52,8 @@ class LoadModeTests {
 		assertThat(summary.provider429s()).isZero();
 		assertThat(summary.succeeded()).isPositive();
 		assertThat(summary.requestsSent()).isEqualTo(summary.succeeded());
-		// Every request the provider saw was admitted by the engine, and no more were admitted.
+		// Every request the provider saw was admitted by the engine, and no more were
+		// admitted.
 		assertThat(summary.simulatorRequests()).isEqualTo(summary.requestsSent());
 		assertThat(summary.admittedAttempts()).isEqualTo(summary.simulatorRequests());
 		assertThat(summary.providerErrors()).isZero();
@@ -78,7 +79,8 @@ class LoadModeTests {
 		assertThat(summary.calls()).containsOnlyKeys("BACKGROUND", "CRITICAL", "INTERACTIVE");
 		assertThat(summary.servedByModel()).containsOnlyKeys("claude-sonnet-4-5");
 		assertThat(summary.fallbacks()).isZero();
-		// Half the calls reuse the cached system prompt: after the first write, they read it.
+		// Half the calls reuse the cached system prompt: after the first write, they read
+		// it.
 		assertThat(summary.tokens().cacheReadInput()).isPositive();
 		assertThat(summary.tokens().cacheCreationInput()).isPositive();
 		assertThat(summary.tokens().output()).isPositive();
@@ -91,7 +93,10 @@ class LoadModeTests {
 
 	@Test
 	void printsExactlyOneSummaryLineOfJson(CapturedOutput output) throws Exception {
-		List<String> lines = output.getOut().lines().filter((line) -> line.startsWith(LoadRunner.SUMMARY_PREFIX)).toList();
+		List<String> lines = output.getOut()
+			.lines()
+			.filter((line) -> line.startsWith(LoadRunner.SUMMARY_PREFIX))
+			.toList();
 
 		assertThat(lines).hasSize(1);
 		JsonNode json = new ObjectMapper().readTree(lines.get(0).substring(LoadRunner.SUMMARY_PREFIX.length()));

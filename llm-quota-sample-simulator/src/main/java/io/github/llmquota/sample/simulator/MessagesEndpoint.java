@@ -17,8 +17,8 @@ import io.github.llmquota.sample.simulator.SimulatedModel.Refusal;
 import io.github.llmquota.sample.simulator.SimulatedModel.Usage;
 
 /**
- * The Messages API's behaviour apart from HTTP: a request body in; a status, headers and a
- * JSON body out.
+ * The Messages API's behaviour apart from HTTP: a request body in; a status, headers and
+ * a JSON body out.
  * <p>
  * A call has two steps so that the generation time passes between them, as it does at
  * Anthropic: {@link #begin} admits the request, taking its input tokens and reserving
@@ -125,8 +125,8 @@ final class MessagesEndpoint {
 	}
 
 	/**
-	 * Return Anthropic's answer when it lacks capacity: {@code 529 overloaded_error}, which
-	 * its SDKs retry with their own backoff.
+	 * Return Anthropic's answer when it lacks capacity: {@code 529 overloaded_error},
+	 * which its SDKs retry with their own backoff.
 	 * @return the reply
 	 */
 	static Reply overloaded() {
@@ -136,8 +136,8 @@ final class MessagesEndpoint {
 	}
 
 	/**
-	 * Return an error in Anthropic's shape, with a fresh request id in the body and in the
-	 * {@code request-id} header.
+	 * Return an error in Anthropic's shape, with a fresh request id in the body and in
+	 * the {@code request-id} header.
 	 * @param status the HTTP status
 	 * @param type the {@code error.type}
 	 * @param message the {@code error.message}
@@ -197,8 +197,8 @@ final class MessagesEndpoint {
 		}
 
 		/**
-		 * Return whether the request was admitted, and so should take the simulated latency
-		 * before it is finished.
+		 * Return whether the request was admitted, and so should take the simulated
+		 * latency before it is finished.
 		 */
 		boolean admitted() {
 			return this.admitted;

@@ -12,15 +12,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The parts of a Messages API request that the simulator acts on: the model, max_tokens and
- * the prompt as a sequence of content blocks in Anthropic's cache order (tools, system,
- * messages). Other fields are ignored.
+ * The parts of a Messages API request that the simulator acts on: the model, max_tokens
+ * and the prompt as a sequence of content blocks in Anthropic's cache order (tools,
+ * system, messages). Other fields are ignored.
  * <p>
  * Input tokens are estimated as {@code ceil(characters / 4)}, counting the text of text
- * blocks and string contents, and the compact JSON of every other block and tool definition.
- * A prefix of the prompt is identified by a hash chain over its blocks, without their
- * {@code cache_control} markers, so that a prefix is the same whichever block carried the
- * breakpoint. Not modified once read, so safe to share between threads.
+ * blocks and string contents, and the compact JSON of every other block and tool
+ * definition. A prefix of the prompt is identified by a hash chain over its blocks,
+ * without their {@code cache_control} markers, so that a prefix is the same whichever
+ * block carried the breakpoint. Not modified once read, so safe to share between threads.
  */
 final class MessagesRequest {
 
@@ -50,8 +50,9 @@ final class MessagesRequest {
 	 * Read a request body.
 	 * @param root the parsed body
 	 * @return the request
-	 * @throws IllegalArgumentException with a message for an {@code invalid_request_error}
-	 * if a field the simulator needs is missing or malformed
+	 * @throws IllegalArgumentException with a message for an
+	 * {@code invalid_request_error} if a field the simulator needs is missing or
+	 * malformed
 	 */
 	static MessagesRequest of(JsonNode root) {
 		if (!root.isObject()) {
@@ -103,8 +104,8 @@ final class MessagesRequest {
 			withoutMarker = ((ObjectNode) block).deepCopy().without("cache_control");
 		}
 		String canonical = withoutMarker.toString();
-		this.chars += block.isTextual() ? block.textValue().length()
-				: "text".equals(block.path("type").asText()) ? block.path("text").asText().length() : canonical.length();
+		this.chars += block.isTextual() ? block.textValue().length() : "text".equals(block.path("type").asText())
+				? block.path("text").asText().length() : canonical.length();
 		this.chain = sha256(concat(this.chain, (origin + "\n" + canonical).getBytes(StandardCharsets.UTF_8)));
 		this.prefixKeys.add(Base64.getEncoder().encodeToString(this.chain));
 		this.prefixChars.add(this.chars);
@@ -133,15 +134,16 @@ final class MessagesRequest {
 	}
 
 	/**
-	 * Return the key of the prompt prefix that ends with block {@code index}; it includes the
-	 * model, because each model has its own cache.
+	 * Return the key of the prompt prefix that ends with block {@code index}; it includes
+	 * the model, because each model has its own cache.
 	 */
 	String prefixKey(int index) {
 		return this.prefixKeys.get(index);
 	}
 
 	/**
-	 * Return the estimated tokens of the prompt prefix that ends with block {@code index}.
+	 * Return the estimated tokens of the prompt prefix that ends with block
+	 * {@code index}.
 	 */
 	long prefixTokens(int index) {
 		return tokens(this.prefixChars.get(index));

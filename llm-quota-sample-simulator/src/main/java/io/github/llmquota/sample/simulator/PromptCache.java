@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Anthropic's prompt cache, reduced to what the rate limits see: which prompt prefixes were
- * written less than five minutes ago. A hit refreshes the five minutes, as Anthropic's
- * does. The minimum cacheable prompt length is not simulated.
+ * Anthropic's prompt cache, reduced to what the rate limits see: which prompt prefixes
+ * were written less than five minutes ago. A hit refreshes the five minutes, as
+ * Anthropic's does. The minimum cacheable prompt length is not simulated.
  * <p>
  * Bounded: at most {@value #MAX_ENTRIES} prefixes, the least recently used going first,
  * and an expired entry is dropped when it is next looked at. Thread-safe.
@@ -20,8 +20,8 @@ final class PromptCache {
 
 	static final int MAX_ENTRIES = 10_000;
 
-	// Anthropic checks for hits at up to 20 block boundaries before each breakpoint, which
-	// is what lets the next turn of a conversation read the previous turn's cache.
+	// Anthropic checks for hits at up to 20 block boundaries before each breakpoint,
+	// which is what lets the next turn of a conversation read the previous turn's cache.
 	private static final int LOOKBACK_BLOCKS = 20;
 
 	private final Map<String, Long> expiries = new LinkedHashMap<>(16, 0.75f, true) {
@@ -34,8 +34,8 @@ final class PromptCache {
 	};
 
 	/**
-	 * Find how a request's prompt splits into cache reads, cache writes and uncached input,
-	 * without changing the cache: a refused request must leave no trace.
+	 * Find how a request's prompt splits into cache reads, cache writes and uncached
+	 * input, without changing the cache: a refused request must leave no trace.
 	 * @param request the request
 	 * @param now the current nanosecond reading
 	 * @return the split, to {@link #record} if the request is admitted
@@ -56,8 +56,8 @@ final class PromptCache {
 		return new Lookup(read, cached - read, request.inputTokens() - cached, writes);
 	}
 
-	// Scanning breakpoints from the last, each back to its lookback limit, finds the longest
-	// hit first: a later breakpoint's window never ends before an earlier one's.
+	// Scanning breakpoints from the last, each back to its lookback limit, finds the
+	// longest hit first: a later breakpoint's window never ends before an earlier one's.
 	private int longestLivePrefix(MessagesRequest request, long now) {
 		List<Integer> breakpoints = request.breakpoints();
 		for (int b = breakpoints.size() - 1; b >= 0; b--) {
@@ -94,8 +94,10 @@ final class PromptCache {
 	/**
 	 * How a prompt splits for billing and rate limiting.
 	 *
-	 * @param cacheReadInputTokens the tokens read from the cache, which ITPM does not count
-	 * @param cacheCreationInputTokens the tokens written to the cache, up to the last breakpoint
+	 * @param cacheReadInputTokens the tokens read from the cache, which ITPM does not
+	 * count
+	 * @param cacheCreationInputTokens the tokens written to the cache, up to the last
+	 * breakpoint
 	 * @param inputTokens the tokens after the last breakpoint
 	 * @param writes the prefix keys to write or refresh
 	 */

@@ -28,38 +28,40 @@ import io.github.llmquota.sample.simulator.MessagesEndpoint.Reply;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * An Anthropic Messages API stand-in that enforces Anthropic's per-model token buckets, served
- * on its own loopback port so that the sample calls it over real HTTP, exactly as it would
- * call Anthropic.
+ * An Anthropic Messages API stand-in that enforces Anthropic's per-model token buckets,
+ * served on its own loopback port so that the sample calls it over real HTTP, exactly as
+ * it would call Anthropic.
  * <p>
  * Endpoints:
  * <ul>
  * <li>{@code POST /v1/messages}: a non-streaming Messages call. {@code x-api-key} and
- * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body shapes
- * and the {@code anthropic-ratelimit-*}, {@code retry-after}, {@code x-should-retry} and
- * {@code request-id} headers, so that the official SDKs parse them as they parse
- * Anthropic's. {@link #overloadNext(int)}, and {@code sample.simulator.overload-ratio} at
- * random, make it answer {@code 529 overloaded_error}.</li>
+ * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body
+ * shapes and the {@code anthropic-ratelimit-*}, {@code retry-after},
+ * {@code x-should-retry} and {@code request-id} headers, so that the official SDKs parse
+ * them as they parse Anthropic's. {@link #overloadNext(int)}, and
+ * {@code sample.simulator.overload-ratio} at random, make it answer
+ * {@code 529 overloaded_error}.</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
  * {@link #resetStats()}.</li>
  * </ul>
  * <p>
  * It runs on the JDK's own {@code com.sun.net.httpserver} rather than a second Tomcat
  * connector: a second connector would share the application's servlet stack, so every
- * controller would also answer on the provider's port and the simulator would need a filter
- * to tell the ports apart. The JDK server needs no dependency and keeps the two apart by
- * construction. It writes header names with a capital first letter; HTTP header names are
- * case-insensitive, and every HTTP client treats them so.
+ * controller would also answer on the provider's port and the simulator would need a
+ * filter to tell the ports apart. The JDK server needs no dependency and keeps the two
+ * apart by construction. It writes header names with a capital first letter; HTTP header
+ * names are case-insensitive, and every HTTP client treats them so.
  * <p>
- * The port is bound on construction, so {@link #baseUrl()} is known before the application
- * context starts any lifecycle; requests are served from {@link #start()}. {@link #stop()}
- * releases the port, and a later {@link #start()} binds the same port again. Thread-safe.
+ * The port is bound on construction, so {@link #baseUrl()} is known before the
+ * application context starts any lifecycle; requests are served from {@link #start()}.
+ * {@link #stop()} releases the port, and a later {@link #start()} binds the same port
+ * again. Thread-safe.
  */
 public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 
 	/**
-	 * The lifecycle phase: before the quota engine and the web server start, and after they
-	 * stop, so that no caller outlives the provider it calls.
+	 * The lifecycle phase: before the quota engine and the web server start, and after
+	 * they stop, so that no caller outlives the provider it calls.
 	 */
 	public static final int PHASE = DefaultQuotaEngine.PHASE - 1;
 
@@ -147,7 +149,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	}
 
 	/**
-	 * Set every figure to zero. The token buckets and the prompt cache are left as they are.
+	 * Set every figure to zero. The token buckets and the prompt cache are left as they
+	 * are.
 	 */
 	public void resetStats() {
 		this.requests.set(0);
@@ -178,8 +181,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			this.server = bind(this.port);
 		}
 		// The default executor is the single dispatcher thread, which would serialise the
-		// latency of concurrent calls. Concurrency is bounded by the callers: the quota engine
-		// caps it per model.
+		// latency of concurrent calls. Concurrency is bounded by the callers: the quota
+		// engine caps it per model.
 		AtomicInteger threads = new AtomicInteger();
 		this.executor = Executors.newCachedThreadPool((task) -> {
 			Thread thread = new Thread(task, "provider-simulator-" + threads.incrementAndGet());
@@ -198,8 +201,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	public synchronized void stop() {
 		if (this.server != null) {
 			if (!this.running) {
-				// The JDK server closes its listening socket on its dispatcher thread, so a
-				// server that never started would hold the port until the JVM exits.
+				// The JDK server closes its listening socket on its dispatcher thread, so
+				// a server that never started would hold the port until the JVM exits.
 				this.server.start();
 			}
 			this.server.stop(0);
@@ -243,7 +246,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		}
 		this.requests.incrementAndGet();
 		if (body.length > MAX_BODY_BYTES) {
-			return MessagesEndpoint.error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.");
+			return MessagesEndpoint.error(413, "request_too_large",
+					"Request exceeds the maximum allowed number of bytes.");
 		}
 		if (this.overloadsToSend.getAndUpdate((left) -> Math.max(left - 1, 0)) > 0
 				|| ThreadLocalRandom.current().nextDouble() < this.properties.getOverloadRatio()) {

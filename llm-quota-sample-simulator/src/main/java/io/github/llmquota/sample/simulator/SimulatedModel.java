@@ -10,9 +10,9 @@ import java.util.Optional;
 import io.github.llmquota.sample.simulator.SimulatorStats.ModelStats;
 
 /**
- * One model's three token buckets, its rate-limit headers and its figures. Admission takes
- * from all buckets at once or from none, under the model's lock, so concurrent requests see
- * the buckets as Anthropic's would: one decision at a time.
+ * One model's three token buckets, its rate-limit headers and its figures. Admission
+ * takes from all buckets at once or from none, under the model's lock, so concurrent
+ * requests see the buckets as Anthropic's would: one decision at a time.
  */
 final class SimulatedModel {
 
@@ -79,8 +79,8 @@ final class SimulatedModel {
 		if (maxTokens > this.outputTokens.limit()) {
 			return Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit());
 		}
-		// The request needs room in every bucket, so it waits for the slowest; that bucket
-		// is the one the 429 names.
+		// The request needs room in every bucket, so it waits for the slowest; that
+		// bucket is the one the 429 names.
 		Refusal refusal = null;
 		long longestWait = 0;
 		for (Limit limit : Limit.values()) {
@@ -117,11 +117,12 @@ final class SimulatedModel {
 	/**
 	 * Return the {@code anthropic-ratelimit-*} headers for the buckets as they are now.
 	 * <p>
-	 * Token counts remaining are rounded to the nearest thousand, as Anthropic's are. Each
-	 * reset is the instant the bucket is full again, rounded up to a whole second so that a
-	 * client waiting for it finds the bucket full. The {@code tokens-*} headers describe the
-	 * input and output buckets together: limits and (rounded) remainders add up, and the
-	 * reset is the earlier of the two, as in every real capture (providers.md §2.3).
+	 * Token counts remaining are rounded to the nearest thousand, as Anthropic's are.
+	 * Each reset is the instant the bucket is full again, rounded up to a whole second so
+	 * that a client waiting for it finds the bucket full. The {@code tokens-*} headers
+	 * describe the input and output buckets together: limits and (rounded) remainders add
+	 * up, and the reset is the earlier of the two, as in every real capture (providers.md
+	 * §2.3).
 	 * @return the headers, in a stable order
 	 */
 	synchronized Map<String, String> rateLimitHeaders() {
@@ -170,8 +171,7 @@ final class SimulatedModel {
 		return second.equals(full) ? second : second.plusSeconds(1);
 	}
 
-	private static void addBucket(Map<String, String> headers, String name, long limit, long remaining,
-			Instant reset) {
+	private static void addBucket(Map<String, String> headers, String name, long limit, long remaining, Instant reset) {
 		String prefix = "anthropic-ratelimit-" + name + "-";
 		headers.put(prefix + "limit", Long.toString(limit));
 		headers.put(prefix + "remaining", Long.toString(remaining));

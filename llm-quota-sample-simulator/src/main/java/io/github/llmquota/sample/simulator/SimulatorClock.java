@@ -20,7 +20,8 @@ public final class SimulatorClock {
 	private final LongSupplier nanoTime;
 
 	/**
-	 * Create a clock whose current reading of {@code nanoTime} corresponds to {@code origin}.
+	 * Create a clock whose current reading of {@code nanoTime} corresponds to
+	 * {@code origin}.
 	 * @param origin the wall-clock instant of the source's current reading
 	 * @param nanoTime a monotonic nanosecond source, such as {@code System::nanoTime}
 	 */

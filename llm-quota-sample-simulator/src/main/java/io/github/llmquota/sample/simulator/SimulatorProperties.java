@@ -16,9 +16,9 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Configuration of the built-in provider simulator.
  * <p>
- * The default models mirror the limits the sample declares under {@code llm.quota.models},
- * so that a correctly configured quota engine never sees a 429. Lower them here to watch the
- * engine learn a provider limit it was not told about.
+ * The default models mirror the limits the sample declares under
+ * {@code llm.quota.models}, so that a correctly configured quota engine never sees a 429.
+ * Lower them here to watch the engine learn a provider limit it was not told about.
  */
 @ConfigurationProperties("sample.simulator")
 @Validated
@@ -47,21 +47,22 @@ public class SimulatorProperties {
 	private Duration latencyJitter = Duration.ofMillis(100);
 
 	/**
-	 * Share of Messages requests, in [0, 1], answered '529 overloaded_error' at random, as
-	 * Anthropic answers when it lacks capacity across all users. They take nothing from any
-	 * bucket.
+	 * Share of Messages requests, in [0, 1], answered '529 overloaded_error' at random,
+	 * as Anthropic answers when it lacks capacity across all users. They take nothing
+	 * from any bucket.
 	 */
 	@DecimalMin("0")
 	@DecimalMax("1")
 	private double overloadRatio;
 
 	/**
-	 * Rate limits of each simulated model, by model name. An entry replaces the default entry
-	 * of the same name, so give all three limits. Requests for other models get a 404.
+	 * Rate limits of each simulated model, by model name. An entry replaces the default
+	 * entry of the same name, so give all three limits. Requests for other models get a
+	 * 404.
 	 */
 	@Valid
-	private Map<String, Limits> models = new LinkedHashMap<>(
-			Map.of("claude-sonnet-4-5", Limits.of(50, 30_000, 8_000), "claude-haiku-4-5", Limits.of(50, 50_000, 10_000)));
+	private Map<String, Limits> models = new LinkedHashMap<>(Map.of("claude-sonnet-4-5", Limits.of(50, 30_000, 8_000),
+			"claude-haiku-4-5", Limits.of(50, 50_000, 10_000)));
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -112,8 +113,8 @@ public class SimulatorProperties {
 	}
 
 	/**
-	 * Anthropic's three per-model rate limits. Each is a token bucket whose capacity is the
-	 * limit and which refills at limit/60 per second.
+	 * Anthropic's three per-model rate limits. Each is a token bucket whose capacity is
+	 * the limit and which refills at limit/60 per second.
 	 */
 	public static class Limits {
 
@@ -125,16 +126,16 @@ public class SimulatorProperties {
 		private long requestsPerMinute;
 
 		/**
-		 * Maximum input tokens per minute, counting uncached input and cache writes but not
-		 * cache reads.
+		 * Maximum input tokens per minute, counting uncached input and cache writes but
+		 * not cache reads.
 		 */
 		@Min(1)
 		@Max(TokenBucket.MAX_LIMIT)
 		private long inputTokensPerMinute;
 
 		/**
-		 * Maximum output tokens per minute. A request reserves its max_tokens when admitted
-		 * and returns what it did not use when it ends.
+		 * Maximum output tokens per minute. A request reserves its max_tokens when
+		 * admitted and returns what it did not use when it ends.
 		 */
 		@Min(1)
 		@Max(TokenBucket.MAX_LIMIT)

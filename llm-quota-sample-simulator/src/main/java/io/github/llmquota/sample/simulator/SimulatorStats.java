@@ -4,9 +4,9 @@ import java.util.Map;
 
 /**
  * What the simulator received, served and refused since it started or was last reset.
- * Every configured model is present, with zeros if it saw no traffic. Each model's figures
- * are read together, so they are consistent with each other; the totals are read on their
- * own, so a snapshot taken while requests arrive may be off by those requests.
+ * Every configured model is present, with zeros if it saw no traffic. Each model's
+ * figures are read together, so they are consistent with each other; the totals are read
+ * on their own, so a snapshot taken while requests arrive may be off by those requests.
  *
  * @param requests every {@code POST /v1/messages}, whatever its answer: the count to
  * compare with what the clients' quota admitted
@@ -30,8 +30,8 @@ public record SimulatorStats(long requests, long overloaded, Map<String, ModelSt
 	}
 
 	/**
-	 * The figures of one model. Token counts are those of completed requests, as reported in
-	 * their {@code usage}; a 429 is counted under the one limit its message names.
+	 * The figures of one model. Token counts are those of completed requests, as reported
+	 * in their {@code usage}; a 429 is counted under the one limit its message names.
 	 *
 	 * @param served the requests answered with a 200
 	 * @param rateLimitedByRequests the 429s for the requests-per-minute limit

@@ -6,17 +6,18 @@ import org.springframework.util.Assert;
 
 /**
  * A token bucket as Anthropic documents it: the capacity is the per-minute limit, and the
- * bucket refills continuously at limit/60 tokens per second instead of resetting each minute.
+ * bucket refills continuously at limit/60 tokens per second instead of resetting each
+ * minute.
  * <p>
  * The level is kept in units of 1/60,000,000,000 of a token so that refilling is exact
- * integer arithmetic: the bucket gains {@code limit} units every nanosecond. Not thread-safe;
- * {@link SimulatedModel} guards its buckets.
+ * integer arithmetic: the bucket gains {@code limit} units every nanosecond. Not
+ * thread-safe; {@link SimulatedModel} guards its buckets.
  */
 final class TokenBucket {
 
 	/**
-	 * Largest supported limit per minute; it keeps the capacity in units, and the sum of two
-	 * capacities, inside a {@code long}.
+	 * Largest supported limit per minute; it keeps the capacity in units, and the sum of
+	 * two capacities, inside a {@code long}.
 	 */
 	static final long MAX_LIMIT = 10_000_000;
 
@@ -97,7 +98,8 @@ final class TokenBucket {
 		if (elapsed <= 0) {
 			return;
 		}
-		// A minute refills an empty bucket; capping first keeps elapsed × limit from overflowing.
+		// A minute refills an empty bucket; capping first keeps elapsed × limit from
+		// overflowing.
 		this.level = (elapsed >= UNITS_PER_TOKEN) ? this.capacity
 				: Math.min(this.capacity, this.level + elapsed * this.limit);
 		this.updatedAt = now;

@@ -25,14 +25,17 @@ class MessagesEndpointTests {
 
 	private final AtomicLong nanos = new AtomicLong();
 
-	// A quarter of a second past the minute shows that resets are rounded up to whole seconds.
+	// A quarter of a second past the minute shows that resets are rounded up to whole
+	// seconds.
 	private final SimulatorClock clock = new SimulatorClock(Instant.parse("2026-03-01T12:00:00.250Z"), this.nanos::get);
 
 	@Test
 	void answersWithAnAnthropicMessageAndItsUsage() {
 		MessagesEndpoint endpoint = endpoint(SimulatorProperties.Limits.of(50, 30_000, 8_000));
-		Reply reply = endpoint.begin(body(request(SONNET, 1024).put("system", "Be brief.")
-			.set("messages", messages("user", "a".repeat(401))))).finish();
+		Reply reply = endpoint
+			.begin(body(request(SONNET, 1024).put("system", "Be brief.")
+				.set("messages", messages("user", "a".repeat(401)))))
+			.finish();
 		assertThat(reply.status()).isEqualTo(200);
 		JsonNode message = reply.body();
 		assertThat(message.get("id").asText()).startsWith("msg_");
@@ -100,8 +103,8 @@ class MessagesEndpointTests {
 		for (int i = 0; i < 2; i++) {
 			Reply refused = fixture.endpoint.begin(body).finish();
 			assertThat(refused.status()).isEqualTo(429);
-			// Only the pending request is counted: a refused one would leave 48 requests and
-			// 28,399 input tokens, which round to 28,000.
+			// Only the pending request is counted: a refused one would leave 48 requests
+			// and 28,399 input tokens, which round to 28,000.
 			assertThat(refused.headers()).containsEntry("anthropic-ratelimit-requests-remaining", "49")
 				.containsEntry("anthropic-ratelimit-input-tokens-remaining", "30000");
 		}
@@ -120,7 +123,8 @@ class MessagesEndpointTests {
 		Reply refused = endpoint.begin(second).finish();
 		assertThat(refused.status()).isEqualTo(429);
 		assertThat(refused.body().at("/error/message").asText()).contains("of 10,000 output tokens per minute");
-		// 2,000 tokens are left; the missing 2,000 take 2,000 / 10,000 of a minute to refill.
+		// 2,000 tokens are left; the missing 2,000 take 2,000 / 10,000 of a minute to
+		// refill.
 		assertThat(refused.headers()).containsEntry("anthropic-ratelimit-output-tokens-remaining", "2000")
 			.containsEntry("retry-after", "12");
 		Reply finished = first.finish();
@@ -155,9 +159,11 @@ class MessagesEndpointTests {
 		byte[] cached = body(cachedSystemRequest("s".repeat(16_000), "Hi"));
 		endpoint.begin(cached).finish();
 		this.nanos.set(Duration.ofMinutes(4).toNanos());
-		assertThat(endpoint.begin(cached).finish().body().at("/usage/cache_read_input_tokens").asLong()).isEqualTo(4_000);
+		assertThat(endpoint.begin(cached).finish().body().at("/usage/cache_read_input_tokens").asLong())
+			.isEqualTo(4_000);
 		this.nanos.set(Duration.ofMinutes(8).toNanos());
-		assertThat(endpoint.begin(cached).finish().body().at("/usage/cache_read_input_tokens").asLong()).isEqualTo(4_000);
+		assertThat(endpoint.begin(cached).finish().body().at("/usage/cache_read_input_tokens").asLong())
+			.isEqualTo(4_000);
 		this.nanos.set(Duration.ofMinutes(13).toNanos());
 		JsonNode usage = endpoint.begin(cached).finish().body().get("usage");
 		assertThat(usage.get("cache_read_input_tokens").asLong()).isZero();
@@ -175,7 +181,10 @@ class MessagesEndpointTests {
 		secondTurn.addObject().put("role", "user").set("content", text("q".repeat(4_000), false));
 		secondTurn.addObject().put("role", "assistant").put("content", "a".repeat(400));
 		secondTurn.addObject().put("role", "user").set("content", text("r".repeat(800), true));
-		JsonNode usage = endpoint.begin(body(request(SONNET, 100).set("messages", secondTurn))).finish().body().get("usage");
+		JsonNode usage = endpoint.begin(body(request(SONNET, 100).set("messages", secondTurn)))
+			.finish()
+			.body()
+			.get("usage");
 		assertThat(usage.get("cache_read_input_tokens").asLong()).isEqualTo(1_000);
 		assertThat(usage.get("cache_creation_input_tokens").asLong()).isEqualTo(300);
 		assertThat(usage.get("input_tokens").asLong()).isZero();
@@ -190,7 +199,8 @@ class MessagesEndpointTests {
 		assertThat(tooMuchOutput.body().at("/error/message").asText()).startsWith("Request too large")
 			.contains("of 8,000 output tokens per minute");
 		assertThat(tooMuchOutput.headers()).doesNotContainKey("retry-after").containsEntry("x-should-retry", "false");
-		Reply tooMuchInput = endpoint.begin(body(request(SONNET, 10).set("messages", messages("user", "x".repeat(4_004)))))
+		Reply tooMuchInput = endpoint
+			.begin(body(request(SONNET, 10).set("messages", messages("user", "x".repeat(4_004)))))
 			.finish();
 		assertThat(tooMuchInput.status()).isEqualTo(429);
 		assertThat(tooMuchInput.body().at("/error/message").asText()).contains("of 1,000 input tokens per minute");
@@ -202,8 +212,8 @@ class MessagesEndpointTests {
 		MessagesEndpoint endpoint = endpoint(SimulatorProperties.Limits.of(50, 30_000, 8_000));
 		Reply reply = endpoint.begin(body(request(SONNET, 10).set("messages", messages("user", "x".repeat(6_400)))))
 			.finish();
-		// 1,600 input and 10 output tokens taken at 12:00:00.250; resets are when each bucket
-		// is full again, rounded up to the second.
+		// 1,600 input and 10 output tokens taken at 12:00:00.250; resets are when each
+		// bucket is full again, rounded up to the second.
 		assertThat(reply.headers()).containsEntry("anthropic-ratelimit-requests-limit", "50")
 			.containsEntry("anthropic-ratelimit-requests-remaining", "49")
 			// 60 / 50 = 1.2 s

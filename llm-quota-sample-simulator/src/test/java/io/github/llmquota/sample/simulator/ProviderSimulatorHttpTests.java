@@ -56,7 +56,8 @@ class ProviderSimulatorHttpTests {
 		HttpResponse<String> response = postMessage();
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
-		assertThat(response.headers().firstValue("request-id")).hasValueSatisfying((id) -> assertThat(id).startsWith("req_"));
+		assertThat(response.headers().firstValue("request-id"))
+			.hasValueSatisfying((id) -> assertThat(id).startsWith("req_"));
 		assertThat(response.headers().firstValue("anthropic-ratelimit-requests-limit")).hasValue("3");
 		assertThat(response.headers().firstValue("anthropic-ratelimit-requests-remaining")).hasValue("2");
 		assertThat(response.headers().firstValue("anthropic-ratelimit-tokens-limit")).hasValue("38000");
@@ -101,7 +102,8 @@ class ProviderSimulatorHttpTests {
 
 		assertThat(response.statusCode()).isEqualTo(529);
 		assertThat(response.headers().firstValue("x-should-retry")).hasValue("true");
-		assertThat(this.objectMapper.readTree(response.body()).at("/error/type").asText()).isEqualTo("overloaded_error");
+		assertThat(this.objectMapper.readTree(response.body()).at("/error/type").asText())
+			.isEqualTo("overloaded_error");
 		assertThat(this.simulator.stats().overloaded()).isEqualTo(1);
 		assertThat(this.simulator.stats().requests()).isEqualTo(1);
 		assertThat(this.simulator.stats().model("claude-sonnet-4-5").served()).isZero();

@@ -25,9 +25,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The official Java SDK, with its default retries, against the simulator: the simulator's
- * answers must parse as Anthropic's do, and the SDK's retries must behave against it as they
- * do against Anthropic. The simulator's clock stands still unless the SDK sleeps: its sleeper
- * moves the clock on by the time the SDK would have waited, so no test waits for real time.
+ * answers must parse as Anthropic's do, and the SDK's retries must behave against it as
+ * they do against Anthropic. The simulator's clock stands still unless the SDK sleeps:
+ * its sleeper moves the clock on by the time the SDK would have waited, so no test waits
+ * for real time.
  */
 class ProviderSimulatorSdkTests {
 
@@ -69,7 +70,8 @@ class ProviderSimulatorSdkTests {
 		assertThat(message.id()).startsWith("msg_");
 		assertThat(message.model().asString()).isEqualTo(MODEL);
 		assertThat(message.content()).singleElement()
-			.satisfies((block) -> assertThat(block.text()).hasValueSatisfying((text) -> assertThat(text.text()).isNotEmpty()));
+			.satisfies((block) -> assertThat(block.text())
+				.hasValueSatisfying((text) -> assertThat(text.text()).isNotEmpty()));
 		// ceil(16 / 4)
 		assertThat(message.usage().inputTokens()).isEqualTo(4);
 		assertThat(message.usage().cacheCreationInputTokens()).hasValue(0L);
@@ -87,7 +89,8 @@ class ProviderSimulatorSdkTests {
 		Message message = this.sdk.messages().create(params(64));
 
 		assertThat(message.usage().outputTokens()).isEqualTo(64);
-		// 3 requests per minute refill one every 20 s: the 429 said so and the SDK waited that long.
+		// 3 requests per minute refill one every 20 s: the 429 said so and the SDK waited
+		// that long.
 		assertThat(this.sleeps).containsExactly(Duration.ofSeconds(20));
 		SimulatorStats stats = this.simulator.stats();
 		assertThat(stats.requests()).isEqualTo(5);
@@ -100,7 +103,8 @@ class ProviderSimulatorSdkTests {
 		for (int i = 0; i < 3; i++) {
 			this.sdk.messages().create(params(64));
 		}
-		// A sleeper that does not move the clock: every retry finds the bucket still empty.
+		// A sleeper that does not move the clock: every retry finds the bucket still
+		// empty.
 		AnthropicClient impatient = this.sdk.withOptions((options) -> options.sleeper(new ClockSleeper(false)));
 
 		assertThatExceptionOfType(RateLimitException.class).isThrownBy(() -> impatient.messages().create(params(64)))
@@ -144,14 +148,19 @@ class ProviderSimulatorSdkTests {
 		assertThatExceptionOfType(RateLimitException.class).isThrownBy(() -> this.sdk.messages().create(params(8_001)))
 			.satisfies((ex) -> {
 				assertThat(ex.headers().values("x-should-retry")).containsExactly("false");
-				assertThat(ex.apiMessage()).hasValueSatisfying((text) -> assertThat(text).startsWith("Request too large"));
+				assertThat(ex.apiMessage())
+					.hasValueSatisfying((text) -> assertThat(text).startsWith("Request too large"));
 			});
 		assertThat(this.simulator.stats().requests()).isEqualTo(1);
 		assertThat(this.sleeps).isEmpty();
 	}
 
 	private static MessageCreateParams params(long maxTokens) {
-		return MessageCreateParams.builder().model(MODEL).maxTokens(maxTokens).addUserMessage("Hello, simulator").build();
+		return MessageCreateParams.builder()
+			.model(MODEL)
+			.maxTokens(maxTokens)
+			.addUserMessage("Hello, simulator")
+			.build();
 	}
 
 	/**

@@ -10,8 +10,8 @@ import org.springframework.context.ApplicationEvent;
  * {@link QuotaStatus#CRITICAL} to {@link QuotaStatus#WARN}, or back to
  * {@link QuotaStatus#OK}. Crossings back are subject to hysteresis, so a utilisation
  * hovering at a threshold publishes one event, not one per check. Every JVM of the fleet
- * sees the same fleet-wide utilisation and publishes its own events; listeners that notify
- * people should deduplicate across the fleet or run in one instance.
+ * sees the same fleet-wide utilisation and publishes its own events; listeners that
+ * notify people should deduplicate across the fleet or run in one instance.
  */
 public class LlmQuotaThresholdEvent extends ApplicationEvent {
 

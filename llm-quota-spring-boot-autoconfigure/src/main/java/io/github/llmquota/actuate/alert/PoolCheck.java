@@ -13,20 +13,20 @@ import org.springframework.lang.Nullable;
  *
  * @param pool the pool
  * @param checkedAt when the check ran, by this JVM's clock
- * @param state the pool's state as the check read it, or {@code null} when it could not be
- * read
+ * @param state the pool's state as the check read it, or {@code null} when it could not
+ * be read
  * @param statuses the dimensions that are not {@link QuotaStatus#OK}, with their status
  * after hysteresis; kept from the previous check when the state could not be read
  * @param failure why the pool's state could not be read, or {@code null}
  * @param shedding whether this JVM sheds the pool's lowest priority class
  */
-public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState state,
-		Map<Dimension, QuotaStatus> statuses, @Nullable String failure, boolean shedding) {
+public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState state, Map<Dimension, QuotaStatus> statuses,
+		@Nullable String failure, boolean shedding) {
 
 	/**
-	 * Return the pool's status: {@link QuotaStatus#EXHAUSTED} while the check saw it marked
-	 * exhausted, {@link QuotaStatus#COOLDOWN} while it saw it cool down, otherwise the worst
-	 * status of any of its dimensions.
+	 * Return the pool's status: {@link QuotaStatus#EXHAUSTED} while the check saw it
+	 * marked exhausted, {@link QuotaStatus#COOLDOWN} while it saw it cool down, otherwise
+	 * the worst status of any of its dimensions.
 	 * @return the pool's status
 	 */
 	public QuotaStatus status() {
@@ -40,8 +40,8 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState stat
 	/**
 	 * Return until when the pool is marked exhausted after a provider said its quota is
 	 * used up, as the check saw it.
-	 * @return the end of the mark by this JVM's clock, or {@code null} when the pool was not
-	 * exhausted or its state could not be read
+	 * @return the end of the mark by this JVM's clock, or {@code null} when the pool was
+	 * not exhausted or its state could not be read
 	 */
 	@Nullable
 	public Instant exhaustedUntil() {
@@ -53,8 +53,8 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState stat
 
 	/**
 	 * Return why the pool is marked exhausted, in the provider's words.
-	 * @return the provider's message, or {@code null} when the pool is not exhausted or the
-	 * provider gave none
+	 * @return the provider's message, or {@code null} when the pool is not exhausted or
+	 * the provider gave none
 	 */
 	@Nullable
 	public String exhaustedReason() {
@@ -64,8 +64,8 @@ public record PoolCheck(String pool, Instant checkedAt, @Nullable PoolState stat
 	/**
 	 * Return until when the pool cools down after a provider rate limit, as the check saw
 	 * it.
-	 * @return the end of the cooldown by this JVM's clock, or {@code null} when the pool was
-	 * not cooling down or its state could not be read
+	 * @return the end of the cooldown by this JVM's clock, or {@code null} when the pool
+	 * was not cooling down or its state could not be read
 	 */
 	@Nullable
 	public Instant cooldownUntil() {

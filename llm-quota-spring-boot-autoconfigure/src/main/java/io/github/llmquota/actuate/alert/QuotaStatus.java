@@ -1,8 +1,8 @@
 package io.github.llmquota.actuate.alert;
 
 /**
- * How close a pool dimension is to its provider limit, from best to worst, and for a whole
- * pool whether the provider stopped it.
+ * How close a pool dimension is to its provider limit, from best to worst, and for a
+ * whole pool whether the provider stopped it.
  *
  * @see QuotaThresholds
  */
@@ -26,9 +26,9 @@ public enum QuotaStatus {
 
 	/**
 	 * The provider said the quota behind the pool is exhausted (a spend cap, billing,
-	 * {@code insufficient_quota}), and the pool rejects every request at once, fleet-wide,
-	 * until the time the endpoint shows. A pool's status only, and the worst: waiting does
-	 * not bring it back before then.
+	 * {@code insufficient_quota}), and the pool rejects every request at once,
+	 * fleet-wide, until the time the endpoint shows. A pool's status only, and the worst:
+	 * waiting does not bring it back before then.
 	 */
 	EXHAUSTED;
 

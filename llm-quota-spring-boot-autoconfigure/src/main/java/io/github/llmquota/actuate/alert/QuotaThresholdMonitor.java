@@ -30,11 +30,11 @@ import org.springframework.util.Assert;
  * ({@link QuotaEngine#state(String)}, one read-only store call per pool), and acts on its
  * utilisation:
  * <ul>
- * <li>moves each pool dimension's {@link QuotaStatus} with hysteresis, and on each crossing
- * publishes a {@link LlmQuotaThresholdEvent} and logs one line (WARN into WARN or CRITICAL,
- * INFO on the way back);</li>
- * <li>while any dimension of a pool is CRITICAL, and when mitigation is on, has this JVM's
- * engine shed the pool's lowest priority class
+ * <li>moves each pool dimension's {@link QuotaStatus} with hysteresis, and on each
+ * crossing publishes a {@link LlmQuotaThresholdEvent} and logs one line (WARN into WARN
+ * or CRITICAL, INFO on the way back);</li>
+ * <li>while any dimension of a pool is CRITICAL, and when mitigation is on, has this
+ * JVM's engine shed the pool's lowest priority class
  * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when it is no
  * longer CRITICAL;</li>
  * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
@@ -71,7 +71,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private volatile Map<String, PoolCheck> lastCheck = Map.of();
 
-	// Separate from the lock of check(), so that stopping never waits for a slow store call.
+	// Separate from the lock of check(), so that stopping never waits for a slow store
+	// call.
 	private final Object lifecycleMonitor = new Object();
 
 	private ScheduledExecutorService executor;
@@ -142,8 +143,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private void crossed(ThresholdTracker.Crossing crossing) {
 		String message = String.format("llm-quota pool '%s' %s is %s (was %s) at %.1f%% of the provider limit",
-				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(),
-				crossing.previous(), crossing.utilisation() * 100);
+				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(), crossing.previous(),
+				crossing.utilisation() * 100);
 		if (crossing.isEscalation()) {
 			logger.warn(message);
 		}
@@ -155,7 +156,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 					crossing.previous(), crossing.status(), crossing.utilisation()));
 		}
 		catch (RuntimeException ex) {
-			// A failing listener must not stop the checks, nor the mitigation that follows.
+			// A failing listener must not stop the checks, nor the mitigation that
+			// follows.
 			logger.warn("llm-quota threshold event listener failed: " + ex);
 		}
 	}
@@ -169,8 +171,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 			this.mitigation.shedLowestClass(pool, critical);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': "
-					+ ex);
+			logger
+				.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': " + ex);
 			return;
 		}
 		String lowest = state.queued().keySet().stream().reduce((higher, lower) -> lower).orElseThrow();
@@ -196,7 +198,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	/**
 	 * Return what the last check found for one pool.
 	 * @param pool the pool name
-	 * @return the last check, or {@code null} before the first check or for an unknown pool
+	 * @return the last check, or {@code null} before the first check or for an unknown
+	 * pool
 	 */
 	@Nullable
 	public PoolCheck getLastCheck(String pool) {

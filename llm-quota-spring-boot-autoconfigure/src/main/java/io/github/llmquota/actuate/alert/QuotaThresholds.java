@@ -8,15 +8,16 @@ import org.springframework.util.Assert;
  * limit: 1.0 is the whole provider limit, before any safety margin.
  *
  * @param warn the utilisation from which a dimension is at {@link QuotaStatus#WARN}
- * @param critical the utilisation from which a dimension is at {@link QuotaStatus#CRITICAL}
- * @param hysteresis how far utilisation must fall below a threshold before a status entered
- * at that threshold is left
+ * @param critical the utilisation from which a dimension is at
+ * {@link QuotaStatus#CRITICAL}
+ * @param hysteresis how far utilisation must fall below a threshold before a status
+ * entered at that threshold is left
  */
 public record QuotaThresholds(double warn, double critical, double hysteresis) {
 
 	/**
-	 * The highest critical threshold. Utilisation over a trailing minute can exceed 1: a full
-	 * burst bucket is spent and then refilled within the same minute.
+	 * The highest critical threshold. Utilisation over a trailing minute can exceed 1: a
+	 * full burst bucket is spent and then refilled within the same minute.
 	 */
 	public static final double MAX_CRITICAL = 2.0;
 
@@ -49,10 +50,10 @@ public record QuotaThresholds(double warn, double critical, double hysteresis) {
 	}
 
 	/**
-	 * Return the status that follows a current one at a new utilisation. A worse status is
-	 * entered as soon as its threshold is reached; a status is left for a better one only
-	 * once utilisation is below its threshold by more than the hysteresis, so that a value
-	 * hovering at a threshold does not flap.
+	 * Return the status that follows a current one at a new utilisation. A worse status
+	 * is entered as soon as its threshold is reached; a status is left for a better one
+	 * only once utilisation is below its threshold by more than the hysteresis, so that a
+	 * value hovering at a threshold does not flap.
 	 * @param current the current status
 	 * @param utilisation the new utilisation
 	 * @return the next status; the current one for {@code NaN}

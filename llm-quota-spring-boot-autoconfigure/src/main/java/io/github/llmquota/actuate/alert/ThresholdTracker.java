@@ -58,7 +58,8 @@ public final class ThresholdTracker {
 	}
 
 	/**
-	 * Return the statuses of the dimensions of a pool that are not {@link QuotaStatus#OK}.
+	 * Return the statuses of the dimensions of a pool that are not
+	 * {@link QuotaStatus#OK}.
 	 * @param pool the pool
 	 * @return the statuses by dimension, a copy
 	 */
@@ -78,10 +79,7 @@ public final class ThresholdTracker {
 	 * @return the pool's status
 	 */
 	public QuotaStatus poolStatus(String pool) {
-		return this.statuses.getOrDefault(pool, Map.of())
-			.values()
-			.stream()
-			.reduce(QuotaStatus.OK, QuotaStatus::worse);
+		return this.statuses.getOrDefault(pool, Map.of()).values().stream().reduce(QuotaStatus.OK, QuotaStatus::worse);
 	}
 
 	/**

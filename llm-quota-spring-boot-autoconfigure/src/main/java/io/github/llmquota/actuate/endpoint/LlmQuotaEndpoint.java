@@ -40,23 +40,22 @@ import org.springframework.lang.Nullable;
  * <p>
  * Each read asks the {@link QuotaEngine} for the state of every pool shown
  * ({@link QuotaEngine#state(String)}, one read-only store call each), so the figures are
- * current.
- * {@code status} here is the utilisation's level against the thresholds; the health
- * indicator and threshold events apply hysteresis on top, so near a threshold they may
- * still show the status that was last entered. Instants are this JVM's clock plus the
+ * current. {@code status} here is the utilisation's level against the thresholds; the
+ * health indicator and threshold events apply hysteresis on top, so near a threshold they
+ * may still show the status that was last entered. Instants are this JVM's clock plus the
  * remaining cooldown the store reported, since the in-memory store does not keep epoch
  * time. A pool that a provider rate limit stopped has status {@code COOLDOWN} until its
- * {@code cooldownUntil}, whatever its utilisation; a pool whose provider quota is used up has
- * status {@code EXHAUSTED} until its {@code exhaustedUntil}, with the provider's
+ * {@code cooldownUntil}, whatever its utilisation; a pool whose provider quota is used up
+ * has status {@code EXHAUSTED} until its {@code exhaustedUntil}, with the provider's
  * {@code exhaustedReason}, and rejects every request fleet-wide until then.
  * <p>
  * While the shared state cannot be read the endpoint still answers, marking each pool and
  * the whole reading {@code degraded} with the fail mode, since when and why, and showing
- * per pool the {@code view} it can offer instead: with the {@code local} fail mode the local
- * limiter's view (its share of the limits, and this JVM's traffic only); with {@code open}
- * and {@code closed}, where nothing limits locally, no figures at all ({@code view} is
- * {@code none}), rather than the last shared state, which would be stale without saying
- * so.
+ * per pool the {@code view} it can offer instead: with the {@code local} fail mode the
+ * local limiter's view (its share of the limits, and this JVM's traffic only); with
+ * {@code open} and {@code closed}, where nothing limits locally, no figures at all
+ * ({@code view} is {@code none}), rather than the last shared state, which would be stale
+ * without saying so.
  */
 @Endpoint(id = "llmquota")
 public class LlmQuotaEndpoint {
@@ -146,7 +145,8 @@ public class LlmQuotaEndpoint {
 			return describe(this.engine.state(pool), now, SHARED_VIEW, null);
 		}
 		catch (QuotaStateUnavailableException ex) {
-			// The fail mode decides requests meanwhile; show what it decides with, not a 500.
+			// The fail mode decides requests meanwhile; show what it decides with, not a
+			// 500.
 			DegradedDescriptor degraded = DegradedDescriptor.of(ex);
 			if (ex.getLocalState() != null) {
 				return describe(ex.getLocalState(), now, LOCAL_VIEW, degraded);
@@ -184,8 +184,8 @@ public class LlmQuotaEndpoint {
 	private PoolDescriptor withoutView(PoolSpec pool, Instant now, DegradedDescriptor degraded) {
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
-		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null,
-				null, shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded);
+		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null, null,
+				shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded);
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -213,7 +213,8 @@ public class LlmQuotaEndpoint {
 				contributor.contribute(model).forEach(state::putIfAbsent);
 			}
 			catch (RuntimeException ex) {
-				// One broken contributor must not hide the quota state the endpoint exists for.
+				// One broken contributor must not hide the quota state the endpoint
+				// exists for.
 				logger.debug("llm-quota model state contributor " + contributor + " failed for '" + model + "'", ex);
 			}
 		}
@@ -263,40 +264,43 @@ public class LlmQuotaEndpoint {
 	/**
 	 * One pool.
 	 *
-	 * @param provider the provider, as configured ({@code anthropic}, {@code openai}, ...)
-	 * @param status {@code EXHAUSTED} while the pool is marked exhausted, {@code COOLDOWN}
-	 * while it cools down, otherwise the worst status of its dimensions; {@code null} when
-	 * {@code view} is {@code none}
+	 * @param provider the provider, as configured ({@code anthropic}, {@code openai},
+	 * ...)
+	 * @param status {@code EXHAUSTED} while the pool is marked exhausted,
+	 * {@code COOLDOWN} while it cools down, otherwise the worst status of its dimensions;
+	 * {@code null} when {@code view} is {@code none}
 	 * @param dimensions the limited dimensions, by name ({@code requests-per-minute},
 	 * {@code concurrency}, ...)
-	 * @param queued the requests waiting across the fleet, by priority class, highest first
-	 * @param inFlight the calls in flight across the fleet, or {@code null} when {@code view}
-	 * is {@code none}
-	 * @param multiplier the adaptive multiplier provider 429s cut, in (0, 1], or {@code null}
-	 * when {@code view} is {@code none}
-	 * @param cooldownUntil until when the pool cools down after a provider 429, an ISO-8601
-	 * instant, or {@code null}
+	 * @param queued the requests waiting across the fleet, by priority class, highest
+	 * first
+	 * @param inFlight the calls in flight across the fleet, or {@code null} when
+	 * {@code view} is {@code none}
+	 * @param multiplier the adaptive multiplier provider 429s cut, in (0, 1], or
+	 * {@code null} when {@code view} is {@code none}
+	 * @param cooldownUntil until when the pool cools down after a provider 429, an
+	 * ISO-8601 instant, or {@code null}
 	 * @param exhaustedUntil until when the pool is marked exhausted fleet-wide after the
 	 * provider said its quota is used up, an ISO-8601 instant, or {@code null}
 	 * @param exhaustedReason while the pool is exhausted, the provider's explanation, or
 	 * {@code null}
-	 * @param shedding whether this JVM sheds the pool's lowest priority class because it is
-	 * CRITICAL
+	 * @param shedding whether this JVM sheds the pool's lowest priority class because it
+	 * is CRITICAL
 	 * @param models the pool's models, by name
 	 * @param thresholds the utilisation from which a dimension is at WARN and at CRITICAL
 	 * @param readAt when the state was read, an ISO-8601 instant
 	 * @param view whose state the figures are: {@code shared} (the fleet's, in Redis),
-	 * {@code local} (the local limiter's while Redis cannot be read: this JVM's share of the
-	 * limits and its traffic only), or {@code none} (no figures: nothing limits locally in
-	 * the {@code open} and {@code closed} fail modes, so dimensions and queues are empty)
+	 * {@code local} (the local limiter's while Redis cannot be read: this JVM's share of
+	 * the limits and its traffic only), or {@code none} (no figures: nothing limits
+	 * locally in the {@code open} and {@code closed} fail modes, so dimensions and queues
+	 * are empty)
 	 * @param degraded why and since when the shared state could not be read, or
 	 * {@code null} when {@code view} is {@code shared}
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
 			@Nullable Double multiplier, @Nullable String cooldownUntil, @Nullable String exhaustedUntil,
-			@Nullable String exhaustedReason, boolean shedding,
-			Map<String, ModelDescriptor> models, ThresholdsDescriptor thresholds, String readAt, String view,
+			@Nullable String exhaustedReason, boolean shedding, Map<String, ModelDescriptor> models,
+			ThresholdsDescriptor thresholds, String readAt, String view,
 			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
 	}
 
@@ -315,9 +319,10 @@ public class LlmQuotaEndpoint {
 	 *
 	 * @param limit the provider limit per window of the dimension
 	 * @param effectiveLimit the limit less the safety margin, times the multiplier
-	 * @param usedLastMinute the units the fleet consumed in the trailing minute (concurrency:
-	 * calls in flight)
-	 * @param utilisation {@code usedLastMinute} as a share of the provider's per-minute limit
+	 * @param usedLastMinute the units the fleet consumed in the trailing minute
+	 * (concurrency: calls in flight)
+	 * @param utilisation {@code usedLastMinute} as a share of the provider's per-minute
+	 * limit
 	 * @param status the utilisation's status against the thresholds
 	 * @param available the units a request could take now
 	 * @param trend the utilisation of each minute of the last hour, oldest first
@@ -329,10 +334,11 @@ public class LlmQuotaEndpoint {
 	/**
 	 * One model of a pool.
 	 *
-	 * @param cooldownUntil until when the model cools down after overload errors, an ISO-8601
-	 * instant, or {@code null}
-	 * @param inputTokenCorrection the ratio the calibrating token estimator applies to the
-	 * model's input token estimates, or {@code null} when no such estimator is configured
+	 * @param cooldownUntil until when the model cools down after overload errors, an
+	 * ISO-8601 instant, or {@code null}
+	 * @param inputTokenCorrection the ratio the calibrating token estimator applies to
+	 * the model's input token estimates, or {@code null} when no such estimator is
+	 * configured
 	 * @param state what {@link ModelStateContributor}s report, such as a circuit breaker
 	 * state
 	 */

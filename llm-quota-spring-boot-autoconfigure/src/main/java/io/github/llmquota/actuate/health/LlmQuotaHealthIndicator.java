@@ -16,29 +16,29 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 
 /**
  * {@link HealthIndicator} for llm-quota, named {@code llmquota}. It reads the
- * {@link QuotaThresholdMonitor monitor's} last check rather than the store, so a probe costs
- * no store call.
+ * {@link QuotaThresholdMonitor monitor's} last check rather than the store, so a probe
+ * costs no store call.
  * <p>
- * A busy quota is not ill health: the indicator stays {@code UP} whatever the utilisation,
- * and lists the pools at {@code WARN} and {@code CRITICAL} (with the dimensions responsible)
- * in its details, and under {@code cooldown} the pools that a provider rate limit stopped,
- * with the instant their cooldown ends; such a pool's status is {@code COOLDOWN}. Under
- * {@code exhausted} it lists the pools whose provider quota is used up (a spend cap,
- * billing, {@code insufficient_quota}), each with {@code until} and the provider's
- * {@code reason}; such a pool's status is {@code EXHAUSTED} and it rejects every request
- * fleet-wide until then. That is still {@code UP}: another instance cannot serve those
- * calls either, and taking instances out of service would not bring the quota back. It is
- * {@code DOWN} only when a pool's quota state cannot be read <em>and</em> requests are
- * rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}), because only then
- * can the application not serve model calls. With the {@code local} or {@code open} fail
- * mode it stays {@code UP} with {@code degraded: true}: requests still proceed, limited
- * locally or not at all.
+ * A busy quota is not ill health: the indicator stays {@code UP} whatever the
+ * utilisation, and lists the pools at {@code WARN} and {@code CRITICAL} (with the
+ * dimensions responsible) in its details, and under {@code cooldown} the pools that a
+ * provider rate limit stopped, with the instant their cooldown ends; such a pool's status
+ * is {@code COOLDOWN}. Under {@code exhausted} it lists the pools whose provider quota is
+ * used up (a spend cap, billing, {@code insufficient_quota}), each with {@code until} and
+ * the provider's {@code reason}; such a pool's status is {@code EXHAUSTED} and it rejects
+ * every request fleet-wide until then. That is still {@code UP}: another instance cannot
+ * serve those calls either, and taking instances out of service would not bring the quota
+ * back. It is {@code DOWN} only when a pool's quota state cannot be read <em>and</em>
+ * requests are rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}),
+ * because only then can the application not serve model calls. With the {@code local} or
+ * {@code open} fail mode it stays {@code UP} with {@code degraded: true}: requests still
+ * proceed, limited locally or not at all.
  * <p>
  * Quota state lives outside the JVM, so a restart cannot fix it: never put this indicator
  * in the liveness group. It belongs, at most, in readiness, for example
- * {@code management.endpoint.health.group.readiness.include=readinessState,llmquota},
- * and only with the {@code closed} fail mode does that ever take an instance out of
- * service. Switch it off with {@code management.health.llmquota.enabled=false}.
+ * {@code management.endpoint.health.group.readiness.include=readinessState,llmquota}, and
+ * only with the {@code closed} fail mode does that ever take an instance out of service.
+ * Switch it off with {@code management.health.llmquota.enabled=false}.
  */
 public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 
@@ -49,8 +49,8 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 	/**
 	 * Create an indicator.
 	 * @param monitor the monitor whose last check to report
-	 * @param rejectsWhenUnreachable whether requests are rejected while quota state cannot be
-	 * read (the {@code closed} fail mode)
+	 * @param rejectsWhenUnreachable whether requests are rejected while quota state
+	 * cannot be read (the {@code closed} fail mode)
 	 */
 	public LlmQuotaHealthIndicator(QuotaThresholdMonitor monitor, boolean rejectsWhenUnreachable) {
 		super("llm-quota health check failed");
@@ -75,9 +75,10 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		List<String> shedding = new ArrayList<>();
 		checks.forEach((pool, check) -> {
 			pools.put(pool, check.status());
-			check.statuses().forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? critical : warn)
-				.computeIfAbsent(pool, (name) -> new ArrayList<>())
-				.add(DimensionState.nameOf(dimension)));
+			check.statuses()
+				.forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? critical : warn)
+					.computeIfAbsent(pool, (name) -> new ArrayList<>())
+					.add(DimensionState.nameOf(dimension)));
 			if (check.cooldownUntil() != null) {
 				cooldown.put(pool, check.cooldownUntil().toString());
 			}

@@ -29,8 +29,8 @@ public class FailoverMeterBinder implements MeterBinder {
 			.description("1 while Redis cannot be reached and the fail mode decides, 0 otherwise")
 			.tag(LlmQuotaMetricNames.TAG_FAIL_MODE, this.store.getFailMode().name().toLowerCase())
 			.register(registry);
-		FunctionCounter.builder(LlmQuotaMetricNames.UNLIMITED_ADMISSIONS, this.store,
-				FailoverQuotaStore::getUnlimitedAdmissions)
+		FunctionCounter
+			.builder(LlmQuotaMetricNames.UNLIMITED_ADMISSIONS, this.store, FailoverQuotaStore::getUnlimitedAdmissions)
 			.description("Requests admitted without any limit while Redis could not be reached (fail mode open)")
 			.register(registry);
 	}

@@ -12,15 +12,15 @@ import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.QuotaEngineListener;
 
 /**
- * Records the token usage of every settled call as {@code gen_ai.client.token.usage}, named
- * and tagged by the OpenTelemetry GenAI semantic conventions, so that dashboards built for
- * those conventions work for applications that call providers through llm-quota and have
- * no other GenAI instrumentation.
+ * Records the token usage of every settled call as {@code gen_ai.client.token.usage},
+ * named and tagged by the OpenTelemetry GenAI semantic conventions, so that dashboards
+ * built for those conventions work for applications that call providers through llm-quota
+ * and have no other GenAI instrumentation.
  * <p>
- * It sits alongside such instrumentation rather than competing with it: two sources of one
- * meter would count every token twice, and Spring AI registers the same name as a counter,
- * which a registry cannot hold next to a distribution summary. So the auto-configuration
- * leaves it out when Spring AI's chat model metrics are present, and
+ * It sits alongside such instrumentation rather than competing with it: two sources of
+ * one meter would count every token twice, and Spring AI registers the same name as a
+ * counter, which a registry cannot hold next to a distribution summary. So the
+ * auto-configuration leaves it out when Spring AI's chat model metrics are present, and
  * {@code llm.quota.metrics.gen-ai-token-usage.enabled=false} leaves it out for any other
  * source, such as an OpenTelemetry agent. llm-quota's own token counters
  * ({@link LlmQuotaMetricNames#TOKENS_ACTUAL}) are unaffected either way.
@@ -61,7 +61,8 @@ public class GenAiTokenUsageListener implements QuotaEngineListener {
 	}
 
 	/**
-	 * Return the {@code gen_ai.system} value of a provider, as the GenAI conventions list it.
+	 * Return the {@code gen_ai.system} value of a provider, as the GenAI conventions list
+	 * it.
 	 * @param provider the provider
 	 * @return the value; {@code _OTHER} for a provider the conventions do not list
 	 */

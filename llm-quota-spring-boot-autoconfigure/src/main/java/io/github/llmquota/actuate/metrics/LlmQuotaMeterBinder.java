@@ -20,9 +20,10 @@ import io.github.llmquota.engine.QuotaSettings;
 /**
  * Binds gauges of every pool's fleet-wide state: utilisation and available units per
  * dimension, queue depth per priority class, calls in flight and the adaptive multiplier.
- * A scrape reads the pool states of the {@link QuotaThresholdMonitor monitor's} last check
- * and never reads the state itself, so the figures are at most one check interval old. A gauge reads {@code NaN} until
- * the first check and while its pool's state cannot be read.
+ * A scrape reads the pool states of the {@link QuotaThresholdMonitor monitor's} last
+ * check and never reads the state itself, so the figures are at most one check interval
+ * old. A gauge reads {@code NaN} until the first check and while its pool's state cannot
+ * be read.
  */
 public class LlmQuotaMeterBinder implements MeterBinder {
 
@@ -46,28 +47,31 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 			for (Dimension dimension : dimensions(pool)) {
 				String name = DimensionState.nameOf(dimension);
 				dimensionGauge(registry, LlmQuotaMetricNames.UTILISATION, pool, dimension, name,
-						DimensionState::utilisation, "Fleet usage over the trailing minute as a share of the "
-								+ "provider's per-minute limit");
+						DimensionState::utilisation,
+						"Fleet usage over the trailing minute as a share of the " + "provider's per-minute limit");
 				dimensionGauge(registry, LlmQuotaMetricNames.AVAILABLE, pool, dimension, name,
 						DimensionState::available, "Units a request could take now");
 			}
 			for (PriorityClass priorityClass : this.settings.classes()) {
-				Gauge.builder(LlmQuotaMetricNames.QUEUE_DEPTH, this.monitor,
-						(monitor) -> stateValue(monitor, pool, (state) -> state.queued().get(priorityClass.name())))
+				Gauge
+					.builder(LlmQuotaMetricNames.QUEUE_DEPTH, this.monitor,
+							(monitor) -> stateValue(monitor, pool, (state) -> state.queued().get(priorityClass.name())))
 					.description("Requests waiting across the fleet")
 					.tags(LlmQuotaMetricNames.TAG_POOL, pool.name(), LlmQuotaMetricNames.TAG_PRIORITY,
 							priorityClass.name())
 					.strongReference(true)
 					.register(registry);
 			}
-			Gauge.builder(LlmQuotaMetricNames.IN_FLIGHT, this.monitor,
-					(monitor) -> stateValue(monitor, pool, PoolState::inFlight))
+			Gauge
+				.builder(LlmQuotaMetricNames.IN_FLIGHT, this.monitor,
+						(monitor) -> stateValue(monitor, pool, PoolState::inFlight))
 				.description("Calls in flight across the fleet")
 				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
 				.strongReference(true)
 				.register(registry);
-			Gauge.builder(LlmQuotaMetricNames.MULTIPLIER, this.monitor,
-					(monitor) -> stateValue(monitor, pool, PoolState::multiplier))
+			Gauge
+				.builder(LlmQuotaMetricNames.MULTIPLIER, this.monitor,
+						(monitor) -> stateValue(monitor, pool, PoolState::multiplier))
 				.description("Adaptive multiplier that provider rate-limit errors cut")
 				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
 				.strongReference(true)

@@ -1,28 +1,30 @@
 package io.github.llmquota.actuate.metrics;
 
 /**
- * Names of the meters llm-quota publishes, and of their tags. Tags only ever carry bounded
- * values (pool, model, dimension, priority, outcome, reason): never a user or request id.
+ * Names of the meters llm-quota publishes, and of their tags. Tags only ever carry
+ * bounded values (pool, model, dimension, priority, outcome, reason): never a user or
+ * request id.
  */
 public final class LlmQuotaMetricNames {
 
 	/**
-	 * Counter of governed calls that completed without a usage report and so settled at what
-	 * they reserved, tagged by {@code model}. A steady rate means a return type that needs a
-	 * {@link io.github.llmquota.usage.UsageExtractor} or a {@code usage} expression.
+	 * Counter of governed calls that completed without a usage report and so settled at
+	 * what they reserved, tagged by {@code model}. A steady rate means a return type that
+	 * needs a {@link io.github.llmquota.usage.UsageExtractor} or a {@code usage}
+	 * expression.
 	 */
 	public static final String USAGE_MISSING = "llm.quota.usage.missing";
 
 	/**
 	 * Counter of calls a fallback chain admitted on another model than the one they asked
-	 * for, tagged by {@code chain}, {@code from} (the asked-for model) and {@code to} (the
-	 * model that took the call).
+	 * for, tagged by {@code chain}, {@code from} (the asked-for model) and {@code to}
+	 * (the model that took the call).
 	 */
 	public static final String FALLBACKS = "llm.quota.fallbacks";
 
 	/**
-	 * Gauge: units the fleet consumed in the trailing minute, as a share of the provider's
-	 * per-minute limit (1.0 = the whole limit). Tags: pool, dimension.
+	 * Gauge: units the fleet consumed in the trailing minute, as a share of the
+	 * provider's per-minute limit (1.0 = the whole limit). Tags: pool, dimension.
 	 */
 	public static final String UTILISATION = "llm.quota.utilisation";
 
@@ -59,13 +61,14 @@ public final class LlmQuotaMetricNames {
 	public static final String REJECTIONS = "llm.quota.rejections";
 
 	/**
-	 * Counter: calls the provider answered with a rate-limit error (429). Tags: pool, model.
+	 * Counter: calls the provider answered with a rate-limit error (429). Tags: pool,
+	 * model.
 	 */
 	public static final String PROVIDER_RATE_LIMITED = "llm.quota.provider.rate.limited";
 
 	/**
-	 * Counter: calls the provider answered as overloaded or failing (529, 5xx). Tags: pool,
-	 * model.
+	 * Counter: calls the provider answered as overloaded or failing (529, 5xx). Tags:
+	 * pool, model.
 	 */
 	public static final String PROVIDER_OVERLOADED = "llm.quota.provider.overloaded";
 
@@ -81,11 +84,10 @@ public final class LlmQuotaMetricNames {
 	 */
 	public static final String TOKENS_ACTUAL = "llm.quota.tokens.actual";
 
-
 	/**
 	 * Distribution summary, named by the OpenTelemetry GenAI semantic conventions: tokens
-	 * per settled call. Tags: {@value #GEN_AI_TOKEN_TYPE}, {@value #GEN_AI_REQUEST_MODEL},
-	 * {@value #GEN_AI_SYSTEM}.
+	 * per settled call. Tags: {@value #GEN_AI_TOKEN_TYPE},
+	 * {@value #GEN_AI_REQUEST_MODEL}, {@value #GEN_AI_SYSTEM}.
 	 */
 	public static final String GEN_AI_CLIENT_TOKEN_USAGE = "gen_ai.client.token.usage";
 
@@ -125,7 +127,9 @@ public final class LlmQuotaMetricNames {
 	/** GenAI tag: the model name, as configured. */
 	public static final String GEN_AI_REQUEST_MODEL = "gen_ai.request.model";
 
-	/** GenAI tag: the provider, as the GenAI conventions name it ({@code anthropic}, ...). */
+	/**
+	 * GenAI tag: the provider, as the GenAI conventions name it ({@code anthropic}, ...).
+	 */
 	public static final String GEN_AI_SYSTEM = "gen_ai.system";
 
 	/**

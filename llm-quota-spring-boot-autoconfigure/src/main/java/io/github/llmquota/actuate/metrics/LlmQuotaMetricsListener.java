@@ -101,7 +101,8 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 				.increment();
 		}
 		if (usage != null) {
-			// Both sides count only calls that reported usage, so their ratio is the estimate's error.
+			// Both sides count only calls that reported usage, so their ratio is the
+			// estimate's error.
 			this.tokensEstimated
 				.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_MODEL, model.name())
 				.increment(request.inputTokens());
@@ -115,7 +116,8 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 			return this.settings.priorityClass(request.priority()).name();
 		}
 		catch (IllegalArgumentException ex) {
-			// Never a caller's free text as a tag value: that would make the tag unbounded.
+			// Never a caller's free text as a tag value: that would make the tag
+			// unbounded.
 			return "unknown";
 		}
 	}

@@ -21,21 +21,21 @@ import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.util.StreamUtils;
 
 /**
- * Puts every request of a {@code RestClient} or {@code RestTemplate} to a provider through
- * the {@link AttemptGovernor}: each attempt is admitted before it is sent, a 429 or 529 is
- * waited out and sent again rather than handed back, and an answer no wait can fix
- * (exhausted quota, request larger than a limit) is thrown as a
+ * Puts every request of a {@code RestClient} or {@code RestTemplate} to a provider
+ * through the {@link AttemptGovernor}: each attempt is admitted before it is sent, a 429
+ * or 529 is waited out and sent again rather than handed back, and an answer no wait can
+ * fix (exhausted quota, request larger than a limit) is thrown as a
  * {@link NonRetryableQuotaException}. Requests to other hosts pass through untouched.
  * Auto-configured for the builders Spring Boot provides; for a client built by hand:
  * <pre class="code">
  * RestClient client = RestClient.builder().baseUrl("https://api.anthropic.com")
  *     .requestInterceptor(governorInterceptor).build();
- * </pre>
- * A re-sent attempt goes straight to the request factory, past the interceptors registered
- * after this one (Spring runs each interceptor once per request): interceptors that add
- * headers to the request, as authentication interceptors do, keep working, but one that
- * wraps the request in another is skipped on a re-send. Register this interceptor last; its
- * order is {@link Ordered#LOWEST_PRECEDENCE}, which {@code RestTemplate} sorts by.
+ * </pre> A re-sent attempt goes straight to the request factory, past the interceptors
+ * registered after this one (Spring runs each interceptor once per request): interceptors
+ * that add headers to the request, as authentication interceptors do, keep working, but
+ * one that wraps the request in another is skipped on a re-send. Register this
+ * interceptor last; its order is {@link Ordered#LOWEST_PRECEDENCE}, which
+ * {@code RestTemplate} sorts by.
  * <p>
  * Thread-safe. A successful streaming response ({@code text/event-stream}) is handed back
  * unread and settles when it is closed; every other response is buffered.

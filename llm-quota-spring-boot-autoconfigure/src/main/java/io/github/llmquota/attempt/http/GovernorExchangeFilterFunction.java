@@ -45,14 +45,12 @@ import org.springframework.web.reactive.function.client.ExchangeStrategies;
  * (exhausted quota, request larger than a limit) fails the exchange with a
  * {@link NonRetryableQuotaException}. Requests to other hosts pass through untouched. The
  * wait blocks no thread, an event-loop thread least of all. Auto-configured for the
- * builders Spring Boot provides; for a client built by hand:
- * <pre class="code">
+ * builders Spring Boot provides; for a client built by hand: <pre class="code">
  * WebClient client = WebClient.builder().baseUrl("https://api.openai.com").filter(governorFilter).build();
- * </pre>
- * The call context is read from the subscriber's Reactor {@code Context} under
- * {@link LlmCallContext#REACTOR_CONTEXT_KEY}, else from the subscribing thread. The request
- * body is written once into memory, with the default codecs, so that the governor can read
- * it and every attempt can send the same bytes.
+ * </pre> The call context is read from the subscriber's Reactor {@code Context} under
+ * {@link LlmCallContext#REACTOR_CONTEXT_KEY}, else from the subscribing thread. The
+ * request body is written once into memory, with the default codecs, so that the governor
+ * can read it and every attempt can send the same bytes.
  * <p>
  * Thread-safe. A successful streaming response ({@code text/event-stream}) is handed back
  * unread and settles when its body completes, fails or is cancelled; every other response
@@ -87,8 +85,9 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 				ClientRequest replayable = ClientRequest.from(request).body(BodyInserters.fromValue(body)).build();
 				ProviderRequest providerRequest = new ProviderRequest(request.method().name(), request.url(),
 						request.headers(), body);
-				return Mono.fromFuture(() -> this.governor.exchangeAsync(providerRequest, context,
-						() -> attempt(next, replayable)), false);
+				return Mono.fromFuture(
+						() -> this.governor.exchangeAsync(providerRequest, context, () -> attempt(next, replayable)),
+						false);
 			});
 		});
 	}
@@ -99,18 +98,16 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 	}
 
 	private static Mono<ProviderReply<ClientResponse>> reply(ClientResponse response) {
-		if (response.statusCode().is2xxSuccessful() && ProviderReply.isEventStream(response.headers().asHttpHeaders())) {
+		if (response.statusCode().is2xxSuccessful()
+				&& ProviderReply.isEventStream(response.headers().asHttpHeaders())) {
 			return Mono.just(new Reply(response, null));
 		}
-		return DataBufferUtils.join(response.body((message, ignored) -> message.getBody()))
-			.map((buffer) -> {
-				byte[] bytes = new byte[buffer.readableByteCount()];
-				buffer.read(bytes);
-				DataBufferUtils.release(buffer);
-				return bytes;
-			})
-			.defaultIfEmpty(new byte[0])
-			.map((bytes) -> new Reply(response, bytes));
+		return DataBufferUtils.join(response.body((message, ignored) -> message.getBody())).map((buffer) -> {
+			byte[] bytes = new byte[buffer.readableByteCount()];
+			buffer.read(bytes);
+			DataBufferUtils.release(buffer);
+			return bytes;
+		}).defaultIfEmpty(new byte[0]).map((bytes) -> new Reply(response, bytes));
 	}
 
 	/**
@@ -153,8 +150,8 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 
 		@Override
 		public ClientResponse response() {
-			// Replaced through a function: the builder's Flux variant releases the old body
-			// by subscribing to it, which fails once the body has been read.
+			// Replaced through a function: the builder's Flux variant releases the old
+			// body by subscribing to it, which fails once the body has been read.
 			return this.original.mutate()
 				.body((read) -> Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(this.body))))
 				.build();
@@ -172,8 +169,9 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 
 		@Override
 		public void discard() {
-			// A buffered body was read to its end, which released it, and a client response
-			// body can be consumed only once: only an unread stream is left to release.
+			// A buffered body was read to its end, which released it, and a client
+			// response body can be consumed only once: only an unread stream is left to
+			// release.
 			if (this.body == null) {
 				this.original.releaseBody().subscribe();
 			}
@@ -251,8 +249,7 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 		}
 
 		@Override
-		public Mono<Void> writeAndFlushWith(
-				Publisher<? extends Publisher<? extends DataBuffer>> body) {
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 			return writeWith(Flux.from(body).flatMap((part) -> part));
 		}
 

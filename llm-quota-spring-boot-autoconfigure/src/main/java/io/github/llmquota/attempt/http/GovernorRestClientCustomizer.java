@@ -6,9 +6,10 @@ import org.springframework.boot.web.client.RestClientCustomizer;
 import org.springframework.web.client.RestClient;
 
 /**
- * Adds the {@link GovernorClientHttpRequestInterceptor} to every {@code RestClient.Builder}
- * Spring Boot provides, once. The interceptor governs only requests to the configured
- * provider base URLs, so clients aimed elsewhere are unaffected.
+ * Adds the {@link GovernorClientHttpRequestInterceptor} to every
+ * {@code RestClient.Builder} Spring Boot provides, once. The interceptor governs only
+ * requests to the configured provider base URLs, so clients aimed elsewhere are
+ * unaffected.
  */
 public class GovernorRestClientCustomizer implements RestClientCustomizer {
 

@@ -6,9 +6,9 @@ import org.springframework.boot.web.client.RestTemplateCustomizer;
 import org.springframework.web.client.RestTemplate;
 
 /**
- * Adds the {@link GovernorClientHttpRequestInterceptor} to every {@code RestTemplate} that
- * Spring Boot's {@code RestTemplateBuilder} builds, once. The interceptor governs only
- * requests to the configured provider base URLs, so templates aimed elsewhere are
+ * Adds the {@link GovernorClientHttpRequestInterceptor} to every {@code RestTemplate}
+ * that Spring Boot's {@code RestTemplateBuilder} builds, once. The interceptor governs
+ * only requests to the configured provider base URLs, so templates aimed elsewhere are
  * unaffected.
  */
 public class GovernorRestTemplateCustomizer implements RestTemplateCustomizer {

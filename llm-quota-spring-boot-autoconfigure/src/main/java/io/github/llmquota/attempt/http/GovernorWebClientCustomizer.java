@@ -6,9 +6,9 @@ import org.springframework.boot.web.reactive.function.client.WebClientCustomizer
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * Adds the {@link GovernorExchangeFilterFunction} to every {@code WebClient.Builder} Spring
- * Boot provides, once. The filter governs only requests to the configured provider base
- * URLs, so clients aimed elsewhere are unaffected.
+ * Adds the {@link GovernorExchangeFilterFunction} to every {@code WebClient.Builder}
+ * Spring Boot provides, once. The filter governs only requests to the configured provider
+ * base URLs, so clients aimed elsewhere are unaffected.
  */
 public class GovernorWebClientCustomizer implements WebClientCustomizer {
 

@@ -41,8 +41,8 @@ public final class ProviderBaseUrls {
 		}
 		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(Locale.ROOT) : "";
 		if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-			throw new IllegalArgumentException("llm.quota.governor.base-urls: '" + baseUrl
-					+ "' is not an absolute http or https URL with a host");
+			throw new IllegalArgumentException(
+					"llm.quota.governor.base-urls: '" + baseUrl + "' is not an absolute http or https URL with a host");
 		}
 		return uri;
 	}
@@ -73,8 +73,8 @@ public final class ProviderBaseUrls {
 	}
 
 	private static boolean underPath(String basePath, String path) {
-		String base = (basePath == null || basePath.endsWith("/")) ? ((basePath == null) ? "" : basePath.substring(0,
-				basePath.length() - 1)) : basePath;
+		String base = (basePath == null || basePath.endsWith("/"))
+				? ((basePath == null) ? "" : basePath.substring(0, basePath.length() - 1)) : basePath;
 		if (base.isEmpty()) {
 			return true;
 		}

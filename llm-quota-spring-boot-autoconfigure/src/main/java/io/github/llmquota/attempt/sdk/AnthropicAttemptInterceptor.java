@@ -11,20 +11,19 @@ import io.github.llmquota.attempt.AttemptGovernor;
 
 /**
  * Routes every HTTP attempt of the official Anthropic Java SDK through the
- * {@link AttemptGovernor}. The SDK applies its interceptors inside its retry loop, so each
- * of its own retries is admitted like any other attempt:
- * <pre class="code">
+ * {@link AttemptGovernor}. The SDK applies its interceptors inside its retry loop, so
+ * each of its own retries is admitted like any other attempt: <pre class="code">
  * AnthropicClient anthropic = AnthropicOkHttpClient.builder().fromEnv()
  *     .addInterceptor(new AnthropicAttemptInterceptor(governor))
  *     .build();
- * </pre>
- * or, for a client built elsewhere, {@link #govern(AnthropicClient, AttemptGovernor)}. A rate
- * limit (429) or an overload (529) never reaches the SDK's retry: the governor turns it into
- * a wait in the quota's waiting room and sends again. An exhausted quota or a request too
- * large for a limit reaches the SDK with {@code x-should-retry: false}, so it throws its own
- * typed exception at once. Blocking calls wait on the calling thread; asynchronous calls of
- * {@link AnthropicClientAsync} wait without holding a thread. The SDK hands an asynchronous
- * call to another thread before it reaches its transport, so the caller's
+ * </pre> or, for a client built elsewhere,
+ * {@link #govern(AnthropicClient, AttemptGovernor)}. A rate limit (429) or an overload
+ * (529) never reaches the SDK's retry: the governor turns it into a wait in the quota's
+ * waiting room and sends again. An exhausted quota or a request too large for a limit
+ * reaches the SDK with {@code x-should-retry: false}, so it throws its own typed
+ * exception at once. Blocking calls wait on the calling thread; asynchronous calls of
+ * {@link AnthropicClientAsync} wait without holding a thread. The SDK hands an
+ * asynchronous call to another thread before it reaches its transport, so the caller's
  * {@link io.github.llmquota.attempt.LlmCallContext} is not seen: every attempt of such a
  * call is admitted in {@code llm.quota.governor.default-priority}, with that class's wait
  * budget.
@@ -61,8 +60,8 @@ public final class AnthropicAttemptInterceptor implements Interceptor {
 	}
 
 	/**
-	 * Return an asynchronous client that shares the given client's connections and options,
-	 * and whose every attempt is governed.
+	 * Return an asynchronous client that shares the given client's connections and
+	 * options, and whose every attempt is governed.
 	 * @param client the client
 	 * @param governor the governor that admits each attempt
 	 * @return the governed client

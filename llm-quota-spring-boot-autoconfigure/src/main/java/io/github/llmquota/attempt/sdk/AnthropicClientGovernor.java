@@ -11,8 +11,8 @@ import org.springframework.util.Assert;
 /**
  * Governs the Anthropic SDK clients that are beans: each {@link AnthropicClient} and
  * {@link AnthropicClientAsync} is replaced by a client that shares its connections and
- * options and has an {@link AnthropicAttemptInterceptor}. A client that already has one is
- * still governed once per attempt.
+ * options and has an {@link AnthropicAttemptInterceptor}. A client that already has one
+ * is still governed once per attempt.
  */
 public class AnthropicClientGovernor implements BeanPostProcessor {
 

@@ -21,8 +21,8 @@ import io.github.llmquota.attempt.AttemptGovernor;
 import io.github.llmquota.attempt.ProviderRequest;
 
 /**
- * The Anthropic SDK's transport, seen from inside its retry loop, with each attempt handed
- * to the {@link AttemptGovernor}.
+ * The Anthropic SDK's transport, seen from inside its retry loop, with each attempt
+ * handed to the {@link AttemptGovernor}.
  */
 final class GovernedAnthropicHttpClient extends GovernedSdkTransport<HttpRequest, HttpResponse, RequestOptions>
 		implements HttpClient {
@@ -112,7 +112,8 @@ final class GovernedAnthropicHttpClient extends GovernedSdkTransport<HttpRequest
 
 		@Override
 		public void close() {
-			// Held in memory: there is nothing to release, and every attempt sends it again.
+			// Held in memory: there is nothing to release, and every attempt sends it
+			// again.
 		}
 
 	}

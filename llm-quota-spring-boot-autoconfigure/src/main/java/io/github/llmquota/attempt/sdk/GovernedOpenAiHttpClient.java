@@ -114,7 +114,8 @@ final class GovernedOpenAiHttpClient extends GovernedSdkTransport<HttpRequest, H
 
 		@Override
 		public void close() {
-			// Held in memory: there is nothing to release, and every attempt sends it again.
+			// Held in memory: there is nothing to release, and every attempt sends it
+			// again.
 		}
 
 	}

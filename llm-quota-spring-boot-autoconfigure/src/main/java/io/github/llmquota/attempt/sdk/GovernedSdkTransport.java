@@ -9,8 +9,8 @@ import io.github.llmquota.attempt.ProviderRequest;
 /**
  * An SDK's transport, seen from inside its retry loop, with each attempt handed to the
  * {@link AttemptGovernor}. The two official SDKs generate look-alike transport types in
- * their own packages; the governing lives here once, and a subclass per SDK implements its
- * {@code HttpClient} with these methods and adapts its request type.
+ * their own packages; the governing lives here once, and a subclass per SDK implements
+ * its {@code HttpClient} with these methods and adapts its request type.
  *
  * @param <Q> the SDK's request type
  * @param <R> the SDK's response type
@@ -33,8 +33,8 @@ abstract class GovernedSdkTransport<Q, R, O> {
 		}
 		Q replayable = replayable(request);
 		try {
-			return this.governor.exchange(providerRequest(replayable), () -> GovernedAttempt
-				.send(() -> SdkReply.read(send(replayable, requestOptions), this.responses)));
+			return this.governor.exchange(providerRequest(replayable),
+					() -> GovernedAttempt.send(() -> SdkReply.read(send(replayable, requestOptions), this.responses)));
 		}
 		catch (IOException ex) {
 			// The SDK's own I/O failure type, which its retry loop knows.
@@ -68,9 +68,9 @@ abstract class GovernedSdkTransport<Q, R, O> {
 	abstract CompletableFuture<R> sendAsync(Q request, O requestOptions);
 
 	/**
-	 * Return the request with its body held in memory, so that the governor can read it and
-	 * send it again after a wait. A body that cannot be repeated (a streamed upload) is no
-	 * model call, and is sent as it is.
+	 * Return the request with its body held in memory, so that the governor can read it
+	 * and send it again after a wait. A body that cannot be repeated (a streamed upload)
+	 * is no model call, and is sent as it is.
 	 */
 	abstract Q replayable(Q request);
 

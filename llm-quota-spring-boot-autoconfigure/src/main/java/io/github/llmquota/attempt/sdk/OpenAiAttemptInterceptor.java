@@ -15,24 +15,22 @@ import io.github.llmquota.attempt.ProviderRequest;
 
 /**
  * Routes every HTTP attempt of the official OpenAI Java SDK through the
- * {@link AttemptGovernor}. It is an OkHttp application interceptor, which the SDK runs for
- * each attempt inside its retry loop, so each of its own retries is admitted like any other
- * attempt:
- * <pre class="code">
+ * {@link AttemptGovernor}. It is an OkHttp application interceptor, which the SDK runs
+ * for each attempt inside its retry loop, so each of its own retries is admitted like any
+ * other attempt: <pre class="code">
  * OpenAIClient openAi = OpenAIOkHttpClient.builder().fromEnv()
  *     .addInterceptor(new OpenAiAttemptInterceptor(governor))
  *     .build();
- * </pre>
- * A rate limit (429) or an overload (503) never reaches the SDK's retry: the governor turns
- * it into a wait in the quota's waiting room and sends again. An exhausted quota
- * ({@code insufficient_quota}) or a request too large for a limit reaches the SDK with
- * {@code x-should-retry: false}, so it throws its own typed exception at once.
+ * </pre> A rate limit (429) or an overload (503) never reaches the SDK's retry: the
+ * governor turns it into a wait in the quota's waiting room and sends again. An exhausted
+ * quota ({@code insufficient_quota}) or a request too large for a limit reaches the SDK
+ * with {@code x-should-retry: false}, so it throws its own typed exception at once.
  * <p>
  * OkHttp runs application interceptors on the thread that sends the request. That is the
  * calling thread for a blocking {@code OpenAIClient}, so the interceptor suits it. For an
- * asynchronous {@code OpenAIClientAsync} it is a thread of OkHttp's dispatcher, held while
- * the attempt waits, and a spent wait budget would reach the SDK as an I/O failure that it
- * retries: govern the SDK's transport instead, with
+ * asynchronous {@code OpenAIClientAsync} it is a thread of OkHttp's dispatcher, held
+ * while the attempt waits, and a spent wait budget would reach the SDK as an I/O failure
+ * that it retries: govern the SDK's transport instead, with
  * {@link #govern(HttpClient, AttemptGovernor)}, and do not add the interceptor as well.
  * <p>
  * Thread-safe. Adding the interceptor twice to one client admits each attempt once: an
@@ -54,21 +52,21 @@ public final class OpenAiAttemptInterceptor implements Interceptor {
 
 	/**
 	 * Return the given OpenAI SDK transport with every attempt governed, for an
-	 * asynchronous client built from {@code ClientOptions}. The SDK's retry loop wraps the
-	 * transport, so each of its retries is admitted too; an attempt waits for admission
-	 * without holding a thread, and a spent wait budget fails the call's future with a
-	 * {@link io.github.llmquota.core.QuotaRejectedException}:
-	 * <pre class="code">
+	 * asynchronous client built from {@code ClientOptions}. The SDK's retry loop wraps
+	 * the transport, so each of its retries is admitted too; an attempt waits for
+	 * admission without holding a thread, and a spent wait budget fails the call's future
+	 * with a {@link io.github.llmquota.core.QuotaRejectedException}: <pre class="code">
 	 * OpenAIClientAsync openAi = new OpenAIClientAsyncImpl(ClientOptions.builder().fromEnv()
 	 *     .httpClient(OpenAiAttemptInterceptor.govern(OkHttpClient.builder().build(), governor))
 	 *     .build());
-	 * </pre>
-	 * The SDK hands an asynchronous call to another thread before it reaches its transport,
-	 * so the caller's {@link io.github.llmquota.attempt.LlmCallContext} is not seen: every
-	 * attempt is admitted in {@code llm.quota.governor.default-priority}, with that class's
-	 * wait budget. A call that needs its own class or budget is made with the blocking
-	 * client inside the context, on an executor of the caller's choosing.
-	 * @param transport the SDK's transport, such as {@code com.openai.client.okhttp.OkHttpClient}
+	 * </pre> The SDK hands an asynchronous call to another thread before it reaches its
+	 * transport, so the caller's {@link io.github.llmquota.attempt.LlmCallContext} is not
+	 * seen: every attempt is admitted in {@code llm.quota.governor.default-priority},
+	 * with that class's wait budget. A call that needs its own class or budget is made
+	 * with the blocking client inside the context, on an executor of the caller's
+	 * choosing.
+	 * @param transport the SDK's transport, such as
+	 * {@code com.openai.client.okhttp.OkHttpClient}
 	 * @param governor the governor that admits each attempt
 	 * @return the governed transport
 	 * @throws IllegalArgumentException if an argument is {@code null}

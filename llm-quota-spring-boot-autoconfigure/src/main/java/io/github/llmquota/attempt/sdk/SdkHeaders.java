@@ -14,8 +14,8 @@ import io.github.llmquota.attempt.ProviderReply;
 final class SdkHeaders {
 
 	/**
-	 * The header both official SDKs obey before their own retry rules: {@code false} makes
-	 * them throw at once.
+	 * The header both official SDKs obey before their own retry rules: {@code false}
+	 * makes them throw at once.
 	 */
 	static final String SHOULD_RETRY = "x-should-retry";
 

@@ -28,8 +28,7 @@ final class SdkReply<R> implements ProviderReply<R> {
 	@Nullable
 	private final byte[] body;
 
-	private SdkReply(SdkResponses<R> responses, R response, Map<String, List<String>> headers,
-			@Nullable byte[] body) {
+	private SdkReply(SdkResponses<R> responses, R response, Map<String, List<String>> headers, @Nullable byte[] body) {
 		this.responses = responses;
 		this.response = response;
 		this.headers = headers;

@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * One SDK's response type, as {@link SdkReply} needs it. The two official SDKs generate
- * look-alike HTTP types in their own packages, and the OpenAI interceptor sees OkHttp's, so
- * the reading, buffering and marking live once in {@link SdkReply} and each type needs only
- * these few operations.
+ * look-alike HTTP types in their own packages, and the OpenAI interceptor sees OkHttp's,
+ * so the reading, buffering and marking live once in {@link SdkReply} and each type needs
+ * only these few operations.
  *
  * @param <R> the response type
  */
@@ -33,8 +33,9 @@ interface SdkResponses<R> {
 	R replayed(R response, byte[] body, boolean notToRetry);
 
 	/**
-	 * Return the response unread, its body running {@code end} when it is read to its end,
-	 * fails, or is closed; {@code end} may run more than once and does its work once.
+	 * Return the response unread, its body running {@code end} when it is read to its
+	 * end, fails, or is closed; {@code end} may run more than once and does its work
+	 * once.
 	 */
 	R streamed(R response, Runnable end);
 

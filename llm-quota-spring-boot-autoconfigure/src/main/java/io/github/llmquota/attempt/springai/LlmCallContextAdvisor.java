@@ -21,24 +21,23 @@ import org.springframework.lang.Nullable;
 /**
  * A Spring AI {@code ChatClient} advisor that governs the provider attempts of one chat
  * call in the priority class, for the end user and with the wait budget named in its
- * advisor parameters:
- * <pre class="code">
+ * advisor parameters: <pre class="code">
  * chatClient.prompt(question)
  *     .advisors((advisor) -&gt; advisor.param(LlmCallContextAdvisor.PRIORITY, "INTERACTIVE")
  *         .param(LlmCallContextAdvisor.USER, userId)
  *         .param(LlmCallContextAdvisor.MAX_WAIT, "5s"))
  *     .call()
  *     .content();
- * </pre>
- * The parameters become the {@link LlmCallContext} of the call: bound to the thread on the
- * blocking path, and written to the Reactor context of the stream on the streaming path,
- * where the attempt governor reads it. On the streaming path a context bound to the
- * subscribing thread is written there too, so that it also governs the attempts Spring AI
- * sends from other threads. A parameter that is not given keeps the value of
- * the context that surrounds the call (an {@code @LlmRateLimited} method, or an explicit
- * {@link LlmCallContext}), and a lease that such a method already holds still goes to the
- * first attempt, so that no attempt is admitted twice. With none of the parameters, the
- * call is left as it is: the surrounding context, or the governor's default class.
+ * </pre> The parameters become the {@link LlmCallContext} of the call: bound to the
+ * thread on the blocking path, and written to the Reactor context of the stream on the
+ * streaming path, where the attempt governor reads it. On the streaming path a context
+ * bound to the subscribing thread is written there too, so that it also governs the
+ * attempts Spring AI sends from other threads. A parameter that is not given keeps the
+ * value of the context that surrounds the call (an {@code @LlmRateLimited} method, or an
+ * explicit {@link LlmCallContext}), and a lease that such a method already holds still
+ * goes to the first attempt, so that no attempt is admitted twice. With none of the
+ * parameters, the call is left as it is: the surrounding context, or the governor's
+ * default class.
  * <p>
  * Parameter values: {@link #PRIORITY} a class name of {@code llm.quota.priority-classes};
  * {@link #USER} any value, taken as its {@code toString()}; {@link #MAX_WAIT} a
@@ -86,8 +85,8 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 
 	/**
 	 * Create an advisor.
-	 * @param order its order in a {@code ChatClient}'s chain; lower runs first, around the
-	 * rest
+	 * @param order its order in a {@code ChatClient}'s chain; lower runs first, around
+	 * the rest
 	 */
 	public LlmCallContextAdvisor(int order) {
 		this.order = order;
@@ -106,19 +105,21 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 
 	@Override
 	public Flux<ChatClientResponse> adviseStream(ChatClientRequest request, StreamAdvisorChain chain) {
-		// Deferred, because the surrounding context is the one of the subscription that sends.
+		// Deferred, because the surrounding context is the one of the subscription that
+		// sends.
 		return Flux.deferContextual((view) -> {
 			LlmCallContext surrounding = view.getOrDefault(LlmCallContext.REACTOR_CONTEXT_KEY,
 					LlmCallContext.current());
 			LlmCallContext context = contextFor(request.context(), surrounding);
 			if (context == null && !view.hasKey(LlmCallContext.REACTOR_CONTEXT_KEY) && !isEmpty(surrounding)) {
-				// A context bound to the subscribing thread would not reach the attempts that
-				// Spring AI subscribes on other threads, as its tool-calling rounds do.
+				// A context bound to the subscribing thread would not reach the attempts
+				// that Spring AI subscribes on other threads, as its tool-calling rounds
+				// do.
 				context = surrounding;
 			}
 			Flux<ChatClientResponse> responses = chain.nextStream(request);
-			return (context != null)
-					? responses.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)) : responses;
+			return (context != null) ? responses.contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context))
+					: responses;
 		});
 	}
 
@@ -192,8 +193,8 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 					+ "' must be a java.time.Duration or a text such as '5s', was a " + value.getClass().getName());
 		}
 		if (maxWait.isNegative()) {
-			throw new IllegalArgumentException("Advisor parameter '" + MAX_WAIT + "' must not be negative, was "
-					+ maxWait);
+			throw new IllegalArgumentException(
+					"Advisor parameter '" + MAX_WAIT + "' must not be negative, was " + maxWait);
 		}
 		return maxWait;
 	}

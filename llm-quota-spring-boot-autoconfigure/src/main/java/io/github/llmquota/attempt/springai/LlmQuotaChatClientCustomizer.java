@@ -9,8 +9,8 @@ import org.springframework.ai.chat.client.ChatClientCustomizer;
  * Adds the {@link LlmCallContextAdvisor} to a {@code ChatClient.Builder}, so that the
  * advisor parameters {@code llm-quota.priority}, {@code llm-quota.user} and
  * {@code llm-quota.max-wait} take effect on every client it builds. Spring AI applies the
- * {@code ChatClientCustomizer} beans to the builders it auto-configures; for a builder made
- * by hand, add the advisor with {@code builder.defaultAdvisors(advisor)}.
+ * {@code ChatClientCustomizer} beans to the builders it auto-configures; for a builder
+ * made by hand, add the advisor with {@code builder.defaultAdvisors(advisor)}.
  * <p>
  * Thread-safe.
  */

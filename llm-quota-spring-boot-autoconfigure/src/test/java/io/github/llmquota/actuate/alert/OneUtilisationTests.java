@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Tests that the fallback chain's critical threshold (which reads the engine's
  * {@link io.github.llmquota.core.PoolState#utilisation()}) and the alerts and health
- * (which read the threshold monitor's check) agree about the same pool. They once did not:
- * the engine left concurrency out, so a pool full of slow calls was CRITICAL to the alerts
- * and calm to the fallback chain.
+ * (which read the threshold monitor's check) agree about the same pool. They once did
+ * not: the engine left concurrency out, so a pool full of slow calls was CRITICAL to the
+ * alerts and calm to the fallback chain.
  */
 class OneUtilisationTests {
 

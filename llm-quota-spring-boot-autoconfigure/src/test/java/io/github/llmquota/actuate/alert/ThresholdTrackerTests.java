@@ -44,8 +44,7 @@ class ThresholdTrackerTests {
 		assertThat(crossings).extracting((c) -> c.previous() + "->" + c.status())
 			.containsExactly("OK->WARN", "WARN->CRITICAL", "CRITICAL->WARN", "WARN->OK", "OK->CRITICAL",
 					"CRITICAL->OK");
-		assertThat(crossings).extracting(Crossing::isEscalation)
-			.containsExactly(true, true, false, false, true, false);
+		assertThat(crossings).extracting(Crossing::isEscalation).containsExactly(true, true, false, false, true, false);
 	}
 
 	@Test

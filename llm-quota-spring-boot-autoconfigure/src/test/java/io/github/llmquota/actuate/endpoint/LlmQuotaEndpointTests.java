@@ -41,7 +41,8 @@ class LlmQuotaEndpointTests {
 
 	private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
 
-	// 100 requests and 10,000 input tokens a minute, 14,400 requests a day, 8 in flight; no margin.
+	// 100 requests and 10,000 input tokens a minute, 14,400 requests a day, 8 in flight;
+	// no margin.
 	private final QuotaSettings settings = TestSettings.pool("sonnet")
 		.limit(Dimension.REQUESTS_PER_MINUTE, 100)
 		.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000)
@@ -97,8 +98,11 @@ class LlmQuotaEndpointTests {
 		for (int i = 0; i < 2; i++) {
 			acquire(5_000);
 		}
-		this.engine.acquireAsync(QuotaRequest.builder("model").inputTokens(5_000).priority(Priority.INTERACTIVE)
-			.maxWait(Duration.ofMinutes(1)).build());
+		this.engine.acquireAsync(QuotaRequest.builder("model")
+			.inputTokens(5_000)
+			.priority(Priority.INTERACTIVE)
+			.maxWait(Duration.ofMinutes(1))
+			.build());
 
 		Map<String, Long> queued = endpoint(List.of(), null).pool("sonnet").queued();
 
@@ -129,8 +133,7 @@ class LlmQuotaEndpointTests {
 
 		assertThat(cooling.status()).isEqualTo(QuotaStatus.COOLDOWN);
 		assertThat(cooling.cooldownUntil()).isEqualTo(NOW.plusSeconds(30).toString());
-		assertThat(cooling.dimensions().values()).extracting(DimensionDescriptor::status)
-			.containsOnly(QuotaStatus.OK);
+		assertThat(cooling.dimensions().values()).extracting(DimensionDescriptor::status).containsOnly(QuotaStatus.OK);
 
 		this.millis.addAndGet(30_001);
 		PoolDescriptor cooled = endpoint(List.of(), null).pool("sonnet");
@@ -142,11 +145,13 @@ class LlmQuotaEndpointTests {
 	@Test
 	void poolWhoseProviderQuotaIsExhaustedShowsStatusExhaustedWithItsReasonUntilTheMarkEnds() {
 		QuotaLease lease = acquire(100);
-		// Anthropic names an exhausted spend limit as a 400 invalid request; the message says which.
-		lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 400,
-				Map.of("retry-after", List.of("120")), "{\"type\":\"error\",\"error\":{\"type\":"
-						+ "\"billing_error\",\"message\":\"Your credit balance is too low.\"}}",
-				NOW));
+		// Anthropic names an exhausted spend limit as a 400 invalid request; the message
+		// says which.
+		lease.release(CallOutcome.FAILED,
+				new ProviderFeedbackParser().parse("sonnet", Provider.ANTHROPIC, 400,
+						Map.of("retry-after", List.of("120")), "{\"type\":\"error\",\"error\":{\"type\":"
+								+ "\"billing_error\",\"message\":\"Your credit balance is too low.\"}}",
+						NOW));
 
 		PoolDescriptor exhausted = endpoint(List.of(), null).pool("sonnet");
 
@@ -214,7 +219,8 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.status()).isNull();
 		assertThat(pool.dimensions()).isEmpty();
 		assertThat(pool.models()).containsOnlyKeys("model");
-		assertThat(pool.degraded()).isEqualTo(new LlmQuotaEndpoint.DegradedDescriptor(null, null, "connection refused"));
+		assertThat(pool.degraded())
+			.isEqualTo(new LlmQuotaEndpoint.DegradedDescriptor(null, null, "connection refused"));
 		assertThat(endpoint.pools().degraded()).isEqualTo(pool.degraded());
 	}
 
@@ -229,8 +235,11 @@ class LlmQuotaEndpointTests {
 	}
 
 	private QuotaLease acquire(long inputTokens) {
-		return this.engine.acquire(QuotaRequest.builder("model").inputTokens(inputTokens).priority(Priority.CRITICAL)
-			.maxWait(Duration.ZERO).build());
+		return this.engine.acquire(QuotaRequest.builder("model")
+			.inputTokens(inputTokens)
+			.priority(Priority.CRITICAL)
+			.maxWait(Duration.ZERO)
+			.build());
 	}
 
 }

@@ -41,8 +41,9 @@ import io.github.llmquota.test.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The {@code llmquota} endpoint over HTTP, in an application whose pool is shared, through
- * a real Redis, with a second engine that stands for another instance of the fleet.
+ * The {@code llmquota} endpoint over HTTP, in an application whose pool is shared,
+ * through a real Redis, with a second engine that stands for another instance of the
+ * fleet.
  */
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_EACH_TEST_METHOD)
 @SpringBootTest(classes = LlmQuotaEndpointWebTests.TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
@@ -53,7 +54,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"llm.quota.models.gpt-4o-mini.requests-per-minute=100",
 				"llm.quota.models.gpt-4o-mini.max-concurrency=100", "llm.quota.models.claude.provider=anthropic",
 				"llm.quota.models.claude.requests-per-minute=50",
-				// Spring AI's chat models are on the test classpath, and refuse to start without a key.
+				// Spring AI's chat models are on the test classpath, and refuse to start
+				// without a key.
 				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
 class LlmQuotaEndpointWebTests {
 
@@ -87,8 +89,9 @@ class LlmQuotaEndpointWebTests {
 	@BeforeEach
 	void otherInstanceOfTheFleet() {
 		this.otherConnections = TestRedis.shared().connectionFactory();
-		// Every test starts from an idle fleet. The context is fresh too: an engine that wrote
-		// to a pool whose keys then vanished restarts it with empty buckets, on purpose.
+		// Every test starts from an idle fleet. The context is fresh too: an engine that
+		// wrote to a pool whose keys then vanished restarts it with empty buckets, on
+		// purpose.
 		StringRedisTemplate redis = new StringRedisTemplate(this.otherConnections);
 		Set<String> keys = redis.keys(PREFIX + ":*");
 		if (keys != null && !keys.isEmpty()) {
@@ -134,8 +137,7 @@ class LlmQuotaEndpointWebTests {
 		assertThat(json.read("$.pools.openai.inFlight", Long.class)).as("only the other instance's leases are open")
 			.isEqualTo(20);
 		assertThat(json.read("$.pools.openai.dimensions.concurrency.utilisation", Double.class)).isEqualTo(0.2);
-		assertThat(json.read("$.pools.openai.queued", Map.class)).containsEntry(Priority.NORMAL, 0)
-			.hasSize(4);
+		assertThat(json.read("$.pools.openai.queued", Map.class)).containsEntry(Priority.NORMAL, 0).hasSize(4);
 		assertThat(json.read("$.pools.openai", Map.class)).as("nothing cools down").doesNotContainKey("cooldownUntil");
 		assertThat(json.read("$.pools.openai.view", String.class)).isEqualTo("shared");
 		assertThat(json.read("$.pools.openai", Map.class)).as("Redis answers").doesNotContainKey("degraded");
@@ -170,8 +172,7 @@ class LlmQuotaEndpointWebTests {
 	}
 
 	private static QuotaLease acquire(QuotaEngine engine, String model) {
-		return engine.acquire(
-				QuotaRequest.builder(model).priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
+		return engine.acquire(QuotaRequest.builder(model).priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
 	}
 
 	@SpringBootConfiguration

@@ -32,8 +32,8 @@ import io.github.llmquota.test.TestRedis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link LlmQuotaHealthIndicator}, with load driven through the engine against a
- * real Redis, and with that Redis stopped.
+ * Tests for {@link LlmQuotaHealthIndicator}, with load driven through the engine against
+ * a real Redis, and with that Redis stopped.
  */
 class LlmQuotaHealthIndicatorTests {
 
@@ -104,9 +104,11 @@ class LlmQuotaHealthIndicatorTests {
 			Instant before = Instant.now();
 			QuotaLease lease = context.getBean(QuotaEngine.class)
 				.acquire(QuotaRequest.builder("gpt-4o").priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
-			lease.release(CallOutcome.FAILED, new ProviderFeedbackParser().parse("gpt-4o", Provider.OPENAI, 429,
-					Map.of(), "{\"error\":{\"message\":\"You exceeded your current quota.\",\"code\":"
-							+ "\"insufficient_quota\"}}", Instant.now()));
+			lease.release(CallOutcome.FAILED,
+					new ProviderFeedbackParser().parse("gpt-4o", Provider.OPENAI, 429, Map.of(),
+							"{\"error\":{\"message\":\"You exceeded your current quota.\",\"code\":"
+									+ "\"insufficient_quota\"}}",
+							Instant.now()));
 
 			Health health = checkedHealth(context);
 
@@ -185,7 +187,8 @@ class LlmQuotaHealthIndicatorTests {
 					health[0] = checkedHealth(context);
 				}
 				finally {
-					// Back up, so that the context closes without waiting on a dead server.
+					// Back up, so that the context closes without waiting on a dead
+					// server.
 					redis.start();
 				}
 			});
@@ -197,8 +200,8 @@ class LlmQuotaHealthIndicatorTests {
 	}
 
 	private ApplicationContextRunner onSharedRedis() {
-		// A read that misses its deadline leaves a pool's status as it was, so a loaded machine
-		// must not decide what these tests see: a generous deadline.
+		// A read that misses its deadline leaves a pool's status as it was, so a loaded
+		// machine must not decide what these tests see: a generous deadline.
 		return on(TestRedis.shared()).withPropertyValues("llm.quota.redis.timeout=10s");
 	}
 

@@ -55,10 +55,10 @@ class LlmQuotaMetricsTests {
 	private static final String USER = "alice-7f3c@example.com";
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-				SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
-				LlmQuotaAutoConfiguration.class, LlmQuotaAlertsAutoConfiguration.class,
-				LlmQuotaMetricsAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+						CompositeMeterRegistryAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+						LlmQuotaAlertsAutoConfiguration.class, LlmQuotaMetricsAutoConfiguration.class))
 		.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 		.withUserConfiguration(StoppedClock.class)
 		.withPropertyValues("llm.quota.safety-margin=0", "llm.quota.models.gpt-4o.provider=openai",
@@ -229,9 +229,10 @@ class LlmQuotaMetricsTests {
 	}
 
 	// One user, INTERACTIVE, with a per-user limit of 3 requests a minute: two calls that
-	// report usage (one with cached input), one still open, one over the user's limit and one
-	// too large to ever fit. Two calls with no user and no class: one stays in flight, one
-	// fails as overloaded. Then the open call ends with a 429, and the monitor checks.
+	// report usage (one with cached input), one still open, one over the user's limit and
+	// one too large to ever fit. Two calls with no user and no class: one stays in
+	// flight, one fails as overloaded. Then the open call ends with a 429, and the
+	// monitor checks.
 	private static void serveUser(AssertableApplicationContext context) {
 		QuotaEngine engine = context.getBean(QuotaEngine.class);
 		acquire(engine, USER, 400).settle(TokenUsage.of(400, 100));

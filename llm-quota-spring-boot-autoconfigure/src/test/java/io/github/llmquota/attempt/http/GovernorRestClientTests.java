@@ -40,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A {@code RestClient} with the governor's interceptor, against a stub provider that counts
- * attempts, over a real Redis.
+ * A {@code RestClient} with the governor's interceptor, against a stub provider that
+ * counts attempts, over a real Redis.
  */
 class GovernorRestClientTests {
 
@@ -94,8 +94,7 @@ class GovernorRestClientTests {
 		assertThat(this.stub.attemptCount()).isEqualTo(2);
 		assertThat(pool.unadmittedAttempts(this.stub)).isZero();
 		assertWaitedInTheWaitingRoom(pool);
-		assertThat(modelCooldownWhenResent.get()).as("the model's overload cooldown when the 529 was re-sent")
-			.isZero();
+		assertThat(modelCooldownWhenResent.get()).as("the model's overload cooldown when the 529 was re-sent").isZero();
 	}
 
 	@Test
@@ -104,8 +103,8 @@ class GovernorRestClientTests {
 		this.stub.answer(Answer.rateLimited(60_000), Answer.ok(10, 20));
 		RestClient client = client(pool);
 
-		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> LlmCallContext
-			.maxWait(Duration.ofMillis(200)).call(() -> send(client, MESSAGE)));
+		assertThatExceptionOfType(QuotaRejectedException.class)
+			.isThrownBy(() -> LlmCallContext.maxWait(Duration.ofMillis(200)).call(() -> send(client, MESSAGE)));
 		assertThat(this.stub.attemptCount()).isEqualTo(1);
 		assertThat(pool.snapshot().inFlight()).isZero();
 		assertThat(pool.snapshot().queued()).containsOnly(0L);
@@ -213,17 +212,22 @@ class GovernorRestClientTests {
 
 	@Test
 	void higherClassThatArrivedLaterIsSentFirstAfterARateLimit() throws Exception {
-		// One call at a time, so that the order of admission is the order at the provider.
+		// One call at a time, so that the order of admission is the order at the
+		// provider.
 		GovernedPool pool = pool(GovernedPool.requests(100_000).noReserves().maxConcurrency(1));
-		// The first attempt of the background call cools the pool down for 3 seconds, long
-		// enough for the critical call to arrive and queue behind it.
+		// The first attempt of the background call cools the pool down for 3 seconds,
+		// long enough for the critical call to arrive and queue behind it.
 		this.stub.answer(Answer.rateLimited(3000), Answer.ok(1, 1), Answer.ok(2, 2));
 		RestClient client = client(pool);
-		CompletableFuture<String> background = CompletableFuture.supplyAsync(() -> LlmCallContext
-			.priority(Priority.BACKGROUND).maxWait(Duration.ofSeconds(20)).call(() -> send(client, tagged("background"))));
+		CompletableFuture<String> background = CompletableFuture
+			.supplyAsync(() -> LlmCallContext.priority(Priority.BACKGROUND)
+				.maxWait(Duration.ofSeconds(20))
+				.call(() -> send(client, tagged("background"))));
 		await().atMost(Duration.ofSeconds(20)).until(() -> pool.snapshot().queued()[3] == 1);
-		CompletableFuture<String> critical = CompletableFuture.supplyAsync(() -> LlmCallContext
-			.priority(Priority.CRITICAL).maxWait(Duration.ofSeconds(20)).call(() -> send(client, tagged("critical"))));
+		CompletableFuture<String> critical = CompletableFuture
+			.supplyAsync(() -> LlmCallContext.priority(Priority.CRITICAL)
+				.maxWait(Duration.ofSeconds(20))
+				.call(() -> send(client, tagged("critical"))));
 		await().atMost(Duration.ofSeconds(20)).until(() -> pool.snapshot().queued()[0] == 1);
 
 		assertThat(critical.get(30, TimeUnit.SECONDS)).contains("\"output_tokens\":1");
@@ -247,8 +251,9 @@ class GovernorRestClientTests {
 	}
 
 	/**
-	 * Call "first" is held at the provider while call "later", of the same class, queues for
-	 * the only slot; then "first" is answered 429. Returns the order the provider saw.
+	 * Call "first" is held at the provider while call "later", of the same class, queues
+	 * for the only slot; then "first" is answered 429. Returns the order the provider
+	 * saw.
 	 */
 	private List<String> sendFirstThenLaterArrival(UnaryOperator<QuotaEngine> decorator) throws Exception {
 		GovernedPool pool = pool(GovernedPool.requests(100_000).maxConcurrency(1), decorator);
@@ -275,8 +280,8 @@ class GovernorRestClientTests {
 	private static void assertWaitedInTheWaitingRoom(GovernedPool pool) {
 		List<AdmissionLog.Entry> admissions = AdmissionLog.parse(pool.admissionLog());
 		assertThat(admissions).hasSize(2);
-		assertThat(admissions.get(1).wasQueued())
-			.as("the re-send queued for the cooldown although the pool had room").isTrue();
+		assertThat(admissions.get(1).wasQueued()).as("the re-send queued for the cooldown although the pool had room")
+			.isTrue();
 	}
 
 	private GovernedPool pool(TestSettings settings) {
@@ -285,8 +290,7 @@ class GovernorRestClientTests {
 		return pool;
 	}
 
-	private GovernedPool pool(TestSettings settings,
-			UnaryOperator<QuotaEngine> decorator) {
+	private GovernedPool pool(TestSettings settings, UnaryOperator<QuotaEngine> decorator) {
 		GovernedPool pool = new GovernedPool(settings, decorator);
 		this.pools.add(pool);
 		return pool;

@@ -129,7 +129,8 @@ class GovernorWebClientTests {
 		ProviderRequest request = new ProviderRequest("POST", URI.create(this.stub.baseUrl()), Map.of(),
 				MESSAGE.getBytes(StandardCharsets.UTF_8));
 
-		// The blocking variant, wrongly called on an event loop, is what the check catches.
+		// The blocking variant, wrongly called on an event loop, is what the check
+		// catches.
 		Mono.fromCallable(() -> pool.governor().exchange(request, () -> new OkReply()))
 			.subscribeOn(Schedulers.parallel())
 			.block(Duration.ofSeconds(30));
@@ -181,12 +182,13 @@ class GovernorWebClientTests {
 	}
 
 	private String sendOnParallel(WebClient client, Context context) {
-		return Mono.defer(() -> client.post()
-			.uri("/v1/messages")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(MESSAGE)
-			.retrieve()
-			.bodyToMono(String.class))
+		return Mono
+			.defer(() -> client.post()
+				.uri("/v1/messages")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(MESSAGE)
+				.retrieve()
+				.bodyToMono(String.class))
 			.subscribeOn(Schedulers.parallel())
 			.contextWrite(context)
 			.block(Duration.ofSeconds(30));

@@ -37,10 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The official Anthropic SDK, with its default retries, against a local provider stub that
- * counts attempts: with {@link AnthropicAttemptInterceptor} every attempt it makes is
- * admitted, 429 and 529 answers become waits for the fleet's cooldown, and answers no retry
- * can fix are thrown by the SDK at once.
+ * The official Anthropic SDK, with its default retries, against a local provider stub
+ * that counts attempts: with {@link AnthropicAttemptInterceptor} every attempt it makes
+ * is admitted, 429 and 529 answers become waits for the fleet's cooldown, and answers no
+ * retry can fix are thrown by the SDK at once.
  */
 class AnthropicAttemptInterceptorTests {
 
@@ -52,13 +52,11 @@ class AnthropicAttemptInterceptorTests {
 
 	private static final String STREAM = "event: message_start\n"
 			+ "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
-			+ "\"role\":\"assistant\","
-			+ "\"model\":\"" + CLAUDE + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
-			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
-			+ "event: message_delta\n"
+			+ "\"role\":\"assistant\"," + "\"model\":\"" + CLAUDE
+			+ "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n" + "event: message_delta\n"
 			+ "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
-			+ "\"usage\":{\"output_tokens\":2}}\n\n"
-			+ "event: message_stop\n"
+			+ "\"usage\":{\"output_tokens\":2}}\n\n" + "event: message_stop\n"
 			+ "data: {\"type\":\"message_stop\"}\n\n";
 
 	@Test
@@ -114,8 +112,8 @@ class AnthropicAttemptInterceptorTests {
 	@Test
 	void streamedAnswerIsHandedBackUnreadAndEndsItsLeaseWhenClosed() {
 		SdkAttempts.application().run((context) -> {
-			try (ProviderStub stub = ProviderStub.start(new Answer(200, Map.of("content-type", "text/event-stream"),
-					STREAM))) {
+			try (ProviderStub stub = ProviderStub
+				.start(new Answer(200, Map.of("content-type", "text/event-stream"), STREAM))) {
 				Admissions admissions = context.getBean(Admissions.class);
 				List<String> events = new ArrayList<>();
 				try (StreamResponse<RawMessageStreamEvent> stream = governedClient(context, stub).messages()
@@ -168,7 +166,8 @@ class AnthropicAttemptInterceptorTests {
 
 	@Test
 	void concurrentCallsNeverExceedTheModelsMaxConcurrencyAtTheProvider() {
-		SdkAttempts.application().withPropertyValues("llm.quota.models." + CLAUDE + ".max-concurrency=2")
+		SdkAttempts.application()
+			.withPropertyValues("llm.quota.models." + CLAUDE + ".max-concurrency=2")
 			.run((context) -> {
 				try (ProviderStub stub = ProviderStub.start(ANTHROPIC_OK).latency(Duration.ofMillis(150))) {
 					AnthropicClient client = governedClient(context, stub);
@@ -194,8 +193,8 @@ class AnthropicAttemptInterceptorTests {
 
 	@Test
 	void withoutTheInterceptorTheSdksOwnRetryIsAnUnadmittedAttempt() {
-		// Shows that the unadmitted-attempt check above can fail: the same 429-then-200 with
-		// the interceptor left off reaches the provider twice, admitted never.
+		// Shows that the unadmitted-attempt check above can fail: the same 429-then-200
+		// with the interceptor left off reaches the provider twice, admitted never.
 		SdkAttempts.application().run((context) -> {
 			try (ProviderStub stub = ProviderStub.start(ANTHROPIC_OK).then(ANTHROPIC_RATE_LIMITED)) {
 				AnthropicClient client = AnthropicOkHttpClient.builder().baseUrl(stub.baseUrl()).apiKey("test").build();

@@ -32,9 +32,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The official OpenAI SDK, with its default retries, against a local provider stub that
- * counts attempts: with {@link OpenAiAttemptInterceptor} every attempt it makes is admitted,
- * its own retries included, 429 and 503 answers become waits for the fleet's cooldown, and
- * answers no retry can fix are thrown by the SDK at once.
+ * counts attempts: with {@link OpenAiAttemptInterceptor} every attempt it makes is
+ * admitted, its own retries included, 429 and 503 answers become waits for the fleet's
+ * cooldown, and answers no retry can fix are thrown by the SDK at once.
  */
 class OpenAiAttemptInterceptorTests {
 
@@ -97,8 +97,7 @@ class OpenAiAttemptInterceptorTests {
 					.get();
 
 				assertThat(completion.choices()).isNotEmpty();
-				assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount)
-					.containsExactly("0", "0", "1");
+				assertThat(stub.attempts()).extracting(ProviderStub.Attempt::retryCount).containsExactly("0", "0", "1");
 				assertThat(SdkAttempts.unadmittedAttempts(stub, context.getBean(Admissions.class))).isZero();
 			}
 		});
@@ -145,7 +144,8 @@ class OpenAiAttemptInterceptorTests {
 
 	@Test
 	void concurrentCallsNeverExceedTheModelsMaxConcurrencyAtTheProvider() {
-		SdkAttempts.application().withPropertyValues("llm.quota.models." + GPT + ".max-concurrency=2")
+		SdkAttempts.application()
+			.withPropertyValues("llm.quota.models." + GPT + ".max-concurrency=2")
 			.run((context) -> {
 				try (ProviderStub stub = ProviderStub.start(OPENAI_OK).latency(Duration.ofMillis(150))) {
 					OpenAIClient client = governedClient(context, stub);

@@ -32,8 +32,8 @@ import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.TestRedis;
 
 /**
- * What the SDK governance tests share: an application on the project's test Redis with one
- * Anthropic and one OpenAI model, the provider answers they script, and the count of
+ * What the SDK governance tests share: an application on the project's test Redis with
+ * one Anthropic and one OpenAI model, the provider answers they script, and the count of
  * attempts the engine admitted, to hold against the attempts the provider stub saw.
  */
 final class SdkAttempts {
@@ -42,10 +42,11 @@ final class SdkAttempts {
 
 	static final String GPT = "gpt-4o-mini";
 
-	static final Answer ANTHROPIC_OK = Answer.of(200, "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
-			+ "\"model\":\"" + CLAUDE + "\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
-			+ "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
-			+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
+	static final Answer ANTHROPIC_OK = Answer.of(200,
+			"{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\"," + "\"model\":\"" + CLAUDE
+					+ "\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
+					+ "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+					+ "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
 
 	static final Answer ANTHROPIC_RATE_LIMITED = new Answer(429, Map.of("retry-after", "1"),
 			"{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"Number of requests has "
@@ -54,10 +55,11 @@ final class SdkAttempts {
 	static final Answer ANTHROPIC_OVERLOADED = Answer.of(529,
 			"{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 
-	static final Answer OPENAI_OK = Answer.of(200, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
-			+ "\"created\":1,\"model\":\"" + GPT + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-			+ "\"content\":\"Hi\",\"refusal\":null},\"finish_reason\":\"stop\",\"logprobs\":null}],"
-			+ "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}");
+	static final Answer OPENAI_OK = Answer.of(200,
+			"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"," + "\"created\":1,\"model\":\"" + GPT
+					+ "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+					+ "\"content\":\"Hi\",\"refusal\":null},\"finish_reason\":\"stop\",\"logprobs\":null}],"
+					+ "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}");
 
 	static final Answer OPENAI_RATE_LIMITED = new Answer(429, Map.of("retry-after", "1"),
 			"{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, "
@@ -74,8 +76,8 @@ final class SdkAttempts {
 
 	/**
 	 * Return an application with llm-quota's auto-configuration, both models on the test
-	 * Redis, a fresh key prefix, a one-second overload cooldown, and an {@link Admissions}
-	 * bean that counts admissions.
+	 * Redis, a fresh key prefix, a one-second overload cooldown, and an
+	 * {@link Admissions} bean that counts admissions.
 	 */
 	static ApplicationContextRunner application() {
 		return new ApplicationContextRunner()
@@ -86,8 +88,7 @@ final class SdkAttempts {
 			.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
 					"spring.data.redis.port=" + TestRedis.shared().port(),
 					"llm.quota.key-prefix=sdk" + UUID.randomUUID().toString().substring(0, 8),
-					"llm.quota.feedback.overload-cooldown=1s",
-					"llm.quota.models." + CLAUDE + ".provider=anthropic",
+					"llm.quota.feedback.overload-cooldown=1s", "llm.quota.models." + CLAUDE + ".provider=anthropic",
 					"llm.quota.models." + CLAUDE + ".requests-per-minute=6000",
 					"llm.quota.models." + CLAUDE + ".input-tokens-per-minute=1000000",
 					"llm.quota.models." + CLAUDE + ".output-tokens-per-minute=1000000",
@@ -104,7 +105,8 @@ final class SdkAttempts {
 	}
 
 	/**
-	 * Return an asynchronous OpenAI client on the governed SDK transport, pointed at a stub.
+	 * Return an asynchronous OpenAI client on the governed SDK transport, pointed at a
+	 * stub.
 	 */
 	static OpenAIClientAsync governedOpenAiAsync(ApplicationContext context, ProviderStub stub) {
 		return new OpenAIClientAsyncImpl(ClientOptions.builder()

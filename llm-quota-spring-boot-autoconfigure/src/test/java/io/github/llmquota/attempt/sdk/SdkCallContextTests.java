@@ -68,8 +68,8 @@ class SdkCallContextTests {
 	@Test
 	void spentWaitBudgetOfAnOpenAiCallGivesOneQuotaRejectedExceptionAfterOneAttempt() {
 		SdkAttempts.application().run((context) -> {
-			try (ProviderStub stub = ProviderStub.start(new Answer(429, Map.of("retry-after", "30"),
-					SdkAttempts.OPENAI_RATE_LIMITED.body()))) {
+			try (ProviderStub stub = ProviderStub
+				.start(new Answer(429, Map.of("retry-after", "30"), SdkAttempts.OPENAI_RATE_LIMITED.body()))) {
 				OpenAIClient client = OpenAIOkHttpClient.builder()
 					.baseUrl(stub.baseUrl())
 					.apiKey("test")
@@ -86,9 +86,10 @@ class SdkCallContextTests {
 	@Test
 	void spentWaitBudgetOfAnAsyncOpenAiCallFailsItsFutureWithOneQuotaRejectedException() {
 		SdkAttempts.application().run((context) -> {
-			try (ProviderStub stub = ProviderStub.start(new Answer(429, Map.of("retry-after", "600"),
-					SdkAttempts.OPENAI_RATE_LIMITED.body()))) {
-				CompletableFuture<ChatCompletion> reply = SdkAttempts.governedOpenAiAsync(context, stub).chat()
+			try (ProviderStub stub = ProviderStub
+				.start(new Answer(429, Map.of("retry-after", "600"), SdkAttempts.OPENAI_RATE_LIMITED.body()))) {
+				CompletableFuture<ChatCompletion> reply = SdkAttempts.governedOpenAiAsync(context, stub)
+					.chat()
 					.completions()
 					.create(OpenAiAttemptInterceptorTests.params());
 

@@ -24,9 +24,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.mockito.Mockito.mock;
 
 /**
- * What {@link LlmCallContextAdvisor} hands to the chat model of a real {@code ChatClient}:
- * the model here reports the call context it runs in, as the attempt governor would read
- * it (the Reactor context first on the streaming path, then the thread).
+ * What {@link LlmCallContextAdvisor} hands to the chat model of a real
+ * {@code ChatClient}: the model here reports the call context it runs in, as the attempt
+ * governor would read it (the Reactor context first on the streaming path, then the
+ * thread).
  */
 class LlmCallContextAdvisorTests {
 
@@ -106,8 +107,8 @@ class LlmCallContextAdvisorTests {
 	void aLeaseHeldAroundTheCallStillGoesToItsFirstAttempt() {
 		LeaseHandOver handOver = LeaseHandOver.of(mock(QuotaLease.class));
 		LlmCallContext surrounding = LlmCallContext.priority("NORMAL").build().withHandOver(handOver);
-		LlmCallContext context = LlmCallContextAdvisor
-			.contextFor(Map.of(LlmCallContextAdvisor.PRIORITY, "CRITICAL"), surrounding);
+		LlmCallContext context = LlmCallContextAdvisor.contextFor(Map.of(LlmCallContextAdvisor.PRIORITY, "CRITICAL"),
+				surrounding);
 		assertThat(context.getPriority()).isEqualTo("CRITICAL");
 		assertThat(context.getHandOver()).isSameAs(handOver);
 	}
@@ -152,8 +153,8 @@ class LlmCallContextAdvisorTests {
 		public Flux<ChatResponse> stream(Prompt prompt) {
 			return Flux.deferContextual((view) -> {
 				this.calls++;
-				return Flux.just(answer(view.getOrDefault(LlmCallContext.REACTOR_CONTEXT_KEY,
-						LlmCallContext.current())));
+				return Flux
+					.just(answer(view.getOrDefault(LlmCallContext.REACTOR_CONTEXT_KEY, LlmCallContext.current())));
 			}).subscribeOn(Schedulers.boundedElastic());
 		}
 

@@ -5,8 +5,8 @@ import java.util.Map;
 import io.github.llmquota.test.ProviderStub.Answer;
 
 /**
- * Provider answers in the shape Spring AI's Anthropic and OpenAI chat models parse, for the
- * {@link io.github.llmquota.test.ProviderStub}.
+ * Provider answers in the shape Spring AI's Anthropic and OpenAI chat models parse, for
+ * the {@link io.github.llmquota.test.ProviderStub}.
  */
 final class SpringAiAnswers {
 

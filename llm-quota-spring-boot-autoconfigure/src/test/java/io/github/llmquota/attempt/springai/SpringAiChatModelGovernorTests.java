@@ -51,8 +51,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Spring AI 1.1's Anthropic and OpenAI chat models, auto-configured as in an application
  * with their default {@code spring.ai.retry.*} settings and pointed at a local stub that
- * counts attempts: every attempt they send is admitted on its own, 429 and 529 answers are
- * waited out inside llm-quota where Spring AI's retry never sees them, and the
+ * counts attempts: every attempt they send is admitted on its own, 429 and 529 answers
+ * are waited out inside llm-quota where Spring AI's retry never sees them, and the
  * {@code ChatClient} advisor parameters decide the priority class.
  */
 class SpringAiChatModelGovernorTests {
@@ -214,7 +214,8 @@ class SpringAiChatModelGovernorTests {
 			await().atMost(Duration.ofSeconds(60)).until(() -> engine.backpressure(CLAUDE).totalQueued() == 2);
 			this.stub.release(3);
 			assertThat(holder).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer 1");
-			assertThat(critical).as("arrived last, admitted first").succeedsWithin(Duration.ofSeconds(60))
+			assertThat(critical).as("arrived last, admitted first")
+				.succeedsWithin(Duration.ofSeconds(60))
 				.isEqualTo("answer 2");
 			assertThat(background).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer 3");
 			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
@@ -236,8 +237,8 @@ class SpringAiChatModelGovernorTests {
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> this.stub.inFlight() == 2 && engine.backpressure(CLAUDE).totalQueued() == 4);
 			this.stub.release(6);
-			assertThat(calls).allSatisfy(
-					(call) -> assertThat(call).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer"));
+			assertThat(calls)
+				.allSatisfy((call) -> assertThat(call).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("answer"));
 			assertThat(this.stub.maxInFlight()).isEqualTo(2);
 			assertEveryAttemptAdmittedOnce(6);
 		});
@@ -314,8 +315,8 @@ class SpringAiChatModelGovernorTests {
 
 	/**
 	 * The guard's own check, shown to fail: with the governor off, Spring AI sends the
-	 * attempts on its own and retries the 529 itself, and the stub reports every attempt as
-	 * unadmitted.
+	 * attempts on its own and retries the 529 itself, and the stub reports every attempt
+	 * as unadmitted.
 	 */
 	@Test
 	void withoutTheGovernorSpringAiRetrySendsAttemptsThatWereNeverAdmitted() {
@@ -330,9 +331,9 @@ class SpringAiChatModelGovernorTests {
 	}
 
 	/**
-	 * Spring AI is pointed at a base URL that {@code llm.quota.governor.base-urls} does not
-	 * list; only the Spring AI auto-configuration's base URLs bring its attempts under the
-	 * governor.
+	 * Spring AI is pointed at a base URL that {@code llm.quota.governor.base-urls} does
+	 * not list; only the Spring AI auto-configuration's base URLs bring its attempts
+	 * under the governor.
 	 */
 	@Test
 	void aSpringAiBaseUrlIsGovernedWithoutListingItInTheGovernorBaseUrls() {
@@ -342,11 +343,11 @@ class SpringAiChatModelGovernorTests {
 			assertEveryAttemptAdmittedOnce(1);
 		});
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(RestClientAutoConfiguration.class,
-					SpringAiRetryAutoConfiguration.class, ToolCallingAutoConfiguration.class,
-					AnthropicChatAutoConfiguration.class, ChatClientAutoConfiguration.class,
-					LlmQuotaAutoConfiguration.class, LlmQuotaAspectAutoConfiguration.class,
-					LlmQuotaGovernorAutoConfiguration.class))
+			.withConfiguration(
+					AutoConfigurations.of(RestClientAutoConfiguration.class, SpringAiRetryAutoConfiguration.class,
+							ToolCallingAutoConfiguration.class, AnthropicChatAutoConfiguration.class,
+							ChatClientAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+							LlmQuotaAspectAutoConfiguration.class, LlmQuotaGovernorAutoConfiguration.class))
 			.withBean(AdmissionRecorder.class, () -> this.admissions)
 			.withPropertyValues("spring.ai.anthropic.api-key=test-key",
 					"spring.ai.anthropic.base-url=" + this.stub.baseUrl(),

@@ -4,12 +4,13 @@ import io.github.llmquota.usage.LlmUsage;
 
 /**
  * A model's answer, with the model the request named. The answer's own
- * {@link MessageResponse#model() model} may differ in form (Anthropic answers with the dated
- * version of an alias); this one is the configured name llm-quota admitted the call for.
+ * {@link MessageResponse#model() model} may differ in form (Anthropic answers with the
+ * dated version of an alias); this one is the configured name llm-quota admitted the call
+ * for.
  * <p>
- * It implements {@link LlmUsage}, so that llm-quota settles a governed call that returns it,
- * or a {@code ResponseEntity} of it, at the usage the provider reported rather than at what
- * the call reserved.
+ * It implements {@link LlmUsage}, so that llm-quota settles a governed call that returns
+ * it, or a {@code ResponseEntity} of it, at the usage the provider reported rather than
+ * at what the call reserved.
  *
  * @param model the model the request named
  * @param message the provider's answer

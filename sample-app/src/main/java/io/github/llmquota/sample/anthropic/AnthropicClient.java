@@ -6,9 +6,10 @@ import org.springframework.http.ResponseEntity;
  * Sends Messages requests to Anthropic, or to any server that speaks its API, such as the
  * built-in simulator. {@code sample.provider.client} chooses the implementation:
  * {@link RestAnthropicClient} on Spring's {@code RestClient} ({@code rest-client}, the
- * default) or {@link SdkAnthropicClient} on the official Java SDK ({@code anthropic-sdk}).
- * Both let the provider's error answers propagate in their own exception types, which
- * llm-quota reads its feedback from. Implementations are thread-safe.
+ * default) or {@link SdkAnthropicClient} on the official Java SDK
+ * ({@code anthropic-sdk}). Both let the provider's error answers propagate in their own
+ * exception types, which llm-quota reads its feedback from. Implementations are
+ * thread-safe.
  */
 public interface AnthropicClient {
 

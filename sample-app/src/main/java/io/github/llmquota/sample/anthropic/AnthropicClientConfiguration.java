@@ -24,20 +24,22 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 
 /**
- * Creates the {@link AnthropicClient} that {@code sample.provider.client} names, pointed at
- * {@code sample.provider.base-url} or, when that is unset, at this instance's simulator.
- * Every HTTP attempt of either client goes through llm-quota's attempt governor, unless
- * {@code llm.quota.governor.enabled} is {@code false}: then only {@code @LlmRateLimited}
- * admits, once per call, and an SDK's own retries reach the provider unadmitted.
+ * Creates the {@link AnthropicClient} that {@code sample.provider.client} names, pointed
+ * at {@code sample.provider.base-url} or, when that is unset, at this instance's
+ * simulator. Every HTTP attempt of either client goes through llm-quota's attempt
+ * governor, unless {@code llm.quota.governor.enabled} is {@code false}: then only
+ * {@code @LlmRateLimited} admits, once per call, and an SDK's own retries reach the
+ * provider unadmitted.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ProviderProperties.class)
 class AnthropicClientConfiguration {
 
 	/**
-	 * The HTTP client of the {@code rest-client} client, and of every other {@code RestClient}
-	 * and {@code RestTemplate} built from Boot's builders: the JDK's, on plain HTTP/1.1, as
-	 * the JDK client would otherwise offer every cleartext request an h2c upgrade.
+	 * The HTTP client of the {@code rest-client} client, and of every other
+	 * {@code RestClient} and {@code RestTemplate} built from Boot's builders: the JDK's,
+	 * on plain HTTP/1.1, as the JDK client would otherwise offer every cleartext request
+	 * an h2c upgrade.
 	 */
 	@Bean
 	ClientHttpRequestFactoryBuilder<?> clientHttpRequestFactoryBuilder() {
@@ -47,9 +49,9 @@ class AnthropicClientConfiguration {
 
 	/**
 	 * Governs the provider this sample calls, wherever it is, on top of the configured
-	 * {@code llm.quota.governor.base-urls}: the auto-configured interceptor then admits every
-	 * attempt of the {@code rest-client} client. The simulator's port is chosen at startup,
-	 * so no property could name it.
+	 * {@code llm.quota.governor.base-urls}: the auto-configured interceptor then admits
+	 * every attempt of the {@code rest-client} client. The simulator's port is chosen at
+	 * startup, so no property could name it.
 	 */
 	@Bean
 	@ConditionalOnProperty(prefix = "llm.quota.governor", name = "enabled", matchIfMissing = true)
@@ -61,8 +63,9 @@ class AnthropicClientConfiguration {
 	}
 
 	@Bean
-	AnthropicClient anthropicClient(RestClient.Builder builder, ClientHttpRequestFactoryBuilder<?> requestFactoryBuilder,
-			ProviderProperties properties, ObjectProvider<ProviderSimulator> simulator,
+	AnthropicClient anthropicClient(RestClient.Builder builder,
+			ClientHttpRequestFactoryBuilder<?> requestFactoryBuilder, ProviderProperties properties,
+			ObjectProvider<ProviderSimulator> simulator,
 			ObjectProvider<AnthropicAttemptInterceptor> attemptInterceptor) {
 		String baseUrl = baseUrl(properties, simulator.getIfAvailable());
 		return switch (properties.getClient()) {
@@ -90,11 +93,13 @@ class AnthropicClientConfiguration {
 		AnthropicOkHttpClient.Builder builder = AnthropicOkHttpClient.builder()
 			.baseUrl(baseUrl)
 			.apiKey(properties.getApiKey())
-			.timeout(Timeout.builder().connect(properties.getConnectTimeout()).read(properties.getReadTimeout()).build())
+			.timeout(
+					Timeout.builder().connect(properties.getConnectTimeout()).read(properties.getReadTimeout()).build())
 			.putHeader("anthropic-version", properties.getVersion());
 		if (attemptInterceptor != null) {
 			// The SDK runs its interceptors inside its retry loop: each attempt, its own
-			// retries included, is admitted, and a 429 or 529 becomes a wait, never a retry.
+			// retries included, is admitted, and a 429 or 529 becomes a wait, never a
+			// retry.
 			builder.addInterceptor(attemptInterceptor);
 		}
 		return new SdkAnthropicClient(builder.build(), baseUrl);

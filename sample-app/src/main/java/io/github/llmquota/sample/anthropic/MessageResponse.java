@@ -12,7 +12,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param id the message id
  * @param model the model that answered
  * @param content the answer's content blocks
- * @param stopReason why generation stopped, such as {@code end_turn} or {@code max_tokens}
+ * @param stopReason why generation stopped, such as {@code end_turn} or
+ * {@code max_tokens}
  * @param usage the token usage, or {@code null} if the provider sent none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

@@ -6,9 +6,9 @@ import java.util.stream.Stream;
 import org.springframework.util.Assert;
 
 /**
- * What to ask a model, apart from which model: the system prompt, the conversation and the
- * output budget. Keeping the model out lets one prompt go to whichever model llm-quota
- * admitted the call for.
+ * What to ask a model, apart from which model: the system prompt, the conversation and
+ * the output budget. Keeping the model out lets one prompt go to whichever model
+ * llm-quota admitted the call for.
  *
  * @param system the system prompt's blocks, possibly empty
  * @param messages the conversation, not empty
@@ -17,14 +17,16 @@ import org.springframework.util.Assert;
 public record Prompt(List<ContentBlock> system, List<Message> messages, int maxTokens) {
 
 	/**
-	 * The rule of thumb for English text. Anthropic's tokenizer differs, but llm-quota only
-	 * needs an estimate up front: it settles every call to the usage the provider reports.
+	 * The rule of thumb for English text. Anthropic's tokenizer differs, but llm-quota
+	 * only needs an estimate up front: it settles every call to the usage the provider
+	 * reports.
 	 */
 	private static final int CHARS_PER_TOKEN = 4;
 
 	/**
 	 * Create a prompt, copying the lists.
-	 * @throws IllegalArgumentException if there is no message or {@code maxTokens} is below 1
+	 * @throws IllegalArgumentException if there is no message or {@code maxTokens} is
+	 * below 1
 	 */
 	public Prompt {
 		system = List.copyOf(system);

@@ -6,11 +6,11 @@ import org.springframework.web.client.RestClientException;
 import org.springframework.web.client.RestClientResponseException;
 
 /**
- * The {@code rest-client} {@link AnthropicClient}: Anthropic's Messages API, or any server
- * that speaks it, on Spring's {@code RestClient}. It does not retry: a 429 or any other error
- * answer propagates as Spring's {@link RestClientResponseException} (a 429 as
- * {@link org.springframework.web.client.HttpClientErrorException.TooManyRequests}), with the
- * status, headers and body that llm-quota reads its feedback from. Thread-safe.
+ * The {@code rest-client} {@link AnthropicClient}: Anthropic's Messages API, or any
+ * server that speaks it, on Spring's {@code RestClient}. It does not retry: a 429 or any
+ * other error answer propagates as Spring's {@link RestClientResponseException} (a 429 as
+ * {@link org.springframework.web.client.HttpClientErrorException.TooManyRequests}), with
+ * the status, headers and body that llm-quota reads its feedback from. Thread-safe.
  */
 public class RestAnthropicClient implements AnthropicClient {
 

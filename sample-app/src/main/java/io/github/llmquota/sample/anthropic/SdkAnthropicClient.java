@@ -23,8 +23,8 @@ import org.springframework.http.ResponseEntity;
  * The {@code anthropic-sdk} {@link AnthropicClient}: the official Java SDK
  * ({@code anthropic-java}), with its default retries. The SDK's own exceptions propagate:
  * {@link AnthropicServiceException} and its subclasses for an answer outside 2xx once the
- * SDK has stopped retrying, with the status, headers and JSON body that llm-quota reads its
- * feedback from, and other {@link AnthropicException}s when no answer could be read.
+ * SDK has stopped retrying, with the status, headers and JSON body that llm-quota reads
+ * its feedback from, and other {@link AnthropicException}s when no answer could be read.
  * Thread-safe.
  */
 public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
@@ -45,7 +45,8 @@ public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
 
 	/**
 	 * {@inheritDoc}
-	 * @throws AnthropicServiceException for an answer outside 2xx, after the SDK's retries
+	 * @throws AnthropicServiceException for an answer outside 2xx, after the SDK's
+	 * retries
 	 * @throws AnthropicException when no answer could be read
 	 */
 	@Override
@@ -118,7 +119,8 @@ public class SdkAnthropicClient implements AnthropicClient, AutoCloseable {
 
 	private static MessageResponse messageResponse(com.anthropic.models.messages.Message message) {
 		List<ContentBlock> content = new ArrayList<>();
-		message.content().forEach((block) -> block.text().ifPresent((text) -> content.add(ContentBlock.text(text.text()))));
+		message.content()
+			.forEach((block) -> block.text().ifPresent((text) -> content.add(ContentBlock.text(text.text()))));
 		com.anthropic.models.messages.Usage usage = message.usage();
 		return new MessageResponse(message.id(), message.model().asString(), content,
 				message.stopReason().map(StopReason::asString).orElse(null),

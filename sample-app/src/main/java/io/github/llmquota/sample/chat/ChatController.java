@@ -10,8 +10,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
 /**
- * {@code POST /chat}: one question, one answer. Quota rejections and provider errors become
- * problem responses in {@link ChatExceptionHandler}.
+ * {@code POST /chat}: one question, one answer. Quota rejections and provider errors
+ * become problem responses in {@link ChatExceptionHandler}.
  */
 @RestController
 class ChatController {

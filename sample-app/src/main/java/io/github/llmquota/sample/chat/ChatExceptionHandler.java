@@ -25,8 +25,8 @@ import org.springframework.web.client.RestClientResponseException;
  * <ul>
  * <li>a quota rejection: 429, with {@code Retry-After} when a retry can succeed, and the
  * engine's reason ({@code DEADLINE}, {@code QUEUE_FULL}, {@code SHED}, ...);</li>
- * <li>a provider 429 that got through: 429 with the provider's {@code retry-after}, reason
- * {@code PROVIDER_RATE_LIMITED};</li>
+ * <li>a provider 429 that got through: 429 with the provider's {@code retry-after},
+ * reason {@code PROVIDER_RATE_LIMITED};</li>
  * <li>an error no wait can fix: 413 for a request too large for the model
  * ({@code REQUEST_TOO_LARGE}), 503 for an exhausted account quota such as a spend limit
  * ({@code QUOTA_EXHAUSTED}), without {@code Retry-After};</li>
@@ -75,7 +75,8 @@ class ChatExceptionHandler {
 
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> providerError(AnthropicServiceException ex) {
-		return providerError(ex.statusCode(), ex.headers().values(HttpHeaders.RETRY_AFTER).stream().findFirst().orElse(null));
+		return providerError(ex.statusCode(),
+				ex.headers().values(HttpHeaders.RETRY_AFTER).stream().findFirst().orElse(null));
 	}
 
 	@ExceptionHandler
@@ -91,7 +92,8 @@ class ChatExceptionHandler {
 	private static ResponseEntity<ProblemDetail> providerError(int providerStatus, @Nullable String retryAfter) {
 		boolean rateLimited = providerStatus == HttpStatus.TOO_MANY_REQUESTS.value();
 		HttpStatus status = rateLimited ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_GATEWAY;
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, "The model provider answered " + providerStatus);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status,
+				"The model provider answered " + providerStatus);
 		problem.setTitle(rateLimited ? "Model provider rate limit" : "Model provider error");
 		problem.setProperty("reason", rateLimited ? "PROVIDER_RATE_LIMITED" : "PROVIDER_ERROR");
 		problem.setProperty("providerStatus", providerStatus);
@@ -110,7 +112,8 @@ class ChatExceptionHandler {
 		return ResponseEntity.status(HttpStatus.BAD_GATEWAY).body(problem);
 	}
 
-	// Retry-After has whole seconds; rounding down would invite a retry that is refused again.
+	// Retry-After has whole seconds; rounding down would invite a retry that is refused
+	// again.
 	private static long retryAfterSeconds(Duration retryAfter) {
 		long millis = Math.max(retryAfter.toMillis(), 1);
 		return (millis + 999) / 1000;

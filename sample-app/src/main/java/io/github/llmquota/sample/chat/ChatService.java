@@ -13,10 +13,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
 
 /**
- * Answers chat messages with Claude. Each call waits for quota at INTERACTIVE priority, ahead
- * of every background job of the fleet, and may be served by another model of the
- * {@code chat} fallback chain ({@code llm.quota.fallback-chains.chat}) when the chat's model
- * cannot take it.
+ * Answers chat messages with Claude. Each call waits for quota at INTERACTIVE priority,
+ * ahead of every background job of the fleet, and may be served by another model of the
+ * {@code chat} fallback chain ({@code llm.quota.fallback-chains.chat}) when the chat's
+ * model cannot take it.
  */
 @Service
 public class ChatService {
@@ -47,9 +47,10 @@ public class ChatService {
 
 	/**
 	 * Ask a model, governed by llm-quota. The whole prompt and its {@code max_tokens} are
-	 * reserved up front and settled to the usage in the answer. A 429 or other error answer
-	 * propagates as a {@link org.springframework.web.client.RestClientResponseException},
-	 * which llm-quota reads to cool the pool down fleet-wide.
+	 * reserved up front and settled to the usage in the answer. A 429 or other error
+	 * answer propagates as a
+	 * {@link org.springframework.web.client.RestClientResponseException}, which llm-quota
+	 * reads to cool the pool down fleet-wide.
 	 * @param userId who is asking, for per-user quotas
 	 * @param model the model to call: llm-quota passes the one it admitted the call for,
 	 * whatever the caller gives

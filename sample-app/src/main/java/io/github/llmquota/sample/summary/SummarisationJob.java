@@ -18,9 +18,10 @@ import org.springframework.web.client.RestClientException;
 
 /**
  * Summarises the chat transcripts gathered since its last run, when
- * {@code sample.summaries.enabled} is {@code true}: every {@code sample.summaries.interval}
- * (an ISO-8601 duration, {@code PT30S} by default) it takes up to
- * {@code sample.summaries.batch-size} exchanges and asks for one summary of them.
+ * {@code sample.summaries.enabled} is {@code true}: every
+ * {@code sample.summaries.interval} (an ISO-8601 duration, {@code PT30S} by default) it
+ * takes up to {@code sample.summaries.batch-size} exchanges and asks for one summary of
+ * them.
  */
 @Component
 @EnableScheduling
@@ -56,7 +57,8 @@ class SummarisationJob {
 			logger.info("Summary of " + batch.size() + " chat exchanges: " + summary);
 		}
 		catch (QuotaRejectedException ex) {
-			// Background work gives way: the exchanges are dropped, the next batch is newer.
+			// Background work gives way: the exchanges are dropped, the next batch is
+			// newer.
 			logger.info("Skipped a summary of " + batch.size() + " chat exchanges: " + ex.getReason());
 		}
 		catch (RestClientException | AnthropicException ex) {

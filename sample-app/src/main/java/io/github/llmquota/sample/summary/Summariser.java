@@ -13,11 +13,11 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
 
 /**
- * Summarises documents with Claude at BACKGROUND priority: its calls take what interactive
- * work leaves, wait longest, and are shed first. The instructions are the same for every
- * document and marked for the prompt cache, so that after the first call of five minutes
- * they are read from the cache, which Anthropic does not count against the input-token
- * limit.
+ * Summarises documents with Claude at BACKGROUND priority: its calls take what
+ * interactive work leaves, wait longest, and are shed first. The instructions are the
+ * same for every document and marked for the prompt cache, so that after the first call
+ * of five minutes they are read from the cache, which Anthropic does not count against
+ * the input-token limit.
  */
 @Service
 public class Summariser {

@@ -89,8 +89,8 @@ class ChatExceptionHandlerTests {
 	void aProvider429IsPassedOnWithTheProvidersRetryAfter() throws Exception {
 		HttpHeaders headers = new HttpHeaders();
 		headers.set("retry-after", "7");
-		given(this.chat.reply(any(), any(), any())).willThrow(HttpClientErrorException.create(
-				HttpStatus.TOO_MANY_REQUESTS, "Too Many Requests", headers, new byte[0], StandardCharsets.UTF_8));
+		given(this.chat.reply(any(), any(), any())).willThrow(HttpClientErrorException
+			.create(HttpStatus.TOO_MANY_REQUESTS, "Too Many Requests", headers, new byte[0], StandardCharsets.UTF_8));
 
 		this.mvc.perform(chat())
 			.andExpect(status().isTooManyRequests())

@@ -19,9 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code POST /chat} through the {@code chat} fallback chain, with Sonnet's pool so small
  * that it takes one call a minute: the next calls are served by Haiku.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "llm.quota.pools.anthropic-sonnet.requests-per-minute=1",
-				"llm.quota.fallback.attempt-wait=200ms" })
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+		"llm.quota.pools.anthropic-sonnet.requests-per-minute=1", "llm.quota.fallback.attempt-wait=200ms" })
 class ChatFallbackTests {
 
 	@Autowired

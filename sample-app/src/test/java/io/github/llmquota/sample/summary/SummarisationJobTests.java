@@ -38,8 +38,9 @@ class SummarisationJobTests {
 		this.transcripts.add("alice", "Can I raise my limit?", "Yes, in the console.");
 		this.transcripts.add("bob", "What is a pool?", "Models that share one provider limit.");
 
-		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(output.getOut())
-			.contains("Summary of 2 chat exchanges: This is a simulated answer"));
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(output.getOut())
+				.contains("Summary of 2 chat exchanges: This is a simulated answer"));
 		assertThat(this.admitted.priorities).containsOnly("BACKGROUND");
 		assertThat(this.transcripts.take(1)).isEmpty();
 	}
