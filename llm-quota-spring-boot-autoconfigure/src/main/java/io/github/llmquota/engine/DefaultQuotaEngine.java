@@ -1,11 +1,7 @@
 package io.github.llmquota.engine;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -518,13 +514,7 @@ public class DefaultQuotaEngine
 
 	// Raw user input never shapes a Redis key: braces would even change the hash slot.
 	private static String hash(String user) {
-		try {
-			byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(digest, 0, 16);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is required of every JVM", ex);
-		}
+		return Sha256.hex(user, 16);
 	}
 
 	private QuotaRejectedException cannotFit(PoolSpec pool, List<RateLimit> rates, long[] cost, QuotaRequest request,

@@ -1,15 +1,13 @@
 package io.github.llmquota.redis;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.llmquota.engine.Sha256;
 
 /**
  * The contract between {@link RedisQuotaStore} and the {@code llm_quota.lua} script: the
@@ -103,8 +101,6 @@ final class ScriptProtocol {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
-	private static final HexFormat HEX = HexFormat.of();
-
 	private ScriptProtocol() {
 	}
 
@@ -147,14 +143,7 @@ final class ScriptProtocol {
 	 * @return the digest
 	 */
 	static String digest(String configJson) {
-		try {
-			byte[] sha = MessageDigest.getInstance("SHA-256").digest(configJson.getBytes(StandardCharsets.UTF_8));
-			return HEX.formatHex(sha, 0, 8);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			// Every Java platform must provide SHA-256.
-			throw new IllegalStateException(ex);
-		}
+		return Sha256.hex(configJson, 8);
 	}
 
 	/**
