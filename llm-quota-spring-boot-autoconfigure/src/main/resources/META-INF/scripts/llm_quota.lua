@@ -9,36 +9,46 @@
 --   l        ZSET  in-flight lease id -> hard expiry (concurrency and crash reclaim)
 --   w        ZSET  worker id -> liveness expiry
 --   m        HASH  usage rings s0..s6 (10-second slots, trailing minute) and m0..m59 (minute
---                  slots, trailing hour), each "<slot index>,<use per dimension>"; and
---                  cfg:<digest> -> the pool config, as MessagePack
+--                  slots, trailing hour), each the slot index and the use per dimension as
+--                  binary doubles (the snapshot prints them "<index>,<use>,..."); and
+--                  cfg:<digest> -> the pool config, as a MessagePack sequence (CONFIG_VALUES)
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
--- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level, and
---   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when it was last cut;
---   cool, the pool's cooldown end; seq, the last arrival; hn and he, the queue head's ticket
---   and when it fits; ex, the exhausted mark "<until ms> <reason>"; mc:<model> a model's
---   cooldown end and mn:<model> its overload count; qe, "1" while the queue is known to be
---   empty (absent: unknown, look); sx, mx and wx, until when the state, usage and workers
---   keys were last given a lifetime ("s", "m", "w" expire then at the earliest); gx, when
---   the last grant record expires (absent: a lease timeout from now).
+-- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
+--   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
+--   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
+--   mcut, when the multiplier was last cut; seq, the last arrival; queueEmpty, 1 while the
+--   queue is known to be empty (0: unknown, look); stateUntil, usageUntil and workersUntil,
+--   until when the state, usage and workers keys were last given a lifetime ("s", "m", "w"
+--   expire then at the earliest); grantsUntil, when the last grant record expires. Then hn
+--   and he, the queue head's ticket and when it fits; ex, the exhausted mark "<until ms>
+--   <reason>"; mc:<model> a model's cooldown end and mn:<model> its overload count.
 --
 -- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
---   3 the op's arguments as JSON, 4 the pool config as JSON, sent only after CONFIG_NEEDED
---   (else empty or absent), 5 "now" in ms, for tests only (empty or absent: Redis TIME).
--- Pool config (ScriptProtocol.PoolConfig): pool, dimensions, capacities, ratesPerMilli
---   (per dimension); maxConcurrency; leaseTimeoutMillis; reserves, queueCapacities (per class
---   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
---   multiplierFloor, multiplierRecovery; overloadCooldownMillis, maxOverloadCooldownMillis;
---   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches).
--- Op arguments (ScriptProtocol.*Args), usually-absent ones left out: stateUnknown (this JVM
---   has not written the state lately, so a missing state may never have existed; absent, a
---   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
---   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
---   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
---   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities,
---   ratesPerMilli, costs | deltas}. settle sends model with feedback only; feedback leaves
---   out retryAfterMillis when 0, and remaining and tolerance when nothing is known.
+--   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
+--   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
+--   Redis TIME).
+-- Pool config (ScriptProtocol.PoolConfig), by name: pool, dimensions, capacities,
+--   ratesPerMilli (per dimension); maxConcurrency; leaseTimeoutMillis; reserves,
+--   queueCapacities (per class rank); totalQueueCapacity; workerTtlMillis; channelPrefix;
+--   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
+--   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
+--   (test switches).
+-- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
+--   null or, at the end, left out:
+--   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown]
+--   settle   [id, deltas, model, feedback, user, stateUnknown]
+--   cancel   [id, stateUnknown]
+--   poll     [worker, ids, stateUnknown]
+--   snapshot [models]
+--   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
+--   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
+--            remaining, tolerance]
+--   stateUnknown: this JVM has not written the state lately, so a missing state may never
+--   have existed (absent: a missing state was lost). settle sends model with feedback only;
+--   feedback leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is
+--   known.
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
 --            {REJECTED, reason, retry after ms}
@@ -79,7 +89,6 @@ local USER_TTL_MARGIN = 60000
 local HEAD_NEWS_SLACK = 50 -- ms a head's ETA may move before its owner is told again
 local EPSILON = 1e-9
 local UNKNOWN_DELAY, NOT_CALLERS_HEAD = -1, -2
-local SCALAR_FIELDS = {'mult', 'cool', 'mcut', 'seq'} -- the state's numbers besides the levels
 
 local S = KEYS[1]
 local base = string.sub(S, 1, -2)
@@ -100,24 +109,91 @@ local minute = math.floor(now / MINUTE)
 local SLOT_FIELD = 's' .. (slot % SLOT_RING)
 local MINUTE_FIELD = 'm' .. (minute % MINUTE_RING)
 
--- The pool config travels by digest and is kept as MessagePack, which unpacks in half the
--- time of its JSON. Sent in full (ARGV[4]) it is kept; a digest not kept (first call, or the
--- key was flushed or expired) is answered with CONFIG_NEEDED before anything is written, and
--- the caller sends it again in full. Every call is decided under its caller's config, as if
--- sent in full: two instances with different configs each keep their own digest.
+-- The pool config travels by digest. Sent in full (ARGV[4]) it is kept; a digest not kept
+-- (first call, or the key was flushed or expired) is answered with CONFIG_NEEDED before
+-- anything is written, and the caller sends it again in full. Every call is decided under its
+-- caller's config, as if sent in full: two instances with different configs each keep their
+-- own digest. It is kept as a MessagePack sequence of its values, without names, in the order
+-- below: a list as its length, then its items. Unpacked into one table, it costs a sixth of a
+-- MessagePack map, which makes a table and a string per field.
+local CONFIG_VALUES = {'pool', 'channelPrefix', 'maxConcurrency', 'leaseTimeoutMillis', 'totalQueueCapacity',
+  'workerTtlMillis', 'multiplierCut', 'multiplierFloor', 'multiplierRecovery', 'overloadCooldownMillis',
+  'maxOverloadCooldownMillis', 'lookaheadMillis', 'admissionLogForTests', 'arrivalOrderForTests'}
+local CONFIG_LISTS = {'dimensions', 'capacities', 'ratesPerMilli', 'reserves', 'queueCapacities'}
+
+local function keepConfig(sent)
+  local values = {}
+  for i, name in ipairs(CONFIG_VALUES) do
+    -- An absent test switch is kept as false: a nil would end the sequence early.
+    local value = sent[name]
+    if value == nil then value = false end
+    values[i] = value
+  end
+  for _, name in ipairs(CONFIG_LISTS) do
+    local list = sent[name]
+    values[#values + 1] = #list
+    for i = 1, #list do values[#values + 1] = list[i] end
+  end
+  return cmsgpack.pack(unpack(values))
+end
+
+local function readConfig(kept)
+  local values = {cmsgpack.unpack(kept)}
+  local config = {}
+  for i, name in ipairs(CONFIG_VALUES) do config[name] = values[i] end
+  local at = #CONFIG_VALUES + 1
+  for _, name in ipairs(CONFIG_LISTS) do
+    local length = values[at]
+    config[name] = {unpack(values, at + 1, at + length)}
+    at = at + length + 1
+  end
+  return config
+end
+
 local cfg, rings
 local configSent = ARGV[4] ~= nil and ARGV[4] ~= ''
 if configSent then
-  cfg = cjson.decode(ARGV[4])
-  redis.call('HSET', M, 'cfg:' .. ARGV[2], cmsgpack.pack(cfg))
+  local kept = keepConfig(cjson.decode(ARGV[4]))
+  redis.call('HSET', M, 'cfg:' .. ARGV[2], kept)
+  -- Decided under the config as kept, as every later call is.
+  cfg = readConfig(kept)
   rings = redis.call('HMGET', M, SLOT_FIELD, MINUTE_FIELD)
 else
   local v = redis.call('HMGET', M, 'cfg:' .. ARGV[2], SLOT_FIELD, MINUTE_FIELD)
   if not v[1] then return {CONFIG_NEEDED} end
-  cfg = cmsgpack.unpack(v[1])
+  cfg = readConfig(v[1])
   rings = {v[2], v[3]}
 end
+
+-- An op's arguments arrive as a JSON array, in the order of these names (ScriptProtocol's
+-- records), absent ones as null or, at the end, left out; they are read back under the names.
+-- An op without a list here sends a JSON object, read as it is.
+local ARGUMENTS = {
+  acquire = {'id', 'worker', 'classRank', 'costs', 'maxWaitMillis', 'model', 'user', 'arrival', 'stateUnknown'},
+  settle = {'id', 'deltas', 'model', 'feedback', 'user', 'stateUnknown'},
+  cancel = {'id', 'stateUnknown'},
+  poll = {'worker', 'ids', 'stateUnknown'},
+  snapshot = {'models'},
+}
+local USER_ARGUMENTS = {'keyHash', 'fields', 'capacities', 'ratesPerMilli', 'costs', 'deltas'}
+local FEEDBACK_ARGUMENTS = {'kind', 'retryAfterMillis', 'reason', 'remaining', 'tolerance'}
+
+local function named(values, names)
+  if values == nil or values == cjson.null then return nil end
+  local t = {}
+  for i = 1, #names do
+    local value = values[i]
+    if value ~= cjson.null then t[names[i]] = value end
+  end
+  return t
+end
+
 local args = cjson.decode(ARGV[3])
+if ARGUMENTS[op] then
+  args = named(args, ARGUMENTS[op])
+  args.user = named(args.user, USER_ARGUMENTS)
+  args.feedback = named(args.feedback, FEEDBACK_ARGUMENTS)
+end
 
 local dims = cfg.dimensions
 local n = #dims
@@ -136,62 +212,74 @@ local function drained(used, at, rate)
   return u
 end
 
--- The pool's state, read once, drained to now; written back once at the end (save).
+-- The pool's state, read once, drained to now; written back once at the end (save). Its
+-- numbers are kept as binary doubles (struct), which need neither printing nor parsing and keep
+-- every digit: a level printed with fewer could round over a ticket's fit, and a decision
+-- would hinge on the storage format.
+local STATE_NUMBERS = {'mult', 'cool', 'mcut', 'seq', 'queueEmpty', 'stateUntil', 'usageUntil', 'workersUntil',
+  'grantsUntil'}
+local STATE_FORMAT = '<' .. string.rep('d', #STATE_NUMBERS)
+local LEVEL_FORMAT = '<dd' -- a dimension's level, and when it was that
+
 local st = {}
+local function packState()
+  return struct.pack(STATE_FORMAT, st.mult, st.cool, st.mcut, st.seq, st.queueEmpty and 1 or 0, st.stateUntil,
+    st.usageUntil, st.workersUntil, st.grantsUntil)
+end
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx', 'gx'}
+  local fields = {'v', 'hn', 'he', 'ex'}
   local first = #fields
-  for i = 1, n do
-    fields[first + 2 * i - 1] = dims[i]
-    fields[first + 2 * i] = dims[i] .. '@'
-  end
+  for i = 1, n do fields[first + i] = dims[i] end
   if MODEL then
     fields[#fields + 1] = 'mc:' .. MODEL
     fields[#fields + 1] = 'mn:' .. MODEL
   end
   local v = redis.call('HMGET', S, unpack(fields))
-  st.mult = tonumber(v[1]) or 1
-  st.cool = tonumber(v[2]) or 0
-  st.hn = v[3]
-  st.he = tonumber(v[4]) or 0
-  st.mcut = tonumber(v[5]) or 0
-  st.seq = tonumber(v[6]) or 0
-  -- As read, so that save rewrites only what changed.
-  st.read = {mult = st.mult, cool = st.cool, mcut = st.mcut, seq = st.seq}
-  st.ex, st.exr = 0, ''
-  if v[7] then
-    local space = string.find(v[7], ' ', 1, true) or (#v[7] + 1)
-    st.ex = tonumber(string.sub(v[7], 1, space - 1)) or 0
-    st.exr = string.sub(v[7], space + 1)
-  end
+  st.raw = v[1]
   st.present = v[1] ~= false
-  st.queueEmpty = v[8] == '1'
-  st.queueEmptyRead = v[8]
-  st.stateUntil = tonumber(v[9]) or 0
-  st.usageUntil = tonumber(v[10]) or 0
-  st.workersUntil = tonumber(v[11]) or 0
-  -- Grant records written before a state was lost may live a lease timeout longer.
-  st.grantsUntil = tonumber(v[12]) or (now + cfg.leaseTimeoutMillis)
-  st.grantsUntilRead = v[12]
+  if st.present then
+    local queueEmpty
+    st.mult, st.cool, st.mcut, st.seq, queueEmpty, st.stateUntil, st.usageUntil, st.workersUntil, st.grantsUntil =
+      struct.unpack(STATE_FORMAT, v[1])
+    st.queueEmpty = queueEmpty == 1
+  else
+    st.mult, st.cool, st.mcut, st.seq, st.queueEmpty = 1, 0, 0, 0, false
+    st.stateUntil, st.usageUntil, st.workersUntil = 0, 0, 0
+    -- Grant records written before a state was lost may live a lease timeout longer.
+    st.grantsUntil = now + cfg.leaseTimeoutMillis
+  end
+  st.hn = v[2]
+  st.he = tonumber(v[3]) or 0
+  st.ex, st.exr = 0, ''
+  if v[4] then
+    local space = string.find(v[4], ' ', 1, true) or (#v[4] + 1)
+    st.ex = tonumber(string.sub(v[4], 1, space - 1)) or 0
+    st.exr = string.sub(v[4], space + 1)
+  end
   st.slotRing, st.minuteRing = rings[1], rings[2]
   -- Model cooldowns read so far, by model; kept current by the writes of this call.
   st.cooldowns = {}
   if MODEL then
-    local last = first + 2 * n
-    st.cooldowns[MODEL] = tonumber(v[last + 1] or '0')
-    st.modelFailing = v[last + 1] ~= false or v[last + 2] ~= false
+    st.cooldowns[MODEL] = tonumber(v[first + n + 1] or '0')
+    st.modelFailing = v[first + n + 1] ~= false or v[first + n + 2] ~= false
   end
   st.used = {}
   for i = 1, n do
-    st.used[i] = drained(v[first + 2 * i - 1], v[first + 2 * i], rates[i] * st.mult)
+    local used, at = 0, now
+    if v[first + i] then used, at = struct.unpack(LEVEL_FORMAT, v[first + i]) end
+    if at < now then
+      used = used - (now - at) * (rates[i] * st.mult)
+      if used < 0 then used = 0 end
+    end
+    st.used[i] = used
   end
-  -- 'mult' is written with every save, so its absence means the state is gone. A caller
+  -- 'v' is written with every save, so its absence means the state is gone. A caller
   -- that wrote here recently (no stateUnknown) proves it was lost (restart without persistence,
   -- flush, eviction) rather than never there: start with empty buckets, so that the fleet
   -- does not flood a provider whose own buckets are still drained. Whatever call comes
   -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
   -- buckets.
-  if v[1] == false and not args.stateUnknown and op ~= 'snapshot' then
+  if not st.present and not args.stateUnknown and op ~= 'snapshot' then
     for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
   end
@@ -201,27 +289,17 @@ local dirty = st.lost == true
 local acc = {}
 for i = 1, n do acc[i] = 0 end
 
--- State fields that record the keys' lifetimes: save writes them, alone when nothing else
--- changed, so that a call that decides nothing does not rewrite (and re-round) the levels.
-local notes = {}
-local function note(field, value)
-  notes[#notes + 1] = field
-  notes[#notes + 1] = value
-end
-
 -- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
 -- one PEXPIRE now and then instead of one per write. keptUntil = the end of its lifetime as
--- recorded in state field `field` (0: unknown).
-if not tonumber(st.grantsUntilRead) then note('gx', st.grantsUntil) end
-
-local function keepAlive(key, field, keptUntil, needed)
+-- recorded in the state number `name` (0: unknown).
+local function keepAlive(key, name, keptUntil, needed)
   if keptUntil >= now + needed then return end
   redis.call('PEXPIRE', key, math.ceil(needed * 2))
-  note(field, now + needed * 2)
+  st[name] = now + needed * 2
 end
 if configSent then
   -- The config may have recreated the usage key.
-  keepAlive(M, 'mx', 0, RING_TTL)
+  keepAlive(M, 'usageUntil', 0, RING_TTL)
 end
 
 local function consume(i, amount)
@@ -230,20 +308,22 @@ local function consume(i, amount)
   dirty = true
 end
 
--- A ring slot's text, "<index>,<use of dimension 1>,...", with this call's consumption added;
--- a slot left from an older index starts again.
+-- A ring slot, "<index><use of dimension 1>...", as binary doubles (struct), with this call's
+-- consumption added; a slot left from an older index, or from a config with other dimensions,
+-- starts again.
+local RING_FORMAT = '<' .. string.rep('d', n + 1)
+local RING_BYTES = 8 * (n + 1)
+
+local function ringIndex(raw)
+  if not raw or #raw ~= RING_BYTES then return nil end
+  return (struct.unpack('<d', raw))
+end
+
 local function addToRing(raw, index)
   local values = {index}
-  local old = raw and string.match(raw, '^[^,]+')
-  if old and tonumber(old) == index then
-    local i = 1
-    for value in string.gmatch(string.sub(raw, #old + 2), '[^,]+') do
-      values[i + 1] = tonumber(value)
-      i = i + 1
-    end
-  end
-  for i = 1, n do values[i + 1] = string.format('%.3f', (values[i + 1] or 0) + acc[i]) end
-  return table.concat(values, ',')
+  if ringIndex(raw) == index then values = {struct.unpack(RING_FORMAT, raw)} end
+  for i = 1, n do values[i + 1] = (values[i + 1] or 0) + acc[i] end
+  return struct.pack(RING_FORMAT, unpack(values, 1, n + 1))
 end
 
 local leasesTrimmed = false
@@ -258,31 +338,22 @@ local function trimLeases()
 end
 
 local function save()
-  local queueEmpty = st.queueEmpty and '1' or '0'
-  if queueEmpty ~= st.queueEmptyRead then note('qe', queueEmpty) end
   if not dirty then
-    -- A missing state is left missing: a hash of notes alone would have no lifetime.
-    if #notes > 0 and st.present then redis.call('HSET', S, unpack(notes)) end
+    -- Only the state's own numbers (the keys' lifetimes, the queue mark) may have changed: the
+    -- levels are not rewritten, for a call that decides nothing must not move them. A missing
+    -- state is left missing: a hash of these alone would have no lifetime.
+    if st.present then
+      local packed = packState()
+      if packed ~= st.raw then redis.call('HSET', S, 'v', packed) end
+    end
     return
   end
-  -- Levels and the multiplier keep every digit: rounded, a level just under a ticket's fit
-  -- could round over it, and a decision would hinge on the storage format.
   local kv = {}
-  -- 'mult' marks the state as present, so a state read as missing gets every field.
-  for _, field in ipairs(SCALAR_FIELDS) do
-    if not st.present or st[field] ~= st.read[field] then
-      kv[#kv + 1] = field
-      kv[#kv + 1] = field == 'mult' and string.format('%.17g', st.mult) or st[field]
-    end
-  end
   local ttl = 60000
   local moved = false
-  local at = string.format('%.3f', now)
   for i = 1, n do
     kv[#kv + 1] = dims[i]
-    kv[#kv + 1] = string.format('%.17g', st.used[i])
-    kv[#kv + 1] = dims[i] .. '@'
-    kv[#kv + 1] = at
+    kv[#kv + 1] = struct.pack(LEVEL_FORMAT, st.used[i], now)
     local drain = st.used[i] / (rates[i] * st.mult)
     if drain > ttl then ttl = drain end
     if acc[i] ~= 0 then moved = true end
@@ -290,22 +361,20 @@ local function save()
   if moved then
     -- Both ring slots in one write; read with the config, they cost no read of their own.
     redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
-    if not configSent then keepAlive(M, 'mx', st.usageUntil, RING_TTL) end
+    if not configSent then keepAlive(M, 'usageUntil', st.usageUntil, RING_TTL) end
     -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
-    if tonumber(string.match(st.slotRing or '', '^[^,]+')) ~= slot then trimLeases() end
+    if ringIndex(st.slotRing) ~= slot then trimLeases() end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
   -- The head note and the exhausted mark ride along.
   ttl = math.max(ttl, STATE_MIN_TTL) + cfg.leaseTimeoutMillis
-  local stateUntil = st.stateUntil
-  if stateUntil < now + ttl then
-    kv[#kv + 1] = 'sx'
-    kv[#kv + 1] = now + ttl * 2
-  end
-  for i = 1, #notes do kv[#kv + 1] = notes[i] end
+  local renew = st.stateUntil < now + ttl
+  if renew then st.stateUntil = now + ttl * 2 end
+  kv[#kv + 1] = 'v'
+  kv[#kv + 1] = packState()
   redis.call('HSET', S, unpack(kv))
-  if stateUntil < now + ttl then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
+  if renew then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
 
 -- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
@@ -520,10 +589,7 @@ local function pump(caller, own)
           -- The grant record lets a late cancel hand the capacity back, and a heartbeat
           -- recover a lost message.
           redis.call('SET', base .. 'g:' .. head, tj, 'PX', cfg.leaseTimeoutMillis)
-          if now + cfg.leaseTimeoutMillis > st.grantsUntil then
-            st.grantsUntil = now + cfg.leaseTimeoutMillis
-            note('gx', st.grantsUntil)
-          end
+          if now + cfg.leaseTimeoutMillis > st.grantsUntil then st.grantsUntil = now + cfg.leaseTimeoutMillis end
           notify(tk.worker, 'GRANTED', head .. ' ' .. tk.sequence)
         end
       end
@@ -541,7 +607,7 @@ local function touchWorker(worker)
     redis.call('ZREMRANGEBYSCORE', W, '-inf', now - cfg.workerTtlMillis * 2)
     keptUntil = 0
   end
-  keepAlive(W, 'wx', keptUntil, cfg.workerTtlMillis * 4)
+  keepAlive(W, 'workersUntil', keptUntil, cfg.workerTtlMillis * 4)
 end
 
 local function extendTtl(key, ms)
@@ -794,7 +860,12 @@ local function snapshot(a)
   local ringValues = redis.call('HMGET', M, unpack(ringNames))
   local usageRings = {}
   for i, name in ipairs(ringNames) do
-    if ringValues[i] then usageRings[name] = ringValues[i] end
+    if ringIndex(ringValues[i]) then
+      -- As text, "<index>,<use of dimension 1>,...", every digit kept.
+      local values = {struct.unpack(RING_FORMAT, ringValues[i])}
+      for j = 1, n + 1 do values[j] = string.format('%.17g', values[j]) end
+      usageRings[name] = table.concat(values, ',', 1, n + 1)
+    end
   end
   local queued = {}
   for c = 0, #cfg.reserves - 1 do

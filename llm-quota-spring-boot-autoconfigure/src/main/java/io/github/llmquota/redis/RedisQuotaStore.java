@@ -167,8 +167,8 @@ public class RedisQuotaStore implements QuotaStore {
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
-		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, new AcquireArgs(stateUnknown(pool), ticket.id(),
-				ticket.worker(), ticket.rank(), ticket.cost(), ticket.maxWaitMillis(), ticket.model(), user, arrival));
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(),
+				ticket.cost(), ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool)));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> Admission.granted((Long) reply.get(1));
@@ -184,8 +184,8 @@ public class RedisQuotaStore implements QuotaStore {
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
 		FeedbackArgs feedback = feedback(settlement.feedback());
-		List<?> reply = run(pool, ScriptProtocol.SETTLE, new SettleArgs(stateUnknown(pool), settlement.leaseId(),
-				(feedback != null) ? settlement.model() : null, settlement.delta(), user, feedback));
+		List<?> reply = run(pool, ScriptProtocol.SETTLE, new SettleArgs(settlement.leaseId(), settlement.delta(),
+				(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool)));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -194,12 +194,12 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, ScriptProtocol.CANCEL, new CancelArgs(stateUnknown(pool), ticketId));
+		run(pool, ScriptProtocol.CANCEL, new CancelArgs(ticketId, stateUnknown(pool)));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		List<?> reply = run(pool, ScriptProtocol.POLL, new PollArgs(stateUnknown(pool), this.workerId, ticketIds));
+		List<?> reply = run(pool, ScriptProtocol.POLL, new PollArgs(this.workerId, ticketIds, stateUnknown(pool)));
 		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}

@@ -1,22 +1,38 @@
 package io.github.llmquota.redis;
 
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
 import io.github.llmquota.engine.Sha256;
 
 /**
  * The contract between {@link RedisQuotaStore} and the {@code llm_quota.lua} script: the
- * arguments, as records that Jackson writes under the field names the script reads; the
- * statuses that lead its replies; the snapshot, which Jackson reads by name; and the
- * kinds of its pub/sub messages. This class owns those names: a name changed here must be
- * changed in the script's glossary and body too. Absent values ({@code null}) are left
- * out rather than written as JSON {@code null}, which the script's cjson would read as a
- * true value.
+ * arguments, as records that Jackson writes for the script; the statuses that lead its
+ * replies; the snapshot, which Jackson reads by name; and the kinds of its pub/sub
+ * messages. This class owns those names: a name changed here must be changed in the
+ * script's glossary and body too.
+ * <p>
+ * The pool config, sent once per digest, is written under its field names, with absent
+ * values ({@code null}) left out rather than written as JSON {@code null}, which the
+ * script's cjson would read as a true value. The arguments of an op, sent with every
+ * call, are written {@linkplain Positional positionally}: a JSON array of the record's
+ * components in declaration order, which the script's glossary lists by the same names,
+ * and which the script reads back into a table under those names. Usually-absent
+ * components come last, so that they cost nothing when absent.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
@@ -101,6 +117,10 @@ final class ScriptProtocol {
 
 	private static final ObjectMapper MAPPER = new ObjectMapper();
 
+	private static final ObjectWriter WRITER = MAPPER.writer();
+
+	private static final ObjectReader SNAPSHOT_READER = MAPPER.readerFor(SnapshotReply.class);
+
 	private ScriptProtocol() {
 	}
 
@@ -111,7 +131,7 @@ final class ScriptProtocol {
 	 */
 	static String write(Object value) {
 		try {
-			return MAPPER.writeValueAsString(value);
+			return WRITER.writeValueAsString(value);
 		}
 		catch (JsonProcessingException ex) {
 			// Only records of this class are written, and they hold no type Jackson
@@ -129,7 +149,7 @@ final class ScriptProtocol {
 	 */
 	static SnapshotReply readSnapshot(String json) {
 		try {
-			return MAPPER.readValue(json, SnapshotReply.class);
+			return SNAPSHOT_READER.readValue(json);
 		}
 		catch (JsonProcessingException ex) {
 			throw new IllegalStateException("Unexpected snapshot from llm-quota script: " + json, ex);
@@ -166,7 +186,7 @@ final class ScriptProtocol {
 	 * A per-user charge: the user's buckets and the amounts to charge ({@code costs} at
 	 * acquire) or to add ({@code deltas} at settle), per bucket.
 	 */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
+	@JsonSerialize(using = Positional.class)
 	record UserArgs(String keyHash, List<String> fields, double[] capacities, double[] ratesPerMilli, long[] costs,
 			long[] deltas) {
 	}
@@ -177,9 +197,9 @@ final class ScriptProtocol {
 	 * so that a missing state may never have existed; without it a missing state was
 	 * lost. Sent by the rare caller only, as every argument that is usually absent.
 	 */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record AcquireArgs(Boolean stateUnknown, String id, String worker, int classRank, long[] costs, long maxWaitMillis,
-			String model, UserArgs user, Long arrival) {
+	@JsonSerialize(using = Positional.class)
+	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
+			UserArgs user, Long arrival, Boolean stateUnknown) {
 	}
 
 	/**
@@ -188,7 +208,7 @@ final class ScriptProtocol {
 	 * {@code retryAfterMillis} is left out when 0; {@code remaining} is {@code -1} where
 	 * unknown, and left out with {@code tolerance} when unknown everywhere.
 	 */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
+	@JsonSerialize(using = Positional.class)
 	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
 	}
 
@@ -196,22 +216,23 @@ final class ScriptProtocol {
 	 * The arguments of {@code settle}; {@code model} is sent with feedback only, the one
 	 * thing that needs it.
 	 */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record SettleArgs(Boolean stateUnknown, String id, String model, long[] deltas, UserArgs user,
-			FeedbackArgs feedback) {
+	@JsonSerialize(using = Positional.class)
+	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
+			Boolean stateUnknown) {
 	}
 
 	/** The arguments of {@code cancel}. */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record CancelArgs(Boolean stateUnknown, String id) {
+	@JsonSerialize(using = Positional.class)
+	record CancelArgs(String id, Boolean stateUnknown) {
 	}
 
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
-	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record PollArgs(Boolean stateUnknown, String worker, List<String> ids) {
+	@JsonSerialize(using = Positional.class)
+	record PollArgs(String worker, List<String> ids, Boolean stateUnknown) {
 	}
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
+	@JsonSerialize(using = Positional.class)
 	record SnapshotArgs(List<String> models) {
 	}
 
@@ -239,6 +260,64 @@ final class ScriptProtocol {
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
 			long liveWorkers, long exhaustedMillis, String exhaustedReason) {
+	}
+
+	/**
+	 * Writes an op's argument record as a JSON array of its components in declaration
+	 * order, with trailing {@code null} components left out and others written as JSON
+	 * {@code null}: the script names the values by position, so the names cost no bytes
+	 * on the wire.
+	 */
+	static final class Positional extends StdSerializer<Record> {
+
+		private static final ClassValue<Method[]> ACCESSORS = new ClassValue<>() {
+
+			@Override
+			protected Method[] computeValue(Class<?> type) {
+				RecordComponent[] components = type.getRecordComponents();
+				Method[] accessors = new Method[components.length];
+				for (int i = 0; i < components.length; i++) {
+					accessors[i] = components[i].getAccessor();
+				}
+				return accessors;
+			}
+
+		};
+
+		Positional() {
+			super(Record.class);
+		}
+
+		@Override
+		public void serialize(Record value, JsonGenerator json, SerializerProvider provider) throws IOException {
+			Method[] accessors = ACCESSORS.get(value.getClass());
+			Object[] components = new Object[accessors.length];
+			int last = -1;
+			for (int i = 0; i < accessors.length; i++) {
+				components[i] = component(accessors[i], value);
+				if (components[i] != null) {
+					last = i;
+				}
+			}
+			json.writeStartArray(value, last + 1);
+			for (int i = 0; i <= last; i++) {
+				provider.defaultSerializeValue(components[i], json);
+			}
+			json.writeEndArray();
+		}
+
+		private static Object component(Method accessor, Record value) {
+			try {
+				return accessor.invoke(value);
+			}
+			catch (IllegalAccessException | InvocationTargetException ex) {
+				// The records of this class have plain accessors that Jackson could read
+				// as
+				// well.
+				throw new IllegalStateException("Cannot read " + accessor, ex);
+			}
+		}
+
 	}
 
 }

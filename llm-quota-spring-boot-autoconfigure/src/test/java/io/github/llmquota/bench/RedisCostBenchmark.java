@@ -60,7 +60,7 @@ class RedisCostBenchmark {
 
 	private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-	private static final Pattern TICKET_ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+	private static final Pattern TICKET_ID = Pattern.compile("^\\[\"([^\"]+)\"");
 
 	@Test
 	void redisCostPerAcquireAndSettle() throws Exception {

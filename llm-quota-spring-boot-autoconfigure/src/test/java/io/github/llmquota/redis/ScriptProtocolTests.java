@@ -1,0 +1,48 @@
+package io.github.llmquota.redis;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
+import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
+import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
+import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
+import io.github.llmquota.redis.ScriptProtocol.UserArgs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The wire form of the script's arguments: an op's arguments by position, in the order
+ * the script's glossary names them, the pool config by name.
+ */
+class ScriptProtocolTests {
+
+	@Test
+	void opArgumentsAreWrittenByPositionWithTrailingAbsentOnesLeftOut() {
+		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1, 1000, 500 }, 0, "model", null, null, null);
+		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
+		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
+				new FeedbackArgs("ok", null, null, null, null), null, null);
+		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
+	}
+
+	@Test
+	void absentArgumentsBeforePresentOnesKeepTheirPlaceAsNull() {
+		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null,
+				new UserArgs("h", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { 1 }),
+				true);
+		assertThat(ScriptProtocol.write(settle))
+			.isEqualTo("[\"w.1\",[5],null,null,[\"h\",[\"rpm\"],[10.0],[0.5],null,[1]],true]");
+	}
+
+	@Test
+	void poolConfigIsWrittenByNameWithAbsentValuesLeftOut() {
+		PoolConfig config = new PoolConfig("p", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, 0, 1000,
+				new double[] { 0 }, new int[] { 1 }, 1, 3000, "c:w:", 0.5, 0.1, 0.05, 1000, 60000, 0, null, null);
+		assertThat(ScriptProtocol.write(config)).startsWith("{\"pool\":\"p\",\"dimensions\":[\"rpm\"]")
+			.doesNotContain("null")
+			.doesNotContain("ForTests");
+	}
+
+}
