@@ -30,9 +30,11 @@ import io.github.llmquota.engine.Sha256;
  * values ({@code null}) left out rather than written as JSON {@code null}, which the
  * script's cjson would read as a true value. The arguments of an op, sent with every
  * call, are written {@linkplain Positional positionally}: a JSON array of the record's
- * components in declaration order, which the script's glossary lists by the same names,
- * and which the script reads back into a table under those names. Usually-absent
- * components come last, so that they cost nothing when absent.
+ * components in declaration order, which the script's glossary lists by the same names
+ * and its {@code ARGUMENTS} readers read back into a table under those names, the one
+ * place on each side that maps positions to names. Usually-absent components come last,
+ * so that they cost nothing when absent. A record's components are reordered here and in
+ * the script together, never on one side only.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
