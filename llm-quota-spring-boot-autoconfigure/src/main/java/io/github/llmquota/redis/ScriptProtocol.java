@@ -159,13 +159,15 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * Return the digest a pool config is kept under in Redis: the first 16 hex digits of
-	 * its SHA-256, so that a config that changes in any way gets a digest of its own.
+	 * Return the digest a pool config is kept under in Redis: the first 12 hex digits of
+	 * its SHA-256, so that a config that changes in any way gets a digest of its own. 48
+	 * bits: only the configs of one pool that meet in Redis at once must differ, and
+	 * every call sends the digest, so each digit costs two bytes per decision.
 	 * @param configJson the config, as written by {@link #write(Object)}
 	 * @return the digest
 	 */
 	static String digest(String configJson) {
-		return Sha256.hex(configJson, 8);
+		return Sha256.hex(configJson, 6);
 	}
 
 	/**
