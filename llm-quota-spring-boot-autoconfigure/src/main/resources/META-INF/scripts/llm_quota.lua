@@ -205,8 +205,9 @@ do
     fields[#fields + 1] = 'mn:' .. MODEL
   end
   local v = redis.call('HMGET', S, unpack(fields))
+  -- A value of another length (written by another version of this script) reads as absent.
   st.raw = v[1]
-  st.present = v[1] ~= false
+  st.present = v[1] ~= false and #v[1] == 8 * #STATE_NUMBERS
   if st.present then
     local queueEmpty
     st.mult, st.cool, st.mcut, st.seq, queueEmpty, st.stateUntil, st.usageUntil, st.workersUntil, st.grantsUntil =
@@ -236,7 +237,7 @@ do
   st.used = {}
   for i = 1, n do
     local used, at = 0, now
-    if v[first + i] then used, at = struct.unpack(LEVEL_FORMAT, v[first + i]) end
+    if v[first + i] and #v[first + i] == 16 then used, at = struct.unpack(LEVEL_FORMAT, v[first + i]) end
     if at < now then
       used = used - (now - at) * (rates[i] * st.mult)
       if used < 0 then used = 0 end

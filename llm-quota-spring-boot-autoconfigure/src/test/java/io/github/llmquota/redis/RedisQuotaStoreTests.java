@@ -205,6 +205,22 @@ class RedisQuotaStoreTests extends QuotaStoreContractTests {
 	}
 
 	@Test
+	void aStateWrittenInAnotherLayoutReadsAsLostInsteadOfFailingEveryCall() {
+		PoolSpec pool = pool(TestSettings.pool("layout").limit(Dimension.REQUESTS_PER_MINUTE, 60));
+		assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
+		// Numbers as text, as another version of the script kept them: the binary reads
+		// (struct) would fail on every call until the hash expired.
+		String state = ((RedisQuotaStore) this.store).keys("layout").get(0);
+		this.template.opsForHash().put(state, "v", "1");
+		this.template.opsForHash().put(state, "rpm", "12.5");
+
+		// This JVM wrote here lately, so a state it cannot read was lost: full buckets.
+		Admission admission = acquire(pool, CRITICAL, 0, 1);
+		assertThat(admission.status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(admission.reason()).isEqualTo(RejectionReason.DEADLINE);
+	}
+
+	@Test
 	void everyKeyWrittenHasATimeToLiveAndThePoolsHashTag() {
 		useEveryKey(everyKeyPool("ttl"));
 
