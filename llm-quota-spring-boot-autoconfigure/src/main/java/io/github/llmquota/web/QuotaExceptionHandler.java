@@ -193,7 +193,7 @@ public class QuotaExceptionHandler {
 			case CANNOT_FIT -> "Request larger than the model's limit";
 			case CANCELLED -> "Request cancelled while waiting for quota";
 			case UNAVAILABLE -> "Quota state unavailable";
-			case QUOTA_EXHAUSTED -> "Model provider quota exhausted";
+			default -> "Model call not admitted";
 		};
 	}
 

@@ -26,7 +26,8 @@ import io.github.llmquota.core.PoolState;
  * {@code "concurrent-requests"} for concurrency, which has no window;</li>
  * <li>{@code r} is what a request could take now, rounded down; {@code t} is how long the
  * bucket takes to refill completely, in whole seconds rounded up (left out for
- * concurrency, which frees when calls end).</li>
+ * concurrency, which frees when calls end). While the pool cools down after a provider
+ * rate limit, {@code r} is 0 and {@code t} the rest of the cooldown.</li>
  * </ul>
  * The binding dimension is the one with the least headroom
  * ({@link DimensionState#headroom()}), the first of them on a tie. Immutable.
@@ -79,6 +80,12 @@ public record RateLimitFields(String policy, String rateLimit) {
 		long window = dimension.dimension().getWindow().toSeconds();
 		String unit = isRequests(dimension.dimension()) ? "" : ";qu=\"tokens\"";
 		String policy = name + ";q=" + integer(dimension.effectiveLimit()) + unit + ";w=" + window;
+		if (state.isCoolingDown()) {
+			// Nothing is admitted until a provider's rate limit has passed, whatever the
+			// bucket holds.
+			long cooldown = integer(Math.ceil(state.cooldown().toMillis() / 1000.0));
+			return new RateLimitFields(policy, name + ";r=0;t=" + cooldown);
+		}
 		String rateLimit = name + ";r=" + remaining;
 		if (dimension.effectiveLimit() > 0) {
 			// The bucket refills at the planned rate: effectiveLimit per window.

@@ -4,13 +4,10 @@ import reactor.core.publisher.Mono;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.context.ApplicationContext;
-import org.springframework.context.annotation.Import;
 import org.springframework.boot.web.reactive.context.ReactiveWebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -24,20 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The caller-facing contract in a WebFlux application whose controller waits on
  * {@link QuotaEngine#acquireAsync} without blocking.
  */
-@SpringBootTest(classes = QuotaProblemResponseWebFluxTests.TestApplication.class,
+@SpringBootTest(
+		classes = { QuotaProblemResponseTests.TestApplication.class,
+				QuotaProblemResponseWebFluxTests.AskController.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT, properties = "spring.main.web-application-type=reactive")
 class QuotaProblemResponseWebFluxTests extends QuotaProblemResponseTests {
 
 	@Test
 	void theApplicationRunsOnItsStack(@Autowired ApplicationContext context) {
 		assertThat(context).isInstanceOf(ReactiveWebServerApplicationContext.class);
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	@Import(AskController.class)
-	static class TestApplication {
-
 	}
 
 	@RestController

@@ -2,13 +2,10 @@ package io.github.llmquota.web;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.context.ApplicationContext;
-import org.springframework.context.annotation.Import;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -23,20 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The caller-facing contract in a Spring MVC application whose controller blocks on
  * {@link QuotaEngine#acquire}.
  */
-@SpringBootTest(classes = QuotaProblemResponseWebMvcTests.TestApplication.class,
+@SpringBootTest(
+		classes = { QuotaProblemResponseTests.TestApplication.class,
+				QuotaProblemResponseWebMvcTests.AskController.class },
 		webEnvironment = WebEnvironment.RANDOM_PORT, properties = "spring.main.web-application-type=servlet")
 class QuotaProblemResponseWebMvcTests extends QuotaProblemResponseTests {
 
 	@Test
 	void theApplicationRunsOnItsStack(@Autowired ApplicationContext context) {
 		assertThat(context).isInstanceOf(ServletWebServerApplicationContext.class);
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	@Import(AskController.class)
-	static class TestApplication {
-
 	}
 
 	@RestController

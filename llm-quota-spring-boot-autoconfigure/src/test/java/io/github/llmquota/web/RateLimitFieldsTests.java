@@ -58,6 +58,18 @@ class RateLimitFieldsTests {
 	}
 
 	@Test
+	void aPoolCoolingDownHasNothingLeftUntilTheCooldownEnds() {
+		PoolState state = new PoolState("sonnet", Provider.ANTHROPIC,
+				List.of(rate(Dimension.REQUESTS_PER_MINUTE, 50, 50, 50, 49)), Map.of(), 0, 0, 1.0,
+				Duration.ofMillis(7200), Map.of(), Duration.ZERO, null, null);
+
+		RateLimitFields fields = RateLimitFields.forBindingDimension(state).orElseThrow();
+
+		assertThat(fields.policy()).isEqualTo("\"sonnet/requests-per-minute\";q=50;w=60");
+		assertThat(fields.rateLimit()).isEqualTo("\"sonnet/requests-per-minute\";r=0;t=8");
+	}
+
+	@Test
 	void concurrencyHasNoWindowAndNoReset() {
 		PoolState state = pool(1.0, rate(Dimension.REQUESTS_PER_MINUTE, 50, 50, 50, 50),
 				new DimensionState(Dimension.CONCURRENCY, 10, 10, 10, 10, 1.0, 0, List.of()));
