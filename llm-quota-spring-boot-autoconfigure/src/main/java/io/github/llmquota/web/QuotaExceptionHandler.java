@@ -206,7 +206,7 @@ public class QuotaExceptionHandler {
 		return problem;
 	}
 
-	static long retryAfterSeconds(Duration retryAfter) {
+	private static long retryAfterSeconds(Duration retryAfter) {
 		long millis = Math.max(retryAfter.toMillis(), 1);
 		return (millis + 999) / 1000;
 	}

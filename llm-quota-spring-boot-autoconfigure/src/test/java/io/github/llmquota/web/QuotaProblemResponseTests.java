@@ -81,6 +81,7 @@ abstract class QuotaProblemResponseTests {
 		assertThat(body.read("$.type", String.class)).isEqualTo(QuotaExceptionHandler.TYPE_PREFIX + "deadline");
 		assertThat(body.read("$.title", String.class)).isEqualTo("Model quota not available in time");
 		assertThat(body.read("$.detail", String.class)).contains("pool 'chat'");
+		assertThat(body.read("$.instance", String.class)).isEqualTo("/ask");
 		assertThat(body.read("$.reason", String.class)).isEqualTo("DEADLINE");
 		assertThat(body.read("$.pool", String.class)).isEqualTo("chat");
 		assertThat(body.read("$.retryable", Boolean.class)).isTrue();
