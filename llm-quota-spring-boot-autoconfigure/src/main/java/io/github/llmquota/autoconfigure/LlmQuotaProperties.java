@@ -1189,4 +1189,52 @@ public class LlmQuotaProperties {
 
 	}
 
+	/**
+	 * How rejected governed calls reach HTTP callers.
+	 */
+	private final Web web = new Web();
+
+	public Web getWeb() {
+		return this.web;
+	}
+
+	/**
+	 * How rejected governed calls reach HTTP callers of a Spring MVC or WebFlux
+	 * application.
+	 */
+	public static class Web {
+
+		/**
+		 * The problem responses that rejected calls become.
+		 */
+		private final ProblemDetails problemDetails = new ProblemDetails();
+
+		public ProblemDetails getProblemDetails() {
+			return this.problemDetails;
+		}
+
+		/**
+		 * The problem responses that rejected calls become.
+		 */
+		public static class ProblemDetails {
+
+			/**
+			 * Whether a quota rejection that reaches a controller becomes an RFC 9457
+			 * problem response (429, 413 or 503) with Retry-After and the IETF
+			 * RateLimit-Policy and RateLimit fields.
+			 */
+			private boolean enabled = true;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+		}
+
+	}
+
 }

@@ -14,6 +14,7 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.web.QuotaExceptionHandler;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -33,7 +34,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
- * What a client of {@code POST /chat} sees when the call cannot be made.
+ * What a client of {@code POST /chat} sees when the call cannot be made: quota rejections
+ * answered by llm-quota's own contract, which {@code @WebMvcTest} includes, and provider
+ * errors by the sample's {@link ChatExceptionHandler}.
  */
 @WebMvcTest(ChatController.class)
 class ChatExceptionHandlerTests {
@@ -55,6 +58,7 @@ class ChatExceptionHandlerTests {
 		this.mvc.perform(chat())
 			.andExpect(status().isTooManyRequests())
 			.andExpect(header().string(HttpHeaders.RETRY_AFTER, "2"))
+			.andExpect(jsonPath("$.type").value(QuotaExceptionHandler.TYPE_PREFIX + "deadline"))
 			.andExpect(jsonPath("$.reason").value("DEADLINE"))
 			.andExpect(jsonPath("$.pool").value("anthropic-sonnet"))
 			.andExpect(jsonPath("$.retryAfterSeconds").value(2))
@@ -62,12 +66,12 @@ class ChatExceptionHandlerTests {
 	}
 
 	@Test
-	void aRequestThatCanNeverFitIsA429WithoutRetryAfter() throws Exception {
+	void aRequestThatCanNeverFitIsA413WithoutRetryAfter() throws Exception {
 		given(this.chat.reply(any(), any(), any())).willThrow(new QuotaRejectedException("anthropic-sonnet",
 				RejectionReason.CANNOT_FIT, null, "Larger than the input-token limit"));
 
 		this.mvc.perform(chat())
-			.andExpect(status().isTooManyRequests())
+			.andExpect(status().isPayloadTooLarge())
 			.andExpect(header().doesNotExist(HttpHeaders.RETRY_AFTER))
 			.andExpect(jsonPath("$.reason").value("CANNOT_FIT"))
 			.andExpect(jsonPath("$.retryable").value(false));
