@@ -49,6 +49,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class SdkCallContextTests {
 
+	// Long enough for the first attempt on a loaded machine, far shorter than the 30 s
+	// the
+	// provider asks for: the rejection comes from the budget, after exactly one attempt.
+	private static final Duration WAIT_BUDGET = Duration.ofSeconds(3);
+
 	private static final Answer ANTHROPIC_SLOW_DOWN = new Answer(429, Map.of("retry-after", "30"),
 			ANTHROPIC_RATE_LIMITED.body());
 
@@ -58,7 +63,7 @@ class SdkCallContextTests {
 			try (ProviderStub stub = ProviderStub.start(ANTHROPIC_SLOW_DOWN)) {
 				AnthropicClient client = anthropic(context, stub);
 				assertThatExceptionOfType(QuotaRejectedException.class)
-					.isThrownBy(() -> LlmCallContext.maxWait(Duration.ofMillis(300))
+					.isThrownBy(() -> LlmCallContext.maxWait(WAIT_BUDGET)
 						.call(() -> client.messages().create(AnthropicAttemptInterceptorTests.params())));
 				assertThat(stub.attempts()).hasSize(1);
 			}
@@ -76,7 +81,7 @@ class SdkCallContextTests {
 					.addInterceptor(new OpenAiAttemptInterceptor(SdkAttempts.governor(context)))
 					.build();
 				assertThatExceptionOfType(QuotaRejectedException.class)
-					.isThrownBy(() -> LlmCallContext.maxWait(Duration.ofMillis(300))
+					.isThrownBy(() -> LlmCallContext.maxWait(WAIT_BUDGET)
 						.call(() -> client.chat().completions().create(OpenAiAttemptInterceptorTests.params())));
 				assertThat(stub.attempts()).hasSize(1);
 			}
