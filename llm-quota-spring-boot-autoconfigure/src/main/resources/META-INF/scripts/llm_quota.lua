@@ -14,6 +14,9 @@
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
+--   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
+--                  goes back), and live, the settings as JSON (absent: as configured). No
+--                  lifetime: an operator's change stays until it is reverted.
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level, and
 --   "<dim>@" its timestamp; mult, the rate multiplier after 429s; mcut, when it was last cut;
 --   cool, the pool's cooldown end; seq, the last arrival; hn and he, the queue head's ticket
@@ -21,22 +24,29 @@
 --   cooldown end and mn:<model> its overload count; qe, "1" while the queue is known to be
 --   empty (absent: unknown, look); sx, mx and wx, until when the state, usage and workers
 --   keys were last given a lifetime ("s", "m", "w" expire then at the earliest); gx, when
---   the last grant record expires (absent: a lease timeout from now).
+--   the last grant record expires (absent: a lease timeout from now); lv [live], the
+--   version of the live settings the state was decided under (absent: 0).
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live), 2 the pool config's digest,
 --   3 the op's arguments as JSON, 4 the pool config as JSON, sent only after CONFIG_NEEDED
 --   (else empty or absent), 5 "now" in ms, for tests only (empty or absent: Redis TIME).
 -- Pool config (ScriptProtocol.PoolConfig): pool, dimensions, capacities, ratesPerMilli
 --   (per dimension); maxConcurrency; leaseTimeoutMillis; reserves, queueCapacities (per class
 --   rank); totalQueueCapacity; workerTtlMillis; channelPrefix; multiplierCut,
 --   multiplierFloor, multiplierRecovery; overloadCooldownMillis, maxOverloadCooldownMillis;
---   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches).
+--   lookaheadMillis; admissionLogForTests, arrivalOrderForTests (test switches); [live]
+--   paused, shadowed (per class rank, true where the class is paused or in shadow mode; absent
+--   when none), pinnedMultiplier (absent: adaptive). Java applies the live settings' limits to
+--   capacities, ratesPerMilli and maxConcurrency itself, and sends a pinned multiplier with
+--   multiplierCut 1 and multiplierRecovery 0.
 -- Op arguments (ScriptProtocol.*Args), usually-absent ones left out: stateUnknown (this JVM
 --   has not written the state lately, so a missing state may never have existed; absent, a
---   missing state was lost); acquire: id, worker, classRank, costs, maxWaitMillis, model,
+--   missing state was lost); live [live], the version of the live settings the caller's config
+--   carries (absent: 0); acquire: id, worker, classRank, costs, maxWaitMillis, model,
 --   user, arrival; settle: id, model, deltas, user, feedback {kind = ok | rate-limited |
 --   overloaded | exhausted | '', retryAfterMillis, reason, remaining, tolerance}; cancel: id;
---   poll: worker, ids; snapshot: models. user = {keyHash, fields, capacities,
+--   poll: worker, ids; snapshot: models; live [live]: change (true to replace the settings),
+--   settings (their JSON, absent to revert to the configuration). user = {keyHash, fields, capacities,
 --   ratesPerMilli, costs | deltas}. settle sends model with feedback only; feedback leaves
 --   out retryAfterMillis when 0, and remaining and tolerance when nothing is known.
 -- Replies, a flat array led by a status:
@@ -49,7 +59,11 @@
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
 --            exhaustedReason; empty lists left out}
---   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config
+--   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
+--            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
+--   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
+--   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
+--            the caller's live version is not the pool's: it reloads them and calls again
 --   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
 -- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
 --   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
@@ -85,6 +99,20 @@ local S = KEYS[1]
 local base = string.sub(S, 1, -2)
 local Q, T, L, W, M = base .. 'q', base .. 't', base .. 'l', base .. 'w', base .. 'm'
 local op = ARGV[1]
+
+-- [live] Read or replace the pool's live settings. Bumping the version makes every caller
+-- reload them at its next call (LIVE_CHANGED below), so they cost no read of their own.
+local O = base .. 'o'
+if op == 'live' then
+  local a = cjson.decode(ARGV[3])
+  if a.change then
+    local version = redis.call('HINCRBY', O, 'v', 1)
+    if a.settings then redis.call('HSET', O, 'live', a.settings) else redis.call('HDEL', O, 'live') end
+    if redis.call('EXISTS', S) == 1 then redis.call('HSET', S, 'lv', version) end
+  end
+  local v = redis.call('HMGET', O, 'v', 'live')
+  return {'LIVE', tonumber(v[1] or '0'), v[2] or ''}
+end
 
 local now
 if ARGV[5] ~= nil and ARGV[5] ~= '' then
@@ -139,7 +167,7 @@ end
 -- The pool's state, read once, drained to now; written back once at the end (save).
 local st = {}
 do
-  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx', 'gx'}
+  local fields = {'mult', 'cool', 'hn', 'he', 'mcut', 'seq', 'ex', 'qe', 'sx', 'mx', 'wx', 'gx', 'lv'}
   local first = #fields
   for i = 1, n do
     fields[first + 2 * i - 1] = dims[i]
@@ -151,6 +179,8 @@ do
   end
   local v = redis.call('HMGET', S, unpack(fields))
   st.mult = tonumber(v[1]) or 1
+  -- [live] A pinned multiplier holds for this call; the adaptive one is kept for unpinning.
+  if cfg.pinnedMultiplier then st.mult = cfg.pinnedMultiplier end
   st.cool = tonumber(v[2]) or 0
   st.hn = v[3]
   st.he = tonumber(v[4]) or 0
@@ -174,6 +204,7 @@ do
   st.grantsUntil = tonumber(v[12]) or (now + cfg.leaseTimeoutMillis)
   st.grantsUntilRead = v[12]
   st.slotRing, st.minuteRing = rings[1], rings[2]
+  st.liveVersion = tonumber(v[13]) or 0 -- [live]
   -- Model cooldowns read so far, by model; kept current by the writes of this call.
   st.cooldowns = {}
   if MODEL then
@@ -207,6 +238,15 @@ local notes = {}
 local function note(field, value)
   notes[#notes + 1] = field
   notes[#notes + 1] = value
+end
+
+-- [live] A caller whose config predates the pool's live settings reloads them first. The
+-- version also sits in the state hash, read with it; only when that copy differs (changed, or
+-- the state was lost) is the live key read.
+if (args.live or 0) ~= st.liveVersion then
+  local version = tonumber(redis.call('HGET', O, 'v') or '0')
+  if (args.live or 0) ~= version then return {'LIVE_CHANGED'} end
+  note('lv', version)
 end
 
 -- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
@@ -691,7 +731,9 @@ local function acquire(tk)
   touchWorker(tk.worker)
   tk.deadline = now + tk.maxWaitMillis
   local result
-  if st.ex > now then
+  if cfg.paused and cfg.paused[tk.classRank + 1] then
+    result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY} -- [live]
+  elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then
     -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
@@ -711,6 +753,42 @@ local function acquire(tk)
   if not result then result = enqueue(tk) end
   if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
   return result
+end
+
+-- [live] Shadow mode: decide as acquire would, without queuing, shedding or rejecting, then
+-- admit whatever the decision, so that buckets, leases and usage stay true. A ticket that
+-- would have waited behind others reports what it needs itself.
+local function shadowAcquire(tk)
+  touchWorker(tk.worker)
+  tk.deadline = now + tk.maxWaitMillis
+  local status, reason, wait = 'GRANTED', '', 0
+  local ueta = 0
+  if tk.user then ueta = userEta(tk.user) end
+  if cfg.paused and cfg.paused[tk.classRank + 1] then
+    status, reason, wait = 'REJECTED', 'PAUSED', UNKNOWN_DELAY
+  elseif st.ex > now then
+    status, reason, wait = 'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)
+  elseif ueta > 0 then
+    status, reason, wait = 'REJECTED', 'USER_LIMIT', delay(ueta)
+  else
+    local eta = blocked(tk)
+    local queued = queueLength() > 0
+    if eta ~= 0 or queued then
+      wait = eta < 0 and UNKNOWN_DELAY or delay(eta)
+      local rank = tk.classRank
+      if queued and redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1) >= (cfg.queueCapacities[rank + 1] or 0) then
+        status, reason = 'REJECTED', 'QUEUE_FULL'
+      elseif tk.maxWaitMillis <= 0 or eta > tk.maxWaitMillis then
+        status, reason = 'REJECTED', 'DEADLINE'
+      else
+        status = 'WAITING'
+      end
+    end
+  end
+  local a = arrival(tk)
+  admit(tk)
+  if tk.user then userCharge(tk.user, tk.user.costs) end
+  return {'GRANTED', a, status, reason, wait}
 end
 
 local function settle(a)
@@ -825,6 +903,8 @@ local function snapshot(a)
 end
 
 local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot}
+-- [live] The classes in shadow mode take the shadow acquire.
+if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 
 local run = OPS[op]
 if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end

@@ -7,16 +7,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.Sha256;
 
 /**
  * The contract between {@link RedisQuotaStore} and the {@code llm_quota.lua} script: the
  * arguments, as records that Jackson writes under the field names the script reads; the
  * statuses that lead its replies; the snapshot, which Jackson reads by name; and the
- * kinds of its pub/sub messages. This class owns those names: a name changed here must be
- * changed in the script's glossary and body too. Absent values ({@code null}) are left
- * out rather than written as JSON {@code null}, which the script's cjson would read as a
- * true value.
+ * kinds of its pub/sub messages. Every op but {@code live} sends {@code live}, the
+ * version of the live settings its config was built with (left out when 0). This class
+ * owns those names: a name changed here must be changed in the script's glossary and body
+ * too. Absent values ({@code null}) are left out rather than written as JSON
+ * {@code null}, which the script's cjson would read as a true value.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
@@ -43,7 +45,29 @@ final class ScriptProtocol {
 	/** The read-only op that reads a pool's state, with {@link SnapshotArgs}. */
 	static final String SNAPSHOT_OP = "snapshot";
 
-	/** Acquire: admitted now; followed by the arrival. */
+	/**
+	 * The op that reads or replaces a pool's live settings, with {@link LiveArgs}; it
+	 * needs no config.
+	 */
+	static final String LIVE_OP = "live";
+
+	/**
+	 * Live: followed by the version of the pool's live settings (0: never changed) and
+	 * their JSON (empty: as configured).
+	 */
+	static final String LIVE = "LIVE";
+
+	/**
+	 * Any op but live: the caller's config carries live settings older than the pool's;
+	 * the caller reloads them and calls again. Nothing was changed.
+	 */
+	static final String LIVE_CHANGED = "LIVE_CHANGED";
+
+	/**
+	 * Acquire: admitted now; followed by the arrival, and in shadow mode by what
+	 * enforcement would have decided: the status, the reason (empty when none) and the
+	 * wait.
+	 */
 	static final String GRANTED = "GRANTED";
 
 	/**
@@ -121,6 +145,24 @@ final class ScriptProtocol {
 	}
 
 	/**
+	 * Read live settings as the live op returns them.
+	 * @param json the JSON that follows the version, empty when there are none
+	 * @return the settings
+	 * @throws IllegalStateException if the JSON does not match {@link LiveSettings}
+	 */
+	static LiveSettings readLive(String json) {
+		if (json.isEmpty()) {
+			return LiveSettings.NONE;
+		}
+		try {
+			return MAPPER.readValue(json, LiveSettings.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("Unreadable llm-quota live settings: " + json, ex);
+		}
+	}
+
+	/**
 	 * Read the snapshot the script returns.
 	 * @param json the JSON that follows {@link #SNAPSHOT}
 	 * @return the snapshot
@@ -151,7 +193,9 @@ final class ScriptProtocol {
 	 * digest}, which every call sends ({@code ARGV[2]}); sent in full ({@code ARGV[5]})
 	 * only when the script answers {@link #CONFIG_NEEDED}. Rates are units per
 	 * millisecond, durations milliseconds; arrays are indexed by dimension or by class
-	 * rank.
+	 * rank. The live settings' limits are applied to the capacities, rates and
+	 * concurrency; {@code paused} and {@code shadowed} (per class rank) and
+	 * {@code pinnedMultiplier} are left out when nothing is paused, shadowed or pinned.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record PoolConfig(String pool, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
@@ -159,7 +203,7 @@ final class ScriptProtocol {
 			int totalQueueCapacity, long workerTtlMillis, String channelPrefix, double multiplierCut,
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
-			Boolean arrivalOrderForTests) {
+			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier) {
 	}
 
 	/**
@@ -178,8 +222,8 @@ final class ScriptProtocol {
 	 * lost. Sent by the rare caller only, as every argument that is usually absent.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record AcquireArgs(Boolean stateUnknown, String id, String worker, int classRank, long[] costs, long maxWaitMillis,
-			String model, UserArgs user, Long arrival) {
+	record AcquireArgs(Long live, Boolean stateUnknown, String id, String worker, int classRank, long[] costs,
+			long maxWaitMillis, String model, UserArgs user, Long arrival) {
 	}
 
 	/**
@@ -197,22 +241,31 @@ final class ScriptProtocol {
 	 * thing that needs it.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record SettleArgs(Boolean stateUnknown, String id, String model, long[] deltas, UserArgs user,
+	record SettleArgs(Long live, Boolean stateUnknown, String id, String model, long[] deltas, UserArgs user,
 			FeedbackArgs feedback) {
 	}
 
 	/** The arguments of {@code cancel}. */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record CancelArgs(Boolean stateUnknown, String id) {
+	record CancelArgs(Long live, Boolean stateUnknown, String id) {
 	}
 
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record PollArgs(Boolean stateUnknown, String worker, List<String> ids) {
+	record PollArgs(Long live, Boolean stateUnknown, String worker, List<String> ids) {
 	}
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
-	record SnapshotArgs(List<String> models) {
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record SnapshotArgs(Long live, List<String> models) {
+	}
+
+	/**
+	 * The arguments of {@code live}: {@code change} to replace the settings with
+	 * {@code settings} (JSON; left out to revert to the configuration), else a read.
+	 */
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record LiveArgs(Boolean change, String settings) {
 	}
 
 	/**
