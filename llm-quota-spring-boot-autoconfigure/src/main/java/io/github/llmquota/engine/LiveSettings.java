@@ -56,7 +56,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 	 * Whether nothing is changed.
 	 * @return whether these are the configured settings
 	 */
-	public boolean isEmpty() {
+	public boolean changesNothing() {
 		return this.limits.isEmpty() && this.pausedClasses.isEmpty() && this.multiplier == null && this.shadow == null;
 	}
 

@@ -263,7 +263,7 @@ public class RedisQuotaStore implements QuotaStore {
 	 */
 	@Override
 	public void changeLive(PoolSpec pool, LiveSettings live) {
-		runLive(pool, new LiveArgs(true, live.isEmpty() ? null : ScriptProtocol.write(live)));
+		runLive(pool, new LiveArgs(true, live.changesNothing() ? null : ScriptProtocol.write(live)));
 	}
 
 	/**
