@@ -241,12 +241,12 @@ local function note(field, value)
 end
 
 -- [live] A caller whose config predates the pool's live settings reloads them first. The
--- version also sits in the state hash, read with it; only when that copy differs (changed, or
--- the state was lost) is the live key read.
-if (args.live or 0) ~= st.liveVersion then
+-- version also sits in the state hash, read with it; only when that copy differs or is
+-- missing with the state (never written, expired, lost) is the live key read.
+if (args.live or 0) ~= st.liveVersion or not st.present then
   local version = tonumber(redis.call('HGET', O, 'v') or '0')
   if (args.live or 0) ~= version then return {'LIVE_CHANGED'} end
-  note('lv', version)
+  if version ~= st.liveVersion then note('lv', version) end
 end
 
 -- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
@@ -732,7 +732,9 @@ local function acquire(tk)
   tk.deadline = now + tk.maxWaitMillis
   local result
   if cfg.paused and cfg.paused[tk.classRank + 1] then
-    result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY} -- [live]
+    -- [live] Written if missing: the caller takes the state for written after an acquire.
+    result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY}
+    if not st.present then dirty = true end
   elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then

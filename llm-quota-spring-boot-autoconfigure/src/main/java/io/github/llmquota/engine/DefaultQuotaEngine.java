@@ -494,7 +494,8 @@ public class DefaultQuotaEngine
 		catch (DataAccessException ex) {
 			throw unavailable(pool, ex);
 		}
-		return PoolStates.of(pool, snapshot, this.settings.classes());
+		// Utilisation and limits against the limits the fleet applies now.
+		return PoolStates.of(this.store.liveLimits(pool), snapshot, this.settings.classes());
 	}
 
 	private QuotaStateUnavailableException unavailable(PoolSpec pool, DataAccessException ex) {

@@ -75,6 +75,17 @@ public interface QuotaStore {
 	}
 
 	/**
+	 * Return the pool with the limits this store last decided on (its live settings'
+	 * limits over the configured ones), without a store call: after a
+	 * {@link #snapshot(PoolSpec) snapshot} they are the fleet's.
+	 * @param pool the pool as configured
+	 * @return the pool as decided on
+	 */
+	default PoolSpec liveLimits(PoolSpec pool) {
+		return pool;
+	}
+
+	/**
 	 * Replace the live settings of a pool for every JVM that shares the store, from each
 	 * one's next decision on, until they are replaced again; {@link LiveSettings#NONE}
 	 * reverts the pool to its configuration. The settings must be

@@ -270,6 +270,11 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 		return this.shared.live(pool);
 	}
 
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return this.shared.liveLimits(pool);
+	}
+
 	/**
 	 * {@inheritDoc}
 	 * <p>

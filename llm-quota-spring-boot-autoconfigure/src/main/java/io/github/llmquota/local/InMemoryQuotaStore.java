@@ -118,6 +118,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return live(pool).applyTo(pool);
+	}
+
+	@Override
 	public void changeLive(PoolSpec pool, LiveSettings live) {
 		this.lives.put(pool.name(), live);
 	}

@@ -255,6 +255,11 @@ public class RedisQuotaStore implements QuotaStore {
 		return runLive(pool, new LiveArgs(null, null)).settings();
 	}
 
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return this.lives.getOrDefault(pool.name(), Live.CONFIGURED).settings().applyTo(pool);
+	}
+
 	/**
 	 * {@inheritDoc}
 	 * <p>
