@@ -306,12 +306,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
-			this.configured = pool;
 			this.used = new double[pool.rates().size()];
 			this.written = new double[pool.rates().size()];
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
+			limitTo(pool, LiveSettings.NONE);
 		}
 
 		synchronized void limitTo(PoolSpec pool, LiveSettings live) {
