@@ -179,7 +179,8 @@ do
   end
   local v = redis.call('HMGET', S, unpack(fields))
   st.mult = tonumber(v[1]) or 1
-  -- [live] A pinned multiplier holds for this call; the adaptive one is kept for unpinning.
+  -- [live] A pinned multiplier holds for this call; save keeps the adaptive one for unpinning.
+  st.adaptiveMult = st.mult
   if cfg.pinnedMultiplier then st.mult = cfg.pinnedMultiplier end
   st.cool = tonumber(v[2]) or 0
   st.hn = v[3]
@@ -312,7 +313,7 @@ local function save()
   for _, field in ipairs(SCALAR_FIELDS) do
     if not st.present or st[field] ~= st.read[field] then
       kv[#kv + 1] = field
-      kv[#kv + 1] = field == 'mult' and string.format('%.17g', st.mult) or st[field]
+      kv[#kv + 1] = field == 'mult' and string.format('%.17g', cfg.pinnedMultiplier and st.adaptiveMult or st.mult) or st[field] -- [live]
     end
   end
   local ttl = 60000

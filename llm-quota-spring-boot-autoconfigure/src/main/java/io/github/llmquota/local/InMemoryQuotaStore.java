@@ -811,13 +811,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private long advanceAndRestart() {
 			long now = advance();
 			if (this.lost) {
-				// Full buckets as configured, whatever the multiplier, as the script; and
-				// the script writes a pinned multiplier into the state it recreates.
+				// Full buckets as configured, whatever the multiplier, as the script.
 				for (int i = 0; i < this.used.length; i++) {
 					this.used[i] = this.pool.rates().get(i).capacity();
-				}
-				if (this.pinnedMultiplier != null) {
-					this.multiplier = this.pinnedMultiplier;
 				}
 				this.lost = false;
 				this.dirty = true;
