@@ -47,6 +47,7 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
 
@@ -161,6 +162,29 @@ class LiveChangesWebTests {
 		this.leases.add(acquire(this.otherInstance, Priority.CRITICAL));
 		assertThat(this.changes.events).hasSize(2);
 		assertThat(this.changes.events.get(1).getCurrent()).isEqualTo(LiveSettings.NONE);
+	}
+
+	// The fleet-wide check above can fail: an instance that does not share the store
+	// where changes are kept admits past the changed limit, as the check would report.
+	@Test
+	void instanceThatDoesNotShareTheChangesAdmitsPastTheChangedLimit() {
+		asOperator().postForEntity(POOL, Map.of("dimension", "requests-per-minute", "limit", 2), String.class);
+		DefaultQuotaEngine apart = new DefaultQuotaEngine(this.settings, new InMemoryQuotaStore(this.settings));
+		try {
+			for (int i = 0; i < 3; i++) {
+				this.leases.add(acquire(apart, Priority.CRITICAL));
+			}
+		}
+		finally {
+			this.leases.forEach(QuotaLease::close);
+			this.leases.clear();
+			apart.close();
+		}
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> {
+			for (int i = 0; i < 3; i++) {
+				this.leases.add(acquire(this.otherInstance, Priority.CRITICAL));
+			}
+		});
 	}
 
 	@Test
