@@ -586,9 +586,13 @@ public class DefaultQuotaEngine
 				"The user's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
+			case PAUSED -> "Pool '" + pool.name() + "' admits no more requests of this priority class: an operator"
+					+ " paused it (see /actuator/llmquota)";
 			default -> "Request rejected by pool '" + pool.name() + "': " + reason;
 		};
-		return new QuotaRejectedException(pool.name(), reason, retryAfter, message);
+		// Nobody can say when an operator resumes a class.
+		return new QuotaRejectedException(pool.name(), reason, (reason != RejectionReason.PAUSED) ? retryAfter : null,
+				message);
 	}
 
 	// Not a QuotaRejectedException, which means "wait and retry": the provider said

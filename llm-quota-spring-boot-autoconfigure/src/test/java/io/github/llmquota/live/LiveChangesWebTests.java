@@ -207,7 +207,10 @@ class LiveChangesWebTests {
 
 		assertThatExceptionOfType(QuotaRejectedException.class)
 			.isThrownBy(() -> acquire(this.otherInstance, Priority.BACKGROUND))
-			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.PAUSED));
+			.satisfies((ex) -> {
+				assertThat(ex.getReason()).isEqualTo(RejectionReason.PAUSED);
+				assertThat(ex.getRetryAfter()).isNull();
+			});
 		this.leases.add(acquire(this.otherInstance, Priority.NORMAL));
 
 		asOperator().postForEntity(POOL, Map.of("resume", "BACKGROUND"), String.class);
