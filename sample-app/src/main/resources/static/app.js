@@ -10,6 +10,9 @@
   var CRITICAL = 0.9;
   var poolsElement = document.getElementById('pools');
   var stateElement = document.getElementById('state');
+  // The controls that change pools show only where the endpoint's write operations are on.
+  var controlsWanted = false;
+  var controlsBuilt = false;
 
   function pick(object, names) {
     if (!object || typeof object !== 'object') {
@@ -230,10 +233,147 @@
     cooldowns.forEach(function (text) {
       section.appendChild(element('div', 'cooldown', text));
     });
+    renderLive(section, pick(pool, ['live']));
     return section;
   }
 
+  // What operators changed at runtime, and what shadow mode would have decided.
+  function renderLive(section, live) {
+    if (!live || typeof live !== 'object') {
+      return;
+    }
+    var changes = entries(live.limits).map(function (entry) {
+      return entry[0] + ' limit ' + format(number(entry[1]), 0);
+    });
+    if (Array.isArray(live.pausedClasses) && live.pausedClasses.length) {
+      changes.push('paused: ' + live.pausedClasses.join(', '));
+    }
+    if (number(live.pinnedMultiplier) !== undefined) {
+      changes.push('multiplier pinned at ' + format(number(live.pinnedMultiplier), 2));
+    }
+    if (live.shadow === true) {
+      changes.push('shadow mode');
+    }
+    else if (live.shadow === false) {
+      changes.push('enforced');
+    }
+    if (changes.length) {
+      section.appendChild(element('div', 'live', 'changed at runtime: ' + changes.join(' \u00b7 ')));
+    }
+    var shadow = live.shadowDecisions;
+    if (shadow && typeof shadow === 'object') {
+      var wouldBe = entries(shadow.wouldBe).map(function (entry) {
+        return entry[0] + ' ' + entry[1];
+      });
+      var text = 'shadow mode admitted ' + format(number(shadow.decisions), 0) + '; enforcement would have: '
+        + wouldBe.join(', ');
+      if (number(shadow.longestWouldWaitMillis) > 0) {
+        text += '; longest wait ' + format(number(shadow.longestWouldWaitMillis) / 1000, 1) + ' s';
+      }
+      section.appendChild(element('div', 'shadow', text));
+    }
+  }
+
+  function button(control, text, action) {
+    var node = element('button', null, text);
+    node.type = 'button';
+    node.setAttribute('data-control', control);
+    node.addEventListener('click', action);
+    return node;
+  }
+
+  function input(control, step) {
+    var node = element('input');
+    node.type = 'number';
+    node.step = step;
+    node.setAttribute('data-control', control);
+    return node;
+  }
+
+  function select(control, names) {
+    var node = element('select');
+    node.setAttribute('data-control', control);
+    names.forEach(function (name) {
+      var option = element('option', null, name);
+      option.value = name;
+      node.appendChild(option);
+    });
+    return node;
+  }
+
+  function row(label, nodes) {
+    var line = element('div', 'row');
+    line.appendChild(element('label', null, label));
+    nodes.forEach(function (node) { line.appendChild(node); });
+    return line;
+  }
+
+  // POST a change, or DELETE (no body) to revert; the answer goes to the result line.
+  function send(pool, body, result) {
+    result.className = 'result';
+    result.textContent = 'sending\u2026';
+    fetch(ENDPOINT + '/' + encodeURIComponent(pool), {
+      method: body ? 'POST' : 'DELETE',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        result.className = response.ok ? 'result' : 'result error';
+        result.textContent = response.ok ? 'applied' : 'refused (HTTP ' + response.status + ')'
+          + (json.error ? ': ' + json.error : '');
+      });
+    }).catch(function (error) {
+      result.className = 'result error';
+      result.textContent = String(error.message || error);
+    });
+  }
+
+  // Built once, from the first reading, so that a redraw never clears what is typed.
+  function buildControls(json) {
+    var container = document.getElementById('controls');
+    entries(json && json.pools).forEach(function (entry) {
+      var name = entry[0];
+      var pool = entry[1];
+      var set = element('fieldset');
+      set.setAttribute('data-pool', name);
+      set.appendChild(element('legend', null, name));
+      var result = element('span', 'result');
+      result.setAttribute('data-control', 'result');
+      var dimension = select('dimension', entries(pick(pool, ['dimensions'])).map(function (e) { return e[0]; }));
+      var limit = input('limit', '1');
+      set.appendChild(row('limit', [dimension, limit, button('set-limit', 'Set limit', function () {
+        send(name, { dimension: dimension.value, limit: limit.value }, result);
+      })]));
+      var priority = select('class', entries(pick(pool, ['queued'])).map(function (e) { return e[0]; }));
+      set.appendChild(row('class', [priority, button('pause', 'Pause', function () {
+        send(name, { pause: priority.value }, result);
+      }), button('resume', 'Resume', function () {
+        send(name, { resume: priority.value }, result);
+      })]));
+      var multiplier = input('multiplier', '0.05');
+      set.appendChild(row('multiplier', [multiplier, button('pin', 'Pin', function () {
+        send(name, { pinMultiplier: multiplier.value }, result);
+      }), button('unpin', 'Unpin', function () {
+        send(name, { unpinMultiplier: true }, result);
+      })]));
+      set.appendChild(row('shadow mode', [button('shadow-on', 'On', function () {
+        send(name, { shadow: true }, result);
+      }), button('shadow-off', 'Off', function () {
+        send(name, { shadow: false }, result);
+      }), button('revert', 'Revert to configuration', function () {
+        send(name, null, result);
+      })]));
+      set.appendChild(result);
+      container.appendChild(set);
+    });
+    container.hidden = false;
+  }
+
   function render(json) {
+    if (controlsWanted && !controlsBuilt) {
+      controlsBuilt = true;
+      buildControls(json);
+    }
     var pools = entries(json && json.pools !== undefined ? json.pools : json);
     var fragment = document.createDocumentFragment();
     pools.forEach(function (entry) {
@@ -265,5 +405,9 @@
       });
   }
 
-  refresh();
+  fetch('page-settings', { headers: { Accept: 'application/json' } })
+    .then(function (response) { return response.ok ? response.json() : {}; })
+    .then(function (settings) { controlsWanted = settings.liveChanges === true; })
+    .catch(function () { controlsWanted = false; })
+    .finally(refresh);
 })();

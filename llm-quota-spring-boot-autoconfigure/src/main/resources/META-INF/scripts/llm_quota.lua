@@ -15,6 +15,9 @@
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
+--   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
+--                  goes back), and live, the settings as JSON (absent: as configured). No
+--                  lifetime: an operator's change stays until it is reverted.
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
 --   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
 --   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
@@ -23,9 +26,11 @@
 --   until when the state, usage and workers keys were last given a lifetime ("s", "m", "w"
 --   expire then at the earliest); grantsUntil, when the last grant record expires. Then hn
 --   and he, the queue head's ticket and when it fits; ex, the exhausted mark "<until ms>
---   <reason>"; mc:<model> a model's cooldown end and mn:<model> its overload count.
+--   <reason>"; mc:<model> a model's cooldown end and mn:<model> its overload count; lv [live],
+--   the version of the live settings the state was decided under (absent: 0), in text, for
+--   the live op writes it without reading the state.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot), 2 the pool config's digest,
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live), 2 the pool config's digest,
 --   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
 --   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
 --   Redis TIME).
@@ -34,21 +39,28 @@
 --   queueCapacities (per class rank); totalQueueCapacity; workerTtlMillis; channelPrefix;
 --   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
 --   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
---   (test switches).
+--   (test switches); [live] paused, shadowed (per class rank, true where the class is paused
+--   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
+--   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
+--   sends a pinned multiplier with multiplierCut 1 and multiplierRecovery 0.
 -- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
 --   null or, at the end, left out:
---   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown]
---   settle   [id, deltas, model, feedback, user, stateUnknown]
---   cancel   [id, stateUnknown]
---   poll     [worker, ids, stateUnknown]
---   snapshot [models]
+--   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
+--            live]
+--   settle   [id, deltas, model, feedback, user, stateUnknown, live]
+--   cancel   [id, stateUnknown, live]
+--   poll     [worker, ids, stateUnknown, live]
+--   snapshot [models, live]
+--   live     [change (true to replace the settings), settings (their JSON, absent to revert
+--            to the configuration)] [live]
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
 --   have existed (absent: a missing state was lost). settle sends model with feedback only;
 --   feedback leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is
---   known.
+--   known. live [live]: the version of the live settings the caller's config carries (absent:
+--   0).
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
 --            {REJECTED, reason, retry after ms}
@@ -59,7 +71,11 @@
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
 --            exhaustedReason; empty lists left out}
---   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config
+--   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
+--            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
+--   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
+--   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
+--            the caller's live version is not the pool's: it reloads them and calls again
 --   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
 -- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
 --   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
@@ -94,6 +110,21 @@ local S = KEYS[1]
 local base = string.sub(S, 1, -2)
 local Q, T, L, W, M = base .. 'q', base .. 't', base .. 'l', base .. 'w', base .. 'm'
 local op = ARGV[1]
+
+-- [live] Read or replace the pool's live settings. Bumping the version makes every caller
+-- reload them at its next call (LIVE_CHANGED below), so they cost no read of their own.
+local O = base .. 'o'
+if op == 'live' then
+  local a = cjson.decode(ARGV[3])
+  local change, settings = a[1] == true, a[2]
+  if change then
+    local version = redis.call('HINCRBY', O, 'v', 1)
+    if type(settings) == 'string' then redis.call('HSET', O, 'live', settings) else redis.call('HDEL', O, 'live') end
+    if redis.call('EXISTS', S) == 1 then redis.call('HSET', S, 'lv', version) end
+  end
+  local v = redis.call('HMGET', O, 'v', 'live')
+  return {'LIVE', tonumber(v[1] or '0'), v[2] or ''}
+end
 
 local now
 if ARGV[5] ~= nil and ARGV[5] ~= '' then
@@ -151,15 +182,15 @@ end
 local ARGUMENTS = {
   acquire = function(a)
     return {id = a[1], worker = a[2], classRank = a[3], costs = a[4], maxWaitMillis = a[5], model = present(a[6]),
-      user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9])}
+      user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10])}
   end,
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
-      user = userArguments(a[5]), stateUnknown = present(a[6])}
+      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7])}
   end,
-  cancel = function(a) return {id = a[1], stateUnknown = present(a[2])} end,
-  poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3])} end,
-  snapshot = function(a) return {models = a[1]} end,
+  cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
+  poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
+  snapshot = function(a) return {models = a[1], live = present(a[2])} end,
 }
 
 local args = cjson.decode(ARGV[3])
@@ -193,11 +224,13 @@ local LEVEL_FORMAT = '<dd' -- a dimension's level, and when it was that
 
 local st = {}
 local function packState()
-  return struct.pack(STATE_FORMAT, st.mult, st.cool, st.mcut, st.seq, st.queueEmpty and 1 or 0, st.stateUntil,
+  -- [live] Under a pinned multiplier the adaptive one is kept, for unpinning.
+  local mult = cfg.pinnedMultiplier and st.adaptiveMult or st.mult
+  return struct.pack(STATE_FORMAT, mult, st.cool, st.mcut, st.seq, st.queueEmpty and 1 or 0, st.stateUntil,
     st.usageUntil, st.workersUntil, st.grantsUntil)
 end
 do
-  local fields = {'v', 'hn', 'he', 'ex'}
+  local fields = {'v', 'hn', 'he', 'ex', 'lv'}
   local first = #fields
   for i = 1, n do fields[first + i] = dims[i] end
   if MODEL then
@@ -219,6 +252,10 @@ do
     -- Grant records written before a state was lost may live a lease timeout longer.
     st.grantsUntil = now + cfg.leaseTimeoutMillis
   end
+  -- [live] A pinned multiplier holds for this call; save keeps the adaptive one.
+  st.adaptiveMult = st.mult
+  if cfg.pinnedMultiplier then st.mult = cfg.pinnedMultiplier end
+  st.liveVersion = tonumber(v[5]) or 0
   st.hn = v[2]
   st.he = tonumber(v[3]) or 0
   st.ex, st.exr = 0, ''
@@ -259,6 +296,19 @@ local dirty = st.lost == true
 -- Consumption this call, per dimension, for the utilisation rings.
 local acc = {}
 for i = 1, n do acc[i] = 0 end
+
+-- [live] A caller whose config predates the pool's live settings reloads them first. The
+-- version also sits in the state hash, read with it; only when that copy differs or is
+-- missing with the state (never written, expired, lost) is the live key read.
+local liveNoted = false
+if (args.live or 0) ~= st.liveVersion or not st.present then
+  local version = tonumber(redis.call('HGET', O, 'v') or '0')
+  if (args.live or 0) ~= version then return {'LIVE_CHANGED'} end
+  if version ~= st.liveVersion then
+    st.liveVersion = version
+    liveNoted = true
+  end
+end
 
 -- Give a key a lifetime of twice what it needs, and again only once half of that has passed:
 -- one PEXPIRE now and then instead of one per write. keptUntil = the end of its lifetime as
@@ -316,6 +366,7 @@ local function save()
     if st.present then
       local packed = packState()
       if packed ~= st.raw then redis.call('HSET', S, 'v', packed) end
+      if liveNoted then redis.call('HSET', S, 'lv', st.liveVersion) end -- [live]
     end
     return
   end
@@ -344,6 +395,10 @@ local function save()
   if renew then st.stateUntil = now + ttl * 2 end
   kv[#kv + 1] = 'v'
   kv[#kv + 1] = packState()
+  if liveNoted then -- [live]
+    kv[#kv + 1] = 'lv'
+    kv[#kv + 1] = st.liveVersion
+  end
   redis.call('HSET', S, unpack(kv))
   if renew then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
@@ -728,7 +783,11 @@ local function acquire(tk)
   touchWorker(tk.worker)
   tk.deadline = now + tk.maxWaitMillis
   local result
-  if st.ex > now then
+  if cfg.paused and cfg.paused[tk.classRank + 1] then
+    -- [live] Written if missing: the caller takes the state for written after an acquire.
+    result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY}
+    if not st.present then dirty = true end
+  elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then
     -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
@@ -748,6 +807,42 @@ local function acquire(tk)
   if not result then result = enqueue(tk) end
   if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
   return result
+end
+
+-- [live] Shadow mode: decide as acquire would, without queuing, shedding or rejecting, then
+-- admit whatever the decision, so that buckets, leases and usage stay true. A ticket that
+-- would have waited behind others reports what it needs itself.
+local function shadowAcquire(tk)
+  touchWorker(tk.worker)
+  tk.deadline = now + tk.maxWaitMillis
+  local status, reason, wait = 'GRANTED', '', 0
+  local ueta = 0
+  if tk.user then ueta = userEta(tk.user) end
+  if cfg.paused and cfg.paused[tk.classRank + 1] then
+    status, reason, wait = 'REJECTED', 'PAUSED', UNKNOWN_DELAY
+  elseif st.ex > now then
+    status, reason, wait = 'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)
+  elseif ueta > 0 then
+    status, reason, wait = 'REJECTED', 'USER_LIMIT', delay(ueta)
+  else
+    local eta = blocked(tk)
+    local queued = queueLength() > 0
+    if eta ~= 0 or queued then
+      wait = eta < 0 and UNKNOWN_DELAY or delay(eta)
+      local rank = tk.classRank
+      if queued and redis.call('ZCOUNT', Q, rank * CLASS, (rank + 1) * CLASS - 1) >= (cfg.queueCapacities[rank + 1] or 0) then
+        status, reason = 'REJECTED', 'QUEUE_FULL'
+      elseif tk.maxWaitMillis <= 0 or eta > tk.maxWaitMillis then
+        status, reason = 'REJECTED', 'DEADLINE'
+      else
+        status = 'WAITING'
+      end
+    end
+  end
+  local a = arrival(tk)
+  admit(tk)
+  if tk.user then userCharge(tk.user, tk.user.costs) end
+  return {'GRANTED', a, status, reason, wait}
 end
 
 local function settle(a)
@@ -867,6 +962,8 @@ local function snapshot(a)
 end
 
 local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot}
+-- [live] The classes in shadow mode take the shadow acquire.
+if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 
 local run = OPS[op]
 if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
@@ -27,10 +28,10 @@ import io.github.llmquota.engine.QuotaSettings;
  * {@link io.github.llmquota.core.QuotaEngine#state(String)} only, never from the store
  * SPI ({@code engine.QuotaStore}, its {@code PoolSnapshot}) nor from a store
  * implementation, so that the snapshot's layout is known in one place. Of {@code engine}
- * they may use the validated configuration and the engine's event SPI
- * ({@link QuotaEngineListener} and the types its methods take) alone. The failover
- * store's own meters are the one exception: its fail mode and unlimited admissions are
- * not pool state.
+ * they may use the validated configuration (and the live settings over it) and the
+ * engine's event SPI ({@link QuotaEngineListener} and the types its methods take) alone.
+ * The failover store's own meters are the one exception: its fail mode and unlimited
+ * admissions are not pool state.
  * <p>
  * A source scan rather than a reflection walk: an import that is only used in Javadoc, or
  * a fully qualified name in code, counts as much as an import.
@@ -53,9 +54,11 @@ final class ReadSideImports {
 	}
 
 	private static Set<String> allowedEngineTypes() {
+		// LiveSettings is configuration too: what operators changed over it at runtime,
+		// read and changed through the engine.
 		Set<String> allowed = new TreeSet<>(Set.of(QuotaSettings.class.getSimpleName(), ModelSpec.class.getSimpleName(),
 				PoolSpec.class.getSimpleName(), PriorityClass.class.getSimpleName(),
-				QuotaEngineListener.class.getSimpleName()));
+				QuotaEngineListener.class.getSimpleName(), LiveSettings.class.getSimpleName()));
 		// Read from the listener, so that renaming an event type cannot break the rule.
 		for (Method method : QuotaEngineListener.class.getMethods()) {
 			for (Class<?> type : method.getParameterTypes()) {

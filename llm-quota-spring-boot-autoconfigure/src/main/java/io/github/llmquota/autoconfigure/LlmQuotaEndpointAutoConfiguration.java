@@ -7,42 +7,66 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
+import io.github.llmquota.actuate.endpoint.LlmQuotaLiveEndpoint;
 import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.estimate.TokenEstimator;
+import io.github.llmquota.live.LiveChanges;
+import io.github.llmquota.live.ShadowDecisions;
 
 /**
  * Auto-configuration for the {@link LlmQuotaEndpoint llmquota endpoint}. Expose it with
- * {@code management.endpoints.web.exposure.include=llmquota}.
+ * {@code management.endpoints.web.exposure.include=llmquota}. With
+ * {@code llm.quota.rollout.live-changes-enabled=true} it is the
+ * {@link LlmQuotaLiveEndpoint}, whose write operations change pools at runtime.
  */
-@AutoConfiguration(after = LlmQuotaAlertsAutoConfiguration.class)
+@AutoConfiguration(after = { LlmQuotaAlertsAutoConfiguration.class, LlmQuotaRolloutAutoConfiguration.class })
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class, QuotaThresholds.class })
 public class LlmQuotaEndpointAutoConfiguration {
 
 	// On the method, not the class: class conditions are all loaded before any is
-	// checked, and this one's condition class is missing where Actuator is.
+	// checked, and this one's condition class is missing where Actuator is. Declared
+	// before the read-only endpoint, whose condition then finds it.
+	@Bean
+	@ConditionalOnMissingBean(LlmQuotaEndpoint.class)
+	@ConditionalOnAvailableEndpoint
+	@ConditionalOnProperty(prefix = "llm.quota.rollout", name = "live-changes-enabled", havingValue = "true")
+	@ConditionalOnBean(LiveChanges.class)
+	LlmQuotaLiveEndpoint llmQuotaLiveEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
+			ObjectProvider<ModelStateContributor> contributors, ObjectProvider<TokenEstimator> estimators,
+			ObjectProvider<QuotaThresholdMonitor> monitor, LiveChanges changes,
+			ObjectProvider<ShadowDecisions> shadowDecisions) {
+		return new LlmQuotaLiveEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(),
+				calibrating(estimators), monitor.getIfUnique(), changes, shadowDecisions.getIfUnique());
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	LlmQuotaEndpoint llmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			ObjectProvider<ModelStateContributor> contributors, ObjectProvider<TokenEstimator> estimators,
-			ObjectProvider<QuotaThresholdMonitor> monitor) {
-		// Looked up as TokenEstimator: a bean declared as the interface is still found.
-		CalibratingTokenEstimator calibrating = estimators.orderedStream()
+			ObjectProvider<QuotaThresholdMonitor> monitor, ObjectProvider<LiveChanges> changes,
+			ObjectProvider<ShadowDecisions> shadowDecisions) {
+		return new LlmQuotaEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(),
+				calibrating(estimators), monitor.getIfUnique(), changes.getIfUnique(), shadowDecisions.getIfUnique());
+	}
+
+	// Looked up as TokenEstimator: a bean declared as the interface is still found.
+	private static CalibratingTokenEstimator calibrating(ObjectProvider<TokenEstimator> estimators) {
+		return estimators.orderedStream()
 			.filter(CalibratingTokenEstimator.class::isInstance)
 			.map(CalibratingTokenEstimator.class::cast)
 			.findFirst()
 			.orElse(null);
-		return new LlmQuotaEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(), calibrating,
-				monitor.getIfUnique());
 	}
 
 }

@@ -3,8 +3,10 @@ package io.github.llmquota.autoconfigure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -1233,6 +1235,79 @@ public class LlmQuotaProperties {
 				this.enabled = enabled;
 			}
 
+		}
+
+	}
+
+	/**
+	 * Rolling llm-quota out: shadow mode, and changing pools at runtime.
+	 */
+	private final Rollout rollout = new Rollout();
+
+	public Rollout getRollout() {
+		return this.rollout;
+	}
+
+	/**
+	 * Rolling llm-quota out: which requests run in shadow mode (decided, charged and
+	 * reported, but never delayed or rejected), and whether operators may change pools at
+	 * runtime through the llmquota endpoint.
+	 */
+	public static class Rollout {
+
+		/**
+		 * Whether every request runs in shadow mode: admitted at once whatever the
+		 * decision, which is recorded in metrics and the endpoint instead.
+		 */
+		private boolean shadow;
+
+		/**
+		 * Pools whose requests run in shadow mode.
+		 */
+		private Set<String> shadowPools = new LinkedHashSet<>();
+
+		/**
+		 * Priority classes whose requests run in shadow mode, in every pool.
+		 */
+		private Set<String> shadowClasses = new LinkedHashSet<>();
+
+		/**
+		 * Whether the llmquota endpoint's write and delete operations may change pools at
+		 * runtime (limits, paused classes, the adaptive multiplier, shadow mode) for the
+		 * whole fleet. Actuator's exposure, access and security rules apply on top.
+		 */
+		private boolean liveChangesEnabled;
+
+		public boolean isShadow() {
+			return this.shadow;
+		}
+
+		public void setShadow(boolean shadow) {
+			this.shadow = shadow;
+		}
+
+		public Set<String> getShadowPools() {
+			return this.shadowPools;
+		}
+
+		public void setShadowPools(Set<String> shadowPools) {
+			this.shadowPools = shadowPools;
+		}
+
+		public Set<String> getShadowClasses() {
+			return this.shadowClasses;
+		}
+
+		public void setShadowClasses(Set<String> shadowClasses) {
+			this.shadowClasses = shadowClasses;
+		}
+
+		public boolean isLiveChangesEnabled() {
+			return this.liveChangesEnabled;
+		}
+
+		public void setLiveChangesEnabled(boolean liveChangesEnabled) {
+			this.liveChangesEnabled = liveChangesEnabled;
 		}
 
 	}

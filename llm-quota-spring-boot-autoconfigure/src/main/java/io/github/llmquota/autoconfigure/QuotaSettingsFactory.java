@@ -24,6 +24,7 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ShadowMode;
 import io.github.llmquota.engine.UserLimits;
 import io.github.llmquota.fallback.FallbackChainSettings;
 
@@ -101,7 +102,20 @@ final class QuotaSettingsFactory {
 		// Checked here too, so that a bad chain stops startup even where no chain bean is
 		// made.
 		fallback(properties, settings);
-		return settings;
+		return settings.withShadowMode(shadowMode(properties.getRollout(), settings));
+	}
+
+	private static ShadowMode shadowMode(LlmQuotaProperties.Rollout rollout, QuotaSettings settings) {
+		for (String pool : rollout.getShadowPools()) {
+			check(settings.pools().containsKey(pool), "rollout.shadow-pools", pool,
+					"must name configured pools " + settings.pools().keySet().stream().sorted().toList());
+		}
+		List<String> classes = settings.classes().stream().map(PriorityClass::name).toList();
+		for (String priorityClass : rollout.getShadowClasses()) {
+			check(classes.contains(priorityClass), "rollout.shadow-classes", priorityClass,
+					"must name priority classes " + classes);
+		}
+		return new ShadowMode(rollout.isShadow(), rollout.getShadowPools(), rollout.getShadowClasses());
 	}
 
 	static FallbackChainSettings fallback(LlmQuotaProperties properties, QuotaSettings settings) {

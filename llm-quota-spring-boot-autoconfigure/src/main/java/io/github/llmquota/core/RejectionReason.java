@@ -23,6 +23,12 @@ public enum RejectionReason {
 	/** The waiting thread was interrupted or the wait was cancelled. */
 	CANCELLED,
 
+	/**
+	 * The request's priority class is paused in the pool by an operator (live settings);
+	 * the request was not queued.
+	 */
+	PAUSED,
+
 	/** Quota state could not be reached and the fail mode rejects requests. */
 	UNAVAILABLE,
 

@@ -14,8 +14,11 @@ import io.github.llmquota.core.RejectionReason;
  * timer armed for it is dropped once that ticket is granted
  * @param arrival for a granted or waiting ticket, its place in the pool's arrival order
  * (see {@link Ticket#arrival()}); 0 for a rejection, or when the store keeps no order
+ * @param shadow for a ticket admitted in shadow mode, what enforcement would have
+ * decided; otherwise {@code null}
  */
-public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket, long arrival) {
+public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket, long arrival,
+		Shadow shadow) {
 
 	/** Sentinel for "no delay applies". */
 	public static final long NONE = -2;
@@ -37,7 +40,17 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission granted(long arrival) {
-		return new Admission(Status.GRANTED, null, NONE, null, arrival);
+		return new Admission(Status.GRANTED, null, NONE, null, arrival, null);
+	}
+
+	/**
+	 * The ticket was admitted in shadow mode, whatever enforcement would have decided.
+	 * @param arrival its place in the pool's arrival order
+	 * @param shadow what enforcement would have decided
+	 * @return the admission
+	 */
+	public static Admission shadowed(long arrival, Shadow shadow) {
+		return new Admission(Status.GRANTED, null, NONE, null, arrival, shadow);
 	}
 
 	/**
@@ -49,7 +62,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission waiting(long headDelayMillis, String headTicket, long arrival) {
-		return new Admission(Status.WAITING, null, headDelayMillis, headTicket, arrival);
+		return new Admission(Status.WAITING, null, headDelayMillis, headTicket, arrival, null);
 	}
 
 	/**
@@ -59,7 +72,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission rejected(RejectionReason reason, long retryAfterMillis) {
-		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0);
+		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0, null);
 	}
 
 	/**
@@ -76,6 +89,19 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 		/** Rejected: nothing is held. */
 		REJECTED
 
+	}
+
+	/**
+	 * What enforcement would have decided for a ticket admitted in shadow mode. The store
+	 * decides it as an acquire would, without queuing: a ticket that would have waited
+	 * behind others reports what it needed itself.
+	 *
+	 * @param status granted, waiting or rejected
+	 * @param reason why it would have been rejected, or {@code null}
+	 * @param waitMillis how long it would have waited before it fitted, or been told to
+	 * retry after; {@link #UNKNOWN} when that depends on a lease ending, 0 when granted
+	 */
+	public record Shadow(Status status, RejectionReason reason, long waitMillis) {
 	}
 
 }

@@ -225,6 +225,9 @@ public class DefaultQuotaEngine
 		switch (admission.status()) {
 			case GRANTED -> {
 				this.waiters.remove(ticket.id());
+				if (admission.shadow() != null) {
+					notify((listener) -> listener.shadowed(model, request, admission.shadow()));
+				}
 				waiter.arrival = admission.arrival();
 				handOver(waiter);
 			}
@@ -422,6 +425,44 @@ public class DefaultQuotaEngine
 		}
 	}
 
+	/**
+	 * Return the live settings the fleet applies to a pool over its configuration.
+	 * @param pool the pool name
+	 * @return the live settings
+	 * @throws IllegalArgumentException if no pool has that name
+	 * @throws QuotaStateUnavailableException if the store cannot be reached
+	 */
+	public LiveSettings live(String pool) {
+		PoolSpec spec = poolSpec(pool);
+		try {
+			return this.store.live(spec);
+		}
+		catch (DataAccessException ex) {
+			throw unavailable(spec, ex);
+		}
+	}
+
+	/**
+	 * Replace the live settings of a pool for the whole fleet, from each JVM's next
+	 * decision on; {@link LiveSettings#NONE} reverts it to its configuration.
+	 * @param pool the pool name
+	 * @param live the new live settings
+	 * @throws IllegalArgumentException if no pool has that name, or a setting is invalid
+	 * (naming it); nothing is stored then
+	 * @throws QuotaStateUnavailableException if the store cannot be reached
+	 * @throws UnsupportedOperationException if the store cannot change pools at runtime
+	 */
+	public void changeLive(String pool, LiveSettings live) {
+		PoolSpec spec = poolSpec(pool);
+		live.validate(spec, this.settings.classes());
+		try {
+			this.store.changeLive(spec, live);
+		}
+		catch (DataAccessException ex) {
+			throw unavailable(spec, ex);
+		}
+	}
+
 	@Override
 	public Backpressure backpressure(String model) {
 		return Backpressure.of(state(this.settings.model(model).pool()));
@@ -434,11 +475,15 @@ public class DefaultQuotaEngine
 
 	@Override
 	public PoolState state(String pool) {
+		return state(poolSpec(pool));
+	}
+
+	private PoolSpec poolSpec(String pool) {
 		PoolSpec spec = this.settings.pools().get(pool);
 		if (spec == null) {
 			throw new IllegalArgumentException("'pool' " + pool + " is not configured (configured: " + pools() + ")");
 		}
-		return state(spec);
+		return spec;
 	}
 
 	private PoolState state(PoolSpec pool) {
@@ -449,7 +494,8 @@ public class DefaultQuotaEngine
 		catch (DataAccessException ex) {
 			throw unavailable(pool, ex);
 		}
-		return PoolStates.of(pool, snapshot, this.settings.classes());
+		// Utilisation and limits against the limits the fleet applies now.
+		return PoolStates.of(this.store.liveLimits(pool), snapshot, this.settings.classes());
 	}
 
 	private QuotaStateUnavailableException unavailable(PoolSpec pool, DataAccessException ex) {
@@ -540,9 +586,13 @@ public class DefaultQuotaEngine
 				"The user's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
+			case PAUSED -> "Pool '" + pool.name() + "' admits no more requests of this priority class: an operator"
+					+ " paused it (see /actuator/llmquota)";
 			default -> "Request rejected by pool '" + pool.name() + "': " + reason;
 		};
-		return new QuotaRejectedException(pool.name(), reason, retryAfter, message);
+		// Nobody can say when an operator resumes a class.
+		return new QuotaRejectedException(pool.name(), reason, (reason != RejectionReason.PAUSED) ? retryAfter : null,
+				message);
 	}
 
 	// Not a QuotaRejectedException, which means "wait and retry": the provider said

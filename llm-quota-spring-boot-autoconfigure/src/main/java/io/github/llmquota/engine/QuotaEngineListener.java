@@ -23,6 +23,16 @@ public interface QuotaEngineListener {
 	}
 
 	/**
+	 * A request was admitted in shadow mode: {@link #admitted} follows, whatever
+	 * enforcement would have decided.
+	 * @param model the model
+	 * @param request the request
+	 * @param decision what enforcement would have decided
+	 */
+	default void shadowed(ModelSpec model, QuotaRequest request, Admission.Shadow decision) {
+	}
+
+	/**
 	 * A request was not admitted.
 	 * @param model the model
 	 * @param request the request

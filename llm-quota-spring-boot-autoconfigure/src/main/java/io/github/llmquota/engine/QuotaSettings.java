@@ -34,6 +34,8 @@ public final class QuotaSettings {
 
 	private final Duration admissionLookahead;
 
+	private final ShadowMode shadowMode;
+
 	/**
 	 * Create the settings.
 	 * @param models the models by name; their pools must be consistent
@@ -89,6 +91,30 @@ public final class QuotaSettings {
 		this.heartbeatInterval = heartbeatInterval;
 		this.feedback = feedback;
 		this.admissionLookahead = admissionLookahead;
+		this.shadowMode = ShadowMode.OFF;
+	}
+
+	private QuotaSettings(QuotaSettings settings, ShadowMode shadowMode) {
+		this.models = settings.models;
+		this.apiKeys = settings.apiKeys;
+		this.pools = settings.pools;
+		this.classes = settings.classes;
+		this.defaultClass = settings.defaultClass;
+		this.leaseTimeout = settings.leaseTimeout;
+		this.queueCapacity = settings.queueCapacity;
+		this.heartbeatInterval = settings.heartbeatInterval;
+		this.feedback = settings.feedback;
+		this.admissionLookahead = settings.admissionLookahead;
+		this.shadowMode = shadowMode;
+	}
+
+	/**
+	 * Return these settings with requests run in shadow mode as configured.
+	 * @param shadowMode which requests run in shadow mode
+	 * @return the settings
+	 */
+	public QuotaSettings withShadowMode(ShadowMode shadowMode) {
+		return new QuotaSettings(this, shadowMode);
 	}
 
 	/**
@@ -210,6 +236,15 @@ public final class QuotaSettings {
 	 */
 	public Duration admissionLookahead() {
 		return this.admissionLookahead;
+	}
+
+	/**
+	 * Return which requests run in shadow mode as configured ({@link ShadowMode#OFF}
+	 * unless set).
+	 * @return the shadow mode
+	 */
+	public ShadowMode shadowMode() {
+		return this.shadowMode;
 	}
 
 	private List<String> classNames() {

@@ -66,6 +66,39 @@ public interface QuotaStore {
 	PoolSnapshot snapshot(PoolSpec pool);
 
 	/**
+	 * Return the live settings the fleet applies to a pool over its configuration.
+	 * @param pool the pool as configured
+	 * @return the live settings, {@link LiveSettings#NONE} when nothing was changed
+	 */
+	default LiveSettings live(PoolSpec pool) {
+		return LiveSettings.NONE;
+	}
+
+	/**
+	 * Return the pool with the limits this store last decided on (its live settings'
+	 * limits over the configured ones), without a store call: after a
+	 * {@link #snapshot(PoolSpec) snapshot} they are the fleet's.
+	 * @param pool the pool as configured
+	 * @return the pool as decided on
+	 */
+	default PoolSpec liveLimits(PoolSpec pool) {
+		return pool;
+	}
+
+	/**
+	 * Replace the live settings of a pool for every JVM that shares the store, from each
+	 * one's next decision on, until they are replaced again; {@link LiveSettings#NONE}
+	 * reverts the pool to its configuration. The settings must be
+	 * {@link LiveSettings#validate valid}.
+	 * @param pool the pool as configured
+	 * @param live the new live settings
+	 * @throws UnsupportedOperationException if this store cannot change a pool at runtime
+	 */
+	default void changeLive(PoolSpec pool, LiveSettings live) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change pools at runtime");
+	}
+
+	/**
 	 * What a poll found.
 	 *
 	 * @param states the states of the polled tickets, in order

@@ -24,6 +24,7 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FailModeStore;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -257,6 +258,32 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			return;
 		}
 		onShared("cancel", () -> this.shared.cancel(pool, ticketId));
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Read from the shared store, which keeps them for the fleet.
+	 */
+	@Override
+	public LiveSettings live(PoolSpec pool) {
+		return this.shared.live(pool);
+	}
+
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return this.shared.liveLimits(pool);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Stored in the shared store, which keeps them for the fleet; while it cannot be
+	 * reached the change fails.
+	 */
+	@Override
+	public void changeLive(PoolSpec pool, LiveSettings live) {
+		this.shared.changeLive(pool, live);
 	}
 
 	@Override

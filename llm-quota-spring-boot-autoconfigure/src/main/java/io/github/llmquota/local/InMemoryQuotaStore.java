@@ -13,6 +13,7 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
@@ -49,6 +50,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private final LongSupplier clock;
 
 	private final Map<String, PoolState> pools = new ConcurrentHashMap<>();
+
+	private final Map<String, LiveSettings> lives = new ConcurrentHashMap<>();
 
 	private volatile AdmissionListener listener;
 
@@ -107,6 +110,21 @@ public class InMemoryQuotaStore implements QuotaStore {
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		return state(pool).snapshot();
+	}
+
+	@Override
+	public LiveSettings live(PoolSpec pool) {
+		return this.lives.getOrDefault(pool.name(), LiveSettings.NONE);
+	}
+
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return live(pool).applyTo(pool);
+	}
+
+	@Override
+	public void changeLive(PoolSpec pool, LiveSettings live) {
+		this.lives.put(pool.name(), live);
 	}
 
 	/**
@@ -178,9 +196,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private PoolState state(PoolSpec pool) {
+		LiveSettings live = live(pool);
 		PoolState state = this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
-		if (state.pool != pool) {
-			state.limitTo(pool);
+		if (state.configured != pool || state.live != live) {
+			state.limitTo(pool, live);
 		}
 		return state;
 	}
@@ -219,6 +238,18 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// call: the failover store's local share changes with the JVMs seen before each
 		// outage.
 		private volatile PoolSpec pool;
+
+		// The pool as given and the live settings applied to it, as the script gets them
+		// with its config: the limits in the pool, the rest below.
+		private volatile PoolSpec configured;
+
+		private volatile LiveSettings live = LiveSettings.NONE;
+
+		private boolean[] paused;
+
+		private boolean[] shadowed;
+
+		private Double pinnedMultiplier;
 
 		// The levels of the current decision, drained to its time from the last written
 		// ones.
@@ -280,14 +311,21 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
+			limitTo(pool, LiveSettings.NONE);
 		}
 
-		synchronized void limitTo(PoolSpec pool) {
+		synchronized void limitTo(PoolSpec pool, LiveSettings live) {
 			if (pool.rates().size() != this.used.length) {
 				throw new IllegalArgumentException("Pool '" + pool.name() + "' must keep its " + this.used.length
 						+ " rate dimensions, was given " + pool.rates().size());
 			}
-			this.pool = pool;
+			this.pool = live.applyTo(pool);
+			this.configured = pool;
+			this.live = live;
+			List<PriorityClass> classes = InMemoryQuotaStore.this.settings.classes();
+			this.paused = live.paused(classes);
+			this.shadowed = live.shadowed(pool, InMemoryQuotaStore.this.settings);
+			this.pinnedMultiplier = live.multiplier();
 		}
 
 		Admission acquire(Ticket ticket) {
@@ -295,7 +333,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			Admission admission;
 			synchronized (this) {
 				long now = advanceAndRestart();
-				admission = decide(ticket, now, news);
+				admission = (this.shadowed != null && this.shadowed[ticket.rank()]) ? decideInShadow(ticket, now)
+						: decide(ticket, now, news);
 				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
 					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
 				}
@@ -306,6 +345,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private Admission decide(Ticket ticket, long now, List<Runnable> news) {
+			if (this.paused != null && this.paused[ticket.rank()]) {
+				return Admission.rejected(RejectionReason.PAUSED, Admission.UNKNOWN);
+			}
 			if (this.exhaustedUntil > now) {
 				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
 			}
@@ -368,6 +410,54 @@ public class InMemoryQuotaStore implements QuotaStore {
 			// One JVM owns every ticket here, so the caller always owns the head.
 			return (head != null) ? Admission.waiting(delay(head.eta), head.ticket.id(), arrival)
 					: Admission.waiting(Admission.NONE, null, arrival);
+		}
+
+		// Shadow mode, as the script's shadowAcquire: decide as decide would, without
+		// queuing, shedding or rejecting, then admit whatever the decision.
+		private Admission decideInShadow(Ticket ticket, long now) {
+			Admission.Status status = Admission.Status.GRANTED;
+			RejectionReason reason = null;
+			long wait = 0;
+			double userEta = (ticket.user() != null) ? userEta(ticket.user(), now) : 0;
+			if (this.paused != null && this.paused[ticket.rank()]) {
+				status = Admission.Status.REJECTED;
+				reason = RejectionReason.PAUSED;
+				wait = Admission.UNKNOWN;
+			}
+			else if (this.exhaustedUntil > now) {
+				status = Admission.Status.REJECTED;
+				reason = RejectionReason.QUOTA_EXHAUSTED;
+				wait = this.exhaustedUntil - now;
+			}
+			else if (userEta > 0) {
+				status = Admission.Status.REJECTED;
+				reason = RejectionReason.USER_LIMIT;
+				wait = delay(userEta);
+			}
+			else {
+				double eta = blocked(ticket, now);
+				boolean queued = !this.queue.isEmpty();
+				if (eta != 0 || queued) {
+					wait = delay(eta);
+					long inClass = this.queue
+						.subMap(Place.first(ticket.rank() * CLASS), Place.first((ticket.rank() + 1) * CLASS))
+						.size();
+					int classCapacity = InMemoryQuotaStore.this.settings.classes().get(ticket.rank()).queueCapacity();
+					status = Admission.Status.REJECTED;
+					if (queued && inClass >= classCapacity) {
+						reason = RejectionReason.QUEUE_FULL;
+					}
+					else if (ticket.maxWaitMillis() <= 0 || eta > ticket.maxWaitMillis()) {
+						reason = RejectionReason.DEADLINE;
+					}
+					else {
+						status = Admission.Status.WAITING;
+					}
+				}
+			}
+			long arrival = arrival(ticket);
+			admit(ticket, now);
+			return Admission.shadowed(arrival, new Admission.Shadow(status, reason, wait));
 		}
 
 		void settle(Settlement settlement) {
@@ -453,7 +543,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				.mapToLong((model) -> Math.max(this.modelCooldowns.getOrDefault(model, 0L) - now, 0))
 				.toArray();
 			return new PoolSnapshot(this.pool.name(), now, this.used.clone(), this.rings.trailingMinute(now),
-					this.rings.lastHour(now), queuedPerClass, this.leases.size(), this.multiplier,
+					this.rings.lastHour(now), queuedPerClass, this.leases.size(), multiplier(),
 					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1,
 					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null);
 		}
@@ -593,7 +683,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 					// One cut per round trip: only calls admitted after the last cut may
 					// cut again.
 					if (admittedAt == null || admittedAt > this.lastCut) {
-						this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(), tuning.multiplierFloor());
+						// A pinned multiplier is neither cut nor recovered.
+						if (this.pinnedMultiplier == null) {
+							this.multiplier = Math.max(this.multiplier * tuning.multiplierCut(),
+									tuning.multiplierFloor());
+						}
 						this.lastCut = now;
 					}
 					this.dirty = true;
@@ -606,7 +700,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					this.dirty = true;
 				}
 				case SUCCESS -> {
-					if (this.multiplier < 1) {
+					if (this.multiplier < 1 && this.pinnedMultiplier == null) {
 						this.multiplier = Math.min(1, this.multiplier + tuning.multiplierRecovery());
 						this.dirty = true;
 					}
@@ -701,11 +795,15 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private double capacity(int dimension) {
-			return this.pool.rates().get(dimension).capacity() * this.multiplier;
+			return this.pool.rates().get(dimension).capacity() * multiplier();
 		}
 
 		private double rate(int dimension) {
-			return this.pool.rates().get(dimension).ratePerMilli() * this.multiplier;
+			return this.pool.rates().get(dimension).ratePerMilli() * multiplier();
+		}
+
+		private double multiplier() {
+			return (this.pinnedMultiplier != null) ? this.pinnedMultiplier : this.multiplier;
 		}
 
 		// A lost state restarts with full buckets, so that the fleet does not flood a
@@ -713,8 +811,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private long advanceAndRestart() {
 			long now = advance();
 			if (this.lost) {
+				// Full buckets as configured, whatever the multiplier, as the script.
 				for (int i = 0; i < this.used.length; i++) {
-					this.used[i] = capacity(i);
+					this.used[i] = this.pool.rates().get(i).capacity();
 				}
 				this.lost = false;
 				this.dirty = true;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import org.springframework.data.redis.connection.Message;
@@ -20,6 +21,7 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
@@ -35,6 +37,7 @@ import io.github.llmquota.engine.UserCharge;
 import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
 import io.github.llmquota.redis.ScriptProtocol.CancelArgs;
 import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
+import io.github.llmquota.redis.ScriptProtocol.LiveArgs;
 import io.github.llmquota.redis.ScriptProtocol.PollArgs;
 import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
 import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
@@ -77,6 +80,10 @@ public class RedisQuotaStore implements QuotaStore {
 	private final Map<String, Config> poolConfigs = new ConcurrentHashMap<>();
 
 	private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
+
+	// The live settings each pool's config was last built with; the script tells when
+	// the fleet's have moved on.
+	private final Map<String, Live> lives = new ConcurrentHashMap<>();
 
 	private RedisMessageListenerContainer listenerContainer;
 
@@ -167,11 +174,13 @@ public class RedisQuotaStore implements QuotaStore {
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
-		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(),
-				ticket.cost(), ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool)));
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
+				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
+						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
-			case ScriptProtocol.GRANTED -> Admission.granted((Long) reply.get(1));
+			case ScriptProtocol.GRANTED -> (reply.size() > 2) ? Admission.shadowed((Long) reply.get(1), shadow(reply))
+					: Admission.granted((Long) reply.get(1));
 			case ScriptProtocol.WAITING ->
 				Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
 			case ScriptProtocol.REJECTED ->
@@ -184,8 +193,9 @@ public class RedisQuotaStore implements QuotaStore {
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
 		FeedbackArgs feedback = feedback(settlement.feedback());
-		List<?> reply = run(pool, ScriptProtocol.SETTLE, new SettleArgs(settlement.leaseId(), settlement.delta(),
-				(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool)));
+		List<?> reply = run(pool, ScriptProtocol.SETTLE,
+				(live) -> new SettleArgs(settlement.leaseId(), settlement.delta(),
+						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -194,12 +204,13 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
-		run(pool, ScriptProtocol.CANCEL, new CancelArgs(ticketId, stateUnknown(pool)));
+		run(pool, ScriptProtocol.CANCEL, (live) -> new CancelArgs(ticketId, stateUnknown(pool), live));
 	}
 
 	@Override
 	public PollResult poll(PoolSpec pool, List<String> ticketIds) {
-		List<?> reply = run(pool, ScriptProtocol.POLL, new PollArgs(this.workerId, ticketIds, stateUnknown(pool)));
+		List<?> reply = run(pool, ScriptProtocol.POLL,
+				(live) -> new PollArgs(this.workerId, ticketIds, stateUnknown(pool), live));
 		if (!ScriptProtocol.POLLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -214,7 +225,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, new SnapshotArgs(pool.models()));
+		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, (live) -> new SnapshotArgs(pool.models(), live));
 		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -231,6 +242,33 @@ public class RedisQuotaStore implements QuotaStore {
 				state.cooldownMillis(), state.headDelayMillis(),
 				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
 				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason());
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Read from Redis on every call, so that it is current even where this JVM made no
+	 * decision lately.
+	 */
+	@Override
+	public LiveSettings live(PoolSpec pool) {
+		return runLive(pool, new LiveArgs(null, null)).settings();
+	}
+
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return this.lives.getOrDefault(pool.name(), Live.CONFIGURED).settings().applyTo(pool);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Kept in {@code <prefix>:{<pool>}:o}, without a lifetime: a change stays until it is
+	 * reverted. Every JVM reloads it at its next call of the pool, told so by the script.
+	 */
+	@Override
+	public void changeLive(PoolSpec pool, LiveSettings live) {
+		runLive(pool, new LiveArgs(true, live.changesNothing() ? null : ScriptProtocol.write(live)));
 	}
 
 	/**
@@ -289,18 +327,51 @@ public class RedisQuotaStore implements QuotaStore {
 		return this.keyPrefix + ":{" + pool + "}:";
 	}
 
-	private List<?> run(PoolSpec pool, String op, Object args) {
-		Config config = this.poolConfigs.computeIfAbsent(pool.name(), (name) -> config(pool));
-		String digest = config.digest();
+	private List<?> run(PoolSpec pool, String op, Function<Long, Object> args) {
 		List<String> keys = List.of(base(pool.name()) + "s");
-		String json = ScriptProtocol.write(args);
-		List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
-		if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
-			// The script has not kept this config (first call, or the state was lost): it
-			// answered before reading or writing anything, so sending it in full is safe.
-			reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
+		// Live settings that change again while this call reloads them cost another try;
+		// a pool whose settings change without end fails the call.
+		for (int attempt = 0; attempt < 3; attempt++) {
+			Config config = this.poolConfigs.computeIfAbsent(pool.name(),
+					(name) -> config(pool, this.lives.getOrDefault(name, Live.CONFIGURED)));
+			String digest = config.digest();
+			String json = ScriptProtocol.write(args.apply((config.liveVersion() > 0) ? config.liveVersion() : null));
+			List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
+			if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
+				// The script has not kept this config (first call, or the state was
+				// lost):
+				// it answered before reading or writing anything, so sending it in full
+				// is
+				// safe.
+				reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
+			}
+			if (!ScriptProtocol.LIVE_CHANGED.equals(reply.get(0))) {
+				return reply;
+			}
+			// Answered before anything was decided: decide again under the new settings.
+			runLive(pool, new LiveArgs(null, null));
 		}
-		return reply;
+		throw new IllegalStateException("Live settings of pool '" + pool.name() + "' keep changing");
+	}
+
+	private Live runLive(PoolSpec pool, LiveArgs args) {
+		List<?> reply = (List<?>) this.executor.execute(List.of(base(pool.name()) + "s"),
+				arguments(ScriptProtocol.LIVE_OP, "", ScriptProtocol.write(args), ""));
+		if (!ScriptProtocol.LIVE.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		Live live = new Live((Long) reply.get(1), ScriptProtocol.readLive((String) reply.get(2)));
+		Live known = this.lives.put(pool.name(), live);
+		if (known == null || known.version() != live.version()) {
+			this.poolConfigs.remove(pool.name());
+		}
+		return live;
+	}
+
+	private static Admission.Shadow shadow(List<?> reply) {
+		String reason = (String) reply.get(3);
+		return new Admission.Shadow(Admission.Status.valueOf((String) reply.get(2)),
+				reason.isEmpty() ? null : RejectionReason.valueOf(reason), (Long) reply.get(4));
 	}
 
 	// ARGV: op, digest, arguments, then the config and the test clock only when there
@@ -316,7 +387,8 @@ public class RedisQuotaStore implements QuotaStore {
 		return new IllegalStateException("Unexpected reply from llm-quota script: " + reply);
 	}
 
-	private Config config(PoolSpec pool) {
+	private Config config(PoolSpec configured, Live live) {
+		PoolSpec pool = live.settings().applyTo(configured);
 		int n = pool.rates().size();
 		List<String> dimensions = new ArrayList<>(n);
 		double[] capacities = new double[n];
@@ -335,13 +407,18 @@ public class RedisQuotaStore implements QuotaStore {
 			queueCapacities[i] = classes.get(i).queueCapacity();
 		}
 		FeedbackSettings feedback = this.settings.feedback();
+		// A pinned multiplier is neither cut nor recovered.
+		Double pinned = live.settings().multiplier();
 		PoolConfig config = new PoolConfig(pool.name(), dimensions, capacities, rates, pool.maxConcurrency(),
 				this.settings.leaseTimeout().toMillis(), reserves, queueCapacities, this.settings.queueCapacity(),
-				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(), feedback.multiplierCut(),
-				feedback.multiplierFloor(), feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
+				this.settings.heartbeatInterval().toMillis() * 3, channelPrefix(),
+				(pinned != null) ? 1 : feedback.multiplierCut(),
+				(pinned != null) ? Math.min(pinned, feedback.multiplierFloor()) : feedback.multiplierFloor(),
+				(pinned != null) ? 0 : feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
-				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null);
-		return Config.of(ScriptProtocol.write(config));
+				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
+				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned);
+		return Config.of(ScriptProtocol.write(config), live.version());
 	}
 
 	/**
@@ -418,11 +495,20 @@ public class RedisQuotaStore implements QuotaStore {
 	/**
 	 * A pool's config as sent in full, and the digest every call sends in its place.
 	 */
-	private record Config(String json, String digest) {
+	private record Config(String json, String digest, long liveVersion) {
 
-		static Config of(String json) {
-			return new Config(json, ScriptProtocol.digest(json));
+		static Config of(String json, long liveVersion) {
+			return new Config(json, ScriptProtocol.digest(json), liveVersion);
 		}
+
+	}
+
+	/**
+	 * A pool's live settings and their version in Redis.
+	 */
+	private record Live(long version, LiveSettings settings) {
+
+		static final Live CONFIGURED = new Live(0, LiveSettings.NONE);
 
 	}
 

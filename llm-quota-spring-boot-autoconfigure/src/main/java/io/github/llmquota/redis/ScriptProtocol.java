@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.Sha256;
 
 /**
@@ -33,8 +34,10 @@ import io.github.llmquota.engine.Sha256;
  * components in declaration order, which the script's glossary lists by the same names
  * and its {@code ARGUMENTS} readers read back into a table under those names, the one
  * place on each side that maps positions to names. Usually-absent components come last,
- * so that they cost nothing when absent. A record's components are reordered here and in
- * the script together, never on one side only.
+ * so that they cost nothing when absent. Every op but {@code live} ends with
+ * {@code live}, the version of the live settings its config was built with (left out when
+ * 0). A record's components are reordered here and in the script together, never on one
+ * side only.
  * <p>
  * Thread-safe: the records are immutable and the mapper is shared read-only.
  */
@@ -61,7 +64,29 @@ final class ScriptProtocol {
 	/** The read-only op that reads a pool's state, with {@link SnapshotArgs}. */
 	static final String SNAPSHOT_OP = "snapshot";
 
-	/** Acquire: admitted now; followed by the arrival. */
+	/**
+	 * The op that reads or replaces a pool's live settings, with {@link LiveArgs}; it
+	 * needs no config.
+	 */
+	static final String LIVE_OP = "live";
+
+	/**
+	 * Live: followed by the version of the pool's live settings (0: never changed) and
+	 * their JSON (empty: as configured).
+	 */
+	static final String LIVE = "LIVE";
+
+	/**
+	 * Any op but live: the caller's config carries live settings older than the pool's;
+	 * the caller reloads them and calls again. Nothing was changed.
+	 */
+	static final String LIVE_CHANGED = "LIVE_CHANGED";
+
+	/**
+	 * Acquire: admitted now; followed by the arrival, and in shadow mode by what
+	 * enforcement would have decided: the status, the reason (empty when none) and the
+	 * wait.
+	 */
 	static final String GRANTED = "GRANTED";
 
 	/**
@@ -143,6 +168,24 @@ final class ScriptProtocol {
 	}
 
 	/**
+	 * Read live settings as the live op returns them.
+	 * @param json the JSON that follows the version, empty when there are none
+	 * @return the settings
+	 * @throws IllegalStateException if the JSON does not match {@link LiveSettings}
+	 */
+	static LiveSettings readLive(String json) {
+		if (json.isEmpty()) {
+			return LiveSettings.NONE;
+		}
+		try {
+			return MAPPER.readValue(json, LiveSettings.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("Unreadable llm-quota live settings: " + json, ex);
+		}
+	}
+
+	/**
 	 * Read the snapshot the script returns.
 	 * @param json the JSON that follows {@link #SNAPSHOT}
 	 * @return the snapshot
@@ -175,7 +218,9 @@ final class ScriptProtocol {
 	 * digest}, which every call sends ({@code ARGV[2]}); sent in full ({@code ARGV[5]})
 	 * only when the script answers {@link #CONFIG_NEEDED}. Rates are units per
 	 * millisecond, durations milliseconds; arrays are indexed by dimension or by class
-	 * rank.
+	 * rank. The live settings' limits are applied to the capacities, rates and
+	 * concurrency; {@code paused} and {@code shadowed} (per class rank) and
+	 * {@code pinnedMultiplier} are left out when nothing is paused, shadowed or pinned.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record PoolConfig(String pool, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
@@ -183,7 +228,7 @@ final class ScriptProtocol {
 			int totalQueueCapacity, long workerTtlMillis, String channelPrefix, double multiplierCut,
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
-			Boolean arrivalOrderForTests) {
+			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier) {
 	}
 
 	/**
@@ -203,7 +248,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live) {
 	}
 
 	/**
@@ -222,22 +267,30 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown) {
+			Boolean stateUnknown, Long live) {
 	}
 
 	/** The arguments of {@code cancel}. */
 	@JsonSerialize(using = Positional.class)
-	record CancelArgs(String id, Boolean stateUnknown) {
+	record CancelArgs(String id, Boolean stateUnknown, Long live) {
 	}
 
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
 	@JsonSerialize(using = Positional.class)
-	record PollArgs(String worker, List<String> ids, Boolean stateUnknown) {
+	record PollArgs(String worker, List<String> ids, Boolean stateUnknown, Long live) {
 	}
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
 	@JsonSerialize(using = Positional.class)
-	record SnapshotArgs(List<String> models) {
+	record SnapshotArgs(List<String> models, Long live) {
+	}
+
+	/**
+	 * The arguments of {@code live}: {@code change} to replace the settings with
+	 * {@code settings} (JSON; left out to revert to the configuration), else a read.
+	 */
+	@JsonSerialize(using = Positional.class)
+	record LiveArgs(Boolean change, String settings) {
 	}
 
 	/**

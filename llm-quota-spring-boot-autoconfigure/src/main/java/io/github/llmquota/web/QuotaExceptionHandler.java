@@ -55,7 +55,8 @@ import io.github.llmquota.fallback.FallbackExhaustedException;
  * <td>no</td>
  * </tr>
  * <tr>
- * <td>{@code UNAVAILABLE}, {@code CANCELLED}</td>
+ * <td>{@code UNAVAILABLE}, {@code CANCELLED}, {@code PAUSED} (a priority class paused by
+ * an operator)</td>
  * <td>503</td>
  * <td>when a retry can succeed</td>
  * <td>no</td>
@@ -174,7 +175,7 @@ public class QuotaExceptionHandler {
 	protected HttpStatus statusOf(RejectionReason reason) {
 		return switch (reason) {
 			case CANNOT_FIT -> HttpStatus.PAYLOAD_TOO_LARGE;
-			case UNAVAILABLE, CANCELLED, QUOTA_EXHAUSTED -> HttpStatus.SERVICE_UNAVAILABLE;
+			case UNAVAILABLE, CANCELLED, QUOTA_EXHAUSTED, PAUSED -> HttpStatus.SERVICE_UNAVAILABLE;
 			default -> HttpStatus.TOO_MANY_REQUESTS;
 		};
 	}
@@ -193,6 +194,7 @@ public class QuotaExceptionHandler {
 			case CANNOT_FIT -> "Request larger than the model's limit";
 			case CANCELLED -> "Request cancelled while waiting for quota";
 			case UNAVAILABLE -> "Quota state unavailable";
+			case PAUSED -> "Priority class paused by an operator";
 			default -> "Model call not admitted";
 		};
 	}

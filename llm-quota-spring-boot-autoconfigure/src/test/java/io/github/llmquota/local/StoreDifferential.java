@@ -31,6 +31,7 @@ import io.github.llmquota.core.Provider;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
@@ -74,9 +75,12 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * the arrival an earlier admission reported, or with one the pool never issued), settles
  * below, on and above the reservation with no feedback, success, 429s with and without
  * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
- * cancels of waiting, granted and unknown tickets; polls; time steps from a millisecond
- * to two hours, some to exactly a lease's end; and the loss of the script's state hash,
- * which the in-memory store models with {@link InMemoryQuotaStore#loseState(String)}.
+ * cancels of waiting, granted and unknown tickets; polls; live settings as an operator
+ * changes them (shadow mode on and off, so that acquires run in shadow mode for a while,
+ * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
+ * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
+ * of the script's state hash, which the in-memory store models with
+ * {@link InMemoryQuotaStore#loseState(String)}.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
  * stores report one live worker (compared, not masked). What the script does for a fleet
@@ -299,6 +303,9 @@ final class StoreDifferential {
 				else if (roll < 52 && !this.held.isEmpty()) {
 					settle();
 				}
+				else if (roll >= 52 && roll < 54) {
+					changeLive();
+				}
 				else if (roll < 60) {
 					cancel();
 				}
@@ -313,6 +320,31 @@ final class StoreDifferential {
 				}
 			}
 			return this.operation;
+		}
+
+		// As an operator changes the pool at runtime: shadow mode on or off (so that
+		// acquires are shadow acquires for a while), a paused class, a pinned multiplier,
+		// a changed limit; or everything back to the configuration.
+		private void changeLive() {
+			LiveSettings live = LiveSettings.NONE;
+			if (this.random.nextInt(4) > 0) {
+				Boolean shadow = pick(this.random, Boolean.TRUE, Boolean.TRUE, Boolean.FALSE, null);
+				List<PriorityClass> classes = this.settings.classes();
+				Set<String> paused = (this.random.nextInt(3) == 0)
+						? Set.of(classes.get(this.random.nextInt(classes.size())).name()) : Set.of();
+				Double multiplier = (this.random.nextInt(4) == 0) ? 0.1 * (3 + this.random.nextInt(8)) : null;
+				Map<Dimension, Long> limits = new HashMap<>();
+				if (this.random.nextInt(3) == 0) {
+					RateLimit rate = this.pool.rates().get(this.random.nextInt(this.pool.rates().size()));
+					limits.put(rate.dimension(), Math.max(1, rate.limit() * (1 + this.random.nextInt(20)) / 10));
+				}
+				live = new LiveSettings(limits, paused, multiplier, shadow);
+			}
+			live.validate(this.pool, this.settings.classes());
+			begin("live " + live);
+			this.lua.changeLive(this.pool, live);
+			this.java.changeLive(this.pool, live);
+			end();
 		}
 
 		private void acquire(boolean small) {

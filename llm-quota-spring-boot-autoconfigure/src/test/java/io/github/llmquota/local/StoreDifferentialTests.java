@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.Settlement;
@@ -105,6 +106,25 @@ class StoreDifferentialTests {
 						}
 						super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
 								settlement.user(), settlement.userDelta(), feedback));
+					}
+
+				}, RERUN);
+
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(() -> differential.run(3, 2_000))
+			.withMessageContaining("disagree on");
+	}
+
+	@Test
+	void storeThatEnforcesInShadowModeIsReported() {
+		// A deliberately wrong twin: switching a pool to shadow mode at runtime is
+		// ignored, so its acquires are enforced.
+		StoreDifferential differential = new StoreDifferential(this.connectionFactory,
+				(settings, clock) -> new InMemoryQuotaStore(settings, clock) {
+
+					@Override
+					public void changeLive(PoolSpec pool, LiveSettings live) {
+						super.changeLive(pool,
+								new LiveSettings(live.limits(), live.pausedClasses(), live.multiplier(), null));
 					}
 
 				}, RERUN);

@@ -20,10 +20,11 @@ class ScriptProtocolTests {
 
 	@Test
 	void opArgumentsAreWrittenByPositionWithTrailingAbsentOnesLeftOut() {
-		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1, 1000, 500 }, 0, "model", null, null, null);
+		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1, 1000, 500 }, 0, "model", null, null, null,
+				null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
-				new FeedbackArgs("ok", null, null, null, null), null, null);
+				new FeedbackArgs("ok", null, null, null, null), null, null, null);
 		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
 	}
 
@@ -31,15 +32,16 @@ class ScriptProtocolTests {
 	void absentArgumentsBeforePresentOnesKeepTheirPlaceAsNull() {
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null,
 				new UserArgs("h", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { 1 }),
-				true);
+				true, 3L);
 		assertThat(ScriptProtocol.write(settle))
-			.isEqualTo("[\"w.1\",[5],null,null,[\"h\",[\"rpm\"],[10.0],[0.5],null,[1]],true]");
+			.isEqualTo("[\"w.1\",[5],null,null,[\"h\",[\"rpm\"],[10.0],[0.5],null,[1]],true,3]");
 	}
 
 	@Test
 	void poolConfigIsWrittenByNameWithAbsentValuesLeftOut() {
 		PoolConfig config = new PoolConfig("p", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, 0, 1000,
-				new double[] { 0 }, new int[] { 1 }, 1, 3000, "c:w:", 0.5, 0.1, 0.05, 1000, 60000, 0, null, null);
+				new double[] { 0 }, new int[] { 1 }, 1, 3000, "c:w:", 0.5, 0.1, 0.05, 1000, 60000, 0, null, null, null,
+				null, null);
 		assertThat(ScriptProtocol.write(config)).startsWith("{\"pool\":\"p\",\"dimensions\":[\"rpm\"]")
 			.doesNotContain("null")
 			.doesNotContain("ForTests");

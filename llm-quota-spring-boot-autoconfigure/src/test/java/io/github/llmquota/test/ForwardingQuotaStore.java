@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaStore;
@@ -55,6 +56,21 @@ public abstract class ForwardingQuotaStore implements QuotaStore {
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		return this.delegate.snapshot(pool);
+	}
+
+	@Override
+	public LiveSettings live(PoolSpec pool) {
+		return this.delegate.live(pool);
+	}
+
+	@Override
+	public void changeLive(PoolSpec pool, LiveSettings live) {
+		this.delegate.changeLive(pool, live);
+	}
+
+	@Override
+	public PoolSpec liveLimits(PoolSpec pool) {
+		return this.delegate.liveLimits(pool);
 	}
 
 }

@@ -49,6 +49,16 @@ class QuotaExceptionHandlerTests {
 	}
 
 	@Test
+	void aPausedClassIsA503WithoutRetryAfter() {
+		ResponseEntity<ProblemDetail> response = this.handler.handleQuotaRejected(
+				new QuotaRejectedException("chat", RejectionReason.PAUSED, null, "Class BACKGROUND is paused"));
+
+		assertThat(response.getStatusCode().value()).isEqualTo(503);
+		assertThat(response.getHeaders().containsKey(HttpHeaders.RETRY_AFTER)).isFalse();
+		assertThat(response.getBody().getTitle()).isEqualTo("Priority class paused by an operator");
+	}
+
+	@Test
 	void retryAfterRoundsUpToWholeSecondsAndIsAtLeastOne() {
 		assertThat(retryAfter(Duration.ofMillis(1200))).isEqualTo("2");
 		assertThat(retryAfter(Duration.ofMillis(3000))).isEqualTo("3");

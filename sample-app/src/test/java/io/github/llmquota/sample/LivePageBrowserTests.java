@@ -11,11 +11,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -32,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code -Dsample.test.chromium} and {@code -Dsample.test.chromedriver} name no
  * executables).
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "llm.quota.rollout.live-changes-enabled=true")
 @EnabledIf(value = "chromiumInstalled", disabledReason = "Skipping the browser test: Chromium or ChromeDriver is not "
 		+ "installed (apt-get install -y chromium chromium-driver)")
 class LivePageBrowserTests {
@@ -100,6 +103,67 @@ class LivePageBrowserTests {
 		assertThat(sonnet.dimension("requests-per-minute").figures()).doesNotStartWith("0 %")
 			.endsWith("/ 50 (effective 45)");
 		assertThat(sonnet.models()).contains("claude-sonnet-4-5");
+	}
+
+	@Test
+	void controlsChangeAPoolAndThePageShowsTheChangesAndWhatShadowModeWouldHaveDone() {
+		this.browser.get("http://localhost:" + this.port + "/");
+		String sonnet = "#controls fieldset[data-pool='anthropic-sonnet'] ";
+		new WebDriverWait(this.browser, Duration.ofSeconds(30))
+			.until((browser) -> browser.findElement(By.cssSelector(sonnet + "[data-control=limit]")).isDisplayed());
+
+		new Select(control(sonnet, "dimension")).selectByValue("requests-per-minute");
+		control(sonnet, "limit").sendKeys("20");
+		control(sonnet, "set-limit").click();
+		awaitText(sonnet + "[data-control=result]", "applied");
+		awaitText(
+				"section.pool[data-pool='anthropic-sonnet'] .dimension[data-dimension='requests-per-minute'] .figures",
+				"/ 20 (effective 18)");
+
+		new Select(control(sonnet, "class")).selectByValue("BACKGROUND");
+		control(sonnet, "pause").click();
+		awaitText(SONNET_LIVE, "paused: BACKGROUND");
+
+		control(sonnet, "multiplier").sendKeys("0.5");
+		control(sonnet, "pin").click();
+		awaitText(SONNET_LIVE, "multiplier pinned at 0.5");
+
+		control(sonnet, "limit").clear();
+		control(sonnet, "limit").sendKeys("-3");
+		control(sonnet, "set-limit").click();
+		awaitText(sonnet + "[data-control=result]", "refused (HTTP 400): limits.requests-per-minute");
+
+		control(sonnet, "shadow-on").click();
+		awaitText(SONNET_LIVE, "shadow mode");
+		assertThat(this.http.postForEntity("/chat", Map.of("userId", "bob", "message", "Hi"), ChatAnswer.class)
+			.getStatusCode()
+			.is2xxSuccessful()).isTrue();
+		awaitText("section.pool[data-pool='anthropic-sonnet'] .shadow", "enforcement would have: GRANTED");
+
+		control(sonnet, "revert").click();
+		awaitText(
+				"section.pool[data-pool='anthropic-sonnet'] .dimension[data-dimension='requests-per-minute'] .figures",
+				"/ 50 (effective 45)");
+		assertThat(text(SONNET_LIVE)).isNull();
+	}
+
+	private static final String SONNET_LIVE = "section.pool[data-pool='anthropic-sonnet'] .live";
+
+	private WebElement control(String fieldset, String control) {
+		return this.browser.findElement(By.cssSelector(fieldset + "[data-control='" + control + "']"));
+	}
+
+	// The page redraws every second: read the text in one script, and wait for it.
+	private void awaitText(String selector, String expected) {
+		new WebDriverWait(this.browser, Duration.ofSeconds(30)).until((browser) -> {
+			String text = text(selector);
+			return text != null && text.contains(expected);
+		});
+	}
+
+	private String text(String selector) {
+		return (String) ((JavascriptExecutor) this.browser)
+			.executeScript("var e = document.querySelector(arguments[0]); return e ? e.innerText : null;", selector);
 	}
 
 	/**

@@ -21,9 +21,12 @@ import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaStateUnavailableException;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
+import io.github.llmquota.live.LiveChanges;
+import io.github.llmquota.live.ShadowDecisions;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -82,6 +85,10 @@ public class LlmQuotaEndpoint {
 
 	private final Clock clock;
 
+	private final LiveChanges live;
+
+	private final ShadowDecisions shadowDecisions;
+
 	/**
 	 * Create an endpoint.
 	 * @param engine the engine whose pools to show
@@ -96,12 +103,42 @@ public class LlmQuotaEndpoint {
 	public LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
 			@Nullable QuotaThresholdMonitor monitor) {
-		this(engine, settings, thresholds, contributors, estimator, monitor, Clock.systemUTC());
+		this(engine, settings, thresholds, contributors, estimator, monitor, null, null, Clock.systemUTC());
+	}
+
+	/**
+	 * Create an endpoint that also shows each pool's live settings and what shadow mode
+	 * would have decided.
+	 * @param engine the engine whose pools to show
+	 * @param settings the engine's settings, for what a pool is while its state cannot be
+	 * read (its provider and models)
+	 * @param thresholds the thresholds that set each dimension's status
+	 * @param contributors what adds extra per-model state, in order
+	 * @param estimator the estimator whose per-model correction ratios to show, or
+	 * {@code null}
+	 * @param monitor the monitor that knows which pools this JVM sheds, or {@code null}
+	 * @param live where to read the pools' live settings, or {@code null}
+	 * @param shadowDecisions what shadow mode would have decided, or {@code null}
+	 */
+	public LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
+			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
+			@Nullable QuotaThresholdMonitor monitor, @Nullable LiveChanges live,
+			@Nullable ShadowDecisions shadowDecisions) {
+		this(engine, settings, thresholds, contributors, estimator, monitor, live, shadowDecisions, Clock.systemUTC());
 	}
 
 	LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
 			@Nullable QuotaThresholdMonitor monitor, Clock clock) {
+		this(engine, settings, thresholds, contributors, estimator, monitor, null, null, clock);
+	}
+
+	LlmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
+			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
+			@Nullable QuotaThresholdMonitor monitor, @Nullable LiveChanges live,
+			@Nullable ShadowDecisions shadowDecisions, Clock clock) {
+		this.live = live;
+		this.shadowDecisions = shadowDecisions;
 		this.engine = engine;
 		this.settings = settings;
 		this.thresholds = thresholds;
@@ -178,14 +215,37 @@ public class LlmQuotaEndpoint {
 		return new PoolDescriptor(providerName(state.provider()), poolStatus, dimensions, state.queued(),
 				state.inFlight(), round(state.multiplier(), 4), until(now, state.cooldown()),
 				until(now, state.exhausted()), state.exhaustedReason(), shedding(state.pool()), models, thresholds(),
-				now.toString(), view, degraded);
+				now.toString(), view, degraded, live(state.pool(), degraded == null));
+	}
+
+	// A pool's live settings and what shadow mode would have decided in it; null when
+	// it runs as configured and nothing ran in shadow mode.
+	@Nullable
+	private LiveDescriptor live(String pool, boolean read) {
+		LiveSettings settings = LiveSettings.NONE;
+		if (this.live != null && read) {
+			try {
+				settings = this.live.current(pool);
+			}
+			catch (RuntimeException ex) {
+				// The pool's figures were just read; a failure now is news for the log,
+				// not a reason to fail the whole reading.
+				logger.debug("llm-quota could not read the live settings of pool '" + pool + "'", ex);
+			}
+		}
+		ShadowDecisions.Summary shadow = (this.shadowDecisions != null) ? this.shadowDecisions.summary(pool) : null;
+		if (settings.changesNothing() && shadow == null) {
+			return null;
+		}
+		return LiveDescriptor.of(settings, shadow);
 	}
 
 	private PoolDescriptor withoutView(PoolSpec pool, Instant now, DegradedDescriptor degraded) {
 		Map<String, ModelDescriptor> models = new LinkedHashMap<>();
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
 		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null, null,
-				shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded);
+				shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded,
+				live(pool.name(), false));
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -295,13 +355,41 @@ public class LlmQuotaEndpoint {
 	 * are empty)
 	 * @param degraded why and since when the shared state could not be read, or
 	 * {@code null} when {@code view} is {@code shared}
+	 * @param live what operators changed in the pool at runtime and what shadow mode
+	 * would have decided, or {@code null} when the pool runs as configured and nothing
+	 * ran in shadow mode
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
 			@Nullable Double multiplier, @Nullable String cooldownUntil, @Nullable String exhaustedUntil,
 			@Nullable String exhaustedReason, boolean shedding, Map<String, ModelDescriptor> models,
-			ThresholdsDescriptor thresholds, String readAt, String view,
-			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
+			ThresholdsDescriptor thresholds, String readAt, String view, @Nullable DegradedDescriptor degraded,
+			@Nullable LiveDescriptor live) implements OperationResponseBody {
+	}
+
+	/**
+	 * A pool's live settings, as operators changed them at runtime, and what shadow mode
+	 * would have decided in this JVM.
+	 *
+	 * @param limits provider limits that replace the configured ones, by dimension name
+	 * @param pausedClasses the priority classes whose arrivals are rejected
+	 * @param pinnedMultiplier the adaptive multiplier's pinned value, or {@code null}
+	 * @param shadow {@code true} when every class runs in shadow mode, {@code false} when
+	 * every class is enforced, {@code null} as configured
+	 * @param shadowDecisions what enforcement would have decided for this JVM's requests
+	 * admitted in shadow mode, or {@code null} when none was
+	 */
+	public record LiveDescriptor(Map<String, Long> limits, List<String> pausedClasses,
+			@Nullable Double pinnedMultiplier, @Nullable Boolean shadow,
+			@Nullable ShadowDecisions.Summary shadowDecisions) implements OperationResponseBody {
+
+		static LiveDescriptor of(LiveSettings settings, @Nullable ShadowDecisions.Summary shadow) {
+			Map<String, Long> limits = new LinkedHashMap<>();
+			settings.limits().forEach((dimension, limit) -> limits.put(DimensionState.nameOf(dimension), limit));
+			return new LiveDescriptor(limits, List.copyOf(settings.pausedClasses()), settings.multiplier(),
+					settings.shadow(), shadow);
+		}
+
 	}
 
 	/**

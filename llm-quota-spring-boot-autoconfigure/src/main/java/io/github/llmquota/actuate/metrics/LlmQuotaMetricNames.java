@@ -56,6 +56,19 @@ public final class LlmQuotaMetricNames {
 	public static final String ACQUIRE_WAIT = "llm.quota.acquire.wait";
 
 	/**
+	 * Counter: requests admitted in shadow mode, by what enforcement would have done.
+	 * Tags: pool, priority, outcome ({@code admitted}, {@code waited}, {@code rejected}),
+	 * reason (the rejection reason, or {@code none}).
+	 */
+	public static final String SHADOW_DECISIONS = "llm.quota.shadow.decisions";
+
+	/**
+	 * Timer: how long requests admitted in shadow mode would have waited, where known.
+	 * Tags: pool, priority.
+	 */
+	public static final String SHADOW_WAIT = "llm.quota.shadow.wait";
+
+	/**
 	 * Counter: requests not admitted. Tags: pool, model, priority, reason.
 	 */
 	public static final String REJECTIONS = "llm.quota.rejections";
@@ -117,6 +130,12 @@ public final class LlmQuotaMetricNames {
 
 	/** Outcome of an admitted request. */
 	public static final String OUTCOME_ADMITTED = "admitted";
+
+	/**
+	 * Outcome of a request that shadow mode admitted where enforcement would have queued
+	 * it.
+	 */
+	public static final String OUTCOME_WAITED = "waited";
 
 	/** Outcome of a request that was not admitted. */
 	public static final String OUTCOME_REJECTED = "rejected";

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.QuotaEngineListener;
@@ -29,6 +30,10 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 	private final Meter.MeterProvider<Timer> acquireWait;
 
 	private final Meter.MeterProvider<Counter> rejections;
+
+	private final Meter.MeterProvider<Counter> shadowDecisions;
+
+	private final Meter.MeterProvider<Timer> shadowWait;
 
 	private final Meter.MeterProvider<Counter> rateLimited;
 
@@ -50,6 +55,12 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 			.withRegistry(registry);
 		this.rejections = Counter.builder(LlmQuotaMetricNames.REJECTIONS)
 			.description("Requests not admitted by the quota engine")
+			.withRegistry(registry);
+		this.shadowDecisions = Counter.builder(LlmQuotaMetricNames.SHADOW_DECISIONS)
+			.description("Requests admitted in shadow mode, by what enforcement would have done")
+			.withRegistry(registry);
+		this.shadowWait = Timer.builder(LlmQuotaMetricNames.SHADOW_WAIT)
+			.description("How long requests admitted in shadow mode would have waited")
 			.withRegistry(registry);
 		this.rateLimited = Counter.builder(LlmQuotaMetricNames.PROVIDER_RATE_LIMITED)
 			.description("Calls the provider answered with a rate-limit error")
@@ -87,6 +98,26 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 					LlmQuotaMetricNames.TAG_PRIORITY, priority, LlmQuotaMetricNames.TAG_REASON,
 					reason.name().toLowerCase(Locale.ROOT))
 			.increment();
+	}
+
+	@Override
+	public void shadowed(ModelSpec model, QuotaRequest request, Admission.Shadow decision) {
+		String pool = model.pool().name();
+		String priority = priority(request);
+		String outcome = switch (decision.status()) {
+			case GRANTED -> LlmQuotaMetricNames.OUTCOME_ADMITTED;
+			case WAITING -> LlmQuotaMetricNames.OUTCOME_WAITED;
+			case REJECTED -> LlmQuotaMetricNames.OUTCOME_REJECTED;
+		};
+		this.shadowDecisions
+			.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_PRIORITY, priority,
+					LlmQuotaMetricNames.TAG_OUTCOME, outcome, LlmQuotaMetricNames.TAG_REASON,
+					(decision.reason() != null) ? decision.reason().name().toLowerCase(Locale.ROOT) : "none")
+			.increment();
+		if (decision.status() != Admission.Status.GRANTED && decision.waitMillis() >= 0) {
+			this.shadowWait.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_PRIORITY, priority)
+				.record(Duration.ofMillis(decision.waitMillis()));
+		}
 	}
 
 	@Override

@@ -1,0 +1,74 @@
+package io.github.llmquota.live;
+
+import org.springframework.context.ApplicationEvent;
+import org.springframework.lang.Nullable;
+
+import io.github.llmquota.engine.LiveSettings;
+
+/**
+ * Published in the JVM through which an operator changed a pool's live settings, once
+ * they are stored for the whole fleet. Other JVMs apply the change at their next decision
+ * and publish nothing.
+ */
+public class LiveSettingsChangedEvent extends ApplicationEvent {
+
+	private final String pool;
+
+	private final LiveSettings previous;
+
+	private final LiveSettings current;
+
+	private final String changedBy;
+
+	/**
+	 * Create an event.
+	 * @param source the {@link LiveChanges} that made the change
+	 * @param pool the pool
+	 * @param previous the live settings before the change
+	 * @param current the live settings now ({@link LiveSettings#NONE} after a revert)
+	 * @param changedBy the name of the authenticated principal who made the change, or
+	 * {@code null} when nobody was authenticated
+	 */
+	public LiveSettingsChangedEvent(Object source, String pool, LiveSettings previous, LiveSettings current,
+			@Nullable String changedBy) {
+		super(source);
+		this.pool = pool;
+		this.previous = previous;
+		this.current = current;
+		this.changedBy = changedBy;
+	}
+
+	/**
+	 * Return the pool that changed.
+	 * @return the pool name
+	 */
+	public String getPool() {
+		return this.pool;
+	}
+
+	/**
+	 * Return the live settings before the change.
+	 * @return the previous settings
+	 */
+	public LiveSettings getPrevious() {
+		return this.previous;
+	}
+
+	/**
+	 * Return the live settings the fleet applies now.
+	 * @return the current settings
+	 */
+	public LiveSettings getCurrent() {
+		return this.current;
+	}
+
+	/**
+	 * Return who made the change.
+	 * @return the authenticated principal's name, or {@code null}
+	 */
+	@Nullable
+	public String getChangedBy() {
+		return this.changedBy;
+	}
+
+}
