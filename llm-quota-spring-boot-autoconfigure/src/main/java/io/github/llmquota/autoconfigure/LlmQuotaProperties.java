@@ -242,14 +242,9 @@ public class LlmQuotaProperties {
 	public static class Fallback {
 
 		/**
-		 * Utilisation of any dimension of the asked-for model's pool, in (0, 1], at which
-		 * calls of the low-priority classes try the other models of their chain first.
-		 */
-		private double criticalThreshold = 0.90;
-
-		/**
-		 * Priority classes that give the asked-for model up to higher classes at the
-		 * critical threshold. Defaults to the two lowest classes, never the highest.
+		 * Priority classes that give the asked-for model up to higher classes while its
+		 * pool is under pressure (see llm.quota.pressure). Defaults to the two lowest
+		 * classes, never the highest.
 		 */
 		private List<String> lowPriorities = new ArrayList<>();
 
@@ -259,14 +254,6 @@ public class LlmQuotaProperties {
 		 * the rest of its wait budget.
 		 */
 		private Duration attemptWait = Duration.ofSeconds(1);
-
-		public double getCriticalThreshold() {
-			return this.criticalThreshold;
-		}
-
-		public void setCriticalThreshold(double criticalThreshold) {
-			this.criticalThreshold = criticalThreshold;
-		}
 
 		public List<String> getLowPriorities() {
 			return this.lowPriorities;
@@ -326,8 +313,9 @@ public class LlmQuotaProperties {
 		private double hysteresis = 0.05;
 
 		/**
-		 * Whether each JVM sheds its lowest priority class in a pool while any dimension
-		 * of the pool is CRITICAL.
+		 * Whether each JVM sheds its lowest priority class in a pool while the pool is
+		 * under pressure (see llm.quota.pressure). Utilisation alone, CRITICAL included,
+		 * does not shed.
 		 */
 		private boolean mitigation = true;
 
@@ -1185,6 +1173,36 @@ public class LlmQuotaProperties {
 
 		public void setApiKeys(List<String> apiKeys) {
 			this.apiKeys = apiKeys;
+		}
+
+	}
+
+	private final Pressure pressure = new Pressure();
+
+	public Pressure getPressure() {
+		return this.pressure;
+	}
+
+	/**
+	 * When a pool is under pressure, which is what mitigation acts on: a queue that takes
+	 * long to drain, recent provider 429s or an exhausted quota. Utilisation alone is not
+	 * pressure.
+	 */
+	public static class Pressure {
+
+		/**
+		 * Maximum time a pool's queue may take to drain (the head's ETA plus one refill
+		 * interval of the pool's planned request rate per request behind it) before the
+		 * pool is under pressure.
+		 */
+		private Duration maxQueueDrain = Duration.ofSeconds(5);
+
+		public Duration getMaxQueueDrain() {
+			return this.maxQueueDrain;
+		}
+
+		public void setMaxQueueDrain(Duration maxQueueDrain) {
+			this.maxQueueDrain = maxQueueDrain;
 		}
 
 	}
