@@ -88,7 +88,9 @@ public class AnthropicBatchProvider implements BatchProvider {
 
 	private static BatchItemResult result(String id, MessageBatchResult result) {
 		if (result.isSucceeded()) {
-			return BatchItemResult.succeeded(id, write(result.asSucceeded().message()));
+			Message message = result.asSucceeded().message();
+			return BatchItemResult.succeeded(id, write(message), message.model().asString(),
+					message.usage().inputTokens(), message.usage().outputTokens());
 		}
 		if (result.isErrored()) {
 			return BatchItemResult.failed(id, BatchItemResult.Outcome.ERRORED, write(result.asErrored().error()));

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -81,6 +82,12 @@ public class BatchValve implements SmartLifecycle {
 
 	private final AtomicLong deferred = new AtomicLong();
 
+	private final DoubleAdder saved = new DoubleAdder();
+
+	private final Map<String, Long> batchesInFlight = new ConcurrentHashMap<>();
+
+	private final BatchPrices prices;
+
 	private final Object lifecycleMonitor = new Object();
 
 	private ScheduledExecutorService executor;
@@ -97,6 +104,23 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
 			BatchProvider provider, @Nullable BatchResultListener listener) {
+		this(engine, quotaSettings, settings, ledger, provider, listener, BatchPrices.NONE);
+	}
+
+	/**
+	 * Create a valve that reports the money the batch discount saved.
+	 * @param engine the engine whose pools' pressure decides
+	 * @param quotaSettings the models and their pools
+	 * @param settings how to route, group and poll
+	 * @param ledger the fleet-wide record
+	 * @param provider the provider's batch API
+	 * @param listener where results go whose caller is gone, or {@code null} to log and
+	 * drop them
+	 * @param prices the models' list prices
+	 */
+	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
+			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
+		this.prices = prices;
 		this.engine = engine;
 		this.quotaSettings = quotaSettings;
 		this.settings = settings;
@@ -184,6 +208,25 @@ public class BatchValve implements SmartLifecycle {
 	}
 
 	/**
+	 * Return the money the batch discount saved on the batches this instance completed
+	 * (each batch is completed by exactly one instance, so the fleet's figure is the sum
+	 * of its instances'), at the configured {@link BatchPrices}.
+	 * @return the money saved since this instance started
+	 */
+	public double saved() {
+		return this.saved.sum();
+	}
+
+	/**
+	 * Return the batches in flight per pool, fleet-wide, as the last {@link #work()} step
+	 * read them.
+	 * @return the batches submitted and not yet completed, by pool
+	 */
+	public Map<String, Long> batchesInFlight() {
+		return Map.copyOf(this.batchesInFlight);
+	}
+
+	/**
 	 * Return the fleet-wide record this valve works on.
 	 * @return the ledger
 	 */
@@ -201,6 +244,7 @@ public class BatchValve implements SmartLifecycle {
 			flush(pool);
 			poll(pool);
 			deliver(pool);
+			this.batchesInFlight.put(pool, this.ledger.batches(pool));
 		}
 	}
 
@@ -239,7 +283,10 @@ public class BatchValve implements SmartLifecycle {
 					this.ledger.later(pool, due.batchId(), next);
 					continue;
 				}
-				this.ledger.complete(pool, due.batchId(), withMissing(due.ids(), results), BatchValve::toJson);
+				List<BatchItemResult> all = withMissing(due.ids(), results);
+				if (this.ledger.complete(pool, due.batchId(), all, BatchValve::toJson)) {
+					all.forEach((result) -> this.saved.add(this.prices.saved(result)));
+				}
 			}
 			catch (RuntimeException ex) {
 				logger.warn("llm-quota could not poll batch " + due.batchId() + " of pool '" + pool

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,6 +32,7 @@ import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -249,14 +251,37 @@ class BatchValveTests {
 	}
 
 	@Test
+	void moneySavedIsCountedOncePerBatchAtHalfTheListPrice() {
+		// Each stub answer bills 1M input and 100k output tokens of claude-sonnet-4-5.
+		BatchPrices prices = new BatchPrices(Map.of("claude-sonnet-4-5", 3.0), Map.of("claude-sonnet-4-5", 15.0));
+		BatchValve valve = new BatchValve(this.engine, this.quotaSettings, settings(10, IMMEDIATELY, 100),
+				new BatchLedger(this.redis, this.prefix), this.provider, this.orphans::add, prices);
+		BatchValve other = new BatchValve(this.engine, this.quotaSettings, settings(10, IMMEDIATELY, 100),
+				new BatchLedger(this.redis, this.prefix), this.provider, this.orphans::add, prices);
+		CompletableFuture<BatchItemResult> first = valve.defer("model", "a");
+		CompletableFuture<BatchItemResult> second = valve.defer("model", "b");
+		valve.work();
+		this.provider.ended = true;
+
+		workUntilDone(valve, first);
+		workUntilDone(valve, second);
+		other.work();
+
+		assertThat(valve.saved() + other.saved()).isCloseTo(2 * 0.5 * (3.0 + 1.5), within(1e-9));
+		assertThat(valve.batchesInFlight()).containsEntry("pool", 0L);
+	}
+
+	@Test
 	void orphanedResultsAreClaimedAtomically() {
 		BatchLedger ledger = new BatchLedger(this.redis, this.prefix);
 		ledger.defer("pool", new BatchItem("c1", "x"), "gone");
 		List<BatchItem> taken = ledger.take("pool", 10, IMMEDIATELY, 100, Duration.ofMinutes(1));
 		ledger.submitted("pool", "batch", Duration.ofMinutes(1), taken.stream().map(BatchItem::id).toList());
-		assertThat(ledger.complete("pool", "batch", List.of(BatchItemResult.succeeded("c1", "X")), (r) -> r.body()))
+		assertThat(ledger.complete("pool", "batch", List.of(BatchItemResult.succeeded("c1", "X", null, 0, 0)),
+				(r) -> r.body()))
 			.isTrue();
-		assertThat(ledger.complete("pool", "batch", List.of(BatchItemResult.succeeded("c1", "X")), (r) -> r.body()))
+		assertThat(ledger.complete("pool", "batch", List.of(BatchItemResult.succeeded("c1", "X", null, 0, 0)),
+				(r) -> r.body()))
 			.as("a second completion of the same batch")
 			.isFalse();
 

@@ -44,8 +44,8 @@ class StubBatchProvider implements BatchProvider {
 		Function<BatchItem, BatchItemResult> answer = (item) -> {
 			BatchItemResult.Outcome outcome = this.outcomes.getOrDefault(item.body(),
 					BatchItemResult.Outcome.SUCCEEDED);
-			return (outcome == BatchItemResult.Outcome.SUCCEEDED)
-					? BatchItemResult.succeeded(item.id(), item.body().toUpperCase())
+			return (outcome == BatchItemResult.Outcome.SUCCEEDED) ? BatchItemResult.succeeded(item.id(),
+					item.body().toUpperCase(), "claude-sonnet-4-5", 1_000_000, 100_000)
 					: BatchItemResult.failed(item.id(), outcome, "stub says " + outcome);
 		};
 		return Optional.of(items.stream().map(answer).toList());
