@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import reactor.core.publisher.Mono;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
@@ -112,6 +113,23 @@ class BatchValveTests {
 		assertThat(deferred.join()).isEqualTo("SUMMARY");
 		assertThat(valve.ledger().batches("pool")).isZero();
 		assertThat(valve.ledger().queued("pool")).isZero();
+	}
+
+	@Test
+	void reactiveCallerGetsAMonoThatIsDirectWithoutPressureAndDeferredUnderIt() {
+		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
+		assertThat(ReactorBatchCalls.call(valve, deferrable(true), "summary", String::valueOf, Mono.just("direct"))
+			.block(Duration.ofSeconds(30))).isEqualTo("direct");
+		putUnderPressure();
+
+		CompletableFuture<String> deferred = ReactorBatchCalls
+			.call(valve, deferrable(true), "summary", String::valueOf, Mono.error(new AssertionError("not direct")))
+			.toFuture();
+		await().atMost(Duration.ofSeconds(30)).until(() -> valve.deferredCount() == 1);
+		this.provider.ended = true;
+
+		workUntilDone(valve, deferred);
+		assertThat(deferred.join()).isEqualTo("SUMMARY");
 	}
 
 	@Test
