@@ -290,6 +290,45 @@ class BatchValveTests {
 	}
 
 	@Test
+	void exactlyOnceCheckCatchesALedgerThatHandsAResultOutTwice() {
+		// The property the test above guards, broken: a claim that reads without taking.
+		BatchLedger leaky = new BatchLedger(this.redis, this.prefix) {
+
+			private List<String> handedOut = List.of();
+
+			@Override
+			public List<String> orphans(String pool, String owner, Duration stale) {
+				List<String> claimed = super.orphans(pool, owner, stale);
+				if (!claimed.isEmpty()) {
+					this.handedOut = claimed;
+				}
+				return this.handedOut;
+			}
+
+		};
+		BatchSettings quick = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
+				Duration.ofMillis(1), Duration.ofMillis(10));
+		BatchValve stopped = valve(quick);
+		stopped.defer("model", "one");
+		stopped.defer("model", "two");
+		stopped.work();
+		this.provider.ended = true;
+		BatchValve other = new BatchValve(this.engine, this.quotaSettings, quick, leaky, this.provider,
+				this.orphans::add);
+
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			other.work();
+			return this.orphans.size() >= 2;
+		});
+		other.work();
+
+		assertThat(this.orphans).extracting(BatchItemResult::body)
+			.as("what the exactly-once assertion would reject")
+			.hasSizeGreaterThan(2)
+			.contains("ONE", "TWO");
+	}
+
+	@Test
 	void orphanedResultsAreClaimedAtomically() {
 		BatchLedger ledger = new BatchLedger(this.redis, this.prefix);
 		ledger.defer("pool", new BatchItem("c1", "x"), "gone");
