@@ -228,14 +228,7 @@ class BatchValveTests {
 
 	@Test
 	void batchInFlightWhenItsInstanceStopsIsDeliveredByAnotherToTheListenerExactlyOnce() throws Exception {
-		BatchSettings quick = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
-				Duration.ofMillis(1), Duration.ofMillis(10));
-		BatchValve stopped = valve(quick);
-		stopped.defer("model", "one");
-		stopped.defer("model", "two");
-		stopped.work();
-		assertThat(this.provider.submittedCalls()).isEqualTo(2);
-		this.provider.ended = true;
+		BatchSettings quick = stopInstanceWithABatchInFlight();
 
 		// Two other instances race to poll, complete and deliver, many times over.
 		BatchValve other = valve(quick);
@@ -306,13 +299,7 @@ class BatchValveTests {
 			}
 
 		};
-		BatchSettings quick = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
-				Duration.ofMillis(1), Duration.ofMillis(10));
-		BatchValve stopped = valve(quick);
-		stopped.defer("model", "one");
-		stopped.defer("model", "two");
-		stopped.work();
-		this.provider.ended = true;
+		BatchSettings quick = stopInstanceWithABatchInFlight();
 		BatchValve other = new BatchValve(this.engine, this.quotaSettings, quick, leaky, this.provider,
 				this.orphans::add);
 
@@ -345,6 +332,22 @@ class BatchValveTests {
 		assertThat(ledger.orphans("pool", "me", IMMEDIATELY)).containsExactly("c1", "X");
 		assertThat(ledger.orphans("pool", "me", IMMEDIATELY)).isEmpty();
 		assertThat(ledger.claim("pool", "gone")).isEmpty();
+	}
+
+	/**
+	 * An instance defers two calls, submits their batch and stops; the batch then ends.
+	 * @return settings under which the stopped instance is soon silent long enough
+	 */
+	private BatchSettings stopInstanceWithABatchInFlight() {
+		BatchSettings quick = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
+				Duration.ofMillis(1), Duration.ofMillis(10));
+		BatchValve stopped = valve(quick);
+		stopped.defer("model", "one");
+		stopped.defer("model", "two");
+		stopped.work();
+		assertThat(this.provider.submittedCalls()).isEqualTo(2);
+		this.provider.ended = true;
+		return quick;
 	}
 
 	private BatchValve valve(BatchSettings settings) {
