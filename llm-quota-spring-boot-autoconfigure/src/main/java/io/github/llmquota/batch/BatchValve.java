@@ -141,20 +141,25 @@ public class BatchValve implements SmartLifecycle {
 	 * @param decode turns a successful batch result's body into the call's result
 	 * @param direct makes the call directly, governed as usual; run on the calling thread
 	 * @return the result: completed at once for a direct call (exceptionally when it
-	 * threw), when the batch answers for a deferred one, and exceptionally with a
+	 * threw; a call whose deferral Redis could not record is made directly), when the
+	 * batch answers for a deferred one, and exceptionally with a
 	 * {@link DeferredCallException} when the batch errored, expired or was cancelled
 	 */
 	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<T> direct) {
-		if (!request.deferrable() || !underPressure(request.model())) {
-			try {
-				return CompletableFuture.completedFuture(direct.get());
-			}
-			catch (RuntimeException ex) {
-				return CompletableFuture.failedFuture(ex);
+		if (request.deferrable() && underPressure(request.model())) {
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+			// A call the ledger could not record is made directly: waiting beats failing.
+			if (!deferred.isCompletedExceptionally()) {
+				return deferred.thenApply((result) -> decode.apply(result.body()));
 			}
 		}
-		return defer(request.model(), body).thenApply((result) -> decode.apply(result.body()));
+		try {
+			return CompletableFuture.completedFuture(direct.get());
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
 	}
 
 	/**

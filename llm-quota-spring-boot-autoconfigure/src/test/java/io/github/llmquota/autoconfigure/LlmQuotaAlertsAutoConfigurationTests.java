@@ -78,21 +78,27 @@ class LlmQuotaAlertsAutoConfigurationTests {
 
 	@Test
 	void poolWhoseQueueTakesLongerThanTheConfiguredBoundToDrainShedsTheLowestClass() {
-		this.runner.withPropertyValues("llm.quota.pressure.max-queue-drain=0s").run((context) -> {
-			useUpTo(context, 100);
-			CompletableFuture<QuotaLease> waiting = waitForAdmission(context);
-			context.getBean(QuotaThresholdMonitor.class).check();
+		// Two requests a minute: the waiting one is not admitted before the check.
+		this.runner
+			.withPropertyValues("llm.quota.pressure.max-queue-drain=0s",
+					"llm.quota.models.gpt-4o.requests-per-minute=2")
+			.run((context) -> {
+				useUpTo(context, 2);
+				CompletableFuture<QuotaLease> waiting = waitForAdmission(context);
+				context.getBean(QuotaThresholdMonitor.class).check();
 
-			assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.SHED);
-			waiting.cancel(false);
-		});
+				assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.SHED);
+				waiting.cancel(false);
+			});
 	}
 
 	@Test
 	void mitigationCanBeSwitchedOff() {
-		this.runner.withPropertyValues("llm.quota.alerts.mitigation=false", "llm.quota.pressure.max-queue-drain=0s")
+		this.runner
+			.withPropertyValues("llm.quota.alerts.mitigation=false", "llm.quota.pressure.max-queue-drain=0s",
+					"llm.quota.models.gpt-4o.requests-per-minute=2")
 			.run((context) -> {
-				useUpTo(context, 100);
+				useUpTo(context, 2);
 				CompletableFuture<QuotaLease> waiting = waitForAdmission(context);
 				context.getBean(QuotaThresholdMonitor.class).check();
 

@@ -48,7 +48,7 @@ class BatchValveTests {
 	private final String prefix = "b" + UUID.randomUUID().toString().substring(0, 8);
 
 	private final QuotaSettings quotaSettings = TestSettings.pool("pool")
-		.limit(Dimension.REQUESTS_PER_MINUTE, 60)
+		.limit(Dimension.REQUESTS_PER_MINUTE, 3)
 		.noReserves()
 		.build();
 
@@ -82,7 +82,7 @@ class BatchValveTests {
 	@Test
 	void deferrableCallIsMadeDirectlyWhileItsPoolIsNotUnderPressure() {
 		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
-		useUp(60);
+		useUp(3);
 
 		String answer = valve.call(deferrable(true), "summary", String::valueOf, () -> "direct").join();
 
@@ -371,9 +371,10 @@ class BatchValveTests {
 		}
 	}
 
-	// The bucket is empty and a call waits: with a bound of zero, that is pressure.
+	// The bucket is empty (it refills one request in 20 s) and a call waits: with a
+	// bound of zero, that is pressure.
 	private void putUnderPressure() {
-		useUp(60);
+		useUp(3);
 		CompletableFuture<QuotaLease> future = this.engine.acquireAsync(
 				QuotaRequest.builder("model").priority(Priority.CRITICAL).maxWait(Duration.ofMinutes(1)).build());
 		assertThat(future).isNotDone();

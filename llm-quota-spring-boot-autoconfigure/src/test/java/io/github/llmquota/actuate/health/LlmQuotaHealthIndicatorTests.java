@@ -156,27 +156,32 @@ class LlmQuotaHealthIndicatorTests {
 	void statusSeenBeforeRedisWasLostIsKept() {
 		TestRedis redis = TestRedis.startNew();
 		try {
-			on(redis).withPropertyValues("llm.quota.pressure.max-queue-drain=0s").run((context) -> {
-				// Full, and a call waits: under pressure, so the pool is shed too.
-				use(context, "claude", 100);
-				context.getBean(QuotaEngine.class)
-					.acquireAsync(QuotaRequest.builder("claude")
-						.priority(Priority.CRITICAL)
-						.maxWait(Duration.ofMinutes(1))
-						.build());
-				context.getBean(QuotaThresholdMonitor.class).check();
-				redis.stop();
-				try {
-					Health health = checkedHealth(context);
+			on(redis)
+				.withPropertyValues("llm.quota.pressure.max-queue-drain=0s",
+						"llm.quota.models.claude.requests-per-minute=2")
+				.run((context) -> {
+					// Full (two a minute), and a call waits: under pressure, so the pool
+					// is shed
+					// too.
+					use(context, "claude", 2);
+					context.getBean(QuotaEngine.class)
+						.acquireAsync(QuotaRequest.builder("claude")
+							.priority(Priority.CRITICAL)
+							.maxWait(Duration.ofMinutes(1))
+							.build());
+					context.getBean(QuotaThresholdMonitor.class).check();
+					redis.stop();
+					try {
+						Health health = checkedHealth(context);
 
-					assertThat(health.getDetails().get("critical"))
-						.isEqualTo(Map.of("claude", List.of("requests-per-minute")));
-					assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
-				}
-				finally {
-					redis.start();
-				}
-			});
+						assertThat(health.getDetails().get("critical"))
+							.isEqualTo(Map.of("claude", List.of("requests-per-minute")));
+						assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
+					}
+					finally {
+						redis.start();
+					}
+				});
 		}
 		finally {
 			redis.stop();
