@@ -2,6 +2,7 @@ package io.github.llmquota.batch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,9 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.QuotaSettings;
 
 import org.springframework.context.SmartLifecycle;
@@ -37,18 +40,19 @@ import org.springframework.lang.Nullable;
  * results within 24 hours.
  * <p>
  * A call goes to the batch API only when its {@link QuotaRequest#deferrable()} flag is
- * set and its pool is under pressure at the time of the call; otherwise it is made
- * directly, governed as usual. Deferred calls are recorded in Redis ({@link BatchLedger})
- * and grouped into one batch per pool, up to {@link BatchSettings#maxBatchSize()} calls
- * or {@link BatchSettings#maxBatchAge()}, within the provider's processing queue limit
- * ({@link BatchSettings#maxQueued()}, a dimension of its own, counted fleet-wide). Any
- * instance submits, polls (backing off from {@link BatchSettings#firstPoll()} to
- * {@link BatchSettings#maxPoll()}) and completes a batch; each result is then claimed
- * atomically by the instance whose caller waits, which completes the caller's future, or,
- * once that instance has been silent for ten intervals (it stopped or restarted), by
- * another instance, which hands it to the {@link BatchResultListener}. A result is never
- * delivered twice, and one whose batch is pending when an instance stops is delivered by
- * another.
+ * set and its pool is under pressure at the time of the call, or when pressure arose
+ * while it waited (the direct call was shed, or its wait budget ran out, or its class
+ * queue was full); otherwise it is made directly, governed as usual. Deferred calls are
+ * recorded in Redis ({@link BatchLedger}) and grouped into one batch per pool, up to
+ * {@link BatchSettings#maxBatchSize()} calls or {@link BatchSettings#maxBatchAge()},
+ * within the provider's processing queue limit ({@link BatchSettings#maxQueued()}, a
+ * dimension of its own, counted fleet-wide). Any instance submits, polls (backing off
+ * from {@link BatchSettings#firstPoll()} to {@link BatchSettings#maxPoll()}) and
+ * completes a batch; each result is then claimed atomically by the instance whose caller
+ * waits, which completes the caller's future, or, once that instance has been silent for
+ * ten intervals (it stopped or restarted), by another instance, which hands it to the
+ * {@link BatchResultListener}. A result is never delivered twice, and one whose batch is
+ * pending when an instance stops is delivered by another.
  * <p>
  * Each instance runs one daemon thread that works every {@link BatchSettings#interval()};
  * {@link #work()} runs the same step on demand. Thread-safe.
@@ -61,6 +65,12 @@ public class BatchValve implements SmartLifecycle {
 	private static final Log logger = LogFactory.getLog(BatchValve.class);
 
 	private static final ObjectMapper JSON = new ObjectMapper();
+
+	// Rejections of a call the provider never saw, for want of quota now: a batch can
+	// take it. Per-user limits, exhausted quotas and requests too large are left as they
+	// are.
+	private static final Set<RejectionReason> DEFERRED_ON = EnumSet.of(RejectionReason.SHED, RejectionReason.DEADLINE,
+			RejectionReason.QUEUE_FULL);
 
 	private final QuotaEngine engine;
 
@@ -156,6 +166,17 @@ public class BatchValve implements SmartLifecycle {
 		}
 		try {
 			return CompletableFuture.completedFuture(direct.get());
+		}
+		catch (QuotaRejectedException ex) {
+			// Pressure that arose while the call waited: it was shed or ran out of its
+			// wait budget, never sent, and goes to the batch API instead.
+			if (request.deferrable() && DEFERRED_ON.contains(ex.getReason())) {
+				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+				if (!deferred.isCompletedExceptionally()) {
+					return deferred.thenApply((result) -> decode.apply(result.body()));
+				}
+			}
+			return CompletableFuture.failedFuture(ex);
 		}
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);

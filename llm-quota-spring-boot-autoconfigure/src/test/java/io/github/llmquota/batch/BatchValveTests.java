@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +24,9 @@ import reactor.core.publisher.Mono;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
@@ -113,6 +116,28 @@ class BatchValveTests {
 		assertThat(deferred.join()).isEqualTo("SUMMARY");
 		assertThat(valve.ledger().batches("pool")).isZero();
 		assertThat(valve.ledger().queued("pool")).isZero();
+	}
+
+	@Test
+	void deferrableCallShedWhileItWaitedGoesToTheBatchApiAndOtherRejectionsStay() {
+		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
+		Supplier<String> shed = () -> {
+			throw new QuotaRejectedException("pool", RejectionReason.SHED, Duration.ofSeconds(1), "shed");
+		};
+		Supplier<String> userLimit = () -> {
+			throw new QuotaRejectedException("pool", RejectionReason.USER_LIMIT, Duration.ofSeconds(1), "user");
+		};
+
+		CompletableFuture<String> deferred = valve.call(deferrable(true), "summary", String::valueOf, shed);
+		CompletableFuture<String> notDeferrable = valve.call(deferrable(false), "chat", String::valueOf, shed);
+		CompletableFuture<String> overItsOwnLimit = valve.call(deferrable(true), "mine", String::valueOf, userLimit);
+
+		assertThat(failure(notDeferrable)).isInstanceOf(QuotaRejectedException.class);
+		assertThat(failure(overItsOwnLimit)).isInstanceOf(QuotaRejectedException.class);
+		assertThat(valve.deferredCount()).isOne();
+		this.provider.ended = true;
+		workUntilDone(valve, deferred);
+		assertThat(deferred.join()).isEqualTo("SUMMARY");
 	}
 
 	@Test
