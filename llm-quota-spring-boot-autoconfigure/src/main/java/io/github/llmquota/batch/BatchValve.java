@@ -66,9 +66,6 @@ public class BatchValve implements SmartLifecycle {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
-	// Rejections of a call the provider never saw, for want of quota now: a batch can
-	// take it. Per-user limits, exhausted quotas and requests too large are left as they
-	// are.
 	private static final Set<RejectionReason> DEFERRED_ON = EnumSet.of(RejectionReason.SHED, RejectionReason.DEADLINE,
 			RejectionReason.QUEUE_FULL);
 
@@ -170,7 +167,7 @@ public class BatchValve implements SmartLifecycle {
 		catch (QuotaRejectedException ex) {
 			// Pressure that arose while the call waited: it was shed or ran out of its
 			// wait budget, never sent, and goes to the batch API instead.
-			if (request.deferrable() && DEFERRED_ON.contains(ex.getReason())) {
+			if (request.deferrable() && defersOn(ex)) {
 				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
 				if (!deferred.isCompletedExceptionally()) {
 					return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -181,6 +178,16 @@ public class BatchValve implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
+	}
+
+	/**
+	 * Whether a direct call's failure sends a deferrable call to the batch API: a
+	 * rejection of a call the provider never saw, for want of quota now (shed, out of its
+	 * wait budget, a full class queue). Per-user limits, exhausted quotas and requests
+	 * too large are left as they are.
+	 */
+	static boolean defersOn(Throwable failure) {
+		return failure instanceof QuotaRejectedException rejection && DEFERRED_ON.contains(rejection.getReason());
 	}
 
 	/**

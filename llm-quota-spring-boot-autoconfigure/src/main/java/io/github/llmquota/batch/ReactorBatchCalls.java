@@ -19,8 +19,9 @@ public final class ReactorBatchCalls {
 
 	/**
 	 * Return a {@link Mono} that, on each subscription, subscribes to the direct call,
-	 * or, when the request is deferrable and its pool is under pressure, defers the call
-	 * to the provider's batch API and emits its decoded result when the batch answers.
+	 * or, when the request is deferrable and its pool is under pressure (or the direct
+	 * call is shed or runs out of its wait budget), defers the call to the provider's
+	 * batch API and emits its decoded result when the batch answers.
 	 * @param <T> the call's result
 	 * @param valve the valve
 	 * @param request the call's quota request
@@ -35,10 +36,12 @@ public final class ReactorBatchCalls {
 		if (!request.deferrable()) {
 			return direct;
 		}
+		Mono<T> deferred = Mono.fromFuture(() -> valve.defer(request.model(), body))
+			.map((result) -> decode.apply(result.body()));
 		return Mono.fromCallable(() -> valve.underPressure(request.model()))
 			.subscribeOn(Schedulers.boundedElastic())
-			.flatMap((pressure) -> pressure ? Mono.fromFuture(() -> valve.defer(request.model(), body))
-				.map((result) -> decode.apply(result.body())) : direct);
+			.flatMap((pressure) -> pressure ? deferred
+					: direct.onErrorResume(BatchValve::defersOn, (rejection) -> deferred));
 	}
 
 }

@@ -145,16 +145,24 @@ class BatchValveTests {
 		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
 		assertThat(ReactorBatchCalls.call(valve, deferrable(true), "summary", String::valueOf, Mono.just("direct"))
 			.block(Duration.ofSeconds(30))).isEqualTo("direct");
+		// Without pressure, a direct call that is shed goes to the batch API too.
+		this.provider.ended = true;
+		CompletableFuture<String> shed = ReactorBatchCalls
+			.call(valve, deferrable(true), "shed", String::valueOf,
+					Mono.error(new QuotaRejectedException("pool", RejectionReason.SHED, Duration.ZERO, "shed")))
+			.toFuture();
+		workUntilDone(valve, shed);
+		assertThat(shed.join()).isEqualTo("SHED");
 		putUnderPressure();
 
 		CompletableFuture<String> deferred = ReactorBatchCalls
 			.call(valve, deferrable(true), "summary", String::valueOf, Mono.error(new AssertionError("not direct")))
 			.toFuture();
-		await().atMost(Duration.ofSeconds(30)).until(() -> valve.deferredCount() == 1);
-		this.provider.ended = true;
+		await().atMost(Duration.ofSeconds(30)).until(() -> valve.deferredCount() == 2);
 
 		workUntilDone(valve, deferred);
 		assertThat(deferred.join()).isEqualTo("SUMMARY");
+
 	}
 
 	@Test
