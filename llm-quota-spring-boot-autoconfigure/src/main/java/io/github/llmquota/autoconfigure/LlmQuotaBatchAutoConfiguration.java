@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
+import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +18,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
+import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.actuate.metrics.BatchValveMeterBinder;
 import io.github.llmquota.batch.AnthropicBatchProvider;
 import io.github.llmquota.batch.BatchLedger;
@@ -119,6 +121,28 @@ public class LlmQuotaBatchAutoConfiguration {
 				BatchLedger ledger, BatchProvider provider, ObjectProvider<BatchResultListener> listener) {
 			return new BatchValve(engine, settings, settings(properties), ledger, provider, listener.getIfUnique(),
 					prices(properties.getBatch()));
+		}
+
+	}
+
+	/**
+	 * The valve in the {@code llmquota} endpoint: per model, its pool's batches in flight
+	 * fleet-wide, and what this instance deferred and saved.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+	@Order(4)
+	static class BatchStateConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "llmQuotaBatchStateContributor")
+		@ConditionalOnBean(BatchValve.class)
+		ModelStateContributor llmQuotaBatchStateContributor(BatchValve valve, QuotaSettings settings) {
+			return (model) -> {
+				String pool = settings.model(model).pool().name();
+				return Map.of("batch", Map.of("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L),
+						"deferredByThisInstance", valve.deferredCount(), "savedByThisInstance", valve.saved()));
+			};
 		}
 
 	}

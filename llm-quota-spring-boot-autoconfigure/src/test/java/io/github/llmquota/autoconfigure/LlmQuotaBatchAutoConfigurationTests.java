@@ -2,6 +2,7 @@ package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import com.anthropic.client.AnthropicClient;
@@ -15,6 +16,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.actuate.metrics.BatchValveMeterBinder;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.batch.AnthropicBatchProvider;
@@ -64,6 +66,10 @@ class LlmQuotaBatchAutoConfigurationTests {
 					.gauge()
 					.value()).isZero();
 				assertThat(registry.get(LlmQuotaMetricNames.BATCH_DEFERRED).functionCounter().count()).isZero();
+				assertThat(context.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
+					.contribute("claude-sonnet-4-5"))
+					.isEqualTo(Map.of("batch",
+							Map.of("batchesInFlight", 0L, "deferredByThisInstance", 0L, "savedByThisInstance", 0.0)));
 			});
 	}
 
