@@ -7,6 +7,7 @@
 #
 # for example `--llm.quota.governor.enabled=false` for the run without the attempt governor.
 # Environment: CLIENT (anthropic-sdk or rest-client, default anthropic-sdk), DURATION (120s),
+# CRITICAL_RPS (0.5), INTERACTIVE_RPS (1.5) and BACKGROUND_CONCURRENCY (3) per load instance,
 # OVERLOAD_RATIO (share of requests the simulator answers 529, 0), OUT (where the logs
 # and the result go, target/fleet-benchmark), and the loopback ports REDIS_PORT (16390),
 # SIMULATOR_PORT (18090) and HTTP_PORT (18080, and the next three for the load instances).
@@ -22,6 +23,9 @@ set -euo pipefail
 CLIENT=${CLIENT:-anthropic-sdk}
 DURATION=${DURATION:-120s}
 OVERLOAD_RATIO=${OVERLOAD_RATIO:-0}
+CRITICAL_RPS=${CRITICAL_RPS:-0.5}
+INTERACTIVE_RPS=${INTERACTIVE_RPS:-1.5}
+BACKGROUND_CONCURRENCY=${BACKGROUND_CONCURRENCY:-3}
 OUT=${OUT:-target/fleet-benchmark}
 REDIS_PORT=${REDIS_PORT:-16390}
 SIMULATOR_PORT=${SIMULATOR_PORT:-18090}
@@ -76,8 +80,9 @@ loaders=()
 for i in 1 2 3; do
 	java -jar "$JAR" --server.port=$((HTTP_PORT + i)) --spring.data.redis.port="$REDIS_PORT" \
 		--sample.simulator.enabled=false --sample.provider.base-url="$SIMULATOR" --sample.provider.client="$CLIENT" \
-		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps=0.5 \
-		--sample.load.interactive-rps=1.5 --sample.load.background-concurrency=3 "${LIMITS[@]}" "$@" \
+		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps="$CRITICAL_RPS" \
+		--sample.load.interactive-rps="$INTERACTIVE_RPS" --sample.load.background-concurrency="$BACKGROUND_CONCURRENCY" \
+		"${LIMITS[@]}" "$@" \
 		>"$OUT/load-$i.log" 2>&1 &
 	loaders+=("$!")
 	pids+=("$!")
@@ -112,5 +117,6 @@ jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" '
 		goodputPercent: ((10000 * $sim.models["claude-sonnet-4-5"].served / (600 * ([$runs[].durationSeconds] | max) / 60) | round) / 100),
 		criticalP99WaitMillis: [$runs[].acquireWaitMillis.CRITICAL.p99],
 		interactiveP99WaitMillis: [$runs[].acquireWaitMillis.INTERACTIVE.p99],
+		deferred: ([$runs[].deferred] | add),
 		backgroundP50WaitMillis: [$runs[].acquireWaitMillis.BACKGROUND.p50]
 	}' | tee "$OUT/result.json"

@@ -18,8 +18,8 @@ import io.github.llmquota.core.QuotaMitigation;
 /**
  * Auto-configuration for the utilisation thresholds ({@code llm.quota.alerts.*}) and the
  * monitor that publishes {@link LlmQuotaThresholdEvent}s and sheds the lowest class of a
- * CRITICAL pool. It needs neither Actuator nor Micrometer; the endpoint, health and
- * metrics auto-configurations read what it sets up.
+ * pool under pressure ({@code llm.quota.pressure.*}). It needs neither Actuator nor
+ * Micrometer; the endpoint, health and metrics auto-configurations read what it sets up.
  */
 @AutoConfiguration(after = LlmQuotaAutoConfiguration.class)
 @ConditionalOnBean(QuotaEngine.class)
@@ -52,7 +52,8 @@ public class LlmQuotaAlertsAutoConfiguration {
 		// Only an engine that can shed is steered; a user's own engine is observed
 		// otherwise.
 		QuotaMitigation mitigation = properties.getAlerts().isMitigation() ? mitigations.getIfUnique() : null;
-		return new QuotaThresholdMonitor(engine, thresholds, interval, publisher, mitigation);
+		return new QuotaThresholdMonitor(engine, thresholds, QuotaSettingsFactory.maxQueueDrain(properties), interval,
+				publisher, mitigation);
 	}
 
 	private static void check(boolean valid, String property, Object value, String reason) {

@@ -244,14 +244,9 @@ public class LlmQuotaProperties {
 	public static class Fallback {
 
 		/**
-		 * Utilisation of any dimension of the asked-for model's pool, in (0, 1], at which
-		 * calls of the low-priority classes try the other models of their chain first.
-		 */
-		private double criticalThreshold = 0.90;
-
-		/**
-		 * Priority classes that give the asked-for model up to higher classes at the
-		 * critical threshold. Defaults to the two lowest classes, never the highest.
+		 * Priority classes that give the asked-for model up to higher classes while its
+		 * pool is under pressure (see llm.quota.pressure). Defaults to the two lowest
+		 * classes, never the highest.
 		 */
 		private List<String> lowPriorities = new ArrayList<>();
 
@@ -261,14 +256,6 @@ public class LlmQuotaProperties {
 		 * the rest of its wait budget.
 		 */
 		private Duration attemptWait = Duration.ofSeconds(1);
-
-		public double getCriticalThreshold() {
-			return this.criticalThreshold;
-		}
-
-		public void setCriticalThreshold(double criticalThreshold) {
-			this.criticalThreshold = criticalThreshold;
-		}
 
 		public List<String> getLowPriorities() {
 			return this.lowPriorities;
@@ -328,8 +315,9 @@ public class LlmQuotaProperties {
 		private double hysteresis = 0.05;
 
 		/**
-		 * Whether each JVM sheds its lowest priority class in a pool while any dimension
-		 * of the pool is CRITICAL.
+		 * Whether each JVM sheds its lowest priority class in a pool while the pool is
+		 * under pressure (see llm.quota.pressure). Utilisation alone, CRITICAL included,
+		 * does not shed.
 		 */
 		private boolean mitigation = true;
 
@@ -1308,6 +1296,175 @@ public class LlmQuotaProperties {
 
 		public void setLiveChangesEnabled(boolean liveChangesEnabled) {
 			this.liveChangesEnabled = liveChangesEnabled;
+		}
+
+	}
+
+	private final Pressure pressure = new Pressure();
+
+	public Pressure getPressure() {
+		return this.pressure;
+	}
+
+	/**
+	 * When a pool is under pressure, which is what mitigation acts on: a queue that takes
+	 * long to drain, recent provider 429s or an exhausted quota. Utilisation alone is not
+	 * pressure.
+	 */
+	public static class Pressure {
+
+		/**
+		 * Maximum time a pool's queue may take to drain (the head's ETA plus one refill
+		 * interval of the pool's planned request rate per request behind it) before the
+		 * pool is under pressure.
+		 */
+		private Duration maxQueueDrain = Duration.ofSeconds(5);
+
+		public Duration getMaxQueueDrain() {
+			return this.maxQueueDrain;
+		}
+
+		public void setMaxQueueDrain(Duration maxQueueDrain) {
+			this.maxQueueDrain = maxQueueDrain;
+		}
+
+	}
+
+	private final Batch batch = new Batch();
+
+	public Batch getBatch() {
+		return this.batch;
+	}
+
+	/**
+	 * The batch valve: deferrable calls go to the provider's batch API (half price,
+	 * results within 24 hours) while their pool is under pressure (see
+	 * llm.quota.pressure).
+	 */
+	public static class Batch {
+
+		/**
+		 * Whether deferrable calls may go to the provider's batch API while their pool is
+		 * under pressure. Needs Redis and a BatchProvider bean (one is auto-configured
+		 * for an AnthropicClient bean).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Maximum number of calls in one batch.
+		 */
+		private int maxBatchSize = 100;
+
+		/**
+		 * Maximum time a deferred call waits for its batch to fill before a smaller batch
+		 * is sent.
+		 */
+		private Duration maxBatchAge = Duration.ofSeconds(10);
+
+		/**
+		 * Maximum number of calls of one pool in the provider's batch processing queue,
+		 * fleet-wide: the provider's "batch requests in processing queue" limit.
+		 */
+		private long maxQueuedRequests = 100_000;
+
+		/**
+		 * How long after submission a batch is first polled.
+		 */
+		private Duration firstPoll = Duration.ofSeconds(30);
+
+		/**
+		 * Maximum interval between two polls of a batch; the interval doubles from the
+		 * first poll's up to it.
+		 */
+		private Duration maxPoll = Duration.ofMinutes(5);
+
+		/**
+		 * How often each instance sends due batches, polls due ones and delivers results.
+		 */
+		private Duration interval = Duration.ofSeconds(1);
+
+		/**
+		 * Price per million input tokens of each model, in any one currency, to report
+		 * the money the batch discount saved.
+		 */
+		private Map<String, Double> inputPricePerMillion = new LinkedHashMap<>();
+
+		/**
+		 * Price per million output tokens of each model, in the currency of the input
+		 * prices.
+		 */
+		private Map<String, Double> outputPricePerMillion = new LinkedHashMap<>();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxBatchSize() {
+			return this.maxBatchSize;
+		}
+
+		public void setMaxBatchSize(int maxBatchSize) {
+			this.maxBatchSize = maxBatchSize;
+		}
+
+		public Duration getMaxBatchAge() {
+			return this.maxBatchAge;
+		}
+
+		public void setMaxBatchAge(Duration maxBatchAge) {
+			this.maxBatchAge = maxBatchAge;
+		}
+
+		public long getMaxQueuedRequests() {
+			return this.maxQueuedRequests;
+		}
+
+		public void setMaxQueuedRequests(long maxQueuedRequests) {
+			this.maxQueuedRequests = maxQueuedRequests;
+		}
+
+		public Duration getFirstPoll() {
+			return this.firstPoll;
+		}
+
+		public void setFirstPoll(Duration firstPoll) {
+			this.firstPoll = firstPoll;
+		}
+
+		public Duration getMaxPoll() {
+			return this.maxPoll;
+		}
+
+		public void setMaxPoll(Duration maxPoll) {
+			this.maxPoll = maxPoll;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Map<String, Double> getInputPricePerMillion() {
+			return this.inputPricePerMillion;
+		}
+
+		public void setInputPricePerMillion(Map<String, Double> inputPricePerMillion) {
+			this.inputPricePerMillion = inputPricePerMillion;
+		}
+
+		public Map<String, Double> getOutputPricePerMillion() {
+			return this.outputPricePerMillion;
+		}
+
+		public void setOutputPricePerMillion(Map<String, Double> outputPricePerMillion) {
+			this.outputPricePerMillion = outputPricePerMillion;
 		}
 
 	}

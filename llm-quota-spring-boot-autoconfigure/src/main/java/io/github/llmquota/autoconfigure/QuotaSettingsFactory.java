@@ -132,8 +132,6 @@ final class QuotaSettingsFactory {
 			chains.put(name, List.copyOf(models));
 		});
 		LlmQuotaProperties.Fallback fallback = properties.getFallback();
-		double threshold = fallback.getCriticalThreshold();
-		check(threshold > 0 && threshold <= 1, "fallback.critical-threshold", threshold, "must be in (0, 1]");
 		positiveOrZero("fallback.attempt-wait", fallback.getAttemptWait());
 		List<String> classNames = settings.classes().stream().map(PriorityClass::name).toList();
 		List<String> low = fallback.getLowPriorities();
@@ -145,7 +143,17 @@ final class QuotaSettingsFactory {
 			check(classNames.contains(name), "fallback.low-priorities", name,
 					"must name one of the priority classes " + classNames);
 		}
-		return new FallbackChainSettings(chains, threshold, Set.copyOf(low), fallback.getAttemptWait());
+		return new FallbackChainSettings(chains, maxQueueDrain(properties), Set.copyOf(low), fallback.getAttemptWait());
+	}
+
+	/**
+	 * Return the validated bound on a pool's queue drain time, which the fallback chain
+	 * and the threshold monitor's mitigation both judge pressure by.
+	 */
+	static Duration maxQueueDrain(LlmQuotaProperties properties) {
+		Duration maxQueueDrain = properties.getPressure().getMaxQueueDrain();
+		positiveOrZero("pressure.max-queue-drain", maxQueueDrain);
+		return maxQueueDrain;
 	}
 
 	private static FeedbackSettings feedback(LlmQuotaProperties.FeedbackProperties feedback) {

@@ -62,7 +62,8 @@ public record PoolState(String pool, Provider provider, List<DimensionState> dim
 	/**
 	 * Return the pool's utilisation: the highest utilisation of any of its dimensions,
 	 * concurrency included, 1.0 being the whole provider limit. The figure the alert
-	 * thresholds, health, gauges and the fallback chain's critical threshold all judge.
+	 * thresholds, health and gauges all judge; mitigation acts on {@link PoolPressure}
+	 * instead.
 	 * @return the utilisation, 0 for a pool without limits
 	 */
 	public double utilisation() {

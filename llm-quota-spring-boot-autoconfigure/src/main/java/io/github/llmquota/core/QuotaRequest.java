@@ -18,9 +18,12 @@ import java.time.Duration;
  * @param arrival the arrival of an earlier attempt of the same call, as its lease's
  * {@link QuotaLease#arrival()} reported it, so that the request waits in that original
  * arrival order within its class; {@code 0} for a new arrival
+ * @param deferrable whether the call may be sent to the provider's batch API instead of
+ * waiting while its pool is under pressure (see {@code io.github.llmquota.batch}); the
+ * engine itself admits deferrable and other requests alike
  */
 public record QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
-		Duration maxWait, long arrival) {
+		Duration maxWait, long arrival, boolean deferrable) {
 
 	/**
 	 * Create a request, rejecting input that can never be right.
@@ -43,6 +46,23 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		if (arrival < 0) {
 			throw new IllegalArgumentException("arrival must not be negative, was " + arrival);
 		}
+	}
+
+	/**
+	 * Create a request that may not be deferred.
+	 * @param model the configured model name
+	 * @param priority the priority class name, or {@code null} for the default class
+	 * @param inputTokens the estimated prompt size in tokens, including cached tokens
+	 * @param maxOutputTokens the call's {@code max_tokens}
+	 * @param user the end user the call is made for, or {@code null}
+	 * @param maxWait the wait budget, or {@code null} for the priority class's default
+	 * @param arrival the arrival of an earlier attempt, or {@code 0}
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative,
+	 * the wait is negative or the arrival is negative
+	 */
+	public QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
+			Duration maxWait, long arrival) {
+		this(model, priority, inputTokens, maxOutputTokens, user, maxWait, arrival, false);
 	}
 
 	/**
@@ -88,6 +108,8 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		private Duration maxWait;
 
 		private long arrival;
+
+		private boolean deferrable;
 
 		private Builder(String model) {
 			this.model = model;
@@ -162,13 +184,25 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		}
 
 		/**
+		 * Mark the call as deferrable: while its pool is under pressure, a
+		 * {@code BatchValve} sends it to the provider's batch API (half price, results
+		 * within 24 hours) instead of letting it wait.
+		 * @param deferrable whether the call may be deferred (default {@code false})
+		 * @return this builder
+		 */
+		public Builder deferrable(boolean deferrable) {
+			this.deferrable = deferrable;
+			return this;
+		}
+
+		/**
 		 * Build the request.
 		 * @return the request
 		 * @throws IllegalArgumentException on invalid values
 		 */
 		public QuotaRequest build() {
 			return new QuotaRequest(this.model, this.priority, this.inputTokens, this.maxOutputTokens, this.user,
-					this.maxWait, this.arrival);
+					this.maxWait, this.arrival, this.deferrable);
 		}
 
 	}

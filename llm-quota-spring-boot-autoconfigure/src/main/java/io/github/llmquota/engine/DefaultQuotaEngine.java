@@ -185,7 +185,7 @@ public class DefaultQuotaEngine
 		}
 		if (this.shedding.contains(pool.name()) && priorityClass.rank() == this.settings.classes().size() - 1) {
 			QuotaRejectedException shed = new QuotaRejectedException(pool.name(), RejectionReason.SHED,
-					this.settings.heartbeatInterval(), "Pool '" + pool.name() + "' is at its critical threshold: "
+					this.settings.heartbeatInterval(), "Pool '" + pool.name() + "' is under pressure: "
 							+ priorityClass.name() + " work is shed until it recovers");
 			notifyRejected(model, request, RejectionReason.SHED, 0);
 			return CompletableFuture.failedFuture(shed);
@@ -392,7 +392,7 @@ public class DefaultQuotaEngine
 					safely(() -> this.store.cancel(waiter.pool, id), "withdraw a shed ticket");
 					waiter.future.completeExceptionally(
 							new QuotaRejectedException(pool, RejectionReason.SHED, this.settings.heartbeatInterval(),
-									"Request was shed: pool '" + pool + "' is at its critical threshold"));
+									"Request was shed: pool '" + pool + "' is under pressure"));
 				}
 			});
 	}

@@ -2,9 +2,9 @@ package io.github.llmquota.engine;
 
 /**
  * The one definition of a dimension's utilisation, shared by the engine's
- * {@link io.github.llmquota.core.Backpressure} (and so the fallback chain's critical
- * threshold) and by health, gauges and alerts, so that they cannot disagree about the
- * same pool.
+ * {@link io.github.llmquota.core.Backpressure} and by health, gauges and alerts, so that
+ * they cannot disagree about the same pool. Mitigation does not act on it: see
+ * {@link io.github.llmquota.core.PoolPressure}.
  * <p>
  * A rate dimension's utilisation is the units the fleet consumed in the trailing minute
  * divided by the provider's per-minute limit (a per-day limit counts as 1/1440 of itself

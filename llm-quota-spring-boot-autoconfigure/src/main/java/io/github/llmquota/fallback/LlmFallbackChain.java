@@ -26,6 +26,7 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderFeedback;
@@ -71,12 +72,14 @@ import io.github.llmquota.provider.ProviderFeedbackResolver;
  * {@link FallbackExhaustedException} carrying the smallest retry-after any model reported
  * and why each model did not serve.
  * <p>
- * <b>Headroom.</b> When any dimension of the asked-for model's pool is at or above
- * {@code llm.quota.fallback.critical-threshold} of its provider limit, calls of the
- * low-priority classes ({@code llm.quota.fallback.low-priorities}) try the models of
+ * <b>Pressure.</b> When the asked-for model's pool is under pressure
+ * ({@link PoolPressure}: a queue that takes longer than
+ * {@code llm.quota.pressure.max-queue-drain} to drain, recent provider 429s), calls of
+ * the low-priority classes ({@code llm.quota.fallback.low-priorities}) try the models of
  * other pools first, and the asked-for model and its pool siblings last, keeping that
- * pool for work that needs it. This costs one read of the pool's state, made only for
- * low-priority calls of chains that reach another pool.
+ * pool for work that needs it. High utilisation alone does not divert: a pool that uses
+ * what its safety margin allows serves its own calls. This costs one read of the pool's
+ * state, made only for low-priority calls of chains that reach another pool.
  * <p>
  * <b>When the call fails.</b> The outcome is decided from the provider's answer (the
  * feedback the call released the lease with, the one a {@link ProviderCallException}
@@ -437,7 +440,8 @@ public class LlmFallbackChain {
 			List<String> elsewhere = this.order.stream()
 				.filter((model) -> !settings.model(model).pool().name().equals(busyPool))
 				.toList();
-			if (!elsewhere.isEmpty() && givesWay(settings.priorityClass(request.priority()).name()) && critical()) {
+			if (!elsewhere.isEmpty() && givesWay(settings.priorityClass(request.priority()).name())
+					&& underPressure()) {
 				// Siblings in the same pool drain the same bucket: they go last too.
 				List<String> samePool = this.order.stream().filter((model) -> !elsewhere.contains(model)).toList();
 				this.order.clear();
@@ -450,11 +454,12 @@ public class LlmFallbackChain {
 			return LlmFallbackChain.this.config.lowPriorities().contains(priorityClass);
 		}
 
-		private boolean critical() {
+		private boolean underPressure() {
 			try {
 				String pool = LlmFallbackChain.this.settings.model(this.requested).pool().name();
-				return LlmFallbackChain.this.engine.state(pool).utilisation() >= LlmFallbackChain.this.config
-					.criticalThreshold();
+				return PoolPressure
+					.of(LlmFallbackChain.this.engine.state(pool), LlmFallbackChain.this.config.maxQueueDrain())
+					.isUnderPressure();
 			}
 			catch (RuntimeException ex) {
 				// Without the shared state, keep the configured order: admission decides.

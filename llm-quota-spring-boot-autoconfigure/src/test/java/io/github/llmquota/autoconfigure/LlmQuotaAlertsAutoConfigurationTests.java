@@ -3,6 +3,7 @@ package io.github.llmquota.autoconfigure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -19,6 +20,7 @@ import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
@@ -57,7 +59,7 @@ class LlmQuotaAlertsAutoConfigurationTests {
 	}
 
 	@Test
-	void criticalPoolPublishesAnEventToTheApplicationAndShedsTheLowestClass() {
+	void criticalPoolPublishesAnEventToTheApplication() {
 		this.runner.withUserConfiguration(EventRecorder.class).run((context) -> {
 			useUpTo(context, 95);
 			context.getBean(QuotaThresholdMonitor.class).check();
@@ -68,21 +70,44 @@ class LlmQuotaAlertsAutoConfigurationTests {
 				assertThat(event.getPool()).isEqualTo("gpt-4o");
 				assertThat(event.getStatus()).isEqualTo(QuotaStatus.CRITICAL);
 			});
-			assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.SHED);
+			assertThat(context.getBean(QuotaThresholdMonitor.class).getLastCheck("gpt-4o").shedding())
+				.as("utilisation alone does not shed")
+				.isFalse();
 		});
 	}
 
 	@Test
-	void mitigationCanBeSwitchedOff() {
-		this.runner.withPropertyValues("llm.quota.alerts.mitigation=false").run((context) -> {
-			useUpTo(context, 95);
-			context.getBean(QuotaThresholdMonitor.class).check();
+	void poolWhoseQueueTakesLongerThanTheConfiguredBoundToDrainShedsTheLowestClass() {
+		// Two requests a minute: the waiting one is not admitted before the check.
+		this.runner
+			.withPropertyValues("llm.quota.pressure.max-queue-drain=0s",
+					"llm.quota.models.gpt-4o.requests-per-minute=2")
+			.run((context) -> {
+				useUpTo(context, 2);
+				CompletableFuture<QuotaLease> waiting = waitForAdmission(context);
+				context.getBean(QuotaThresholdMonitor.class).check();
 
-			assertThat(context.getBean(QuotaThresholdMonitor.class).getLastCheck("gpt-4o").status())
-				.isEqualTo(QuotaStatus.CRITICAL);
-			// Still refused, by its 30 % reserve, but not shed.
-			assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.DEADLINE);
-		});
+				assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.SHED);
+				waiting.cancel(false);
+			});
+	}
+
+	@Test
+	void mitigationCanBeSwitchedOff() {
+		this.runner
+			.withPropertyValues("llm.quota.alerts.mitigation=false", "llm.quota.pressure.max-queue-drain=0s",
+					"llm.quota.models.gpt-4o.requests-per-minute=2")
+			.run((context) -> {
+				useUpTo(context, 2);
+				CompletableFuture<QuotaLease> waiting = waitForAdmission(context);
+				context.getBean(QuotaThresholdMonitor.class).check();
+
+				assertThat(context.getBean(QuotaThresholdMonitor.class).getLastCheck("gpt-4o").status())
+					.isEqualTo(QuotaStatus.CRITICAL);
+				// Still refused, the pool being full, but not shed.
+				assertThat(backgroundRejection(context)).isEqualTo(RejectionReason.DEADLINE);
+				waiting.cancel(false);
+			});
 	}
 
 	@Test
@@ -153,6 +178,14 @@ class LlmQuotaAlertsAutoConfigurationTests {
 		for (int i = 0; i < requests; i++) {
 			engine.acquire(QuotaRequest.builder("gpt-4o").priority(Priority.CRITICAL).maxWait(Duration.ZERO).build());
 		}
+	}
+
+	private static CompletableFuture<QuotaLease> waitForAdmission(AssertableApplicationContext context) {
+		CompletableFuture<QuotaLease> future = context.getBean(QuotaEngine.class)
+			.acquireAsync(
+					QuotaRequest.builder("gpt-4o").priority(Priority.CRITICAL).maxWait(Duration.ofMinutes(1)).build());
+		assertThat(future).as("waits").isNotDone();
+		return future;
 	}
 
 	private static RejectionReason backgroundRejection(AssertableApplicationContext context) {

@@ -113,9 +113,9 @@ class LlmQuotaFallbackAutoConfigurationTests {
 	}
 
 	@Test
-	void criticalThresholdOutsideTheUnitIntervalStopsStartup() {
-		assertStartupFails("llm.quota.fallback.critical-threshold=1.5", "llm.quota.fallback.critical-threshold",
-				"must be in (0, 1]");
+	void negativeMaxQueueDrainStopsStartup() {
+		assertStartupFails("llm.quota.pressure.max-queue-drain=-1s", "llm.quota.pressure.max-queue-drain",
+				"must not be negative");
 	}
 
 	@Test
@@ -125,12 +125,12 @@ class LlmQuotaFallbackAutoConfigurationTests {
 	}
 
 	@Test
-	void byDefaultTheTwoLowestClassesGiveWayAtTheCriticalThreshold() {
+	void byDefaultTheTwoLowestClassesGiveWayWhenTheQueueTakesOverFiveSecondsToDrain() {
 		this.runner.run((context) -> {
 			FallbackChainSettings settings = QuotaSettingsFactory.fallback(context.getBean(LlmQuotaProperties.class),
 					context.getBean(QuotaSettings.class));
 			assertThat(settings.lowPriorities()).containsExactlyInAnyOrder(Priority.NORMAL, Priority.BACKGROUND);
-			assertThat(settings.criticalThreshold()).isEqualTo(0.90);
+			assertThat(settings.maxQueueDrain()).isEqualTo(Duration.ofSeconds(5));
 			assertThat(settings.attemptWait()).isEqualTo(Duration.ofSeconds(1));
 		});
 	}

@@ -63,6 +63,10 @@ class LlmFallbackChainTests {
 
 	private static final String CHAT = "chat";
 
+	// Anthropic's pool admits one request every 3 s: three waiting take over 6 s to
+	// drain.
+	private static final Duration MAX_QUEUE_DRAIN = Duration.ofSeconds(2);
+
 	private final String prefix = "f" + UUID.randomUUID().toString().substring(0, 8);
 
 	private final ProviderFeedbackParser parser = new ProviderFeedbackParser();
@@ -111,7 +115,7 @@ class LlmFallbackChainTests {
 		FallbackChainSettings config = new FallbackChainSettings(
 				Map.of(CHAT, List.of("claude-a", "claude-b", "gpt"), "anthropic-only", List.of("claude-a", "claude-b"),
 						"busy", List.of("mistral", "gpt")),
-				0.9, Set.of(Priority.NORMAL, Priority.BACKGROUND), Duration.ofMillis(300));
+				MAX_QUEUE_DRAIN, Set.of(Priority.NORMAL, Priority.BACKGROUND), Duration.ofMillis(300));
 		ProviderFeedbackResolver resolver = new ProviderFeedbackResolver(List.of(this::httpStatus), this.parser,
 				java.time.Clock.systemUTC());
 		this.chain = new LlmFallbackChain(this.engines.get(1), this.settings, this.breakers, config, resolver,
@@ -178,14 +182,15 @@ class LlmFallbackChainTests {
 		assertThat(this.calls).isEmpty();
 		assertThat(exhausted.getReason()).isEqualTo(RejectionReason.DEADLINE);
 		assertThat(exhausted.isRetryable()).isTrue();
+		// The 429 put claude-a's pool under pressure: this NORMAL call tried gpt first.
 		assertThat(exhausted.getAttempts()).extracting(FallbackAttempt::model)
-			.containsExactly("claude-a", "claude-b", "gpt");
+			.containsExactly("gpt", "claude-a", "claude-b");
 		assertThat(exhausted.getAttempts()).extracting(FallbackAttempt::outcome)
 			.containsOnly(FallbackAttempt.Outcome.COOLING_DOWN);
-		FallbackAttempt gpt = exhausted.getAttempts().get(2);
+		FallbackAttempt gpt = exhausted.getAttempts().get(0);
 		assertThat(exhausted.getRetryAfter()).isEqualTo(gpt.retryAfter())
 			.isBetween(Duration.ofSeconds(15), Duration.ofSeconds(20));
-		assertThat(exhausted.getAttempts().get(0).retryAfter()).isGreaterThan(Duration.ofSeconds(25));
+		assertThat(exhausted.getAttempts().get(1).retryAfter()).isGreaterThan(Duration.ofSeconds(25));
 		assertThat(exhausted.getMessage()).contains("'chat'", "claude-a: cooling down", "gpt: cooling down",
 				"could take it in " + gpt.retryAfter());
 		for (String pool : List.of("anthropic", "openai")) {
@@ -195,10 +200,11 @@ class LlmFallbackChainTests {
 	}
 
 	@Test
-	void lowPriorityRequestGivesWayWhenTheAskedForPoolIsCriticalOnlyByConcurrency() {
-		// Mistral's one call slot is taken: the alerts call that CRITICAL, and so must
-		// the chain.
+	void lowPriorityRequestGivesWayWhenMoreWaitForTheAskedForPoolThanItCanRunAtOnce() {
+		// Mistral's one call slot is taken and two more calls wait for it: the time
+		// the queue takes depends on calls ending, and it is longer than one call.
 		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
+		List<CompletableFuture<QuotaLease>> waiting = List.of(waitFor("mistral"), waitFor("mistral"));
 
 		this.chain.execute("busy", request("mistral", Priority.NORMAL), (model, lease) -> {
 			this.calls.add(model);
@@ -208,6 +214,23 @@ class LlmFallbackChainTests {
 
 		assertThat(this.calls).containsExactly("gpt");
 		assertThat(this.refused).isEmpty();
+		waiting.forEach((future) -> future.cancel(false));
+		holder.release(CallOutcome.NOT_SENT);
+	}
+
+	@Test
+	void lowPriorityRequestTriesTheAskedForPoolFirstWhenOnlyItsConcurrencyIsFull() {
+		// A full pool with nobody waiting is at its ceiling, not under pressure.
+		QuotaLease holder = this.engines.get(0).acquire(request("mistral"));
+
+		this.chain.execute("busy", request("mistral", Priority.NORMAL), (model, lease) -> {
+			this.calls.add(model);
+			lease.settle(TokenUsage.of(10, 10));
+			return "ok";
+		});
+
+		assertThat(this.refused).containsExactly("mistral");
+		assertThat(this.calls).containsExactly("gpt");
 		holder.release(CallOutcome.NOT_SENT);
 	}
 
@@ -358,17 +381,45 @@ class LlmFallbackChainTests {
 	}
 
 	@Test
-	void atCriticalUtilisationLowPriorityWorkGoesToAnotherPoolFirstAndInteractiveWorkKeepsThePrimary() {
-		for (int i = 0; i < 19; i++) {
-			this.engines.get(0)
-				.acquire(QuotaRequest.builder("claude-a").priority(Priority.CRITICAL).build())
-				.settle(TokenUsage.of(0, 0));
-		}
+	void atItsCeilingWithNobodyWaitingThePoolStillServesLowPriorityWork() {
+		// 95 % of the limit is CRITICAL to the alerts, but no queue has formed.
+		useUp("claude-a", 19);
 
 		this.chain.execute(CHAT, request("claude-a", Priority.BACKGROUND), this::answer);
+
+		assertThat(this.calls).containsExactly("claude-a");
+	}
+
+	@Test
+	void underPressureLowPriorityWorkGoesToAnotherPoolFirstAndInteractiveWorkTriesThePrimaryFirst() {
+		useUp("claude-a", 20);
+		List<CompletableFuture<QuotaLease>> waiting = List.of(waitFor("claude-a"), waitFor("claude-a"),
+				waitFor("claude-a"));
+
+		this.chain.execute(CHAT, request("claude-a", Priority.BACKGROUND), this::answer);
+		assertThat(this.refused).as("the BACKGROUND call did not try the pool under pressure").isEmpty();
 		this.chain.execute(CHAT, request("claude-a", Priority.INTERACTIVE), this::answer);
 
-		assertThat(this.calls).containsExactly("gpt", "claude-a");
+		assertThat(this.calls).containsExactly("gpt", "gpt");
+		assertThat(this.refused).containsExactly("claude-a", "claude-b");
+		waiting.forEach((future) -> future.cancel(false));
+	}
+
+	private void useUp(String model, int requests) {
+		for (int i = 0; i < requests; i++) {
+			this.engines.get(0)
+				.acquire(QuotaRequest.builder(model).priority(Priority.CRITICAL).build())
+				.settle(TokenUsage.of(0, 0));
+		}
+	}
+
+	/** A request of the rest of the fleet that waits for the model's pool. */
+	private CompletableFuture<QuotaLease> waitFor(String model) {
+		CompletableFuture<QuotaLease> future = this.engines.get(0)
+			.acquireAsync(
+					QuotaRequest.builder(model).priority(Priority.CRITICAL).maxWait(Duration.ofMinutes(1)).build());
+		assertThat(future).as("waits").isNotDone();
+		return future;
 	}
 
 	@Test

@@ -1,9 +1,13 @@
 package io.github.llmquota.sample.load;
 
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.llmquota.batch.AnthropicBatchProvider;
+import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
+import io.github.llmquota.sample.anthropic.ProviderProperties;
 import io.github.llmquota.sample.chat.ChatService;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
@@ -41,9 +45,20 @@ class LoadConfiguration {
 	@Bean
 	LoadRunner loadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
 			ProviderTraffic traffic, ObjectProvider<ProviderSimulator> simulator, QuotaSettings settings,
-			AcquireWaits waits, ObjectMapper objectMapper) {
+			AcquireWaits waits, ObjectMapper objectMapper, ObjectProvider<BatchValve> valve) {
 		return new LoadRunner(properties, chat, summariser, client, traffic, simulator.getIfAvailable(), settings,
-				waits, objectMapper);
+				waits, objectMapper, valve.getIfAvailable());
+	}
+
+	/**
+	 * Message Batches for deferrable summaries, on the official SDK, at the provider the
+	 * sample's client calls: the batch valve (llm.quota.batch.enabled) sends through it.
+	 */
+	@Bean
+	@ConditionalOnProperty(prefix = "sample.load", name = "background-deferrable", havingValue = "true")
+	AnthropicBatchProvider loadBatchProvider(AnthropicClient client, ProviderProperties provider) {
+		return new AnthropicBatchProvider(
+				AnthropicOkHttpClient.builder().baseUrl(client.baseUrl()).apiKey(provider.getApiKey()).build());
 	}
 
 }

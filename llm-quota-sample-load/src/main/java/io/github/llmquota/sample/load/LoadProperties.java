@@ -71,6 +71,21 @@ public class LoadProperties {
 	@DecimalMax("1")
 	private double cacheHitRatio = 0.5;
 
+	/**
+	 * Whether the background summaries are marked deferrable, so that the batch valve
+	 * (llm.quota.batch.enabled) sends them to the Message Batches API while their pool is
+	 * under pressure. A worker waits for its deferred call's batch before its next call.
+	 */
+	private boolean backgroundDeferrable;
+
+	public boolean isBackgroundDeferrable() {
+		return this.backgroundDeferrable;
+	}
+
+	public void setBackgroundDeferrable(boolean backgroundDeferrable) {
+		this.backgroundDeferrable = backgroundDeferrable;
+	}
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}

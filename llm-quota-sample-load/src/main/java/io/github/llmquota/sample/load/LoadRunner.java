@@ -3,6 +3,7 @@ package io.github.llmquota.sample.load;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -22,12 +23,15 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.attempt.LlmCallContext;
+import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.Answer;
+import io.github.llmquota.sample.anthropic.Prompt;
 import io.github.llmquota.sample.chat.ChatService;
 import io.github.llmquota.sample.load.ProviderTraffic.ModelTraffic;
 import io.github.llmquota.sample.simulator.ProviderSimulator;
@@ -94,6 +98,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	private final ObjectMapper objectMapper;
 
+	@Nullable
+	private final BatchValve valve;
+
 	private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
 
 	private final Map<RejectionReason, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -110,7 +117,8 @@ public class LoadRunner implements ApplicationRunner {
 
 	LoadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
 			ProviderTraffic traffic, @Nullable ProviderSimulator simulator, QuotaSettings settings, AcquireWaits waits,
-			ObjectMapper objectMapper) {
+			ObjectMapper objectMapper, @Nullable BatchValve valve) {
+		this.valve = valve;
 		this.properties = properties;
 		this.chat = chat;
 		this.summariser = summariser;
@@ -152,8 +160,8 @@ public class LoadRunner implements ApplicationRunner {
 		for (int i = 0; i < this.properties.getBackgroundConcurrency(); i++) {
 			background.execute(() -> {
 				while (!this.stopping && !Thread.currentThread().isInterrupted()) {
-					Duration backoff = call(Priority.BACKGROUND, Summariser.MODEL,
-							() -> this.summariser.summarise(Summariser.MODEL, prompts.next()));
+					Prompt prompt = prompts.next();
+					Duration backoff = call(Priority.BACKGROUND, Summariser.MODEL, () -> summarise(prompt));
 					if (backoff != null && !backOff(backoff)) {
 						return;
 					}
@@ -187,6 +195,35 @@ public class LoadRunner implements ApplicationRunner {
 		this.waits.stop();
 		Long simulatorRequests = (this.simulator != null) ? simulatorRequests() - simulatorRequestsBefore : null;
 		return summarise(this.traffic.snapshot().since(before), simulatorRequests, elapsed);
+	}
+
+	// Deferrable summaries go to the batch valve, which calls the summariser directly
+	// unless the pool is under pressure; this worker waits for a deferred call's batch.
+	private ResponseEntity<Answer> summarise(Prompt prompt) {
+		if (this.valve == null || !this.properties.isBackgroundDeferrable()) {
+			return this.summariser.summarise(Summariser.MODEL, prompt);
+		}
+		String body;
+		try {
+			body = this.objectMapper.writeValueAsString(prompt.toRequest(Summariser.MODEL));
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException(ex);
+		}
+		QuotaRequest request = QuotaRequest.builder(Summariser.MODEL)
+			.priority(Priority.BACKGROUND)
+			.deferrable(true)
+			.build();
+		try {
+			return this.valve
+				.call(request, body, (json) -> ResponseEntity.<Answer>ok(null),
+						() -> this.summariser.summarise(Summariser.MODEL, prompt))
+				.join();
+		}
+		catch (CompletionException ex) {
+			// A direct call's rejection is counted as any other.
+			throw (ex.getCause() instanceof RuntimeException cause) ? cause : ex;
+		}
 	}
 
 	private long simulatorRequests() {
@@ -277,7 +314,7 @@ public class LoadRunner implements ApplicationRunner {
 				traffic.otherErrors() + traffic.unanswered(), counts(this.rejected), this.cancelledAtEnd.sum(),
 				this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
-				goodput.pools());
+				goodput.pools(), (this.valve != null) ? this.valve.deferredCount() : 0);
 	}
 
 	private static Map<String, Long> counts(Map<?, LongAdder> adders) {

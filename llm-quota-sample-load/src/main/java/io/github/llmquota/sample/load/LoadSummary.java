@@ -40,12 +40,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * the pools that served them (see {@link Goodput})
  * @param goodputPools the pools that served calls, whose limits {@code goodputPercent}
  * divides by
+ * @param deferred the background calls the batch valve sent to the Message Batches API
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
 		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded,
 		long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd, long fallbacks,
 		Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
-		Map<String, Double> goodputPercent, List<String> goodputPools) {
+		Map<String, Double> goodputPercent, List<String> goodputPools, long deferred) {
 
 	/**
 	 * How long admitted requests of one priority class waited for quota.

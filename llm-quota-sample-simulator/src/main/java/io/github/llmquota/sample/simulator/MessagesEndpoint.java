@@ -156,7 +156,7 @@ final class MessagesEndpoint {
 
 	// The answer is sized so that the input estimate, ceil(chars / 4), would count it as
 	// exactly the output tokens reported.
-	private static String answer(long tokens) {
+	static String answer(long tokens) {
 		StringBuilder text = new StringBuilder();
 		while (text.length() < tokens * MessagesRequest.CHARS_PER_TOKEN) {
 			text.append(ANSWER_TEXT);
@@ -169,7 +169,7 @@ final class MessagesEndpoint {
 		return (nanos + 999_999_999) / 1_000_000_000;
 	}
 
-	private static String newId(String prefix) {
+	static String newId(String prefix) {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		StringBuilder id = new StringBuilder(prefix);
 		for (int i = 0; i < 24; i++) {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
@@ -78,6 +79,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 
 	private final Map<String, SimulatedModel> models;
 
+	private final BatchesEndpoint batches;
+
 	private final MessagesEndpoint endpoint;
 
 	private final int port;
@@ -116,6 +119,7 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		properties.getModels().forEach((name, limits) -> models.put(name, new SimulatedModel(limits, clock)));
 		this.models = Collections.unmodifiableMap(models);
 		this.endpoint = new MessagesEndpoint(this.objectMapper, this.models, new PromptCache(), clock);
+		this.batches = new BatchesEndpoint(this.objectMapper, properties, clock);
 		this.server = bind(properties.getPort());
 		this.port = this.server.getAddress().getPort();
 	}
@@ -191,6 +195,7 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		});
 		this.server.setExecutor(this.executor);
 		this.server.createContext("/v1/messages", exchange(this::messages));
+		this.server.createContext("/v1/messages/batches", exchange(this::batches));
 		this.server.createContext("/stats", exchange(this::stats));
 		this.server.createContext("/stats/reset", exchange(this::resetStats));
 		this.server.start();
@@ -261,6 +266,37 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		return call.finish();
 	}
 
+	private Reply batches(HttpExchange exchange) throws IOException {
+		String path = exchange.getRequestURI().getPath();
+		if ("/v1/messages/batches".equals(path)) {
+			if (!"POST".equals(exchange.getRequestMethod())) {
+				return methodNotAllowed("POST");
+			}
+			try (InputStream in = exchange.getRequestBody()) {
+				return this.batches.create(in.readNBytes(MAX_BODY_BYTES));
+			}
+		}
+		if (!"GET".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("GET");
+		}
+		String id = path.substring("/v1/messages/batches/".length());
+		if (!id.endsWith("/results")) {
+			return this.batches.retrieve(id, baseUrl());
+		}
+		String results = this.batches.results(id.substring(0, id.length() - "/results".length()));
+		if (results == null) {
+			return notFound(exchange);
+		}
+		// JSON lines, not one JSON document: sent here rather than by send().
+		byte[] bytes = results.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("content-type", "application/binary");
+		exchange.sendResponseHeaders(200, bytes.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(bytes);
+		}
+		return null;
+	}
+
 	private Reply stats(HttpExchange exchange) {
 		if (!"/stats".equals(exchange.getRequestURI().getPath())) {
 			return notFound(exchange);
@@ -318,7 +354,9 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 				catch (RuntimeException ex) {
 					reply = MessagesEndpoint.error(500, "api_error", "Internal server error: " + ex);
 				}
-				send(exchange, reply);
+				if (reply != null) {
+					send(exchange, reply);
+				}
 			}
 		};
 	}

@@ -56,6 +56,19 @@ public class SimulatorProperties {
 	private double overloadRatio;
 
 	/**
+	 * Maximum number of Message Batches requests in the processing queue, over all
+	 * batches: a batch that would exceed it is answered '429 rate_limit_error', as
+	 * Anthropic's "batch requests in processing queue" limit does.
+	 */
+	@Min(1)
+	private long batchQueueLimit = 10_000;
+
+	/**
+	 * Time a Message Batch takes to end after it was created.
+	 */
+	private Duration batchCompletionDelay = Duration.ofSeconds(5);
+
+	/**
 	 * Rate limits of each simulated model, by model name. An entry replaces the default
 	 * entry of the same name, so give all three limits. Requests for other models get a
 	 * 404.
@@ -102,6 +115,22 @@ public class SimulatorProperties {
 
 	public void setOverloadRatio(double overloadRatio) {
 		this.overloadRatio = overloadRatio;
+	}
+
+	public long getBatchQueueLimit() {
+		return this.batchQueueLimit;
+	}
+
+	public void setBatchQueueLimit(long batchQueueLimit) {
+		this.batchQueueLimit = batchQueueLimit;
+	}
+
+	public Duration getBatchCompletionDelay() {
+		return this.batchCompletionDelay;
+	}
+
+	public void setBatchCompletionDelay(Duration batchCompletionDelay) {
+		this.batchCompletionDelay = batchCompletionDelay;
 	}
 
 	public Map<String, Limits> getModels() {

@@ -121,7 +121,7 @@ class ProviderSimulatorHttpTests {
 
 	@Test
 	void answersAnUnknownPathWithNotFound() throws Exception {
-		HttpResponse<String> response = get("/v1/messages/batches");
+		HttpResponse<String> response = get("/v1/messages/count_tokens");
 		assertThat(response.statusCode()).isEqualTo(404);
 		assertThat(this.objectMapper.readTree(response.body()).at("/error/type").asText()).isEqualTo("not_found_error");
 	}

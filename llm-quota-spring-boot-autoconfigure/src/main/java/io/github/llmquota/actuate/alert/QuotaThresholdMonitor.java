@@ -16,6 +16,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaMitigation;
@@ -33,10 +34,12 @@ import org.springframework.util.Assert;
  * <li>moves each pool dimension's {@link QuotaStatus} with hysteresis, and on each
  * crossing publishes a {@link LlmQuotaThresholdEvent} and logs one line (WARN into WARN
  * or CRITICAL, INFO on the way back);</li>
- * <li>while any dimension of a pool is CRITICAL, and when mitigation is on, has this
- * JVM's engine shed the pool's lowest priority class
- * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when it is no
- * longer CRITICAL;</li>
+ * <li>while a pool is under {@link PoolPressure pressure} (a queue that takes longer than
+ * a bound to drain, recent provider 429s, an exhausted quota), and when mitigation is on,
+ * has this JVM's engine shed the pool's lowest priority class
+ * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when the pressure
+ * ends. Utilisation alone, CRITICAL included, does not shed: a fleet that uses what its
+ * safety margin allows is healthy;</li>
  * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
  * health indicator read instead of reading the state themselves.</li>
  * </ul>
@@ -63,6 +66,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private final ThresholdTracker tracker;
 
+	private final MitigationRule rule;
+
 	private final Clock clock;
 
 	private final Set<String> shedding = new HashSet<>();
@@ -78,21 +83,40 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	private ScheduledExecutorService executor;
 
 	/**
-	 * Create a monitor.
+	 * Create a monitor that sheds while a pool's queue takes longer than
+	 * {@link PoolPressure#DEFAULT_MAX_QUEUE_DRAIN} to drain.
 	 * @param engine the engine whose pools to check
 	 * @param thresholds the thresholds
 	 * @param interval how often to check
 	 * @param publisher where to publish {@link LlmQuotaThresholdEvent}s
-	 * @param mitigation the engine that sheds the lowest class of a CRITICAL pool, or
-	 * {@code null} for no mitigation
+	 * @param mitigation the engine that sheds the lowest class of a pool under pressure,
+	 * or {@code null} for no mitigation
 	 */
 	public QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration interval,
 			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation) {
-		this(engine, thresholds, interval, publisher, mitigation, Clock.systemUTC());
+		this(engine, thresholds, PoolPressure.DEFAULT_MAX_QUEUE_DRAIN, interval, publisher, mitigation);
+	}
+
+	/**
+	 * Create a monitor.
+	 * @param engine the engine whose pools to check
+	 * @param thresholds the thresholds
+	 * @param maxQueueDrain how long a pool's queue may take to drain before the pool is
+	 * under pressure ({@link PoolPressure#of(PoolState, Duration)})
+	 * @param interval how often to check
+	 * @param publisher where to publish {@link LlmQuotaThresholdEvent}s
+	 * @param mitigation the engine that sheds the lowest class of a pool under pressure,
+	 * or {@code null} for no mitigation
+	 */
+	public QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration maxQueueDrain,
+			Duration interval, ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation) {
+		this(engine, thresholds, interval, publisher, mitigation, Clock.systemUTC(),
+				(state, status) -> PoolPressure.of(state, maxQueueDrain).isUnderPressure());
 	}
 
 	QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration interval,
-			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation, Clock clock) {
+			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation, Clock clock,
+			MitigationRule rule) {
 		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
 		this.engine = engine;
 		this.interval = interval;
@@ -100,6 +124,7 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 		this.mitigation = mitigation;
 		this.tracker = new ThresholdTracker(thresholds);
 		this.clock = clock;
+		this.rule = rule;
 	}
 
 	/**
@@ -137,7 +162,7 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 				crossed(crossing);
 			}
 		}
-		mitigate(state, this.tracker.poolStatus(name) == QuotaStatus.CRITICAL);
+		mitigate(state, this.rule.mitigates(state, this.tracker.poolStatus(name)));
 		return new PoolCheck(name, now, state, this.tracker.statuses(name), null, this.shedding.contains(name));
 	}
 
@@ -162,29 +187,35 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 		}
 	}
 
-	private void mitigate(PoolState state, boolean critical) {
+	private void mitigate(PoolState state, boolean underPressure) {
 		String pool = state.pool();
-		if (this.mitigation == null || critical == this.shedding.contains(pool)) {
+		if (this.mitigation == null || underPressure == this.shedding.contains(pool)) {
 			return;
 		}
 		try {
-			this.mitigation.shedLowestClass(pool, critical);
+			this.mitigation.shedLowestClass(pool, underPressure);
 		}
 		catch (RuntimeException ex) {
-			logger
-				.warn("llm-quota could not " + (critical ? "start" : "stop") + " shedding pool '" + pool + "': " + ex);
+			logger.warn("llm-quota could not " + (underPressure ? "start" : "stop") + " shedding pool '" + pool + "': "
+					+ ex);
 			return;
 		}
 		String lowest = state.queued().keySet().stream().reduce((higher, lower) -> lower).orElseThrow();
-		if (critical) {
+		if (underPressure) {
 			this.shedding.add(pool);
-			logger.warn("llm-quota pool '" + pool + "' is CRITICAL: this JVM sheds its " + lowest + " requests");
+			logger.warn("llm-quota pool '" + pool + "' is under pressure (" + describe(state) + "): this JVM sheds its "
+					+ lowest + " requests");
 		}
 		else {
 			this.shedding.remove(pool);
-			logger.info("llm-quota pool '" + pool + "' is no longer CRITICAL: this JVM admits " + lowest
+			logger.info("llm-quota pool '" + pool + "' is no longer under pressure: this JVM admits " + lowest
 					+ " requests again");
 		}
+	}
+
+	private static String describe(PoolState state) {
+		return state.totalQueued() + " queued, head ETA " + state.headEta() + ", multiplier " + state.multiplier()
+				+ ", cooldown " + state.cooldown();
 	}
 
 	/**
@@ -252,6 +283,18 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return PHASE;
+	}
+
+	/**
+	 * Decides from one check of a pool whether this JVM sheds its lowest class. Only the
+	 * pressure rule ships; tests hand in the rule it replaced (CRITICAL utilisation) to
+	 * show that their assertions tell the two apart.
+	 */
+	@FunctionalInterface
+	interface MitigationRule {
+
+		boolean mitigates(PoolState state, QuotaStatus poolStatus);
+
 	}
 
 }

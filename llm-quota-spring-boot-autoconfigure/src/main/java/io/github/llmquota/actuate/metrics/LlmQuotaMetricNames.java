@@ -166,6 +166,18 @@ public final class LlmQuotaMetricNames {
 	/** Tag: the fallback chain. */
 	public static final String TAG_CHAIN = "chain";
 
+	/** Calls this instance deferred to a provider's batch API (function counter). */
+	public static final String BATCH_DEFERRED = "llm.quota.batch.deferred";
+
+	/** Batches in flight per pool, fleet-wide (gauge). */
+	public static final String BATCH_IN_FLIGHT = "llm.quota.batch.in.flight";
+
+	/**
+	 * Money the batch discount saved on the batches this instance completed, at the
+	 * configured prices (function counter).
+	 */
+	public static final String BATCH_SAVED = "llm.quota.batch.saved";
+
 	private LlmQuotaMetricNames() {
 	}
 

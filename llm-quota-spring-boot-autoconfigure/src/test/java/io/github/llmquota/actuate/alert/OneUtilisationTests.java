@@ -17,11 +17,11 @@ import io.github.llmquota.test.TestSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests that the fallback chain's critical threshold (which reads the engine's
- * {@link io.github.llmquota.core.PoolState#utilisation()}) and the alerts and health
- * (which read the threshold monitor's check) agree about the same pool. They once did
- * not: the engine left concurrency out, so a pool full of slow calls was CRITICAL to the
- * alerts and calm to the fallback chain.
+ * Tests that the engine's {@link io.github.llmquota.core.PoolState#utilisation()} (which
+ * the endpoint and {@code backpressure} report) and the alerts and health (which read the
+ * threshold monitor's check) agree about the same pool. They once did not: the engine
+ * left concurrency out, so a pool full of slow calls was CRITICAL to the alerts and calm
+ * to the engine's readers.
  */
 class OneUtilisationTests {
 
@@ -49,31 +49,30 @@ class OneUtilisationTests {
 	}
 
 	@Test
-	void poolWhoseOnlyHotDimensionIsConcurrencyIsCriticalToFallbackAndAlertsAlike() {
+	void poolWhoseOnlyHotDimensionIsConcurrencyIsCriticalToEngineAndAlertsAlike() {
 		QuotaLease first = acquire();
 		QuotaLease second = acquire();
 
 		this.monitor.check();
 
 		assertThat(this.monitor.getLastCheck("pool").status()).isEqualTo(QuotaStatus.CRITICAL);
-		assertThat(fallbackSeesCritical()).isTrue();
+		assertThat(engineSeesCritical()).isTrue();
 		first.release(CallOutcome.NOT_SENT);
 		second.release(CallOutcome.NOT_SENT);
 	}
 
 	@Test
-	void poolWithFreeConcurrencyIsCalmToFallbackAndAlertsAlike() {
+	void poolWithFreeConcurrencyIsCalmToEngineAndAlertsAlike() {
 		QuotaLease lease = acquire();
 
 		this.monitor.check();
 
 		assertThat(this.monitor.getLastCheck("pool").status()).isEqualTo(QuotaStatus.OK);
-		assertThat(fallbackSeesCritical()).isFalse();
+		assertThat(engineSeesCritical()).isFalse();
 		lease.release(CallOutcome.NOT_SENT);
 	}
 
-	// The test the fallback chain applies to the asked-for model's pool.
-	private boolean fallbackSeesCritical() {
+	private boolean engineSeesCritical() {
 		return this.engine.state("pool").utilisation() >= CRITICAL;
 	}
 

@@ -1,10 +1,13 @@
 package io.github.llmquota.actuate.alert;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,11 +17,14 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.RetryAfterSource;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.local.InMemoryQuotaStore;
@@ -85,28 +91,69 @@ class QuotaThresholdMonitorTests {
 	}
 
 	@Test
-	void criticalPoolShedsTheLowestClassUntilItFallsBackBelowTheThresholdLessHysteresis(CapturedOutput output) {
-		useUpTo(90);
+	void poolAtItsCeilingWithNoQueueIsCriticalButStillAdmitsItsBackgroundWorkWithinItsWaitBudget() {
+		useUpTo(100);
+		CompletableFuture<QuotaLease> background = waitFor(Priority.BACKGROUND);
 		this.monitor.check();
 
 		assertThat(this.events).extracting(LlmQuotaThresholdEvent::getStatus).containsExactly(QuotaStatus.CRITICAL);
-		assertThat(this.monitor.getLastCheck("pool").shedding()).isTrue();
-		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
-		assertThat(output).contains("pool 'pool' is CRITICAL: this JVM sheds its BACKGROUND requests");
-		this.leases.push(acquire(Priority.NORMAL));
-
-		refund(5);
-		this.monitor.check();
-		assertThat(this.monitor.getLastCheck("pool").shedding()).as("86 %% is within the hysteresis").isTrue();
-		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
-
-		refund(2);
-		this.monitor.check();
-		assertThat(this.events).extracting((e) -> e.getPreviousStatus() + "->" + e.getStatus())
-			.containsExactly("OK->CRITICAL", "CRITICAL->WARN");
 		assertThat(this.monitor.getLastCheck("pool").shedding()).isFalse();
-		assertThat(acquire(Priority.BACKGROUND)).isNotNull();
-		assertThat(output).contains("pool 'pool' is no longer CRITICAL: this JVM admits BACKGROUND requests again");
+		assertThat(background).as("waits for its turn, not shed").isNotDone();
+		background.cancel(false);
+	}
+
+	@Test
+	void sheddingOnUtilisationAloneIsCaughtByTheCeilingTest() {
+		// The rule pressure replaced: the ceiling test above must tell it apart.
+		QuotaThresholdMonitor utilisationAlone = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+				Duration.ofSeconds(5), (event) -> {
+				}, this.engine, Clock.systemUTC(), (state, status) -> status == QuotaStatus.CRITICAL);
+		useUpTo(100);
+		CompletableFuture<QuotaLease> background = waitFor(Priority.BACKGROUND);
+		utilisationAlone.check();
+
+		assertThat(utilisationAlone.getLastCheck("pool").shedding()).isTrue();
+		assertThat(background).isCompletedExceptionally();
+	}
+
+	@Test
+	void queueThatTakesLongerThanTheBoundToDrainShedsTheLowestClassUntilItDrainsFaster(CapturedOutput output) {
+		useUpTo(100);
+		// One admission every 600 ms: nine waiting take 5.4 s to drain, over the 5 s
+		// bound.
+		List<CompletableFuture<QuotaLease>> waiting = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			waiting.add(waitFor(Priority.NORMAL));
+		}
+		CompletableFuture<QuotaLease> background = waitFor(Priority.BACKGROUND);
+		this.monitor.check();
+
+		assertThat(this.monitor.getLastCheck("pool").shedding()).isTrue();
+		assertThat(catchThrowableOfType(background::join, CompletionException.class).getCause()).isInstanceOfSatisfying(
+				QuotaRejectedException.class, (ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.SHED));
+		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
+		assertThat(output).contains("pool 'pool' is under pressure (9 queued",
+				"this JVM sheds its BACKGROUND requests");
+
+		waiting.subList(0, 5).forEach((future) -> future.cancel(false));
+		this.monitor.check();
+		assertThat(this.monitor.getLastCheck("pool").shedding()).isFalse();
+		assertThat(output)
+			.contains("pool 'pool' is no longer under pressure: this JVM admits BACKGROUND requests again");
+		waiting.forEach((future) -> future.cancel(false));
+	}
+
+	@Test
+	void providerRateLimitShedsTheLowestClassAtLowUtilisation() {
+		acquire(Priority.CRITICAL).release(CallOutcome.FAILED,
+				ProviderFeedback.builder(429)
+					.classify(ErrorClass.RATE_LIMITED)
+					.retryAfter(Duration.ofSeconds(30), RetryAfterSource.RETRY_AFTER_SECONDS)
+					.build());
+		this.monitor.check();
+
+		assertThat(this.monitor.getLastCheck("pool").status()).isEqualTo(QuotaStatus.COOLDOWN);
+		assertThat(this.monitor.getLastCheck("pool").shedding()).isTrue();
 	}
 
 	@Test
@@ -123,15 +170,17 @@ class QuotaThresholdMonitorTests {
 
 	@Test
 	void failingEventListenerDoesNotStopTheMitigation() {
-		QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS,
+		QuotaThresholdMonitor monitor = new QuotaThresholdMonitor(this.engine, QuotaThresholds.DEFAULTS, Duration.ZERO,
 				Duration.ofSeconds(5), (event) -> {
 					throw new IllegalStateException("listener bug");
 				}, this.engine);
-		useUpTo(92);
+		useUpTo(100);
+		CompletableFuture<QuotaLease> waiting = waitFor(Priority.NORMAL);
 		monitor.check();
 
 		assertThat(monitor.getLastCheck("pool").shedding()).isTrue();
 		assertThat(rejection(Priority.BACKGROUND)).isEqualTo(RejectionReason.SHED);
+		waiting.cancel(false);
 		monitor.stop();
 	}
 
@@ -166,6 +215,13 @@ class QuotaThresholdMonitorTests {
 
 	private QuotaLease acquire(String priority) {
 		return this.engine.acquire(QuotaRequest.builder("model").priority(priority).maxWait(Duration.ZERO).build());
+	}
+
+	private CompletableFuture<QuotaLease> waitFor(String priority) {
+		CompletableFuture<QuotaLease> future = this.engine
+			.acquireAsync(QuotaRequest.builder("model").priority(priority).maxWait(Duration.ofMinutes(1)).build());
+		assertThat(future).as("waits").isNotDone();
+		return future;
 	}
 
 	private RejectionReason rejection(String priority) {

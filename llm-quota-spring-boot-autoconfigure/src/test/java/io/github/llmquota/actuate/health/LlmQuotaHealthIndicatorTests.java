@@ -71,8 +71,8 @@ class LlmQuotaHealthIndicatorTests {
 				.isEqualTo(Map.of("claude", QuotaStatus.CRITICAL, "gpt-4o", QuotaStatus.WARN));
 			assertThat(health.getDetails().get("warn")).isEqualTo(Map.of("gpt-4o", List.of("requests-per-minute")));
 			assertThat(health.getDetails().get("critical")).isEqualTo(Map.of("claude", List.of("requests-per-minute")));
-			assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
-			assertThat(health.getDetails()).doesNotContainKeys("unreachable", "degraded");
+			// CRITICAL utilisation alone is no pressure: nothing is shed.
+			assertThat(health.getDetails()).doesNotContainKeys("unreachable", "degraded", "shedding");
 		});
 	}
 
@@ -156,21 +156,32 @@ class LlmQuotaHealthIndicatorTests {
 	void statusSeenBeforeRedisWasLostIsKept() {
 		TestRedis redis = TestRedis.startNew();
 		try {
-			on(redis).run((context) -> {
-				use(context, "claude", 95);
-				context.getBean(QuotaThresholdMonitor.class).check();
-				redis.stop();
-				try {
-					Health health = checkedHealth(context);
+			on(redis)
+				.withPropertyValues("llm.quota.pressure.max-queue-drain=0s",
+						"llm.quota.models.claude.requests-per-minute=2")
+				.run((context) -> {
+					// Full (two a minute), and a call waits: under pressure, so the pool
+					// is shed
+					// too.
+					use(context, "claude", 2);
+					context.getBean(QuotaEngine.class)
+						.acquireAsync(QuotaRequest.builder("claude")
+							.priority(Priority.CRITICAL)
+							.maxWait(Duration.ofMinutes(1))
+							.build());
+					context.getBean(QuotaThresholdMonitor.class).check();
+					redis.stop();
+					try {
+						Health health = checkedHealth(context);
 
-					assertThat(health.getDetails().get("critical"))
-						.isEqualTo(Map.of("claude", List.of("requests-per-minute")));
-					assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
-				}
-				finally {
-					redis.start();
-				}
-			});
+						assertThat(health.getDetails().get("critical"))
+							.isEqualTo(Map.of("claude", List.of("requests-per-minute")));
+						assertThat(health.getDetails().get("shedding")).isEqualTo(List.of("claude"));
+					}
+					finally {
+						redis.start();
+					}
+				});
 		}
 		finally {
 			redis.stop();

@@ -1,0 +1,168 @@
+package io.github.llmquota.autoconfigure;
+
+import java.time.Duration;
+import java.util.Map;
+
+import com.anthropic.client.AnthropicClient;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import io.github.llmquota.actuate.endpoint.ModelStateContributor;
+import io.github.llmquota.actuate.metrics.BatchValveMeterBinder;
+import io.github.llmquota.batch.AnthropicBatchProvider;
+import io.github.llmquota.batch.BatchLedger;
+import io.github.llmquota.batch.BatchPrices;
+import io.github.llmquota.batch.BatchProvider;
+import io.github.llmquota.batch.BatchResultListener;
+import io.github.llmquota.batch.BatchSettings;
+import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+
+/**
+ * Auto-configuration of the {@link BatchValve} ({@code llm.quota.batch.*}), when
+ * {@code llm.quota.batch.enabled} is set, Redis is configured and a {@link BatchProvider}
+ * is available: the application's own, or an {@link AnthropicBatchProvider} on the
+ * application's {@link AnthropicClient} bean.
+ */
+@AutoConfiguration(after = LlmQuotaAutoConfiguration.class,
+		afterName = { "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
+				"org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration" })
+@ConditionalOnClass(RedisConnectionFactory.class)
+@ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class, RedisConnectionFactory.class })
+@ConditionalOnProperty(prefix = "llm.quota.batch", name = "enabled", havingValue = "true")
+public class LlmQuotaBatchAutoConfiguration {
+
+	private static final String PREFIX = "llm.quota.batch.";
+
+	@Bean
+	@ConditionalOnMissingBean
+	BatchLedger llmQuotaBatchLedger(RedisConnectionFactory connectionFactory, LlmQuotaProperties properties) {
+		return new BatchLedger(new StringRedisTemplate(connectionFactory), properties.getKeyPrefix());
+	}
+
+	static BatchSettings settings(LlmQuotaProperties properties) {
+		LlmQuotaProperties.Batch batch = properties.getBatch();
+		check(batch.getMaxBatchSize() >= 1 && batch.getMaxBatchSize() <= 100_000, "max-batch-size",
+				batch.getMaxBatchSize(), "must be in [1, 100000], the provider's most requests per batch");
+		check(batch.getMaxBatchAge() != null && !batch.getMaxBatchAge().isNegative(), "max-batch-age",
+				batch.getMaxBatchAge(), "must not be negative");
+		check(batch.getMaxQueuedRequests() >= 1, "max-queued-requests", batch.getMaxQueuedRequests(),
+				"must be positive");
+		check(positive(batch.getFirstPoll()), "first-poll", batch.getFirstPoll(), "must be positive");
+		check(positive(batch.getMaxPoll()) && batch.getMaxPoll().compareTo(batch.getFirstPoll()) >= 0, "max-poll",
+				batch.getMaxPoll(), "must be at least llm.quota.batch.first-poll (" + batch.getFirstPoll() + ")");
+		check(positive(batch.getInterval()), "interval", batch.getInterval(), "must be positive");
+		return new BatchSettings(QuotaSettingsFactory.maxQueueDrain(properties), batch.getMaxBatchSize(),
+				batch.getMaxBatchAge(), batch.getMaxQueuedRequests(), batch.getFirstPoll(), batch.getMaxPoll(),
+				batch.getInterval());
+	}
+
+	private static BatchPrices prices(LlmQuotaProperties.Batch batch) {
+		batch.getInputPricePerMillion()
+			.forEach((model, price) -> check(price != null && price >= 0, "input-price-per-million." + model, price,
+					"must not be negative"));
+		batch.getOutputPricePerMillion()
+			.forEach((model, price) -> check(price != null && price >= 0, "output-price-per-million." + model, price,
+					"must not be negative"));
+		return new BatchPrices(batch.getInputPricePerMillion(), batch.getOutputPricePerMillion());
+	}
+
+	private static boolean positive(Duration duration) {
+		return duration != null && !duration.isNegative() && !duration.isZero();
+	}
+
+	private static void check(boolean valid, String property, Object value, String reason) {
+		if (!valid) {
+			throw new InvalidQuotaConfigurationException(PREFIX + property, value, reason);
+		}
+	}
+
+	/**
+	 * Anthropic's Message Batches through the application's {@link AnthropicClient}.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(AnthropicClient.class)
+	@Order(1)
+	static class AnthropicBatchConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(BatchProvider.class)
+		@ConditionalOnBean(AnthropicClient.class)
+		AnthropicBatchProvider llmQuotaAnthropicBatchProvider(AnthropicClient client) {
+			return new AnthropicBatchProvider(client);
+		}
+
+	}
+
+	/**
+	 * The valve, once a provider is known. Member configurations are read in their
+	 * {@code @Order}, so that each condition sees the beans the previous one defined.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@Order(2)
+	static class BatchValveConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(BatchProvider.class)
+		BatchValve llmQuotaBatchValve(QuotaEngine engine, QuotaSettings settings, LlmQuotaProperties properties,
+				BatchLedger ledger, BatchProvider provider, ObjectProvider<BatchResultListener> listener) {
+			return new BatchValve(engine, settings, settings(properties), ledger, provider, listener.getIfUnique(),
+					prices(properties.getBatch()));
+		}
+
+	}
+
+	/**
+	 * The valve in the {@code llmquota} endpoint: per model, its pool's batches in flight
+	 * fleet-wide, and what this instance deferred and saved.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+	@Order(4)
+	static class BatchStateConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "llmQuotaBatchStateContributor")
+		@ConditionalOnBean(BatchValve.class)
+		ModelStateContributor llmQuotaBatchStateContributor(BatchValve valve, QuotaSettings settings) {
+			return (model) -> {
+				String pool = settings.model(model).pool().name();
+				return Map.of("batch", Map.of("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L),
+						"deferredByThisInstance", valve.deferredCount(), "savedByThisInstance", valve.saved()));
+			};
+		}
+
+	}
+
+	/**
+	 * The valve's meters.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	@Order(3)
+	static class BatchMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(BatchValve.class)
+		BatchValveMeterBinder llmQuotaBatchValveMeterBinder(BatchValve valve, QuotaEngine engine) {
+			return new BatchValveMeterBinder(valve, engine.pools());
+		}
+
+	}
+
+}

@@ -1,0 +1,33 @@
+package io.github.llmquota.batch;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A provider's batch API, as the {@link BatchValve} uses it. Implementations are
+ * thread-safe; any instance of the fleet may poll a batch another one submitted.
+ *
+ * @see AnthropicBatchProvider
+ */
+public interface BatchProvider {
+
+	/**
+	 * Submit calls as one batch.
+	 * @param items the calls, at least one
+	 * @return the provider's batch id
+	 * @throws RuntimeException when the provider refused the batch; the calls are then
+	 * submitted again later
+	 */
+	String submit(List<BatchItem> items);
+
+	/**
+	 * Poll a batch.
+	 * @param batchId the id {@link #submit(List)} returned
+	 * @return the result of every call of the batch once it has ended, or empty while it
+	 * is still processing
+	 * @throws RuntimeException when the provider could not be asked; the batch is polled
+	 * again later
+	 */
+	Optional<List<BatchItemResult>> poll(String batchId);
+
+}

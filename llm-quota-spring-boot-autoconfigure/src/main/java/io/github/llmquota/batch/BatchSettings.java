@@ -1,0 +1,49 @@
+package io.github.llmquota.batch;
+
+import java.time.Duration;
+
+/**
+ * How the {@link BatchValve} routes, groups and polls.
+ *
+ * @param maxQueueDrain how long a pool's queue may take to drain before deferrable calls
+ * go to the batch API instead of waiting (the pressure bound of
+ * {@link io.github.llmquota.core.PoolPressure})
+ * @param maxBatchSize the most calls in one batch
+ * @param maxBatchAge the longest a deferred call waits for its batch to fill before a
+ * smaller batch is sent
+ * @param maxQueued the most calls of one pool in the provider's batch processing queue,
+ * fleet-wide
+ * @param firstPoll how long after submission a batch is first polled
+ * @param maxPoll the longest interval between two polls of a batch; the interval doubles
+ * from {@code firstPoll} up to it
+ * @param interval how often each instance flushes, polls and claims results
+ */
+public record BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration maxBatchAge, long maxQueued,
+		Duration firstPoll, Duration maxPoll, Duration interval) {
+
+	/**
+	 * Create settings.
+	 * @throws IllegalArgumentException on a size or count below 1, or a duration that is
+	 * negative (or not positive, for the poll intervals and the interval)
+	 */
+	public BatchSettings {
+		require(maxQueueDrain != null && !maxQueueDrain.isNegative(), "maxQueueDrain", maxQueueDrain);
+		require(maxBatchSize >= 1 && maxBatchSize <= 100_000, "maxBatchSize", maxBatchSize);
+		require(maxBatchAge != null && !maxBatchAge.isNegative(), "maxBatchAge", maxBatchAge);
+		require(maxQueued >= 1, "maxQueued", maxQueued);
+		require(positive(firstPoll), "firstPoll", firstPoll);
+		require(positive(maxPoll) && maxPoll.compareTo(firstPoll) >= 0, "maxPoll", maxPoll);
+		require(positive(interval), "interval", interval);
+	}
+
+	private static boolean positive(Duration duration) {
+		return duration != null && !duration.isNegative() && !duration.isZero();
+	}
+
+	private static void require(boolean valid, String name, Object value) {
+		if (!valid) {
+			throw new IllegalArgumentException("'" + name + "' is invalid: " + value);
+		}
+	}
+
+}

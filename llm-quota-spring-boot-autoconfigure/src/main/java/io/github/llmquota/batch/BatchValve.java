@@ -1,0 +1,451 @@
+package io.github.llmquota.batch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import io.github.llmquota.core.PoolPressure;
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRejectedException;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.QuotaSettings;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.lang.Nullable;
+
+/**
+ * Sends deferrable calls to the provider's batch API instead of letting them wait while
+ * their pool is under pressure ({@link PoolPressure}, with
+ * {@link BatchSettings#maxQueueDrain()} as the bound): half price, limits of their own,
+ * results within 24 hours.
+ * <p>
+ * A call goes to the batch API only when its {@link QuotaRequest#deferrable()} flag is
+ * set and its pool is under pressure at the time of the call, or when pressure arose
+ * while it waited (the direct call was shed, or its wait budget ran out, or its class
+ * queue was full); otherwise it is made directly, governed as usual. Deferred calls are
+ * recorded in Redis ({@link BatchLedger}) and grouped into one batch per pool, up to
+ * {@link BatchSettings#maxBatchSize()} calls or {@link BatchSettings#maxBatchAge()},
+ * within the provider's processing queue limit ({@link BatchSettings#maxQueued()}, a
+ * dimension of its own, counted fleet-wide). Any instance submits, polls (backing off
+ * from {@link BatchSettings#firstPoll()} to {@link BatchSettings#maxPoll()}) and
+ * completes a batch; each result is then claimed atomically by the instance whose caller
+ * waits, which completes the caller's future, or, once that instance has been silent for
+ * ten intervals (it stopped or restarted), by another instance, which hands it to the
+ * {@link BatchResultListener}. A result is never delivered twice, and one whose batch is
+ * pending when an instance stops is delivered by another.
+ * <p>
+ * Each instance runs one daemon thread that works every {@link BatchSettings#interval()};
+ * {@link #work()} runs the same step on demand. Thread-safe.
+ */
+public class BatchValve implements SmartLifecycle {
+
+	/** The lifecycle phase: after the engine and the threshold monitor. */
+	public static final int PHASE = 1026;
+
+	private static final Log logger = LogFactory.getLog(BatchValve.class);
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	private static final Set<RejectionReason> DEFERRED_ON = EnumSet.of(RejectionReason.SHED, RejectionReason.DEADLINE,
+			RejectionReason.QUEUE_FULL);
+
+	private final QuotaEngine engine;
+
+	private final QuotaSettings quotaSettings;
+
+	private final BatchSettings settings;
+
+	private final BatchLedger ledger;
+
+	private final BatchProvider provider;
+
+	private final BatchResultListener listener;
+
+	private final String owner = UUID.randomUUID().toString();
+
+	private final Map<String, CompletableFuture<BatchItemResult>> waiting = new ConcurrentHashMap<>();
+
+	private final Set<String> pools = ConcurrentHashMap.newKeySet();
+
+	private final AtomicLong deferred = new AtomicLong();
+
+	private final DoubleAdder saved = new DoubleAdder();
+
+	private final Map<String, Long> batchesInFlight = new ConcurrentHashMap<>();
+
+	private final BatchPrices prices;
+
+	private final Object lifecycleMonitor = new Object();
+
+	private ScheduledExecutorService executor;
+
+	/**
+	 * Create a valve.
+	 * @param engine the engine whose pools' pressure decides
+	 * @param quotaSettings the models and their pools
+	 * @param settings how to route, group and poll
+	 * @param ledger the fleet-wide record
+	 * @param provider the provider's batch API
+	 * @param listener where results go whose caller is gone, or {@code null} to log and
+	 * drop them
+	 */
+	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
+			BatchProvider provider, @Nullable BatchResultListener listener) {
+		this(engine, quotaSettings, settings, ledger, provider, listener, BatchPrices.NONE);
+	}
+
+	/**
+	 * Create a valve that reports the money the batch discount saved.
+	 * @param engine the engine whose pools' pressure decides
+	 * @param quotaSettings the models and their pools
+	 * @param settings how to route, group and poll
+	 * @param ledger the fleet-wide record
+	 * @param provider the provider's batch API
+	 * @param listener where results go whose caller is gone, or {@code null} to log and
+	 * drop them
+	 * @param prices the models' list prices
+	 */
+	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
+			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
+		this.prices = prices;
+		this.engine = engine;
+		this.quotaSettings = quotaSettings;
+		this.settings = settings;
+		this.ledger = ledger;
+		this.provider = provider;
+		this.listener = listener;
+		this.pools.addAll(engine.pools());
+	}
+
+	/**
+	 * Make a call directly, or, when it is deferrable and its pool is under pressure,
+	 * defer it to the provider's batch API.
+	 * @param <T> the call's result
+	 * @param request the call's quota request; only its model and
+	 * {@link QuotaRequest#deferrable()} flag are read here
+	 * @param body the request body the batch API takes, in the provider's JSON (see
+	 * {@link AnthropicBatchProvider#body})
+	 * @param decode turns a successful batch result's body into the call's result
+	 * @param direct makes the call directly, governed as usual; run on the calling thread
+	 * @return the result: completed at once for a direct call (exceptionally when it
+	 * threw; a call whose deferral Redis could not record is made directly), when the
+	 * batch answers for a deferred one, and exceptionally with a
+	 * {@link DeferredCallException} when the batch errored, expired or was cancelled
+	 */
+	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
+			Supplier<T> direct) {
+		if (request.deferrable() && underPressure(request.model())) {
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+			// A call the ledger could not record is made directly: waiting beats failing.
+			if (!deferred.isCompletedExceptionally()) {
+				return deferred.thenApply((result) -> decode.apply(result.body()));
+			}
+		}
+		try {
+			return CompletableFuture.completedFuture(direct.get());
+		}
+		catch (QuotaRejectedException ex) {
+			// Pressure that arose while the call waited: it was shed or ran out of its
+			// wait budget, never sent, and goes to the batch API instead.
+			if (request.deferrable() && defersOn(ex)) {
+				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+				if (!deferred.isCompletedExceptionally()) {
+					return deferred.thenApply((result) -> decode.apply(result.body()));
+				}
+			}
+			return CompletableFuture.failedFuture(ex);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Whether a direct call's failure sends a deferrable call to the batch API: a
+	 * rejection of a call the provider never saw, for want of quota now (shed, out of its
+	 * wait budget, a full class queue). Per-user limits, exhausted quotas and requests
+	 * too large are left as they are.
+	 */
+	static boolean defersOn(Throwable failure) {
+		return failure instanceof QuotaRejectedException rejection && DEFERRED_ON.contains(rejection.getReason());
+	}
+
+	/**
+	 * Defer a call to the provider's batch API, whatever the pressure.
+	 * @param model the configured model
+	 * @param body the request body the batch API takes
+	 * @return the result, completed when the batch answers; exceptionally with a
+	 * {@link DeferredCallException} when it errored, expired or was cancelled
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	public CompletableFuture<BatchItemResult> defer(String model, String body) {
+		String pool = this.quotaSettings.model(model).pool().name();
+		String id = "llmq_" + UUID.randomUUID().toString().replace("-", "");
+		CompletableFuture<BatchItemResult> future = new CompletableFuture<>();
+		this.waiting.put(id, future);
+		this.pools.add(pool);
+		try {
+			this.ledger.defer(pool, new BatchItem(id, body), this.owner);
+		}
+		catch (RuntimeException ex) {
+			this.waiting.remove(id);
+			return CompletableFuture.failedFuture(ex);
+		}
+		this.deferred.incrementAndGet();
+		return future;
+	}
+
+	/**
+	 * Whether a model's pool is under pressure now, so that its deferrable calls go to
+	 * the batch API. Reads the pool's state once; a state that cannot be read counts as
+	 * no pressure (the engine decides the direct call).
+	 * @param model the configured model
+	 * @return whether its pool is under pressure
+	 */
+	public boolean underPressure(String model) {
+		String pool = this.quotaSettings.model(model).pool().name();
+		try {
+			return PoolPressure.of(this.engine.state(pool), this.settings.maxQueueDrain()).isUnderPressure();
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Return how many calls this instance deferred since it started.
+	 * @return the deferred calls
+	 */
+	public long deferredCount() {
+		return this.deferred.get();
+	}
+
+	/**
+	 * Return the money the batch discount saved on the batches this instance completed
+	 * (each batch is completed by exactly one instance, so the fleet's figure is the sum
+	 * of its instances'), at the configured {@link BatchPrices}.
+	 * @return the money saved since this instance started
+	 */
+	public double saved() {
+		return this.saved.sum();
+	}
+
+	/**
+	 * Return the batches in flight per pool, fleet-wide, as the last {@link #work()} step
+	 * read them.
+	 * @return the batches submitted and not yet completed, by pool
+	 */
+	public Map<String, Long> batchesInFlight() {
+		return Map.copyOf(this.batchesInFlight);
+	}
+
+	/**
+	 * Return the fleet-wide record this valve works on.
+	 * @return the ledger
+	 */
+	public BatchLedger ledger() {
+		return this.ledger;
+	}
+
+	/**
+	 * Flush the groups that are due, poll the batches that are due and deliver the
+	 * results that arrived, for every pool. The valve's own thread calls this every
+	 * interval.
+	 */
+	public synchronized void work() {
+		for (String pool : this.pools) {
+			flush(pool);
+			poll(pool);
+			deliver(pool);
+			this.batchesInFlight.put(pool, this.ledger.batches(pool));
+		}
+	}
+
+	private void flush(String pool) {
+		for (;;) {
+			List<BatchItem> items = this.ledger.take(pool, this.settings.maxBatchSize(), this.settings.maxBatchAge(),
+					this.settings.maxQueued(), this.settings.interval().multipliedBy(10));
+			if (items.isEmpty()) {
+				return;
+			}
+			List<String> ids = items.stream().map(BatchItem::id).toList();
+			String batchId;
+			try {
+				batchId = this.provider.submit(items);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("llm-quota could not submit a batch of " + items.size() + " deferred calls of pool '" + pool
+						+ "'; they are sent again later: " + ex);
+				this.ledger.untake(pool, ids);
+				return;
+			}
+			this.ledger.submitted(pool, batchId, this.settings.firstPoll(), ids);
+		}
+	}
+
+	private void poll(String pool) {
+		for (BatchLedger.DueBatch due = this.ledger.due(pool, this.settings.maxPoll()); due != null; due = this.ledger
+			.due(pool, this.settings.maxPoll())) {
+			Duration next = due.delay().multipliedBy(2);
+			if (next.compareTo(this.settings.maxPoll()) > 0) {
+				next = this.settings.maxPoll();
+			}
+			try {
+				List<BatchItemResult> results = this.provider.poll(due.batchId()).orElse(null);
+				if (results == null) {
+					this.ledger.later(pool, due.batchId(), next);
+					continue;
+				}
+				List<BatchItemResult> all = withMissing(due.ids(), results);
+				if (this.ledger.complete(pool, due.batchId(), all, BatchValve::toJson)) {
+					all.forEach((result) -> this.saved.add(this.prices.saved(result)));
+				}
+			}
+			catch (RuntimeException ex) {
+				logger.warn("llm-quota could not poll batch " + due.batchId() + " of pool '" + pool
+						+ "'; polling it again in " + next + ": " + ex);
+				this.ledger.later(pool, due.batchId(), next);
+			}
+		}
+	}
+
+	// A call the provider's results leave out must not wait forever.
+	private static List<BatchItemResult> withMissing(List<String> ids, List<BatchItemResult> results) {
+		Set<String> answered = new HashSet<>();
+		results.forEach((result) -> answered.add(result.id()));
+		List<BatchItemResult> all = new ArrayList<>(results);
+		ids.stream()
+			.filter((id) -> !answered.contains(id))
+			.forEach((id) -> all.add(BatchItemResult.failed(id, BatchItemResult.Outcome.ERRORED,
+					"the batch ended without a result for this call")));
+		return all;
+	}
+
+	private void deliver(String pool) {
+		List<String> mine = this.ledger.claim(pool, this.owner);
+		for (int i = 0; i + 1 < mine.size(); i += 2) {
+			BatchItemResult result = fromJson(mine.get(i + 1));
+			CompletableFuture<BatchItemResult> future = this.waiting.remove(mine.get(i));
+			if (future != null) {
+				complete(future, result);
+			}
+			else {
+				orphaned(result);
+			}
+		}
+		List<String> orphans = this.ledger.orphans(pool, this.owner, this.settings.interval().multipliedBy(10));
+		for (int i = 0; i + 1 < orphans.size(); i += 2) {
+			orphaned(fromJson(orphans.get(i + 1)));
+		}
+	}
+
+	private static void complete(CompletableFuture<BatchItemResult> future, BatchItemResult result) {
+		if (result.outcome() == BatchItemResult.Outcome.SUCCEEDED) {
+			future.complete(result);
+		}
+		else {
+			future.completeExceptionally(new DeferredCallException(result));
+		}
+	}
+
+	private void orphaned(BatchItemResult result) {
+		if (this.listener == null) {
+			logger.warn("llm-quota dropped the " + result.outcome() + " result of deferred call " + result.id()
+					+ ": its caller is gone and no BatchResultListener bean takes it");
+			return;
+		}
+		try {
+			this.listener.orphaned(result);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota BatchResultListener failed on deferred call " + result.id() + ": " + ex);
+		}
+	}
+
+	private static String toJson(BatchItemResult result) {
+		try {
+			return JSON.writeValueAsString(result);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static BatchItemResult fromJson(String json) {
+		try {
+			return JSON.readValue(json, BatchItemResult.class);
+		}
+		catch (JsonProcessingException ex) {
+			throw new IllegalStateException("Unreadable batch result " + json, ex);
+		}
+	}
+
+	@Override
+	public void start() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.executor != null) {
+				return;
+			}
+			this.executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "llm-quota-batch");
+				thread.setDaemon(true);
+				return thread;
+			});
+			long millis = this.settings.interval().toMillis();
+			this.executor.scheduleWithFixedDelay(this::workSafely, millis, millis, TimeUnit.MILLISECONDS);
+		}
+	}
+
+	private void workSafely() {
+		try {
+			work();
+		}
+		catch (RuntimeException ex) {
+			// An exception would cancel every later run of a scheduled task.
+			logger.warn("llm-quota batch valve step failed: " + ex);
+		}
+	}
+
+	@Override
+	public void stop() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.executor != null) {
+				this.executor.shutdownNow();
+				this.executor = null;
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		synchronized (this.lifecycleMonitor) {
+			return this.executor != null;
+		}
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+}

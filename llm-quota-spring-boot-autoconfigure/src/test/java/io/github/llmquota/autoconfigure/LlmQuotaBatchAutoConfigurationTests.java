@@ -1,0 +1,159 @@
+package io.github.llmquota.autoconfigure;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.github.llmquota.actuate.endpoint.ModelStateContributor;
+import io.github.llmquota.actuate.metrics.BatchValveMeterBinder;
+import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
+import io.github.llmquota.batch.AnthropicBatchProvider;
+import io.github.llmquota.batch.BatchItem;
+import io.github.llmquota.batch.BatchItemResult;
+import io.github.llmquota.batch.BatchLedger;
+import io.github.llmquota.batch.BatchProvider;
+import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.test.TestRedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link LlmQuotaBatchAutoConfiguration}.
+ */
+class LlmQuotaBatchAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class, LlmQuotaAutoConfiguration.class,
+				LlmQuotaBatchAutoConfiguration.class))
+		.withPropertyValues("spring.data.redis.host=" + TestRedis.shared().host(),
+				"spring.data.redis.port=" + TestRedis.shared().port(),
+				"llm.quota.key-prefix=batchac" + System.nanoTime(),
+				"llm.quota.models.claude-sonnet-4-5.provider=anthropic",
+				"llm.quota.models.claude-sonnet-4-5.requests-per-minute=6000", "spring.ai.anthropic.api-key=unused",
+				"spring.ai.openai.api-key=unused");
+
+	@Test
+	void valveIsOffUnlessEnabled() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.run((context) -> assertThat(context).doesNotHaveBean(BatchValve.class).doesNotHaveBean(BatchLedger.class));
+	}
+
+	@Test
+	void enabledValveUsesTheApplicationsProviderAndShowsItsMeters() {
+		this.runner.withUserConfiguration(UserProvider.class, Meters.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-batch-size=50")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(BatchValve.class).hasSingleBean(BatchValveMeterBinder.class);
+				assertThat(LlmQuotaBatchAutoConfiguration.settings(context.getBean(LlmQuotaProperties.class))
+					.maxBatchSize()).isEqualTo(50);
+				assertThat(context.getBean(BatchValve.class).isRunning()).isTrue();
+				MeterRegistry registry = new SimpleMeterRegistry();
+				context.getBean(BatchValveMeterBinder.class).bindTo(registry);
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_IN_FLIGHT)
+					.tag("pool", "claude-sonnet-4-5")
+					.gauge()
+					.value()).isZero();
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_DEFERRED).functionCounter().count()).isZero();
+				assertThat(context.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
+					.contribute("claude-sonnet-4-5"))
+					.isEqualTo(Map.of("batch",
+							Map.of("batchesInFlight", 0L, "deferredByThisInstance", 0L, "savedByThisInstance", 0.0)));
+			});
+	}
+
+	@Test
+	void anthropicClientBeanBecomesTheBatchProvider() {
+		this.runner.withUserConfiguration(Anthropic.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(AnthropicBatchProvider.class)
+				.hasSingleBean(BatchValve.class));
+	}
+
+	@Test
+	void withoutAnyProviderThereIsNoValve() {
+		this.runner.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(BatchLedger.class).doesNotHaveBean(BatchValve.class));
+	}
+
+	@Test
+	void maxPollBelowTheFirstPollStopsStartupNamingTheProperty() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.first-poll=1m",
+					"llm.quota.batch.max-poll=10s")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.isInstanceOf(InvalidQuotaConfigurationException.class)
+					.hasMessageContaining("llm.quota.batch.max-poll");
+			});
+	}
+
+	@Test
+	void negativePriceStopsStartupNamingTheModel() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true",
+					"llm.quota.batch.input-price-per-million.claude-sonnet-4-5=-3")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.batch.input-price-per-million.claude-sonnet-4-5"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserProvider {
+
+		@Bean
+		BatchProvider batchProvider() {
+			return new BatchProvider() {
+
+				@Override
+				public String submit(List<BatchItem> items) {
+					return "batch";
+				}
+
+				@Override
+				public Optional<List<BatchItemResult>> poll(String batchId) {
+					return Optional.empty();
+				}
+
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Meters {
+
+		@Bean
+		SimpleMeterRegistry meterRegistry() {
+			return new SimpleMeterRegistry();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class Anthropic {
+
+		@Bean
+		AnthropicClient anthropicClient() {
+			return AnthropicOkHttpClient.builder()
+				.baseUrl("http://127.0.0.1:9")
+				.apiKey("unused")
+				.timeout(Duration.ofSeconds(1))
+				.build();
+		}
+
+	}
+
+}
