@@ -287,7 +287,7 @@ final class QuotaSettingsFactory {
 				PoolSpec shared = pool;
 				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
 						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
-								shared.maxConcurrency(), shared.models(), shared.userLimits()));
+								shared.maxConcurrency(), shared.models(), shared.userLimits(), shared.tenants()));
 				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
 			}
 			apiKeys.put(name, List.copyOf(specs));
