@@ -70,12 +70,7 @@ class RedisCostBenchmark {
 		// waiting. Leases end within the warm-up, as they do in a pool that has run for a
 		// while: in its first lease timeout a settle also deletes any grant record it
 		// might have.
-		QuotaSettings settings = TestSettings.pool("bench")
-			.leaseTimeout(Duration.ofSeconds(2))
-			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.build();
+		QuotaSettings settings = neverDenying().build();
 		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
 		String prefix = "c" + UUID.randomUUID().toString().substring(0, 8);
 		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, prefix));
@@ -106,19 +101,8 @@ class RedisCostBenchmark {
 	 */
 	@Test
 	void redisCostWithTenantsAgainstWithout() throws Exception {
-		QuotaSettings plain = TestSettings.pool("bench")
-			.leaseTimeout(Duration.ofSeconds(2))
-			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.build();
-		QuotaSettings shared = TestSettings.pool("bench")
-			.leaseTimeout(Duration.ofSeconds(2))
-			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.tenants(TenantWeights.EQUAL)
-			.build();
+		QuotaSettings plain = neverDenying().build();
+		QuotaSettings shared = neverDenying().tenants(TenantWeights.EQUAL).build();
 		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
 		DefaultQuotaEngine without = new DefaultQuotaEngine(plain,
 				new RedisQuotaStore(factory, plain, "c" + UUID.randomUUID().toString().substring(0, 8)));
@@ -151,6 +135,15 @@ class RedisCostBenchmark {
 			with.close();
 			TestRedisClient.destroy(factory);
 		}
+	}
+
+	// Limits far above what one machine can offer, leases of 2 s.
+	private static TestSettings neverDenying() {
+		return TestSettings.pool("bench")
+			.leaseTimeout(Duration.ofSeconds(2))
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
+			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L);
 	}
 
 	private static double median(List<Double> values) {
