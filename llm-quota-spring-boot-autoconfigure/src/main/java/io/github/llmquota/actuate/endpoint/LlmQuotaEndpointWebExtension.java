@@ -18,6 +18,7 @@ import org.springframework.lang.Nullable;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.live.LiveChanges;
 
@@ -61,8 +62,9 @@ public class LlmQuotaEndpointWebExtension {
 	 * @param shadow {@code true} to run every class of the pool in shadow mode,
 	 * {@code false} to enforce every class
 	 * @param principal who asks, where Spring Security authenticated them
-	 * @return the pool's live settings now, or a 400 whose {@code error} names the field
-	 * of a bad value
+	 * @return the pool's live settings now, a 400 whose {@code error} names the field of
+	 * a bad value, or a 503 whose {@code error} names the cause while Redis cannot be
+	 * reached (nothing is changed then)
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> change(@Selector String pool, @Nullable String dimension, @Nullable String limit,
@@ -98,7 +100,8 @@ public class LlmQuotaEndpointWebExtension {
 	 * Revert a pool to its configuration for the whole fleet.
 	 * @param pool the pool name
 	 * @param principal who asks, where Spring Security authenticated them
-	 * @return the pool's live settings now (none), or a 400 when no pool has that name
+	 * @return the pool's live settings now (none), a 400 when no pool has that name, or a
+	 * 503 while Redis cannot be reached
 	 */
 	@DeleteOperation
 	public WebEndpointResponse<Object> revert(@Selector String pool, @Nullable Principal principal) {
@@ -113,6 +116,11 @@ public class LlmQuotaEndpointWebExtension {
 		}
 		catch (IllegalArgumentException ex) {
 			return badRequest(ex);
+		}
+		catch (QuotaStateUnavailableException ex) {
+			// Nothing changed anywhere: the fleet keeps the settings it had.
+			return new WebEndpointResponse<>(Map.of("error", "pool '" + pool + "' was not changed: " + ex.getMessage()),
+					WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
 		}
 	}
 
