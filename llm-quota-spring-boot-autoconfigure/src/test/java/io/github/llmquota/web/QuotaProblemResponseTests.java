@@ -22,6 +22,7 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,9 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"llm.quota.models.gpt-users.pool=users", "llm.quota.models.gpt-users.provider=openai",
 		"llm.quota.user-limits.users.defaults.requests-per-minute=1",
 		// Spring AI's chat models are on the test classpath, and refuse to start without
-		// a
-		// key.
-		"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
+		// a key.
+		"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.EXCLUDE })
 abstract class QuotaProblemResponseTests {
 
 	private static final String PROBLEM_JSON = "application/problem+json";

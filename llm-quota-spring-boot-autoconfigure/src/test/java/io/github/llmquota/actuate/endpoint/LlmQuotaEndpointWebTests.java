@@ -33,6 +33,7 @@ import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.test.OtherInstance;
+import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,11 +56,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused",
 				// Spring Security is on the test classpath for the write operations'
 				// tests; these read without it.
-				"spring.autoconfigure.exclude=" + LlmQuotaEndpointWebTests.SECURITY })
+				WithoutSecurity.EXCLUDE })
 class LlmQuotaEndpointWebTests {
-
-	static final String SECURITY = "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration,"
-			+ "org.springframework.boot.actuate.autoconfigure.security.servlet.ManagementWebSecurityAutoConfiguration";
 
 	private static final String PREFIX = "web" + UUID.randomUUID().toString().substring(0, 8);
 
