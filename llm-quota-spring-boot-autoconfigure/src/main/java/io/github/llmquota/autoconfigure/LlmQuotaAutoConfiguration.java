@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.DefaultQuotaEngine;
@@ -29,7 +30,8 @@ public class LlmQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	QuotaSettings llmQuotaSettings(LlmQuotaProperties properties) {
+	QuotaSettings llmQuotaSettings(LlmQuotaProperties properties, Environment environment) {
+		RemovedProperties.check(environment);
 		return QuotaSettingsFactory.create(properties);
 	}
 

@@ -2,6 +2,7 @@ package io.github.llmquota.autoconfigure;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -13,7 +14,7 @@ import org.springframework.context.annotation.Bean;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
-import io.github.llmquota.actuate.endpoint.LlmQuotaLiveEndpoint;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpointWebExtension;
 import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
@@ -25,29 +26,13 @@ import io.github.llmquota.live.ShadowDecisions;
 /**
  * Auto-configuration for the {@link LlmQuotaEndpoint llmquota endpoint}. Expose it with
  * {@code management.endpoints.web.exposure.include=llmquota}. With
- * {@code llm.quota.rollout.live-changes-enabled=true} it is the
- * {@link LlmQuotaLiveEndpoint}, whose write operations change pools at runtime.
+ * {@code llm.quota.rollout.live-changes-enabled=true} its web exposure gains the
+ * {@link LlmQuotaEndpointWebExtension}, whose write operations change pools at runtime.
  */
 @AutoConfiguration(after = { LlmQuotaAlertsAutoConfiguration.class, LlmQuotaRolloutAutoConfiguration.class })
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnBean({ QuotaEngine.class, QuotaSettings.class, QuotaThresholds.class })
 public class LlmQuotaEndpointAutoConfiguration {
-
-	// On the method, not the class: class conditions are all loaded before any is
-	// checked, and this one's condition class is missing where Actuator is. Declared
-	// before the read-only endpoint, whose condition then finds it.
-	@Bean
-	@ConditionalOnMissingBean(LlmQuotaEndpoint.class)
-	@ConditionalOnAvailableEndpoint
-	@ConditionalOnProperty(prefix = "llm.quota.rollout", name = "live-changes-enabled", havingValue = "true")
-	@ConditionalOnBean(LiveChanges.class)
-	LlmQuotaLiveEndpoint llmQuotaLiveEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
-			ObjectProvider<ModelStateContributor> contributors, ObjectProvider<TokenEstimator> estimators,
-			ObjectProvider<QuotaThresholdMonitor> monitor, LiveChanges changes,
-			ObjectProvider<ShadowDecisions> shadowDecisions) {
-		return new LlmQuotaLiveEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(),
-				calibrating(estimators), monitor.getIfUnique(), changes, shadowDecisions.getIfUnique());
-	}
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -58,6 +43,17 @@ public class LlmQuotaEndpointAutoConfiguration {
 			ObjectProvider<ShadowDecisions> shadowDecisions) {
 		return new LlmQuotaEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(),
 				calibrating(estimators), monitor.getIfUnique(), changes.getIfUnique(), shadowDecisions.getIfUnique());
+	}
+
+	// On the method, not the class: class conditions are all loaded before any is
+	// checked, and this one's condition class is missing where Actuator is.
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ LlmQuotaEndpoint.class, LiveChanges.class })
+	@ConditionalOnAvailableEndpoint(endpoint = LlmQuotaEndpoint.class, exposure = EndpointExposure.WEB)
+	@ConditionalOnProperty(prefix = "llm.quota.rollout", name = "live-changes-enabled", havingValue = "true")
+	LlmQuotaEndpointWebExtension llmQuotaEndpointWebExtension(LiveChanges changes) {
+		return new LlmQuotaEndpointWebExtension(changes);
 	}
 
 	// Looked up as TokenEstimator: a bean declared as the interface is still found.

@@ -10,9 +10,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Function;
@@ -23,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.schedule.PeriodicTask;
 import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -95,9 +93,7 @@ public class BatchValve implements SmartLifecycle {
 
 	private final BatchPrices prices;
 
-	private final Object lifecycleMonitor = new Object();
-
-	private ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Create a valve.
@@ -128,6 +124,8 @@ public class BatchValve implements SmartLifecycle {
 	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
 			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
 		this.prices = prices;
+		this.task = new PeriodicTask("llm-quota-batch", settings.interval(), settings.interval(), this::work, logger,
+				"llm-quota batch valve step failed");
 		this.engine = engine;
 		this.quotaSettings = quotaSettings;
 		this.settings = settings;
@@ -402,45 +400,17 @@ public class BatchValve implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		synchronized (this.lifecycleMonitor) {
-			if (this.executor != null) {
-				return;
-			}
-			this.executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-				Thread thread = new Thread(runnable, "llm-quota-batch");
-				thread.setDaemon(true);
-				return thread;
-			});
-			long millis = this.settings.interval().toMillis();
-			this.executor.scheduleWithFixedDelay(this::workSafely, millis, millis, TimeUnit.MILLISECONDS);
-		}
-	}
-
-	private void workSafely() {
-		try {
-			work();
-		}
-		catch (RuntimeException ex) {
-			// An exception would cancel every later run of a scheduled task.
-			logger.warn("llm-quota batch valve step failed: " + ex);
-		}
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		synchronized (this.lifecycleMonitor) {
-			if (this.executor != null) {
-				this.executor.shutdownNow();
-				this.executor = null;
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		synchronized (this.lifecycleMonitor) {
-			return this.executor != null;
-		}
+		return this.task.isRunning();
 	}
 
 	@Override

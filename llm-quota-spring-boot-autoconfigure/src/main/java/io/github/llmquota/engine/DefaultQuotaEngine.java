@@ -173,7 +173,7 @@ public class DefaultQuotaEngine
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
 		PoolSpec pool = model.pool();
 		long[] cost = model.reserve(request, pool.rates());
-		QuotaRejectedException tooLarge = cannotFit(pool, pool.rates(), cost, request, "pool '" + pool.name() + "'");
+		QuotaRejectedException tooLarge = cannotFitLive(pool, cost, request);
 		UserCharge user = userCharge(pool, model, request);
 		if (tooLarge == null && user != null) {
 			tooLarge = cannotFit(pool, user.limits(), user.cost(), request,
@@ -572,6 +572,24 @@ public class DefaultQuotaEngine
 	// Raw user input never shapes a Redis key: braces would even change the hash slot.
 	private static String hash(String user) {
 		return Sha256.hex(user, 16);
+	}
+
+	// Against the limits the fleet applies now, which operators may have raised or
+	// lowered. This JVM's view of them is as fresh as its last decision in the pool, so
+	// a refusal is checked once more against the stored settings: a raised limit seen
+	// late would otherwise refuse every large request without ever asking the store.
+	private QuotaRejectedException cannotFitLive(PoolSpec pool, long[] cost, QuotaRequest request) {
+		String scope = "pool '" + pool.name() + "'";
+		QuotaRejectedException tooLarge = cannotFit(pool, this.store.liveLimits(pool).rates(), cost, request, scope);
+		if (tooLarge == null) {
+			return null;
+		}
+		try {
+			return cannotFit(pool, this.store.live(pool).applyTo(pool).rates(), cost, request, scope);
+		}
+		catch (DataAccessException ex) {
+			return tooLarge;
+		}
 	}
 
 	private QuotaRejectedException cannotFit(PoolSpec pool, List<RateLimit> rates, long[] cost, QuotaRequest request,

@@ -70,6 +70,10 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 
 	private final Map<String, PoolSpec> localPools = new ConcurrentHashMap<>();
 
+	// The live settings this JVM last read or made, which the local limiter applies while
+	// Redis, which keeps them, cannot be reached.
+	private final Map<String, LiveSettings> lastLive = new ConcurrentHashMap<>();
+
 	private final AtomicLong unlimitedAdmissions = new AtomicLong();
 
 	private final long leaseNanos;
@@ -263,11 +267,21 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	/**
 	 * {@inheritDoc}
 	 * <p>
-	 * Read from the shared store, which keeps them for the fleet.
+	 * Read from the shared store, which keeps them for the fleet. The local limiter of
+	 * {@link FailMode#LOCAL} applies the last ones this JVM read (here or in the
+	 * background refresh, at most 30 seconds old while requests flow) or made.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
 	 */
 	@Override
 	public LiveSettings live(PoolSpec pool) {
-		return this.shared.live(pool);
+		unreachableFor("read live settings, which Redis keeps for the whole fleet");
+		try {
+			return remember(pool, this.shared.live(pool));
+		}
+		catch (DataAccessException ex) {
+			trip("live", ex);
+			throw ex;
+		}
 	}
 
 	@Override
@@ -279,11 +293,35 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 * {@inheritDoc}
 	 * <p>
 	 * Stored in the shared store, which keeps them for the fleet; while it cannot be
-	 * reached the change fails.
+	 * reached the change fails and nothing changes, not even in this JVM: a change only
+	 * some JVMs apply would split the fleet.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
 	 */
 	@Override
 	public void changeLive(PoolSpec pool, LiveSettings live) {
-		this.shared.changeLive(pool, live);
+		unreachableFor("change live settings, which Redis keeps for the whole fleet");
+		try {
+			this.shared.changeLive(pool, live);
+		}
+		catch (DataAccessException ex) {
+			trip("changeLive", ex);
+			throw ex;
+		}
+		remember(pool, live);
+	}
+
+	private void unreachableFor(String what) {
+		if (isDegraded()) {
+			throw new DataAccessResourceFailureException("Redis is unreachable, so llm-quota cannot " + what
+					+ "; it runs on fail mode " + this.failMode + " until Redis answers again");
+		}
+	}
+
+	private LiveSettings remember(PoolSpec pool, LiveSettings live) {
+		if (!live.equals(this.lastLive.put(pool.name(), live))) {
+			this.localPools.remove(pool.name());
+		}
+		return live;
 	}
 
 	@Override
@@ -326,10 +364,7 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 */
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		if (isDegraded()) {
-			throw new DataAccessResourceFailureException(
-					"Redis is unreachable; llm-quota runs on fail mode " + this.failMode + " until it answers again");
-		}
+		unreachableFor("read the shared state");
 		PoolSnapshot snapshot;
 		try {
 			snapshot = this.shared.snapshot(pool);
@@ -367,19 +402,29 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	private PoolSpec localPool(PoolSpec pool) {
 		return this.localPools.computeIfAbsent(pool.name(), (name) -> {
 			PoolSnapshot seen = this.lastSeen.get(name);
-			double multiplier = (seen != null) ? seen.multiplier() : 1;
+			LiveSettings live = this.lastLive.getOrDefault(name, LiveSettings.NONE);
+			PoolSpec decided = live.applyTo(pool);
+			double multiplier = (live.multiplier() != null) ? live.multiplier()
+					: (seen != null) ? seen.multiplier() : 1;
 			long workers = (seen != null) ? Math.max(1, seen.liveWorkers()) : 1;
 			double share = multiplier / workers * LOCAL_SHARE;
-			List<RateLimit> rates = pool.rates()
+			List<RateLimit> rates = decided.rates()
 				.stream()
 				.map((rate) -> new RateLimit(rate.dimension(), rate.limit(), rate.capacity() * share,
 						rate.ratePerMilli() * share))
 				.toList();
-			int concurrency = (pool.maxConcurrency() > 0) ? Math.max(1, (int) (pool.maxConcurrency() * share)) : 0;
-			logger.info("llm-quota limits pool '" + name + "' locally to " + Math.round(share * 100)
-					+ " % of its limits while Redis is unreachable (" + workers + " live JVMs last seen)");
-			return new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
+			int concurrency = (decided.maxConcurrency() > 0) ? Math.max(1, (int) (decided.maxConcurrency() * share))
+					: 0;
+			PoolSpec local = new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
 					pool.tenants());
+			// The share already holds a pinned multiplier: pinned at 1 locally, it is
+			// neither applied twice nor adapted, as in Redis.
+			this.local.changeLive(local, new LiveSettings(Map.of(), live.pausedClasses(),
+					(live.multiplier() != null) ? 1.0 : null, live.shadow()));
+			logger.info("llm-quota limits pool '" + name + "' locally to " + Math.round(share * 100)
+					+ " % of its limits while Redis is unreachable (" + workers + " live JVMs last seen"
+					+ (live.changesNothing() ? "" : ", live settings " + live) + ")");
+			return local;
 		});
 	}
 
@@ -408,8 +453,9 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	private void refreshLater(PoolSpec pool) {
 		long now = this.nanoClock.getAsLong();
 		Long last = this.lastRefresh.get(pool.name());
-		// The worker count and multiplier that size the local limits must be fresh when
-		// Redis goes away; refreshing them off the caller's thread keeps acquire at one
+		// The worker count, multiplier and live settings that size the local limits must
+		// be fresh when Redis goes away; refreshing them off the caller's thread keeps
+		// acquire at one
 		// call.
 		ExecutorService refresher = this.refresher;
 		if (refresher != null && (last == null || now - last > REFRESH_NANOS)) {
@@ -418,6 +464,7 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 				refresher.execute(() -> {
 					try {
 						snapshot(pool);
+						live(pool);
 					}
 					catch (DataAccessException ex) {
 						// The next failing call trips the circuit; nothing to add here.

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -174,7 +175,9 @@ final class ConfigurationMetadataCoverage {
 
 	/**
 	 * Return the properties under a prefix that the metadata describes but the binder
-	 * does not accept, such as a misspelled hand-written entry or a removed field.
+	 * does not accept, such as a misspelled hand-written entry or a removed field. An
+	 * entry deprecated at level {@code error} names a removed property on purpose, to
+	 * tell its replacement, and is not reported.
 	 * @param prefix the prefix to check
 	 * @return the property names, sorted
 	 */
@@ -182,11 +185,30 @@ final class ConfigurationMetadataCoverage {
 		List<String> unknown = new ArrayList<>();
 		for (JsonNode property : this.metadata.path("properties")) {
 			String name = property.path("name").asText();
-			if (name.startsWith(prefix + ".") && !this.accepted.contains(name)) {
+			if (name.startsWith(prefix + ".") && !this.accepted.contains(name) && !removed(property)) {
 				unknown.add(name);
 			}
 		}
 		return unknown;
+	}
+
+	/**
+	 * Return the properties the metadata declares removed (deprecated at level
+	 * {@code error}) with their replacements.
+	 * @return replacement by property name
+	 */
+	Map<String, String> removed() {
+		Map<String, String> removed = new TreeMap<>();
+		for (JsonNode property : this.metadata.path("properties")) {
+			if (removed(property)) {
+				removed.put(property.path("name").asText(), property.path("deprecation").path("replacement").asText());
+			}
+		}
+		return removed;
+	}
+
+	private static boolean removed(JsonNode property) {
+		return "error".equals(property.path("deprecation").path("level").asText());
 	}
 
 	/**

@@ -83,6 +83,13 @@ class ConfigurationMetadataTests {
 		assertThat(coverage.hintValues("llm.quota.priority-classes[*].name")).containsExactlyElementsOf(defaults);
 	}
 
+	@Test
+	void theRemovedFallbackCriticalThresholdIsAnErrorInTheIdeHelpNamingItsReplacement() throws Exception {
+		assertThat(accepted()).doesNotContain("llm.quota.fallback.critical-threshold");
+		assertThat(coverage().removed()).containsEntry("llm.quota.fallback.critical-threshold",
+				"llm.quota.pressure.max-queue-drain");
+	}
+
 	// The checks above pass on the real metadata; these show that each can fail.
 
 	@Test
@@ -111,6 +118,18 @@ class ConfigurationMetadataTests {
 		((ObjectNode) metadata.path("properties").get(0)).put("name", "llm.quota.models.*.max-concurency");
 		assertThat(new ConfigurationMetadataCoverage(accepted(), metadata).unknown("llm.quota"))
 			.containsExactly("llm.quota.models.*.max-concurency");
+	}
+
+	@Test
+	void aRemovedPropertyDeprecatedOnlyAsAWarningIsReported() throws Exception {
+		JsonNode metadata = ConfigurationMetadataCoverage.generatedMetadata().deepCopy();
+		for (JsonNode property : metadata.path("properties")) {
+			if ("llm.quota.fallback.critical-threshold".equals(property.path("name").asText())) {
+				((ObjectNode) property.path("deprecation")).put("level", "warning");
+			}
+		}
+		assertThat(new ConfigurationMetadataCoverage(accepted(), metadata).unknown("llm.quota"))
+			.containsExactly("llm.quota.fallback.critical-threshold");
 	}
 
 	private ConfigurationMetadataCoverage coverage() throws IOException, ClassNotFoundException {

@@ -198,6 +198,14 @@ class LlmQuotaAutoConfigurationTests {
 	}
 
 	@Test
+	void theRemovedFallbackCriticalThresholdStopsStartupNamingItsReplacement() {
+		assertStartupFails("llm.quota.fallback.critical-threshold=0.9", "llm.quota.fallback.critical-threshold",
+				"removed; use llm.quota.pressure.max-queue-drain");
+		assertStartupFails("llm.quota.fallback.criticalThreshold=0.9", "llm.quota.fallback.critical-threshold",
+				"llm.quota.pressure.max-queue-drain");
+	}
+
+	@Test
 	void everyGeneratedConfigurationPropertyIsDescribed() throws Exception {
 		try (InputStream metadata = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
 			assertThat(metadata).as("configuration metadata is generated").isNotNull();

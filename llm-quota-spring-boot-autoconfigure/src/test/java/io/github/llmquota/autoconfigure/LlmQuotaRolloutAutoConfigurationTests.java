@@ -10,7 +10,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint;
-import io.github.llmquota.actuate.endpoint.LlmQuotaLiveEndpoint;
+import io.github.llmquota.actuate.endpoint.LlmQuotaEndpointWebExtension;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricsListener;
 import io.github.llmquota.core.Priority;
@@ -43,15 +43,16 @@ class LlmQuotaRolloutAutoConfigurationTests {
 	@Test
 	void writeOperationsAreOffUnlessEnabled() {
 		this.runner.run((context) -> {
-			assertThat(context).hasSingleBean(LlmQuotaEndpoint.class).hasSingleBean(LiveChanges.class);
-			assertThat(context.getBean(LlmQuotaEndpoint.class)).isNotInstanceOf(LlmQuotaLiveEndpoint.class);
+			assertThat(context).hasSingleBean(LlmQuotaEndpoint.class)
+				.hasSingleBean(LiveChanges.class)
+				.doesNotHaveBean(LlmQuotaEndpointWebExtension.class);
 		});
 	}
 
 	@Test
 	void enabledWriteOperationsChangeThePool() {
 		this.runner.withPropertyValues("llm.quota.rollout.live-changes-enabled=true").run((context) -> {
-			LlmQuotaLiveEndpoint endpoint = context.getBean(LlmQuotaLiveEndpoint.class);
+			LlmQuotaEndpointWebExtension endpoint = context.getBean(LlmQuotaEndpointWebExtension.class);
 
 			assertThat(endpoint.change("gpt-4o", null, null, "BACKGROUND", null, null, null, null, null).getStatus())
 				.isEqualTo(200);

@@ -1,6 +1,7 @@
 package io.github.llmquota.engine;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +147,33 @@ public abstract class QuotaEngineContractTests {
 			.withMessageContaining("INPUT_TOKENS_PER_MINUTE");
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMinutes(1));
 		assertThat(waitingTickets("too-large")).isZero();
+	}
+
+	@Test
+	void requestLargerThanTheConfiguredLimitIsAdmittedOnceAnOperatorRaisedIt() {
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("raised").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 30_000));
+		QuotaRequest request = QuotaRequest.builder("model").inputTokens(40_000).maxWait(Duration.ZERO).build();
+
+		engine.changeLive("raised",
+				new LiveSettings(Map.of(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000L), null, null, null));
+
+		engine.acquire(request).release(CallOutcome.NOT_SENT);
+	}
+
+	@Test
+	void requestWithinTheConfiguredLimitCanNeverFitOnceAnOperatorLoweredIt() {
+		DefaultQuotaEngine engine = engine(
+				TestSettings.pool("lowered").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 30_000));
+		QuotaRequest request = QuotaRequest.builder("model").inputTokens(20_000).maxWait(Duration.ofMinutes(5)).build();
+
+		engine.changeLive("lowered",
+				new LiveSettings(Map.of(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000L), null, null, null));
+
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> engine.acquire(request))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.CANNOT_FIT))
+			.withMessageContaining("allows only 10000");
+		assertThat(waitingTickets("lowered")).isZero();
 	}
 
 	@Test

@@ -2,6 +2,8 @@ package io.github.llmquota.failover;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,6 +16,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
@@ -27,6 +30,7 @@ import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -122,6 +126,49 @@ class FailModeRoutingTests {
 		// 80 % of 6 requests a minute is 4.8: the fifth lacks 0.2 of a request, which
 		// comes back in 2.5 s at 80 % of the rate, less what refilled since.
 		assertThat(rejected.delayMillis()).isBetween(1_700L, 2_500L);
+	}
+
+	@Test
+	void localModeAppliesTheLiveSettingsThisJvmLastMade() {
+		PoolSpec pool = start(settings(100, 0), FailMode.LOCAL, FOREVER);
+		this.store.changeLive(pool,
+				new LiveSettings(Map.of(Dimension.REQUESTS_PER_MINUTE, 50L), Set.of("BACKGROUND"), null, null));
+		this.shared.down = true;
+
+		// 50 requests a minute as changed, for one JVM, at 80 %: 40.
+		assertThat(admittedUntilRejected(pool)).isEqualTo(40);
+		Admission background = this.store.acquire(pool, ticket(3, 0));
+		assertThat(background.status()).isEqualTo(Admission.Status.REJECTED);
+		assertThat(background.reason()).isEqualTo(RejectionReason.PAUSED);
+	}
+
+	@Test
+	void localModeAppliesLiveSettingsChangedElsewhereOnceTheBackgroundRefreshReadThem() {
+		PoolSpec pool = start(settings(100, 0), FailMode.LOCAL, FOREVER);
+		this.shared.changeLive(pool, new LiveSettings(Map.of(Dimension.REQUESTS_PER_MINUTE, 50L), null, 0.5, null));
+		this.store.acquire(pool, ticket(0));
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.shared.liveReads.get() >= 1);
+		this.shared.down = true;
+
+		// 50 requests a minute, pinned at half, for one JVM, at 80 %: 20.
+		assertThat(admittedUntilRejected(pool)).isEqualTo(20);
+	}
+
+	@Test
+	void liveChangeWhileRedisIsUnreachableFailsNamingTheCauseAndChangesNothing() {
+		PoolSpec pool = start(settings(100, 0), FailMode.LOCAL, FOREVER);
+		this.shared.down = true;
+		this.store.acquire(pool, ticket(0));
+		LiveSettings paused = new LiveSettings(null, Set.of("BACKGROUND"), null, null);
+
+		assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> this.store.changeLive(pool, paused))
+			.withMessageContaining("Redis is unreachable")
+			.withMessageContaining("cannot change live settings")
+			.withMessageContaining("fail mode LOCAL");
+
+		assertThat(this.store.acquire(pool, ticket(3, 0)).status()).isEqualTo(Admission.Status.GRANTED);
+		this.shared.down = false;
+		assertThat(this.shared.live(pool)).isEqualTo(LiveSettings.NONE);
 	}
 
 	@Test
@@ -439,7 +486,11 @@ class FailModeRoutingTests {
 	}
 
 	private Ticket ticket(long maxWait) {
-		return new Ticket("w1." + (++this.tickets), "w1", 0, new long[] { 1 }, maxWait, "model", null);
+		return ticket(0, maxWait);
+	}
+
+	private Ticket ticket(int rank, long maxWait) {
+		return new Ticket("w1." + (++this.tickets), "w1", rank, new long[] { 1 }, maxWait, "model", null);
 	}
 
 	private static Settlement settlement(Ticket ticket) {
@@ -465,6 +516,8 @@ class FailModeRoutingTests {
 		private final AtomicInteger acquires = new AtomicInteger();
 
 		private final AtomicInteger snapshots = new AtomicInteger();
+
+		private final AtomicInteger liveReads = new AtomicInteger();
 
 		private final List<String> settles = new CopyOnWriteArrayList<>();
 
@@ -525,6 +578,19 @@ class FailModeRoutingTests {
 			return new PoolSnapshot(seen.pool(), seen.timeMillis(), seen.used(), seen.trailingMinute(), seen.lastHour(),
 					seen.queued(), seen.inFlight(), this.multiplier, seen.cooldownMillis(), seen.headDelayMillis(),
 					seen.modelCooldownMillis(), this.liveWorkers);
+		}
+
+		@Override
+		public LiveSettings live(PoolSpec pool) {
+			reachable();
+			this.liveReads.incrementAndGet();
+			return super.live(pool);
+		}
+
+		@Override
+		public void changeLive(PoolSpec pool, LiveSettings live) {
+			reachable();
+			super.changeLive(pool, live);
 		}
 
 		private void reachable() {

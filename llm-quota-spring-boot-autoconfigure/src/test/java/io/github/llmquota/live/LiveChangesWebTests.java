@@ -21,8 +21,6 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.EventListener;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -47,9 +45,8 @@ import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.local.InMemoryQuotaStore;
-import io.github.llmquota.redis.RedisQuotaStore;
-import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.redis.NeverReloadingStores;
+import io.github.llmquota.test.OtherInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -87,7 +84,7 @@ class LiveChangesWebTests {
 	@Autowired
 	private Changes changes;
 
-	private LettuceConnectionFactory otherConnections;
+	private OtherInstance fleet;
 
 	private DefaultQuotaEngine otherInstance;
 
@@ -95,27 +92,19 @@ class LiveChangesWebTests {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.shared().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.shared().port());
-		registry.add("llm.quota.key-prefix", () -> PREFIX);
+		OtherInstance.sharedRedis(registry, PREFIX);
 	}
 
 	@BeforeEach
 	void otherInstanceOfTheFleet() {
-		this.otherConnections = TestRedis.shared().connectionFactory();
-		StringRedisTemplate redis = new StringRedisTemplate(this.otherConnections);
-		Set<String> keys = redis.keys(PREFIX + ":*");
-		if (keys != null && !keys.isEmpty()) {
-			redis.delete(keys);
-		}
-		this.otherInstance = newInstance();
+		this.fleet = OtherInstance.start(this.settings, this.properties.getKeyPrefix());
+		this.otherInstance = this.fleet.engine();
 	}
 
 	@AfterEach
 	void stop() {
 		this.leases.forEach(QuotaLease::close);
-		this.otherInstance.close();
-		this.otherConnections.destroy();
+		this.fleet.close();
 	}
 
 	@Test
@@ -142,13 +131,9 @@ class LiveChangesWebTests {
 			assertThat(event.getCurrent().limits()).containsEntry(Dimension.REQUESTS_PER_MINUTE, 2L);
 		});
 		// The other instance made no call since: its next decision applies the change.
-		this.leases.add(acquire(this.otherInstance, Priority.CRITICAL));
-		this.leases.add(acquire(this.otherInstance, Priority.CRITICAL));
-		assertThatExceptionOfType(QuotaRejectedException.class)
-			.isThrownBy(() -> acquire(this.otherInstance, Priority.CRITICAL));
+		admitsTwoRequestsAMinute(this.otherInstance);
 		// An instance started after the change applies it too.
-		this.otherInstance.close();
-		this.otherInstance = newInstance();
+		this.otherInstance = this.fleet.restart();
 		assertThat(this.otherInstance.live("gpt-4o").limits()).containsEntry(Dimension.REQUESTS_PER_MINUTE, 2L);
 		assertThatExceptionOfType(QuotaRejectedException.class)
 			.isThrownBy(() -> acquire(this.otherInstance, Priority.CRITICAL));
@@ -164,27 +149,15 @@ class LiveChangesWebTests {
 		assertThat(this.changes.events.get(1).getCurrent()).isEqualTo(LiveSettings.NONE);
 	}
 
-	// The fleet-wide check above can fail: an instance that does not share the store
-	// where changes are kept admits past the changed limit, as the check would report.
+	// The fleet-wide check above can fail: an instance that never reloads the changed
+	// settings when the script tells it they changed does not pass it.
 	@Test
-	void instanceThatDoesNotShareTheChangesAdmitsPastTheChangedLimit() {
+	void instanceThatNeverReloadsChangedSettingsFailsTheFleetWideCheck() {
 		asOperator().postForEntity(POOL, Map.of("dimension", "requests-per-minute", "limit", 2), String.class);
-		DefaultQuotaEngine apart = new DefaultQuotaEngine(this.settings, new InMemoryQuotaStore(this.settings));
-		try {
-			for (int i = 0; i < 3; i++) {
-				this.leases.add(acquire(apart, Priority.CRITICAL));
-			}
+		try (DefaultQuotaEngine stale = this.fleet.engine(NeverReloadingStores::create)) {
+			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> admitsTwoRequestsAMinute(stale))
+				.withMessageContaining("Live settings of pool 'gpt-4o' keep changing");
 		}
-		finally {
-			this.leases.forEach(QuotaLease::close);
-			this.leases.clear();
-			apart.close();
-		}
-		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> {
-			for (int i = 0; i < 3; i++) {
-				this.leases.add(acquire(this.otherInstance, Priority.CRITICAL));
-			}
-		});
 	}
 
 	@Test
@@ -265,9 +238,10 @@ class LiveChangesWebTests {
 		return this.rest.withBasicAuth("ops", "secret");
 	}
 
-	private DefaultQuotaEngine newInstance() {
-		return new DefaultQuotaEngine(this.settings,
-				new RedisQuotaStore(this.otherConnections, this.settings, this.properties.getKeyPrefix()));
+	private void admitsTwoRequestsAMinute(DefaultQuotaEngine instance) {
+		this.leases.add(acquire(instance, Priority.CRITICAL));
+		this.leases.add(acquire(instance, Priority.CRITICAL));
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> acquire(instance, Priority.CRITICAL));
 	}
 
 	private static QuotaLease acquire(QuotaEngine engine, String priority) {

@@ -1,14 +1,16 @@
 package io.github.llmquota.test;
 
 /**
- * Spring Security is on the test class path for the tests of the endpoint's write
- * operations; every other web test would have to log in. Add {@link #PROPERTY} to their
- * properties to leave Security's auto-configurations, servlet and reactive, out.
+ * Spring Security is on this module's test classpath for the tests of the write
+ * operations; web tests that do not test security leave its auto-configurations out.
  */
 public final class WithoutSecurity {
 
-	/** The property that excludes Security's auto-configurations. */
-	public static final String PROPERTY = "spring.autoconfigure.exclude="
+	/**
+	 * The value of {@code spring.autoconfigure.exclude} that leaves Security out of
+	 * servlet and reactive applications.
+	 */
+	public static final String EXCLUDE = "spring.autoconfigure.exclude="
 			+ "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration,"
 			+ "org.springframework.boot.actuate.autoconfigure.security.servlet.ManagementWebSecurityAutoConfiguration,"
 			+ "org.springframework.boot.autoconfigure.security.reactive.ReactiveSecurityAutoConfiguration,"

@@ -43,8 +43,8 @@ class ApplicationExceptionHandlerOrderTests {
 
 	@Nested
 	@SpringBootTest(classes = { TestApplication.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
-			properties = { "llm.quota.enabled=false", WithoutSecurity.PROPERTY, "spring.ai.anthropic.api-key=unused",
-					"spring.ai.openai.api-key=unused" })
+			properties = { "llm.quota.enabled=false", "spring.ai.anthropic.api-key=unused",
+					"spring.ai.openai.api-key=unused", WithoutSecurity.EXCLUDE })
 	class WithTheLibraryHandlerOrderedLast {
 
 		@LocalServerPort
@@ -61,7 +61,7 @@ class ApplicationExceptionHandlerOrderTests {
 	@Nested
 	@SpringBootTest(classes = { TestApplication.class, HandlerOrderedFirst.class },
 			webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "llm.quota.enabled=false",
-					WithoutSecurity.PROPERTY, "spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
+					"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.EXCLUDE })
 	class WithTheLibraryHandlerOrderedFirst {
 
 		@LocalServerPort

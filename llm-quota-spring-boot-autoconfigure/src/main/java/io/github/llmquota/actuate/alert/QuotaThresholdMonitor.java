@@ -8,13 +8,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.schedule.PeriodicTask;
 import io.github.llmquota.core.DimensionState;
 import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.PoolState;
@@ -58,8 +56,6 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private final QuotaEngine engine;
 
-	private final Duration interval;
-
 	private final ApplicationEventPublisher publisher;
 
 	private final QuotaMitigation mitigation;
@@ -76,11 +72,9 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	private volatile Map<String, PoolCheck> lastCheck = Map.of();
 
-	// Separate from the lock of check(), so that stopping never waits for a slow store
+	// Its own lock, apart from check()'s, so that stopping never waits for a slow store
 	// call.
-	private final Object lifecycleMonitor = new Object();
-
-	private ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Create a monitor that sheds while a pool's queue takes longer than
@@ -119,12 +113,13 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 			MitigationRule rule) {
 		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
 		this.engine = engine;
-		this.interval = interval;
 		this.publisher = publisher;
 		this.mitigation = mitigation;
 		this.tracker = new ThresholdTracker(thresholds);
 		this.clock = clock;
 		this.rule = rule;
+		this.task = new PeriodicTask("llm-quota-monitor", Duration.ZERO, interval, this::check, logger,
+				"llm-quota threshold check failed");
 	}
 
 	/**
@@ -239,45 +234,17 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		synchronized (this.lifecycleMonitor) {
-			if (this.executor != null) {
-				return;
-			}
-			this.executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-				Thread thread = new Thread(runnable, "llm-quota-monitor");
-				thread.setDaemon(true);
-				return thread;
-			});
-			long millis = this.interval.toMillis();
-			this.executor.scheduleWithFixedDelay(this::checkSafely, 0, millis, TimeUnit.MILLISECONDS);
-		}
-	}
-
-	private void checkSafely() {
-		try {
-			check();
-		}
-		catch (RuntimeException ex) {
-			// An exception would cancel every later run of a scheduled task.
-			logger.warn("llm-quota threshold check failed: " + ex);
-		}
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		synchronized (this.lifecycleMonitor) {
-			if (this.executor != null) {
-				this.executor.shutdownNow();
-				this.executor = null;
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		synchronized (this.lifecycleMonitor) {
-			return this.executor != null;
-		}
+		return this.task.isRunning();
 	}
 
 	@Override

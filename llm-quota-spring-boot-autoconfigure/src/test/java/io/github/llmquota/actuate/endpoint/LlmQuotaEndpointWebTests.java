@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import com.jayway.jsonpath.DocumentContext;
@@ -20,8 +19,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -35,8 +32,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.redis.RedisQuotaStore;
-import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.OtherInstance;
 import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,7 +53,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"llm.quota.models.claude.requests-per-minute=50",
 				// Spring AI's chat models are on the test classpath, and refuse to start
 				// without a key.
-				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.PROPERTY })
+				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused",
+				// Spring Security is on the test classpath for the write operations'
+				// tests; these read without it.
+				WithoutSecurity.EXCLUDE })
 class LlmQuotaEndpointWebTests {
 
 	private static final String PREFIX = "web" + UUID.randomUUID().toString().substring(0, 8);
@@ -74,7 +73,7 @@ class LlmQuotaEndpointWebTests {
 	@Autowired
 	private LlmQuotaProperties properties;
 
-	private LettuceConnectionFactory otherConnections;
+	private OtherInstance fleet;
 
 	private DefaultQuotaEngine otherInstance;
 
@@ -82,31 +81,22 @@ class LlmQuotaEndpointWebTests {
 
 	@DynamicPropertySource
 	static void redis(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.host", () -> TestRedis.shared().host());
-		registry.add("spring.data.redis.port", () -> TestRedis.shared().port());
-		registry.add("llm.quota.key-prefix", () -> PREFIX);
+		OtherInstance.sharedRedis(registry, PREFIX);
 	}
 
+	// Every test starts from an idle fleet. The context is fresh too: an engine that
+	// wrote to a pool whose keys then vanished restarts it with empty buckets, on
+	// purpose.
 	@BeforeEach
 	void otherInstanceOfTheFleet() {
-		this.otherConnections = TestRedis.shared().connectionFactory();
-		// Every test starts from an idle fleet. The context is fresh too: an engine that
-		// wrote to a pool whose keys then vanished restarts it with empty buckets, on
-		// purpose.
-		StringRedisTemplate redis = new StringRedisTemplate(this.otherConnections);
-		Set<String> keys = redis.keys(PREFIX + ":*");
-		if (keys != null && !keys.isEmpty()) {
-			redis.delete(keys);
-		}
-		this.otherInstance = new DefaultQuotaEngine(this.settings,
-				new RedisQuotaStore(this.otherConnections, this.settings, this.properties.getKeyPrefix()));
+		this.fleet = OtherInstance.start(this.settings, this.properties.getKeyPrefix());
+		this.otherInstance = this.fleet.engine();
 	}
 
 	@AfterEach
 	void stop() {
 		this.leases.forEach(QuotaLease::close);
-		this.otherInstance.close();
-		this.otherConnections.destroy();
+		this.fleet.close();
 	}
 
 	@Test

@@ -3,7 +3,6 @@ package io.github.llmquota.actuate.endpoint;
 import java.security.Principal;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -11,53 +10,39 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
-import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
+import org.springframework.boot.actuate.endpoint.web.annotation.EndpointWebExtension;
 import org.springframework.lang.Nullable;
 
-import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
-import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionState;
-import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.engine.LiveSettings;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.live.LiveChanges;
-import io.github.llmquota.live.ShadowDecisions;
 
 /**
- * The {@link LlmQuotaEndpoint llmquota endpoint} with write operations that change a pool
+ * Write operations on the {@link LlmQuotaEndpoint llmquota endpoint} that change a pool
  * at runtime for the whole fleet: {@code POST /actuator/llmquota/{pool}} changes limits,
  * pauses or resumes a priority class, pins or unpins the adaptive multiplier and switches
  * shadow mode; {@code DELETE /actuator/llmquota/{pool}} reverts the pool to its
- * configuration. Used in place of the read-only endpoint only where
- * {@code llm.quota.rollout.live-changes-enabled} is set; Actuator's exposure, access and
- * security rules apply as to any write operation. A bad value is refused with a 400 that
- * names the field in its {@code error}, and nothing is stored.
+ * configuration. Present only where {@code llm.quota.rollout.live-changes-enabled} is
+ * set; Actuator's exposure, access and security rules apply as to any write operation. A
+ * bad value is refused with a 400 that names the field in its {@code error}, and nothing
+ * is stored. A web extension, as Boot's {@code HealthEndpointWebExtension}: the answers
+ * are HTTP responses, so over JMX the endpoint stays read-only.
  */
-@Endpoint(id = "llmquota")
-public class LlmQuotaLiveEndpoint extends LlmQuotaEndpoint {
+@EndpointWebExtension(endpoint = LlmQuotaEndpoint.class)
+public class LlmQuotaEndpointWebExtension {
 
 	private final LiveChanges changes;
 
 	/**
-	 * Create an endpoint.
-	 * @param engine the engine whose pools to show
-	 * @param settings the engine's settings
-	 * @param thresholds the thresholds that set each dimension's status
-	 * @param contributors what adds extra per-model state, in order
-	 * @param estimator the estimator whose correction ratios to show, or {@code null}
-	 * @param monitor the monitor that knows which pools this JVM sheds, or {@code null}
+	 * Create the extension.
 	 * @param changes what changes the pools
-	 * @param shadowDecisions what shadow mode would have decided, or {@code null}
 	 */
-	public LlmQuotaLiveEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
-			List<ModelStateContributor> contributors, @Nullable CalibratingTokenEstimator estimator,
-			@Nullable QuotaThresholdMonitor monitor, LiveChanges changes, @Nullable ShadowDecisions shadowDecisions) {
-		super(engine, settings, thresholds, contributors, estimator, monitor, changes, shadowDecisions);
+	public LlmQuotaEndpointWebExtension(LiveChanges changes) {
 		this.changes = changes;
 	}
 
@@ -77,8 +62,9 @@ public class LlmQuotaLiveEndpoint extends LlmQuotaEndpoint {
 	 * @param shadow {@code true} to run every class of the pool in shadow mode,
 	 * {@code false} to enforce every class
 	 * @param principal who asks, where Spring Security authenticated them
-	 * @return the pool's live settings now, or a 400 whose {@code error} names the field
-	 * of a bad value
+	 * @return the pool's live settings now, a 400 whose {@code error} names the field of
+	 * a bad value, or a 503 whose {@code error} names the cause while Redis cannot be
+	 * reached (nothing is changed then)
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Object> change(@Selector String pool, @Nullable String dimension, @Nullable String limit,
@@ -114,7 +100,8 @@ public class LlmQuotaLiveEndpoint extends LlmQuotaEndpoint {
 	 * Revert a pool to its configuration for the whole fleet.
 	 * @param pool the pool name
 	 * @param principal who asks, where Spring Security authenticated them
-	 * @return the pool's live settings now (none), or a 400 when no pool has that name
+	 * @return the pool's live settings now (none), a 400 when no pool has that name, or a
+	 * 503 while Redis cannot be reached
 	 */
 	@DeleteOperation
 	public WebEndpointResponse<Object> revert(@Selector String pool, @Nullable Principal principal) {
@@ -125,10 +112,15 @@ public class LlmQuotaLiveEndpoint extends LlmQuotaEndpoint {
 			UnaryOperator<LiveSettings> change) {
 		try {
 			LiveSettings live = this.changes.change(pool, change, (principal != null) ? principal.getName() : null);
-			return new WebEndpointResponse<>(LiveDescriptor.of(live, null));
+			return new WebEndpointResponse<>(LlmQuotaEndpoint.LiveDescriptor.of(live, null));
 		}
 		catch (IllegalArgumentException ex) {
 			return badRequest(ex);
+		}
+		catch (QuotaStateUnavailableException ex) {
+			// Nothing changed anywhere: the fleet keeps the settings it had.
+			return new WebEndpointResponse<>(Map.of("error", "pool '" + pool + "' was not changed: " + ex.getMessage()),
+					WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
 		}
 	}
 
