@@ -934,8 +934,14 @@ local function charge(a)
     redis.call('HDEL', C, a.id)
     return {'LOST'}
   end
-  if now + cfg.leaseTimeoutMillis > expiry then redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, a.id) end
+  local keptUntil = now + cfg.leaseTimeoutMillis
+  if keptUntil > expiry then redis.call('ZADD', L, keptUntil, a.id) end
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  -- A grant record lives as long as its lease.
+  if now <= st.grantsUntil + 1 and redis.call('PEXPIRE', base .. 'g:' .. a.id, cfg.leaseTimeoutMillis) == 1
+      and keptUntil > st.grantsUntil then
+    st.grantsUntil = keptUntil
+  end
   addDeltas(a.deltas)
   redis.call('HSET', C, a.id, a.output)
   redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)
