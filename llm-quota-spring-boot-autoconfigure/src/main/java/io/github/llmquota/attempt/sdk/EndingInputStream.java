@@ -4,32 +4,49 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
+
 /**
- * The body of a streamed SDK response, which runs its end action when it is read to its
- * end, fails, or is closed.
+ * The body of a streamed SDK response, which passes what is read to its tap and runs its
+ * end action when it is read to its end, fails, or is closed.
  */
 final class EndingInputStream extends FilterInputStream {
+
+	@Nullable
+	private final SseUsageTap tap;
 
 	private final Runnable end;
 
 	/**
 	 * @param in the body
+	 * @param tap reads every byte read from the body, or {@code null}
 	 * @param end what to do when the body ends; called again by every later end, so it
 	 * must run its own work only once
 	 */
-	EndingInputStream(InputStream in, Runnable end) {
+	EndingInputStream(InputStream in, @Nullable SseUsageTap tap, Runnable end) {
 		super(in);
+		this.tap = tap;
 		this.end = end;
 	}
 
 	@Override
 	public int read() throws IOException {
-		return ended(super::read);
+		int b = ended(super::read);
+		if (b >= 0 && this.tap != null) {
+			this.tap.accept(b);
+		}
+		return b;
 	}
 
 	@Override
 	public int read(byte[] buffer, int offset, int length) throws IOException {
-		return ended(() -> super.read(buffer, offset, length));
+		int read = ended(() -> super.read(buffer, offset, length));
+		if (read > 0 && this.tap != null) {
+			this.tap.accept(buffer, offset, read);
+		}
+		return read;
 	}
 
 	@Override
