@@ -1,7 +1,9 @@
 package io.github.llmquota.stream;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,6 +73,35 @@ public final class SseUsageTap {
 		for (int i = offset; i < offset + length; i++) {
 			accept(bytes[i]);
 		}
+	}
+
+	/**
+	 * Return a stream that passes every byte read from {@code in} to this tap.
+	 * @param in the event stream's body
+	 * @return the body, tapped
+	 */
+	public InputStream tapping(InputStream in) {
+		return new FilterInputStream(in) {
+
+			@Override
+			public int read() throws IOException {
+				int b = super.read();
+				if (b >= 0) {
+					accept(b);
+				}
+				return b;
+			}
+
+			@Override
+			public int read(byte[] buffer, int offset, int length) throws IOException {
+				int read = super.read(buffer, offset, length);
+				if (read > 0) {
+					accept(buffer, offset, read);
+				}
+				return read;
+			}
+
+		};
 	}
 
 	/**

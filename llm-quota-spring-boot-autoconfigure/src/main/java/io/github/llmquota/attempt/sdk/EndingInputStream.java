@@ -14,9 +14,6 @@ import org.springframework.lang.Nullable;
  */
 final class EndingInputStream extends FilterInputStream {
 
-	@Nullable
-	private final SseUsageTap tap;
-
 	private final Runnable end;
 
 	/**
@@ -26,27 +23,18 @@ final class EndingInputStream extends FilterInputStream {
 	 * must run its own work only once
 	 */
 	EndingInputStream(InputStream in, @Nullable SseUsageTap tap, Runnable end) {
-		super(in);
-		this.tap = tap;
+		super((tap != null) ? tap.tapping(in) : in);
 		this.end = end;
 	}
 
 	@Override
 	public int read() throws IOException {
-		int b = ended(super::read);
-		if (b >= 0 && this.tap != null) {
-			this.tap.accept(b);
-		}
-		return b;
+		return ended(super::read);
 	}
 
 	@Override
 	public int read(byte[] buffer, int offset, int length) throws IOException {
-		int read = ended(() -> super.read(buffer, offset, length));
-		if (read > 0 && this.tap != null) {
-			this.tap.accept(buffer, offset, read);
-		}
-		return read;
+		return ended(() -> super.read(buffer, offset, length));
 	}
 
 	@Override
