@@ -27,9 +27,15 @@ import io.github.llmquota.stream.StreamMeter;
  * Each subscription is one call: it asks for admission, invokes the method once admitted,
  * and ends the lease with the signal that ends the call. Cancelling a subscription that
  * waits withdraws its ticket; one that is cancelled after admission releases its lease as
- * {@link CallOutcome#NOT_SENT} if the method was not invoked yet, and as
- * {@link CallOutcome#FAILED} otherwise. A lease granted in the instant of cancellation is
- * discarded by Reactor and released too, so none is left behind.
+ * {@link CallOutcome#NOT_SENT} if the method was not invoked yet; a {@code Mono} invoked
+ * already releases it as {@link CallOutcome#FAILED}, a {@code Flux} settles what it
+ * received (its last usage report, or the input estimate and the output its text makes).
+ * A lease granted in the instant of cancellation is discarded by Reactor and released
+ * too, so none is left behind.
+ * <p>
+ * A {@code Flux} is charged as its elements arrive (usage reports and text), through a
+ * {@link StreamMeter} fed on {@code Schedulers.boundedElastic()}: the charge is a store
+ * call, which must not block the element's thread.
  */
 final class ReactorLlmCalls {
 
