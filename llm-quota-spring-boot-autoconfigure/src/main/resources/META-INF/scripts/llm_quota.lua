@@ -17,6 +17,9 @@
 --   log      LIST  the admission log (admissionLogForTests only)
 --   c        HASH  [stream] a streaming lease's id -> the output tokens it reported so far (charge);
 --                  ended by settle, or read as gone once its lease expired
+--   n        HASH  [tenants] fair shares inside each class: v<rank>, the class's virtual time (the
+--                  start tag of its last admission); <rank>:<tenant hash>, the tenant's finish
+--                  tag in that class; as text, every digit kept
 --   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
 --                  goes back), and live, the settings as JSON (absent: as configured). No
 --                  lifetime: an operator's change stays until it is reverted.
@@ -41,14 +44,15 @@
 --   queueCapacities (per class rank); totalQueueCapacity; workerTtlMillis; channelPrefix;
 --   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
 --   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
---   (test switches); [live] paused, shadowed (per class rank, true where the class is paused
+--   (test switches); [tenants] tenantShares (true: weighted fair shares between tenants inside
+--   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
 --   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
 --   sends a pinned multiplier with multiplierCut 1 and multiplierRecovery 0.
 -- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
 --   null or, at the end, left out:
 --   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
---            live]
+--            live, tenant]
 --   settle   [id, deltas, model, feedback, user, stateUnknown, live]
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
@@ -58,6 +62,7 @@
 --   charge   [id, deltas, output] [stream] (deltas: per dimension, added to the buckets as
 --            settle adds them; output: the stream's output tokens so far)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
+--   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -95,7 +100,16 @@
 --
 -- Every ticket that is admitted or queued has an arrival: the next value of seq, or, for an
 -- attempt re-entering after a 429, the arrival its first attempt was given (if this pool
--- issued it: not above seq). It is the ticket's place within its class.
+-- issued it: not above seq). It is the ticket's place within its class, unless the pool has
+-- tenantShares.
+--
+-- [tenants] With tenantShares, a class's waiting room is shared between tenants by weight, in
+-- tokens (start-time fair queuing): a ticket's start tag is max(the class's virtual time, its
+-- tenant's finish tag), its score rank * 2^40 + start, and it moves the tenant's finish tag to
+-- start + tokens / weight. Admitting a ticket moves the class's virtual time to its start tag.
+-- A tenant's tickets keep their arrival order (its tags only grow); an idle tenant starts at
+-- the virtual time, so it banks no credit; an attempt re-entering after a 429 starts at the
+-- virtual time and moves no tag (its first attempt was counted).
 
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 
@@ -180,6 +194,11 @@ local function userArguments(a)
     deltas = present(a[6])}
 end
 
+local function tenantArguments(a)
+  if present(a) == nil then return nil end
+  return {keyHash = a[1], weight = a[2], tokens = a[3]}
+end
+
 local function feedbackArguments(a)
   if present(a) == nil then return nil end
   return {kind = a[1], retryAfterMillis = present(a[2]), reason = present(a[3]), remaining = present(a[4]),
@@ -189,7 +208,8 @@ end
 local ARGUMENTS = {
   acquire = function(a)
     return {id = a[1], worker = a[2], classRank = a[3], costs = a[4], maxWaitMillis = a[5], model = present(a[6]),
-      user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10])}
+      user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10]),
+      tenant = tenantArguments(a[11])}
   end,
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
@@ -539,6 +559,8 @@ local function admit(tk)
     redis.call('RPUSH', base .. 'log', tk.classRank .. ' ' .. overtaken(tk) .. ' ' .. (tk.sequence or 0) .. ' ' .. tk.id)
     redis.call('PEXPIRE', base .. 'log', 3600000)
   end
+  -- [tenants] The class's virtual time moves to the start tag of what it admits.
+  if tk.start then redis.call('HSET', base .. 'n', 'v' .. tk.classRank, string.format('%.17g', tk.start)) end
   for i = 1, n do consume(i, tk.costs[i]) end
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
   -- Every lease, for a lease may recreate the key after the last one left.
@@ -669,7 +691,8 @@ local function nextSequence()
     -- waiting, or new arrivals would overtake them within their class.
     for c = 0, #cfg.reserves - 1 do
       local top = redis.call('ZREVRANGEBYSCORE', Q, (c + 1) * CLASS - 1, c * CLASS, 'WITHSCORES', 'LIMIT', 0, 1)
-      if top[2] then st.seq = math.max(st.seq, tonumber(top[2]) - c * CLASS) end
+      -- [tenants] With tenantShares the scores are start tags, not arrivals: whole ones.
+      if top[2] then st.seq = math.max(st.seq, math.floor(tonumber(top[2]) - c * CLASS)) end
     end
   end
   st.seq = st.seq + 1
@@ -679,9 +702,37 @@ end
 
 -- An arrival this pool never issued (another pool's, or one from before the state was lost)
 -- is a new arrival: it must never jump ahead, nor reach into another class's scores.
+local function reentering(tk)
+  return tk.arrival and tk.arrival > 0 and tk.arrival <= st.seq
+end
+
 local function arrival(tk)
-  if tk.arrival and tk.arrival > 0 and tk.arrival <= st.seq then return tk.arrival end
+  if reentering(tk) then return tk.arrival end
   return nextSequence()
+end
+
+-- [tenants] Give a ticket its start tag (tk.start) when the pool shares its classes between
+-- tenants, and return the tenant's finish tag once the ticket is admitted or waits (nil when
+-- it moves none); nothing is written here.
+local N = base .. 'n'
+local function tagTenant(tk)
+  if not cfg.tenantShares or not tk.tenant then return nil end
+  local rank = tk.classRank
+  local v = redis.call('HMGET', N, 'v' .. rank, rank .. ':' .. tk.tenant.keyHash)
+  local virtual = tonumber(v[1]) or 0
+  if reentering(tk) then
+    tk.start = virtual
+    return nil
+  end
+  tk.start = math.max(virtual, tonumber(v[2]) or 0)
+  return tk.start + math.max(tk.tenant.tokens, 1) / tk.tenant.weight
+end
+
+local function keepFinishTag(tk, finish)
+  if not finish then return end
+  redis.call('HSET', N, tk.classRank .. ':' .. tk.tenant.keyHash, string.format('%.17g', finish))
+  -- Never shorten: as the queue, and an hour at least, for the tags of admitted tickets.
+  extendTtl(N, math.max(tk.maxWaitMillis + cfg.workerTtlMillis * 4, STATE_MIN_TTL))
 end
 
 -- Provider feedback at settle: fb = {kind, retryAfterMillis (for 'exhausted': how long the
@@ -757,9 +808,14 @@ local function enqueue(tk)
     drop(last[1], victim)
     if victim then notify(victim.worker, 'SHED', last[1]) end
   end
+  local finish = tagTenant(tk)
   tk.sequence = arrival(tk)
   dirty = true
-  redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
+  if tk.start then
+    redis.call('ZADD', Q, string.format('%.17g', rank * CLASS + tk.start), tk.id)
+  else
+    redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
+  end
   st.queueEmpty = false
   if tk.user then
     -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
@@ -769,12 +825,15 @@ local function enqueue(tk)
       tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
     end
   end
+  -- [tenants] So is the start tag, which the class's virtual time takes at admission.
+  if tk.start then tk.start = string.format('%.17g', tk.start) end
   redis.call('HSET', T, tk.id, cjson.encode(tk))
   -- Never shorten: the queue must outlive the longest deadline in it.
   extendTtl(Q, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
   extendTtl(T, tk.maxWaitMillis + cfg.workerTtlMillis * 4)
   local granted, head, eta = pump(tk.worker, tk.id)
   if contains(granted, tk.id) then
+    keepFinishTag(tk, finish)
     return {'GRANTED', tk.sequence}
   end
   if tk.maxWaitMillis <= 0 or (head and head.id == tk.id and eta > tk.maxWaitMillis) then
@@ -783,6 +842,7 @@ local function enqueue(tk)
     redis.call('HDEL', T, tk.id)
     return {'REJECTED', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
   end
+  keepFinishTag(tk, finish)
   local delayMs, headId = headOf(tk.worker, head, eta)
   return {'WAITING', delayMs, headId, tk.sequence}
 end
@@ -805,8 +865,10 @@ local function acquire(tk)
   if not result and queueLength() == 0 then
     local eta = blocked(tk)
     if eta == 0 then
+      local finish = tagTenant(tk)
       local a = arrival(tk)
       admit(tk)
+      keepFinishTag(tk, finish)
       result = {'GRANTED', a}
     elseif tk.maxWaitMillis <= 0 or eta > tk.maxWaitMillis then
       result = {'REJECTED', 'DEADLINE', eta < 0 and UNKNOWN_DELAY or delay(eta)}

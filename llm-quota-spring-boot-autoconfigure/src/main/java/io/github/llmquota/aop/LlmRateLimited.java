@@ -37,14 +37,14 @@ import org.springframework.core.annotation.AliasFor;
  * unknown cost is never under-counted.
  * <p>
  * <strong>Expressions.</strong> {@link #inputTokens()}, {@link #maxOutputTokens()},
- * {@link #user()} and {@link #usage()} are SpEL expressions over the method's arguments,
- * which are available by name ({@code #prompt}, when compiled with {@code -parameters} as
- * Spring Boot's build plugins configure) and by position ({@code #p0} or {@code #a0}).
- * Expressions are parsed once. Attributes are checked against {@code llm.quota.*} at
- * startup for every bean that is created then, so an unknown model or priority class, or
- * an unparsable expression or duration, stops the application with a message that names
- * the bean, the method and the attribute; methods of beans created later are checked on
- * their first call.
+ * {@link #user()}, {@link #tenant()} and {@link #usage()} are SpEL expressions over the
+ * method's arguments, which are available by name ({@code #prompt}, when compiled with
+ * {@code -parameters} as Spring Boot's build plugins configure) and by position
+ * ({@code #p0} or {@code #a0}). Expressions are parsed once. Attributes are checked
+ * against {@code llm.quota.*} at startup for every bean that is created then, so an
+ * unknown model or priority class, or an unparsable expression or duration, stops the
+ * application with a message that names the bean, the method and the attribute; methods
+ * of beans created later are checked on their first call.
  *
  * @see LlmModel
  */
@@ -102,6 +102,15 @@ public @interface LlmRateLimited {
 	 * @return the expression
 	 */
 	String user() default "";
+
+	/**
+	 * SpEL expression for the tenant (customer, team) the call is made for, used only
+	 * where {@code llm.quota.tenants.enabled} shares each priority class between tenants
+	 * by weight. Its value is converted to a string; {@code null} means no tenant. Empty
+	 * means no tenant.
+	 * @return the expression
+	 */
+	String tenant() default "";
 
 	/**
 	 * How long the call may wait for admission, as {@code "5s"}, {@code "500ms"} or

@@ -277,6 +277,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		QuotaRequest request = call.request();
 		return LlmCallContext.priority(request.priority())
 			.user(request.user())
+			.tenant(request.tenant())
 			.maxWait(request.maxWait())
 			.build()
 			.withHandOver(handOver);

@@ -71,6 +71,9 @@ final class RateLimitedMethod {
 	private final Expression user;
 
 	@Nullable
+	private final Expression tenant;
+
+	@Nullable
 	private final Duration maxWait;
 
 	@Nullable
@@ -116,6 +119,7 @@ final class RateLimitedMethod {
 			this.maxOutputTokens = 0;
 		}
 		this.user = parse("user", attribute(onMethod, onType, LlmRateLimited::user));
+		this.tenant = parse("tenant", attribute(onMethod, onType, LlmRateLimited::tenant));
 		this.maxWait = duration(attribute(onMethod, onType, LlmRateLimited::maxWait));
 		this.usage = parse("usage", attribute(onMethod, onType, LlmRateLimited::usage));
 		String fallback = attribute(onMethod, onType, LlmRateLimited::fallback);
@@ -221,11 +225,13 @@ final class RateLimitedMethod {
 		long maxOutputTokens = (this.maxOutputTokensExpression != null)
 				? tokens("maxOutputTokens", this.maxOutputTokensExpression, context) : this.maxOutputTokens;
 		Object user = (this.user != null) ? evaluate("user", this.user, context) : null;
+		Object tenant = (this.tenant != null) ? evaluate("tenant", this.tenant, context) : null;
 		QuotaRequest request = QuotaRequest.builder(model)
 			.priority(this.priority)
 			.inputTokens(inputTokens)
 			.maxOutputTokens(maxOutputTokens)
 			.user((user != null) ? user.toString() : null)
+			.tenant((tenant != null) ? tenant.toString() : null)
 			.maxWait(this.maxWait)
 			.build();
 		return new Call(this, arguments, request, estimated);

@@ -33,7 +33,7 @@ public final class LlmCallContext {
 	 */
 	public static final Class<LlmCallContext> REACTOR_CONTEXT_KEY = LlmCallContext.class;
 
-	private static final LlmCallContext EMPTY = new LlmCallContext(null, null, null, null);
+	private static final LlmCallContext EMPTY = new LlmCallContext(null, null, null, null, null);
 
 	private static final ThreadLocal<LlmCallContext> current = new ThreadLocal<>();
 
@@ -49,12 +49,16 @@ public final class LlmCallContext {
 	@Nullable
 	private final LeaseHandOver handOver;
 
+	@Nullable
+	private final String tenant;
+
 	private LlmCallContext(@Nullable String priority, @Nullable String user, @Nullable Duration maxWait,
-			@Nullable LeaseHandOver handOver) {
+			@Nullable LeaseHandOver handOver, @Nullable String tenant) {
 		this.priority = priority;
 		this.user = user;
 		this.maxWait = maxWait;
 		this.handOver = handOver;
+		this.tenant = tenant;
 	}
 
 	/**
@@ -123,6 +127,15 @@ public final class LlmCallContext {
 	}
 
 	/**
+	 * Return the tenant.
+	 * @return the tenant id, or {@code null}
+	 */
+	@Nullable
+	public String getTenant() {
+		return this.tenant;
+	}
+
+	/**
 	 * Return how long each call may wait for admission, over all its attempts.
 	 * @return the wait budget, or {@code null} for the priority class's default
 	 */
@@ -150,7 +163,7 @@ public final class LlmCallContext {
 	 */
 	public LlmCallContext withHandOver(LeaseHandOver handOver) {
 		Objects.requireNonNull(handOver, "'handOver' must not be null");
-		return new LlmCallContext(this.priority, this.user, this.maxWait, handOver);
+		return new LlmCallContext(this.priority, this.user, this.maxWait, handOver, this.tenant);
 	}
 
 	/**
@@ -227,6 +240,8 @@ public final class LlmCallContext {
 
 		private Duration maxWait;
 
+		private String tenant;
+
 		private Builder() {
 		}
 
@@ -251,6 +266,17 @@ public final class LlmCallContext {
 		}
 
 		/**
+		 * Set the tenant, for fair shares between tenants inside a priority class
+		 * ({@code llm.quota.tenants}).
+		 * @param tenant the tenant id, or {@code null}
+		 * @return this builder
+		 */
+		public Builder tenant(@Nullable String tenant) {
+			this.tenant = tenant;
+			return this;
+		}
+
+		/**
 		 * Set how long each call may wait for admission, over all its attempts.
 		 * @param maxWait the wait budget, zero to admit at once or reject, or
 		 * {@code null} for the class's default
@@ -270,7 +296,7 @@ public final class LlmCallContext {
 		 * @return the context
 		 */
 		public LlmCallContext build() {
-			return new LlmCallContext(this.priority, this.user, this.maxWait, null);
+			return new LlmCallContext(this.priority, this.user, this.maxWait, null, this.tenant);
 		}
 
 		/**

@@ -1511,4 +1511,58 @@ public class LlmQuotaProperties {
 
 	}
 
+	private final Tenants tenants = new Tenants();
+
+	public Tenants getTenants() {
+		return this.tenants;
+	}
+
+	/**
+	 * Weighted fair shares between tenants inside each priority class.
+	 */
+	public static class Tenants {
+
+		/**
+		 * Whether each priority class's waiting capacity is shared between tenants in
+		 * proportion to their weights, counted in tokens, instead of in arrival order.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Weight of a tenant not listed in weights, and of requests without a tenant.
+		 */
+		private double defaultWeight = 1;
+
+		/**
+		 * Weight of each tenant, by tenant id: a tenant of weight 3 gets three times the
+		 * tokens of a tenant of weight 1 while both wait in the same class.
+		 */
+		private Map<String, Double> weights = new LinkedHashMap<>();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public double getDefaultWeight() {
+			return this.defaultWeight;
+		}
+
+		public void setDefaultWeight(double defaultWeight) {
+			this.defaultWeight = defaultWeight;
+		}
+
+		public Map<String, Double> getWeights() {
+			return this.weights;
+		}
+
+		public void setWeights(Map<String, Double> weights) {
+			this.weights = weights;
+		}
+
+	}
+
 }

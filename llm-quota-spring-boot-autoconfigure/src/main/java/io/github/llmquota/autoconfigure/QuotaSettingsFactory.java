@@ -25,6 +25,7 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.ShadowMode;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.engine.UserLimits;
 import io.github.llmquota.fallback.FallbackChainSettings;
 
@@ -186,6 +187,19 @@ final class QuotaSettingsFactory {
 		return result;
 	}
 
+	private static TenantWeights tenants(LlmQuotaProperties.Tenants tenants) {
+		if (!tenants.isEnabled()) {
+			return null;
+		}
+		checkWeight("tenants.default-weight", tenants.getDefaultWeight());
+		tenants.getWeights().forEach((tenant, weight) -> checkWeight("tenants.weights." + tenant, weight));
+		return new TenantWeights(tenants.getDefaultWeight(), tenants.getWeights());
+	}
+
+	private static void checkWeight(String property, Double weight) {
+		check(weight != null && weight > 0 && !weight.isInfinite(), property, weight, "must be positive and finite");
+	}
+
 	private static List<RateLimit> userRates(String property, LlmQuotaProperties.UserLimit limit) {
 		List<RateLimit> rates = new ArrayList<>();
 		userRate(rates, property + "requests-per-minute", Dimension.REQUESTS_PER_MINUTE, limit.getRequestsPerMinute());
@@ -232,6 +246,7 @@ final class QuotaSettingsFactory {
 			poolModels.computeIfAbsent(pool, (k) -> new ArrayList<>()).add(name);
 		});
 		Map<String, UserLimits> userLimits = userLimits(properties, poolModels.keySet());
+		TenantWeights tenants = tenants(properties.getTenants());
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
 		effective.forEach((name, model) -> {
 			String property = "models." + name + ".";
@@ -258,7 +273,7 @@ final class QuotaSettingsFactory {
 							+ " or max-concurrency");
 			PoolSpec pool = new PoolSpec(poolName, model.getProvider(), List.copyOf(rates),
 					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)),
-					userLimits.get(poolName));
+					userLimits.get(poolName), tenants);
 			PoolSpec existing = pools.putIfAbsent(poolName, pool);
 			if (existing != null) {
 				requireSamePool(existing, pool, poolOwners.get(poolName), name);
@@ -287,7 +302,7 @@ final class QuotaSettingsFactory {
 				PoolSpec shared = pool;
 				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
 						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
-								shared.maxConcurrency(), shared.models(), shared.userLimits()));
+								shared.maxConcurrency(), shared.models(), shared.userLimits(), shared.tenants()));
 				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
 			}
 			apiKeys.put(name, List.copyOf(specs));

@@ -21,9 +21,13 @@ import java.time.Duration;
  * @param deferrable whether the call may be sent to the provider's batch API instead of
  * waiting while its pool is under pressure (see {@code io.github.llmquota.batch}); the
  * engine itself admits deferrable and other requests alike
+ * @param tenant the tenant (customer, team) the call is made for, or {@code null}; where
+ * the pool shares its priority classes between tenants ({@code llm.quota.tenants}), the
+ * waiting capacity of a class goes to its tenants in proportion to their weights. Never
+ * stored or tagged in raw form
  */
 public record QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
-		Duration maxWait, long arrival, boolean deferrable) {
+		Duration maxWait, long arrival, boolean deferrable, String tenant) {
 
 	/**
 	 * Create a request, rejecting input that can never be right.
@@ -46,6 +50,24 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		if (arrival < 0) {
 			throw new IllegalArgumentException("arrival must not be negative, was " + arrival);
 		}
+	}
+
+	/**
+	 * Create a request without a tenant.
+	 * @param model the configured model name
+	 * @param priority the priority class name, or {@code null} for the default class
+	 * @param inputTokens the estimated prompt size in tokens, including cached tokens
+	 * @param maxOutputTokens the call's {@code max_tokens}
+	 * @param user the end user the call is made for, or {@code null}
+	 * @param maxWait the wait budget, or {@code null} for the priority class's default
+	 * @param arrival the arrival of an earlier attempt, or {@code 0}
+	 * @param deferrable whether the call may be sent to the provider's batch API
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative,
+	 * the wait is negative or the arrival is negative
+	 */
+	public QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
+			Duration maxWait, long arrival, boolean deferrable) {
+		this(model, priority, inputTokens, maxOutputTokens, user, maxWait, arrival, deferrable, null);
 	}
 
 	/**
@@ -111,6 +133,8 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 
 		private boolean deferrable;
 
+		private String tenant;
+
 		private Builder(String model) {
 			this.model = model;
 		}
@@ -152,6 +176,16 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		 */
 		public Builder user(String user) {
 			this.user = user;
+			return this;
+		}
+
+		/**
+		 * Set the tenant, for fair shares between tenants inside a priority class.
+		 * @param tenant the tenant id, or {@code null} for none
+		 * @return this builder
+		 */
+		public Builder tenant(String tenant) {
+			this.tenant = tenant;
 			return this;
 		}
 
@@ -202,7 +236,7 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		 */
 		public QuotaRequest build() {
 			return new QuotaRequest(this.model, this.priority, this.inputTokens, this.maxOutputTokens, this.user,
-					this.maxWait, this.arrival, this.deferrable);
+					this.maxWait, this.arrival, this.deferrable, this.tenant);
 		}
 
 	}

@@ -192,7 +192,7 @@ public class DefaultQuotaEngine
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
-				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival());
+				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request));
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
 		long started = System.nanoTime();
 		if (!this.listeners.isEmpty()) {
@@ -556,6 +556,17 @@ public class DefaultQuotaEngine
 			return null;
 		}
 		return new UserCharge(hash(request.user()), limits, model.reserve(request, limits));
+	}
+
+	private static TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
+		if (pool.tenants() == null) {
+			return null;
+		}
+		// Requests without a tenant share one of their own, which no hash can name.
+		String keyHash = (request.tenant() != null) ? hash(request.tenant()) : "-";
+		long tokens = request.inputTokens() + request.maxOutputTokens();
+		return new TenantShare(keyHash, pool.tenants().weightOf(request.tenant()),
+				(tokens < 0) ? Long.MAX_VALUE : tokens);
 	}
 
 	// Raw user input never shapes a Redis key: braces would even change the hash slot.

@@ -18,9 +18,25 @@ import io.github.llmquota.core.Provider;
  * @param models the models that share the pool
  * @param userLimits per-user limits, or {@code null} when users are not limited
  * individually
+ * @param tenants how each priority class is shared between tenants, or {@code null} for
+ * arrival order within a class
  */
 public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
-		UserLimits userLimits) {
+		UserLimits userLimits, TenantWeights tenants) {
+
+	/**
+	 * Create a pool whose classes wait in arrival order.
+	 * @param name the pool name
+	 * @param provider the provider
+	 * @param rates the configured rate dimensions
+	 * @param maxConcurrency the most calls in flight at once, or 0 for no limit
+	 * @param models the models that share the pool
+	 * @param userLimits per-user limits, or {@code null}
+	 */
+	public PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
+			UserLimits userLimits) {
+		this(name, provider, rates, maxConcurrency, models, userLimits, null);
+	}
 
 	/**
 	 * Return the index of a dimension in {@link #rates()}, or -1.

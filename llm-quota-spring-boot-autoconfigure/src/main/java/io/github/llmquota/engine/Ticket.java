@@ -16,9 +16,27 @@ package io.github.llmquota.engine;
  * so that the ticket waits in that place within its class; 0 for a new arrival. A number
  * the pool has not issued yet (another pool's, or one from before its state was lost)
  * counts as a new arrival.
+ * @param tenant the ticket's part in its class's fair sharing between tenants, or
+ * {@code null} where its pool has no {@link TenantWeights}
  */
 public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
-		long arrival) {
+		long arrival, TenantShare tenant) {
+
+	/**
+	 * Create a ticket outside fair sharing between tenants.
+	 * @param id the ticket id
+	 * @param worker the id of the JVM that waits for it
+	 * @param rank the priority class rank
+	 * @param cost the charge per rate dimension
+	 * @param maxWaitMillis how long the ticket may wait
+	 * @param model the model the call goes to
+	 * @param user the charge to the user's own limits, or {@code null}
+	 * @param arrival the arrival of an earlier attempt, or 0
+	 */
+	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
+			long arrival) {
+		this(id, worker, rank, cost, maxWaitMillis, model, user, arrival, null);
+	}
 
 	/**
 	 * Create a ticket for a new arrival.

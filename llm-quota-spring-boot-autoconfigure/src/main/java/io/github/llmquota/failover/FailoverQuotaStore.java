@@ -404,7 +404,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			int concurrency = (pool.maxConcurrency() > 0) ? Math.max(1, (int) (pool.maxConcurrency() * share)) : 0;
 			logger.info("llm-quota limits pool '" + name + "' locally to " + Math.round(share * 100)
 					+ " % of its limits while Redis is unreachable (" + workers + " live JVMs last seen)");
-			return new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits());
+			return new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
+					pool.tenants());
 		});
 	}
 

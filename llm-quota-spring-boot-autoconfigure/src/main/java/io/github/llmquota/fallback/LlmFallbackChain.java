@@ -629,8 +629,10 @@ public class LlmFallbackChain {
 		}
 
 		private Candidate candidate(String model, Duration wait, CircuitBreaker breaker) {
-			return new Candidate(new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
-					this.request.maxOutputTokens(), this.request.user(), wait), breaker);
+			return new Candidate(
+					new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
+							this.request.maxOutputTokens(), this.request.user(), wait, 0, false, this.request.tenant()),
+					breaker);
 		}
 
 		/**

@@ -22,6 +22,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.TenantShare;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UsageRings;
@@ -58,6 +59,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private volatile boolean admissionLog;
 
 	private volatile boolean arrivalOrder;
+
+	private volatile boolean tenantFifo;
 
 	/**
 	 * Create a store on the system's monotonic clock.
@@ -172,6 +175,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 	 */
 	public void setArrivalOrderForTesting(boolean enabled) {
 		this.arrivalOrder = enabled;
+	}
+
+	/**
+	 * Make every class wait in arrival order again, whatever the pool's
+	 * {@link PoolSpec#tenants() tenant weights}, as
+	 * {@code RedisQuotaStore.setTenantFifoForTesting} does: for tests only, to show that
+	 * the fairness checks fail without fair sharing.
+	 * @param enabled whether to ignore the tenants when queuing
+	 */
+	public void setTenantFifoForTesting(boolean enabled) {
+		this.tenantFifo = enabled;
 	}
 
 	/**
@@ -312,6 +326,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final List<String> log = new ArrayList<>();
 
+		// The script's tenant tags ("n"): v<rank>, a class's virtual time, and
+		// <rank>:<tenant hash>, a tenant's finish tag. Kept when the state is lost, as
+		// that key is.
+		private final Map<String, Double> tenantTags = new HashMap<>();
+
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
@@ -370,8 +389,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
 				if (eta == 0) {
+					TenantTag tag = tagTenant(ticket);
 					long arrival = arrival(ticket);
-					admit(ticket, now);
+					admit(ticket, now, (tag != null) ? tag.start : null);
+					keepFinishTag(ticket, tag);
 					return Admission.granted(arrival);
 				}
 				if (ticket.maxWaitMillis() <= 0 || eta > ticket.maxWaitMillis()) {
@@ -387,7 +408,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			if (this.queue.size() >= InMemoryQuotaStore.this.settings.queueCapacity()) {
 				Map.Entry<Place, Ticket> last = this.queue.lastEntry();
-				if (last.getKey().score() / CLASS > ticket.rank()) {
+				if ((long) (last.getKey().score() / CLASS) > ticket.rank()) {
 					// Shed the lowest-ranked ticket only when it is strictly lower in
 					// class.
 					drop(last.getValue(), now);
@@ -397,15 +418,18 @@ public class InMemoryQuotaStore implements QuotaStore {
 					return Admission.rejected(RejectionReason.QUEUE_FULL, delay(Math.max(blocked(ticket, now), 0)));
 				}
 			}
+			TenantTag tag = tagTenant(ticket);
 			long arrival = arrival(ticket);
 			this.dirty = true;
-			Place place = new Place(ticket.rank() * CLASS + arrival, ticket.id());
+			Place place = (tag != null) ? new Place(ticket.rank() * CLASS + tag.start, ticket.id(), arrival, tag.start)
+					: new Place(ticket.rank() * CLASS + arrival, ticket.id(), arrival, null);
 			this.queue.put(place, ticket);
 			this.queued.put(ticket.id(), place);
 			this.deadlines.put(ticket.id(), now + ticket.maxWaitMillis());
 			Head head = pump(now, ticket.id(), false, news);
 			if (!this.queued.containsKey(ticket.id()) && this.leases.containsKey(ticket.id())) {
 				this.granted.remove(ticket.id());
+				keepFinishTag(ticket, tag);
 				return Admission.granted(arrival);
 			}
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
@@ -415,6 +439,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				double eta = (head != null) ? head.eta : blocked(ticket, now);
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
 			}
+			keepFinishTag(ticket, tag);
 			// One JVM owns every ticket here, so the caller always owns the head.
 			return (head != null) ? Admission.waiting(delay(head.eta), head.ticket.id(), arrival)
 					: Admission.waiting(Admission.NONE, null, arrival);
@@ -464,7 +489,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			long arrival = arrival(ticket);
-			admit(ticket, now);
+			admit(ticket, now, null);
 			return Admission.shadowed(arrival, new Admission.Shadow(status, reason, wait));
 		}
 
@@ -613,8 +638,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 					}
 					return new Head(head, eta);
 				}
-				long arrival = this.queued.get(head.id()).score() % CLASS;
-				admit(head, now);
+				Place place = this.queued.get(head.id());
+				long arrival = place.arrival();
+				admit(head, now, place.start());
 				unqueue(head.id());
 				this.granted.put(head.id(), head);
 				if (!head.id().equals(own)) {
@@ -632,7 +658,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			return this.queue.entrySet()
 				.stream()
-				.min(Comparator.comparingLong((entry) -> entry.getKey().score() % CLASS))
+				.min(Comparator.comparingDouble((entry) -> entry.getKey().score() % CLASS))
 				.orElseThrow()
 				.getValue();
 		}
@@ -662,12 +688,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return eta;
 		}
 
-		private void admit(Ticket ticket, long now) {
+		// start: the ticket's start tag where its pool shares classes between tenants,
+		// which the class's virtual time takes.
+		private void admit(Ticket ticket, long now, Double start) {
 			if (InMemoryQuotaStore.this.admissionLog) {
 				// Before the charge, as in the Redis script.
 				Place place = this.queued.get(ticket.id());
 				this.log.add(ticket.rank() + " " + overtaken(ticket, now) + " "
-						+ ((place != null) ? place.score() % CLASS : 0) + " " + ticket.id());
+						+ ((place != null) ? place.arrival() : 0) + " " + ticket.id());
+			}
+			if (start != null) {
+				this.tenantTags.put("v" + ticket.rank(), start);
 			}
 			for (int i = 0; i < this.used.length; i++) {
 				consume(i, ticket.cost()[i]);
@@ -855,7 +886,37 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// was lost) is a new arrival: it must never jump ahead, nor reach into another
 		// class.
 		private long arrival(Ticket ticket) {
-			return (ticket.arrival() > 0 && ticket.arrival() <= this.sequence) ? ticket.arrival() : nextSequence();
+			return reentering(ticket) ? ticket.arrival() : nextSequence();
+		}
+
+		private boolean reentering(Ticket ticket) {
+			return ticket.arrival() > 0 && ticket.arrival() <= this.sequence;
+		}
+
+		// The ticket's start tag and the finish tag it gives its tenant once admitted or
+		// waiting (null when it moves none), as the script's tagTenant; null outside fair
+		// sharing.
+		private TenantTag tagTenant(Ticket ticket) {
+			TenantShare tenant = ticket.tenant();
+			if (this.pool.tenants() == null || InMemoryQuotaStore.this.tenantFifo || tenant == null) {
+				return null;
+			}
+			double virtual = this.tenantTags.getOrDefault("v" + ticket.rank(), 0.0);
+			if (reentering(ticket)) {
+				return new TenantTag(virtual, null);
+			}
+			double start = Math.max(virtual, this.tenantTags.getOrDefault(finishField(ticket), 0.0));
+			return new TenantTag(start, start + Math.max(tenant.tokens(), 1) / tenant.weight());
+		}
+
+		private void keepFinishTag(Ticket ticket, TenantTag tag) {
+			if (tag != null && tag.finish != null) {
+				this.tenantTags.put(finishField(ticket), tag.finish);
+			}
+		}
+
+		private static String finishField(Ticket ticket) {
+			return ticket.rank() + ":" + ticket.tenant().keyHash();
 		}
 
 		// The sequence lives in the script's state hash: when that is lost it restarts
@@ -865,7 +926,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.sequence == 0) {
 				this.sequence = this.queue.keySet()
 					.stream()
-					.mapToLong((place) -> place.score() % CLASS)
+					.mapToLong((place) -> (long) Math.floor(place.score() % CLASS))
 					.max()
 					.orElse(0);
 			}
@@ -918,21 +979,26 @@ public class InMemoryQuotaStore implements QuotaStore {
 	/**
 	 * A place in the waiting room, ordered as a Redis sorted set orders its members: by
 	 * score, then by id. Two tickets may share a score when a caller re-enters twice with
-	 * the same arrival.
+	 * the same arrival, or two tenants' tickets the same start tag. The arrival and the
+	 * start tag (null outside fair sharing between tenants) ride along, as in the
+	 * script's ticket.
 	 */
-	private record Place(long score, String id) implements Comparable<Place> {
+	private record Place(double score, String id, long arrival, Double start) implements Comparable<Place> {
 
 		// Before every id: the bound of a range of scores.
 		static Place first(long score) {
-			return new Place(score, "");
+			return new Place(score, "", 0, null);
 		}
 
 		@Override
 		public int compareTo(Place other) {
-			int byScore = Long.compare(this.score, other.score);
+			int byScore = Double.compare(this.score, other.score);
 			return (byScore != 0) ? byScore : this.id.compareTo(other.id);
 		}
 
+	}
+
+	private record TenantTag(double start, Double finish) {
 	}
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();

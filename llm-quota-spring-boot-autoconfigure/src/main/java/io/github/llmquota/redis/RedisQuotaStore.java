@@ -30,6 +30,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.TenantShare;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UsageRings;
@@ -44,6 +45,7 @@ import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
 import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
+import io.github.llmquota.redis.ScriptProtocol.TenantArgs;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
@@ -93,6 +95,8 @@ public class RedisQuotaStore implements QuotaStore {
 	private volatile boolean admissionLog;
 
 	private volatile boolean arrivalOrder;
+
+	private volatile boolean tenantFifo;
 
 	/**
 	 * Create a store.
@@ -175,9 +179,11 @@ public class RedisQuotaStore implements QuotaStore {
 	public Admission acquire(PoolSpec pool, Ticket ticket) {
 		UserArgs user = (ticket.user() != null) ? user(ticket.user(), ticket.user().cost(), null) : null;
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
+		TenantShare share = ticket.tenant();
+		TenantArgs tenant = (share != null) ? new TenantArgs(share.keyHash(), share.weight(), share.tokens()) : null;
 		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
-						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live));
+						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> (reply.size() > 2) ? Admission.shadowed((Long) reply.get(1), shadow(reply))
@@ -323,6 +329,17 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
+	 * Make every class wait in arrival order again, whatever the pool's
+	 * {@link PoolSpec#tenants() tenant weights}: for tests only, to show that the
+	 * fairness checks fail without fair sharing.
+	 * @param enabled whether to ignore the tenants when queuing
+	 */
+	public void setTenantFifoForTesting(boolean enabled) {
+		this.tenantFifo = enabled;
+		this.poolConfigs.clear();
+	}
+
+	/**
 	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
 	 * workers and usage keys. The script is sent only the first and names the others from
 	 * it, under the same hash tag.
@@ -429,7 +446,8 @@ public class RedisQuotaStore implements QuotaStore {
 				(pinned != null) ? 0 : feedback.multiplierRecovery(), feedback.overloadCooldown().toMillis(),
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
 				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
-				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned);
+				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned,
+				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null);
 		return Config.of(ScriptProtocol.write(config), live.version());
 	}
 

@@ -233,6 +233,8 @@ final class ScriptProtocol {
 	 * rank. The live settings' limits are applied to the capacities, rates and
 	 * concurrency; {@code paused} and {@code shadowed} (per class rank) and
 	 * {@code pinnedMultiplier} are left out when nothing is paused, shadowed or pinned.
+	 * {@code tenantShares} is set when the pool shares each class between tenants by
+	 * weight, and left out for arrival order.
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record PoolConfig(String pool, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
@@ -240,7 +242,8 @@ final class ScriptProtocol {
 			int totalQueueCapacity, long workerTtlMillis, String channelPrefix, double multiplierCut,
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
-			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier) {
+			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
+			Boolean tenantShares) {
 	}
 
 	/**
@@ -260,7 +263,15 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown, Long live) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant) {
+	}
+
+	/**
+	 * A ticket's part in its class's fair sharing between tenants: the tenant's key hash,
+	 * its weight and the tokens the ticket counts against its share.
+	 */
+	@JsonSerialize(using = Positional.class)
+	record TenantArgs(String keyHash, double weight, long tokens) {
 	}
 
 	/**

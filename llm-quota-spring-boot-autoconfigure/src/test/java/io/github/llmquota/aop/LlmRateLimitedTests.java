@@ -65,6 +65,7 @@ class LlmRateLimitedTests {
 			assertThat(request.inputTokens()).isEqualTo(11);
 			assertThat(request.maxOutputTokens()).isEqualTo(256);
 			assertThat(request.user()).isEqualTo("u-42");
+			assertThat(request.tenant()).isEqualTo("u");
 			assertThat(request.maxWait()).isEqualTo(Duration.ofSeconds(2));
 		});
 	}
@@ -191,7 +192,7 @@ class LlmRateLimitedTests {
 	static class Chat {
 
 		@LlmRateLimited(model = "gpt-4o", priority = Priority.INTERACTIVE, inputTokens = "#prompt.length()",
-				maxOutputTokens = "#p1", user = "#user.id", maxWait = "PT2S")
+				maxOutputTokens = "#p1", user = "#user.id", tenant = "#user.id.substring(0, 1)", maxWait = "PT2S")
 		public Reply ask(String prompt, int maxTokens, User user) {
 			return new Reply(prompt.length(), 1);
 		}

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,6 +34,7 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestRedisClient;
@@ -68,12 +70,7 @@ class RedisCostBenchmark {
 		// waiting. Leases end within the warm-up, as they do in a pool that has run for a
 		// while: in its first lease timeout a settle also deletes any grant record it
 		// might have.
-		QuotaSettings settings = TestSettings.pool("bench")
-			.leaseTimeout(Duration.ofSeconds(2))
-			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
-			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
-			.build();
+		QuotaSettings settings = neverDenying().build();
 		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
 		String prefix = "c" + UUID.randomUUID().toString().substring(0, 8);
 		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, prefix));
@@ -97,13 +94,75 @@ class RedisCostBenchmark {
 		}
 	}
 
+	/**
+	 * The Redis CPU of an acquire + settle in a pool that shares its classes between four
+	 * tenants, against the same pool without tenants: five rounds of each, alternating,
+	 * in one run; the medians and their ratio.
+	 */
+	@Test
+	void redisCostWithTenantsAgainstWithout() throws Exception {
+		QuotaSettings plain = neverDenying().build();
+		QuotaSettings shared = neverDenying().tenants(TenantWeights.EQUAL).build();
+		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
+		DefaultQuotaEngine without = new DefaultQuotaEngine(plain,
+				new RedisQuotaStore(factory, plain, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		DefaultQuotaEngine with = new DefaultQuotaEngine(shared,
+				new RedisQuotaStore(factory, shared, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		AtomicInteger threads = new AtomicInteger();
+		Callable<Long> withTenants = () -> cycles(with, MEASURE, "tenant-" + (threads.incrementAndGet() % 4));
+		try {
+			run(() -> cycles(without, WARMUP, null));
+			run(withTenants);
+			List<Double> cpuWithout = new ArrayList<>();
+			List<Double> cpuWith = new ArrayList<>();
+			System.out.println("| round | Redis CPU µs without | with | commands without | with |");
+			System.out.println("|---|---|---|---|---|");
+			for (int round = 1; round <= 5; round++) {
+				Cost a = measure(factory, () -> cycles(without, MEASURE, null));
+				Cost b = measure(factory, withTenants);
+				cpuWithout.add(a.cpuPerCycle());
+				cpuWith.add(b.cpuPerCycle());
+				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
+						a.commandsPerCycle(), b.commandsPerCycle());
+			}
+			double medianWithout = median(cpuWithout);
+			double medianWith = median(cpuWith);
+			System.out.printf("median Redis CPU per acquire + settle: %.1f µs without tenants, %.1f µs with: %.2fx%n",
+					medianWithout, medianWith, medianWith / medianWithout);
+		}
+		finally {
+			without.close();
+			with.close();
+			TestRedisClient.destroy(factory);
+		}
+	}
+
+	// Limits far above what one machine can offer, leases of 2 s.
+	private static TestSettings neverDenying() {
+		return TestSettings.pool("bench")
+			.leaseTimeout(Duration.ofSeconds(2))
+			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
+			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L);
+	}
+
+	private static double median(List<Double> values) {
+		List<Double> sorted = values.stream().sorted().toList();
+		return sorted.get(sorted.size() / 2);
+	}
+
 	private static long cycles(DefaultQuotaEngine engine, Duration duration) {
+		return cycles(engine, duration, null);
+	}
+
+	private static long cycles(DefaultQuotaEngine engine, Duration duration, String tenant) {
 		long end = System.nanoTime() + duration.toNanos();
 		long cycles = 0;
 		QuotaRequest request = QuotaRequest.builder("model")
 			.inputTokens(1_000)
 			.maxOutputTokens(500)
 			.maxWait(Duration.ZERO)
+			.tenant(tenant)
 			.build();
 		while (System.nanoTime() < end) {
 			QuotaLease lease = engine.acquire(request);
@@ -247,6 +306,20 @@ class RedisCostBenchmark {
 
 		double cyclesPerSecond() {
 			return this.cycles / (MEASURE.toMillis() / 1000.0);
+		}
+
+		double cpuPerCycle() {
+			return (delta("cmdstat_evalsha", "usec") + delta("cmdstat_eval", "usec")) / this.cycles;
+		}
+
+		double commandsPerCycle() {
+			double commands = 0;
+			for (String name : this.after.stringPropertyNames()) {
+				if (name.startsWith("cmdstat_") && !name.equals("cmdstat_info")) {
+					commands += delta(name, "calls");
+				}
+			}
+			return commands / this.cycles;
 		}
 
 		String row(String what) {

@@ -42,6 +42,8 @@ import io.github.llmquota.engine.QuotaStore.PollResult;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.TenantShare;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UserCharge;
@@ -113,6 +115,9 @@ final class StoreDifferential {
 			Dimension.REQUESTS_PER_DAY, Dimension.TOKENS_PER_DAY);
 
 	private static final List<String> USERS = List.of("alice", "bob", "carol");
+
+	// Tenants and their weights, where the pool shares its classes between tenants.
+	private static final Map<String, Double> TENANTS = Map.of("t0", 1.0, "t1", 3.0, "t2", 0.5, "t3", 1.7);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -192,7 +197,9 @@ final class StoreDifferential {
 			models.add("m" + i);
 		}
 		int concurrency = random.nextBoolean() ? 0 : 1 + random.nextInt(8);
-		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users);
+		// Half the pools share their classes between tenants.
+		TenantWeights tenants = random.nextBoolean() ? new TenantWeights(1, TENANTS) : null;
+		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users, tenants);
 		Map<String, ModelSpec> specs = new LinkedHashMap<>();
 		models.forEach((model) -> specs.put(model, new ModelSpec(model, pool, false)));
 		long overload = 100 + random.nextInt(2_000);
@@ -370,12 +377,22 @@ final class StoreDifferential {
 				}
 				user = new UserCharge(Integer.toHexString(name.hashCode()), limits, userCost);
 			}
+			TenantShare tenant = null;
+			if (this.pool.tenants() != null) {
+				// A fifth of the tickets have no tenant, as the engine sends them.
+				int roll = this.random.nextInt(TENANTS.size() + 1);
+				String name = (roll < TENANTS.size()) ? "t" + roll : null;
+				tenant = new TenantShare((name != null) ? name : "-", this.pool.tenants().weightOf(name),
+						Arrays.stream(cost).sum());
+			}
 			Ticket ticket = new Ticket(WORKER + "." + (this.tickets.size() + 1), WORKER, rank, cost, maxWait, model,
-					user, arrival());
+					user, arrival(), tenant);
 			this.tickets.put(ticket.id(), ticket);
 			String what = "acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost) + " wait "
 					+ maxWait + " model " + model + ((ticket.arrival() > 0) ? " arrival " + ticket.arrival() : "")
-					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "");
+					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "")
+					+ ((tenant != null) ? " tenant " + tenant.keyHash() + " weight " + tenant.weight() + " tokens "
+							+ tenant.tokens() : "");
 			begin(what);
 			Admission expected = this.lua.acquire(this.pool, ticket);
 			Admission actual = this.java.acquire(this.pool, ticket);
@@ -745,6 +762,7 @@ final class StoreDifferential {
 					+ ", users " + this.pool.userLimits() + ", classes " + this.settings.classes() + ", queue "
 					+ this.settings.queueCapacity() + ", lease " + this.settings.leaseTimeout() + ", lookahead "
 					+ this.settings.admissionLookahead() + ", " + this.settings.feedback()
+					+ ((this.pool.tenants() != null) ? ", tenants " + this.pool.tenants() : "")
 					+ (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
 

@@ -8,6 +8,7 @@ import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
 import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
 import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
 import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
+import io.github.llmquota.redis.ScriptProtocol.TenantArgs;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,7 +22,7 @@ class ScriptProtocolTests {
 	@Test
 	void opArgumentsAreWrittenByPositionWithTrailingAbsentOnesLeftOut() {
 		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1, 1000, 500 }, 0, "model", null, null, null,
-				null);
+				null, null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
 				new FeedbackArgs("ok", null, null, null, null), null, null, null);
@@ -38,10 +39,18 @@ class ScriptProtocolTests {
 	}
 
 	@Test
+	void tenantTravelsLastInAcquire() {
+		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1 }, 0, null, null, null, null, null,
+				new TenantArgs("ab12", 3, 1500));
+		assertThat(ScriptProtocol.write(acquire))
+			.isEqualTo("[\"w.1\",\"w\",2,[1],0,null,null,null,null,null,[\"ab12\",3.0,1500]]");
+	}
+
+	@Test
 	void poolConfigIsWrittenByNameWithAbsentValuesLeftOut() {
 		PoolConfig config = new PoolConfig("p", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, 0, 1000,
 				new double[] { 0 }, new int[] { 1 }, 1, 3000, "c:w:", 0.5, 0.1, 0.05, 1000, 60000, 0, null, null, null,
-				null, null);
+				null, null, null);
 		assertThat(ScriptProtocol.write(config)).startsWith("{\"pool\":\"p\",\"dimensions\":[\"rpm\"]")
 			.doesNotContain("null")
 			.doesNotContain("ForTests");

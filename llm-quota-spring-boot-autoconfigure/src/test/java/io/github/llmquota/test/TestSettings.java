@@ -15,6 +15,7 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.engine.UserLimits;
 
 /**
@@ -50,6 +51,8 @@ public final class TestSettings {
 
 	// Exact by default, so that tests can check refill to the millisecond.
 	private Duration admissionLookahead = Duration.ZERO;
+
+	private TenantWeights tenants;
 
 	private TestSettings() {
 	}
@@ -115,6 +118,11 @@ public final class TestSettings {
 		return this;
 	}
 
+	public TestSettings tenants(TenantWeights tenants) {
+		this.tenants = tenants;
+		return this;
+	}
+
 	public TestSettings noReserves() {
 		this.classes.replaceAll((c) -> new PriorityClass(c.name(), c.rank(), 0, c.queueCapacity(), c.maxWait()));
 		return this;
@@ -129,7 +137,8 @@ public final class TestSettings {
 		this.limits.forEach(
 				(dimension, limit) -> rates.add(RateLimit.of(dimension, limit, this.margin, this.burstHorizonMillis)));
 		UserLimits users = this.userLimits.isEmpty() ? null : new UserLimits(List.copyOf(this.userLimits), Map.of());
-		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users);
+		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users,
+				this.tenants);
 		ModelSpec model = new ModelSpec("model", pool, this.cacheReadsCountAsInput);
 		return new QuotaSettings(Map.of("model", model), this.classes, Priority.NORMAL, this.leaseTimeout,
 				this.queueCapacity, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS, this.admissionLookahead);

@@ -28,6 +28,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,8 +42,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ApplicationExceptionHandlerOrderTests {
 
 	@Nested
-	@SpringBootTest(classes = { TestApplication.class }, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-			"llm.quota.enabled=false", "spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
+	@SpringBootTest(classes = { TestApplication.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
+			properties = { "llm.quota.enabled=false", WithoutSecurity.PROPERTY, "spring.ai.anthropic.api-key=unused",
+					"spring.ai.openai.api-key=unused" })
 	class WithTheLibraryHandlerOrderedLast {
 
 		@LocalServerPort
@@ -59,7 +61,7 @@ class ApplicationExceptionHandlerOrderTests {
 	@Nested
 	@SpringBootTest(classes = { TestApplication.class, HandlerOrderedFirst.class },
 			webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "llm.quota.enabled=false",
-					"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
+					WithoutSecurity.PROPERTY, "spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused" })
 	class WithTheLibraryHandlerOrderedFirst {
 
 		@LocalServerPort

@@ -22,6 +22,7 @@ import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,12 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code inputTokens}, a wait budget of zero) and settles, and {@code GET /exhausted}
  * fails as a call to an exhausted provider account does.
  */
-@TestPropertySource(properties = { "llm.quota.safety-margin=0", "llm.quota.pools.chat.provider=openai",
-		"llm.quota.pools.chat.requests-per-minute=1", "llm.quota.pools.chat.tokens-per-minute=1000",
-		"llm.quota.models.gpt.pool=chat", "llm.quota.models.gpt.provider=openai",
-		"llm.quota.pools.users.provider=openai", "llm.quota.pools.users.requests-per-minute=100",
-		"llm.quota.models.gpt-users.pool=users", "llm.quota.models.gpt-users.provider=openai",
-		"llm.quota.user-limits.users.defaults.requests-per-minute=1",
+@TestPropertySource(properties = { WithoutSecurity.PROPERTY, "llm.quota.safety-margin=0",
+		"llm.quota.pools.chat.provider=openai", "llm.quota.pools.chat.requests-per-minute=1",
+		"llm.quota.pools.chat.tokens-per-minute=1000", "llm.quota.models.gpt.pool=chat",
+		"llm.quota.models.gpt.provider=openai", "llm.quota.pools.users.provider=openai",
+		"llm.quota.pools.users.requests-per-minute=100", "llm.quota.models.gpt-users.pool=users",
+		"llm.quota.models.gpt-users.provider=openai", "llm.quota.user-limits.users.defaults.requests-per-minute=1",
 		// Spring AI's chat models are on the test classpath, and refuse to start without
 		// a
 		// key.

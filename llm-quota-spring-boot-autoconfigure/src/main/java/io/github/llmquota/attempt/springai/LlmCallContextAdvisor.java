@@ -61,6 +61,12 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 	public static final String USER = "llm-quota.user";
 
 	/**
+	 * The advisor parameter that names the tenant, for fair shares between tenants inside
+	 * a priority class.
+	 */
+	public static final String TENANT = "llm-quota.tenant";
+
+	/**
 	 * The advisor parameter that sets how long the call may wait for admission, over all
 	 * its attempts.
 	 */
@@ -125,7 +131,7 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 
 	private static boolean isEmpty(LlmCallContext context) {
 		return context.getPriority() == null && context.getUser() == null && context.getMaxWait() == null
-				&& context.getHandOver() == null;
+				&& context.getHandOver() == null && context.getTenant() == null;
 	}
 
 	/**
@@ -140,13 +146,15 @@ public class LlmCallContextAdvisor implements CallAdvisor, StreamAdvisor {
 	static LlmCallContext contextFor(Map<String, Object> parameters, LlmCallContext surrounding) {
 		String priority = text(parameters, PRIORITY);
 		String user = text(parameters, USER);
+		String tenant = text(parameters, TENANT);
 		Duration maxWait = duration(parameters);
-		if (priority == null && user == null && maxWait == null) {
+		if (priority == null && user == null && tenant == null && maxWait == null) {
 			return null;
 		}
 		LlmCallContext context = LlmCallContext.builder()
 			.priority((priority != null) ? priority : surrounding.getPriority())
 			.user((user != null) ? user : surrounding.getUser())
+			.tenant((tenant != null) ? tenant : surrounding.getTenant())
 			.maxWait((maxWait != null) ? maxWait : surrounding.getMaxWait())
 			.build();
 		return (surrounding.getHandOver() != null) ? context.withHandOver(surrounding.getHandOver()) : context;

@@ -37,6 +37,7 @@ import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.WithoutSecurity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,14 +57,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"llm.quota.models.claude.requests-per-minute=50",
 				// Spring AI's chat models are on the test classpath, and refuse to start
 				// without a key.
-				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused",
-				// Spring Security is on the test classpath for the write operations'
-				// tests; these read without it.
-				"spring.autoconfigure.exclude=" + LlmQuotaEndpointWebTests.SECURITY })
+				"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.PROPERTY })
 class LlmQuotaEndpointWebTests {
-
-	static final String SECURITY = "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration,"
-			+ "org.springframework.boot.actuate.autoconfigure.security.servlet.ManagementWebSecurityAutoConfiguration";
 
 	private static final String PREFIX = "web" + UUID.randomUUID().toString().substring(0, 8);
 

@@ -42,10 +42,11 @@ class LlmCallContextAdvisorTests {
 		String context = this.chatClient.prompt("question")
 			.advisors((advisor) -> advisor.param(LlmCallContextAdvisor.PRIORITY, "INTERACTIVE")
 				.param(LlmCallContextAdvisor.USER, "alice")
+				.param(LlmCallContextAdvisor.TENANT, "acme")
 				.param(LlmCallContextAdvisor.MAX_WAIT, "5s"))
 			.call()
 			.content();
-		assertThat(context).isEqualTo("INTERACTIVE alice PT5S");
+		assertThat(context).isEqualTo("INTERACTIVE alice PT5S acme");
 		assertThat(LlmCallContext.current().getPriority()).as("unbound once the call returned").isNull();
 	}
 
@@ -159,7 +160,8 @@ class LlmCallContextAdvisorTests {
 		}
 
 		private static ChatResponse answer(LlmCallContext context) {
-			String text = context.getPriority() + " " + context.getUser() + " " + context.getMaxWait();
+			String text = context.getPriority() + " " + context.getUser() + " " + context.getMaxWait()
+					+ ((context.getTenant() != null) ? " " + context.getTenant() : "");
 			return new ChatResponse(List.of(new Generation(new AssistantMessage(text))));
 		}
 

@@ -1,0 +1,66 @@
+package io.github.llmquota.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@code llm.quota.tenants.*}.
+ */
+class TenantsConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LlmQuotaAutoConfiguration.class))
+		.withPropertyValues("llm.quota.models.gpt-4o.provider=openai",
+				"llm.quota.models.gpt-4o.tokens-per-minute=30000");
+
+	@Test
+	void withoutTenantsEachClassWaitsInArrivalOrder() {
+		this.runner.run((context) -> assertThat(pool(context.getBean(QuotaSettings.class)).tenants()).isNull());
+	}
+
+	@Test
+	void enabledTenantsGiveEveryPoolTheirWeights() {
+		this.runner
+			.withPropertyValues("llm.quota.tenants.enabled=true", "llm.quota.tenants.default-weight=2",
+					"llm.quota.tenants.weights.acme=6")
+			.run((context) -> {
+				PoolSpec pool = pool(context.getBean(QuotaSettings.class));
+				assertThat(pool.tenants().weightOf("acme")).isEqualTo(6);
+				assertThat(pool.tenants().weightOf("other")).isEqualTo(2);
+				assertThat(pool.tenants().weightOf(null)).isEqualTo(2);
+			});
+	}
+
+	@Test
+	void aWeightThatIsNotPositiveStopsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("llm.quota.tenants.enabled=true", "llm.quota.tenants.weights.acme=0")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.isInstanceOf(InvalidQuotaConfigurationException.class)
+					.hasMessageContaining("llm.quota.tenants.weights.acme")
+					.hasMessageContaining("must be positive");
+			});
+	}
+
+	@Test
+	void aNegativeDefaultWeightStopsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("llm.quota.tenants.enabled=true", "llm.quota.tenants.default-weight=-1")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("llm.quota.tenants.default-weight");
+			});
+	}
+
+	private static PoolSpec pool(QuotaSettings settings) {
+		return settings.pools().get("gpt-4o");
+	}
+
+}
