@@ -16,7 +16,8 @@
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
 --   c        HASH  [stream] a streaming lease's id -> the output tokens it reported so far (charge);
---                  ended by settle, or read as gone once its lease expired
+--                  ended by settle, or read as gone once its lease expired and dropped with
+--                  the expired leases
 --   n        HASH  [tenants] fair shares inside each class: v<rank>, the class's virtual time (the
 --                  start tag of its last admission); <rank>:<tenant hash>, the tenant's finish
 --                  tag in that class; as text, every digit kept
@@ -386,6 +387,14 @@ local function trimLeases()
   leasesTrimmed = true
 end
 
+-- [stream] Forget the output notes of streams whose lease expired (their worker died), with
+-- the expired leases: a note lives no longer than its lease plus one 10-second slot.
+local function dropEndedStreams()
+  for _, id in ipairs(redis.call('HKEYS', C)) do
+    if not redis.call('ZSCORE', L, id) then redis.call('HDEL', C, id) end
+  end
+end
+
 local function save()
   if not dirty then
     -- Only the state's own numbers (the keys' lifetimes, the queue mark) may have changed: the
@@ -413,7 +422,10 @@ local function save()
     redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
     if not configSent then keepAlive(M, 'usageUntil', st.usageUntil, RING_TTL) end
     -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
-    if ringIndex(st.slotRing) ~= slot then trimLeases() end
+    if ringIndex(st.slotRing) ~= slot then
+      trimLeases()
+      dropEndedStreams() -- [stream]
+    end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
