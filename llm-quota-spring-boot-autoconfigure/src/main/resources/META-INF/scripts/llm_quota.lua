@@ -15,6 +15,9 @@
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
+--   c        HASH  [stream] a streaming lease's id -> the output tokens it reported so far (charge);
+--                  ended by settle, or read as gone once its lease expired and dropped with
+--                  the expired leases
 --   n        HASH  [tenants] fair shares inside each class: v<rank>, the class's virtual time (the
 --                  start tag of its last admission); <rank>:<tenant hash>, the tenant's finish
 --                  tag in that class; as text, every digit kept
@@ -33,7 +36,7 @@
 --   the version of the live settings the state was decided under (absent: 0), in text, for
 --   the live op writes it without reading the state.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live), 2 the pool config's digest,
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge), 2 the pool config's digest,
 --   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
 --   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
 --   Redis TIME).
@@ -57,6 +60,8 @@
 --   snapshot [models, live]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
+--   charge   [id, deltas, output] [stream] (deltas: per dimension, added to the buckets as
+--            settle adds them; output: the stream's output tokens so far)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
@@ -75,10 +80,12 @@
 --            DROPPED}
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
---            exhaustedReason; empty lists left out}
+--            exhaustedReason, streamOutput [stream]; empty lists left out}
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
+--   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
+--            ended: nothing charged) [stream]
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
 --            the caller's live version is not the pool's: it reloads them and calls again
 --   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
@@ -123,6 +130,7 @@ local UNKNOWN_DELAY, NOT_CALLERS_HEAD = -1, -2
 local S = KEYS[1]
 local base = string.sub(S, 1, -2)
 local Q, T, L, W, M = base .. 'q', base .. 't', base .. 'l', base .. 'w', base .. 'm'
+local C = base .. 'c' -- [stream]
 local op = ARGV[1]
 
 -- [live] Read or replace the pool's live settings. Bumping the version makes every caller
@@ -211,6 +219,7 @@ local ARGUMENTS = {
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
   snapshot = function(a) return {models = a[1], live = present(a[2])} end,
+  charge = function(a) return {id = a[1], deltas = a[2], output = a[3], live = present(a[4])} end, -- [stream]
 }
 
 local args = cjson.decode(ARGV[3])
@@ -378,6 +387,14 @@ local function trimLeases()
   leasesTrimmed = true
 end
 
+-- [stream] Forget the output notes of streams whose lease expired (their worker died), with
+-- the expired leases: a note lives no longer than its lease plus one 10-second slot.
+local function dropEndedStreams()
+  for _, id in ipairs(redis.call('HKEYS', C)) do
+    if not redis.call('ZSCORE', L, id) then redis.call('HDEL', C, id) end
+  end
+end
+
 local function save()
   if not dirty then
     -- Only the state's own numbers (the keys' lifetimes, the queue mark) may have changed: the
@@ -405,7 +422,10 @@ local function save()
     redis.call('HSET', M, SLOT_FIELD, addToRing(st.slotRing, slot), MINUTE_FIELD, addToRing(st.minuteRing, minute))
     if not configSent then keepAlive(M, 'usageUntil', st.usageUntil, RING_TTL) end
     -- The first write of a slot, every 10 seconds at most, also clears out expired leases.
-    if ringIndex(st.slotRing) ~= slot then trimLeases() end
+    if ringIndex(st.slotRing) ~= slot then
+      trimLeases()
+      dropEndedStreams() -- [stream]
+    end
   end
   if st.cool - now > ttl then ttl = st.cool - now end
   if st.ex - now > ttl then ttl = st.ex - now end
@@ -907,6 +927,15 @@ local function shadowAcquire(tk)
   return {'GRANTED', a, status, reason, wait}
 end
 
+-- Add a lease's deltas to the buckets. Usage above the reservation is debt, bounded to one
+-- extra bucket.
+local function addDeltas(deltas)
+  for i = 1, n do
+    local bounded = math.min(math.max(st.used[i] + (deltas[i] or 0), 0), cfg.capacities[i] * st.mult * 2)
+    consume(i, bounded - st.used[i])
+  end
+end
+
 local function settle(a)
   local admittedAt
   if a.feedback and a.feedback.kind == 'rate-limited' then
@@ -916,15 +945,11 @@ local function settle(a)
     if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
   redis.call('ZREM', L, a.id)
+  redis.call('HDEL', C, a.id) -- [stream] no longer in flight
   -- Only a ticket granted from the queue has a grant record, and none outlives gx.
   -- Redis keeps a key through the millisecond it expires in.
   if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
-  for i = 1, n do
-    -- Usage above the reservation is debt, bounded to one extra bucket.
-    local delta = a.deltas[i] or 0
-    local bounded = math.min(math.max(st.used[i] + delta, 0), cfg.capacities[i] * st.mult * 2)
-    consume(i, bounded - st.used[i])
-  end
+  addDeltas(a.deltas)
   if a.user then userCharge(a.user, a.user.deltas) end
   feedback(a.feedback, admittedAt, a.model)
   pump('', '')
@@ -974,6 +999,40 @@ local function poll(a)
   return result
 end
 
+-- [stream] A live stream's step: charge what its output took beyond what was charged so far,
+-- note its output for the snapshot, and keep its lease a lease timeout from now. A lease that
+-- expired (its worker stopped charging) or ended is not brought back.
+local function charge(a)
+  local expiry = tonumber(redis.call('ZSCORE', L, a.id))
+  if not expiry or expiry <= now then
+    redis.call('HDEL', C, a.id)
+    return {'LOST'}
+  end
+  local keptUntil = now + cfg.leaseTimeoutMillis
+  if keptUntil > expiry then redis.call('ZADD', L, keptUntil, a.id) end
+  redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  -- A grant record lives as long as its lease.
+  if now <= st.grantsUntil + 1 and redis.call('PEXPIRE', base .. 'g:' .. a.id, cfg.leaseTimeoutMillis) == 1
+      and keptUntil > st.grantsUntil then
+    st.grantsUntil = keptUntil
+  end
+  addDeltas(a.deltas)
+  redis.call('HSET', C, a.id, a.output)
+  redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)
+  return {'CHARGED'}
+end
+
+-- [stream] The output the live streams reported so far; an expired lease's no longer counts.
+local function streamOutput()
+  local notes = redis.call('HGETALL', C)
+  local total = 0
+  for i = 1, #notes, 2 do
+    local expiry = tonumber(redis.call('ZSCORE', L, notes[i]))
+    if expiry and expiry > now then total = total + tonumber(notes[i + 1]) end
+  end
+  return total
+end
+
 -- cjson writes an empty table as an object: an empty list is left out instead.
 local function listOrNil(list)
   if #list == 0 then return nil end
@@ -1019,11 +1078,13 @@ local function snapshot(a)
     usageRings = usageRings,
     liveWorkers = redis.call('ZCOUNT', W, now, '+inf'),
     exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
-    exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil
+    exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil,
+    streamOutput = streamOutput() -- [stream]
   })}
 end
 
-local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot}
+local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot,
+  charge = charge} -- [stream]
 -- [live] The classes in shadow mode take the shadow acquire.
 if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 

@@ -21,6 +21,7 @@ import io.github.llmquota.attempt.LeaseHandOver;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -29,6 +30,7 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
+import io.github.llmquota.stream.StreamStep;
 import io.github.llmquota.usage.UsageExtractor;
 
 import org.springframework.aop.ProxyMethodInvocation;
@@ -83,6 +85,8 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	private final Map<MethodClassKey, RateLimitedMethod> methods = new ConcurrentHashMap<>();
 
+	private volatile StreamStep streamStep = StreamStep.DEFAULT;
+
 	/**
 	 * Create an interceptor.
 	 * @param engine the engine that admits calls
@@ -113,6 +117,24 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		this.fallbackHandler = fallbackHandler;
 		this.feedbackResolver = feedbackResolver;
 		this.reactor = reactorPresent ? new ReactorLlmCalls(engine, this) : null;
+	}
+
+	/**
+	 * Set how often a method that returns a {@code Flux} charges its lease as its
+	 * elements arrive.
+	 * @param streamStep the step
+	 */
+	public void setStreamStep(StreamStep streamStep) {
+		Assert.notNull(streamStep, "'streamStep' must not be null");
+		this.streamStep = streamStep;
+	}
+
+	StreamStep streamStep() {
+		return this.streamStep;
+	}
+
+	ProviderProfile profile(Call call) {
+		return ProviderProfile.of(this.settings.model(call.request().model()).pool().provider());
 	}
 
 	@Override

@@ -18,6 +18,7 @@ import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.stream.StreamMeter;
 
 /**
  * Governs methods that return a {@link Mono} or {@link Flux}. Kept apart from
@@ -26,9 +27,15 @@ import io.github.llmquota.core.TokenUsage;
  * Each subscription is one call: it asks for admission, invokes the method once admitted,
  * and ends the lease with the signal that ends the call. Cancelling a subscription that
  * waits withdraws its ticket; one that is cancelled after admission releases its lease as
- * {@link CallOutcome#NOT_SENT} if the method was not invoked yet, and as
- * {@link CallOutcome#FAILED} otherwise. A lease granted in the instant of cancellation is
- * discarded by Reactor and released too, so none is left behind.
+ * {@link CallOutcome#NOT_SENT} if the method was not invoked yet; a {@code Mono} invoked
+ * already releases it as {@link CallOutcome#FAILED}, a {@code Flux} settles what it
+ * received (its last usage report, or the input estimate and the output its text makes).
+ * A lease granted in the instant of cancellation is discarded by Reactor and released
+ * too, so none is left behind.
+ * <p>
+ * A {@code Flux} is charged as its elements arrive (usage reports and text), through a
+ * {@link StreamMeter} fed on {@code Schedulers.boundedElastic()}: the charge is a store
+ * call, which must not block the element's thread.
  */
 final class ReactorLlmCalls {
 
@@ -99,6 +106,9 @@ final class ReactorLlmCalls {
 		LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
 		// Streams report cumulative usage, so the last report is the call's.
 		AtomicReference<TokenUsage> usage = new AtomicReference<>();
+		// Charged as elements arrive, on a thread that may block on the store.
+		StreamMeter meter = new StreamMeter(lease, call.request().inputTokens(), this.interceptor.streamStep(),
+				this.interceptor.profile(call));
 		return Flux.defer(() -> {
 			invoked.set(true);
 			return Flux.from(invoke(invocation, context));
@@ -106,6 +116,11 @@ final class ReactorLlmCalls {
 			TokenUsage reported = this.interceptor.usage(call, element);
 			if (reported != null) {
 				usage.set(reported);
+				Schedulers.boundedElastic().schedule(() -> meter.reportedOutput(reported.outputTokens()));
+			}
+			else if (element instanceof CharSequence text) {
+				String chunk = text.toString();
+				Schedulers.boundedElastic().schedule(() -> meter.text(chunk));
 			}
 		}).doOnComplete(() -> {
 			if (handOver.reclaim()) {
@@ -116,8 +131,18 @@ final class ReactorLlmCalls {
 				this.interceptor.failed(lease, failure);
 			}
 		}).doOnCancel(() -> {
-			if (handOver.reclaim()) {
-				lease.release(invoked.get() ? CallOutcome.FAILED : CallOutcome.NOT_SENT);
+			if (!handOver.reclaim()) {
+				return;
+			}
+			if (invoked.get()) {
+				// Cancelled mid-stream: what it consumed, as last reported or as
+				// received.
+				TokenUsage reported = usage.get();
+				this.interceptor.settle(call, lease, (reported != null) ? reported
+						: TokenUsage.of(call.request().inputTokens(), meter.outputTokens()), null);
+			}
+			else {
+				lease.release(CallOutcome.NOT_SENT);
 			}
 		});
 	}

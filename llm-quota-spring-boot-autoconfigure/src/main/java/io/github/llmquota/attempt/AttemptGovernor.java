@@ -21,6 +21,7 @@ import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -30,6 +31,9 @@ import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.stream.SseUsageTap;
+import io.github.llmquota.stream.StreamMeter;
+import io.github.llmquota.stream.StreamStep;
 import io.github.llmquota.usage.JsonUsageExtractor;
 
 import org.springframework.lang.Nullable;
@@ -372,10 +376,20 @@ public class AttemptGovernor {
 		ErrorClass errorClass = feedback.getErrorClass();
 		if (reply.status() < 400 && errorClass == ErrorClass.NONE) {
 			if (body == null) {
+				// Charged as it is read; settled from its final usage, or from what was
+				// read when it ends early. A transport that passes no bytes settles at
+				// the reservation, as before.
+				SseUsageTap tap = new SseUsageTap(new StreamMeter(lease, call.request().inputTokens(),
+						this.policy.streamStep(), ProviderProfile.of(call.model().pool().provider())));
 				AtomicBoolean ended = new AtomicBoolean();
-				return Answer.handingBack(() -> reply.streamed(() -> {
+				return Answer.handingBack(() -> reply.streamed(tap, () -> {
 					if (ended.compareAndSet(false, true)) {
-						settle(call, lease, null, feedback);
+						if (tap.sawEvents()) {
+							finish(tap, lease, feedback);
+						}
+						else {
+							settle(call, lease, null, feedback);
+						}
 					}
 				}));
 			}
@@ -420,6 +434,15 @@ public class AttemptGovernor {
 		}
 	}
 
+	private static void finish(SseUsageTap tap, QuotaLease lease, ProviderFeedback feedback) {
+		try {
+			tap.finish(feedback);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("llm-quota could not settle stream of lease " + lease.id() + ": " + ex, ex);
+		}
+	}
+
 	private static void release(QuotaLease lease, ProviderFeedback feedback) {
 		try {
 			lease.release(CallOutcome.FAILED, feedback);
@@ -441,8 +464,10 @@ public class AttemptGovernor {
 	 * @param ungovernedModels models that are sent without admission, by the name the
 	 * request body gives them
 	 * @param defaultMaxOutputTokens the output reserved for a request that names no limit
+	 * @param streamStep how often a streamed answer charges its lease as it is read
 	 */
-	public record Policy(@Nullable String defaultPriority, Set<String> ungovernedModels, long defaultMaxOutputTokens) {
+	public record Policy(@Nullable String defaultPriority, Set<String> ungovernedModels, long defaultMaxOutputTokens,
+			StreamStep streamStep) {
 
 		/**
 		 * Create a policy.
@@ -454,6 +479,19 @@ public class AttemptGovernor {
 				throw new IllegalArgumentException(
 						"defaultMaxOutputTokens must not be negative, was " + defaultMaxOutputTokens);
 			}
+			Objects.requireNonNull(streamStep, "'streamStep' must not be null");
+		}
+
+		/**
+		 * Create a policy whose streams charge at the {@linkplain StreamStep#DEFAULT
+		 * default step}.
+		 * @param defaultPriority the priority class of calls whose context names none
+		 * @param ungovernedModels models that are sent without admission
+		 * @param defaultMaxOutputTokens the output reserved for a request that names no
+		 * limit
+		 */
+		public Policy(@Nullable String defaultPriority, Set<String> ungovernedModels, long defaultMaxOutputTokens) {
+			this(defaultPriority, ungovernedModels, defaultMaxOutputTokens, StreamStep.DEFAULT);
 		}
 
 		/**

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.stream.SseUsageTap;
 
 import org.springframework.lang.Nullable;
 
@@ -55,6 +56,20 @@ public interface ProviderReply<R> {
 	 * @throws IOException if the transport cannot wrap the response
 	 */
 	R streamed(Runnable onClose) throws IOException;
+
+	/**
+	 * Hand back a successful stream, unread, whose body passes every byte the caller
+	 * reads to {@code tap} and calls {@code onClose} once when it is closed, read to its
+	 * end or fails. The default passes no bytes: the governor then settles the stream as
+	 * before, at its reservation.
+	 * @param tap reads the event stream as it passes
+	 * @param onClose what to do when the stream ends, never throws
+	 * @return the response
+	 * @throws IOException if the transport cannot wrap the response
+	 */
+	default R streamed(SseUsageTap tap, Runnable onClose) throws IOException {
+		return streamed(onClose);
+	}
 
 	/**
 	 * Hand back an answer that no retry can fix, marked so that no retry layer retries

@@ -25,6 +25,7 @@ import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.provider.ProviderFeedbackResolver;
 import io.github.llmquota.provider.ProviderResponseExtractor;
 import io.github.llmquota.provider.SpringWebResponseExtractor;
+import io.github.llmquota.stream.StreamStep;
 import io.github.llmquota.usage.AnthropicUsageExtractor;
 import io.github.llmquota.usage.CompositeUsageExtractor;
 import io.github.llmquota.usage.LlmUsageExtractor;
@@ -80,9 +81,11 @@ public class LlmQuotaAspectAutoConfiguration {
 	LlmRateLimitedInterceptor llmRateLimitedInterceptor(QuotaEngine engine, QuotaSettings settings,
 			TokenEstimator tokenEstimator, CompositeUsageExtractor usageExtractor,
 			ObjectProvider<LlmCallListener> listeners, ObjectProvider<LlmFallbackHandler> fallbackHandler,
-			ProviderFeedbackResolver feedbackResolver) {
-		return new LlmRateLimitedInterceptor(engine, settings, tokenEstimator, usageExtractor,
-				listeners.orderedStream().toList(), fallbackHandler.getIfAvailable(), feedbackResolver);
+			ProviderFeedbackResolver feedbackResolver, ObjectProvider<StreamStep> streamStep) {
+		LlmRateLimitedInterceptor interceptor = new LlmRateLimitedInterceptor(engine, settings, tokenEstimator,
+				usageExtractor, listeners.orderedStream().toList(), fallbackHandler.getIfAvailable(), feedbackResolver);
+		streamStep.ifAvailable(interceptor::setStreamStep);
+		return interceptor;
 	}
 
 	/**

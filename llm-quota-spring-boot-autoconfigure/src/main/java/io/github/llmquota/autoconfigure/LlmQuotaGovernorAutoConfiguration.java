@@ -16,7 +16,9 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.TokenEstimator;
 import io.github.llmquota.provider.MalformedHeaderReporter;
 import io.github.llmquota.provider.ProviderFeedbackParser;
+import io.github.llmquota.stream.StreamStep;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -55,7 +57,7 @@ public class LlmQuotaGovernorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	AttemptGovernor llmQuotaAttemptGovernor(QuotaEngine engine, QuotaSettings settings, TokenEstimator estimator,
-			ProviderFeedbackParser parser, LlmQuotaProperties properties) {
+			ProviderFeedbackParser parser, LlmQuotaProperties properties, ObjectProvider<StreamStep> streamStep) {
 		LlmQuotaProperties.Governor governor = properties.getGovernor();
 		if (governor.getDefaultMaxOutputTokens() < 0) {
 			throw new InvalidQuotaConfigurationException(PROPERTIES + ".default-max-output-tokens",
@@ -72,7 +74,8 @@ public class LlmQuotaGovernorAutoConfiguration {
 			}
 		}
 		AttemptGovernor.Policy policy = new AttemptGovernor.Policy(defaultPriority,
-				Set.copyOf(governor.getUngovernedModels()), governor.getDefaultMaxOutputTokens());
+				Set.copyOf(governor.getUngovernedModels()), governor.getDefaultMaxOutputTokens(),
+				streamStep.getIfAvailable(() -> StreamStep.DEFAULT));
 		return new AttemptGovernor(engine, settings, estimator, parser, policy);
 	}
 

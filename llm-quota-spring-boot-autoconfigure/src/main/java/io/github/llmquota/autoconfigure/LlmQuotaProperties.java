@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
-
 import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.core.Priority;
-import io.github.llmquota.failover.FailMode;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.failover.FailMode;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration properties for llm-quota.
@@ -1465,6 +1465,48 @@ public class LlmQuotaProperties {
 
 		public void setOutputPricePerMillion(Map<String, Double> outputPricePerMillion) {
 			this.outputPricePerMillion = outputPricePerMillion;
+		}
+
+	}
+
+	private final Streaming streaming = new Streaming();
+
+	public Streaming getStreaming() {
+		return this.streaming;
+	}
+
+	/**
+	 * Streaming calls, accounted as they flow.
+	 */
+	public static class Streaming {
+
+		/**
+		 * Output tokens a stream produces between two charges to its lease. Each charge
+		 * is one Redis script call.
+		 */
+		private long chargeEveryTokens = 500;
+
+		/**
+		 * Maximum time between two charges of a stream while chunks arrive; each charge
+		 * also keeps the lease for another lease-timeout. Must be shorter than
+		 * lease-timeout.
+		 */
+		private Duration chargeInterval = Duration.ofSeconds(1);
+
+		public long getChargeEveryTokens() {
+			return this.chargeEveryTokens;
+		}
+
+		public void setChargeEveryTokens(long chargeEveryTokens) {
+			this.chargeEveryTokens = chargeEveryTokens;
+		}
+
+		public Duration getChargeInterval() {
+			return this.chargeInterval;
+		}
+
+		public void setChargeInterval(Duration chargeInterval) {
+			this.chargeInterval = chargeInterval;
 		}
 
 	}

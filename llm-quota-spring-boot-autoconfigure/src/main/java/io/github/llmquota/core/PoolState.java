@@ -33,10 +33,34 @@ import java.util.Map;
  * {@code null}
  * @param headEta how long until the request at the head of the queue fits, or
  * {@code null} when nobody waits or it depends on a call ending
+ * @param streamOutput the output tokens the streams in flight produced so far, across the
+ * fleet, as their last charge reported it
  */
 public record PoolState(String pool, Provider provider, List<DimensionState> dimensions, Map<String, Long> queued,
 		long inFlight, int maxConcurrency, double multiplier, Duration cooldown, Map<String, Duration> modelCooldowns,
-		Duration exhausted, String exhaustedReason, Duration headEta) {
+		Duration exhausted, String exhaustedReason, Duration headEta, long streamOutput) {
+
+	/**
+	 * Create the state of a pool without streams in flight.
+	 * @param pool the pool
+	 * @param provider the provider
+	 * @param dimensions the dimensions
+	 * @param queued the requests waiting per priority class, highest first
+	 * @param inFlight the calls in flight
+	 * @param maxConcurrency the most calls in flight, or 0
+	 * @param multiplier the adaptive multiplier
+	 * @param cooldown the pool's remaining cooldown
+	 * @param modelCooldowns per model, its remaining cooldown
+	 * @param exhausted how long the pool stays marked exhausted
+	 * @param exhaustedReason the provider's explanation, or {@code null}
+	 * @param headEta how long until the head fits, or {@code null}
+	 */
+	public PoolState(String pool, Provider provider, List<DimensionState> dimensions, Map<String, Long> queued,
+			long inFlight, int maxConcurrency, double multiplier, Duration cooldown,
+			Map<String, Duration> modelCooldowns, Duration exhausted, String exhaustedReason, Duration headEta) {
+		this(pool, provider, dimensions, queued, inFlight, maxConcurrency, multiplier, cooldown, modelCooldowns,
+				exhausted, exhaustedReason, headEta, 0);
+	}
 
 	/**
 	 * Create a pool's state. The collections are copied and keep their order.
@@ -52,6 +76,7 @@ public record PoolState(String pool, Provider provider, List<DimensionState> dim
 	 * @param exhausted how long the pool stays marked exhausted
 	 * @param exhaustedReason the provider's explanation, or {@code null}
 	 * @param headEta how long until the head fits, or {@code null}
+	 * @param streamOutput the output tokens of the streams in flight so far
 	 */
 	public PoolState {
 		dimensions = List.copyOf(dimensions);

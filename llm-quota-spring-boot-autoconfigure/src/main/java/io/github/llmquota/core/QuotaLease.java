@@ -59,6 +59,24 @@ public interface QuotaLease extends AutoCloseable {
 	}
 
 	/**
+	 * Charge a streaming call's output while it flows, in steps (see the stream meter,
+	 * which picks the steps): the pool is charged whatever the output so far takes beyond
+	 * what the lease already charged (the reservation and earlier steps), the fleet's
+	 * snapshot shows the output in flight, and the lease is kept for a whole
+	 * {@code lease-timeout} from now, so a stream that outlives the timeout keeps its
+	 * slot while its worker still charges. The lease still ends with {@link #settle} or
+	 * {@link #release}.
+	 * <p>
+	 * The default charges nothing, for leases that are not kept in a store.
+	 * @param outputTokens the output tokens the stream produced so far
+	 * @return whether the lease is still held: {@code false} once it ended, or when its
+	 * store let it expire
+	 */
+	default boolean charge(long outputTokens) {
+		return !isEnded();
+	}
+
+	/**
 	 * Settle the lease to the usage the provider reported: unused reservation is refunded
 	 * and usage above it is charged as bounded debt.
 	 * @param usage the actual usage

@@ -40,6 +40,10 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final FeedbackSettings feedbackSettings;
 
+	// What the pool was charged so far, per rate: the reservation, then the streaming
+	// steps. Guarded by this.
+	private long[] charged;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
 			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this.store = store;
@@ -49,6 +53,7 @@ class DefaultQuotaLease implements QuotaLease {
 		this.arrival = arrival;
 		this.endListener = endListener;
 		this.feedbackSettings = feedbackSettings;
+		this.charged = ticket.cost().clone();
 	}
 
 	@Override
@@ -76,6 +81,46 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.arrival;
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The input is taken as the request estimated it until the stream's usage says
+	 * otherwise at settle. A store that cannot be reached is logged: the stream goes on,
+	 * and its lease expires at its timeout if no later step reaches the store.
+	 */
+	@Override
+	public boolean charge(long outputTokens) {
+		if (outputTokens < 0) {
+			throw new IllegalArgumentException("outputTokens must not be negative, was " + outputTokens);
+		}
+		// One step at a time, and never one against a lease that settle already ended.
+		synchronized (this) {
+			if (isEnded()) {
+				return false;
+			}
+			long[] sofar = this.model.actual(TokenUsage.of(this.request.inputTokens(), outputTokens),
+					this.model.pool().rates());
+			long[] delta = new long[sofar.length];
+			for (int i = 0; i < delta.length; i++) {
+				delta[i] = Math.max(0, sofar[i] - this.charged[i]);
+			}
+			try {
+				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens);
+				if (held) {
+					for (int i = 0; i < delta.length; i++) {
+						this.charged[i] += delta[i];
+					}
+				}
+				return held;
+			}
+			catch (RuntimeException ex) {
+				logger.warn("llm-quota could not charge stream of lease " + id() + " of pool '" + pool() + "': "
+						+ ex.getMessage());
+				return true;
+			}
+		}
+	}
+
 	@Override
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().rates();
@@ -99,12 +144,16 @@ class DefaultQuotaLease implements QuotaLease {
 	}
 
 	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
-		if (!this.ended.compareAndSet(false, true)) {
-			return;
+		long[] charged;
+		synchronized (this) {
+			if (!this.ended.compareAndSet(false, true)) {
+				return;
+			}
+			charged = this.charged.clone();
 		}
 		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
-		Settlement settlement = new Settlement(id(), model(), minus(actual, this.ticket.cost()), user,
+		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
 				(user != null) ? minus(userActual, user.cost()) : null, feedback);
 		try {
 			this.store.settle(this.model.pool(), settlement);

@@ -26,11 +26,38 @@ import java.util.List;
  * provider said its quota is used up, or 0
  * @param exhaustedReason while the pool is exhausted, the provider's explanation, or
  * {@code null}
+ * @param streamOutput the output tokens that the streams in flight reported so far
+ * ({@link QuotaStore#charge}), across the fleet
  */
 public record PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute,
 		List<double[]> lastHour, long[] queued, long inFlight, double multiplier, long cooldownMillis,
 		long headDelayMillis, long[] modelCooldownMillis, long liveWorkers, long exhaustedMillis,
-		String exhaustedReason) {
+		String exhaustedReason, long streamOutput) {
+
+	/**
+	 * Create a snapshot of a pool without streams in flight.
+	 * @param pool the pool
+	 * @param timeMillis the store's time of the reading
+	 * @param used per rate dimension, the bucket level now
+	 * @param trailingMinute per rate dimension, the units consumed in the trailing 60
+	 * seconds
+	 * @param lastHour per minute of the last hour, the units consumed per rate dimension
+	 * @param queued per priority class rank, the tickets waiting
+	 * @param inFlight the leases held
+	 * @param multiplier the adaptive multiplier
+	 * @param cooldownMillis how long the pool still cools down after a 429, or 0
+	 * @param headDelayMillis how long until the head of the queue fits
+	 * @param modelCooldownMillis per model of the pool, how long it still cools down
+	 * @param liveWorkers the JVMs currently known to wait on this pool
+	 * @param exhaustedMillis how long the pool still stays marked exhausted, or 0
+	 * @param exhaustedReason while the pool is exhausted, the provider's explanation
+	 */
+	public PoolSnapshot(String pool, long timeMillis, double[] used, double[] trailingMinute, List<double[]> lastHour,
+			long[] queued, long inFlight, double multiplier, long cooldownMillis, long headDelayMillis,
+			long[] modelCooldownMillis, long liveWorkers, long exhaustedMillis, String exhaustedReason) {
+		this(pool, timeMillis, used, trailingMinute, lastHour, queued, inFlight, multiplier, cooldownMillis,
+				headDelayMillis, modelCooldownMillis, liveWorkers, exhaustedMillis, exhaustedReason, 0);
+	}
 
 	/**
 	 * Create a snapshot of a pool that is not exhausted.

@@ -64,7 +64,7 @@ final class PoolStates {
 		Duration headEta = (snapshot.headDelayMillis() >= 0) ? Duration.ofMillis(snapshot.headDelayMillis()) : null;
 		return new PoolState(pool.name(), pool.provider(), dimensions, queued, snapshot.inFlight(),
 				pool.maxConcurrency(), multiplier, remaining(snapshot.cooldownMillis()), modelCooldowns, exhausted,
-				(snapshot.exhaustedMillis() > 0) ? snapshot.exhaustedReason() : null, headEta);
+				(snapshot.exhaustedMillis() > 0) ? snapshot.exhaustedReason() : null, headEta, snapshot.streamOutput());
 	}
 
 	private static Duration remaining(long millis) {

@@ -59,6 +59,23 @@ public interface QuotaStore {
 	PollResult poll(PoolSpec pool, List<String> ticketIds);
 
 	/**
+	 * Charge a streaming lease's step while the stream is alive: add {@code delta} to the
+	 * pool's buckets as a settle would (the lease's charge so far is the caller's to
+	 * keep), note the stream's output so far for {@link PoolSnapshot#streamOutput()}, and
+	 * keep the lease for a whole {@code lease-timeout} from now. A lease that already
+	 * expired or ended is not brought back and nothing is charged.
+	 * @param pool the pool
+	 * @param leaseId the lease
+	 * @param delta per rate dimension of the pool, what to add to its bucket
+	 * @param outputTokens the stream's output tokens so far
+	 * @return whether the lease was still held
+	 * @throws UnsupportedOperationException if this store cannot charge streams
+	 */
+	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot charge streams");
+	}
+
+	/**
 	 * Read the pool's shared state without changing it.
 	 * @param pool the pool
 	 * @return the snapshot

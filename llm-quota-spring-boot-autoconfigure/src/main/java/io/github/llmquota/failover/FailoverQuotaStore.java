@@ -253,6 +253,32 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 		onShared("settle", () -> this.shared.settle(pool, settlement));
 	}
 
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * A lease granted while degraded is charged where it was granted, and kept in this
+	 * store's memory as long as its stream charges. While Redis cannot be reached, a
+	 * lease it granted is reported as held: its stream goes on and Redis frees its slot
+	 * at its expiry.
+	 */
+	@Override
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+		if (this.localTickets.computeIfPresent(leaseId,
+				(id, expiry) -> this.nanoClock.getAsLong() + this.leaseNanos) != null) {
+			return this.failMode != FailMode.LOCAL || this.local.charge(localPool(pool), leaseId, delta, outputTokens);
+		}
+		if (isDegraded()) {
+			return true;
+		}
+		try {
+			return this.shared.charge(pool, leaseId, delta, outputTokens);
+		}
+		catch (DataAccessException ex) {
+			trip("charge", ex);
+			return true;
+		}
+	}
+
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
 		if (this.localTickets.remove(ticketId) != null) {

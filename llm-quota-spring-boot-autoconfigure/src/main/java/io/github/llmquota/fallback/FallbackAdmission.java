@@ -236,6 +236,11 @@ public final class FallbackAdmission {
 		}
 
 		@Override
+		public boolean charge(long outputTokens) {
+			return !this.ended.get() && this.delegate.charge(outputTokens);
+		}
+
+		@Override
 		public void settle(TokenUsage usage, ProviderFeedback feedback) {
 			if (this.ended.compareAndSet(false, true)) {
 				try {

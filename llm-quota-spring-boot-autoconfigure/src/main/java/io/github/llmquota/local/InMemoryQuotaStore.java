@@ -101,6 +101,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	@Override
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+		return state(pool).charge(leaseId, delta, outputTokens);
+	}
+
+	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
 		state(pool).cancel(ticketId);
 	}
@@ -316,6 +321,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final Map<String, Long> deadlines = new HashMap<>();
 
+		// A streaming lease's output so far, as its last charge reported it.
+		private final Map<String, Long> streamOutput = new HashMap<>();
+
 		private final List<String> log = new ArrayList<>();
 
 		// The script's tenant tags ("n"): v<rank>, a class's virtual time, and
@@ -491,11 +499,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				long now = advanceAndRestart();
 				long[] lease = this.leases.remove(settlement.leaseId());
 				this.granted.remove(settlement.leaseId());
-				for (int i = 0; i < this.used.length; i++) {
-					// Usage above the reservation is debt, bounded to one extra bucket.
-					double bound = capacity(i) * 2;
-					consume(i, Math.min(Math.max(this.used[i] + settlement.delta()[i], 0), bound) - this.used[i]);
-				}
+				this.streamOutput.remove(settlement.leaseId());
+				addDeltas(settlement.delta());
 				if (settlement.user() != null) {
 					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
 				}
@@ -504,6 +509,30 @@ public class InMemoryQuotaStore implements QuotaStore {
 				record(now);
 			}
 			news.forEach(Runnable::run);
+		}
+
+		synchronized boolean charge(String leaseId, long[] delta, long outputTokens) {
+			long now = advanceAndRestart();
+			long[] lease = this.leases.get(leaseId);
+			if (lease != null) {
+				// The script keeps only the expiry, from which a later 429 reads when the
+				// call was admitted: a stream counts as admitted at its last charge.
+				long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
+				lease[0] = Math.max(lease[0], now + leaseTimeout);
+				lease[1] = lease[0] - leaseTimeout;
+				addDeltas(delta);
+				this.streamOutput.put(leaseId, outputTokens);
+			}
+			record(now);
+			return lease != null;
+		}
+
+		// Usage above the reservation is debt, bounded to one extra bucket.
+		private void addDeltas(long[] delta) {
+			for (int i = 0; i < this.used.length; i++) {
+				double bound = capacity(i) * 2;
+				consume(i, Math.min(Math.max(this.used[i] + delta[i], 0), bound) - this.used[i]);
+			}
 		}
 
 		void cancel(String ticketId) {
@@ -570,7 +599,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return new PoolSnapshot(this.pool.name(), now, this.used.clone(), this.rings.trailingMinute(now),
 					this.rings.lastHour(now), queuedPerClass, this.leases.size(), multiplier(),
 					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1,
-					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null);
+					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null,
+					this.streamOutput.values().stream().mapToLong(Long::longValue).sum());
 		}
 
 		// Admit from the head while the head fits; nobody overtakes it. The caller's news
@@ -928,6 +958,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			this.leases.values().removeIf((lease) -> lease[0] <= now);
 			this.granted.keySet().retainAll(this.leases.keySet());
+			this.streamOutput.keySet().retainAll(this.leases.keySet());
 			return now;
 		}
 

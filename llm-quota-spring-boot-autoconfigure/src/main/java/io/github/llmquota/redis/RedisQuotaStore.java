@@ -37,6 +37,7 @@ import io.github.llmquota.engine.UsageRings;
 import io.github.llmquota.engine.UserCharge;
 import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
 import io.github.llmquota.redis.ScriptProtocol.CancelArgs;
+import io.github.llmquota.redis.ScriptProtocol.ChargeArgs;
 import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
 import io.github.llmquota.redis.ScriptProtocol.LiveArgs;
 import io.github.llmquota.redis.ScriptProtocol.PollArgs;
@@ -213,6 +214,16 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	@Override
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+		List<?> reply = run(pool, ScriptProtocol.CHARGE, (live) -> new ChargeArgs(leaseId, delta, outputTokens, live));
+		return switch ((String) reply.get(0)) {
+			case ScriptProtocol.CHARGED -> true;
+			case ScriptProtocol.LOST -> false;
+			default -> throw unexpected(reply);
+		};
+	}
+
+	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
 		run(pool, ScriptProtocol.CANCEL, (live) -> new CancelArgs(ticketId, stateUnknown(pool), live));
 	}
@@ -251,7 +262,8 @@ public class RedisQuotaStore implements QuotaStore {
 				rings.trailingMinute(now), rings.lastHour(now), state.queued(), state.inFlight(), state.multiplier(),
 				state.cooldownMillis(), state.headDelayMillis(),
 				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
-				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason());
+				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason(),
+				state.streamOutput());
 	}
 
 	/**

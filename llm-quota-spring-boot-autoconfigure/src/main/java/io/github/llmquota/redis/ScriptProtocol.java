@@ -65,6 +65,18 @@ final class ScriptProtocol {
 	static final String SNAPSHOT_OP = "snapshot";
 
 	/**
+	 * The op that charges a live stream's step and keeps its lease, with
+	 * {@link ChargeArgs}.
+	 */
+	static final String CHARGE = "charge";
+
+	/** Charge: the lease was held and is kept a lease timeout from now. */
+	static final String CHARGED = "CHARGED";
+
+	/** Charge: the lease had expired or ended; nothing was charged. */
+	static final String LOST = "LOST";
+
+	/**
 	 * The op that reads or replaces a pool's live settings, with {@link LiveArgs}; it
 	 * needs no config.
 	 */
@@ -297,6 +309,14 @@ final class ScriptProtocol {
 	}
 
 	/**
+	 * The arguments of {@code charge}: the lease, what to add to each bucket and the
+	 * stream's output so far.
+	 */
+	@JsonSerialize(using = Positional.class)
+	record ChargeArgs(String id, long[] deltas, long output, Long live) {
+	}
+
+	/**
 	 * The arguments of {@code live}: {@code change} to replace the settings with
 	 * {@code settings} (JSON; left out to revert to the configuration), else a read.
 	 */
@@ -324,10 +344,11 @@ final class ScriptProtocol {
 	 * @param liveWorkers the workers whose liveness has not expired
 	 * @param exhaustedMillis how long the pool stays exhausted, or 0
 	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}
+	 * @param streamOutput the output tokens the live streams reported so far
 	 */
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
-			long liveWorkers, long exhaustedMillis, String exhaustedReason) {
+			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput) {
 	}
 
 	/**

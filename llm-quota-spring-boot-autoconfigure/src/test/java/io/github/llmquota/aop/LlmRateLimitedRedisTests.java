@@ -268,6 +268,23 @@ class LlmRateLimitedRedisTests {
 	}
 
 	@Test
+	void fluxIsChargedAsItsElementsArriveAndACancelledOneSettlesWhatItReceived() {
+		this.runner.withPropertyValues(keyPrefix(), "llm.quota.streaming.charge-every-tokens=100").run((context) -> {
+			this.redis = context.getBean(StringRedisTemplate.class);
+			Calls calls = context.getBean(Calls.class);
+			Disposable running = calls.textStream(4).subscribe();
+			// Four chunks of 350 ASCII characters, 100 tokens each at 3.5 characters per
+			// token: seen by the fleet while the stream is still open.
+			await().atMost(Duration.ofSeconds(5)).until(() -> streamOutput("out") == 400);
+			running.dispose();
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("out") == 0);
+			// Settled 400 of the 800 reserved: 700 more do not fit, 550 do.
+			assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> calls.reserve(700));
+			assertThat(calls.reserve(550)).isEqualTo("reserved");
+		});
+	}
+
+	@Test
 	void fluxThatFailsSignalsItsExceptionAndFreesItsSlot() {
 		run((calls) -> {
 			IllegalStateException failure = new IllegalStateException("stream broke");
@@ -357,6 +374,14 @@ class LlmRateLimitedRedisTests {
 
 	private long leases(String pool) {
 		return this.redis.opsForZSet().zCard(this.prefix + ":{" + pool + "}:l");
+	}
+
+	private long streamOutput(String pool) {
+		return this.redis.<String, String>opsForHash()
+			.values(this.prefix + ":{" + pool + "}:c")
+			.stream()
+			.mapToLong(Long::parseLong)
+			.sum();
 	}
 
 	private long waitingTickets(String pool) {
@@ -485,6 +510,11 @@ class LlmRateLimitedRedisTests {
 		@LlmRateLimited(model = "out", inputTokens = "10", maxOutputTokens = "800", maxWait = "0s")
 		public Flux<Object> stream(long firstOutputTokens, long lastOutputTokens) {
 			return Flux.just(new Reply(10, firstOutputTokens), new Text("Hello"), new Reply(10, lastOutputTokens));
+		}
+
+		@LlmRateLimited(model = "out", inputTokens = "10", maxOutputTokens = "800", maxWait = "0s")
+		public Flux<String> textStream(int chunks) {
+			return Flux.range(0, chunks).map((i) -> "x".repeat(350)).concatWith(Flux.never());
 		}
 
 		@LlmRateLimited(model = "one", maxWait = "0s")

@@ -7,13 +7,6 @@ import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
-import org.springframework.boot.diagnostics.FailureAnalysis;
-import org.springframework.boot.test.context.FilteredClassLoader;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaEngine;
@@ -26,7 +19,16 @@ import io.github.llmquota.failover.FailoverQuotaStore;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.stream.StreamStep;
 import io.github.llmquota.test.TestRedis;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
@@ -216,6 +218,27 @@ class LlmQuotaAutoConfigurationTests {
 			assertThat(properties)
 				.allSatisfy((p) -> assertThat((String) p.get("description")).as("%s", p.get("name")).isNotBlank());
 		}
+	}
+
+	@Test
+	void streamChargeIntervalNotShorterThanTheLeaseTimeoutFailsStartup() {
+		assertStartupFails("llm.quota.streaming.charge-interval=10m", "llm.quota.streaming.charge-interval",
+				"shorter than llm.quota.lease-timeout");
+	}
+
+	@Test
+	void streamChargeStepOfNoTokensFailsStartup() {
+		assertStartupFails("llm.quota.streaming.charge-every-tokens=0", "llm.quota.streaming.charge-every-tokens",
+				"must be positive");
+	}
+
+	@Test
+	void streamStepIsReadFromTheProperties() {
+		this.runner
+			.withPropertyValues("llm.quota.streaming.charge-every-tokens=200",
+					"llm.quota.streaming.charge-interval=500ms")
+			.run((context) -> assertThat(context.getBean(StreamStep.class))
+				.isEqualTo(new StreamStep(200, Duration.ofMillis(500))));
 	}
 
 	private void assertStartupFails(String property, String named, String reason) {

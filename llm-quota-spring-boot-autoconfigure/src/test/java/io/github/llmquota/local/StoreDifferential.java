@@ -77,11 +77,12 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * the arrival an earlier admission reported, or with one the pool never issued), settles
  * below, on and above the reservation with no feedback, success, 429s with and without
  * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
- * cancels of waiting, granted and unknown tickets; polls; live settings as an operator
- * changes them (shadow mode on and off, so that acquires run in shadow mode for a while,
- * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
- * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
- * of the script's state hash, which the in-memory store models with
+ * cancels of waiting, granted and unknown tickets; streaming charges of held, ended and
+ * expired leases; polls; live settings as an operator changes them (shadow mode on and
+ * off, so that acquires run in shadow mode for a while, a paused class, a pinned
+ * multiplier, a changed limit, and back to the configuration); time steps from a
+ * millisecond to two hours, some to exactly a lease's end; and the loss of the script's
+ * state hash, which the in-memory store models with
  * {@link InMemoryQuotaStore#loseState(String)}.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
@@ -313,8 +314,11 @@ final class StoreDifferential {
 				else if (roll >= 52 && roll < 54) {
 					changeLive();
 				}
-				else if (roll < 60) {
+				else if (roll < 57) {
 					cancel();
+				}
+				else if (roll < 60 && !this.tickets.isEmpty()) {
+					charge();
 				}
 				else if (roll < 70) {
 					poll(pollIds());
@@ -494,6 +498,30 @@ final class StoreDifferential {
 			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason);
 		}
 
+		// A streaming lease's step: mostly a held lease, now and then one that ended or
+		// expired, which neither store brings back.
+		private void charge() {
+			String id = (this.random.nextInt(5) > 0 && !this.held.isEmpty())
+					? new ArrayList<>(this.held).get(this.random.nextInt(this.held.size()))
+					: new ArrayList<>(this.tickets.keySet()).get(this.random.nextInt(this.tickets.size()));
+			long[] delta = new long[this.pool.rates().size()];
+			for (int i = 0; i < delta.length; i++) {
+				delta[i] = (this.random.nextInt(3) == 0) ? 0
+						: this.random.nextInt((int) this.pool.rates().get(i).capacity() + 1);
+			}
+			long output = this.random.nextInt(100_000);
+			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output);
+			boolean expected = this.lua.charge(this.pool, id, delta, output);
+			boolean actual = this.java.charge(this.pool, id, delta, output);
+			same("charge", expected, actual);
+			if (actual) {
+				long keptUntil = this.now + this.settings.leaseTimeout().toMillis();
+				this.leaseEnds.put(id, keptUntil);
+				this.grantRecords.computeIfPresent(id, (ticket, until) -> keptUntil);
+			}
+			end();
+		}
+
 		private void cancel() {
 			String id;
 			int roll = this.random.nextInt(10);
@@ -659,6 +687,7 @@ final class StoreDifferential {
 			same("snapshot.exhaustedMillis", lua.exhaustedMillis(), java.exhaustedMillis());
 			same("snapshot.exhaustedReason", String.valueOf(lua.exhaustedReason()),
 					String.valueOf(java.exhaustedReason()));
+			same("snapshot.streamOutput", lua.streamOutput(), java.streamOutput());
 		}
 
 		private void close(String what, double[] lua, double[] java, double tolerance) {

@@ -44,6 +44,11 @@ public abstract class ForwardingQuotaStore implements QuotaStore {
 	}
 
 	@Override
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+		return this.delegate.charge(pool, leaseId, delta, outputTokens);
+	}
+
+	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
 		this.delegate.cancel(pool, ticketId);
 	}

@@ -319,6 +319,24 @@ public final class ProviderStub implements AutoCloseable {
 							+ "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 		}
 
+		/**
+		 * A successful Anthropic event stream: one text delta, then its usage.
+		 * @param input the input tokens its {@code message_start} reports
+		 * @param text the text of its one delta
+		 * @param output the output tokens its {@code message_delta} reports
+		 * @return the answer
+		 */
+		public static Answer stream(long input, String text, long output) {
+			return new Answer(200, Map.of("content-type", "text/event-stream"),
+					"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+							+ "{\"input_tokens\":" + input + ",\"output_tokens\":1}}}\n\n"
+							+ "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+							+ "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + text + "\"}}\n\n"
+							+ "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+							+ "{\"output_tokens\":" + output + "}}\n\n"
+							+ "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+		}
+
 	}
 
 	/**

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -35,11 +37,13 @@ import org.springframework.context.SmartLifecycle;
  * <p>
  * Endpoints:
  * <ul>
- * <li>{@code POST /v1/messages}: a non-streaming Messages call. {@code x-api-key} and
- * {@code anthropic-version} are accepted and ignored. Answers carry Anthropic's body
- * shapes and the {@code anthropic-ratelimit-*}, {@code retry-after},
- * {@code x-should-retry} and {@code request-id} headers, so that the official SDKs parse
- * them as they parse Anthropic's. {@link #overloadNext(int)}, and
+ * <li>{@code POST /v1/messages}: a Messages call; with {@code "stream": true} its answer
+ * is a server-sent event stream in Anthropic's shape ({@code message_start}, text deltas
+ * spread over the simulated latency, {@code message_delta} with the usage,
+ * {@code message_stop}). {@code x-api-key} and {@code anthropic-version} are accepted and
+ * ignored. Answers carry Anthropic's body shapes and the {@code anthropic-ratelimit-*},
+ * {@code retry-after}, {@code x-should-retry} and {@code request-id} headers, so that the
+ * official SDKs parse them as they parse Anthropic's. {@link #overloadNext(int)}, and
  * {@code sample.simulator.overload-ratio} at random, make it answer
  * {@code 529 overloaded_error}.</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
@@ -68,6 +72,9 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 
 	// Anthropic refuses larger Messages bodies with a 413.
 	private static final int MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+	// A streamed text delta: about ten tokens at four characters per token.
+	private static final int STREAM_DELTA_CHARS = 40;
 
 	private static final String HOST = "127.0.0.1";
 
@@ -260,10 +267,75 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			return MessagesEndpoint.overloaded();
 		}
 		Call call = this.endpoint.begin(body);
-		if (call.admitted()) {
-			sleep(latency());
+		if (!call.admitted()) {
+			return call.finish();
 		}
-		return call.finish();
+		if (!streaming(body)) {
+			sleep(latency());
+			return call.finish();
+		}
+		stream(exchange, call.finish(), latency());
+		return null;
+	}
+
+	private boolean streaming(byte[] body) {
+		try {
+			return this.objectMapper.readTree(body).path("stream").asBoolean(false);
+		}
+		catch (IOException ex) {
+			// begin() answered it already; it never gets here.
+			return false;
+		}
+	}
+
+	// The finished message as Anthropic streams it: the text in deltas of about ten
+	// tokens, spread over the latency, and the output usage in the last delta.
+	private void stream(HttpExchange exchange, Reply message, Duration latency) throws IOException {
+		JsonNode body = message.body();
+		String text = body.path("content").path(0).path("text").asText("");
+		JsonNode usage = body.path("usage");
+		message.headers().forEach(exchange.getResponseHeaders()::set);
+		exchange.getResponseHeaders().set("content-type", "text/event-stream");
+		exchange.sendResponseHeaders(200, 0);
+		int deltas = Math.max(1, (text.length() + STREAM_DELTA_CHARS - 1) / STREAM_DELTA_CHARS);
+		Duration pause = latency.dividedBy(deltas + 1);
+		try (OutputStream out = exchange.getResponseBody()) {
+			ObjectNode start = ((ObjectNode) body.deepCopy());
+			start.putArray("content");
+			start.putNull("stop_reason");
+			((ObjectNode) start.path("usage")).put("output_tokens", 1);
+			event(out, "message_start",
+					this.objectMapper.createObjectNode().put("type", "message_start").set("message", start));
+			ObjectNode blockStart = this.objectMapper.createObjectNode()
+				.put("type", "content_block_start")
+				.put("index", 0);
+			blockStart.putObject("content_block").put("type", "text").put("text", "");
+			event(out, "content_block_start", blockStart);
+			for (int i = 0; i < text.length(); i += STREAM_DELTA_CHARS) {
+				sleep(pause);
+				ObjectNode delta = this.objectMapper.createObjectNode()
+					.put("type", "content_block_delta")
+					.put("index", 0);
+				delta.putObject("delta")
+					.put("type", "text_delta")
+					.put("text", text.substring(i, Math.min(text.length(), i + STREAM_DELTA_CHARS)));
+				event(out, "content_block_delta", delta);
+			}
+			sleep(pause);
+			event(out, "content_block_stop",
+					this.objectMapper.createObjectNode().put("type", "content_block_stop").put("index", 0));
+			ObjectNode end = this.objectMapper.createObjectNode().put("type", "message_delta");
+			end.putObject("delta").put("stop_reason", body.path("stop_reason").asText()).putNull("stop_sequence");
+			end.putObject("usage").put("output_tokens", usage.path("output_tokens").asLong());
+			event(out, "message_delta", end);
+			event(out, "message_stop", this.objectMapper.createObjectNode().put("type", "message_stop"));
+		}
+	}
+
+	private void event(OutputStream out, String name, JsonNode data) throws IOException {
+		out.write(("event: " + name + "\ndata: " + this.objectMapper.writeValueAsString(data) + "\n\n")
+			.getBytes(StandardCharsets.UTF_8));
+		out.flush();
 	}
 
 	private Reply batches(HttpExchange exchange) throws IOException {

@@ -2,6 +2,7 @@ package io.github.llmquota.sample.simulator;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,11 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.Sleeper;
+import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.OverloadedException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.ErrorType;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +64,25 @@ class ProviderSimulatorSdkTests {
 	void stopSimulatorAndSdk() {
 		this.sdk.close();
 		this.simulator.close();
+	}
+
+	@Test
+	void theSdkStreamsASimulatedMessageWithItsUsage() {
+		StringBuilder text = new StringBuilder();
+		List<Long> outputUsage = new ArrayList<>();
+		try (StreamResponse<RawMessageStreamEvent> stream = this.sdk.messages().createStreaming(params(64))) {
+			stream.stream().forEach((event) -> {
+				event.contentBlockDelta()
+					.flatMap((delta) -> delta.delta().text())
+					.ifPresent((delta) -> text.append(delta.text()));
+				event.messageDelta().ifPresent((delta) -> outputUsage.add(delta.usage().outputTokens()));
+			});
+		}
+		// 64 tokens of four characters, in deltas of ten tokens, and the usage at the
+		// end.
+		assertThat(text).hasSize(256);
+		assertThat(outputUsage).containsExactly(64L);
+		assertThat(this.simulator.stats().requests()).isEqualTo(1);
 	}
 
 	@Test

@@ -215,7 +215,7 @@ public class LlmQuotaEndpoint {
 		return new PoolDescriptor(providerName(state.provider()), poolStatus, dimensions, state.queued(),
 				state.inFlight(), round(state.multiplier(), 4), until(now, state.cooldown()),
 				until(now, state.exhausted()), state.exhaustedReason(), shedding(state.pool()), models, thresholds(),
-				now.toString(), view, degraded, live(state.pool(), degraded == null));
+				now.toString(), view, degraded, live(state.pool(), degraded == null), state.streamOutput());
 	}
 
 	// A pool's live settings and what shadow mode would have decided in it; null when
@@ -245,7 +245,7 @@ public class LlmQuotaEndpoint {
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
 		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null, null,
 				shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded,
-				live(pool.name(), false));
+				live(pool.name(), false), null);
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -358,13 +358,17 @@ public class LlmQuotaEndpoint {
 	 * @param live what operators changed in the pool at runtime and what shadow mode
 	 * would have decided, or {@code null} when the pool runs as configured and nothing
 	 * ran in shadow mode
+	 * @param streamOutputTokens the output tokens the streams in flight across the fleet
+	 * produced so far, as their last charge reported it (it counts toward the
+	 * output-token dimensions' use once beyond the streams' reservations), or
+	 * {@code null} when {@code view} is {@code none}
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
 			@Nullable Double multiplier, @Nullable String cooldownUntil, @Nullable String exhaustedUntil,
 			@Nullable String exhaustedReason, boolean shedding, Map<String, ModelDescriptor> models,
 			ThresholdsDescriptor thresholds, String readAt, String view, @Nullable DegradedDescriptor degraded,
-			@Nullable LiveDescriptor live) implements OperationResponseBody {
+			@Nullable LiveDescriptor live, @Nullable Long streamOutputTokens) implements OperationResponseBody {
 	}
 
 	/**

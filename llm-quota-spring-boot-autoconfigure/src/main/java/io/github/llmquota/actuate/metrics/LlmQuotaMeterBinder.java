@@ -19,11 +19,11 @@ import io.github.llmquota.engine.QuotaSettings;
 
 /**
  * Binds gauges of every pool's fleet-wide state: utilisation and available units per
- * dimension, queue depth per priority class, calls in flight and the adaptive multiplier.
- * A scrape reads the pool states of the {@link QuotaThresholdMonitor monitor's} last
- * check and never reads the state itself, so the figures are at most one check interval
- * old. A gauge reads {@code NaN} until the first check and while its pool's state cannot
- * be read.
+ * dimension, queue depth per priority class, calls in flight, the output of the streams
+ * in flight and the adaptive multiplier. A scrape reads the pool states of the
+ * {@link QuotaThresholdMonitor monitor's} last check and never reads the state itself, so
+ * the figures are at most one check interval old. A gauge reads {@code NaN} until the
+ * first check and while its pool's state cannot be read.
  */
 public class LlmQuotaMeterBinder implements MeterBinder {
 
@@ -68,6 +68,14 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 				.description("Calls in flight across the fleet")
 				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
 				.strongReference(true)
+				.register(registry);
+			Gauge
+				.builder(LlmQuotaMetricNames.STREAM_OUTPUT, this.monitor,
+						(monitor) -> stateValue(monitor, pool, PoolState::streamOutput))
+				.description("Output tokens of the streams in flight so far, across the fleet")
+				.tags(LlmQuotaMetricNames.TAG_POOL, pool.name())
+				.strongReference(true)
+				.baseUnit("tokens")
 				.register(registry);
 			Gauge
 				.builder(LlmQuotaMetricNames.MULTIPLIER, this.monitor,

@@ -45,6 +45,12 @@ public final class LlmQuotaMetricNames {
 	public static final String IN_FLIGHT = "llm.quota.in.flight";
 
 	/**
+	 * Gauge: output tokens the streams in flight produced so far, across the fleet, as
+	 * their last charge reported it. Tags: pool.
+	 */
+	public static final String STREAM_OUTPUT = "llm.quota.stream.output";
+
+	/**
 	 * Gauge: the adaptive multiplier provider 429s cut, in (0, 1]. Tags: pool.
 	 */
 	public static final String MULTIPLIER = "llm.quota.multiplier";

@@ -10,6 +10,7 @@ import io.github.llmquota.attempt.AttemptGovernor;
 import io.github.llmquota.attempt.ProviderReply;
 import io.github.llmquota.attempt.ProviderRequest;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.stream.SseUsageTap;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -18,6 +19,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.lang.Nullable;
 import org.springframework.util.StreamUtils;
 
 /**
@@ -100,7 +102,12 @@ public class GovernorClientHttpRequestInterceptor implements ClientHttpRequestIn
 
 		@Override
 		public ClientHttpResponse streamed(Runnable onClose) {
-			return new StreamedResponse(this.original, onClose);
+			return new StreamedResponse(this.original, null, onClose);
+		}
+
+		@Override
+		public ClientHttpResponse streamed(SseUsageTap tap, Runnable onClose) {
+			return new StreamedResponse(this.original, tap, onClose);
 		}
 
 		@Override
@@ -148,16 +155,21 @@ public class GovernorClientHttpRequestInterceptor implements ClientHttpRequestIn
 	}
 
 	/**
-	 * A stream handed back unread, which ends its lease when it is closed.
+	 * A stream handed back unread, which passes what is read to its tap, if any, and ends
+	 * its lease when it is closed.
 	 */
 	private static final class StreamedResponse implements ClientHttpResponse {
 
 		private final ClientHttpResponse delegate;
 
+		@Nullable
+		private final SseUsageTap tap;
+
 		private final Runnable onClose;
 
-		StreamedResponse(ClientHttpResponse delegate, Runnable onClose) {
+		StreamedResponse(ClientHttpResponse delegate, @Nullable SseUsageTap tap, Runnable onClose) {
 			this.delegate = delegate;
+			this.tap = tap;
 			this.onClose = onClose;
 		}
 
@@ -178,7 +190,8 @@ public class GovernorClientHttpRequestInterceptor implements ClientHttpRequestIn
 
 		@Override
 		public InputStream getBody() throws IOException {
-			return new FilterInputStream(this.delegate.getBody()) {
+			InputStream body = this.delegate.getBody();
+			return new FilterInputStream((this.tap != null) ? this.tap.tapping(body) : body) {
 
 				@Override
 				public void close() throws IOException {

@@ -8,6 +8,10 @@ import java.util.Map;
 import com.anthropic.core.http.Headers;
 import com.anthropic.core.http.HttpResponse;
 
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
+
 /**
  * The Anthropic SDK's response type, for {@link SdkReply}.
  */
@@ -48,8 +52,8 @@ final class AnthropicResponses implements SdkResponses<HttpResponse> {
 	}
 
 	@Override
-	public HttpResponse streamed(HttpResponse response, Runnable end) {
-		return new Streamed(response, end);
+	public HttpResponse streamed(HttpResponse response, @Nullable SseUsageTap tap, Runnable end) {
+		return new Streamed(response, tap, end);
 	}
 
 	private record Replayed(int statusCode, Headers headers, byte[] bytes) implements HttpResponse {
@@ -65,7 +69,7 @@ final class AnthropicResponses implements SdkResponses<HttpResponse> {
 
 	}
 
-	private record Streamed(HttpResponse response, Runnable end) implements HttpResponse {
+	private record Streamed(HttpResponse response, @Nullable SseUsageTap tap, Runnable end) implements HttpResponse {
 
 		@Override
 		public int statusCode() {
@@ -79,7 +83,7 @@ final class AnthropicResponses implements SdkResponses<HttpResponse> {
 
 		@Override
 		public InputStream body() {
-			return new EndingInputStream(this.response.body(), this.end);
+			return new EndingInputStream(this.response.body(), this.tap, this.end);
 		}
 
 		@Override

@@ -4,9 +4,13 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
+
 /**
- * The body of a streamed SDK response, which runs its end action when it is read to its
- * end, fails, or is closed.
+ * The body of a streamed SDK response, which passes what is read to its tap and runs its
+ * end action when it is read to its end, fails, or is closed.
  */
 final class EndingInputStream extends FilterInputStream {
 
@@ -14,11 +18,12 @@ final class EndingInputStream extends FilterInputStream {
 
 	/**
 	 * @param in the body
+	 * @param tap reads every byte read from the body, or {@code null}
 	 * @param end what to do when the body ends; called again by every later end, so it
 	 * must run its own work only once
 	 */
-	EndingInputStream(InputStream in, Runnable end) {
-		super(in);
+	EndingInputStream(InputStream in, @Nullable SseUsageTap tap, Runnable end) {
+		super((tap != null) ? tap.tapping(in) : in);
 		this.end = end;
 	}
 

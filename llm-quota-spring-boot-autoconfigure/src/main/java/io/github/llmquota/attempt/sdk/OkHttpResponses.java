@@ -8,6 +8,10 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Okio;
 
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
+
 /**
  * OkHttp's response type, for {@link SdkReply}: what the OpenAI SDK's interceptor sees.
  */
@@ -52,13 +56,13 @@ final class OkHttpResponses implements SdkResponses<Response> {
 	}
 
 	@Override
-	public Response streamed(Response response, Runnable end) {
+	public Response streamed(Response response, @Nullable SseUsageTap tap, Runnable end) {
 		ResponseBody body = response.body();
 		if (body == null) {
 			end.run();
 			return response;
 		}
-		InputStream ending = new EndingInputStream(body.byteStream(), end);
+		InputStream ending = new EndingInputStream(body.byteStream(), tap, end);
 		ResponseBody streamed = ResponseBody.create(Okio.buffer(Okio.source(ending)), body.contentType(),
 				body.contentLength());
 		return response.newBuilder().body(streamed).build();

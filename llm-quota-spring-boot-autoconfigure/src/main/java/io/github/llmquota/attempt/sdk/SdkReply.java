@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.springframework.lang.Nullable;
-
 import io.github.llmquota.attempt.ProviderReply;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
 
 /**
  * An SDK response as the governor reads it: buffered, unless it is a successful event
@@ -75,8 +76,13 @@ final class SdkReply<R> implements ProviderReply<R> {
 
 	@Override
 	public R streamed(Runnable onClose) {
+		return streamed(null, onClose);
+	}
+
+	@Override
+	public R streamed(@Nullable SseUsageTap tap, Runnable onClose) {
 		AtomicBoolean ended = new AtomicBoolean();
-		return this.responses.streamed(this.response, () -> {
+		return this.responses.streamed(this.response, tap, () -> {
 			if (ended.compareAndSet(false, true)) {
 				onClose.run();
 			}

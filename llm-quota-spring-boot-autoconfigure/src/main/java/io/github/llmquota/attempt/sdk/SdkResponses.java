@@ -5,6 +5,10 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
+import io.github.llmquota.stream.SseUsageTap;
+
+import org.springframework.lang.Nullable;
+
 /**
  * One SDK's response type, as {@link SdkReply} needs it. The two official SDKs generate
  * look-alike HTTP types in their own packages, and the OpenAI interceptor sees OkHttp's,
@@ -35,8 +39,8 @@ interface SdkResponses<R> {
 	/**
 	 * Return the response unread, its body running {@code end} when it is read to its
 	 * end, fails, or is closed; {@code end} may run more than once and does its work
-	 * once.
+	 * once; every byte read from it passes to {@code tap} first, when there is one.
 	 */
-	R streamed(R response, Runnable end);
+	R streamed(R response, @Nullable SseUsageTap tap, Runnable end);
 
 }

@@ -106,6 +106,7 @@ class LlmQuotaMetricsTests {
 				.value()).isEqualTo(0.1);
 			assertThat(registry.get(LlmQuotaMetricNames.IN_FLIGHT).tags("pool", "openai").gauge().value())
 				.isEqualTo(1.0);
+			assertThat(registry.get(LlmQuotaMetricNames.STREAM_OUTPUT).tags("pool", "openai").gauge().value()).isZero();
 			assertThat(registry.get(LlmQuotaMetricNames.QUEUE_DEPTH).tags("pool", "openai").gauges())
 				.extracting((gauge) -> gauge.getId().getTag("priority"))
 				.containsExactlyInAnyOrder(Priority.CRITICAL, Priority.INTERACTIVE, Priority.NORMAL,

@@ -184,7 +184,21 @@ class GovernorRestClientTests {
 
 		assertThat(events).contains("message_stop");
 		assertThat(pool.snapshot().inFlight()).isZero();
-		assertThat(pool.settled()).containsExactly(TokenUsage.of(pool.settled().get(0).inputTokens(), 100));
+		// Events, but neither usage nor text: the estimated input and no output.
+		assertThat(pool.settled()).containsExactly(TokenUsage.of(pool.settled().get(0).inputTokens(), 0));
+	}
+
+	@Test
+	void streamSettlesToTheUsageItReports() {
+		GovernedPool pool = pool(GovernedPool.requests(1000));
+		this.stub.answer(Answer.stream(40, "Hello", 7));
+
+		String events = send(client(pool), MESSAGE);
+
+		assertThat(events).contains("message_stop");
+		assertThat(pool.snapshot().inFlight()).isZero();
+		assertThat(pool.snapshot().streamOutput()).isZero();
+		assertThat(pool.settled()).containsExactly(TokenUsage.of(40, 7));
 	}
 
 	@Test
