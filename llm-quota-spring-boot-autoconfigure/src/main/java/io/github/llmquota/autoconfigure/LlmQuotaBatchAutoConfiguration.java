@@ -64,9 +64,10 @@ public class LlmQuotaBatchAutoConfiguration {
 		check(positive(batch.getMaxPoll()) && batch.getMaxPoll().compareTo(batch.getFirstPoll()) >= 0, "max-poll",
 				batch.getMaxPoll(), "must be at least llm.quota.batch.first-poll (" + batch.getFirstPoll() + ")");
 		check(positive(batch.getInterval()), "interval", batch.getInterval(), "must be positive");
+		check(positive(batch.getResultTimeout()), "result-timeout", batch.getResultTimeout(), "must be positive");
 		return new BatchSettings(QuotaSettingsFactory.maxQueueDrain(properties), batch.getMaxBatchSize(),
 				batch.getMaxBatchAge(), batch.getMaxQueuedRequests(), batch.getFirstPoll(), batch.getMaxPoll(),
-				batch.getInterval());
+				batch.getInterval(), batch.getResultTimeout());
 	}
 
 	private static BatchPrices prices(LlmQuotaProperties.Batch batch) {

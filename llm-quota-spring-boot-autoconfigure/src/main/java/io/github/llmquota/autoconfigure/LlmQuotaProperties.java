@@ -1384,6 +1384,13 @@ public class LlmQuotaProperties {
 		private Duration interval = Duration.ofSeconds(1);
 
 		/**
+		 * Longest a caller waits for a deferred call's result before its future fails; a
+		 * result that comes later goes to the BatchResultListener bean. The providers end
+		 * a batch within 24 hours.
+		 */
+		private Duration resultTimeout = Duration.ofHours(25);
+
+		/**
 		 * Price per million input tokens of each model, in any one currency, to report
 		 * the money the batch discount saved.
 		 */
@@ -1441,6 +1448,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxPoll(Duration maxPoll) {
 			this.maxPoll = maxPoll;
+		}
+
+		public Duration getResultTimeout() {
+			return this.resultTimeout;
+		}
+
+		public void setResultTimeout(Duration resultTimeout) {
+			this.resultTimeout = resultTimeout;
 		}
 
 		public Duration getInterval() {

@@ -54,7 +54,13 @@ public record BatchItemResult(String id, Outcome outcome, String body, String er
 		EXPIRED,
 
 		/** The batch was cancelled before the provider reached the call. */
-		CANCELED
+		CANCELED,
+
+		/**
+		 * No result reached the caller in time ({@link BatchSettings#resultTimeout()}): a
+		 * result that comes later goes to the {@link BatchResultListener}.
+		 */
+		TIMED_OUT
 
 	}
 

@@ -17,9 +17,13 @@ import java.time.Duration;
  * @param maxPoll the longest interval between two polls of a batch; the interval doubles
  * from {@code firstPoll} up to it
  * @param interval how often each instance flushes, polls and claims results
+ * @param resultTimeout the longest a caller's future waits for its result: past it, the
+ * future fails (outcome {@link BatchItemResult.Outcome#TIMED_OUT}), so that no caller
+ * waits forever on a result that went elsewhere (its instance was silent, and another
+ * claimed it for the {@link BatchResultListener})
  */
 public record BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration maxBatchAge, long maxQueued,
-		Duration firstPoll, Duration maxPoll, Duration interval) {
+		Duration firstPoll, Duration maxPoll, Duration interval, Duration resultTimeout) {
 
 	/**
 	 * Create settings.
@@ -34,6 +38,7 @@ public record BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration m
 		require(positive(firstPoll), "firstPoll", firstPoll);
 		require(positive(maxPoll) && maxPoll.compareTo(firstPoll) >= 0, "maxPoll", maxPoll);
 		require(positive(interval), "interval", interval);
+		require(positive(resultTimeout), "resultTimeout", resultTimeout);
 	}
 
 	private static boolean positive(Duration duration) {

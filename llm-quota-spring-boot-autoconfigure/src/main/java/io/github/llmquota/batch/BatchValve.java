@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Function;
@@ -210,6 +211,7 @@ public class BatchValve implements SmartLifecycle {
 			return CompletableFuture.failedFuture(ex);
 		}
 		this.deferred.incrementAndGet();
+		failAfterResultTimeout(id, future);
 		return future;
 	}
 
@@ -355,6 +357,17 @@ public class BatchValve implements SmartLifecycle {
 		for (int i = 0; i + 1 < orphans.size(); i += 2) {
 			orphaned(fromJson(orphans.get(i + 1)));
 		}
+	}
+
+	// A result delivered later finds no future and goes to the listener, as an orphan.
+	private void failAfterResultTimeout(String id, CompletableFuture<BatchItemResult> future) {
+		Duration timeout = this.settings.resultTimeout();
+		CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+			if (this.waiting.remove(id, future)) {
+				complete(future, BatchItemResult.failed(id, BatchItemResult.Outcome.TIMED_OUT,
+						"no result within llm.quota.batch.result-timeout (" + timeout + ")"));
+			}
+		});
 	}
 
 	private static void complete(CompletableFuture<BatchItemResult> future, BatchItemResult result) {

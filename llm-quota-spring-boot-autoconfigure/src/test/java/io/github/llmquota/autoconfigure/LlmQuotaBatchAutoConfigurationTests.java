@@ -101,6 +101,15 @@ class LlmQuotaBatchAutoConfigurationTests {
 	}
 
 	@Test
+	void zeroResultTimeoutStopsStartupNamingTheProperty() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.result-timeout=0s")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.batch.result-timeout"));
+	}
+
+	@Test
 	void negativePriceStopsStartupNamingTheModel() {
 		this.runner.withUserConfiguration(UserProvider.class)
 			.withPropertyValues("llm.quota.batch.enabled=true",

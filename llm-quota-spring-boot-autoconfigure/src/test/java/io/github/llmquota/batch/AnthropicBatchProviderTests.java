@@ -90,7 +90,7 @@ class AnthropicBatchProviderTests {
 			.build();
 		BatchValve valve = new BatchValve(this.engine, this.quotaSettings,
 				new BatchSettings(Duration.ZERO, 10, Duration.ZERO, 100, Duration.ofMillis(1), Duration.ofMillis(1),
-						Duration.ofSeconds(1)),
+						Duration.ofSeconds(1), Duration.ofDays(1)),
 				new BatchLedger(new StringRedisTemplate(this.factory), this.prefix), new AnthropicBatchProvider(client),
 				null);
 		CompletableFuture<BatchItemResult> summary = valve.defer("model", AnthropicBatchProvider.body(params("one")));

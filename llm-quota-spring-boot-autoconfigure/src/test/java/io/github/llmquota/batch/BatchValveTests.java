@@ -48,6 +48,8 @@ class BatchValveTests {
 
 	private static final Duration IMMEDIATELY = Duration.ZERO;
 
+	private static final Duration A_DAY = Duration.ofDays(1);
+
 	private final String prefix = "b" + UUID.randomUUID().toString().substring(0, 8);
 
 	private final QuotaSettings quotaSettings = TestSettings.pool("pool")
@@ -225,6 +227,26 @@ class BatchValveTests {
 	}
 
 	@Test
+	void aCallerWaitsNoLongerThanTheResultTimeoutAndALaterResultGoesToTheListener() {
+		BatchValve valve = valve(new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
+				Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofMillis(50)));
+		CompletableFuture<BatchItemResult> slow = valve.defer("model", "slow");
+		valve.work();
+
+		// A guard against waiting forever, not a speed target.
+		assertThat(slow).failsWithin(Duration.ofSeconds(30));
+		assertThat(failure(slow)).hasMessageContaining("llm.quota.batch.result-timeout")
+			.satisfies((ex) -> assertThat(((DeferredCallException) ex).getResult().outcome())
+				.isEqualTo(BatchItemResult.Outcome.TIMED_OUT));
+
+		this.provider.ended = true;
+		for (int i = 0; i < 50 && this.orphans.isEmpty(); i++) {
+			valve.work();
+		}
+		assertThat(this.orphans).extracting(BatchItemResult::body).containsExactly("SLOW");
+	}
+
+	@Test
 	void erroredAndExpiredCallsComeBackAsClearErrors() {
 		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
 		this.provider.outcomes.put("bad", BatchItemResult.Outcome.ERRORED);
@@ -245,7 +267,7 @@ class BatchValveTests {
 	@Test
 	void pollingBacksOffByDoublingUpToTheLongestInterval() {
 		BatchSettings settings = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
-				Duration.ofMillis(16), Duration.ofSeconds(1));
+				Duration.ofMillis(16), Duration.ofSeconds(1), A_DAY);
 		BatchValve valve = valve(settings);
 		valve.defer("model", "summary");
 		valve.work();
@@ -373,7 +395,7 @@ class BatchValveTests {
 	 */
 	private BatchSettings stopInstanceWithABatchInFlight() {
 		BatchSettings quick = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
-				Duration.ofMillis(1), Duration.ofMillis(10));
+				Duration.ofMillis(1), Duration.ofMillis(10), A_DAY);
 		BatchValve stopped = valve(quick);
 		stopped.defer("model", "one");
 		stopped.defer("model", "two");
@@ -390,7 +412,7 @@ class BatchValveTests {
 
 	private static BatchSettings settings(int maxBatchSize, Duration maxBatchAge, long maxQueued) {
 		return new BatchSettings(IMMEDIATELY, maxBatchSize, maxBatchAge, maxQueued, Duration.ofMillis(1),
-				Duration.ofMillis(1), Duration.ofSeconds(1));
+				Duration.ofMillis(1), Duration.ofSeconds(1), A_DAY);
 	}
 
 	private static QuotaRequest deferrable(boolean deferrable) {
