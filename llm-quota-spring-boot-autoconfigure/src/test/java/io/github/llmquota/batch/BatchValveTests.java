@@ -295,9 +295,12 @@ class BatchValveTests {
 			for (BatchValve valve : List.of(other, third)) {
 				runs.add(threads.submit(() -> {
 					start.await();
-					for (int i = 0; i < 50 && this.orphans.size() < 2; i++) {
+					// Until both results are delivered, each round trip pacing the next;
+					// the
+					// deadline only guards against a hang.
+					long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+					while (this.orphans.size() < 2 && System.nanoTime() < deadline) {
 						valve.work();
-						Thread.sleep(5);
 					}
 					return null;
 				}));
