@@ -60,8 +60,9 @@
 --   snapshot [models, live]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
---   charge   [id, deltas, output] [stream] (deltas: per dimension, added to the buckets as
---            settle adds them; output: the stream's output tokens so far)
+--   charge   [id, deltas, output, live, user] [stream] (deltas: per dimension, added to the
+--            buckets as settle adds them; output: the stream's output tokens so far; user: with
+--            deltas, added to the user's buckets)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
@@ -219,7 +220,8 @@ local ARGUMENTS = {
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
   snapshot = function(a) return {models = a[1], live = present(a[2])} end,
-  charge = function(a) return {id = a[1], deltas = a[2], output = a[3], live = present(a[4])} end, -- [stream]
+  charge = function(a) return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]),
+    user = userArguments(a[5])} end, -- [stream]
 }
 
 local args = cjson.decode(ARGV[3])
@@ -1017,6 +1019,7 @@ local function charge(a)
     st.grantsUntil = keptUntil
   end
   addDeltas(a.deltas)
+  if a.user then userCharge(a.user, a.user.deltas) end
   redis.call('HSET', C, a.id, a.output)
   redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)
   return {'CHARGED'}

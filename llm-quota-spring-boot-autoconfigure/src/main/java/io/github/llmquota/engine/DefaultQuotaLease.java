@@ -44,6 +44,10 @@ class DefaultQuotaLease implements QuotaLease {
 	// steps. Guarded by this.
 	private long[] charged;
 
+	// What the user's buckets were charged so far, per user limit, or null without a
+	// user. Guarded by this.
+	private final long[] userCharged;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
 			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this.store = store;
@@ -54,6 +58,7 @@ class DefaultQuotaLease implements QuotaLease {
 		this.endListener = endListener;
 		this.feedbackSettings = feedbackSettings;
 		this.charged = ticket.cost().clone();
+		this.userCharged = (ticket.user() != null) ? ticket.user().cost().clone() : null;
 	}
 
 	@Override
@@ -98,17 +103,17 @@ class DefaultQuotaLease implements QuotaLease {
 			if (isEnded()) {
 				return false;
 			}
-			long[] sofar = this.model.actual(TokenUsage.of(this.request.inputTokens(), outputTokens),
-					this.model.pool().rates());
-			long[] delta = new long[sofar.length];
-			for (int i = 0; i < delta.length; i++) {
-				delta[i] = Math.max(0, sofar[i] - this.charged[i]);
-			}
+			TokenUsage sofar = TokenUsage.of(this.request.inputTokens(), outputTokens);
+			long[] delta = growth(this.model.actual(sofar, this.model.pool().rates()), this.charged);
+			UserCharge user = this.ticket.user();
+			long[] userDelta = (user != null) ? growth(this.model.actual(sofar, user.limits()), this.userCharged)
+					: null;
 			try {
-				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens);
+				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens, user, userDelta);
 				if (held) {
-					for (int i = 0; i < delta.length; i++) {
-						this.charged[i] += delta[i];
+					add(this.charged, delta);
+					if (userDelta != null) {
+						add(this.userCharged, userDelta);
 					}
 				}
 				return held;
@@ -145,16 +150,18 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
 		long[] charged;
+		long[] userCharged;
 		synchronized (this) {
 			if (!this.ended.compareAndSet(false, true)) {
 				return;
 			}
 			charged = this.charged.clone();
+			userCharged = (this.userCharged != null) ? this.userCharged.clone() : null;
 		}
 		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
-				(user != null) ? minus(userActual, user.cost()) : null, feedback);
+				(user != null) ? minus(userActual, userCharged) : null, feedback);
 		try {
 			this.store.settle(this.model.pool(), settlement);
 		}
@@ -209,6 +216,21 @@ class DefaultQuotaLease implements QuotaLease {
 					feedback.getErrorMessage().orElse(null));
 		}
 		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
+	}
+
+	// What a stream's use so far takes beyond what was charged; a step never refunds.
+	private static long[] growth(long[] sofar, long[] charged) {
+		long[] delta = new long[sofar.length];
+		for (int i = 0; i < delta.length; i++) {
+			delta[i] = Math.max(0, sofar[i] - charged[i]);
+		}
+		return delta;
+	}
+
+	private static void add(long[] charged, long[] delta) {
+		for (int i = 0; i < delta.length; i++) {
+			charged[i] += delta[i];
+		}
 	}
 
 	private static long[] minus(long[] actual, long[] charged) {

@@ -63,15 +63,19 @@ public interface QuotaStore {
 	 * pool's buckets as a settle would (the lease's charge so far is the caller's to
 	 * keep), note the stream's output so far for {@link PoolSnapshot#streamOutput()}, and
 	 * keep the lease for a whole {@code lease-timeout} from now. A lease that already
-	 * expired or ended is not brought back and nothing is charged.
+	 * expired or ended is not brought back and nothing is charged. A lease of a user with
+	 * limits of its own charges the user's buckets too, as it flows.
 	 * @param pool the pool
 	 * @param leaseId the lease
 	 * @param delta per rate dimension of the pool, what to add to its bucket
 	 * @param outputTokens the stream's output tokens so far
+	 * @param user the user charge of the lease, or {@code null}
+	 * @param userDelta per user limit, what to add to the user's bucket, or {@code null}
 	 * @return whether the lease was still held
 	 * @throws UnsupportedOperationException if this store cannot charge streams
 	 */
-	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+			long[] userDelta) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot charge streams");
 	}
 

@@ -33,6 +33,7 @@ import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.engine.TicketState;
+import io.github.llmquota.engine.UserCharge;
 import io.github.llmquota.local.InMemoryQuotaStore;
 
 /**
@@ -262,16 +263,18 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 * at its expiry.
 	 */
 	@Override
-	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+			long[] userDelta) {
 		if (this.localTickets.computeIfPresent(leaseId,
 				(id, expiry) -> this.nanoClock.getAsLong() + this.leaseNanos) != null) {
-			return this.failMode != FailMode.LOCAL || this.local.charge(localPool(pool), leaseId, delta, outputTokens);
+			return this.failMode != FailMode.LOCAL
+					|| this.local.charge(localPool(pool), leaseId, delta, outputTokens, user, userDelta);
 		}
 		if (isDegraded()) {
 			return true;
 		}
 		try {
-			return this.shared.charge(pool, leaseId, delta, outputTokens);
+			return this.shared.charge(pool, leaseId, delta, outputTokens, user, userDelta);
 		}
 		catch (DataAccessException ex) {
 			trip("charge", ex);

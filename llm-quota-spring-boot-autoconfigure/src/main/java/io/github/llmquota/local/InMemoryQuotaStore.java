@@ -101,8 +101,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	@Override
-	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
-		return state(pool).charge(leaseId, delta, outputTokens);
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+			long[] userDelta) {
+		return state(pool).charge(leaseId, delta, outputTokens, user, userDelta);
 	}
 
 	@Override
@@ -511,7 +512,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		synchronized boolean charge(String leaseId, long[] delta, long outputTokens) {
+		synchronized boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user,
+				long[] userDelta) {
 			long now = advanceAndRestart();
 			long[] lease = this.leases.get(leaseId);
 			if (lease != null) {
@@ -521,6 +523,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 				lease[0] = Math.max(lease[0], now + leaseTimeout);
 				lease[1] = lease[0] - leaseTimeout;
 				addDeltas(delta);
+				if (user != null) {
+					chargeUser(user, userDelta, 1, now);
+				}
 				this.streamOutput.put(leaseId, outputTokens);
 			}
 			record(now);

@@ -214,8 +214,11 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	@Override
-	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
-		List<?> reply = run(pool, ScriptProtocol.CHARGE, (live) -> new ChargeArgs(leaseId, delta, outputTokens, live));
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+			long[] userDelta) {
+		UserArgs userArgs = (user != null) ? user(user, null, userDelta) : null;
+		List<?> reply = run(pool, ScriptProtocol.CHARGE,
+				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs));
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.CHARGED -> true;
 			case ScriptProtocol.LOST -> false;

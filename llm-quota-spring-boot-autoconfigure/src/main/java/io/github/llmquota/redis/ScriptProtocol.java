@@ -310,10 +310,11 @@ final class ScriptProtocol {
 
 	/**
 	 * The arguments of {@code charge}: the lease, what to add to each bucket and the
-	 * stream's output so far.
+	 * stream's output so far, and what to add to its user's buckets ({@code deltas}), if
+	 * it has a user.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record ChargeArgs(String id, long[] deltas, long output, Long live) {
+	record ChargeArgs(String id, long[] deltas, long output, Long live, UserArgs user) {
 	}
 
 	/**

@@ -78,11 +78,11 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * below, on and above the reservation with no feedback, success, 429s with and without
  * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
  * cancels of waiting, granted and unknown tickets; streaming charges of held, ended and
- * expired leases; polls; live settings as an operator changes them (shadow mode on and
- * off, so that acquires run in shadow mode for a while, a paused class, a pinned
- * multiplier, a changed limit, and back to the configuration); time steps from a
- * millisecond to two hours, some to exactly a lease's end; and the loss of the script's
- * state hash, which the in-memory store models with
+ * expired leases, a user's charging its buckets too; polls; live settings as an operator
+ * changes them (shadow mode on and off, so that acquires run in shadow mode for a while,
+ * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
+ * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
+ * of the script's state hash, which the in-memory store models with
  * {@link InMemoryQuotaStore#loseState(String)}.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
@@ -510,9 +510,20 @@ final class StoreDifferential {
 						: this.random.nextInt((int) this.pool.rates().get(i).capacity() + 1);
 			}
 			long output = this.random.nextInt(100_000);
-			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output);
-			boolean expected = this.lua.charge(this.pool, id, delta, output);
-			boolean actual = this.java.charge(this.pool, id, delta, output);
+			// A user's lease charges the user's buckets as it flows too.
+			UserCharge user = this.tickets.get(id).user();
+			long[] userDelta = null;
+			if (user != null) {
+				userDelta = new long[user.cost().length];
+				for (int i = 0; i < userDelta.length; i++) {
+					userDelta[i] = (this.random.nextInt(3) == 0) ? 0
+							: this.random.nextInt((int) user.limits().get(i).capacity() + 1);
+				}
+			}
+			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output
+					+ ((userDelta != null) ? " user " + user.keyHash() + " delta " + Arrays.toString(userDelta) : ""));
+			boolean expected = this.lua.charge(this.pool, id, delta, output, user, userDelta);
+			boolean actual = this.java.charge(this.pool, id, delta, output, user, userDelta);
 			same("charge", expected, actual);
 			if (actual) {
 				long keptUntil = this.now + this.settings.leaseTimeout().toMillis();

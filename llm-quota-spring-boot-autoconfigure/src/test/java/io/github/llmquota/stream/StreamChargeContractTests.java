@@ -1,6 +1,7 @@
 package io.github.llmquota.stream;
 
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,8 @@ import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.UserCharge;
+import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,6 +129,69 @@ public abstract class StreamChargeContractTests {
 		assertThat(settled.inFlight()).isZero();
 		assertThat(settled.streamOutput()).isZero();
 		assertThat(settled.used()).containsExactly(INPUT, 400);
+	}
+
+	@Test
+	void aUsersBucketsAreChargedAsTheStreamFlows() {
+		startWithUserLimit((store) -> store);
+		usersStreamChargesTheirBuckets();
+	}
+
+	@Test
+	void aStoreThatChargesNoUserMidStreamFailsTheUserCheck() {
+		// The proof that the check above can fail: a store that drops the user's part
+		// of every step, as the script did before.
+		startWithUserLimit((store) -> new ForwardingQuotaStore(store) {
+
+			@Override
+			public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+					long[] userDelta) {
+				return super.charge(pool, leaseId, delta, outputTokens, null, null);
+			}
+
+		});
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(this::usersStreamChargesTheirBuckets);
+	}
+
+	// A user's limit of 2,000 output tokens a minute (no refill on the driven clock): its
+	// stream reserved 1,000 and produced 1,800 so far, so a second request of the same
+	// user for 500 more must not fit before the stream ends, while another user's does.
+	private void usersStreamChargesTheirBuckets() {
+		QuotaLease lease = acquire("alice", 1_000);
+		StreamMeter meter = meter(lease, new StreamStep(100, Duration.ofHours(1)));
+		meter.reportedOutput(1_800);
+		assertThat(snapshot().streamOutput()).isEqualTo(1_800);
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> acquire("alice", 500));
+		acquire("bob", 500).settle(TokenUsage.of(INPUT, 500));
+		meter.complete(TokenUsage.of(INPUT, 1_800), ProviderFeedback.none());
+		// Settled to what it charged: nothing charged twice, nothing refunded.
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> acquire("alice", 500));
+		acquire("alice", 200).settle(TokenUsage.of(INPUT, 200));
+	}
+
+	private void startWithUserLimit(UnaryOperator<QuotaStore> wrap) {
+		QuotaSettings settings = TestSettings.pool("users")
+			.provider(Provider.ANTHROPIC)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000)
+			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 100_000)
+			.userLimit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 2_000)
+			.burstHorizon(Duration.ofMinutes(1))
+			.margin(0)
+			.leaseTimeout(LEASE_TIMEOUT)
+			.build();
+		this.store = wrap.apply(createStore(settings));
+		this.engine = new DefaultQuotaEngine(settings, this.store);
+		this.pool = settings.pools().values().iterator().next();
+	}
+
+	private QuotaLease acquire(String user, long maxOutput) {
+		return this.engine.acquire(QuotaRequest.builder("model")
+			.priority(Priority.CRITICAL)
+			.user(user)
+			.inputTokens(INPUT)
+			.maxOutputTokens(maxOutput)
+			.maxWait(Duration.ZERO)
+			.build());
 	}
 
 	private void streamChargesProgressively(StreamStep step) {

@@ -10,6 +10,7 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.engine.UserCharge;
 
 /**
  * A {@link QuotaStore} that forwards every call, for test doubles that watch or delay
@@ -44,8 +45,9 @@ public abstract class ForwardingQuotaStore implements QuotaStore {
 	}
 
 	@Override
-	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
-		return this.delegate.charge(pool, leaseId, delta, outputTokens);
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+			long[] userDelta) {
+		return this.delegate.charge(pool, leaseId, delta, outputTokens, user, userDelta);
 	}
 
 	@Override
