@@ -106,21 +106,23 @@ final class ReactorLlmCalls {
 		LlmCallContext context = LlmRateLimitedInterceptor.callContext(call, handOver);
 		// Streams report cumulative usage, so the last report is the call's.
 		AtomicReference<TokenUsage> usage = new AtomicReference<>();
-		// Charged as elements arrive, on a thread that may block on the store.
-		StreamMeter meter = new StreamMeter(lease, call.request().inputTokens(), this.interceptor.streamStep(),
-				this.interceptor.profile(call));
+		// Charged as elements arrive, on a thread that may block on the store; made at
+		// subscription, when the stream opens and its heartbeat starts.
+		AtomicReference<StreamMeter> meter = new AtomicReference<>();
 		return Flux.defer(() -> {
 			invoked.set(true);
+			meter.set(new StreamMeter(lease, call.request().inputTokens(), this.interceptor.streamStep(),
+					this.interceptor.profile(call)));
 			return Flux.from(invoke(invocation, context));
 		}).contextWrite(Context.of(LlmCallContext.REACTOR_CONTEXT_KEY, context)).doOnNext((element) -> {
 			TokenUsage reported = this.interceptor.usage(call, element);
 			if (reported != null) {
 				usage.set(reported);
-				Schedulers.boundedElastic().schedule(() -> meter.reportedOutput(reported.outputTokens()));
+				Schedulers.boundedElastic().schedule(() -> meter.get().reportedOutput(reported.outputTokens()));
 			}
 			else if (element instanceof CharSequence text) {
 				String chunk = text.toString();
-				Schedulers.boundedElastic().schedule(() -> meter.text(chunk));
+				Schedulers.boundedElastic().schedule(() -> meter.get().text(chunk));
 			}
 		}).doOnComplete(() -> {
 			if (handOver.reclaim()) {
@@ -139,7 +141,7 @@ final class ReactorLlmCalls {
 				// received.
 				TokenUsage reported = usage.get();
 				this.interceptor.settle(call, lease, (reported != null) ? reported
-						: TokenUsage.of(call.request().inputTokens(), meter.outputTokens()), null);
+						: TokenUsage.of(call.request().inputTokens(), meter.get().outputTokens()), null);
 			}
 			else {
 				lease.release(CallOutcome.NOT_SENT);

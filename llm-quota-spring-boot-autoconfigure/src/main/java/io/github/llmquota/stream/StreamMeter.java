@@ -18,6 +18,15 @@ import io.github.llmquota.core.TokenUsage;
  * final usage, or {@link #cancel()} when the stream was cancelled or broke, which settles
  * what was consumed so far.
  * <p>
+ * A stream that brings nothing for a while keeps its lease too: from its creation until
+ * it ends, a heartbeat thread of this JVM charges the output so far (no new output) once
+ * half the step's interval passed without a charge, so that the lease is charged at least
+ * once an interval, which is shorter than {@code lease-timeout}. The heartbeat stops when
+ * the stream ends, when its lease is lost, and with the JVM: the lease of a stream whose
+ * worker died expires a lease timeout after its last charge. A stream that is never ended
+ * keeps its lease as long as the JVM runs, as a call that never returns would.
+ * {@link StreamStep#AT_END_ONLY} has no heartbeat.
+ * <p>
  * Every method may make a blocking store call: a reactive caller runs them where it may
  * block. Thread-safe.
  */
@@ -45,6 +54,8 @@ public final class StreamMeter {
 
 	private boolean held = true;
 
+	private final Runnable stopHeartbeat;
+
 	/**
 	 * Create a meter for a stream admitted by {@code lease}.
 	 * @param lease the stream's lease
@@ -54,10 +65,11 @@ public final class StreamMeter {
 	 * output from text
 	 */
 	public StreamMeter(QuotaLease lease, long inputTokens, StreamStep step, ProviderProfile profile) {
-		this(lease, inputTokens, step, profile, System::nanoTime);
+		this(lease, inputTokens, step, profile, System::nanoTime, ScheduledStreamHeartbeat.SHARED);
 	}
 
-	StreamMeter(QuotaLease lease, long inputTokens, StreamStep step, ProviderProfile profile, LongSupplier nanoClock) {
+	StreamMeter(QuotaLease lease, long inputTokens, StreamStep step, ProviderProfile profile, LongSupplier nanoClock,
+			StreamHeartbeat heartbeat) {
 		if (inputTokens < 0) {
 			throw new IllegalArgumentException("inputTokens must not be negative, was " + inputTokens);
 		}
@@ -67,6 +79,11 @@ public final class StreamMeter {
 		this.asciiCharsPerToken = profile.asciiCharsPerToken();
 		this.nanoClock = nanoClock;
 		this.chargedAtNanos = nanoClock.getAsLong();
+		// Started under the lock its beats take, so that they see this meter whole.
+		synchronized (this) {
+			this.stopHeartbeat = step.equals(StreamStep.AT_END_ONLY) ? () -> {
+			} : heartbeat.start(step.interval().dividedBy(2), this::beat);
+		}
 	}
 
 	/**
@@ -133,6 +150,7 @@ public final class StreamMeter {
 	 * @param feedback the response's headers
 	 */
 	public void complete(TokenUsage usage, ProviderFeedback feedback) {
+		this.stopHeartbeat.run();
 		this.lease.settle(usage, feedback);
 	}
 
@@ -141,6 +159,7 @@ public final class StreamMeter {
 	 * estimated input and the output so far.
 	 */
 	public void cancel() {
+		this.stopHeartbeat.run();
 		this.lease.settle(TokenUsage.of(this.inputTokens, outputTokens()));
 	}
 
@@ -150,7 +169,30 @@ public final class StreamMeter {
 	 * @param feedback the provider's error
 	 */
 	public void fail(CallOutcome outcome, ProviderFeedback feedback) {
+		this.stopHeartbeat.run();
 		this.lease.release(outcome, feedback);
+	}
+
+	// A heartbeat: charge the output so far if nothing charged for half an interval, so
+	// that a silent stream's lease is charged at least once an interval. Ended some other
+	// way (its lease settled directly) or lost, the stream beats no more.
+	private synchronized void beat() {
+		try {
+			if (!this.held || this.lease.isEnded()) {
+				this.stopHeartbeat.run();
+				return;
+			}
+			long now = this.nanoClock.getAsLong();
+			if (now - this.chargedAtNanos >= this.step.interval().toNanos() / 2) {
+				charge(outputTokens(), now);
+				if (!this.held) {
+					this.stopHeartbeat.run();
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			// The lease logs what its store failed at; the next beat tries again.
+		}
 	}
 
 	private void chargeIfDue() {
@@ -161,10 +203,14 @@ public final class StreamMeter {
 		long now = this.nanoClock.getAsLong();
 		if (output - this.charged >= this.step.tokens()
 				|| now - this.chargedAtNanos >= this.step.interval().toNanos()) {
-			this.held = this.lease.charge(output);
-			this.charged = output;
-			this.chargedAtNanos = now;
+			charge(output, now);
 		}
+	}
+
+	private void charge(long output, long now) {
+		this.held = this.lease.charge(output);
+		this.charged = output;
+		this.chargedAtNanos = now;
 	}
 
 }

@@ -1,6 +1,8 @@
 package io.github.llmquota.stream;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +52,8 @@ public abstract class StreamChargeContractTests {
 	/** The store's time in milliseconds; nothing refills unless a test moves it. */
 	protected long now = 1_000_000;
 
+	private final DrivenHeartbeat heartbeat = new DrivenHeartbeat();
+
 	/**
 	 * Create the store under test, reading time from {@link #now}.
 	 * @param settings the settings
@@ -91,6 +95,51 @@ public abstract class StreamChargeContractTests {
 		assertThat(meter.isHeld()).isTrue();
 		assertThat(snapshot().inFlight()).isEqualTo(1);
 		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(this::acquire);
+		meter.complete(TokenUsage.of(INPUT, 50), ProviderFeedback.none());
+		assertThat(snapshot().inFlight()).isZero();
+	}
+
+	@Test
+	void aSilentStreamKeepsItsLeasePastTheLeaseTimeoutWhileItsWorkerBeats() {
+		start();
+		silentStreamKeepsItsLease(this.heartbeat);
+		// Ended, it beats no more.
+		assertThat(this.heartbeat.beating()).isZero();
+	}
+
+	@Test
+	void aSilentStreamWithoutAHeartbeatFailsTheSilentStreamCheck() {
+		start();
+		// The proof that the check above can fail: the same stream, its heartbeat off.
+		assertThatExceptionOfType(AssertionError.class)
+			.isThrownBy(() -> silentStreamKeepsItsLease((period, beat) -> () -> {
+			}));
+	}
+
+	@Test
+	void aSilentStreamsBeatsStopWhenItsLeaseIsLost() {
+		start();
+		QuotaLease lease = acquire();
+		meter(lease, new StreamStep(10_000, Duration.ofSeconds(2)));
+		// Its heartbeat was held up longer than the lease timeout (a stopped JVM).
+		this.now += LEASE_TIMEOUT.toMillis() + 1;
+		this.heartbeat.beat();
+		assertThat(this.heartbeat.beating()).isZero();
+		assertThat(snapshot().inFlight()).isZero();
+	}
+
+	// Nothing arrives for 2.5 lease timeouts, as a model that thinks long before it
+	// answers; the heartbeat beats at half the 2-second interval.
+	private void silentStreamKeepsItsLease(StreamHeartbeat heartbeat) {
+		QuotaLease lease = acquire();
+		StreamMeter meter = meter(lease, new StreamStep(10_000, Duration.ofSeconds(2)), heartbeat);
+		for (int beat = 1; beat <= 25; beat++) {
+			this.now += 1_000;
+			this.heartbeat.beat();
+		}
+		assertThat(meter.isHeld()).isTrue();
+		assertThat(snapshot().inFlight()).isEqualTo(1);
+		meter.text("the answer, at last");
 		meter.complete(TokenUsage.of(INPUT, 50), ProviderFeedback.none());
 		assertThat(snapshot().inFlight()).isZero();
 	}
@@ -237,7 +286,35 @@ public abstract class StreamChargeContractTests {
 	}
 
 	private StreamMeter meter(QuotaLease lease, StreamStep step) {
-		return new StreamMeter(lease, INPUT, step, ProviderProfile.of(Provider.ANTHROPIC), () -> this.now * 1_000_000);
+		return meter(lease, step, this.heartbeat);
+	}
+
+	private StreamMeter meter(QuotaLease lease, StreamStep step, StreamHeartbeat heartbeat) {
+		return new StreamMeter(lease, INPUT, step, ProviderProfile.of(Provider.ANTHROPIC), () -> this.now * 1_000_000,
+				heartbeat);
+	}
+
+	/**
+	 * A heartbeat the test beats, on the test's thread.
+	 */
+	private static final class DrivenHeartbeat implements StreamHeartbeat {
+
+		private final List<Runnable> beats = new CopyOnWriteArrayList<>();
+
+		@Override
+		public Runnable start(Duration period, Runnable beat) {
+			this.beats.add(beat);
+			return () -> this.beats.remove(beat);
+		}
+
+		void beat() {
+			this.beats.forEach(Runnable::run);
+		}
+
+		int beating() {
+			return this.beats.size();
+		}
+
 	}
 
 	private PoolSnapshot snapshot() {
