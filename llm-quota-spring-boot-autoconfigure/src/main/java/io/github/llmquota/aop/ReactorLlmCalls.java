@@ -20,6 +20,10 @@ import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.stream.StreamMeter;
 
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.lang.Nullable;
+import org.springframework.util.ClassUtils;
+
 /**
  * Governs methods that return a {@link Mono} or {@link Flux}. Kept apart from
  * {@link LlmRateLimitedInterceptor} so that Reactor is loaded only when it is present.
@@ -33,11 +37,15 @@ import io.github.llmquota.stream.StreamMeter;
  * A lease granted in the instant of cancellation is discarded by Reactor and released
  * too, so none is left behind.
  * <p>
- * A {@code Flux} is charged as its elements arrive (usage reports and text), through a
- * {@link StreamMeter} fed on {@code Schedulers.boundedElastic()}: the charge is a store
- * call, which must not block the element's thread.
+ * A {@code Flux} is charged as its elements arrive (usage reports, and the text of text
+ * chunks and of Spring AI {@code ChatResponse}s), through a {@link StreamMeter} fed on
+ * {@code Schedulers.boundedElastic()}: the charge is a store call, which must not block
+ * the element's thread.
  */
 final class ReactorLlmCalls {
+
+	private static final boolean SPRING_AI = ClassUtils.isPresent("org.springframework.ai.chat.model.ChatResponse",
+			ReactorLlmCalls.class.getClassLoader());
 
 	private final QuotaEngine engine;
 
@@ -120,8 +128,9 @@ final class ReactorLlmCalls {
 				usage.set(reported);
 				Schedulers.boundedElastic().schedule(() -> meter.get().reportedOutput(reported.outputTokens()));
 			}
-			else if (element instanceof CharSequence text) {
-				String chunk = text.toString();
+			// Both, where an element has both: the meter counts the larger.
+			String chunk = text(element);
+			if (chunk != null) {
 				Schedulers.boundedElastic().schedule(() -> meter.get().text(chunk));
 			}
 		}).doOnComplete(() -> {
@@ -147,6 +156,34 @@ final class ReactorLlmCalls {
 				lease.release(CallOutcome.NOT_SENT);
 			}
 		});
+	}
+
+	/**
+	 * The text an element of a stream brings: a text chunk's, or a Spring AI
+	 * {@code ChatResponse}'s output, or {@code null}.
+	 */
+	@Nullable
+	private static String text(Object element) {
+		if (element instanceof CharSequence text) {
+			return text.toString();
+		}
+		return SPRING_AI ? SpringAiChunks.text(element) : null;
+	}
+
+	/**
+	 * Reads Spring AI's chunks; loaded only where Spring AI is.
+	 */
+	private static final class SpringAiChunks {
+
+		@Nullable
+		static String text(Object element) {
+			if (element instanceof ChatResponse response && response.getResult() != null
+					&& response.getResult().getOutput() != null) {
+				return response.getResult().getOutput().getText();
+			}
+			return null;
+		}
+
 	}
 
 	/**

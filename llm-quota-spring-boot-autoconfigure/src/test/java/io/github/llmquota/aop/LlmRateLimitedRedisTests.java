@@ -18,6 +18,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
 import reactor.core.publisher.Mono;
 
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
@@ -285,6 +289,19 @@ class LlmRateLimitedRedisTests {
 	}
 
 	@Test
+	void fluxOfSpringAiChatResponsesIsChargedAsTheirTextArrives() {
+		this.runner.withPropertyValues(keyPrefix(), "llm.quota.streaming.charge-every-tokens=100").run((context) -> {
+			this.redis = context.getBean(StringRedisTemplate.class);
+			Calls calls = context.getBean(Calls.class);
+			Disposable running = calls.chatStream(4).subscribe();
+			// As the text stream above, in ChatResponses, as ChatModel#stream gives them.
+			await().atMost(Duration.ofSeconds(5)).until(() -> streamOutput("out") == 400);
+			running.dispose();
+			await().atMost(Duration.ofSeconds(5)).until(() -> leases("out") == 0);
+		});
+	}
+
+	@Test
 	void fluxThatFailsSignalsItsExceptionAndFreesItsSlot() {
 		run((calls) -> {
 			IllegalStateException failure = new IllegalStateException("stream broke");
@@ -518,6 +535,13 @@ class LlmRateLimitedRedisTests {
 		@LlmRateLimited(model = "out", inputTokens = "10", maxOutputTokens = "800", maxWait = "0s")
 		public Flux<String> textStream(int chunks) {
 			return Flux.range(0, chunks).map((i) -> "x".repeat(350)).concatWith(Flux.never());
+		}
+
+		@LlmRateLimited(model = "out", inputTokens = "10", maxOutputTokens = "800", maxWait = "0s")
+		public Flux<ChatResponse> chatStream(int chunks) {
+			return Flux.range(0, chunks)
+				.map((i) -> new ChatResponse(List.of(new Generation(new AssistantMessage("x".repeat(350))))))
+				.concatWith(Flux.never());
 		}
 
 		@LlmRateLimited(model = "one", maxWait = "0s")

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -53,6 +54,10 @@ public final class ProviderStub implements AutoCloseable {
 
 	private volatile Consumer<Integer> onAttempt = (attempt) -> {
 	};
+
+	private volatile String pauseAfter;
+
+	private final CountDownLatch resumed = new CountDownLatch(1);
 
 	private ProviderStub(Answer fallback) {
 		this.fallback = fallback;
@@ -143,6 +148,25 @@ public final class ProviderStub implements AutoCloseable {
 	}
 
 	/**
+	 * Send the body of each answer that contains {@code marker} up to the end of it, then
+	 * hold the rest until {@link #resumeStreams()}: a stream caught in the middle, its
+	 * connection open.
+	 * @param marker where to pause
+	 * @return this stub
+	 */
+	public ProviderStub pauseStreamsAfter(String marker) {
+		this.pauseAfter = marker;
+		return this;
+	}
+
+	/**
+	 * Send the rest of the paused streams, and pause no more.
+	 */
+	public void resumeStreams() {
+		this.resumed.countDown();
+	}
+
+	/**
 	 * Run an action as each attempt arrives, before it is answered, with its number
 	 * (1-based).
 	 * @param action the action
@@ -226,6 +250,12 @@ public final class ProviderStub implements AutoCloseable {
 				exchange.getResponseHeaders().add("content-type", "application/json");
 			}
 			answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+			String pauseAfter = this.pauseAfter;
+			int pause = (pauseAfter != null) ? answer.body().indexOf(pauseAfter) : -1;
+			if (pause >= 0) {
+				sendPaused(exchange, answer, pause + pauseAfter.length());
+				return;
+			}
 			exchange.sendResponseHeaders(answer.status(), (body.length > 0) ? body.length : -1);
 			if (body.length > 0) {
 				try (OutputStream out = exchange.getResponseBody()) {
@@ -241,8 +271,21 @@ public final class ProviderStub implements AutoCloseable {
 		}
 	}
 
+	private void sendPaused(HttpExchange exchange, Answer answer, int pause) throws IOException, InterruptedException {
+		exchange.sendResponseHeaders(answer.status(), 0);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(answer.body().substring(0, pause).getBytes(StandardCharsets.UTF_8));
+			out.flush();
+			if (!this.resumed.await(30, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("A paused stream was never resumed");
+			}
+			out.write(answer.body().substring(pause).getBytes(StandardCharsets.UTF_8));
+		}
+	}
+
 	@Override
 	public void close() {
+		this.resumed.countDown();
 		this.server.stop(0);
 		this.executor.shutdownNow();
 	}

@@ -1,6 +1,7 @@
 package io.github.llmquota.attempt.http;
 
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,12 +12,15 @@ import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import io.github.llmquota.attempt.AttemptGovernor;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.attempt.ProviderReply;
 import io.github.llmquota.attempt.ProviderRequest;
 import io.github.llmquota.core.NonRetryableQuotaException;
+import io.github.llmquota.stream.SseUsageTap;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
@@ -53,8 +57,9 @@ import org.springframework.web.reactive.function.client.ExchangeStrategies;
  * can read it and every attempt can send the same bytes.
  * <p>
  * Thread-safe. A successful streaming response ({@code text/event-stream}) is handed back
- * unread and settles when its body completes, fails or is cancelled; every other response
- * is buffered.
+ * unread, charged as its events pass (on a thread of Reactor's {@code boundedElastic}
+ * scheduler, never the event loop), and settles when its body completes, fails or is
+ * cancelled; every other response is buffered.
  */
 public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 
@@ -160,6 +165,26 @@ public class GovernorExchangeFilterFunction implements ExchangeFilterFunction {
 		@Override
 		public ClientResponse streamed(Runnable onClose) {
 			return this.original.mutate().body((body) -> body.doFinally((signal) -> onClose.run())).build();
+		}
+
+		@Override
+		public ClientResponse streamed(SseUsageTap tap, Runnable onClose) {
+			// The tap charges the store as it reads, which must not block the event
+			// loop: it is fed copies of the bytes, in order, on a worker of its own, and
+			// the stream ends there too, after its last bytes.
+			Scheduler.Worker worker = Schedulers.boundedElastic().createWorker();
+			return this.original.mutate().body((body) -> body.doOnNext((buffer) -> {
+				byte[] bytes = new byte[buffer.readableByteCount()];
+				buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(bytes), 0, bytes.length);
+				worker.schedule(() -> tap.accept(bytes, 0, bytes.length));
+			}).doFinally((signal) -> worker.schedule(() -> {
+				try {
+					onClose.run();
+				}
+				finally {
+					worker.dispose();
+				}
+			}))).build();
 		}
 
 		@Override

@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
@@ -26,6 +28,7 @@ import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.test.AdmissionLog;
 import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
@@ -179,6 +182,52 @@ class GovernorWebClientTests {
 		// the completion.
 		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(pool.settled()).hasSize(1));
 		assertThat(pool.snapshot().inFlight()).isZero();
+	}
+
+	@Test
+	void streamIsChargedAsItFlowsAndShowsInTheSnapshotBeforeItEnds() throws Exception {
+		GovernedPool pool = pool(GovernedPool.requests(1000), UnaryOperator.identity());
+		this.stub.answer(streamOf600Then700()).pauseStreamsAfter(PAUSE);
+
+		CompletableFuture<List<String>> events = client(pool).post()
+			.uri("/v1/messages")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(MESSAGE)
+			.retrieve()
+			.bodyToFlux(String.class)
+			.subscribeOn(Schedulers.parallel())
+			.collectList()
+			.toFuture();
+
+		// The stream is open, paused by the provider after 600 output tokens: the fleet
+		// sees them. The charge runs off the event loop, so it is awaited (a deadline
+		// against a hang only).
+		await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().streamOutput() == 600);
+		assertThat(events).isNotDone();
+		assertThat(pool.settled()).isEmpty();
+		assertThat(pool.snapshot().inFlight()).isEqualTo(1);
+		this.stub.resumeStreams();
+		assertThat(String.join("", events.get(30, TimeUnit.SECONDS))).contains("message_stop");
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pool.settled()).hasSize(1));
+		assertThat(pool.settled()).containsExactly(TokenUsage.of(40, 700));
+		assertThat(pool.snapshot().streamOutput()).isZero();
+		assertThat(pool.snapshot().inFlight()).isZero();
+	}
+
+	private static final String PAUSE = "\"output_tokens\":600}}\n\n";
+
+	// An Anthropic stream that reports 600 output tokens, then (after the pause) 700.
+	static Answer streamOf600Then700() {
+		return new Answer(200, Map.of("content-type", "text/event-stream"),
+				"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+						+ "{\"input_tokens\":40,\"output_tokens\":1}}}\n\n"
+						+ "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+						+ "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n"
+						+ "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+						+ "{\"output_tokens\":600}}\n\n"
+						+ "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+						+ "{\"output_tokens\":700}}\n\n"
+						+ "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 	}
 
 	private String sendOnParallel(WebClient client, Context context) {

@@ -21,6 +21,9 @@ import io.github.llmquota.autoconfigure.LlmQuotaSpringAiAutoConfiguration;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.ProviderStub.Answer;
 
@@ -271,6 +274,38 @@ class SpringAiChatModelGovernorTests {
 			assertThat(this.stub.bodies().get(1)).contains("tool_result");
 			assertThat(this.admissions.admitted()).extracting(QuotaRequest::priority)
 				.containsExactly("CRITICAL", "CRITICAL");
+		});
+	}
+
+	/**
+	 * Spring AI streams through the {@code WebClient} that the governor filters: the
+	 * stream's output is charged as its events pass, and the fleet sees it while the
+	 * stream is open.
+	 */
+	@Test
+	void aStreamedChatCallIsChargedAsItFlowsAndShowsInTheSnapshotBeforeItEnds() {
+		// 2,100 ASCII characters: 600 tokens at Anthropic's 3.5 characters per token,
+		// more than one 500-token step.
+		String text = "x".repeat(2_100);
+		this.stub.answer(SpringAiAnswers.anthropicStream(text)).pauseStreamsAfter(text + "\"}}\n\n");
+		this.runner.run((context) -> {
+			QuotaStore store = context.getBean(QuotaStore.class);
+			PoolSpec pool = context.getBean(QuotaSettings.class).model(CLAUDE).pool();
+			CompletableFuture<List<String>> content = chatClient(context).prompt("question")
+				.stream()
+				.content()
+				.collectList()
+				.toFuture();
+			// Paused by the provider after its text: charged off the event loop, so
+			// awaited (a deadline against a hang only).
+			await().atMost(Duration.ofSeconds(60)).until(() -> store.snapshot(pool).streamOutput() == 600);
+			assertThat(content).isNotDone();
+			assertThat(store.snapshot(pool).inFlight()).isEqualTo(1);
+			this.stub.resumeStreams();
+			assertThat(content).succeedsWithin(Duration.ofSeconds(60))
+				.satisfies((chunks) -> assertThat(String.join("", chunks)).isEqualTo(text));
+			await().atMost(Duration.ofSeconds(60)).until(() -> store.snapshot(pool).inFlight() == 0);
+			assertThat(store.snapshot(pool).streamOutput()).isZero();
 		});
 	}
 
