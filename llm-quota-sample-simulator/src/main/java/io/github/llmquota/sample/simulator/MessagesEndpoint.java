@@ -58,6 +58,20 @@ final class MessagesEndpoint {
 	 * @return the call: an error already answered, or an admitted request to finish
 	 */
 	Call begin(byte[] body) {
+		return begin(body, false);
+	}
+
+	/**
+	 * Read a streamed request and admit or refuse it. Its output is taken from the output
+	 * bucket as it is emitted ({@link Call#emit(long)}), not reserved at admission.
+	 * @param body the raw request body
+	 * @return the call: an error already answered, or an admitted request to finish
+	 */
+	Call beginStream(byte[] body) {
+		return begin(body, true);
+	}
+
+	private Call begin(byte[] body, boolean streamed) {
 		MessagesRequest request;
 		try {
 			request = MessagesRequest.of(this.objectMapper.readTree(body));
@@ -73,18 +87,25 @@ final class MessagesEndpoint {
 			return Call.answered(error(404, "not_found_error", "model: " + request.model()));
 		}
 		PromptCache.Lookup lookup = this.cache.lookup(request, this.clock.nanoTime());
-		Optional<Refusal> refusal = model.admit(lookup.inputCharge(), request.maxTokens());
+		Optional<Refusal> refusal = streamed ? model.admitStream(lookup.inputCharge(), request.maxTokens())
+				: model.admit(lookup.inputCharge(), request.maxTokens());
 		if (refusal.isPresent()) {
 			return Call.answered(rateLimited(model, refusal.get()));
 		}
 		this.cache.record(lookup, this.clock.nanoTime());
-		return new Call(true, () -> complete(model, request, lookup));
+		return new Call(true, () -> complete(model, request, lookup, streamed), streamed ? model : null);
 	}
 
-	private Reply complete(SimulatedModel model, MessagesRequest request, PromptCache.Lookup lookup) {
+	private Reply complete(SimulatedModel model, MessagesRequest request, PromptCache.Lookup lookup, boolean streamed) {
 		long outputTokens = Math.min(request.maxTokens(), request.answerTokens());
-		model.complete(request.maxTokens(), new Usage(lookup.inputTokens(), lookup.cacheCreationInputTokens(),
-				lookup.cacheReadInputTokens(), outputTokens));
+		Usage usage = new Usage(lookup.inputTokens(), lookup.cacheCreationInputTokens(), lookup.cacheReadInputTokens(),
+				outputTokens);
+		if (streamed) {
+			model.completeStream(usage);
+		}
+		else {
+			model.complete(request.maxTokens(), usage);
+		}
 		ObjectNode body = JSON.objectNode();
 		body.put("id", newId("msg_"));
 		body.put("type", "message");
@@ -187,13 +208,40 @@ final class MessagesEndpoint {
 
 		private final Supplier<Reply> finisher;
 
-		private Call(boolean admitted, Supplier<Reply> finisher) {
+		// The model a streamed request's output is counted in, as it is emitted; null
+		// for other requests, whose output was reserved at admission.
+		private final SimulatedModel streamedTo;
+
+		private long emitted;
+
+		private Call(boolean admitted, Supplier<Reply> finisher, SimulatedModel streamedTo) {
 			this.admitted = admitted;
 			this.finisher = finisher;
+			this.streamedTo = streamedTo;
 		}
 
 		private static Call answered(Reply reply) {
-			return new Call(false, () -> reply);
+			return new Call(false, () -> reply, null);
+		}
+
+		/**
+		 * Count output a streamed request emits, as it is emitted.
+		 * @param tokens the output tokens of one chunk
+		 */
+		void emit(long tokens) {
+			if (this.streamedTo != null) {
+				this.streamedTo.emit(tokens);
+				this.emitted += tokens;
+			}
+		}
+
+		/**
+		 * Note that a streamed request's stream ended, sent whole or cut off.
+		 */
+		void streamEnded() {
+			if (this.streamedTo != null) {
+				this.streamedTo.streamEnded(this.emitted);
+			}
 		}
 
 		/**

@@ -40,12 +40,15 @@ import org.springframework.context.SmartLifecycle;
  * <li>{@code POST /v1/messages}: a Messages call; with {@code "stream": true} its answer
  * is a server-sent event stream in Anthropic's shape ({@code message_start}, text deltas
  * spread over the simulated latency, {@code message_delta} with the usage,
- * {@code message_stop}). {@code x-api-key} and {@code anthropic-version} are accepted and
- * ignored. Answers carry Anthropic's body shapes and the {@code anthropic-ratelimit-*},
- * {@code retry-after}, {@code x-should-retry} and {@code request-id} headers, so that the
- * official SDKs parse them as they parse Anthropic's. {@link #overloadNext(int)}, and
- * {@code sample.simulator.overload-ratio} at random, make it answer
- * {@code 529 overloaded_error}.</li>
+ * {@code message_stop}), whose output is taken from the output bucket as each delta is
+ * sent rather than reserved at admission (Anthropic's current documentation: output
+ * counts as it is produced, {@code max_tokens} does not); see
+ * {@link #streamingOutput(String)}. {@code x-api-key} and {@code anthropic-version} are
+ * accepted and ignored. Answers carry Anthropic's body shapes and the
+ * {@code anthropic-ratelimit-*}, {@code retry-after}, {@code x-should-retry} and
+ * {@code request-id} headers, so that the official SDKs parse them as they parse
+ * Anthropic's. {@link #overloadNext(int)}, and {@code sample.simulator.overload-ratio} at
+ * random, make it answer {@code 529 overloaded_error}.</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
  * {@link #resetStats()}.</li>
  * </ul>
@@ -160,6 +163,21 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	}
 
 	/**
+	 * Return the output tokens that the model's streams still open have emitted so far:
+	 * the provider's own view of the output in flight.
+	 * @param model the model name
+	 * @return the output in flight
+	 * @throws IllegalArgumentException if the simulator does not serve the model
+	 */
+	public long streamingOutput(String model) {
+		SimulatedModel simulated = this.models.get(model);
+		if (simulated == null) {
+			throw new IllegalArgumentException("The simulator does not serve model '" + model + "'");
+		}
+		return simulated.streamingOutput();
+	}
+
+	/**
 	 * Set every figure to zero. The token buckets and the prompt cache are left as they
 	 * are.
 	 */
@@ -266,15 +284,16 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			this.overloaded.incrementAndGet();
 			return MessagesEndpoint.overloaded();
 		}
-		Call call = this.endpoint.begin(body);
+		boolean streaming = streaming(body);
+		Call call = streaming ? this.endpoint.beginStream(body) : this.endpoint.begin(body);
 		if (!call.admitted()) {
 			return call.finish();
 		}
-		if (!streaming(body)) {
+		if (!streaming) {
 			sleep(latency());
 			return call.finish();
 		}
-		stream(exchange, call.finish(), latency());
+		stream(exchange, call, latency());
 		return null;
 	}
 
@@ -283,14 +302,26 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			return this.objectMapper.readTree(body).path("stream").asBoolean(false);
 		}
 		catch (IOException ex) {
-			// begin() answered it already; it never gets here.
+			// Not JSON: begin() answers it.
 			return false;
 		}
 	}
 
 	// The finished message as Anthropic streams it: the text in deltas of about ten
-	// tokens, spread over the latency, and the output usage in the last delta.
-	private void stream(HttpExchange exchange, Reply message, Duration latency) throws IOException {
+	// tokens, spread over the latency, and the output usage in the last delta. Each
+	// delta's output is taken from the output bucket as it is sent; a stream cut off
+	// takes only what it sent.
+	private void stream(HttpExchange exchange, Call call, Duration latency) throws IOException {
+		try {
+			streamMessage(exchange, call, latency);
+		}
+		finally {
+			call.streamEnded();
+		}
+	}
+
+	private void streamMessage(HttpExchange exchange, Call call, Duration latency) throws IOException {
+		Reply message = call.finish();
 		JsonNode body = message.body();
 		String text = body.path("content").path(0).path("text").asText("");
 		JsonNode usage = body.path("usage");
@@ -313,12 +344,12 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			event(out, "content_block_start", blockStart);
 			for (int i = 0; i < text.length(); i += STREAM_DELTA_CHARS) {
 				sleep(pause);
+				String chunk = text.substring(i, Math.min(text.length(), i + STREAM_DELTA_CHARS));
+				call.emit(chunk.length() / MessagesRequest.CHARS_PER_TOKEN);
 				ObjectNode delta = this.objectMapper.createObjectNode()
 					.put("type", "content_block_delta")
 					.put("index", 0);
-				delta.putObject("delta")
-					.put("type", "text_delta")
-					.put("text", text.substring(i, Math.min(text.length(), i + STREAM_DELTA_CHARS)));
+				delta.putObject("delta").put("type", "text_delta").put("text", chunk);
 				event(out, "content_block_delta", delta);
 			}
 			sleep(pause);

@@ -36,6 +36,8 @@ final class SimulatedModel {
 
 	private long outputTokensUsed;
 
+	private long streamingOutput;
+
 	private long cacheCreationInputTokens;
 
 	private long cacheReadInputTokens;
@@ -100,6 +102,67 @@ final class SimulatedModel {
 	}
 
 	/**
+	 * Admit a streamed request, taking one request and its input charge, or refuse it and
+	 * take nothing. Its output is taken as it is emitted ({@link #emit}), as Anthropic's
+	 * current documentation says output is counted: it needs room for its first token
+	 * only, and a stream that goes on drives the bucket into debt, which later requests
+	 * wait out.
+	 * @param inputCharge the uncached input plus cache-write tokens
+	 * @param maxTokens the request's max_tokens, refused if above the limit
+	 * @return the refusal, or empty if the request was admitted
+	 */
+	synchronized Optional<Refusal> admitStream(long inputCharge, long maxTokens) {
+		long now = this.clock.nanoTime();
+		Refusal refusal = (maxTokens > this.outputTokens.limit())
+				? Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit()) : refusal(inputCharge, 1, now);
+		if (refusal != null) {
+			switch (refusal.limit()) {
+				case REQUESTS -> this.rateLimitedByRequests++;
+				case INPUT_TOKENS -> this.rateLimitedByInputTokens++;
+				case OUTPUT_TOKENS -> this.rateLimitedByOutputTokens++;
+			}
+			return Optional.of(refusal);
+		}
+		this.requests.take(1, now);
+		this.inputTokens.take(inputCharge, now);
+		return Optional.empty();
+	}
+
+	/**
+	 * Take a stream's output as it is emitted, and count it.
+	 * @param tokens the output tokens of one chunk
+	 */
+	synchronized void emit(long tokens) {
+		this.outputTokens.take(tokens, this.clock.nanoTime());
+		this.outputTokensUsed += tokens;
+		this.streamingOutput += tokens;
+	}
+
+	/**
+	 * Note that a stream ended, whose output no longer counts as in flight.
+	 * @param emitted the output tokens it emitted
+	 */
+	synchronized void streamEnded(long emitted) {
+		this.streamingOutput -= emitted;
+	}
+
+	/**
+	 * Return the output tokens that the streams still open have emitted so far.
+	 * @return the output in flight
+	 */
+	synchronized long streamingOutput() {
+		return this.streamingOutput;
+	}
+
+	/**
+	 * Settle a streamed request, whose output was counted as it was emitted.
+	 * @param usage the usage the stream reports
+	 */
+	synchronized void completeStream(Usage usage) {
+		count(new Usage(usage.inputTokens(), usage.cacheCreationInputTokens(), usage.cacheReadInputTokens(), 0));
+	}
+
+	/**
 	 * Settle an admitted request: give back the output tokens it reserved but did not
 	 * produce, and count what it used.
 	 * @param maxTokens the output tokens reserved at admission
@@ -107,6 +170,10 @@ final class SimulatedModel {
 	 */
 	synchronized void complete(long maxTokens, Usage usage) {
 		this.outputTokens.giveBack(maxTokens - usage.outputTokens(), this.clock.nanoTime());
+		count(usage);
+	}
+
+	private void count(Usage usage) {
 		this.served++;
 		this.inputTokensUsed += usage.inputTokens();
 		this.outputTokensUsed += usage.outputTokens();

@@ -135,6 +135,32 @@ class MessagesEndpointTests {
 	}
 
 	@Test
+	void aStreamTakesItsOutputAsItIsEmittedNotAtAdmission() {
+		Fixture fixture = new Fixture(SimulatorProperties.Limits.of(50, 30_000, 10_000));
+		Call stream = fixture.endpoint
+			.beginStream(body(request(SONNET, 8_000).set("messages", messages("user", "Write a lot"))));
+		assertThat(stream.admitted()).isTrue();
+		stream.finish();
+		// Nothing of its max_tokens was reserved: 9,000 more fit.
+		byte[] other = body(request(SONNET, 9_000).set("messages", messages("user", "Write some more")));
+		Reply beside = fixture.endpoint.begin(other).finish();
+		assertThat(beside.status()).isEqualTo(200);
+		assertThat(beside.headers()).containsEntry("anthropic-ratelimit-output-tokens-remaining", "10000");
+		// Its chunks drain the bucket as they are emitted, and show as output in flight
+		// until the stream ends.
+		for (int chunk = 0; chunk < 6; chunk++) {
+			stream.emit(1_000);
+		}
+		assertThat(fixture.model.streamingOutput()).isEqualTo(6_000);
+		assertThat(fixture.model.stats().outputTokens()).isGreaterThanOrEqualTo(6_000);
+		Reply refused = fixture.endpoint.begin(other).finish();
+		assertThat(refused.status()).isEqualTo(429);
+		assertThat(refused.headers()).containsEntry("anthropic-ratelimit-output-tokens-remaining", "4000");
+		stream.streamEnded();
+		assertThat(fixture.model.streamingOutput()).isZero();
+	}
+
+	@Test
 	void countsCacheWritesButNotCacheReadsAgainstInputTokens() {
 		MessagesEndpoint endpoint = endpoint(SimulatorProperties.Limits.of(50, 5_000, 8_000));
 		// A 4,000-token system prompt marked for caching, then a 1-token question.
