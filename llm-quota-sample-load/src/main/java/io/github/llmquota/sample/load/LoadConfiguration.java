@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.llmquota.batch.AnthropicBatchProvider;
 import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.ProviderProperties;
 import io.github.llmquota.sample.chat.ChatService;
@@ -13,10 +14,13 @@ import io.github.llmquota.sample.simulator.ProviderSimulator;
 import io.github.llmquota.sample.summary.Summariser;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
+import org.springframework.boot.http.client.ClientHttpRequestFactorySettings;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.client.RestClient;
 
 /**
  * Load mode, when {@code sample.load.enabled} is {@code true}: the {@link LoadRunner},
@@ -45,9 +49,29 @@ class LoadConfiguration {
 	@Bean
 	LoadRunner loadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
 			ProviderTraffic traffic, ObjectProvider<ProviderSimulator> simulator, QuotaSettings settings,
-			AcquireWaits waits, ObjectMapper objectMapper, ObjectProvider<BatchValve> valve) {
+			AcquireWaits waits, ObjectMapper objectMapper, ObjectProvider<BatchValve> valve, StreamingLoad streams) {
 		return new LoadRunner(properties, chat, summariser, client, traffic, simulator.getIfAvailable(), settings,
-				waits, objectMapper, valve.getIfAvailable());
+				waits, objectMapper, valve.getIfAvailable(), streams);
+	}
+
+	/**
+	 * Streamed calls, on a RestClient of their own to the provider the sample's client
+	 * calls: built from Boot's builder, governed as the sample's client is, and counted.
+	 */
+	@Bean
+	StreamingLoad streamingLoad(LoadProperties properties, RestClient.Builder builder,
+			ClientHttpRequestFactoryBuilder<?> requestFactoryBuilder, AnthropicClient client,
+			ProviderProperties provider, ProviderTraffic traffic, ObjectMapper objectMapper, QuotaStore store,
+			QuotaSettings settings, ObjectProvider<ProviderSimulator> simulator) {
+		RestClient restClient = builder.baseUrl(client.baseUrl())
+			.requestFactory(requestFactoryBuilder.build(ClientHttpRequestFactorySettings.defaults()
+				.withConnectTimeout(provider.getConnectTimeout())
+				.withReadTimeout(provider.getReadTimeout())))
+			.defaultHeader("x-api-key", provider.getApiKey())
+			.defaultHeader("anthropic-version", provider.getVersion())
+			.build();
+		return new StreamingLoad(restClient, objectMapper, traffic, store, settings.model(ChatService.MODEL).pool(),
+				simulator.getIfAvailable(), properties.getStreamSampleInterval());
 	}
 
 	/**

@@ -78,6 +78,21 @@ public class LoadProperties {
 	 */
 	private boolean backgroundDeferrable;
 
+	/**
+	 * Streamed calls started per second at INTERACTIVE priority, whether or not earlier
+	 * ones have finished: raw Messages streams through the governed RestClient, each read
+	 * to its end. 0 sends none.
+	 */
+	@DecimalMin("0")
+	private double streamRps;
+
+	/**
+	 * Time between two samples of the output in flight, the fleet's view against the
+	 * simulator's, while streams run.
+	 */
+	@NotNull
+	private Duration streamSampleInterval = Duration.ofMillis(250);
+
 	public boolean isBackgroundDeferrable() {
 		return this.backgroundDeferrable;
 	}
@@ -148,6 +163,22 @@ public class LoadProperties {
 
 	public void setCacheHitRatio(double cacheHitRatio) {
 		this.cacheHitRatio = cacheHitRatio;
+	}
+
+	public double getStreamRps() {
+		return this.streamRps;
+	}
+
+	public void setStreamRps(double streamRps) {
+		this.streamRps = streamRps;
+	}
+
+	public Duration getStreamSampleInterval() {
+		return this.streamSampleInterval;
+	}
+
+	public void setStreamSampleInterval(Duration streamSampleInterval) {
+		this.streamSampleInterval = streamSampleInterval;
 	}
 
 }

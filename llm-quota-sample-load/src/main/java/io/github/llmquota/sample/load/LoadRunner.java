@@ -101,6 +101,8 @@ public class LoadRunner implements ApplicationRunner {
 	@Nullable
 	private final BatchValve valve;
 
+	private final StreamingLoad streams;
+
 	private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
 
 	private final Map<RejectionReason, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -117,8 +119,9 @@ public class LoadRunner implements ApplicationRunner {
 
 	LoadRunner(LoadProperties properties, ChatService chat, Summariser summariser, AnthropicClient client,
 			ProviderTraffic traffic, @Nullable ProviderSimulator simulator, QuotaSettings settings, AcquireWaits waits,
-			ObjectMapper objectMapper, @Nullable BatchValve valve) {
+			ObjectMapper objectMapper, @Nullable BatchValve valve, StreamingLoad streams) {
 		this.valve = valve;
+		this.streams = streams;
 		this.properties = properties;
 		this.chat = chat;
 		this.summariser = summariser;
@@ -133,10 +136,14 @@ public class LoadRunner implements ApplicationRunner {
 	@Override
 	public void run(ApplicationArguments args) throws InterruptedException, JsonProcessingException {
 		logger.info("Load mode: " + this.properties.getInteractiveRps() + " chat calls/s, "
-				+ this.properties.getCriticalRps() + " critical calls/s and "
-				+ this.properties.getBackgroundConcurrency() + " summarisation workers against " + this.client.baseUrl()
-				+ " for " + this.properties.getDuration());
+				+ this.properties.getCriticalRps() + " critical calls/s, " + this.properties.getStreamRps()
+				+ " streamed calls/s and " + this.properties.getBackgroundConcurrency()
+				+ " summarisation workers against " + this.client.baseUrl() + " for " + this.properties.getDuration());
 		this.summary = run();
+		if (this.properties.getStreamRps() > 0) {
+			System.out
+				.println(StreamingLoad.ACCURACY_PREFIX + this.objectMapper.writeValueAsString(this.streams.accuracy()));
+		}
 		System.out.println(SUMMARY_PREFIX + this.objectMapper.writeValueAsString(this.summary));
 		System.out.flush();
 	}
@@ -180,6 +187,11 @@ public class LoadRunner implements ApplicationRunner {
 		atRate(ticker, this.properties.getCriticalRps(), () -> openLoop.execute(() -> call(Priority.CRITICAL,
 				ChatService.MODEL,
 				() -> critical.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL))))));
+		if (this.properties.getStreamRps() > 0) {
+			atRate(ticker, this.properties.getStreamRps(), () -> openLoop
+				.execute(() -> call(Priority.INTERACTIVE, ChatService.MODEL, () -> this.streams.send(prompts.next()))));
+			this.streams.startSampling(ticker);
+		}
 		TimeUnit.NANOSECONDS.sleep(this.properties.getDuration().toNanos());
 		this.stopping = true;
 		this.stopped.countDown();
