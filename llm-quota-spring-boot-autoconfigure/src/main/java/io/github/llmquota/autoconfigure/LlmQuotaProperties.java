@@ -1368,6 +1368,13 @@ public class LlmQuotaProperties {
 		private long maxQueuedRequests = 100_000;
 
 		/**
+		 * Maximum input tokens of one pool's calls in the provider's batch processing
+		 * queue, fleet-wide: OpenAI's "enqueued tokens" batch limit of the pool's model.
+		 * Unset means no limit on tokens (Anthropic's queue limit is in requests).
+		 */
+		private Long maxQueuedTokens;
+
+		/**
 		 * How long after submission a batch is first polled.
 		 */
 		private Duration firstPoll = Duration.ofSeconds(30);
@@ -1432,6 +1439,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxQueuedRequests(long maxQueuedRequests) {
 			this.maxQueuedRequests = maxQueuedRequests;
+		}
+
+		public Long getMaxQueuedTokens() {
+			return this.maxQueuedTokens;
+		}
+
+		public void setMaxQueuedTokens(Long maxQueuedTokens) {
+			this.maxQueuedTokens = maxQueuedTokens;
 		}
 
 		public Duration getFirstPoll() {

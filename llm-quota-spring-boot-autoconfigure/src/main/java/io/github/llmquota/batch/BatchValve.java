@@ -154,7 +154,7 @@ public class BatchValve implements SmartLifecycle {
 	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<T> direct) {
 		if (request.deferrable() && underPressure(request.model())) {
-			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			// A call the ledger could not record is made directly: waiting beats failing.
 			if (!deferred.isCompletedExceptionally()) {
 				return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -167,7 +167,7 @@ public class BatchValve implements SmartLifecycle {
 			// Pressure that arose while the call waited: it was shed or ran out of its
 			// wait budget, never sent, and goes to the batch API instead.
 			if (request.deferrable() && defersOn(ex)) {
-				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 				if (!deferred.isCompletedExceptionally()) {
 					return deferred.thenApply((result) -> decode.apply(result.body()));
 				}
@@ -190,7 +190,9 @@ public class BatchValve implements SmartLifecycle {
 	}
 
 	/**
-	 * Defer a call to the provider's batch API, whatever the pressure.
+	 * Defer a call to the provider's batch API, whatever the pressure, without counting
+	 * input tokens against {@link BatchSettings#maxQueuedTokens()} (see
+	 * {@link #defer(String, String, long)}).
 	 * @param model the configured model
 	 * @param body the request body the batch API takes
 	 * @return the result, completed when the batch answers; exceptionally with a
@@ -198,13 +200,27 @@ public class BatchValve implements SmartLifecycle {
 	 * @throws IllegalArgumentException for an unknown model
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body) {
+		return defer(model, body, 0);
+	}
+
+	/**
+	 * Defer a call to the provider's batch API, whatever the pressure, counting its input
+	 * tokens against {@link BatchSettings#maxQueuedTokens()}.
+	 * @param model the configured model
+	 * @param body the request body the batch API takes
+	 * @param inputTokens the call's input tokens (its quota request's)
+	 * @return the result, completed when the batch answers; exceptionally with a
+	 * {@link DeferredCallException} when it errored, expired or was cancelled
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	public CompletableFuture<BatchItemResult> defer(String model, String body, long inputTokens) {
 		String pool = this.quotaSettings.model(model).pool().name();
 		String id = "llmq_" + UUID.randomUUID().toString().replace("-", "");
 		CompletableFuture<BatchItemResult> future = new CompletableFuture<>();
 		this.waiting.put(id, future);
 		this.pools.add(pool);
 		try {
-			this.ledger.defer(pool, new BatchItem(id, body), this.owner);
+			this.ledger.defer(pool, new BatchItem(id, body), this.owner, inputTokens);
 		}
 		catch (RuntimeException ex) {
 			this.waiting.remove(id);
@@ -284,7 +300,8 @@ public class BatchValve implements SmartLifecycle {
 	private void flush(String pool) {
 		for (;;) {
 			List<BatchItem> items = this.ledger.take(pool, this.settings.maxBatchSize(), this.settings.maxBatchAge(),
-					this.settings.maxQueued(), this.settings.interval().multipliedBy(10));
+					this.settings.maxQueued(), this.settings.maxQueuedTokens(),
+					this.settings.interval().multipliedBy(10));
 			if (items.isEmpty()) {
 				return;
 			}
