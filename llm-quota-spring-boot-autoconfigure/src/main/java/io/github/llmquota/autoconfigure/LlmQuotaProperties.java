@@ -1375,6 +1375,14 @@ public class LlmQuotaProperties {
 		private Long maxQueuedTokens;
 
 		/**
+		 * Priority classes whose @LlmRateLimited calls are deferrable, as if annotated
+		 * with deferrable = true: sent to the batch API while their pool is under
+		 * pressure. Only batchable methods are (an SDK request argument, a
+		 * CompletableFuture or Mono of the SDK response); others are called as usual.
+		 */
+		private List<String> deferrableClasses = new ArrayList<>();
+
+		/**
 		 * How long after submission a batch is first polled.
 		 */
 		private Duration firstPoll = Duration.ofSeconds(30);
@@ -1447,6 +1455,14 @@ public class LlmQuotaProperties {
 
 		public void setMaxQueuedTokens(Long maxQueuedTokens) {
 			this.maxQueuedTokens = maxQueuedTokens;
+		}
+
+		public List<String> getDeferrableClasses() {
+			return this.deferrableClasses;
+		}
+
+		public void setDeferrableClasses(List<String> deferrableClasses) {
+			this.deferrableClasses = deferrableClasses;
 		}
 
 		public Duration getFirstPoll() {

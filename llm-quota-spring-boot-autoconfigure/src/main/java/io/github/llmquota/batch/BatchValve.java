@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -177,6 +179,64 @@ public class BatchValve implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
+	}
+
+	/**
+	 * Make a call directly, or defer it, as {@link #call} does, for a direct call that is
+	 * itself asynchronous: no thread waits for its admission or its result.
+	 * @param <T> the call's result
+	 * @param request the call's quota request; only its model, input tokens and
+	 * {@link QuotaRequest#deferrable()} flag are read here
+	 * @param body the request body the batch API takes
+	 * @param decode turns a successful batch result's body into the call's result
+	 * @param direct starts the call directly, governed as usual
+	 * @return the result, as for {@link #call}; cancelling it cancels the direct call
+	 */
+	public <T> CompletableFuture<T> callAsync(QuotaRequest request, String body, Function<String, T> decode,
+			Supplier<? extends CompletionStage<T>> direct) {
+		if (request.deferrable() && underPressure(request.model())) {
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
+			if (!deferred.isCompletedExceptionally()) {
+				return deferred.thenApply((result) -> decode.apply(result.body()));
+			}
+		}
+		CompletableFuture<T> started;
+		try {
+			started = direct.get().toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<T> result = new CompletableFuture<>();
+		started.whenComplete((value, failure) -> {
+			if (failure == null) {
+				result.complete(value);
+				return;
+			}
+			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+					? failure.getCause() : failure;
+			// Pressure that arose while the call waited, as in call().
+			CompletableFuture<BatchItemResult> deferred = (request.deferrable() && defersOn(cause))
+					? defer(request.model(), body, request.inputTokens()) : null;
+			if (deferred == null || deferred.isCompletedExceptionally()) {
+				result.completeExceptionally(cause);
+				return;
+			}
+			deferred.whenComplete((answer, batchFailure) -> {
+				if (batchFailure != null) {
+					result.completeExceptionally(batchFailure);
+				}
+				else {
+					result.complete(decode.apply(answer.body()));
+				}
+			});
+		});
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				started.cancel(false);
+			}
+		});
+		return result;
 	}
 
 	/**
