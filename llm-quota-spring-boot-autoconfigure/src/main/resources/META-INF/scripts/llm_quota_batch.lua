@@ -24,6 +24,8 @@
 --   due leaseMs                             -> {'DUE', batchId, delayMs, ids} | {'NONE'}
 --   later batchId delayMs                   -> {'OK'}
 --   complete batchId (id result)...         -> {'COMPLETED'} | {'ALREADY'}
+--   requeue batchId                         -> {'REQUEUED'} | {'ALREADY'} (the provider ended
+--                                              the batch unrun: its calls go back to pending)
 --   claim owner                             -> {id, result, ...}
 --   orphans owner staleMs                   -> {id, result, ...} of owners gone silent
 local base = KEYS[1]
@@ -200,6 +202,22 @@ if op == 'complete' then
     end
   end
   return { 'COMPLETED' }
+end
+
+if op == 'requeue' then
+  local record = redis.call('HGET', batches, ARGV[2])
+  if not record then
+    return { 'ALREADY' }
+  end
+  local sep = string.find(record, ';', 1, true)
+  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
+    dequeue(id)
+    redis.call('ZADD', pending, 0, id)
+  end
+  redis.call('HDEL', batches, ARGV[2])
+  redis.call('ZREM', polls, ARGV[2])
+  keep(pending)
+  return { 'REQUEUED' }
 end
 
 if op == 'claim' then

@@ -174,6 +174,18 @@ public class BatchLedger {
 	}
 
 	/**
+	 * Return the calls of a batch that the provider ended unrun to pending, and free them
+	 * from the processing queue count.
+	 * @param pool the pool
+	 * @param batchId the batch
+	 * @return whether this call requeued them ({@code false} when another instance
+	 * already completed or requeued the batch)
+	 */
+	public boolean requeue(String pool, String batchId) {
+		return "REQUEUED".equals(run(pool, "requeue", batchId).get(0));
+	}
+
+	/**
 	 * Claim, atomically, every result waiting for an owner, and mark the owner alive.
 	 * @param pool the pool
 	 * @param owner the owner

@@ -398,6 +398,11 @@ public class BatchValve implements SmartLifecycle {
 					all.forEach((result) -> this.saved.add(this.prices.saved(result)));
 				}
 			}
+			catch (BatchRefusedException ex) {
+				logger.warn("llm-quota's batch " + due.batchId() + " of pool '" + pool
+						+ "' was ended unrun by the provider; its calls are sent again later: " + ex.getMessage());
+				this.ledger.requeue(pool, due.batchId());
+			}
 			catch (RuntimeException ex) {
 				logger.warn("llm-quota could not poll batch " + due.batchId() + " of pool '" + pool
 						+ "'; polling it again in " + next + ": " + ex);

@@ -123,6 +123,10 @@ public class OpenAiBatchProvider implements BatchProvider {
 		if (RUNNING.contains(batch.status())) {
 			return Optional.empty();
 		}
+		if (Batch.Status.FAILED.equals(batch.status()) && refusedForNow(batch)) {
+			throw new BatchRefusedException("OpenAI batch " + batchId + " failed: "
+					+ batch.errors().map(Object::toString).orElse("token_limit_exceeded"));
+		}
 		List<BatchItemResult> results = new ArrayList<>();
 		batch.outputFileId().ifPresent((file) -> read(file, results));
 		batch.errorFileId().ifPresent((file) -> read(file, results));
@@ -132,6 +136,16 @@ public class OpenAiBatchProvider implements BatchProvider {
 					+ batch.errors().map(Object::toString).orElse("no reason given"));
 		}
 		return Optional.of(results);
+	}
+
+	// The enqueued-token limit was reached (by other clients, or without
+	// llm.quota.batch.max-queued-tokens): the same calls fit once the queue drains.
+	private static boolean refusedForNow(Batch batch) {
+		return batch.errors()
+			.flatMap(Batch.Errors::data)
+			.map((errors) -> errors.stream()
+				.anyMatch((error) -> error.code().filter("token_limit_exceeded"::equals).isPresent()))
+			.orElse(false);
 	}
 
 	private static byte[] jsonLines(List<BatchItem> items) {

@@ -268,6 +268,23 @@ class BatchValveTests {
 	}
 
 	@Test
+	void batchTheProviderEndedUnrunIsSentAgainAndItsCallsComplete() {
+		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
+		CompletableFuture<BatchItemResult> deferred = valve.defer("model", "summary", 40);
+		valve.work();
+		this.provider.refuseNextPoll = true;
+		this.provider.ended = true;
+
+		workUntilDone(valve, deferred);
+
+		assertThat(deferred.join().body()).isEqualTo("SUMMARY");
+		assertThat(this.provider.batches).as("the refused batch, then the same call again").hasSize(2);
+		assertThat(valve.ledger().queued("pool")).isZero();
+		assertThat(valve.ledger().queuedTokens("pool")).isZero();
+		assertThat(valve.ledger().requeue("pool", "msgbatch_0")).as("requeued once only").isFalse();
+	}
+
+	@Test
 	void aCallerWaitsNoLongerThanTheResultTimeoutAndALaterResultGoesToTheListener() {
 		BatchValve valve = valve(new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
 				Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofMillis(50)));

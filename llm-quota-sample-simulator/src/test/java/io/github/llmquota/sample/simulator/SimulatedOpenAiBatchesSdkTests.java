@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.batch.BatchItem;
 import io.github.llmquota.batch.BatchItemResult;
+import io.github.llmquota.batch.BatchRefusedException;
 import io.github.llmquota.batch.OpenAiBatchProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The official openai-java SDK, through llm-quota's {@link OpenAiBatchProvider}, against
@@ -91,7 +93,8 @@ class SimulatedOpenAiBatchesSdkTests {
 		Batch failed = this.sdk.batches().retrieve(second);
 		assertThat(failed.status()).isEqualTo(Batch.Status.FAILED);
 		assertThat(failed.errors().orElseThrow().data().orElseThrow().get(0).code()).hasValue("token_limit_exceeded");
-		assertThat(this.provider.poll(second)).hasValue(List.of());
+		assertThatExceptionOfType(BatchRefusedException.class).as("its calls are sent again later")
+			.isThrownBy(() -> this.provider.poll(second));
 
 		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
 		assertThat(this.provider.poll(first).orElseThrow()).hasSize(1);
