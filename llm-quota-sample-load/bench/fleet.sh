@@ -8,6 +8,8 @@
 # for example `--llm.quota.governor.enabled=false` for the run without the attempt governor.
 # Environment: CLIENT (anthropic-sdk or rest-client, default anthropic-sdk), DURATION (120s),
 # CRITICAL_RPS (0.5), INTERACTIVE_RPS (1.5) and BACKGROUND_CONCURRENCY (3) per load instance,
+# BACKGROUND_RPS (0: open-loop background arrivals per second per load instance, on top of the
+# workers),
 # OVERLOAD_RATIO (share of requests the simulator answers 529, 0), OUT (where the logs
 # and the result go, target/fleet-benchmark), and the loopback ports REDIS_PORT (16390),
 # SIMULATOR_PORT (18090) and HTTP_PORT (18080, and the next three for the load instances).
@@ -26,6 +28,7 @@ OVERLOAD_RATIO=${OVERLOAD_RATIO:-0}
 CRITICAL_RPS=${CRITICAL_RPS:-0.5}
 INTERACTIVE_RPS=${INTERACTIVE_RPS:-1.5}
 BACKGROUND_CONCURRENCY=${BACKGROUND_CONCURRENCY:-3}
+BACKGROUND_RPS=${BACKGROUND_RPS:-0}
 OUT=${OUT:-target/fleet-benchmark}
 REDIS_PORT=${REDIS_PORT:-16390}
 SIMULATOR_PORT=${SIMULATOR_PORT:-18090}
@@ -82,6 +85,7 @@ for i in 1 2 3; do
 		--sample.simulator.enabled=false --sample.provider.base-url="$SIMULATOR" --sample.provider.client="$CLIENT" \
 		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps="$CRITICAL_RPS" \
 		--sample.load.interactive-rps="$INTERACTIVE_RPS" --sample.load.background-concurrency="$BACKGROUND_CONCURRENCY" \
+		--sample.load.background-rps="$BACKGROUND_RPS" \
 		"${LIMITS[@]}" "$@" \
 		>"$OUT/load-$i.log" 2>&1 &
 	loaders+=("$!")
@@ -118,5 +122,6 @@ jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" '
 		criticalP99WaitMillis: [$runs[].acquireWaitMillis.CRITICAL.p99],
 		interactiveP99WaitMillis: [$runs[].acquireWaitMillis.INTERACTIVE.p99],
 		deferred: ([$runs[].deferred] | add),
+		deferredPercent: (([$runs[].calls.BACKGROUND // 0] | add) as $b | if $b > 0 then (10000 * ([$runs[].deferred] | add) / $b | round) / 100 else 0 end),
 		backgroundP50WaitMillis: [$runs[].acquireWaitMillis.BACKGROUND.p50]
 	}' | tee "$OUT/result.json"

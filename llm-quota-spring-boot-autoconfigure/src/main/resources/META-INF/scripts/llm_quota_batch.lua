@@ -5,20 +5,27 @@
 --   :i  call bodies          hash  call id -> provider request body (JSON)
 --   :o  call owners          hash  call id -> owner (the instance whose caller waits)
 --   :x  calls being sent     zset  call id -> when the sender's claim runs out (ms)
---   :s  state                hash  queued -> calls in the provider's processing queue
+--   :w  call input tokens    hash  call id -> its input tokens, where counted (OpenAI's queue
+--                                  limit is in enqueued input tokens); absent counts as 0
+--   :s  state                hash  queued -> calls in the provider's processing queue,
+--                                  tokens -> their input tokens
 --   :k  batches              hash  batch id -> "<poll delay ms>;<id>,<id>,..."
 --   :d  batch polls          zset  batch id -> when it is next due (ms)
 --   :a  owners alive         zset  owner -> last beat (ms)
 --   :r:<owner> results       hash  call id -> result, until its owner claims it
 -- Ops (ARGV[1]):
---   defer id owner body                     -> {'DEFERRED'}
---   take maxSize maxAgeMs queueLimit claimMs -> {'TAKEN', id, body, ...} |
+--   defer id owner body [tokens]            -> {'DEFERRED'}
+--   take maxSize maxAgeMs queueLimit claimMs [tokenLimit]
+--                                           -> {'TAKEN', id, body, ...} |
 --                                              {'WAIT', ms} | {'FULL'} | {'EMPTY'}
+--        (tokenLimit bounds the queue's input tokens; absent, they are not bounded)
 --   submitted batchId pollDelayMs id...     -> {'OK'}
 --   untake id...                            -> {'OK'} (the provider refused the batch)
 --   due leaseMs                             -> {'DUE', batchId, delayMs, ids} | {'NONE'}
 --   later batchId delayMs                   -> {'OK'}
 --   complete batchId (id result)...         -> {'COMPLETED'} | {'ALREADY'}
+--   requeue batchId                         -> {'REQUEUED'} | {'ALREADY'} (the provider ended
+--                                              the batch unrun: its calls go back to pending)
 --   claim owner                             -> {id, result, ...}
 --   orphans owner staleMs                   -> {id, result, ...} of owners gone silent
 local base = KEYS[1]
@@ -27,6 +34,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local pending, bodies, owners = base .. ':p', base .. ':i', base .. ':o'
 local sending, state, batches = base .. ':x', base .. ':s', base .. ':k'
+local weights = base .. ':w'
 local polls, alive = base .. ':d', base .. ':a'
 
 local function results(owner)
@@ -43,6 +51,15 @@ local function keep(...)
   end
 end
 
+-- A call leaves the processing queue: its count and its input tokens.
+local function dequeue(id)
+  redis.call('HINCRBY', state, 'queued', -1)
+  local w = tonumber(redis.call('HGET', weights, id) or '0')
+  if w > 0 then
+    redis.call('HINCRBY', state, 'tokens', 0 - w)
+  end
+end
+
 local function claimAll(key)
   local all = redis.call('HGETALL', key)
   redis.call('DEL', key)
@@ -55,6 +72,10 @@ if op == 'defer' then
   redis.call('HSET', bodies, id, ARGV[4])
   redis.call('HSET', owners, id, owner)
   redis.call('ZADD', alive, now, owner)
+  if tonumber(ARGV[5] or '0') > 0 then
+    redis.call('HSET', weights, id, ARGV[5])
+    keep(weights)
+  end
   keep(pending, bodies, owners, alive)
   return { 'DEFERRED' }
 end
@@ -66,7 +87,7 @@ if op == 'take' then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', sending, '-inf', now)) do
     redis.call('ZREM', sending, id)
     redis.call('ZADD', pending, 0, id)
-    redis.call('HINCRBY', state, 'queued', -1)
+    dequeue(id)
   end
   local n = redis.call('ZCARD', pending)
   if n == 0 then
@@ -81,14 +102,31 @@ if op == 'take' then
   if k <= 0 then
     return { 'FULL' }
   end
-  local reply = { 'TAKEN' }
+  -- In deferral order, as long as the queue's input tokens stay within their limit; a
+  -- call larger than the whole limit still goes alone into an empty queue, so that it
+  -- never blocks the calls behind it.
+  local tokenRoom = tonumber(ARGV[6] or '-1')
+  if tokenRoom >= 0 then
+    tokenRoom = tokenRoom - tonumber(redis.call('HGET', state, 'tokens') or '0')
+  end
+  local empty = tonumber(redis.call('HGET', state, 'queued') or '0') == 0
+  local reply, taken, tokens = { 'TAKEN' }, 0, 0
   for _, id in ipairs(redis.call('ZRANGE', pending, 0, k - 1)) do
+    local w = tonumber(redis.call('HGET', weights, id) or '0')
+    if tokenRoom >= 0 and tokens + w > tokenRoom and not (empty and taken == 0) then
+      break
+    end
     redis.call('ZREM', pending, id)
     redis.call('ZADD', sending, now + claim, id)
     reply[#reply + 1] = id
     reply[#reply + 1] = redis.call('HGET', bodies, id)
+    taken, tokens = taken + 1, tokens + w
   end
-  redis.call('HINCRBY', state, 'queued', k)
+  if taken == 0 then
+    return { 'FULL' }
+  end
+  redis.call('HINCRBY', state, 'queued', taken)
+  redis.call('HINCRBY', state, 'tokens', tokens)
   keep(sending, state)
   return reply
 end
@@ -109,7 +147,7 @@ if op == 'untake' then
   for i = 2, #ARGV do
     if redis.call('ZREM', sending, ARGV[i]) == 1 then
       redis.call('ZADD', pending, 0, ARGV[i])
-      redis.call('HINCRBY', state, 'queued', -1)
+      dequeue(ARGV[i])
     end
   end
   return { 'OK' }
@@ -147,13 +185,12 @@ if op == 'complete' then
     return { 'ALREADY' }
   end
   local sep = string.find(record, ';', 1, true)
-  local count = 0
-  for _ in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
-    count = count + 1
+  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
+    dequeue(id)
+    redis.call('HDEL', weights, id)
   end
   redis.call('HDEL', batches, ARGV[2])
   redis.call('ZREM', polls, ARGV[2])
-  redis.call('HINCRBY', state, 'queued', -count)
   for i = 3, #ARGV, 2 do
     local id = ARGV[i]
     local owner = redis.call('HGET', owners, id)
@@ -165,6 +202,22 @@ if op == 'complete' then
     end
   end
   return { 'COMPLETED' }
+end
+
+if op == 'requeue' then
+  local record = redis.call('HGET', batches, ARGV[2])
+  if not record then
+    return { 'ALREADY' }
+  end
+  local sep = string.find(record, ';', 1, true)
+  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
+    dequeue(id)
+    redis.call('ZADD', pending, 0, id)
+  end
+  redis.call('HDEL', batches, ARGV[2])
+  redis.call('ZREM', polls, ARGV[2])
+  keep(pending)
+  return { 'REQUEUED' }
 end
 
 if op == 'claim' then

@@ -144,4 +144,31 @@ public @interface LlmRateLimited {
 	 */
 	String fallback() default "";
 
+	/**
+	 * Whether calls may go to the provider's batch API (half price, results within 24
+	 * hours) instead of waiting while the model's pool is under pressure, through the
+	 * {@link io.github.llmquota.batch.BatchValve} ({@code llm.quota.batch.enabled}).
+	 * Priority classes listed in {@code llm.quota.batch.deferrable-classes} make their
+	 * methods deferrable too. {@code true} on the method or on its type makes it
+	 * deferrable.
+	 * <p>
+	 * A deferrable method is batchable by the SDKs' types: it takes the provider's
+	 * request parameters as one argument ({@code MessageCreateParams} for an Anthropic
+	 * model, {@code ChatCompletionCreateParams} for an OpenAI one) and returns a
+	 * {@code CompletableFuture}, {@code CompletionStage} or {@code Mono} of the
+	 * provider's response ({@code Message}, {@code ChatCompletion}): a deferred result
+	 * comes within hours, and no thread should block for it. A method marked deferrable
+	 * here that is not batchable stops startup with a message that names it.
+	 * <p>
+	 * A deferred call does not invoke the method: the valve sends its request argument to
+	 * the batch API, and the returned future or {@code Mono} completes with the batch's
+	 * response, or fails with a {@link io.github.llmquota.batch.DeferredCallException}
+	 * when the batch errored, expired or was cancelled. Without pressure the method is
+	 * called, governed as usual (its fallback chain included), and a call shed or out of
+	 * its wait budget is deferred then. Without a batch valve, deferrable methods are
+	 * called as usual.
+	 * @return whether calls may be deferred
+	 */
+	boolean deferrable() default false;
+
 }

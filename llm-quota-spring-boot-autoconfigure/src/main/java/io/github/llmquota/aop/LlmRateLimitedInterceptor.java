@@ -1,9 +1,11 @@
 package io.github.llmquota.aop;
 
 import java.lang.reflect.Method;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +21,7 @@ import org.apache.commons.logging.LogFactory;
 import io.github.llmquota.aop.RateLimitedMethod.Call;
 import io.github.llmquota.attempt.LeaseHandOver;
 import io.github.llmquota.attempt.LlmCallContext;
+import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.ProviderFeedback;
 import io.github.llmquota.core.ProviderProfile;
@@ -87,6 +90,11 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 
 	private volatile StreamStep streamStep = StreamStep.DEFAULT;
 
+	@Nullable
+	private volatile BatchValve batchValve;
+
+	private volatile Set<String> deferrableClasses = Set.of();
+
 	/**
 	 * Create an interceptor.
 	 * @param engine the engine that admits calls
@@ -133,6 +141,26 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		return this.streamStep;
 	}
 
+	/**
+	 * Set the valve that sends the calls of deferrable methods to the provider's batch
+	 * API under pressure. Without one, deferrable methods are called as usual.
+	 * @param batchValve the valve
+	 */
+	public void setBatchValve(BatchValve batchValve) {
+		Assert.notNull(batchValve, "'batchValve' must not be null");
+		this.batchValve = batchValve;
+	}
+
+	/**
+	 * Set the priority classes whose batchable methods are deferrable, before the first
+	 * method is resolved.
+	 * @param deferrableClasses the priority class names
+	 */
+	public void setDeferrableClasses(Collection<String> deferrableClasses) {
+		Assert.noNullElements(deferrableClasses, "'deferrableClasses' must not contain null elements");
+		this.deferrableClasses = Set.copyOf(deferrableClasses);
+	}
+
 	ProviderProfile profile(Call call) {
 		return ProviderProfile.of(this.settings.model(call.request().model()).pool().provider());
 	}
@@ -147,6 +175,46 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		if (method == null) {
 			return invocation.proceed();
 		}
+		BatchValve valve = this.batchValve;
+		if (method.batchable() != null && valve != null) {
+			return deferrable(invocation, method, valve);
+		}
+		return direct(invocation, method);
+	}
+
+	// The request argument goes to the batch API under pressure, else the call is direct.
+	private Object deferrable(MethodInvocation invocation, RateLimitedMethod method, BatchValve valve) {
+		BatchableMethod batchable = method.batchable();
+		QuotaRequest request = method
+			.call(invocation.getArguments().clone(), method.model(), this.settings, this.estimator)
+			.request();
+		String body = batchable.body(invocation.getArguments());
+		if (method.returnKind() == ReturnKind.MONO) {
+			return reactor().deferrable(valve, request, body, batchable, () -> direct(invocation, method));
+		}
+		return valve.callAsync(request, body, batchable::decode, () -> {
+			try {
+				return (CompletionStage<Object>) direct(invocation, method);
+			}
+			catch (Throwable ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
+		});
+	}
+
+	/**
+	 * A direct call of a governed method.
+	 */
+	@FunctionalInterface
+	interface DirectCall {
+
+		@Nullable
+		Object call() throws Throwable;
+
+	}
+
+	@Nullable
+	private Object direct(MethodInvocation invocation, RateLimitedMethod method) throws Throwable {
 		if (method.fallback() != null && this.fallbackHandler != null) {
 			return this.fallbackHandler.invoke(method.fallback(), method.model(),
 					new MethodAttempt(invocation, method));
@@ -220,7 +288,7 @@ public class LlmRateLimitedInterceptor implements MethodInterceptor {
 		MethodClassKey key = new MethodClassKey(method, targetClass);
 		RateLimitedMethod cached = this.methods.get(key);
 		if (cached == null) {
-			cached = RateLimitedMethod.of(method, targetClass, this.settings);
+			cached = RateLimitedMethod.of(method, targetClass, this.settings, this.deferrableClasses);
 			if (cached != null) {
 				this.methods.putIfAbsent(key, cached);
 			}

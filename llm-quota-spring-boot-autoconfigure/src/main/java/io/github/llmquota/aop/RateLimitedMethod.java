@@ -5,6 +5,7 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
@@ -12,6 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
@@ -43,6 +47,8 @@ import org.springframework.util.ReflectionUtils;
  * and thread-safe.
  */
 final class RateLimitedMethod {
+
+	private static final Log logger = LogFactory.getLog(RateLimitedMethod.class);
 
 	private static final ExpressionParser parser = new SpelExpressionParser();
 
@@ -86,10 +92,13 @@ final class RateLimitedMethod {
 
 	private final ReturnKind returnKind;
 
+	@Nullable
+	private final BatchableMethod batchable;
+
 	private final AtomicBoolean usageFailureReported = new AtomicBoolean();
 
 	private RateLimitedMethod(Method method, Class<?> targetClass, LlmRateLimited onMethod, LlmRateLimited onType,
-			QuotaSettings settings) {
+			QuotaSettings settings, Set<String> deferrableClasses) {
 		this.method = AopUtils.getMostSpecificMethod(method, targetClass);
 		this.description = ClassUtils.getShortName(targetClass) + "." + method.getName()
 				+ Arrays.stream(method.getParameterTypes())
@@ -126,6 +135,7 @@ final class RateLimitedMethod {
 		this.fallback = fallback.isEmpty() ? null : fallback;
 		this.modelParameter = modelParameter();
 		this.returnKind = returnKind(this.method.getReturnType());
+		this.batchable = batchable(onMethod, onType, settings, deferrableClasses);
 	}
 
 	/**
@@ -139,12 +149,30 @@ final class RateLimitedMethod {
 	 */
 	@Nullable
 	static RateLimitedMethod of(Method method, Class<?> targetClass, QuotaSettings settings) {
+		return of(method, targetClass, settings, Set.of());
+	}
+
+	/**
+	 * Resolve the annotation of a method as called on an instance of the target class,
+	 * with the priority classes whose calls are deferrable.
+	 * @param method the method, possibly declared by an interface
+	 * @param targetClass the class of the bean
+	 * @param settings the settings that models and priority classes are checked against
+	 * @param deferrableClasses the priority classes whose batchable methods are
+	 * deferrable ({@code llm.quota.batch.deferrable-classes})
+	 * @return the method, or {@code null} when it is not governed
+	 * @throws IllegalArgumentException if an attribute is invalid, or a method marked
+	 * deferrable cannot be batched, naming the method and the attribute
+	 */
+	@Nullable
+	static RateLimitedMethod of(Method method, Class<?> targetClass, QuotaSettings settings,
+			Set<String> deferrableClasses) {
 		if (!isGoverned(method, targetClass)) {
 			return null;
 		}
 		Method specificMethod = AopUtils.getMostSpecificMethod(method, targetClass);
 		return new RateLimitedMethod(method, targetClass, onMethod(specificMethod), onType(method, specificMethod),
-				settings);
+				settings, deferrableClasses);
 	}
 
 	/**
@@ -197,6 +225,38 @@ final class RateLimitedMethod {
 		return this.returnKind;
 	}
 
+	/**
+	 * Return how the method's calls become batch items, when they are deferrable.
+	 * @return the form, or {@code null} when calls are never deferred
+	 */
+	@Nullable
+	BatchableMethod batchable() {
+		return this.batchable;
+	}
+
+	// Marked deferrable, a method must be batchable; a deferrable class takes only the
+	// methods that are, and says which it leaves out.
+	@Nullable
+	private BatchableMethod batchable(@Nullable LlmRateLimited onMethod, @Nullable LlmRateLimited onType,
+			QuotaSettings settings, Set<String> deferrableClasses) {
+		boolean marked = (onMethod != null && onMethod.deferrable()) || (onType != null && onType.deferrable());
+		String priorityClass = settings.priorityClass(this.priority).name();
+		if (!marked && !deferrableClasses.contains(priorityClass)) {
+			return null;
+		}
+		try {
+			return BatchableMethod.of(this.method, this.returnKind, settings.model(this.model).pool().provider());
+		}
+		catch (IllegalArgumentException ex) {
+			if (marked) {
+				throw invalid("deferrable", ex.getMessage());
+			}
+			logger.info("llm-quota never defers calls of " + this.description + ", although priority class '"
+					+ priorityClass + "' is in llm.quota.batch.deferrable-classes: " + ex.getMessage());
+			return null;
+		}
+	}
+
 	@Override
 	public String toString() {
 		return this.description;
@@ -233,6 +293,7 @@ final class RateLimitedMethod {
 			.user((user != null) ? user.toString() : null)
 			.tenant((tenant != null) ? tenant.toString() : null)
 			.maxWait(this.maxWait)
+			.deferrable(this.batchable != null)
 			.build();
 		return new Call(this, arguments, request, estimated);
 	}

@@ -13,10 +13,13 @@ import reactor.util.context.Context;
 
 import io.github.llmquota.aop.RateLimitedMethod.Call;
 import io.github.llmquota.attempt.LeaseHandOver;
+import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.batch.ReactorBatchCalls;
 import io.github.llmquota.attempt.LlmCallContext;
 import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.stream.StreamMeter;
 
@@ -50,6 +53,29 @@ final class ReactorLlmCalls {
 	private final QuotaEngine engine;
 
 	private final LlmRateLimitedInterceptor interceptor;
+
+	/**
+	 * Return the call of a deferrable method that returns a {@code Mono}: direct, or
+	 * deferred to the batch API under pressure.
+	 * @param valve the valve
+	 * @param request the call's quota request
+	 * @param body the call's batch body
+	 * @param batchable decodes the batch's result
+	 * @param direct makes the direct call, which returns a {@code Mono}
+	 * @return the call
+	 */
+	@SuppressWarnings("unchecked")
+	Mono<Object> deferrable(BatchValve valve, QuotaRequest request, String body, BatchableMethod batchable,
+			LlmRateLimitedInterceptor.DirectCall direct) {
+		Mono<Object> mono;
+		try {
+			mono = (Mono<Object>) direct.call();
+		}
+		catch (Throwable ex) {
+			mono = Mono.error(ex);
+		}
+		return ReactorBatchCalls.call(valve, request, body, batchable::decode, mono);
+	}
 
 	ReactorLlmCalls(QuotaEngine engine, LlmRateLimitedInterceptor interceptor) {
 		this.engine = engine;

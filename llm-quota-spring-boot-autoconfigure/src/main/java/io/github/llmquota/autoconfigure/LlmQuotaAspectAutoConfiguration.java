@@ -13,6 +13,7 @@ import io.github.llmquota.aop.LlmRateLimited;
 import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.aop.LlmRateLimitedInterceptor;
 import io.github.llmquota.aop.LlmRateLimitedValidator;
+import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
@@ -81,11 +82,28 @@ public class LlmQuotaAspectAutoConfiguration {
 	LlmRateLimitedInterceptor llmRateLimitedInterceptor(QuotaEngine engine, QuotaSettings settings,
 			TokenEstimator tokenEstimator, CompositeUsageExtractor usageExtractor,
 			ObjectProvider<LlmCallListener> listeners, ObjectProvider<LlmFallbackHandler> fallbackHandler,
-			ProviderFeedbackResolver feedbackResolver, ObjectProvider<StreamStep> streamStep) {
+			ProviderFeedbackResolver feedbackResolver, ObjectProvider<StreamStep> streamStep,
+			ObjectProvider<BatchValve> batchValve, LlmQuotaProperties properties) {
 		LlmRateLimitedInterceptor interceptor = new LlmRateLimitedInterceptor(engine, settings, tokenEstimator,
 				usageExtractor, listeners.orderedStream().toList(), fallbackHandler.getIfAvailable(), feedbackResolver);
 		streamStep.ifAvailable(interceptor::setStreamStep);
+		interceptor.setDeferrableClasses(deferrableClasses(properties, settings));
+		batchValve.ifAvailable(interceptor::setBatchValve);
 		return interceptor;
+	}
+
+	private static List<String> deferrableClasses(LlmQuotaProperties properties, QuotaSettings settings) {
+		List<String> classes = properties.getBatch().getDeferrableClasses();
+		for (String name : classes) {
+			try {
+				settings.priorityClass(name);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidQuotaConfigurationException("llm.quota.batch.deferrable-classes", classes,
+						ex.getMessage());
+			}
+		}
+		return classes;
 	}
 
 	/**

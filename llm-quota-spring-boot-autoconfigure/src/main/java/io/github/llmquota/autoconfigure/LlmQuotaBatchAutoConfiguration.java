@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
+import com.openai.client.OpenAIClient;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,14 +28,16 @@ import io.github.llmquota.batch.BatchProvider;
 import io.github.llmquota.batch.BatchResultListener;
 import io.github.llmquota.batch.BatchSettings;
 import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.batch.OpenAiBatchProvider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 
 /**
  * Auto-configuration of the {@link BatchValve} ({@code llm.quota.batch.*}), when
  * {@code llm.quota.batch.enabled} is set, Redis is configured and a {@link BatchProvider}
- * is available: the application's own, or an {@link AnthropicBatchProvider} on the
- * application's {@link AnthropicClient} bean.
+ * is available: the application's own, an {@link AnthropicBatchProvider} on the
+ * application's {@link AnthropicClient} bean, or else an {@link OpenAiBatchProvider} on
+ * its {@link OpenAIClient} bean.
  */
 @AutoConfiguration(after = LlmQuotaAutoConfiguration.class,
 		afterName = { "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
@@ -65,9 +68,12 @@ public class LlmQuotaBatchAutoConfiguration {
 				batch.getMaxPoll(), "must be at least llm.quota.batch.first-poll (" + batch.getFirstPoll() + ")");
 		check(positive(batch.getInterval()), "interval", batch.getInterval(), "must be positive");
 		check(positive(batch.getResultTimeout()), "result-timeout", batch.getResultTimeout(), "must be positive");
+		check(batch.getMaxQueuedTokens() == null || batch.getMaxQueuedTokens() >= 1, "max-queued-tokens",
+				batch.getMaxQueuedTokens(), "must be positive, or unset for no limit");
 		return new BatchSettings(QuotaSettingsFactory.maxQueueDrain(properties), batch.getMaxBatchSize(),
 				batch.getMaxBatchAge(), batch.getMaxQueuedRequests(), batch.getFirstPoll(), batch.getMaxPoll(),
-				batch.getInterval(), batch.getResultTimeout());
+				batch.getInterval(), batch.getResultTimeout(),
+				(batch.getMaxQueuedTokens() != null) ? batch.getMaxQueuedTokens() : Long.MAX_VALUE);
 	}
 
 	private static BatchPrices prices(LlmQuotaProperties.Batch batch) {
@@ -95,7 +101,7 @@ public class LlmQuotaBatchAutoConfiguration {
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(AnthropicClient.class)
-	@Order(1)
+	@Order(0)
 	static class AnthropicBatchConfiguration {
 
 		@Bean
@@ -103,6 +109,24 @@ public class LlmQuotaBatchAutoConfiguration {
 		@ConditionalOnBean(AnthropicClient.class)
 		AnthropicBatchProvider llmQuotaAnthropicBatchProvider(AnthropicClient client) {
 			return new AnthropicBatchProvider(client);
+		}
+
+	}
+
+	/**
+	 * OpenAI's Batch API through the application's {@link OpenAIClient}, where no other
+	 * provider was configured.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(OpenAIClient.class)
+	@Order(1)
+	static class OpenAiBatchConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(BatchProvider.class)
+		@ConditionalOnBean(OpenAIClient.class)
+		OpenAiBatchProvider llmQuotaOpenAiBatchProvider(OpenAIClient client) {
+			return new OpenAiBatchProvider(client);
 		}
 
 	}

@@ -1368,6 +1368,21 @@ public class LlmQuotaProperties {
 		private long maxQueuedRequests = 100_000;
 
 		/**
+		 * Maximum input tokens of one pool's calls in the provider's batch processing
+		 * queue, fleet-wide: OpenAI's "enqueued tokens" batch limit of the pool's model.
+		 * Unset means no limit on tokens (Anthropic's queue limit is in requests).
+		 */
+		private Long maxQueuedTokens;
+
+		/**
+		 * Priority classes whose @LlmRateLimited calls are deferrable, as if annotated
+		 * with deferrable = true: sent to the batch API while their pool is under
+		 * pressure. Only batchable methods are (an SDK request argument, a
+		 * CompletableFuture or Mono of the SDK response); others are called as usual.
+		 */
+		private List<String> deferrableClasses = new ArrayList<>();
+
+		/**
 		 * How long after submission a batch is first polled.
 		 */
 		private Duration firstPoll = Duration.ofSeconds(30);
@@ -1432,6 +1447,22 @@ public class LlmQuotaProperties {
 
 		public void setMaxQueuedRequests(long maxQueuedRequests) {
 			this.maxQueuedRequests = maxQueuedRequests;
+		}
+
+		public Long getMaxQueuedTokens() {
+			return this.maxQueuedTokens;
+		}
+
+		public void setMaxQueuedTokens(Long maxQueuedTokens) {
+			this.maxQueuedTokens = maxQueuedTokens;
+		}
+
+		public List<String> getDeferrableClasses() {
+			return this.deferrableClasses;
+		}
+
+		public void setDeferrableClasses(List<String> deferrableClasses) {
+			this.deferrableClasses = deferrableClasses;
 		}
 
 		public Duration getFirstPoll() {

@@ -42,7 +42,19 @@ public class BatchLedger {
 	 * @param owner the instance whose caller waits for the result
 	 */
 	public void defer(String pool, BatchItem item, String owner) {
-		run(pool, "defer", item.id(), owner, item.body());
+		defer(pool, item, owner, 0);
+	}
+
+	/**
+	 * Record a deferred call as pending, with the input tokens it adds to the provider's
+	 * processing queue (OpenAI limits the queue's enqueued input tokens).
+	 * @param pool the call's pool
+	 * @param item the call
+	 * @param owner the instance whose caller waits for the result
+	 * @param inputTokens the call's input tokens, 0 when not counted
+	 */
+	public void defer(String pool, BatchItem item, String owner, long inputTokens) {
+		run(pool, "defer", item.id(), owner, item.body(), String.valueOf(Math.max(0, inputTokens)));
 	}
 
 	/**
@@ -59,8 +71,29 @@ public class BatchLedger {
 	 * @return the calls taken; empty when none is due or the queue is full
 	 */
 	public List<BatchItem> take(String pool, int maxSize, Duration maxAge, long queueLimit, Duration claim) {
+		return take(pool, maxSize, maxAge, queueLimit, Long.MAX_VALUE, claim);
+	}
+
+	/**
+	 * Take a group of pending calls as
+	 * {@link #take(String, int, Duration, long, Duration)} does, also within the room
+	 * left for input tokens in the provider's processing queue (calls in deferral order
+	 * while their tokens fit; one call larger than the whole limit goes alone into an
+	 * empty queue).
+	 * @param pool the pool
+	 * @param maxSize the most calls in one batch
+	 * @param maxAge the longest a call waits for its batch to fill
+	 * @param queueLimit the most calls of the pool in the provider's processing queue
+	 * @param tokenLimit the most input tokens of the pool in the provider's processing
+	 * queue, {@link Long#MAX_VALUE} for no limit
+	 * @param claim how long the taker has to submit them
+	 * @return the calls taken; empty when none is due or the queue is full
+	 */
+	public List<BatchItem> take(String pool, int maxSize, Duration maxAge, long queueLimit, long tokenLimit,
+			Duration claim) {
 		List<Object> reply = run(pool, "take", String.valueOf(maxSize), String.valueOf(maxAge.toMillis()),
-				String.valueOf(queueLimit), String.valueOf(claim.toMillis()));
+				String.valueOf(queueLimit), String.valueOf(claim.toMillis()),
+				String.valueOf((tokenLimit == Long.MAX_VALUE) ? -1 : tokenLimit));
 		List<BatchItem> items = new ArrayList<>();
 		if ("TAKEN".equals(reply.get(0))) {
 			for (int i = 1; i + 1 < reply.size(); i += 2) {
@@ -141,6 +174,18 @@ public class BatchLedger {
 	}
 
 	/**
+	 * Return the calls of a batch that the provider ended unrun to pending, and free them
+	 * from the processing queue count.
+	 * @param pool the pool
+	 * @param batchId the batch
+	 * @return whether this call requeued them ({@code false} when another instance
+	 * already completed or requeued the batch)
+	 */
+	public boolean requeue(String pool, String batchId) {
+		return "REQUEUED".equals(run(pool, "requeue", batchId).get(0));
+	}
+
+	/**
 	 * Claim, atomically, every result waiting for an owner, and mark the owner alive.
 	 * @param pool the pool
 	 * @param owner the owner
@@ -171,6 +216,17 @@ public class BatchLedger {
 	 */
 	public long queued(String pool) {
 		Object value = this.redis.opsForHash().get(key(pool) + ":s", "queued");
+		return (value != null) ? Long.parseLong(value.toString()) : 0;
+	}
+
+	/**
+	 * Return the input tokens of the pool's calls in the provider's processing queue,
+	 * fleet-wide, as far as their deferral counted them.
+	 * @param pool the pool
+	 * @return the input tokens of the calls taken or submitted and not yet completed
+	 */
+	public long queuedTokens(String pool) {
+		Object value = this.redis.opsForHash().get(key(pool) + ":s", "tokens");
 		return (value != null) ? Long.parseLong(value.toString()) : 0;
 	}
 

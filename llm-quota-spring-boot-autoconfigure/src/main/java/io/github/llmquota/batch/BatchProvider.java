@@ -25,6 +25,8 @@ public interface BatchProvider {
 	 * @param batchId the id {@link #submit(List)} returned
 	 * @return the result of every call of the batch once it has ended, or empty while it
 	 * is still processing
+	 * @throws BatchRefusedException when the provider ended the batch without running any
+	 * of its calls, for a reason that passes; its calls are submitted again later
 	 * @throws RuntimeException when the provider could not be asked; the batch is polled
 	 * again later
 	 */

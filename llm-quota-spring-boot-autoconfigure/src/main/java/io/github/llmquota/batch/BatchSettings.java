@@ -21,9 +21,30 @@ import java.time.Duration;
  * future fails (outcome {@link BatchItemResult.Outcome#TIMED_OUT}), so that no caller
  * waits forever on a result that went elsewhere (its instance was silent, and another
  * claimed it for the {@link BatchResultListener})
+ * @param maxQueuedTokens the most input tokens of one pool's calls in the provider's
+ * batch processing queue, fleet-wide (OpenAI's "enqueued tokens" limit), or
+ * {@link Long#MAX_VALUE} for no limit
  */
 public record BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration maxBatchAge, long maxQueued,
-		Duration firstPoll, Duration maxPoll, Duration interval, Duration resultTimeout) {
+		Duration firstPoll, Duration maxPoll, Duration interval, Duration resultTimeout, long maxQueuedTokens) {
+
+	/**
+	 * Create settings without a limit on the processing queue's input tokens.
+	 * @param maxQueueDrain see the record
+	 * @param maxBatchSize see the record
+	 * @param maxBatchAge see the record
+	 * @param maxQueued see the record
+	 * @param firstPoll see the record
+	 * @param maxPoll see the record
+	 * @param interval see the record
+	 * @param resultTimeout see the record
+	 * @throws IllegalArgumentException as the canonical constructor
+	 */
+	public BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration maxBatchAge, long maxQueued,
+			Duration firstPoll, Duration maxPoll, Duration interval, Duration resultTimeout) {
+		this(maxQueueDrain, maxBatchSize, maxBatchAge, maxQueued, firstPoll, maxPoll, interval, resultTimeout,
+				Long.MAX_VALUE);
+	}
 
 	/**
 	 * Create settings.
@@ -39,6 +60,7 @@ public record BatchSettings(Duration maxQueueDrain, int maxBatchSize, Duration m
 		require(positive(maxPoll) && maxPoll.compareTo(firstPoll) >= 0, "maxPoll", maxPoll);
 		require(positive(interval), "interval", interval);
 		require(positive(resultTimeout), "resultTimeout", resultTimeout);
+		require(maxQueuedTokens >= 1, "maxQueuedTokens", maxQueuedTokens);
 	}
 
 	private static boolean positive(Duration duration) {

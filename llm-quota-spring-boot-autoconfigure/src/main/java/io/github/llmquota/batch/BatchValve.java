@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -154,7 +156,7 @@ public class BatchValve implements SmartLifecycle {
 	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<T> direct) {
 		if (request.deferrable() && underPressure(request.model())) {
-			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			// A call the ledger could not record is made directly: waiting beats failing.
 			if (!deferred.isCompletedExceptionally()) {
 				return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -167,7 +169,7 @@ public class BatchValve implements SmartLifecycle {
 			// Pressure that arose while the call waited: it was shed or ran out of its
 			// wait budget, never sent, and goes to the batch API instead.
 			if (request.deferrable() && defersOn(ex)) {
-				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body);
+				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 				if (!deferred.isCompletedExceptionally()) {
 					return deferred.thenApply((result) -> decode.apply(result.body()));
 				}
@@ -177,6 +179,64 @@ public class BatchValve implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
+	}
+
+	/**
+	 * Make a call directly, or defer it, as {@link #call} does, for a direct call that is
+	 * itself asynchronous: no thread waits for its admission or its result.
+	 * @param <T> the call's result
+	 * @param request the call's quota request; only its model, input tokens and
+	 * {@link QuotaRequest#deferrable()} flag are read here
+	 * @param body the request body the batch API takes
+	 * @param decode turns a successful batch result's body into the call's result
+	 * @param direct starts the call directly, governed as usual
+	 * @return the result, as for {@link #call}; cancelling it cancels the direct call
+	 */
+	public <T> CompletableFuture<T> callAsync(QuotaRequest request, String body, Function<String, T> decode,
+			Supplier<? extends CompletionStage<T>> direct) {
+		if (request.deferrable() && underPressure(request.model())) {
+			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
+			if (!deferred.isCompletedExceptionally()) {
+				return deferred.thenApply((result) -> decode.apply(result.body()));
+			}
+		}
+		CompletableFuture<T> started;
+		try {
+			started = direct.get().toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		CompletableFuture<T> result = new CompletableFuture<>();
+		started.whenComplete((value, failure) -> {
+			if (failure == null) {
+				result.complete(value);
+				return;
+			}
+			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
+					? failure.getCause() : failure;
+			// Pressure that arose while the call waited, as in call().
+			CompletableFuture<BatchItemResult> deferred = (request.deferrable() && defersOn(cause))
+					? defer(request.model(), body, request.inputTokens()) : null;
+			if (deferred == null || deferred.isCompletedExceptionally()) {
+				result.completeExceptionally(cause);
+				return;
+			}
+			deferred.whenComplete((answer, batchFailure) -> {
+				if (batchFailure != null) {
+					result.completeExceptionally(batchFailure);
+				}
+				else {
+					result.complete(decode.apply(answer.body()));
+				}
+			});
+		});
+		result.whenComplete((value, failure) -> {
+			if (result.isCancelled()) {
+				started.cancel(false);
+			}
+		});
+		return result;
 	}
 
 	/**
@@ -190,7 +250,9 @@ public class BatchValve implements SmartLifecycle {
 	}
 
 	/**
-	 * Defer a call to the provider's batch API, whatever the pressure.
+	 * Defer a call to the provider's batch API, whatever the pressure, without counting
+	 * input tokens against {@link BatchSettings#maxQueuedTokens()} (see
+	 * {@link #defer(String, String, long)}).
 	 * @param model the configured model
 	 * @param body the request body the batch API takes
 	 * @return the result, completed when the batch answers; exceptionally with a
@@ -198,13 +260,27 @@ public class BatchValve implements SmartLifecycle {
 	 * @throws IllegalArgumentException for an unknown model
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body) {
+		return defer(model, body, 0);
+	}
+
+	/**
+	 * Defer a call to the provider's batch API, whatever the pressure, counting its input
+	 * tokens against {@link BatchSettings#maxQueuedTokens()}.
+	 * @param model the configured model
+	 * @param body the request body the batch API takes
+	 * @param inputTokens the call's input tokens (its quota request's)
+	 * @return the result, completed when the batch answers; exceptionally with a
+	 * {@link DeferredCallException} when it errored, expired or was cancelled
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	public CompletableFuture<BatchItemResult> defer(String model, String body, long inputTokens) {
 		String pool = this.quotaSettings.model(model).pool().name();
 		String id = "llmq_" + UUID.randomUUID().toString().replace("-", "");
 		CompletableFuture<BatchItemResult> future = new CompletableFuture<>();
 		this.waiting.put(id, future);
 		this.pools.add(pool);
 		try {
-			this.ledger.defer(pool, new BatchItem(id, body), this.owner);
+			this.ledger.defer(pool, new BatchItem(id, body), this.owner, inputTokens);
 		}
 		catch (RuntimeException ex) {
 			this.waiting.remove(id);
@@ -284,7 +360,8 @@ public class BatchValve implements SmartLifecycle {
 	private void flush(String pool) {
 		for (;;) {
 			List<BatchItem> items = this.ledger.take(pool, this.settings.maxBatchSize(), this.settings.maxBatchAge(),
-					this.settings.maxQueued(), this.settings.interval().multipliedBy(10));
+					this.settings.maxQueued(), this.settings.maxQueuedTokens(),
+					this.settings.interval().multipliedBy(10));
 			if (items.isEmpty()) {
 				return;
 			}
@@ -320,6 +397,11 @@ public class BatchValve implements SmartLifecycle {
 				if (this.ledger.complete(pool, due.batchId(), all, BatchValve::toJson)) {
 					all.forEach((result) -> this.saved.add(this.prices.saved(result)));
 				}
+			}
+			catch (BatchRefusedException ex) {
+				logger.warn("llm-quota's batch " + due.batchId() + " of pool '" + pool
+						+ "' was ended unrun by the provider; its calls are sent again later: " + ex.getMessage());
+				this.ledger.requeue(pool, due.batchId());
 			}
 			catch (RuntimeException ex) {
 				logger.warn("llm-quota could not poll batch " + due.batchId() + " of pool '" + pool

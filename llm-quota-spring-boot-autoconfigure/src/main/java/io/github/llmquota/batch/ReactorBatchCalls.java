@@ -36,7 +36,7 @@ public final class ReactorBatchCalls {
 		if (!request.deferrable()) {
 			return direct;
 		}
-		Mono<T> deferred = Mono.fromFuture(() -> valve.defer(request.model(), body))
+		Mono<T> deferred = Mono.fromFuture(() -> valve.defer(request.model(), body, request.inputTokens()))
 			.map((result) -> decode.apply(result.body()));
 		return Mono.fromCallable(() -> valve.underPressure(request.model()))
 			.subscribeOn(Schedulers.boundedElastic())

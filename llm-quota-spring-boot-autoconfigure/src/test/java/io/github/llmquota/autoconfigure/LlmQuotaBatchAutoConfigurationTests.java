@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,7 @@ import io.github.llmquota.actuate.endpoint.ModelStateContributor;
 import io.github.llmquota.actuate.metrics.BatchValveMeterBinder;
 import io.github.llmquota.actuate.metrics.LlmQuotaMetricNames;
 import io.github.llmquota.batch.AnthropicBatchProvider;
+import io.github.llmquota.batch.OpenAiBatchProvider;
 import io.github.llmquota.batch.BatchItem;
 import io.github.llmquota.batch.BatchItemResult;
 import io.github.llmquota.batch.BatchLedger;
@@ -79,6 +82,30 @@ class LlmQuotaBatchAutoConfigurationTests {
 			.withPropertyValues("llm.quota.batch.enabled=true")
 			.run((context) -> assertThat(context).hasSingleBean(AnthropicBatchProvider.class)
 				.hasSingleBean(BatchValve.class));
+	}
+
+	@Test
+	void openAiClientBeanBecomesTheBatchProviderAndAnAnthropicClientComesFirst() {
+		this.runner.withUserConfiguration(OpenAi.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=90000")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(OpenAiBatchProvider.class).hasSingleBean(BatchValve.class);
+				assertThat(LlmQuotaBatchAutoConfiguration.settings(context.getBean(LlmQuotaProperties.class))
+					.maxQueuedTokens()).isEqualTo(90_000);
+			});
+		this.runner.withUserConfiguration(OpenAi.class, Anthropic.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(BatchProvider.class)
+				.hasSingleBean(AnthropicBatchProvider.class));
+	}
+
+	@Test
+	void zeroMaxQueuedTokensStopsStartupNamingTheProperty() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=0")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.batch.max-queued-tokens"));
 	}
 
 	@Test
@@ -147,6 +174,20 @@ class LlmQuotaBatchAutoConfigurationTests {
 		@Bean
 		SimpleMeterRegistry meterRegistry() {
 			return new SimpleMeterRegistry();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OpenAi {
+
+		@Bean
+		OpenAIClient openAiClient() {
+			return OpenAIOkHttpClient.builder()
+				.baseUrl("http://127.0.0.1:9")
+				.apiKey("unused")
+				.timeout(Duration.ofSeconds(1))
+				.build();
 		}
 
 	}

@@ -211,6 +211,47 @@ class BatchValveTests {
 	}
 
 	@Test
+	void enqueuedTokenLimitIsCountedFleetWideAndFreedWhenABatchEnds() {
+		BatchSettings tokens = new BatchSettings(IMMEDIATELY, 10, IMMEDIATELY, 100, Duration.ofMillis(1),
+				Duration.ofMillis(1), Duration.ofSeconds(1), A_DAY, 100);
+		BatchValve first = valve(tokens);
+		BatchValve second = valve(tokens);
+		CompletableFuture<BatchItemResult> a = first.defer("model", "a", 60);
+		CompletableFuture<BatchItemResult> b = second.defer("model", "b", 60);
+
+		first.work();
+		second.work();
+
+		assertThat(this.provider.submittedCalls()).as("b's 60 tokens do not fit beside a's 60 in 100").isOne();
+		assertThat(first.ledger().queuedTokens("pool")).isEqualTo(60);
+		assertThat(first.ledger().pending("pool")).isOne();
+		this.provider.ended = true;
+		workUntilDone(first, a);
+		workUntilDone(second, b);
+		assertThat(this.provider.batches).extracting(List::size).containsExactly(1, 1);
+		assertThat(first.ledger().queuedTokens("pool")).isZero();
+
+		// One call larger than the whole limit still goes, alone, into an empty queue.
+		CompletableFuture<BatchItemResult> large = first.defer("model", "large", 500);
+		workUntilDone(first, large);
+		assertThat(large.join().body()).isEqualTo("LARGE");
+	}
+
+	@Test
+	void enqueuedTokenCheckCatchesAValveThatIgnoresTheLimit() {
+		// The property the test above guards, broken: no token limit passed to the
+		// ledger.
+		BatchValve unlimited = valve(settings(10, IMMEDIATELY, 100));
+		unlimited.defer("model", "a", 60);
+		unlimited.defer("model", "b", 60);
+
+		unlimited.work();
+
+		assertThat(this.provider.submittedCalls()).as("what the token-limit assertion would reject").isEqualTo(2);
+		assertThat(unlimited.ledger().queuedTokens("pool")).isEqualTo(120);
+	}
+
+	@Test
 	void refusedBatchIsSentAgainLater() {
 		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
 		CompletableFuture<BatchItemResult> deferred = valve.defer("model", "summary");
@@ -224,6 +265,23 @@ class BatchValveTests {
 		this.provider.ended = true;
 		workUntilDone(valve, deferred);
 		assertThat(deferred.join().body()).isEqualTo("SUMMARY");
+	}
+
+	@Test
+	void batchTheProviderEndedUnrunIsSentAgainAndItsCallsComplete() {
+		BatchValve valve = valve(settings(10, IMMEDIATELY, 100));
+		CompletableFuture<BatchItemResult> deferred = valve.defer("model", "summary", 40);
+		valve.work();
+		this.provider.refuseNextPoll = true;
+		this.provider.ended = true;
+
+		workUntilDone(valve, deferred);
+
+		assertThat(deferred.join().body()).isEqualTo("SUMMARY");
+		assertThat(this.provider.batches).as("the refused batch, then the same call again").hasSize(2);
+		assertThat(valve.ledger().queued("pool")).isZero();
+		assertThat(valve.ledger().queuedTokens("pool")).isZero();
+		assertThat(valve.ledger().requeue("pool", "msgbatch_0")).as("requeued once only").isFalse();
 	}
 
 	@Test

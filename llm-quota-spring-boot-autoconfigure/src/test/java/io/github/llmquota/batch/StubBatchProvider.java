@@ -25,6 +25,9 @@ class StubBatchProvider implements BatchProvider {
 
 	volatile RuntimeException refusal;
 
+	/** Ends the next polled batch unrun, as OpenAI's token_limit_exceeded does. */
+	volatile boolean refuseNextPoll;
+
 	@Override
 	public String submit(List<BatchItem> items) {
 		if (this.refusal != null) {
@@ -37,6 +40,10 @@ class StubBatchProvider implements BatchProvider {
 	@Override
 	public Optional<List<BatchItemResult>> poll(String batchId) {
 		this.polls.incrementAndGet();
+		if (this.refuseNextPoll) {
+			this.refuseNextPoll = false;
+			throw new BatchRefusedException("token_limit_exceeded");
+		}
 		if (!this.ended) {
 			return Optional.empty();
 		}

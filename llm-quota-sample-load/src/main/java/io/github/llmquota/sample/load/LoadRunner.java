@@ -183,6 +183,7 @@ public class LoadRunner implements ApplicationRunner {
 			call(Priority.INTERACTIVE, ChatService.MODEL,
 					() -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
 		}));
+		backgroundArrivals(ticker, openLoop, prompts);
 		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
 		atRate(ticker, this.properties.getCriticalRps(), () -> openLoop.execute(() -> call(Priority.CRITICAL,
 				ChatService.MODEL,
@@ -207,6 +208,13 @@ public class LoadRunner implements ApplicationRunner {
 		this.waits.stop();
 		Long simulatorRequests = (this.simulator != null) ? simulatorRequests() - simulatorRequestsBefore : null;
 		return summarise(this.traffic.snapshot().since(before), simulatorRequests, elapsed);
+	}
+
+	// Open-loop background work: arrivals at a fixed rate, each waiting (or deferred) on
+	// its own thread, so that pressure does not slow the arrivals as it slows workers.
+	private void backgroundArrivals(ScheduledExecutorService ticker, ExecutorService openLoop, LoadPrompts prompts) {
+		atRate(ticker, this.properties.getBackgroundRps(), () -> openLoop
+			.execute(() -> call(Priority.BACKGROUND, Summariser.MODEL, () -> summarise(prompts.next()))));
 	}
 
 	// Deferrable summaries go to the batch valve, which calls the summariser directly

@@ -49,6 +49,11 @@ import org.springframework.context.SmartLifecycle;
  * {@code request-id} headers, so that the official SDKs parse them as they parse
  * Anthropic's. {@link #overloadNext(int)}, and {@code sample.simulator.overload-ratio} at
  * random, make it answer {@code 529 overloaded_error}.</li>
+ * <li>{@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}} and its
+ * {@code /results}: Message Batches ({@link BatchesEndpoint}).</li>
+ * <li>{@code POST /v1/files}, {@code GET /v1/files/{id}/content}, {@code DELETE
+ * /v1/files/{id}}, {@code POST /v1/batches} and {@code GET /v1/batches/{id}}: OpenAI's
+ * Files and Batch APIs for Chat Completions batches ({@link OpenAiBatchesEndpoint}).</li>
  * <li>{@code GET /stats}: {@link #stats()} as JSON; {@code POST /stats/reset}:
  * {@link #resetStats()}.</li>
  * </ul>
@@ -91,6 +96,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 
 	private final BatchesEndpoint batches;
 
+	private final OpenAiBatchesEndpoint openAiBatches;
+
 	private final MessagesEndpoint endpoint;
 
 	private final int port;
@@ -130,6 +137,7 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		this.models = Collections.unmodifiableMap(models);
 		this.endpoint = new MessagesEndpoint(this.objectMapper, this.models, new PromptCache(), clock);
 		this.batches = new BatchesEndpoint(this.objectMapper, properties, clock);
+		this.openAiBatches = new OpenAiBatchesEndpoint(this.objectMapper, properties, clock);
 		this.server = bind(properties.getPort());
 		this.port = this.server.getAddress().getPort();
 	}
@@ -221,6 +229,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		this.server.setExecutor(this.executor);
 		this.server.createContext("/v1/messages", exchange(this::messages));
 		this.server.createContext("/v1/messages/batches", exchange(this::batches));
+		this.server.createContext("/v1/files", exchange(this::openAiFiles));
+		this.server.createContext("/v1/batches", exchange(this::openAiBatches));
 		this.server.createContext("/stats", exchange(this::stats));
 		this.server.createContext("/stats/reset", exchange(this::resetStats));
 		this.server.start();
@@ -398,6 +408,61 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 			out.write(bytes);
 		}
 		return null;
+	}
+
+	private Reply openAiFiles(HttpExchange exchange) throws IOException {
+		String path = exchange.getRequestURI().getPath();
+		if ("/v1/files".equals(path)) {
+			if (!"POST".equals(exchange.getRequestMethod())) {
+				return methodNotAllowed("POST");
+			}
+			try (InputStream in = exchange.getRequestBody()) {
+				return this.openAiBatches.upload(exchange.getRequestHeaders().getFirst("content-type"),
+						in.readNBytes(MAX_BODY_BYTES));
+			}
+		}
+		String id = path.substring("/v1/files/".length());
+		if ("DELETE".equals(exchange.getRequestMethod())) {
+			return this.openAiBatches.delete(id);
+		}
+		String content = id.endsWith("/content")
+				? this.openAiBatches.content(id.substring(0, id.length() - "/content".length())) : null;
+		if (content == null) {
+			return notFound(exchange);
+		}
+		// JSON lines, not one JSON document: sent here rather than by send().
+		byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("content-type", "application/octet-stream");
+		exchange.sendResponseHeaders(200, bytes.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(bytes);
+		}
+		return null;
+	}
+
+	private Reply openAiBatches(HttpExchange exchange) throws IOException {
+		String path = exchange.getRequestURI().getPath();
+		if ("/v1/batches".equals(path)) {
+			if (!"POST".equals(exchange.getRequestMethod())) {
+				return methodNotAllowed("POST");
+			}
+			try (InputStream in = exchange.getRequestBody()) {
+				return this.openAiBatches.create(in.readNBytes(MAX_BODY_BYTES));
+			}
+		}
+		if (!"GET".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("GET");
+		}
+		return this.openAiBatches.retrieve(path.substring("/v1/batches/".length()));
+	}
+
+	/**
+	 * Return the input tokens of OpenAI batch requests in the queue of a model.
+	 * @param model the model
+	 * @return the enqueued tokens
+	 */
+	public long openAiBatchTokensEnqueued(String model) {
+		return this.openAiBatches.enqueued(model);
 	}
 
 	private Reply stats(HttpExchange exchange) {

@@ -69,6 +69,19 @@ public class SimulatorProperties {
 	private Duration batchCompletionDelay = Duration.ofSeconds(5);
 
 	/**
+	 * Maximum input tokens of OpenAI batch requests in the queue, per model: a batch that
+	 * would exceed it fails with 'token_limit_exceeded', as OpenAI's "enqueued tokens"
+	 * batch limit does.
+	 */
+	@Min(1)
+	private long openaiBatchQueueTokens = 2_000_000;
+
+	/**
+	 * Time an OpenAI batch takes to complete after it was created.
+	 */
+	private Duration openaiBatchCompletionDelay = Duration.ofSeconds(5);
+
+	/**
 	 * Rate limits of each simulated model, by model name. An entry replaces the default
 	 * entry of the same name, so give all three limits. Requests for other models get a
 	 * 404.
@@ -131,6 +144,22 @@ public class SimulatorProperties {
 
 	public void setBatchCompletionDelay(Duration batchCompletionDelay) {
 		this.batchCompletionDelay = batchCompletionDelay;
+	}
+
+	public long getOpenaiBatchQueueTokens() {
+		return this.openaiBatchQueueTokens;
+	}
+
+	public void setOpenaiBatchQueueTokens(long openaiBatchQueueTokens) {
+		this.openaiBatchQueueTokens = openaiBatchQueueTokens;
+	}
+
+	public Duration getOpenaiBatchCompletionDelay() {
+		return this.openaiBatchCompletionDelay;
+	}
+
+	public void setOpenaiBatchCompletionDelay(Duration openaiBatchCompletionDelay) {
+		this.openaiBatchCompletionDelay = openaiBatchCompletionDelay;
 	}
 
 	public Map<String, Limits> getModels() {
