@@ -92,6 +92,8 @@ public class LoadProperties {
 	 */
 	@NotNull
 	private Duration streamSampleInterval = Duration.ofMillis(250);
+
+	/**
 	 * BACKGROUND summaries started per second, whether or not earlier ones have finished
 	 * (open loop, as batch jobs submit work), on top of the summarisation workers. Work
 	 * then keeps arriving while the pool is under pressure, which is when deferrable work
