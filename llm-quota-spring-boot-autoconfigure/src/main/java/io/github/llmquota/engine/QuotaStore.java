@@ -76,6 +76,49 @@ public interface QuotaStore {
 	}
 
 	/**
+	 * Charge a streaming lease's step as {@link #charge(PoolSpec, String, long[], long)}
+	 * does, and add its cost so far to the cost budget windows the call falls under, in
+	 * the same atomic step.
+	 * @param pool the pool
+	 * @param leaseId the lease
+	 * @param delta per rate dimension of the pool, what to add to its bucket
+	 * @param outputTokens the stream's output tokens so far
+	 * @param budgets what the step spent in each budget window and the reservation it
+	 * ends, or {@code null} for none
+	 * @return whether the lease was still held
+	 * @throws UnsupportedOperationException if this store cannot charge streams, or
+	 * budgets are given and it keeps none
+	 */
+	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, List<BudgetCharge> budgets) {
+		if (budgets != null && !budgets.isEmpty()) {
+			throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no cost budgets");
+		}
+		return charge(pool, leaseId, delta, outputTokens);
+	}
+
+	/**
+	 * Read cost budget windows of a pool without changing them. A window the store does
+	 * not hold reads as its floor, or as nothing spent.
+	 * @param pool the pool whose keys hold the windows
+	 * @param budgets the windows ({@link BudgetCharge#amountMicros()} is not used)
+	 * @return their levels, in the same order
+	 * @throws UnsupportedOperationException if this store keeps no budgets
+	 */
+	default List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no cost budgets");
+	}
+
+	/**
+	 * Return the store's wall-clock time, epoch milliseconds: the time cost budget
+	 * windows are computed from, so that every JVM of the fleet ends a window at the same
+	 * moment (Redis {@code TIME} where the store reads it).
+	 * @return the time
+	 */
+	default long timeMillis() {
+		return System.currentTimeMillis();
+	}
+
+	/**
 	 * Read the pool's shared state without changing it.
 	 * @param pool the pool
 	 * @return the snapshot

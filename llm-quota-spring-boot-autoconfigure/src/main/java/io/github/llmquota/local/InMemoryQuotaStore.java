@@ -12,6 +12,8 @@ import java.util.function.LongSupplier;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
@@ -62,12 +64,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private volatile boolean tenantFifo;
 
+	private volatile boolean budgetCheckOff;
+
+	// The time cost budget windows are computed from: epoch milliseconds.
+	private final LongSupplier wallClock;
+
 	/**
 	 * Create a store on the system's monotonic clock.
 	 * @param settings the validated settings
 	 */
 	public InMemoryQuotaStore(QuotaSettings settings) {
-		this(settings, () -> System.nanoTime() / 1_000_000);
+		this(settings, () -> System.nanoTime() / 1_000_000, System::currentTimeMillis);
 	}
 
 	/**
@@ -76,8 +83,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 	 * @param clock the time in milliseconds, monotonic
 	 */
 	public InMemoryQuotaStore(QuotaSettings settings, LongSupplier clock) {
+		this(settings, clock, clock);
+	}
+
+	private InMemoryQuotaStore(QuotaSettings settings, LongSupplier clock, LongSupplier wallClock) {
 		this.settings = settings;
 		this.clock = clock;
+		this.wallClock = wallClock;
 	}
 
 	@Override
@@ -102,7 +114,49 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens) {
-		return state(pool).charge(leaseId, delta, outputTokens);
+		return state(pool).charge(leaseId, delta, outputTokens, null);
+	}
+
+	@Override
+	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, List<BudgetCharge> budgets) {
+		return state(pool).charge(leaseId, delta, outputTokens, budgets);
+	}
+
+	@Override
+	public List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		return state(pool).budgetLevels(budgets);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The system's wall clock, or the clock this store was given.
+	 */
+	@Override
+	public long timeMillis() {
+		return this.wallClock.getAsLong();
+	}
+
+	/**
+	 * Test-only: admit whatever the cost budgets say, as the Redis store's switch does.
+	 * @param enabled whether to skip the budget check
+	 */
+	public void setBudgetCheckOffForTesting(boolean enabled) {
+		this.budgetCheckOff = enabled;
+	}
+
+	/**
+	 * Forget the cost budget windows of a pool, as a Redis flush or an eviction forgets
+	 * the script's budget keys. For tests that hold this store to the script.
+	 * @param pool the pool name
+	 */
+	void loseBudgets(String pool) {
+		PoolState state = this.pools.get(pool);
+		if (state != null) {
+			synchronized (state) {
+				state.budgets.clear();
+			}
+		}
 	}
 
 	@Override
@@ -331,6 +385,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// that key is.
 		private final Map<String, Double> tenantTags = new HashMap<>();
 
+		// [budgets] The script's budget keys, by key: spent, reserved (micro-units) and
+		// when the key expires. Kept when the state is lost, as those keys are.
+		private final Map<String, long[]> budgets = new HashMap<>();
+
+		// Whether this call found the state lost, as the script's st.lost.
+		private boolean lostThisCall;
+
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
@@ -365,6 +426,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
 					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
 				}
+				if (admission.status() != Admission.Status.REJECTED) {
+					budgetReserve(ticket, 1, now);
+				}
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -385,6 +449,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (userEta > 0) {
 					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
 				}
+			}
+			long budgetEta = budgetEta(ticket.budgets(), now);
+			if (budgetEta > 0) {
+				return Admission.rejected(RejectionReason.BUDGET_EXHAUSTED, budgetEta);
 			}
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
@@ -504,6 +572,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (settlement.user() != null) {
 					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
 				}
+				budgetSpend(settlement.budgets(), now);
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
 				pump(now, null, true, news);
 				record(now);
@@ -511,7 +580,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		synchronized boolean charge(String leaseId, long[] delta, long outputTokens) {
+		synchronized boolean charge(String leaseId, long[] delta, long outputTokens, List<BudgetCharge> budgets) {
 			long now = advanceAndRestart();
 			long[] lease = this.leases.get(leaseId);
 			if (lease != null) {
@@ -521,6 +590,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				lease[0] = Math.max(lease[0], now + leaseTimeout);
 				lease[1] = lease[0] - leaseTimeout;
 				addDeltas(delta);
+				budgetSpend(budgets, now);
 				this.streamOutput.put(leaseId, outputTokens);
 			}
 			record(now);
@@ -553,6 +623,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 						if (grant.user() != null) {
 							chargeUser(grant.user(), grant.user().cost(), -1, now);
 						}
+						budgetReserve(grant, -1, now);
 						this.leases.remove(ticketId);
 					}
 				}
@@ -827,6 +898,80 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (ticket.user() != null) {
 				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
 			}
+			budgetReserve(ticket, -1, now);
+		}
+
+		synchronized List<BudgetLevel> budgetLevels(List<BudgetCharge> budgets) {
+			// A read, as the script's snapshot: it never finds the state lost.
+			this.lostThisCall = false;
+			List<BudgetLevel> levels = new ArrayList<>(budgets.size());
+			for (BudgetCharge budget : budgets) {
+				long[] level = budgetLevel(budget);
+				levels.add(new BudgetLevel(level[0], level[1]));
+			}
+			return levels;
+		}
+
+		// [budgets] As the script's budgetLevel: a missing window reads as the caller's
+		// floor, or as fully spent when this call found the state lost and no floor is
+		// known.
+		private long[] budgetLevel(BudgetCharge budget) {
+			long[] level = this.budgets.get(budget.key());
+			if (level != null) {
+				return new long[] { level[0], level[1] };
+			}
+			if (budget.floorMicros() != null) {
+				return new long[] { budget.floorMicros(), 0 };
+			}
+			if (this.lostThisCall && budget.limitMicros() != null) {
+				return new long[] { budget.limitMicros(), 0 };
+			}
+			return new long[] { 0, 0 };
+		}
+
+		// [budgets] As the script's budgetEta: until the end of the latest window whose
+		// cap the ticket's worst case would pass; 0 when it fits.
+		private long budgetEta(List<BudgetCharge> budgets, long now) {
+			if (budgets == null || InMemoryQuotaStore.this.budgetCheckOff) {
+				return 0;
+			}
+			long eta = 0;
+			for (BudgetCharge budget : budgets) {
+				if (budget.limitMicros() != null) {
+					long[] level = budgetLevel(budget);
+					if (level[0] + level[1] + budget.amountMicros() > budget.limitMicros()) {
+						eta = Math.max(eta, Math.max(budget.windowEndMillis() - now, 1));
+					}
+				}
+			}
+			return eta;
+		}
+
+		private void budgetAdd(BudgetCharge budget, long spent, long reserved, long now) {
+			long[] level = budgetLevel(budget);
+			if (!this.budgets.containsKey(budget.key())) {
+				// Windows expire an hour past their end, as the script's keys do.
+				this.budgets.values().removeIf((kept) -> kept[2] <= now);
+			}
+			this.budgets.put(budget.key(), new long[] { level[0] + spent, Math.max(level[1] + reserved, 0),
+					Math.max(budget.windowEndMillis(), now) + BUDGET_TTL_MARGIN });
+		}
+
+		private void budgetReserve(Ticket ticket, int sign, long now) {
+			if (ticket.budgets() != null) {
+				for (BudgetCharge budget : ticket.budgets()) {
+					budgetAdd(budget, 0, sign * budget.amountMicros(), now);
+				}
+			}
+		}
+
+		private void budgetSpend(List<BudgetCharge> budgets, long now) {
+			if (budgets != null) {
+				for (BudgetCharge budget : budgets) {
+					budgetAdd(budget, budget.amountMicros(),
+							-((budget.releaseMicros() != null) ? budget.releaseMicros() : 0), now);
+				}
+			}
 		}
 
 		private void unqueue(String id) {
@@ -871,6 +1016,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// provider whose own buckets are still drained; a snapshot only reads.
 		private long advanceAndRestart() {
 			long now = advance();
+			this.lostThisCall = this.lost;
 			if (this.lost) {
 				// Full buckets as configured, whatever the multiplier, as the script.
 				for (int i = 0; i < this.used.length; i++) {
@@ -1000,6 +1146,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private record TenantTag(double start, Double finish) {
 	}
+
+	private static final long BUDGET_TTL_MARGIN = 3_600_000;
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();
 

@@ -243,7 +243,7 @@ final class ScriptProtocol {
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
 			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
-			Boolean tenantShares) {
+			Boolean tenantShares, Boolean budgetCheckOffForTests) {
 	}
 
 	/**
@@ -263,7 +263,17 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant, List<BudgetArgs> budgets) {
+	}
+
+	/**
+	 * A cost budget window a call falls under, as {@code engine.BudgetCharge}: the key's
+	 * suffix, the cap ({@code null}: none), the amount (reserved at acquire, spent at
+	 * settle and charge), the window's end, the floor ({@code null}: unknown) and the
+	 * reservation released ({@code null} at acquire). Micro-units and epoch milliseconds.
+	 */
+	@JsonSerialize(using = Positional.class)
+	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release) {
 	}
 
 	/**
@@ -290,7 +300,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown, Long live) {
+			Boolean stateUnknown, Long live, List<BudgetArgs> budgets) {
 	}
 
 	/** The arguments of {@code cancel}. */
@@ -303,9 +313,12 @@ final class ScriptProtocol {
 	record PollArgs(String worker, List<String> ids, Boolean stateUnknown, Long live) {
 	}
 
-	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
+	/**
+	 * The arguments of {@code snapshot}: the models whose cooldowns to report, and the
+	 * budget windows whose levels to report.
+	 */
 	@JsonSerialize(using = Positional.class)
-	record SnapshotArgs(List<String> models, Long live) {
+	record SnapshotArgs(List<String> models, Long live, List<BudgetArgs> budgets) {
 	}
 
 	/**
@@ -313,7 +326,7 @@ final class ScriptProtocol {
 	 * stream's output so far.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record ChargeArgs(String id, long[] deltas, long output, Long live) {
+	record ChargeArgs(String id, long[] deltas, long output, Long live, List<BudgetArgs> budgets) {
 	}
 
 	/**
@@ -345,10 +358,12 @@ final class ScriptProtocol {
 	 * @param exhaustedMillis how long the pool stays exhausted, or 0
 	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}
 	 * @param streamOutput the output tokens the live streams reported so far
+	 * @param budgets per budget window asked for, its spend and reservations in
+	 * micro-units, or {@code null} for none
 	 */
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
-			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput) {
+			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput, long[][] budgets) {
 	}
 
 	/**
