@@ -552,8 +552,10 @@ end
 -- cannot help before the window ends, when a retry fits.
 local function budgetGate(tk)
   local eta = budgetEta(tk.budgets)
-  if eta > 0 then return {'REJECTED', 'BUDGET_EXHAUSTED', math.ceil(eta)} end
-  return nil
+  if eta == 0 then return nil end
+  -- Written if missing, as for PAUSED: the caller takes the state for written after an acquire.
+  if not st.present then dirty = true end
+  return {'REJECTED', 'BUDGET_EXHAUSTED', math.ceil(eta)}
 end
 
 -- [budgets] Add to a budget window's spend and reservations (never below none), written as
