@@ -523,14 +523,24 @@ end
 -- the floor the caller knows (the spend it saw), and as fully spent until the window ends when
 -- the caller knows no floor and the pool's state was lost with it (a restart or flush, proven as
 -- for the buckets above): nothing proves what was spent, and a cap must hold.
+-- Read once per call: the gate and the reservation of one acquire read the same window.
 local BUDGET_TTL_MARGIN = 3600000
+local budgetsRead = {}
 local function budgetLevel(b)
   local key = base .. b.key
+  local known = budgetsRead[key]
+  if known then return key, known[1], known[2] end
   local v = redis.call('HMGET', key, 'spent', 'reserved')
-  if v[1] then return key, tonumber(v[1]), tonumber(v[2]) or 0 end
-  if b.floor then return key, b.floor, 0 end
-  if st.lost and b.limit then return key, b.limit, 0 end
-  return key, 0, 0
+  local spent, reserved = 0, 0
+  if v[1] then
+    spent, reserved = tonumber(v[1]), tonumber(v[2]) or 0
+  elseif b.floor then
+    spent = b.floor
+  elseif st.lost and b.limit then
+    spent = b.limit
+  end
+  budgetsRead[key] = {spent, reserved}
+  return key, spent, reserved
 end
 
 -- [budgets] How long until a ticket fits every hard cap it falls under: until the end of the
@@ -565,6 +575,7 @@ local function budgetAdd(b, spent, reserved)
   s = s + spent
   r = math.max(r + reserved, 0)
   redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
+  budgetsRead[key] = {s, r}
   redis.call('PEXPIRE', key, math.max(math.ceil(b.windowEnd - now), 0) + BUDGET_TTL_MARGIN)
 end
 
