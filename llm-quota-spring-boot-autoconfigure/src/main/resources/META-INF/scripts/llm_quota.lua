@@ -24,7 +24,9 @@
 --   $:<budget>:<window>[:u<hash>|:t<hash>]  HASH  [budgets] a cost budget's window: spent (settled
 --                  cost) and reserved (the worst cases of the calls admitted or waiting and not
 --                  settled yet), integer micro-units of the price currency as text; named by Java,
---                  sent as the budget's key; lives until an hour past the window's end
+--                  sent as the budget's key; lives until an hour past the window's end. A rolling
+--                  window keeps its spend per slot instead, s<slot index> (index = now / slot
+--                  length), counted while less than ROLLING_SLOTS slots old
 --   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
 --                  goes back), and live, the settings as JSON (absent: as configured). No
 --                  lifetime: an operator's change stays until it is reverted.
@@ -69,13 +71,14 @@
 --            buckets as settle adds them; output: the stream's output tokens so far)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
---   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release], one per budget
+--   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot], one per budget
 --            the call falls under: key, the budget key's suffix after the pool's "<prefix>:{<pool>}:";
 --            limit, the hard cap in micro-units (absent: no cap, spend is only counted);
 --            amount, at acquire the worst-case cost reserved, at settle and charge the cost
 --            spent; windowEnd, epoch ms (the key lives an hour past it); floor, the spend this
 --            JVM knows the window had (absent: none known), which a missing key is recreated
---            at; release, at settle and charge the part of the reservation it ends
+--            at; release, at settle and charge the part of the reservation it ends; slot, for a
+--            rolling window the length of its slots in ms (absent: a calendar window)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -225,7 +228,7 @@ local function budgetArguments(list)
   local budgets = {}
   for i, b in ipairs(list) do
     budgets[i] = {key = b[1], limit = present(b[2]), amount = b[3], windowEnd = b[4], floor = present(b[5]),
-      release = present(b[6])}
+      release = present(b[6]), slot = present(b[7])}
   end
   return budgets
 end
@@ -525,11 +528,41 @@ end
 -- for the buckets above): nothing proves what was spent, and a cap must hold.
 -- Read once per call: the gate and the reservation of one acquire read the same window.
 local BUDGET_TTL_MARGIN = 3600000
+local ROLLING_SLOTS = 24
 local budgetsRead = {}
+
+-- [budgets] A rolling window: the spend of its live slots (index -> spend), their sum, and the
+-- reservations; a missing key puts the floor, or the cap, in the current slot.
+local function rollingLevel(b, key)
+  local v = redis.call('HGETALL', key)
+  local current = math.floor(now / b.slot)
+  local slots, spent, reserved = {}, 0, 0
+  for i = 1, #v, 2 do
+    if v[i] == 'reserved' then
+      reserved = tonumber(v[i + 1])
+    else
+      local index = tonumber(string.sub(v[i], 2))
+      if index and index > current - ROLLING_SLOTS then
+        slots[index] = tonumber(v[i + 1])
+        spent = spent + slots[index]
+      end
+    end
+  end
+  if #v == 0 then
+    if b.floor then spent = b.floor elseif st.lost and b.limit then spent = b.limit end
+    if spent > 0 then slots[current] = spent end
+  end
+  return {spent, reserved, slots}
+end
+
 local function budgetLevel(b)
   local key = base .. b.key
   local known = budgetsRead[key]
-  if known then return key, known[1], known[2] end
+  if known then return key, known[1], known[2], known[3] end
+  if b.slot then
+    budgetsRead[key] = rollingLevel(b, key)
+    return key, budgetsRead[key][1], budgetsRead[key][2], budgetsRead[key][3]
+  end
   local v = redis.call('HMGET', key, 'spent', 'reserved')
   local spent, reserved = 0, 0
   if v[1] then
@@ -543,6 +576,19 @@ local function budgetLevel(b)
   return key, spent, reserved
 end
 
+-- [budgets] How long until enough of a rolling window's oldest slots age out to free over.
+local function rollingEta(b, slots, over)
+  local indexes = {}
+  for index in pairs(slots) do indexes[#indexes + 1] = index end
+  table.sort(indexes)
+  local freed = 0
+  for _, index in ipairs(indexes) do
+    freed = freed + slots[index]
+    if freed >= over then return (index + ROLLING_SLOTS) * b.slot - now end
+  end
+  return (math.floor(now / b.slot) + ROLLING_SLOTS) * b.slot - now
+end
+
 -- [budgets] How long until a ticket fits every hard cap it falls under: until the end of the
 -- latest window whose spend, reservations and the ticket's worst case together pass its cap;
 -- 0 when it fits. A budget is a gate at arrival, as a user's limit: it waits for no refill.
@@ -551,8 +597,12 @@ local function budgetEta(budgets)
   local eta = 0
   for _, b in ipairs(budgets) do
     if b.limit then
-      local _, spent, reserved = budgetLevel(b)
-      if spent + reserved + b.amount > b.limit then eta = math.max(eta, b.windowEnd - now, 1) end
+      local _, spent, reserved, slots = budgetLevel(b)
+      local over = spent + reserved + b.amount - b.limit
+      if over > 0 then
+        local wait = b.slot and rollingEta(b, slots, over) or (b.windowEnd - now)
+        eta = math.max(eta, wait, 1)
+      end
     end
   end
   return eta
@@ -571,11 +621,24 @@ end
 -- [budgets] Add to a budget window's spend and reservations (never below none), written as
 -- whole numbers: micro-units stay exact in doubles up to 2^53.
 local function budgetAdd(b, spent, reserved)
-  local key, s, r = budgetLevel(b)
+  local key, s, r, slots = budgetLevel(b)
   s = s + spent
   r = math.max(r + reserved, 0)
-  redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
-  budgetsRead[key] = {s, r}
+  if b.slot then
+    -- The spend goes to the current slot; slots that aged out are dropped with the write.
+    local current = math.floor(now / b.slot)
+    slots[current] = (slots[current] or 0) + spent
+    redis.call('DEL', key)
+    local kv = {'reserved', string.format('%.0f', r)}
+    for index, used in pairs(slots) do
+      kv[#kv + 1] = 's' .. index
+      kv[#kv + 1] = string.format('%.0f', used)
+    end
+    redis.call('HSET', key, unpack(kv))
+  else
+    redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
+  end
+  budgetsRead[key] = {s, r, slots}
   redis.call('PEXPIRE', key, math.max(math.ceil(b.windowEnd - now), 0) + BUDGET_TTL_MARGIN)
 end
 

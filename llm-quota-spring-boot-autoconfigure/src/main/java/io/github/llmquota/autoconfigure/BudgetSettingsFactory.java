@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.BudgetProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelPriceProperties;
 import io.github.llmquota.budget.BudgetSpec;
+import io.github.llmquota.budget.BudgetWindow;
 import io.github.llmquota.budget.CostBudgets;
 import io.github.llmquota.budget.ModelPrice;
 import io.github.llmquota.budget.PriceTable;
@@ -93,7 +94,10 @@ final class BudgetSettingsFactory {
 		BigDecimal amount = budget.getAmount();
 		check(amount != null && amount.signum() > 0 && amount.compareTo(MAX_AMOUNT) <= 0, property + ".amount", amount,
 				"must be set, positive and at most " + MAX_AMOUNT.toPlainString());
-		check(budget.getWindow() != null, property + ".window", null, "must be day, week or month");
+		check(budget.getWindow() != null, property + ".window", null, "must be day, week, month or rolling");
+		boolean rolling = budget.getWindow() == BudgetWindow.ROLLING;
+		check(!rolling || (budget.getRollingPeriod() != null && budget.getRollingPeriod().toMinutes() >= 1),
+				property + ".rolling-period", budget.getRollingPeriod(), "must be at least a minute");
 		check(budget.getZone() != null, property + ".zone", null, "must be a time zone such as Europe/Berlin");
 		check(budget.getWeekStart() != null, property + ".week-start", null, "must be a day of the week");
 		check(budget.getAppliesTo() != null && settings.pools().containsKey(budget.getAppliesTo()),
@@ -106,7 +110,8 @@ final class BudgetSettingsFactory {
 				"must be in (warn-threshold, 1]");
 		long micros = amount.multiply(MICROS).setScale(0, RoundingMode.FLOOR).longValueExact();
 		return new BudgetSpec(name, micros, budget.getWindow(), budget.getZone(), budget.getWeekStart(),
-				budget.getAppliesTo(), budget.isPerUser(), budget.isPerTenant(), warn, critical, budget.isHardCap());
+				budget.getAppliesTo(), budget.isPerUser(), budget.isPerTenant(), warn, critical, budget.isHardCap(),
+				rolling ? budget.getRollingPeriod() : null);
 	}
 
 	private static ModelPrice price(String model, ModelPriceProperties price) {

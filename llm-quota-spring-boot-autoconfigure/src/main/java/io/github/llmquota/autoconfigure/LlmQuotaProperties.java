@@ -1703,6 +1703,12 @@ public class LlmQuotaProperties {
 		private BudgetWindow window = BudgetWindow.MONTH;
 
 		/**
+		 * Period a rolling window counts spend over, in 24 slots: spend frees a 24th of
+		 * it at a time.
+		 */
+		private Duration rollingPeriod = Duration.ofDays(1);
+
+		/**
 		 * Time zone whose local midnights start and end the windows.
 		 */
 		private ZoneId zone = ZoneId.of("UTC");
@@ -1760,6 +1766,14 @@ public class LlmQuotaProperties {
 
 		public void setWindow(BudgetWindow window) {
 			this.window = window;
+		}
+
+		public Duration getRollingPeriod() {
+			return this.rollingPeriod;
+		}
+
+		public void setRollingPeriod(Duration rollingPeriod) {
+			this.rollingPeriod = rollingPeriod;
 		}
 
 		public ZoneId getZone() {

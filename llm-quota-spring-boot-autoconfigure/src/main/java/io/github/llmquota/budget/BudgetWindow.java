@@ -1,16 +1,17 @@
 package io.github.llmquota.budget;
 
 import java.time.DayOfWeek;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.temporal.TemporalAdjusters;
 
 /**
- * The calendar window a cost budget counts spend over. Its boundaries are local midnights
- * in the budget's time zone, computed with {@link ZoneId} rules, so a day with a
+ * The window a cost budget counts spend over. Calendar windows end at local midnights in
+ * the budget's time zone, computed with {@link ZoneId} rules, so a day with a
  * daylight-saving change is 23 or 25 hours long and ends at the local midnight all the
- * same.
+ * same. A rolling window counts the spend of its last period, in slots.
  */
 public enum BudgetWindow {
 
@@ -21,7 +22,14 @@ public enum BudgetWindow {
 	WEEK,
 
 	/** A calendar month, from local midnight of its first day. */
-	MONTH;
+	MONTH,
+
+	/**
+	 * The last {@code rolling-period}, in 24 slots of a 24th of it each: spend counts
+	 * until its slot is 24 slots old, so the window is the period, rounded up to whole
+	 * milliseconds per slot, and spend frees a slot at a time.
+	 */
+	ROLLING;
 
 	/**
 	 * Return the window that holds an instant.
@@ -31,21 +39,33 @@ public enum BudgetWindow {
 	 * @return the window
 	 */
 	public Span at(long nowMillis, ZoneId zone, DayOfWeek weekStart) {
+		if (this == ROLLING) {
+			throw new IllegalStateException("A rolling window has no calendar span");
+		}
 		LocalDate today = Instant.ofEpochMilli(nowMillis).atZone(zone).toLocalDate();
 		LocalDate start = switch (this) {
 			case DAY -> today;
 			case WEEK -> today.with(TemporalAdjusters.previousOrSame(weekStart));
-			case MONTH -> today.withDayOfMonth(1);
+			case MONTH, ROLLING -> today.withDayOfMonth(1);
 		};
 		LocalDate next = switch (this) {
 			case DAY -> start.plusDays(1);
 			case WEEK -> start.plusWeeks(1);
-			case MONTH -> start.plusMonths(1);
+			case MONTH, ROLLING -> start.plusMonths(1);
 		};
 		// atStartOfDay, not atTime(0, 0): where midnight itself is skipped by a DST gap,
 		// the day starts at the first valid local time.
 		return new Span(start.toString(), start.atStartOfDay(zone).toInstant().toEpochMilli(),
 				next.atStartOfDay(zone).toInstant().toEpochMilli());
+	}
+
+	/**
+	 * Return the slot length of a rolling window of a period.
+	 * @param period the period
+	 * @return a 24th of it, rounded up to whole milliseconds
+	 */
+	public static long slotMillis(Duration period) {
+		return Math.max(1, (period.toMillis() + 23) / 24);
 	}
 
 	/**

@@ -89,7 +89,7 @@ public class CostBudgets implements BudgetPlan {
 		long worstCase = price(model).worstCase(request.inputTokens(), request.maxOutputTokens());
 		List<BudgetCharge> charges = new ArrayList<>(budgets.size());
 		for (BudgetSpec budget : budgets) {
-			BudgetWindow.Span span = budget.window().at(nowMillis, budget.zone(), budget.weekStart());
+			BudgetWindow.Span span = span(budget, nowMillis);
 			charges.add(charge(budget, span, key(budget, span, request), worstCase));
 		}
 		return charges;
@@ -105,7 +105,7 @@ public class CostBudgets implements BudgetPlan {
 	public List<BudgetCharge> sharedWindows(PoolSpec pool, long nowMillis) {
 		List<BudgetCharge> windows = new ArrayList<>();
 		for (BudgetSpec budget : sharedBudgetsOf(pool)) {
-			BudgetWindow.Span span = budget.window().at(nowMillis, budget.zone(), budget.weekStart());
+			BudgetWindow.Span span = span(budget, nowMillis);
 			windows.add(charge(budget, span, key(budget, span, null), 0));
 		}
 		return windows;
@@ -129,6 +129,11 @@ public class CostBudgets implements BudgetPlan {
 	@Override
 	public void spent(List<BudgetCharge> spent) {
 		for (BudgetCharge charge : spent) {
+			if (charge.slotMillis() != null) {
+				// Spend ages out of a rolling window: only what was read there is a
+				// floor.
+				continue;
+			}
 			this.floors.merge(charge.key(), new long[] { charge.amountMicros(), charge.windowEndMillis() },
 					(known, more) -> new long[] { known[0] + more[0], known[1] });
 		}
@@ -151,7 +156,19 @@ public class CostBudgets implements BudgetPlan {
 			this.floors.values().removeIf((known) -> known[1] <= span.startMillis());
 		}
 		return new BudgetCharge(key, budget.hardCap() ? budget.amountMicros() : null, amount, span.endMillis(),
-				(floor != null) ? floor[0] : null, null);
+				(floor != null) ? floor[0] : null, null,
+				(budget.window() == BudgetWindow.ROLLING) ? BudgetWindow.slotMillis(budget.rollingPeriod()) : null);
+	}
+
+	// A rolling window has one key, named after its slot length (a changed period starts
+	// afresh), and is kept a period past its last write.
+	private static BudgetWindow.Span span(BudgetSpec budget, long nowMillis) {
+		if (budget.window() == BudgetWindow.ROLLING) {
+			long slot = BudgetWindow.slotMillis(budget.rollingPeriod());
+			long period = slot * BudgetCharge.ROLLING_SLOTS;
+			return new BudgetWindow.Span("r" + slot, nowMillis - period, nowMillis + period);
+		}
+		return budget.window().at(nowMillis, budget.zone(), budget.weekStart());
 	}
 
 	private ModelPrice price(ModelSpec model) {

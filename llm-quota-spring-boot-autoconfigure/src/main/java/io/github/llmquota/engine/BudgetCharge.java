@@ -19,9 +19,27 @@ package io.github.llmquota.engine;
  * the store restarts at; {@code null} when none is known
  * @param releaseMicros at settle and at a stream's charge, the part of the reservation
  * that ends; {@code null} at acquire
+ * @param slotMillis for a rolling window, the length of one of its
+ * {@value #ROLLING_SLOTS} slots: spend counts until its slot is that many slots old, and
+ * {@code windowEndMillis} is then only how long the key is kept; {@code null} for a
+ * calendar window
  */
 public record BudgetCharge(String key, Long limitMicros, long amountMicros, long windowEndMillis, Long floorMicros,
-		Long releaseMicros) {
+		Long releaseMicros, Long slotMillis) {
+
+	/**
+	 * Create the charge of a calendar window.
+	 * @param key the budget window's name within the pool's keys
+	 * @param limitMicros the hard cap, or {@code null}
+	 * @param amountMicros the amount reserved or spent
+	 * @param windowEndMillis when the window ends, epoch milliseconds
+	 * @param floorMicros the spend this JVM knows the window had, or {@code null}
+	 * @param releaseMicros the part of the reservation that ends, or {@code null}
+	 */
+	public BudgetCharge(String key, Long limitMicros, long amountMicros, long windowEndMillis, Long floorMicros,
+			Long releaseMicros) {
+		this(key, limitMicros, amountMicros, windowEndMillis, floorMicros, releaseMicros, null);
+	}
 
 	/**
 	 * Return the spend of a lease in this budget window.
@@ -31,7 +49,10 @@ public record BudgetCharge(String key, Long limitMicros, long amountMicros, long
 	 */
 	public BudgetCharge spend(long spentMicros, long releasedMicros) {
 		return new BudgetCharge(this.key, this.limitMicros, spentMicros, this.windowEndMillis, this.floorMicros,
-				releasedMicros);
+				releasedMicros, this.slotMillis);
 	}
+
+	/** The slots of a rolling window. */
+	public static final int ROLLING_SLOTS = 24;
 
 }

@@ -385,9 +385,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// that key is.
 		private final Map<String, Double> tenantTags = new HashMap<>();
 
-		// [budgets] The script's budget keys, by key: spent, reserved (micro-units) and
-		// when the key expires. Kept when the state is lost, as those keys are.
-		private final Map<String, long[]> budgets = new HashMap<>();
+		// [budgets] The script's budget keys, by key. Kept when the state is lost, as
+		// those
+		// keys are.
+		private final Map<String, KeptBudget> budgets = new HashMap<>();
 
 		// Whether this call found the state lost, as the script's st.lost.
 		private boolean lostThisCall;
@@ -904,33 +905,42 @@ public class InMemoryQuotaStore implements QuotaStore {
 		synchronized List<BudgetLevel> budgetLevels(List<BudgetCharge> budgets) {
 			// A read, as the script's snapshot: it never finds the state lost.
 			this.lostThisCall = false;
+			long now = InMemoryQuotaStore.this.clock.getAsLong();
 			List<BudgetLevel> levels = new ArrayList<>(budgets.size());
 			for (BudgetCharge budget : budgets) {
-				long[] level = budgetLevel(budget);
-				levels.add(new BudgetLevel(level[0], level[1]));
+				KeptBudget level = budgetLevel(budget, now);
+				levels.add(new BudgetLevel(level.spent(), level.reserved));
 			}
 			return levels;
 		}
 
 		// [budgets] As the script's budgetLevel: a missing window reads as the caller's
 		// floor, or as fully spent when this call found the state lost and no floor is
-		// known.
-		private long[] budgetLevel(BudgetCharge budget) {
-			long[] level = this.budgets.get(budget.key());
-			if (level != null) {
-				return new long[] { level[0], level[1] };
+		// known (in the current slot of a rolling window); a copy, with the slots of a
+		// rolling window that aged out left out.
+		private KeptBudget budgetLevel(BudgetCharge budget, long now) {
+			KeptBudget kept = this.budgets.get(budget.key());
+			KeptBudget level = new KeptBudget(budget.slotMillis(), now);
+			if (kept != null) {
+				level.reserved = kept.reserved;
+				level.spent = kept.spent;
+				kept.slots.forEach((index, spent) -> {
+					if (index > level.current - BudgetCharge.ROLLING_SLOTS) {
+						level.slots.put(index, spent);
+					}
+				});
+				return level;
 			}
-			if (budget.floorMicros() != null) {
-				return new long[] { budget.floorMicros(), 0 };
-			}
-			if (this.lostThisCall && budget.limitMicros() != null) {
-				return new long[] { budget.limitMicros(), 0 };
-			}
-			return new long[] { 0, 0 };
+			long spent = (budget.floorMicros() != null) ? budget.floorMicros()
+					: (this.lostThisCall && budget.limitMicros() != null) ? budget.limitMicros() : 0;
+			level.spend(spent);
+			return level;
 		}
 
-		// [budgets] As the script's budgetEta: until the end of the latest window whose
-		// cap the ticket's worst case would pass; 0 when it fits.
+		// [budgets] As the script's budgetEta: until the end of the latest calendar
+		// window
+		// whose cap the ticket's worst case would pass, or until enough of a rolling
+		// window's oldest slots age out; 0 when it fits.
 		private long budgetEta(List<BudgetCharge> budgets, long now) {
 			if (budgets == null || InMemoryQuotaStore.this.budgetCheckOff) {
 				return 0;
@@ -938,9 +948,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 			long eta = 0;
 			for (BudgetCharge budget : budgets) {
 				if (budget.limitMicros() != null) {
-					long[] level = budgetLevel(budget);
-					if (level[0] + level[1] + budget.amountMicros() > budget.limitMicros()) {
-						eta = Math.max(eta, Math.max(budget.windowEndMillis() - now, 1));
+					KeptBudget level = budgetLevel(budget, now);
+					long over = level.spent() + level.reserved + budget.amountMicros() - budget.limitMicros();
+					if (over > 0) {
+						long wait = (budget.slotMillis() != null) ? level.ageOut(over, budget.slotMillis(), now)
+								: budget.windowEndMillis() - now;
+						eta = Math.max(eta, Math.max(wait, 1));
 					}
 				}
 			}
@@ -948,13 +961,15 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		private void budgetAdd(BudgetCharge budget, long spent, long reserved, long now) {
-			long[] level = budgetLevel(budget);
+			KeptBudget level = budgetLevel(budget, now);
 			if (!this.budgets.containsKey(budget.key())) {
 				// Windows expire an hour past their end, as the script's keys do.
-				this.budgets.values().removeIf((kept) -> kept[2] <= now);
+				this.budgets.values().removeIf((kept) -> kept.expiry <= now);
 			}
-			this.budgets.put(budget.key(), new long[] { level[0] + spent, Math.max(level[1] + reserved, 0),
-					Math.max(budget.windowEndMillis(), now) + BUDGET_TTL_MARGIN });
+			level.spend(spent);
+			level.reserved = Math.max(level.reserved + reserved, 0);
+			level.expiry = Math.max(budget.windowEndMillis(), now) + BUDGET_TTL_MARGIN;
+			this.budgets.put(budget.key(), level);
 		}
 
 		private void budgetReserve(Ticket ticket, int sign, long now) {
@@ -1148,6 +1163,54 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private static final long BUDGET_TTL_MARGIN = 3_600_000;
+
+	/**
+	 * A budget window as the script keeps it: spent (per slot, for a rolling window) and
+	 * reserved, in micro-units, and when the key expires.
+	 */
+	private static final class KeptBudget {
+
+		// A calendar window keeps its spend in slot 0, which never ages out.
+		private final TreeMap<Long, Long> slots = new TreeMap<>();
+
+		private final long current;
+
+		private long spent;
+
+		private long reserved;
+
+		private long expiry;
+
+		KeptBudget(Long slotMillis, long now) {
+			this.current = (slotMillis != null) ? Math.floorDiv(now, slotMillis) : Long.MAX_VALUE / 2;
+		}
+
+		long spent() {
+			return this.slots.isEmpty() ? this.spent : this.slots.values().stream().mapToLong(Long::longValue).sum();
+		}
+
+		void spend(long amount) {
+			if (this.current == Long.MAX_VALUE / 2) {
+				this.spent += amount;
+			}
+			else if (amount != 0 || this.slots.containsKey(this.current)) {
+				this.slots.merge(this.current, amount, Long::sum);
+			}
+		}
+
+		// As the script's rollingEta: when the oldest slots that free over have aged out.
+		long ageOut(long over, long slotMillis, long now) {
+			long freed = 0;
+			for (Map.Entry<Long, Long> slot : this.slots.entrySet()) {
+				freed += slot.getValue();
+				if (freed >= over) {
+					return (slot.getKey() + BudgetCharge.ROLLING_SLOTS) * slotMillis - now;
+				}
+			}
+			return (this.current + BudgetCharge.ROLLING_SLOTS) * slotMillis - now;
+		}
+
+	}
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();
 

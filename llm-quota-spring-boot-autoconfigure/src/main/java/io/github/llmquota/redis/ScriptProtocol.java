@@ -270,10 +270,11 @@ final class ScriptProtocol {
 	 * A cost budget window a call falls under, as {@code engine.BudgetCharge}: the key's
 	 * suffix, the cap ({@code null}: none), the amount (reserved at acquire, spent at
 	 * settle and charge), the window's end, the floor ({@code null}: unknown) and the
-	 * reservation released ({@code null} at acquire). Micro-units and epoch milliseconds.
+	 * reservation released ({@code null} at acquire), and for a rolling window the length
+	 * of its slots ({@code null}: a calendar window). Micro-units and epoch milliseconds.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release) {
+	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot) {
 	}
 
 	/**

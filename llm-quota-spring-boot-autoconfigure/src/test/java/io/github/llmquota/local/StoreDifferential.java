@@ -310,7 +310,8 @@ final class StoreDifferential {
 			for (int i = this.random.nextInt(3); i > 0; i--) {
 				long window = 60_000L * (1 + this.random.nextInt(120));
 				Long cap = (this.random.nextInt(5) > 0) ? 1_000L + this.random.nextInt(5_000_000) : null;
-				this.budgets.add(new Budget("b" + i, window, cap, this.random.nextInt(4) == 0));
+				this.budgets
+					.add(new Budget("b" + i, window, cap, this.random.nextInt(4) == 0, this.random.nextInt(3) == 0));
 			}
 		}
 
@@ -670,7 +671,7 @@ final class StoreDifferential {
 			for (Budget budget : this.budgets) {
 				String key = budget.key(this.now, (user != null) ? user.keyHash() : null);
 				Long floor = (this.random.nextInt(4) == 0) ? this.seenSpend.get(key) : null;
-				charges.add(new BudgetCharge(key, budget.cap, worst, budget.end(this.now), floor, null));
+				charges.add(new BudgetCharge(key, budget.cap, worst, budget.end(this.now), floor, null, budget.slot()));
 			}
 			return charges;
 		}
@@ -706,7 +707,7 @@ final class StoreDifferential {
 				for (String user : budget.perUser ? USERS : List.of("")) {
 					String hash = user.isEmpty() ? null : Integer.toHexString(user.hashCode());
 					windows.add(new BudgetCharge(budget.key(this.now, hash), budget.cap, 0, budget.end(this.now), null,
-							null));
+							null, budget.slot()));
 				}
 			}
 			return windows;
@@ -898,17 +899,22 @@ final class StoreDifferential {
 
 	/**
 	 * A random cost budget: calendar-free windows of a fixed length on the driven clock,
-	 * which roll over as a day or a month does.
+	 * which roll over as a day or a month does, or a rolling window of that length in its
+	 * slots.
 	 */
-	private record Budget(String name, long windowMillis, Long cap, boolean perUser) {
+	private record Budget(String name, long windowMillis, Long cap, boolean perUser, boolean rolling) {
 
 		String key(long now, String userHash) {
-			return "$:" + this.name + ":" + (now / this.windowMillis)
+			return "$:" + this.name + ":" + (this.rolling ? "r" : Long.toString(now / this.windowMillis))
 					+ ((this.perUser) ? ":u" + ((userHash != null) ? userHash : "-") : "");
 		}
 
 		long end(long now) {
-			return (now / this.windowMillis + 1) * this.windowMillis;
+			return this.rolling ? now + this.windowMillis : (now / this.windowMillis + 1) * this.windowMillis;
+		}
+
+		Long slot() {
+			return this.rolling ? this.windowMillis / BudgetCharge.ROLLING_SLOTS : null;
 		}
 
 	}

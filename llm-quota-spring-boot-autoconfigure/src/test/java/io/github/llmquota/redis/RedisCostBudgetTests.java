@@ -174,6 +174,28 @@ class RedisCostBudgetTests {
 		restarted.acquire(request(Duration.ZERO)).settle(TokenUsage.of(100, 900));
 	}
 
+	@Test
+	void aRollingBudgetFreesSpendAsItsOldestSlotAgesOut() {
+		BudgetSpec spec = new BudgetSpec("rolling", 2_500, BudgetWindow.ROLLING, ZoneId.of("UTC"), DayOfWeek.MONDAY,
+				"budget", false, false, 0.8, 0.9, true, Duration.ofHours(24));
+		QuotaSettings settings = TestSettings.pool("budget")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 100_000)
+			.build()
+			.withBudgets(new CostBudgets(List.of(spec), new PriceTable("USD", Map.of("model", ONE_A_TOKEN))));
+		DefaultQuotaEngine engine = engine(settings, this.redis.create(settings, () -> this.now));
+		engine.acquire(request(Duration.ZERO)).settle(TokenUsage.of(100, 900));
+		this.now += Duration.ofHours(5).toMillis();
+		engine.acquire(request(Duration.ZERO)).settle(TokenUsage.of(100, 900));
+
+		// 2,000 spent in the last 24 hours: the first 1,000 ages out 24 hours after its
+		// hour's slot began, 19 hours from now.
+		assertThat(rejection(engine).getRetryAfter()).isEqualTo(Duration.ofHours(19));
+
+		this.now += Duration.ofHours(19).toMillis();
+		engine.acquire(request(Duration.ZERO)).settle(TokenUsage.of(100, 900));
+		assertThat(rejection(engine).getRetryAfter()).isEqualTo(Duration.ofHours(5));
+	}
+
 	private Race race(boolean budgetCheckOff) throws Exception {
 		QuotaSettings settings = settings(BudgetWindow.DAY, ZoneId.of("UTC"), CAP);
 		List<DefaultQuotaEngine> fleet = new ArrayList<>();
