@@ -47,8 +47,9 @@ public class LlmQuotaBudgetsAutoConfiguration {
 	@ConditionalOnMissingBean
 	BudgetMonitor llmQuotaBudgetMonitor(QuotaSettings settings, QuotaStore store, LlmQuotaProperties properties,
 			ApplicationEventPublisher publisher) {
-		return new BudgetMonitor(budgets(settings), settings, store, properties.getAlerts().getCheckInterval(),
-				properties.getAlerts().getHysteresis(), publisher);
+		CostBudgets budgets = budgets(settings);
+		return new BudgetMonitor(budgets, () -> budgets.readShared(store, settings.pools().values()),
+				properties.getAlerts().getCheckInterval(), properties.getAlerts().getHysteresis(), publisher);
 	}
 
 	@Bean

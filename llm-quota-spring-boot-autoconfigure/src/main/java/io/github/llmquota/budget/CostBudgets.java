@@ -1,6 +1,8 @@
 package io.github.llmquota.budget;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,9 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.BudgetPlan;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.Sha256;
 
 /**
@@ -118,6 +122,35 @@ public class CostBudgets implements BudgetPlan {
 	 */
 	public List<BudgetSpec> sharedBudgetsOf(PoolSpec pool) {
 		return budgetsOf(pool).stream().filter((budget) -> !budget.perUser() && !budget.perTenant()).toList();
+	}
+
+	/**
+	 * Read the current window of every shared budget from the store (one store call per
+	 * pool with budgets not read yet: a budget over several pools lives under their
+	 * shared hash tag), and note the spend read as the floor a lost window restarts at.
+	 * @param store the store that keeps the budgets
+	 * @param pools the pools the budgets apply to
+	 * @return the windows, one per shared budget
+	 */
+	public List<BudgetState> readShared(QuotaStore store, Collection<PoolSpec> pools) {
+		Map<String, BudgetState> states = new LinkedHashMap<>();
+		long now = store.timeMillis();
+		for (PoolSpec pool : pools) {
+			List<BudgetSpec> shared = sharedBudgetsOf(pool);
+			if (shared.isEmpty() || states.keySet().containsAll(shared.stream().map(BudgetSpec::name).toList())) {
+				continue;
+			}
+			List<BudgetCharge> windows = sharedWindows(pool, now);
+			List<BudgetLevel> levels = store.budgetLevels(pool, windows);
+			for (int i = 0; i < shared.size(); i++) {
+				BudgetCharge window = windows.get(i);
+				BudgetLevel level = levels.get(i);
+				observed(window, level.spentMicros());
+				states.putIfAbsent(shared.get(i).name(), new BudgetState(shared.get(i), level.spentMicros(),
+						level.reservedMicros(), window.windowEndMillis()));
+			}
+		}
+		return List.copyOf(states.values());
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -13,20 +14,15 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
 import io.github.llmquota.budget.BudgetSpec;
+import io.github.llmquota.budget.BudgetState;
 import io.github.llmquota.budget.CostBudgets;
-import io.github.llmquota.engine.BudgetCharge;
-import io.github.llmquota.engine.BudgetLevel;
-import io.github.llmquota.engine.PoolSpec;
-import io.github.llmquota.engine.QuotaSettings;
-import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.schedule.PeriodicTask;
 
 /**
- * Reads every shared cost budget's current window from the store once an interval (one
- * script call per pool with budgets), so that meters, the endpoint and health show spend
- * without a store call of their own; publishes a {@link LlmQuotaBudgetThresholdEvent}
- * when a budget crosses its soft thresholds; and notes the spend it saw as the floor a
- * window lost from the store restarts at. Budgets per user or per tenant are enforced,
+ * Reads every shared cost budget's current window once an interval
+ * ({@link CostBudgets#readShared}), so that meters, the endpoint and health show spend
+ * without a store call of their own, and publishes a {@link LlmQuotaBudgetThresholdEvent}
+ * when a budget crosses its soft thresholds. Budgets per user or per tenant are enforced,
  * not read here: their windows are one per user. Thread-safe.
  */
 public class BudgetMonitor implements SmartLifecycle {
@@ -37,9 +33,7 @@ public class BudgetMonitor implements SmartLifecycle {
 
 	private final CostBudgets budgets;
 
-	private final QuotaSettings settings;
-
-	private final QuotaStore store;
+	private final Supplier<List<BudgetState>> reader;
 
 	private final ApplicationEventPublisher publisher;
 
@@ -54,17 +48,15 @@ public class BudgetMonitor implements SmartLifecycle {
 	/**
 	 * Create a monitor.
 	 * @param budgets the budgets
-	 * @param settings the pools the budgets apply to
-	 * @param store the store that keeps the budgets
+	 * @param reader what reads the shared budgets' current windows from the store
 	 * @param interval how often to read them
 	 * @param hysteresis how far below a threshold a budget must fall to leave its status
 	 * @param publisher where to publish {@link LlmQuotaBudgetThresholdEvent}s
 	 */
-	public BudgetMonitor(CostBudgets budgets, QuotaSettings settings, QuotaStore store, Duration interval,
-			double hysteresis, ApplicationEventPublisher publisher) {
+	public BudgetMonitor(CostBudgets budgets, Supplier<List<BudgetState>> reader, Duration interval, double hysteresis,
+			ApplicationEventPublisher publisher) {
 		this.budgets = budgets;
-		this.settings = settings;
-		this.store = store;
+		this.reader = reader;
 		this.hysteresis = hysteresis;
 		this.publisher = publisher;
 		this.task = new PeriodicTask("llm-quota-budgets", Duration.ZERO, interval, this::check, logger,
@@ -77,22 +69,8 @@ public class BudgetMonitor implements SmartLifecycle {
 	 */
 	public synchronized void check() {
 		Map<String, BudgetReading> readings = new LinkedHashMap<>();
-		long now = this.store.timeMillis();
-		for (PoolSpec pool : this.settings.pools().values()) {
-			// A budget over several pools (a scope) lives under their shared hash tag:
-			// read through the first.
-			List<BudgetSpec> shared = this.budgets.sharedBudgetsOf(pool);
-			if (shared.isEmpty() || readings.keySet().containsAll(shared.stream().map(BudgetSpec::name).toList())) {
-				continue;
-			}
-			List<BudgetCharge> windows = this.budgets.sharedWindows(pool, now);
-			List<BudgetLevel> levels = this.store.budgetLevels(pool, windows);
-			for (int i = 0; i < shared.size(); i++) {
-				BudgetSpec budget = shared.get(i);
-				BudgetLevel level = levels.get(i);
-				this.budgets.observed(windows.get(i), level.spentMicros());
-				readings.putIfAbsent(budget.name(), reading(budget, windows.get(i), level));
-			}
+		for (BudgetState state : this.reader.get()) {
+			readings.put(state.budget().name(), reading(state));
 		}
 		this.readings = Collections.unmodifiableMap(readings);
 	}
@@ -105,8 +83,9 @@ public class BudgetMonitor implements SmartLifecycle {
 		return this.readings;
 	}
 
-	private BudgetReading reading(BudgetSpec budget, BudgetCharge window, BudgetLevel level) {
-		double share = (double) (level.spentMicros() + level.reservedMicros()) / budget.amountMicros();
+	private BudgetReading reading(BudgetState state) {
+		BudgetSpec budget = state.budget();
+		double share = (double) (state.spentMicros() + state.reservedMicros()) / budget.amountMicros();
 		QuotaThresholds thresholds = new QuotaThresholds(budget.warnThreshold(), budget.criticalThreshold(),
 				Math.min(this.hysteresis, budget.warnThreshold() / 2));
 		QuotaStatus previous = this.statuses.getOrDefault(budget.name(), QuotaStatus.OK);
@@ -115,9 +94,9 @@ public class BudgetMonitor implements SmartLifecycle {
 			this.statuses.put(budget.name(), status);
 			this.publisher.publishEvent(new LlmQuotaBudgetThresholdEvent(this, budget.name(), previous, status, share));
 		}
-		return new BudgetReading(budget.name(), budget.appliesTo(), level.spentMicros() / MICROS,
-				level.reservedMicros() / MICROS, budget.amountMicros() / MICROS, this.budgets.prices().currency(),
-				window.windowEndMillis(), status);
+		return new BudgetReading(budget.name(), budget.appliesTo(), state.spentMicros() / MICROS,
+				state.reservedMicros() / MICROS, budget.amountMicros() / MICROS, this.budgets.prices().currency(),
+				state.windowEndMillis(), status);
 	}
 
 	@Override

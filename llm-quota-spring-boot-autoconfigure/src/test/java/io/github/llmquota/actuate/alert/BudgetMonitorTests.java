@@ -46,8 +46,8 @@ class BudgetMonitorTests {
 			.withBudgets(budgets);
 		InMemoryQuotaStore store = new InMemoryQuotaStore(settings, () -> this.now);
 		List<LlmQuotaBudgetThresholdEvent> events = new ArrayList<>();
-		BudgetMonitor monitor = new BudgetMonitor(budgets, settings, store, Duration.ofSeconds(5), 0.05,
-				(event) -> events.add((LlmQuotaBudgetThresholdEvent) event));
+		BudgetMonitor monitor = new BudgetMonitor(budgets, () -> budgets.readShared(store, settings.pools().values()),
+				Duration.ofSeconds(5), 0.05, (event) -> events.add((LlmQuotaBudgetThresholdEvent) event));
 		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
 			spend(engine, 8_500);
 			monitor.check();
