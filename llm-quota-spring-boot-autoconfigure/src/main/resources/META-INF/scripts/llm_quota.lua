@@ -21,6 +21,12 @@
 --   n        HASH  [tenants] fair shares inside each class: v<rank>, the class's virtual time (the
 --                  start tag of its last admission); <rank>:<tenant hash>, the tenant's finish
 --                  tag in that class; as text, every digit kept
+--   $:<budget>:<window>[:u<hash>|:t<hash>]  HASH  [budgets] a cost budget's window: spent (settled
+--                  cost) and reserved (the worst cases of the calls admitted or waiting and not
+--                  settled yet), integer micro-units of the price currency as text; named by Java,
+--                  sent as the budget's key; lives until an hour past the window's end. A rolling
+--                  window keeps its spend per slot instead, s<slot index> (index = now / slot
+--                  length), counted while less than ROLLING_SLOTS slots old
 --   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
 --                  goes back), and live, the settings as JSON (absent: as configured). No
 --                  lifetime: an operator's change stays until it is reverted.
@@ -45,7 +51,8 @@
 --   queueCapacities (per class rank); totalQueueCapacity; workerTtlMillis; channelPrefix;
 --   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
 --   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
---   (test switches); [tenants] tenantShares (true: weighted fair shares between tenants inside
+--   (test switches); [budgets] budgetCheckOffForTests (test switch: never reject for a budget);
+--   [tenants] tenantShares (true: weighted fair shares between tenants inside
 --   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
 --   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
@@ -53,18 +60,26 @@
 -- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
 --   null or, at the end, left out:
 --   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
---            live, tenant]
---   settle   [id, deltas, model, feedback, user, stateUnknown, live]
+--            live, tenant, budgets]
+--   settle   [id, deltas, model, feedback, user, stateUnknown, live, budgets]
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
---   snapshot [models, live]
+--   snapshot [models, live, budgets] [budgets]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
---   charge   [id, deltas, output, live, user] [stream] (deltas: per dimension, added to the
---            buckets as settle adds them; output: the stream's output tokens so far; user: with
---            deltas, added to the user's buckets)
+--   charge   [id, deltas, output, live, user, budgets] [stream] (deltas: per dimension, added to
+--            the buckets as settle adds them; output: the stream's output tokens so far; user:
+--            with deltas, added to the user's buckets; budgets [budgets]: the cost the step spent)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
+--   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot], one per budget
+--            the call falls under: key, the budget key's suffix after the pool's "<prefix>:{<pool>}:";
+--            limit, the hard cap in micro-units (absent: no cap, spend is only counted);
+--            amount, at acquire the worst-case cost reserved, at settle and charge the cost
+--            spent; windowEnd, epoch ms (the key lives an hour past it); floor, the spend this
+--            JVM knows the window had (absent: none known), which a missing key is recreated
+--            at; release, at settle and charge the part of the reservation it ends; slot, for a
+--            rolling window the length of its slots in ms (absent: a calendar window)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -74,14 +89,15 @@
 --   0).
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
---            {REJECTED, reason, retry after ms}
+--            {REJECTED, reason, retry after ms} (BUDGET_EXHAUSTED [budgets]: until the window ends)
 --   settle   {SETTLED}
 --   cancel   {CANCELLED} (was waiting) | {RETURNED} (granted, handed back) | {UNKNOWN}
 --   poll     {POLLED, head delay ms, head ticket, then per id WAITING | GRANTED | EXHAUSTED |
 --            DROPPED}
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
---            exhaustedReason, streamOutput [stream]; empty lists left out}
+--            exhaustedReason, streamOutput [stream], budgets [budgets] (per budget asked for,
+--            [spent, reserved]); empty lists left out}
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
@@ -207,21 +223,34 @@ local function feedbackArguments(a)
     tolerance = present(a[5])}
 end
 
+-- [budgets] A list of budget entries, see the glossary.
+local function budgetArguments(list)
+  if present(list) == nil then return nil end
+  local budgets = {}
+  for i, b in ipairs(list) do
+    budgets[i] = {key = b[1], limit = present(b[2]), amount = b[3], windowEnd = b[4], floor = present(b[5]),
+      release = present(b[6]), slot = present(b[7])}
+  end
+  return budgets
+end
+
 local ARGUMENTS = {
   acquire = function(a)
     return {id = a[1], worker = a[2], classRank = a[3], costs = a[4], maxWaitMillis = a[5], model = present(a[6]),
       user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10]),
-      tenant = tenantArguments(a[11])}
+      tenant = tenantArguments(a[11]), budgets = budgetArguments(a[12])}
   end,
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
-      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7])}
+      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7]), budgets = budgetArguments(a[8])}
   end,
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
-  snapshot = function(a) return {models = a[1], live = present(a[2])} end,
-  charge = function(a) return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]),
-    user = userArguments(a[5])} end, -- [stream]
+  snapshot = function(a) return {models = a[1], live = present(a[2]), budgets = budgetArguments(a[3])} end,
+  charge = function(a)
+    return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]), user = userArguments(a[5]),
+      budgets = budgetArguments(a[6])}
+  end, -- [stream]
 }
 
 local args = cjson.decode(ARGV[3])
@@ -494,6 +523,147 @@ local function negate(values)
   return out
 end
 
+-- [budgets] A budget window's spend and reservations, in micro-units. A missing key is a new
+-- window, or a lost one: it is never read as nothing spent when a loss is known. It reads as
+-- the floor the caller knows (the spend it saw), and as fully spent until the window ends when
+-- the caller knows no floor and the pool's state was lost with it (a restart or flush, proven as
+-- for the buckets above): nothing proves what was spent, and a cap must hold.
+-- Read once per call: the gate and the reservation of one acquire read the same window.
+local BUDGET_TTL_MARGIN = 3600000
+local ROLLING_SLOTS = 24
+local budgetsRead = {}
+
+-- [budgets] A rolling window: the spend of its live slots (index -> spend), their sum, and the
+-- reservations; a missing key puts the floor, or the cap, in the current slot.
+local function rollingLevel(b, key)
+  local v = redis.call('HGETALL', key)
+  local current = math.floor(now / b.slot)
+  local slots, spent, reserved = {}, 0, 0
+  for i = 1, #v, 2 do
+    if v[i] == 'reserved' then
+      reserved = tonumber(v[i + 1])
+    else
+      local index = tonumber(string.sub(v[i], 2))
+      if index and index > current - ROLLING_SLOTS then
+        slots[index] = tonumber(v[i + 1])
+        spent = spent + slots[index]
+      end
+    end
+  end
+  if #v == 0 then
+    if b.floor then spent = b.floor elseif st.lost and b.limit then spent = b.limit end
+    if spent > 0 then slots[current] = spent end
+  end
+  return {spent, reserved, slots}
+end
+
+local function budgetLevel(b)
+  local key = base .. b.key
+  local known = budgetsRead[key]
+  if known then return key, known[1], known[2], known[3] end
+  if b.slot then
+    budgetsRead[key] = rollingLevel(b, key)
+    return key, budgetsRead[key][1], budgetsRead[key][2], budgetsRead[key][3]
+  end
+  local v = redis.call('HMGET', key, 'spent', 'reserved')
+  local spent, reserved = 0, 0
+  if v[1] then
+    spent, reserved = tonumber(v[1]), tonumber(v[2]) or 0
+  elseif b.floor then
+    spent = b.floor
+  elseif st.lost and b.limit then
+    spent = b.limit
+  end
+  budgetsRead[key] = {spent, reserved}
+  return key, spent, reserved
+end
+
+-- [budgets] How long until enough of a rolling window's oldest slots age out to free over.
+local function rollingEta(b, slots, over)
+  local indexes = {}
+  for index in pairs(slots) do indexes[#indexes + 1] = index end
+  table.sort(indexes)
+  local freed = 0
+  for _, index in ipairs(indexes) do
+    freed = freed + slots[index]
+    if freed >= over then return (index + ROLLING_SLOTS) * b.slot - now end
+  end
+  return (math.floor(now / b.slot) + ROLLING_SLOTS) * b.slot - now
+end
+
+-- [budgets] How long until a ticket fits every hard cap it falls under: until the end of the
+-- latest window whose spend, reservations and the ticket's worst case together pass its cap;
+-- 0 when it fits. A budget is a gate at arrival, as a user's limit: it waits for no refill.
+local function budgetEta(budgets)
+  if not budgets or cfg.budgetCheckOffForTests then return 0 end
+  local eta = 0
+  for _, b in ipairs(budgets) do
+    if b.limit then
+      local _, spent, reserved, slots = budgetLevel(b)
+      local over = spent + reserved + b.amount - b.limit
+      if over > 0 then
+        local wait = b.slot and rollingEta(b, slots, over) or (b.windowEnd - now)
+        eta = math.max(eta, wait, 1)
+      end
+    end
+  end
+  return eta
+end
+
+-- [budgets] A ticket that would pass a hard cap is rejected at once, never queued: waiting
+-- cannot help before the window ends, when a retry fits.
+local function budgetGate(tk)
+  local eta = budgetEta(tk.budgets)
+  if eta == 0 then return nil end
+  -- Written if missing, as for PAUSED: the caller takes the state for written after an acquire.
+  if not st.present then dirty = true end
+  return {'REJECTED', 'BUDGET_EXHAUSTED', math.ceil(eta)}
+end
+
+-- [budgets] Add to a budget window's spend and reservations (never below none), written as
+-- whole numbers: micro-units stay exact in doubles up to 2^53.
+local function budgetAdd(b, spent, reserved)
+  local key, s, r, slots = budgetLevel(b)
+  s = s + spent
+  r = math.max(r + reserved, 0)
+  if b.slot then
+    -- The spend goes to the current slot; slots that aged out are dropped with the write.
+    local current = math.floor(now / b.slot)
+    slots[current] = (slots[current] or 0) + spent
+    redis.call('DEL', key)
+    local kv = {'reserved', string.format('%.0f', r)}
+    for index, used in pairs(slots) do
+      kv[#kv + 1] = 's' .. index
+      kv[#kv + 1] = string.format('%.0f', used)
+    end
+    redis.call('HSET', key, unpack(kv))
+  else
+    redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
+  end
+  budgetsRead[key] = {s, r, slots}
+  redis.call('PEXPIRE', key, math.max(math.ceil(b.windowEnd - now), 0) + BUDGET_TTL_MARGIN)
+end
+
+-- [budgets] Reserve (sign 1) or hand back (sign -1) a ticket's worst case in its budgets.
+local function budgetReserve(tk, sign)
+  for _, b in ipairs(tk.budgets or {}) do budgetAdd(b, 0, sign * b.amount) end
+end
+
+-- [budgets] Settle or charge a lease's spend: its cost is spent, its reservation released.
+local function budgetSpend(budgets)
+  for _, b in ipairs(budgets or {}) do budgetAdd(b, b.amount, -(b.release or 0)) end
+end
+
+-- [budgets] The snapshot's view: per budget asked for, [spent, reserved].
+local function budgetLevels(budgets)
+  local levels = {}
+  for i, b in ipairs(budgets or {}) do
+    local _, spent, reserved = budgetLevel(b)
+    levels[i] = {spent, reserved}
+  end
+  return levels
+end
+
 local function modelCooldown(model)
   if not model then return 0 end
   if st.cooldowns[model] == nil then
@@ -590,6 +760,7 @@ local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
   if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+  if tk then budgetReserve(tk, -1) end -- [budgets]
 end
 
 -- The ticket the pump decides on next: the best class, then the oldest. The arrival-order
@@ -876,6 +1047,7 @@ local function acquire(tk)
     local ueta = userEta(tk.user)
     if ueta > 0 then result = {'REJECTED', 'USER_LIMIT', delay(ueta)} end
   end
+  if not result then result = budgetGate(tk) end -- [budgets]
   if not result and queueLength() == 0 then
     local eta = blocked(tk)
     if eta == 0 then
@@ -890,6 +1062,7 @@ local function acquire(tk)
   end
   if not result then result = enqueue(tk) end
   if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
+  if result[1] == 'GRANTED' or result[1] == 'WAITING' then budgetReserve(tk, 1) end -- [budgets]
   return result
 end
 
@@ -926,6 +1099,7 @@ local function shadowAcquire(tk)
   local a = arrival(tk)
   admit(tk)
   if tk.user then userCharge(tk.user, tk.user.costs) end
+  budgetReserve(tk, 1) -- [budgets] shadow mode reports no budget; its lease settles one
   return {'GRANTED', a, status, reason, wait}
 end
 
@@ -953,6 +1127,7 @@ local function settle(a)
   if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
   addDeltas(a.deltas)
   if a.user then userCharge(a.user, a.user.deltas) end
+  budgetSpend(a.budgets) -- [budgets]
   feedback(a.feedback, admittedAt, a.model)
   pump('', '')
   return {'SETTLED'}
@@ -971,6 +1146,7 @@ local function cancel(a)
       local tk = cjson.decode(gj)
       for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
       if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+      budgetReserve(tk, -1) -- [budgets]
       redis.call('ZREM', L, a.id)
       redis.call('DEL', base .. 'g:' .. a.id)
       result = {'RETURNED'}
@@ -1020,6 +1196,7 @@ local function charge(a)
   end
   addDeltas(a.deltas)
   if a.user then userCharge(a.user, a.user.deltas) end
+  budgetSpend(a.budgets) -- [budgets]
   redis.call('HSET', C, a.id, a.output)
   redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)
   return {'CHARGED'}
@@ -1082,7 +1259,8 @@ local function snapshot(a)
     liveWorkers = redis.call('ZCOUNT', W, now, '+inf'),
     exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
     exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil,
-    streamOutput = streamOutput() -- [stream]
+    streamOutput = streamOutput(), -- [stream]
+    budgets = listOrNil(budgetLevels(a.budgets)) -- [budgets]
   })}
 end
 

@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
@@ -76,14 +77,16 @@ public class LlmQuotaBatchAutoConfiguration {
 				(batch.getMaxQueuedTokens() != null) ? batch.getMaxQueuedTokens() : Long.MAX_VALUE);
 	}
 
-	private static BatchPrices prices(LlmQuotaProperties.Batch batch) {
-		batch.getInputPricePerMillion()
-			.forEach((model, price) -> check(price != null && price >= 0, "input-price-per-million." + model, price,
-					"must not be negative"));
-		batch.getOutputPricePerMillion()
-			.forEach((model, price) -> check(price != null && price >= 0, "output-price-per-million." + model, price,
-					"must not be negative"));
-		return new BatchPrices(batch.getInputPricePerMillion(), batch.getOutputPricePerMillion());
+	// The list prices of the price table (llm.quota.prices), on which the batch
+	// discount saves.
+	private static BatchPrices prices(LlmQuotaProperties properties) {
+		Map<String, Double> input = new LinkedHashMap<>();
+		Map<String, Double> output = new LinkedHashMap<>();
+		BudgetSettingsFactory.prices(properties).prices().forEach((model, price) -> {
+			input.put(model, price.input().doubleValue());
+			output.put(model, price.output().doubleValue());
+		});
+		return new BatchPrices(input, output);
 	}
 
 	private static boolean positive(Duration duration) {
@@ -145,7 +148,7 @@ public class LlmQuotaBatchAutoConfiguration {
 		BatchValve llmQuotaBatchValve(QuotaEngine engine, QuotaSettings settings, LlmQuotaProperties properties,
 				BatchLedger ledger, BatchProvider provider, ObjectProvider<BatchResultListener> listener) {
 			return new BatchValve(engine, settings, settings(properties), ledger, provider, listener.getIfUnique(),
-					prices(properties.getBatch()));
+					prices(properties));
 		}
 
 	}

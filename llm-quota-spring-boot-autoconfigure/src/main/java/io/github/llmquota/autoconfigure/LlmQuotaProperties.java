@@ -1,6 +1,9 @@
 package io.github.llmquota.autoconfigure;
 
+import java.math.BigDecimal;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -9,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.llmquota.aop.LlmRateLimitedAdvisor;
+import io.github.llmquota.budget.BudgetWindow;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.failover.FailMode;
@@ -1405,18 +1409,6 @@ public class LlmQuotaProperties {
 		 */
 		private Duration resultTimeout = Duration.ofHours(25);
 
-		/**
-		 * Price per million input tokens of each model, in any one currency, to report
-		 * the money the batch discount saved.
-		 */
-		private Map<String, Double> inputPricePerMillion = new LinkedHashMap<>();
-
-		/**
-		 * Price per million output tokens of each model, in the currency of the input
-		 * prices.
-		 */
-		private Map<String, Double> outputPricePerMillion = new LinkedHashMap<>();
-
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -1495,22 +1487,6 @@ public class LlmQuotaProperties {
 
 		public void setInterval(Duration interval) {
 			this.interval = interval;
-		}
-
-		public Map<String, Double> getInputPricePerMillion() {
-			return this.inputPricePerMillion;
-		}
-
-		public void setInputPricePerMillion(Map<String, Double> inputPricePerMillion) {
-			this.inputPricePerMillion = inputPricePerMillion;
-		}
-
-		public Map<String, Double> getOutputPricePerMillion() {
-			return this.outputPricePerMillion;
-		}
-
-		public void setOutputPricePerMillion(Map<String, Double> outputPricePerMillion) {
-			this.outputPricePerMillion = outputPricePerMillion;
 		}
 
 	}
@@ -1607,6 +1583,292 @@ public class LlmQuotaProperties {
 
 		public void setWeights(Map<String, Double> weights) {
 			this.weights = weights;
+		}
+
+	}
+
+	private final Prices prices = new Prices();
+
+	/**
+	 * Cost budgets by name: an amount of money per calendar window that the calls of a
+	 * pool may spend, reserved at their worst case before they are sent.
+	 */
+	private Map<String, BudgetProperties> budgets = new LinkedHashMap<>();
+
+	public Prices getPrices() {
+		return this.prices;
+	}
+
+	public Map<String, BudgetProperties> getBudgets() {
+		return this.budgets;
+	}
+
+	public void setBudgets(Map<String, BudgetProperties> budgets) {
+		this.budgets = budgets;
+	}
+
+	/**
+	 * Prices of the models, for cost budgets and for the money the batch valve saves.
+	 */
+	public static class Prices {
+
+		/**
+		 * Currency of every price and budget amount, as its ISO 4217 code. The built-in
+		 * table is in USD and applies only when this is USD.
+		 */
+		private String currency = "USD";
+
+		/**
+		 * Whether the built-in table of list prices (USD per million tokens, as of the
+		 * date its file states) prices the models that models does not.
+		 */
+		private boolean builtInTable = true;
+
+		/**
+		 * Price per million tokens of each model, by model name as the provider names it;
+		 * overrides the built-in table.
+		 */
+		private Map<String, ModelPriceProperties> models = new LinkedHashMap<>();
+
+		public String getCurrency() {
+			return this.currency;
+		}
+
+		public void setCurrency(String currency) {
+			this.currency = currency;
+		}
+
+		public boolean isBuiltInTable() {
+			return this.builtInTable;
+		}
+
+		public void setBuiltInTable(boolean builtInTable) {
+			this.builtInTable = builtInTable;
+		}
+
+		public Map<String, ModelPriceProperties> getModels() {
+			return this.models;
+		}
+
+		public void setModels(Map<String, ModelPriceProperties> models) {
+			this.models = models;
+		}
+
+	}
+
+	/**
+	 * The price of one model, per million tokens, in the currency of the prices.
+	 */
+	public static class ModelPriceProperties {
+
+		/**
+		 * Price of a million uncached input tokens.
+		 */
+		private BigDecimal input;
+
+		/**
+		 * Price of a million output tokens.
+		 */
+		private BigDecimal output;
+
+		/**
+		 * Price of a million input tokens written to the prompt cache. Unset: the input
+		 * price.
+		 */
+		private BigDecimal cacheWrite;
+
+		/**
+		 * Price of a million input tokens read from the prompt cache. Unset: the input
+		 * price.
+		 */
+		private BigDecimal cacheRead;
+
+		public BigDecimal getInput() {
+			return this.input;
+		}
+
+		public void setInput(BigDecimal input) {
+			this.input = input;
+		}
+
+		public BigDecimal getOutput() {
+			return this.output;
+		}
+
+		public void setOutput(BigDecimal output) {
+			this.output = output;
+		}
+
+		public BigDecimal getCacheWrite() {
+			return this.cacheWrite;
+		}
+
+		public void setCacheWrite(BigDecimal cacheWrite) {
+			this.cacheWrite = cacheWrite;
+		}
+
+		public BigDecimal getCacheRead() {
+			return this.cacheRead;
+		}
+
+		public void setCacheRead(BigDecimal cacheRead) {
+			this.cacheRead = cacheRead;
+		}
+
+	}
+
+	/**
+	 * One cost budget.
+	 */
+	public static class BudgetProperties {
+
+		/**
+		 * Money the calls under the budget may spend per window, in the currency of the
+		 * prices.
+		 */
+		private BigDecimal amount;
+
+		/**
+		 * Calendar window the amount is counted over.
+		 */
+		private BudgetWindow window = BudgetWindow.MONTH;
+
+		/**
+		 * Period a rolling window counts spend over, in 24 slots: spend frees a 24th of
+		 * it at a time.
+		 */
+		private Duration rollingPeriod = Duration.ofDays(1);
+
+		/**
+		 * Time zone whose local midnights start and end the windows.
+		 */
+		private ZoneId zone = ZoneId.of("UTC");
+
+		/**
+		 * First day of a week, for weekly windows.
+		 */
+		private DayOfWeek weekStart = DayOfWeek.MONDAY;
+
+		/**
+		 * Pool (or scope) whose calls count against the budget.
+		 */
+		private String appliesTo;
+
+		/**
+		 * Whether each user has the whole amount to themselves; calls without a user
+		 * share one.
+		 */
+		private boolean perUser;
+
+		/**
+		 * Whether each tenant has the whole amount to itself; calls without a tenant
+		 * share one.
+		 */
+		private boolean perTenant;
+
+		/**
+		 * Share of the amount spent or reserved that raises the warning alert.
+		 */
+		private double warnThreshold = 0.80;
+
+		/**
+		 * Share of the amount spent or reserved that raises the critical alert.
+		 */
+		private double criticalThreshold = 0.90;
+
+		/**
+		 * Whether a call whose worst-case cost would take the budget past its amount is
+		 * rejected (BUDGET_EXHAUSTED) until the window ends; otherwise spend is only
+		 * counted and alerted on.
+		 */
+		private boolean hardCap = true;
+
+		public BigDecimal getAmount() {
+			return this.amount;
+		}
+
+		public void setAmount(BigDecimal amount) {
+			this.amount = amount;
+		}
+
+		public BudgetWindow getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(BudgetWindow window) {
+			this.window = window;
+		}
+
+		public Duration getRollingPeriod() {
+			return this.rollingPeriod;
+		}
+
+		public void setRollingPeriod(Duration rollingPeriod) {
+			this.rollingPeriod = rollingPeriod;
+		}
+
+		public ZoneId getZone() {
+			return this.zone;
+		}
+
+		public void setZone(ZoneId zone) {
+			this.zone = zone;
+		}
+
+		public DayOfWeek getWeekStart() {
+			return this.weekStart;
+		}
+
+		public void setWeekStart(DayOfWeek weekStart) {
+			this.weekStart = weekStart;
+		}
+
+		public String getAppliesTo() {
+			return this.appliesTo;
+		}
+
+		public void setAppliesTo(String appliesTo) {
+			this.appliesTo = appliesTo;
+		}
+
+		public boolean isPerUser() {
+			return this.perUser;
+		}
+
+		public void setPerUser(boolean perUser) {
+			this.perUser = perUser;
+		}
+
+		public boolean isPerTenant() {
+			return this.perTenant;
+		}
+
+		public void setPerTenant(boolean perTenant) {
+			this.perTenant = perTenant;
+		}
+
+		public double getWarnThreshold() {
+			return this.warnThreshold;
+		}
+
+		public void setWarnThreshold(double warnThreshold) {
+			this.warnThreshold = warnThreshold;
+		}
+
+		public double getCriticalThreshold() {
+			return this.criticalThreshold;
+		}
+
+		public void setCriticalThreshold(double criticalThreshold) {
+			this.criticalThreshold = criticalThreshold;
+		}
+
+		public boolean isHardCap() {
+			return this.hardCap;
+		}
+
+		public void setHardCap(boolean hardCap) {
+			this.hardCap = hardCap;
 		}
 
 	}

@@ -103,7 +103,8 @@ final class QuotaSettingsFactory {
 		// Checked here too, so that a bad chain stops startup even where no chain bean is
 		// made.
 		fallback(properties, settings);
-		return settings.withShadowMode(shadowMode(properties.getRollout(), settings));
+		return settings.withShadowMode(shadowMode(properties.getRollout(), settings))
+			.withBudgets(BudgetSettingsFactory.budgets(properties, settings));
 	}
 
 	private static ShadowMode shadowMode(LlmQuotaProperties.Rollout rollout, QuotaSettings settings) {

@@ -2,6 +2,7 @@ package io.github.llmquota.autoconfigure;
 
 import java.util.Map;
 
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
@@ -15,7 +16,11 @@ final class RemovedProperties {
 	private static final Map<String, String> REPLACEMENTS = Map.of("llm.quota.fallback.critical-threshold",
 			"llm.quota.pressure.max-queue-drain: the fallback chain now diverts calls when their pool is under"
 					+ " pressure (a queue that takes longer than max-queue-drain to drain, recent 429s or an"
-					+ " exhausted quota), not at a utilisation threshold");
+					+ " exhausted quota), not at a utilisation threshold",
+			"llm.quota.batch.input-price-per-million",
+			"llm.quota.prices.models.<model>.input: the batch valve reports the money saved from the price table",
+			"llm.quota.batch.output-price-per-million",
+			"llm.quota.prices.models.<model>.output: the batch valve reports the money saved from the price table");
 
 	private RemovedProperties() {
 	}
@@ -27,9 +32,15 @@ final class RemovedProperties {
 	 */
 	static void check(Environment environment) {
 		Binder binder = Binder.get(environment);
-		REPLACEMENTS.forEach((property, replacement) -> binder.bind(property, String.class).ifBound((value) -> {
-			throw new InvalidQuotaConfigurationException(property, value, "removed; use " + replacement);
-		}));
+		REPLACEMENTS.forEach((property, replacement) -> {
+			binder.bind(property, String.class).ifBound((value) -> {
+				throw new InvalidQuotaConfigurationException(property, value, "removed; use " + replacement);
+			});
+			// A removed map (a price per model) is set by its entries.
+			binder.bind(property, Bindable.mapOf(String.class, String.class)).ifBound((value) -> {
+				throw new InvalidQuotaConfigurationException(property, value, "removed; use " + replacement);
+			});
+		});
 	}
 
 }

@@ -39,6 +39,13 @@ public enum RejectionReason {
 	 * {@link NonRetryableQuotaException}, never a {@link QuotaRejectedException}; this
 	 * reason names it to listeners and metrics.
 	 */
-	QUOTA_EXHAUSTED
+	QUOTA_EXHAUSTED,
+
+	/**
+	 * The request's worst-case cost would take a cost budget past its hard cap
+	 * ({@code llm.quota.budgets}); the request was not queued, and fits again when the
+	 * budget's window ends, which the rejection's retry-after names.
+	 */
+	BUDGET_EXHAUSTED
 
 }

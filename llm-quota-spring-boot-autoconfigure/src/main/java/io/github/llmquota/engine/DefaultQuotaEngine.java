@@ -192,7 +192,8 @@ public class DefaultQuotaEngine
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
-				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request));
+				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request),
+				this.settings.budgets().reserve(model, request, this.store.timeMillis()));
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
 		long started = System.nanoTime();
 		if (!this.listeners.isEmpty()) {
@@ -210,7 +211,7 @@ public class DefaultQuotaEngine
 			});
 		}
 		Waiter waiter = new Waiter(pool, model, ticket, future, (arrival) -> new DefaultQuotaLease(this.store, model,
-				request, ticket, arrival, this::ended, this.settings.feedback()));
+				request, ticket, arrival, this::ended, this.settings.feedback(), this.settings.budgets()));
 		// Registered before the store call, so that a grant pushed before it returns is
 		// not lost.
 		this.waiters.put(ticket.id(), waiter);
@@ -617,6 +618,8 @@ public class DefaultQuotaEngine
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
 			case PAUSED -> "Pool '" + pool.name() + "' admits no more requests of this priority class: an operator"
 					+ " paused it (see /actuator/llmquota)";
+			case BUDGET_EXHAUSTED -> "The request's worst-case cost would take a cost budget of pool '" + pool.name()
+					+ "' past its hard cap (the budget's window ends in " + retryAfter + ")";
 			default -> "Request rejected by pool '" + pool.name() + "': " + reason;
 		};
 		// Nobody can say when an operator resumes a class.

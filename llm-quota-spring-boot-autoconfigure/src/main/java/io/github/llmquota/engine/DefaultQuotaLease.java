@@ -1,5 +1,6 @@
 package io.github.llmquota.engine;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,6 +41,8 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private final FeedbackSettings feedbackSettings;
 
+	private final BudgetPlan budgets;
+
 	// What the pool was charged so far, per rate: the reservation, then the streaming
 	// steps. Guarded by this.
 	private long[] charged;
@@ -48,8 +51,19 @@ class DefaultQuotaLease implements QuotaLease {
 	// user. Guarded by this.
 	private final long[] userCharged;
 
+	// In the cost budgets, micro-units: what the streaming steps spent so far, and what
+	// is left of the reservation. Guarded by this.
+	private long budgetSpent;
+
+	private long budgetReserved;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
 			EndListener endListener, FeedbackSettings feedbackSettings) {
+		this(store, model, request, ticket, arrival, endListener, feedbackSettings, BudgetPlan.NONE);
+	}
+
+	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
+			EndListener endListener, FeedbackSettings feedbackSettings, BudgetPlan budgets) {
 		this.store = store;
 		this.model = model;
 		this.request = request;
@@ -59,6 +73,9 @@ class DefaultQuotaLease implements QuotaLease {
 		this.feedbackSettings = feedbackSettings;
 		this.charged = ticket.cost().clone();
 		this.userCharged = (ticket.user() != null) ? ticket.user().cost().clone() : null;
+		this.budgets = budgets;
+		this.budgetReserved = (ticket.budgets() != null && !ticket.budgets().isEmpty())
+				? ticket.budgets().get(0).amountMicros() : 0;
 	}
 
 	@Override
@@ -108,13 +125,22 @@ class DefaultQuotaLease implements QuotaLease {
 			UserCharge user = this.ticket.user();
 			long[] userDelta = (user != null) ? growth(this.model.actual(sofar, user.limits()), this.userCharged)
 					: null;
+			// What the stream cost so far beyond the earlier steps moves from the
+			// reservation to the spend.
+			long spend = Math.max(0, this.budgets.cost(this.model, sofar) - this.budgetSpent);
+			long release = Math.min(spend, this.budgetReserved);
+			List<BudgetCharge> budgetSpend = budgetSpend(spend, release);
 			try {
-				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens, user, userDelta);
+				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens, user, userDelta,
+						budgetSpend);
 				if (held) {
 					add(this.charged, delta);
 					if (userDelta != null) {
 						add(this.userCharged, userDelta);
 					}
+					this.budgetSpent += spend;
+					this.budgetReserved -= release;
+					noteSpent(budgetSpend);
 				}
 				return held;
 			}
@@ -131,16 +157,19 @@ class DefaultQuotaLease implements QuotaLease {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
-				translate(feedback, true), usage);
+				translate(feedback, true), usage, this.budgets.cost(this.model, usage));
 	}
 
 	@Override
 	public void release(CallOutcome outcome, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();
+		// As for the buckets: a call the provider saw is taken to have cost its prompt.
+		long cost = (outcome == CallOutcome.NOT_SENT) ? 0
+				: this.budgets.cost(this.model, TokenUsage.of(this.request.inputTokens(), 0));
 		end(this.model.released(this.request, outcome, rates),
 				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,
-				translate(feedback, false), null);
+				translate(feedback, false), null, cost);
 	}
 
 	@Override
@@ -148,22 +177,27 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
+	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage, long cost) {
 		long[] charged;
 		long[] userCharged;
+		List<BudgetCharge> budgetSpend;
 		synchronized (this) {
 			if (!this.ended.compareAndSet(false, true)) {
 				return;
 			}
 			charged = this.charged.clone();
 			userCharged = (this.userCharged != null) ? this.userCharged.clone() : null;
+			// Spend never goes back: a stream that was charged more than the call cost
+			// keeps it spent.
+			budgetSpend = budgetSpend(Math.max(0, cost - this.budgetSpent), this.budgetReserved);
 		}
 		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
-				(user != null) ? minus(userActual, userCharged) : null, feedback);
+				(user != null) ? minus(userActual, userCharged) : null, feedback, budgetSpend);
 		try {
 			this.store.settle(this.model.pool(), settlement);
+			noteSpent(budgetSpend);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("llm-quota could not settle lease " + id() + " of pool '" + pool()
@@ -230,6 +264,25 @@ class DefaultQuotaLease implements QuotaLease {
 	private static void add(long[] charged, long[] delta) {
 		for (int i = 0; i < delta.length; i++) {
 			charged[i] += delta[i];
+		}
+	}
+
+	// The lease's budget windows with what it spends and releases now; null outside
+	// budgets.
+	private List<BudgetCharge> budgetSpend(long spend, long release) {
+		if (this.ticket.budgets() == null || this.ticket.budgets().isEmpty()) {
+			return null;
+		}
+		List<BudgetCharge> charges = new ArrayList<>(this.ticket.budgets().size());
+		for (BudgetCharge budget : this.ticket.budgets()) {
+			charges.add(budget.spend(spend, release));
+		}
+		return charges;
+	}
+
+	private void noteSpent(List<BudgetCharge> budgetSpend) {
+		if (budgetSpend != null) {
+			this.budgets.spent(budgetSpend);
 		}
 	}
 

@@ -36,6 +36,8 @@ public final class QuotaSettings {
 
 	private final ShadowMode shadowMode;
 
+	private final BudgetPlan budgets;
+
 	/**
 	 * Create the settings.
 	 * @param models the models by name; their pools must be consistent
@@ -92,9 +94,10 @@ public final class QuotaSettings {
 		this.feedback = feedback;
 		this.admissionLookahead = admissionLookahead;
 		this.shadowMode = ShadowMode.OFF;
+		this.budgets = BudgetPlan.NONE;
 	}
 
-	private QuotaSettings(QuotaSettings settings, ShadowMode shadowMode) {
+	private QuotaSettings(QuotaSettings settings, ShadowMode shadowMode, BudgetPlan budgets) {
 		this.models = settings.models;
 		this.apiKeys = settings.apiKeys;
 		this.pools = settings.pools;
@@ -106,6 +109,7 @@ public final class QuotaSettings {
 		this.feedback = settings.feedback;
 		this.admissionLookahead = settings.admissionLookahead;
 		this.shadowMode = shadowMode;
+		this.budgets = budgets;
 	}
 
 	/**
@@ -114,7 +118,24 @@ public final class QuotaSettings {
 	 * @return the settings
 	 */
 	public QuotaSettings withShadowMode(ShadowMode shadowMode) {
-		return new QuotaSettings(this, shadowMode);
+		return new QuotaSettings(this, shadowMode, this.budgets);
+	}
+
+	/**
+	 * Return these settings with the cost budgets as configured.
+	 * @param budgets the cost budgets
+	 * @return the settings
+	 */
+	public QuotaSettings withBudgets(BudgetPlan budgets) {
+		return new QuotaSettings(this, this.shadowMode, budgets);
+	}
+
+	/**
+	 * Return the cost budgets ({@link BudgetPlan#NONE} unless set).
+	 * @return the budgets
+	 */
+	public BudgetPlan budgets() {
+		return this.budgets;
 	}
 
 	/**

@@ -64,19 +64,45 @@ public interface QuotaStore {
 	 * keep), note the stream's output so far for {@link PoolSnapshot#streamOutput()}, and
 	 * keep the lease for a whole {@code lease-timeout} from now. A lease that already
 	 * expired or ended is not brought back and nothing is charged. A lease of a user with
-	 * limits of its own charges the user's buckets too, as it flows.
+	 * limits of its own charges the user's buckets too, as it flows, and the step's cost
+	 * so far moves from the reservation to the spend of the cost budget windows the call
+	 * falls under, in the same atomic step.
 	 * @param pool the pool
 	 * @param leaseId the lease
 	 * @param delta per rate dimension of the pool, what to add to its bucket
 	 * @param outputTokens the stream's output tokens so far
 	 * @param user the user charge of the lease, or {@code null}
 	 * @param userDelta per user limit, what to add to the user's bucket, or {@code null}
+	 * @param budgets what the step spent in each budget window and the reservation it
+	 * ends, or {@code null} for none
 	 * @return whether the lease was still held
 	 * @throws UnsupportedOperationException if this store cannot charge streams
 	 */
 	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta) {
+			long[] userDelta, List<BudgetCharge> budgets) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot charge streams");
+	}
+
+	/**
+	 * Read cost budget windows of a pool without changing them. A window the store does
+	 * not hold reads as its floor, or as nothing spent.
+	 * @param pool the pool whose keys hold the windows
+	 * @param budgets the windows ({@link BudgetCharge#amountMicros()} is not used)
+	 * @return their levels, in the same order
+	 * @throws UnsupportedOperationException if this store keeps no budgets
+	 */
+	default List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no cost budgets");
+	}
+
+	/**
+	 * Return the store's wall-clock time, epoch milliseconds: the time cost budget
+	 * windows are computed from, so that every JVM of the fleet ends a window at the same
+	 * moment (Redis {@code TIME} where the store reads it).
+	 * @return the time
+	 */
+	default long timeMillis() {
+		return System.currentTimeMillis();
 	}
 
 	/**

@@ -23,6 +23,8 @@ import org.springframework.lang.Nullable;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.FailModeStore;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSnapshot;
@@ -264,17 +266,17 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 */
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta) {
+			long[] userDelta, List<BudgetCharge> budgets) {
 		if (this.localTickets.computeIfPresent(leaseId,
 				(id, expiry) -> this.nanoClock.getAsLong() + this.leaseNanos) != null) {
 			return this.failMode != FailMode.LOCAL
-					|| this.local.charge(localPool(pool), leaseId, delta, outputTokens, user, userDelta);
+					|| this.local.charge(localPool(pool), leaseId, delta, outputTokens, user, userDelta, budgets);
 		}
 		if (isDegraded()) {
 			return true;
 		}
 		try {
-			return this.shared.charge(pool, leaseId, delta, outputTokens, user, userDelta);
+			return this.shared.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets);
 		}
 		catch (DataAccessException ex) {
 			trip("charge", ex);
@@ -406,6 +408,29 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 		this.localPools.remove(pool.name());
 		reachable();
 		return snapshot;
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Read from the shared store, which keeps them for the fleet.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
+	 */
+	@Override
+	public List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		unreachableFor("read the cost budgets");
+		try {
+			return this.shared.budgetLevels(pool, budgets);
+		}
+		catch (DataAccessException ex) {
+			trip("budgets", ex);
+			throw ex;
+		}
+	}
+
+	@Override
+	public long timeMillis() {
+		return this.shared.timeMillis();
 	}
 
 	private void onShared(String what, Runnable call) {

@@ -12,6 +12,8 @@ import java.util.function.LongSupplier;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
@@ -62,12 +64,17 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private volatile boolean tenantFifo;
 
+	private volatile boolean budgetCheckOff;
+
+	// The time cost budget windows are computed from: epoch milliseconds.
+	private final LongSupplier wallClock;
+
 	/**
 	 * Create a store on the system's monotonic clock.
 	 * @param settings the validated settings
 	 */
 	public InMemoryQuotaStore(QuotaSettings settings) {
-		this(settings, () -> System.nanoTime() / 1_000_000);
+		this(settings, () -> System.nanoTime() / 1_000_000, System::currentTimeMillis);
 	}
 
 	/**
@@ -76,8 +83,13 @@ public class InMemoryQuotaStore implements QuotaStore {
 	 * @param clock the time in milliseconds, monotonic
 	 */
 	public InMemoryQuotaStore(QuotaSettings settings, LongSupplier clock) {
+		this(settings, clock, clock);
+	}
+
+	private InMemoryQuotaStore(QuotaSettings settings, LongSupplier clock, LongSupplier wallClock) {
 		this.settings = settings;
 		this.clock = clock;
+		this.wallClock = wallClock;
 	}
 
 	@Override
@@ -102,8 +114,45 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta) {
-		return state(pool).charge(leaseId, delta, outputTokens, user, userDelta);
+			long[] userDelta, List<BudgetCharge> budgets) {
+		return state(pool).charge(leaseId, delta, outputTokens, user, userDelta, budgets);
+	}
+
+	@Override
+	public List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		return state(pool).budgetLevels(budgets);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The system's wall clock, or the clock this store was given.
+	 */
+	@Override
+	public long timeMillis() {
+		return this.wallClock.getAsLong();
+	}
+
+	/**
+	 * Test-only: admit whatever the cost budgets say, as the Redis store's switch does.
+	 * @param enabled whether to skip the budget check
+	 */
+	public void setBudgetCheckOffForTesting(boolean enabled) {
+		this.budgetCheckOff = enabled;
+	}
+
+	/**
+	 * Forget the cost budget windows of a pool, as a Redis flush or an eviction forgets
+	 * the script's budget keys. For tests that hold this store to the script.
+	 * @param pool the pool name
+	 */
+	void loseBudgets(String pool) {
+		PoolState state = this.pools.get(pool);
+		if (state != null) {
+			synchronized (state) {
+				state.budgets.clear();
+			}
+		}
 	}
 
 	@Override
@@ -332,6 +381,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// that key is.
 		private final Map<String, Double> tenantTags = new HashMap<>();
 
+		// [budgets] The script's budget keys, by key. Kept when the state is lost, as
+		// those
+		// keys are.
+		private final Map<String, KeptBudget> budgets = new HashMap<>();
+
+		// Whether this call found the state lost, as the script's st.lost.
+		private boolean lostThisCall;
+
 		PoolState(PoolSpec pool) {
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
@@ -366,6 +423,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
 					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
 				}
+				if (admission.status() != Admission.Status.REJECTED) {
+					budgetReserve(ticket, 1, now);
+				}
 				record(now);
 			}
 			news.forEach(Runnable::run);
@@ -386,6 +446,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (userEta > 0) {
 					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
 				}
+			}
+			long budgetEta = budgetEta(ticket.budgets(), now);
+			if (budgetEta > 0) {
+				return Admission.rejected(RejectionReason.BUDGET_EXHAUSTED, budgetEta);
 			}
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
@@ -505,6 +569,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (settlement.user() != null) {
 					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
 				}
+				budgetSpend(settlement.budgets(), now);
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
 				pump(now, null, true, news);
 				record(now);
@@ -512,8 +577,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		synchronized boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user,
-				long[] userDelta) {
+		synchronized boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user, long[] userDelta,
+				List<BudgetCharge> budgets) {
 			long now = advanceAndRestart();
 			long[] lease = this.leases.get(leaseId);
 			if (lease != null) {
@@ -526,6 +591,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				if (user != null) {
 					chargeUser(user, userDelta, 1, now);
 				}
+				budgetSpend(budgets, now);
 				this.streamOutput.put(leaseId, outputTokens);
 			}
 			record(now);
@@ -558,6 +624,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 						if (grant.user() != null) {
 							chargeUser(grant.user(), grant.user().cost(), -1, now);
 						}
+						budgetReserve(grant, -1, now);
 						this.leases.remove(ticketId);
 					}
 				}
@@ -832,6 +899,94 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (ticket.user() != null) {
 				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
 			}
+			budgetReserve(ticket, -1, now);
+		}
+
+		synchronized List<BudgetLevel> budgetLevels(List<BudgetCharge> budgets) {
+			// A read, as the script's snapshot: it never finds the state lost.
+			this.lostThisCall = false;
+			long now = InMemoryQuotaStore.this.clock.getAsLong();
+			List<BudgetLevel> levels = new ArrayList<>(budgets.size());
+			for (BudgetCharge budget : budgets) {
+				KeptBudget level = budgetLevel(budget, now);
+				levels.add(new BudgetLevel(level.spent(), level.reserved));
+			}
+			return levels;
+		}
+
+		// [budgets] As the script's budgetLevel: a missing window reads as the caller's
+		// floor, or as fully spent when this call found the state lost and no floor is
+		// known (in the current slot of a rolling window); a copy, with the slots of a
+		// rolling window that aged out left out.
+		private KeptBudget budgetLevel(BudgetCharge budget, long now) {
+			KeptBudget kept = this.budgets.get(budget.key());
+			KeptBudget level = new KeptBudget(budget.slotMillis(), now);
+			if (kept != null) {
+				level.reserved = kept.reserved;
+				level.spent = kept.spent;
+				kept.slots.forEach((index, spent) -> {
+					if (index > level.current - BudgetCharge.ROLLING_SLOTS) {
+						level.slots.put(index, spent);
+					}
+				});
+				return level;
+			}
+			long spent = (budget.floorMicros() != null) ? budget.floorMicros()
+					: (this.lostThisCall && budget.limitMicros() != null) ? budget.limitMicros() : 0;
+			level.spend(spent);
+			return level;
+		}
+
+		// [budgets] As the script's budgetEta: until the end of the latest calendar
+		// window
+		// whose cap the ticket's worst case would pass, or until enough of a rolling
+		// window's oldest slots age out; 0 when it fits.
+		private long budgetEta(List<BudgetCharge> budgets, long now) {
+			if (budgets == null || InMemoryQuotaStore.this.budgetCheckOff) {
+				return 0;
+			}
+			long eta = 0;
+			for (BudgetCharge budget : budgets) {
+				if (budget.limitMicros() != null) {
+					KeptBudget level = budgetLevel(budget, now);
+					long over = level.spent() + level.reserved + budget.amountMicros() - budget.limitMicros();
+					if (over > 0) {
+						long wait = (budget.slotMillis() != null) ? level.ageOut(over, budget.slotMillis(), now)
+								: budget.windowEndMillis() - now;
+						eta = Math.max(eta, Math.max(wait, 1));
+					}
+				}
+			}
+			return eta;
+		}
+
+		private void budgetAdd(BudgetCharge budget, long spent, long reserved, long now) {
+			KeptBudget level = budgetLevel(budget, now);
+			if (!this.budgets.containsKey(budget.key())) {
+				// Windows expire an hour past their end, as the script's keys do.
+				this.budgets.values().removeIf((kept) -> kept.expiry <= now);
+			}
+			level.spend(spent);
+			level.reserved = Math.max(level.reserved + reserved, 0);
+			level.expiry = Math.max(budget.windowEndMillis(), now) + BUDGET_TTL_MARGIN;
+			this.budgets.put(budget.key(), level);
+		}
+
+		private void budgetReserve(Ticket ticket, int sign, long now) {
+			if (ticket.budgets() != null) {
+				for (BudgetCharge budget : ticket.budgets()) {
+					budgetAdd(budget, 0, sign * budget.amountMicros(), now);
+				}
+			}
+		}
+
+		private void budgetSpend(List<BudgetCharge> budgets, long now) {
+			if (budgets != null) {
+				for (BudgetCharge budget : budgets) {
+					budgetAdd(budget, budget.amountMicros(),
+							-((budget.releaseMicros() != null) ? budget.releaseMicros() : 0), now);
+				}
+			}
 		}
 
 		private void unqueue(String id) {
@@ -876,6 +1031,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// provider whose own buckets are still drained; a snapshot only reads.
 		private long advanceAndRestart() {
 			long now = advance();
+			this.lostThisCall = this.lost;
 			if (this.lost) {
 				// Full buckets as configured, whatever the multiplier, as the script.
 				for (int i = 0; i < this.used.length; i++) {
@@ -1004,6 +1160,56 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private record TenantTag(double start, Double finish) {
+	}
+
+	private static final long BUDGET_TTL_MARGIN = 3_600_000;
+
+	/**
+	 * A budget window as the script keeps it: spent (per slot, for a rolling window) and
+	 * reserved, in micro-units, and when the key expires.
+	 */
+	private static final class KeptBudget {
+
+		// A calendar window keeps its spend in slot 0, which never ages out.
+		private final TreeMap<Long, Long> slots = new TreeMap<>();
+
+		private final long current;
+
+		private long spent;
+
+		private long reserved;
+
+		private long expiry;
+
+		KeptBudget(Long slotMillis, long now) {
+			this.current = (slotMillis != null) ? Math.floorDiv(now, slotMillis) : Long.MAX_VALUE / 2;
+		}
+
+		long spent() {
+			return this.slots.isEmpty() ? this.spent : this.slots.values().stream().mapToLong(Long::longValue).sum();
+		}
+
+		void spend(long amount) {
+			if (this.current == Long.MAX_VALUE / 2) {
+				this.spent += amount;
+			}
+			else if (amount != 0 || this.slots.containsKey(this.current)) {
+				this.slots.merge(this.current, amount, Long::sum);
+			}
+		}
+
+		// As the script's rollingEta: when the oldest slots that free over have aged out.
+		long ageOut(long over, long slotMillis, long now) {
+			long freed = 0;
+			for (Map.Entry<Long, Long> slot : this.slots.entrySet()) {
+				freed += slot.getValue();
+				if (freed >= over) {
+					return (slot.getKey() + BudgetCharge.ROLLING_SLOTS) * slotMillis - now;
+				}
+			}
+			return (this.current + BudgetCharge.ROLLING_SLOTS) * slotMillis - now;
+		}
+
 	}
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();

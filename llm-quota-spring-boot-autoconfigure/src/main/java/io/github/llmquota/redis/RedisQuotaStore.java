@@ -20,6 +20,8 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolFeedback;
@@ -36,6 +38,7 @@ import io.github.llmquota.engine.TicketState;
 import io.github.llmquota.engine.UsageRings;
 import io.github.llmquota.engine.UserCharge;
 import io.github.llmquota.redis.ScriptProtocol.AcquireArgs;
+import io.github.llmquota.redis.ScriptProtocol.BudgetArgs;
 import io.github.llmquota.redis.ScriptProtocol.CancelArgs;
 import io.github.llmquota.redis.ScriptProtocol.ChargeArgs;
 import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
@@ -101,6 +104,12 @@ public class RedisQuotaStore implements QuotaStore {
 	private volatile boolean arrivalOrder;
 
 	private volatile boolean tenantFifo;
+
+	private volatile boolean budgetCheckOff;
+
+	// Redis TIME minus this JVM's clock at the last snapshot: cost budget windows end by
+	// the store's clock, the same for every JVM.
+	private volatile long redisClockOffset;
 
 	/**
 	 * Create a store.
@@ -187,7 +196,8 @@ public class RedisQuotaStore implements QuotaStore {
 		TenantArgs tenant = (share != null) ? new TenantArgs(share.keyHash(), share.weight(), share.tokens()) : null;
 		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
-						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant));
+						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant,
+						budgets(ticket.budgets())));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> (reply.size() > 2) ? Admission.shadowed((Long) reply.get(1), shadow(reply))
@@ -206,7 +216,8 @@ public class RedisQuotaStore implements QuotaStore {
 		FeedbackArgs feedback = feedback(settlement.feedback());
 		List<?> reply = run(pool, ScriptProtocol.SETTLE,
 				(live) -> new SettleArgs(settlement.leaseId(), settlement.delta(),
-						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live));
+						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live,
+						budgets(settlement.budgets())));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -215,10 +226,10 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta) {
+			long[] userDelta, List<BudgetCharge> budgets) {
 		UserArgs userArgs = (user != null) ? user(user, null, userDelta) : null;
 		List<?> reply = run(pool, ScriptProtocol.CHARGE,
-				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs));
+				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs, budgets(budgets)));
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.CHARGED -> true;
 			case ScriptProtocol.LOST -> false;
@@ -249,11 +260,7 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
-		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, (live) -> new SnapshotArgs(pool.models(), live));
-		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
-			throw unexpected(reply);
-		}
-		SnapshotReply state = ScriptProtocol.readSnapshot((String) reply.get(1));
+		SnapshotReply state = readSnapshot(pool, null);
 		long now = state.timeMillis();
 		List<String> ringFields = new ArrayList<>(state.usageRings().size() * 2);
 		state.usageRings().forEach((field, value) -> {
@@ -267,6 +274,63 @@ public class RedisQuotaStore implements QuotaStore {
 				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
 				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason(),
 				state.streamOutput());
+	}
+
+	@Override
+	public List<BudgetLevel> budgetLevels(PoolSpec pool, List<BudgetCharge> budgets) {
+		long[][] levels = readSnapshot(pool, budgets(budgets)).budgets();
+		List<BudgetLevel> result = new ArrayList<>(budgets.size());
+		for (int i = 0; i < budgets.size(); i++) {
+			result.add((levels != null && i < levels.length) ? new BudgetLevel(levels[i][0], levels[i][1])
+					: new BudgetLevel(0, 0));
+		}
+		return result;
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Redis {@code TIME} as the last snapshot read it, carried forward on this JVM's
+	 * clock; the driven clock of a store made for tests.
+	 */
+	@Override
+	public long timeMillis() {
+		if (this.testClock != null) {
+			return this.testClock.getAsLong();
+		}
+		return System.currentTimeMillis() + this.redisClockOffset;
+	}
+
+	private SnapshotReply readSnapshot(PoolSpec pool, List<BudgetArgs> budgets) {
+		List<?> reply = run(pool, ScriptProtocol.SNAPSHOT_OP, (live) -> new SnapshotArgs(pool.models(), live, budgets));
+		if (!ScriptProtocol.SNAPSHOT.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		SnapshotReply state = ScriptProtocol.readSnapshot((String) reply.get(1));
+		this.redisClockOffset = state.timeMillis() - System.currentTimeMillis();
+		return state;
+	}
+
+	private static List<BudgetArgs> budgets(List<BudgetCharge> budgets) {
+		if (budgets == null || budgets.isEmpty()) {
+			return null;
+		}
+		List<BudgetArgs> args = new ArrayList<>(budgets.size());
+		for (BudgetCharge budget : budgets) {
+			args.add(new BudgetArgs(budget.key(), budget.limitMicros(), budget.amountMicros(), budget.windowEndMillis(),
+					budget.floorMicros(), budget.releaseMicros(), budget.slotMillis()));
+		}
+		return args;
+	}
+
+	/**
+	 * Test-only: make the script admit whatever the cost budgets say, so that the tests
+	 * that guard a hard cap can show they catch a store that does not keep it.
+	 * @param enabled whether to skip the budget check
+	 */
+	public void setBudgetCheckOffForTesting(boolean enabled) {
+		this.budgetCheckOff = enabled;
+		this.poolConfigs.clear();
 	}
 
 	/**
@@ -456,7 +520,8 @@ public class RedisQuotaStore implements QuotaStore {
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
 				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
 				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned,
-				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null);
+				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null,
+				this.budgetCheckOff ? Boolean.TRUE : null);
 		return Config.of(ScriptProtocol.write(config), live.version());
 	}
 

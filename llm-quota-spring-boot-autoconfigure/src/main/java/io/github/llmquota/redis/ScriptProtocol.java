@@ -243,7 +243,7 @@ final class ScriptProtocol {
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
 			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
-			Boolean tenantShares) {
+			Boolean tenantShares, Boolean budgetCheckOffForTests) {
 	}
 
 	/**
@@ -263,7 +263,18 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant, List<BudgetArgs> budgets) {
+	}
+
+	/**
+	 * A cost budget window a call falls under, as {@code engine.BudgetCharge}: the key's
+	 * suffix, the cap ({@code null}: none), the amount (reserved at acquire, spent at
+	 * settle and charge), the window's end, the floor ({@code null}: unknown) and the
+	 * reservation released ({@code null} at acquire), and for a rolling window the length
+	 * of its slots ({@code null}: a calendar window). Micro-units and epoch milliseconds.
+	 */
+	@JsonSerialize(using = Positional.class)
+	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot) {
 	}
 
 	/**
@@ -290,7 +301,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown, Long live) {
+			Boolean stateUnknown, Long live, List<BudgetArgs> budgets) {
 	}
 
 	/** The arguments of {@code cancel}. */
@@ -303,18 +314,21 @@ final class ScriptProtocol {
 	record PollArgs(String worker, List<String> ids, Boolean stateUnknown, Long live) {
 	}
 
-	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */
+	/**
+	 * The arguments of {@code snapshot}: the models whose cooldowns to report, and the
+	 * budget windows whose levels to report.
+	 */
 	@JsonSerialize(using = Positional.class)
-	record SnapshotArgs(List<String> models, Long live) {
+	record SnapshotArgs(List<String> models, Long live, List<BudgetArgs> budgets) {
 	}
 
 	/**
 	 * The arguments of {@code charge}: the lease, what to add to each bucket and the
 	 * stream's output so far, and what to add to its user's buckets ({@code deltas}), if
-	 * it has a user.
+	 * it has a user, and the cost the step spent in each budget window.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record ChargeArgs(String id, long[] deltas, long output, Long live, UserArgs user) {
+	record ChargeArgs(String id, long[] deltas, long output, Long live, UserArgs user, List<BudgetArgs> budgets) {
 	}
 
 	/**
@@ -346,10 +360,12 @@ final class ScriptProtocol {
 	 * @param exhaustedMillis how long the pool stays exhausted, or 0
 	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}
 	 * @param streamOutput the output tokens the live streams reported so far
+	 * @param budgets per budget window asked for, its spend and reservations in
+	 * micro-units, or {@code null} for none
 	 */
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
-			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput) {
+			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput, long[][] budgets) {
 	}
 
 	/**

@@ -49,6 +49,13 @@ import io.github.llmquota.fallback.FallbackExhaustedException;
  * <td>no: the user's own quota binds, which the pool's state does not show</td>
  * </tr>
  * <tr>
+ * <td>{@code BUDGET_EXHAUSTED} (a cost budget's hard cap)</td>
+ * <td>429: the budget is a quota over a window, as RFC 6585 has it, and a retry succeeds
+ * once the window ends</td>
+ * <td>yes: the window's end</td>
+ * <td>no: the budget binds, which the pool's state does not show</td>
+ * </tr>
+ * <tr>
  * <td>{@code CANNOT_FIT}</td>
  * <td>413</td>
  * <td>no</td>
@@ -195,6 +202,7 @@ public class QuotaExceptionHandler {
 			case CANCELLED -> "Request cancelled while waiting for quota";
 			case UNAVAILABLE -> "Quota state unavailable";
 			case PAUSED -> "Priority class paused by an operator";
+			case BUDGET_EXHAUSTED -> "Cost budget exhausted";
 			default -> "Model call not admitted";
 		};
 	}

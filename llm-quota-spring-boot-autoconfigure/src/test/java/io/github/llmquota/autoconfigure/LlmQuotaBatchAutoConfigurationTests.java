@@ -139,11 +139,22 @@ class LlmQuotaBatchAutoConfigurationTests {
 	@Test
 	void negativePriceStopsStartupNamingTheModel() {
 		this.runner.withUserConfiguration(UserProvider.class)
-			.withPropertyValues("llm.quota.batch.enabled=true",
-					"llm.quota.batch.input-price-per-million.claude-sonnet-4-5=-3")
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.prices.models.claude-sonnet-4-5.input=-3",
+					"llm.quota.prices.models.claude-sonnet-4-5.output=15")
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
 				.isInstanceOf(InvalidQuotaConfigurationException.class)
-				.hasMessageContaining("llm.quota.batch.input-price-per-million.claude-sonnet-4-5"));
+				.hasMessageContaining("llm.quota.prices.models.claude-sonnet-4-5.input"));
+	}
+
+	@Test
+	void removedBatchPricesStopStartupNamingThePriceTable() {
+		this.runner.withUserConfiguration(UserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true",
+					"llm.quota.batch.input-price-per-million.claude-sonnet-4-5=3")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.batch.input-price-per-million")
+				.hasMessageContaining("llm.quota.prices.models.<model>.input"));
 	}
 
 	@Configuration(proxyBeanMethods = false)

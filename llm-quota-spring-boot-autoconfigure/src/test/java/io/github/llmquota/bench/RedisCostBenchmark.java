@@ -4,11 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -28,6 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
+import io.github.llmquota.budget.BudgetSpec;
+import io.github.llmquota.budget.BudgetWindow;
+import io.github.llmquota.budget.CostBudgets;
+import io.github.llmquota.budget.ModelPrice;
+import io.github.llmquota.budget.PriceTable;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -128,6 +137,52 @@ class RedisCostBenchmark {
 			double medianWithout = median(cpuWithout);
 			double medianWith = median(cpuWith);
 			System.out.printf("median Redis CPU per acquire + settle: %.1f µs without tenants, %.1f µs with: %.2fx%n",
+					medianWithout, medianWith, medianWith / medianWithout);
+		}
+		finally {
+			without.close();
+			with.close();
+			TestRedisClient.destroy(factory);
+		}
+	}
+
+	/**
+	 * The Redis CPU of an acquire + settle in a pool under a daily cost budget (worst
+	 * case reserved at acquire, cost settled at settle, in the same two script calls),
+	 * against the same pool without: five rounds of each, alternating, in one run; the
+	 * medians and their ratio.
+	 */
+	@Test
+	void redisCostWithABudgetAgainstWithout() throws Exception {
+		QuotaSettings plain = neverDenying().build();
+		BudgetSpec daily = new BudgetSpec("daily", 1_000_000_000_000_000L, BudgetWindow.DAY, ZoneId.of("UTC"),
+				DayOfWeek.MONDAY, "bench", false, false, 0.8, 0.9, true);
+		QuotaSettings budgeted = plain.withBudgets(new CostBudgets(List.of(daily),
+				new PriceTable("USD", Map.of("model", new ModelPrice(new BigDecimal("3"), new BigDecimal("15"),
+						new BigDecimal("3.75"), new BigDecimal("0.3"))))));
+		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
+		DefaultQuotaEngine without = new DefaultQuotaEngine(plain,
+				new RedisQuotaStore(factory, plain, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		DefaultQuotaEngine with = new DefaultQuotaEngine(budgeted,
+				new RedisQuotaStore(factory, budgeted, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		try {
+			run(() -> cycles(without, WARMUP));
+			run(() -> cycles(with, WARMUP));
+			List<Double> cpuWithout = new ArrayList<>();
+			List<Double> cpuWith = new ArrayList<>();
+			System.out.println("| round | Redis CPU µs without | with | commands without | with |");
+			System.out.println("|---|---|---|---|---|");
+			for (int round = 1; round <= 5; round++) {
+				Cost a = measure(factory, () -> cycles(without, MEASURE));
+				Cost b = measure(factory, () -> cycles(with, MEASURE));
+				cpuWithout.add(a.cpuPerCycle());
+				cpuWith.add(b.cpuPerCycle());
+				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
+						a.commandsPerCycle(), b.commandsPerCycle());
+			}
+			double medianWithout = median(cpuWithout);
+			double medianWith = median(cpuWith);
+			System.out.printf("median Redis CPU per acquire + settle: %.1f µs without a budget, %.1f µs with: %.2fx%n",
 					medianWithout, medianWith, medianWith / medianWithout);
 		}
 		finally {

@@ -29,6 +29,8 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.BudgetCharge;
+import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.LiveSettings;
@@ -83,7 +85,13 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
  * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
  * of the script's state hash, which the in-memory store models with
- * {@link InMemoryQuotaStore#loseState(String)}.
+ * {@link InMemoryQuotaStore#loseState(String)}. Most pools fall under one or two random
+ * cost budgets (a cap or none, windows of a minute to two hours that roll over on the
+ * driven clock, some per user): acquires reserve random worst cases, some with the floor
+ * the caller saw; settles and stream charges spend below, on and above the reservation;
+ * the budget keys are lost now and then, alone or with the state hash
+ * ({@link InMemoryQuotaStore#loseBudgets(String)}); and every budget window's spend and
+ * reservations are compared exactly after every operation.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
  * stores report one live worker (compared, not masked). What the script does for a fleet
@@ -272,6 +280,16 @@ final class StoreDifferential {
 
 		private boolean arrivalOrder;
 
+		// [budgets] The pool's cost budgets: name, window length (ms), cap (null: none),
+		// per user.
+		private final List<Budget> budgets = new ArrayList<>();
+
+		// [budgets] Per lease, what is left of its reservation; per budget window, the
+		// spend the stores last reported, sent as a floor now and then.
+		private final Map<String, Long> reservations = new HashMap<>();
+
+		private final Map<String, Long> seenSpend = new HashMap<>();
+
 		Run(long seed) {
 			this.seed = seed;
 			this.random = new Random(seed);
@@ -289,6 +307,12 @@ final class StoreDifferential {
 			this.lua.setArrivalOrderForTesting(this.arrivalOrder);
 			this.java.setAdmissionLog(true);
 			this.java.setArrivalOrderForTesting(this.arrivalOrder);
+			for (int i = this.random.nextInt(3); i > 0; i--) {
+				long window = 60_000L * (1 + this.random.nextInt(120));
+				Long cap = (this.random.nextInt(5) > 0) ? 1_000L + this.random.nextInt(5_000_000) : null;
+				this.budgets
+					.add(new Budget("b" + i, window, cap, this.random.nextInt(4) == 0, this.random.nextInt(3) == 0));
+			}
 		}
 
 		int execute(int operations) {
@@ -323,8 +347,11 @@ final class StoreDifferential {
 				else if (roll < 70) {
 					poll(pollIds());
 				}
-				else if (roll < 99 || !this.written) {
+				else if (roll < 98 || !this.written) {
 					advance();
+				}
+				else if (roll < 99 && !this.budgets.isEmpty()) {
+					loseBudgets();
 				}
 				else {
 					loseState();
@@ -385,14 +412,16 @@ final class StoreDifferential {
 				tenant = new TenantShare((name != null) ? name : "-", this.pool.tenants().weightOf(name),
 						Arrays.stream(cost).sum());
 			}
+			List<BudgetCharge> budgetCharges = budgetCharges(user);
 			Ticket ticket = new Ticket(WORKER + "." + (this.tickets.size() + 1), WORKER, rank, cost, maxWait, model,
-					user, arrival(), tenant);
+					user, arrival(), tenant, budgetCharges);
 			this.tickets.put(ticket.id(), ticket);
 			String what = "acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost) + " wait "
 					+ maxWait + " model " + model + ((ticket.arrival() > 0) ? " arrival " + ticket.arrival() : "")
 					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "")
 					+ ((tenant != null) ? " tenant " + tenant.keyHash() + " weight " + tenant.weight() + " tokens "
-							+ tenant.tokens() : "");
+							+ tenant.tokens() : "")
+					+ ((budgetCharges != null) ? " budgets " + budgetCharges : "");
 			begin(what);
 			Admission expected = this.lua.acquire(this.pool, ticket);
 			Admission actual = this.java.acquire(this.pool, ticket);
@@ -400,6 +429,9 @@ final class StoreDifferential {
 			same("admission", expected, actual);
 			if (actual.arrival() > 0) {
 				this.arrivals.add(actual.arrival());
+			}
+			if (budgetCharges != null && actual.status() != Admission.Status.REJECTED) {
+				this.reservations.put(ticket.id(), budgetCharges.get(0).amountMicros());
 			}
 			if (actual.status() == Admission.Status.GRANTED) {
 				this.held.add(ticket.id());
@@ -449,11 +481,14 @@ final class StoreDifferential {
 				}
 			}
 			PoolFeedback feedback = feedback();
-			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback);
+			List<BudgetCharge> spend = budgetSpend(ticket, true);
+			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback,
+					spend);
 			begin("settle " + id + " delta " + Arrays.toString(delta)
 					+ ((userDelta != null) ? " user delta " + Arrays.toString(userDelta) : "") + " feedback "
 					+ feedback.kind() + " retry-after " + feedback.retryAfterMillis() + " remaining "
-					+ Arrays.toString(feedback.remaining()) + " tolerance " + Arrays.toString(feedback.tolerance()));
+					+ Arrays.toString(feedback.remaining()) + " tolerance " + Arrays.toString(feedback.tolerance())
+					+ ((spend != null) ? " budgets " + spend : ""));
 			this.lua.settle(this.pool, settlement);
 			this.java.settle(this.pool, settlement);
 			this.written = true;
@@ -511,7 +546,8 @@ final class StoreDifferential {
 			}
 			long output = this.random.nextInt(100_000);
 			// A user's lease charges the user's buckets as it flows too.
-			UserCharge user = this.tickets.get(id).user();
+			Ticket charged = this.tickets.get(id);
+			UserCharge user = charged.user();
 			long[] userDelta = null;
 			if (user != null) {
 				userDelta = new long[user.cost().length];
@@ -520,11 +556,16 @@ final class StoreDifferential {
 							: this.random.nextInt((int) user.limits().get(i).capacity() + 1);
 				}
 			}
+			List<BudgetCharge> spend = budgetSpend(charged, false);
 			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output
-					+ ((userDelta != null) ? " user " + user.keyHash() + " delta " + Arrays.toString(userDelta) : ""));
-			boolean expected = this.lua.charge(this.pool, id, delta, output, user, userDelta);
-			boolean actual = this.java.charge(this.pool, id, delta, output, user, userDelta);
+					+ ((userDelta != null) ? " user " + user.keyHash() + " delta " + Arrays.toString(userDelta) : "")
+					+ ((spend != null) ? " budgets " + spend : ""));
+			boolean expected = this.lua.charge(this.pool, id, delta, output, user, userDelta, spend);
+			boolean actual = this.java.charge(this.pool, id, delta, output, user, userDelta, spend);
 			same("charge", expected, actual);
+			if (actual && spend != null) {
+				this.reservations.merge(id, -spend.get(0).releaseMicros(), Long::sum);
+			}
 			if (actual) {
 				long keptUntil = this.now + this.settings.leaseTimeout().toMillis();
 				this.leaseEnds.put(id, keptUntil);
@@ -630,6 +671,76 @@ final class StoreDifferential {
 			}
 		}
 
+		// [budgets] The windows the ticket falls under now, with a random worst case, the
+		// floor the caller last saw now and then; null outside budgets.
+		private List<BudgetCharge> budgetCharges(UserCharge user) {
+			if (this.budgets.isEmpty()) {
+				return null;
+			}
+			long worst = this.random.nextInt(4) == 0 ? 0 : this.random.nextInt(2_000_000);
+			List<BudgetCharge> charges = new ArrayList<>();
+			for (Budget budget : this.budgets) {
+				String key = budget.key(this.now, (user != null) ? user.keyHash() : null);
+				Long floor = (this.random.nextInt(4) == 0) ? this.seenSpend.get(key) : null;
+				charges.add(new BudgetCharge(key, budget.cap, worst, budget.end(this.now), floor, null, budget.slot()));
+			}
+			return charges;
+		}
+
+		// [budgets] A settle (the whole reservation ends) or a stream's step (part of
+		// it):
+		// spend below, on or above the reservation.
+		private List<BudgetCharge> budgetSpend(Ticket ticket, boolean settle) {
+			if (ticket.budgets() == null) {
+				return null;
+			}
+			long reserved = this.reservations.getOrDefault(ticket.id(), 0L);
+			long spend = switch (this.random.nextInt(3)) {
+				case 0 -> (long) (this.random.nextDouble() * (reserved + 1));
+				case 1 -> reserved + this.random.nextInt(500_000);
+				default -> reserved;
+			};
+			long release = settle ? reserved : Math.min(spend, reserved);
+			if (settle) {
+				this.reservations.remove(ticket.id());
+			}
+			List<BudgetCharge> charges = new ArrayList<>();
+			for (BudgetCharge charge : ticket.budgets()) {
+				charges.add(charge.spend(spend, release));
+			}
+			return charges;
+		}
+
+		// [budgets] The current window of every budget, shared and per user.
+		private List<BudgetCharge> budgetWindows() {
+			List<BudgetCharge> windows = new ArrayList<>();
+			for (Budget budget : this.budgets) {
+				for (String user : budget.perUser ? USERS : List.of("")) {
+					String hash = user.isEmpty() ? null : Integer.toHexString(user.hashCode());
+					windows.add(new BudgetCharge(budget.key(this.now, hash), budget.cap, 0, budget.end(this.now), null,
+							null, budget.slot()));
+				}
+			}
+			return windows;
+		}
+
+		// [budgets] What a flush or an eviction of the budget keys leaves behind; now and
+		// then the state hash goes with them, so that a window is lost with no floor.
+		private void loseBudgets() {
+			boolean withState = this.random.nextBoolean();
+			begin("lose the budget keys" + (withState ? " and the state hash" : ""));
+			Set<String> keys = this.redis.keys(base() + "$:*");
+			if (keys != null && !keys.isEmpty()) {
+				this.redis.delete(keys);
+			}
+			this.java.loseBudgets(this.pool.name());
+			if (withState) {
+				this.redis.delete(this.lua.keys(this.pool.name()).get(0));
+				this.java.loseState(this.pool.name());
+			}
+			end();
+		}
+
 		// What a flush, or an eviction of the state hash, leaves behind.
 		private void loseState() {
 			begin("lose the state hash");
@@ -672,6 +783,14 @@ final class StoreDifferential {
 			}
 			compare(this.lua.snapshot(this.pool), this.java.snapshot(this.pool));
 			same("admission log", this.lua.admissionLog(this.pool.name()), this.java.admissionLog(this.pool.name()));
+			if (!this.budgets.isEmpty()) {
+				List<BudgetCharge> windows = budgetWindows();
+				List<BudgetLevel> levels = this.lua.budgetLevels(this.pool, windows);
+				same("budget levels " + windows, levels, this.java.budgetLevels(this.pool, windows));
+				for (int i = 0; i < windows.size(); i++) {
+					this.seenSpend.put(windows.get(i).key(), levels.get(i).spentMicros());
+				}
+			}
 		}
 
 		private void compare(PoolSnapshot lua, PoolSnapshot java) {
@@ -769,10 +888,11 @@ final class StoreDifferential {
 		}
 
 		private String describe() {
-			return this.pool.rates() + ", concurrency " + this.pool.maxConcurrency() + ", models " + this.pool.models()
-					+ ", users " + this.pool.userLimits() + ", classes " + this.settings.classes() + ", queue "
-					+ this.settings.queueCapacity() + ", lease " + this.settings.leaseTimeout() + ", lookahead "
-					+ this.settings.admissionLookahead() + ", " + this.settings.feedback()
+			return "budgets " + this.budgets + ", " + this.pool.rates() + ", concurrency " + this.pool.maxConcurrency()
+					+ ", models " + this.pool.models() + ", users " + this.pool.userLimits() + ", classes "
+					+ this.settings.classes() + ", queue " + this.settings.queueCapacity() + ", lease "
+					+ this.settings.leaseTimeout() + ", lookahead " + this.settings.admissionLookahead() + ", "
+					+ this.settings.feedback()
 					+ ((this.pool.tenants() != null) ? ", tenants " + this.pool.tenants() : "")
 					+ (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
@@ -784,6 +904,28 @@ final class StoreDifferential {
 			if (keys != null && !keys.isEmpty()) {
 				this.redis.delete(keys);
 			}
+		}
+
+	}
+
+	/**
+	 * A random cost budget: calendar-free windows of a fixed length on the driven clock,
+	 * which roll over as a day or a month does, or a rolling window of that length in its
+	 * slots.
+	 */
+	private record Budget(String name, long windowMillis, Long cap, boolean perUser, boolean rolling) {
+
+		String key(long now, String userHash) {
+			return "$:" + this.name + ":" + (this.rolling ? "r" : Long.toString(now / this.windowMillis))
+					+ ((this.perUser) ? ":u" + ((userHash != null) ? userHash : "-") : "");
+		}
+
+		long end(long now) {
+			return this.rolling ? now + this.windowMillis : (now / this.windowMillis + 1) * this.windowMillis;
+		}
+
+		Long slot() {
+			return this.rolling ? this.windowMillis / BudgetCharge.ROLLING_SLOTS : null;
 		}
 
 	}

@@ -17,6 +17,7 @@ import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
+import io.github.llmquota.engine.BudgetCharge;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
@@ -194,8 +195,8 @@ public abstract class StreamChargeContractTests {
 
 			@Override
 			public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-					long[] userDelta) {
-				return super.charge(pool, leaseId, delta, outputTokens, null, null);
+					long[] userDelta, List<BudgetCharge> budgets) {
+				return super.charge(pool, leaseId, delta, outputTokens, null, null, budgets);
 			}
 
 		});

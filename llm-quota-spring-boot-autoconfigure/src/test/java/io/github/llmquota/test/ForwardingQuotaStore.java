@@ -3,6 +3,7 @@ package io.github.llmquota.test;
 import java.util.List;
 
 import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.BudgetCharge;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSnapshot;
@@ -46,8 +47,8 @@ public abstract class ForwardingQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta) {
-		return this.delegate.charge(pool, leaseId, delta, outputTokens, user, userDelta);
+			long[] userDelta, List<BudgetCharge> budgets) {
+		return this.delegate.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets);
 	}
 
 	@Override

@@ -6,6 +6,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.UUID;
 
 import com.jayway.jsonpath.DocumentContext;
@@ -40,6 +43,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"llm.quota.pools.users.provider=openai", "llm.quota.pools.users.requests-per-minute=100",
 		"llm.quota.models.gpt-users.pool=users", "llm.quota.models.gpt-users.provider=openai",
 		"llm.quota.user-limits.users.defaults.requests-per-minute=1",
+		// A day's budget of 30 micro-dollars; each call reserves 20 (10 + 10 tokens at 1
+		// a
+		// token).
+		"llm.quota.pools.budgeted.provider=openai", "llm.quota.pools.budgeted.requests-per-minute=100",
+		"llm.quota.models.gpt-budget.pool=budgeted", "llm.quota.models.gpt-budget.provider=openai",
+		"llm.quota.prices.models.gpt-budget.input=1", "llm.quota.prices.models.gpt-budget.output=1",
+		"llm.quota.budgets.daily.amount=0.000030", "llm.quota.budgets.daily.window=day",
+		"llm.quota.budgets.daily.applies-to=budgeted",
 		// Spring AI's chat models are on the test classpath, and refuse to start without
 		// a key.
 		"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.EXCLUDE })
@@ -104,6 +115,29 @@ abstract class QuotaProblemResponseTests {
 		assertThat(body.read("$.type", String.class)).isEqualTo(QuotaExceptionHandler.TYPE_PREFIX + "user-limit");
 		// Another user of the same pool is not held back.
 		assertThat(get("/ask?model=gpt-users&user=bob").statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void aCallPastACostBudgetsHardCapIsA429RetryableWhenTheWindowEnds() throws Exception {
+		assertThat(get("/ask?model=gpt-budget").statusCode()).isEqualTo(200);
+
+		HttpResponse<String> response = get("/ask?model=gpt-budget");
+
+		assertThat(response.statusCode()).isEqualTo(429);
+		// The day's window ends at the next midnight UTC.
+		long untilMidnight = Duration
+			.between(Instant.now(), LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC))
+			.toSeconds();
+		long retryAfter = Long.parseLong(response.headers().firstValue("Retry-After").orElseThrow());
+		assertThat(retryAfter).isBetween(untilMidnight - 60, untilMidnight + 61);
+		assertThat(response.headers().firstValue("RateLimit")).isEmpty();
+		DocumentContext body = JsonPath.parse(response.body());
+		assertThat(body.read("$.reason", String.class)).isEqualTo("BUDGET_EXHAUSTED");
+		assertThat(body.read("$.type", String.class)).isEqualTo(QuotaExceptionHandler.TYPE_PREFIX + "budget-exhausted");
+		assertThat(body.read("$.title", String.class)).isEqualTo("Cost budget exhausted");
+		assertThat(body.read("$.pool", String.class)).isEqualTo("budgeted");
+		assertThat(body.read("$.retryable", Boolean.class)).isTrue();
+		assertThat(body.read("$.retryAfterSeconds", Long.class)).isEqualTo(retryAfter);
 	}
 
 	@Test

@@ -184,6 +184,24 @@ public final class LlmQuotaMetricNames {
 	 */
 	public static final String BATCH_SAVED = "llm.quota.batch.saved";
 
+	/**
+	 * Gauge: a cost budget's spend in its current window, in the price currency, tagged
+	 * by {@code budget}.
+	 */
+	public static final String BUDGET_SPEND = "llm.quota.budget.spend";
+
+	/**
+	 * Gauge: the worst cases reserved in a cost budget's window for calls not settled
+	 * yet, in the price currency.
+	 */
+	public static final String BUDGET_RESERVED = "llm.quota.budget.reserved";
+
+	/** Gauge: a cost budget's amount per window, in the price currency. */
+	public static final String BUDGET_LIMIT = "llm.quota.budget.limit";
+
+	/** Tag: the cost budget's name (never a user or tenant id). */
+	public static final String TAG_BUDGET = "budget";
+
 	private LlmQuotaMetricNames() {
 	}
 
