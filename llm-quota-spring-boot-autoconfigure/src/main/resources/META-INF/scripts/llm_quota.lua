@@ -24,6 +24,14 @@
 --   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
 --                  goes back), and live, the settings as JSON (absent: as configured). No
 --                  lifetime: an operator's change stays until it is reverted.
+-- [scopes] A pool under a scope (an organisation, project or workspace) keeps the keys above
+-- under its tree's tag instead, "<prefix>:{<root scope>}:<pool>:" followed by the same
+-- suffixes, so that every pool and scope of one tree shares one slot. Each scope of the tree
+-- has "<prefix>:{<root scope>}:scope=<name>:" (the scope's base in the config) followed by
+--   s        HASH  per dimension of the scope, its used level and when it was that, two binary
+--                  doubles as the pool's; until, when the key's lifetime ends (binary double)
+--   l        ZSET  the in-flight leases of all the scope's pools, lease id -> hard expiry; kept
+--                  only where the scope limits concurrency
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
 --   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
 --   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
@@ -45,7 +53,10 @@
 --   queueCapacities (per class rank); totalQueueCapacity; workerTtlMillis; channelPrefix;
 --   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
 --   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
---   (test switches); [tenants] tenantShares (true: weighted fair shares between tenants inside
+--   (test switches); [scopes] scopes (absent: none), the pool's ancestors, its own scope first:
+--   per scope name, base (the start of its keys), dimensions, capacities, ratesPerMilli,
+--   costIndex (per dimension of the scope, its place in costs and deltas, from 1) and
+--   maxConcurrency (0: none); [tenants] tenantShares (true: weighted fair shares between tenants inside
 --   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
 --   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
@@ -64,6 +75,8 @@
 --            settle adds them; output: the stream's output tokens so far)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
+--   costs, deltas: per dimension of the pool, then [scopes] per dimension that only its scopes
+--            limit (the scopes' costIndex)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -80,7 +93,9 @@
 --            DROPPED}
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
---            exhaustedReason, streamOutput [stream]; empty lists left out}
+--            exhaustedReason, streamOutput [stream], scopes [scopes] (per scope of the chain:
+--            name, used, inFlight (0 where the scope has no concurrency limit)); empty lists
+--            left out}
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
@@ -92,6 +107,11 @@
 -- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
 --   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
 --   <pool> <ticket>", "HEAD <pool> <delay ms | -1> <ticket>" (the head changed).
+--
+-- [scopes] A ticket fits only when it fits its pool and every scope of the chain, each by the
+-- rule below with the scope's own capacity (no multiplier: 429s adapt the pool); admission,
+-- settle, cancel and charge move the pool and every scope of the chain in the same call.
+-- The level that binds gives the wait. The waiting room stays the pool's.
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -326,6 +346,73 @@ local dirty = st.lost == true
 local acc = {}
 for i = 1, n do acc[i] = 0 end
 
+-- [scopes] The scopes above the pool, nearest first, each read once and drained to now as
+-- the pool's state is; saveScopes writes back the ones this call moved. A scope missing when
+-- the pool's state was lost is taken as lost with it: full, never optimistic.
+local scopes = cfg.scopes or {}
+for _, sc in ipairs(scopes) do
+  local fields = {'until'}
+  for k = 1, #sc.dimensions do fields[k + 1] = sc.dimensions[k] end
+  local v = redis.call('HMGET', sc.base .. 's', unpack(fields))
+  sc.keptUntil = (v[1] and #v[1] == 8) and struct.unpack('<d', v[1]) or 0
+  sc.used = {}
+  sc.dirty = false
+  for k = 1, #sc.dimensions do
+    local used, at = 0, now
+    if v[k + 1] and #v[k + 1] == 16 then
+      used, at = struct.unpack(LEVEL_FORMAT, v[k + 1])
+    elseif st.lost then
+      used = sc.capacities[k]
+      sc.dirty = true
+    end
+    if at < now then
+      used = used - (now - at) * sc.ratesPerMilli[k]
+      if used < 0 then used = 0 end
+    end
+    sc.used[k] = used
+  end
+end
+
+-- [scopes] Add to a scope's level, as consume adds to the pool's.
+local function scopeConsume(sc, k, amount)
+  sc.used[k] = sc.used[k] + amount
+  sc.dirty = true
+end
+
+-- [scopes] Drop a scope's expired leases, once per call, before counting them.
+local function scopeLeases(sc)
+  if not sc.trimmed then
+    redis.call('ZREMRANGEBYSCORE', sc.base .. 'l', '-inf', now)
+    sc.trimmed = true
+  end
+  return redis.call('ZCARD', sc.base .. 'l')
+end
+
+-- [scopes] Write back the scopes this call moved; each key's lifetime is renewed as the
+-- state's is, at least an hour past its time to drain.
+local function saveScopes()
+  for _, sc in ipairs(scopes) do
+    if sc.dirty then
+      local kv = {}
+      local ttl = 60000
+      for k = 1, #sc.dimensions do
+        kv[#kv + 1] = sc.dimensions[k]
+        kv[#kv + 1] = struct.pack(LEVEL_FORMAT, sc.used[k], now)
+        local drain = sc.used[k] / sc.ratesPerMilli[k]
+        if drain > ttl then ttl = drain end
+      end
+      ttl = math.max(ttl, STATE_MIN_TTL) + cfg.leaseTimeoutMillis
+      local renew = sc.keptUntil < now + ttl
+      if renew then
+        kv[#kv + 1] = 'until'
+        kv[#kv + 1] = struct.pack('<d', now + ttl * 2)
+      end
+      if #kv > 0 then redis.call('HSET', sc.base .. 's', unpack(kv)) end
+      if renew then redis.call('PEXPIRE', sc.base .. 's', math.ceil(ttl * 2)) end
+    end
+  end
+end
+
 -- [live] A caller whose config predates the pool's live settings reloads them first. The
 -- version also sits in the state hash, read with it; only when that copy differs or is
 -- missing with the state (never written, expired, lost) is the live key read.
@@ -519,6 +606,21 @@ local function blocked(tk)
       if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
     end
   end
+  -- [scopes] Every scope of the chain by the same rule; the class's reserve holds in each.
+  for _, sc in ipairs(scopes) do
+    for k = 1, #sc.dimensions do
+      local allowed = sc.capacities[k] * allowedShare
+      -- A ticket queued under a config without this scope's dimensions costs it nothing.
+      local need = tk.costs[sc.costIndex[k]] or 0
+      if need > allowed then need = allowed end
+      local over = sc.used[k] + need - allowed
+      if over > EPSILON then
+        local wait = over / sc.ratesPerMilli[k]
+        if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
+      end
+    end
+    if sc.maxConcurrency > 0 and scopeLeases(sc) >= sc.maxConcurrency then return UNKNOWN_DELAY end
+  end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
   if cfg.maxConcurrency > 0 then
     trimLeases()
@@ -577,6 +679,14 @@ local function admit(tk)
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
   -- Every lease, for a lease may recreate the key after the last one left.
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  -- [scopes] Charged to every scope of the chain; a lease held in each that counts them.
+  for _, sc in ipairs(scopes) do
+    for k = 1, #sc.dimensions do scopeConsume(sc, k, tk.costs[sc.costIndex[k]] or 0) end
+    if sc.maxConcurrency > 0 then
+      redis.call('ZADD', sc.base .. 'l', now + cfg.leaseTimeoutMillis, tk.id)
+      redis.call('PEXPIRE', sc.base .. 'l', cfg.leaseTimeoutMillis * 2)
+    end
+  end
 end
 
 local function notify(worker, kind, rest)
@@ -934,6 +1044,20 @@ local function addDeltas(deltas)
     local bounded = math.min(math.max(st.used[i] + (deltas[i] or 0), 0), cfg.capacities[i] * st.mult * 2)
     consume(i, bounded - st.used[i])
   end
+  -- [scopes] The same on every scope of the chain, bounded by the scope's own bucket.
+  for _, sc in ipairs(scopes) do
+    for k = 1, #sc.dimensions do
+      local bounded = math.min(math.max(sc.used[k] + (deltas[sc.costIndex[k]] or 0), 0), sc.capacities[k] * 2)
+      scopeConsume(sc, k, bounded - sc.used[k])
+    end
+  end
+end
+
+-- [scopes] A lease that ends leaves every scope that counts it.
+local function endScopeLeases(id)
+  for _, sc in ipairs(scopes) do
+    if sc.maxConcurrency > 0 then redis.call('ZREM', sc.base .. 'l', id) end
+  end
 end
 
 local function settle(a)
@@ -945,6 +1069,7 @@ local function settle(a)
     if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
   redis.call('ZREM', L, a.id)
+  endScopeLeases(a.id) -- [scopes]
   redis.call('HDEL', C, a.id) -- [stream] no longer in flight
   -- Only a ticket granted from the queue has a grant record, and none outlives gx.
   -- Redis keeps a key through the millisecond it expires in.
@@ -968,8 +1093,12 @@ local function cancel(a)
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
       for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
+      for _, sc in ipairs(scopes) do -- [scopes]
+        for k = 1, #sc.dimensions do scopeConsume(sc, k, -math.min(tk.costs[sc.costIndex[k]] or 0, sc.used[k])) end
+      end
       if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
       redis.call('ZREM', L, a.id)
+      endScopeLeases(a.id) -- [scopes]
       redis.call('DEL', base .. 'g:' .. a.id)
       result = {'RETURNED'}
     else
@@ -1009,7 +1138,12 @@ local function charge(a)
     return {'LOST'}
   end
   local keptUntil = now + cfg.leaseTimeoutMillis
-  if keptUntil > expiry then redis.call('ZADD', L, keptUntil, a.id) end
+  if keptUntil > expiry then
+    redis.call('ZADD', L, keptUntil, a.id)
+    for _, sc in ipairs(scopes) do -- [scopes] the lease lives as long in every scope
+      if sc.maxConcurrency > 0 then redis.call('ZADD', sc.base .. 'l', 'XX', keptUntil, a.id) end
+    end
+  end
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
   -- A grant record lives as long as its lease.
   if now <= st.grantsUntil + 1 and redis.call('PEXPIRE', base .. 'g:' .. a.id, cfg.leaseTimeoutMillis) == 1
@@ -1037,6 +1171,19 @@ end
 local function listOrNil(list)
   if #list == 0 then return nil end
   return list
+end
+
+-- [scopes] Each scope's levels and leases, nearest first.
+local function scopeSnapshots()
+  local out = {}
+  for _, sc in ipairs(scopes) do
+    local inFlight = 0
+    if sc.maxConcurrency > 0 then
+      inFlight = redis.call('ZCOUNT', sc.base .. 'l', string.format('(%.3f', now), '+inf')
+    end
+    out[#out + 1] = {name = sc.name, used = listOrNil(sc.used), inFlight = inFlight}
+  end
+  return out
 end
 
 -- Read-only: buckets, queue per class, in flight, cooldowns and the usage rings.
@@ -1079,7 +1226,8 @@ local function snapshot(a)
     liveWorkers = redis.call('ZCOUNT', W, now, '+inf'),
     exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
     exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil,
-    streamOutput = streamOutput() -- [stream]
+    streamOutput = streamOutput(), -- [stream]
+    scopes = listOrNil(scopeSnapshots()) -- [scopes]
   })}
 end
 
@@ -1092,4 +1240,5 @@ local run = OPS[op]
 if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
 local result = run(args)
 save()
+if op ~= 'snapshot' then saveScopes() end -- [scopes]
 return result

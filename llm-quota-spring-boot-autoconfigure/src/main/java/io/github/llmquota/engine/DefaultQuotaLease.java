@@ -99,7 +99,7 @@ class DefaultQuotaLease implements QuotaLease {
 				return false;
 			}
 			long[] sofar = this.model.actual(TokenUsage.of(this.request.inputTokens(), outputTokens),
-					this.model.pool().rates());
+					this.model.pool().costRates());
 			long[] delta = new long[sofar.length];
 			for (int i = 0; i < delta.length; i++) {
 				delta[i] = Math.max(0, sofar[i] - this.charged[i]);
@@ -123,7 +123,7 @@ class DefaultQuotaLease implements QuotaLease {
 
 	@Override
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
-		List<RateLimit> rates = this.model.pool().rates();
+		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
 				translate(feedback, true), usage);
@@ -131,7 +131,7 @@ class DefaultQuotaLease implements QuotaLease {
 
 	@Override
 	public void release(CallOutcome outcome, ProviderFeedback feedback) {
-		List<RateLimit> rates = this.model.pool().rates();
+		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
 		end(this.model.released(this.request, outcome, rates),
 				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,

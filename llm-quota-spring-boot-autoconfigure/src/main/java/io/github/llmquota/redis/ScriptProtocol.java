@@ -243,7 +243,17 @@ final class ScriptProtocol {
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
 			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
-			Boolean tenantShares) {
+			Boolean tenantShares, List<ScopeConfig> scopes) {
+	}
+
+	/**
+	 * A scope of a pool's chain, in the pool's config: {@code base} starts each of its
+	 * keys; per dimension of the scope its field name, capacity, rate and
+	 * {@code costIndex}, its place in every cost and delta vector of the pool, counted
+	 * from 1 as Lua does; {@code maxConcurrency} 0 for no limit.
+	 */
+	record ScopeConfig(String name, String base, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
+			int[] costIndex, int maxConcurrency) {
 	}
 
 	/**
@@ -345,10 +355,23 @@ final class ScriptProtocol {
 	 * @param exhaustedMillis how long the pool stays exhausted, or 0
 	 * @param exhaustedReason while exhausted, the provider's reason, or {@code null}
 	 * @param streamOutput the output tokens the live streams reported so far
+	 * @param scopes per scope of the pool's chain, its state, or {@code null} for none
 	 */
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
-			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput) {
+			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput,
+			List<ScopeReply> scopes) {
+	}
+
+	/**
+	 * A scope's state in the snapshot.
+	 *
+	 * @param name the scope
+	 * @param used per dimension of the scope, the bucket level now, or {@code null} for
+	 * none
+	 * @param inFlight its leases, where it limits concurrency
+	 */
+	record ScopeReply(String name, double[] used, long inFlight) {
 	}
 
 	/**
