@@ -974,9 +974,7 @@ local function acquire(tk)
   tk.deadline = now + tk.maxWaitMillis
   local result
   if cfg.paused and cfg.paused[tk.classRank + 1] then
-    -- [live] Written if missing: the caller takes the state for written after an acquire.
     result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY}
-    if not st.present then dirty = true end
   elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then
@@ -997,6 +995,10 @@ local function acquire(tk)
     end
   end
   if not result then result = enqueue(tk) end
+  -- Written if missing, whatever the decision: the caller takes the state for written after
+  -- an acquire. Refusals that leave it missing: [live] a paused class; [scopes] a scope that
+  -- has no room for the pool's first ticket.
+  if not st.present then dirty = true end
   if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
   return result
 end
