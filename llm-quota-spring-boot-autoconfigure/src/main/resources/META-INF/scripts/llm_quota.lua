@@ -29,7 +29,10 @@
 -- suffixes, so that every pool and scope of one tree shares one slot. Each scope of the tree
 -- has "<prefix>:{<root scope>}:scope=<name>:" (the scope's base in the config) followed by
 --   s        HASH  per dimension of the scope, its used level and when it was that, two binary
---                  doubles as the pool's; until, when the key's lifetime ends (binary double)
+--                  doubles as the pool's; until, when the key's lifetime ends (binary double);
+--                  w, the scope's claim "<class rank> <until ms> <ticket>": the head of a pool of
+--                  the tree that fits its pool but not this scope, so that lower classes of
+--                  the tree's other pools leave the scope to it (absent: none)
 --   l        ZSET  the in-flight leases of all the scope's pools, lease id -> hard expiry; kept
 --                  only where the scope limits concurrency
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
@@ -56,7 +59,8 @@
 --   (test switches); [scopes] scopes (absent: none), the pool's ancestors, its own scope first:
 --   per scope name, base (the start of its keys), dimensions, capacities, ratesPerMilli,
 --   costIndex (per dimension of the scope, its place in costs and deltas, from 1) and
---   maxConcurrency (0: none); [tenants] tenantShares (true: weighted fair shares between tenants inside
+--   maxConcurrency (0: none); scopeClaimsOffForTests (test switch: no claims, so that the
+--   priority tests show they fail without them); [tenants] tenantShares (true: weighted fair shares between tenants inside
 --   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
 --   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
@@ -111,7 +115,12 @@
 -- [scopes] A ticket fits only when it fits its pool and every scope of the chain, each by the
 -- rule below with the scope's own capacity (no multiplier: 429s adapt the pool); admission,
 -- settle, cancel and charge move the pool and every scope of the chain in the same call.
--- The level that binds gives the wait. The waiting room stays the pool's.
+-- The level that binds gives the wait. The waiting room stays the pool's; priority across the
+-- tree's pools comes from claims: a pool's head that fits its pool but not a scope claims the
+-- scope (unless a higher class holds it) for a worker's lifetime, renewed by every pump that
+-- finds it still blocked, and released when it is admitted or leaves; while the claim lives,
+-- a ticket of a strictly lower class of another pool does not fit the scope (it waits, with an
+-- unknown delay, for a pump of its pool: a heartbeat's poll at the latest).
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -351,16 +360,20 @@ for i = 1, n do acc[i] = 0 end
 -- the pool's state was lost is taken as lost with it: full, never optimistic.
 local scopes = cfg.scopes or {}
 for _, sc in ipairs(scopes) do
-  local fields = {'until'}
-  for k = 1, #sc.dimensions do fields[k + 1] = sc.dimensions[k] end
+  local fields = {'until', 'w'}
+  for k = 1, #sc.dimensions do fields[k + 2] = sc.dimensions[k] end
   local v = redis.call('HMGET', sc.base .. 's', unpack(fields))
   sc.keptUntil = (v[1] and #v[1] == 8) and struct.unpack('<d', v[1]) or 0
+  if v[2] then
+    local rank, untilMs, ticket = string.match(v[2], '^(%d+) (%d+) (.+)$')
+    if ticket then sc.claim = {rank = tonumber(rank), untilMs = tonumber(untilMs), ticket = ticket} end
+  end
   sc.used = {}
   sc.dirty = false
   for k = 1, #sc.dimensions do
     local used, at = 0, now
-    if v[k + 1] and #v[k + 1] == 16 then
-      used, at = struct.unpack(LEVEL_FORMAT, v[k + 1])
+    if v[k + 2] and #v[k + 2] == 16 then
+      used, at = struct.unpack(LEVEL_FORMAT, v[k + 2])
     elseif st.lost then
       used = sc.capacities[k]
       sc.dirty = true
@@ -379,6 +392,34 @@ local function scopeConsume(sc, k, amount)
   sc.dirty = true
 end
 
+-- [scopes] A scope's claim by another ticket of a strictly higher class, still alive.
+local function claimedAbove(sc, tk)
+  local c = sc.claim
+  return c ~= nil and c.untilMs > now and c.ticket ~= tk.id and c.rank < tk.classRank
+end
+
+-- [scopes] Claim the scopes a pool's blocked head fits its pool but not: kept a worker's
+-- lifetime, renewed while the head stays blocked; a claim of a higher class is never taken.
+local function claimScopes(tk, short)
+  if cfg.scopeClaimsOffForTests then return end
+  for _, sc in ipairs(short) do
+    if not claimedAbove(sc, tk) then
+      sc.claim = {rank = tk.classRank, untilMs = math.ceil(now + cfg.workerTtlMillis), ticket = tk.id}
+      sc.claimChanged = true
+    end
+  end
+end
+
+-- [scopes] A ticket admitted or gone gives back the claims it holds.
+local function releaseClaims(id)
+  for _, sc in ipairs(scopes) do
+    if sc.claim and sc.claim.ticket == id then
+      sc.claim = nil
+      sc.claimChanged = true
+    end
+  end
+end
+
 -- [scopes] Drop a scope's expired leases, once per call, before counting them.
 local function scopeLeases(sc)
   if not sc.trimmed then
@@ -392,6 +433,18 @@ end
 -- state's is, at least an hour past its time to drain.
 local function saveScopes()
   for _, sc in ipairs(scopes) do
+    if sc.claimChanged then
+      if sc.claim then
+        redis.call('HSET', sc.base .. 's', 'w', sc.claim.rank .. ' ' .. string.format('%d', sc.claim.untilMs) .. ' '
+          .. sc.claim.ticket)
+      else
+        redis.call('HDEL', sc.base .. 's', 'w')
+      end
+      -- A claim alone may create the key: it needs a lifetime.
+      if not sc.dirty and sc.keptUntil < now + cfg.workerTtlMillis then
+        redis.call('PEXPIRE', sc.base .. 's', STATE_MIN_TTL)
+      end
+    end
     if sc.dirty then
       local kv = {}
       local ttl = 60000
@@ -587,6 +640,9 @@ local function modelCooldown(model)
   return st.cooldowns[model]
 end
 
+-- [scopes] The scopes the last ticket blocked() looked at fits its pool but not.
+local blockedAt = {}
+
 -- How long until the ticket fits: 0 = now, UNKNOWN_DELAY = waits for a lease to end.
 local function blocked(tk)
   local eta = 0
@@ -606,8 +662,22 @@ local function blocked(tk)
       if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
     end
   end
+  -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
+  local poolFull = false
+  if cfg.maxConcurrency > 0 then
+    trimLeases()
+    poolFull = redis.call('ZCARD', L) >= cfg.maxConcurrency
+  end
   -- [scopes] Every scope of the chain by the same rule; the class's reserve holds in each.
+  -- The scopes it has no room in are noted (blockedAt) for the pump's claims, where the
+  -- ticket fits its pool itself.
+  local poolFits = eta == 0 and not poolFull
+  local short, unknown = {}, false
   for _, sc in ipairs(scopes) do
+    if claimedAbove(sc, tk) then
+      unknown, poolFits = true, false
+    end
+    local room = true
     for k = 1, #sc.dimensions do
       local allowed = sc.capacities[k] * allowedShare
       -- A ticket queued under a config without this scope's dimensions costs it nothing.
@@ -616,16 +686,17 @@ local function blocked(tk)
       local over = sc.used[k] + need - allowed
       if over > EPSILON then
         local wait = over / sc.ratesPerMilli[k]
-        if wait > cfg.lookaheadMillis and wait > eta then eta = wait end
+        if wait > cfg.lookaheadMillis then
+          room = false
+          if wait > eta then eta = wait end
+        end
       end
     end
-    if sc.maxConcurrency > 0 and scopeLeases(sc) >= sc.maxConcurrency then return UNKNOWN_DELAY end
+    if sc.maxConcurrency > 0 and scopeLeases(sc) >= sc.maxConcurrency then room, unknown = false, true end
+    if not room then short[#short + 1] = sc end
   end
-  -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
-  if cfg.maxConcurrency > 0 then
-    trimLeases()
-    if redis.call('ZCARD', L) >= cfg.maxConcurrency then return UNKNOWN_DELAY end
-  end
+  blockedAt = poolFits and short or {}
+  if poolFull or unknown then return UNKNOWN_DELAY end
   return eta
 end
 
@@ -679,6 +750,7 @@ local function admit(tk)
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
   -- Every lease, for a lease may recreate the key after the last one left.
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  releaseClaims(tk.id) -- [scopes]
   -- [scopes] Charged to every scope of the chain; a lease held in each that counts them.
   for _, sc in ipairs(scopes) do
     for k = 1, #sc.dimensions do scopeConsume(sc, k, tk.costs[sc.costIndex[k]] or 0) end
@@ -697,6 +769,7 @@ end
 local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
+  releaseClaims(id) -- [scopes]
   if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
 end
 
@@ -747,6 +820,7 @@ local function pump(caller, own)
       else
         local eta = blocked(tk)
         if eta ~= 0 then
+          claimScopes(tk, blockedAt) -- [scopes]
           -- Only the head's owner arms a timer; tell it when the head or its ETA changed.
           local at = eta < 0 and UNKNOWN_DELAY or math.ceil(now + eta)
           if tk.worker ~= caller and (st.hn ~= head or math.abs(st.he - at) > HEAD_NEWS_SLACK) then
@@ -962,6 +1036,7 @@ local function enqueue(tk)
     -- Waiting cannot help: fail fast, hold nothing.
     redis.call('ZREM', Q, tk.id)
     redis.call('HDEL', T, tk.id)
+    releaseClaims(tk.id) -- [scopes]
     return {'REJECTED', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
   end
   keepFinishTag(tk, finish)

@@ -268,6 +268,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final Map<String, Long> leases = new HashMap<>();
 
+		// The head of a pool of the tree that fits its pool but not this scope, or null.
+		private Claim claim;
+
+		// Another ticket's claim of a strictly higher class, still alive: the scope is
+		// left to it.
+		boolean claimedAbove(Ticket ticket, long now) {
+			return this.claim != null && this.claim.until() > now && !this.claim.ticket().equals(ticket.id())
+					&& this.claim.rank() < ticket.rank();
+		}
+
 		// Leases expire at their score, as the script's count drops them.
 		int leasesAt(long now) {
 			this.leases.values().removeIf((expiry) -> expiry <= now);
@@ -351,6 +361,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		// [scopes] The pool's scopes, nearest first.
 		private List<ScopeView> scopes = List.of();
+
+		// [scopes] The scopes the last ticket blocked() looked at fits its pool but not.
+		private List<ScopeView> blockedAt = List.of();
 
 		private static final long CLASS = 1L << 40;
 
@@ -549,6 +562,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
 			if (ticket.maxWaitMillis() <= 0 || (ownHead && head.eta > ticket.maxWaitMillis())) {
 				unqueue(ticket.id());
+				releaseClaims(ticket.id());
 				// Behind a blocked head, a retry can fit no sooner than the head does.
 				double eta = (head != null) ? head.eta : blocked(ticket, now);
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
@@ -774,6 +788,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 				double eta = blocked(head, now);
 				if (eta != 0) {
+					claimScopes(head, this.blockedAt, now);
 					long at = (eta < 0) ? -1 : (long) Math.ceil(now + eta);
 					if (announce && (!head.id().equals(this.headNote) || Math.abs(this.headAt - at) > 50)) {
 						long delay = delay(eta);
@@ -828,28 +843,61 @@ public class InMemoryQuotaStore implements QuotaStore {
 					eta = Math.max(eta, over / rate(i));
 				}
 			}
+			// A slot comes back when a call ends, which nobody can predict; settle pumps
+			// the queue.
+			boolean poolFull = this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency();
 			// [scopes] Every scope of the chain by the same rule, the class's reserve
-			// included.
+			// included; the scopes it has no room in are noted for the pump's claims,
+			// where the ticket fits its pool itself.
+			boolean poolFits = eta == 0 && !poolFull;
+			boolean unknown = false;
+			List<ScopeView> shortOf = new ArrayList<>();
 			for (ScopeView scope : this.scopes) {
+				if (scope.state.claimedAbove(ticket, now)) {
+					unknown = true;
+					poolFits = false;
+				}
+				boolean room = true;
 				for (int k = 0; k < scope.used.length; k++) {
 					RateLimit rate = scope.spec.rates().get(k);
 					double allowed = rate.capacity() * allowedShare;
 					double need = Math.min(scope.cost(ticket.cost(), k), allowed);
 					double over = scope.used[k] + need - allowed;
 					if (over > 1e-9 && over / rate.ratePerMilli() > lookahead) {
+						room = false;
 						eta = Math.max(eta, over / rate.ratePerMilli());
 					}
 				}
 				if (scope.spec.maxConcurrency() > 0 && scope.state.leasesAt(now) >= scope.spec.maxConcurrency()) {
-					return -1;
+					room = false;
+					unknown = true;
+				}
+				if (!room) {
+					shortOf.add(scope);
 				}
 			}
-			// A slot comes back when a call ends, which nobody can predict; settle pumps
-			// the queue.
-			if (this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency()) {
-				return -1;
+			this.blockedAt = poolFits ? shortOf : List.of();
+			return (poolFull || unknown) ? -1 : eta;
+		}
+
+		// [scopes] Claim the scopes the blocked head fits its pool but not, for a
+		// worker's lifetime; a claim of a higher class is never taken.
+		private void claimScopes(Ticket head, List<ScopeView> shortOf, long now) {
+			long until = now + InMemoryQuotaStore.this.settings.heartbeatInterval().toMillis() * 3;
+			for (ScopeView scope : shortOf) {
+				if (!scope.state.claimedAbove(head, now)) {
+					scope.state.claim = new Claim(head.rank(), until, head.id());
+				}
 			}
-			return eta;
+		}
+
+		// [scopes] A ticket admitted or gone gives back the claims it holds.
+		private void releaseClaims(String id) {
+			for (ScopeView scope : this.scopes) {
+				if (scope.state.claim != null && scope.state.claim.ticket().equals(id)) {
+					scope.state.claim = null;
+				}
+			}
 		}
 
 		// start: the ticket's start tag where its pool shares classes between tenants,
@@ -869,6 +917,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
 			this.leases.put(ticket.id(), new long[] { now + leaseTimeout, now });
+			releaseClaims(ticket.id());
 			for (ScopeView scope : this.scopes) {
 				for (int k = 0; k < scope.used.length; k++) {
 					scope.consume(k, scope.cost(ticket.cost(), k));
@@ -996,6 +1045,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private void drop(Ticket ticket, long now) {
 			unqueue(ticket.id());
+			releaseClaims(ticket.id());
 			if (ticket.user() != null) {
 				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
 			}
@@ -1149,6 +1199,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private record Head(Ticket ticket, double eta) {
+	}
+
+	// A scope's claim, as the script's "w" field: the claiming ticket's class rank, until
+	// when it holds, and the ticket.
+	private record Claim(int rank, long until, String ticket) {
 	}
 
 	/**

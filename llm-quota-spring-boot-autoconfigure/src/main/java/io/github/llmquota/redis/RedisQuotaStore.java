@@ -107,6 +107,8 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private volatile boolean scopesIgnored;
 
+	private volatile boolean scopeClaimsOff;
+
 	/**
 	 * Create a store.
 	 * @param connectionFactory the Redis connection factory, shared with the application
@@ -365,6 +367,18 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
+	 * Let a pool's blocked head claim none of the scopes above it, so that a lower class
+	 * of another pool of the tree may take a scope's refill first: a deliberately broken
+	 * order across a tree, so that tests can show their priority checks fail without
+	 * claims. For tests only.
+	 * @param enabled whether to leave the scopes unclaimed
+	 */
+	public void setScopeClaimsOffForTesting(boolean enabled) {
+		this.scopeClaimsOff = enabled;
+		this.poolConfigs.clear();
+	}
+
+	/**
 	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
 	 * workers and usage keys. The script is sent only the first and names the others from
 	 * it, under the same hash tag.
@@ -499,7 +513,8 @@ public class RedisQuotaStore implements QuotaStore {
 				feedback.maxOverloadCooldown().toMillis(), this.settings.admissionLookahead().toMillis(),
 				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
 				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned,
-				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null, scopes(pool));
+				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null, scopes(pool),
+				(this.scopeClaimsOff && !pool.scopeChain().isEmpty()) ? Boolean.TRUE : null);
 		return Config.of(ScriptProtocol.write(config), live.version());
 	}
 

@@ -243,7 +243,7 @@ final class ScriptProtocol {
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
 			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
-			Boolean tenantShares, List<ScopeConfig> scopes) {
+			Boolean tenantShares, List<ScopeConfig> scopes, Boolean scopeClaimsOffForTests) {
 	}
 
 	/**

@@ -399,6 +399,14 @@ final class StoreDifferential {
 					limits.put(rate.dimension(), Math.max(1, rate.limit() * (1 + this.random.nextInt(20)) / 10));
 				}
 				live = new LiveSettings(limits, paused, multiplier, shadow);
+				try {
+					live.validate(this.pool, this.settings.classes());
+				}
+				catch (IllegalArgumentException ex) {
+					// A limit above a scope's, which the engine refuses before any store
+					// sees it.
+					live = new LiveSettings(Map.of(), paused, multiplier, shadow);
+				}
 			}
 			live.validate(this.pool, this.settings.classes());
 			begin("live " + live);

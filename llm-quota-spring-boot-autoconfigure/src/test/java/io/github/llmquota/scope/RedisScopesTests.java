@@ -119,6 +119,53 @@ class RedisScopesTests {
 	}
 
 	@Test
+	void aHigherClassInOneProjectGoesBeforeALowerClassWaitingInTheOther() {
+		assertThat(firstAdmittedWhenTheOrganisationRefills(false)).isEqualTo("a3");
+	}
+
+	@Test
+	void theOrderCheckCatchesAStoreWhoseWaitingHeadsClaimNoScope() {
+		assertThat(firstAdmittedWhenTheOrganisationRefills(true)).isEqualTo("b1");
+	}
+
+	// The organisation is full; a BACKGROUND ticket of project B waits, then a CRITICAL
+	// one of project A. When one request's worth has refilled, B's worker polls first.
+	private String firstAdmittedWhenTheOrganisationRefills(boolean claimsOff) {
+		QuotaSettings settings = TestTree.organisation()
+			.orgLimit(Dimension.REQUESTS_PER_MINUTE, 2)
+			.poolLimit(Dimension.REQUESTS_PER_MINUTE, 10)
+			.reserve(0)
+			.build();
+		RedisQuotaStore store = store(settings);
+		store.setScopeClaimsOffForTesting(claimsOff);
+		store.start("w1", AdmissionListener.none());
+		PoolSpec a = settings.pools().get("pool-a");
+		PoolSpec b = settings.pools().get("pool-b");
+		store.acquire(a, ticket("a1", "model-a", 2));
+		store.acquire(a, ticket("a2", "model-a", 2));
+		Admission background = store.acquire(b, new Ticket("b1", "w1", 3, new long[] { 1 }, 120_000, "model-b", null));
+		this.clock.addAndGet(1);
+		Admission critical = store.acquire(a, new Ticket("a3", "w1", 0, new long[] { 1 }, 120_000, "model-a", null));
+		assertThat(background.status()).isEqualTo(Admission.Status.WAITING);
+		assertThat(critical.status()).isEqualTo(Admission.Status.WAITING);
+
+		// Both workers beat once a second, as engines with waiting requests do; the
+		// organisation has room for one request again 30 s after it filled.
+		for (int second = 1; second <= 30; second++) {
+			this.clock.addAndGet(1_000);
+			TicketState b1 = store.poll(b, List.of("b1")).states().get(0);
+			TicketState a3 = store.poll(a, List.of("a3")).states().get(0);
+			if (b1 == TicketState.GRANTED || a3 == TicketState.GRANTED) {
+				assertThat(second).as("admitted when the organisation refilled").isEqualTo(30);
+				assertThat(List.of(b1, a3)).as("one request's worth has refilled")
+					.containsOnlyOnce(TicketState.GRANTED);
+				return (a3 == TicketState.GRANTED) ? "a3" : "b1";
+			}
+		}
+		throw new AssertionError("nothing was admitted when the organisation refilled");
+	}
+
+	@Test
 	void theOrganisationsConcurrencyIsSharedByItsProjects() {
 		QuotaSettings settings = TestTree.organisation()
 			.orgLimit(Dimension.REQUESTS_PER_MINUTE, 100)
