@@ -279,6 +279,10 @@ final class StoreDifferential {
 		// scopes between the tested pool's operations.
 		private final PoolSpec sibling;
 
+		// Kept apart from the tested pool's tickets: a stream's charge follows its own
+		// pool's acquire, never another pool's.
+		private final Map<String, Ticket> siblingTickets = new HashMap<>();
+
 		private final Set<String> siblingHeld = new LinkedHashSet<>();
 
 		private long now = 1_700_000_000_000L;
@@ -585,7 +589,7 @@ final class StoreDifferential {
 		private void siblingCall() {
 			if (!this.siblingHeld.isEmpty() && this.random.nextBoolean()) {
 				String id = new ArrayList<>(this.siblingHeld).get(this.random.nextInt(this.siblingHeld.size()));
-				Ticket ticket = this.tickets.get(id);
+				Ticket ticket = this.siblingTickets.get(id);
 				long[] delta = new long[ticket.cost().length];
 				for (int i = 0; i < delta.length; i++) {
 					delta[i] = delta(this.sibling.costRates().get(i), ticket.cost()[i]);
@@ -603,9 +607,9 @@ final class StoreDifferential {
 					cost[i] = cost(charged.get(i));
 				}
 				int rank = this.random.nextInt(this.settings.classes().size());
-				Ticket ticket = new Ticket(WORKER + ".s" + (this.tickets.size() + 1), WORKER, rank, cost, 0, "s0",
-						null);
-				this.tickets.put(ticket.id(), ticket);
+				Ticket ticket = new Ticket(WORKER + ".s" + (this.siblingTickets.size() + 1), WORKER, rank, cost, 0,
+						"s0", null);
+				this.siblingTickets.put(ticket.id(), ticket);
 				begin("sibling acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost));
 				Admission expected = this.lua.acquire(this.sibling, ticket);
 				Admission actual = this.java.acquire(this.sibling, ticket);
