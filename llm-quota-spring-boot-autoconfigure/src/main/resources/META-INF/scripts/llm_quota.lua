@@ -30,6 +30,17 @@
 --   o        HASH  [live] the pool's live settings: v, their version (counts every change, never
 --                  goes back), and live, the settings as JSON (absent: as configured). No
 --                  lifetime: an operator's change stays until it is reverted.
+-- [scopes] A pool under a scope (an organisation, project or workspace) keeps the keys above
+-- under its tree's tag instead, "<prefix>:{<root scope>}:<pool>:" followed by the same
+-- suffixes, so that every pool and scope of one tree shares one slot. Each scope of the tree
+-- has "<prefix>:{<root scope>}:scope=<name>:" (the scope's base in the config) followed by
+--   s        HASH  per dimension of the scope, its used level and when it was that, two binary
+--                  doubles as the pool's; until, when the key's lifetime ends (binary double);
+--                  w, the scope's claim "<class rank> <until ms> <ticket>": the head of a pool of
+--                  the tree that fits its pool but not this scope, so that lower classes of
+--                  the tree's other pools leave the scope to it (absent: none)
+--   l        ZSET  the in-flight leases of all the scope's pools, lease id -> hard expiry; kept
+--                  only where the scope limits concurrency
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
 --   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
 --   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
@@ -52,7 +63,11 @@
 --   multiplierCut, multiplierFloor, multiplierRecovery; overloadCooldownMillis,
 --   maxOverloadCooldownMillis; lookaheadMillis; admissionLogForTests, arrivalOrderForTests
 --   (test switches); [budgets] budgetCheckOffForTests (test switch: never reject for a budget);
---   [tenants] tenantShares (true: weighted fair shares between tenants inside
+--   [scopes] scopes (absent: none), the pool's ancestors, its own scope first:
+--   per scope name, base (the start of its keys), dimensions, capacities, ratesPerMilli,
+--   costIndex (per dimension of the scope, its place in costs and deltas, from 1) and
+--   maxConcurrency (0: none); scopeClaimsOffForTests (test switch: no claims, so that the
+--   priority tests show they fail without them); [tenants] tenantShares (true: weighted fair shares between tenants inside
 --   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
 --   the live settings' limits to capacities, ratesPerMilli and maxConcurrency itself, and
@@ -80,6 +95,8 @@
 --            JVM knows the window had (absent: none known), which a missing key is recreated
 --            at; release, at settle and charge the part of the reservation it ends; slot, for a
 --            rolling window the length of its slots in ms (absent: a calendar window)
+--   costs, deltas: per dimension of the pool, then [scopes] per dimension that only its scopes
+--            limit (the scopes' costIndex)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -97,7 +114,8 @@
 --   snapshot {SNAPSHOT, JSON: timeMillis, used, queued, inFlight, multiplier, cooldownMillis,
 --            headDelayMillis, modelCooldownMillis, usageRings, liveWorkers, exhaustedMillis,
 --            exhaustedReason, streamOutput [stream], budgets [budgets] (per budget asked for,
---            [spent, reserved]); empty lists left out}
+--            [spent, reserved]), scopes [scopes] (per scope of the chain: name, used, inFlight
+--            (0 where the scope has no concurrency limit)); empty lists left out}
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
@@ -109,6 +127,16 @@
 -- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
 --   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
 --   <pool> <ticket>", "HEAD <pool> <delay ms | -1> <ticket>" (the head changed).
+--
+-- [scopes] A ticket fits only when it fits its pool and every scope of the chain, each by the
+-- rule below with the scope's own capacity (no multiplier: 429s adapt the pool); admission,
+-- settle, cancel and charge move the pool and every scope of the chain in the same call.
+-- The level that binds gives the wait. The waiting room stays the pool's; priority across the
+-- tree's pools comes from claims: a pool's head that fits its pool but not a scope claims the
+-- scope (unless a higher class holds it) for a worker's lifetime, renewed by every pump that
+-- finds it still blocked, and released when it is admitted or leaves; while the claim lives,
+-- a ticket of a strictly lower class of another pool does not fit the scope (it waits, with an
+-- unknown delay, for a pump of its pool: a heartbeat's poll at the latest).
 --
 -- Buckets hold a "used" level that drains continuously at rate units/ms (equivalent to a
 -- token bucket refilling at that rate). A ticket fits a dimension when
@@ -356,6 +384,117 @@ local dirty = st.lost == true
 -- Consumption this call, per dimension, for the utilisation rings.
 local acc = {}
 for i = 1, n do acc[i] = 0 end
+
+-- [scopes] The scopes above the pool, nearest first, each read once and drained to now as
+-- the pool's state is; saveScopes writes back the ones this call moved. A scope missing when
+-- the pool's state was lost is taken as lost with it: full, never optimistic.
+local scopes = cfg.scopes or {}
+for _, sc in ipairs(scopes) do
+  local fields = {'until', 'w'}
+  for k = 1, #sc.dimensions do fields[k + 2] = sc.dimensions[k] end
+  local v = redis.call('HMGET', sc.base .. 's', unpack(fields))
+  sc.keptUntil = (v[1] and #v[1] == 8) and struct.unpack('<d', v[1]) or 0
+  if v[2] then
+    local rank, untilMs, ticket = string.match(v[2], '^(%d+) (%d+) (.+)$')
+    if ticket then sc.claim = {rank = tonumber(rank), untilMs = tonumber(untilMs), ticket = ticket} end
+  end
+  sc.used = {}
+  sc.dirty = false
+  for k = 1, #sc.dimensions do
+    local used, at = 0, now
+    if v[k + 2] and #v[k + 2] == 16 then
+      used, at = struct.unpack(LEVEL_FORMAT, v[k + 2])
+    elseif st.lost then
+      used = sc.capacities[k]
+      sc.dirty = true
+    end
+    if at < now then
+      used = used - (now - at) * sc.ratesPerMilli[k]
+      if used < 0 then used = 0 end
+    end
+    sc.used[k] = used
+  end
+end
+
+-- [scopes] Add to a scope's level, as consume adds to the pool's.
+local function scopeConsume(sc, k, amount)
+  sc.used[k] = sc.used[k] + amount
+  sc.dirty = true
+end
+
+-- [scopes] A scope's claim by another ticket of a strictly higher class, still alive.
+local function claimedAbove(sc, tk)
+  local c = sc.claim
+  return c ~= nil and c.untilMs > now and c.ticket ~= tk.id and c.rank < tk.classRank
+end
+
+-- [scopes] Claim the scopes a pool's blocked head fits its pool but not: kept a worker's
+-- lifetime, renewed while the head stays blocked; a claim of a higher class is never taken.
+local function claimScopes(tk, short)
+  if cfg.scopeClaimsOffForTests then return end
+  for _, sc in ipairs(short) do
+    if not claimedAbove(sc, tk) then
+      sc.claim = {rank = tk.classRank, untilMs = math.ceil(now + cfg.workerTtlMillis), ticket = tk.id}
+      sc.claimChanged = true
+    end
+  end
+end
+
+-- [scopes] A ticket admitted or gone gives back the claims it holds.
+local function releaseClaims(id)
+  for _, sc in ipairs(scopes) do
+    if sc.claim and sc.claim.ticket == id then
+      sc.claim = nil
+      sc.claimChanged = true
+    end
+  end
+end
+
+-- [scopes] Drop a scope's expired leases, once per call, before counting them.
+local function scopeLeases(sc)
+  if not sc.trimmed then
+    redis.call('ZREMRANGEBYSCORE', sc.base .. 'l', '-inf', now)
+    sc.trimmed = true
+  end
+  return redis.call('ZCARD', sc.base .. 'l')
+end
+
+-- [scopes] Write back the scopes this call moved; each key's lifetime is renewed as the
+-- state's is, at least an hour past its time to drain.
+local function saveScopes()
+  for _, sc in ipairs(scopes) do
+    if sc.claimChanged then
+      if sc.claim then
+        redis.call('HSET', sc.base .. 's', 'w', sc.claim.rank .. ' ' .. string.format('%d', sc.claim.untilMs) .. ' '
+          .. sc.claim.ticket)
+      else
+        redis.call('HDEL', sc.base .. 's', 'w')
+      end
+      -- A claim alone may create the key: it needs a lifetime.
+      if not sc.dirty and sc.keptUntil < now + cfg.workerTtlMillis then
+        redis.call('PEXPIRE', sc.base .. 's', STATE_MIN_TTL)
+      end
+    end
+    if sc.dirty then
+      local kv = {}
+      local ttl = 60000
+      for k = 1, #sc.dimensions do
+        kv[#kv + 1] = sc.dimensions[k]
+        kv[#kv + 1] = struct.pack(LEVEL_FORMAT, sc.used[k], now)
+        local drain = sc.used[k] / sc.ratesPerMilli[k]
+        if drain > ttl then ttl = drain end
+      end
+      ttl = math.max(ttl, STATE_MIN_TTL) + cfg.leaseTimeoutMillis
+      local renew = sc.keptUntil < now + ttl
+      if renew then
+        kv[#kv + 1] = 'until'
+        kv[#kv + 1] = struct.pack('<d', now + ttl * 2)
+      end
+      if #kv > 0 then redis.call('HSET', sc.base .. 's', unpack(kv)) end
+      if renew then redis.call('PEXPIRE', sc.base .. 's', math.ceil(ttl * 2)) end
+    end
+  end
+end
 
 -- [live] A caller whose config predates the pool's live settings reloads them first. The
 -- version also sits in the state hash, read with it; only when that copy differs or is
@@ -672,6 +811,9 @@ local function modelCooldown(model)
   return st.cooldowns[model]
 end
 
+-- [scopes] The scopes the last ticket blocked() looked at fits its pool but not.
+local blockedAt = {}
+
 -- How long until the ticket fits: 0 = now, UNKNOWN_DELAY = waits for a lease to end.
 local function blocked(tk)
   local eta = 0
@@ -692,10 +834,40 @@ local function blocked(tk)
     end
   end
   -- A slot comes back when a call ends, which nobody can predict; settle pumps the queue.
+  local poolFull = false
   if cfg.maxConcurrency > 0 then
     trimLeases()
-    if redis.call('ZCARD', L) >= cfg.maxConcurrency then return UNKNOWN_DELAY end
+    poolFull = redis.call('ZCARD', L) >= cfg.maxConcurrency
   end
+  -- [scopes] Every scope of the chain by the same rule; the class's reserve holds in each.
+  -- The scopes it has no room in are noted (blockedAt) for the pump's claims, where the
+  -- ticket fits its pool itself.
+  local poolFits = eta == 0 and not poolFull
+  local short, unknown = {}, false
+  for _, sc in ipairs(scopes) do
+    if claimedAbove(sc, tk) then
+      unknown, poolFits = true, false
+    end
+    local room = true
+    for k = 1, #sc.dimensions do
+      local allowed = sc.capacities[k] * allowedShare
+      -- A ticket queued under a config without this scope's dimensions costs it nothing.
+      local need = tk.costs[sc.costIndex[k]] or 0
+      if need > allowed then need = allowed end
+      local over = sc.used[k] + need - allowed
+      if over > EPSILON then
+        local wait = over / sc.ratesPerMilli[k]
+        if wait > cfg.lookaheadMillis then
+          room = false
+          if wait > eta then eta = wait end
+        end
+      end
+    end
+    if sc.maxConcurrency > 0 and scopeLeases(sc) >= sc.maxConcurrency then room, unknown = false, true end
+    if not room then short[#short + 1] = sc end
+  end
+  blockedAt = poolFits and short or {}
+  if poolFull or unknown then return UNKNOWN_DELAY end
   return eta
 end
 
@@ -749,6 +921,15 @@ local function admit(tk)
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
   -- Every lease, for a lease may recreate the key after the last one left.
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  releaseClaims(tk.id) -- [scopes]
+  -- [scopes] Charged to every scope of the chain; a lease held in each that counts them.
+  for _, sc in ipairs(scopes) do
+    for k = 1, #sc.dimensions do scopeConsume(sc, k, tk.costs[sc.costIndex[k]] or 0) end
+    if sc.maxConcurrency > 0 then
+      redis.call('ZADD', sc.base .. 'l', now + cfg.leaseTimeoutMillis, tk.id)
+      redis.call('PEXPIRE', sc.base .. 'l', cfg.leaseTimeoutMillis * 2)
+    end
+  end
 end
 
 local function notify(worker, kind, rest)
@@ -759,6 +940,7 @@ end
 local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
+  releaseClaims(id) -- [scopes]
   if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
   if tk then budgetReserve(tk, -1) end -- [budgets]
 end
@@ -810,6 +992,7 @@ local function pump(caller, own)
       else
         local eta = blocked(tk)
         if eta ~= 0 then
+          claimScopes(tk, blockedAt) -- [scopes]
           -- Only the head's owner arms a timer; tell it when the head or its ETA changed.
           local at = eta < 0 and UNKNOWN_DELAY or math.ceil(now + eta)
           if tk.worker ~= caller and (st.hn ~= head or math.abs(st.he - at) > HEAD_NEWS_SLACK) then
@@ -1025,6 +1208,7 @@ local function enqueue(tk)
     -- Waiting cannot help: fail fast, hold nothing.
     redis.call('ZREM', Q, tk.id)
     redis.call('HDEL', T, tk.id)
+    releaseClaims(tk.id) -- [scopes]
     return {'REJECTED', 'DEADLINE', eta and delay(eta) or delay(blocked(tk))}
   end
   keepFinishTag(tk, finish)
@@ -1037,9 +1221,7 @@ local function acquire(tk)
   tk.deadline = now + tk.maxWaitMillis
   local result
   if cfg.paused and cfg.paused[tk.classRank + 1] then
-    -- [live] Written if missing: the caller takes the state for written after an acquire.
     result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY}
-    if not st.present then dirty = true end
   elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
   elseif tk.user then
@@ -1061,6 +1243,10 @@ local function acquire(tk)
     end
   end
   if not result then result = enqueue(tk) end
+  -- Written if missing, whatever the decision: the caller takes the state for written after
+  -- an acquire. Refusals that leave it missing: [live] a paused class; [scopes] a scope that
+  -- has no room for the pool's first ticket.
+  if not st.present then dirty = true end
   if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
   if result[1] == 'GRANTED' or result[1] == 'WAITING' then budgetReserve(tk, 1) end -- [budgets]
   return result
@@ -1110,6 +1296,20 @@ local function addDeltas(deltas)
     local bounded = math.min(math.max(st.used[i] + (deltas[i] or 0), 0), cfg.capacities[i] * st.mult * 2)
     consume(i, bounded - st.used[i])
   end
+  -- [scopes] The same on every scope of the chain, bounded by the scope's own bucket.
+  for _, sc in ipairs(scopes) do
+    for k = 1, #sc.dimensions do
+      local bounded = math.min(math.max(sc.used[k] + (deltas[sc.costIndex[k]] or 0), 0), sc.capacities[k] * 2)
+      scopeConsume(sc, k, bounded - sc.used[k])
+    end
+  end
+end
+
+-- [scopes] A lease that ends leaves every scope that counts it.
+local function endScopeLeases(id)
+  for _, sc in ipairs(scopes) do
+    if sc.maxConcurrency > 0 then redis.call('ZREM', sc.base .. 'l', id) end
+  end
 end
 
 local function settle(a)
@@ -1121,6 +1321,7 @@ local function settle(a)
     if score and score > now then admittedAt = score - cfg.leaseTimeoutMillis end
   end
   redis.call('ZREM', L, a.id)
+  endScopeLeases(a.id) -- [scopes]
   redis.call('HDEL', C, a.id) -- [stream] no longer in flight
   -- Only a ticket granted from the queue has a grant record, and none outlives gx.
   -- Redis keeps a key through the millisecond it expires in.
@@ -1145,9 +1346,13 @@ local function cancel(a)
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
       for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
+      for _, sc in ipairs(scopes) do -- [scopes]
+        for k = 1, #sc.dimensions do scopeConsume(sc, k, -math.min(tk.costs[sc.costIndex[k]] or 0, sc.used[k])) end
+      end
       if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
       budgetReserve(tk, -1) -- [budgets]
       redis.call('ZREM', L, a.id)
+      endScopeLeases(a.id) -- [scopes]
       redis.call('DEL', base .. 'g:' .. a.id)
       result = {'RETURNED'}
     else
@@ -1187,7 +1392,12 @@ local function charge(a)
     return {'LOST'}
   end
   local keptUntil = now + cfg.leaseTimeoutMillis
-  if keptUntil > expiry then redis.call('ZADD', L, keptUntil, a.id) end
+  if keptUntil > expiry then
+    redis.call('ZADD', L, keptUntil, a.id)
+    for _, sc in ipairs(scopes) do -- [scopes] the lease lives as long in every scope
+      if sc.maxConcurrency > 0 then redis.call('ZADD', sc.base .. 'l', 'XX', keptUntil, a.id) end
+    end
+  end
   redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
   -- A grant record lives as long as its lease.
   if now <= st.grantsUntil + 1 and redis.call('PEXPIRE', base .. 'g:' .. a.id, cfg.leaseTimeoutMillis) == 1
@@ -1217,6 +1427,19 @@ end
 local function listOrNil(list)
   if #list == 0 then return nil end
   return list
+end
+
+-- [scopes] Each scope's levels and leases, nearest first.
+local function scopeSnapshots()
+  local out = {}
+  for _, sc in ipairs(scopes) do
+    local inFlight = 0
+    if sc.maxConcurrency > 0 then
+      inFlight = redis.call('ZCOUNT', sc.base .. 'l', string.format('(%.3f', now), '+inf')
+    end
+    out[#out + 1] = {name = sc.name, used = listOrNil(sc.used), inFlight = inFlight}
+  end
+  return out
 end
 
 -- Read-only: buckets, queue per class, in flight, cooldowns and the usage rings.
@@ -1260,7 +1483,8 @@ local function snapshot(a)
     exhaustedMillis = math.ceil(math.max(st.ex - now, 0)),
     exhaustedReason = (st.ex > now and st.exr ~= '') and st.exr or nil,
     streamOutput = streamOutput(), -- [stream]
-    budgets = listOrNil(budgetLevels(a.budgets)) -- [budgets]
+    budgets = listOrNil(budgetLevels(a.budgets)), -- [budgets]
+    scopes = listOrNil(scopeSnapshots()) -- [scopes]
   })}
 end
 
@@ -1273,4 +1497,5 @@ local run = OPS[op]
 if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
 local result = run(args)
 save()
+if op ~= 'snapshot' then saveScopes() end -- [scopes]
 return result

@@ -52,8 +52,9 @@ public class LlmQuotaBatchAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BatchLedger llmQuotaBatchLedger(RedisConnectionFactory connectionFactory, LlmQuotaProperties properties) {
-		return new BatchLedger(new StringRedisTemplate(connectionFactory), properties.getKeyPrefix());
+	BatchLedger llmQuotaBatchLedger(RedisConnectionFactory connectionFactory, LlmQuotaProperties properties,
+			QuotaSettings quotaSettings) {
+		return new BatchLedger(new StringRedisTemplate(connectionFactory), properties.getKeyPrefix(), quotaSettings);
 	}
 
 	static BatchSettings settings(LlmQuotaProperties properties) {

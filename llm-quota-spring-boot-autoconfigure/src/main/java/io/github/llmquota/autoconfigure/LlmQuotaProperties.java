@@ -93,6 +93,13 @@ public class LlmQuotaProperties {
 	private Map<String, PoolProperties> pools = new LinkedHashMap<>();
 
 	/**
+	 * Organisations, projects or workspaces above pools, by scope name. A pool names its
+	 * scope in its "scope" property; scopes chain up to a root through "parent". Every
+	 * request is held to its pool's limits and to those of each scope above it.
+	 */
+	private Map<String, ScopeProperties> scopes = new LinkedHashMap<>();
+
+	/**
 	 * Per-user limits, by pool name. Users are identified by the request's user id, which
 	 * is hashed before it reaches Redis.
 	 */
@@ -216,6 +223,14 @@ public class LlmQuotaProperties {
 
 	public void setPools(Map<String, PoolProperties> pools) {
 		this.pools = pools;
+	}
+
+	public Map<String, ScopeProperties> getScopes() {
+		return this.scopes;
+	}
+
+	public void setScopes(Map<String, ScopeProperties> scopes) {
+		this.scopes = scopes;
 	}
 
 	public Map<String, UserLimitsProperties> getUserLimits() {
@@ -920,6 +935,13 @@ public class LlmQuotaProperties {
 		 */
 		private List<String> apiKeys;
 
+		/**
+		 * Name of the scope (an entry of "llm.quota.scopes") whose limits, and those of
+		 * its ancestors, the pool's requests are also held to. Inherited from the base
+		 * config when unset.
+		 */
+		private String scope;
+
 		public String getBaseConfig() {
 			return this.baseConfig;
 		}
@@ -1006,6 +1028,142 @@ public class LlmQuotaProperties {
 
 		public void setApiKeys(List<String> apiKeys) {
 			this.apiKeys = apiKeys;
+		}
+
+		public String getScope() {
+			return this.scope;
+		}
+
+		public void setScope(String scope) {
+			this.scope = scope;
+		}
+
+	}
+
+	/**
+	 * Limits of one scope (an organisation, project or workspace) that the pools below it
+	 * share. Unset limits are not enforced at this level; each set one must not exceed
+	 * the parent's limit of the same dimension.
+	 */
+	public static class ScopeProperties {
+
+		/**
+		 * Name of the scope above this one, or unset for a root. The chain must end and
+		 * must not loop.
+		 */
+		private String parent;
+
+		/**
+		 * Maximum requests per minute.
+		 */
+		private Long requestsPerMinute;
+
+		/**
+		 * Maximum input tokens per minute (Anthropic ITPM).
+		 */
+		private Long inputTokensPerMinute;
+
+		/**
+		 * Maximum output tokens per minute (Anthropic OTPM).
+		 */
+		private Long outputTokensPerMinute;
+
+		/**
+		 * Maximum input plus output tokens per minute (OpenAI TPM).
+		 */
+		private Long tokensPerMinute;
+
+		/**
+		 * Maximum requests per day.
+		 */
+		private Long requestsPerDay;
+
+		/**
+		 * Maximum input plus output tokens per day.
+		 */
+		private Long tokensPerDay;
+
+		/**
+		 * Maximum number of requests of all the scope's pools in flight at once.
+		 */
+		private Integer maxConcurrency;
+
+		/**
+		 * Longest burst a per-minute bucket of the scope may absorb. Unset means one
+		 * minute.
+		 */
+		private Duration burstHorizon;
+
+		public String getParent() {
+			return this.parent;
+		}
+
+		public void setParent(String parent) {
+			this.parent = parent;
+		}
+
+		public Long getRequestsPerMinute() {
+			return this.requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getInputTokensPerMinute() {
+			return this.inputTokensPerMinute;
+		}
+
+		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
+			this.inputTokensPerMinute = inputTokensPerMinute;
+		}
+
+		public Long getOutputTokensPerMinute() {
+			return this.outputTokensPerMinute;
+		}
+
+		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
+			this.outputTokensPerMinute = outputTokensPerMinute;
+		}
+
+		public Long getTokensPerMinute() {
+			return this.tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getRequestsPerDay() {
+			return this.requestsPerDay;
+		}
+
+		public void setRequestsPerDay(Long requestsPerDay) {
+			this.requestsPerDay = requestsPerDay;
+		}
+
+		public Long getTokensPerDay() {
+			return this.tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
+		public Integer getMaxConcurrency() {
+			return this.maxConcurrency;
+		}
+
+		public void setMaxConcurrency(Integer maxConcurrency) {
+			this.maxConcurrency = maxConcurrency;
+		}
+
+		public Duration getBurstHorizon() {
+			return this.burstHorizon;
+		}
+
+		public void setBurstHorizon(Duration burstHorizon) {
+			this.burstHorizon = burstHorizon;
 		}
 
 	}

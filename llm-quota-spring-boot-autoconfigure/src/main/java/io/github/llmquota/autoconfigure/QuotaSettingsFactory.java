@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PoolProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
+import io.github.llmquota.autoconfigure.LlmQuotaProperties.ScopeProperties;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderProfile;
@@ -24,6 +25,7 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.ShadowMode;
 import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.engine.UserLimits;
@@ -52,6 +54,13 @@ final class QuotaSettingsFactory {
 	private static final Map<Dimension, Function<ModelProperties, Long>> LIMIT_GETTERS = new LinkedHashMap<>();
 
 	private static final Map<Dimension, Function<PoolProperties, Long>> POOL_LIMIT_GETTERS = new LinkedHashMap<>();
+
+	private static final Map<Dimension, Function<ScopeProperties, Long>> SCOPE_LIMIT_GETTERS = Map.of(
+			Dimension.REQUESTS_PER_MINUTE, ScopeProperties::getRequestsPerMinute, Dimension.INPUT_TOKENS_PER_MINUTE,
+			ScopeProperties::getInputTokensPerMinute, Dimension.OUTPUT_TOKENS_PER_MINUTE,
+			ScopeProperties::getOutputTokensPerMinute, Dimension.TOKENS_PER_MINUTE, ScopeProperties::getTokensPerMinute,
+			Dimension.REQUESTS_PER_DAY, ScopeProperties::getRequestsPerDay, Dimension.TOKENS_PER_DAY,
+			ScopeProperties::getTokensPerDay);
 
 	static {
 		limit(Dimension.REQUESTS_PER_MINUTE, "requests-per-minute", ModelProperties::getRequestsPerMinute,
@@ -248,6 +257,7 @@ final class QuotaSettingsFactory {
 		});
 		Map<String, UserLimits> userLimits = userLimits(properties, poolModels.keySet());
 		TenantWeights tenants = tenants(properties.getTenants());
+		Map<String, List<ScopeSpec>> scopeChains = scopeChains(properties, margin, poolModels.keySet());
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
 		effective.forEach((name, model) -> {
 			String property = "models." + name + ".";
@@ -272,9 +282,11 @@ final class QuotaSettingsFactory {
 			check(!rates.isEmpty() || concurrency != null, "models." + name, "(no limits)",
 					"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values())
 							+ " or max-concurrency");
+			List<ScopeSpec> chain = scopeChains.getOrDefault(poolName, List.of());
 			PoolSpec pool = new PoolSpec(poolName, model.getProvider(), List.copyOf(rates),
 					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)),
-					userLimits.get(poolName), tenants);
+					userLimits.get(poolName), tenants, chain);
+			requireWithinScope(pool);
 			PoolSpec existing = pools.putIfAbsent(poolName, pool);
 			if (existing != null) {
 				requireSamePool(existing, pool, poolOwners.get(poolName), name);
@@ -303,7 +315,8 @@ final class QuotaSettingsFactory {
 				PoolSpec shared = pool;
 				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
 						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
-								shared.maxConcurrency(), shared.models(), shared.userLimits(), shared.tenants()));
+								shared.maxConcurrency(), shared.models(), shared.userLimits(), shared.tenants(),
+								shared.scopes()));
 				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
 			}
 			apiKeys.put(name, List.copyOf(specs));
@@ -415,7 +428,106 @@ final class QuotaSettingsFactory {
 		merged.setMaxConcurrency(or(pool.getMaxConcurrency(), base.getMaxConcurrency()));
 		merged.setBurstHorizon(or(pool.getBurstHorizon(), base.getBurstHorizon()));
 		merged.setApiKeys(or(pool.getApiKeys(), base.getApiKeys()));
+		merged.setScope(or(pool.getScope(), base.getScope()));
 		return merged;
+	}
+
+	/**
+	 * The scope chain of every configured pool that names a scope, nearest scope first.
+	 * Every scope is checked, used or not: its limits, that its parent exists, that the
+	 * chain ends, and that no limit exceeds the nearest ancestor's of the same dimension.
+	 */
+	private static Map<String, List<ScopeSpec>> scopeChains(LlmQuotaProperties properties, double margin,
+			Set<String> poolNames) {
+		Map<String, ScopeProperties> scopes = properties.getScopes();
+		Map<String, ScopeSpec> specs = new HashMap<>();
+		scopes.forEach((name, scope) -> specs.put(name, scope(name, scope, margin, poolNames)));
+		Map<String, List<ScopeSpec>> chainsByScope = new HashMap<>();
+		for (String name : scopes.keySet()) {
+			List<String> names = new ArrayList<>();
+			for (String at = name; at != null; at = scopes.get(at).getParent()) {
+				String parent = scopes.get(at).getParent();
+				names.add(at);
+				if (parent != null) {
+					check(scopes.containsKey(parent), "scopes." + at + ".parent", parent,
+							"names no configured scope " + scopes.keySet().stream().sorted().toList());
+					check(!names.contains(parent), "scopes." + at + ".parent", parent,
+							"forms a cycle " + String.join(" -> ", names) + " -> " + parent);
+				}
+			}
+			List<ScopeSpec> chain = names.stream().map(specs::get).toList();
+			requireWithinAncestors("scopes." + name + ".", chain.get(0).rates(), chain.get(0).maxConcurrency(),
+					chain.subList(1, chain.size()));
+			chainsByScope.put(name, chain);
+		}
+		Map<String, List<ScopeSpec>> chains = new HashMap<>();
+		Map<String, PoolProperties> pools = properties.getPools();
+		for (String pool : pools.keySet()) {
+			String scope = resolve(pools, pool, new ArrayList<>()).getScope();
+			if (scope != null) {
+				check(scopes.containsKey(scope), "pools." + pool + ".scope", scope,
+						"names no configured scope " + scopes.keySet().stream().sorted().toList());
+				chains.put(pool, chainsByScope.get(scope));
+			}
+		}
+		return chains;
+	}
+
+	private static ScopeSpec scope(String name, ScopeProperties scope, double margin, Set<String> poolNames) {
+		String property = "scopes." + name;
+		check(KEY_SAFE.matcher(name).matches(), property, name,
+				"must be named by 1-100 of A-Z a-z 0-9 . _ : / - (it becomes part of Redis keys)");
+		// Metrics, alerts and the endpoint tag a scope as they tag a pool.
+		check(!poolNames.contains(name), property, name, "has the name of a pool: scopes and pools need their own");
+		Duration burstHorizon = or(scope.getBurstHorizon(), DEFAULT_BURST_HORIZON);
+		positive(property + ".burst-horizon", burstHorizon);
+		List<RateLimit> rates = new ArrayList<>();
+		for (Dimension dimension : LIMIT_PROPERTIES.keySet()) {
+			Long limit = SCOPE_LIMIT_GETTERS.get(dimension).apply(scope);
+			if (limit != null) {
+				check(limit > 0, property + "." + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
+				rates.add(RateLimit.of(dimension, limit, margin, burstHorizon.toMillis()));
+			}
+		}
+		Integer concurrency = scope.getMaxConcurrency();
+		check(concurrency == null || concurrency > 0, property + ".max-concurrency", concurrency, "must be positive");
+		check(!rates.isEmpty() || concurrency != null, property, "(no limits)",
+				"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values()) + " or max-concurrency");
+		return new ScopeSpec(name, List.copyOf(rates), (concurrency != null) ? concurrency : 0);
+	}
+
+	// A pool's limits within its scopes', as a scope's within its ancestors'.
+	private static void requireWithinScope(PoolSpec pool) {
+		String property = "pools." + pool.name() + ".";
+		requireWithinAncestors(property, pool.rates(), pool.maxConcurrency(), pool.scopeChain());
+	}
+
+	/**
+	 * A limit above the nearest ancestor's limit of the same dimension could never be
+	 * used, and is most likely a typo: refused.
+	 */
+	private static void requireWithinAncestors(String property, List<RateLimit> rates, int maxConcurrency,
+			List<ScopeSpec> ancestors) {
+		for (RateLimit rate : rates) {
+			for (ScopeSpec ancestor : ancestors) {
+				int index = ancestor.indexOf(rate.dimension());
+				if (index >= 0) {
+					long above = ancestor.rates().get(index).limit();
+					check(rate.limit() <= above, property + LIMIT_PROPERTIES.get(rate.dimension()), rate.limit(),
+							"exceeds " + PREFIX + "scopes." + ancestor.name() + "."
+									+ LIMIT_PROPERTIES.get(rate.dimension()) + " (" + above + ")");
+					break;
+				}
+			}
+		}
+		for (ScopeSpec ancestor : ancestors) {
+			if (ancestor.maxConcurrency() > 0) {
+				check(maxConcurrency <= ancestor.maxConcurrency(), property + "max-concurrency", maxConcurrency,
+						"exceeds " + PREFIX + "scopes." + ancestor.name() + ".max-concurrency ("
+								+ ancestor.maxConcurrency() + ")");
+				break;
+			}
+		}
 	}
 
 	private static <T> T or(T value, T inherited) {

@@ -9,12 +9,17 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
 
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.redis.RedisQuotaStore;
+
 /**
  * The fleet-wide record of deferred calls, the batches they went into and their results,
  * in Redis: every change is one call of the batch script
  * ({@code META-INF/scripts/llm_quota_batch.lua}), so two instances never take the same
  * call, complete the same batch or claim the same result. All keys of a pool share its
- * hash tag ({@code <prefix>:{pool}:b...}), for Redis Cluster. Thread-safe.
+ * hash tag ({@code <prefix>:{pool}:b...}, or under a scope its tree's,
+ * {@code <prefix>:{<root scope>}:<pool>:b...}), for Redis Cluster. Thread-safe.
  */
 public class BatchLedger {
 
@@ -25,14 +30,28 @@ public class BatchLedger {
 
 	private final String prefix;
 
+	private final QuotaSettings settings;
+
 	/**
-	 * Create a ledger.
+	 * Create a ledger for pools outside any scope.
 	 * @param redis the template to run the script with
 	 * @param prefix the key prefix ({@code llm.quota.key-prefix})
 	 */
 	public BatchLedger(StringRedisTemplate redis, String prefix) {
+		this(redis, prefix, null);
+	}
+
+	/**
+	 * Create a ledger whose keys follow each pool's own keys, under its tree's hash tag
+	 * where the pool names a scope.
+	 * @param redis the template to run the script with
+	 * @param prefix the key prefix ({@code llm.quota.key-prefix})
+	 * @param settings the settings that name each pool's scopes, or {@code null}
+	 */
+	public BatchLedger(StringRedisTemplate redis, String prefix, QuotaSettings settings) {
 		this.redis = redis;
 		this.prefix = prefix;
+		this.settings = settings;
 	}
 
 	/**
@@ -258,7 +277,8 @@ public class BatchLedger {
 	}
 
 	private String key(String pool) {
-		return this.prefix + ":{" + pool + "}:b";
+		PoolSpec spec = (this.settings != null) ? this.settings.pools().get(pool) : null;
+		return (spec != null) ? RedisQuotaStore.keyBase(this.prefix, spec) + "b" : this.prefix + ":{" + pool + "}:b";
 	}
 
 	private List<Object> run(String pool, String... args) {

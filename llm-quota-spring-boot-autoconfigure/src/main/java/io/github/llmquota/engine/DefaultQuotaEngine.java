@@ -172,8 +172,11 @@ public class DefaultQuotaEngine
 		ModelSpec model = withMostHeadroom(this.settings.apiKeys(request.model()));
 		PriorityClass priorityClass = this.settings.priorityClass(request.priority());
 		PoolSpec pool = model.pool();
-		long[] cost = model.reserve(request, pool.rates());
+		long[] cost = model.reserve(request, pool.costRates());
 		QuotaRejectedException tooLarge = cannotFitLive(pool, cost, request);
+		if (tooLarge == null) {
+			tooLarge = cannotFitScopes(pool, cost, request);
+		}
 		UserCharge user = userCharge(pool, model, request);
 		if (tooLarge == null && user != null) {
 			tooLarge = cannotFit(pool, user.limits(), user.cost(), request,
@@ -593,9 +596,27 @@ public class DefaultQuotaEngine
 		}
 	}
 
+	// A scope's dimension is found in the cost vector by its place in the pool's charged
+	// dimensions.
+	private QuotaRejectedException cannotFitScopes(PoolSpec pool, long[] cost, QuotaRequest request) {
+		for (ScopeSpec scope : pool.scopeChain()) {
+			long[] scopeCost = new long[scope.rates().size()];
+			for (int i = 0; i < scopeCost.length; i++) {
+				scopeCost[i] = cost[pool.costIndexOf(scope.rates().get(i).dimension())];
+			}
+			QuotaRejectedException tooLarge = cannotFit(pool, scope.rates(), scopeCost, request,
+					"scope '" + scope.name() + "'");
+			if (tooLarge != null) {
+				return tooLarge;
+			}
+		}
+		return null;
+	}
+
 	private QuotaRejectedException cannotFit(PoolSpec pool, List<RateLimit> rates, long[] cost, QuotaRequest request,
 			String scope) {
-		for (int i = 0; i < cost.length; i++) {
+		// The cost vector may go on with dimensions only the pool's scopes limit.
+		for (int i = 0; i < rates.size(); i++) {
 			RateLimit rate = rates.get(i);
 			if (cost[i] > rate.limit()) {
 				return new QuotaRejectedException(pool.name(), RejectionReason.CANNOT_FIT, null,

@@ -121,7 +121,7 @@ class DefaultQuotaLease implements QuotaLease {
 				return false;
 			}
 			TokenUsage sofar = TokenUsage.of(this.request.inputTokens(), outputTokens);
-			long[] delta = growth(this.model.actual(sofar, this.model.pool().rates()), this.charged);
+			long[] delta = growth(this.model.actual(sofar, this.model.pool().costRates()), this.charged);
 			UserCharge user = this.ticket.user();
 			long[] userDelta = (user != null) ? growth(this.model.actual(sofar, user.limits()), this.userCharged)
 					: null;
@@ -154,7 +154,7 @@ class DefaultQuotaLease implements QuotaLease {
 
 	@Override
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
-		List<RateLimit> rates = this.model.pool().rates();
+		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
 				translate(feedback, true), usage, this.budgets.cost(this.model, usage));
@@ -162,7 +162,7 @@ class DefaultQuotaLease implements QuotaLease {
 
 	@Override
 	public void release(CallOutcome outcome, ProviderFeedback feedback) {
-		List<RateLimit> rates = this.model.pool().rates();
+		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
 		// As for the buckets: a call the provider saw is taken to have cost its prompt.
 		long cost = (outcome == CallOutcome.NOT_SENT) ? 0

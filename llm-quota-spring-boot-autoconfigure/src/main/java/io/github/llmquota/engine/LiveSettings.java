@@ -67,7 +67,8 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 	 * @param classes the priority classes
 	 * @throws IllegalArgumentException naming the field ({@code limits.<dimension>},
 	 * {@code pausedClasses}, {@code multiplier}) when a value is out of range or names a
-	 * dimension the pool does not limit or a class that does not exist
+	 * dimension the pool does not limit or a class that does not exist, or when a limit
+	 * would exceed the same limit of the nearest scope above the pool that has one
 	 */
 	public void validate(PoolSpec pool, List<PriorityClass> classes) {
 		this.limits.forEach((dimension, limit) -> {
@@ -81,8 +82,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 			if (limit == null || limit < 1) {
 				throw new IllegalArgumentException(field + ": must be at least 1, was " + limit);
 			}
-			// Where scopes (issue 15) nest pools, a child's limit above its parent's is
-			// refused here too.
+			requireWithinScopes(pool, dimension, limit, field);
 		});
 		List<String> names = classes.stream().map(PriorityClass::name).toList();
 		for (String name : this.pausedClasses) {
@@ -93,6 +93,28 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 		}
 		if (this.multiplier != null && !(this.multiplier > 0 && this.multiplier <= 1)) {
 			throw new IllegalArgumentException("multiplier: must be in (0, 1], was " + this.multiplier);
+		}
+	}
+
+	// A pool's limit above its nearest scope's limit of the same dimension could never be
+	// used: refused, as at startup.
+	private static void requireWithinScopes(PoolSpec pool, Dimension dimension, long limit, String field) {
+		for (ScopeSpec scope : pool.scopeChain()) {
+			long above;
+			if (dimension == Dimension.CONCURRENCY) {
+				above = scope.maxConcurrency();
+			}
+			else {
+				int index = scope.indexOf(dimension);
+				above = (index >= 0) ? scope.rates().get(index).limit() : 0;
+			}
+			if (above > 0) {
+				if (limit > above) {
+					throw new IllegalArgumentException(field + ": " + limit + " exceeds the limit of scope '"
+							+ scope.name() + "' above pool '" + pool.name() + "' (" + above + ")");
+				}
+				return;
+			}
 		}
 	}
 
@@ -118,7 +140,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
 		return new PoolSpec(pool.name(), pool.provider(), rates,
 				(concurrency != null) ? concurrency.intValue() : pool.maxConcurrency(), pool.models(),
-				pool.userLimits(), pool.tenants());
+				pool.userLimits(), pool.tenants(), pool.scopes());
 	}
 
 	/**

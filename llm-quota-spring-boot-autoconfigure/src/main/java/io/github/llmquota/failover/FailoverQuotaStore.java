@@ -469,8 +469,10 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 				.toList();
 			int concurrency = (decided.maxConcurrency() > 0) ? Math.max(1, (int) (decided.maxConcurrency() * share))
 					: 0;
+			// A scope's limits are shared by its pools' JVMs as the pool's are: the same
+			// share of each, a conservative bound.
 			PoolSpec local = new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
-					pool.tenants());
+					pool.tenants(), pool.scopes().stream().map((scope) -> scope.scaled(share)).toList());
 			// The share already holds a pinned multiplier: pinned at 1 locally, it is
 			// neither applied twice nor adapted, as in Redis.
 			this.local.changeLive(local, new LiveSettings(Map.of(), live.pausedClasses(),

@@ -2,6 +2,7 @@ package io.github.llmquota.local;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
@@ -23,6 +25,8 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSnapshot;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.TenantShare;
 import io.github.llmquota.engine.Ticket;
@@ -55,6 +59,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private final Map<String, PoolState> pools = new ConcurrentHashMap<>();
 
 	private final Map<String, LiveSettings> lives = new ConcurrentHashMap<>();
+
+	// [scopes] The scopes' shared state, by name, and one lock per tree (by its root),
+	// which
+	// every pool of the tree decides under: a decision reads and charges its scopes as
+	// the script's one call does.
+	private final Map<String, ScopeState> scopes = new ConcurrentHashMap<>();
+
+	private final Map<String, Object> treeLocks = new ConcurrentHashMap<>();
 
 	private volatile AdmissionListener listener;
 
@@ -149,7 +161,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 	void loseBudgets(String pool) {
 		PoolState state = this.pools.get(pool);
 		if (state != null) {
-			synchronized (state) {
+			synchronized (state.lock) {
 				state.budgets.clear();
 			}
 		}
@@ -201,7 +213,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		if (state == null) {
 			return List.of();
 		}
-		synchronized (state) {
+		synchronized (state.lock) {
 			return List.copyOf(state.log);
 		}
 	}
@@ -251,7 +263,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 	void loseState(String pool) {
 		PoolState state = this.pools.get(pool);
 		if (state != null) {
-			synchronized (state) {
+			synchronized (state.lock) {
 				state.lose();
 			}
 		}
@@ -259,7 +271,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	int waitingTickets(PoolSpec pool) {
 		PoolState state = state(pool);
-		synchronized (state) {
+		synchronized (state.lock) {
 			return state.queue.size();
 		}
 	}
@@ -295,7 +307,113 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	}
 
+	/**
+	 * A scope's shared state, as its keys in Redis hold it: the level of each dimension
+	 * as last written, by dimension, and the leases of all its pools where it limits
+	 * concurrency. Read and written under its tree's lock only.
+	 */
+	private static final class ScopeState {
+
+		private final Map<Dimension, Level> levels = new EnumMap<>(Dimension.class);
+
+		private final Map<String, Long> leases = new HashMap<>();
+
+		// The head of a pool of the tree that fits its pool but not this scope, or null.
+		private Claim claim;
+
+		// Another ticket's claim of a strictly higher class, still alive: the scope is
+		// left to it.
+		boolean claimedAbove(Ticket ticket, long now) {
+			return this.claim != null && this.claim.until() > now && !this.claim.ticket().equals(ticket.id())
+					&& this.claim.rank() < ticket.rank();
+		}
+
+		// Leases expire at their score, as the script's count drops them.
+		int leasesAt(long now) {
+			this.leases.values().removeIf((expiry) -> expiry <= now);
+			return this.leases.size();
+		}
+
+	}
+
+	/**
+	 * A scope as one pool's decision sees it: the pool's view of its limits, where each
+	 * dimension sits in the pool's cost vectors, and its levels drained to the decision's
+	 * time, as the script reads a scope once per call.
+	 */
+	private static final class ScopeView {
+
+		private final ScopeSpec spec;
+
+		private final ScopeState state;
+
+		private final int[] costIndex;
+
+		private final double[] used;
+
+		private boolean dirty;
+
+		ScopeView(ScopeSpec spec, ScopeState state, PoolSpec pool) {
+			this.spec = spec;
+			this.state = state;
+			this.costIndex = new int[spec.rates().size()];
+			for (int k = 0; k < this.costIndex.length; k++) {
+				this.costIndex[k] = pool.costIndexOf(spec.rates().get(k).dimension());
+			}
+			this.used = new double[spec.rates().size()];
+		}
+
+		// A scope never written is empty, or full when the pool's state was lost with it.
+		void load(long now, boolean lost) {
+			this.dirty = false;
+			for (int k = 0; k < this.used.length; k++) {
+				RateLimit rate = this.spec.rates().get(k);
+				Level level = this.state.levels.get(rate.dimension());
+				if (level != null) {
+					this.used[k] = level.drained(now, rate.ratePerMilli());
+				}
+				else if (lost) {
+					this.used[k] = rate.capacity();
+					this.dirty = true;
+				}
+				else {
+					this.used[k] = 0;
+				}
+			}
+		}
+
+		void consume(int k, double amount) {
+			this.used[k] += amount;
+			this.dirty = true;
+		}
+
+		void save(long now) {
+			if (!this.dirty) {
+				return;
+			}
+			for (int k = 0; k < this.used.length; k++) {
+				this.state.levels.computeIfAbsent(this.spec.rates().get(k).dimension(), (d) -> new Level())
+					.write(this.used[k], now);
+			}
+			this.dirty = false;
+		}
+
+		double cost(long[] cost, int k) {
+			return (this.costIndex[k] < cost.length) ? cost[this.costIndex[k]] : 0;
+		}
+
+	}
+
 	private final class PoolState {
+
+		// The tree's lock: every decision of the pool, and of its tree's other pools.
+		private final Object lock;
+
+		// [scopes] The pool's scopes, nearest first.
+		private List<ScopeView> scopes = List.of();
+
+		// [scopes] The scopes the last ticket blocked() looked at fits its pool but not.
+		private List<ScopeView> blockedAt = List.of();
 
 		private static final long CLASS = 1L << 40;
 
@@ -390,6 +508,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private boolean lostThisCall;
 
 		PoolState(PoolSpec pool) {
+			this.lock = InMemoryQuotaStore.this.treeLocks.computeIfAbsent(pool.tree(), (tree) -> new Object());
 			this.pool = pool;
 			this.used = new double[pool.rates().size()];
 			this.written = new double[pool.rates().size()];
@@ -399,24 +518,32 @@ public class InMemoryQuotaStore implements QuotaStore {
 			limitTo(pool, LiveSettings.NONE);
 		}
 
-		synchronized void limitTo(PoolSpec pool, LiveSettings live) {
-			if (pool.rates().size() != this.used.length) {
-				throw new IllegalArgumentException("Pool '" + pool.name() + "' must keep its " + this.used.length
-						+ " rate dimensions, was given " + pool.rates().size());
+		void limitTo(PoolSpec pool, LiveSettings live) {
+			synchronized (this.lock) {
+				if (pool.rates().size() != this.used.length) {
+					throw new IllegalArgumentException("Pool '" + pool.name() + "' must keep its " + this.used.length
+							+ " rate dimensions, was given " + pool.rates().size());
+				}
+				this.pool = live.applyTo(pool);
+				this.configured = pool;
+				this.live = live;
+				List<PriorityClass> classes = InMemoryQuotaStore.this.settings.classes();
+				this.paused = live.paused(classes);
+				this.shadowed = live.shadowed(pool, InMemoryQuotaStore.this.settings);
+				this.pinnedMultiplier = live.multiplier();
+				this.scopes = pool.scopeChain()
+					.stream()
+					.map((scope) -> new ScopeView(scope,
+							InMemoryQuotaStore.this.scopes.computeIfAbsent(scope.name(), (name) -> new ScopeState()),
+							pool))
+					.toList();
 			}
-			this.pool = live.applyTo(pool);
-			this.configured = pool;
-			this.live = live;
-			List<PriorityClass> classes = InMemoryQuotaStore.this.settings.classes();
-			this.paused = live.paused(classes);
-			this.shadowed = live.shadowed(pool, InMemoryQuotaStore.this.settings);
-			this.pinnedMultiplier = live.multiplier();
 		}
 
 		Admission acquire(Ticket ticket) {
 			List<Runnable> news = new ArrayList<>();
 			Admission admission;
-			synchronized (this) {
+			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				admission = (this.shadowed != null && this.shadowed[ticket.rank()]) ? decideInShadow(ticket, now)
 						: decide(ticket, now, news);
@@ -500,6 +627,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			boolean ownHead = head != null && head.ticket.id().equals(ticket.id());
 			if (ticket.maxWaitMillis() <= 0 || (ownHead && head.eta > ticket.maxWaitMillis())) {
 				unqueue(ticket.id());
+				releaseClaims(ticket.id());
 				// Behind a blocked head, a retry can fit no sooner than the head does.
 				double eta = (head != null) ? head.eta : blocked(ticket, now);
 				return Admission.rejected(RejectionReason.DEADLINE, delay(Math.max(eta, 0)));
@@ -560,9 +688,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		void settle(Settlement settlement) {
 			List<Runnable> news = new ArrayList<>();
-			synchronized (this) {
+			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				long[] lease = this.leases.remove(settlement.leaseId());
+				this.scopes.forEach((scope) -> scope.state.leases.remove(settlement.leaseId()));
 				this.granted.remove(settlement.leaseId());
 				this.streamOutput.remove(settlement.leaseId());
 				addDeltas(settlement.delta());
@@ -577,25 +706,32 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		synchronized boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user, long[] userDelta,
+		boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user, long[] userDelta,
 				List<BudgetCharge> budgets) {
-			long now = advanceAndRestart();
-			long[] lease = this.leases.get(leaseId);
-			if (lease != null) {
-				// The script keeps only the expiry, from which a later 429 reads when the
-				// call was admitted: a stream counts as admitted at its last charge.
-				long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
-				lease[0] = Math.max(lease[0], now + leaseTimeout);
-				lease[1] = lease[0] - leaseTimeout;
-				addDeltas(delta);
-				if (user != null) {
-					chargeUser(user, userDelta, 1, now);
+			synchronized (this.lock) {
+				long now = advanceAndRestart();
+				long[] lease = this.leases.get(leaseId);
+				if (lease != null) {
+					// The script keeps only the expiry, from which a later 429 reads when
+					// the call was admitted: a stream counts as admitted at its last
+					// charge.
+					long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
+					lease[0] = Math.max(lease[0], now + leaseTimeout);
+					lease[1] = lease[0] - leaseTimeout;
+					// [scopes] The lease lives as long in every scope that counts it.
+					long expiry = lease[0];
+					this.scopes.forEach((scope) -> scope.state.leases.computeIfPresent(leaseId,
+							(id, held) -> Math.max(held, expiry)));
+					addDeltas(delta);
+					if (user != null) {
+						chargeUser(user, userDelta, 1, now);
+					}
+					budgetSpend(budgets, now);
+					this.streamOutput.put(leaseId, outputTokens);
 				}
-				budgetSpend(budgets, now);
-				this.streamOutput.put(leaseId, outputTokens);
+				record(now);
+				return lease != null;
 			}
-			record(now);
-			return lease != null;
 		}
 
 		// Usage above the reservation is debt, bounded to one extra bucket.
@@ -604,11 +740,19 @@ public class InMemoryQuotaStore implements QuotaStore {
 				double bound = capacity(i) * 2;
 				consume(i, Math.min(Math.max(this.used[i] + delta[i], 0), bound) - this.used[i]);
 			}
+			// [scopes] The same on every scope, bounded by the scope's own bucket.
+			for (ScopeView scope : this.scopes) {
+				for (int k = 0; k < scope.used.length; k++) {
+					double bound = scope.spec.rates().get(k).capacity() * 2;
+					scope.consume(k,
+							Math.min(Math.max(scope.used[k] + scope.cost(delta, k), 0), bound) - scope.used[k]);
+				}
+			}
 		}
 
 		void cancel(String ticketId) {
 			List<Runnable> news = new ArrayList<>();
-			synchronized (this) {
+			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				Place place = this.queued.get(ticketId);
 				if (place != null) {
@@ -620,6 +764,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 						// Granted while the owner gave up: hand everything back.
 						for (int i = 0; i < this.used.length; i++) {
 							consume(i, -Math.min(grant.cost()[i], this.used[i]));
+						}
+						for (ScopeView scope : this.scopes) {
+							for (int k = 0; k < scope.used.length; k++) {
+								scope.consume(k, -Math.min(scope.cost(grant.cost(), k), scope.used[k]));
+							}
+							scope.state.leases.remove(ticketId);
 						}
 						if (grant.user() != null) {
 							chargeUser(grant.user(), grant.user().cost(), -1, now);
@@ -637,7 +787,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		PollResult poll(List<String> ticketIds) {
 			List<Runnable> news = new ArrayList<>();
 			PollResult result;
-			synchronized (this) {
+			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				Head head = pump(now, null, false, news);
 				List<TicketState> states = new ArrayList<>(ticketIds.size());
@@ -654,8 +804,20 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return result;
 		}
 
-		synchronized PoolSnapshot snapshot() {
+		PoolSnapshot snapshot() {
+			synchronized (this.lock) {
+				return snapshotNow();
+			}
+		}
+
+		private PoolSnapshot snapshotNow() {
 			long now = advance();
+			this.scopes.forEach((scope) -> scope.load(now, false));
+			List<ScopeSnapshot> scopeSnapshots = this.scopes.stream()
+				.map((scope) -> new ScopeSnapshot(scope.spec.name(), scope.used.clone(),
+						(scope.spec.maxConcurrency() > 0)
+								? scope.state.leases.values().stream().filter((expiry) -> expiry > now).count() : 0))
+				.toList();
 			long[] queuedPerClass = new long[InMemoryQuotaStore.this.settings.classes().size()];
 			this.queue.keySet().forEach((place) -> queuedPerClass[(int) (place.score() / CLASS)]++);
 			long headDelay = Admission.NONE;
@@ -672,7 +834,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 					this.rings.lastHour(now), queuedPerClass, this.leases.size(), multiplier(),
 					Math.max(this.cooldownUntil - now, 0), headDelay, modelCooldown, 1,
 					Math.max(this.exhaustedUntil - now, 0), (this.exhaustedUntil > now) ? this.exhaustedReason : null,
-					this.streamOutput.values().stream().mapToLong(Long::longValue).sum());
+					this.streamOutput.values().stream().mapToLong(Long::longValue).sum(), scopeSnapshots);
 		}
 
 		// Admit from the head while the head fits; nobody overtakes it. The caller's news
@@ -698,6 +860,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 				double eta = blocked(head, now);
 				if (eta != 0) {
+					claimScopes(head, this.blockedAt, now);
 					long at = (eta < 0) ? -1 : (long) Math.ceil(now + eta);
 					if (announce && (!head.id().equals(this.headNote) || Math.abs(this.headAt - at) > 50)) {
 						long delay = delay(eta);
@@ -754,10 +917,59 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			// A slot comes back when a call ends, which nobody can predict; settle pumps
 			// the queue.
-			if (this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency()) {
-				return -1;
+			boolean poolFull = this.pool.maxConcurrency() > 0 && this.leases.size() >= this.pool.maxConcurrency();
+			// [scopes] Every scope of the chain by the same rule, the class's reserve
+			// included; the scopes it has no room in are noted for the pump's claims,
+			// where the ticket fits its pool itself.
+			boolean poolFits = eta == 0 && !poolFull;
+			boolean unknown = false;
+			List<ScopeView> shortOf = new ArrayList<>();
+			for (ScopeView scope : this.scopes) {
+				if (scope.state.claimedAbove(ticket, now)) {
+					unknown = true;
+					poolFits = false;
+				}
+				boolean room = true;
+				for (int k = 0; k < scope.used.length; k++) {
+					RateLimit rate = scope.spec.rates().get(k);
+					double allowed = rate.capacity() * allowedShare;
+					double need = Math.min(scope.cost(ticket.cost(), k), allowed);
+					double over = scope.used[k] + need - allowed;
+					if (over > 1e-9 && over / rate.ratePerMilli() > lookahead) {
+						room = false;
+						eta = Math.max(eta, over / rate.ratePerMilli());
+					}
+				}
+				if (scope.spec.maxConcurrency() > 0 && scope.state.leasesAt(now) >= scope.spec.maxConcurrency()) {
+					room = false;
+					unknown = true;
+				}
+				if (!room) {
+					shortOf.add(scope);
+				}
 			}
-			return eta;
+			this.blockedAt = poolFits ? shortOf : List.of();
+			return (poolFull || unknown) ? -1 : eta;
+		}
+
+		// [scopes] Claim the scopes the blocked head fits its pool but not, for a
+		// worker's lifetime; a claim of a higher class is never taken.
+		private void claimScopes(Ticket head, List<ScopeView> shortOf, long now) {
+			long until = now + InMemoryQuotaStore.this.settings.heartbeatInterval().toMillis() * 3;
+			for (ScopeView scope : shortOf) {
+				if (!scope.state.claimedAbove(head, now)) {
+					scope.state.claim = new Claim(head.rank(), until, head.id());
+				}
+			}
+		}
+
+		// [scopes] A ticket admitted or gone gives back the claims it holds.
+		private void releaseClaims(String id) {
+			for (ScopeView scope : this.scopes) {
+				if (scope.state.claim != null && scope.state.claim.ticket().equals(id)) {
+					scope.state.claim = null;
+				}
+			}
 		}
 
 		// start: the ticket's start tag where its pool shares classes between tenants,
@@ -777,6 +989,15 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			long leaseTimeout = InMemoryQuotaStore.this.settings.leaseTimeout().toMillis();
 			this.leases.put(ticket.id(), new long[] { now + leaseTimeout, now });
+			releaseClaims(ticket.id());
+			for (ScopeView scope : this.scopes) {
+				for (int k = 0; k < scope.used.length; k++) {
+					scope.consume(k, scope.cost(ticket.cost(), k));
+				}
+				if (scope.spec.maxConcurrency() > 0) {
+					scope.state.leases.put(ticket.id(), now + leaseTimeout);
+				}
+			}
 		}
 
 		// Waiting tickets other than the admitted one, of a strictly higher class, that
@@ -896,22 +1117,25 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private void drop(Ticket ticket, long now) {
 			unqueue(ticket.id());
+			releaseClaims(ticket.id());
 			if (ticket.user() != null) {
 				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
 			}
 			budgetReserve(ticket, -1, now);
 		}
 
-		synchronized List<BudgetLevel> budgetLevels(List<BudgetCharge> budgets) {
-			// A read, as the script's snapshot: it never finds the state lost.
-			this.lostThisCall = false;
-			long now = InMemoryQuotaStore.this.clock.getAsLong();
-			List<BudgetLevel> levels = new ArrayList<>(budgets.size());
-			for (BudgetCharge budget : budgets) {
-				KeptBudget level = budgetLevel(budget, now);
-				levels.add(new BudgetLevel(level.spent(), level.reserved));
+		List<BudgetLevel> budgetLevels(List<BudgetCharge> budgets) {
+			synchronized (this.lock) {
+				// A read, as the script's snapshot: it never finds the state lost.
+				this.lostThisCall = false;
+				long now = InMemoryQuotaStore.this.clock.getAsLong();
+				List<BudgetLevel> levels = new ArrayList<>(budgets.size());
+				for (BudgetCharge budget : budgets) {
+					KeptBudget level = budgetLevel(budget, now);
+					levels.add(new BudgetLevel(level.spent(), level.reserved));
+				}
+				return levels;
 			}
-			return levels;
 		}
 
 		// [budgets] As the script's budgetLevel: a missing window reads as the caller's
@@ -1006,6 +1230,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// Like the script's save: only a decision that changed the state writes its
 		// levels, so that both drain every bucket in the same floating-point steps.
 		private void record(long now) {
+			this.scopes.forEach((scope) -> scope.save(now));
 			if (this.dirty) {
 				System.arraycopy(this.used, 0, this.written, 0, this.used.length);
 				this.at = now;
@@ -1031,8 +1256,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// provider whose own buckets are still drained; a snapshot only reads.
 		private long advanceAndRestart() {
 			long now = advance();
-			this.lostThisCall = this.lost;
-			if (this.lost) {
+			boolean lost = this.lost;
+			this.lostThisCall = lost;
+			if (lost) {
 				// Full buckets as configured, whatever the multiplier, as the script.
 				for (int i = 0; i < this.used.length; i++) {
 					this.used[i] = this.pool.rates().get(i).capacity();
@@ -1040,6 +1266,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				this.lost = false;
 				this.dirty = true;
 			}
+			this.scopes.forEach((scope) -> scope.load(now, lost));
 			return now;
 		}
 
@@ -1135,6 +1362,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private record Head(Ticket ticket, double eta) {
+	}
+
+	// A scope's claim, as the script's "w" field: the claiming ticket's class rank, until
+	// when it holds, and the ticket.
+	private record Claim(int rank, long until, String ticket) {
 	}
 
 	/**

@@ -31,6 +31,8 @@ import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSnapshot;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.TenantShare;
 import io.github.llmquota.engine.Ticket;
@@ -45,6 +47,7 @@ import io.github.llmquota.redis.ScriptProtocol.FeedbackArgs;
 import io.github.llmquota.redis.ScriptProtocol.LiveArgs;
 import io.github.llmquota.redis.ScriptProtocol.PollArgs;
 import io.github.llmquota.redis.ScriptProtocol.PoolConfig;
+import io.github.llmquota.redis.ScriptProtocol.ScopeConfig;
 import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
@@ -110,6 +113,10 @@ public class RedisQuotaStore implements QuotaStore {
 	// Redis TIME minus this JVM's clock at the last snapshot: cost budget windows end by
 	// the store's clock, the same for every JVM.
 	private volatile long redisClockOffset;
+
+	private volatile boolean scopesIgnored;
+
+	private volatile boolean scopeClaimsOff;
 
 	/**
 	 * Create a store.
@@ -268,12 +275,17 @@ public class RedisQuotaStore implements QuotaStore {
 			ringFields.add(value);
 		});
 		UsageRings rings = UsageRings.parse(pool.rates().size(), ringFields);
+		List<ScopeSnapshot> scopes = (state.scopes() != null) ? state.scopes()
+			.stream()
+			.map((scope) -> new ScopeSnapshot(scope.name(), (scope.used() != null) ? scope.used() : new double[0],
+					scope.inFlight()))
+			.toList() : List.of();
 		return new PoolSnapshot(pool.name(), now, (state.used() != null) ? state.used() : new double[0],
 				rings.trailingMinute(now), rings.lastHour(now), state.queued(), state.inFlight(), state.multiplier(),
 				state.cooldownMillis(), state.headDelayMillis(),
 				(state.modelCooldownMillis() != null) ? state.modelCooldownMillis() : new long[0],
 				Math.max(1, state.liveWorkers()), state.exhaustedMillis(), state.exhaustedReason(),
-				state.streamOutput());
+				state.streamOutput(), scopes);
 	}
 
 	@Override
@@ -411,6 +423,29 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	/**
+	 * Hold requests to their pools' limits only, leaving out the scopes above them: a
+	 * deliberately broken store, so that tests can show that their checks of a scope's
+	 * limit fail without it. For tests only.
+	 * @param enabled whether to leave the scopes out of every decision
+	 */
+	public void setScopesIgnoredForTesting(boolean enabled) {
+		this.scopesIgnored = enabled;
+		this.poolConfigs.clear();
+	}
+
+	/**
+	 * Let a pool's blocked head claim none of the scopes above it, so that a lower class
+	 * of another pool of the tree may take a scope's refill first: a deliberately broken
+	 * order across a tree, so that tests can show their priority checks fail without
+	 * claims. For tests only.
+	 * @param enabled whether to leave the scopes unclaimed
+	 */
+	public void setScopeClaimsOffForTesting(boolean enabled) {
+		this.scopeClaimsOff = enabled;
+		this.poolConfigs.clear();
+	}
+
+	/**
 	 * Return the keys of a pool: its state hash first, then its queue, tickets, leases,
 	 * workers and usage keys. The script is sent only the first and names the others from
 	 * it, under the same hash tag.
@@ -422,13 +457,38 @@ public class RedisQuotaStore implements QuotaStore {
 		return List.of(base + "s", base + "q", base + "t", base + "l", base + "w", base + "m");
 	}
 
-	// Every key of a pool starts with this: the prefix, then the pool as the hash tag.
+	// Every key of a pool starts with this; a configured pool under a scope is found by
+	// name.
 	private String base(String pool) {
-		return this.keyPrefix + ":{" + pool + "}:";
+		PoolSpec spec = this.settings.pools().get(pool);
+		return (spec != null) ? keyBase(this.keyPrefix, spec) : keyBase(this.keyPrefix, pool, pool);
+	}
+
+	/**
+	 * Return the start of every key of a pool: the prefix, then its tree as the hash tag
+	 * (the root scope, or the pool itself outside any scope), then, in a tree, the pool.
+	 * Other stores of a pool's state (the batch ledger) name their keys from it, so that
+	 * they share its slot on Redis Cluster.
+	 * @param keyPrefix the key prefix
+	 * @param pool the pool
+	 * @return the keys' common start, ending in {@code :}
+	 */
+	public static String keyBase(String keyPrefix, PoolSpec pool) {
+		return keyBase(keyPrefix, pool.tree(), pool.name());
+	}
+
+	private static String keyBase(String keyPrefix, String tree, String pool) {
+		return tree.equals(pool) ? keyPrefix + ":{" + pool + "}:" : keyPrefix + ":{" + tree + "}:" + pool + ":";
+	}
+
+	// A scope's keys, under its tree's tag; "scope=" keeps them apart from any pool's, as
+	// no pool name holds an '='.
+	private String scopeBase(PoolSpec pool, ScopeSpec scope) {
+		return this.keyPrefix + ":{" + pool.tree() + "}:scope=" + scope.name() + ":";
 	}
 
 	private List<?> run(PoolSpec pool, String op, Function<Long, Object> args) {
-		List<String> keys = List.of(base(pool.name()) + "s");
+		List<String> keys = List.of(keyBase(this.keyPrefix, pool) + "s");
 		// Live settings that change again while this call reloads them cost another try;
 		// a pool whose settings change without end fails the call.
 		for (int attempt = 0; attempt < 3; attempt++) {
@@ -457,7 +517,7 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	private Live runLive(PoolSpec pool, LiveArgs args) {
-		List<?> reply = (List<?>) this.executor.execute(List.of(base(pool.name()) + "s"),
+		List<?> reply = (List<?>) this.executor.execute(List.of(keyBase(this.keyPrefix, pool) + "s"),
 				arguments(ScriptProtocol.LIVE_OP, "", ScriptProtocol.write(args), ""));
 		if (!ScriptProtocol.LIVE.equals(reply.get(0))) {
 			throw unexpected(reply);
@@ -521,8 +581,33 @@ public class RedisQuotaStore implements QuotaStore {
 				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
 				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned,
 				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null,
-				this.budgetCheckOff ? Boolean.TRUE : null);
+				this.budgetCheckOff ? Boolean.TRUE : null, scopes(pool),
+				(this.scopeClaimsOff && !pool.scopeChain().isEmpty()) ? Boolean.TRUE : null);
 		return Config.of(ScriptProtocol.write(config), live.version());
+	}
+
+	private List<ScopeConfig> scopes(PoolSpec pool) {
+		if (pool.scopeChain().isEmpty() || this.scopesIgnored) {
+			return null;
+		}
+		List<ScopeConfig> scopes = new ArrayList<>();
+		for (ScopeSpec scope : pool.scopeChain()) {
+			int n = scope.rates().size();
+			List<String> dimensions = new ArrayList<>(n);
+			double[] capacities = new double[n];
+			double[] rates = new double[n];
+			int[] costIndex = new int[n];
+			for (int i = 0; i < n; i++) {
+				RateLimit rate = scope.rates().get(i);
+				dimensions.add(fieldName(rate));
+				capacities[i] = rate.capacity();
+				rates[i] = rate.ratePerMilli();
+				costIndex[i] = pool.costIndexOf(rate.dimension()) + 1;
+			}
+			scopes.add(new ScopeConfig(scope.name(), scopeBase(pool, scope), dimensions, capacities, rates, costIndex,
+					scope.maxConcurrency()));
+		}
+		return scopes;
 	}
 
 	/**

@@ -243,7 +243,18 @@ final class ScriptProtocol {
 			double multiplierFloor, double multiplierRecovery, long overloadCooldownMillis,
 			long maxOverloadCooldownMillis, long lookaheadMillis, Boolean admissionLogForTests,
 			Boolean arrivalOrderForTests, boolean[] paused, boolean[] shadowed, Double pinnedMultiplier,
-			Boolean tenantShares, Boolean budgetCheckOffForTests) {
+			Boolean tenantShares, Boolean budgetCheckOffForTests, List<ScopeConfig> scopes,
+			Boolean scopeClaimsOffForTests) {
+	}
+
+	/**
+	 * A scope of a pool's chain, in the pool's config: {@code base} starts each of its
+	 * keys; per dimension of the scope its field name, capacity, rate and
+	 * {@code costIndex}, its place in every cost and delta vector of the pool, counted
+	 * from 1 as Lua does; {@code maxConcurrency} 0 for no limit.
+	 */
+	record ScopeConfig(String name, String base, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
+			int[] costIndex, int maxConcurrency) {
 	}
 
 	/**
@@ -362,10 +373,23 @@ final class ScriptProtocol {
 	 * @param streamOutput the output tokens the live streams reported so far
 	 * @param budgets per budget window asked for, its spend and reservations in
 	 * micro-units, or {@code null} for none
+	 * @param scopes per scope of the pool's chain, its state, or {@code null} for none
 	 */
 	record SnapshotReply(long timeMillis, double[] used, long[] queued, long inFlight, double multiplier,
 			long cooldownMillis, long headDelayMillis, long[] modelCooldownMillis, Map<String, String> usageRings,
-			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput, long[][] budgets) {
+			long liveWorkers, long exhaustedMillis, String exhaustedReason, long streamOutput, long[][] budgets,
+			List<ScopeReply> scopes) {
+	}
+
+	/**
+	 * A scope's state in the snapshot.
+	 *
+	 * @param name the scope
+	 * @param used per dimension of the scope, the bucket level now, or {@code null} for
+	 * none
+	 * @param inFlight its leases, where it limits concurrency
+	 */
+	record ScopeReply(String name, double[] used, long inFlight) {
 	}
 
 	/**

@@ -38,11 +38,16 @@ import io.github.llmquota.budget.CostBudgets;
 import io.github.llmquota.budget.ModelPrice;
 import io.github.llmquota.budget.PriceTable;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.ModelSpec;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.redis.RedisQuotaStore;
 import io.github.llmquota.test.TestRedis;
@@ -188,6 +193,58 @@ class RedisCostBenchmark {
 		finally {
 			without.close();
 			with.close();
+		}
+	}
+
+	/**
+	 * The Redis CPU of an acquire + settle in a pool under a project under an
+	 * organisation (the organisation limits requests and tokens per minute, the project
+	 * tokens per minute), against the same pool alone: five rounds of each, alternating,
+	 * in one run; the medians and their ratio.
+	 */
+	@Test
+	void redisCostOfAThreeLevelTreeAgainstOnePool() throws Exception {
+		QuotaSettings alone = neverDenying().build();
+		PoolSpec pool = alone.pools().get("bench");
+		ScopeSpec org = new ScopeSpec("bench-org",
+				List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L, 0, 60_000),
+						RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)),
+				0);
+		ScopeSpec project = new ScopeSpec("bench-project",
+				List.of(RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)), 0);
+		PoolSpec scoped = new PoolSpec(pool.name(), pool.provider(), pool.rates(), pool.maxConcurrency(), pool.models(),
+				pool.userLimits(), pool.tenants(), List.of(project, org));
+		QuotaSettings tree = new QuotaSettings(Map.of("model", new ModelSpec("model", scoped, false)), alone.classes(),
+				Priority.NORMAL, alone.leaseTimeout(), alone.queueCapacity(), alone.heartbeatInterval(),
+				alone.feedback(), alone.admissionLookahead());
+		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
+		DefaultQuotaEngine single = new DefaultQuotaEngine(alone,
+				new RedisQuotaStore(factory, alone, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		DefaultQuotaEngine threeLevels = new DefaultQuotaEngine(tree,
+				new RedisQuotaStore(factory, tree, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		try {
+			run(() -> cycles(single, WARMUP));
+			run(() -> cycles(threeLevels, WARMUP));
+			List<Double> cpuAlone = new ArrayList<>();
+			List<Double> cpuTree = new ArrayList<>();
+			System.out.println("| round | Redis CPU µs one pool | three levels | commands one pool | three levels |");
+			System.out.println("|---|---|---|---|---|");
+			for (int round = 1; round <= 5; round++) {
+				Cost a = measure(factory, () -> cycles(single, MEASURE));
+				Cost b = measure(factory, () -> cycles(threeLevels, MEASURE));
+				cpuAlone.add(a.cpuPerCycle());
+				cpuTree.add(b.cpuPerCycle());
+				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
+						a.commandsPerCycle(), b.commandsPerCycle());
+			}
+			double medianAlone = median(cpuAlone);
+			double medianTree = median(cpuTree);
+			System.out.printf("median Redis CPU per acquire + settle: %.1f µs one pool, %.1f µs three levels: %.2fx%n",
+					medianAlone, medianTree, medianTree / medianAlone);
+		}
+		finally {
+			single.close();
+			threeLevels.close();
 			TestRedisClient.destroy(factory);
 		}
 	}

@@ -43,6 +43,8 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore.PollResult;
 import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSnapshot;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.Settlement;
 import io.github.llmquota.engine.TenantShare;
 import io.github.llmquota.engine.TenantWeights;
@@ -115,6 +117,9 @@ final class StoreDifferential {
 	private static final String WORKER = "w1";
 
 	private static final String FENCE = "~fence";
+
+	// The pool that shares the tested pool's scopes, where it has some.
+	private static final String SIBLING = "sib";
 
 	private static final long HEARTBEAT = 1_000;
 
@@ -207,9 +212,27 @@ final class StoreDifferential {
 		int concurrency = random.nextBoolean() ? 0 : 1 + random.nextInt(8);
 		// Half the pools share their classes between tenants.
 		TenantWeights tenants = random.nextBoolean() ? new TenantWeights(1, TENANTS) : null;
-		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users, tenants);
+		// A tree of one to three levels: the pool alone, under an organisation, or under
+		// a
+		// project of an organisation; under a scope, a sibling pool shares it.
+		List<ScopeSpec> scopes = new ArrayList<>();
+		for (int level = random.nextInt(3); level > 0; level--) {
+			scopes.add(randomScope(random, (level == 2) ? "project" : "org", margin, horizon));
+		}
+		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users, tenants,
+				List.copyOf(scopes));
 		Map<String, ModelSpec> specs = new LinkedHashMap<>();
 		models.forEach((model) -> specs.put(model, new ModelSpec(model, pool, false)));
+		if (!scopes.isEmpty()) {
+			Collections.shuffle(dimensions, random);
+			List<RateLimit> siblingRates = new ArrayList<>();
+			for (Dimension dimension : dimensions.subList(0, 1 + random.nextInt(2))) {
+				siblingRates.add(RateLimit.of(dimension, randomLimit(random, dimension), margin, horizon));
+			}
+			PoolSpec sibling = new PoolSpec(SIBLING, Provider.OPENAI, siblingRates, 0, List.of("s0"), null, null,
+					List.copyOf(scopes));
+			specs.put("s0", new ModelSpec("s0", sibling, true));
+		}
 		long overload = 100 + random.nextInt(2_000);
 		FeedbackSettings feedback = new FeedbackSettings(0.5 + random.nextDouble() * 0.4,
 				0.05 + random.nextDouble() * 0.45, 0.005 + random.nextDouble() * 0.1, Duration.ofMillis(overload),
@@ -217,6 +240,21 @@ final class StoreDifferential {
 		return new QuotaSettings(specs, classes, "c0", Duration.ofSeconds(30 + random.nextInt(90)),
 				random.nextBoolean() ? 1 + random.nextInt(10) : 30 + random.nextInt(70), Duration.ofMillis(HEARTBEAT),
 				feedback, Duration.ofMillis(pick(random, 0L, 0L, 20L, 50L, 200L)));
+	}
+
+	private static ScopeSpec randomScope(Random random, String name, double margin, long horizon) {
+		List<Dimension> dimensions = new ArrayList<>(RATES);
+		Collections.shuffle(dimensions, random);
+		List<RateLimit> rates = new ArrayList<>();
+		for (Dimension dimension : dimensions.subList(0, random.nextInt(4))) {
+			rates.add(RateLimit.of(dimension, randomLimit(random, dimension), margin, horizon));
+		}
+		int concurrency = (rates.isEmpty() || random.nextBoolean()) ? 1 + random.nextInt(8) : 0;
+		return new ScopeSpec(name, List.copyOf(rates), concurrency);
+	}
+
+	private static long randomLimit(Random random, Dimension dimension) {
+		return isRequests(dimension) ? 5 + random.nextInt(600) : 1_000 + random.nextInt(200_000);
 	}
 
 	private static boolean isRequests(Dimension dimension) {
@@ -244,6 +282,16 @@ final class StoreDifferential {
 		private final QuotaSettings settings;
 
 		private final PoolSpec pool;
+
+		// Under scopes, a pool that shares them: its calls never wait, and move the
+		// scopes between the tested pool's operations.
+		private final PoolSpec sibling;
+
+		// Kept apart from the tested pool's tickets: a stream's charge follows its own
+		// pool's acquire, never another pool's.
+		private final Map<String, Ticket> siblingTickets = new HashMap<>();
+
+		private final Set<String> siblingHeld = new LinkedHashSet<>();
 
 		private long now = 1_700_000_000_000L;
 
@@ -296,6 +344,7 @@ final class StoreDifferential {
 			this.redis = new StringRedisTemplate(StoreDifferential.this.connectionFactory);
 			this.settings = randomSettings(this.random, "p");
 			this.pool = this.settings.pools().get("p");
+			this.sibling = this.settings.pools().get(SIBLING);
 			this.lua = new RedisQuotaStore(StoreDifferential.this.connectionFactory, this.settings, this.prefix,
 					() -> this.now);
 			this.java = StoreDifferential.this.twin.apply(this.settings, () -> this.now);
@@ -321,6 +370,10 @@ final class StoreDifferential {
 			subscribed();
 			this.shape = describe();
 			while (this.operation < operations) {
+				if (this.sibling != null && this.random.nextInt(8) == 0) {
+					siblingCall();
+					continue;
+				}
 				int roll = this.random.nextInt(100);
 				if (roll < 34) {
 					acquire(false);
@@ -377,6 +430,14 @@ final class StoreDifferential {
 					limits.put(rate.dimension(), Math.max(1, rate.limit() * (1 + this.random.nextInt(20)) / 10));
 				}
 				live = new LiveSettings(limits, paused, multiplier, shadow);
+				try {
+					live.validate(this.pool, this.settings.classes());
+				}
+				catch (IllegalArgumentException ex) {
+					// A limit above a scope's, which the engine refuses before any store
+					// sees it.
+					live = new LiveSettings(Map.of(), paused, multiplier, shadow);
+				}
 			}
 			live.validate(this.pool, this.settings.classes());
 			begin("live " + live);
@@ -387,9 +448,10 @@ final class StoreDifferential {
 
 		private void acquire(boolean small) {
 			int rank = this.random.nextInt(this.settings.classes().size());
-			long[] cost = new long[this.pool.rates().size()];
+			List<RateLimit> charged = this.pool.costRates();
+			long[] cost = new long[charged.size()];
 			for (int i = 0; i < cost.length; i++) {
-				cost[i] = small ? cost(this.pool.rates().get(i)) / 100 : cost(this.pool.rates().get(i));
+				cost[i] = small ? cost(charged.get(i)) / 100 : cost(charged.get(i));
 			}
 			long maxWait = (this.random.nextInt(small ? 50 : 5) == 0) ? 0
 					: pick(this.random, 100L, 1_000L, 5_000L, 30_000L, 120_000L, (long) this.random.nextInt(60_000));
@@ -471,7 +533,7 @@ final class StoreDifferential {
 			Ticket ticket = this.tickets.get(id);
 			long[] delta = new long[ticket.cost().length];
 			for (int i = 0; i < delta.length; i++) {
-				delta[i] = delta(this.pool.rates().get(i), ticket.cost()[i]);
+				delta[i] = delta(this.pool.costRates().get(i), ticket.cost()[i]);
 			}
 			long[] userDelta = null;
 			if (ticket.user() != null) {
@@ -539,15 +601,15 @@ final class StoreDifferential {
 			String id = (this.random.nextInt(5) > 0 && !this.held.isEmpty())
 					? new ArrayList<>(this.held).get(this.random.nextInt(this.held.size()))
 					: new ArrayList<>(this.tickets.keySet()).get(this.random.nextInt(this.tickets.size()));
-			long[] delta = new long[this.pool.rates().size()];
+			List<RateLimit> charged = this.pool.costRates();
+			long[] delta = new long[charged.size()];
 			for (int i = 0; i < delta.length; i++) {
-				delta[i] = (this.random.nextInt(3) == 0) ? 0
-						: this.random.nextInt((int) this.pool.rates().get(i).capacity() + 1);
+				delta[i] = (this.random.nextInt(3) == 0) ? 0 : this.random.nextInt((int) charged.get(i).capacity() + 1);
 			}
 			long output = this.random.nextInt(100_000);
 			// A user's lease charges the user's buckets as it flows too.
-			Ticket charged = this.tickets.get(id);
-			UserCharge user = charged.user();
+			Ticket lease = this.tickets.get(id);
+			UserCharge user = lease.user();
 			long[] userDelta = null;
 			if (user != null) {
 				userDelta = new long[user.cost().length];
@@ -556,7 +618,7 @@ final class StoreDifferential {
 							: this.random.nextInt((int) user.limits().get(i).capacity() + 1);
 				}
 			}
-			List<BudgetCharge> spend = budgetSpend(charged, false);
+			List<BudgetCharge> spend = budgetSpend(lease, false);
 			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output
 					+ ((userDelta != null) ? " user " + user.keyHash() + " delta " + Arrays.toString(userDelta) : "")
 					+ ((spend != null) ? " budgets " + spend : ""));
@@ -571,6 +633,44 @@ final class StoreDifferential {
 				this.leaseEnds.put(id, keptUntil);
 				this.grantRecords.computeIfPresent(id, (ticket, until) -> keptUntil);
 			}
+			end();
+		}
+
+		// The sibling pool's call: admitted at once or refused, never queued; or one of
+		// its leases settled, above or below its charge.
+		private void siblingCall() {
+			if (!this.siblingHeld.isEmpty() && this.random.nextBoolean()) {
+				String id = new ArrayList<>(this.siblingHeld).get(this.random.nextInt(this.siblingHeld.size()));
+				Ticket ticket = this.siblingTickets.get(id);
+				long[] delta = new long[ticket.cost().length];
+				for (int i = 0; i < delta.length; i++) {
+					delta[i] = delta(this.sibling.costRates().get(i), ticket.cost()[i]);
+				}
+				Settlement settlement = new Settlement(id, "s0", delta, null, null, null);
+				begin("sibling settle " + id + " delta " + Arrays.toString(delta));
+				this.lua.settle(this.sibling, settlement);
+				this.java.settle(this.sibling, settlement);
+				this.siblingHeld.remove(id);
+			}
+			else {
+				List<RateLimit> charged = this.sibling.costRates();
+				long[] cost = new long[charged.size()];
+				for (int i = 0; i < cost.length; i++) {
+					cost[i] = cost(charged.get(i));
+				}
+				int rank = this.random.nextInt(this.settings.classes().size());
+				Ticket ticket = new Ticket(WORKER + ".s" + (this.siblingTickets.size() + 1), WORKER, rank, cost, 0,
+						"s0", null);
+				this.siblingTickets.put(ticket.id(), ticket);
+				begin("sibling acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost));
+				Admission expected = this.lua.acquire(this.sibling, ticket);
+				Admission actual = this.java.acquire(this.sibling, ticket);
+				same("sibling admission", expected, actual);
+				if (actual.status() == Admission.Status.GRANTED) {
+					this.siblingHeld.add(ticket.id());
+				}
+			}
+			this.written = true;
 			end();
 		}
 
@@ -791,6 +891,9 @@ final class StoreDifferential {
 					this.seenSpend.put(windows.get(i).key(), levels.get(i).spentMicros());
 				}
 			}
+			if (this.sibling != null) {
+				compare(this.lua.snapshot(this.sibling), this.java.snapshot(this.sibling));
+			}
 		}
 
 		private void compare(PoolSnapshot lua, PoolSnapshot java) {
@@ -818,6 +921,14 @@ final class StoreDifferential {
 			same("snapshot.exhaustedReason", String.valueOf(lua.exhaustedReason()),
 					String.valueOf(java.exhaustedReason()));
 			same("snapshot.streamOutput", lua.streamOutput(), java.streamOutput());
+			same("snapshot.scopes", lua.scopes().size(), java.scopes().size());
+			for (int i = 0; i < lua.scopes().size(); i++) {
+				ScopeSnapshot luaScope = lua.scopes().get(i);
+				ScopeSnapshot javaScope = java.scopes().get(i);
+				same("snapshot.scopes[" + i + "].scope", luaScope.scope(), javaScope.scope());
+				close("snapshot.scopes[" + i + "].used", luaScope.used(), javaScope.used(), LEVEL_TOLERANCE);
+				same("snapshot.scopes[" + i + "].inFlight", luaScope.inFlight(), javaScope.inFlight());
+			}
 		}
 
 		private void close(String what, double[] lua, double[] java, double tolerance) {
@@ -894,6 +1005,8 @@ final class StoreDifferential {
 					+ this.settings.leaseTimeout() + ", lookahead " + this.settings.admissionLookahead() + ", "
 					+ this.settings.feedback()
 					+ ((this.pool.tenants() != null) ? ", tenants " + this.pool.tenants() : "")
+					+ (this.pool.scopeChain().isEmpty() ? ""
+							: ", scopes " + this.pool.scopeChain() + ", sibling " + this.sibling.rates())
 					+ (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
 

@@ -100,12 +100,12 @@ class StoreDifferentialTests {
 					@Override
 					public void settle(PoolSpec pool, Settlement settlement) {
 						PoolFeedback feedback = settlement.feedback();
-						if (feedback.kind() == PoolFeedback.Kind.EXHAUSTED) {
+						if (feedback != null && feedback.kind() == PoolFeedback.Kind.EXHAUSTED) {
 							feedback = new PoolFeedback(PoolFeedback.Kind.NONE, 0, feedback.remaining(),
 									feedback.tolerance());
 						}
 						super.settle(pool, new Settlement(settlement.leaseId(), settlement.model(), settlement.delta(),
-								settlement.user(), settlement.userDelta(), feedback));
+								settlement.user(), settlement.userDelta(), feedback, settlement.budgets()));
 					}
 
 				}, RERUN);

@@ -28,14 +28,15 @@ import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.test.TestRedisClient;
 import io.github.llmquota.test.TestRedisCluster;
 import io.github.llmquota.test.TestSettings;
+import io.github.llmquota.test.TestTree;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The engine, its waiting room with pub/sub wake-ups, per-user limits, provider feedback
- * and snapshots on a Redis Cluster of three masters: every script call stays on its
- * pool's slot, so nothing fails with CROSSSLOT.
+ * The engine, its waiting room with pub/sub wake-ups, per-user limits, provider feedback,
+ * snapshots and scope trees on a Redis Cluster of three masters: every script call stays
+ * on its pool's slot (a tree's: its root scope's), so nothing fails with CROSSSLOT.
  */
 class RedisClusterTests {
 
@@ -92,6 +93,27 @@ class RedisClusterTests {
 					assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE);
 					assertThat(ex.getRetryAfter()).isGreaterThan(Duration.ofSeconds(15));
 				});
+		}
+	}
+
+	@Test
+	void aTreeOfTwoProjectsDecidesOnOneSlotOfTheCluster() {
+		// The organisation lets one call be in flight for both projects' pools.
+		QuotaSettings settings = TestTree.organisation()
+			.orgLimit(Dimension.REQUESTS_PER_MINUTE, 100)
+			.orgConcurrency(1)
+			.poolLimit(Dimension.REQUESTS_PER_MINUTE, 100)
+			.build();
+		try (DefaultQuotaEngine first = engine(settings, "c-tree");
+				DefaultQuotaEngine second = engine(settings, "c-tree")) {
+			QuotaLease held = first.acquire(QuotaRequest.builder("model-a").maxWait(Duration.ZERO).build());
+
+			assertThatExceptionOfType(QuotaRejectedException.class)
+				.isThrownBy(() -> second.acquire(QuotaRequest.builder("model-b").maxWait(Duration.ZERO).build()))
+				.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.DEADLINE));
+			held.settle(TokenUsage.of(10, 10));
+			second.acquire(QuotaRequest.builder("model-b").maxWait(Duration.ZERO).build())
+				.settle(TokenUsage.of(10, 10));
 		}
 	}
 

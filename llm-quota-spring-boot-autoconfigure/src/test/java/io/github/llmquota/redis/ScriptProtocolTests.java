@@ -60,7 +60,7 @@ class ScriptProtocolTests {
 	void poolConfigIsWrittenByNameWithAbsentValuesLeftOut() {
 		PoolConfig config = new PoolConfig("p", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, 0, 1000,
 				new double[] { 0 }, new int[] { 1 }, 1, 3000, "c:w:", 0.5, 0.1, 0.05, 1000, 60000, 0, null, null, null,
-				null, null, null, null);
+				null, null, null, null, null, null);
 		assertThat(ScriptProtocol.write(config)).startsWith("{\"pool\":\"p\",\"dimensions\":[\"rpm\"]")
 			.doesNotContain("null")
 			.doesNotContain("ForTests");
