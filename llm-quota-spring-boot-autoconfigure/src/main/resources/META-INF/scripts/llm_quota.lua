@@ -14,6 +14,7 @@
 --                  cfg:<digest> -> the pool config, as MessagePack
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
+--   tl:<hash> HASH [tenants] a tenant's buckets (its own limits), fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
 --   c        HASH  [stream] a streaming lease's id -> the output tokens it reported so far (charge);
 --                  ended by settle, or read as gone once its lease expired and dropped with
@@ -53,8 +54,8 @@
 -- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
 --   null or, at the end, left out:
 --   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
---            live, tenant]
---   settle   [id, deltas, model, feedback, user, stateUnknown, live]
+--            live, tenant, tenantLimit]
+--   settle   [id, deltas, model, feedback, user, stateUnknown, live, tenantLimit]
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
 --   snapshot [models, live]
@@ -64,6 +65,7 @@
 --            settle adds them; output: the stream's output tokens so far)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
+--   tenantLimit [tenants] as user, for the tenant's own limits (sent when they limit it)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -73,7 +75,9 @@
 --   0).
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
---            {REJECTED, reason, retry after ms}
+--            {REJECTED, reason, retry after ms} | {REJECTED, USER_LIMIT | TENANT_LIMIT, retry after
+--            ms, field, remaining, full in ms}: the gate's binding field, what a request could
+--            take of it now and when its bucket is full again
 --   settle   {SETTLED}
 --   cancel   {CANCELLED} (was waiting) | {RETURNED} (granted, handed back) | {UNKNOWN}
 --   poll     {POLLED, head delay ms, head ticket, then per id WAITING | GRANTED | EXHAUSTED |
@@ -210,11 +214,12 @@ local ARGUMENTS = {
   acquire = function(a)
     return {id = a[1], worker = a[2], classRank = a[3], costs = a[4], maxWaitMillis = a[5], model = present(a[6]),
       user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10]),
-      tenant = tenantArguments(a[11])}
+      tenant = tenantArguments(a[11]), tenantLimit = userArguments(a[12])}
   end,
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
-      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7])}
+      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7]),
+      tenantLimit = userArguments(a[8])}
   end,
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
@@ -443,9 +448,10 @@ local function save()
   if renew then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
 
--- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
-local function userLevels(u)
-  local key = base .. 'u:' .. u.keyHash
+-- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}, kept
+-- under <prefix><keyHash> (prefix: u: for a user, absent; tl: for a tenant's limits).
+local function userLevels(u, prefix)
+  local key = base .. (prefix or 'u:') .. u.keyHash
   local fields = {}
   for i = 1, #u.fields do
     fields[#fields + 1] = u.fields[i]
@@ -459,19 +465,21 @@ local function userLevels(u)
   return key, levels
 end
 
-local function userEta(u)
-  local _, levels = userLevels(u)
-  local eta = 0
+-- How long until the buckets fit the costs (0: now), the bucket that waits longest and the
+-- levels.
+local function userEta(u, prefix)
+  local _, levels = userLevels(u, prefix)
+  local eta, binding = 0, nil
   for i = 1, #u.fields do
     local need = math.min(u.costs[i], u.capacities[i])
     local over = levels[i] + need - u.capacities[i]
-    if over > EPSILON then eta = math.max(eta, over / u.ratesPerMilli[i]) end
+    if over > EPSILON and over / u.ratesPerMilli[i] > eta then eta, binding = over / u.ratesPerMilli[i], i end
   end
-  return eta
+  return eta, binding, levels
 end
 
-local function userCharge(u, amounts)
-  local key, levels = userLevels(u)
+local function userCharge(u, amounts, prefix)
+  local key, levels = userLevels(u, prefix)
   local kv = {}
   local ttl = 60000
   for i = 1, #u.fields do
@@ -490,6 +498,43 @@ local function negate(values)
   local out = {}
   for i, v in ipairs(values) do out[i] = -v end
   return out
+end
+
+-- The gates a request passes at arrival, each with buckets of its own: its user's and
+-- [tenants] its tenant's limits. t is a ticket or settle's arguments, holding each gate's
+-- buckets under arg.
+local GATES = {{arg = 'user', prefix = 'u:', reason = 'USER_LIMIT'},
+  {arg = 'tenantLimit', prefix = 'tl:', reason = 'TENANT_LIMIT'}}
+
+-- The rejection by the gate that waits longest (the first on a tie), or nil when every gate
+-- fits the ticket: its binding field, what a request could take of it now (rounded down)
+-- and when it is full again.
+local function gateRejection(t)
+  local worst
+  for _, gate in ipairs(GATES) do
+    local u = t[gate.arg]
+    if u then
+      local eta, i, levels = userEta(u, gate.prefix)
+      if eta > 0 and (not worst or eta > worst.eta) then worst = {gate = gate, u = u, eta = eta, i = i, level = levels[i]} end
+    end
+  end
+  if not worst then return nil end
+  local u, i = worst.u, worst.i
+  return {'REJECTED', worst.gate.reason, math.ceil(worst.eta), u.fields[i],
+    math.max(math.floor(u.capacities[i] - worst.level), 0), math.ceil(worst.level / u.ratesPerMilli[i])}
+end
+
+-- Charge each gate of t what its buckets name: costs (sign 1), a refund of them (sign -1)
+-- or a settle's deltas (sign nil).
+local function chargeGates(t, sign)
+  for _, gate in ipairs(GATES) do
+    local u = t[gate.arg]
+    if u then
+      local amounts = u.deltas
+      if sign == 1 then amounts = u.costs elseif sign == -1 then amounts = negate(u.costs) end
+      userCharge(u, amounts, gate.prefix)
+    end
+  end
 end
 
 local function modelCooldown(model)
@@ -587,7 +632,7 @@ end
 local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
-  if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+  if tk then chargeGates(tk, -1) end
 end
 
 -- The ticket the pump decides on next: the best class, then the oldest. The arrival-order
@@ -829,12 +874,15 @@ local function enqueue(tk)
     redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
   end
   st.queueEmpty = false
-  if tk.user then
-    -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
-    -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
-    for i = 1, #tk.user.fields do
-      tk.user.capacities[i] = string.format('%.17g', tk.user.capacities[i])
-      tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
+  for _, gate in ipairs(GATES) do
+    local u = tk[gate.arg]
+    if u then
+      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the gate's
+      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+      for i = 1, #u.fields do
+        u.capacities[i] = string.format('%.17g', u.capacities[i])
+        u.ratesPerMilli[i] = string.format('%.17g', u.ratesPerMilli[i])
+      end
     end
   end
   -- [tenants] So is the start tag, which the class's virtual time takes at admission.
@@ -869,10 +917,10 @@ local function acquire(tk)
     if not st.present then dirty = true end
   elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
-  elseif tk.user then
-    -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
-    local ueta = userEta(tk.user)
-    if ueta > 0 then result = {'REJECTED', 'USER_LIMIT', delay(ueta)} end
+  else
+    -- Per-user and per-tenant caps are gates at arrival: a user or tenant over its quota
+    -- never blocks the queue.
+    result = gateRejection(tk)
   end
   if not result and queueLength() == 0 then
     local eta = blocked(tk)
@@ -887,7 +935,7 @@ local function acquire(tk)
     end
   end
   if not result then result = enqueue(tk) end
-  if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
+  if result[1] == 'GRANTED' or result[1] == 'WAITING' then chargeGates(tk, 1) end
   return result
 end
 
@@ -898,14 +946,13 @@ local function shadowAcquire(tk)
   touchWorker(tk.worker)
   tk.deadline = now + tk.maxWaitMillis
   local status, reason, wait = 'GRANTED', '', 0
-  local ueta = 0
-  if tk.user then ueta = userEta(tk.user) end
+  local gated = gateRejection(tk)
   if cfg.paused and cfg.paused[tk.classRank + 1] then
     status, reason, wait = 'REJECTED', 'PAUSED', UNKNOWN_DELAY
   elseif st.ex > now then
     status, reason, wait = 'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)
-  elseif ueta > 0 then
-    status, reason, wait = 'REJECTED', 'USER_LIMIT', delay(ueta)
+  elseif gated then
+    status, reason, wait = 'REJECTED', gated[2], gated[3]
   else
     local eta = blocked(tk)
     local queued = queueLength() > 0
@@ -923,7 +970,7 @@ local function shadowAcquire(tk)
   end
   local a = arrival(tk)
   admit(tk)
-  if tk.user then userCharge(tk.user, tk.user.costs) end
+  chargeGates(tk, 1)
   return {'GRANTED', a, status, reason, wait}
 end
 
@@ -950,7 +997,7 @@ local function settle(a)
   -- Redis keeps a key through the millisecond it expires in.
   if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
   addDeltas(a.deltas)
-  if a.user then userCharge(a.user, a.user.deltas) end
+  chargeGates(a)
   feedback(a.feedback, admittedAt, a.model)
   pump('', '')
   return {'SETTLED'}
@@ -968,7 +1015,7 @@ local function cancel(a)
       -- Granted while the owner gave up: hand everything back.
       local tk = cjson.decode(gj)
       for i = 1, n do consume(i, -math.min(tk.costs[i], st.used[i])) end
-      if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+      chargeGates(tk, -1)
       redis.call('ZREM', L, a.id)
       redis.call('DEL', base .. 'g:' .. a.id)
       result = {'RETURNED'}

@@ -597,22 +597,22 @@ public class LlmQuotaProperties {
 	}
 
 	/**
-	 * The limits of one user in one pool. Unset limits are not enforced.
+	 * The limits of one user or tenant in one pool. Unset limits are not enforced.
 	 */
 	public static class UserLimit {
 
 		/**
-		 * Maximum requests per minute of one user.
+		 * Maximum requests per minute of one user or tenant.
 		 */
 		private Long requestsPerMinute;
 
 		/**
-		 * Maximum input plus output tokens per minute of one user.
+		 * Maximum input plus output tokens per minute of one user or tenant.
 		 */
 		private Long tokensPerMinute;
 
 		/**
-		 * Maximum input plus output tokens per day of one user.
+		 * Maximum input plus output tokens per day of one user or tenant.
 		 */
 		private Long tokensPerDay;
 
@@ -1554,6 +1554,18 @@ public class LlmQuotaProperties {
 		 */
 		private Map<String, Double> weights = new LinkedHashMap<>();
 
+		/**
+		 * Limits of every tenant not listed in limits, in each pool. Requests without a
+		 * tenant are not limited as a tenant.
+		 */
+		private UserLimit defaultLimits = new UserLimit();
+
+		/**
+		 * Limits of each tenant, by tenant id, in each pool: a request over its tenant's
+		 * limit is rejected with TENANT_LIMIT, without waiting.
+		 */
+		private Map<String, UserLimit> limits = new LinkedHashMap<>();
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -1576,6 +1588,22 @@ public class LlmQuotaProperties {
 
 		public void setWeights(Map<String, Double> weights) {
 			this.weights = weights;
+		}
+
+		public UserLimit getDefaultLimits() {
+			return this.defaultLimits;
+		}
+
+		public void setDefaultLimits(UserLimit defaultLimits) {
+			this.defaultLimits = defaultLimits;
+		}
+
+		public Map<String, UserLimit> getLimits() {
+			return this.limits;
+		}
+
+		public void setLimits(Map<String, UserLimit> limits) {
+			this.limits = limits;
 		}
 
 	}

@@ -174,10 +174,15 @@ public class DefaultQuotaEngine
 		PoolSpec pool = model.pool();
 		long[] cost = model.reserve(request, pool.rates());
 		QuotaRejectedException tooLarge = cannotFitLive(pool, cost, request);
-		UserCharge user = userCharge(pool, model, request);
+		UserCharge user = userCharge(pool.userLimits(), request.user(), model, request);
 		if (tooLarge == null && user != null) {
 			tooLarge = cannotFit(pool, user.limits(), user.cost(), request,
 					"the per-user limit of pool '" + pool.name() + "'");
+		}
+		UserCharge tenantLimit = userCharge(pool.tenantLimits(), request.tenant(), model, request);
+		if (tooLarge == null && tenantLimit != null) {
+			tooLarge = cannotFit(pool, tenantLimit.limits(), tenantLimit.cost(), request,
+					"the per-tenant limit of pool '" + pool.name() + "'");
 		}
 		if (tooLarge != null) {
 			notifyRejected(model, request, RejectionReason.CANNOT_FIT, 0);
@@ -192,7 +197,8 @@ public class DefaultQuotaEngine
 		}
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
-				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request));
+				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request),
+				tenantLimit);
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
 		long started = System.nanoTime();
 		if (!this.listeners.isEmpty()) {
@@ -234,8 +240,7 @@ public class DefaultQuotaEngine
 			case REJECTED -> {
 				this.waiters.remove(ticket.id());
 				future.completeExceptionally((admission.reason() == RejectionReason.QUOTA_EXHAUSTED)
-						? exhausted(pool, model, admission.delayMillis())
-						: rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
+						? exhausted(pool, model, admission.delayMillis()) : rejection(pool, admission, maxWait));
 			}
 			case WAITING -> {
 				waiter.arrival = admission.arrival();
@@ -547,15 +552,16 @@ public class DefaultQuotaEngine
 		return (state.totalQueued() > 0) ? state.headroom() - 1 : state.headroom();
 	}
 
-	private UserCharge userCharge(PoolSpec pool, ModelSpec model, QuotaRequest request) {
-		if (pool.userLimits() == null || request.user() == null) {
+	// The charge to a user's or tenant's own limits, or null where none limits it.
+	private UserCharge userCharge(UserLimits gate, String id, ModelSpec model, QuotaRequest request) {
+		if (gate == null || id == null) {
 			return null;
 		}
-		List<RateLimit> limits = pool.userLimits().forUser(request.user());
+		List<RateLimit> limits = gate.forUser(id);
 		if (limits.isEmpty()) {
 			return null;
 		}
-		return new UserCharge(hash(request.user()), limits, model.reserve(request, limits));
+		return new UserCharge(hash(id), limits, model.reserve(request, limits));
 	}
 
 	private static TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
@@ -607,12 +613,15 @@ public class DefaultQuotaEngine
 		return null;
 	}
 
-	private QuotaRejectedException rejection(PoolSpec pool, RejectionReason reason, long delayMillis, long maxWait) {
-		Duration retryAfter = Duration.ofMillis(Math.max(delayMillis, 0));
+	private QuotaRejectedException rejection(PoolSpec pool, Admission admission, long maxWait) {
+		RejectionReason reason = admission.reason();
+		Duration retryAfter = Duration.ofMillis(Math.max(admission.delayMillis(), 0));
 		String message = switch (reason) {
 			case QUEUE_FULL -> "Waiting room of pool '" + pool.name() + "' is full";
 			case USER_LIMIT ->
 				"The user's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
+			case TENANT_LIMIT ->
+				"The tenant's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
 			case PAUSED -> "Pool '" + pool.name() + "' admits no more requests of this priority class: an operator"
@@ -621,7 +630,7 @@ public class DefaultQuotaEngine
 		};
 		// Nobody can say when an operator resumes a class.
 		return new QuotaRejectedException(pool.name(), reason, (reason != RejectionReason.PAUSED) ? retryAfter : null,
-				message);
+				message, admission.gateLimit());
 	}
 
 	// Not a QuotaRejectedException, which means "wait and retry": the provider said

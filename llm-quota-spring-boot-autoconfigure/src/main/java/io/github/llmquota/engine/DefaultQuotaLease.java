@@ -125,16 +125,19 @@ class DefaultQuotaLease implements QuotaLease {
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
-				translate(feedback, true), usage);
+				(tenant != null) ? this.model.actual(usage, tenant.limits()) : null, translate(feedback, true), usage);
 	}
 
 	@Override
 	public void release(CallOutcome outcome, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().rates();
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		end(this.model.released(this.request, outcome, rates),
 				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,
+				(tenant != null) ? this.model.released(this.request, outcome, tenant.limits()) : null,
 				translate(feedback, false), null);
 	}
 
@@ -143,7 +146,7 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage) {
+	private void end(long[] actual, long[] userActual, long[] tenantActual, PoolFeedback feedback, TokenUsage usage) {
 		long[] charged;
 		synchronized (this) {
 			if (!this.ended.compareAndSet(false, true)) {
@@ -153,8 +156,10 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
-				(user != null) ? minus(userActual, user.cost()) : null, feedback);
+				(user != null) ? minus(userActual, user.cost()) : null, feedback, tenant,
+				(tenant != null) ? minus(tenantActual, tenant.cost()) : null);
 		try {
 			this.store.settle(this.model.pool(), settlement);
 		}

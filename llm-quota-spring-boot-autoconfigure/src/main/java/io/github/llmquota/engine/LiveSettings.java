@@ -118,7 +118,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
 		return new PoolSpec(pool.name(), pool.provider(), rates,
 				(concurrency != null) ? concurrency.intValue() : pool.maxConcurrency(), pool.models(),
-				pool.userLimits(), pool.tenants());
+				pool.userLimits(), pool.tenants(), pool.tenantLimits());
 	}
 
 	/**

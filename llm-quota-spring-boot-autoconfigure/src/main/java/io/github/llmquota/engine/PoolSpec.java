@@ -20,9 +20,26 @@ import io.github.llmquota.core.Provider;
  * individually
  * @param tenants how each priority class is shared between tenants, or {@code null} for
  * arrival order within a class
+ * @param tenantLimits per-tenant limits, by tenant id, or {@code null} when tenants are
+ * not limited individually
  */
 public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
-		UserLimits userLimits, TenantWeights tenants) {
+		UserLimits userLimits, TenantWeights tenants, UserLimits tenantLimits) {
+
+	/**
+	 * Create a pool whose tenants are not limited individually.
+	 * @param name the pool name
+	 * @param provider the provider
+	 * @param rates the configured rate dimensions
+	 * @param maxConcurrency the most calls in flight at once, or 0 for no limit
+	 * @param models the models that share the pool
+	 * @param userLimits per-user limits, or {@code null}
+	 * @param tenants how each priority class is shared between tenants, or {@code null}
+	 */
+	public PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
+			UserLimits userLimits, TenantWeights tenants) {
+		this(name, provider, rates, maxConcurrency, models, userLimits, tenants, null);
+	}
 
 	/**
 	 * Create a pool whose classes wait in arrival order.

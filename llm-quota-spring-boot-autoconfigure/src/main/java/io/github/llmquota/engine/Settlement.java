@@ -9,7 +9,24 @@ package io.github.llmquota.engine;
  * @param user the user charge of the lease, or {@code null}
  * @param userDelta actual minus charged, per user limit, or {@code null}
  * @param feedback what the provider's answer says about the shared state
+ * @param tenantLimit the charge to the tenant's own limits of the lease, or {@code null}
+ * @param tenantDelta actual minus charged, per tenant limit, or {@code null}
  */
 public record Settlement(String leaseId, String model, long[] delta, UserCharge user, long[] userDelta,
-		PoolFeedback feedback) {
+		PoolFeedback feedback, UserCharge tenantLimit, long[] tenantDelta) {
+
+	/**
+	 * Create a settlement of a lease whose tenant has no limits of its own.
+	 * @param leaseId the lease
+	 * @param model the model that was called
+	 * @param delta actual minus charged, per rate dimension of the pool
+	 * @param user the user charge of the lease, or {@code null}
+	 * @param userDelta actual minus charged, per user limit, or {@code null}
+	 * @param feedback what the provider's answer says about the shared state
+	 */
+	public Settlement(String leaseId, String model, long[] delta, UserCharge user, long[] userDelta,
+			PoolFeedback feedback) {
+		this(leaseId, model, delta, user, userDelta, feedback, null, null);
+	}
+
 }

@@ -18,9 +18,27 @@ package io.github.llmquota.engine;
  * counts as a new arrival.
  * @param tenant the ticket's part in its class's fair sharing between tenants, or
  * {@code null} where its pool has no {@link TenantWeights}
+ * @param tenantLimit the charge to the tenant's own limits, or {@code null}
  */
 public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
-		long arrival, TenantShare tenant) {
+		long arrival, TenantShare tenant, UserCharge tenantLimit) {
+
+	/**
+	 * Create a ticket whose tenant has no limits of its own.
+	 * @param id the ticket id
+	 * @param worker the id of the JVM that waits for it
+	 * @param rank the priority class rank
+	 * @param cost the charge per rate dimension
+	 * @param maxWaitMillis how long the ticket may wait
+	 * @param model the model the call goes to
+	 * @param user the charge to the user's own limits, or {@code null}
+	 * @param arrival the arrival of an earlier attempt, or 0
+	 * @param tenant the ticket's part in its class's fair sharing, or {@code null}
+	 */
+	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
+			long arrival, TenantShare tenant) {
+		this(id, worker, rank, cost, maxWaitMillis, model, user, arrival, tenant, null);
+	}
 
 	/**
 	 * Create a ticket outside fair sharing between tenants.

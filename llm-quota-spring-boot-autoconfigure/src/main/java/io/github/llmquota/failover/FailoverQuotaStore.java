@@ -442,7 +442,7 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			int concurrency = (decided.maxConcurrency() > 0) ? Math.max(1, (int) (decided.maxConcurrency() * share))
 					: 0;
 			PoolSpec local = new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
-					pool.tenants());
+					pool.tenants(), pool.tenantLimits());
 			// The share already holds a pinned multiplier: pinned at 1 locally, it is
 			// neither applied twice nor adapted, as in Redis.
 			this.local.changeLive(local, new LiveSettings(Map.of(), live.pausedClasses(),

@@ -282,6 +282,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final double[] consumed;
 
+		// The gates' buckets, by the script's key suffix: u:<hash> or tl:<hash>.
 		private final Map<String, Level[]> users = new HashMap<>();
 
 		private final Map<String, Long> modelCooldowns = new HashMap<>();
@@ -362,8 +363,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				long now = advanceAndRestart();
 				admission = (this.shadowed != null && this.shadowed[ticket.rank()]) ? decideInShadow(ticket, now)
 						: decide(ticket, now, news);
-				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
-					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
+				if (admission.status() != Admission.Status.REJECTED) {
+					chargeGates(Gate.of(ticket), 1, now);
 				}
 				record(now);
 			}
@@ -378,13 +379,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.exhaustedUntil > now) {
 				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
 			}
-			if (ticket.user() != null) {
-				// Per-user caps are a gate at arrival: a user over its quota never blocks
-				// the queue.
-				double userEta = userEta(ticket.user(), now);
-				if (userEta > 0) {
-					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
-				}
+			// Per-user and per-tenant caps are gates at arrival: a user or tenant over
+			// its
+			// quota never blocks the queue.
+			Admission gated = gateRejection(ticket, now);
+			if (gated != null) {
+				return gated;
 			}
 			if (this.queue.isEmpty()) {
 				double eta = blocked(ticket, now);
@@ -451,7 +451,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			Admission.Status status = Admission.Status.GRANTED;
 			RejectionReason reason = null;
 			long wait = 0;
-			double userEta = (ticket.user() != null) ? userEta(ticket.user(), now) : 0;
+			Admission gated = gateRejection(ticket, now);
 			if (this.paused != null && this.paused[ticket.rank()]) {
 				status = Admission.Status.REJECTED;
 				reason = RejectionReason.PAUSED;
@@ -462,10 +462,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 				reason = RejectionReason.QUOTA_EXHAUSTED;
 				wait = this.exhaustedUntil - now;
 			}
-			else if (userEta > 0) {
+			else if (gated != null) {
 				status = Admission.Status.REJECTED;
-				reason = RejectionReason.USER_LIMIT;
-				wait = delay(userEta);
+				reason = gated.reason();
+				wait = gated.delayMillis();
 			}
 			else {
 				double eta = blocked(ticket, now);
@@ -501,9 +501,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				this.granted.remove(settlement.leaseId());
 				this.streamOutput.remove(settlement.leaseId());
 				addDeltas(settlement.delta());
-				if (settlement.user() != null) {
-					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
-				}
+				chargeGates(Gate.of(settlement), 1, now);
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
 				pump(now, null, true, news);
 				record(now);
@@ -550,9 +548,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 						for (int i = 0; i < this.used.length; i++) {
 							consume(i, -Math.min(grant.cost()[i], this.used[i]));
 						}
-						if (grant.user() != null) {
-							chargeUser(grant.user(), grant.user().cost(), -1, now);
-						}
+						chargeGates(Gate.of(grant), -1, now);
 						this.leases.remove(ticketId);
 					}
 				}
@@ -788,31 +784,44 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 		}
 
-		private double userEta(UserCharge user, long now) {
-			Level[] levels = userLevels(user);
-			double eta = 0;
-			for (int i = 0; i < levels.length; i++) {
-				RateLimit rate = user.limits().get(i);
-				double need = Math.min(user.cost()[i], rate.capacity());
-				double over = levels[i].drained(now, rate.ratePerMilli()) + need - rate.capacity();
-				if (over > 1e-9) {
-					eta = Math.max(eta, over / rate.ratePerMilli());
+		// The rejection by the gate that waits longest (the first on a tie), as the
+		// script's gateRejection; null when every gate fits the ticket.
+		private Admission gateRejection(Ticket ticket, long now) {
+			Admission worst = null;
+			double worstEta = 0;
+			for (Gate gate : Gate.of(ticket)) {
+				UserCharge user = gate.charge();
+				Level[] levels = userLevels(gate);
+				for (int i = 0; i < levels.length; i++) {
+					RateLimit rate = user.limits().get(i);
+					double level = levels[i].drained(now, rate.ratePerMilli());
+					double need = Math.min(user.cost()[i], rate.capacity());
+					double over = level + need - rate.capacity();
+					if (over > 1e-9 && over / rate.ratePerMilli() > worstEta) {
+						worstEta = over / rate.ratePerMilli();
+						worst = Admission.rejectedAtGate(gate.reason(), delay(worstEta),
+								user.bindingLimit(i, (long) Math.max(Math.floor(rate.capacity() - level), 0),
+										(long) Math.ceil(level / rate.ratePerMilli())));
+					}
 				}
 			}
-			return eta;
+			return worst;
 		}
 
-		private void chargeUser(UserCharge user, long[] amounts, int sign, long now) {
-			Level[] levels = userLevels(user);
-			for (int i = 0; i < levels.length; i++) {
-				RateLimit rate = user.limits().get(i);
-				double level = levels[i].drained(now, rate.ratePerMilli()) + sign * amounts[i];
-				levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
+		private void chargeGates(List<Gate> gates, int sign, long now) {
+			for (Gate gate : gates) {
+				Level[] levels = userLevels(gate);
+				for (int i = 0; i < levels.length; i++) {
+					RateLimit rate = gate.charge().limits().get(i);
+					double level = levels[i].drained(now, rate.ratePerMilli()) + sign * gate.amounts()[i];
+					levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
+				}
 			}
 		}
 
-		private Level[] userLevels(UserCharge user) {
-			return this.users.computeIfAbsent(user.keyHash(), (hash) -> {
+		private Level[] userLevels(Gate gate) {
+			UserCharge user = gate.charge();
+			return this.users.computeIfAbsent(gate.prefix() + user.keyHash(), (key) -> {
 				Level[] levels = new Level[user.limits().size()];
 				for (int i = 0; i < levels.length; i++) {
 					levels[i] = new Level();
@@ -824,9 +833,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private void drop(Ticket ticket, long now) {
 			unqueue(ticket.id());
-			if (ticket.user() != null) {
-				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
-			}
+			chargeGates(Gate.of(ticket), -1, now);
 		}
 
 		private void unqueue(String id) {
@@ -999,6 +1006,35 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	private record TenantTag(double start, Double finish) {
+	}
+
+	/**
+	 * A gate a request passes at arrival, as the script's GATES: its user's limits, kept
+	 * under "u:", or its tenant's, under "tl:", with what to charge them (the costs of a
+	 * ticket, the deltas of a settlement).
+	 */
+	private record Gate(String prefix, RejectionReason reason, UserCharge charge, long[] amounts) {
+
+		static List<Gate> of(Ticket ticket) {
+			return of(ticket.user(), ticket.tenantLimit(), (ticket.user() != null) ? ticket.user().cost() : null,
+					(ticket.tenantLimit() != null) ? ticket.tenantLimit().cost() : null);
+		}
+
+		static List<Gate> of(Settlement settlement) {
+			return of(settlement.user(), settlement.tenantLimit(), settlement.userDelta(), settlement.tenantDelta());
+		}
+
+		private static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
+			List<Gate> gates = new ArrayList<>(2);
+			if (user != null) {
+				gates.add(new Gate("u:", RejectionReason.USER_LIMIT, user, userAmounts));
+			}
+			if (tenant != null) {
+				gates.add(new Gate("tl:", RejectionReason.TENANT_LIMIT, tenant, tenantAmounts));
+			}
+			return gates;
+		}
+
 	}
 
 	private static final AdmissionListener NO_LISTENER = AdmissionListener.none();

@@ -185,17 +185,20 @@ public class RedisQuotaStore implements QuotaStore {
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
 		TenantShare share = ticket.tenant();
 		TenantArgs tenant = (share != null) ? new TenantArgs(share.keyHash(), share.weight(), share.tokens()) : null;
+		UserCharge tenantCharge = ticket.tenantLimit();
+		UserArgs tenantLimit = (tenantCharge != null) ? user(tenantCharge, tenantCharge.cost(), null) : null;
 		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
-						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant));
+						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant,
+						tenantLimit));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> (reply.size() > 2) ? Admission.shadowed((Long) reply.get(1), shadow(reply))
 					: Admission.granted((Long) reply.get(1));
 			case ScriptProtocol.WAITING ->
 				Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
-			case ScriptProtocol.REJECTED ->
-				Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
+			case ScriptProtocol.REJECTED -> (reply.size() > 3) ? gateRejection(ticket, reply)
+					: Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
 			default -> throw unexpected(reply);
 		};
 	}
@@ -203,10 +206,13 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
+		UserArgs tenantLimit = (settlement.tenantLimit() != null)
+				? user(settlement.tenantLimit(), null, settlement.tenantDelta()) : null;
 		FeedbackArgs feedback = feedback(settlement.feedback());
 		List<?> reply = run(pool, ScriptProtocol.SETTLE,
 				(live) -> new SettleArgs(settlement.leaseId(), settlement.delta(),
-						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live));
+						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live,
+						tenantLimit));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -477,6 +483,19 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private String channelPrefix() {
 		return this.keyPrefix + ":w:";
+	}
+
+	// {REJECTED, USER_LIMIT | TENANT_LIMIT, retry after, field, remaining, full in}
+	private static Admission gateRejection(Ticket ticket, List<?> reply) {
+		RejectionReason reason = RejectionReason.valueOf((String) reply.get(1));
+		UserCharge gate = (reason == RejectionReason.TENANT_LIMIT) ? ticket.tenantLimit() : ticket.user();
+		for (int i = 0; i < gate.limits().size(); i++) {
+			if (fieldName(gate.limits().get(i)).equals(reply.get(3))) {
+				return Admission.rejectedAtGate(reason, (Long) reply.get(2),
+						gate.bindingLimit(i, (Long) reply.get(4), (Long) reply.get(5)));
+			}
+		}
+		throw unexpected(reply);
 	}
 
 	private static UserArgs user(UserCharge user, long[] costs, long[] deltas) {

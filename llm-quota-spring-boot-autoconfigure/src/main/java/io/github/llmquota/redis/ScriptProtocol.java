@@ -247,8 +247,9 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * A per-user charge: the user's buckets and the amounts to charge ({@code costs} at
-	 * acquire) or to add ({@code deltas} at settle), per bucket.
+	 * A per-user charge, or per-tenant ({@code tenantLimit}): the user's or tenant's
+	 * buckets and the amounts to charge ({@code costs} at acquire) or to add
+	 * ({@code deltas} at settle), per bucket.
 	 */
 	@JsonSerialize(using = Positional.class)
 	record UserArgs(String keyHash, List<String> fields, double[] capacities, double[] ratesPerMilli, long[] costs,
@@ -263,7 +264,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant, UserArgs tenantLimit) {
 	}
 
 	/**
@@ -290,7 +291,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown, Long live) {
+			Boolean stateUnknown, Long live, UserArgs tenantLimit) {
 	}
 
 	/** The arguments of {@code cancel}. */
