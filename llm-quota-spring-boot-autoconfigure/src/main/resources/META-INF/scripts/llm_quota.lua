@@ -37,7 +37,7 @@
 --   the version of the live settings the state was decided under (absent: 0), in text, for
 --   the live op writes it without reading the state.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge), 2 the pool config's digest,
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge | tenants), 2 the pool config's digest,
 --   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
 --   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
 --   Redis TIME).
@@ -59,6 +59,7 @@
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
 --   snapshot [models, live]
+--   tenants  [limit, live] [tenants]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
 --   charge   [id, deltas, output] [stream] (deltas: per dimension, added to the buckets as
@@ -88,6 +89,9 @@
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
+--   tenants  {TENANTS, then per tenant key hash, tokens, tickets} [tenants]: the tenants with the
+--            most tokens waiting (tickets that carry a tenant), at most limit, most tokens
+--            first, then by key hash
 --   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
 --            ended: nothing charged) [stream]
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
@@ -225,6 +229,7 @@ local ARGUMENTS = {
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
   snapshot = function(a) return {models = a[1], live = present(a[2])} end,
   charge = function(a) return {id = a[1], deltas = a[2], output = a[3], live = present(a[4])} end, -- [stream]
+  tenants = function(a) return {limit = a[1], live = present(a[2])} end, -- [tenants]
 }
 
 local args = cjson.decode(ARGV[3])
@@ -321,7 +326,7 @@ do
   -- does not flood a provider whose own buckets are still drained. Whatever call comes
   -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
   -- buckets.
-  if not st.present and not args.stateUnknown and op ~= 'snapshot' then
+  if not st.present and not args.stateUnknown and op ~= 'snapshot' and op ~= 'tenants' then -- the reads
     for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
   end
@@ -1130,8 +1135,40 @@ local function snapshot(a)
   })}
 end
 
+-- [tenants] Read-only: the tenants with the most tokens waiting. Reads every waiting ticket,
+-- which the queue caps bound; for the endpoint, not for decisions.
+local MAX_TOKENS = 9007199254740992 -- 2^53: a sum beyond it is no longer exact
+local function waitingTenants(a)
+  local demand = {}
+  for _, tj in ipairs(redis.call('HVALS', T)) do
+    local tenant = cjson.decode(tj).tenant
+    if tenant then
+      local d = demand[tenant.keyHash]
+      if not d then
+        d = {tenant.keyHash, 0, 0}
+        demand[tenant.keyHash] = d
+      end
+      d[2], d[3] = math.min(d[2] + tenant.tokens, MAX_TOKENS), d[3] + 1
+    end
+  end
+  local list = {}
+  for _, d in pairs(demand) do list[#list + 1] = d end
+  table.sort(list, function(x, y)
+    if x[2] ~= y[2] then return x[2] > y[2] end
+    return x[1] < y[1]
+  end)
+  local result = {'TENANTS'}
+  for i = 1, math.min(a.limit, #list) do
+    result[#result + 1] = list[i][1]
+    result[#result + 1] = list[i][2]
+    result[#result + 1] = list[i][3]
+  end
+  return result
+end
+
 local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot,
-  charge = charge} -- [stream]
+  charge = charge, -- [stream]
+  tenants = waitingTenants} -- [tenants]
 -- [live] The classes in shadow mode take the shadow acquire.
 if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 

@@ -1566,6 +1566,12 @@ public class LlmQuotaProperties {
 		 */
 		private Map<String, UserLimit> limits = new LinkedHashMap<>();
 
+		/**
+		 * Most tenants the llmquota endpoint lists per pool, those with the most tokens
+		 * waiting, where tenants are enabled.
+		 */
+		private int endpointLimit = 10;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -1600,6 +1606,14 @@ public class LlmQuotaProperties {
 
 		public Map<String, UserLimit> getLimits() {
 			return this.limits;
+		}
+
+		public int getEndpointLimit() {
+			return this.endpointLimit;
+		}
+
+		public void setEndpointLimit(int endpointLimit) {
+			this.endpointLimit = endpointLimit;
 		}
 
 		public void setLimits(Map<String, UserLimit> limits) {

@@ -2,6 +2,8 @@ package io.github.llmquota.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +40,7 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.core.TokenUsage;
 
 /**
@@ -66,6 +69,8 @@ public class DefaultQuotaEngine
 	public static final int PHASE = 1024;
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
+
+	private static final int MAX_TENANT_IDS = 10_000;
 
 	private final AtomicBoolean running = new AtomicBoolean();
 
@@ -96,6 +101,17 @@ public class DefaultQuotaEngine
 	private final List<QuotaEngineListener> listeners;
 
 	private final Set<String> shedding = ConcurrentHashMap.newKeySet();
+
+	// The ids of the tenants this JVM has seen, by the hash the shared state keeps, so
+	// that the endpoint can name them; bounded, the least recently seen forgotten.
+	private final Map<String, String> tenantIds = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+			return size() > MAX_TENANT_IDS;
+		}
+
+	});
 
 	/**
 	 * Create an engine. It starts nothing until {@link #start()} or its first acquire.
@@ -483,6 +499,19 @@ public class DefaultQuotaEngine
 		return state(poolSpec(pool));
 	}
 
+	@Override
+	public List<TenantDemand> waitingTenants(String pool, int limit) {
+		PoolSpec spec = poolSpec(pool);
+		if (spec.tenants() == null) {
+			return List.of();
+		}
+		return this.store.waitingTenants(spec, limit)
+			.stream()
+			.map((demand) -> new TenantDemand(this.tenantIds.getOrDefault(demand.tenant(), demand.tenant()),
+					demand.waitingTokens(), demand.waitingRequests()))
+			.toList();
+	}
+
 	private PoolSpec poolSpec(String pool) {
 		PoolSpec spec = this.settings.pools().get(pool);
 		if (spec == null) {
@@ -564,12 +593,15 @@ public class DefaultQuotaEngine
 		return new UserCharge(hash(id), limits, model.reserve(request, limits));
 	}
 
-	private static TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
+	private TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
 		if (pool.tenants() == null) {
 			return null;
 		}
 		// Requests without a tenant share one of their own, which no hash can name.
 		String keyHash = (request.tenant() != null) ? hash(request.tenant()) : "-";
+		if (request.tenant() != null) {
+			this.tenantIds.put(keyHash, request.tenant());
+		}
 		long tokens = request.inputTokens() + request.maxOutputTokens();
 		return new TenantShare(keyHash, pool.tenants().weightOf(request.tenant()),
 				(tokens < 0) ? Long.MAX_VALUE : tokens);

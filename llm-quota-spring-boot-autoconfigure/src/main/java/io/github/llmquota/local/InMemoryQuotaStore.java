@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
@@ -118,6 +119,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		return state(pool).snapshot();
+	}
+
+	@Override
+	public List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		return state(pool).waitingTenants(limit);
 	}
 
 	@Override
@@ -576,6 +582,29 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			news.forEach(Runnable::run);
 			return result;
+		}
+
+		// The tenants with the most tokens waiting, as the script's waitingTenants: its
+		// sums stop at 2^53, beyond which a double is no longer exact.
+		synchronized List<TenantDemand> waitingTenants(int limit) {
+			long max = 1L << 53;
+			Map<String, long[]> demand = new HashMap<>();
+			for (Ticket ticket : this.queue.values()) {
+				TenantShare tenant = ticket.tenant();
+				if (tenant != null) {
+					long[] waiting = demand.computeIfAbsent(tenant.keyHash(), (hash) -> new long[2]);
+					waiting[0] = Math.min(waiting[0] + Math.min(tenant.tokens(), max), max);
+					waiting[1]++;
+				}
+			}
+			return demand.entrySet()
+				.stream()
+				.map((entry) -> new TenantDemand(entry.getKey(), entry.getValue()[0], (int) entry.getValue()[1]))
+				.sorted(Comparator.comparingLong(TenantDemand::waitingTokens)
+					.reversed()
+					.thenComparing(TenantDemand::tenant))
+				.limit(limit)
+				.toList();
 		}
 
 		synchronized PoolSnapshot snapshot() {

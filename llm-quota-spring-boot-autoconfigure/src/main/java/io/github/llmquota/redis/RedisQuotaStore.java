@@ -18,6 +18,7 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.FeedbackSettings;
@@ -46,6 +47,7 @@ import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
 import io.github.llmquota.redis.ScriptProtocol.TenantArgs;
+import io.github.llmquota.redis.ScriptProtocol.TenantsArgs;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
@@ -248,6 +250,20 @@ public class RedisQuotaStore implements QuotaStore {
 			states.add(TicketState.valueOf((String) state));
 		}
 		return new PollResult(states, (Long) reply.get(1), emptyToNull((String) reply.get(2)));
+	}
+
+	@Override
+	public List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		List<?> reply = run(pool, ScriptProtocol.TENANTS_OP, (live) -> new TenantsArgs(limit, live));
+		if (!ScriptProtocol.TENANTS.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		List<TenantDemand> tenants = new ArrayList<>();
+		for (int i = 1; i + 2 < reply.size(); i += 3) {
+			tenants.add(new TenantDemand((String) reply.get(i), (Long) reply.get(i + 1),
+					((Long) reply.get(i + 2)).intValue()));
+		}
+		return tenants;
 	}
 
 	@Override

@@ -70,6 +70,15 @@ final class ScriptProtocol {
 	 */
 	static final String CHARGE = "charge";
 
+	/**
+	 * The read-only op that reads the tenants with the most tokens waiting, with
+	 * {@link TenantsArgs}.
+	 */
+	static final String TENANTS_OP = "tenants";
+
+	/** Tenants: followed by the key hash, tokens and tickets of each tenant. */
+	static final String TENANTS = "TENANTS";
+
 	/** Charge: the lease was held and is kept a lease timeout from now. */
 	static final String CHARGED = "CHARGED";
 
@@ -302,6 +311,11 @@ final class ScriptProtocol {
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
 	@JsonSerialize(using = Positional.class)
 	record PollArgs(String worker, List<String> ids, Boolean stateUnknown, Long live) {
+	}
+
+	/** The arguments of {@code tenants}: the most tenants to report. */
+	@JsonSerialize(using = Positional.class)
+	record TenantsArgs(int limit, Long live) {
 	}
 
 	/** The arguments of {@code snapshot}: the models whose cooldowns to report. */

@@ -694,6 +694,9 @@ final class StoreDifferential {
 				}
 			}
 			compare(this.lua.snapshot(this.pool), this.java.snapshot(this.pool));
+			if (this.pool.tenants() != null) {
+				same("waiting tenants", this.lua.waitingTenants(this.pool, 3), this.java.waitingTenants(this.pool, 3));
+			}
 			same("admission log", this.lua.admissionLog(this.pool.name()), this.java.admissionLog(this.pool.name()));
 		}
 
