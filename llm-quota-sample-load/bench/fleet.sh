@@ -13,6 +13,10 @@
 # OVERLOAD_RATIO (share of requests the simulator answers 529, 0), OUT (where the logs
 # and the result go, target/fleet-benchmark), and the loopback ports REDIS_PORT (16390),
 # SIMULATOR_PORT (18090) and HTTP_PORT (18080, and the next three for the load instances).
+# Tenants: TENANT_WORKERS (e.g. 8,2,2,2: closed-loop NORMAL workers per tenant and load
+# instance, tenant-1, tenant-2, ...; empty for none) turns on fair sharing between tenants,
+# with TENANT_WEIGHTS (e.g. 3,1,1,1, default all 1); the result then gives each tenant's share
+# of the answered tokens and Jain's index of the shares per unit of weight.
 #
 # One more instance hosts the simulator and the embedded Redis and sends nothing. The limit
 # is 600 requests/min at the simulator and in llm-quota (which plans against 90 % of it);
@@ -30,6 +34,8 @@ INTERACTIVE_RPS=${INTERACTIVE_RPS:-1.5}
 BACKGROUND_CONCURRENCY=${BACKGROUND_CONCURRENCY:-3}
 BACKGROUND_RPS=${BACKGROUND_RPS:-0}
 OUT=${OUT:-target/fleet-benchmark}
+TENANT_WORKERS=${TENANT_WORKERS:-}
+TENANT_WEIGHTS=${TENANT_WEIGHTS:-}
 REDIS_PORT=${REDIS_PORT:-16390}
 SIMULATOR_PORT=${SIMULATOR_PORT:-18090}
 HTTP_PORT=${HTTP_PORT:-18080}
@@ -60,6 +66,15 @@ SIMULATOR_LIMITS=(
 	--sample.simulator.overload-ratio="$OVERLOAD_RATIO"
 )
 
+TENANTS=()
+if [ -n "$TENANT_WORKERS" ]; then
+	TENANTS=(--llm.quota.tenants.enabled=true --sample.load.tenant-workers="$TENANT_WORKERS")
+	IFS=, read -ra weights <<<"$TENANT_WEIGHTS"
+	for i in "${!weights[@]}"; do
+		TENANTS+=(--llm.quota.tenants.weights.tenant-$((i + 1))="${weights[$i]}")
+	done
+fi
+
 pids=()
 cleanup() {
 	for pid in "${pids[@]}"; do
@@ -86,7 +101,7 @@ for i in 1 2 3; do
 		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps="$CRITICAL_RPS" \
 		--sample.load.interactive-rps="$INTERACTIVE_RPS" --sample.load.background-concurrency="$BACKGROUND_CONCURRENCY" \
 		--sample.load.background-rps="$BACKGROUND_RPS" \
-		"${LIMITS[@]}" "$@" \
+		"${LIMITS[@]}" ${TENANTS[@]+"${TENANTS[@]}"} "$@" \
 		>"$OUT/load-$i.log" 2>&1 &
 	loaders+=("$!")
 	pids+=("$!")
@@ -99,8 +114,13 @@ for i in 1 2 3; do
 	grep -h '^LOAD-SUMMARY ' "$OUT/load-$i.log" | sed 's/^LOAD-SUMMARY //'
 done | jq -s . >"$OUT/summaries.json"
 
-jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" '
+jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" --arg weights "$TENANT_WEIGHTS" '
 	($s[0]) as $runs | ($p[0]) as $sim
+	| ([$runs[].tenantTokens // {} | to_entries[]] | group_by(.key) | map({key: .[0].key, value: (map(.value) | add)}) | from_entries) as $tenants
+	| ([$tenants[]] | add // 0) as $tenantTotal
+	# Tokens per unit of weight, for Jain: (sum x)^2 / (n * sum x^2).
+	| ($weights | split(",") | map(select(. != "") | tonumber)) as $w
+	| ($tenants | to_entries | map(.value / ($w[(.key | ltrimstr("tenant-") | tonumber) - 1] // 1))) as $x
 	| ([$sim.models[] | .rateLimitedByRequests + .rateLimitedByInputTokens + .rateLimitedByOutputTokens] | add) as $r429
 	| {
 		client: "'"$CLIENT"'",
@@ -123,5 +143,8 @@ jq -n --slurpfile s "$OUT/summaries.json" --slurpfile p "$OUT/simulator.json" '
 		interactiveP99WaitMillis: [$runs[].acquireWaitMillis.INTERACTIVE.p99],
 		deferred: ([$runs[].deferred] | add),
 		deferredPercent: (([$runs[].calls.BACKGROUND // 0] | add) as $b | if $b > 0 then (10000 * ([$runs[].deferred] | add) / $b | round) / 100 else 0 end),
-		backgroundP50WaitMillis: [$runs[].acquireWaitMillis.BACKGROUND.p50]
+		backgroundP50WaitMillis: [$runs[].acquireWaitMillis.BACKGROUND.p50],
+		tenantTokens: $tenants,
+		tenantSharePercent: ($tenants | map_values(if $tenantTotal > 0 then (10000 * . / $tenantTotal | round) / 100 else 0 end)),
+		tenantJain: (if ($x | length) > 0 then ((($x | add) * ($x | add)) / (($x | length) * ($x | map(. * .) | add)) * 10000 | round) / 10000 else null end)
 	}' | tee "$OUT/result.json"

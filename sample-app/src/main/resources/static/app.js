@@ -219,6 +219,8 @@
       section.appendChild(table);
     }
 
+    renderTenants(section, pick(pool, ['waitingTenants']));
+
     var cooldowns = [];
     var poolCooldown = pick(pool, ['cooldownUntil']);
     if (poolCooldown) {
@@ -235,6 +237,32 @@
     });
     renderLive(section, pick(pool, ['live']));
     return section;
+  }
+
+  // Where the pool shares its classes between tenants: those with the most tokens waiting,
+  // as the fleet's waiting room holds them (by id where this instance has seen them, else a
+  // hash), with each one's share of the waiting tokens.
+  function renderTenants(section, tenants) {
+    if (!Array.isArray(tenants) || !tenants.length) {
+      return;
+    }
+    var total = tenants.reduce(function (sum, t) { return sum + (number(t.waitingTokens) || 0); }, 0);
+    var table = element('table', 'tenants');
+    var head = element('tr');
+    ['tenant', 'waiting tokens', 'requests', 'share'].forEach(function (title) {
+      head.appendChild(element('th', null, title));
+    });
+    table.appendChild(head);
+    tenants.forEach(function (t) {
+      var row = element('tr');
+      row.setAttribute('data-tenant', String(t.tenant));
+      row.appendChild(element('td', null, String(t.tenant)));
+      row.appendChild(element('td', null, String(t.waitingTokens)));
+      row.appendChild(element('td', null, String(t.waitingRequests)));
+      row.appendChild(element('td', null, total > 0 ? format(100 * t.waitingTokens / total, 1) + ' %' : ''));
+      table.appendChild(row);
+    });
+    section.appendChild(table);
   }
 
   // What operators changed at runtime, and what shadow mode would have decided.

@@ -14,6 +14,7 @@
 --                  cfg:<digest> -> the pool config, as MessagePack
 --   g:<id>   STRING a granted waiting ticket's JSON, until its lease ends (late cancel, poll)
 --   u:<hash> HASH  a user's buckets, fields as the pool's dimensions
+--   tl:<hash> HASH [tenants] a tenant's buckets (its own limits), fields as the pool's dimensions
 --   log      LIST  the admission log (admissionLogForTests only)
 --   c        HASH  [stream] a streaming lease's id -> the output tokens it reported so far (charge);
 --                  ended by settle, or read as gone once its lease expired and dropped with
@@ -53,7 +54,7 @@
 --   the version of the live settings the state was decided under (absent: 0), in text, for
 --   the live op writes it without reading the state.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge), 2 the pool config's digest,
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge | tenants), 2 the pool config's digest,
 --   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
 --   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
 --   Redis TIME).
@@ -75,11 +76,12 @@
 -- Op arguments (ScriptProtocol.*Args), by position in this order (ARGUMENTS), absent ones
 --   null or, at the end, left out:
 --   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
---            live, tenant, budgets]
---   settle   [id, deltas, model, feedback, user, stateUnknown, live, budgets]
+--            live, tenant, budgets, tenantLimit]
+--   settle   [id, deltas, model, feedback, user, stateUnknown, live, budgets, tenantLimit]
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
 --   snapshot [models, live, budgets] [budgets]
+--   tenants  [limit, live] [tenants]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
 --   charge   [id, deltas, output, live, user, budgets] [stream] (deltas: per dimension, added to
@@ -97,6 +99,7 @@
 --            rolling window the length of its slots in ms (absent: a calendar window)
 --   costs, deltas: per dimension of the pool, then [scopes] per dimension that only its scopes
 --            limit (the scopes' costIndex)
+--   tenantLimit [tenants] as user, for the tenant's own limits (sent when they limit it)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
 --            remaining, tolerance]
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
@@ -106,7 +109,10 @@
 --   0).
 -- Replies, a flat array led by a status:
 --   acquire  {GRANTED, arrival} | {WAITING, head delay ms, head ticket, arrival} |
---            {REJECTED, reason, retry after ms} (BUDGET_EXHAUSTED [budgets]: until the window ends)
+--            {REJECTED, reason, retry after ms} (BUDGET_EXHAUSTED [budgets]: until the window ends) |
+--            {REJECTED, USER_LIMIT | TENANT_LIMIT, retry after ms, field, remaining, full in ms}:
+--            the gate's binding field, what a request could take of it now and when its bucket is
+--            full again
 --   settle   {SETTLED}
 --   cancel   {CANCELLED} (was waiting) | {RETURNED} (granted, handed back) | {UNKNOWN}
 --   poll     {POLLED, head delay ms, head ticket, then per id WAITING | GRANTED | EXHAUSTED |
@@ -119,6 +125,9 @@
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
+--   tenants  {TENANTS, then per tenant key hash, tokens, tickets} [tenants]: the tenants with the
+--            most tokens waiting (tickets that carry a tenant), at most limit, most tokens
+--            first, then by key hash
 --   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
 --            ended: nothing charged) [stream]
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
@@ -266,11 +275,12 @@ local ARGUMENTS = {
   acquire = function(a)
     return {id = a[1], worker = a[2], classRank = a[3], costs = a[4], maxWaitMillis = a[5], model = present(a[6]),
       user = userArguments(a[7]), arrival = present(a[8]), stateUnknown = present(a[9]), live = present(a[10]),
-      tenant = tenantArguments(a[11]), budgets = budgetArguments(a[12])}
+      tenant = tenantArguments(a[11]), budgets = budgetArguments(a[12]), tenantLimit = userArguments(a[13])}
   end,
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
-      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7]), budgets = budgetArguments(a[8])}
+      user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7]), budgets = budgetArguments(a[8]),
+      tenantLimit = userArguments(a[9])}
   end,
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
@@ -279,6 +289,7 @@ local ARGUMENTS = {
     return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]), user = userArguments(a[5]),
       budgets = budgetArguments(a[6])}
   end, -- [stream]
+  tenants = function(a) return {limit = a[1], live = present(a[2])} end, -- [tenants]
 }
 
 local args = cjson.decode(ARGV[3])
@@ -375,7 +386,7 @@ do
   -- does not flood a provider whose own buckets are still drained. Whatever call comes
   -- first, a heartbeat's poll included, for it would otherwise admit the queue into empty
   -- buckets.
-  if not st.present and not args.stateUnknown and op ~= 'snapshot' then
+  if not st.present and not args.stateUnknown and op ~= 'snapshot' and op ~= 'tenants' then -- the reads
     for i = 1, n do st.used[i] = cfg.capacities[i] end
     st.lost = true
   end
@@ -613,9 +624,10 @@ local function save()
   if renew then redis.call('PEXPIRE', S, math.ceil(ttl * 2)) end
 end
 
--- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}.
-local function userLevels(u)
-  local key = base .. 'u:' .. u.keyHash
+-- Per-user buckets: u = {keyHash, fields, capacities, ratesPerMilli, costs | deltas}, kept
+-- under <prefix><keyHash> (prefix: u: for a user, absent; tl: for a tenant's limits).
+local function userLevels(u, prefix)
+  local key = base .. (prefix or 'u:') .. u.keyHash
   local fields = {}
   for i = 1, #u.fields do
     fields[#fields + 1] = u.fields[i]
@@ -629,19 +641,21 @@ local function userLevels(u)
   return key, levels
 end
 
-local function userEta(u)
-  local _, levels = userLevels(u)
-  local eta = 0
+-- How long until the buckets fit the costs (0: now), the bucket that waits longest and the
+-- levels.
+local function userEta(u, prefix)
+  local _, levels = userLevels(u, prefix)
+  local eta, binding = 0, nil
   for i = 1, #u.fields do
     local need = math.min(u.costs[i], u.capacities[i])
     local over = levels[i] + need - u.capacities[i]
-    if over > EPSILON then eta = math.max(eta, over / u.ratesPerMilli[i]) end
+    if over > EPSILON and over / u.ratesPerMilli[i] > eta then eta, binding = over / u.ratesPerMilli[i], i end
   end
-  return eta
+  return eta, binding, levels
 end
 
-local function userCharge(u, amounts)
-  local key, levels = userLevels(u)
+local function userCharge(u, amounts, prefix)
+  local key, levels = userLevels(u, prefix)
   local kv = {}
   local ttl = 60000
   for i = 1, #u.fields do
@@ -803,6 +817,43 @@ local function budgetLevels(budgets)
   return levels
 end
 
+-- The gates a request passes at arrival, each with buckets of its own: its user's and
+-- [tenants] its tenant's limits. t is a ticket or settle's arguments, holding each gate's
+-- buckets under arg.
+local GATES = {{arg = 'user', prefix = 'u:', reason = 'USER_LIMIT'},
+  {arg = 'tenantLimit', prefix = 'tl:', reason = 'TENANT_LIMIT'}}
+
+-- The rejection by the gate that waits longest (the first on a tie), or nil when every gate
+-- fits the ticket: its binding field, what a request could take of it now (rounded down)
+-- and when it is full again.
+local function gateRejection(t)
+  local worst
+  for _, gate in ipairs(GATES) do
+    local u = t[gate.arg]
+    if u then
+      local eta, i, levels = userEta(u, gate.prefix)
+      if eta > 0 and (not worst or eta > worst.eta) then worst = {gate = gate, u = u, eta = eta, i = i, level = levels[i]} end
+    end
+  end
+  if not worst then return nil end
+  local u, i = worst.u, worst.i
+  return {'REJECTED', worst.gate.reason, math.ceil(worst.eta), u.fields[i],
+    math.max(math.floor(u.capacities[i] - worst.level), 0), math.ceil(worst.level / u.ratesPerMilli[i])}
+end
+
+-- Charge each gate of t what its buckets name: costs (sign 1), a refund of them (sign -1)
+-- or a settle's deltas (sign nil).
+local function chargeGates(t, sign)
+  for _, gate in ipairs(GATES) do
+    local u = t[gate.arg]
+    if u then
+      local amounts = u.deltas
+      if sign == 1 then amounts = u.costs elseif sign == -1 then amounts = negate(u.costs) end
+      userCharge(u, amounts, gate.prefix)
+    end
+  end
+end
+
 local function modelCooldown(model)
   if not model then return 0 end
   if st.cooldowns[model] == nil then
@@ -941,7 +992,7 @@ local function drop(id, tk)
   redis.call('ZREM', Q, id)
   redis.call('HDEL', T, id)
   releaseClaims(id) -- [scopes]
-  if tk and tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+  if tk then chargeGates(tk, -1) end
   if tk then budgetReserve(tk, -1) end -- [budgets]
 end
 
@@ -1185,12 +1236,15 @@ local function enqueue(tk)
     redis.call('ZADD', Q, rank * CLASS + tk.sequence, tk.id)
   end
   st.queueEmpty = false
-  if tk.user then
-    -- cjson writes numbers with 14 digits; a refund of this ticket must drain the user's
-    -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
-    for i = 1, #tk.user.fields do
-      tk.user.capacities[i] = string.format('%.17g', tk.user.capacities[i])
-      tk.user.ratesPerMilli[i] = string.format('%.17g', tk.user.ratesPerMilli[i])
+  for _, gate in ipairs(GATES) do
+    local u = tk[gate.arg]
+    if u then
+      -- cjson writes numbers with 14 digits; a refund of this ticket must drain the gate's
+      -- buckets at their exact rates, so they travel as text (Lua does arithmetic on it).
+      for i = 1, #u.fields do
+        u.capacities[i] = string.format('%.17g', u.capacities[i])
+        u.ratesPerMilli[i] = string.format('%.17g', u.ratesPerMilli[i])
+      end
     end
   end
   -- [tenants] So is the start tag, which the class's virtual time takes at admission.
@@ -1224,10 +1278,10 @@ local function acquire(tk)
     result = {'REJECTED', 'PAUSED', UNKNOWN_DELAY}
   elseif st.ex > now then
     result = {'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)}
-  elseif tk.user then
-    -- Per-user caps are a gate at arrival: a user over its quota never blocks the queue.
-    local ueta = userEta(tk.user)
-    if ueta > 0 then result = {'REJECTED', 'USER_LIMIT', delay(ueta)} end
+  else
+    -- Per-user and per-tenant caps are gates at arrival: a user or tenant over its quota
+    -- never blocks the queue.
+    result = gateRejection(tk)
   end
   if not result then result = budgetGate(tk) end -- [budgets]
   if not result and queueLength() == 0 then
@@ -1247,7 +1301,7 @@ local function acquire(tk)
   -- an acquire. Refusals that leave it missing: [live] a paused class; [scopes] a scope that
   -- has no room for the pool's first ticket.
   if not st.present then dirty = true end
-  if tk.user and (result[1] == 'GRANTED' or result[1] == 'WAITING') then userCharge(tk.user, tk.user.costs) end
+  if result[1] == 'GRANTED' or result[1] == 'WAITING' then chargeGates(tk, 1) end
   if result[1] == 'GRANTED' or result[1] == 'WAITING' then budgetReserve(tk, 1) end -- [budgets]
   return result
 end
@@ -1259,14 +1313,13 @@ local function shadowAcquire(tk)
   touchWorker(tk.worker)
   tk.deadline = now + tk.maxWaitMillis
   local status, reason, wait = 'GRANTED', '', 0
-  local ueta = 0
-  if tk.user then ueta = userEta(tk.user) end
+  local gated = gateRejection(tk)
   if cfg.paused and cfg.paused[tk.classRank + 1] then
     status, reason, wait = 'REJECTED', 'PAUSED', UNKNOWN_DELAY
   elseif st.ex > now then
     status, reason, wait = 'REJECTED', 'QUOTA_EXHAUSTED', delay(st.ex - now)
-  elseif ueta > 0 then
-    status, reason, wait = 'REJECTED', 'USER_LIMIT', delay(ueta)
+  elseif gated then
+    status, reason, wait = 'REJECTED', gated[2], gated[3]
   else
     local eta = blocked(tk)
     local queued = queueLength() > 0
@@ -1284,7 +1337,7 @@ local function shadowAcquire(tk)
   end
   local a = arrival(tk)
   admit(tk)
-  if tk.user then userCharge(tk.user, tk.user.costs) end
+  chargeGates(tk, 1)
   budgetReserve(tk, 1) -- [budgets] shadow mode reports no budget; its lease settles one
   return {'GRANTED', a, status, reason, wait}
 end
@@ -1327,7 +1380,7 @@ local function settle(a)
   -- Redis keeps a key through the millisecond it expires in.
   if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end
   addDeltas(a.deltas)
-  if a.user then userCharge(a.user, a.user.deltas) end
+  chargeGates(a)
   budgetSpend(a.budgets) -- [budgets]
   feedback(a.feedback, admittedAt, a.model)
   pump('', '')
@@ -1349,7 +1402,7 @@ local function cancel(a)
       for _, sc in ipairs(scopes) do -- [scopes]
         for k = 1, #sc.dimensions do scopeConsume(sc, k, -math.min(tk.costs[sc.costIndex[k]] or 0, sc.used[k])) end
       end
-      if tk.user then userCharge(tk.user, negate(tk.user.costs)) end
+      chargeGates(tk, -1)
       budgetReserve(tk, -1) -- [budgets]
       redis.call('ZREM', L, a.id)
       endScopeLeases(a.id) -- [scopes]
@@ -1488,8 +1541,40 @@ local function snapshot(a)
   })}
 end
 
+-- [tenants] Read-only: the tenants with the most tokens waiting. Reads every waiting ticket,
+-- which the queue caps bound; for the endpoint, not for decisions.
+local MAX_TOKENS = 9007199254740992 -- 2^53: a sum beyond it is no longer exact
+local function waitingTenants(a)
+  local demand = {}
+  for _, tj in ipairs(redis.call('HVALS', T)) do
+    local tenant = cjson.decode(tj).tenant
+    if tenant then
+      local d = demand[tenant.keyHash]
+      if not d then
+        d = {tenant.keyHash, 0, 0}
+        demand[tenant.keyHash] = d
+      end
+      d[2], d[3] = math.min(d[2] + tenant.tokens, MAX_TOKENS), d[3] + 1
+    end
+  end
+  local list = {}
+  for _, d in pairs(demand) do list[#list + 1] = d end
+  table.sort(list, function(x, y)
+    if x[2] ~= y[2] then return x[2] > y[2] end
+    return x[1] < y[1]
+  end)
+  local result = {'TENANTS'}
+  for i = 1, math.min(a.limit, #list) do
+    result[#result + 1] = list[i][1]
+    result[#result + 1] = list[i][2]
+    result[#result + 1] = list[i][3]
+  end
+  return result
+end
+
 local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot,
-  charge = charge} -- [stream]
+  charge = charge, -- [stream]
+  tenants = waitingTenants} -- [tenants]
 -- [live] The classes in shadow mode take the shadow acquire.
 if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 

@@ -40,9 +40,20 @@ public class LlmQuotaEndpointAutoConfiguration {
 	LlmQuotaEndpoint llmQuotaEndpoint(QuotaEngine engine, QuotaSettings settings, QuotaThresholds thresholds,
 			ObjectProvider<ModelStateContributor> contributors, ObjectProvider<TokenEstimator> estimators,
 			ObjectProvider<QuotaThresholdMonitor> monitor, ObjectProvider<LiveChanges> changes,
-			ObjectProvider<ShadowDecisions> shadowDecisions) {
-		return new LlmQuotaEndpoint(engine, settings, thresholds, contributors.orderedStream().toList(),
-				calibrating(estimators), monitor.getIfUnique(), changes.getIfUnique(), shadowDecisions.getIfUnique());
+			ObjectProvider<ShadowDecisions> shadowDecisions, ObjectProvider<LlmQuotaProperties> properties) {
+		LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(engine, settings, thresholds,
+				contributors.orderedStream().toList(), calibrating(estimators), monitor.getIfUnique(),
+				changes.getIfUnique(), shadowDecisions.getIfUnique());
+		LlmQuotaProperties configured = properties.getIfUnique();
+		if (configured != null) {
+			int shown = configured.getTenants().getEndpointLimit();
+			if (shown <= 0) {
+				throw new InvalidQuotaConfigurationException("llm.quota.tenants.endpoint-limit", shown,
+						"must be positive");
+			}
+			endpoint.setWaitingTenantsShown(shown);
+		}
+		return endpoint;
 	}
 
 	// On the method, not the class: class conditions are all loaded before any is

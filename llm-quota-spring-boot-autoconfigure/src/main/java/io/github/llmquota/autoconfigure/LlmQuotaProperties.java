@@ -616,22 +616,22 @@ public class LlmQuotaProperties {
 	}
 
 	/**
-	 * The limits of one user in one pool. Unset limits are not enforced.
+	 * The limits of one user or tenant in one pool. Unset limits are not enforced.
 	 */
 	public static class UserLimit {
 
 		/**
-		 * Maximum requests per minute of one user.
+		 * Maximum requests per minute of one user or tenant.
 		 */
 		private Long requestsPerMinute;
 
 		/**
-		 * Maximum input plus output tokens per minute of one user.
+		 * Maximum input plus output tokens per minute of one user or tenant.
 		 */
 		private Long tokensPerMinute;
 
 		/**
-		 * Maximum input plus output tokens per day of one user.
+		 * Maximum input plus output tokens per day of one user or tenant.
 		 */
 		private Long tokensPerDay;
 
@@ -1719,6 +1719,24 @@ public class LlmQuotaProperties {
 		 */
 		private Map<String, Double> weights = new LinkedHashMap<>();
 
+		/**
+		 * Limits of every tenant not listed in limits, in each pool. Requests without a
+		 * tenant are not limited as a tenant.
+		 */
+		private UserLimit defaultLimits = new UserLimit();
+
+		/**
+		 * Limits of each tenant, by tenant id, in each pool: a request over its tenant's
+		 * limit is rejected with TENANT_LIMIT, without waiting.
+		 */
+		private Map<String, UserLimit> limits = new LinkedHashMap<>();
+
+		/**
+		 * Most tenants the llmquota endpoint lists per pool, those with the most tokens
+		 * waiting, where tenants are enabled.
+		 */
+		private int endpointLimit = 10;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -1741,6 +1759,30 @@ public class LlmQuotaProperties {
 
 		public void setWeights(Map<String, Double> weights) {
 			this.weights = weights;
+		}
+
+		public UserLimit getDefaultLimits() {
+			return this.defaultLimits;
+		}
+
+		public void setDefaultLimits(UserLimit defaultLimits) {
+			this.defaultLimits = defaultLimits;
+		}
+
+		public Map<String, UserLimit> getLimits() {
+			return this.limits;
+		}
+
+		public int getEndpointLimit() {
+			return this.endpointLimit;
+		}
+
+		public void setEndpointLimit(int endpointLimit) {
+			this.endpointLimit = endpointLimit;
+		}
+
+		public void setLimits(Map<String, UserLimit> limits) {
+			this.limits = limits;
 		}
 
 	}

@@ -206,6 +206,14 @@ final class QuotaSettingsFactory {
 		return new TenantWeights(tenants.getDefaultWeight(), tenants.getWeights());
 	}
 
+	private static UserLimits tenantLimits(LlmQuotaProperties.Tenants tenants) {
+		Map<String, List<RateLimit>> overrides = new LinkedHashMap<>();
+		tenants.getLimits()
+			.forEach((tenant, limit) -> overrides.put(tenant, userRates("tenants.limits." + tenant + ".", limit)));
+		List<RateLimit> defaults = userRates("tenants.default-limits.", tenants.getDefaultLimits());
+		return (defaults.isEmpty() && overrides.isEmpty()) ? null : new UserLimits(defaults, Map.copyOf(overrides));
+	}
+
 	private static void checkWeight(String property, Double weight) {
 		check(weight != null && weight > 0 && !weight.isInfinite(), property, weight, "must be positive and finite");
 	}
@@ -258,6 +266,7 @@ final class QuotaSettingsFactory {
 		Map<String, UserLimits> userLimits = userLimits(properties, poolModels.keySet());
 		TenantWeights tenants = tenants(properties.getTenants());
 		Map<String, List<ScopeSpec>> scopeChains = scopeChains(properties, margin, poolModels.keySet());
+		UserLimits tenantLimits = tenantLimits(properties.getTenants());
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
 		effective.forEach((name, model) -> {
 			String property = "models." + name + ".";
@@ -285,7 +294,7 @@ final class QuotaSettingsFactory {
 			List<ScopeSpec> chain = scopeChains.getOrDefault(poolName, List.of());
 			PoolSpec pool = new PoolSpec(poolName, model.getProvider(), List.copyOf(rates),
 					(concurrency != null) ? concurrency : 0, List.copyOf(poolModels.get(poolName)),
-					userLimits.get(poolName), tenants, chain);
+					userLimits.get(poolName), tenants, tenantLimits, chain);
 			requireWithinScope(pool);
 			PoolSpec existing = pools.putIfAbsent(poolName, pool);
 			if (existing != null) {
@@ -316,7 +325,7 @@ final class QuotaSettingsFactory {
 				PoolSpec keyPool = keyPools.computeIfAbsent(poolName + "." + key,
 						(keyPoolName) -> new PoolSpec(keyPoolName, shared.provider(), shared.rates(),
 								shared.maxConcurrency(), shared.models(), shared.userLimits(), shared.tenants(),
-								shared.scopes()));
+								shared.tenantLimits(), shared.scopes()));
 				specs.add(new ModelSpec(name, keyPool, cacheReads, key));
 			}
 			apiKeys.put(name, List.copyOf(specs));

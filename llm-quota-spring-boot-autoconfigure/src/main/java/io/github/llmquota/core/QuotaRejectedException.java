@@ -14,6 +14,8 @@ public class QuotaRejectedException extends RuntimeException {
 
 	private final Duration retryAfter;
 
+	private final GateLimit gateLimit;
+
 	/**
 	 * Create a rejection.
 	 * @param pool the pool that rejected the request
@@ -23,10 +25,27 @@ public class QuotaRejectedException extends RuntimeException {
 	 * @param message a message for the caller
 	 */
 	public QuotaRejectedException(String pool, RejectionReason reason, Duration retryAfter, String message) {
+		this(pool, reason, retryAfter, message, null);
+	}
+
+	/**
+	 * Create a rejection by a request's own gate.
+	 * @param pool the pool that rejected the request
+	 * @param reason why it was rejected
+	 * @param retryAfter the earliest time a retry could succeed, or {@code null} when no
+	 * retry can succeed
+	 * @param message a message for the caller
+	 * @param gateLimit the limit of the gate that refused it
+	 * ({@link RejectionReason#USER_LIMIT}, {@link RejectionReason#TENANT_LIMIT}), or
+	 * {@code null}
+	 */
+	public QuotaRejectedException(String pool, RejectionReason reason, Duration retryAfter, String message,
+			GateLimit gateLimit) {
 		super(message);
 		this.pool = pool;
 		this.reason = reason;
 		this.retryAfter = retryAfter;
+		this.gateLimit = gateLimit;
 	}
 
 	/**
@@ -52,6 +71,16 @@ public class QuotaRejectedException extends RuntimeException {
 	 */
 	public Duration getRetryAfter() {
 		return this.retryAfter;
+	}
+
+	/**
+	 * Return the limit of the request's own gate that refused it, for a
+	 * {@link RejectionReason#USER_LIMIT} or {@link RejectionReason#TENANT_LIMIT}.
+	 * @return the binding limit, or {@code null} when no gate refused the request or its
+	 * store does not say
+	 */
+	public GateLimit getGateLimit() {
+		return this.gateLimit;
 	}
 
 	/**

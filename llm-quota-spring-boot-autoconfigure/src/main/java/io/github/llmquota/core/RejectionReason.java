@@ -17,6 +17,9 @@ public enum RejectionReason {
 	/** The user's own quota in the pool has no room; the request was not queued. */
 	USER_LIMIT,
 
+	/** The tenant's own quota in the pool has no room; the request was not queued. */
+	TENANT_LIMIT,
+
 	/** The request is larger than a provider limit; it can never be admitted. */
 	CANNOT_FIT,
 

@@ -1,5 +1,6 @@
 package io.github.llmquota.engine;
 
+import io.github.llmquota.core.GateLimit;
 import io.github.llmquota.core.RejectionReason;
 
 /**
@@ -16,9 +17,11 @@ import io.github.llmquota.core.RejectionReason;
  * (see {@link Ticket#arrival()}); 0 for a rejection, or when the store keeps no order
  * @param shadow for a ticket admitted in shadow mode, what enforcement would have
  * decided; otherwise {@code null}
+ * @param gateLimit for a rejection by the ticket's own gate (its user's or tenant's
+ * limits), the limit that binds; otherwise {@code null}
  */
 public record Admission(Status status, RejectionReason reason, long delayMillis, String headTicket, long arrival,
-		Shadow shadow) {
+		Shadow shadow, GateLimit gateLimit) {
 
 	/** Sentinel for "no delay applies". */
 	public static final long NONE = -2;
@@ -40,7 +43,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission granted(long arrival) {
-		return new Admission(Status.GRANTED, null, NONE, null, arrival, null);
+		return new Admission(Status.GRANTED, null, NONE, null, arrival, null, null);
 	}
 
 	/**
@@ -50,7 +53,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission shadowed(long arrival, Shadow shadow) {
-		return new Admission(Status.GRANTED, null, NONE, null, arrival, shadow);
+		return new Admission(Status.GRANTED, null, NONE, null, arrival, shadow, null);
 	}
 
 	/**
@@ -62,7 +65,7 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission waiting(long headDelayMillis, String headTicket, long arrival) {
-		return new Admission(Status.WAITING, null, headDelayMillis, headTicket, arrival, null);
+		return new Admission(Status.WAITING, null, headDelayMillis, headTicket, arrival, null, null);
 	}
 
 	/**
@@ -72,7 +75,20 @@ public record Admission(Status status, RejectionReason reason, long delayMillis,
 	 * @return the admission
 	 */
 	public static Admission rejected(RejectionReason reason, long retryAfterMillis) {
-		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0, null);
+		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0, null, null);
+	}
+
+	/**
+	 * The ticket was rejected by its own gate, its user's or tenant's limits, and holds
+	 * nothing.
+	 * @param reason {@link RejectionReason#USER_LIMIT} or
+	 * {@link RejectionReason#TENANT_LIMIT}
+	 * @param retryAfterMillis the earliest a retry could fit
+	 * @param gateLimit the limit that binds
+	 * @return the admission
+	 */
+	public static Admission rejectedAtGate(RejectionReason reason, long retryAfterMillis, GateLimit gateLimit) {
+		return new Admission(Status.REJECTED, reason, retryAfterMillis, null, 0, null, gateLimit);
 	}
 
 	/**

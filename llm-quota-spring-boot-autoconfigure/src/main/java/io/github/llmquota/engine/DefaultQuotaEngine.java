@@ -2,6 +2,8 @@ package io.github.llmquota.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +40,7 @@ import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.QuotaStateUnavailableException;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.core.TokenUsage;
 
 /**
@@ -66,6 +69,8 @@ public class DefaultQuotaEngine
 	public static final int PHASE = 1024;
 
 	private static final Log logger = LogFactory.getLog(DefaultQuotaEngine.class);
+
+	private static final int MAX_TENANT_IDS = 10_000;
 
 	private final AtomicBoolean running = new AtomicBoolean();
 
@@ -96,6 +101,17 @@ public class DefaultQuotaEngine
 	private final List<QuotaEngineListener> listeners;
 
 	private final Set<String> shedding = ConcurrentHashMap.newKeySet();
+
+	// The ids of the tenants this JVM has seen, by the hash the shared state keeps, so
+	// that the endpoint can name them; bounded, the least recently seen forgotten.
+	private final Map<String, String> tenantIds = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+			return size() > MAX_TENANT_IDS;
+		}
+
+	});
 
 	/**
 	 * Create an engine. It starts nothing until {@link #start()} or its first acquire.
@@ -177,10 +193,15 @@ public class DefaultQuotaEngine
 		if (tooLarge == null) {
 			tooLarge = cannotFitScopes(pool, cost, request);
 		}
-		UserCharge user = userCharge(pool, model, request);
+		UserCharge user = userCharge(pool.userLimits(), request.user(), model, request);
 		if (tooLarge == null && user != null) {
 			tooLarge = cannotFit(pool, user.limits(), user.cost(), request,
 					"the per-user limit of pool '" + pool.name() + "'");
+		}
+		UserCharge tenantLimit = userCharge(pool.tenantLimits(), request.tenant(), model, request);
+		if (tooLarge == null && tenantLimit != null) {
+			tooLarge = cannotFit(pool, tenantLimit.limits(), tenantLimit.cost(), request,
+					"the per-tenant limit of pool '" + pool.name() + "'");
 		}
 		if (tooLarge != null) {
 			notifyRejected(model, request, RejectionReason.CANNOT_FIT, 0);
@@ -196,7 +217,7 @@ public class DefaultQuotaEngine
 		long maxWait = this.settings.maxWait(request).toMillis();
 		Ticket ticket = new Ticket(this.workerId + "." + this.ticketSequence.incrementAndGet(), this.workerId,
 				priorityClass.rank(), cost, maxWait, model.name(), user, request.arrival(), tenantShare(pool, request),
-				this.settings.budgets().reserve(model, request, this.store.timeMillis()));
+				this.settings.budgets().reserve(model, request, this.store.timeMillis()), tenantLimit);
 		CompletableFuture<QuotaLease> future = new CompletableFuture<>();
 		long started = System.nanoTime();
 		if (!this.listeners.isEmpty()) {
@@ -238,8 +259,7 @@ public class DefaultQuotaEngine
 			case REJECTED -> {
 				this.waiters.remove(ticket.id());
 				future.completeExceptionally((admission.reason() == RejectionReason.QUOTA_EXHAUSTED)
-						? exhausted(pool, model, admission.delayMillis())
-						: rejection(pool, admission.reason(), admission.delayMillis(), maxWait));
+						? exhausted(pool, model, admission.delayMillis()) : rejection(pool, admission, maxWait));
 			}
 			case WAITING -> {
 				waiter.arrival = admission.arrival();
@@ -482,6 +502,19 @@ public class DefaultQuotaEngine
 		return state(poolSpec(pool));
 	}
 
+	@Override
+	public List<TenantDemand> waitingTenants(String pool, int limit) {
+		PoolSpec spec = poolSpec(pool);
+		if (spec.tenants() == null) {
+			return List.of();
+		}
+		return this.store.waitingTenants(spec, limit)
+			.stream()
+			.map((demand) -> new TenantDemand(this.tenantIds.getOrDefault(demand.tenant(), demand.tenant()),
+					demand.waitingTokens(), demand.waitingRequests()))
+			.toList();
+	}
+
 	private PoolSpec poolSpec(String pool) {
 		PoolSpec spec = this.settings.pools().get(pool);
 		if (spec == null) {
@@ -551,23 +584,27 @@ public class DefaultQuotaEngine
 		return (state.totalQueued() > 0) ? state.headroom() - 1 : state.headroom();
 	}
 
-	private UserCharge userCharge(PoolSpec pool, ModelSpec model, QuotaRequest request) {
-		if (pool.userLimits() == null || request.user() == null) {
+	// The charge to a user's or tenant's own limits, or null where none limits it.
+	private UserCharge userCharge(UserLimits gate, String id, ModelSpec model, QuotaRequest request) {
+		if (gate == null || id == null) {
 			return null;
 		}
-		List<RateLimit> limits = pool.userLimits().forUser(request.user());
+		List<RateLimit> limits = gate.forUser(id);
 		if (limits.isEmpty()) {
 			return null;
 		}
-		return new UserCharge(hash(request.user()), limits, model.reserve(request, limits));
+		return new UserCharge(hash(id), limits, model.reserve(request, limits));
 	}
 
-	private static TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
+	private TenantShare tenantShare(PoolSpec pool, QuotaRequest request) {
 		if (pool.tenants() == null) {
 			return null;
 		}
 		// Requests without a tenant share one of their own, which no hash can name.
 		String keyHash = (request.tenant() != null) ? hash(request.tenant()) : "-";
+		if (request.tenant() != null) {
+			this.tenantIds.put(keyHash, request.tenant());
+		}
 		long tokens = request.inputTokens() + request.maxOutputTokens();
 		return new TenantShare(keyHash, pool.tenants().weightOf(request.tenant()),
 				(tokens < 0) ? Long.MAX_VALUE : tokens);
@@ -629,12 +666,15 @@ public class DefaultQuotaEngine
 		return null;
 	}
 
-	private QuotaRejectedException rejection(PoolSpec pool, RejectionReason reason, long delayMillis, long maxWait) {
-		Duration retryAfter = Duration.ofMillis(Math.max(delayMillis, 0));
+	private QuotaRejectedException rejection(PoolSpec pool, Admission admission, long maxWait) {
+		RejectionReason reason = admission.reason();
+		Duration retryAfter = Duration.ofMillis(Math.max(admission.delayMillis(), 0));
 		String message = switch (reason) {
 			case QUEUE_FULL -> "Waiting room of pool '" + pool.name() + "' is full";
 			case USER_LIMIT ->
 				"The user's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
+			case TENANT_LIMIT ->
+				"The tenant's quota in pool '" + pool.name() + "' is used up (fits again in about " + retryAfter + ")";
 			case DEADLINE -> "No quota in pool '" + pool.name() + "' within the wait budget of "
 					+ Duration.ofMillis(maxWait) + " (fits in about " + retryAfter + ")";
 			case PAUSED -> "Pool '" + pool.name() + "' admits no more requests of this priority class: an operator"
@@ -645,7 +685,7 @@ public class DefaultQuotaEngine
 		};
 		// Nobody can say when an operator resumes a class.
 		return new QuotaRejectedException(pool.name(), reason, (reason != RejectionReason.PAUSED) ? retryAfter : null,
-				message);
+				message, admission.gateLimit());
 	}
 
 	// Not a QuotaRejectedException, which means "wait and retry": the provider said

@@ -156,19 +156,23 @@ class DefaultQuotaLease implements QuotaLease {
 	public void settle(TokenUsage usage, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		end(this.model.actual(usage, rates), (user != null) ? this.model.actual(usage, user.limits()) : null,
-				translate(feedback, true), usage, this.budgets.cost(this.model, usage));
+				(tenant != null) ? this.model.actual(usage, tenant.limits()) : null, translate(feedback, true), usage,
+				this.budgets.cost(this.model, usage));
 	}
 
 	@Override
 	public void release(CallOutcome outcome, ProviderFeedback feedback) {
 		List<RateLimit> rates = this.model.pool().costRates();
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		// As for the buckets: a call the provider saw is taken to have cost its prompt.
 		long cost = (outcome == CallOutcome.NOT_SENT) ? 0
 				: this.budgets.cost(this.model, TokenUsage.of(this.request.inputTokens(), 0));
 		end(this.model.released(this.request, outcome, rates),
 				(user != null) ? this.model.released(this.request, outcome, user.limits()) : null,
+				(tenant != null) ? this.model.released(this.request, outcome, tenant.limits()) : null,
 				translate(feedback, false), null, cost);
 	}
 
@@ -177,7 +181,8 @@ class DefaultQuotaLease implements QuotaLease {
 		return this.ended.get();
 	}
 
-	private void end(long[] actual, long[] userActual, PoolFeedback feedback, TokenUsage usage, long cost) {
+	private void end(long[] actual, long[] userActual, long[] tenantActual, PoolFeedback feedback, TokenUsage usage,
+			long cost) {
 		long[] charged;
 		long[] userCharged;
 		List<BudgetCharge> budgetSpend;
@@ -193,8 +198,10 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 		this.endListener.ended(this.model, this.request, usage, feedback.kind());
 		UserCharge user = this.ticket.user();
+		UserCharge tenant = this.ticket.tenantLimit();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
-				(user != null) ? minus(userActual, userCharged) : null, feedback, budgetSpend);
+				(user != null) ? minus(userActual, userCharged) : null, feedback, budgetSpend, tenant,
+				(tenant != null) ? minus(tenantActual, tenant.cost()) : null);
 		try {
 			this.store.settle(this.model.pool(), settlement);
 			noteSpent(budgetSpend);

@@ -140,7 +140,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
 		return new PoolSpec(pool.name(), pool.provider(), rates,
 				(concurrency != null) ? concurrency.intValue() : pool.maxConcurrency(), pool.models(),
-				pool.userLimits(), pool.tenants(), pool.scopes());
+				pool.userLimits(), pool.tenants(), pool.tenantLimits(), pool.scopes());
 	}
 
 	/**

@@ -21,11 +21,13 @@ import io.github.llmquota.core.Provider;
  * individually
  * @param tenants how each priority class is shared between tenants, or {@code null} for
  * arrival order within a class
+ * @param tenantLimits per-tenant limits, by tenant id, or {@code null} when tenants are
+ * not limited individually
  * @param scopes the scopes above the pool, its own scope first and the root last; empty
  * when the pool names no scope
  */
 public record PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
-		UserLimits userLimits, TenantWeights tenants, List<ScopeSpec> scopes) {
+		UserLimits userLimits, TenantWeights tenants, UserLimits tenantLimits, List<ScopeSpec> scopes) {
 
 	/**
 	 * Create a pool outside any scope.
@@ -36,10 +38,42 @@ public record PoolSpec(String name, Provider provider, List<RateLimit> rates, in
 	 * @param models the models that share the pool
 	 * @param userLimits per-user limits, or {@code null}
 	 * @param tenants how each priority class is shared between tenants, or {@code null}
+	 * @param tenantLimits per-tenant limits, or {@code null}
+	 */
+	public PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
+			UserLimits userLimits, TenantWeights tenants, UserLimits tenantLimits) {
+		this(name, provider, rates, maxConcurrency, models, userLimits, tenants, tenantLimits, List.of());
+	}
+
+	/**
+	 * Create a pool whose tenants are not limited individually.
+	 * @param name the pool name
+	 * @param provider the provider
+	 * @param rates the configured rate dimensions
+	 * @param maxConcurrency the most calls in flight at once, or 0 for no limit
+	 * @param models the models that share the pool
+	 * @param userLimits per-user limits, or {@code null}
+	 * @param tenants how each priority class is shared between tenants, or {@code null}
+	 * @param scopes the scopes above the pool, its own scope first
+	 */
+	public PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
+			UserLimits userLimits, TenantWeights tenants, List<ScopeSpec> scopes) {
+		this(name, provider, rates, maxConcurrency, models, userLimits, tenants, null, scopes);
+	}
+
+	/**
+	 * Create a pool outside any scope, whose tenants are not limited individually.
+	 * @param name the pool name
+	 * @param provider the provider
+	 * @param rates the configured rate dimensions
+	 * @param maxConcurrency the most calls in flight at once, or 0 for no limit
+	 * @param models the models that share the pool
+	 * @param userLimits per-user limits, or {@code null}
+	 * @param tenants how each priority class is shared between tenants, or {@code null}
 	 */
 	public PoolSpec(String name, Provider provider, List<RateLimit> rates, int maxConcurrency, List<String> models,
 			UserLimits userLimits, TenantWeights tenants) {
-		this(name, provider, rates, maxConcurrency, models, userLimits, tenants, List.of());
+		this(name, provider, rates, maxConcurrency, models, userLimits, tenants, null, List.of());
 	}
 
 	/**

@@ -2,6 +2,8 @@ package io.github.llmquota.engine;
 
 import java.util.List;
 
+import io.github.llmquota.core.TenantDemand;
+
 /**
  * Holds the shared state of the pools and makes every decision about it atomically: one
  * call per acquire, one per settle. Waiting is not the store's business beyond keeping
@@ -111,6 +113,17 @@ public interface QuotaStore {
 	 * @return the snapshot
 	 */
 	PoolSnapshot snapshot(PoolSpec pool);
+
+	/**
+	 * Read the tenants with the most tokens waiting in a pool, without changing it.
+	 * @param pool the pool
+	 * @param limit the most tenants to return, positive
+	 * @return the tenants, most tokens first (then by key hash), each named by the key
+	 * hash of its {@link TenantShare}; empty where this store keeps no tenants
+	 */
+	default List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		return List.of();
+	}
 
 	/**
 	 * Return the live settings the fleet applies to a pool over its configuration.

@@ -22,12 +22,32 @@ import java.util.List;
  * {@code null} where its pool has no {@link TenantWeights}
  * @param budgets the worst-case cost reserved in each cost budget window the call falls
  * under, or {@code null} for none
+ * @param tenantLimit the charge to the tenant's own limits, or {@code null}
  */
 public record Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
-		long arrival, TenantShare tenant, List<BudgetCharge> budgets) {
+		long arrival, TenantShare tenant, List<BudgetCharge> budgets, UserCharge tenantLimit) {
 
 	/**
-	 * Create a ticket outside every cost budget.
+	 * Create a ticket whose tenant has no limits of its own.
+	 * @param id the ticket id
+	 * @param worker the id of the JVM that waits for it
+	 * @param rank the priority class rank
+	 * @param cost the charge per rate dimension
+	 * @param maxWaitMillis how long the ticket may wait
+	 * @param model the model the call goes to
+	 * @param user the charge to the user's own limits, or {@code null}
+	 * @param arrival the arrival of an earlier attempt, or 0
+	 * @param tenant the ticket's part in fair sharing between tenants, or {@code null}
+	 * @param budgets the worst-case cost reserved in each cost budget window the call
+	 * falls under, or {@code null} for none
+	 */
+	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
+			long arrival, TenantShare tenant, List<BudgetCharge> budgets) {
+		this(id, worker, rank, cost, maxWaitMillis, model, user, arrival, tenant, budgets, null);
+	}
+
+	/**
+	 * Create a ticket outside every cost budget, whose tenant has no limits of its own.
 	 * @param id the ticket id
 	 * @param worker the id of the JVM that waits for it
 	 * @param rank the priority class rank
@@ -40,7 +60,7 @@ public record Ticket(String id, String worker, int rank, long[] cost, long maxWa
 	 */
 	public Ticket(String id, String worker, int rank, long[] cost, long maxWaitMillis, String model, UserCharge user,
 			long arrival, TenantShare tenant) {
-		this(id, worker, rank, cost, maxWaitMillis, model, user, arrival, tenant, null);
+		this(id, worker, rank, cost, maxWaitMillis, model, user, arrival, tenant, null, null);
 	}
 
 	/**

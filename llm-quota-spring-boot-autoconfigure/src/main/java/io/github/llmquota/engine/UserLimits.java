@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-user limits of a pool: a default for every user and overrides for named users.
+ * Per-user limits of a pool, or per-tenant ones: a default for every user and overrides
+ * for named users.
  *
  * @param defaults the limits of users without an override; empty means such users are not
  * limited individually

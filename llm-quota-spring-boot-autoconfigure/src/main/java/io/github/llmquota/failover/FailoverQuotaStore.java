@@ -21,6 +21,7 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.lang.Nullable;
 
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.BudgetCharge;
@@ -393,6 +394,21 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 * without delay, and the next acquire after the retry interval probes Redis again.
 	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
 	 */
+	// For the endpoint only: while the shared state cannot be read it shows none, and a
+	// failed read trips nothing, as no decision depends on it.
+	@Override
+	public List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		if (isDegraded()) {
+			return List.of();
+		}
+		try {
+			return this.shared.waitingTenants(pool, limit);
+		}
+		catch (DataAccessException ex) {
+			return List.of();
+		}
+	}
+
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		unreachableFor("read the shared state");
@@ -472,7 +488,8 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			// A scope's limits are shared by its pools' JVMs as the pool's are: the same
 			// share of each, a conservative bound.
 			PoolSpec local = new PoolSpec(name, pool.provider(), rates, concurrency, pool.models(), pool.userLimits(),
-					pool.tenants(), pool.scopes().stream().map((scope) -> scope.scaled(share)).toList());
+					pool.tenants(), pool.tenantLimits(),
+					pool.scopes().stream().map((scope) -> scope.scaled(share)).toList());
 			// The share already holds a pinned multiplier: pinned at 1 locally, it is
 			// neither applied twice nor adapted, as in Redis.
 			this.local.changeLive(local, new LiveSettings(Map.of(), live.pausedClasses(),

@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.BudgetCharge;
@@ -180,6 +181,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 	@Override
 	public PoolSnapshot snapshot(PoolSpec pool) {
 		return state(pool).snapshot();
+	}
+
+	@Override
+	public List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		return state(pool).waitingTenants(limit);
 	}
 
 	@Override
@@ -450,6 +456,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private final double[] consumed;
 
+		// The gates' buckets, by the script's key suffix: u:<hash> or tl:<hash>.
 		private final Map<String, Level[]> users = new HashMap<>();
 
 		private final Map<String, Long> modelCooldowns = new HashMap<>();
@@ -547,8 +554,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 				long now = advanceAndRestart();
 				admission = (this.shadowed != null && this.shadowed[ticket.rank()]) ? decideInShadow(ticket, now)
 						: decide(ticket, now, news);
-				if (ticket.user() != null && admission.status() != Admission.Status.REJECTED) {
-					chargeUser(ticket.user(), ticket.user().cost(), 1, now);
+				if (admission.status() != Admission.Status.REJECTED) {
+					chargeGates(Gate.of(ticket), 1, now);
 				}
 				if (admission.status() != Admission.Status.REJECTED) {
 					budgetReserve(ticket, 1, now);
@@ -566,13 +573,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 			if (this.exhaustedUntil > now) {
 				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
 			}
-			if (ticket.user() != null) {
-				// Per-user caps are a gate at arrival: a user over its quota never blocks
-				// the queue.
-				double userEta = userEta(ticket.user(), now);
-				if (userEta > 0) {
-					return Admission.rejected(RejectionReason.USER_LIMIT, delay(userEta));
-				}
+			// Per-user and per-tenant caps are gates at arrival: a user or tenant over
+			// its
+			// quota never blocks the queue.
+			Admission gated = gateRejection(ticket, now);
+			if (gated != null) {
+				return gated;
 			}
 			long budgetEta = budgetEta(ticket.budgets(), now);
 			if (budgetEta > 0) {
@@ -644,7 +650,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			Admission.Status status = Admission.Status.GRANTED;
 			RejectionReason reason = null;
 			long wait = 0;
-			double userEta = (ticket.user() != null) ? userEta(ticket.user(), now) : 0;
+			Admission gated = gateRejection(ticket, now);
 			if (this.paused != null && this.paused[ticket.rank()]) {
 				status = Admission.Status.REJECTED;
 				reason = RejectionReason.PAUSED;
@@ -655,10 +661,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 				reason = RejectionReason.QUOTA_EXHAUSTED;
 				wait = this.exhaustedUntil - now;
 			}
-			else if (userEta > 0) {
+			else if (gated != null) {
 				status = Admission.Status.REJECTED;
-				reason = RejectionReason.USER_LIMIT;
-				wait = delay(userEta);
+				reason = gated.reason();
+				wait = gated.delayMillis();
 			}
 			else {
 				double eta = blocked(ticket, now);
@@ -695,9 +701,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				this.granted.remove(settlement.leaseId());
 				this.streamOutput.remove(settlement.leaseId());
 				addDeltas(settlement.delta());
-				if (settlement.user() != null) {
-					chargeUser(settlement.user(), settlement.userDelta(), 1, now);
-				}
+				chargeGates(Gate.of(settlement), 1, now);
 				budgetSpend(settlement.budgets(), now);
 				feedback(settlement.feedback(), (lease != null) ? lease[1] : null, settlement.model(), now);
 				pump(now, null, true, news);
@@ -724,7 +728,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 							(id, held) -> Math.max(held, expiry)));
 					addDeltas(delta);
 					if (user != null) {
-						chargeUser(user, userDelta, 1, now);
+						chargeGates(List.of(new Gate("u:", RejectionReason.USER_LIMIT, user, userDelta)), 1, now);
 					}
 					budgetSpend(budgets, now);
 					this.streamOutput.put(leaseId, outputTokens);
@@ -771,9 +775,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 							}
 							scope.state.leases.remove(ticketId);
 						}
-						if (grant.user() != null) {
-							chargeUser(grant.user(), grant.user().cost(), -1, now);
-						}
+						chargeGates(Gate.of(grant), -1, now);
 						budgetReserve(grant, -1, now);
 						this.leases.remove(ticketId);
 					}
@@ -802,6 +804,31 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			news.forEach(Runnable::run);
 			return result;
+		}
+
+		// The tenants with the most tokens waiting, as the script's waitingTenants: its
+		// sums stop at 2^53, beyond which a double is no longer exact.
+		List<TenantDemand> waitingTenants(int limit) {
+			synchronized (this.lock) {
+				long max = 1L << 53;
+				Map<String, long[]> demand = new HashMap<>();
+				for (Ticket ticket : this.queue.values()) {
+					TenantShare tenant = ticket.tenant();
+					if (tenant != null) {
+						long[] waiting = demand.computeIfAbsent(tenant.keyHash(), (hash) -> new long[2]);
+						waiting[0] = Math.min(waiting[0] + Math.min(tenant.tokens(), max), max);
+						waiting[1]++;
+					}
+				}
+				return demand.entrySet()
+					.stream()
+					.map((entry) -> new TenantDemand(entry.getKey(), entry.getValue()[0], (int) entry.getValue()[1]))
+					.sorted(Comparator.comparingLong(TenantDemand::waitingTokens)
+						.reversed()
+						.thenComparing(TenantDemand::tenant))
+					.limit(limit)
+					.toList();
+			}
 		}
 
 		PoolSnapshot snapshot() {
@@ -1081,31 +1108,44 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 		}
 
-		private double userEta(UserCharge user, long now) {
-			Level[] levels = userLevels(user);
-			double eta = 0;
-			for (int i = 0; i < levels.length; i++) {
-				RateLimit rate = user.limits().get(i);
-				double need = Math.min(user.cost()[i], rate.capacity());
-				double over = levels[i].drained(now, rate.ratePerMilli()) + need - rate.capacity();
-				if (over > 1e-9) {
-					eta = Math.max(eta, over / rate.ratePerMilli());
+		// The rejection by the gate that waits longest (the first on a tie), as the
+		// script's gateRejection; null when every gate fits the ticket.
+		private Admission gateRejection(Ticket ticket, long now) {
+			Admission worst = null;
+			double worstEta = 0;
+			for (Gate gate : Gate.of(ticket)) {
+				UserCharge user = gate.charge();
+				Level[] levels = userLevels(gate);
+				for (int i = 0; i < levels.length; i++) {
+					RateLimit rate = user.limits().get(i);
+					double level = levels[i].drained(now, rate.ratePerMilli());
+					double need = Math.min(user.cost()[i], rate.capacity());
+					double over = level + need - rate.capacity();
+					if (over > 1e-9 && over / rate.ratePerMilli() > worstEta) {
+						worstEta = over / rate.ratePerMilli();
+						worst = Admission.rejectedAtGate(gate.reason(), delay(worstEta),
+								user.bindingLimit(i, (long) Math.max(Math.floor(rate.capacity() - level), 0),
+										(long) Math.ceil(level / rate.ratePerMilli())));
+					}
 				}
 			}
-			return eta;
+			return worst;
 		}
 
-		private void chargeUser(UserCharge user, long[] amounts, int sign, long now) {
-			Level[] levels = userLevels(user);
-			for (int i = 0; i < levels.length; i++) {
-				RateLimit rate = user.limits().get(i);
-				double level = levels[i].drained(now, rate.ratePerMilli()) + sign * amounts[i];
-				levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
+		private void chargeGates(List<Gate> gates, int sign, long now) {
+			for (Gate gate : gates) {
+				Level[] levels = userLevels(gate);
+				for (int i = 0; i < levels.length; i++) {
+					RateLimit rate = gate.charge().limits().get(i);
+					double level = levels[i].drained(now, rate.ratePerMilli()) + sign * gate.amounts()[i];
+					levels[i].write(Math.min(Math.max(level, 0), rate.capacity() * 2), now);
+				}
 			}
 		}
 
-		private Level[] userLevels(UserCharge user) {
-			return this.users.computeIfAbsent(user.keyHash(), (hash) -> {
+		private Level[] userLevels(Gate gate) {
+			UserCharge user = gate.charge();
+			return this.users.computeIfAbsent(gate.prefix() + user.keyHash(), (key) -> {
 				Level[] levels = new Level[user.limits().size()];
 				for (int i = 0; i < levels.length; i++) {
 					levels[i] = new Level();
@@ -1118,9 +1158,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private void drop(Ticket ticket, long now) {
 			unqueue(ticket.id());
 			releaseClaims(ticket.id());
-			if (ticket.user() != null) {
-				chargeUser(ticket.user(), ticket.user().cost(), -1, now);
-			}
+			chargeGates(Gate.of(ticket), -1, now);
 			budgetReserve(ticket, -1, now);
 		}
 
@@ -1440,6 +1478,35 @@ public class InMemoryQuotaStore implements QuotaStore {
 				}
 			}
 			return (this.current + BudgetCharge.ROLLING_SLOTS) * slotMillis - now;
+		}
+
+	}
+
+	/**
+	 * A gate a request passes at arrival, as the script's GATES: its user's limits, kept
+	 * under "u:", or its tenant's, under "tl:", with what to charge them (the costs of a
+	 * ticket, the deltas of a settlement).
+	 */
+	private record Gate(String prefix, RejectionReason reason, UserCharge charge, long[] amounts) {
+
+		static List<Gate> of(Ticket ticket) {
+			return of(ticket.user(), ticket.tenantLimit(), (ticket.user() != null) ? ticket.user().cost() : null,
+					(ticket.tenantLimit() != null) ? ticket.tenantLimit().cost() : null);
+		}
+
+		static List<Gate> of(Settlement settlement) {
+			return of(settlement.user(), settlement.tenantLimit(), settlement.userDelta(), settlement.tenantDelta());
+		}
+
+		private static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
+			List<Gate> gates = new ArrayList<>(2);
+			if (user != null) {
+				gates.add(new Gate("u:", RejectionReason.USER_LIMIT, user, userAmounts));
+			}
+			if (tenant != null) {
+				gates.add(new Gate("tl:", RejectionReason.TENANT_LIMIT, tenant, tenantAmounts));
+			}
+			return gates;
 		}
 
 	}

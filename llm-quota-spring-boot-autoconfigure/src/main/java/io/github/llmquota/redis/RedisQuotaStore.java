@@ -18,6 +18,7 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.Admission;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.BudgetCharge;
@@ -52,6 +53,7 @@ import io.github.llmquota.redis.ScriptProtocol.SettleArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotArgs;
 import io.github.llmquota.redis.ScriptProtocol.SnapshotReply;
 import io.github.llmquota.redis.ScriptProtocol.TenantArgs;
+import io.github.llmquota.redis.ScriptProtocol.TenantsArgs;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
@@ -201,18 +203,20 @@ public class RedisQuotaStore implements QuotaStore {
 		Long arrival = (ticket.arrival() > 0) ? ticket.arrival() : null;
 		TenantShare share = ticket.tenant();
 		TenantArgs tenant = (share != null) ? new TenantArgs(share.keyHash(), share.weight(), share.tokens()) : null;
+		UserCharge tenantCharge = ticket.tenantLimit();
+		UserArgs tenantLimit = (tenantCharge != null) ? user(tenantCharge, tenantCharge.cost(), null) : null;
 		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
 						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant,
-						budgets(ticket.budgets())));
+						budgets(ticket.budgets()), tenantLimit));
 		this.lastWrite.put(pool.name(), System.nanoTime());
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.GRANTED -> (reply.size() > 2) ? Admission.shadowed((Long) reply.get(1), shadow(reply))
 					: Admission.granted((Long) reply.get(1));
 			case ScriptProtocol.WAITING ->
 				Admission.waiting((Long) reply.get(1), emptyToNull((String) reply.get(2)), (Long) reply.get(3));
-			case ScriptProtocol.REJECTED ->
-				Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
+			case ScriptProtocol.REJECTED -> (reply.size() > 3) ? gateRejection(ticket, reply)
+					: Admission.rejected(RejectionReason.valueOf((String) reply.get(1)), (Long) reply.get(2));
 			default -> throw unexpected(reply);
 		};
 	}
@@ -220,11 +224,13 @@ public class RedisQuotaStore implements QuotaStore {
 	@Override
 	public void settle(PoolSpec pool, Settlement settlement) {
 		UserArgs user = (settlement.user() != null) ? user(settlement.user(), null, settlement.userDelta()) : null;
+		UserArgs tenantLimit = (settlement.tenantLimit() != null)
+				? user(settlement.tenantLimit(), null, settlement.tenantDelta()) : null;
 		FeedbackArgs feedback = feedback(settlement.feedback());
 		List<?> reply = run(pool, ScriptProtocol.SETTLE,
 				(live) -> new SettleArgs(settlement.leaseId(), settlement.delta(),
 						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live,
-						budgets(settlement.budgets())));
+						budgets(settlement.budgets()), tenantLimit));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
@@ -263,6 +269,20 @@ public class RedisQuotaStore implements QuotaStore {
 			states.add(TicketState.valueOf((String) state));
 		}
 		return new PollResult(states, (Long) reply.get(1), emptyToNull((String) reply.get(2)));
+	}
+
+	@Override
+	public List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {
+		List<?> reply = run(pool, ScriptProtocol.TENANTS_OP, (live) -> new TenantsArgs(limit, live));
+		if (!ScriptProtocol.TENANTS.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		List<TenantDemand> tenants = new ArrayList<>();
+		for (int i = 1; i + 2 < reply.size(); i += 3) {
+			tenants.add(new TenantDemand((String) reply.get(i), (Long) reply.get(i + 1),
+					((Long) reply.get(i + 2)).intValue()));
+		}
+		return tenants;
 	}
 
 	@Override
@@ -630,6 +650,19 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private String channelPrefix() {
 		return this.keyPrefix + ":w:";
+	}
+
+	// {REJECTED, USER_LIMIT | TENANT_LIMIT, retry after, field, remaining, full in}
+	private static Admission gateRejection(Ticket ticket, List<?> reply) {
+		RejectionReason reason = RejectionReason.valueOf((String) reply.get(1));
+		UserCharge gate = (reason == RejectionReason.TENANT_LIMIT) ? ticket.tenantLimit() : ticket.user();
+		for (int i = 0; i < gate.limits().size(); i++) {
+			if (fieldName(gate.limits().get(i)).equals(reply.get(3))) {
+				return Admission.rejectedAtGate(reason, (Long) reply.get(2),
+						gate.bindingLimit(i, (Long) reply.get(4), (Long) reply.get(5)));
+			}
+		}
+		throw unexpected(reply);
 	}
 
 	private static UserArgs user(UserCharge user, long[] costs, long[] deltas) {

@@ -70,6 +70,15 @@ final class ScriptProtocol {
 	 */
 	static final String CHARGE = "charge";
 
+	/**
+	 * The read-only op that reads the tenants with the most tokens waiting, with
+	 * {@link TenantsArgs}.
+	 */
+	static final String TENANTS_OP = "tenants";
+
+	/** Tenants: followed by the key hash, tokens and tickets of each tenant. */
+	static final String TENANTS = "TENANTS";
+
 	/** Charge: the lease was held and is kept a lease timeout from now. */
 	static final String CHARGED = "CHARGED";
 
@@ -258,8 +267,9 @@ final class ScriptProtocol {
 	}
 
 	/**
-	 * A per-user charge: the user's buckets and the amounts to charge ({@code costs} at
-	 * acquire) or to add ({@code deltas} at settle), per bucket.
+	 * A per-user charge, or per-tenant ({@code tenantLimit}): the user's or tenant's
+	 * buckets and the amounts to charge ({@code costs} at acquire) or to add
+	 * ({@code deltas} at settle), per bucket.
 	 */
 	@JsonSerialize(using = Positional.class)
 	record UserArgs(String keyHash, List<String> fields, double[] capacities, double[] ratesPerMilli, long[] costs,
@@ -274,7 +284,8 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record AcquireArgs(String id, String worker, int classRank, long[] costs, long maxWaitMillis, String model,
-			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant, List<BudgetArgs> budgets) {
+			UserArgs user, Long arrival, Boolean stateUnknown, Long live, TenantArgs tenant, List<BudgetArgs> budgets,
+			UserArgs tenantLimit) {
 	}
 
 	/**
@@ -312,7 +323,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown, Long live, List<BudgetArgs> budgets) {
+			Boolean stateUnknown, Long live, List<BudgetArgs> budgets, UserArgs tenantLimit) {
 	}
 
 	/** The arguments of {@code cancel}. */
@@ -323,6 +334,11 @@ final class ScriptProtocol {
 	/** The arguments of {@code poll}: the calling worker and the tickets it waits for. */
 	@JsonSerialize(using = Positional.class)
 	record PollArgs(String worker, List<String> ids, Boolean stateUnknown, Long live) {
+	}
+
+	/** The arguments of {@code tenants}: the most tenants to report. */
+	@JsonSerialize(using = Positional.class)
+	record TenantsArgs(int limit, Long live) {
 	}
 
 	/**

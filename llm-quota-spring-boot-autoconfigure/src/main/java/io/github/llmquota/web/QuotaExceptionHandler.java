@@ -16,6 +16,7 @@ import org.springframework.lang.Nullable;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
+import io.github.llmquota.core.DimensionState;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.NonRetryableQuotaException;
 import io.github.llmquota.core.PoolState;
@@ -43,10 +44,12 @@ import io.github.llmquota.fallback.FallbackExhaustedException;
  * <td>the pool's binding dimension</td>
  * </tr>
  * <tr>
- * <td>{@code USER_LIMIT}</td>
+ * <td>{@code USER_LIMIT}, {@code TENANT_LIMIT}</td>
  * <td>429</td>
  * <td>yes</td>
- * <td>no: the user's own quota binds, which the pool's state does not show</td>
+ * <td>the binding limit of the user's or tenant's own quota, named
+ * {@code <pool>/user/<dimension>} or {@code <pool>/tenant/<dimension>}
+ * ({@link RateLimitFields#ofGate}), when the store reports it</td>
  * </tr>
  * <tr>
  * <td>{@code BUDGET_EXHAUSTED} (a cost budget's hard cap)</td>
@@ -145,7 +148,14 @@ public class QuotaExceptionHandler {
 		if (ex instanceof FallbackExhaustedException exhausted) {
 			problem.setProperty("chain", exhausted.getChain());
 		}
-		if (ex.isRetryable() && POOL_BOUND.contains(reason) && this.states != null) {
+		if (ex.getGateLimit() != null) {
+			RateLimitFields fields = RateLimitFields.ofGate(ex.getPool(),
+					(reason == RejectionReason.TENANT_LIMIT) ? "tenant" : "user", ex.getGateLimit());
+			response.header(RateLimitFields.RATE_LIMIT_POLICY, fields.policy());
+			response.header(RateLimitFields.RATE_LIMIT, fields.rateLimit());
+			problem.setProperty("dimension", DimensionState.nameOf(ex.getGateLimit().dimension()));
+		}
+		else if (ex.isRetryable() && POOL_BOUND.contains(reason) && this.states != null) {
 			Optional<PoolState> state = this.states.get(ex.getPool());
 			state.flatMap(RateLimitFields::binding).ifPresent((dimension) -> {
 				RateLimitFields fields = RateLimitFields.of(state.get(), dimension);
@@ -198,6 +208,7 @@ public class QuotaExceptionHandler {
 			case DEADLINE -> "Model quota not available in time";
 			case SHED -> "Request shed for higher-priority work";
 			case USER_LIMIT -> "User quota exhausted";
+			case TENANT_LIMIT -> "Tenant quota exhausted";
 			case CANNOT_FIT -> "Request larger than the model's limit";
 			case CANCELLED -> "Request cancelled while waiting for quota";
 			case UNAVAILABLE -> "Quota state unavailable";

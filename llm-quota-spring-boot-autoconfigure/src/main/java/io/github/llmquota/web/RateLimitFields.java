@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionState;
+import io.github.llmquota.core.GateLimit;
 import io.github.llmquota.core.PoolState;
 
 /**
@@ -93,6 +94,27 @@ public record RateLimitFields(String policy, String rateLimit) {
 			rateLimit += ";t=" + integer(Math.ceil(missing * window / dimension.effectiveLimit()));
 		}
 		return new RateLimitFields(policy, rateLimit);
+	}
+
+	/**
+	 * Return the fields for the binding limit of a request's own gate, named
+	 * {@code <pool>/<gate>/<dimension>}: <pre class="code">
+	 * RateLimit-Policy: "openai-gpt/tenant/tokens-per-minute";q=20000;qu="tokens";w=60
+	 * RateLimit: "openai-gpt/tenant/tokens-per-minute";r=150;t=55
+	 * </pre> {@code q} is the gate's limit (no safety margin applies to it), {@code r}
+	 * what a request could take now and {@code t} when its bucket is full again.
+	 * @param pool the pool whose gate refused the request
+	 * @param gate the gate, {@code user} or {@code tenant}
+	 * @param limit its binding limit
+	 * @return the fields
+	 */
+	public static RateLimitFields ofGate(String pool, String gate, GateLimit limit) {
+		String name = string(pool + "/" + gate + "/" + DimensionState.nameOf(limit.dimension()));
+		String unit = isRequests(limit.dimension()) ? "" : ";qu=\"tokens\"";
+		long window = limit.dimension().getWindow().toSeconds();
+		long full = integer(Math.ceil(limit.fullIn().toMillis() / 1000.0));
+		return new RateLimitFields(name + ";q=" + integer(limit.limit()) + unit + ";w=" + window,
+				name + ";r=" + integer(limit.remaining()) + ";t=" + full);
 	}
 
 	private static boolean isRequests(Dimension dimension) {

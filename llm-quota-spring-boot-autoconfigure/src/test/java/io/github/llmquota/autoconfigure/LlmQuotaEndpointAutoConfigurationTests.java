@@ -34,6 +34,16 @@ class LlmQuotaEndpointAutoConfigurationTests {
 	}
 
 	@Test
+	void aTenantListThatIsNotPositiveStopsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("llm.quota.tenants.endpoint-limit=0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.tenants.endpoint-limit");
+		});
+	}
+
+	@Test
 	void endpointThatIsNotExposedBacksOff() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=health")
 			.run((context) -> assertThat(context).doesNotHaveBean(LlmQuotaEndpoint.class));

@@ -4,8 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import io.github.llmquota.core.Dimension;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.RateLimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,6 +59,42 @@ class TenantsConfigurationTests {
 				assertThat(context.getStartupFailure()).rootCause()
 					.hasMessageContaining("llm.quota.tenants.default-weight");
 			});
+	}
+
+	@Test
+	void tenantLimitsGiveEveryPoolADefaultAndPerTenantLimitsWithoutTheSafetyMargin() {
+		this.runner
+			.withPropertyValues("llm.quota.safety-margin=0.2",
+					"llm.quota.tenants.default-limits.requests-per-minute=10",
+					"llm.quota.tenants.limits.acme.tokens-per-minute=50000",
+					"llm.quota.tenants.limits.acme.tokens-per-day=900000")
+			.run((context) -> {
+				PoolSpec pool = pool(context.getBean(QuotaSettings.class));
+				// Limits without fair sharing: each works without the other.
+				assertThat(pool.tenants()).isNull();
+				assertThat(pool.tenantLimits().forUser("other")).singleElement().satisfies((limit) -> {
+					assertThat(limit.dimension()).isEqualTo(Dimension.REQUESTS_PER_MINUTE);
+					assertThat(limit.capacity()).isEqualTo(10);
+				});
+				assertThat(pool.tenantLimits().forUser("acme")).extracting(RateLimit::dimension)
+					.containsExactly(Dimension.TOKENS_PER_MINUTE, Dimension.TOKENS_PER_DAY);
+			});
+	}
+
+	@Test
+	void withoutTenantLimitsTenantsAreNotLimitedIndividually() {
+		this.runner.run((context) -> assertThat(pool(context.getBean(QuotaSettings.class)).tenantLimits()).isNull());
+	}
+
+	@Test
+	void aTenantLimitThatIsNotPositiveStopsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("llm.quota.tenants.limits.acme.requests-per-minute=0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.tenants.limits.acme.requests-per-minute")
+				.hasMessageContaining("must be positive");
+		});
 	}
 
 	private static PoolSpec pool(QuotaSettings settings) {

@@ -212,6 +212,18 @@ final class StoreDifferential {
 		int concurrency = random.nextBoolean() ? 0 : 1 + random.nextInt(8);
 		// Half the pools share their classes between tenants.
 		TenantWeights tenants = random.nextBoolean() ? new TenantWeights(1, TENANTS) : null;
+		// A third limit each tenant, with an override for one of them.
+		UserLimits tenantLimits = null;
+		if (random.nextInt(3) == 0) {
+			List<RateLimit> limits = new ArrayList<>();
+			limits.add(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 2 + random.nextInt(30), 0, 60_000));
+			if (random.nextBoolean()) {
+				limits.add(RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000 + random.nextInt(80_000), 0, 60_000));
+			}
+			List<RateLimit> override = List
+				.of(RateLimit.of(Dimension.TOKENS_PER_DAY, 10_000 + random.nextInt(500_000), 0, 86_400_000));
+			tenantLimits = new UserLimits(limits, Map.of("t1", override));
+		}
 		// A tree of one to three levels: the pool alone, under an organisation, or under
 		// a
 		// project of an organisation; under a scope, a sibling pool shares it.
@@ -220,7 +232,7 @@ final class StoreDifferential {
 			scopes.add(randomScope(random, (level == 2) ? "project" : "org", margin, horizon));
 		}
 		PoolSpec pool = new PoolSpec(poolName, Provider.ANTHROPIC, rates, concurrency, models, users, tenants,
-				List.copyOf(scopes));
+				tenantLimits, List.copyOf(scopes));
 		Map<String, ModelSpec> specs = new LinkedHashMap<>();
 		models.forEach((model) -> specs.put(model, new ModelSpec(model, pool, false)));
 		if (!scopes.isEmpty()) {
@@ -458,32 +470,35 @@ final class StoreDifferential {
 			String model = this.pool.models().get(this.random.nextInt(this.pool.models().size()));
 			UserCharge user = null;
 			if (this.pool.userLimits() != null && this.random.nextInt(3) > 0) {
-				String name = USERS.get(this.random.nextInt(USERS.size()));
-				List<RateLimit> limits = this.pool.userLimits().forUser(name);
-				long[] userCost = new long[limits.size()];
-				for (int i = 0; i < userCost.length; i++) {
-					userCost[i] = cost(limits.get(i));
-				}
-				user = new UserCharge(Integer.toHexString(name.hashCode()), limits, userCost);
+				user = gateCharge(this.pool.userLimits(), USERS.get(this.random.nextInt(USERS.size())));
 			}
 			TenantShare tenant = null;
-			if (this.pool.tenants() != null) {
+			UserCharge tenantLimit = null;
+			if (this.pool.tenants() != null || this.pool.tenantLimits() != null) {
 				// A fifth of the tickets have no tenant, as the engine sends them.
 				int roll = this.random.nextInt(TENANTS.size() + 1);
 				String name = (roll < TENANTS.size()) ? "t" + roll : null;
-				tenant = new TenantShare((name != null) ? name : "-", this.pool.tenants().weightOf(name),
-						Arrays.stream(cost).sum());
+				if (this.pool.tenants() != null) {
+					tenant = new TenantShare((name != null) ? name : "-", this.pool.tenants().weightOf(name),
+							Arrays.stream(cost).sum());
+				}
+				if (this.pool.tenantLimits() != null && name != null) {
+					tenantLimit = gateCharge(this.pool.tenantLimits(), name);
+				}
 			}
 			List<BudgetCharge> budgetCharges = budgetCharges(user);
 			Ticket ticket = new Ticket(WORKER + "." + (this.tickets.size() + 1), WORKER, rank, cost, maxWait, model,
-					user, arrival(), tenant, budgetCharges);
+					user, arrival(), tenant, budgetCharges, tenantLimit);
 			this.tickets.put(ticket.id(), ticket);
 			String what = "acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost) + " wait "
 					+ maxWait + " model " + model + ((ticket.arrival() > 0) ? " arrival " + ticket.arrival() : "")
 					+ ((user != null) ? " user " + user.keyHash() + " " + Arrays.toString(user.cost()) : "")
-					+ ((tenant != null) ? " tenant " + tenant.keyHash() + " weight " + tenant.weight() + " tokens "
-							+ tenant.tokens() : "")
-					+ ((budgetCharges != null) ? " budgets " + budgetCharges : "");
+					+ ((tenant != null) ? " tenant "
+							+ tenant.keyHash() + " weight " + tenant.weight() + " tokens " + tenant.tokens() : "")
+					+ ((budgetCharges != null) ? " budgets " + budgetCharges : "")
+					+ ((tenantLimit != null)
+							? " tenant limit " + tenantLimit.keyHash() + " " + Arrays.toString(tenantLimit.cost())
+							: "");
 			begin(what);
 			Admission expected = this.lua.acquire(this.pool, ticket);
 			Admission actual = this.java.acquire(this.pool, ticket);
@@ -518,6 +533,27 @@ final class StoreDifferential {
 			return 1 + this.random.nextInt(1_000_000);
 		}
 
+		// A user's or tenant's charge, keyed as the engine keys it: never the raw id.
+		private UserCharge gateCharge(UserLimits gate, String id) {
+			List<RateLimit> limits = gate.forUser(id);
+			long[] gateCost = new long[limits.size()];
+			for (int i = 0; i < gateCost.length; i++) {
+				gateCost[i] = cost(limits.get(i));
+			}
+			return new UserCharge(Integer.toHexString(id.hashCode()), limits, gateCost);
+		}
+
+		private long[] gateDelta(UserCharge gate) {
+			if (gate == null) {
+				return null;
+			}
+			long[] gateDelta = new long[gate.cost().length];
+			for (int i = 0; i < gateDelta.length; i++) {
+				gateDelta[i] = delta(gate.limits().get(i), gate.cost()[i]);
+			}
+			return gateDelta;
+		}
+
 		private long cost(RateLimit rate) {
 			if (isRequests(rate.dimension())) {
 				return 1;
@@ -535,19 +571,15 @@ final class StoreDifferential {
 			for (int i = 0; i < delta.length; i++) {
 				delta[i] = delta(this.pool.costRates().get(i), ticket.cost()[i]);
 			}
-			long[] userDelta = null;
-			if (ticket.user() != null) {
-				userDelta = new long[ticket.user().cost().length];
-				for (int i = 0; i < userDelta.length; i++) {
-					userDelta[i] = delta(ticket.user().limits().get(i), ticket.user().cost()[i]);
-				}
-			}
+			long[] userDelta = gateDelta(ticket.user());
+			long[] tenantDelta = gateDelta(ticket.tenantLimit());
 			PoolFeedback feedback = feedback();
 			List<BudgetCharge> spend = budgetSpend(ticket, true);
-			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback,
-					spend);
+			Settlement settlement = new Settlement(id, ticket.model(), delta, ticket.user(), userDelta, feedback, spend,
+					ticket.tenantLimit(), tenantDelta);
 			begin("settle " + id + " delta " + Arrays.toString(delta)
-					+ ((userDelta != null) ? " user delta " + Arrays.toString(userDelta) : "") + " feedback "
+					+ ((userDelta != null) ? " user delta " + Arrays.toString(userDelta) : "")
+					+ ((tenantDelta != null) ? " tenant delta " + Arrays.toString(tenantDelta) : "") + " feedback "
 					+ feedback.kind() + " retry-after " + feedback.retryAfterMillis() + " remaining "
 					+ Arrays.toString(feedback.remaining()) + " tolerance " + Arrays.toString(feedback.tolerance())
 					+ ((spend != null) ? " budgets " + spend : ""));
@@ -882,6 +914,9 @@ final class StoreDifferential {
 				}
 			}
 			compare(this.lua.snapshot(this.pool), this.java.snapshot(this.pool));
+			if (this.pool.tenants() != null) {
+				same("waiting tenants", this.lua.waitingTenants(this.pool, 3), this.java.waitingTenants(this.pool, 3));
+			}
 			same("admission log", this.lua.admissionLog(this.pool.name()), this.java.admissionLog(this.pool.name()));
 			if (!this.budgets.isEmpty()) {
 				List<BudgetCharge> windows = budgetWindows();
@@ -1007,6 +1042,7 @@ final class StoreDifferential {
 					+ ((this.pool.tenants() != null) ? ", tenants " + this.pool.tenants() : "")
 					+ (this.pool.scopeChain().isEmpty() ? ""
 							: ", scopes " + this.pool.scopeChain() + ", sibling " + this.sibling.rates())
+					+ ((this.pool.tenantLimits() != null) ? ", tenant limits " + this.pool.tenantLimits() : "")
 					+ (this.arrivalOrder ? ", arrival order (test switch)" : "");
 		}
 

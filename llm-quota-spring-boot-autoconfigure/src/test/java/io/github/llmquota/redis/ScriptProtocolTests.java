@@ -23,10 +23,10 @@ class ScriptProtocolTests {
 	@Test
 	void opArgumentsAreWrittenByPositionWithTrailingAbsentOnesLeftOut() {
 		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1, 1000, 500 }, 0, "model", null, null, null,
-				null, null, null);
+				null, null, null, null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
-				new FeedbackArgs("ok", null, null, null, null), null, null, null, null);
+				new FeedbackArgs("ok", null, null, null, null), null, null, null, null, null);
 		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
 	}
 
@@ -34,7 +34,7 @@ class ScriptProtocolTests {
 	void absentArgumentsBeforePresentOnesKeepTheirPlaceAsNull() {
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null,
 				new UserArgs("h", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { 1 }),
-				true, 3L, null);
+				true, 3L, null, null);
 		assertThat(ScriptProtocol.write(settle))
 			.isEqualTo("[\"w.1\",[5],null,null,[\"h\",[\"rpm\"],[10.0],[0.5],null,[1]],true,3]");
 	}
@@ -42,7 +42,7 @@ class ScriptProtocolTests {
 	@Test
 	void tenantTravelsLastInAcquire() {
 		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1 }, 0, null, null, null, null, null,
-				new TenantArgs("ab12", 3, 1500), null);
+				new TenantArgs("ab12", 3, 1500), null, null);
 		assertThat(ScriptProtocol.write(acquire))
 			.isEqualTo("[\"w.1\",\"w\",2,[1],0,null,null,null,null,null,[\"ab12\",3.0,1500]]");
 	}
@@ -51,9 +51,24 @@ class ScriptProtocolTests {
 	void budgetsTravelLastInAcquireEachByPosition() {
 		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1 }, 0, null, null, null, null, null, null,
 				List.of(new BudgetArgs("$:monthly:2026-12-01", 50_000_000L, 4_500, 1_798_761_600_000L, null, null,
-						null)));
+						null)),
+				null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo(
 				"[\"w.1\",\"w\",2,[1],0,null,null,null,null,null,null,[[\"$:monthly:2026-12-01\",50000000,4500,1798761600000]]]");
+	}
+
+	@Test
+	void tenantLimitTravelsLastInAcquireAndSettle() {
+		UserArgs gate = new UserArgs("cd34", List.of("tpm"), new double[] { 10 }, new double[] { 0.5 },
+				new long[] { 2 }, null);
+		AcquireArgs acquire = new AcquireArgs("w.1", "w", 0, new long[] { 1 }, 0, null, null, null, null, null, null,
+				null, gate);
+		assertThat(ScriptProtocol.write(acquire)).isEqualTo(
+				"[\"w.1\",\"w\",0,[1],0,null,null,null,null,null,null,null,[\"cd34\",[\"tpm\"],[10.0],[0.5],[2]]]");
+		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null, null, null, null, null, new UserArgs(
+				"cd34", List.of("tpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { -1 }));
+		assertThat(ScriptProtocol.write(settle))
+			.isEqualTo("[\"w.1\",[5],null,null,null,null,null,null,[\"cd34\",[\"tpm\"],[10.0],[0.5],null,[-1]]]");
 	}
 
 	@Test

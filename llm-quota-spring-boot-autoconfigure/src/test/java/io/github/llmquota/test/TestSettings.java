@@ -54,6 +54,8 @@ public final class TestSettings {
 
 	private TenantWeights tenants;
 
+	private UserLimits tenantLimits;
+
 	private TestSettings() {
 	}
 
@@ -123,6 +125,11 @@ public final class TestSettings {
 		return this;
 	}
 
+	public TestSettings tenantLimits(UserLimits tenantLimits) {
+		this.tenantLimits = tenantLimits;
+		return this;
+	}
+
 	public TestSettings noReserves() {
 		this.classes.replaceAll((c) -> new PriorityClass(c.name(), c.rank(), 0, c.queueCapacity(), c.maxWait()));
 		return this;
@@ -138,7 +145,7 @@ public final class TestSettings {
 				(dimension, limit) -> rates.add(RateLimit.of(dimension, limit, this.margin, this.burstHorizonMillis)));
 		UserLimits users = this.userLimits.isEmpty() ? null : new UserLimits(List.copyOf(this.userLimits), Map.of());
 		PoolSpec pool = new PoolSpec(this.pool, this.provider, rates, this.maxConcurrency, List.of("model"), users,
-				this.tenants);
+				this.tenants, this.tenantLimits);
 		ModelSpec model = new ModelSpec("model", pool, this.cacheReadsCountAsInput);
 		return new QuotaSettings(Map.of("model", model), this.classes, Priority.NORMAL, this.leaseTimeout,
 				this.queueCapacity, Duration.ofSeconds(1), FeedbackSettings.DEFAULTS, this.admissionLookahead);

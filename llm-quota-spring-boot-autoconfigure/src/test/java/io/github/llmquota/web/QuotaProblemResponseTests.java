@@ -33,8 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What an HTTP caller of a governed endpoint receives when llm-quota does not admit the
  * call, through a real HTTP client against a real server and a real Redis. The subclasses
  * run the same calls against a Spring MVC and a WebFlux application; each application's
- * {@code GET /ask} acquires quota for {@code model} (with {@code user} and
- * {@code inputTokens}, a wait budget of zero) and settles, and {@code GET /exhausted}
+ * {@code GET /ask} acquires quota for {@code model} (with {@code user}, {@code tenant}
+ * and {@code inputTokens}, a wait budget of zero) and settles, and {@code GET /exhausted}
  * fails as a call to an exhausted provider account does.
  */
 @TestPropertySource(properties = { "llm.quota.safety-margin=0", "llm.quota.pools.chat.provider=openai",
@@ -50,7 +50,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 		"llm.quota.models.gpt-budget.pool=budgeted", "llm.quota.models.gpt-budget.provider=openai",
 		"llm.quota.prices.models.gpt-budget.input=1", "llm.quota.prices.models.gpt-budget.output=1",
 		"llm.quota.budgets.daily.amount=0.000030", "llm.quota.budgets.daily.window=day",
-		"llm.quota.budgets.daily.applies-to=budgeted",
+		"llm.quota.budgets.daily.applies-to=budgeted", "llm.quota.tenants.limits.acme.tokens-per-minute=100",
 		// Spring AI's chat models are on the test classpath, and refuse to start without
 		// a key.
 		"spring.ai.anthropic.api-key=unused", "spring.ai.openai.api-key=unused", WithoutSecurity.EXCLUDE })
@@ -101,18 +101,22 @@ abstract class QuotaProblemResponseTests {
 	}
 
 	@Test
-	void aUserOverItsOwnQuotaIsA429WithRetryAfterButNoPoolFields() throws Exception {
+	void aUserOverItsOwnQuotaIsA429WithRetryAfterAndTheFieldsOfTheUsersLimit() throws Exception {
 		assertThat(get("/ask?model=gpt-users&user=alice").statusCode()).isEqualTo(200);
 
 		HttpResponse<String> response = get("/ask?model=gpt-users&user=alice");
 
 		assertThat(response.statusCode()).isEqualTo(429);
 		assertThat(response.headers().firstValue("Retry-After")).isPresent();
-		assertThat(response.headers().firstValue("RateLimit")).isEmpty();
-		assertThat(response.headers().firstValue("RateLimit-Policy")).isEmpty();
+		// The user's own limit binds, not the pool's: the fields name it.
+		assertThat(response.headers().firstValue("RateLimit-Policy"))
+			.hasValue("\"users/user/requests-per-minute\";q=1;w=60");
+		assertThat(response.headers().firstValue("RateLimit")).hasValueSatisfying(
+				(value) -> assertThat(value).matches("\"users/user/requests-per-minute\";r=0;t=([1-5]?[0-9]|60)"));
 		DocumentContext body = JsonPath.parse(response.body());
 		assertThat(body.read("$.reason", String.class)).isEqualTo("USER_LIMIT");
 		assertThat(body.read("$.type", String.class)).isEqualTo(QuotaExceptionHandler.TYPE_PREFIX + "user-limit");
+		assertThat(body.read("$.dimension", String.class)).isEqualTo("requests-per-minute");
 		// Another user of the same pool is not held back.
 		assertThat(get("/ask?model=gpt-users&user=bob").statusCode()).isEqualTo(200);
 	}
@@ -138,6 +142,27 @@ abstract class QuotaProblemResponseTests {
 		assertThat(body.read("$.pool", String.class)).isEqualTo("budgeted");
 		assertThat(body.read("$.retryable", Boolean.class)).isTrue();
 		assertThat(body.read("$.retryAfterSeconds", Long.class)).isEqualTo(retryAfter);
+	}
+
+	@Test
+	void aTenantOverItsOwnQuotaIsA429WithRetryAfterAndTheFieldsOfTheTenantsLimit() throws Exception {
+		// 90 input and 10 output tokens: the tenant's 100 a minute, all used.
+		assertThat(get("/ask?model=gpt-users&tenant=acme&inputTokens=90").statusCode()).isEqualTo(200);
+
+		HttpResponse<String> response = get("/ask?model=gpt-users&tenant=acme&inputTokens=90");
+
+		assertThat(response.statusCode()).isEqualTo(429);
+		assertThat(response.headers().firstValue("Retry-After")).isPresent();
+		assertThat(response.headers().firstValue("RateLimit-Policy"))
+			.hasValue("\"users/tenant/tokens-per-minute\";q=100;qu=\"tokens\";w=60");
+		assertThat(response.headers().firstValue("RateLimit")).hasValueSatisfying((value) -> assertThat(value)
+			.matches("\"users/tenant/tokens-per-minute\";r=[0-9]{1,2};t=([1-5]?[0-9]|60)"));
+		DocumentContext body = JsonPath.parse(response.body());
+		assertThat(body.read("$.reason", String.class)).isEqualTo("TENANT_LIMIT");
+		assertThat(body.read("$.type", String.class)).isEqualTo(QuotaExceptionHandler.TYPE_PREFIX + "tenant-limit");
+		assertThat(body.read("$.dimension", String.class)).isEqualTo("tokens-per-minute");
+		// Another tenant of the same pool is not held back.
+		assertThat(get("/ask?model=gpt-users&tenant=globex&inputTokens=90").statusCode()).isEqualTo(200);
 	}
 
 	@Test
@@ -179,9 +204,10 @@ abstract class QuotaProblemResponseTests {
 
 	}
 
-	static QuotaRequest request(String model, String user, long inputTokens) {
+	static QuotaRequest request(String model, String user, String tenant, long inputTokens) {
 		return QuotaRequest.builder(model)
 			.user(user)
+			.tenant(tenant)
 			.inputTokens(inputTokens)
 			.maxOutputTokens(10)
 			.maxWait(Duration.ZERO)

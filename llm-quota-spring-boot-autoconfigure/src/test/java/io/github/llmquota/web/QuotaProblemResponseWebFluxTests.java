@@ -43,11 +43,12 @@ class QuotaProblemResponseWebFluxTests extends QuotaProblemResponseTests {
 
 		@GetMapping("/ask")
 		Mono<String> ask(@RequestParam String model, @RequestParam(required = false) String user,
-				@RequestParam(defaultValue = "10") long inputTokens) {
-			return Mono.fromFuture(() -> this.engine.acquireAsync(request(model, user, inputTokens))).map((lease) -> {
-				lease.settle(TokenUsage.of(inputTokens, 10));
-				return "answered";
-			});
+				@RequestParam(required = false) String tenant, @RequestParam(defaultValue = "10") long inputTokens) {
+			return Mono.fromFuture(() -> this.engine.acquireAsync(request(model, user, tenant, inputTokens)))
+				.map((lease) -> {
+					lease.settle(TokenUsage.of(inputTokens, 10));
+					return "answered";
+				});
 		}
 
 		@GetMapping("/exhausted")

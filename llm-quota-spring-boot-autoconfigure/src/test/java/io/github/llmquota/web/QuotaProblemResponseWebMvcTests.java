@@ -42,8 +42,8 @@ class QuotaProblemResponseWebMvcTests extends QuotaProblemResponseTests {
 
 		@GetMapping("/ask")
 		String ask(@RequestParam String model, @RequestParam(required = false) String user,
-				@RequestParam(defaultValue = "10") long inputTokens) {
-			QuotaLease lease = this.engine.acquire(request(model, user, inputTokens));
+				@RequestParam(required = false) String tenant, @RequestParam(defaultValue = "10") long inputTokens) {
+			QuotaLease lease = this.engine.acquire(request(model, user, tenant, inputTokens));
 			lease.settle(TokenUsage.of(inputTokens, 10));
 			return "answered";
 		}

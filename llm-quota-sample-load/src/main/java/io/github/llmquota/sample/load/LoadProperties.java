@@ -1,6 +1,8 @@
 package io.github.llmquota.sample.load;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -107,6 +109,22 @@ public class LoadProperties {
 
 	public void setBackgroundRps(double backgroundRps) {
 		this.backgroundRps = backgroundRps;
+	}
+
+	/**
+	 * Workers per tenant, each sending one NORMAL chat call after another in its tenant's
+	 * name (tenant-1, tenant-2, ...), on the provider client in an LlmCallContext: uneven
+	 * numbers give uneven demand. Empty for no tenant load. Their weights and limits are
+	 * llm.quota.tenants.*.
+	 */
+	private List<@Min(0) Integer> tenantWorkers = new ArrayList<>();
+
+	public List<Integer> getTenantWorkers() {
+		return this.tenantWorkers;
+	}
+
+	public void setTenantWorkers(List<Integer> tenantWorkers) {
+		this.tenantWorkers = tenantWorkers;
 	}
 
 	public boolean isBackgroundDeferrable() {

@@ -1,6 +1,7 @@
 package io.github.llmquota.sample.load;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
@@ -111,6 +112,8 @@ public class LoadRunner implements ApplicationRunner {
 
 	private final LongAdder fallbacks = new LongAdder();
 
+	private final Map<String, LongAdder> tenantTokens = new ConcurrentHashMap<>();
+
 	private volatile boolean stopping;
 
 	private final CountDownLatch stopped = new CountDownLatch(1);
@@ -162,8 +165,9 @@ public class LoadRunner implements ApplicationRunner {
 		long simulatorRequestsBefore = simulatorRequests();
 		this.waits.start();
 		long start = System.nanoTime();
-		ExecutorService background = Executors
-			.newFixedThreadPool(Math.max(this.properties.getBackgroundConcurrency(), 1), threads("load-background-"));
+		int tenantWorkers = this.properties.getTenantWorkers().stream().mapToInt(Integer::intValue).sum();
+		ExecutorService background = Executors.newFixedThreadPool(
+				Math.max(this.properties.getBackgroundConcurrency() + tenantWorkers, 1), threads("load-background-"));
 		for (int i = 0; i < this.properties.getBackgroundConcurrency(); i++) {
 			background.execute(() -> {
 				while (!this.stopping && !Thread.currentThread().isInterrupted()) {
@@ -184,6 +188,7 @@ public class LoadRunner implements ApplicationRunner {
 					() -> this.chat.reply(user, ChatService.MODEL, prompts.next()));
 		}));
 		backgroundArrivals(ticker, openLoop, prompts);
+		startTenants(background, prompts);
 		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
 		atRate(ticker, this.properties.getCriticalRps(), () -> openLoop.execute(() -> call(Priority.CRITICAL,
 				ChatService.MODEL,
@@ -215,6 +220,34 @@ public class LoadRunner implements ApplicationRunner {
 	private void backgroundArrivals(ScheduledExecutorService ticker, ExecutorService openLoop, LoadPrompts prompts) {
 		atRate(ticker, this.properties.getBackgroundRps(), () -> openLoop
 			.execute(() -> call(Priority.BACKGROUND, Summariser.MODEL, () -> summarise(prompts.next()))));
+	}
+
+	// Tenant load: per tenant, its number of workers, each sending one NORMAL chat call
+	// after another in its tenant's name, and counting the tokens of each answer.
+	private void startTenants(ExecutorService executor, LoadPrompts prompts) {
+		List<Integer> workers = this.properties.getTenantWorkers();
+		for (int t = 0; t < workers.size(); t++) {
+			String tenant = "tenant-" + (t + 1);
+			LlmCallContext context = LlmCallContext.priority(Priority.NORMAL).tenant(tenant).build();
+			for (int i = 0; i < workers.get(t); i++) {
+				executor.execute(() -> {
+					while (!this.stopping && !Thread.currentThread().isInterrupted()) {
+						Duration backoff = call(Priority.NORMAL, ChatService.MODEL, () -> {
+							ResponseEntity<Answer> answer = context
+								.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL)));
+							if (answer.getBody() != null) {
+								this.tenantTokens.computeIfAbsent(tenant, (name) -> new LongAdder())
+									.add(answer.getBody().inputTokens() + answer.getBody().outputTokens());
+							}
+							return answer;
+						});
+						if (backoff != null && !backOff(backoff)) {
+							return;
+						}
+					}
+				});
+			}
+		}
 	}
 
 	// Deferrable summaries go to the batch valve, which calls the summariser directly
@@ -334,7 +367,7 @@ public class LoadRunner implements ApplicationRunner {
 				traffic.otherErrors() + traffic.unanswered(), counts(this.rejected), this.cancelledAtEnd.sum(),
 				this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
-				goodput.pools(), (this.valve != null) ? this.valve.deferredCount() : 0);
+				goodput.pools(), (this.valve != null) ? this.valve.deferredCount() : 0, counts(this.tenantTokens));
 	}
 
 	private static Map<String, Long> counts(Map<?, LongAdder> adders) {

@@ -41,12 +41,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param goodputPools the pools that served calls, whose limits {@code goodputPercent}
  * divides by
  * @param deferred the background calls the batch valve sent to the Message Batches API
+ * @param tenantTokens per tenant of the tenant load, the input and output tokens of its
+ * answered calls (left out of the JSON without tenant load)
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
 		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded,
 		long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd, long fallbacks,
 		Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
-		Map<String, Double> goodputPercent, List<String> goodputPools, long deferred) {
+		Map<String, Double> goodputPercent, List<String> goodputPools, long deferred,
+		@JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> tenantTokens) {
 
 	/**
 	 * How long admitted requests of one priority class waited for quota.

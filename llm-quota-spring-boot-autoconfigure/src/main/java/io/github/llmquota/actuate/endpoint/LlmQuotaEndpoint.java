@@ -21,6 +21,7 @@ import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaStateUnavailableException;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -89,6 +90,8 @@ public class LlmQuotaEndpoint {
 
 	private final ShadowDecisions shadowDecisions;
 
+	private volatile int waitingTenantsShown = 10;
+
 	/**
 	 * Create an endpoint.
 	 * @param engine the engine whose pools to show
@@ -146,6 +149,19 @@ public class LlmQuotaEndpoint {
 		this.estimator = estimator;
 		this.monitor = monitor;
 		this.clock = clock;
+	}
+
+	/**
+	 * Set how many tenants to list per pool where the pool shares its classes between
+	 * tenants: those with the most tokens waiting.
+	 * @param shown the most tenants to list, positive (10 unless set)
+	 * @throws IllegalArgumentException if {@code shown} is not positive
+	 */
+	public void setWaitingTenantsShown(int shown) {
+		if (shown <= 0) {
+			throw new IllegalArgumentException("shown must be positive, was " + shown);
+		}
+		this.waitingTenantsShown = shown;
 	}
 
 	/**
@@ -215,7 +231,26 @@ public class LlmQuotaEndpoint {
 		return new PoolDescriptor(providerName(state.provider()), poolStatus, dimensions, state.queued(),
 				state.inFlight(), round(state.multiplier(), 4), until(now, state.cooldown()),
 				until(now, state.exhausted()), state.exhaustedReason(), shedding(state.pool()), models, thresholds(),
-				now.toString(), view, degraded, live(state.pool(), degraded == null), state.streamOutput());
+				now.toString(), view, degraded, live(state.pool(), degraded == null), state.streamOutput(),
+				waitingTenants(state.pool(), degraded == null));
+	}
+
+	// The tenants with the most tokens waiting, where the pool shares its classes between
+	// them; null elsewhere, and while the shared state cannot be read.
+	@Nullable
+	private List<TenantDemand> waitingTenants(String pool, boolean read) {
+		PoolSpec spec = this.settings.pools().get(pool);
+		if (!read || spec == null || spec.tenants() == null) {
+			return null;
+		}
+		try {
+			return this.engine.waitingTenants(pool, this.waitingTenantsShown);
+		}
+		catch (RuntimeException ex) {
+			// The pool's figures were just read; the tenants are a detail of them.
+			logger.debug("llm-quota could not read the waiting tenants of pool '" + pool + "'", ex);
+			return null;
+		}
 	}
 
 	// A pool's live settings and what shadow mode would have decided in it; null when
@@ -245,7 +280,7 @@ public class LlmQuotaEndpoint {
 		pool.models().forEach((model) -> models.put(model, model(model, null)));
 		return new PoolDescriptor(providerName(pool.provider()), null, Map.of(), Map.of(), null, null, null, null, null,
 				shedding(pool.name()), models, thresholds(), now.toString(), NO_VIEW, degraded,
-				live(pool.name(), false), null);
+				live(pool.name(), false), null, null);
 	}
 
 	private ModelDescriptor model(String model, @Nullable String cooldownUntil) {
@@ -362,13 +397,18 @@ public class LlmQuotaEndpoint {
 	 * produced so far, as their last charge reported it (it counts toward the
 	 * output-token dimensions' use once beyond the streams' reservations), or
 	 * {@code null} when {@code view} is {@code none}
+	 * @param waitingTenants where the pool shares its classes between tenants, those with
+	 * the most tokens waiting across the fleet (llm.quota.tenants.endpoint-limit of
+	 * them), named by id where this JVM has seen them and else by the hash the shared
+	 * state keeps; {@code null} elsewhere or when {@code view} is not {@code shared}
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,
 			@Nullable Double multiplier, @Nullable String cooldownUntil, @Nullable String exhaustedUntil,
 			@Nullable String exhaustedReason, boolean shedding, Map<String, ModelDescriptor> models,
 			ThresholdsDescriptor thresholds, String readAt, String view, @Nullable DegradedDescriptor degraded,
-			@Nullable LiveDescriptor live, @Nullable Long streamOutputTokens) implements OperationResponseBody {
+			@Nullable LiveDescriptor live, @Nullable Long streamOutputTokens,
+			@Nullable List<TenantDemand> waitingTenants) implements OperationResponseBody {
 	}
 
 	/**

@@ -22,10 +22,12 @@ import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.local.InMemoryQuotaStore;
 import io.github.llmquota.provider.ProviderFeedbackParser;
@@ -91,6 +93,33 @@ class LlmQuotaEndpointTests {
 		assertThat(pool.readAt()).isEqualTo(NOW.toString());
 		assertThat(pool.view()).isEqualTo("shared");
 		assertThat(pool.degraded()).isNull();
+	}
+
+	@Test
+	void poolSharedBetweenTenantsListsTheTenantsWithTheMostTokensWaiting() {
+		QuotaSettings shared = TestSettings.pool("shared").maxConcurrency(1).tenants(TenantWeights.EQUAL).build();
+		try (DefaultQuotaEngine tenantEngine = new DefaultQuotaEngine(shared,
+				new InMemoryQuotaStore(shared, this.millis::get))) {
+			tenantEngine.acquire(waiting("acme", 10));
+			tenantEngine.acquireAsync(waiting("acme", 1_000));
+			tenantEngine.acquireAsync(waiting("globex", 3_000));
+			tenantEngine.acquireAsync(waiting("initech", 500));
+			LlmQuotaEndpoint endpoint = new LlmQuotaEndpoint(tenantEngine, shared, QuotaThresholds.DEFAULTS, List.of(),
+					null, null, Clock.fixed(NOW, ZoneOffset.UTC));
+			endpoint.setWaitingTenantsShown(2);
+
+			assertThat(endpoint.pool("shared").waitingTenants()).containsExactly(new TenantDemand("globex", 3_000, 1),
+					new TenantDemand("acme", 1_000, 1));
+		}
+		assertThat(endpoint(List.of(), null).pool("sonnet").waitingTenants()).isNull();
+	}
+
+	private static QuotaRequest waiting(String tenant, long inputTokens) {
+		return QuotaRequest.builder("model")
+			.tenant(tenant)
+			.inputTokens(inputTokens)
+			.maxWait(Duration.ofMinutes(1))
+			.build();
 	}
 
 	@Test

@@ -1,0 +1,95 @@
+package io.github.llmquota.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.llmquota.core.CallOutcome;
+import io.github.llmquota.core.QuotaLease;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TenantDemand;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tenants with the most tokens waiting, as the endpoint lists them, against each
+ * store: read from the shared waiting room, named by id where the reading engine has seen
+ * the tenant and else by the hash the store keeps.
+ */
+public abstract class WaitingTenantsContractTests {
+
+	protected long now = 1_700_000_000_000L;
+
+	private DefaultQuotaEngine engine;
+
+	private DefaultQuotaEngine otherEngine;
+
+	/**
+	 * Create a store under test, reading time from {@link #now}; every store created in
+	 * one test shares its state.
+	 * @param settings the settings
+	 * @return the store
+	 */
+	protected abstract QuotaStore createStore(QuotaSettings settings);
+
+	@AfterEach
+	void close() {
+		if (this.engine != null) {
+			this.engine.close();
+		}
+		if (this.otherEngine != null) {
+			this.otherEngine.close();
+		}
+	}
+
+	@Test
+	void tenantsWithTheMostTokensWaitingComeFirstNamedWhereTheEngineHasSeenThem() {
+		QuotaSettings settings = TestSettings.pool("waiting")
+			.maxConcurrency(1)
+			.noReserves()
+			.tenants(new TenantWeights(1, Map.of()))
+			.build();
+		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
+		this.otherEngine = new DefaultQuotaEngine(settings, createStore(settings));
+		QuotaLease held = this.engine.acquire(request("first", 1));
+		for (int i = 0; i < 3; i++) {
+			this.engine.acquireAsync(request("acme", 1_000));
+		}
+		this.engine.acquireAsync(request("globex", 5_000));
+		this.engine.acquireAsync(request(null, 200));
+		this.otherEngine.acquireAsync(request("initech", 100));
+
+		List<TenantDemand> waiting = this.engine.waitingTenants("waiting", 3);
+
+		assertThat(waiting).containsExactly(new TenantDemand("globex", 5_000, 1), new TenantDemand("acme", 3_000, 3),
+				new TenantDemand("-", 200, 1));
+		assertThat(this.otherEngine.waitingTenants("waiting", 10)).extracting(TenantDemand::tenant)
+			.containsExactly(Sha256.hex("globex", 16), Sha256.hex("acme", 16), "-", "initech");
+		held.release(CallOutcome.NOT_SENT);
+	}
+
+	@Test
+	void aPoolWithoutTenantsListsNone() {
+		QuotaSettings settings = TestSettings.pool("no-tenants").maxConcurrency(1).noReserves().build();
+		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
+		QuotaLease held = this.engine.acquire(request("first", 1));
+		this.engine.acquireAsync(request("acme", 1_000));
+
+		assertThat(this.engine.waitingTenants("no-tenants", 10)).isEmpty();
+		held.release(CallOutcome.NOT_SENT);
+	}
+
+	private static QuotaRequest request(String tenant, long tokens) {
+		return QuotaRequest.builder("model")
+			.tenant(tenant)
+			.inputTokens(tokens / 2)
+			.maxOutputTokens(tokens - tokens / 2)
+			.maxWait(Duration.ofMinutes(10))
+			.build();
+	}
+
+}
