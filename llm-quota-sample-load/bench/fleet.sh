@@ -48,7 +48,12 @@ SIMULATOR=http://127.0.0.1:$SIMULATOR_PORT
 mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/*.json
 
+# The sample's organisation and project limits are lifted: the fleet measures the Sonnet pool.
 LIMITS=(
+	--llm.quota.scopes.sample-org.requests-per-minute=1000000
+	--llm.quota.scopes.sample-org.input-tokens-per-minute=100000000
+	--llm.quota.scopes.sample-org.output-tokens-per-minute=100000000
+	--llm.quota.scopes.project-chat.input-tokens-per-minute=100000000
 	--llm.quota.pools.anthropic-sonnet.requests-per-minute=600
 	--llm.quota.pools.anthropic-sonnet.input-tokens-per-minute=1000000
 	--llm.quota.pools.anthropic-sonnet.output-tokens-per-minute=1000000
