@@ -235,7 +235,11 @@ public class LoadRunner implements ApplicationRunner {
 						Duration backoff = call(Priority.NORMAL, ChatService.MODEL, () -> {
 							ResponseEntity<Answer> answer = context
 								.call(() -> this.client.createMessage(prompts.next().toRequest(ChatService.MODEL)));
-							if (answer.getBody() != null) {
+							// Answers after the run are its drain, which serves the
+							// backlog in
+							// proportion to each tenant's workers, not to its share: left
+							// out.
+							if (answer.getBody() != null && !this.stopping) {
 								this.tenantTokens.computeIfAbsent(tenant, (name) -> new LongAdder())
 									.add(answer.getBody().inputTokens() + answer.getBody().outputTokens());
 							}

@@ -42,7 +42,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * divides by
  * @param deferred the background calls the batch valve sent to the Message Batches API
  * @param tenantTokens per tenant of the tenant load, the input and output tokens of its
- * answered calls (left out of the JSON without tenant load)
+ * calls answered during the run, the drain after it left out (left out of the JSON
+ * without tenant load)
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
 		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded,
