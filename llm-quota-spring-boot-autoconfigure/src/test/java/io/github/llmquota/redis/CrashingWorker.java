@@ -2,13 +2,9 @@ package io.github.llmquota.redis;
 
 import java.time.Duration;
 
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.QuotaSettings;
 
 /**
  * The worker JVM that {@link CrashedWorkerTests} kills: it takes the pool's only slot
@@ -22,12 +18,7 @@ public final class CrashingWorker {
 
 	public static void main(String[] args) throws Exception {
 		WorkerProcesses.dieWithParent();
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration(args[0], Integer.parseInt(args[1])));
-		factory.afterPropertiesSet();
-		factory.start();
-		QuotaSettings settings = CrashedWorkerTests.settings();
-		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, args[2]));
+		DefaultQuotaEngine engine = WorkerProcesses.workerEngine(args, CrashedWorkerTests.settings());
 		engine.acquire(QuotaRequest.builder("model").inputTokens(5_000).maxWait(Duration.ZERO).build());
 		engine.acquireAsync(QuotaRequest.builder("model")
 			.priority(Priority.CRITICAL)

@@ -2,15 +2,11 @@ package io.github.llmquota.redis;
 
 import java.time.Duration;
 
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
-import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.stream.StreamMeter;
 import io.github.llmquota.stream.StreamStep;
 
@@ -30,12 +26,7 @@ public final class StreamingWorker {
 
 	public static void main(String[] args) throws Exception {
 		WorkerProcesses.dieWithParent();
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration(args[0], Integer.parseInt(args[1])));
-		factory.afterPropertiesSet();
-		factory.start();
-		QuotaSettings settings = CrashedStreamingWorkerTests.settings();
-		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, args[2]));
+		DefaultQuotaEngine engine = WorkerProcesses.workerEngine(args, CrashedStreamingWorkerTests.settings());
 		QuotaLease lease = engine.acquire(
 				QuotaRequest.builder("model").inputTokens(100).maxOutputTokens(1_000).maxWait(Duration.ZERO).build());
 		StreamStep step = "at-end-only".equals(args[3]) ? StreamStep.AT_END_ONLY

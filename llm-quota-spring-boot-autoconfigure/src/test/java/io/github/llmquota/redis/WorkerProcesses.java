@@ -13,6 +13,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.github.llmquota.engine.DefaultQuotaEngine;
+import io.github.llmquota.engine.QuotaSettings;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
 /**
  * The worker JVMs of one test. Each is killed when {@link #close()} runs (from a
  * {@code finally} block or {@code @AfterEach}, so also when the test fails) and, failing
@@ -118,6 +124,21 @@ final class WorkerProcesses implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/**
+	 * The engine of a worker JVM, on its own connection to the Redis the test names in
+	 * the worker's arguments (host, port, key prefix).
+	 * @param args the worker's arguments
+	 * @param settings the settings the test and its workers share
+	 * @return the engine
+	 */
+	static DefaultQuotaEngine workerEngine(String[] args, QuotaSettings settings) {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration(args[0], Integer.parseInt(args[1])));
+		factory.afterPropertiesSet();
+		factory.start();
+		return new DefaultQuotaEngine(settings, new RedisQuotaStore(factory, settings, args[2]));
 	}
 
 	/**
