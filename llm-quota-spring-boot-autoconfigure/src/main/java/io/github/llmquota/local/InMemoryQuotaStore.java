@@ -168,6 +168,31 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 	}
 
+	/**
+	 * Forget the cost budget windows of a pool whose keys' lifetime has ended at the
+	 * given time, as Redis expires the script's budget keys on its own clock. For tests
+	 * that drive this store's clock and must expire the script's keys by the same clock.
+	 * @param pool the pool name
+	 * @param now the driven time, epoch milliseconds
+	 * @return the budget keys (below the pool's key base) that ended
+	 */
+	List<String> expireBudgets(String pool, long now) {
+		PoolState state = this.pools.get(pool);
+		List<String> ended = new ArrayList<>();
+		if (state != null) {
+			synchronized (state.lock) {
+				state.budgets.entrySet().removeIf((entry) -> {
+					boolean over = entry.getValue().expiry <= now;
+					if (over) {
+						ended.add(entry.getKey());
+					}
+					return over;
+				});
+			}
+		}
+		return ended;
+	}
+
 	@Override
 	public void cancel(PoolSpec pool, String ticketId) {
 		state(pool).cancel(ticketId);
@@ -1183,7 +1208,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 		private KeptBudget budgetLevel(BudgetCharge budget, long now) {
 			KeptBudget kept = this.budgets.get(budget.key());
 			KeptBudget level = new KeptBudget(budget.slotMillis(), now);
-			if (kept != null) {
+			// A window past its key's lifetime is gone, as Redis has expired the key.
+			if (kept != null && kept.expiry > now) {
 				level.reserved = kept.reserved;
 				level.spent = kept.spent;
 				kept.slots.forEach((index, spent) -> {

@@ -770,12 +770,12 @@ final class StoreDifferential {
 				boolean queued = Arrays.stream(this.java.snapshot(this.pool).queued()).sum() > 0;
 				if (queued) {
 					this.now = Math.min(until, this.now + HEARTBEAT);
-					expireGrantRecords();
+					expireKeys();
 					poll(new ArrayList<>(this.waiting));
 				}
 				else {
 					this.now = until;
-					expireGrantRecords();
+					expireKeys();
 					begin("advance to +" + (this.now - 1_700_000_000_000L));
 					end();
 				}
@@ -792,14 +792,19 @@ final class StoreDifferential {
 			return next - this.now;
 		}
 
-		// Redis expires a grant record on its own clock; here, when its lease would end.
-		private void expireGrantRecords() {
+		// Redis expires grant records and budget keys on its own clock; here, when their
+		// lifetime on the driven clock ends: a grant record's when its lease would end, a
+		// budget window's when the twin drops it.
+		private void expireKeys() {
 			for (Iterator<Map.Entry<String, Long>> it = this.grantRecords.entrySet().iterator(); it.hasNext();) {
 				Map.Entry<String, Long> record = it.next();
 				if (record.getValue() <= this.now) {
 					this.redis.delete(base() + "g:" + record.getKey());
 					it.remove();
 				}
+			}
+			for (String budgetKey : this.java.expireBudgets(this.pool.name(), this.now)) {
+				this.redis.delete(base() + budgetKey);
 			}
 		}
 
