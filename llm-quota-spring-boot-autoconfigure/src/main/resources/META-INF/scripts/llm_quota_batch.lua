@@ -60,6 +60,30 @@ local function dequeue(id)
   end
 end
 
+-- A batch's record, "<poll delay ms>;<id>,<id>,...": its poll delay and its call ids.
+local function parse(record)
+  local sep = string.find(record, ';', 1, true)
+  return string.sub(record, 1, sep - 1), string.sub(record, sep + 1)
+end
+
+-- The provider is done with a batch: its record and poll go, and its calls leave the
+-- processing queue. Returns the calls' ids, or nil when the batch was closed already.
+local function closeBatch(batchId)
+  local record = redis.call('HGET', batches, batchId)
+  if not record then
+    return nil
+  end
+  local _, list = parse(record)
+  local ids = {}
+  for id in string.gmatch(list, '[^,]+') do
+    dequeue(id)
+    ids[#ids + 1] = id
+  end
+  redis.call('HDEL', batches, batchId)
+  redis.call('ZREM', polls, batchId)
+  return ids
+end
+
 local function claimAll(key)
   local all = redis.call('HGETALL', key)
   redis.call('DEL', key)
@@ -165,32 +189,28 @@ if op == 'due' then
     redis.call('ZREM', polls, first)
     return { 'NONE' }
   end
-  local sep = string.find(record, ';', 1, true)
-  return { 'DUE', first, string.sub(record, 1, sep - 1), string.sub(record, sep + 1) }
+  local delay, list = parse(record)
+  return { 'DUE', first, delay, list }
 end
 
 if op == 'later' then
   local record = redis.call('HGET', batches, ARGV[2])
   if record then
-    local sep = string.find(record, ';', 1, true)
-    redis.call('HSET', batches, ARGV[2], ARGV[3] .. ';' .. string.sub(record, sep + 1))
+    local _, list = parse(record)
+    redis.call('HSET', batches, ARGV[2], ARGV[3] .. ';' .. list)
     redis.call('ZADD', polls, now + tonumber(ARGV[3]), ARGV[2])
   end
   return { 'OK' }
 end
 
 if op == 'complete' then
-  local record = redis.call('HGET', batches, ARGV[2])
-  if not record then
+  local ids = closeBatch(ARGV[2])
+  if not ids then
     return { 'ALREADY' }
   end
-  local sep = string.find(record, ';', 1, true)
-  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
-    dequeue(id)
+  for _, id in ipairs(ids) do
     redis.call('HDEL', weights, id)
   end
-  redis.call('HDEL', batches, ARGV[2])
-  redis.call('ZREM', polls, ARGV[2])
   for i = 3, #ARGV, 2 do
     local id = ARGV[i]
     local owner = redis.call('HGET', owners, id)
@@ -205,17 +225,13 @@ if op == 'complete' then
 end
 
 if op == 'requeue' then
-  local record = redis.call('HGET', batches, ARGV[2])
-  if not record then
+  local ids = closeBatch(ARGV[2])
+  if not ids then
     return { 'ALREADY' }
   end
-  local sep = string.find(record, ';', 1, true)
-  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
-    dequeue(id)
+  for _, id in ipairs(ids) do
     redis.call('ZADD', pending, 0, id)
   end
-  redis.call('HDEL', batches, ARGV[2])
-  redis.call('ZREM', polls, ARGV[2])
   keep(pending)
   return { 'REQUEUED' }
 end
