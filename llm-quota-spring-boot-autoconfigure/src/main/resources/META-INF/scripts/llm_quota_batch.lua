@@ -66,22 +66,22 @@ local function parse(record)
   return string.sub(record, 1, sep - 1), string.sub(record, sep + 1)
 end
 
--- The provider is done with a batch: its record and poll go, and its calls leave the
--- processing queue. Returns the calls' ids, or nil when the batch was closed already.
-local function closeBatch(batchId)
+-- The provider is done with a batch: its record and poll go, and each of its calls
+-- leaves the processing queue and is then handed to each(id). False when the batch was
+-- closed already.
+local function closeBatch(batchId, each)
   local record = redis.call('HGET', batches, batchId)
   if not record then
-    return nil
+    return false
   end
   local _, list = parse(record)
-  local ids = {}
   for id in string.gmatch(list, '[^,]+') do
     dequeue(id)
-    ids[#ids + 1] = id
+    each(id)
   end
   redis.call('HDEL', batches, batchId)
   redis.call('ZREM', polls, batchId)
-  return ids
+  return true
 end
 
 local function claimAll(key)
@@ -204,12 +204,11 @@ if op == 'later' then
 end
 
 if op == 'complete' then
-  local ids = closeBatch(ARGV[2])
-  if not ids then
-    return { 'ALREADY' }
-  end
-  for _, id in ipairs(ids) do
+  local closed = closeBatch(ARGV[2], function(id)
     redis.call('HDEL', weights, id)
+  end)
+  if not closed then
+    return { 'ALREADY' }
   end
   for i = 3, #ARGV, 2 do
     local id = ARGV[i]
@@ -225,12 +224,11 @@ if op == 'complete' then
 end
 
 if op == 'requeue' then
-  local ids = closeBatch(ARGV[2])
-  if not ids then
-    return { 'ALREADY' }
-  end
-  for _, id in ipairs(ids) do
+  local closed = closeBatch(ARGV[2], function(id)
     redis.call('ZADD', pending, 0, id)
+  end)
+  if not closed then
+    return { 'ALREADY' }
   end
   keep(pending)
   return { 'REQUEUED' }
