@@ -60,6 +60,30 @@ local function dequeue(id)
   end
 end
 
+-- A batch's record, "<poll delay ms>;<id>,<id>,...": its poll delay and its call ids.
+local function parse(record)
+  local sep = string.find(record, ';', 1, true)
+  return string.sub(record, 1, sep - 1), string.sub(record, sep + 1)
+end
+
+-- The provider is done with a batch: its record and poll go, and each of its calls
+-- leaves the processing queue and is then handed to each(id). False when the batch was
+-- closed already.
+local function closeBatch(batchId, each)
+  local record = redis.call('HGET', batches, batchId)
+  if not record then
+    return false
+  end
+  local _, list = parse(record)
+  for id in string.gmatch(list, '[^,]+') do
+    dequeue(id)
+    each(id)
+  end
+  redis.call('HDEL', batches, batchId)
+  redis.call('ZREM', polls, batchId)
+  return true
+end
+
 local function claimAll(key)
   local all = redis.call('HGETALL', key)
   redis.call('DEL', key)
@@ -165,32 +189,27 @@ if op == 'due' then
     redis.call('ZREM', polls, first)
     return { 'NONE' }
   end
-  local sep = string.find(record, ';', 1, true)
-  return { 'DUE', first, string.sub(record, 1, sep - 1), string.sub(record, sep + 1) }
+  local delay, list = parse(record)
+  return { 'DUE', first, delay, list }
 end
 
 if op == 'later' then
   local record = redis.call('HGET', batches, ARGV[2])
   if record then
-    local sep = string.find(record, ';', 1, true)
-    redis.call('HSET', batches, ARGV[2], ARGV[3] .. ';' .. string.sub(record, sep + 1))
+    local _, list = parse(record)
+    redis.call('HSET', batches, ARGV[2], ARGV[3] .. ';' .. list)
     redis.call('ZADD', polls, now + tonumber(ARGV[3]), ARGV[2])
   end
   return { 'OK' }
 end
 
 if op == 'complete' then
-  local record = redis.call('HGET', batches, ARGV[2])
-  if not record then
+  local closed = closeBatch(ARGV[2], function(id)
+    redis.call('HDEL', weights, id)
+  end)
+  if not closed then
     return { 'ALREADY' }
   end
-  local sep = string.find(record, ';', 1, true)
-  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
-    dequeue(id)
-    redis.call('HDEL', weights, id)
-  end
-  redis.call('HDEL', batches, ARGV[2])
-  redis.call('ZREM', polls, ARGV[2])
   for i = 3, #ARGV, 2 do
     local id = ARGV[i]
     local owner = redis.call('HGET', owners, id)
@@ -205,17 +224,12 @@ if op == 'complete' then
 end
 
 if op == 'requeue' then
-  local record = redis.call('HGET', batches, ARGV[2])
-  if not record then
+  local closed = closeBatch(ARGV[2], function(id)
+    redis.call('ZADD', pending, 0, id)
+  end)
+  if not closed then
     return { 'ALREADY' }
   end
-  local sep = string.find(record, ';', 1, true)
-  for id in string.gmatch(string.sub(record, sep + 1), '[^,]+') do
-    dequeue(id)
-    redis.call('ZADD', pending, 0, id)
-  end
-  redis.call('HDEL', batches, ARGV[2])
-  redis.call('ZREM', polls, ARGV[2])
   keep(pending)
   return { 'REQUEUED' }
 end

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import io.github.llmquota.schedule.PeriodicTask;
+import io.github.llmquota.schedule.PeriodicLifecycle;
 import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -31,7 +31,6 @@ import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.engine.QuotaSettings;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.lang.Nullable;
 
 /**
@@ -58,7 +57,7 @@ import org.springframework.lang.Nullable;
  * Each instance runs one daemon thread that works every {@link BatchSettings#interval()};
  * {@link #work()} runs the same step on demand. Thread-safe.
  */
-public class BatchValve implements SmartLifecycle {
+public class BatchValve extends PeriodicLifecycle {
 
 	/** The lifecycle phase: after the engine and the threshold monitor. */
 	public static final int PHASE = 1026;
@@ -96,8 +95,6 @@ public class BatchValve implements SmartLifecycle {
 
 	private final BatchPrices prices;
 
-	private final PeriodicTask task;
-
 	/**
 	 * Create a valve.
 	 * @param engine the engine whose pools' pressure decides
@@ -126,9 +123,9 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
 			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
+		super("llm-quota-batch", settings.interval(), settings.interval(), logger, "llm-quota batch valve step failed",
+				PHASE);
 		this.prices = prices;
-		this.task = new PeriodicTask("llm-quota-batch", settings.interval(), settings.interval(), this::work, logger,
-				"llm-quota batch valve step failed");
 		this.engine = engine;
 		this.quotaSettings = quotaSettings;
 		this.settings = settings;
@@ -494,23 +491,8 @@ public class BatchValve implements SmartLifecycle {
 	}
 
 	@Override
-	public void start() {
-		this.task.start();
-	}
-
-	@Override
-	public void stop() {
-		this.task.stop();
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.task.isRunning();
-	}
-
-	@Override
-	public int getPhase() {
-		return PHASE;
+	protected void runPeriodically() {
+		work();
 	}
 
 }

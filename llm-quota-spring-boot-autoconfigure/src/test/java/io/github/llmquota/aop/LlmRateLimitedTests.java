@@ -14,9 +14,6 @@ import io.github.llmquota.autoconfigure.LlmQuotaAspectAutoConfiguration;
 import io.github.llmquota.autoconfigure.LlmQuotaAutoConfiguration;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
-import io.github.llmquota.core.Backpressure;
-import io.github.llmquota.core.PoolState;
-import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.engine.DefaultQuotaEngine;
@@ -25,6 +22,7 @@ import io.github.llmquota.engine.QuotaStore;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.estimate.DefaultTokenEstimator;
 import io.github.llmquota.estimate.TokenEstimator;
+import io.github.llmquota.test.ForwardingQuotaEngine;
 import io.github.llmquota.usage.LlmUsage;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -263,13 +261,14 @@ class LlmRateLimitedTests {
 
 	}
 
-	static class RecordingEngine implements QuotaEngine, AutoCloseable {
+	static class RecordingEngine extends ForwardingQuotaEngine implements AutoCloseable {
 
 		final List<QuotaRequest> requests = new CopyOnWriteArrayList<>();
 
 		private final DefaultQuotaEngine delegate;
 
 		RecordingEngine(DefaultQuotaEngine delegate) {
+			super(delegate);
 			this.delegate = delegate;
 		}
 
@@ -280,28 +279,13 @@ class LlmRateLimitedTests {
 		@Override
 		public QuotaLease acquire(QuotaRequest request) {
 			this.requests.add(request);
-			return this.delegate.acquire(request);
+			return super.acquire(request);
 		}
 
 		@Override
 		public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
 			this.requests.add(request);
-			return this.delegate.acquireAsync(request);
-		}
-
-		@Override
-		public Backpressure backpressure(String model) {
-			return this.delegate.backpressure(model);
-		}
-
-		@Override
-		public List<String> pools() {
-			return this.delegate.pools();
-		}
-
-		@Override
-		public PoolState state(String pool) {
-			return this.delegate.state(pool);
+			return super.acquireAsync(request);
 		}
 
 		@Override

@@ -1,13 +1,11 @@
 package io.github.llmquota.attempt;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import io.github.llmquota.core.Backpressure;
-import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.test.ForwardingQuotaEngine;
 
 /**
  * A mutant engine for the governor: it forgets the arrival of every request, so that an
@@ -15,37 +13,20 @@ import io.github.llmquota.core.QuotaRequest;
  * the first attempt's arrival on would. Tests use it to show that their re-entry order
  * check can fail.
  */
-public final class DropArrival implements QuotaEngine {
-
-	private final QuotaEngine engine;
+public final class DropArrival extends ForwardingQuotaEngine {
 
 	public DropArrival(QuotaEngine engine) {
-		this.engine = engine;
+		super(engine);
 	}
 
 	@Override
 	public QuotaLease acquire(QuotaRequest request) {
-		return this.engine.acquire(withoutArrival(request));
+		return super.acquire(withoutArrival(request));
 	}
 
 	@Override
 	public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
-		return this.engine.acquireAsync(withoutArrival(request));
-	}
-
-	@Override
-	public Backpressure backpressure(String model) {
-		return this.engine.backpressure(model);
-	}
-
-	@Override
-	public List<String> pools() {
-		return this.engine.pools();
-	}
-
-	@Override
-	public PoolState state(String pool) {
-		return this.engine.state(pool);
+		return super.acquireAsync(withoutArrival(request));
 	}
 
 	private static QuotaRequest withoutArrival(QuotaRequest request) {

@@ -3,16 +3,13 @@ package io.github.llmquota.attempt;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import reactor.core.scheduler.Schedulers;
 
-import io.github.llmquota.core.Backpressure;
 import io.github.llmquota.core.Dimension;
-import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
@@ -26,6 +23,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.estimate.DefaultTokenEstimator;
 import io.github.llmquota.provider.ProviderFeedbackParser;
 import io.github.llmquota.redis.RedisQuotaStore;
+import io.github.llmquota.test.ForwardingQuotaEngine;
 import io.github.llmquota.test.ProviderStub;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
@@ -90,7 +88,7 @@ public final class GovernedPool implements AutoCloseable {
 
 		};
 		this.engine = new DefaultQuotaEngine(this.settings, this.store, List.of(counter));
-		this.governor = new AttemptGovernor(decorator.apply(new WatchedEngine()), this.settings,
+		this.governor = new AttemptGovernor(decorator.apply(new WatchedEngine(this.engine)), this.settings,
 				new DefaultTokenEstimator(), new ProviderFeedbackParser(), AttemptGovernor.Policy.defaults());
 	}
 
@@ -148,34 +146,18 @@ public final class GovernedPool implements AutoCloseable {
 	/**
 	 * The engine as the governor sees it, noting the threads that block in acquire.
 	 */
-	private final class WatchedEngine implements QuotaEngine {
+	private final class WatchedEngine extends ForwardingQuotaEngine {
+
+		WatchedEngine(QuotaEngine engine) {
+			super(engine);
+		}
 
 		@Override
 		public QuotaLease acquire(QuotaRequest request) {
 			if (Schedulers.isInNonBlockingThread()) {
 				GovernedPool.this.blockingAcquireThreads.add(Thread.currentThread().getName());
 			}
-			return GovernedPool.this.engine.acquire(request);
-		}
-
-		@Override
-		public CompletableFuture<QuotaLease> acquireAsync(QuotaRequest request) {
-			return GovernedPool.this.engine.acquireAsync(request);
-		}
-
-		@Override
-		public Backpressure backpressure(String model) {
-			return GovernedPool.this.engine.backpressure(model);
-		}
-
-		@Override
-		public List<String> pools() {
-			return GovernedPool.this.engine.pools();
-		}
-
-		@Override
-		public PoolState state(String pool) {
-			return GovernedPool.this.engine.state(pool);
+			return super.acquire(request);
 		}
 
 	}

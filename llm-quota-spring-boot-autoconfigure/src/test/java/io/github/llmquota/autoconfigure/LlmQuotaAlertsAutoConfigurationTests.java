@@ -161,16 +161,8 @@ class LlmQuotaAlertsAutoConfigurationTests {
 	}
 
 	private void assertStartupFails(String property, String named, String reason) {
-		this.runner.withPropertyValues(property).run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable cause = context.getStartupFailure();
-			while (cause != null && !(cause instanceof InvalidQuotaConfigurationException)) {
-				cause = cause.getCause();
-			}
-			assertThat(cause).isInstanceOf(InvalidQuotaConfigurationException.class);
-			assertThat(((InvalidQuotaConfigurationException) cause).getProperty()).isEqualTo(named);
-			assertThat(cause.getMessage()).contains(reason);
-		});
+		this.runner.withPropertyValues(property)
+			.run((context) -> StartupFailures.assertFailedOn(context, named, reason));
 	}
 
 	private static void useUpTo(AssertableApplicationContext context, int requests) {

@@ -24,7 +24,6 @@ import io.github.llmquota.test.TestRedis;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration;
-import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -242,25 +241,9 @@ class LlmQuotaAutoConfigurationTests {
 	}
 
 	private void assertStartupFails(String property, String named, String reason) {
-		this.runner.withPropertyValues(property).run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable failure = context.getStartupFailure();
-			InvalidQuotaConfigurationException cause = findCause(failure);
-			assertThat(cause.getProperty()).isEqualTo(named);
-			assertThat(cause.getMessage()).contains(reason);
-			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer().analyze(failure);
-			assertThat(analysis.getDescription()).contains("Property: " + named);
-			assertThat(analysis.getAction()).contains(named);
-		});
-	}
-
-	private static InvalidQuotaConfigurationException findCause(Throwable failure) {
-		Throwable current = failure;
-		while (current != null && !(current instanceof InvalidQuotaConfigurationException)) {
-			current = current.getCause();
-		}
-		assertThat(current).as("startup failure caused by invalid configuration").isNotNull();
-		return (InvalidQuotaConfigurationException) current;
+		this.runner.withPropertyValues(property)
+			.run((context) -> assertThat(StartupFailures.assertFailedOn(context, named, reason).getAction())
+				.contains(named));
 	}
 
 	@Configuration(proxyBeanMethods = false)

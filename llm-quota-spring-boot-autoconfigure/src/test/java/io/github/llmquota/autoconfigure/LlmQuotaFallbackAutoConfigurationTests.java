@@ -136,17 +136,8 @@ class LlmQuotaFallbackAutoConfigurationTests {
 	}
 
 	private void assertStartupFails(String property, String named, String reason) {
-		this.runner.withPropertyValues(property).run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable current = context.getStartupFailure();
-			while (current != null && !(current instanceof InvalidQuotaConfigurationException)) {
-				current = current.getCause();
-			}
-			assertThat(current).as("startup failure caused by invalid configuration").isNotNull();
-			InvalidQuotaConfigurationException cause = (InvalidQuotaConfigurationException) current;
-			assertThat(cause.getProperty()).isEqualTo(named);
-			assertThat(cause.getMessage()).contains(reason);
-		});
+		this.runner.withPropertyValues(property)
+			.run((context) -> StartupFailures.assertFailedOn(context, named, reason));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.llmquota.engine.QuotaSettings;
@@ -150,20 +149,8 @@ class PoolsConfigurationTests {
 	}
 
 	private void assertStartupFails(String named, String reason, String... properties) {
-		this.runner.withPropertyValues(properties).run((context) -> {
-			assertThat(context).hasFailed();
-			Throwable failure = context.getStartupFailure();
-			Throwable cause = failure;
-			while (cause != null && !(cause instanceof InvalidQuotaConfigurationException)) {
-				cause = cause.getCause();
-			}
-			assertThat(cause).as("startup failure caused by invalid configuration")
-				.isInstanceOf(InvalidQuotaConfigurationException.class);
-			assertThat(((InvalidQuotaConfigurationException) cause).getProperty()).isEqualTo(named);
-			assertThat(cause.getMessage()).contains(reason);
-			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer().analyze(failure);
-			assertThat(analysis.getDescription()).contains("Property: " + named);
-		});
+		this.runner.withPropertyValues(properties)
+			.run((context) -> StartupFailures.assertFailedOn(context, named, reason));
 	}
 
 }

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.llmquota.core.Dimension;
@@ -77,7 +76,8 @@ class ScopesConfigurationTests {
 	@Test
 	void aCycleOfParentsFailsStartupNamingAParentInTheCycle() {
 		this.runner.withPropertyValues(with(TREE, "llm.quota.scopes.org.parent=dev")).run((context) -> {
-			InvalidQuotaConfigurationException cause = invalid(context.getStartupFailure());
+			InvalidQuotaConfigurationException cause = StartupFailures
+				.invalidConfiguration(context.getStartupFailure());
 			assertThat(cause.getProperty()).isIn("llm.quota.scopes.org.parent", "llm.quota.scopes.dev.parent");
 			assertThat(cause.getMessage()).contains("forms a cycle");
 		});
@@ -160,25 +160,8 @@ class ScopesConfigurationTests {
 	}
 
 	private void assertStartupFails(String named, String reason, String... properties) {
-		this.runner.withPropertyValues(properties).run((context) -> {
-			assertThat(context).hasFailed();
-			InvalidQuotaConfigurationException cause = invalid(context.getStartupFailure());
-			assertThat(cause.getProperty()).isEqualTo(named);
-			assertThat(cause.getMessage()).contains(reason);
-			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer()
-				.analyze(context.getStartupFailure());
-			assertThat(analysis.getDescription()).contains("Property: " + named);
-		});
-	}
-
-	private static InvalidQuotaConfigurationException invalid(Throwable failure) {
-		Throwable cause = failure;
-		while (cause != null && !(cause instanceof InvalidQuotaConfigurationException)) {
-			cause = cause.getCause();
-		}
-		assertThat(cause).as("startup failure caused by invalid configuration")
-			.isInstanceOf(InvalidQuotaConfigurationException.class);
-		return (InvalidQuotaConfigurationException) cause;
+		this.runner.withPropertyValues(properties)
+			.run((context) -> StartupFailures.assertFailedOn(context, named, reason));
 	}
 
 }

@@ -117,38 +117,10 @@ class RedisCostBenchmark {
 	void redisCostWithTenantsAgainstWithout() throws Exception {
 		QuotaSettings plain = neverDenying().build();
 		QuotaSettings shared = neverDenying().tenants(TenantWeights.EQUAL).build();
-		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
-		DefaultQuotaEngine without = new DefaultQuotaEngine(plain,
-				new RedisQuotaStore(factory, plain, "c" + UUID.randomUUID().toString().substring(0, 8)));
-		DefaultQuotaEngine with = new DefaultQuotaEngine(shared,
-				new RedisQuotaStore(factory, shared, "c" + UUID.randomUUID().toString().substring(0, 8)));
 		AtomicInteger threads = new AtomicInteger();
-		Callable<Long> withTenants = () -> cycles(with, MEASURE, "tenant-" + (threads.incrementAndGet() % 4));
-		try {
-			run(() -> cycles(without, WARMUP, null));
-			run(withTenants);
-			List<Double> cpuWithout = new ArrayList<>();
-			List<Double> cpuWith = new ArrayList<>();
-			System.out.println("| round | Redis CPU µs without | with | commands without | with |");
-			System.out.println("|---|---|---|---|---|");
-			for (int round = 1; round <= 5; round++) {
-				Cost a = measure(factory, () -> cycles(without, MEASURE, null));
-				Cost b = measure(factory, withTenants);
-				cpuWithout.add(a.cpuPerCycle());
-				cpuWith.add(b.cpuPerCycle());
-				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
-						a.commandsPerCycle(), b.commandsPerCycle());
-			}
-			double medianWithout = median(cpuWithout);
-			double medianWith = median(cpuWith);
-			System.out.printf("median Redis CPU per acquire + settle: %.1f µs without tenants, %.1f µs with: %.2fx%n",
-					medianWithout, medianWith, medianWith / medianWithout);
-		}
-		finally {
-			without.close();
-			with.close();
-			TestRedisClient.destroy(factory);
-		}
+		alternate(new Contender("without", "without tenants", plain, RedisCostBenchmark::cycles),
+				new Contender("with", "with", shared,
+						(engine, duration) -> cycles(engine, duration, "tenant-" + (threads.incrementAndGet() % 4))));
 	}
 
 	/**
@@ -165,35 +137,8 @@ class RedisCostBenchmark {
 		QuotaSettings budgeted = plain.withBudgets(new CostBudgets(List.of(daily),
 				new PriceTable("USD", Map.of("model", new ModelPrice(new BigDecimal("3"), new BigDecimal("15"),
 						new BigDecimal("3.75"), new BigDecimal("0.3"))))));
-		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
-		DefaultQuotaEngine without = new DefaultQuotaEngine(plain,
-				new RedisQuotaStore(factory, plain, "c" + UUID.randomUUID().toString().substring(0, 8)));
-		DefaultQuotaEngine with = new DefaultQuotaEngine(budgeted,
-				new RedisQuotaStore(factory, budgeted, "c" + UUID.randomUUID().toString().substring(0, 8)));
-		try {
-			run(() -> cycles(without, WARMUP));
-			run(() -> cycles(with, WARMUP));
-			List<Double> cpuWithout = new ArrayList<>();
-			List<Double> cpuWith = new ArrayList<>();
-			System.out.println("| round | Redis CPU µs without | with | commands without | with |");
-			System.out.println("|---|---|---|---|---|");
-			for (int round = 1; round <= 5; round++) {
-				Cost a = measure(factory, () -> cycles(without, MEASURE));
-				Cost b = measure(factory, () -> cycles(with, MEASURE));
-				cpuWithout.add(a.cpuPerCycle());
-				cpuWith.add(b.cpuPerCycle());
-				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
-						a.commandsPerCycle(), b.commandsPerCycle());
-			}
-			double medianWithout = median(cpuWithout);
-			double medianWith = median(cpuWith);
-			System.out.printf("median Redis CPU per acquire + settle: %.1f µs without a budget, %.1f µs with: %.2fx%n",
-					medianWithout, medianWith, medianWith / medianWithout);
-		}
-		finally {
-			without.close();
-			with.close();
-		}
+		alternate(new Contender("without", "without a budget", plain, RedisCostBenchmark::cycles),
+				new Contender("with", "with", budgeted, RedisCostBenchmark::cycles));
 	}
 
 	/**
@@ -217,36 +162,69 @@ class RedisCostBenchmark {
 		QuotaSettings tree = new QuotaSettings(Map.of("model", new ModelSpec("model", scoped, false)), alone.classes(),
 				Priority.NORMAL, alone.leaseTimeout(), alone.queueCapacity(), alone.heartbeatInterval(),
 				alone.feedback(), alone.admissionLookahead());
+		alternate(new Contender("one pool", "one pool", alone, RedisCostBenchmark::cycles),
+				new Contender("three levels", "three levels", tree, RedisCostBenchmark::cycles));
+	}
+
+	/**
+	 * A against B in one run: each warmed up, then five rounds of each, alternating, so
+	 * that a machine that gets busier or quieter disturbs both alike; a table of the
+	 * rounds, then the median Redis CPU per acquire + settle of each and their ratio.
+	 */
+	private static void alternate(Contender a, Contender b) throws Exception {
 		RedisConnectionFactory factory = TestRedisClient.LETTUCE.connectionFactory(TestRedis.shared());
-		DefaultQuotaEngine single = new DefaultQuotaEngine(alone,
-				new RedisQuotaStore(factory, alone, "c" + UUID.randomUUID().toString().substring(0, 8)));
-		DefaultQuotaEngine threeLevels = new DefaultQuotaEngine(tree,
-				new RedisQuotaStore(factory, tree, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		DefaultQuotaEngine engineA = a.engine(factory);
+		DefaultQuotaEngine engineB = b.engine(factory);
 		try {
-			run(() -> cycles(single, WARMUP));
-			run(() -> cycles(threeLevels, WARMUP));
-			List<Double> cpuAlone = new ArrayList<>();
-			List<Double> cpuTree = new ArrayList<>();
-			System.out.println("| round | Redis CPU µs one pool | three levels | commands one pool | three levels |");
+			run(() -> a.cycles().perThread(engineA, WARMUP));
+			run(() -> b.cycles().perThread(engineB, WARMUP));
+			List<Double> cpuA = new ArrayList<>();
+			List<Double> cpuB = new ArrayList<>();
+			System.out.printf("| round | Redis CPU µs %s | %s | commands %s | %s |%n", a.column(), b.column(),
+					a.column(), b.column());
 			System.out.println("|---|---|---|---|---|");
 			for (int round = 1; round <= 5; round++) {
-				Cost a = measure(factory, () -> cycles(single, MEASURE));
-				Cost b = measure(factory, () -> cycles(threeLevels, MEASURE));
-				cpuAlone.add(a.cpuPerCycle());
-				cpuTree.add(b.cpuPerCycle());
-				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, a.cpuPerCycle(), b.cpuPerCycle(),
-						a.commandsPerCycle(), b.commandsPerCycle());
+				Cost costA = measure(factory, () -> a.cycles().perThread(engineA, MEASURE));
+				Cost costB = measure(factory, () -> b.cycles().perThread(engineB, MEASURE));
+				cpuA.add(costA.cpuPerCycle());
+				cpuB.add(costB.cpuPerCycle());
+				System.out.printf("| %d | %.1f | %.1f | %.1f | %.1f |%n", round, costA.cpuPerCycle(),
+						costB.cpuPerCycle(), costA.commandsPerCycle(), costB.commandsPerCycle());
 			}
-			double medianAlone = median(cpuAlone);
-			double medianTree = median(cpuTree);
-			System.out.printf("median Redis CPU per acquire + settle: %.1f µs one pool, %.1f µs three levels: %.2fx%n",
-					medianAlone, medianTree, medianTree / medianAlone);
+			double medianA = median(cpuA);
+			double medianB = median(cpuB);
+			System.out.printf("median Redis CPU per acquire + settle: %.1f µs %s, %.1f µs %s: %.2fx%n", medianA,
+					a.summary(), medianB, b.summary(), medianB / medianA);
 		}
 		finally {
-			single.close();
-			threeLevels.close();
+			engineA.close();
+			engineB.close();
 			TestRedisClient.destroy(factory);
 		}
+	}
+
+	/**
+	 * One side of {@link #alternate}.
+	 *
+	 * @param column its name in the table's header
+	 * @param summary its name in the line of medians
+	 * @param settings the pool it runs
+	 * @param cycles what each of its threads runs for a duration
+	 */
+	private record Contender(String column, String summary, QuotaSettings settings, Cycles cycles) {
+
+		DefaultQuotaEngine engine(RedisConnectionFactory factory) {
+			return new DefaultQuotaEngine(this.settings,
+					new RedisQuotaStore(factory, this.settings, "c" + UUID.randomUUID().toString().substring(0, 8)));
+		}
+
+	}
+
+	@FunctionalInterface
+	private interface Cycles {
+
+		long perThread(DefaultQuotaEngine engine, Duration duration);
+
 	}
 
 	// Limits far above what one machine can offer, leases of 2 s.

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
@@ -22,35 +21,9 @@ import static org.awaitility.Awaitility.await;
  * new blocked head. A waiting caller is woken by this news, not by its next heartbeat, so
  * no poll is made here before the news is expected. Subclasses supply the store.
  */
-public abstract class AdmissionNewsContractTests {
-
-	private static final int CRITICAL = 0;
-
-	private static final int NORMAL = 2;
-
-	private static final int BACKGROUND = 3;
-
-	protected long now = 1_700_000_000_000L;
-
-	protected QuotaStore store;
+public abstract class AdmissionNewsContractTests extends AbstractStoreContractTests {
 
 	private final List<String> news = new CopyOnWriteArrayList<>();
-
-	private int tickets;
-
-	/**
-	 * Create the store under test, on the test's clock ({@link #now}).
-	 * @param settings the settings
-	 * @return a store, not yet started
-	 */
-	protected abstract QuotaStore createStore(QuotaSettings settings);
-
-	@AfterEach
-	void stopStore() {
-		if (this.store != null) {
-			this.store.stop();
-		}
-	}
 
 	@Test
 	void leaseThatEndsHandsItsSlotToTheWaitingTicketAndTellsItsJvm() {
@@ -69,7 +42,7 @@ public abstract class AdmissionNewsContractTests {
 	@Test
 	void withdrawnHeadMakesTheNextTicketTheHeadAndTellsItsJvm() {
 		PoolSpec pool = start(TestSettings.pool("news-head").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
-		drain(pool, 60);
+		grant(pool, 60);
 		Ticket head = ticket(CRITICAL, 600_000, 1);
 		Ticket next = ticket(CRITICAL, 600_000, 1);
 		this.store.acquire(pool, head);
@@ -102,7 +75,7 @@ public abstract class AdmissionNewsContractTests {
 	@Test
 	void ticketWhoseWaitRanOutIsDroppedAndItsJvmIsToldItExpired() {
 		PoolSpec pool = start(TestSettings.pool("news-expired").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
-		drain(pool, 60);
+		grant(pool, 60);
 		Ticket expiring = ticket(CRITICAL, 1_500, 1);
 		assertThat(this.store.acquire(pool, expiring).status()).isEqualTo(Admission.Status.WAITING);
 		Ticket behind = ticket(CRITICAL, 600_000, 5);
@@ -117,7 +90,7 @@ public abstract class AdmissionNewsContractTests {
 	@Test
 	void higherClassArrivingAtAFullWaitingRoomShedsTheNewestLowestTicketAndTellsItsJvm() {
 		PoolSpec pool = start(TestSettings.pool("news-shed").limit(Dimension.REQUESTS_PER_MINUTE, 1).queueCapacity(2));
-		drain(pool, 1);
+		grant(pool, 1);
 		Ticket older = ticket(BACKGROUND, 600_000, 1);
 		Ticket newer = ticket(BACKGROUND, 600_000, 1);
 		this.store.acquire(pool, older);
@@ -152,7 +125,7 @@ public abstract class AdmissionNewsContractTests {
 		assertThat(admitted.arrival()).isPositive();
 		Ticket later = ticket(NORMAL, 600_000, 1);
 		Ticket higher = ticket(CRITICAL, 600_000, 1);
-		Ticket reEntry = new Ticket("w1." + (++this.tickets), "w1", NORMAL, new long[] { 1 }, 600_000, "model", null,
+		Ticket reEntry = new Ticket(nextTicketId(), "w1", NORMAL, new long[] { 1 }, 600_000, "model", null,
 				admitted.arrival());
 		Map<String, String> names = Map.of(later.id(), "same class, arrived later", higher.id(),
 				"higher class, arrived later", reEntry.id(), "re-entry");
@@ -200,16 +173,9 @@ public abstract class AdmissionNewsContractTests {
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(this.news).contains(expected));
 	}
 
-	private void drain(PoolSpec pool, int requests) {
-		for (int i = 0; i < requests; i++) {
-			assertThat(this.store.acquire(pool, ticket(CRITICAL, 0, 1)).status()).isEqualTo(Admission.Status.GRANTED);
-		}
-	}
-
+	// Started with a listener that records the news.
 	private PoolSpec start(TestSettings settings) {
-		QuotaSettings built = settings.build();
-		this.store = createStore(built);
-		this.store.start("w1", new AdmissionListener() {
+		return start(settings.build(), new AdmissionListener() {
 
 			@Override
 			public void granted(String pool, String ticketId, long arrival) {
@@ -233,11 +199,6 @@ public abstract class AdmissionNewsContractTests {
 			}
 
 		});
-		return built.pools().values().iterator().next();
-	}
-
-	private Ticket ticket(int rank, long maxWait, long... cost) {
-		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait, "model", null);
 	}
 
 }

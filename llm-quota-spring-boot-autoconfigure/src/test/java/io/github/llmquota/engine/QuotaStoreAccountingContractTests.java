@@ -3,7 +3,6 @@ package io.github.llmquota.engine;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
@@ -19,37 +18,11 @@ import static org.assertj.core.api.Assertions.within;
  * multiplier's effect on capacity and refill, per-user charges that follow the real
  * usage, and the minute each unit of usage is counted in. Subclasses supply the store.
  */
-public abstract class QuotaStoreAccountingContractTests {
-
-	private static final int CRITICAL = 0;
-
-	private static final int INTERACTIVE = 1;
-
-	private static final int BACKGROUND = 3;
-
-	protected long now = 1_700_000_000_000L;
-
-	protected QuotaStore store;
-
-	private int tickets;
-
-	/**
-	 * Create the store under test, on the test's clock ({@link #now}).
-	 * @param settings the settings
-	 * @return a store, not yet started
-	 */
-	protected abstract QuotaStore createStore(QuotaSettings settings);
-
-	@AfterEach
-	void stopStore() {
-		if (this.store != null) {
-			this.store.stop();
-		}
-	}
+public abstract class QuotaStoreAccountingContractTests extends AbstractStoreContractTests {
 
 	@Test
 	void fullWaitingRoomOfAHigherClassDoesNotTurnAwayALowerClass() {
-		PoolSpec pool = start(TestSettings.pool("class-rooms")
+		PoolSpec pool = pool(TestSettings.pool("class-rooms")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1)
 			.classQueueCapacity(2)
 			.noReserves());
@@ -63,7 +36,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void fullWaitingRoomBehindABusyPoolTellsTheCallerToRetryWithoutADelay() {
-		PoolSpec pool = start(TestSettings.pool("room-busy")
+		PoolSpec pool = pool(TestSettings.pool("room-busy")
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1000)
 			.maxConcurrency(1)
 			.classQueueCapacity(1));
@@ -78,7 +51,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void higherClassThatWouldLeadTheQueueButCannotFitWithinItsWaitIsRejectedAtOnce() {
-		PoolSpec pool = start(TestSettings.pool("lead-hopeless").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		PoolSpec pool = pool(TestSettings.pool("lead-hopeless").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
 		grant(pool, 60);
 		Ticket background = ticket(BACKGROUND, 600_000, 1);
 		assertThat(this.store.acquire(pool, background).status()).isEqualTo(Admission.Status.WAITING);
@@ -99,7 +72,7 @@ public abstract class QuotaStoreAccountingContractTests {
 	void higherClassWhoseWaitEndsExactlyWhenItFitsIsQueued() {
 		// 60,000 tokens a minute: one token a millisecond, so every figure below is
 		// exact.
-		PoolSpec pool = start(
+		PoolSpec pool = pool(
 				TestSettings.pool("lead-exact").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
 		acquire(pool, CRITICAL, 0, 60_000);
 		acquire(pool, BACKGROUND, 600_000, 1);
@@ -109,7 +82,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void ticketThatFitsExactlyAtTheEndOfTheLookaheadIsAdmittedNow() {
-		PoolSpec pool = start(TestSettings.pool("lookahead-exact")
+		PoolSpec pool = pool(TestSettings.pool("lookahead-exact")
 			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000)
 			.admissionLookahead(Duration.ofMillis(50)));
 		acquire(pool, CRITICAL, 0, 60_000);
@@ -120,7 +93,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void ticketWithoutAWaitBudgetIsNeverQueuedBehindOthers() {
-		PoolSpec pool = start(TestSettings.pool("no-budget").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
+		PoolSpec pool = pool(TestSettings.pool("no-budget").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
 		grant(pool, 60);
 		acquire(pool, BACKGROUND, 600_000, 1);
 
@@ -134,7 +107,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void lowerClassWithoutAWaitBudgetIsRejectedBehindAWaitingHead() {
-		PoolSpec pool = start(
+		PoolSpec pool = pool(
 				TestSettings.pool("no-budget-behind").limit(Dimension.REQUESTS_PER_MINUTE, 60).noReserves());
 		grant(pool, 60);
 		acquire(pool, CRITICAL, 600_000, 1);
@@ -147,7 +120,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void readingWithinTheProvidersRoundingLeavesTheBucketAlone() {
-		PoolSpec pool = start(TestSettings.pool("rounding").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000));
+		PoolSpec pool = pool(TestSettings.pool("rounding").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 10_000));
 		Ticket call = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, call);
 
@@ -160,7 +133,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void readingOfNothingLeftFillsTheBucketEvenWithoutAnErrorOrSuccess() {
-		PoolSpec pool = start(TestSettings.pool("nothing-left").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000));
+		PoolSpec pool = pool(TestSettings.pool("nothing-left").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000));
 		Ticket call = ticket(CRITICAL, 0, 1_000);
 		this.store.acquire(pool, call);
 
@@ -173,7 +146,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void cutMultiplierShrinksTheBucketAndSlowsItsRefill() {
-		PoolSpec pool = start(TestSettings.pool("cut").limit(Dimension.REQUESTS_PER_MINUTE, 100).noReserves());
+		PoolSpec pool = pool(TestSettings.pool("cut").limit(Dimension.REQUESTS_PER_MINUTE, 100).noReserves());
 		Ticket call = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, call);
 		settle(pool, call, new PoolFeedback(PoolFeedback.Kind.RATE_LIMITED, 0, null, null));
@@ -258,7 +231,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void usageReportedAtSettleCountsInTheMinuteOfTheSettle() {
-		PoolSpec pool = start(TestSettings.pool("minute-settle").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000));
+		PoolSpec pool = pool(TestSettings.pool("minute-settle").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000));
 		Ticket call = ticket(CRITICAL, 0, 100);
 		this.store.acquire(pool, call);
 		this.store.settle(pool,
@@ -272,7 +245,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void refundOfAWithdrawnGrantCountsInTheMinuteOfTheWithdrawal() {
-		PoolSpec pool = start(
+		PoolSpec pool = pool(
 				TestSettings.pool("minute-cancel").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000).maxConcurrency(1));
 		Ticket busy = ticket(CRITICAL, 0, 1);
 		this.store.acquire(pool, busy);
@@ -290,7 +263,7 @@ public abstract class QuotaStoreAccountingContractTests {
 
 	@Test
 	void admissionMadeByAPollCountsInTheMinuteOfThePoll() {
-		PoolSpec pool = start(
+		PoolSpec pool = pool(
 				TestSettings.pool("minute-poll").limit(Dimension.INPUT_TOKENS_PER_MINUTE, 60_000).noReserves());
 		acquire(pool, CRITICAL, 0, 60_000);
 		Ticket waiting = ticket(CRITICAL, 600_000, 500);
@@ -304,39 +277,15 @@ public abstract class QuotaStoreAccountingContractTests {
 		assertThat(this.store.snapshot(pool).trailingMinute()[0]).isCloseTo(1, within(1e-6));
 	}
 
-	private void grant(PoolSpec pool, int requests) {
-		for (int i = 0; i < requests; i++) {
-			assertThat(acquire(pool, CRITICAL, 0, 1).status()).isEqualTo(Admission.Status.GRANTED);
-		}
-	}
-
 	private void settle(PoolSpec pool, Ticket ticket, PoolFeedback feedback) {
 		this.store.settle(pool,
 				new Settlement(ticket.id(), "model", new long[ticket.cost().length], null, null, feedback));
 	}
 
-	private PoolSpec start(TestSettings settings) {
-		return start(settings.build());
-	}
-
-	private PoolSpec start(QuotaSettings settings) {
-		this.store = createStore(settings);
-		this.store.start("w1", AdmissionListener.none());
-		return settings.pools().values().iterator().next();
-	}
-
-	private Admission acquire(PoolSpec pool, int rank, long maxWait, long... cost) {
-		return this.store.acquire(pool, ticket(rank, maxWait, cost));
-	}
-
-	private Ticket ticket(int rank, long maxWait, long... cost) {
-		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait, "model", null);
-	}
-
 	private Ticket userTicket(QuotaSettings settings, long maxWait, long cost) {
 		PoolSpec pool = settings.pools().values().iterator().next();
 		UserCharge user = new UserCharge("5eb63bbbe01eeed0", pool.userLimits().forUser("alice"), new long[] { cost });
-		return new Ticket("w1." + (++this.tickets), "w1", CRITICAL, new long[] { cost }, maxWait, "model", user);
+		return ticket(CRITICAL, maxWait, new long[] { cost }, user);
 	}
 
 }

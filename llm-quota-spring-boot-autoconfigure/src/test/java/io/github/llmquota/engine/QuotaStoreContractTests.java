@@ -3,7 +3,6 @@ package io.github.llmquota.engine;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.llmquota.core.Dimension;
@@ -18,33 +17,7 @@ import static org.assertj.core.api.Assertions.within;
  * What every {@link QuotaStore} must decide the same way, with time driven by the test.
  * Subclasses supply the store.
  */
-public abstract class QuotaStoreContractTests {
-
-	protected static final int CRITICAL = 0;
-
-	protected static final int INTERACTIVE = 1;
-
-	protected static final int BACKGROUND = 3;
-
-	protected long now = 1_700_000_000_000L;
-
-	protected QuotaStore store;
-
-	private int tickets;
-
-	/**
-	 * Create the store under test, on the test's clock ({@link #now}).
-	 * @param settings the settings
-	 * @return a store, not yet started
-	 */
-	protected abstract QuotaStore createStore(QuotaSettings settings);
-
-	@AfterEach
-	void stopStore() {
-		if (this.store != null) {
-			this.store.stop();
-		}
-	}
+public abstract class QuotaStoreContractTests extends AbstractStoreContractTests {
 
 	@Test
 	void requestDeniedOnOneDimensionConsumesNothingOnTheOthers() {
@@ -523,25 +496,7 @@ public abstract class QuotaStoreContractTests {
 	}
 
 	private Ticket userTicket(UserCharge user) {
-		return new Ticket("w1." + (++this.tickets), "w1", CRITICAL, new long[] { 1 }, 60_000, "model", user);
-	}
-
-	protected PoolSpec pool(TestSettings settings) {
-		return start(settings.build());
-	}
-
-	protected PoolSpec start(QuotaSettings settings) {
-		this.store = createStore(settings);
-		this.store.start("w1", AdmissionListener.none());
-		return settings.pools().values().iterator().next();
-	}
-
-	protected Admission acquire(PoolSpec pool, int rank, long maxWait, long... cost) {
-		return this.store.acquire(pool, ticket(rank, maxWait, cost));
-	}
-
-	protected Ticket ticket(int rank, long maxWait, long... cost) {
-		return new Ticket("w1." + (++this.tickets), "w1", rank, cost, maxWait, "model", null);
+		return ticket(CRITICAL, 60_000, new long[] { 1 }, user);
 	}
 
 	private void settle(QuotaSettings settings, PoolSpec pool, Ticket ticket, TokenUsage usage) {

@@ -61,17 +61,22 @@ final class SimulatedModel {
 		long now = this.clock.nanoTime();
 		Refusal refusal = refusal(inputCharge, maxTokens, now);
 		if (refusal != null) {
-			switch (refusal.limit()) {
-				case REQUESTS -> this.rateLimitedByRequests++;
-				case INPUT_TOKENS -> this.rateLimitedByInputTokens++;
-				case OUTPUT_TOKENS -> this.rateLimitedByOutputTokens++;
-			}
-			return Optional.of(refusal);
+			return counted(refusal);
 		}
 		this.requests.take(1, now);
 		this.inputTokens.take(inputCharge, now);
 		this.outputTokens.take(maxTokens, now);
 		return Optional.empty();
+	}
+
+	// The statistics count each refusal by the limit it names.
+	private Optional<Refusal> counted(Refusal refusal) {
+		switch (refusal.limit()) {
+			case REQUESTS -> this.rateLimitedByRequests++;
+			case INPUT_TOKENS -> this.rateLimitedByInputTokens++;
+			case OUTPUT_TOKENS -> this.rateLimitedByOutputTokens++;
+		}
+		return Optional.of(refusal);
 	}
 
 	private Refusal refusal(long inputCharge, long maxTokens, long now) {
@@ -116,12 +121,7 @@ final class SimulatedModel {
 		Refusal refusal = (maxTokens > this.outputTokens.limit())
 				? Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit()) : refusal(inputCharge, 1, now);
 		if (refusal != null) {
-			switch (refusal.limit()) {
-				case REQUESTS -> this.rateLimitedByRequests++;
-				case INPUT_TOKENS -> this.rateLimitedByInputTokens++;
-				case OUTPUT_TOKENS -> this.rateLimitedByOutputTokens++;
-			}
-			return Optional.of(refusal);
+			return counted(refusal);
 		}
 		this.requests.take(1, now);
 		this.inputTokens.take(inputCharge, now);

@@ -11,12 +11,11 @@ import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
 
 import io.github.llmquota.budget.BudgetSpec;
 import io.github.llmquota.budget.BudgetState;
 import io.github.llmquota.budget.CostBudgets;
-import io.github.llmquota.schedule.PeriodicTask;
+import io.github.llmquota.schedule.PeriodicLifecycle;
 
 /**
  * Reads every shared cost budget's current window once an interval
@@ -25,7 +24,7 @@ import io.github.llmquota.schedule.PeriodicTask;
  * when a budget crosses its soft thresholds. Budgets per user or per tenant are enforced,
  * not read here: their windows are one per user. Thread-safe.
  */
-public class BudgetMonitor implements SmartLifecycle {
+public class BudgetMonitor extends PeriodicLifecycle {
 
 	private static final Log logger = LogFactory.getLog(BudgetMonitor.class);
 
@@ -41,8 +40,6 @@ public class BudgetMonitor implements SmartLifecycle {
 
 	private final Map<String, QuotaStatus> statuses = new HashMap<>();
 
-	private final PeriodicTask task;
-
 	private volatile Map<String, BudgetReading> readings = Map.of();
 
 	/**
@@ -55,12 +52,12 @@ public class BudgetMonitor implements SmartLifecycle {
 	 */
 	public BudgetMonitor(CostBudgets budgets, Supplier<List<BudgetState>> reader, Duration interval, double hysteresis,
 			ApplicationEventPublisher publisher) {
+		super("llm-quota-budgets", Duration.ZERO, interval, logger, "llm-quota budget check failed",
+				QuotaThresholdMonitor.PHASE);
 		this.budgets = budgets;
 		this.reader = reader;
 		this.hysteresis = hysteresis;
 		this.publisher = publisher;
-		this.task = new PeriodicTask("llm-quota-budgets", Duration.ZERO, interval, this::check, logger,
-				"llm-quota budget check failed");
 	}
 
 	/**
@@ -100,25 +97,18 @@ public class BudgetMonitor implements SmartLifecycle {
 	}
 
 	@Override
+	protected void runPeriodically() {
+		check();
+	}
+
+	/**
+	 * Start reading every interval, unless there is no budget to read.
+	 */
+	@Override
 	public void start() {
 		if (!this.budgets.budgets().isEmpty()) {
-			this.task.start();
+			super.start();
 		}
-	}
-
-	@Override
-	public void stop() {
-		this.task.stop();
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.task.isRunning();
-	}
-
-	@Override
-	public int getPhase() {
-		return QuotaThresholdMonitor.PHASE;
 	}
 
 }

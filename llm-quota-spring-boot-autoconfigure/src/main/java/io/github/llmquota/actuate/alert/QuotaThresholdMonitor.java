@@ -12,7 +12,7 @@ import java.util.Set;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import io.github.llmquota.schedule.PeriodicTask;
+import io.github.llmquota.schedule.PeriodicLifecycle;
 import io.github.llmquota.core.DimensionState;
 import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.PoolState;
@@ -20,7 +20,6 @@ import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaMitigation;
 
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
@@ -44,7 +43,7 @@ import org.springframework.util.Assert;
  * One monitor runs per JVM, on a daemon thread of its own. A pool whose state cannot be
  * read keeps its statuses and mitigation until it can be read again. Thread-safe.
  */
-public class QuotaThresholdMonitor implements SmartLifecycle {
+public class QuotaThresholdMonitor extends PeriodicLifecycle {
 
 	/**
 	 * The lifecycle phase: the monitor starts after the engine
@@ -71,10 +70,6 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	private final Set<String> unreachable = new HashSet<>();
 
 	private volatile Map<String, PoolCheck> lastCheck = Map.of();
-
-	// Its own lock, apart from check()'s, so that stopping never waits for a slow store
-	// call.
-	private final PeriodicTask task;
 
 	/**
 	 * Create a monitor that sheds while a pool's queue takes longer than
@@ -111,15 +106,19 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	QuotaThresholdMonitor(QuotaEngine engine, QuotaThresholds thresholds, Duration interval,
 			ApplicationEventPublisher publisher, @Nullable QuotaMitigation mitigation, Clock clock,
 			MitigationRule rule) {
-		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
+		super("llm-quota-monitor", Duration.ZERO, positive(interval), logger, "llm-quota threshold check failed",
+				PHASE);
 		this.engine = engine;
 		this.publisher = publisher;
 		this.mitigation = mitigation;
 		this.tracker = new ThresholdTracker(thresholds);
 		this.clock = clock;
 		this.rule = rule;
-		this.task = new PeriodicTask("llm-quota-monitor", Duration.ZERO, interval, this::check, logger,
-				"llm-quota threshold check failed");
+	}
+
+	private static Duration positive(Duration interval) {
+		Assert.isTrue(interval != null && interval.toMillis() > 0, "'interval' must be positive");
+		return interval;
 	}
 
 	/**
@@ -233,23 +232,8 @@ public class QuotaThresholdMonitor implements SmartLifecycle {
 	}
 
 	@Override
-	public void start() {
-		this.task.start();
-	}
-
-	@Override
-	public void stop() {
-		this.task.stop();
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.task.isRunning();
-	}
-
-	@Override
-	public int getPhase() {
-		return PHASE;
+	protected void runPeriodically() {
+		check();
 	}
 
 	/**
