@@ -350,7 +350,7 @@ public class RedisQuotaStore implements QuotaStore {
 		List<BudgetArgs> args = new ArrayList<>(budgets.size());
 		for (BudgetCharge budget : budgets) {
 			args.add(new BudgetArgs(budget.key(), budget.limitMicros(), budget.amountMicros(), budget.windowEndMillis(),
-					budget.floorMicros(), budget.releaseMicros(), budget.slotMillis()));
+					budget.floorMicros(), budget.releaseMicros(), budget.slotMillis(), budget.scope()));
 		}
 		return args;
 	}

@@ -292,11 +292,13 @@ final class ScriptProtocol {
 	 * A cost budget window a call falls under, as {@code engine.BudgetCharge}: the key's
 	 * suffix, the cap ({@code null}: none), the amount (reserved at acquire, spent at
 	 * settle and charge), the window's end, the floor ({@code null}: unknown) and the
-	 * reservation released ({@code null} at acquire), and for a rolling window the length
-	 * of its slots ({@code null}: a calendar window). Micro-units and epoch milliseconds.
+	 * reservation released ({@code null} at acquire), for a rolling window the length of
+	 * its slots ({@code null}: a calendar window), and the scope of the chain whose keys
+	 * it lives under ({@code null}: the pool's). Micro-units and epoch milliseconds.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot) {
+	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot,
+			String scope) {
 	}
 
 	/**
