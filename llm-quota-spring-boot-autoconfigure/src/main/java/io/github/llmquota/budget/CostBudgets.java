@@ -92,7 +92,8 @@ public class CostBudgets implements BudgetPlan {
 		if (budgets.isEmpty()) {
 			return null;
 		}
-		long worstCase = price(model).worstCase(request.inputTokens(), request.maxOutputTokens());
+		long worstCase = price(model).worstCase(request.inputTokens(), request.cacheWriteTokens(),
+				request.maxOutputTokens());
 		List<BudgetCharge> charges = new ArrayList<>(budgets.size());
 		for (BudgetSpec budget : budgets) {
 			BudgetWindow.Span span = span(budget, nowMillis);
