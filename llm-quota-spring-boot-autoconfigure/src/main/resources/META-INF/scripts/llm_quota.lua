@@ -104,7 +104,9 @@
 --            limit (the scopes' costIndex)
 --   tenantLimit [tenants] as user, for the tenant's own limits (sent when they limit it)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
---            remaining, tolerance]
+--            remaining, tolerance, scopes]; [scopes] scopes: per scope of the chain, nearest
+--            first, [remaining, tolerance] per dimension of the scope, what the provider says
+--            is left of the level the scope mirrors (null: nothing said), left out when none
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
 --   have existed (absent: a missing state was lost). settle sends model with feedback only;
 --   feedback leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is
@@ -260,7 +262,7 @@ end
 local function feedbackArguments(a)
   if present(a) == nil then return nil end
   return {kind = a[1], retryAfterMillis = present(a[2]), reason = present(a[3]), remaining = present(a[4]),
-    tolerance = present(a[5])}
+    tolerance = present(a[5]), scopes = present(a[6])}
 end
 
 -- [budgets] A list of budget entries, see the glossary.
@@ -1176,6 +1178,22 @@ local function feedback(fb, admittedAt, model)
         if remaining + (fb.tolerance and fb.tolerance[i] or 0) < ours then
           st.used[i] = cfg.capacities[i] * st.mult - remaining
           dirty = true
+        end
+      end
+    end
+  end
+  -- [scopes] A provider level's readings tighten the scope that mirrors it, by the same rule
+  -- against the scope's own bucket (no multiplier), and never loosen it.
+  if fb.scopes then
+    for k, sc in ipairs(scopes) do
+      local reading = present(fb.scopes[k])
+      if reading then
+        for j = 1, #sc.dimensions do
+          local remaining = reading[1][j]
+          if remaining and remaining >= 0 and remaining + (reading[2][j] or 0) < sc.capacities[j] - sc.used[j] then
+            sc.used[j] = sc.capacities[j] - remaining
+            sc.dirty = true
+          end
         end
       end
     end

@@ -15,6 +15,7 @@ import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.budget.BudgetWindow;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.failover.FailMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -1072,6 +1073,14 @@ public class LlmQuotaProperties {
 		 */
 		private Duration burstHorizon;
 
+		/**
+		 * Provider level whose limits this scope mirrors: the provider's rate-limit
+		 * readings of that level (OpenAI's project-token headers for "project") tighten
+		 * this scope instead of the pool. Unset: the scope mirrors none, and such
+		 * readings tighten the pool. At most one scope of a chain may mirror a level.
+		 */
+		private ProviderScope providerScope;
+
 		public String getParent() {
 			return this.parent;
 		}
@@ -1094,6 +1103,14 @@ public class LlmQuotaProperties {
 
 		public void setBurstHorizon(Duration burstHorizon) {
 			this.burstHorizon = burstHorizon;
+		}
+
+		public ProviderScope getProviderScope() {
+			return this.providerScope;
+		}
+
+		public void setProviderScope(ProviderScope providerScope) {
+			this.providerScope = providerScope;
 		}
 
 	}
@@ -1880,7 +1897,8 @@ public class LlmQuotaProperties {
 		private DayOfWeek weekStart = DayOfWeek.MONDAY;
 
 		/**
-		 * Pool (or scope) whose calls count against the budget.
+		 * Pool or scope whose calls count against the budget: a scope's budget is charged
+		 * by every pool under it, at any depth.
 		 */
 		private String appliesTo;
 

@@ -18,6 +18,7 @@ import io.github.llmquota.autoconfigure.LlmQuotaProperties.PoolProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ScopeProperties;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.engine.FeedbackSettings;
@@ -462,6 +463,10 @@ final class QuotaSettingsFactory {
 			List<ScopeSpec> chain = names.stream().map(specs::get).toList();
 			requireWithinAncestors("scopes." + name + ".", chain.get(0).rates(), chain.get(0).maxConcurrency(),
 					chain.subList(1, chain.size()));
+			// A provider's reading of a level tightens one scope: two would split it.
+			ProviderScope level = chain.get(0).providerScope();
+			check(level == null || chain.stream().skip(1).noneMatch((above) -> above.providerScope() == level),
+					"scopes." + name + ".provider-scope", level, "is mirrored by an ancestor scope already");
 			chainsByScope.put(name, chain);
 		}
 		Map<String, List<ScopeSpec>> chains = new HashMap<>();
@@ -497,7 +502,8 @@ final class QuotaSettingsFactory {
 		check(concurrency == null || concurrency > 0, property + ".max-concurrency", concurrency, "must be positive");
 		check(!rates.isEmpty() || concurrency != null, property, "(no limits)",
 				"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values()) + " or max-concurrency");
-		return new ScopeSpec(name, List.copyOf(rates), (concurrency != null) ? concurrency : 0);
+		return new ScopeSpec(name, List.copyOf(rates), (concurrency != null) ? concurrency : 0,
+				scope.getProviderScope());
 	}
 
 	// A pool's limits within its scopes', as a scope's within its ancestors'.

@@ -426,6 +426,18 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.dirty = true;
 		}
 
+		// Headers only tighten; normal refill loosens the bucket again.
+		void tighten(PoolFeedback.ScopeReading reading) {
+			for (int k = 0; k < this.used.length && k < reading.remaining().length; k++) {
+				long remaining = reading.remaining()[k];
+				double capacity = this.spec.rates().get(k).capacity();
+				if (remaining >= 0 && remaining + reading.tolerance()[k] < capacity - this.used[k]) {
+					this.used[k] = capacity - remaining;
+					this.dirty = true;
+				}
+			}
+		}
+
 		void save(long now) {
 			if (!this.dirty) {
 				return;
@@ -1086,6 +1098,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 					if (remaining >= 0 && remaining + feedback.tolerance()[i] < capacity(i) - this.used[i]) {
 						this.used[i] = capacity(i) - remaining;
 						this.dirty = true;
+					}
+				}
+			}
+			// [scopes] A provider level's readings tighten the scope that mirrors it, by
+			// the same rule against the scope's own bucket.
+			if (feedback.scopes() != null) {
+				for (int k = 0; k < this.scopes.size() && k < feedback.scopes().size(); k++) {
+					PoolFeedback.ScopeReading reading = feedback.scopes().get(k);
+					if (reading != null) {
+						this.scopes.get(k).tighten(reading);
 					}
 				}
 			}

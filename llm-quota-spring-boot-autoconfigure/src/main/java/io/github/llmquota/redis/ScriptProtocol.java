@@ -313,10 +313,14 @@ final class ScriptProtocol {
 	 * Provider feedback at settle. {@code kind} is one of {@code ok},
 	 * {@code rate-limited}, {@code overloaded}, {@code exhausted} or empty;
 	 * {@code retryAfterMillis} is left out when 0; {@code remaining} is {@code -1} where
-	 * unknown, and left out with {@code tolerance} when unknown everywhere.
+	 * unknown, and left out with {@code tolerance} when unknown everywhere;
+	 * {@code scopes} has per scope of the chain, nearest first,
+	 * {@code [remaining, tolerance]} of the provider level it mirrors ({@code null}:
+	 * nothing), and is left out when no scope has any.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
+	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance,
+			List<long[][]> scopes) {
 	}
 
 	/**

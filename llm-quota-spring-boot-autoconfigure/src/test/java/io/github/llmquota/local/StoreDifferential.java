@@ -80,13 +80,14 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * bucket, some charged to a user, some in bursts of small requests, some re-entering with
  * the arrival an earlier admission reported, or with one the pool never issued), settles
  * below, on and above the reservation with no feedback, success, 429s with and without
- * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
- * cancels of waiting, granted and unknown tickets; streaming charges of held, ended and
- * expired leases, a user's charging its buckets too; polls; live settings as an operator
- * changes them (shadow mode on and off, so that acquires run in shadow mode for a while,
- * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
- * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
- * of the script's state hash, which the in-memory store models with
+ * retry-after, overloads, exhausted provider quotas and tighter remaining headers (under
+ * a tree, also of the provider levels its scopes mirror); cancels of waiting, granted and
+ * unknown tickets; streaming charges of held, ended and expired leases, a user's charging
+ * its buckets too; polls; live settings as an operator changes them (shadow mode on and
+ * off, so that acquires run in shadow mode for a while, a paused class, a pinned
+ * multiplier, a changed limit, and back to the configuration); time steps from a
+ * millisecond to two hours, some to exactly a lease's end; and the loss of the script's
+ * state hash, which the in-memory store models with
  * {@link InMemoryQuotaStore#loseState(String)}. Most pools fall under one or two random
  * cost budgets (a cap or none, windows of a minute to two hours that roll over on the
  * driven clock, some per user, under a tree half of them on a random scope of the chain,
@@ -628,7 +629,31 @@ final class StoreDifferential {
 			}
 			String reason = (kind == PoolFeedback.Kind.EXHAUSTED && this.random.nextBoolean())
 					? "You exceeded your current quota, \"billing\" \\ details" : null;
-			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason);
+			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason, scopeReadings());
+		}
+
+		// [scopes] Under a tree, now and then what the provider says is left of the
+		// levels its scopes mirror: some scopes told nothing, some dimensions unknown.
+		private List<PoolFeedback.ScopeReading> scopeReadings() {
+			if (this.pool.scopeChain().isEmpty() || this.random.nextBoolean()) {
+				return null;
+			}
+			List<PoolFeedback.ScopeReading> readings = new ArrayList<>();
+			for (ScopeSpec scope : this.pool.scopeChain()) {
+				if (this.random.nextBoolean()) {
+					readings.add(null);
+					continue;
+				}
+				long[] remaining = new long[scope.rates().size()];
+				long[] tolerance = new long[remaining.length];
+				for (int i = 0; i < remaining.length; i++) {
+					double capacity = scope.rates().get(i).capacity();
+					remaining[i] = (this.random.nextInt(4) == 0) ? -1 : this.random.nextInt((int) capacity + 2);
+					tolerance[i] = (this.random.nextInt(3) == 0) ? this.random.nextInt((int) capacity / 10 + 1) : 0;
+				}
+				readings.add(new PoolFeedback.ScopeReading(remaining, tolerance));
+			}
+			return readings;
 		}
 
 		// A streaming lease's step: mostly a held lease, now and then one that ended or

@@ -1,5 +1,6 @@
 package io.github.llmquota.redis;
 
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,15 @@ class ScriptProtocolTests {
 				null, null, null, null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
-				new FeedbackArgs("ok", null, null, null, null), null, null, null, null, null);
+				new FeedbackArgs("ok", null, null, null, null, null), null, null, null, null, null);
 		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
+	}
+
+	@Test
+	void feedbackForTheScopesOfTheChainTravelsLastNearestScopeFirst() {
+		FeedbackArgs feedback = new FeedbackArgs("", null, null, null, null,
+				Arrays.asList(null, new long[][] { { 57000 }, { 0 } }));
+		assertThat(ScriptProtocol.write(feedback)).isEqualTo("[\"\",null,null,null,null,[null,[[57000],[0]]]]");
 	}
 
 	@Test

@@ -9,6 +9,7 @@ import java.util.Map;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
@@ -38,6 +39,8 @@ public final class TestTree {
 	private double reserve = 0.15;
 
 	private boolean oneProject;
+
+	private ProviderScope projectMirrors;
 
 	private TestTree() {
 	}
@@ -76,6 +79,17 @@ public final class TestTree {
 	}
 
 	/**
+	 * Make the projects mirror a provider level, whose readings then tighten them instead
+	 * of the pools.
+	 * @param level the level
+	 * @return this
+	 */
+	public TestTree projectMirrors(ProviderScope level) {
+		this.projectMirrors = level;
+		return this;
+	}
+
+	/**
 	 * Give every class but the highest this reserve (0.15 unless set).
 	 * @param reserve the share of each bucket the lower classes may not drain
 	 * @return this
@@ -88,9 +102,10 @@ public final class TestTree {
 	public QuotaSettings build() {
 		ScopeSpec orgScope = new ScopeSpec("org", rates(this.org), this.orgConcurrency);
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
-		ScopeSpec shared = new ScopeSpec("project", rates(this.project), 0);
+		ScopeSpec shared = new ScopeSpec("project", rates(this.project), 0, this.projectMirrors);
 		for (String name : List.of("a", "b")) {
-			ScopeSpec project = this.oneProject ? shared : new ScopeSpec("project-" + name, rates(this.project), 0);
+			ScopeSpec project = this.oneProject ? shared
+					: new ScopeSpec("project-" + name, rates(this.project), 0, this.projectMirrors);
 			PoolSpec pool = new PoolSpec("pool-" + name, Provider.OPENAI, rates(this.pool), 0, List.of("model-" + name),
 					null, null, List.of(project, orgScope));
 			models.put("model-" + name, new ModelSpec("model-" + name, pool, true));
