@@ -42,6 +42,8 @@
 --                  the tree's other pools leave the scope to it (absent: none)
 --   l        ZSET  the in-flight leases of all the scope's pools, lease id -> hard expiry; kept
 --                  only where the scope limits concurrency
+--   $:<budget>:<window>[...]  HASH  [budgets] a cost budget that applies to the scope, as the
+--                  pool's above: charged by every pool of the tree under the scope
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
 --   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
 --   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
@@ -89,8 +91,9 @@
 --            with deltas, added to the user's buckets; budgets [budgets]: the cost the step spent)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
---   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot], one per budget
---            the call falls under: key, the budget key's suffix after the pool's "<prefix>:{<pool>}:";
+--   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot, scope], one per
+--            budget the call falls under: key, the budget key's suffix after the pool's base, or after
+--            the base of the chain scope named by scope (absent: the pool's own budget);
 --            limit, the hard cap in micro-units (absent: no cap, spend is only counted);
 --            amount, at acquire the worst-case cost reserved, at settle and charge the cost
 --            spent; windowEnd, epoch ms (the key lives an hour past it); floor, the spend this
@@ -101,7 +104,9 @@
 --            limit (the scopes' costIndex)
 --   tenantLimit [tenants] as user, for the tenant's own limits (sent when they limit it)
 --   feedback [kind = ok | rate-limited | overloaded | exhausted | '', retryAfterMillis, reason,
---            remaining, tolerance]
+--            remaining, tolerance, scopes]; [scopes] scopes: per scope of the chain, nearest
+--            first, [remaining, tolerance] per dimension of the scope, what the provider says
+--            is left of the level the scope mirrors (null: nothing said), left out when none
 --   stateUnknown: this JVM has not written the state lately, so a missing state may never
 --   have existed (absent: a missing state was lost). settle sends model with feedback only;
 --   feedback leaves out retryAfterMillis when 0, and remaining and tolerance when nothing is
@@ -257,7 +262,7 @@ end
 local function feedbackArguments(a)
   if present(a) == nil then return nil end
   return {kind = a[1], retryAfterMillis = present(a[2]), reason = present(a[3]), remaining = present(a[4]),
-    tolerance = present(a[5])}
+    tolerance = present(a[5]), scopes = present(a[6])}
 end
 
 -- [budgets] A list of budget entries, see the glossary.
@@ -266,7 +271,7 @@ local function budgetArguments(list)
   local budgets = {}
   for i, b in ipairs(list) do
     budgets[i] = {key = b[1], limit = present(b[2]), amount = b[3], windowEnd = b[4], floor = present(b[5]),
-      release = present(b[6]), slot = present(b[7])}
+      release = present(b[6]), slot = present(b[7]), scope = present(b[8])}
   end
   return budgets
 end
@@ -400,7 +405,9 @@ for i = 1, n do acc[i] = 0 end
 -- the pool's state is; saveScopes writes back the ones this call moved. A scope missing when
 -- the pool's state was lost is taken as lost with it: full, never optimistic.
 local scopes = cfg.scopes or {}
+local scopeBases = {} -- [budgets] by scope name, for the budgets of a scope
 for _, sc in ipairs(scopes) do
+  scopeBases[sc.name] = sc.base
   local fields = {'until', 'w'}
   for k = 1, #sc.dimensions do fields[k + 2] = sc.dimensions[k] end
   local v = redis.call('HMGET', sc.base .. 's', unpack(fields))
@@ -711,7 +718,9 @@ local function rollingLevel(b, key)
 end
 
 local function budgetLevel(b)
-  local key = base .. b.key
+  -- [scopes] A scope's budget lives under the scope's base, which every pool of its tree
+  -- shares; a scope the chain does not have (never sent) falls back to the pool's keys.
+  local key = ((b.scope and scopeBases[b.scope]) or base) .. b.key
   local known = budgetsRead[key]
   if known then return key, known[1], known[2], known[3] end
   if b.slot then
@@ -1169,6 +1178,22 @@ local function feedback(fb, admittedAt, model)
         if remaining + (fb.tolerance and fb.tolerance[i] or 0) < ours then
           st.used[i] = cfg.capacities[i] * st.mult - remaining
           dirty = true
+        end
+      end
+    end
+  end
+  -- [scopes] A provider level's readings tighten the scope that mirrors it, by the same rule
+  -- against the scope's own bucket (no multiplier), and never loosen it.
+  if fb.scopes then
+    for k, sc in ipairs(scopes) do
+      local reading = present(fb.scopes[k])
+      if reading then
+        for j = 1, #sc.dimensions do
+          local remaining = reading[1][j]
+          if remaining and remaining >= 0 and remaining + (reading[2][j] or 0) < sc.capacities[j] - sc.used[j] then
+            sc.used[j] = sc.capacities[j] - remaining
+            sc.dirty = true
+          end
         end
       end
     end

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.BudgetProperties;
@@ -75,7 +76,8 @@ final class BudgetSettingsFactory {
 			return BudgetPlan.NONE;
 		}
 		List<BudgetSpec> specs = new ArrayList<>();
-		properties.getBudgets().forEach((name, budget) -> specs.add(spec(name, budget, settings)));
+		properties.getBudgets()
+			.forEach((name, budget) -> specs.add(spec(name, budget, settings, properties.getScopes().keySet())));
 		CostBudgets budgets = new CostBudgets(specs, prices);
 		List<ModelSpec> models = new ArrayList<>(settings.models().values());
 		settings.models().keySet().forEach((model) -> models.addAll(settings.apiKeys(model)));
@@ -88,7 +90,7 @@ final class BudgetSettingsFactory {
 		return budgets;
 	}
 
-	private static BudgetSpec spec(String name, BudgetProperties budget, QuotaSettings settings) {
+	private static BudgetSpec spec(String name, BudgetProperties budget, QuotaSettings settings, Set<String> scopes) {
 		String property = "budgets." + name;
 		check(BUDGET_NAME.matcher(name).matches(), property, name, "a budget name must be 1-64 of A-Z a-z 0-9 . _ -");
 		BigDecimal amount = budget.getAmount();
@@ -100,9 +102,11 @@ final class BudgetSettingsFactory {
 				property + ".rolling-period", budget.getRollingPeriod(), "must be at least a minute");
 		check(budget.getZone() != null, property + ".zone", null, "must be a time zone such as Europe/Berlin");
 		check(budget.getWeekStart() != null, property + ".week-start", null, "must be a day of the week");
-		check(budget.getAppliesTo() != null && settings.pools().containsKey(budget.getAppliesTo()),
-				property + ".applies-to", budget.getAppliesTo(),
-				"must name a pool " + settings.pools().keySet().stream().sorted().toList());
+		String appliesTo = budget.getAppliesTo();
+		check(appliesTo != null && (settings.pools().containsKey(appliesTo) || scopes.contains(appliesTo)),
+				property + ".applies-to", appliesTo,
+				"must name a pool " + settings.pools().keySet().stream().sorted().toList() + " or a scope "
+						+ scopes.stream().sorted().toList());
 		double warn = budget.getWarnThreshold();
 		double critical = budget.getCriticalThreshold();
 		check(warn > 0 && warn < 1, property + ".warn-threshold", warn, "must be in (0, 1)");

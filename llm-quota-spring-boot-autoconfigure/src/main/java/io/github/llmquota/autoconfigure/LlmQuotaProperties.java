@@ -15,6 +15,7 @@ import io.github.llmquota.aop.LlmRateLimitedAdvisor;
 import io.github.llmquota.budget.BudgetWindow;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.failover.FailMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -869,23 +870,10 @@ public class LlmQuotaProperties {
 	}
 
 	/**
-	 * Limits of one provider bucket, shared by every model that names the pool. Unset
-	 * values are inherited from the base config; after that at least one limit must be
-	 * set.
+	 * The limits a pool and a scope both set, one per dimension: what the provider allows
+	 * at that level. Unset limits are not enforced there.
 	 */
-	public static class PoolProperties {
-
-		/**
-		 * Name of another pool whose values this one inherits and may override. It forms
-		 * a chain that must end and must not loop.
-		 */
-		private String baseConfig;
-
-		/**
-		 * Provider of the bucket. It selects how response headers are read and the
-		 * default of cache-read accounting. Inherited from the base config, else "other".
-		 */
-		private Provider provider;
+	public abstract static class LimitProperties {
 
 		/**
 		 * Maximum requests per minute.
@@ -916,6 +904,75 @@ public class LlmQuotaProperties {
 		 * Maximum input plus output tokens per day.
 		 */
 		private Long tokensPerDay;
+
+		public Long getRequestsPerMinute() {
+			return this.requestsPerMinute;
+		}
+
+		public void setRequestsPerMinute(Long requestsPerMinute) {
+			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getInputTokensPerMinute() {
+			return this.inputTokensPerMinute;
+		}
+
+		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
+			this.inputTokensPerMinute = inputTokensPerMinute;
+		}
+
+		public Long getOutputTokensPerMinute() {
+			return this.outputTokensPerMinute;
+		}
+
+		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
+			this.outputTokensPerMinute = outputTokensPerMinute;
+		}
+
+		public Long getTokensPerMinute() {
+			return this.tokensPerMinute;
+		}
+
+		public void setTokensPerMinute(Long tokensPerMinute) {
+			this.tokensPerMinute = tokensPerMinute;
+		}
+
+		public Long getRequestsPerDay() {
+			return this.requestsPerDay;
+		}
+
+		public void setRequestsPerDay(Long requestsPerDay) {
+			this.requestsPerDay = requestsPerDay;
+		}
+
+		public Long getTokensPerDay() {
+			return this.tokensPerDay;
+		}
+
+		public void setTokensPerDay(Long tokensPerDay) {
+			this.tokensPerDay = tokensPerDay;
+		}
+
+	}
+
+	/**
+	 * Limits of one provider bucket, shared by every model that names the pool. Unset
+	 * values are inherited from the base config; after that at least one limit must be
+	 * set.
+	 */
+	public static class PoolProperties extends LimitProperties {
+
+		/**
+		 * Name of another pool whose values this one inherits and may override. It forms
+		 * a chain that must end and must not loop.
+		 */
+		private String baseConfig;
+
+		/**
+		 * Provider of the bucket. It selects how response headers are read and the
+		 * default of cache-read accounting. Inherited from the base config, else "other".
+		 */
+		private Provider provider;
 
 		/**
 		 * Maximum number of requests in flight at once.
@@ -958,54 +1015,6 @@ public class LlmQuotaProperties {
 			this.provider = provider;
 		}
 
-		public Long getRequestsPerMinute() {
-			return this.requestsPerMinute;
-		}
-
-		public void setRequestsPerMinute(Long requestsPerMinute) {
-			this.requestsPerMinute = requestsPerMinute;
-		}
-
-		public Long getInputTokensPerMinute() {
-			return this.inputTokensPerMinute;
-		}
-
-		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
-			this.inputTokensPerMinute = inputTokensPerMinute;
-		}
-
-		public Long getOutputTokensPerMinute() {
-			return this.outputTokensPerMinute;
-		}
-
-		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
-			this.outputTokensPerMinute = outputTokensPerMinute;
-		}
-
-		public Long getTokensPerMinute() {
-			return this.tokensPerMinute;
-		}
-
-		public void setTokensPerMinute(Long tokensPerMinute) {
-			this.tokensPerMinute = tokensPerMinute;
-		}
-
-		public Long getRequestsPerDay() {
-			return this.requestsPerDay;
-		}
-
-		public void setRequestsPerDay(Long requestsPerDay) {
-			this.requestsPerDay = requestsPerDay;
-		}
-
-		public Long getTokensPerDay() {
-			return this.tokensPerDay;
-		}
-
-		public void setTokensPerDay(Long tokensPerDay) {
-			this.tokensPerDay = tokensPerDay;
-		}
-
 		public Integer getMaxConcurrency() {
 			return this.maxConcurrency;
 		}
@@ -1045,43 +1054,13 @@ public class LlmQuotaProperties {
 	 * share. Unset limits are not enforced at this level; each set one must not exceed
 	 * the parent's limit of the same dimension.
 	 */
-	public static class ScopeProperties {
+	public static class ScopeProperties extends LimitProperties {
 
 		/**
 		 * Name of the scope above this one, or unset for a root. The chain must end and
 		 * must not loop.
 		 */
 		private String parent;
-
-		/**
-		 * Maximum requests per minute.
-		 */
-		private Long requestsPerMinute;
-
-		/**
-		 * Maximum input tokens per minute (Anthropic ITPM).
-		 */
-		private Long inputTokensPerMinute;
-
-		/**
-		 * Maximum output tokens per minute (Anthropic OTPM).
-		 */
-		private Long outputTokensPerMinute;
-
-		/**
-		 * Maximum input plus output tokens per minute (OpenAI TPM).
-		 */
-		private Long tokensPerMinute;
-
-		/**
-		 * Maximum requests per day.
-		 */
-		private Long requestsPerDay;
-
-		/**
-		 * Maximum input plus output tokens per day.
-		 */
-		private Long tokensPerDay;
 
 		/**
 		 * Maximum number of requests of all the scope's pools in flight at once.
@@ -1094,60 +1073,20 @@ public class LlmQuotaProperties {
 		 */
 		private Duration burstHorizon;
 
+		/**
+		 * Provider level whose limits this scope mirrors: the provider's rate-limit
+		 * readings of that level (OpenAI's project-token headers for "project") tighten
+		 * this scope instead of the pool. Unset: the scope mirrors none, and such
+		 * readings tighten the pool. At most one scope of a chain may mirror a level.
+		 */
+		private ProviderScope providerScope;
+
 		public String getParent() {
 			return this.parent;
 		}
 
 		public void setParent(String parent) {
 			this.parent = parent;
-		}
-
-		public Long getRequestsPerMinute() {
-			return this.requestsPerMinute;
-		}
-
-		public void setRequestsPerMinute(Long requestsPerMinute) {
-			this.requestsPerMinute = requestsPerMinute;
-		}
-
-		public Long getInputTokensPerMinute() {
-			return this.inputTokensPerMinute;
-		}
-
-		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
-			this.inputTokensPerMinute = inputTokensPerMinute;
-		}
-
-		public Long getOutputTokensPerMinute() {
-			return this.outputTokensPerMinute;
-		}
-
-		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
-			this.outputTokensPerMinute = outputTokensPerMinute;
-		}
-
-		public Long getTokensPerMinute() {
-			return this.tokensPerMinute;
-		}
-
-		public void setTokensPerMinute(Long tokensPerMinute) {
-			this.tokensPerMinute = tokensPerMinute;
-		}
-
-		public Long getRequestsPerDay() {
-			return this.requestsPerDay;
-		}
-
-		public void setRequestsPerDay(Long requestsPerDay) {
-			this.requestsPerDay = requestsPerDay;
-		}
-
-		public Long getTokensPerDay() {
-			return this.tokensPerDay;
-		}
-
-		public void setTokensPerDay(Long tokensPerDay) {
-			this.tokensPerDay = tokensPerDay;
 		}
 
 		public Integer getMaxConcurrency() {
@@ -1164,6 +1103,14 @@ public class LlmQuotaProperties {
 
 		public void setBurstHorizon(Duration burstHorizon) {
 			this.burstHorizon = burstHorizon;
+		}
+
+		public ProviderScope getProviderScope() {
+			return this.providerScope;
+		}
+
+		public void setProviderScope(ProviderScope providerScope) {
+			this.providerScope = providerScope;
 		}
 
 	}
@@ -1950,7 +1897,8 @@ public class LlmQuotaProperties {
 		private DayOfWeek weekStart = DayOfWeek.MONDAY;
 
 		/**
-		 * Pool (or scope) whose calls count against the budget.
+		 * Pool or scope whose calls count against the budget: a scope's budget is charged
+		 * by every pool under it, at any depth.
 		 */
 		private String appliesTo;
 

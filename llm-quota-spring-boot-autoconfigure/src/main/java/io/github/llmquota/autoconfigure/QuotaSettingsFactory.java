@@ -13,10 +13,12 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ModelProperties;
+import io.github.llmquota.autoconfigure.LlmQuotaProperties.LimitProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PoolProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.PriorityClassProperties;
 import io.github.llmquota.autoconfigure.LlmQuotaProperties.ScopeProperties;
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.engine.FeedbackSettings;
@@ -53,38 +55,32 @@ final class QuotaSettingsFactory {
 
 	private static final Map<Dimension, Function<ModelProperties, Long>> LIMIT_GETTERS = new LinkedHashMap<>();
 
-	private static final Map<Dimension, Function<PoolProperties, Long>> POOL_LIMIT_GETTERS = new LinkedHashMap<>();
-
-	private static final Map<Dimension, Function<ScopeProperties, Long>> SCOPE_LIMIT_GETTERS = Map.of(
-			Dimension.REQUESTS_PER_MINUTE, ScopeProperties::getRequestsPerMinute, Dimension.INPUT_TOKENS_PER_MINUTE,
-			ScopeProperties::getInputTokensPerMinute, Dimension.OUTPUT_TOKENS_PER_MINUTE,
-			ScopeProperties::getOutputTokensPerMinute, Dimension.TOKENS_PER_MINUTE, ScopeProperties::getTokensPerMinute,
-			Dimension.REQUESTS_PER_DAY, ScopeProperties::getRequestsPerDay, Dimension.TOKENS_PER_DAY,
-			ScopeProperties::getTokensPerDay);
+	// A pool's and a scope's limits alike.
+	private static final Map<Dimension, Function<LimitProperties, Long>> LIMIT_PROPERTY_GETTERS = new LinkedHashMap<>();
 
 	static {
 		limit(Dimension.REQUESTS_PER_MINUTE, "requests-per-minute", ModelProperties::getRequestsPerMinute,
-				PoolProperties::getRequestsPerMinute);
+				LimitProperties::getRequestsPerMinute);
 		limit(Dimension.INPUT_TOKENS_PER_MINUTE, "input-tokens-per-minute", ModelProperties::getInputTokensPerMinute,
-				PoolProperties::getInputTokensPerMinute);
+				LimitProperties::getInputTokensPerMinute);
 		limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, "output-tokens-per-minute", ModelProperties::getOutputTokensPerMinute,
-				PoolProperties::getOutputTokensPerMinute);
+				LimitProperties::getOutputTokensPerMinute);
 		limit(Dimension.TOKENS_PER_MINUTE, "tokens-per-minute", ModelProperties::getTokensPerMinute,
-				PoolProperties::getTokensPerMinute);
+				LimitProperties::getTokensPerMinute);
 		limit(Dimension.REQUESTS_PER_DAY, "requests-per-day", ModelProperties::getRequestsPerDay,
-				PoolProperties::getRequestsPerDay);
+				LimitProperties::getRequestsPerDay);
 		limit(Dimension.TOKENS_PER_DAY, "tokens-per-day", ModelProperties::getTokensPerDay,
-				PoolProperties::getTokensPerDay);
+				LimitProperties::getTokensPerDay);
 	}
 
 	private QuotaSettingsFactory() {
 	}
 
 	private static void limit(Dimension dimension, String property, Function<ModelProperties, Long> getter,
-			Function<PoolProperties, Long> poolGetter) {
+			Function<LimitProperties, Long> poolGetter) {
 		LIMIT_PROPERTIES.put(dimension, property);
 		LIMIT_GETTERS.put(dimension, getter);
-		POOL_LIMIT_GETTERS.put(dimension, poolGetter);
+		LIMIT_PROPERTY_GETTERS.put(dimension, poolGetter);
 	}
 
 	static QuotaSettings create(LlmQuotaProperties properties) {
@@ -366,7 +362,7 @@ final class QuotaSettingsFactory {
 					conflict);
 			check(model.getBurstHorizon() == null, property + "burst-horizon", model.getBurstHorizon(), conflict);
 			PoolProperties pool = resolved.get(poolName);
-			check(POOL_LIMIT_GETTERS.values().stream().anyMatch((getter) -> getter.apply(pool) != null)
+			check(LIMIT_PROPERTY_GETTERS.values().stream().anyMatch((getter) -> getter.apply(pool) != null)
 					|| pool.getMaxConcurrency() != null, "pools." + poolName, "(no limits)",
 					"must set at least one limit, itself or through base-config: "
 							+ String.join(", ", LIMIT_PROPERTIES.values()) + " or max-concurrency");
@@ -408,7 +404,7 @@ final class QuotaSettingsFactory {
 		String property = "pools." + name + ".";
 		chain.add(name);
 		PoolProperties pool = pools.get(name);
-		POOL_LIMIT_GETTERS.forEach((dimension, getter) -> {
+		LIMIT_PROPERTY_GETTERS.forEach((dimension, getter) -> {
 			Long limit = getter.apply(pool);
 			check(limit == null || limit > 0, property + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
 		});
@@ -467,6 +463,10 @@ final class QuotaSettingsFactory {
 			List<ScopeSpec> chain = names.stream().map(specs::get).toList();
 			requireWithinAncestors("scopes." + name + ".", chain.get(0).rates(), chain.get(0).maxConcurrency(),
 					chain.subList(1, chain.size()));
+			// A provider's reading of a level tightens one scope: two would split it.
+			ProviderScope level = chain.get(0).providerScope();
+			check(level == null || chain.stream().skip(1).noneMatch((above) -> above.providerScope() == level),
+					"scopes." + name + ".provider-scope", level, "is mirrored by an ancestor scope already");
 			chainsByScope.put(name, chain);
 		}
 		Map<String, List<ScopeSpec>> chains = new HashMap<>();
@@ -492,7 +492,7 @@ final class QuotaSettingsFactory {
 		positive(property + ".burst-horizon", burstHorizon);
 		List<RateLimit> rates = new ArrayList<>();
 		for (Dimension dimension : LIMIT_PROPERTIES.keySet()) {
-			Long limit = SCOPE_LIMIT_GETTERS.get(dimension).apply(scope);
+			Long limit = LIMIT_PROPERTY_GETTERS.get(dimension).apply(scope);
 			if (limit != null) {
 				check(limit > 0, property + "." + LIMIT_PROPERTIES.get(dimension), limit, "must be positive");
 				rates.add(RateLimit.of(dimension, limit, margin, burstHorizon.toMillis()));
@@ -502,7 +502,8 @@ final class QuotaSettingsFactory {
 		check(concurrency == null || concurrency > 0, property + ".max-concurrency", concurrency, "must be positive");
 		check(!rates.isEmpty() || concurrency != null, property, "(no limits)",
 				"must set at least one limit: " + String.join(", ", LIMIT_PROPERTIES.values()) + " or max-concurrency");
-		return new ScopeSpec(name, List.copyOf(rates), (concurrency != null) ? concurrency : 0);
+		return new ScopeSpec(name, List.copyOf(rates), (concurrency != null) ? concurrency : 0,
+				scope.getProviderScope());
 	}
 
 	// A pool's limits within its scopes', as a scope's within its ancestors'.

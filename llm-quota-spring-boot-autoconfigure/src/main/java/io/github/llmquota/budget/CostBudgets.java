@@ -64,14 +64,16 @@ public class CostBudgets implements BudgetPlan {
 
 	/**
 	 * Return the names a pool's calls count under, the pool's own first: the names a
-	 * budget's {@code applies-to} is matched against. Pools have no scopes yet, so the
-	 * chain is the pool alone; a scope hierarchy extends it to the pool's ancestors here,
-	 * and nowhere else.
+	 * budget's {@code applies-to} is matched against: the pool, then its
+	 * {@link PoolSpec#scopeChain() scopes}, nearest first.
 	 * @param pool the pool
 	 * @return the names
 	 */
 	public List<String> scopeChain(PoolSpec pool) {
-		return List.of(pool.name());
+		List<String> chain = new ArrayList<>(1 + pool.scopeChain().size());
+		chain.add(pool.name());
+		pool.scopeChain().forEach((scope) -> chain.add(scope.name()));
+		return chain;
 	}
 
 	/**
@@ -90,11 +92,12 @@ public class CostBudgets implements BudgetPlan {
 		if (budgets.isEmpty()) {
 			return null;
 		}
-		long worstCase = price(model).worstCase(request.inputTokens(), request.maxOutputTokens());
+		long worstCase = price(model).worstCase(request.inputTokens(), request.cacheWriteTokens(),
+				request.maxOutputTokens());
 		List<BudgetCharge> charges = new ArrayList<>(budgets.size());
 		for (BudgetSpec budget : budgets) {
 			BudgetWindow.Span span = span(budget, nowMillis);
-			charges.add(charge(budget, span, key(budget, span, request), worstCase));
+			charges.add(charge(budget, model.pool(), span, key(budget, span, request), worstCase));
 		}
 		return charges;
 	}
@@ -110,7 +113,7 @@ public class CostBudgets implements BudgetPlan {
 		List<BudgetCharge> windows = new ArrayList<>();
 		for (BudgetSpec budget : sharedBudgetsOf(pool)) {
 			BudgetWindow.Span span = span(budget, nowMillis);
-			windows.add(charge(budget, span, key(budget, span, null), 0));
+			windows.add(charge(budget, pool, span, key(budget, span, null), 0));
 		}
 		return windows;
 	}
@@ -126,8 +129,9 @@ public class CostBudgets implements BudgetPlan {
 
 	/**
 	 * Read the current window of every shared budget from the store (one store call per
-	 * pool with budgets not read yet: a budget over several pools lives under their
-	 * shared hash tag), and note the spend read as the floor a lost window restarts at.
+	 * pool with budgets not read yet: a scope's budget is read through the first of its
+	 * pools, under their shared hash tag), and note the spend read as the floor a lost
+	 * window restarts at.
 	 * @param store the store that keeps the budgets
 	 * @param pools the pools the budgets apply to
 	 * @return the windows, one per shared budget
@@ -182,7 +186,9 @@ public class CostBudgets implements BudgetPlan {
 				(known, seen) -> (seen[0] > known[0]) ? seen : known);
 	}
 
-	private BudgetCharge charge(BudgetSpec budget, BudgetWindow.Span span, String key, long amount) {
+	// A budget of a scope lives under the scope's keys, which every pool of its tree
+	// shares: each pool's calls meet the same window.
+	private BudgetCharge charge(BudgetSpec budget, PoolSpec pool, BudgetWindow.Span span, String key, long amount) {
 		long[] floor = this.floors.get(key);
 		if (floor == null) {
 			// A new window: forget the floors of windows that ended.
@@ -190,7 +196,8 @@ public class CostBudgets implements BudgetPlan {
 		}
 		return new BudgetCharge(key, budget.hardCap() ? budget.amountMicros() : null, amount, span.endMillis(),
 				(floor != null) ? floor[0] : null, null,
-				(budget.window() == BudgetWindow.ROLLING) ? BudgetWindow.slotMillis(budget.rollingPeriod()) : null);
+				(budget.window() == BudgetWindow.ROLLING) ? BudgetWindow.slotMillis(budget.rollingPeriod()) : null,
+				budget.appliesTo().equals(pool.name()) ? null : budget.appliesTo());
 	}
 
 	// A rolling window has one key, named after its slot length (a changed period starts

@@ -36,7 +36,25 @@ public record ModelPrice(BigDecimal input, BigDecimal output, BigDecimal cacheWr
 	 * @return the cost in micro-units of the currency
 	 */
 	public long worstCase(long inputTokens, long maxOutputTokens) {
-		return saturatedAdd(micros(inputTokens, this.input), micros(maxOutputTokens, this.output));
+		return worstCase(inputTokens, 0, maxOutputTokens);
+	}
+
+	/**
+	 * Return the worst case a request that may write the prompt cache can cost: the
+	 * tokens it may write at the dearer of the cache-write and input prices (a write that
+	 * does not happen is billed as input), the rest of the prompt at the dearer of the
+	 * input and cache-read prices, and {@code max_tokens} at the output price. Never less
+	 * than {@link #cost(TokenUsage)} of a usage with at most that many cache writes.
+	 * @param inputTokens the prompt tokens, cache writes included
+	 * @param cacheWriteTokens the part of the prompt the call may write to the cache
+	 * @param maxOutputTokens the most output tokens the call may produce
+	 * @return the cost in micro-units of the currency
+	 */
+	public long worstCase(long inputTokens, long cacheWriteTokens, long maxOutputTokens) {
+		long written = Math.min(Math.max(cacheWriteTokens, 0), inputTokens);
+		long cost = micros(inputTokens - written, this.input.max(this.cacheRead));
+		cost = saturatedAdd(cost, micros(written, this.cacheWrite.max(this.input)));
+		return saturatedAdd(cost, micros(maxOutputTokens, this.output));
 	}
 
 	/**

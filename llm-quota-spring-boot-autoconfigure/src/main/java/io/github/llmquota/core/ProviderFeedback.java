@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * What one provider response says about the caller's rate limits, normalised across
@@ -31,6 +32,10 @@ public final class ProviderFeedback {
 
 	private final Map<Dimension, DimensionReading> readings;
 
+	private final Map<Dimension, DimensionReading> ownReadings;
+
+	private final Map<ProviderScope, Map<Dimension, DimensionReading>> scopeReadings;
+
 	private final Duration retryAfter;
 
 	private final RetryAfterSource retryAfterSource;
@@ -49,6 +54,12 @@ public final class ProviderFeedback {
 		this.status = builder.status;
 		this.readings = builder.readings.isEmpty() ? Collections.emptyMap()
 				: Collections.unmodifiableMap(new EnumMap<>(builder.readings));
+		this.ownReadings = builder.ownReadings.isEmpty() ? Collections.emptyMap()
+				: Collections.unmodifiableMap(new EnumMap<>(builder.ownReadings));
+		Map<ProviderScope, Map<Dimension, DimensionReading>> scoped = new EnumMap<>(ProviderScope.class);
+		builder.scopeReadings
+			.forEach((scope, readings) -> scoped.put(scope, Collections.unmodifiableMap(new EnumMap<>(readings))));
+		this.scopeReadings = scoped.isEmpty() ? Collections.emptyMap() : Collections.unmodifiableMap(scoped);
 		this.retryAfter = builder.retryAfter;
 		this.retryAfterSource = builder.retryAfterSource;
 		this.errorClass = builder.errorClass;
@@ -101,6 +112,38 @@ public final class ProviderFeedback {
 	 */
 	public Optional<DimensionReading> getReading(Dimension dimension) {
 		return Optional.ofNullable(this.readings.get(dimension));
+	}
+
+	/**
+	 * Return the readings of the limits the provider sets at one level: those of the
+	 * model or API key itself ({@code null}), or of an organisation, project or
+	 * workspace. {@link #getReadings()} is the tightest of them all per dimension.
+	 * @param scope the level, or {@code null} for the model's or key's own limits
+	 * @return the readings by dimension, possibly empty, never {@code null}
+	 */
+	public Map<Dimension, DimensionReading> getReadings(ProviderScope scope) {
+		return (scope != null) ? this.scopeReadings.getOrDefault(scope, Collections.emptyMap()) : this.ownReadings;
+	}
+
+	/**
+	 * Return the tightest reading per dimension of the model's or key's own limits and of
+	 * every level but the given ones: what a pool takes when scopes above it take the
+	 * readings of those levels.
+	 * @param taken the levels whose readings go elsewhere
+	 * @return the readings by dimension, possibly empty, never {@code null}
+	 */
+	public Map<Dimension, DimensionReading> getReadingsWithout(Set<ProviderScope> taken) {
+		if (taken.isEmpty() || this.scopeReadings.keySet().stream().noneMatch(taken::contains)) {
+			return this.readings;
+		}
+		Map<Dimension, DimensionReading> tightest = new EnumMap<>(Dimension.class);
+		this.ownReadings.forEach((dimension, reading) -> Builder.tighter(tightest, dimension, reading));
+		this.scopeReadings.forEach((scope, readings) -> {
+			if (!taken.contains(scope)) {
+				readings.forEach((dimension, reading) -> Builder.tighter(tightest, dimension, reading));
+			}
+		});
+		return Collections.unmodifiableMap(tightest);
 	}
 
 	/**
@@ -196,6 +239,7 @@ public final class ProviderFeedback {
 			return false;
 		}
 		return this.status == other.status && this.retryable == other.retryable && this.readings.equals(other.readings)
+				&& this.ownReadings.equals(other.ownReadings) && this.scopeReadings.equals(other.scopeReadings)
 				&& Objects.equals(this.retryAfter, other.retryAfter) && this.retryAfterSource == other.retryAfterSource
 				&& this.errorClass == other.errorClass && Objects.equals(this.utilization, other.utilization)
 				&& Objects.equals(this.errorMessage, other.errorMessage)
@@ -204,16 +248,17 @@ public final class ProviderFeedback {
 
 	@Override
 	public int hashCode() {
-		return Objects.hash(this.status, this.readings, this.retryAfter, this.retryAfterSource, this.errorClass,
-				this.retryable, this.utilization, this.errorMessage, this.limitedDimension);
+		return Objects.hash(this.status, this.readings, this.scopeReadings, this.retryAfter, this.retryAfterSource,
+				this.errorClass, this.retryable, this.utilization, this.errorMessage, this.limitedDimension);
 	}
 
 	@Override
 	public String toString() {
 		return "ProviderFeedback[status=" + this.status + ", errorClass=" + this.errorClass + ", retryable="
 				+ this.retryable + ", retryAfter=" + this.retryAfter + ", retryAfterSource=" + this.retryAfterSource
-				+ ", readings=" + this.readings + ", utilization=" + this.utilization + ", limitedDimension="
-				+ this.limitedDimension + "]";
+				+ ", readings=" + this.readings
+				+ (this.scopeReadings.isEmpty() ? "" : ", scopeReadings=" + this.scopeReadings) + ", utilization="
+				+ this.utilization + ", limitedDimension=" + this.limitedDimension + "]";
 	}
 
 	/**
@@ -228,6 +273,11 @@ public final class ProviderFeedback {
 		private final int status;
 
 		private final Map<Dimension, DimensionReading> readings = new EnumMap<>(Dimension.class);
+
+		private final Map<Dimension, DimensionReading> ownReadings = new EnumMap<>(Dimension.class);
+
+		private final Map<ProviderScope, Map<Dimension, DimensionReading>> scopeReadings = new EnumMap<>(
+				ProviderScope.class);
 
 		private Duration retryAfter;
 
@@ -314,12 +364,39 @@ public final class ProviderFeedback {
 		 * negative
 		 */
 		public Builder reading(Dimension dimension, Long limit, Long remaining, Instant resetAt) {
+			return reading(null, dimension, limit, remaining, resetAt);
+		}
+
+		/**
+		 * Record a reading of a limit the provider sets at a level above the model or
+		 * key, unless all of its parts are absent. It counts in
+		 * {@link ProviderFeedback#getReadings()} as any reading does, and is kept apart
+		 * under its level ({@link ProviderFeedback#getReadings(ProviderScope)}), so that
+		 * a scope that mirrors the level can take it instead of the pool.
+		 * @param scope the level, or {@code null} for the model's or key's own limit
+		 * @param dimension the dimension the reading is of
+		 * @param limit the limit, or {@code null} if not reported
+		 * @param remaining what is left of the limit, or {@code null} if not reported
+		 * @param resetAt when the limit is fully available again, or {@code null} if not
+		 * reported
+		 * @return this builder
+		 * @throws IllegalArgumentException if {@code limit} or {@code remaining} is
+		 * negative
+		 */
+		public Builder reading(ProviderScope scope, Dimension dimension, Long limit, Long remaining, Instant resetAt) {
 			DimensionReading reading = new DimensionReading(limit, remaining, resetAt);
 			if (!reading.isEmpty()) {
-				this.readings.merge(dimension, reading,
-						(existing, added) -> added.isTighterThan(existing) ? added : existing);
+				tighter(this.readings, dimension, reading);
+				tighter((scope != null)
+						? this.scopeReadings.computeIfAbsent(scope, (key) -> new EnumMap<>(Dimension.class))
+						: this.ownReadings, dimension, reading);
 			}
 			return this;
+		}
+
+		private static void tighter(Map<Dimension, DimensionReading> readings, Dimension dimension,
+				DimensionReading reading) {
+			readings.merge(dimension, reading, (existing, added) -> added.isTighterThan(existing) ? added : existing);
 		}
 
 		/**

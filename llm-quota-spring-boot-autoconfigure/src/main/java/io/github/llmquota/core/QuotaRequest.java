@@ -25,14 +25,19 @@ import java.time.Duration;
  * the pool shares its priority classes between tenants ({@code llm.quota.tenants}), the
  * waiting capacity of a class goes to its tenants in proportion to their weights. Never
  * stored or tagged in raw form
+ * @param cacheWriteTokens the part of {@code inputTokens} the call may write to the
+ * provider's prompt cache (Anthropic's {@code cache_control} breakpoints), which costs
+ * more than plain input: a cost budget reserves them at the cache-write price. {@code 0}
+ * when the call writes no cache
  */
 public record QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
-		Duration maxWait, long arrival, boolean deferrable, String tenant) {
+		Duration maxWait, long arrival, boolean deferrable, String tenant, long cacheWriteTokens) {
 
 	/**
 	 * Create a request, rejecting input that can never be right.
 	 * @throws IllegalArgumentException if the model is blank, a token count is negative,
-	 * the wait is negative or the arrival is negative
+	 * the cache write tokens exceed the input tokens, the wait is negative or the arrival
+	 * is negative
 	 */
 	public QuotaRequest {
 		if (model == null || model.isBlank()) {
@@ -44,12 +49,35 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		if (maxOutputTokens < 0) {
 			throw new IllegalArgumentException("maxOutputTokens must not be negative, was " + maxOutputTokens);
 		}
+		if (cacheWriteTokens < 0 || cacheWriteTokens > inputTokens) {
+			throw new IllegalArgumentException("cacheWriteTokens must be between 0 and inputTokens (" + inputTokens
+					+ "), was " + cacheWriteTokens);
+		}
 		if (maxWait != null && maxWait.isNegative()) {
 			throw new IllegalArgumentException("maxWait must not be negative, was " + maxWait);
 		}
 		if (arrival < 0) {
 			throw new IllegalArgumentException("arrival must not be negative, was " + arrival);
 		}
+	}
+
+	/**
+	 * Create a request that writes no prompt cache.
+	 * @param model the configured model name
+	 * @param priority the priority class name, or {@code null} for the default class
+	 * @param inputTokens the estimated prompt size in tokens, including cached tokens
+	 * @param maxOutputTokens the call's {@code max_tokens}
+	 * @param user the end user the call is made for, or {@code null}
+	 * @param maxWait the wait budget, or {@code null} for the priority class's default
+	 * @param arrival the arrival of an earlier attempt, or {@code 0}
+	 * @param deferrable whether the call may be sent to the provider's batch API
+	 * @param tenant the tenant the call is made for, or {@code null}
+	 * @throws IllegalArgumentException if the model is blank, a token count is negative,
+	 * the wait is negative or the arrival is negative
+	 */
+	public QuotaRequest(String model, String priority, long inputTokens, long maxOutputTokens, String user,
+			Duration maxWait, long arrival, boolean deferrable, String tenant) {
+		this(model, priority, inputTokens, maxOutputTokens, user, maxWait, arrival, deferrable, tenant, 0);
 	}
 
 	/**
@@ -135,6 +163,8 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 
 		private String tenant;
 
+		private long cacheWriteTokens;
+
 		private Builder(String model) {
 			this.model = model;
 		}
@@ -156,6 +186,19 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		 */
 		public Builder inputTokens(long inputTokens) {
 			this.inputTokens = inputTokens;
+			return this;
+		}
+
+		/**
+		 * Set how many of the prompt's tokens the call may write to the provider's prompt
+		 * cache: a cost budget reserves them at the model's cache-write price (higher
+		 * than input at Anthropic), so that a call that writes the cache never settles
+		 * above its reservation. Part of {@link #inputTokens(long)}, not on top of it.
+		 * @param cacheWriteTokens the tokens, at most the input tokens (default 0)
+		 * @return this builder
+		 */
+		public Builder cacheWriteTokens(long cacheWriteTokens) {
+			this.cacheWriteTokens = cacheWriteTokens;
 			return this;
 		}
 
@@ -236,7 +279,7 @@ public record QuotaRequest(String model, String priority, long inputTokens, long
 		 */
 		public QuotaRequest build() {
 			return new QuotaRequest(this.model, this.priority, this.inputTokens, this.maxOutputTokens, this.user,
-					this.maxWait, this.arrival, this.deferrable, this.tenant);
+					this.maxWait, this.arrival, this.deferrable, this.tenant, this.cacheWriteTokens);
 		}
 
 	}

@@ -1,7 +1,10 @@
 package io.github.llmquota.engine;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.commons.logging.Log;
@@ -13,6 +16,7 @@ import io.github.llmquota.core.DimensionReading;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.ProviderProfile;
 import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TokenUsage;
@@ -239,12 +243,26 @@ class DefaultQuotaLease implements QuotaLease {
 		// full burst against it the moment the cooldown ends.
 		Dimension exhausted = (kind == PoolFeedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
 				: null;
+		// A level's readings go to the scope of the chain that mirrors it; a level no
+		// scope mirrors tightens the pool, as the tightest reading always did.
+		List<ScopeSpec> chain = this.model.pool().scopeChain();
+		Set<ProviderScope> mirrored = EnumSet.noneOf(ProviderScope.class);
+		chain.forEach((scope) -> {
+			if (scope.providerScope() != null) {
+				mirrored.add(scope.providerScope());
+			}
+		});
+		Map<Dimension, DimensionReading> poolReadings = feedback.getReadingsWithout(mirrored);
+		List<PoolFeedback.ScopeReading> scopes = null;
+		if (!mirrored.isEmpty()) {
+			scopes = new ArrayList<>(chain.size());
+			for (ScopeSpec scope : chain) {
+				scopes.add(scopeReading(scope, feedback, profile));
+			}
+		}
 		for (int i = 0; i < remaining.length; i++) {
 			RateLimit rate = rates.get(i);
-			DimensionReading reading = feedback.getReadings().get(rate.dimension());
-			remaining[i] = (reading != null && reading.getRemaining().isPresent())
-					? Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare())
-					: (rate.dimension() == exhausted) ? 0 : -1;
+			remaining[i] = remaining(rate, poolReadings.get(rate.dimension()), rate.dimension() == exhausted);
 			tolerance[i] = profile.remainingRounding(rate.dimension());
 		}
 		// The parser already clamps what it reads, but feedback can come from a parser
@@ -254,9 +272,39 @@ class DefaultQuotaLease implements QuotaLease {
 		if (kind == PoolFeedback.Kind.EXHAUSTED) {
 			// Without a reset, a spend cap still must not be rediscovered by every call.
 			return new PoolFeedback(kind, this.feedbackSettings.exhaustedFor(retryAfterMillis), remaining, tolerance,
-					feedback.getErrorMessage().orElse(null));
+					feedback.getErrorMessage().orElse(null), scopes);
 		}
-		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance);
+		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance, null,
+				scopes);
+	}
+
+	// What the provider says is left of a bucket, less the safety margin: -1 unknown, 0
+	// where a 429 named it spent.
+	private static long remaining(RateLimit rate, DimensionReading reading, boolean exhausted) {
+		if (reading != null && reading.getRemaining().isPresent()) {
+			return Math.max(0, reading.getRemaining().getAsLong() - rate.unplannedShare());
+		}
+		return exhausted ? 0 : -1;
+	}
+
+	// The readings of the level a scope mirrors, per dimension of the scope; null when
+	// the scope mirrors none or the provider reported none of its dimensions.
+	private static PoolFeedback.ScopeReading scopeReading(ScopeSpec scope, ProviderFeedback feedback,
+			ProviderProfile profile) {
+		if (scope.providerScope() == null) {
+			return null;
+		}
+		Map<Dimension, DimensionReading> readings = feedback.getReadings(scope.providerScope());
+		long[] remaining = new long[scope.rates().size()];
+		long[] tolerance = new long[remaining.length];
+		boolean any = false;
+		for (int i = 0; i < remaining.length; i++) {
+			RateLimit rate = scope.rates().get(i);
+			remaining[i] = remaining(rate, readings.get(rate.dimension()), false);
+			tolerance[i] = profile.remainingRounding(rate.dimension());
+			any |= remaining[i] >= 0;
+		}
+		return any ? new PoolFeedback.ScopeReading(remaining, tolerance) : null;
 	}
 
 	// What a stream's use so far takes beyond what was charged; a step never refunds.

@@ -1,5 +1,7 @@
 package io.github.llmquota.engine;
 
+import java.util.List;
+
 /**
  * What the provider's answer says about the shared state, in the pool's terms: the
  * {@link io.github.llmquota.core.ProviderFeedback} of one call, translated by the lease
@@ -11,8 +13,28 @@ package io.github.llmquota.engine;
  * already reduced by the safety margin; -1 where unknown
  * @param tolerance per rate dimension, how far the provider rounds its remaining figure
  * @param reason for {@link Kind#EXHAUSTED}, the provider's explanation, or {@code null}
+ * @param scopes per scope of the pool's {@link PoolSpec#scopeChain() chain}, nearest
+ * first, what the provider says is left of the limits of the level the scope mirrors
+ * ({@link ScopeSpec#providerScope()}), or {@code null} where it said nothing;
+ * {@code null} for none at all
  */
-public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason) {
+public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason,
+		List<ScopeReading> scopes) {
+
+	/**
+	 * Create feedback for the pool alone.
+	 * @param kind what kind of answer it was
+	 * @param retryAfterMillis the provider's retry-after, or 0
+	 * @param remaining per rate dimension, what the provider says is left; -1 where
+	 * unknown
+	 * @param tolerance per rate dimension, how far the provider rounds its remaining
+	 * figure
+	 * @param reason for {@link Kind#EXHAUSTED}, the provider's explanation, or
+	 * {@code null}
+	 */
+	public PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, long[] tolerance, String reason) {
+		this(kind, retryAfterMillis, remaining, tolerance, reason, null);
+	}
 
 	/**
 	 * Create feedback that carries no explanation.
@@ -33,6 +55,19 @@ public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, l
 	 */
 	public static PoolFeedback none() {
 		return new PoolFeedback(Kind.NONE, 0, null, null);
+	}
+
+	/**
+	 * What the provider says is left of one scope's limits: headers only tighten a scope,
+	 * as they tighten the pool.
+	 *
+	 * @param remaining per rate dimension of the scope ({@link ScopeSpec#rates()}), what
+	 * is left, already reduced by the safety margin; -1 where unknown
+	 * @param tolerance per rate dimension, how far the provider rounds its remaining
+	 * figure
+	 */
+	public record ScopeReading(long[] remaining, long[] tolerance) {
+
 	}
 
 	/**

@@ -3,6 +3,7 @@ package io.github.llmquota.engine;
 import java.util.List;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ProviderScope;
 
 /**
  * A scope above pools: an organisation, project or workspace whose provider limits its
@@ -14,8 +15,20 @@ import io.github.llmquota.core.Dimension;
  * @param rates the scope's rate dimensions, each bucket derived as a pool's is
  * @param maxConcurrency the most calls of all its pools in flight at once, or 0 for no
  * limit
+ * @param providerScope the provider level whose limits the scope mirrors: the provider's
+ * readings of that level tighten the scope instead of the pool; {@code null} for none
  */
-public record ScopeSpec(String name, List<RateLimit> rates, int maxConcurrency) {
+public record ScopeSpec(String name, List<RateLimit> rates, int maxConcurrency, ProviderScope providerScope) {
+
+	/**
+	 * Create a scope that mirrors no provider level.
+	 * @param name the scope name
+	 * @param rates the scope's rate dimensions
+	 * @param maxConcurrency the most calls in flight at once, or 0 for no limit
+	 */
+	public ScopeSpec(String name, List<RateLimit> rates, int maxConcurrency) {
+		this(name, rates, maxConcurrency, null);
+	}
 
 	/**
 	 * Return the index of a dimension in {@link #rates()}, or -1.
@@ -43,7 +56,7 @@ public record ScopeSpec(String name, List<RateLimit> rates, int maxConcurrency) 
 					rate.ratePerMilli() * share))
 			.toList();
 		return new ScopeSpec(this.name, scaled,
-				(this.maxConcurrency > 0) ? Math.max(1, (int) (this.maxConcurrency * share)) : 0);
+				(this.maxConcurrency > 0) ? Math.max(1, (int) (this.maxConcurrency * share)) : 0, this.providerScope);
 	}
 
 }

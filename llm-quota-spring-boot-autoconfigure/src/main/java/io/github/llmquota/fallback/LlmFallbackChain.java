@@ -629,10 +629,9 @@ public class LlmFallbackChain {
 		}
 
 		private Candidate candidate(String model, Duration wait, CircuitBreaker breaker) {
-			return new Candidate(
-					new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
-							this.request.maxOutputTokens(), this.request.user(), wait, 0, false, this.request.tenant()),
-					breaker);
+			return new Candidate(new QuotaRequest(model, this.request.priority(), this.request.inputTokens(),
+					this.request.maxOutputTokens(), this.request.user(), wait, 0, false, this.request.tenant(),
+					this.request.cacheWriteTokens()), breaker);
 		}
 
 		/**

@@ -69,6 +69,11 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private final Map<String, Object> treeLocks = new ConcurrentHashMap<>();
 
+	// [budgets] The script's budget keys of each tree, by key below the tree's prefix (a
+	// pool's and a scope's alike, as Redis keeps them under one hash tag), read and
+	// written under the tree's lock.
+	private final Map<String, Map<String, KeptBudget>> treeBudgets = new ConcurrentHashMap<>();
+
 	private volatile AdmissionListener listener;
 
 	private volatile boolean admissionLog;
@@ -155,8 +160,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Forget the cost budget windows of a pool, as a Redis flush or an eviction forgets
-	 * the script's budget keys. For tests that hold this store to the script.
+	 * Forget the cost budget windows of a pool's tree (the pool's own and its scopes'),
+	 * as a Redis flush or an eviction forgets the script's budget keys. For tests that
+	 * hold this store to the script.
 	 * @param pool the pool name
 	 */
 	void loseBudgets(String pool) {
@@ -169,12 +175,14 @@ public class InMemoryQuotaStore implements QuotaStore {
 	}
 
 	/**
-	 * Forget the cost budget windows of a pool whose keys' lifetime has ended at the
-	 * given time, as Redis expires the script's budget keys on its own clock. For tests
-	 * that drive this store's clock and must expire the script's keys by the same clock.
+	 * Forget the cost budget windows of a pool's tree whose keys' lifetime has ended at
+	 * the given time, as Redis expires the script's budget keys on its own clock. For
+	 * tests that drive this store's clock and must expire the script's keys by the same
+	 * clock.
 	 * @param pool the pool name
 	 * @param now the driven time, epoch milliseconds
-	 * @return the budget keys (below the pool's key base) that ended
+	 * @return the budget keys (below the tree's key prefix, {@code <prefix>:{<tree>}:})
+	 * that ended
 	 */
 	List<String> expireBudgets(String pool, long now) {
 		PoolState state = this.pools.get(pool);
@@ -418,6 +426,18 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.dirty = true;
 		}
 
+		// Headers only tighten; normal refill loosens the bucket again.
+		void tighten(PoolFeedback.ScopeReading reading) {
+			for (int k = 0; k < this.used.length && k < reading.remaining().length; k++) {
+				long remaining = reading.remaining()[k];
+				double capacity = this.spec.rates().get(k).capacity();
+				if (remaining >= 0 && remaining + reading.tolerance()[k] < capacity - this.used[k]) {
+					this.used[k] = capacity - remaining;
+					this.dirty = true;
+				}
+			}
+		}
+
 		void save(long now) {
 			if (!this.dirty) {
 				return;
@@ -531,10 +551,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// that key is.
 		private final Map<String, Double> tenantTags = new HashMap<>();
 
-		// [budgets] The script's budget keys, by key. Kept when the state is lost, as
-		// those
-		// keys are.
-		private final Map<String, KeptBudget> budgets = new HashMap<>();
+		// [budgets] The script's budget keys of the pool's tree, by key below the tree's
+		// prefix (budgetKey). Kept when the state is lost, as those keys are.
+		private final Map<String, KeptBudget> budgets;
 
 		// Whether this call found the state lost, as the script's st.lost.
 		private boolean lostThisCall;
@@ -542,6 +561,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		PoolState(PoolSpec pool) {
 			this.lock = InMemoryQuotaStore.this.treeLocks.computeIfAbsent(pool.tree(), (tree) -> new Object());
 			this.pool = pool;
+			this.budgets = InMemoryQuotaStore.this.treeBudgets.computeIfAbsent(pool.tree(), (tree) -> new HashMap<>());
 			this.used = new double[pool.rates().size()];
 			this.written = new double[pool.rates().size()];
 			this.consumed = new double[pool.rates().size()];
@@ -1081,6 +1101,16 @@ public class InMemoryQuotaStore implements QuotaStore {
 					}
 				}
 			}
+			// [scopes] A provider level's readings tighten the scope that mirrors it, by
+			// the same rule against the scope's own bucket.
+			if (feedback.scopes() != null) {
+				for (int k = 0; k < this.scopes.size() && k < feedback.scopes().size(); k++) {
+					PoolFeedback.ScopeReading reading = feedback.scopes().get(k);
+					if (reading != null) {
+						this.scopes.get(k).tighten(reading);
+					}
+				}
+			}
 			switch (feedback.kind()) {
 				case RATE_LIMITED -> {
 					if (feedback.retryAfterMillis() > 0) {
@@ -1206,7 +1236,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// known (in the current slot of a rolling window); a copy, with the slots of a
 		// rolling window that aged out left out.
 		private KeptBudget budgetLevel(BudgetCharge budget, long now) {
-			KeptBudget kept = this.budgets.get(budget.key());
+			KeptBudget kept = this.budgets.get(budgetKey(budget));
 			KeptBudget level = new KeptBudget(budget.slotMillis(), now);
 			// A window past its key's lifetime is gone, as Redis has expired the key.
 			if (kept != null && kept.expiry > now) {
@@ -1250,14 +1280,27 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private void budgetAdd(BudgetCharge budget, long spent, long reserved, long now) {
 			KeptBudget level = budgetLevel(budget, now);
-			if (!this.budgets.containsKey(budget.key())) {
+			if (!this.budgets.containsKey(budgetKey(budget))) {
 				// Windows expire an hour past their end, as the script's keys do.
 				this.budgets.values().removeIf((kept) -> kept.expiry <= now);
 			}
 			level.spend(spent);
 			level.reserved = Math.max(level.reserved + reserved, 0);
 			level.expiry = Math.max(budget.windowEndMillis(), now) + BUDGET_TTL_MARGIN;
-			this.budgets.put(budget.key(), level);
+			this.budgets.put(budgetKey(budget), level);
+		}
+
+		// [budgets] A budget window's key below its tree's prefix, as the script names
+		// it:
+		// under the chain scope the budget applies to, else under the pool's base (a pool
+		// without scopes has the tree's prefix as its base).
+		private String budgetKey(BudgetCharge budget) {
+			if (this.pool.scopeChain().isEmpty()) {
+				return budget.key();
+			}
+			boolean ofScope = budget.scope() != null
+					&& this.pool.scopeChain().stream().anyMatch((scope) -> scope.name().equals(budget.scope()));
+			return (ofScope ? "scope=" + budget.scope() : this.pool.name()) + ":" + budget.key();
 		}
 
 		private void budgetReserve(Ticket ticket, int sign, long now) {

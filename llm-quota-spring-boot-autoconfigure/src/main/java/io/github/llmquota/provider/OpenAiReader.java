@@ -8,6 +8,7 @@ import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.ErrorClass;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.ProviderFeedback;
+import io.github.llmquota.core.ProviderScope;
 
 /**
  * Reads the {@code x-ratelimit-{limit,remaining,reset}-*} headers and error codes that
@@ -47,10 +48,10 @@ final class OpenAiReader implements ProviderReader {
 		Dimension requests = requestsDimension(requestsLimit, requestsRemaining, requestsReset);
 		feedback.reading(requests, requestsLimit, requestsRemaining,
 				response.resetAt("x-ratelimit-reset-requests", response.after(requestsReset)));
-		// A project-scoped token limit can bind before the model's; the builder keeps the
-		// tighter of the two.
-		readTokens(response, "tokens", feedback);
-		readTokens(response, "project-tokens", feedback);
+		// A project-scoped token limit can bind before the model's: a scope that mirrors
+		// the project takes it, otherwise the pool takes the tighter of the two.
+		readTokens(response, "tokens", null, feedback);
+		readTokens(response, "project-tokens", ProviderScope.PROJECT, feedback);
 		if (this.provider == Provider.AZURE_OPENAI) {
 			headers.read("azure-openai-deployment-utilization", ValueParsers::parsePercent)
 				.ifPresent(feedback::utilization);
@@ -58,11 +59,11 @@ final class OpenAiReader implements ProviderReader {
 		classify(response, feedback);
 	}
 
-	private void readTokens(Response response, String suffix, ProviderFeedback.Builder feedback) {
+	private void readTokens(Response response, String suffix, ProviderScope scope, ProviderFeedback.Builder feedback) {
 		HeaderValues headers = response.headers();
 		Long limit = headers.readCount("x-ratelimit-limit-" + suffix).orElse(null);
 		String reset = "x-ratelimit-reset-" + suffix;
-		feedback.reading(Dimension.TOKENS_PER_MINUTE, limit,
+		feedback.reading(scope, Dimension.TOKENS_PER_MINUTE, limit,
 				headers.remaining("x-ratelimit-remaining-" + suffix, limit),
 				response.resetAt(reset, response.after(readReset(headers, reset))));
 	}

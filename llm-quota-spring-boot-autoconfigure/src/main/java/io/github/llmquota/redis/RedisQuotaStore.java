@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -350,7 +351,7 @@ public class RedisQuotaStore implements QuotaStore {
 		List<BudgetArgs> args = new ArrayList<>(budgets.size());
 		for (BudgetCharge budget : budgets) {
 			args.add(new BudgetArgs(budget.key(), budget.limitMicros(), budget.amountMicros(), budget.windowEndMillis(),
-					budget.floorMicros(), budget.releaseMicros(), budget.slotMillis()));
+					budget.floorMicros(), budget.releaseMicros(), budget.slotMillis(), budget.scope()));
 		}
 		return args;
 	}
@@ -682,7 +683,8 @@ public class RedisQuotaStore implements QuotaStore {
 	// Sent only when it says something: a kind, or a remaining value the script may
 	// apply.
 	private static FeedbackArgs feedback(PoolFeedback feedback) {
-		if (feedback == null || (feedback.kind() == PoolFeedback.Kind.NONE && !hasRemaining(feedback))) {
+		if (feedback == null || (feedback.kind() == PoolFeedback.Kind.NONE && !hasRemaining(feedback)
+				&& !hasScopeReadings(feedback))) {
 			return null;
 		}
 		String kind = switch (feedback.kind()) {
@@ -693,8 +695,20 @@ public class RedisQuotaStore implements QuotaStore {
 			case NONE -> "";
 		};
 		boolean remaining = hasRemaining(feedback);
+		List<long[][]> scopes = null;
+		if (hasScopeReadings(feedback)) {
+			scopes = new ArrayList<>(feedback.scopes().size());
+			for (PoolFeedback.ScopeReading scope : feedback.scopes()) {
+				scopes.add((scope != null) ? new long[][] { scope.remaining(), scope.tolerance() } : null);
+			}
+		}
 		return new FeedbackArgs(kind, (feedback.retryAfterMillis() != 0) ? feedback.retryAfterMillis() : null,
-				feedback.reason(), remaining ? feedback.remaining() : null, remaining ? feedback.tolerance() : null);
+				feedback.reason(), remaining ? feedback.remaining() : null, remaining ? feedback.tolerance() : null,
+				scopes);
+	}
+
+	private static boolean hasScopeReadings(PoolFeedback feedback) {
+		return feedback.scopes() != null && feedback.scopes().stream().anyMatch(Objects::nonNull);
 	}
 
 	private static boolean hasRemaining(PoolFeedback feedback) {

@@ -292,11 +292,13 @@ final class ScriptProtocol {
 	 * A cost budget window a call falls under, as {@code engine.BudgetCharge}: the key's
 	 * suffix, the cap ({@code null}: none), the amount (reserved at acquire, spent at
 	 * settle and charge), the window's end, the floor ({@code null}: unknown) and the
-	 * reservation released ({@code null} at acquire), and for a rolling window the length
-	 * of its slots ({@code null}: a calendar window). Micro-units and epoch milliseconds.
+	 * reservation released ({@code null} at acquire), for a rolling window the length of
+	 * its slots ({@code null}: a calendar window), and the scope of the chain whose keys
+	 * it lives under ({@code null}: the pool's). Micro-units and epoch milliseconds.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot) {
+	record BudgetArgs(String key, Long limit, long amount, long windowEnd, Long floor, Long release, Long slot,
+			String scope) {
 	}
 
 	/**
@@ -311,10 +313,14 @@ final class ScriptProtocol {
 	 * Provider feedback at settle. {@code kind} is one of {@code ok},
 	 * {@code rate-limited}, {@code overloaded}, {@code exhausted} or empty;
 	 * {@code retryAfterMillis} is left out when 0; {@code remaining} is {@code -1} where
-	 * unknown, and left out with {@code tolerance} when unknown everywhere.
+	 * unknown, and left out with {@code tolerance} when unknown everywhere;
+	 * {@code scopes} has per scope of the chain, nearest first,
+	 * {@code [remaining, tolerance]} of the provider level it mirrors ({@code null}:
+	 * nothing), and is left out when no scope has any.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance) {
+	record FeedbackArgs(String kind, Long retryAfterMillis, String reason, long[] remaining, long[] tolerance,
+			List<long[][]> scopes) {
 	}
 
 	/**

@@ -92,11 +92,29 @@ class BudgetsConfigurationTests {
 	}
 
 	@Test
-	void aBudgetForAnUnknownPoolStopsStartupNamingTheProperty() {
+	void aBudgetForAnUnknownPoolOrScopeStopsStartupNamingTheProperty() {
 		this.runner.withPropertyValues("llm.quota.budgets.daily.amount=5", "llm.quota.budgets.daily.applies-to=opus")
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
 				.isInstanceOf(InvalidQuotaConfigurationException.class)
-				.hasMessageContaining("llm.quota.budgets.daily.applies-to"));
+				.hasMessageContaining("llm.quota.budgets.daily.applies-to")
+				.hasMessageContaining("or a scope"));
+	}
+
+	@Test
+	void aBudgetOnAScopeAppliesToThePoolsUnderItInTheScopesKeys() {
+		this.runner
+			.withPropertyValues("llm.quota.scopes.org.requests-per-minute=100", "llm.quota.pools.sonnet.scope=org",
+					"llm.quota.budgets.org-daily.amount=5", "llm.quota.budgets.org-daily.applies-to=org")
+			.run((context) -> {
+				QuotaSettings settings = context.getBean(QuotaSettings.class);
+				CostBudgets budgets = (CostBudgets) settings.budgets();
+				assertThat(budgets.budgetsOf(settings.pools().get("sonnet"))).extracting(BudgetSpec::name)
+					.containsExactly("org-daily");
+				assertThat(budgets.reserve(settings.model("claude-sonnet-4-5"),
+						QuotaRequest.builder("claude-sonnet-4-5").inputTokens(1_000).maxOutputTokens(500).build(), 0)
+					.get(0)
+					.scope()).isEqualTo("org");
+			});
 	}
 
 	@Test

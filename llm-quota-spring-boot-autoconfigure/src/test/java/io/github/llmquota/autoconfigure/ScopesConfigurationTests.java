@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.ScopeSpec;
@@ -57,6 +58,22 @@ class ScopesConfigurationTests {
 		assertThat(dev.costRates()).extracting((rate) -> rate.dimension())
 			.containsExactly(Dimension.REQUESTS_PER_MINUTE, Dimension.TOKENS_PER_MINUTE);
 		assertThat(dev.costIndexOf(Dimension.TOKENS_PER_MINUTE)).isEqualTo(1);
+	}
+
+	@Test
+	void aScopeSaysWhichProviderLevelItMirrors() {
+		QuotaSettings settings = settings(with(TREE, "llm.quota.scopes.prod.provider-scope=project",
+				"llm.quota.scopes.org.provider-scope=organization"));
+		assertThat(settings.pools().get("prod-gpt").scopeChain()).extracting(ScopeSpec::providerScope)
+			.containsExactly(ProviderScope.PROJECT, ProviderScope.ORGANIZATION);
+		assertThat(settings.pools().get("dev-gpt").scopeChain().get(0).providerScope()).isNull();
+	}
+
+	@Test
+	void aProviderLevelMirroredTwiceInOneChainFailsStartupNamingTheLowerScope() {
+		assertStartupFails("llm.quota.scopes.prod.provider-scope", "is mirrored by an ancestor scope already",
+				with(TREE, "llm.quota.scopes.prod.provider-scope=organization",
+						"llm.quota.scopes.org.provider-scope=organization"));
 	}
 
 	@Test

@@ -80,20 +80,22 @@ import io.github.llmquota.redis.RedisQuotaStore;
  * bucket, some charged to a user, some in bursts of small requests, some re-entering with
  * the arrival an earlier admission reported, or with one the pool never issued), settles
  * below, on and above the reservation with no feedback, success, 429s with and without
- * retry-after, overloads, exhausted provider quotas and tighter remaining headers;
- * cancels of waiting, granted and unknown tickets; streaming charges of held, ended and
- * expired leases, a user's charging its buckets too; polls; live settings as an operator
- * changes them (shadow mode on and off, so that acquires run in shadow mode for a while,
- * a paused class, a pinned multiplier, a changed limit, and back to the configuration);
- * time steps from a millisecond to two hours, some to exactly a lease's end; and the loss
- * of the script's state hash, which the in-memory store models with
+ * retry-after, overloads, exhausted provider quotas and tighter remaining headers (under
+ * a tree, also of the provider levels its scopes mirror); cancels of waiting, granted and
+ * unknown tickets; streaming charges of held, ended and expired leases, a user's charging
+ * its buckets too; polls; live settings as an operator changes them (shadow mode on and
+ * off, so that acquires run in shadow mode for a while, a paused class, a pinned
+ * multiplier, a changed limit, and back to the configuration); time steps from a
+ * millisecond to two hours, some to exactly a lease's end; and the loss of the script's
+ * state hash, which the in-memory store models with
  * {@link InMemoryQuotaStore#loseState(String)}. Most pools fall under one or two random
  * cost budgets (a cap or none, windows of a minute to two hours that roll over on the
- * driven clock, some per user): acquires reserve random worst cases, some with the floor
- * the caller saw; settles and stream charges spend below, on and above the reservation;
- * the budget keys are lost now and then, alone or with the state hash
- * ({@link InMemoryQuotaStore#loseBudgets(String)}); and every budget window's spend and
- * reservations are compared exactly after every operation.
+ * driven clock, some per user, under a tree half of them on a random scope of the chain,
+ * which the sibling pool's calls reserve and spend too): acquires reserve random worst
+ * cases, some with the floor the caller saw; settles and stream charges spend below, on
+ * and above the reservation; the budget keys are lost now and then, alone or with the
+ * state hash ({@link InMemoryQuotaStore#loseBudgets(String)}); and every budget window's
+ * spend and reservations are compared exactly after every operation.
  * <p>
  * One worker: the in-memory store serves one JVM, so every ticket is that JVM's and both
  * stores report one live worker (compared, not masked). What the script does for a fleet
@@ -341,7 +343,7 @@ final class StoreDifferential {
 		private boolean arrivalOrder;
 
 		// [budgets] The pool's cost budgets: name, window length (ms), cap (null: none),
-		// per user.
+		// per user, rolling, and the scope of the chain it applies to (null: the pool).
 		private final List<Budget> budgets = new ArrayList<>();
 
 		// [budgets] Per lease, what is left of its reservation; per budget window, the
@@ -368,11 +370,14 @@ final class StoreDifferential {
 			this.lua.setArrivalOrderForTesting(this.arrivalOrder);
 			this.java.setAdmissionLog(true);
 			this.java.setArrivalOrderForTesting(this.arrivalOrder);
+			List<ScopeSpec> chain = this.pool.scopeChain();
 			for (int i = this.random.nextInt(3); i > 0; i--) {
 				long window = 60_000L * (1 + this.random.nextInt(120));
 				Long cap = (this.random.nextInt(5) > 0) ? 1_000L + this.random.nextInt(5_000_000) : null;
-				this.budgets
-					.add(new Budget("b" + i, window, cap, this.random.nextInt(4) == 0, this.random.nextInt(3) == 0));
+				String scope = (!chain.isEmpty() && this.random.nextBoolean())
+						? chain.get(this.random.nextInt(chain.size())).name() : null;
+				this.budgets.add(new Budget("b" + i, window, cap, this.random.nextInt(4) == 0,
+						this.random.nextInt(3) == 0, scope));
 			}
 		}
 
@@ -624,7 +629,31 @@ final class StoreDifferential {
 			}
 			String reason = (kind == PoolFeedback.Kind.EXHAUSTED && this.random.nextBoolean())
 					? "You exceeded your current quota, \"billing\" \\ details" : null;
-			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason);
+			return new PoolFeedback(kind, retryAfter, remaining, tolerance, reason, scopeReadings());
+		}
+
+		// [scopes] Under a tree, now and then what the provider says is left of the
+		// levels its scopes mirror: some scopes told nothing, some dimensions unknown.
+		private List<PoolFeedback.ScopeReading> scopeReadings() {
+			if (this.pool.scopeChain().isEmpty() || this.random.nextBoolean()) {
+				return null;
+			}
+			List<PoolFeedback.ScopeReading> readings = new ArrayList<>();
+			for (ScopeSpec scope : this.pool.scopeChain()) {
+				if (this.random.nextBoolean()) {
+					readings.add(null);
+					continue;
+				}
+				long[] remaining = new long[scope.rates().size()];
+				long[] tolerance = new long[remaining.length];
+				for (int i = 0; i < remaining.length; i++) {
+					double capacity = scope.rates().get(i).capacity();
+					remaining[i] = (this.random.nextInt(4) == 0) ? -1 : this.random.nextInt((int) capacity + 2);
+					tolerance[i] = (this.random.nextInt(3) == 0) ? this.random.nextInt((int) capacity / 10 + 1) : 0;
+				}
+				readings.add(new PoolFeedback.ScopeReading(remaining, tolerance));
+			}
+			return readings;
 		}
 
 		// A streaming lease's step: mostly a held lease, now and then one that ended or
@@ -678,8 +707,18 @@ final class StoreDifferential {
 				for (int i = 0; i < delta.length; i++) {
 					delta[i] = delta(this.sibling.costRates().get(i), ticket.cost()[i]);
 				}
-				Settlement settlement = new Settlement(id, "s0", delta, null, null, null);
-				begin("sibling settle " + id + " delta " + Arrays.toString(delta));
+				List<BudgetCharge> spend = null;
+				if (ticket.budgets() != null) {
+					// [budgets] The sibling spends what it reserved in its scopes'
+					// budgets.
+					spend = ticket.budgets()
+						.stream()
+						.map((charge) -> charge.spend(charge.amountMicros(), charge.amountMicros()))
+						.toList();
+				}
+				Settlement settlement = new Settlement(id, "s0", delta, null, null, null, spend);
+				begin("sibling settle " + id + " delta " + Arrays.toString(delta)
+						+ ((spend != null) ? " budgets " + spend : ""));
 				this.lua.settle(this.sibling, settlement);
 				this.java.settle(this.sibling, settlement);
 				this.siblingHeld.remove(id);
@@ -691,10 +730,12 @@ final class StoreDifferential {
 					cost[i] = cost(charged.get(i));
 				}
 				int rank = this.random.nextInt(this.settings.classes().size());
+				List<BudgetCharge> budgetCharges = siblingBudgetCharges();
 				Ticket ticket = new Ticket(WORKER + ".s" + (this.siblingTickets.size() + 1), WORKER, rank, cost, 0,
-						"s0", null);
+						"s0", null, 0, null, budgetCharges, null);
 				this.siblingTickets.put(ticket.id(), ticket);
-				begin("sibling acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost));
+				begin("sibling acquire " + ticket.id() + " class " + rank + " cost " + Arrays.toString(cost)
+						+ ((budgetCharges != null) ? " budgets " + budgetCharges : ""));
 				Admission expected = this.lua.acquire(this.sibling, ticket);
 				Admission actual = this.java.acquire(this.sibling, ticket);
 				same("sibling admission", expected, actual);
@@ -804,7 +845,7 @@ final class StoreDifferential {
 				}
 			}
 			for (String budgetKey : this.java.expireBudgets(this.pool.name(), this.now)) {
-				this.redis.delete(base() + budgetKey);
+				this.redis.delete(treePrefix() + budgetKey);
 			}
 		}
 
@@ -819,9 +860,23 @@ final class StoreDifferential {
 			for (Budget budget : this.budgets) {
 				String key = budget.key(this.now, (user != null) ? user.keyHash() : null);
 				Long floor = (this.random.nextInt(4) == 0) ? this.seenSpend.get(key) : null;
-				charges.add(new BudgetCharge(key, budget.cap, worst, budget.end(this.now), floor, null, budget.slot()));
+				charges.add(new BudgetCharge(key, budget.cap, worst, budget.end(this.now), floor, null, budget.slot(),
+						budget.scope));
 			}
 			return charges;
+		}
+
+		// [budgets] The sibling's windows of the budgets on a scope: it shares them with
+		// the pool; null when there are none.
+		private List<BudgetCharge> siblingBudgetCharges() {
+			List<BudgetCharge> charges = new ArrayList<>();
+			for (Budget budget : this.budgets) {
+				if (budget.scope != null) {
+					charges.add(new BudgetCharge(budget.key(this.now, null), budget.cap, this.random.nextInt(1_000_000),
+							budget.end(this.now), null, null, budget.slot(), budget.scope));
+				}
+			}
+			return charges.isEmpty() ? null : charges;
 		}
 
 		// [budgets] A settle (the whole reservation ends) or a stream's step (part of
@@ -855,7 +910,7 @@ final class StoreDifferential {
 				for (String user : budget.perUser ? USERS : List.of("")) {
 					String hash = user.isEmpty() ? null : Integer.toHexString(user.hashCode());
 					windows.add(new BudgetCharge(budget.key(this.now, hash), budget.cap, 0, budget.end(this.now), null,
-							null, budget.slot()));
+							null, budget.slot(), budget.scope));
 				}
 			}
 			return windows;
@@ -866,9 +921,11 @@ final class StoreDifferential {
 		private void loseBudgets() {
 			boolean withState = this.random.nextBoolean();
 			begin("lose the budget keys" + (withState ? " and the state hash" : ""));
-			Set<String> keys = this.redis.keys(base() + "$:*");
-			if (keys != null && !keys.isEmpty()) {
-				this.redis.delete(keys);
+			for (String pattern : List.of(base() + "$:*", treePrefix() + "scope=*:$:*")) {
+				Set<String> keys = this.redis.keys(pattern);
+				if (keys != null && !keys.isEmpty()) {
+					this.redis.delete(keys);
+				}
 			}
 			this.java.loseBudgets(this.pool.name());
 			if (withState) {
@@ -889,6 +946,13 @@ final class StoreDifferential {
 		private String base() {
 			String state = this.lua.keys(this.pool.name()).get(0);
 			return state.substring(0, state.length() - 1);
+		}
+
+		// "<prefix>:{<tree>}:": a pool under scopes has its name after it.
+		private String treePrefix() {
+			String base = base();
+			return this.pool.scopeChain().isEmpty() ? base
+					: base.substring(0, base.length() - this.pool.name().length() - 1);
 		}
 
 		private void begin(String what) {
@@ -1067,7 +1131,7 @@ final class StoreDifferential {
 	 * which roll over as a day or a month does, or a rolling window of that length in its
 	 * slots.
 	 */
-	private record Budget(String name, long windowMillis, Long cap, boolean perUser, boolean rolling) {
+	private record Budget(String name, long windowMillis, Long cap, boolean perUser, boolean rolling, String scope) {
 
 		String key(long now, String userHash) {
 			return "$:" + this.name + ":" + (this.rolling ? "r" : Long.toString(now / this.windowMillis))

@@ -1,5 +1,6 @@
 package io.github.llmquota.redis;
 
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,15 @@ class ScriptProtocolTests {
 				null, null, null, null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
-				new FeedbackArgs("ok", null, null, null, null), null, null, null, null, null);
+				new FeedbackArgs("ok", null, null, null, null, null), null, null, null, null, null);
 		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
+	}
+
+	@Test
+	void feedbackForTheScopesOfTheChainTravelsLastNearestScopeFirst() {
+		FeedbackArgs feedback = new FeedbackArgs("", null, null, null, null,
+				Arrays.asList(null, new long[][] { { 57000 }, { 0 } }));
+		assertThat(ScriptProtocol.write(feedback)).isEqualTo("[\"\",null,null,null,null,[null,[[57000],[0]]]]");
 	}
 
 	@Test
@@ -50,11 +58,18 @@ class ScriptProtocolTests {
 	@Test
 	void budgetsTravelLastInAcquireEachByPosition() {
 		AcquireArgs acquire = new AcquireArgs("w.1", "w", 2, new long[] { 1 }, 0, null, null, null, null, null, null,
-				List.of(new BudgetArgs("$:monthly:2026-12-01", 50_000_000L, 4_500, 1_798_761_600_000L, null, null,
+				List.of(new BudgetArgs("$:monthly:2026-12-01", 50_000_000L, 4_500, 1_798_761_600_000L, null, null, null,
 						null)),
 				null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo(
 				"[\"w.1\",\"w\",2,[1],0,null,null,null,null,null,null,[[\"$:monthly:2026-12-01\",50000000,4500,1798761600000]]]");
+	}
+
+	@Test
+	void aScopesBudgetNamesItsScopeLast() {
+		BudgetArgs budget = new BudgetArgs("$:daily:2026-12-06", null, 10, 1L, null, null, null, "project");
+		assertThat(ScriptProtocol.write(budget))
+			.isEqualTo("[\"$:daily:2026-12-06\",null,10,1,null,null,null,\"project\"]");
 	}
 
 	@Test

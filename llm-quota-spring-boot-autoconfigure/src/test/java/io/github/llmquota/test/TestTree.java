@@ -9,6 +9,7 @@ import java.util.Map;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.Provider;
+import io.github.llmquota.core.ProviderScope;
 import io.github.llmquota.engine.FeedbackSettings;
 import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.PoolSpec;
@@ -22,7 +23,8 @@ import io.github.llmquota.engine.ScopeSpec;
  * {@code org -> project-a -> pool-a} (model {@code model-a}) and
  * {@code org -> project-b -> pool-b} (model {@code model-b}). Limits have no safety
  * margin and a one-minute burst, so a limit of N per minute is a bucket of N; the
- * projects set no limits of their own unless given some.
+ * projects set no limits of their own unless given some. {@link #oneProject()} puts both
+ * pools under one project, {@code project}.
  */
 public final class TestTree {
 
@@ -35,6 +37,10 @@ public final class TestTree {
 	private int orgConcurrency;
 
 	private double reserve = 0.15;
+
+	private boolean oneProject;
+
+	private ProviderScope projectMirrors;
 
 	private TestTree() {
 	}
@@ -64,6 +70,26 @@ public final class TestTree {
 	}
 
 	/**
+	 * Put both pools under one project, {@code project}, instead of one project each.
+	 * @return this
+	 */
+	public TestTree oneProject() {
+		this.oneProject = true;
+		return this;
+	}
+
+	/**
+	 * Make the projects mirror a provider level, whose readings then tighten them instead
+	 * of the pools.
+	 * @param level the level
+	 * @return this
+	 */
+	public TestTree projectMirrors(ProviderScope level) {
+		this.projectMirrors = level;
+		return this;
+	}
+
+	/**
 	 * Give every class but the highest this reserve (0.15 unless set).
 	 * @param reserve the share of each bucket the lower classes may not drain
 	 * @return this
@@ -76,8 +102,10 @@ public final class TestTree {
 	public QuotaSettings build() {
 		ScopeSpec orgScope = new ScopeSpec("org", rates(this.org), this.orgConcurrency);
 		Map<String, ModelSpec> models = new LinkedHashMap<>();
+		ScopeSpec shared = new ScopeSpec("project", rates(this.project), 0, this.projectMirrors);
 		for (String name : List.of("a", "b")) {
-			ScopeSpec project = new ScopeSpec("project-" + name, rates(this.project), 0);
+			ScopeSpec project = this.oneProject ? shared
+					: new ScopeSpec("project-" + name, rates(this.project), 0, this.projectMirrors);
 			PoolSpec pool = new PoolSpec("pool-" + name, Provider.OPENAI, rates(this.pool), 0, List.of("model-" + name),
 					null, null, List.of(project, orgScope));
 			models.put("model-" + name, new ModelSpec("model-" + name, pool, true));
