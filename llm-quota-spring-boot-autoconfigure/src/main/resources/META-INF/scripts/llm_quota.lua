@@ -84,9 +84,10 @@
 --   tenants  [limit, live] [tenants]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
---   charge   [id, deltas, output, live, user, budgets] [stream] (deltas: per dimension, added to
---            the buckets as settle adds them; output: the stream's output tokens so far; user:
---            with deltas, added to the user's buckets; budgets [budgets]: the cost the step spent)
+--   charge   [id, deltas, output, live, user, budgets, tenantLimit] [stream] (deltas: per dimension,
+--            added to the buckets as settle adds them; output: the stream's output tokens so far;
+--            user: with deltas, added to the user's buckets; budgets [budgets]: the cost the step
+--            spent; tenantLimit [tenants]: as user, for the tenant's own limits)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
 --   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot], one per budget
@@ -287,7 +288,7 @@ local ARGUMENTS = {
   snapshot = function(a) return {models = a[1], live = present(a[2]), budgets = budgetArguments(a[3])} end,
   charge = function(a)
     return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]), user = userArguments(a[5]),
-      budgets = budgetArguments(a[6])}
+      budgets = budgetArguments(a[6]), tenantLimit = userArguments(a[7])}
   end, -- [stream]
   tenants = function(a) return {limit = a[1], live = present(a[2])} end, -- [tenants]
 }
@@ -1458,7 +1459,9 @@ local function charge(a)
     st.grantsUntil = keptUntil
   end
   addDeltas(a.deltas)
-  if a.user then userCharge(a.user, a.user.deltas) end
+  -- The user's and [tenants] the tenant's buckets, as settle charges them: a long stream
+  -- stays inside its user's and its tenant's output limits while it flows.
+  chargeGates(a)
   budgetSpend(a.budgets) -- [budgets]
   redis.call('HSET', C, a.id, a.output)
   redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)

@@ -127,8 +127,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
-		return state(pool).charge(leaseId, delta, outputTokens, user, userDelta, budgets);
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
+		return state(pool).charge(leaseId, delta, outputTokens, Gate.of(user, tenantLimit, userDelta, tenantDelta),
+				budgets);
 	}
 
 	@Override
@@ -735,8 +736,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user, long[] userDelta,
-				List<BudgetCharge> budgets) {
+		boolean charge(String leaseId, long[] delta, long outputTokens, List<Gate> gates, List<BudgetCharge> budgets) {
 			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				long[] lease = this.leases.get(leaseId);
@@ -752,9 +752,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					this.scopes.forEach((scope) -> scope.state.leases.computeIfPresent(leaseId,
 							(id, held) -> Math.max(held, expiry)));
 					addDeltas(delta);
-					if (user != null) {
-						chargeGates(List.of(new Gate("u:", RejectionReason.USER_LIMIT, user, userDelta)), 1, now);
-					}
+					// The user's and the tenant's buckets, as the script's chargeGates.
+					chargeGates(gates, 1, now);
 					budgetSpend(budgets, now);
 					this.streamOutput.put(leaseId, outputTokens);
 				}
@@ -1524,7 +1523,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return of(settlement.user(), settlement.tenantLimit(), settlement.userDelta(), settlement.tenantDelta());
 		}
 
-		private static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
+		static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
 			List<Gate> gates = new ArrayList<>(2);
 			if (user != null) {
 				gates.add(new Gate("u:", RejectionReason.USER_LIMIT, user, userAmounts));

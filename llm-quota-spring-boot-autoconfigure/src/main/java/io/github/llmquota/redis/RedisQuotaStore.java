@@ -239,10 +239,11 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
 		UserArgs userArgs = (user != null) ? user(user, null, userDelta) : null;
+		UserArgs tenantArgs = (tenantLimit != null) ? user(tenantLimit, null, tenantDelta) : null;
 		List<?> reply = run(pool, ScriptProtocol.CHARGE,
-				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs, budgets(budgets)));
+				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs, budgets(budgets), tenantArgs));
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.CHARGED -> true;
 			case ScriptProtocol.LOST -> false;
