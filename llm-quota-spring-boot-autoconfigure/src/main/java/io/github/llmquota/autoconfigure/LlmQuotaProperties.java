@@ -1760,7 +1760,8 @@ public class LlmQuotaProperties {
 
 		/**
 		 * Most tenants the llmquota endpoint lists per pool, those with the most tokens
-		 * waiting, where tenants are enabled.
+		 * waiting, then the most admitted in the last one to two minutes, where tenants
+		 * are enabled.
 		 */
 		private int endpointLimit = 10;
 

@@ -119,10 +119,12 @@ public interface QuotaStore {
 	PoolSnapshot snapshot(PoolSpec pool);
 
 	/**
-	 * Read the tenants with the most tokens waiting in a pool, without changing it.
+	 * Read the tenants with the most tokens waiting in a pool, then those with the most
+	 * tokens admitted in the current and the previous minute, without changing it.
 	 * @param pool the pool
 	 * @param limit the most tenants to return, positive
-	 * @return the tenants, most tokens first (then by key hash), each named by the key
+	 * @return the tenants, most tokens waiting first, then most admitted (then by key
+	 * hash), each with its share of every tenant's admitted tokens, each named by the key
 	 * hash of its {@link TenantShare}; empty where this store keeps no tenants
 	 */
 	default List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {

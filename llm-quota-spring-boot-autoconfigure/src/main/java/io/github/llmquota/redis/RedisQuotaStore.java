@@ -278,10 +278,13 @@ public class RedisQuotaStore implements QuotaStore {
 		if (!ScriptProtocol.TENANTS.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
+		// Every tenant's admitted tokens together, then four figures per tenant.
+		long admitted = (Long) reply.get(1);
 		List<TenantDemand> tenants = new ArrayList<>();
-		for (int i = 1; i + 2 < reply.size(); i += 3) {
+		for (int i = 2; i + 3 < reply.size(); i += 4) {
+			long tokens = (Long) reply.get(i + 3);
 			tenants.add(new TenantDemand((String) reply.get(i), (Long) reply.get(i + 1),
-					((Long) reply.get(i + 2)).intValue()));
+					((Long) reply.get(i + 2)).intValue(), tokens, TenantDemand.share(tokens, admitted)));
 		}
 		return tenants;
 	}
