@@ -3,6 +3,8 @@ package io.github.llmquota.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -75,8 +77,9 @@ public abstract class WaitingTenantsContractTests {
 	}
 
 	@Test
-	void threeEnginesSeeTheSplitOfTheTokensTheFleetAdmittedPerTenant() {
+	void threeEnginesSeeTheSplitOfTheTokensTheFleetAdmittedPerTenant() throws Exception {
 		QuotaSettings settings = TestSettings.pool("admitted")
+			.maxConcurrency(1)
 			.noReserves()
 			.tenants(new TenantWeights(1, Map.of()))
 			.build();
@@ -86,9 +89,13 @@ public abstract class WaitingTenantsContractTests {
 			// Admitted three minutes ago: out of the window.
 			this.engine.acquire(request("acme", 50_000)).release(CallOutcome.NOT_SENT);
 			this.now += 180_000;
-			// In the previous minute and the current one, on three engines.
-			this.engine.acquire(request("acme", 3_000)).settle(TokenUsage.of(1, 1));
-			this.otherEngine.acquire(request("globex", 1_000)).settle(TokenUsage.of(1, 1));
+			// In the previous minute and the current one, on three engines; globex's
+			// first
+			// request waits and is admitted from the queue when acme's ends.
+			QuotaLease first = this.engine.acquire(request("acme", 3_000));
+			CompletableFuture<QuotaLease> queued = this.otherEngine.acquireAsync(request("globex", 1_000));
+			first.settle(TokenUsage.of(1, 1));
+			queued.get(30, TimeUnit.SECONDS).settle(TokenUsage.of(1, 1));
 			this.now += 60_000;
 			third.acquire(request("acme", 3_000)).settle(TokenUsage.of(1, 1));
 			third.acquire(request("globex", 1_000)).settle(TokenUsage.of(1, 1));
