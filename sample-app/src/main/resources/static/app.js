@@ -240,8 +240,9 @@
   }
 
   // Where the pool shares its classes between tenants: those with the most tokens waiting,
-  // as the fleet's waiting room holds them (by id where this instance has seen them, else a
-  // hash), with each one's share of the waiting tokens.
+  // then the most admitted, as the fleet holds them (by id where this instance has seen them,
+  // else a hash), with each one's share of the waiting tokens and of the tokens the fleet
+  // admitted in the last one to two minutes (the split fair sharing made).
   function renderTenants(section, tenants) {
     if (!Array.isArray(tenants) || !tenants.length) {
       return;
@@ -249,9 +250,10 @@
     var total = tenants.reduce(function (sum, t) { return sum + (number(t.waitingTokens) || 0); }, 0);
     var table = element('table', 'tenants');
     var head = element('tr');
-    ['tenant', 'waiting tokens', 'requests', 'share'].forEach(function (title) {
-      head.appendChild(element('th', null, title));
-    });
+    ['tenant', 'waiting tokens', 'requests', 'waiting share', 'admitted tokens', 'admitted share']
+      .forEach(function (title) {
+        head.appendChild(element('th', null, title));
+      });
     table.appendChild(head);
     tenants.forEach(function (t) {
       var row = element('tr');
@@ -260,6 +262,10 @@
       row.appendChild(element('td', null, String(t.waitingTokens)));
       row.appendChild(element('td', null, String(t.waitingRequests)));
       row.appendChild(element('td', null, total > 0 ? format(100 * t.waitingTokens / total, 1) + ' %' : ''));
+      var admitted = number(t.admittedTokens);
+      var share = number(t.admittedShare);
+      row.appendChild(element('td', 'admitted', admitted !== undefined ? String(admitted) : ''));
+      row.appendChild(element('td', 'admitted-share', admitted ? format(100 * share, 1) + ' %' : ''));
       table.appendChild(row);
     });
     section.appendChild(table);

@@ -22,6 +22,9 @@
 --   n        HASH  [tenants] fair shares inside each class: v<rank>, the class's virtual time (the
 --                  start tag of its last admission); <rank>:<tenant hash>, the tenant's finish
 --                  tag in that class; as text, every digit kept
+--   a:<minute> HASH [tenants] the tokens admitted per tenant in one minute (minute = now / 60000):
+--                  tenant key hash -> tokens (as its share counts them), as text; at most
+--                  MAX_ADMITTED_TENANTS tenants, later ones summed under "*"; lives three minutes
 --   $:<budget>:<window>[:u<hash>|:t<hash>]  HASH  [budgets] a cost budget's window: spent (settled
 --                  cost) and reserved (the worst cases of the calls admitted or waiting and not
 --                  settled yet), integer micro-units of the price currency as text; named by Java,
@@ -86,9 +89,10 @@
 --   tenants  [limit, live] [tenants]
 --   live     [change (true to replace the settings), settings (their JSON, absent to revert
 --            to the configuration)] [live]
---   charge   [id, deltas, output, live, user, budgets] [stream] (deltas: per dimension, added to
---            the buckets as settle adds them; output: the stream's output tokens so far; user:
---            with deltas, added to the user's buckets; budgets [budgets]: the cost the step spent)
+--   charge   [id, deltas, output, live, user, budgets, tenantLimit] [stream] (deltas: per dimension,
+--            added to the buckets as settle adds them; output: the stream's output tokens so far;
+--            user: with deltas, added to the user's buckets; budgets [budgets]: the cost the step
+--            spent; tenantLimit [tenants]: as user, for the tenant's own limits)
 --   user     [keyHash, fields, capacities, ratesPerMilli, costs (acquire), deltas (settle)]
 --   tenant   [keyHash, weight, tokens] [tenants] (sent when the pool has tenantShares)
 --   budgets  [budgets] a list of [key, limit, amount, windowEnd, floor, release, slot, scope], one per
@@ -130,9 +134,10 @@
 --   acquire in shadow mode [live] {GRANTED, arrival, would-be status GRANTED | WAITING |
 --            REJECTED, would-be reason or '', would-wait ms (-1 unknown)}
 --   live     {LIVE, version, settings JSON or ''} (needs no config: ARGV[2] may be empty)
---   tenants  {TENANTS, then per tenant key hash, tokens, tickets} [tenants]: the tenants with the
---            most tokens waiting (tickets that carry a tenant), at most limit, most tokens
---            first, then by key hash
+--   tenants  {TENANTS, admitted, then per tenant key hash, tokens, tickets, admitted} [tenants]:
+--            the tenants with the most tokens waiting (tickets that carry a tenant), then those
+--            with the most tokens admitted in the current and the previous minute (a:<minute>),
+--            at most limit, then by key hash; the first admitted is every tenant's together
 --   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
 --            ended: nothing charged) [stream]
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
@@ -162,6 +167,10 @@
 -- attempt re-entering after a 429, the arrival its first attempt was given (if this pool
 -- issued it: not above seq). It is the ticket's place within its class, unless the pool has
 -- tenantShares.
+--
+-- [tenants] Admissions are counted per tenant and minute (a:<minute>), whether at once or from
+-- the queue, so that the split of what the fleet admitted can be shown; the count is read by
+-- the tenants op only.
 --
 -- [tenants] With tenantShares, a class's waiting room is shared between tenants by weight, in
 -- tokens (start-time fair queuing): a ticket's start tag is max(the class's virtual time, its
@@ -292,7 +301,7 @@ local ARGUMENTS = {
   snapshot = function(a) return {models = a[1], live = present(a[2]), budgets = budgetArguments(a[3])} end,
   charge = function(a)
     return {id = a[1], deltas = a[2], output = a[3], live = present(a[4]), user = userArguments(a[5]),
-      budgets = budgetArguments(a[6])}
+      budgets = budgetArguments(a[6]), tenantLimit = userArguments(a[7])}
   end, -- [stream]
   tenants = function(a) return {limit = a[1], live = present(a[2])} end, -- [tenants]
 }
@@ -968,6 +977,22 @@ local function overtaken(tk)
   return count
 end
 
+-- [tenants] Count an admitted ticket's tokens for its tenant in this minute. A tenant new to
+-- the minute gives the key its lifetime, and past MAX_ADMITTED_TENANTS is counted under "*",
+-- so that the key stays bounded whatever the tenant ids.
+local MAX_TOKENS = 9007199254740992 -- 2^53: a sum beyond it is no longer exact
+local MAX_ADMITTED_TENANTS = 1000
+local function countAdmitted(tenant)
+  local key = base .. 'a:' .. string.format('%d', minute)
+  local tokens = string.format('%.17g', math.min(tenant.tokens, MAX_TOKENS))
+  local field = tenant.keyHash
+  local fresh = redis.call('HEXISTS', key, field) == 0
+  if fresh and redis.call('HLEN', key) >= MAX_ADMITTED_TENANTS then field = '*' end
+  redis.call('HINCRBYFLOAT', key, field, tokens)
+  -- Read for two minutes at most: three outlive every read, whenever the minute began.
+  if fresh then redis.call('PEXPIRE', key, 3 * MINUTE) end
+end
+
 local function admit(tk)
   if cfg.admissionLogForTests then
     -- Test and benchmark aid, before the charge: what was admitted, and how many
@@ -977,6 +1002,7 @@ local function admit(tk)
   end
   -- [tenants] The class's virtual time moves to the start tag of what it admits.
   if tk.start then redis.call('HSET', base .. 'n', 'v' .. tk.classRank, string.format('%.17g', tk.start)) end
+  if tk.tenant then countAdmitted(tk.tenant) end -- [tenants]
   for i = 1, n do consume(i, tk.costs[i]) end
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
   -- Every lease, for a lease may recreate the key after the last one left.
@@ -1483,7 +1509,9 @@ local function charge(a)
     st.grantsUntil = keptUntil
   end
   addDeltas(a.deltas)
-  if a.user then userCharge(a.user, a.user.deltas) end
+  -- The user's and [tenants] the tenant's buckets, as settle charges them: a long stream
+  -- stays inside its user's and its tenant's output limits while it flows.
+  chargeGates(a)
   budgetSpend(a.budgets) -- [budgets]
   redis.call('HSET', C, a.id, a.output)
   redis.call('PEXPIRE', C, cfg.leaseTimeoutMillis * 2)
@@ -1566,33 +1594,48 @@ local function snapshot(a)
   })}
 end
 
--- [tenants] Read-only: the tenants with the most tokens waiting. Reads every waiting ticket,
--- which the queue caps bound; for the endpoint, not for decisions.
-local MAX_TOKENS = 9007199254740992 -- 2^53: a sum beyond it is no longer exact
+-- [tenants] Read-only: the tenants with the most tokens waiting, then the most admitted. Reads
+-- every waiting ticket, which the queue caps bound, and two minutes of admissions, which
+-- MAX_ADMITTED_TENANTS bounds; for the endpoint, not for decisions.
 local function waitingTenants(a)
   local demand = {}
+  local function of(keyHash)
+    local d = demand[keyHash]
+    if not d then
+      d = {keyHash, 0, 0, 0}
+      demand[keyHash] = d
+    end
+    return d
+  end
   for _, tj in ipairs(redis.call('HVALS', T)) do
     local tenant = cjson.decode(tj).tenant
     if tenant then
-      local d = demand[tenant.keyHash]
-      if not d then
-        d = {tenant.keyHash, 0, 0}
-        demand[tenant.keyHash] = d
-      end
+      local d = of(tenant.keyHash)
       d[2], d[3] = math.min(d[2] + tenant.tokens, MAX_TOKENS), d[3] + 1
+    end
+  end
+  local admitted = 0
+  for m = minute - 1, minute do
+    local counts = redis.call('HGETALL', base .. 'a:' .. string.format('%d', m))
+    for i = 1, #counts, 2 do
+      local tokens = tonumber(counts[i + 1])
+      admitted = math.min(admitted + tokens, MAX_TOKENS)
+      if counts[i] ~= '*' then
+        local d = of(counts[i])
+        d[4] = math.min(d[4] + tokens, MAX_TOKENS)
+      end
     end
   end
   local list = {}
   for _, d in pairs(demand) do list[#list + 1] = d end
   table.sort(list, function(x, y)
     if x[2] ~= y[2] then return x[2] > y[2] end
+    if x[4] ~= y[4] then return x[4] > y[4] end
     return x[1] < y[1]
   end)
-  local result = {'TENANTS'}
+  local result = {'TENANTS', admitted}
   for i = 1, math.min(a.limit, #list) do
-    result[#result + 1] = list[i][1]
-    result[#result + 1] = list[i][2]
-    result[#result + 1] = list[i][3]
+    for j = 1, 4 do result[#result + 1] = list[i][j] end
   end
   return result
 end

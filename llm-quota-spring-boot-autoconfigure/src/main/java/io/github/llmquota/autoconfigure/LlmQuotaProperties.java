@@ -627,6 +627,17 @@ public class LlmQuotaProperties {
 		private Long requestsPerMinute;
 
 		/**
+		 * Maximum input tokens per minute of one user or tenant.
+		 */
+		private Long inputTokensPerMinute;
+
+		/**
+		 * Maximum output tokens per minute of one user or tenant, charged as a stream
+		 * flows.
+		 */
+		private Long outputTokensPerMinute;
+
+		/**
 		 * Maximum input plus output tokens per minute of one user or tenant.
 		 */
 		private Long tokensPerMinute;
@@ -642,6 +653,22 @@ public class LlmQuotaProperties {
 
 		public void setRequestsPerMinute(Long requestsPerMinute) {
 			this.requestsPerMinute = requestsPerMinute;
+		}
+
+		public Long getInputTokensPerMinute() {
+			return this.inputTokensPerMinute;
+		}
+
+		public void setInputTokensPerMinute(Long inputTokensPerMinute) {
+			this.inputTokensPerMinute = inputTokensPerMinute;
+		}
+
+		public Long getOutputTokensPerMinute() {
+			return this.outputTokensPerMinute;
+		}
+
+		public void setOutputTokensPerMinute(Long outputTokensPerMinute) {
+			this.outputTokensPerMinute = outputTokensPerMinute;
 		}
 
 		public Long getTokensPerMinute() {
@@ -1680,7 +1707,8 @@ public class LlmQuotaProperties {
 
 		/**
 		 * Most tenants the llmquota endpoint lists per pool, those with the most tokens
-		 * waiting, where tenants are enabled.
+		 * waiting, then the most admitted in the last one to two minutes, where tenants
+		 * are enabled.
 		 */
 		private int endpointLimit = 10;
 

@@ -217,6 +217,10 @@ final class QuotaSettingsFactory {
 	private static List<RateLimit> userRates(String property, LlmQuotaProperties.UserLimit limit) {
 		List<RateLimit> rates = new ArrayList<>();
 		userRate(rates, property + "requests-per-minute", Dimension.REQUESTS_PER_MINUTE, limit.getRequestsPerMinute());
+		userRate(rates, property + "input-tokens-per-minute", Dimension.INPUT_TOKENS_PER_MINUTE,
+				limit.getInputTokensPerMinute());
+		userRate(rates, property + "output-tokens-per-minute", Dimension.OUTPUT_TOKENS_PER_MINUTE,
+				limit.getOutputTokensPerMinute());
 		userRate(rates, property + "tokens-per-minute", Dimension.TOKENS_PER_MINUTE, limit.getTokensPerMinute());
 		userRate(rates, property + "tokens-per-day", Dimension.TOKENS_PER_DAY, limit.getTokensPerDay());
 		return List.copyOf(rates);

@@ -76,14 +76,15 @@ public interface QuotaEngine {
 	PoolState state(String pool);
 
 	/**
-	 * Read the tenants with the most tokens waiting in a pool, across the fleet, where
-	 * the pool shares its classes between tenants: for display, such as the endpoint's
-	 * (tenant ids are never metric tags). One read-only store call that reads every
-	 * waiting request, so not for use per request. Thread-safe.
+	 * Read the tenants with the most tokens waiting in a pool, then those with the most
+	 * tokens admitted lately, across the fleet, where the pool shares its classes between
+	 * tenants: for display, such as the endpoint's (tenant ids are never metric tags).
+	 * Each carries its share of what the pool admitted. One read-only store call that
+	 * reads every waiting request, so not for use per request. Thread-safe.
 	 * @param pool the pool name, one of {@link #pools()}
 	 * @param limit the most tenants to return, positive
-	 * @return the tenants, most tokens first; empty where the pool does not share its
-	 * classes between tenants or the engine does not know
+	 * @return the tenants, most tokens waiting first, then most admitted; empty where the
+	 * pool does not share its classes between tenants or the engine does not know
 	 * @throws IllegalArgumentException if {@code pool} names no pool
 	 */
 	default List<TenantDemand> waitingTenants(String pool, int limit) {

@@ -510,8 +510,7 @@ public class DefaultQuotaEngine
 		}
 		return this.store.waitingTenants(spec, limit)
 			.stream()
-			.map((demand) -> new TenantDemand(this.tenantIds.getOrDefault(demand.tenant(), demand.tenant()),
-					demand.waitingTokens(), demand.waitingRequests()))
+			.map((demand) -> demand.named(this.tenantIds.getOrDefault(demand.tenant(), demand.tenant())))
 			.toList();
 	}
 

@@ -55,6 +55,10 @@ class DefaultQuotaLease implements QuotaLease {
 	// user. Guarded by this.
 	private final long[] userCharged;
 
+	// The same for the tenant's own buckets, or null where its tenant has no limits.
+	// Guarded by this.
+	private final long[] tenantCharged;
+
 	// In the cost budgets, micro-units: what the streaming steps spent so far, and what
 	// is left of the reservation. Guarded by this.
 	private long budgetSpent;
@@ -77,6 +81,7 @@ class DefaultQuotaLease implements QuotaLease {
 		this.feedbackSettings = feedbackSettings;
 		this.charged = ticket.cost().clone();
 		this.userCharged = (ticket.user() != null) ? ticket.user().cost().clone() : null;
+		this.tenantCharged = (ticket.tenantLimit() != null) ? ticket.tenantLimit().cost().clone() : null;
 		this.budgets = budgets;
 		this.budgetReserved = (ticket.budgets() != null && !ticket.budgets().isEmpty())
 				? ticket.budgets().get(0).amountMicros() : 0;
@@ -129,6 +134,9 @@ class DefaultQuotaLease implements QuotaLease {
 			UserCharge user = this.ticket.user();
 			long[] userDelta = (user != null) ? growth(this.model.actual(sofar, user.limits()), this.userCharged)
 					: null;
+			UserCharge tenant = this.ticket.tenantLimit();
+			long[] tenantDelta = (tenant != null)
+					? growth(this.model.actual(sofar, tenant.limits()), this.tenantCharged) : null;
 			// What the stream cost so far beyond the earlier steps moves from the
 			// reservation to the spend.
 			long spend = Math.max(0, this.budgets.cost(this.model, sofar) - this.budgetSpent);
@@ -136,11 +144,14 @@ class DefaultQuotaLease implements QuotaLease {
 			List<BudgetCharge> budgetSpend = budgetSpend(spend, release);
 			try {
 				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens, user, userDelta,
-						budgetSpend);
+						budgetSpend, tenant, tenantDelta);
 				if (held) {
 					add(this.charged, delta);
 					if (userDelta != null) {
 						add(this.userCharged, userDelta);
+					}
+					if (tenantDelta != null) {
+						add(this.tenantCharged, tenantDelta);
 					}
 					this.budgetSpent += spend;
 					this.budgetReserved -= release;
@@ -189,6 +200,7 @@ class DefaultQuotaLease implements QuotaLease {
 			long cost) {
 		long[] charged;
 		long[] userCharged;
+		long[] tenantCharged;
 		List<BudgetCharge> budgetSpend;
 		synchronized (this) {
 			if (!this.ended.compareAndSet(false, true)) {
@@ -196,6 +208,7 @@ class DefaultQuotaLease implements QuotaLease {
 			}
 			charged = this.charged.clone();
 			userCharged = (this.userCharged != null) ? this.userCharged.clone() : null;
+			tenantCharged = (this.tenantCharged != null) ? this.tenantCharged.clone() : null;
 			// Spend never goes back: a stream that was charged more than the call cost
 			// keeps it spent.
 			budgetSpend = budgetSpend(Math.max(0, cost - this.budgetSpent), this.budgetReserved);
@@ -205,7 +218,7 @@ class DefaultQuotaLease implements QuotaLease {
 		UserCharge tenant = this.ticket.tenantLimit();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
 				(user != null) ? minus(userActual, userCharged) : null, feedback, budgetSpend, tenant,
-				(tenant != null) ? minus(tenantActual, tenant.cost()) : null);
+				(tenant != null) ? minus(tenantActual, tenantCharged) : null);
 		try {
 			this.store.settle(this.model.pool(), settlement);
 			noteSpent(budgetSpend);

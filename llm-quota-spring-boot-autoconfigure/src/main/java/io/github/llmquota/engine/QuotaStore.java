@@ -65,10 +65,10 @@ public interface QuotaStore {
 	 * pool's buckets as a settle would (the lease's charge so far is the caller's to
 	 * keep), note the stream's output so far for {@link PoolSnapshot#streamOutput()}, and
 	 * keep the lease for a whole {@code lease-timeout} from now. A lease that already
-	 * expired or ended is not brought back and nothing is charged. A lease of a user with
-	 * limits of its own charges the user's buckets too, as it flows, and the step's cost
-	 * so far moves from the reservation to the spend of the cost budget windows the call
-	 * falls under, in the same atomic step.
+	 * expired or ended is not brought back and nothing is charged. A lease of a user or a
+	 * tenant with limits of its own charges their buckets too, as it flows, and the
+	 * step's cost so far moves from the reservation to the spend of the cost budget
+	 * windows the call falls under, in the same atomic step.
 	 * @param pool the pool
 	 * @param leaseId the lease
 	 * @param delta per rate dimension of the pool, what to add to its bucket
@@ -77,11 +77,15 @@ public interface QuotaStore {
 	 * @param userDelta per user limit, what to add to the user's bucket, or {@code null}
 	 * @param budgets what the step spent in each budget window and the reservation it
 	 * ends, or {@code null} for none
+	 * @param tenantLimit the charge to the tenant's own limits of the lease, or
+	 * {@code null}
+	 * @param tenantDelta per tenant limit, what to add to the tenant's bucket, or
+	 * {@code null}
 	 * @return whether the lease was still held
 	 * @throws UnsupportedOperationException if this store cannot charge streams
 	 */
 	default boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot charge streams");
 	}
 
@@ -115,10 +119,12 @@ public interface QuotaStore {
 	PoolSnapshot snapshot(PoolSpec pool);
 
 	/**
-	 * Read the tenants with the most tokens waiting in a pool, without changing it.
+	 * Read the tenants with the most tokens waiting in a pool, then those with the most
+	 * tokens admitted in the current and the previous minute, without changing it.
 	 * @param pool the pool
 	 * @param limit the most tenants to return, positive
-	 * @return the tenants, most tokens first (then by key hash), each named by the key
+	 * @return the tenants, most tokens waiting first, then most admitted (then by key
+	 * hash), each with its share of every tenant's admitted tokens, each named by the key
 	 * hash of its {@link TenantShare}; empty where this store keeps no tenants
 	 */
 	default List<TenantDemand> waitingTenants(PoolSpec pool, int limit) {

@@ -267,17 +267,18 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 	 */
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
 		if (this.localTickets.computeIfPresent(leaseId,
 				(id, expiry) -> this.nanoClock.getAsLong() + this.leaseNanos) != null) {
-			return this.failMode != FailMode.LOCAL
-					|| this.local.charge(localPool(pool), leaseId, delta, outputTokens, user, userDelta, budgets);
+			return this.failMode != FailMode.LOCAL || this.local.charge(localPool(pool), leaseId, delta, outputTokens,
+					user, userDelta, budgets, tenantLimit, tenantDelta);
 		}
 		if (isDegraded()) {
 			return true;
 		}
 		try {
-			return this.shared.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets);
+			return this.shared.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets, tenantLimit,
+					tenantDelta);
 		}
 		catch (DataAccessException ex) {
 			trip("charge", ex);

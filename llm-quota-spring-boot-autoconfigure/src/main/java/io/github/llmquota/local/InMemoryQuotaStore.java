@@ -132,8 +132,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
-		return state(pool).charge(leaseId, delta, outputTokens, user, userDelta, budgets);
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
+		return state(pool).charge(leaseId, delta, outputTokens, Gate.of(user, tenantLimit, userDelta, tenantDelta),
+				budgets);
 	}
 
 	@Override
@@ -472,6 +473,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// queue.
 		private static final int MAX_PUMP = 32;
 
+		// [tenants] As the script's: sums stop at 2^53, and the admission counts of one
+		// minute hold at most this many tenants.
+		private static final long MAX_TOKENS = 1L << 53;
+
+		private static final int MAX_ADMITTED_TENANTS = 1000;
+
 		// Replaced when a call brings other limits, as the script takes them on every
 		// call: the failover store's local share changes with the JVMs seen before each
 		// outage.
@@ -550,6 +557,12 @@ public class InMemoryQuotaStore implements QuotaStore {
 		// <rank>:<tenant hash>, a tenant's finish tag. Kept when the state is lost, as
 		// that key is.
 		private final Map<String, Double> tenantTags = new HashMap<>();
+
+		// The script's admission counts ("a:<minute>"): per minute, per tenant hash, the
+		// tokens admitted, at most MAX_ADMITTED_TENANTS tenants and the rest under "*".
+		// Only the current and the previous minute are kept, the ones read. Kept when the
+		// state is lost, as those keys are.
+		private final TreeMap<Long, Map<String, Double>> admitted = new TreeMap<>();
 
 		// [budgets] The script's budget keys of the pool's tree, by key below the tree's
 		// prefix (budgetKey). Kept when the state is lost, as those keys are.
@@ -755,8 +768,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			news.forEach(Runnable::run);
 		}
 
-		boolean charge(String leaseId, long[] delta, long outputTokens, UserCharge user, long[] userDelta,
-				List<BudgetCharge> budgets) {
+		boolean charge(String leaseId, long[] delta, long outputTokens, List<Gate> gates, List<BudgetCharge> budgets) {
 			synchronized (this.lock) {
 				long now = advanceAndRestart();
 				long[] lease = this.leases.get(leaseId);
@@ -772,9 +784,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					this.scopes.forEach((scope) -> scope.state.leases.computeIfPresent(leaseId,
 							(id, held) -> Math.max(held, expiry)));
 					addDeltas(delta);
-					if (user != null) {
-						chargeGates(List.of(new Gate("u:", RejectionReason.USER_LIMIT, user, userDelta)), 1, now);
-					}
+					// The user's and the tenant's buckets, as the script's chargeGates.
+					chargeGates(gates, 1, now);
 					budgetSpend(budgets, now);
 					this.streamOutput.put(leaseId, outputTokens);
 				}
@@ -851,24 +862,50 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return result;
 		}
 
-		// The tenants with the most tokens waiting, as the script's waitingTenants: its
-		// sums stop at 2^53, beyond which a double is no longer exact.
+		// As the script's countAdmitted.
+		private void countAdmitted(TenantShare tenant, long now) {
+			long minute = Math.floorDiv(now, 60_000L);
+			this.admitted.headMap(minute - 1).clear();
+			Map<String, Double> counts = this.admitted.computeIfAbsent(minute, (m) -> new HashMap<>());
+			String field = (!counts.containsKey(tenant.keyHash()) && counts.size() >= MAX_ADMITTED_TENANTS) ? "*"
+					: tenant.keyHash();
+			counts.merge(field, (double) Math.min(tenant.tokens(), MAX_TOKENS), Double::sum);
+		}
+
+		// The tenants with the most tokens waiting, then the most admitted in the current
+		// and the previous minute, as the script's waitingTenants: its sums stop at 2^53,
+		// beyond which a double is no longer exact.
 		List<TenantDemand> waitingTenants(int limit) {
 			synchronized (this.lock) {
-				long max = 1L << 53;
+				long minute = Math.floorDiv(InMemoryQuotaStore.this.clock.getAsLong(), 60_000L);
+				// waiting tokens, waiting requests, admitted tokens
 				Map<String, long[]> demand = new HashMap<>();
 				for (Ticket ticket : this.queue.values()) {
 					TenantShare tenant = ticket.tenant();
 					if (tenant != null) {
-						long[] waiting = demand.computeIfAbsent(tenant.keyHash(), (hash) -> new long[2]);
-						waiting[0] = Math.min(waiting[0] + Math.min(tenant.tokens(), max), max);
+						long[] waiting = demand.computeIfAbsent(tenant.keyHash(), (hash) -> new long[3]);
+						waiting[0] = Math.min(waiting[0] + Math.min(tenant.tokens(), MAX_TOKENS), MAX_TOKENS);
 						waiting[1]++;
 					}
 				}
+				long total = 0;
+				for (Map<String, Double> counts : this.admitted.subMap(minute - 1, true, minute, true).values()) {
+					for (Map.Entry<String, Double> count : counts.entrySet()) {
+						long tokens = count.getValue().longValue();
+						total = Math.min(total + tokens, MAX_TOKENS);
+						if (!count.getKey().equals("*")) {
+							long[] figures = demand.computeIfAbsent(count.getKey(), (hash) -> new long[3]);
+							figures[2] = Math.min(figures[2] + tokens, MAX_TOKENS);
+						}
+					}
+				}
+				long admittedTotal = total;
 				return demand.entrySet()
 					.stream()
-					.map((entry) -> new TenantDemand(entry.getKey(), entry.getValue()[0], (int) entry.getValue()[1]))
+					.map((entry) -> new TenantDemand(entry.getKey(), entry.getValue()[0], (int) entry.getValue()[1],
+							entry.getValue()[2], TenantDemand.share(entry.getValue()[2], admittedTotal)))
 					.sorted(Comparator.comparingLong(TenantDemand::waitingTokens)
+						.thenComparingLong(TenantDemand::admittedTokens)
 						.reversed()
 						.thenComparing(TenantDemand::tenant))
 					.limit(limit)
@@ -1055,6 +1092,9 @@ public class InMemoryQuotaStore implements QuotaStore {
 			}
 			if (start != null) {
 				this.tenantTags.put("v" + ticket.rank(), start);
+			}
+			if (ticket.tenant() != null) {
+				countAdmitted(ticket.tenant(), now);
 			}
 			for (int i = 0; i < this.used.length; i++) {
 				consume(i, ticket.cost()[i]);
@@ -1567,7 +1607,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 			return of(settlement.user(), settlement.tenantLimit(), settlement.userDelta(), settlement.tenantDelta());
 		}
 
-		private static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
+		static List<Gate> of(UserCharge user, UserCharge tenant, long[] userAmounts, long[] tenantAmounts) {
 			List<Gate> gates = new ArrayList<>(2);
 			if (user != null) {
 				gates.add(new Gate("u:", RejectionReason.USER_LIMIT, user, userAmounts));

@@ -240,10 +240,11 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
 		UserArgs userArgs = (user != null) ? user(user, null, userDelta) : null;
+		UserArgs tenantArgs = (tenantLimit != null) ? user(tenantLimit, null, tenantDelta) : null;
 		List<?> reply = run(pool, ScriptProtocol.CHARGE,
-				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs, budgets(budgets)));
+				(live) -> new ChargeArgs(leaseId, delta, outputTokens, live, userArgs, budgets(budgets), tenantArgs));
 		return switch ((String) reply.get(0)) {
 			case ScriptProtocol.CHARGED -> true;
 			case ScriptProtocol.LOST -> false;
@@ -278,10 +279,13 @@ public class RedisQuotaStore implements QuotaStore {
 		if (!ScriptProtocol.TENANTS.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}
+		// Every tenant's admitted tokens together, then four figures per tenant.
+		long admitted = (Long) reply.get(1);
 		List<TenantDemand> tenants = new ArrayList<>();
-		for (int i = 1; i + 2 < reply.size(); i += 3) {
+		for (int i = 2; i + 3 < reply.size(); i += 4) {
+			long tokens = (Long) reply.get(i + 3);
 			tenants.add(new TenantDemand((String) reply.get(i), (Long) reply.get(i + 1),
-					((Long) reply.get(i + 2)).intValue()));
+					((Long) reply.get(i + 2)).intValue(), tokens, TenantDemand.share(tokens, admitted)));
 		}
 		return tenants;
 	}

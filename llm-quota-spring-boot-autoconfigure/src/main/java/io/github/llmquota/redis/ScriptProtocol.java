@@ -358,10 +358,12 @@ final class ScriptProtocol {
 	/**
 	 * The arguments of {@code charge}: the lease, what to add to each bucket and the
 	 * stream's output so far, and what to add to its user's buckets ({@code deltas}), if
-	 * it has a user, and the cost the step spent in each budget window.
+	 * it has a user, the cost the step spent in each budget window, and what to add to
+	 * its tenant's buckets, if its tenant has limits of its own.
 	 */
 	@JsonSerialize(using = Positional.class)
-	record ChargeArgs(String id, long[] deltas, long output, Long live, UserArgs user, List<BudgetArgs> budgets) {
+	record ChargeArgs(String id, long[] deltas, long output, Long live, UserArgs user, List<BudgetArgs> budgets,
+			UserArgs tenantLimit) {
 	}
 
 	/**

@@ -10,6 +10,7 @@ import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.RateLimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Tests for {@code llm.quota.tenants.*}.
@@ -79,6 +80,33 @@ class TenantsConfigurationTests {
 				assertThat(pool.tenantLimits().forUser("acme")).extracting(RateLimit::dimension)
 					.containsExactly(Dimension.TOKENS_PER_MINUTE, Dimension.TOKENS_PER_DAY);
 			});
+	}
+
+	@Test
+	void tenantLimitsTakeInputAndOutputTokensPerMinute() {
+		this.runner
+			.withPropertyValues("llm.quota.tenants.default-limits.input-tokens-per-minute=40000",
+					"llm.quota.tenants.default-limits.output-tokens-per-minute=8000",
+					"llm.quota.tenants.limits.acme.output-tokens-per-minute=16000")
+			.run((context) -> {
+				PoolSpec pool = pool(context.getBean(QuotaSettings.class));
+				assertThat(pool.tenantLimits().forUser("other")).extracting(RateLimit::dimension, RateLimit::capacity)
+					.containsExactly(tuple(Dimension.INPUT_TOKENS_PER_MINUTE, 40_000.0),
+							tuple(Dimension.OUTPUT_TOKENS_PER_MINUTE, 8_000.0));
+				assertThat(pool.tenantLimits().forUser("acme")).extracting(RateLimit::dimension, RateLimit::capacity)
+					.containsExactly(tuple(Dimension.OUTPUT_TOKENS_PER_MINUTE, 16_000.0));
+			});
+	}
+
+	@Test
+	void anOutputTokenLimitThatIsNotPositiveStopsStartupNamingTheProperty() {
+		this.runner.withPropertyValues("llm.quota.tenants.limits.acme.output-tokens-per-minute=-5").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidQuotaConfigurationException.class)
+				.hasMessageContaining("llm.quota.tenants.limits.acme.output-tokens-per-minute")
+				.hasMessageContaining("must be positive");
+		});
 	}
 
 	@Test

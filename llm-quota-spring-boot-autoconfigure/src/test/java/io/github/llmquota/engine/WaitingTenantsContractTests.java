@@ -3,6 +3,8 @@ package io.github.llmquota.engine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,7 @@ import io.github.llmquota.core.CallOutcome;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.TenantDemand;
+import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,11 +68,48 @@ public abstract class WaitingTenantsContractTests {
 
 		List<TenantDemand> waiting = this.engine.waitingTenants("waiting", 3);
 
-		assertThat(waiting).containsExactly(new TenantDemand("globex", 5_000, 1), new TenantDemand("acme", 3_000, 3),
-				new TenantDemand("-", 200, 1));
+		assertThat(waiting).containsExactly(new TenantDemand("globex", 5_000, 1, 0, 0),
+				new TenantDemand("acme", 3_000, 3, 0, 0), new TenantDemand("-", 200, 1, 0, 0));
+		// Then the tenants with nothing waiting, by what was admitted for them.
 		assertThat(this.otherEngine.waitingTenants("waiting", 10)).extracting(TenantDemand::tenant)
-			.containsExactly(Sha256.hex("globex", 16), Sha256.hex("acme", 16), "-", "initech");
+			.containsExactly(Sha256.hex("globex", 16), Sha256.hex("acme", 16), "-", "initech", Sha256.hex("first", 16));
 		held.release(CallOutcome.NOT_SENT);
+	}
+
+	@Test
+	void threeEnginesSeeTheSplitOfTheTokensTheFleetAdmittedPerTenant() throws Exception {
+		QuotaSettings settings = TestSettings.pool("admitted")
+			.maxConcurrency(1)
+			.noReserves()
+			.tenants(new TenantWeights(1, Map.of()))
+			.build();
+		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
+		this.otherEngine = new DefaultQuotaEngine(settings, createStore(settings));
+		try (DefaultQuotaEngine third = new DefaultQuotaEngine(settings, createStore(settings))) {
+			// Admitted three minutes ago: out of the window.
+			this.engine.acquire(request("acme", 50_000)).release(CallOutcome.NOT_SENT);
+			this.now += 180_000;
+			// In the previous minute and the current one, on three engines; globex's
+			// first
+			// request waits and is admitted from the queue when acme's ends.
+			QuotaLease first = this.engine.acquire(request("acme", 3_000));
+			CompletableFuture<QuotaLease> queued = this.otherEngine.acquireAsync(request("globex", 1_000));
+			first.settle(TokenUsage.of(1, 1));
+			queued.get(30, TimeUnit.SECONDS).settle(TokenUsage.of(1, 1));
+			this.now += 60_000;
+			third.acquire(request("acme", 3_000)).settle(TokenUsage.of(1, 1));
+			third.acquire(request("globex", 1_000)).settle(TokenUsage.of(1, 1));
+			this.otherEngine.acquire(request("acme", 2_000)).settle(TokenUsage.of(1, 1));
+
+			// Nothing waits: listed by the tokens admitted, as the engines admitted them.
+			List<TenantDemand> split = third.waitingTenants("admitted", 10);
+			assertThat(split).containsExactly(new TenantDemand("acme", 0, 0, 8_000, 0.8),
+					new TenantDemand("globex", 0, 0, 2_000, 0.2));
+			assertThat(this.engine.waitingTenants("admitted", 1)).containsExactly(split.get(0));
+			// Two minutes on, the window has moved past all of them.
+			this.now += 120_000;
+			assertThat(third.waitingTenants("admitted", 10)).isEmpty();
+		}
 	}
 
 	@Test

@@ -668,23 +668,22 @@ final class StoreDifferential {
 				delta[i] = (this.random.nextInt(3) == 0) ? 0 : this.random.nextInt((int) charged.get(i).capacity() + 1);
 			}
 			long output = this.random.nextInt(100_000);
-			// A user's lease charges the user's buckets as it flows too.
+			// A user's or tenant's lease charges their buckets as it flows too.
 			Ticket lease = this.tickets.get(id);
 			UserCharge user = lease.user();
-			long[] userDelta = null;
-			if (user != null) {
-				userDelta = new long[user.cost().length];
-				for (int i = 0; i < userDelta.length; i++) {
-					userDelta[i] = (this.random.nextInt(3) == 0) ? 0
-							: this.random.nextInt((int) user.limits().get(i).capacity() + 1);
-				}
-			}
+			long[] userDelta = stepDelta(user);
+			UserCharge tenant = lease.tenantLimit();
+			long[] tenantDelta = stepDelta(tenant);
 			List<BudgetCharge> spend = budgetSpend(lease, false);
 			begin("charge " + id + " delta " + Arrays.toString(delta) + " output " + output
 					+ ((userDelta != null) ? " user " + user.keyHash() + " delta " + Arrays.toString(userDelta) : "")
+					+ ((tenantDelta != null) ? " tenant " + tenant.keyHash() + " delta " + Arrays.toString(tenantDelta)
+							: "")
 					+ ((spend != null) ? " budgets " + spend : ""));
-			boolean expected = this.lua.charge(this.pool, id, delta, output, user, userDelta, spend);
-			boolean actual = this.java.charge(this.pool, id, delta, output, user, userDelta, spend);
+			boolean expected = this.lua.charge(this.pool, id, delta, output, user, userDelta, spend, tenant,
+					tenantDelta);
+			boolean actual = this.java.charge(this.pool, id, delta, output, user, userDelta, spend, tenant,
+					tenantDelta);
 			same("charge", expected, actual);
 			if (actual && spend != null) {
 				this.reservations.merge(id, -spend.get(0).releaseMicros(), Long::sum);
@@ -695,6 +694,20 @@ final class StoreDifferential {
 				this.grantRecords.computeIfPresent(id, (ticket, until) -> keptUntil);
 			}
 			end();
+		}
+
+		// A stream step's charge to a gate's buckets (none without the gate): up to one
+		// bucket per limit, now and then nothing.
+		private long[] stepDelta(UserCharge gate) {
+			if (gate == null) {
+				return null;
+			}
+			long[] delta = new long[gate.cost().length];
+			for (int i = 0; i < delta.length; i++) {
+				delta[i] = (this.random.nextInt(3) == 0) ? 0
+						: this.random.nextInt((int) gate.limits().get(i).capacity() + 1);
+			}
+			return delta;
 		}
 
 		// The sibling pool's call: admitted at once or refused, never queued; or one of

@@ -2,6 +2,7 @@ package io.github.llmquota.stream;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
@@ -16,6 +17,7 @@ import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.RejectionReason;
 import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.engine.BudgetCharge;
 import io.github.llmquota.engine.DefaultQuotaEngine;
@@ -23,7 +25,9 @@ import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.QuotaStore;
+import io.github.llmquota.engine.RateLimit;
 import io.github.llmquota.engine.UserCharge;
+import io.github.llmquota.engine.UserLimits;
 import io.github.llmquota.test.ForwardingQuotaStore;
 import io.github.llmquota.test.TestSettings;
 
@@ -195,12 +199,78 @@ public abstract class StreamChargeContractTests {
 
 			@Override
 			public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-					long[] userDelta, List<BudgetCharge> budgets) {
-				return super.charge(pool, leaseId, delta, outputTokens, null, null, budgets);
+					long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
+				return super.charge(pool, leaseId, delta, outputTokens, null, null, budgets, tenantLimit, tenantDelta);
 			}
 
 		});
 		assertThatExceptionOfType(AssertionError.class).isThrownBy(this::usersStreamChargesTheirBuckets);
+	}
+
+	@Test
+	void aTenantsBucketsAreChargedAsTheStreamFlows() {
+		startWithTenantLimit((store) -> store);
+		tenantsStreamChargesTheirBuckets();
+	}
+
+	@Test
+	void aStoreThatChargesNoTenantMidStreamFailsTheTenantCheck() {
+		// The proof that the check above can fail: a store that drops the tenant's part
+		// of every step, as the script did before (tenants were charged at settle only).
+		startWithTenantLimit((store) -> new ForwardingQuotaStore(store) {
+
+			@Override
+			public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
+					long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
+				return super.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets, null, null);
+			}
+
+		});
+		assertThatExceptionOfType(AssertionError.class).isThrownBy(this::tenantsStreamChargesTheirBuckets);
+	}
+
+	// A tenant's limit of 2,000 output tokens a minute (no refill on the driven clock):
+	// its stream reserved 1,000 and produced 1,800 so far, so a second request of the
+	// same tenant for 500 more must not fit before the stream ends, while another
+	// tenant's does; a user of its own limits nothing here.
+	private void tenantsStreamChargesTheirBuckets() {
+		QuotaLease lease = acquireForTenant("acme", 1_000);
+		StreamMeter meter = meter(lease, new StreamStep(100, Duration.ofHours(1)));
+		meter.reportedOutput(1_800);
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> acquireForTenant("acme", 500))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(RejectionReason.TENANT_LIMIT));
+		acquireForTenant("globex", 500).settle(TokenUsage.of(INPUT, 500));
+		meter.complete(TokenUsage.of(INPUT, 1_800), ProviderFeedback.none());
+		// Settled to what it charged: nothing charged twice, nothing refunded.
+		assertThatExceptionOfType(QuotaRejectedException.class).isThrownBy(() -> acquireForTenant("acme", 500));
+		acquireForTenant("acme", 200).settle(TokenUsage.of(INPUT, 200));
+	}
+
+	private void startWithTenantLimit(UnaryOperator<QuotaStore> wrap) {
+		Dimension output = Dimension.OUTPUT_TOKENS_PER_MINUTE;
+		QuotaSettings settings = TestSettings.pool("tenants")
+			.provider(Provider.ANTHROPIC)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 100_000)
+			.limit(output, 100_000)
+			.tenantLimits(
+					new UserLimits(List.of(RateLimit.of(output, 2_000, 0, output.getWindow().toMillis())), Map.of()))
+			.burstHorizon(Duration.ofMinutes(1))
+			.margin(0)
+			.leaseTimeout(LEASE_TIMEOUT)
+			.build();
+		this.store = wrap.apply(createStore(settings));
+		this.engine = new DefaultQuotaEngine(settings, this.store);
+		this.pool = settings.pools().values().iterator().next();
+	}
+
+	private QuotaLease acquireForTenant(String tenant, long maxOutput) {
+		return this.engine.acquire(QuotaRequest.builder("model")
+			.priority(Priority.CRITICAL)
+			.tenant(tenant)
+			.inputTokens(INPUT)
+			.maxOutputTokens(maxOutput)
+			.maxWait(Duration.ZERO)
+			.build());
 	}
 
 	// A user's limit of 2,000 output tokens a minute (no refill on the driven clock): its

@@ -47,8 +47,9 @@ public abstract class ForwardingQuotaStore implements QuotaStore {
 
 	@Override
 	public boolean charge(PoolSpec pool, String leaseId, long[] delta, long outputTokens, UserCharge user,
-			long[] userDelta, List<BudgetCharge> budgets) {
-		return this.delegate.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets);
+			long[] userDelta, List<BudgetCharge> budgets, UserCharge tenantLimit, long[] tenantDelta) {
+		return this.delegate.charge(pool, leaseId, delta, outputTokens, user, userDelta, budgets, tenantLimit,
+				tenantDelta);
 	}
 
 	@Override

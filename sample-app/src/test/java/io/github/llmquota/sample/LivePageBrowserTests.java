@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.github.llmquota.core.QuotaEngine;
+import io.github.llmquota.core.QuotaRequest;
+import io.github.llmquota.core.TokenUsage;
 import io.github.llmquota.sample.chat.ChatAnswer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code -Dsample.test.chromium} and {@code -Dsample.test.chromedriver} name no
  * executables).
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "llm.quota.rollout.live-changes-enabled=true")
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "llm.quota.rollout.live-changes-enabled=true", "llm.quota.tenants.enabled=true" })
 @EnabledIf(value = "chromiumInstalled", disabledReason = "Skipping the browser test: Chromium or ChromeDriver is not "
 		+ "installed (apt-get install -y chromium chromium-driver)")
 class LivePageBrowserTests {
@@ -50,6 +54,9 @@ class LivePageBrowserTests {
 
 	@Autowired
 	private TestRestTemplate http;
+
+	@Autowired
+	private QuotaEngine engine;
 
 	private WebDriver browser;
 
@@ -145,6 +152,24 @@ class LivePageBrowserTests {
 				"section.pool[data-pool='anthropic-sonnet'] .dimension[data-dimension='requests-per-minute'] .figures",
 				"/ 50 (effective 45)");
 		assertThat(text(SONNET_LIVE)).isNull();
+	}
+
+	@Test
+	void eachTenantsShareOfTheTokensTheFleetAdmittedIsShown() {
+		// On Haiku, which the other tests' chat calls (without a tenant) leave alone.
+		admit("acme", 2_000);
+		admit("globex", 1_000);
+		admit("acme", 1_000);
+		this.browser.get("http://localhost:" + this.port + "/");
+		String tenants = "section.pool[data-pool='anthropic-haiku'] table.tenants ";
+		awaitText(tenants + "tr[data-tenant='acme'] .admitted", "3000");
+		awaitText(tenants + "tr[data-tenant='acme'] .admitted-share", "75 %");
+		awaitText(tenants + "tr[data-tenant='globex'] .admitted-share", "25 %");
+	}
+
+	private void admit(String tenant, long inputTokens) {
+		this.engine.acquire(QuotaRequest.builder("claude-haiku-4-5").tenant(tenant).inputTokens(inputTokens).build())
+			.settle(TokenUsage.of(inputTokens, 0));
 	}
 
 	private static final String SONNET_LIVE = "section.pool[data-pool='anthropic-sonnet'] .live";

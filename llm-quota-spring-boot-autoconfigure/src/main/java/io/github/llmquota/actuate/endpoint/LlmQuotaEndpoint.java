@@ -153,7 +153,7 @@ public class LlmQuotaEndpoint {
 
 	/**
 	 * Set how many tenants to list per pool where the pool shares its classes between
-	 * tenants: those with the most tokens waiting.
+	 * tenants: those with the most tokens waiting, then the most admitted.
 	 * @param shown the most tenants to list, positive (10 unless set)
 	 * @throws IllegalArgumentException if {@code shown} is not positive
 	 */
@@ -235,8 +235,8 @@ public class LlmQuotaEndpoint {
 				waitingTenants(state.pool(), degraded == null));
 	}
 
-	// The tenants with the most tokens waiting, where the pool shares its classes between
-	// them; null elsewhere, and while the shared state cannot be read.
+	// The tenants with the most tokens waiting, then admitted, where the pool shares its
+	// classes between them; null elsewhere, and while the shared state cannot be read.
 	@Nullable
 	private List<TenantDemand> waitingTenants(String pool, boolean read) {
 		PoolSpec spec = this.settings.pools().get(pool);
@@ -398,9 +398,11 @@ public class LlmQuotaEndpoint {
 	 * output-token dimensions' use once beyond the streams' reservations), or
 	 * {@code null} when {@code view} is {@code none}
 	 * @param waitingTenants where the pool shares its classes between tenants, those with
-	 * the most tokens waiting across the fleet (llm.quota.tenants.endpoint-limit of
-	 * them), named by id where this JVM has seen them and else by the hash the shared
-	 * state keeps; {@code null} elsewhere or when {@code view} is not {@code shared}
+	 * the most tokens waiting across the fleet, then those with the most tokens admitted
+	 * in the last one to two minutes, each with its share of what the pool admitted
+	 * (llm.quota.tenants.endpoint-limit of them), named by id where this JVM has seen
+	 * them and else by the hash the shared state keeps; {@code null} elsewhere or when
+	 * {@code view} is not {@code shared}
 	 */
 	public record PoolDescriptor(String provider, @Nullable QuotaStatus status,
 			Map<String, DimensionDescriptor> dimensions, Map<String, Long> queued, @Nullable Long inFlight,

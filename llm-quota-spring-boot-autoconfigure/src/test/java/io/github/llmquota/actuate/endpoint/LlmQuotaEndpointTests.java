@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.github.llmquota.actuate.alert.QuotaStatus;
 import io.github.llmquota.actuate.alert.QuotaThresholds;
 import io.github.llmquota.actuate.endpoint.LlmQuotaEndpoint.DimensionDescriptor;
@@ -96,7 +98,7 @@ class LlmQuotaEndpointTests {
 	}
 
 	@Test
-	void poolSharedBetweenTenantsListsTheTenantsWithTheMostTokensWaiting() {
+	void poolSharedBetweenTenantsListsTheTenantsWithTheMostTokensWaitingAndTheirAdmittedShare() throws Exception {
 		QuotaSettings shared = TestSettings.pool("shared").maxConcurrency(1).tenants(TenantWeights.EQUAL).build();
 		try (DefaultQuotaEngine tenantEngine = new DefaultQuotaEngine(shared,
 				new InMemoryQuotaStore(shared, this.millis::get))) {
@@ -108,8 +110,16 @@ class LlmQuotaEndpointTests {
 					null, null, Clock.fixed(NOW, ZoneOffset.UTC));
 			endpoint.setWaitingTenantsShown(2);
 
-			assertThat(endpoint.pool("shared").waitingTenants()).containsExactly(new TenantDemand("globex", 3_000, 1),
-					new TenantDemand("acme", 1_000, 1));
+			// acme's first request was admitted at once: all the pool admitted.
+			assertThat(endpoint.pool("shared").waitingTenants()).containsExactly(
+					new TenantDemand("globex", 3_000, 1, 0, 0), new TenantDemand("acme", 1_000, 1, 10, 1.0));
+			// As the page reads it.
+			assertThat(new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(endpoint.pool("shared")))
+				.get("waitingTenants")
+				.get(1)
+				.toString())
+				.isEqualTo("{\"tenant\":\"acme\",\"waitingTokens\":1000,\"waitingRequests\":1,"
+						+ "\"admittedTokens\":10,\"admittedShare\":1.0}");
 		}
 		assertThat(endpoint(List.of(), null).pool("sonnet").waitingTenants()).isNull();
 	}
