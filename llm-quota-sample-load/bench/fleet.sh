@@ -17,6 +17,8 @@
 # instance, tenant-1, tenant-2, ...; empty for none) turns on fair sharing between tenants,
 # with TENANT_WEIGHTS (e.g. 3,1,1,1, default all 1); the result then gives each tenant's share
 # of the answered tokens and Jain's index of the shares per unit of weight.
+# Scopes: SCOPES=enforced keeps the sample's organisation and project limits (default lifted),
+# ASSIST_RPS (0) sends INTERACTIVE calls per second to Haiku (project-assist) per load instance.
 #
 # One more instance hosts the simulator and the embedded Redis and sends nothing. The limit
 # is 600 requests/min at the simulator and in llm-quota (which plans against 90 % of it);
@@ -49,6 +51,9 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/*.json
 
 # The sample's organisation and project limits are lifted: the fleet measures the Sonnet pool.
+# SCOPES=enforced keeps the sample's tree and pool limits as configured instead (set
+# ASSIST_RPS too, so that both projects carry load): the result's scopeTokens then gives the
+# per-project split of the organisation's tokens.
 LIMITS=(
 	--llm.quota.scopes.sample-org.requests-per-minute=1000000
 	--llm.quota.scopes.sample-org.input-tokens-per-minute=100000000
@@ -71,6 +76,11 @@ SIMULATOR_LIMITS=(
 	--sample.simulator.overload-ratio="$OVERLOAD_RATIO"
 )
 
+if [ "${SCOPES:-lifted}" = enforced ]; then
+	LIMITS=()
+fi
+ASSIST=(--sample.load.assist-rps="${ASSIST_RPS:-0}")
+
 TENANTS=()
 if [ -n "$TENANT_WORKERS" ]; then
 	TENANTS=(--llm.quota.tenants.enabled=true --sample.load.tenant-workers="$TENANT_WORKERS")
@@ -89,7 +99,7 @@ cleanup() {
 trap cleanup EXIT
 
 java -jar "$JAR" --server.port="$HTTP_PORT" --sample.embedded-redis.port="$REDIS_PORT" \
-	--sample.simulator.port="$SIMULATOR_PORT" "${SIMULATOR_LIMITS[@]}" "${LIMITS[@]}" >"$OUT/host.log" 2>&1 &
+	--sample.simulator.port="$SIMULATOR_PORT" "${SIMULATOR_LIMITS[@]}" ${LIMITS[@]+"${LIMITS[@]}"} >"$OUT/host.log" 2>&1 &
 host=$!
 pids+=("$host")
 for _ in $(seq 1 180); do
@@ -106,7 +116,7 @@ for i in 1 2 3; do
 		--sample.load.enabled=true --sample.load.duration="$DURATION" --sample.load.critical-rps="$CRITICAL_RPS" \
 		--sample.load.interactive-rps="$INTERACTIVE_RPS" --sample.load.background-concurrency="$BACKGROUND_CONCURRENCY" \
 		--sample.load.background-rps="$BACKGROUND_RPS" \
-		"${LIMITS[@]}" ${TENANTS[@]+"${TENANTS[@]}"} "$@" \
+		${LIMITS[@]+"${LIMITS[@]}"} "${ASSIST[@]}" ${TENANTS[@]+"${TENANTS[@]}"} "$@" \
 		>"$OUT/load-$i.log" 2>&1 &
 	loaders+=("$!")
 	pids+=("$!")

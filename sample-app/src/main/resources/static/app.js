@@ -9,6 +9,7 @@
   var WARN = 0.8;
   var CRITICAL = 0.9;
   var poolsElement = document.getElementById('pools');
+  var scopesElement = document.getElementById('scopes');
   var stateElement = document.getElementById('state');
   // The controls that change pools show only where the endpoint's write operations are on.
   var controlsWanted = false;
@@ -117,7 +118,8 @@
 
   function renderDimension(name, dimension, thresholds) {
     var limit = number(pick(dimension, ['limit']));
-    var used = number(pick(dimension, ['usedLastMinute', 'used', 'usage']));
+    // A scope shows its bucket's level: it keeps no trailing minute.
+    var used = number(pick(dimension, ['usedLastMinute', 'level', 'used', 'usage']));
     var utilisation = number(pick(dimension, ['utilisation', 'utilization']));
     if (utilisation === undefined && used !== undefined && limit) {
       utilisation = used / limit;
@@ -403,6 +405,38 @@
     container.hidden = false;
   }
 
+  // A scope (organisation, project) over pools: its parent, its pools and its bucket per
+  // dimension, the share of it in use against the same thresholds as the pools'.
+  function renderScope(name, scope, thresholds) {
+    var section = element('section', 'scope');
+    section.setAttribute('data-scope', name);
+    var heading = element('h2', null, name);
+    var status = pick(scope, ['status']);
+    if (typeof status === 'string') {
+      heading.appendChild(element('span', 'badge ' + status.toUpperCase(), status));
+    }
+    section.appendChild(heading);
+    var meta = [];
+    var parent = pick(scope, ['parent']);
+    meta.push(parent !== undefined ? 'under ' + parent : 'root');
+    var pools = pick(scope, ['pools']);
+    if (Array.isArray(pools)) {
+      meta.push('pools: ' + pools.join(', '));
+    }
+    var inFlight = number(pick(scope, ['inFlight']));
+    if (inFlight !== undefined) {
+      meta.push('in flight: ' + inFlight + ' / ' + format(number(pick(scope, ['maxConcurrency'])), 0));
+    }
+    var metaElement = element('div', 'meta', meta.join(' \u00b7 '));
+    metaElement.setAttribute('data-scope-meta', name);
+    section.appendChild(metaElement);
+    entries(pick(scope, ['dimensions'])).forEach(function (entry) {
+      section.appendChild(renderDimension(entry[0], entry[1], thresholds));
+    });
+    renderLive(section, pick(scope, ['live']));
+    return section;
+  }
+
   function render(json) {
     if (controlsWanted && !controlsBuilt) {
       controlsBuilt = true;
@@ -416,6 +450,16 @@
       }
     });
     poolsElement.replaceChildren(fragment);
+    var scopes = entries(json && json.scopes);
+    var scopeFragment = document.createDocumentFragment();
+    var thresholds = thresholdsOf(pools.length ? pools[0][1] : null);
+    scopes.forEach(function (entry) {
+      if (entry[1] && typeof entry[1] === 'object') {
+        scopeFragment.appendChild(renderScope(entry[0], entry[1], thresholds));
+      }
+    });
+    scopesElement.replaceChildren(scopeFragment);
+    scopesElement.parentNode.hidden = !scopes.length;
     stateElement.className = '';
     stateElement.textContent = pools.length + ' pool' + (pools.length === 1 ? '' : 's') + ', updated '
       + new Date().toLocaleTimeString();

@@ -42,11 +42,14 @@
 --                  doubles as the pool's; until, when the key's lifetime ends (binary double);
 --                  w, the scope's claim "<class rank> <until ms> <ticket>": the head of a pool of
 --                  the tree that fits its pool but not this scope, so that lower classes of
---                  the tree's other pools leave the scope to it (absent: none)
+--                  the tree's other pools leave the scope to it (absent: none); lv [live],
+--                  the version of the scope's live settings it last saw
 --   l        ZSET  the in-flight leases of all the scope's pools, lease id -> hard expiry; kept
 --                  only where the scope limits concurrency
 --   $:<budget>:<window>[...]  HASH  [budgets] a cost budget that applies to the scope, as the
 --                  pool's above: charged by every pool of the tree under the scope
+--   o        HASH  [live] the scope's live settings (v, live), as a pool's; the live op run on
+--                  the scope's "s" key changes them, and every pool of the tree reloads them
 -- State hash fields: per dimension (rpm, itpm, otpm, tpm, rpd, tpd) the used level and when it
 --   was that, two binary doubles; v, the state's other numbers as binary doubles, in the order
 --   of STATE_NUMBERS: mult, the rate multiplier after 429s; cool, the pool's cooldown end;
@@ -72,7 +75,8 @@
 --   [scopes] scopes (absent: none), the pool's ancestors, its own scope first:
 --   per scope name, base (the start of its keys), dimensions, capacities, ratesPerMilli,
 --   costIndex (per dimension of the scope, its place in costs and deltas, from 1) and
---   maxConcurrency (0: none); scopeClaimsOffForTests (test switch: no claims, so that the
+--   maxConcurrency (0: none) and liveVersion [live] (the version of the scope's live settings
+--   its limits were built with, 0: none); scopeClaimsOffForTests (test switch: no claims, so that the
 --   priority tests show they fail without them); [tenants] tenantShares (true: weighted fair shares between tenants inside
 --   a class; absent: FIFO); [live] paused, shadowed (per class rank, true where the class is paused
 --   or in shadow mode; absent when none), pinnedMultiplier (absent: adaptive). Java applies
@@ -141,7 +145,8 @@
 --   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
 --            ended: nothing charged) [stream]
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
---            the caller's live version is not the pool's: it reloads them and calls again
+--            the caller's live version is not the pool's, or a scope's liveVersion in the config is
+--            not the scope's: it reloads them and calls again
 --   head delay: -1 unknown (waits for a lease to end), -2 the head is not the caller's.
 -- Messages on <channelPrefix><worker>: "GRANTED <pool> <ticket> <arrival>", "EXPIRED <pool>
 --   <ticket>" (its deadline passed or its worker died), "SHED <pool> <ticket>", "EXHAUSTED
@@ -417,20 +422,21 @@ local scopes = cfg.scopes or {}
 local scopeBases = {} -- [budgets] by scope name, for the budgets of a scope
 for _, sc in ipairs(scopes) do
   scopeBases[sc.name] = sc.base
-  local fields = {'until', 'w'}
-  for k = 1, #sc.dimensions do fields[k + 2] = sc.dimensions[k] end
+  local fields = {'until', 'w', 'lv'}
+  for k = 1, #sc.dimensions do fields[k + 3] = sc.dimensions[k] end
   local v = redis.call('HMGET', sc.base .. 's', unpack(fields))
   sc.keptUntil = (v[1] and #v[1] == 8) and struct.unpack('<d', v[1]) or 0
   if v[2] then
     local rank, untilMs, ticket = string.match(v[2], '^(%d+) (%d+) (.+)$')
     if ticket then sc.claim = {rank = tonumber(rank), untilMs = tonumber(untilMs), ticket = ticket} end
   end
+  sc.liveNoted = v[3] and tonumber(v[3]) -- [live] the scope's live version, as its hash last noted it
   sc.used = {}
   sc.dirty = false
   for k = 1, #sc.dimensions do
     local used, at = 0, now
-    if v[k + 2] and #v[k + 2] == 16 then
-      used, at = struct.unpack(LEVEL_FORMAT, v[k + 2])
+    if v[k + 3] and #v[k + 3] == 16 then
+      used, at = struct.unpack(LEVEL_FORMAT, v[k + 3])
     elseif st.lost then
       used = sc.capacities[k]
       sc.dirty = true
@@ -504,6 +510,7 @@ local function saveScopes()
     end
     if sc.dirty then
       local kv = {}
+      if sc.noteLive then kv = {'lv', sc.liveVersion or 0} end -- [live]
       local ttl = 60000
       for k = 1, #sc.dimensions do
         kv[#kv + 1] = sc.dimensions[k]
@@ -519,6 +526,9 @@ local function saveScopes()
       end
       if #kv > 0 then redis.call('HSET', sc.base .. 's', unpack(kv)) end
       if renew then redis.call('PEXPIRE', sc.base .. 's', math.ceil(ttl * 2)) end
+    elseif sc.noteLive and sc.keptUntil > 0 then
+      -- [live] Only into a hash that exists (and so has a lifetime).
+      redis.call('HSET', sc.base .. 's', 'lv', sc.liveVersion or 0)
     end
   end
 end
@@ -533,6 +543,17 @@ if (args.live or 0) ~= st.liveVersion or not st.present then
   if version ~= st.liveVersion then
     st.liveVersion = version
     liveNoted = true
+  end
+end
+-- [live] The same for each scope's live settings, kept under the scope's base ("o") and
+-- changed by the live op on the scope's key. The scope's hash notes the version it last saw
+-- ("lv"); only when that differs from the config's (or the hash lacks it) is "o" read.
+for _, sc in ipairs(scopes) do
+  local expected = sc.liveVersion or 0
+  if sc.liveNoted ~= expected then
+    local version = tonumber(redis.call('HGET', sc.base .. 'o', 'v') or '0')
+    if version ~= expected then return {'LIVE_CHANGED'} end
+    sc.noteLive = true
   end
 end
 

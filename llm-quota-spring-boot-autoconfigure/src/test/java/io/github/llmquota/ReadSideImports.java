@@ -21,6 +21,8 @@ import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaEngineListener;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSpec;
 
 /**
  * The rule that keeps the engine's readers on its read side: the fallback chain and the
@@ -55,10 +57,12 @@ final class ReadSideImports {
 
 	private static Set<String> allowedEngineTypes() {
 		// LiveSettings is configuration too: what operators changed over it at runtime,
-		// read and changed through the engine.
+		// read and changed through the engine. A pool's scopes and rate limits are parts
+		// of its validated configuration.
 		Set<String> allowed = new TreeSet<>(Set.of(QuotaSettings.class.getSimpleName(), ModelSpec.class.getSimpleName(),
 				PoolSpec.class.getSimpleName(), PriorityClass.class.getSimpleName(),
-				QuotaEngineListener.class.getSimpleName(), LiveSettings.class.getSimpleName()));
+				QuotaEngineListener.class.getSimpleName(), LiveSettings.class.getSimpleName(),
+				ScopeSpec.class.getSimpleName(), RateLimit.class.getSimpleName()));
 		// Read from the listener, so that renaming an event type cannot break the rule.
 		for (Method method : QuotaEngineListener.class.getMethods()) {
 			for (Class<?> type : method.getParameterTypes()) {

@@ -35,10 +35,36 @@ import java.util.Map;
  * {@code null} when nobody waits or it depends on a call ending
  * @param streamOutput the output tokens the streams in flight produced so far, across the
  * fleet, as their last charge reported it
+ * @param scopes the scopes above the pool, nearest first, as read in the same call (with
+ * the limits the fleet applies now); empty when the pool names no scope
  */
 public record PoolState(String pool, Provider provider, List<DimensionState> dimensions, Map<String, Long> queued,
 		long inFlight, int maxConcurrency, double multiplier, Duration cooldown, Map<String, Duration> modelCooldowns,
-		Duration exhausted, String exhaustedReason, Duration headEta, long streamOutput) {
+		Duration exhausted, String exhaustedReason, Duration headEta, long streamOutput, List<ScopeState> scopes) {
+
+	/**
+	 * Create the state of a pool outside any scope.
+	 * @param pool the pool
+	 * @param provider the provider
+	 * @param dimensions the dimensions
+	 * @param queued the requests waiting per priority class, highest first
+	 * @param inFlight the calls in flight
+	 * @param maxConcurrency the most calls in flight, or 0
+	 * @param multiplier the adaptive multiplier
+	 * @param cooldown the pool's remaining cooldown
+	 * @param modelCooldowns per model, its remaining cooldown
+	 * @param exhausted how long the pool stays marked exhausted
+	 * @param exhaustedReason the provider's explanation, or {@code null}
+	 * @param headEta how long until the head fits, or {@code null}
+	 * @param streamOutput the output tokens of the streams in flight so far
+	 */
+	public PoolState(String pool, Provider provider, List<DimensionState> dimensions, Map<String, Long> queued,
+			long inFlight, int maxConcurrency, double multiplier, Duration cooldown,
+			Map<String, Duration> modelCooldowns, Duration exhausted, String exhaustedReason, Duration headEta,
+			long streamOutput) {
+		this(pool, provider, dimensions, queued, inFlight, maxConcurrency, multiplier, cooldown, modelCooldowns,
+				exhausted, exhaustedReason, headEta, streamOutput, List.of());
+	}
 
 	/**
 	 * Create the state of a pool without streams in flight.
@@ -77,9 +103,11 @@ public record PoolState(String pool, Provider provider, List<DimensionState> dim
 	 * @param exhaustedReason the provider's explanation, or {@code null}
 	 * @param headEta how long until the head fits, or {@code null}
 	 * @param streamOutput the output tokens of the streams in flight so far
+	 * @param scopes the scopes above the pool, nearest first
 	 */
 	public PoolState {
 		dimensions = List.copyOf(dimensions);
+		scopes = (scopes != null) ? List.copyOf(scopes) : List.of();
 		queued = Collections.unmodifiableMap(new LinkedHashMap<>(queued));
 		modelCooldowns = Collections.unmodifiableMap(new LinkedHashMap<>(modelCooldowns));
 	}

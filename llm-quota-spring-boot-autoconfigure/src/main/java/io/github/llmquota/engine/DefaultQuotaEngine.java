@@ -450,14 +450,25 @@ public class DefaultQuotaEngine
 	}
 
 	/**
-	 * Return the live settings the fleet applies to a pool over its configuration.
-	 * @param pool the pool name
+	 * Return the live settings the fleet applies to a pool or a scope over its
+	 * configuration.
+	 * @param name the pool or scope name (no scope is named like a pool)
 	 * @return the live settings
-	 * @throws IllegalArgumentException if no pool has that name
+	 * @throws IllegalArgumentException if no pool and no scope some pool is under has
+	 * that name
 	 * @throws QuotaStateUnavailableException if the store cannot be reached
 	 */
-	public LiveSettings live(String pool) {
-		PoolSpec spec = poolSpec(pool);
+	public LiveSettings live(String name) {
+		if (!this.settings.pools().containsKey(name) && !this.settings.scopeChain(name).isEmpty()) {
+			PoolSpec pool = poolUnder(name);
+			try {
+				return this.store.scopeLive(pool, this.settings.scopeChain(name).get(0));
+			}
+			catch (DataAccessException ex) {
+				throw unavailable(pool, ex);
+			}
+		}
+		PoolSpec spec = poolSpec(name);
 		try {
 			return this.store.live(spec);
 		}
@@ -467,24 +478,48 @@ public class DefaultQuotaEngine
 	}
 
 	/**
-	 * Replace the live settings of a pool for the whole fleet, from each JVM's next
-	 * decision on; {@link LiveSettings#NONE} reverts it to its configuration.
-	 * @param pool the pool name
+	 * Replace the live settings of a pool or a scope for the whole fleet, from each JVM's
+	 * next decision on; {@link LiveSettings#NONE} reverts it to its configuration. A
+	 * scope takes limits only ({@link LiveSettings#validateScope}); every limit is
+	 * checked against the limits in force above it, live ones included.
+	 * @param name the pool or scope name
 	 * @param live the new live settings
-	 * @throws IllegalArgumentException if no pool has that name, or a setting is invalid
-	 * (naming it); nothing is stored then
+	 * @throws IllegalArgumentException if no pool or scope has that name, or a setting is
+	 * invalid (naming it); nothing is stored then
 	 * @throws QuotaStateUnavailableException if the store cannot be reached
 	 * @throws UnsupportedOperationException if the store cannot change pools at runtime
 	 */
-	public void changeLive(String pool, LiveSettings live) {
-		PoolSpec spec = poolSpec(pool);
-		live.validate(spec, this.settings.classes());
+	public void changeLive(String name, LiveSettings live) {
+		if (!this.settings.pools().containsKey(name) && !this.settings.scopeChain(name).isEmpty()) {
+			PoolSpec pool = poolUnder(name);
+			try {
+				List<ScopeSpec> chain = this.settings.scopeChain(name)
+					.stream()
+					.map((scope) -> this.store.scopeLive(pool, scope).applyTo(scope))
+					.toList();
+				live.validateScope(chain);
+				this.store.changeScopeLive(pool, this.settings.scopeChain(name).get(0), live);
+			}
+			catch (DataAccessException ex) {
+				throw unavailable(pool, ex);
+			}
+			return;
+		}
+		PoolSpec spec = poolSpec(name);
 		try {
+			PoolSpec withLiveScopes = LiveSettings.withLiveScopes(spec,
+					(scope) -> this.store.scopeLive(spec, this.settings.scopeChain(scope).get(0)));
+			live.validate(withLiveScopes, this.settings.classes());
 			this.store.changeLive(spec, live);
 		}
 		catch (DataAccessException ex) {
 			throw unavailable(spec, ex);
 		}
+	}
+
+	// A pool under a scope: the scope's keys are under that pool's tree.
+	private PoolSpec poolUnder(String scope) {
+		return this.settings.pools().get(this.settings.poolsUnder(scope).get(0));
 	}
 
 	@Override
@@ -517,7 +552,8 @@ public class DefaultQuotaEngine
 	private PoolSpec poolSpec(String pool) {
 		PoolSpec spec = this.settings.pools().get(pool);
 		if (spec == null) {
-			throw new IllegalArgumentException("'pool' " + pool + " is not configured (configured: " + pools() + ")");
+			throw new IllegalArgumentException("'pool' " + pool + " is not configured (configured: " + pools()
+					+ ((this.settings.scopes().isEmpty()) ? "" : ", scopes: " + this.settings.scopes().keySet()) + ")");
 		}
 		return spec;
 	}

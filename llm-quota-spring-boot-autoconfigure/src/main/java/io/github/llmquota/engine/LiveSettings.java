@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionState;
@@ -68,7 +69,8 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 	 * @throws IllegalArgumentException naming the field ({@code limits.<dimension>},
 	 * {@code pausedClasses}, {@code multiplier}) when a value is out of range or names a
 	 * dimension the pool does not limit or a class that does not exist, or when a limit
-	 * would exceed the same limit of the nearest scope above the pool that has one
+	 * would exceed the same limit of the nearest scope above the pool that has one (as
+	 * the given pool's chain has it: pass the chain with the scopes' live limits)
 	 */
 	public void validate(PoolSpec pool, List<PriorityClass> classes) {
 		this.limits.forEach((dimension, limit) -> {
@@ -100,14 +102,7 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 	// used: refused, as at startup.
 	private static void requireWithinScopes(PoolSpec pool, Dimension dimension, long limit, String field) {
 		for (ScopeSpec scope : pool.scopeChain()) {
-			long above;
-			if (dimension == Dimension.CONCURRENCY) {
-				above = scope.maxConcurrency();
-			}
-			else {
-				int index = scope.indexOf(dimension);
-				above = (index >= 0) ? scope.rates().get(index).limit() : 0;
-			}
+			long above = limitOf(scope, dimension);
 			if (above > 0) {
 				if (limit > above) {
 					throw new IllegalArgumentException(field + ": " + limit + " exceeds the limit of scope '"
@@ -129,18 +124,114 @@ public record LiveSettings(Map<Dimension, Long> limits, Set<String> pausedClasse
 		if (this.limits.isEmpty()) {
 			return pool;
 		}
-		List<RateLimit> rates = new ArrayList<>(pool.rates().size());
-		for (RateLimit rate : pool.rates()) {
+		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
+		return new PoolSpec(pool.name(), pool.provider(), applyTo(pool.rates()),
+				(concurrency != null) ? concurrency.intValue() : pool.maxConcurrency(), pool.models(),
+				pool.userLimits(), pool.tenants(), pool.tenantLimits(), pool.scopes());
+	}
+
+	/**
+	 * Return a scope with these limits in place of the configured ones, scaled as a
+	 * pool's are ({@link #applyTo(PoolSpec)}).
+	 * @param scope the scope as configured
+	 * @return the scope as decided on, the same instance when no limit changes
+	 */
+	public ScopeSpec applyTo(ScopeSpec scope) {
+		if (this.limits.isEmpty()) {
+			return scope;
+		}
+		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
+		return new ScopeSpec(scope.name(), applyTo(scope.rates()),
+				(concurrency != null) ? concurrency.intValue() : scope.maxConcurrency());
+	}
+
+	/**
+	 * Return a pool whose scope chain has each scope's live settings applied
+	 * ({@link #applyTo(ScopeSpec)}); its own limits stay as given.
+	 * @param pool the pool
+	 * @param scopeLive the live settings of a scope, by name
+	 * @return the pool, the same instance when no scope of its chain changes
+	 */
+	public static PoolSpec withLiveScopes(PoolSpec pool, Function<String, LiveSettings> scopeLive) {
+		List<ScopeSpec> chain = pool.scopeChain()
+			.stream()
+			.map((scope) -> scopeLive.apply(scope.name()).applyTo(scope))
+			.toList();
+		if (chain.equals(pool.scopeChain())) {
+			return pool;
+		}
+		return new PoolSpec(pool.name(), pool.provider(), pool.rates(), pool.maxConcurrency(), pool.models(),
+				pool.userLimits(), pool.tenants(), pool.tenantLimits(), chain);
+	}
+
+	private List<RateLimit> applyTo(List<RateLimit> configured) {
+		List<RateLimit> rates = new ArrayList<>(configured.size());
+		for (RateLimit rate : configured) {
 			Long limit = this.limits.get(rate.dimension());
 			double scale = (limit != null) ? (double) limit / rate.limit() : 1;
 			rates.add((limit != null)
 					? new RateLimit(rate.dimension(), limit, rate.capacity() * scale, rate.ratePerMilli() * scale)
 					: rate);
 		}
-		Long concurrency = this.limits.get(Dimension.CONCURRENCY);
-		return new PoolSpec(pool.name(), pool.provider(), rates,
-				(concurrency != null) ? concurrency.intValue() : pool.maxConcurrency(), pool.models(),
-				pool.userLimits(), pool.tenants(), pool.tenantLimits(), pool.scopes());
+		return rates;
+	}
+
+	/**
+	 * Check these settings against a scope, before anything is stored. A scope has limits
+	 * only: classes, the multiplier and shadow mode belong to its pools. A scope's limit
+	 * may go below a child's (a pool's or a scope's, configured or live): the scope then
+	 * binds them all, which is what an operator lowering an organisation in an incident
+	 * wants; it may not go above the same limit of the nearest scope above it that has
+	 * one, where it could never be used.
+	 * @param chain the scope and the scopes above it, nearest first, with the limits in
+	 * force now (live over configured)
+	 * @throws IllegalArgumentException naming the field ({@code limits.<dimension>},
+	 * {@code pausedClasses}, {@code multiplier}, {@code shadow}) when a value is out of
+	 * range, names a dimension the scope does not limit, or exceeds its parent's
+	 */
+	public void validateScope(List<ScopeSpec> chain) {
+		ScopeSpec scope = chain.get(0);
+		if (!this.pausedClasses.isEmpty()) {
+			throw new IllegalArgumentException(
+					"pausedClasses: scope '" + scope.name() + "' has no classes of its own; pause them on its pools");
+		}
+		if (this.multiplier != null) {
+			throw new IllegalArgumentException(
+					"multiplier: scope '" + scope.name() + "' has no multiplier of its own; pin it on its pools");
+		}
+		if (this.shadow != null) {
+			throw new IllegalArgumentException(
+					"shadow: scope '" + scope.name() + "' has no shadow mode of its own; switch it on its pools");
+		}
+		this.limits.forEach((dimension, limit) -> {
+			String field = "limits." + DimensionState.nameOf(dimension);
+			if (limitOf(scope, dimension) == 0) {
+				throw new IllegalArgumentException(
+						field + ": scope '" + scope.name() + "' does not limit this dimension");
+			}
+			if (limit == null || limit < 1) {
+				throw new IllegalArgumentException(field + ": must be at least 1, was " + limit);
+			}
+			for (ScopeSpec above : chain.subList(1, chain.size())) {
+				long parent = limitOf(above, dimension);
+				if (parent > 0) {
+					if (limit > parent) {
+						throw new IllegalArgumentException(field + ": " + limit + " exceeds the limit of scope '"
+								+ above.name() + "' above scope '" + scope.name() + "' (" + parent + ")");
+					}
+					return;
+				}
+			}
+		});
+	}
+
+	// A scope's limit of a dimension, 0 where it has none.
+	private static long limitOf(ScopeSpec scope, Dimension dimension) {
+		if (dimension == Dimension.CONCURRENCY) {
+			return scope.maxConcurrency();
+		}
+		int index = scope.indexOf(dimension);
+		return (index >= 0) ? scope.rates().get(index).limit() : 0;
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.github.llmquota.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,6 +209,54 @@ public final class QuotaSettings {
 	 */
 	public Map<String, PoolSpec> pools() {
 		return this.pools;
+	}
+
+	/**
+	 * Return the scopes some pool is under, by name, in the order of the pools' names and
+	 * each pool's chain (nearest first). A scope no pool names, directly or through a
+	 * child, limits nothing and is not listed.
+	 * @return the scopes
+	 */
+	public Map<String, ScopeSpec> scopes() {
+		Map<String, ScopeSpec> scopes = new LinkedHashMap<>();
+		this.pools.values()
+			.stream()
+			.sorted(Comparator.comparing(PoolSpec::name))
+			.forEach((pool) -> pool.scopeChain().forEach((scope) -> scopes.putIfAbsent(scope.name(), scope)));
+		return scopes;
+	}
+
+	/**
+	 * Return a scope and the scopes above it, nearest first, as the chains of the pools
+	 * under it have them.
+	 * @param scope the scope name
+	 * @return the scope, then its parent and so on to its root; empty for a scope no pool
+	 * is under
+	 */
+	public List<ScopeSpec> scopeChain(String scope) {
+		for (PoolSpec pool : this.pools.values()) {
+			List<ScopeSpec> chain = pool.scopeChain();
+			for (int i = 0; i < chain.size(); i++) {
+				if (chain.get(i).name().equals(scope)) {
+					return chain.subList(i, chain.size());
+				}
+			}
+		}
+		return List.of();
+	}
+
+	/**
+	 * Return the pools under a scope, directly or through its children, by name.
+	 * @param scope the scope name
+	 * @return the pools' names, sorted; empty for a scope no pool is under
+	 */
+	public List<String> poolsUnder(String scope) {
+		return this.pools.values()
+			.stream()
+			.filter((pool) -> pool.scopeChain().stream().anyMatch((above) -> above.name().equals(scope)))
+			.map(PoolSpec::name)
+			.sorted()
+			.toList();
 	}
 
 	/**

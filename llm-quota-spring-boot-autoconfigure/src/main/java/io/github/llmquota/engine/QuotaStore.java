@@ -142,8 +142,8 @@ public interface QuotaStore {
 
 	/**
 	 * Return the pool with the limits this store last decided on (its live settings'
-	 * limits over the configured ones), without a store call: after a
-	 * {@link #snapshot(PoolSpec) snapshot} they are the fleet's.
+	 * limits over the configured ones, and its scopes' over theirs), without a store
+	 * call: after a {@link #snapshot(PoolSpec) snapshot} they are the fleet's.
 	 * @param pool the pool as configured
 	 * @return the pool as decided on
 	 */
@@ -162,6 +162,33 @@ public interface QuotaStore {
 	 */
 	default void changeLive(PoolSpec pool, LiveSettings live) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change pools at runtime");
+	}
+
+	/**
+	 * Return the live settings the fleet applies to a scope over its configuration: its
+	 * limits only.
+	 * @param pool a pool under the scope, as configured (its tree names the scope's keys)
+	 * @param scope the scope as configured
+	 * @return the live settings, {@link LiveSettings#NONE} when nothing was changed
+	 */
+	default LiveSettings scopeLive(PoolSpec pool, ScopeSpec scope) {
+		return LiveSettings.NONE;
+	}
+
+	/**
+	 * Replace the live limits of a scope for every JVM that shares the store, from each
+	 * one's next decision of any pool under it on, until they are replaced again;
+	 * {@link LiveSettings#NONE} reverts the scope to its configuration. The settings must
+	 * be {@link LiveSettings#validateScope valid}. {@link #liveLimits(PoolSpec)} then
+	 * shows them in the chain of every pool under the scope.
+	 * @param pool a pool under the scope, as configured
+	 * @param scope the scope as configured
+	 * @param live the new live settings
+	 * @throws UnsupportedOperationException if this store cannot change a scope at
+	 * runtime
+	 */
+	default void changeScopeLive(PoolSpec pool, ScopeSpec scope, LiveSettings live) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot change scopes at runtime");
 	}
 
 	/**

@@ -40,6 +40,18 @@ public final class Utilisation {
 	}
 
 	/**
+	 * Return the utilisation of a scope's rate dimension, which keeps no usage history:
+	 * its bucket's level as a share of the bucket's capacity, 1.0 being a full bucket
+	 * (the next request of any of the scope's pools waits).
+	 * @param rate the scope's rate limit
+	 * @param level the bucket's level now
+	 * @return the utilisation
+	 */
+	public static double ofLevel(RateLimit rate, double level) {
+		return level / rate.capacity();
+	}
+
+	/**
 	 * Return the utilisation of a pool's concurrency.
 	 * @param inFlight the calls in flight
 	 * @param maxConcurrency the most calls in flight, positive

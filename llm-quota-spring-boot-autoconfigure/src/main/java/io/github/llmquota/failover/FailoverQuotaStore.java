@@ -28,6 +28,7 @@ import io.github.llmquota.engine.BudgetCharge;
 import io.github.llmquota.engine.BudgetLevel;
 import io.github.llmquota.engine.FailModeStore;
 import io.github.llmquota.engine.LiveSettings;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
@@ -341,6 +342,44 @@ public class FailoverQuotaStore implements QuotaStore, FailModeStore {
 			throw ex;
 		}
 		remember(pool, live);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Read from the shared store. The local limiter keeps the scopes' configured limits
+	 * (scaled to this JVM's share) while Redis cannot be reached.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
+	 */
+	@Override
+	public LiveSettings scopeLive(PoolSpec pool, ScopeSpec scope) {
+		unreachableFor("read live settings, which Redis keeps for the whole fleet");
+		try {
+			return this.shared.scopeLive(pool, scope);
+		}
+		catch (DataAccessException ex) {
+			trip("scopeLive", ex);
+			throw ex;
+		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Stored in the shared store; while it cannot be reached the change fails and nothing
+	 * changes, as for a pool.
+	 * @throws DataAccessResourceFailureException while Redis is considered unreachable
+	 */
+	@Override
+	public void changeScopeLive(PoolSpec pool, ScopeSpec scope, LiveSettings live) {
+		unreachableFor("change live settings, which Redis keeps for the whole fleet");
+		try {
+			this.shared.changeScopeLive(pool, scope, live);
+		}
+		catch (DataAccessException ex) {
+			trip("changeScopeLive", ex);
+			throw ex;
+		}
 	}
 
 	private void unreachableFor(String what) {

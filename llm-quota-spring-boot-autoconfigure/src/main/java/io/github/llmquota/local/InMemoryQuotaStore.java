@@ -61,6 +61,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private final Map<String, LiveSettings> lives = new ConcurrentHashMap<>();
 
+	// Replaced whole on each change, so that a pool's state sees by identity that its
+	// scopes' limits moved, as the script sees a scope's version move.
+	private volatile Map<String, LiveSettings> scopeLives = Map.of();
+
 	// [scopes] The scopes' shared state, by name, and one lock per tree (by its root),
 	// which
 	// every pool of the tree decides under: a decision reads and charges its scopes as
@@ -229,12 +233,26 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSpec liveLimits(PoolSpec pool) {
-		return live(pool).applyTo(pool);
+		Map<String, LiveSettings> scopeLives = this.scopeLives;
+		return LiveSettings.withLiveScopes(live(pool).applyTo(pool),
+				(scope) -> scopeLives.getOrDefault(scope, LiveSettings.NONE));
 	}
 
 	@Override
 	public void changeLive(PoolSpec pool, LiveSettings live) {
 		this.lives.put(pool.name(), live);
+	}
+
+	@Override
+	public LiveSettings scopeLive(PoolSpec pool, ScopeSpec scope) {
+		return this.scopeLives.getOrDefault(scope.name(), LiveSettings.NONE);
+	}
+
+	@Override
+	public synchronized void changeScopeLive(PoolSpec pool, ScopeSpec scope, LiveSettings live) {
+		Map<String, LiveSettings> changed = new HashMap<>(this.scopeLives);
+		changed.put(scope.name(), live);
+		this.scopeLives = Map.copyOf(changed);
 	}
 
 	/**
@@ -318,9 +336,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 	private PoolState state(PoolSpec pool) {
 		LiveSettings live = live(pool);
+		Map<String, LiveSettings> scopeLives = this.scopeLives;
 		PoolState state = this.pools.computeIfAbsent(pool.name(), (name) -> new PoolState(pool));
-		if (state.configured != pool || state.live != live) {
-			state.limitTo(pool, live);
+		if (state.configured != pool || state.live != live || state.scopeLives != scopeLives) {
+			state.limitTo(pool, live, scopeLives);
 		}
 		return state;
 	}
@@ -490,6 +509,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 
 		private volatile LiveSettings live = LiveSettings.NONE;
 
+		private volatile Map<String, LiveSettings> scopeLives = Map.of();
+
 		private boolean[] paused;
 
 		private boolean[] shadowed;
@@ -580,10 +601,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 			this.consumed = new double[pool.rates().size()];
 			this.rings = new UsageRings(pool.rates().size());
 			this.at = InMemoryQuotaStore.this.clock.getAsLong();
-			limitTo(pool, LiveSettings.NONE);
+			limitTo(pool, LiveSettings.NONE, Map.of());
 		}
 
-		void limitTo(PoolSpec pool, LiveSettings live) {
+		void limitTo(PoolSpec pool, LiveSettings live, Map<String, LiveSettings> scopeLives) {
 			synchronized (this.lock) {
 				if (pool.rates().size() != this.used.length) {
 					throw new IllegalArgumentException("Pool '" + pool.name() + "' must keep its " + this.used.length
@@ -596,7 +617,10 @@ public class InMemoryQuotaStore implements QuotaStore {
 				this.paused = live.paused(classes);
 				this.shadowed = live.shadowed(pool, InMemoryQuotaStore.this.settings);
 				this.pinnedMultiplier = live.multiplier();
-				this.scopes = pool.scopeChain()
+				this.scopeLives = scopeLives;
+				this.scopes = LiveSettings
+					.withLiveScopes(pool, (scope) -> scopeLives.getOrDefault(scope, LiveSettings.NONE))
+					.scopeChain()
 					.stream()
 					.map((scope) -> new ScopeView(scope,
 							InMemoryQuotaStore.this.scopes.computeIfAbsent(scope.name(), (name) -> new ScopeState()),

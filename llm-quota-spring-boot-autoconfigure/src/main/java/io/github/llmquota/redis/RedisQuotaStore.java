@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,6 +97,10 @@ public class RedisQuotaStore implements QuotaStore {
 	// The live settings each pool's config was last built with; the script tells when
 	// the fleet's have moved on.
 	private final Map<String, Live> lives = new ConcurrentHashMap<>();
+
+	// The same for each scope, by scope name: every config of a pool under it carries
+	// the version, which the script checks against the scope's.
+	private final Map<String, Live> scopeLives = new ConcurrentHashMap<>();
 
 	// Test-only: false makes a store that never reloads changed live settings, which the
 	// fleet-wide tests must catch.
@@ -383,7 +388,50 @@ public class RedisQuotaStore implements QuotaStore {
 
 	@Override
 	public PoolSpec liveLimits(PoolSpec pool) {
-		return this.lives.getOrDefault(pool.name(), Live.CONFIGURED).settings().applyTo(pool);
+		return withLiveScopes(this.lives.getOrDefault(pool.name(), Live.CONFIGURED).settings().applyTo(pool));
+	}
+
+	private PoolSpec withLiveScopes(PoolSpec pool) {
+		return LiveSettings.withLiveScopes(pool,
+				(scope) -> this.scopeLives.getOrDefault(scope, Live.CONFIGURED).settings());
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Read from Redis on every call.
+	 */
+	@Override
+	public LiveSettings scopeLive(PoolSpec pool, ScopeSpec scope) {
+		return runScopeLive(pool, scope, new LiveArgs(null, null)).settings();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * Kept in {@code <prefix>:{<root>}:scope=<name>:o}, without a lifetime, by the same
+	 * script op as a pool's, run on the scope's key. Every JVM reloads it at its next
+	 * call of any pool under the scope, told so by the script.
+	 */
+	@Override
+	public void changeScopeLive(PoolSpec pool, ScopeSpec scope, LiveSettings live) {
+		runScopeLive(pool, scope, new LiveArgs(true, live.changesNothing() ? null : ScriptProtocol.write(live)));
+	}
+
+	private Live runScopeLive(PoolSpec pool, ScopeSpec scope, LiveArgs args) {
+		List<?> reply = (List<?>) this.executor.execute(List.of(scopeBase(pool, scope) + "s"),
+				arguments(ScriptProtocol.LIVE_OP, "", ScriptProtocol.write(args), ""));
+		if (!ScriptProtocol.LIVE.equals(reply.get(0))) {
+			throw unexpected(reply);
+		}
+		Live live = new Live((Long) reply.get(1), ScriptProtocol.readLive((String) reply.get(2)));
+		Live known = this.scopeLives.put(scope.name(), live);
+		if (known == null || known.version() != live.version()) {
+			// Every pool under the scope carries it in its config; a rare event, so all
+			// configs are rebuilt rather than tracked per scope.
+			this.poolConfigs.clear();
+		}
+		return live;
 	}
 
 	/**
@@ -533,9 +581,16 @@ public class RedisQuotaStore implements QuotaStore {
 			if (!ScriptProtocol.LIVE_CHANGED.equals(reply.get(0))) {
 				return reply;
 			}
-			// Answered before anything was decided: decide again under the new settings.
+			// Answered before anything was decided: decide again under the new settings,
+			// the pool's and its scopes' (the script does not say which moved).
 			if (this.reloadsLiveSettings) {
 				runLive(pool, new LiveArgs(null, null));
+				if (!this.scopesIgnored) {
+					pool.scopeChain().forEach((scope) -> runScopeLive(pool, scope, new LiveArgs(null, null)));
+				}
+				// A config built while another thread's reload cleared the cache may
+				// still hold the old versions: never reuse it.
+				this.poolConfigs.remove(pool.name());
 			}
 		}
 		throw new IllegalStateException("Live settings of pool '" + pool.name() + "' keep changing");
@@ -575,7 +630,14 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	private Config config(PoolSpec configured, Live live) {
-		PoolSpec pool = live.settings().applyTo(configured);
+		// One reading of the scopes' live settings, so that each scope's limits and the
+		// version sent with them agree.
+		Map<String, Live> scopeLives = new HashMap<>();
+		configured.scopeChain()
+			.forEach((scope) -> scopeLives.put(scope.name(),
+					this.scopeLives.getOrDefault(scope.name(), Live.CONFIGURED)));
+		PoolSpec pool = LiveSettings.withLiveScopes(live.settings().applyTo(configured),
+				(scope) -> scopeLives.get(scope).settings());
 		int n = pool.rates().size();
 		List<String> dimensions = new ArrayList<>(n);
 		double[] capacities = new double[n];
@@ -606,12 +668,12 @@ public class RedisQuotaStore implements QuotaStore {
 				this.admissionLog ? Boolean.TRUE : null, this.arrivalOrder ? Boolean.TRUE : null,
 				live.settings().paused(classes), live.settings().shadowed(configured, this.settings), pinned,
 				(configured.tenants() != null && !this.tenantFifo) ? Boolean.TRUE : null,
-				this.budgetCheckOff ? Boolean.TRUE : null, scopes(pool),
+				this.budgetCheckOff ? Boolean.TRUE : null, scopes(pool, scopeLives),
 				(this.scopeClaimsOff && !pool.scopeChain().isEmpty()) ? Boolean.TRUE : null);
 		return Config.of(ScriptProtocol.write(config), live.version());
 	}
 
-	private List<ScopeConfig> scopes(PoolSpec pool) {
+	private List<ScopeConfig> scopes(PoolSpec pool, Map<String, Live> scopeLives) {
 		if (pool.scopeChain().isEmpty() || this.scopesIgnored) {
 			return null;
 		}
@@ -630,7 +692,7 @@ public class RedisQuotaStore implements QuotaStore {
 				costIndex[i] = pool.costIndexOf(rate.dimension()) + 1;
 			}
 			scopes.add(new ScopeConfig(scope.name(), scopeBase(pool, scope), dimensions, capacities, rates, costIndex,
-					scope.maxConcurrency()));
+					scope.maxConcurrency(), scopeLives.get(scope.name()).version()));
 		}
 		return scopes;
 	}

@@ -260,10 +260,11 @@ final class ScriptProtocol {
 	 * A scope of a pool's chain, in the pool's config: {@code base} starts each of its
 	 * keys; per dimension of the scope its field name, capacity, rate and
 	 * {@code costIndex}, its place in every cost and delta vector of the pool, counted
-	 * from 1 as Lua does; {@code maxConcurrency} 0 for no limit.
+	 * from 1 as Lua does; {@code maxConcurrency} 0 for no limit; {@code liveVersion} the
+	 * version of the scope's live settings its limits were built with (0: none changed).
 	 */
 	record ScopeConfig(String name, String base, List<String> dimensions, double[] capacities, double[] ratesPerMilli,
-			int[] costIndex, int maxConcurrency) {
+			int[] costIndex, int maxConcurrency, long liveVersion) {
 	}
 
 	/**

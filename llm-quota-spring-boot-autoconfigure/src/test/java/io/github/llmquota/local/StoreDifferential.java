@@ -461,6 +461,39 @@ final class StoreDifferential {
 			this.lua.changeLive(this.pool, live);
 			this.java.changeLive(this.pool, live);
 			end();
+			if (!this.pool.scopeChain().isEmpty() && this.random.nextBoolean()) {
+				changeScopeLive();
+			}
+		}
+
+		// As an operator lowers or raises a scope's limit (or reverts it): every pool of
+		// the tree decides under it from its next call.
+		private void changeScopeLive() {
+			List<ScopeSpec> chain = this.pool.scopeChain();
+			int at = this.random.nextInt(chain.size());
+			ScopeSpec scope = chain.get(at);
+			LiveSettings live = LiveSettings.NONE;
+			if (!scope.rates().isEmpty() && this.random.nextInt(4) > 0) {
+				RateLimit rate = scope.rates().get(this.random.nextInt(scope.rates().size()));
+				live = new LiveSettings(
+						Map.of(rate.dimension(), Math.max(1, rate.limit() * (1 + this.random.nextInt(20)) / 10)),
+						Set.of(), null, null);
+				List<ScopeSpec> inForce = chain.subList(at, chain.size())
+					.stream()
+					.map((above) -> this.java.scopeLive(this.pool, above).applyTo(above))
+					.toList();
+				try {
+					live.validateScope(inForce);
+				}
+				catch (IllegalArgumentException ex) {
+					// Above its parent's limit, which the engine refuses.
+					live = LiveSettings.NONE;
+				}
+			}
+			begin("scope live " + scope.name() + " " + live);
+			this.lua.changeScopeLive(this.pool, scope, live);
+			this.java.changeScopeLive(this.pool, scope, live);
+			end();
 		}
 
 		private void acquire(boolean small) {

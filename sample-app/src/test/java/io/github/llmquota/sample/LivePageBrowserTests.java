@@ -172,6 +172,52 @@ class LivePageBrowserTests {
 			.settle(TokenUsage.of(inputTokens, 0));
 	}
 
+	@Test
+	void showsEachScopeWithItsParentItsPoolsAndItsBucketPerDimension() {
+		assertThat(this.http.postForEntity("/chat", Map.of("userId", "alice", "message", "Hello"), ChatAnswer.class)
+			.getStatusCode()
+			.is2xxSuccessful()).isTrue();
+
+		this.browser.get("http://localhost:" + this.port + "/");
+		// One read of one render, as above.
+		@SuppressWarnings("unchecked")
+		Map<String, Map<String, Object>> scopes = new WebDriverWait(this.browser, Duration.ofSeconds(30))
+			.until((browser) -> {
+				Map<String, Map<String, Object>> read = (Map<String, Map<String, Object>>) ((JavascriptExecutor) browser)
+					.executeScript(SCOPES);
+				return (read.size() == 3 && ((List<?>) read.get("sample-org").get("dimensions")).size() == 3) ? read
+						: null;
+			});
+
+		assertThat(scopes).containsOnlyKeys("sample-org", "project-chat", "project-assist");
+		assertThat((String) scopes.get("sample-org").get("meta")).startsWith("root")
+			.contains("pools: anthropic-haiku, anthropic-sonnet");
+		assertThat((String) scopes.get("project-chat").get("meta")).startsWith("under sample-org")
+			.contains("pools: anthropic-sonnet");
+		assertThat((String) scopes.get("project-assist").get("meta")).contains("pools: anthropic-haiku");
+		assertThat((List<String>) scopes.get("sample-org").get("dimensions")).containsExactly("requests-per-minute",
+				"input-tokens-per-minute", "output-tokens-per-minute");
+		assertThat((String) scopes.get("sample-org").get("rpm")).contains("%").endsWith("/ 80");
+		assertThat((List<String>) scopes.get("project-chat").get("dimensions"))
+			.containsExactly("input-tokens-per-minute");
+		assertThat((Long) scopes.get("sample-org").get("lines")).isEqualTo(6);
+	}
+
+	private static final String SCOPES = """
+			var scopes = {};
+			document.querySelectorAll('#scopes-section:not([hidden]) section.scope').forEach(function (scope) {
+				var rows = Array.prototype.slice.call(scope.querySelectorAll('.dimension'));
+				var rpm = scope.querySelector(".dimension[data-dimension='requests-per-minute'] .figures");
+				scopes[scope.getAttribute('data-scope')] = {
+					meta: scope.querySelector('.meta').innerText.trim(),
+					dimensions: rows.map(function (row) { return row.getAttribute('data-dimension'); }),
+					rpm: rpm ? rpm.innerText.trim() : null,
+					lines: scope.querySelectorAll('.track .line').length
+				};
+			});
+			return scopes;
+			""";
+
 	private static final String SONNET_LIVE = "section.pool[data-pool='anthropic-sonnet'] .live";
 
 	private WebElement control(String fieldset, String control) {

@@ -112,6 +112,23 @@ public class LoadProperties {
 	}
 
 	/**
+	 * INTERACTIVE calls per second to claude-haiku-4-5, the model of the sample's second
+	 * project (project-assist), on the provider client in an LlmCallContext: with chat
+	 * calls on Sonnet (project-chat) both projects of the organisation carry load, and
+	 * the summary gives each scope's share of the tokens. 0 sends none.
+	 */
+	@Min(0)
+	private double assistRps;
+
+	public double getAssistRps() {
+		return this.assistRps;
+	}
+
+	public void setAssistRps(double assistRps) {
+		this.assistRps = assistRps;
+	}
+
+	/**
 	 * Workers per tenant, each sending one NORMAL chat call after another in its tenant's
 	 * name (tenant-1, tenant-2, ...), on the provider client in an LlmCallContext: uneven
 	 * numbers give uneven demand. Empty for no tenant load. Their weights and limits are

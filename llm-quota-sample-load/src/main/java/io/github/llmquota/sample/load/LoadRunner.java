@@ -29,6 +29,7 @@ import io.github.llmquota.core.Priority;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.ModelSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.sample.anthropic.AnthropicClient;
 import io.github.llmquota.sample.anthropic.Answer;
@@ -114,6 +115,11 @@ public class LoadRunner implements ApplicationRunner {
 
 	private final Map<String, LongAdder> tenantTokens = new ConcurrentHashMap<>();
 
+	/**
+	 * The model of the sample's second project, project-assist, which assist load calls.
+	 */
+	static final String ASSIST_MODEL = "claude-haiku-4-5";
+
 	private volatile boolean stopping;
 
 	private final CountDownLatch stopped = new CountDownLatch(1);
@@ -146,6 +152,9 @@ public class LoadRunner implements ApplicationRunner {
 		if (this.properties.getStreamRps() > 0) {
 			System.out
 				.println(StreamingLoad.ACCURACY_PREFIX + this.objectMapper.writeValueAsString(this.streams.accuracy()));
+		}
+		if (!this.summary.scopeTokens().isEmpty()) {
+			logger.info("Tokens per scope (each project's share of its organisation's): " + this.summary.scopeTokens());
 		}
 		System.out.println(SUMMARY_PREFIX + this.objectMapper.writeValueAsString(this.summary));
 		System.out.flush();
@@ -189,6 +198,10 @@ public class LoadRunner implements ApplicationRunner {
 		}));
 		backgroundArrivals(ticker, openLoop, prompts);
 		startTenants(background, prompts);
+		LlmCallContext assist = LlmCallContext.priority(Priority.INTERACTIVE).build();
+		atRate(ticker, this.properties.getAssistRps(),
+				() -> openLoop.execute(() -> call(Priority.INTERACTIVE, ASSIST_MODEL,
+						() -> assist.call(() -> this.client.createMessage(prompts.next().toRequest(ASSIST_MODEL))))));
 		LlmCallContext critical = LlmCallContext.priority(Priority.CRITICAL).build();
 		atRate(ticker, this.properties.getCriticalRps(), () -> openLoop.execute(() -> call(Priority.CRITICAL,
 				ChatService.MODEL,
@@ -371,7 +384,23 @@ public class LoadRunner implements ApplicationRunner {
 				traffic.otherErrors() + traffic.unanswered(), counts(this.rejected), this.cancelledAtEnd.sum(),
 				this.fallbacks.sum(), this.waits.summary(),
 				new LoadSummary.Tokens(input, cacheCreation, cacheRead, output), served, goodput.percent(),
-				goodput.pools(), (this.valve != null) ? this.valve.deferredCount() : 0, counts(this.tenantTokens));
+				goodput.pools(), (this.valve != null) ? this.valve.deferredCount() : 0, counts(this.tenantTokens),
+				scopeTokens(traffic));
+	}
+
+	// Each answer's tokens count toward every scope above the pool of the model that
+	// answered it: the organisation sees the sum of its projects.
+	private Map<String, Long> scopeTokens(ProviderTraffic.Snapshot traffic) {
+		Map<String, Long> tokens = new TreeMap<>();
+		traffic.models().forEach((name, model) -> {
+			ModelSpec spec = this.settings.models().get(name);
+			long answered = model.inputTokens() + model.cacheCreationInputTokens() + model.cacheReadInputTokens()
+					+ model.outputTokens();
+			if (spec != null && answered > 0) {
+				spec.pool().scopeChain().forEach((scope) -> tokens.merge(scope.name(), answered, Long::sum));
+			}
+		});
+		return tokens;
 	}
 
 	private static Map<String, Long> counts(Map<?, LongAdder> adders) {

@@ -44,13 +44,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param tenantTokens per tenant of the tenant load, the input and output tokens of its
  * calls answered during the run, the drain after it left out (left out of the JSON
  * without tenant load)
+ * @param scopeTokens per scope (organisation, project), the tokens the provider reported
+ * for the answers of the models under it (input, cache and output; the drain included):
+ * the per-project split of the organisation's tokens (left out of the JSON where no pool
+ * names a scope)
  */
 public record LoadSummary(String provider, double durationSeconds, Map<String, Long> calls, long requestsSent,
 		long admittedAttempts, @JsonInclude(JsonInclude.Include.NON_NULL) Long simulatorRequests, long succeeded,
 		long provider429s, long providerErrors, Map<String, Long> rejected, long cancelledAtEnd, long fallbacks,
 		Map<String, Waits> acquireWaitMillis, Tokens tokens, Map<String, Long> servedByModel,
 		Map<String, Double> goodputPercent, List<String> goodputPools, long deferred,
-		@JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> tenantTokens) {
+		@JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> tenantTokens,
+		@JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> scopeTokens) {
 
 	/**
 	 * How long admitted requests of one priority class waited for quota.

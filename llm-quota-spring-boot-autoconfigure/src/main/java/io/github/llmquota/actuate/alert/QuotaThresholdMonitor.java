@@ -18,6 +18,7 @@ import io.github.llmquota.core.PoolPressure;
 import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaMitigation;
+import io.github.llmquota.core.ScopeState;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.lang.Nullable;
@@ -37,8 +38,12 @@ import org.springframework.util.Assert;
  * ({@link QuotaMitigation#shedLowestClass(String, boolean)}), and stops when the pressure
  * ends. Utilisation alone, CRITICAL included, does not shed: a fleet that uses what its
  * safety margin allows is healthy;</li>
- * <li>keeps what it read as the {@link #getLastCheck() last check}, which gauges and the
- * health indicator read instead of reading the state themselves.</li>
+ * <li>moves each scope dimension's status the same way, from the scope's level that the
+ * pools' states carry (one reading per scope and check, no store call of its own), and
+ * publishes a {@link LlmQuotaScopeThresholdEvent} on each crossing;</li>
+ * <li>keeps what it read as the {@link #getLastCheck() last check} (and
+ * {@link #getLastScopeCheck() per scope}), which gauges and the health indicator read
+ * instead of reading the state themselves.</li>
  * </ul>
  * One monitor runs per JVM, on a daemon thread of its own. A pool whose state cannot be
  * read keeps its statuses and mitigation until it can be read again. Thread-safe.
@@ -70,6 +75,12 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 	private final Set<String> unreachable = new HashSet<>();
 
 	private volatile Map<String, PoolCheck> lastCheck = Map.of();
+
+	// Scopes move apart from pools: a scope and a pool never share a name, but a tracker
+	// of their own keeps the two kinds from ever mixing.
+	private final ThresholdTracker scopeTracker;
+
+	private volatile Map<String, ScopeCheck> lastScopeCheck = Map.of();
 
 	/**
 	 * Create a monitor that sheds while a pool's queue takes longer than
@@ -112,6 +123,7 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 		this.publisher = publisher;
 		this.mitigation = mitigation;
 		this.tracker = new ThresholdTracker(thresholds);
+		this.scopeTracker = new ThresholdTracker(thresholds);
 		this.clock = clock;
 		this.rule = rule;
 	}
@@ -130,6 +142,62 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 		Map<String, PoolCheck> checks = new LinkedHashMap<>();
 		this.engine.pools().forEach((pool) -> checks.put(pool, check(pool)));
 		this.lastCheck = Collections.unmodifiableMap(checks);
+		this.lastScopeCheck = Collections.unmodifiableMap(checkScopes(checks.values()));
+	}
+
+	// A scope's level is one value for all its pools: taken once per check, from the
+	// first pool that read it, and a scope none of its pools could read keeps its
+	// statuses.
+	private Map<String, ScopeCheck> checkScopes(Iterable<PoolCheck> pools) {
+		Instant now = this.clock.instant();
+		Map<String, ScopeCheck> checks = new LinkedHashMap<>();
+		for (PoolCheck pool : pools) {
+			if (pool.state() == null) {
+				continue;
+			}
+			for (ScopeState scope : pool.state().scopes()) {
+				if (checks.containsKey(scope.scope())) {
+					continue;
+				}
+				for (DimensionState dimension : scope.dimensions()) {
+					ThresholdTracker.Crossing crossing = this.scopeTracker.update(scope.scope(), dimension.dimension(),
+							dimension.utilisation());
+					if (crossing != null) {
+						crossedInScope(crossing);
+					}
+				}
+				checks.put(scope.scope(),
+						new ScopeCheck(scope.scope(), now, scope, this.scopeTracker.statuses(scope.scope())));
+			}
+		}
+		this.lastScopeCheck.forEach((scope, previous) -> checks.computeIfAbsent(scope,
+				(name) -> new ScopeCheck(name, now, null, this.scopeTracker.statuses(name))));
+		return checks;
+	}
+
+	private void crossedInScope(ThresholdTracker.Crossing crossing) {
+		String message = String.format("llm-quota scope '%s' %s is %s (was %s) at %.1f%% of its bucket",
+				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(), crossing.previous(),
+				crossing.utilisation() * 100);
+		if (crossing.isEscalation()) {
+			logger.warn(message);
+		}
+		else {
+			logger.info(message);
+		}
+		publish(new LlmQuotaScopeThresholdEvent(this, crossing.pool(), crossing.dimension(), crossing.previous(),
+				crossing.status(), crossing.utilisation()));
+	}
+
+	private void publish(Object event) {
+		try {
+			this.publisher.publishEvent(event);
+		}
+		catch (RuntimeException ex) {
+			// A failing listener must not stop the checks, nor the mitigation that
+			// follows.
+			logger.warn("llm-quota threshold event listener failed: " + ex);
+		}
 	}
 
 	private PoolCheck check(String name) {
@@ -170,15 +238,8 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 		else {
 			logger.info(message);
 		}
-		try {
-			this.publisher.publishEvent(new LlmQuotaThresholdEvent(this, crossing.pool(), crossing.dimension(),
-					crossing.previous(), crossing.status(), crossing.utilisation()));
-		}
-		catch (RuntimeException ex) {
-			// A failing listener must not stop the checks, nor the mitigation that
-			// follows.
-			logger.warn("llm-quota threshold event listener failed: " + ex);
-		}
+		publish(new LlmQuotaThresholdEvent(this, crossing.pool(), crossing.dimension(), crossing.previous(),
+				crossing.status(), crossing.utilisation()));
 	}
 
 	private void mitigate(PoolState state, boolean underPressure) {
@@ -229,6 +290,16 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 	@Nullable
 	public PoolCheck getLastCheck(String pool) {
 		return this.lastCheck.get(pool);
+	}
+
+	/**
+	 * Return what the last check found for each scope, by scope name: each scope's level
+	 * as the first of its pools that could be read reported it.
+	 * @return the last check of every scope seen so far; empty before the first check and
+	 * where no pool names a scope
+	 */
+	public Map<String, ScopeCheck> getLastScopeCheck() {
+		return this.lastScopeCheck;
 	}
 
 	@Override

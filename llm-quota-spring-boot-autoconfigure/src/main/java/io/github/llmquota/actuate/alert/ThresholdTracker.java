@@ -29,7 +29,7 @@ public final class ThresholdTracker {
 
 	/**
 	 * Move a dimension's status with a new utilisation.
-	 * @param pool the pool
+	 * @param pool the pool (or scope)
 	 * @param dimension the dimension
 	 * @param utilisation its utilisation now
 	 * @return the crossing, or {@code null} when the status did not change
@@ -49,7 +49,7 @@ public final class ThresholdTracker {
 
 	/**
 	 * Return the status of a dimension.
-	 * @param pool the pool
+	 * @param pool the pool (or scope)
 	 * @param dimension the dimension
 	 * @return its status, {@link QuotaStatus#OK} before any utilisation was seen
 	 */
@@ -60,7 +60,7 @@ public final class ThresholdTracker {
 	/**
 	 * Return the statuses of the dimensions of a pool that are not
 	 * {@link QuotaStatus#OK}.
-	 * @param pool the pool
+	 * @param pool the pool (or scope)
 	 * @return the statuses by dimension, a copy
 	 */
 	public Map<Dimension, QuotaStatus> statuses(String pool) {
@@ -75,7 +75,7 @@ public final class ThresholdTracker {
 
 	/**
 	 * Return the worst status of any dimension of a pool.
-	 * @param pool the pool
+	 * @param pool the pool (or scope)
 	 * @return the pool's status
 	 */
 	public QuotaStatus poolStatus(String pool) {
@@ -85,7 +85,7 @@ public final class ThresholdTracker {
 	/**
 	 * A change of status of one pool dimension.
 	 *
-	 * @param pool the pool
+	 * @param pool the pool (or scope)
 	 * @param dimension the dimension
 	 * @param previous the status it left
 	 * @param status the status it entered

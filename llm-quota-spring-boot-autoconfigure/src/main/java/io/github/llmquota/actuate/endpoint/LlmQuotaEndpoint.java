@@ -21,10 +21,12 @@ import io.github.llmquota.core.PoolState;
 import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaStateUnavailableException;
+import io.github.llmquota.core.ScopeState;
 import io.github.llmquota.core.TenantDemand;
 import io.github.llmquota.engine.LiveSettings;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.ScopeSpec;
 import io.github.llmquota.estimate.CalibratingTokenEstimator;
 import io.github.llmquota.live.LiveChanges;
 import io.github.llmquota.live.ShadowDecisions;
@@ -40,7 +42,9 @@ import org.springframework.lang.Nullable;
  * dimension the provider limit, the effective limit, what the fleet used in the trailing
  * minute, the utilisation and its status, and the last hour's trend; the waiting requests
  * per priority class, the calls in flight, cooldowns, the adaptive multiplier, and per
- * model whatever {@link ModelStateContributor}s add (such as circuit breakers).
+ * model whatever {@link ModelStateContributor}s add (such as circuit breakers). Under
+ * {@code scopes}, each scope the pools are under: its parent, its pools, its limits and
+ * bucket level per dimension with their status, its calls in flight and its live limits.
  * <p>
  * Each read asks the {@link QuotaEngine} for the state of every pool shown
  * ({@link QuotaEngine#state(String)}, one read-only store call each), so the figures are
@@ -171,14 +175,21 @@ public class LlmQuotaEndpoint {
 	@ReadOperation
 	public PoolsDescriptor pools() {
 		Map<String, PoolDescriptor> pools = new LinkedHashMap<>();
-		this.engine.pools().forEach((pool) -> pools.put(pool, describe(pool)));
+		Map<String, ScopeState> scopesRead = new LinkedHashMap<>();
+		this.engine.pools().forEach((pool) -> pools.put(pool, describe(pool, scopesRead)));
+		Map<String, ScopeDescriptor> scopes = new LinkedHashMap<>();
+		this.settings.scopes()
+			.keySet()
+			.stream()
+			.sorted()
+			.forEach((scope) -> scopes.put(scope, describeScope(scope, scopesRead.get(scope))));
 		DegradedDescriptor degraded = pools.values()
 			.stream()
 			.map(PoolDescriptor::degraded)
 			.filter(Objects::nonNull)
 			.findFirst()
 			.orElse(null);
-		return new PoolsDescriptor(pools, degraded);
+		return new PoolsDescriptor(pools, degraded, scopes.isEmpty() ? null : scopes);
 	}
 
 	/**
@@ -189,13 +200,17 @@ public class LlmQuotaEndpoint {
 	@ReadOperation
 	@Nullable
 	public PoolDescriptor pool(@Selector String pool) {
-		return this.engine.pools().contains(pool) ? describe(pool) : null;
+		return this.engine.pools().contains(pool) ? describe(pool, new LinkedHashMap<>()) : null;
 	}
 
-	private PoolDescriptor describe(String pool) {
+	// scopesRead collects the scopes the pool's state carries: a scope's level is one
+	// value for all its pools, so the first pool that read it serves.
+	private PoolDescriptor describe(String pool, Map<String, ScopeState> scopesRead) {
 		Instant now = this.clock.instant();
 		try {
-			return describe(this.engine.state(pool), now, SHARED_VIEW, null);
+			PoolState state = this.engine.state(pool);
+			state.scopes().forEach((scope) -> scopesRead.putIfAbsent(scope.scope(), scope));
+			return describe(state, now, SHARED_VIEW, null);
 		}
 		catch (QuotaStateUnavailableException ex) {
 			// The fail mode decides requests meanwhile; show what it decides with, not a
@@ -235,6 +250,29 @@ public class LlmQuotaEndpoint {
 				waitingTenants(state.pool(), degraded == null));
 	}
 
+	private ScopeDescriptor describeScope(String scope, @Nullable ScopeState state) {
+		List<ScopeSpec> chain = this.settings.scopeChain(scope);
+		String parent = (chain.size() > 1) ? chain.get(1).name() : null;
+		List<String> pools = this.settings.poolsUnder(scope);
+		if (state == null) {
+			// None of its pools could be read: no figures rather than stale ones.
+			return new ScopeDescriptor(parent, pools, null, Map.of(), null, null, live(scope, false, false));
+		}
+		QuotaStatus scopeStatus = QuotaStatus.OK;
+		Map<String, ScopeDimensionDescriptor> dimensions = new LinkedHashMap<>();
+		for (DimensionState dimension : state.dimensions()) {
+			QuotaStatus status = this.thresholds.statusOf(dimension.utilisation());
+			scopeStatus = scopeStatus.worse(status);
+			dimensions.put(dimension.name(),
+					new ScopeDimensionDescriptor(dimension.limit(), round(dimension.capacity(), 2),
+							round(dimension.used(), 2), round(dimension.utilisation(), 4), status,
+							round(dimension.available(), 2)));
+		}
+		return new ScopeDescriptor(parent, pools, scopeStatus, dimensions,
+				(state.maxConcurrency() > 0) ? state.inFlight() : null,
+				(state.maxConcurrency() > 0) ? state.maxConcurrency() : null, live(scope, true, false));
+	}
+
 	// The tenants with the most tokens waiting, then admitted, where the pool shares its
 	// classes between them; null elsewhere, and while the shared state cannot be read.
 	@Nullable
@@ -257,6 +295,12 @@ public class LlmQuotaEndpoint {
 	// it runs as configured and nothing ran in shadow mode.
 	@Nullable
 	private LiveDescriptor live(String pool, boolean read) {
+		return live(pool, read, true);
+	}
+
+	// A scope's live settings are its limits only, and no shadow mode runs in a scope.
+	@Nullable
+	private LiveDescriptor live(String pool, boolean read, boolean shadowed) {
 		LiveSettings settings = LiveSettings.NONE;
 		if (this.live != null && read) {
 			try {
@@ -268,7 +312,8 @@ public class LlmQuotaEndpoint {
 				logger.debug("llm-quota could not read the live settings of pool '" + pool + "'", ex);
 			}
 		}
-		ShadowDecisions.Summary shadow = (this.shadowDecisions != null) ? this.shadowDecisions.summary(pool) : null;
+		ShadowDecisions.Summary shadow = (this.shadowDecisions != null && shadowed) ? this.shadowDecisions.summary(pool)
+				: null;
 		if (settings.changesNothing() && shadow == null) {
 			return null;
 		}
@@ -332,9 +377,64 @@ public class LlmQuotaEndpoint {
 	 * @param pools the pools by name
 	 * @param degraded why and since when the shared state could not be read, or
 	 * {@code null} when every pool's could
+	 * @param scopes the scopes (organisations, projects, workspaces) the pools are under,
+	 * by name, or {@code null} when no pool names a scope
 	 */
-	public record PoolsDescriptor(Map<String, PoolDescriptor> pools,
-			@Nullable DegradedDescriptor degraded) implements OperationResponseBody {
+	public record PoolsDescriptor(Map<String, PoolDescriptor> pools, @Nullable DegradedDescriptor degraded,
+			@Nullable Map<String, ScopeDescriptor> scopes) implements OperationResponseBody {
+
+		/**
+		 * Describe pools outside any scope.
+		 * @param pools the pools by name
+		 * @param degraded why and since when the shared state could not be read, or
+		 * {@code null}
+		 */
+		public PoolsDescriptor(Map<String, PoolDescriptor> pools, @Nullable DegradedDescriptor degraded) {
+			this(pools, degraded, null);
+		}
+
+	}
+
+	/**
+	 * One scope: an organisation, project or workspace whose limits its pools share, as
+	 * the first of its pools read it in this reading (a scope's level is one value for
+	 * all its pools).
+	 *
+	 * @param parent the scope above it, or {@code null} for the root of its tree
+	 * @param pools the pools under it, directly or through its children
+	 * @param status the worst status of its dimensions against the thresholds, or
+	 * {@code null} when none of its pools' state could be read
+	 * @param dimensions the limited dimensions, by name; empty when the state could not
+	 * be read
+	 * @param inFlight the calls of all its pools in flight, where it limits concurrency,
+	 * else {@code null}
+	 * @param maxConcurrency the most calls of all its pools in flight at once, where it
+	 * limits concurrency, else {@code null}
+	 * @param live the limits operators changed at runtime, or {@code null} when it runs
+	 * as configured
+	 */
+	public record ScopeDescriptor(@Nullable String parent, List<String> pools, @Nullable QuotaStatus status,
+			Map<String, ScopeDimensionDescriptor> dimensions, @Nullable Long inFlight, @Nullable Integer maxConcurrency,
+			@Nullable LiveDescriptor live) {
+	}
+
+	/**
+	 * One dimension of a scope. A scope keeps no usage history, so it shows its bucket:
+	 * see {@link io.github.llmquota.core.ScopeState}.
+	 *
+	 * @param limit the provider limit per window of the dimension (concurrency: the most
+	 * calls in flight)
+	 * @param capacity the bucket the engine plans against, after the safety margin and
+	 * burst horizon
+	 * @param level the bucket's level: units its pools took that have not yet refilled
+	 * (concurrency: calls in flight)
+	 * @param utilisation {@code level} as a share of {@code capacity}, 1.0 being a full
+	 * bucket
+	 * @param status the utilisation's status against the thresholds
+	 * @param available the units a request could take now
+	 */
+	public record ScopeDimensionDescriptor(long limit, double capacity, double level, double utilisation,
+			QuotaStatus status, double available) {
 	}
 
 	/**

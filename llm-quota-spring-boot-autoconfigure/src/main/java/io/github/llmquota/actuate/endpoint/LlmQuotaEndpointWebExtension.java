@@ -24,14 +24,18 @@ import io.github.llmquota.live.LiveChanges;
 
 /**
  * Write operations on the {@link LlmQuotaEndpoint llmquota endpoint} that change a pool
- * at runtime for the whole fleet: {@code POST /actuator/llmquota/{pool}} changes limits,
- * pauses or resumes a priority class, pins or unpins the adaptive multiplier and switches
- * shadow mode; {@code DELETE /actuator/llmquota/{pool}} reverts the pool to its
- * configuration. Present only where {@code llm.quota.rollout.live-changes-enabled} is
- * set; Actuator's exposure, access and security rules apply as to any write operation. A
- * bad value is refused with a 400 that names the field in its {@code error}, and nothing
- * is stored. A web extension, as Boot's {@code HealthEndpointWebExtension}: the answers
- * are HTTP responses, so over JMX the endpoint stays read-only.
+ * or a scope at runtime for the whole fleet: {@code POST /actuator/llmquota/{pool}}
+ * changes limits, pauses or resumes a priority class, pins or unpins the adaptive
+ * multiplier and switches shadow mode; {@code DELETE /actuator/llmquota/{pool}} reverts
+ * the pool to its configuration. The same operations take a scope's name in place of a
+ * pool's (no scope is named like a pool): a scope takes limits only, which apply to every
+ * pool under it; a scope limit above its parent's is refused, one below a child's is
+ * allowed (the scope then binds the child). Present only where
+ * {@code llm.quota.rollout.live-changes-enabled} is set; Actuator's exposure, access and
+ * security rules apply as to any write operation. A bad value is refused with a 400 that
+ * names the field in its {@code error}, and nothing is stored. A web extension, as Boot's
+ * {@code HealthEndpointWebExtension}: the answers are HTTP responses, so over JMX the
+ * endpoint stays read-only.
  */
 @EndpointWebExtension(endpoint = LlmQuotaEndpoint.class)
 public class LlmQuotaEndpointWebExtension {
@@ -50,9 +54,9 @@ public class LlmQuotaEndpointWebExtension {
 	 * Change a pool for the whole fleet, from each JVM's next decision on. Every argument
 	 * is optional; what is left out stays as it is. Actuator passes a write operation's
 	 * JSON body as flat values, so one call changes one limit.
-	 * @param pool the pool name
+	 * @param pool the pool or scope name
 	 * @param dimension the dimension whose limit to change ({@code requests-per-minute},
-	 * ..., {@code concurrency}); one the pool limits
+	 * ..., {@code concurrency}); one the pool or scope limits
 	 * @param limit the provider limit per window to apply instead of the configured one,
 	 * a whole number of at least 1
 	 * @param pause a priority class whose arrivals to reject with {@code PAUSED}
@@ -97,11 +101,11 @@ public class LlmQuotaEndpointWebExtension {
 	}
 
 	/**
-	 * Revert a pool to its configuration for the whole fleet.
-	 * @param pool the pool name
+	 * Revert a pool or a scope to its configuration for the whole fleet.
+	 * @param pool the pool or scope name
 	 * @param principal who asks, where Spring Security authenticated them
-	 * @return the pool's live settings now (none), a 400 when no pool has that name, or a
-	 * 503 while Redis cannot be reached
+	 * @return the live settings now (none), a 400 when no pool or scope has that name, or
+	 * a 503 while Redis cannot be reached
 	 */
 	@DeleteOperation
 	public WebEndpointResponse<Object> revert(@Selector String pool, @Nullable Principal principal) {
@@ -119,8 +123,8 @@ public class LlmQuotaEndpointWebExtension {
 		}
 		catch (QuotaStateUnavailableException ex) {
 			// Nothing changed anywhere: the fleet keeps the settings it had.
-			return new WebEndpointResponse<>(Map.of("error", "pool '" + pool + "' was not changed: " + ex.getMessage()),
-					WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
+			return new WebEndpointResponse<>(Map.of("error", (this.changes.isScope(pool) ? "scope '" : "pool '") + pool
+					+ "' was not changed: " + ex.getMessage()), WebEndpointResponse.STATUS_SERVICE_UNAVAILABLE);
 		}
 	}
 

@@ -21,18 +21,20 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * <p>
  * A busy quota is not ill health: the indicator stays {@code UP} whatever the
  * utilisation, and lists the pools at {@code WARN} and {@code CRITICAL} (with the
- * dimensions responsible) in its details, and under {@code cooldown} the pools that a
- * provider rate limit stopped, with the instant their cooldown ends; such a pool's status
- * is {@code COOLDOWN}. Under {@code exhausted} it lists the pools whose provider quota is
- * used up (a spend cap, billing, {@code insufficient_quota}), each with {@code until} and
- * the provider's {@code reason}; such a pool's status is {@code EXHAUSTED} and it rejects
- * every request fleet-wide until then. That is still {@code UP}: another instance cannot
- * serve those calls either, and taking instances out of service would not bring the quota
- * back. It is {@code DOWN} only when a pool's quota state cannot be read <em>and</em>
- * requests are rejected while it cannot ({@code llm.quota.redis.fail-mode=closed}),
- * because only then can the application not serve model calls. With the {@code local} or
- * {@code open} fail mode it stays {@code UP} with {@code degraded: true}: requests still
- * proceed, limited locally or not at all.
+ * dimensions responsible) in its details (under {@code scopes}, each scope's status and
+ * its dimensions at {@code WARN} and {@code CRITICAL}, by the same thresholds), and under
+ * {@code cooldown} the pools that a provider rate limit stopped, with the instant their
+ * cooldown ends; such a pool's status is {@code COOLDOWN}. Under {@code exhausted} it
+ * lists the pools whose provider quota is used up (a spend cap, billing,
+ * {@code insufficient_quota}), each with {@code until} and the provider's {@code reason};
+ * such a pool's status is {@code EXHAUSTED} and it rejects every request fleet-wide until
+ * then. That is still {@code UP}: another instance cannot serve those calls either, and
+ * taking instances out of service would not bring the quota back. It is {@code DOWN} only
+ * when a pool's quota state cannot be read <em>and</em> requests are rejected while it
+ * cannot ({@code llm.quota.redis.fail-mode=closed}), because only then can the
+ * application not serve model calls. With the {@code local} or {@code open} fail mode it
+ * stays {@code UP} with {@code degraded: true}: requests still proceed, limited locally
+ * or not at all.
  * <p>
  * Quota state lives outside the JVM, so a restart cannot fix it: never put this indicator
  * in the liveness group. It belongs, at most, in readiness, for example
@@ -97,6 +99,17 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 				shedding.add(pool);
 			}
 		});
+		// Scopes: the same WARN / CRITICAL lists, keyed by scope, under their own detail.
+		Map<String, QuotaStatus> scopes = new LinkedHashMap<>();
+		Map<String, List<String>> scopesWarn = new LinkedHashMap<>();
+		Map<String, List<String>> scopesCritical = new LinkedHashMap<>();
+		this.monitor.getLastScopeCheck().forEach((scope, check) -> {
+			scopes.put(scope, check.status());
+			check.statuses()
+				.forEach((dimension, status) -> ((status == QuotaStatus.CRITICAL) ? scopesCritical : scopesWarn)
+					.computeIfAbsent(scope, (name) -> new ArrayList<>())
+					.add(DimensionState.nameOf(dimension)));
+		});
 		if (!unreachable.isEmpty() && this.rejectsWhenUnreachable) {
 			builder.down();
 		}
@@ -108,6 +121,17 @@ public class LlmQuotaHealthIndicator extends AbstractHealthIndicator {
 		addIfNotEmpty(builder, "critical", critical);
 		addIfNotEmpty(builder, "cooldown", cooldown);
 		addIfNotEmpty(builder, "exhausted", exhausted);
+		if (!scopes.isEmpty()) {
+			Map<String, Object> scopeDetails = new LinkedHashMap<>();
+			scopeDetails.put("statuses", scopes);
+			if (!scopesWarn.isEmpty()) {
+				scopeDetails.put("warn", scopesWarn);
+			}
+			if (!scopesCritical.isEmpty()) {
+				scopeDetails.put("critical", scopesCritical);
+			}
+			builder.withDetail("scopes", scopeDetails);
+		}
 		if (!shedding.isEmpty()) {
 			builder.withDetail("shedding", shedding);
 		}

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import io.github.llmquota.actuate.alert.PoolCheck;
+import io.github.llmquota.actuate.alert.ScopeCheck;
 import io.github.llmquota.actuate.alert.QuotaThresholdMonitor;
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.DimensionState;
@@ -16,14 +17,18 @@ import io.github.llmquota.core.PoolState;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.PriorityClass;
 import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.RateLimit;
+import io.github.llmquota.engine.ScopeSpec;
 
 /**
  * Binds gauges of every pool's fleet-wide state: utilisation and available units per
  * dimension, queue depth per priority class, calls in flight, the output of the streams
- * in flight and the adaptive multiplier. A scrape reads the pool states of the
- * {@link QuotaThresholdMonitor monitor's} last check and never reads the state itself, so
- * the figures are at most one check interval old. A gauge reads {@code NaN} until the
- * first check and while its pool's state cannot be read.
+ * in flight and the adaptive multiplier; and per scope its utilisation and available
+ * units per dimension (tagged {@code scope}, read from the monitor's last scope check). A
+ * scrape reads the pool states of the {@link QuotaThresholdMonitor monitor's} last check
+ * and never reads the state itself, so the figures are at most one check interval old. A
+ * gauge reads {@code NaN} until the first check and while its pool's state cannot be
+ * read.
  */
 public class LlmQuotaMeterBinder implements MeterBinder {
 
@@ -44,7 +49,7 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		for (PoolSpec pool : this.settings.pools().values()) {
-			for (Dimension dimension : dimensions(pool)) {
+			for (Dimension dimension : dimensions(pool.rates(), pool.maxConcurrency())) {
 				String name = DimensionState.nameOf(dimension);
 				dimensionGauge(registry, LlmQuotaMetricNames.UTILISATION, pool, dimension, name,
 						DimensionState::utilisation,
@@ -85,6 +90,32 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 				.strongReference(true)
 				.register(registry);
 		}
+		bindScopes(registry);
+	}
+
+	private void bindScopes(MeterRegistry registry) {
+		for (ScopeSpec scope : this.settings.scopes().values()) {
+			for (Dimension dimension : dimensions(scope.rates(), scope.maxConcurrency())) {
+				scopeGauge(registry, LlmQuotaMetricNames.SCOPE_UTILISATION, scope.name(), dimension,
+						DimensionState::utilisation, "Scope's bucket level as a share of the bucket");
+				scopeGauge(registry, LlmQuotaMetricNames.SCOPE_AVAILABLE, scope.name(), dimension,
+						DimensionState::available, "Units a request could take now in the scope");
+			}
+		}
+	}
+
+	private void scopeGauge(MeterRegistry registry, String name, String scope, Dimension dimension,
+			ToDoubleFunction<DimensionState> value, String description) {
+		Gauge.builder(name, this.monitor, (monitor) -> {
+			ScopeCheck check = monitor.getLastScopeCheck().get(scope);
+			DimensionState row = (check != null && check.state() != null) ? check.state().dimension(dimension) : null;
+			return (row != null) ? value.applyAsDouble(row) : Double.NaN;
+		})
+			.description(description)
+			.tags(LlmQuotaMetricNames.TAG_SCOPE, scope, LlmQuotaMetricNames.TAG_DIMENSION,
+					DimensionState.nameOf(dimension))
+			.strongReference(true)
+			.register(registry);
 	}
 
 	private void dimensionGauge(MeterRegistry registry, String name, PoolSpec pool, Dimension dimension,
@@ -110,10 +141,10 @@ public class LlmQuotaMeterBinder implements MeterBinder {
 		return (check != null) ? check.state() : null;
 	}
 
-	private static List<Dimension> dimensions(PoolSpec pool) {
+	private static List<Dimension> dimensions(List<RateLimit> rates, int maxConcurrency) {
 		List<Dimension> dimensions = new ArrayList<>();
-		pool.rates().forEach((rate) -> dimensions.add(rate.dimension()));
-		if (pool.maxConcurrency() > 0) {
+		rates.forEach((rate) -> dimensions.add(rate.dimension()));
+		if (maxConcurrency > 0) {
 			dimensions.add(Dimension.CONCURRENCY);
 		}
 		return dimensions;

@@ -35,6 +35,19 @@ public final class LlmQuotaMetricNames {
 	public static final String AVAILABLE = "llm.quota.available";
 
 	/**
+	 * Gauge: a scope's bucket level as a share of the bucket (1.0 = the next request of
+	 * any of its pools waits); for concurrency, calls in flight over the limit. Tags:
+	 * scope, dimension.
+	 */
+	public static final String SCOPE_UTILISATION = "llm.quota.scope.utilisation";
+
+	/**
+	 * Gauge: units a request could take now in a scope, its bucket's capacity less its
+	 * level (for concurrency, free slots). Tags: scope, dimension.
+	 */
+	public static final String SCOPE_AVAILABLE = "llm.quota.scope.available";
+
+	/**
 	 * Gauge: requests waiting across the fleet. Tags: pool, priority.
 	 */
 	public static final String QUEUE_DEPTH = "llm.quota.queue.depth";
@@ -112,6 +125,11 @@ public final class LlmQuotaMetricNames {
 
 	/** Tag: the pool name. */
 	public static final String TAG_POOL = "pool";
+
+	/**
+	 * Tag naming a scope (organisation, project, workspace): configuration, so bounded.
+	 */
+	public static final String TAG_SCOPE = "scope";
 
 	/** Tag: the model name, as configured. */
 	public static final String TAG_MODEL = "model";
