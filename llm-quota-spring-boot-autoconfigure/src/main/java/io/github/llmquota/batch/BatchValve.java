@@ -2,6 +2,8 @@ package io.github.llmquota.batch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -25,10 +27,12 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.schedule.PeriodicTask;
 import io.github.llmquota.core.PoolPressure;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 
 import org.springframework.context.SmartLifecycle;
@@ -39,6 +43,11 @@ import org.springframework.lang.Nullable;
  * their pool is under pressure ({@link PoolPressure}, with
  * {@link BatchSettings#maxQueueDrain()} as the bound): half price, limits of their own,
  * results within 24 hours.
+ * <p>
+ * One valve serves every provider it has a {@link BatchProvider} for: the calls of a pool
+ * go to the batch API of the pool's own provider ({@link BatchProvider#provider()}), so
+ * that an application with both Anthropic and OpenAI models batches each to its own API.
+ * A deferrable call whose provider has no batch API here is made directly.
  * <p>
  * A call goes to the batch API only when its {@link QuotaRequest#deferrable()} flag is
  * set and its pool is under pressure at the time of the call, or when pressure arose
@@ -78,7 +87,7 @@ public class BatchValve implements SmartLifecycle {
 
 	private final BatchLedger ledger;
 
-	private final BatchProvider provider;
+	private final Map<Provider, BatchProvider> providers;
 
 	private final BatchResultListener listener;
 
@@ -114,7 +123,8 @@ public class BatchValve implements SmartLifecycle {
 	}
 
 	/**
-	 * Create a valve that reports the money the batch discount saved.
+	 * Create a valve for one provider's batch API that reports the money the batch
+	 * discount saved.
 	 * @param engine the engine whose pools' pressure decides
 	 * @param quotaSettings the models and their pools
 	 * @param settings how to route, group and poll
@@ -126,6 +136,27 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
 			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
+		this(engine, quotaSettings, settings, ledger, List.of(provider), listener, prices);
+	}
+
+	/**
+	 * Create a valve for the batch APIs of several providers that reports the money the
+	 * batch discount saved.
+	 * @param engine the engine whose pools' pressure decides
+	 * @param quotaSettings the models and their pools
+	 * @param settings how to route, group and poll
+	 * @param ledger the fleet-wide record
+	 * @param providers the providers' batch APIs, at most one per
+	 * {@link BatchProvider#provider()}
+	 * @param listener where results go whose caller is gone, or {@code null} to log and
+	 * drop them
+	 * @param prices the models' list prices
+	 * @throws IllegalArgumentException if {@code providers} is empty or has two batch
+	 * APIs for one provider
+	 */
+	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
+			Collection<? extends BatchProvider> providers, @Nullable BatchResultListener listener, BatchPrices prices) {
+		this.providers = byProvider(providers);
 		this.prices = prices;
 		this.task = new PeriodicTask("llm-quota-batch", settings.interval(), settings.interval(), this::work, logger,
 				"llm-quota batch valve step failed");
@@ -133,9 +164,23 @@ public class BatchValve implements SmartLifecycle {
 		this.quotaSettings = quotaSettings;
 		this.settings = settings;
 		this.ledger = ledger;
-		this.provider = provider;
 		this.listener = listener;
 		this.pools.addAll(engine.pools());
+	}
+
+	private static Map<Provider, BatchProvider> byProvider(Collection<? extends BatchProvider> providers) {
+		if (providers.isEmpty()) {
+			throw new IllegalArgumentException("'providers' must name at least one batch API");
+		}
+		Map<Provider, BatchProvider> byProvider = new EnumMap<>(Provider.class);
+		for (BatchProvider provider : providers) {
+			BatchProvider other = byProvider.putIfAbsent(provider.provider(), provider);
+			if (other != null) {
+				throw new IllegalArgumentException("Two batch APIs for provider " + provider.provider() + ": "
+						+ other.getClass().getName() + " and " + provider.getClass().getName());
+			}
+		}
+		return Map.copyOf(byProvider);
 	}
 
 	/**
@@ -155,7 +200,8 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<T> direct) {
-		if (request.deferrable() && underPressure(request.model())) {
+		boolean deferrable = request.deferrable() && batches(request.model());
+		if (deferrable && underPressure(request.model())) {
 			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			// A call the ledger could not record is made directly: waiting beats failing.
 			if (!deferred.isCompletedExceptionally()) {
@@ -168,7 +214,7 @@ public class BatchValve implements SmartLifecycle {
 		catch (QuotaRejectedException ex) {
 			// Pressure that arose while the call waited: it was shed or ran out of its
 			// wait budget, never sent, and goes to the batch API instead.
-			if (request.deferrable() && defersOn(ex)) {
+			if (deferrable && defersOn(ex)) {
 				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 				if (!deferred.isCompletedExceptionally()) {
 					return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -194,7 +240,8 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public <T> CompletableFuture<T> callAsync(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<? extends CompletionStage<T>> direct) {
-		if (request.deferrable() && underPressure(request.model())) {
+		boolean deferrable = request.deferrable() && batches(request.model());
+		if (deferrable && underPressure(request.model())) {
 			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			if (!deferred.isCompletedExceptionally()) {
 				return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -216,7 +263,7 @@ public class BatchValve implements SmartLifecycle {
 			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
 					? failure.getCause() : failure;
 			// Pressure that arose while the call waited, as in call().
-			CompletableFuture<BatchItemResult> deferred = (request.deferrable() && defersOn(cause))
+			CompletableFuture<BatchItemResult> deferred = (deferrable && defersOn(cause))
 					? defer(request.model(), body, request.inputTokens()) : null;
 			if (deferred == null || deferred.isCompletedExceptionally()) {
 				result.completeExceptionally(cause);
@@ -257,7 +304,8 @@ public class BatchValve implements SmartLifecycle {
 	 * @param body the request body the batch API takes
 	 * @return the result, completed when the batch answers; exceptionally with a
 	 * {@link DeferredCallException} when it errored, expired or was cancelled
-	 * @throws IllegalArgumentException for an unknown model
+	 * @throws IllegalArgumentException for an unknown model, or one whose provider has no
+	 * batch API in this valve
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body) {
 		return defer(model, body, 0);
@@ -271,10 +319,16 @@ public class BatchValve implements SmartLifecycle {
 	 * @param inputTokens the call's input tokens (its quota request's)
 	 * @return the result, completed when the batch answers; exceptionally with a
 	 * {@link DeferredCallException} when it errored, expired or was cancelled
-	 * @throws IllegalArgumentException for an unknown model
+	 * @throws IllegalArgumentException for an unknown model, or one whose provider has no
+	 * batch API in this valve
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body, long inputTokens) {
-		String pool = this.quotaSettings.model(model).pool().name();
+		PoolSpec spec = this.quotaSettings.model(model).pool();
+		if (!this.providers.containsKey(spec.provider())) {
+			throw new IllegalArgumentException("Model '" + model + "' is served by " + spec.provider()
+					+ ", and the valve has no batch API for it (it has " + this.providers.keySet() + ")");
+		}
+		String pool = spec.name();
 		String id = "llmq_" + UUID.randomUUID().toString().replace("-", "");
 		CompletableFuture<BatchItemResult> future = new CompletableFuture<>();
 		this.waiting.put(id, future);
@@ -289,6 +343,25 @@ public class BatchValve implements SmartLifecycle {
 		this.deferred.incrementAndGet();
 		failAfterResultTimeout(id, future);
 		return future;
+	}
+
+	/**
+	 * Whether this valve has a batch API for a model's provider, so that its deferrable
+	 * calls may go to the batch API.
+	 * @param model the configured model
+	 * @return whether the model's calls can be deferred
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	public boolean batches(String model) {
+		return this.providers.containsKey(this.quotaSettings.model(model).pool().provider());
+	}
+
+	/**
+	 * Return the providers this valve has a batch API for.
+	 * @return the providers
+	 */
+	public Set<Provider> providers() {
+		return this.providers.keySet();
 	}
 
 	/**
@@ -350,14 +423,20 @@ public class BatchValve implements SmartLifecycle {
 	 */
 	public synchronized void work() {
 		for (String pool : this.pools) {
-			flush(pool);
-			poll(pool);
+			// Another instance may have deferred to an API this one lacks: it submits and
+			// polls those, and any instance delivers.
+			PoolSpec spec = this.quotaSettings.pools().get(pool);
+			BatchProvider provider = (spec != null) ? this.providers.get(spec.provider()) : null;
+			if (provider != null) {
+				flush(pool, provider);
+				poll(pool, provider);
+			}
 			deliver(pool);
 			this.batchesInFlight.put(pool, this.ledger.batches(pool));
 		}
 	}
 
-	private void flush(String pool) {
+	private void flush(String pool, BatchProvider provider) {
 		for (;;) {
 			List<BatchItem> items = this.ledger.take(pool, this.settings.maxBatchSize(), this.settings.maxBatchAge(),
 					this.settings.maxQueued(), this.settings.maxQueuedTokens(),
@@ -368,7 +447,7 @@ public class BatchValve implements SmartLifecycle {
 			List<String> ids = items.stream().map(BatchItem::id).toList();
 			String batchId;
 			try {
-				batchId = this.provider.submit(items);
+				batchId = provider.submit(items);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("llm-quota could not submit a batch of " + items.size() + " deferred calls of pool '" + pool
@@ -380,7 +459,7 @@ public class BatchValve implements SmartLifecycle {
 		}
 	}
 
-	private void poll(String pool) {
+	private void poll(String pool, BatchProvider provider) {
 		for (BatchLedger.DueBatch due = this.ledger.due(pool, this.settings.maxPoll()); due != null; due = this.ledger
 			.due(pool, this.settings.maxPoll())) {
 			Duration next = due.delay().multipliedBy(2);
@@ -388,7 +467,7 @@ public class BatchValve implements SmartLifecycle {
 				next = this.settings.maxPoll();
 			}
 			try {
-				List<BatchItemResult> results = this.provider.poll(due.batchId()).orElse(null);
+				List<BatchItemResult> results = provider.poll(due.batchId()).orElse(null);
 				if (results == null) {
 					this.ledger.later(pool, due.batchId(), next);
 					continue;

@@ -28,6 +28,7 @@ import io.github.llmquota.batch.BatchItemResult;
 import io.github.llmquota.batch.BatchLedger;
 import io.github.llmquota.batch.BatchProvider;
 import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.test.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,18 +86,52 @@ class LlmQuotaBatchAutoConfigurationTests {
 	}
 
 	@Test
-	void openAiClientBeanBecomesTheBatchProviderAndAnAnthropicClientComesFirst() {
+	void openAiClientBeanBecomesTheBatchProvider() {
 		this.runner.withUserConfiguration(OpenAi.class)
 			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=90000")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(OpenAiBatchProvider.class).hasSingleBean(BatchValve.class);
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactly(Provider.OPENAI);
 				assertThat(LlmQuotaBatchAutoConfiguration.settings(context.getBean(LlmQuotaProperties.class))
 					.maxQueuedTokens()).isEqualTo(90_000);
 			});
+	}
+
+	@Test
+	void withBothClientsTheValveHasTheBatchApiOfEachProvider() {
 		this.runner.withUserConfiguration(OpenAi.class, Anthropic.class)
 			.withPropertyValues("llm.quota.batch.enabled=true")
-			.run((context) -> assertThat(context).hasSingleBean(BatchProvider.class)
-				.hasSingleBean(AnthropicBatchProvider.class));
+			.run((context) -> {
+				assertThat(context).hasSingleBean(AnthropicBatchProvider.class)
+					.hasSingleBean(OpenAiBatchProvider.class)
+					.hasSingleBean(BatchValve.class);
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactlyInAnyOrder(Provider.ANTHROPIC,
+						Provider.OPENAI);
+			});
+	}
+
+	@Test
+	void applicationsOwnBatchProviderReplacesTheAutoConfiguredOneOfItsProviderOnly() {
+		this.runner.withUserConfiguration(UserProvider.class, OpenAi.class, Anthropic.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> {
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactlyInAnyOrder(Provider.ANTHROPIC,
+						Provider.OPENAI);
+				assertThat(LlmQuotaBatchAutoConfiguration.BatchValveConfiguration
+					.byProvider(context.getBeansOfType(BatchProvider.class)))
+					.containsExactlyInAnyOrder(context.getBean("batchProvider", BatchProvider.class),
+							context.getBean(OpenAiBatchProvider.class));
+			});
+	}
+
+	@Test
+	void twoOwnBatchProvidersForOneProviderStopStartupNamingBoth() {
+		this.runner.withUserConfiguration(UserProvider.class, SecondUserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("'batchProvider'")
+				.hasMessageContaining("'secondBatchProvider'")
+				.hasMessageContaining("ANTHROPIC"));
 	}
 
 	@Test
@@ -165,6 +200,11 @@ class LlmQuotaBatchAutoConfigurationTests {
 			return new BatchProvider() {
 
 				@Override
+				public Provider provider() {
+					return Provider.ANTHROPIC;
+				}
+
+				@Override
 				public String submit(List<BatchItem> items) {
 					return "batch";
 				}
@@ -175,6 +215,16 @@ class LlmQuotaBatchAutoConfigurationTests {
 				}
 
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SecondUserProvider {
+
+		@Bean
+		BatchProvider secondBatchProvider() {
+			return new UserProvider().batchProvider();
 		}
 
 	}
