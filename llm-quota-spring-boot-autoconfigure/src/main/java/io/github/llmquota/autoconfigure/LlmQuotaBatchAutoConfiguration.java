@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import com.anthropic.client.AnthropicClient;
@@ -184,7 +185,8 @@ public class LlmQuotaBatchAutoConfiguration {
 
 	/**
 	 * The valve in the {@code llmquota} endpoint: per model, its pool's batches in flight
-	 * fleet-wide, and what this instance deferred and saved.
+	 * and input tokens queued at the provider fleet-wide, with their limit ({@code null}
+	 * for none), and what this instance deferred and saved.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
@@ -197,8 +199,14 @@ public class LlmQuotaBatchAutoConfiguration {
 		ModelStateContributor llmQuotaBatchStateContributor(BatchValve valve, QuotaSettings settings) {
 			return (model) -> {
 				String pool = settings.model(model).pool().name();
-				return Map.of("batch", Map.of("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L),
-						"deferredByThisInstance", valve.deferredCount(), "savedByThisInstance", valve.saved()));
+				Map<String, Object> batch = new LinkedHashMap<>();
+				batch.put("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L));
+				batch.put("queuedTokens", valve.queuedTokens().getOrDefault(pool, 0L));
+				OptionalLong limit = valve.maxQueuedTokens();
+				batch.put("maxQueuedTokens", limit.isPresent() ? limit.getAsLong() : null);
+				batch.put("deferredByThisInstance", valve.deferredCount());
+				batch.put("savedByThisInstance", valve.saved());
+				return Map.of("batch", batch);
 			};
 		}
 

@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -101,7 +103,7 @@ public class BatchValve implements SmartLifecycle {
 
 	private final DoubleAdder saved = new DoubleAdder();
 
-	private final Map<String, Long> batchesInFlight = new ConcurrentHashMap<>();
+	private final Map<String, BatchLedger.InFlight> inFlight = new ConcurrentHashMap<>();
 
 	private final BatchPrices prices;
 
@@ -405,7 +407,31 @@ public class BatchValve implements SmartLifecycle {
 	 * @return the batches submitted and not yet completed, by pool
 	 */
 	public Map<String, Long> batchesInFlight() {
-		return Map.copyOf(this.batchesInFlight);
+		Map<String, Long> batches = new HashMap<>();
+		this.inFlight.forEach((pool, inFlight) -> batches.put(pool, inFlight.batches()));
+		return Map.copyOf(batches);
+	}
+
+	/**
+	 * Return the input tokens of each pool's calls in the provider's processing queue,
+	 * fleet-wide, as the last {@link #work()} step read them: what
+	 * {@link #maxQueuedTokens()} bounds.
+	 * @return the queued input tokens, by pool
+	 */
+	public Map<String, Long> queuedTokens() {
+		Map<String, Long> tokens = new HashMap<>();
+		this.inFlight.forEach((pool, inFlight) -> tokens.put(pool, inFlight.queuedTokens()));
+		return Map.copyOf(tokens);
+	}
+
+	/**
+	 * Return the most input tokens of one pool's calls in the provider's processing queue
+	 * ({@link BatchSettings#maxQueuedTokens()}), if the valve has such a limit.
+	 * @return the limit, or empty for none
+	 */
+	public OptionalLong maxQueuedTokens() {
+		long limit = this.settings.maxQueuedTokens();
+		return (limit != Long.MAX_VALUE) ? OptionalLong.of(limit) : OptionalLong.empty();
 	}
 
 	/**
@@ -432,7 +458,7 @@ public class BatchValve implements SmartLifecycle {
 				poll(pool, provider);
 			}
 			deliver(pool);
-			this.batchesInFlight.put(pool, this.ledger.batches(pool));
+			this.inFlight.put(pool, this.ledger.inFlight(pool));
 		}
 	}
 

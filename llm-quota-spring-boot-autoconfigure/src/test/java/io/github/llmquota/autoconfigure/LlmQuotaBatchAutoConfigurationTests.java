@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,10 +71,50 @@ class LlmQuotaBatchAutoConfigurationTests {
 					.gauge()
 					.value()).isZero();
 				assertThat(registry.get(LlmQuotaMetricNames.BATCH_DEFERRED).functionCounter().count()).isZero();
+				Map<String, Object> batch = new LinkedHashMap<>();
+				batch.put("batchesInFlight", 0L);
+				batch.put("queuedTokens", 0L);
+				batch.put("maxQueuedTokens", null);
+				batch.put("deferredByThisInstance", 0L);
+				batch.put("savedByThisInstance", 0.0);
 				assertThat(context.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
-					.contribute("claude-sonnet-4-5"))
-					.isEqualTo(Map.of("batch",
-							Map.of("batchesInFlight", 0L, "deferredByThisInstance", 0L, "savedByThisInstance", 0.0)));
+					.contribute("claude-sonnet-4-5")).isEqualTo(Map.of("batch", batch));
+				assertThat(registry.find(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS_LIMIT).gauge()).as("no limit set")
+					.isNull();
+			});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void queuedBatchTokensAndTheirLimitShowInTheEndpointAndAsGauges() {
+		this.runner.withUserConfiguration(UserProvider.class, Meters.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=90000",
+					"llm.quota.batch.max-batch-age=0s")
+			.run((context) -> {
+				BatchValve valve = context.getBean(BatchValve.class);
+				MeterRegistry registry = new SimpleMeterRegistry();
+				context.getBean(BatchValveMeterBinder.class).bindTo(registry);
+
+				valve.defer("claude-sonnet-4-5", "{}", 1234);
+				valve.defer("claude-sonnet-4-5", "{}", 766);
+				valve.work();
+
+				assertThat(valve.ledger().queued("claude-sonnet-4-5")).as("two calls in one batch").isEqualTo(2);
+				Map<String, Object> batch = (Map<String, Object>) context
+					.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
+					.contribute("claude-sonnet-4-5")
+					.get("batch");
+				assertThat(batch).containsEntry("queuedTokens", 2000L)
+					.containsEntry("maxQueuedTokens", 90_000L)
+					.containsEntry("batchesInFlight", 1L);
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS)
+					.tag("pool", "claude-sonnet-4-5")
+					.gauge()
+					.value()).isEqualTo(2000);
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS_LIMIT)
+					.tag("pool", "claude-sonnet-4-5")
+					.gauge()
+					.value()).isEqualTo(90_000);
 			});
 	}
 
