@@ -139,6 +139,8 @@ class BatchValveTests {
 		String answer = valve.call(deferrable(true), "summary", String::valueOf, () -> "direct").join();
 
 		assertThat(answer).as("the pool is Anthropic's, the valve has OpenAI's batch API only").isEqualTo("direct");
+		assertThat(ReactorBatchCalls.call(valve, deferrable(true), "summary", String::valueOf, Mono.just("direct"))
+			.block()).isEqualTo("direct");
 		assertThat(valve.batches("model")).isFalse();
 		assertThatIllegalArgumentException().isThrownBy(() -> valve.defer("model", "summary"))
 			.withMessageContaining("ANTHROPIC")
