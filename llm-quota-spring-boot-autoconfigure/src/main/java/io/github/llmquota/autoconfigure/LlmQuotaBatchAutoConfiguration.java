@@ -1,8 +1,13 @@
 package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 
 import com.anthropic.client.AnthropicClient;
 import com.openai.client.OpenAIClient;
@@ -30,6 +35,7 @@ import io.github.llmquota.batch.BatchResultListener;
 import io.github.llmquota.batch.BatchSettings;
 import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.batch.OpenAiBatchProvider;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 
@@ -37,8 +43,10 @@ import io.github.llmquota.engine.QuotaSettings;
  * Auto-configuration of the {@link BatchValve} ({@code llm.quota.batch.*}), when
  * {@code llm.quota.batch.enabled} is set, Redis is configured and a {@link BatchProvider}
  * is available: the application's own, an {@link AnthropicBatchProvider} on the
- * application's {@link AnthropicClient} bean, or else an {@link OpenAiBatchProvider} on
- * its {@link OpenAIClient} bean.
+ * application's {@link AnthropicClient} bean, an {@link OpenAiBatchProvider} on its
+ * {@link OpenAIClient} bean, or several of them. The valve sends each pool's deferred
+ * calls to the batch API of the pool's provider; an application's own
+ * {@link BatchProvider} for a provider replaces the one configured here for it.
  */
 @AutoConfiguration(after = LlmQuotaAutoConfiguration.class,
 		afterName = { "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
@@ -49,6 +57,9 @@ import io.github.llmquota.engine.QuotaSettings;
 public class LlmQuotaBatchAutoConfiguration {
 
 	private static final String PREFIX = "llm.quota.batch.";
+
+	private static final Set<String> AUTO_CONFIGURED = Set.of("llmQuotaAnthropicBatchProvider",
+			"llmQuotaOpenAiBatchProvider");
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -109,7 +120,7 @@ public class LlmQuotaBatchAutoConfiguration {
 	static class AnthropicBatchConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(BatchProvider.class)
+		@ConditionalOnMissingBean
 		@ConditionalOnBean(AnthropicClient.class)
 		AnthropicBatchProvider llmQuotaAnthropicBatchProvider(AnthropicClient client) {
 			return new AnthropicBatchProvider(client);
@@ -118,8 +129,7 @@ public class LlmQuotaBatchAutoConfiguration {
 	}
 
 	/**
-	 * OpenAI's Batch API through the application's {@link OpenAIClient}, where no other
-	 * provider was configured.
+	 * OpenAI's Batch API through the application's {@link OpenAIClient}.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(OpenAIClient.class)
@@ -127,7 +137,7 @@ public class LlmQuotaBatchAutoConfiguration {
 	static class OpenAiBatchConfiguration {
 
 		@Bean
-		@ConditionalOnMissingBean(BatchProvider.class)
+		@ConditionalOnMissingBean
 		@ConditionalOnBean(OpenAIClient.class)
 		OpenAiBatchProvider llmQuotaOpenAiBatchProvider(OpenAIClient client) {
 			return new OpenAiBatchProvider(client);
@@ -147,16 +157,36 @@ public class LlmQuotaBatchAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnBean(BatchProvider.class)
 		BatchValve llmQuotaBatchValve(QuotaEngine engine, QuotaSettings settings, LlmQuotaProperties properties,
-				BatchLedger ledger, BatchProvider provider, ObjectProvider<BatchResultListener> listener) {
-			return new BatchValve(engine, settings, settings(properties), ledger, provider, listener.getIfUnique(),
-					prices(properties));
+				BatchLedger ledger, Map<String, BatchProvider> providers,
+				ObjectProvider<BatchResultListener> listener) {
+			return new BatchValve(engine, settings, settings(properties), ledger, byProvider(providers),
+					listener.getIfUnique(), prices(properties));
+		}
+
+		// The application's own batch API for a provider replaces the one configured
+		// here; two of its own for one provider are a mistake to name.
+		static Collection<BatchProvider> byProvider(Map<String, BatchProvider> beans) {
+			Map<Provider, Map.Entry<String, BatchProvider>> chosen = new EnumMap<>(Provider.class);
+			beans.entrySet()
+				.stream()
+				.sorted(Comparator.comparing((bean) -> AUTO_CONFIGURED.contains(bean.getKey())))
+				.forEach((bean) -> {
+					Map.Entry<String, BatchProvider> other = chosen.putIfAbsent(bean.getValue().provider(), bean);
+					if (other != null && !AUTO_CONFIGURED.contains(bean.getKey())) {
+						throw new IllegalStateException("Beans '" + other.getKey() + "' and '" + bean.getKey()
+								+ "' are both BatchProviders for " + bean.getValue().provider()
+								+ "; llm-quota's batch valve sends a provider's calls to one batch API: keep one");
+					}
+				});
+			return chosen.values().stream().map(Map.Entry::getValue).toList();
 		}
 
 	}
 
 	/**
 	 * The valve in the {@code llmquota} endpoint: per model, its pool's batches in flight
-	 * fleet-wide, and what this instance deferred and saved.
+	 * and input tokens queued at the provider fleet-wide, with their limit ({@code null}
+	 * for none), and what this instance deferred and saved.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
@@ -169,8 +199,14 @@ public class LlmQuotaBatchAutoConfiguration {
 		ModelStateContributor llmQuotaBatchStateContributor(BatchValve valve, QuotaSettings settings) {
 			return (model) -> {
 				String pool = settings.model(model).pool().name();
-				return Map.of("batch", Map.of("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L),
-						"deferredByThisInstance", valve.deferredCount(), "savedByThisInstance", valve.saved()));
+				Map<String, Object> batch = new LinkedHashMap<>();
+				batch.put("batchesInFlight", valve.batchesInFlight().getOrDefault(pool, 0L));
+				batch.put("queuedTokens", valve.queuedTokens().getOrDefault(pool, 0L));
+				OptionalLong limit = valve.maxQueuedTokens();
+				batch.put("maxQueuedTokens", limit.isPresent() ? limit.getAsLong() : null);
+				batch.put("deferredByThisInstance", valve.deferredCount());
+				batch.put("savedByThisInstance", valve.saved());
+				return Map.of("batch", batch);
 			};
 		}
 

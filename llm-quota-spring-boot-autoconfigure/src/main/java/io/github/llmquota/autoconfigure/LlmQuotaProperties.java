@@ -1480,9 +1480,10 @@ public class LlmQuotaProperties {
 	public static class Batch {
 
 		/**
-		 * Whether deferrable calls may go to the provider's batch API while their pool is
-		 * under pressure. Needs Redis and a BatchProvider bean (one is auto-configured
-		 * for an AnthropicClient bean).
+		 * Whether deferrable calls may go to their provider's batch API while their pool
+		 * is under pressure. Needs Redis and a BatchProvider bean per provider to batch
+		 * (one is auto-configured for an AnthropicClient bean, one for an OpenAIClient
+		 * bean).
 		 */
 		private boolean enabled;
 

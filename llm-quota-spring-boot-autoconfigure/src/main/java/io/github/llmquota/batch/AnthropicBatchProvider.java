@@ -15,6 +15,8 @@ import com.anthropic.models.messages.batches.MessageBatchIndividualResponse;
 import com.anthropic.models.messages.batches.MessageBatchResult;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.github.llmquota.core.Provider;
+
 /**
  * Anthropic's Message Batches API ({@code /v1/messages/batches}) through the official
  * anthropic-java client: one batch per group of deferred calls, each call's body the
@@ -57,6 +59,11 @@ public class AnthropicBatchProvider implements BatchProvider {
 		catch (JsonProcessingException ex) {
 			throw new IllegalArgumentException("Not an Anthropic message: " + body, ex);
 		}
+	}
+
+	@Override
+	public Provider provider() {
+		return Provider.ANTHROPIC;
 	}
 
 	@Override

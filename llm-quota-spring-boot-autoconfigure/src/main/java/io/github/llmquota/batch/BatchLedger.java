@@ -1,10 +1,12 @@
 package io.github.llmquota.batch;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.DefaultRedisScript;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -245,8 +247,7 @@ public class BatchLedger {
 	 * @return the input tokens of the calls taken or submitted and not yet completed
 	 */
 	public long queuedTokens(String pool) {
-		Object value = this.redis.opsForHash().get(key(pool) + ":s", "tokens");
-		return (value != null) ? Long.parseLong(value.toString()) : 0;
+		return inFlight(pool).queuedTokens();
 	}
 
 	/**
@@ -255,7 +256,30 @@ public class BatchLedger {
 	 * @return the batches submitted and not yet completed
 	 */
 	public long batches(String pool) {
-		return this.redis.opsForHash().size(key(pool) + ":k");
+		return inFlight(pool).batches();
+	}
+
+	/**
+	 * Return the pool's batches in flight and the input tokens of its calls in the
+	 * provider's processing queue, fleet-wide, read in one round trip.
+	 * @param pool the pool
+	 * @return what the pool has in flight
+	 */
+	public InFlight inFlight(String pool) {
+		String key = key(pool);
+		List<Object> replies = this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
+			connection.hashCommands().hLen(bytes(key + ":k"));
+			connection.hashCommands().hGet(bytes(key + ":s"), bytes("tokens"));
+			return null;
+		});
+		Object batches = replies.get(0);
+		Object tokens = replies.get(1);
+		return new InFlight((batches != null) ? ((Number) batches).longValue() : 0,
+				(tokens != null) ? Long.parseLong(tokens.toString()) : 0);
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
 	}
 
 	/**
@@ -293,6 +317,16 @@ public class BatchLedger {
 
 	private static List<String> strings(List<Object> reply) {
 		return reply.stream().map(String::valueOf).toList();
+	}
+
+	/**
+	 * What a pool has in the provider's processing queue, fleet-wide.
+	 *
+	 * @param batches the batches submitted and not yet completed
+	 * @param queuedTokens the input tokens of the calls taken or submitted and not yet
+	 * completed, as far as their deferral counted them
+	 */
+	public record InFlight(long batches, long queuedTokens) {
 	}
 
 	/**

@@ -3,13 +3,23 @@ package io.github.llmquota.batch;
 import java.util.List;
 import java.util.Optional;
 
+import io.github.llmquota.core.Provider;
+
 /**
  * A provider's batch API, as the {@link BatchValve} uses it. Implementations are
  * thread-safe; any instance of the fleet may poll a batch another one submitted.
  *
  * @see AnthropicBatchProvider
+ * @see OpenAiBatchProvider
  */
 public interface BatchProvider {
+
+	/**
+	 * Return the provider whose batch API this is: the valve sends it the deferred calls
+	 * of the pools of that provider, and no others.
+	 * @return the provider
+	 */
+	Provider provider();
 
 	/**
 	 * Submit calls as one batch.

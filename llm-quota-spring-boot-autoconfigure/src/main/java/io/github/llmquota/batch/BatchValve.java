@@ -2,10 +2,14 @@ package io.github.llmquota.batch;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,10 +29,12 @@ import org.apache.commons.logging.LogFactory;
 
 import io.github.llmquota.schedule.PeriodicLifecycle;
 import io.github.llmquota.core.PoolPressure;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
 import io.github.llmquota.core.RejectionReason;
+import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 
 import org.springframework.lang.Nullable;
@@ -38,6 +44,11 @@ import org.springframework.lang.Nullable;
  * their pool is under pressure ({@link PoolPressure}, with
  * {@link BatchSettings#maxQueueDrain()} as the bound): half price, limits of their own,
  * results within 24 hours.
+ * <p>
+ * One valve serves every provider it has a {@link BatchProvider} for: the calls of a pool
+ * go to the batch API of the pool's own provider ({@link BatchProvider#provider()}), so
+ * that an application with both Anthropic and OpenAI models batches each to its own API.
+ * A deferrable call whose provider has no batch API here is made directly.
  * <p>
  * A call goes to the batch API only when its {@link QuotaRequest#deferrable()} flag is
  * set and its pool is under pressure at the time of the call, or when pressure arose
@@ -77,7 +88,7 @@ public class BatchValve extends PeriodicLifecycle {
 
 	private final BatchLedger ledger;
 
-	private final BatchProvider provider;
+	private final Map<Provider, BatchProvider> providers;
 
 	private final BatchResultListener listener;
 
@@ -91,7 +102,7 @@ public class BatchValve extends PeriodicLifecycle {
 
 	private final DoubleAdder saved = new DoubleAdder();
 
-	private final Map<String, Long> batchesInFlight = new ConcurrentHashMap<>();
+	private final Map<String, BatchLedger.InFlight> inFlight = new ConcurrentHashMap<>();
 
 	private final BatchPrices prices;
 
@@ -111,7 +122,8 @@ public class BatchValve extends PeriodicLifecycle {
 	}
 
 	/**
-	 * Create a valve that reports the money the batch discount saved.
+	 * Create a valve for one provider's batch API that reports the money the batch
+	 * discount saved.
 	 * @param engine the engine whose pools' pressure decides
 	 * @param quotaSettings the models and their pools
 	 * @param settings how to route, group and poll
@@ -123,16 +135,51 @@ public class BatchValve extends PeriodicLifecycle {
 	 */
 	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
 			BatchProvider provider, @Nullable BatchResultListener listener, BatchPrices prices) {
+		this(engine, quotaSettings, settings, ledger, List.of(provider), listener, prices);
+	}
+
+	/**
+	 * Create a valve for the batch APIs of several providers that reports the money the
+	 * batch discount saved.
+	 * @param engine the engine whose pools' pressure decides
+	 * @param quotaSettings the models and their pools
+	 * @param settings how to route, group and poll
+	 * @param ledger the fleet-wide record
+	 * @param providers the providers' batch APIs, at most one per
+	 * {@link BatchProvider#provider()}
+	 * @param listener where results go whose caller is gone, or {@code null} to log and
+	 * drop them
+	 * @param prices the models' list prices
+	 * @throws IllegalArgumentException if {@code providers} is empty or has two batch
+	 * APIs for one provider
+	 */
+	public BatchValve(QuotaEngine engine, QuotaSettings quotaSettings, BatchSettings settings, BatchLedger ledger,
+			Collection<? extends BatchProvider> providers, @Nullable BatchResultListener listener, BatchPrices prices) {
 		super("llm-quota-batch", settings.interval(), settings.interval(), logger, "llm-quota batch valve step failed",
 				PHASE);
+		this.providers = byProvider(providers);
 		this.prices = prices;
 		this.engine = engine;
 		this.quotaSettings = quotaSettings;
 		this.settings = settings;
 		this.ledger = ledger;
-		this.provider = provider;
 		this.listener = listener;
 		this.pools.addAll(engine.pools());
+	}
+
+	private static Map<Provider, BatchProvider> byProvider(Collection<? extends BatchProvider> providers) {
+		if (providers.isEmpty()) {
+			throw new IllegalArgumentException("'providers' must name at least one batch API");
+		}
+		Map<Provider, BatchProvider> byProvider = new EnumMap<>(Provider.class);
+		for (BatchProvider provider : providers) {
+			BatchProvider other = byProvider.putIfAbsent(provider.provider(), provider);
+			if (other != null) {
+				throw new IllegalArgumentException("Two batch APIs for provider " + provider.provider() + ": "
+						+ other.getClass().getName() + " and " + provider.getClass().getName());
+			}
+		}
+		return Map.copyOf(byProvider);
 	}
 
 	/**
@@ -152,7 +199,8 @@ public class BatchValve extends PeriodicLifecycle {
 	 */
 	public <T> CompletableFuture<T> call(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<T> direct) {
-		if (request.deferrable() && underPressure(request.model())) {
+		boolean deferrable = request.deferrable() && batches(request.model());
+		if (deferrable && underPressure(request.model())) {
 			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			// A call the ledger could not record is made directly: waiting beats failing.
 			if (!deferred.isCompletedExceptionally()) {
@@ -165,7 +213,7 @@ public class BatchValve extends PeriodicLifecycle {
 		catch (QuotaRejectedException ex) {
 			// Pressure that arose while the call waited: it was shed or ran out of its
 			// wait budget, never sent, and goes to the batch API instead.
-			if (request.deferrable() && defersOn(ex)) {
+			if (deferrable && defersOn(ex)) {
 				CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 				if (!deferred.isCompletedExceptionally()) {
 					return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -191,7 +239,8 @@ public class BatchValve extends PeriodicLifecycle {
 	 */
 	public <T> CompletableFuture<T> callAsync(QuotaRequest request, String body, Function<String, T> decode,
 			Supplier<? extends CompletionStage<T>> direct) {
-		if (request.deferrable() && underPressure(request.model())) {
+		boolean deferrable = request.deferrable() && batches(request.model());
+		if (deferrable && underPressure(request.model())) {
 			CompletableFuture<BatchItemResult> deferred = defer(request.model(), body, request.inputTokens());
 			if (!deferred.isCompletedExceptionally()) {
 				return deferred.thenApply((result) -> decode.apply(result.body()));
@@ -213,7 +262,7 @@ public class BatchValve extends PeriodicLifecycle {
 			Throwable cause = (failure instanceof CompletionException && failure.getCause() != null)
 					? failure.getCause() : failure;
 			// Pressure that arose while the call waited, as in call().
-			CompletableFuture<BatchItemResult> deferred = (request.deferrable() && defersOn(cause))
+			CompletableFuture<BatchItemResult> deferred = (deferrable && defersOn(cause))
 					? defer(request.model(), body, request.inputTokens()) : null;
 			if (deferred == null || deferred.isCompletedExceptionally()) {
 				result.completeExceptionally(cause);
@@ -254,7 +303,8 @@ public class BatchValve extends PeriodicLifecycle {
 	 * @param body the request body the batch API takes
 	 * @return the result, completed when the batch answers; exceptionally with a
 	 * {@link DeferredCallException} when it errored, expired or was cancelled
-	 * @throws IllegalArgumentException for an unknown model
+	 * @throws IllegalArgumentException for an unknown model, or one whose provider has no
+	 * batch API in this valve
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body) {
 		return defer(model, body, 0);
@@ -268,10 +318,16 @@ public class BatchValve extends PeriodicLifecycle {
 	 * @param inputTokens the call's input tokens (its quota request's)
 	 * @return the result, completed when the batch answers; exceptionally with a
 	 * {@link DeferredCallException} when it errored, expired or was cancelled
-	 * @throws IllegalArgumentException for an unknown model
+	 * @throws IllegalArgumentException for an unknown model, or one whose provider has no
+	 * batch API in this valve
 	 */
 	public CompletableFuture<BatchItemResult> defer(String model, String body, long inputTokens) {
-		String pool = this.quotaSettings.model(model).pool().name();
+		PoolSpec spec = this.quotaSettings.model(model).pool();
+		if (!this.providers.containsKey(spec.provider())) {
+			throw new IllegalArgumentException("Model '" + model + "' is served by " + spec.provider()
+					+ ", and the valve has no batch API for it (it has " + this.providers.keySet() + ")");
+		}
+		String pool = spec.name();
 		String id = "llmq_" + UUID.randomUUID().toString().replace("-", "");
 		CompletableFuture<BatchItemResult> future = new CompletableFuture<>();
 		this.waiting.put(id, future);
@@ -286,6 +342,25 @@ public class BatchValve extends PeriodicLifecycle {
 		this.deferred.incrementAndGet();
 		failAfterResultTimeout(id, future);
 		return future;
+	}
+
+	/**
+	 * Whether this valve has a batch API for a model's provider, so that its deferrable
+	 * calls may go to the batch API.
+	 * @param model the configured model
+	 * @return whether the model's calls can be deferred
+	 * @throws IllegalArgumentException for an unknown model
+	 */
+	public boolean batches(String model) {
+		return this.providers.containsKey(this.quotaSettings.model(model).pool().provider());
+	}
+
+	/**
+	 * Return the providers this valve has a batch API for.
+	 * @return the providers
+	 */
+	public Set<Provider> providers() {
+		return this.providers.keySet();
 	}
 
 	/**
@@ -329,7 +404,31 @@ public class BatchValve extends PeriodicLifecycle {
 	 * @return the batches submitted and not yet completed, by pool
 	 */
 	public Map<String, Long> batchesInFlight() {
-		return Map.copyOf(this.batchesInFlight);
+		Map<String, Long> batches = new HashMap<>();
+		this.inFlight.forEach((pool, inFlight) -> batches.put(pool, inFlight.batches()));
+		return Map.copyOf(batches);
+	}
+
+	/**
+	 * Return the input tokens of each pool's calls in the provider's processing queue,
+	 * fleet-wide, as the last {@link #work()} step read them: what
+	 * {@link #maxQueuedTokens()} bounds.
+	 * @return the queued input tokens, by pool
+	 */
+	public Map<String, Long> queuedTokens() {
+		Map<String, Long> tokens = new HashMap<>();
+		this.inFlight.forEach((pool, inFlight) -> tokens.put(pool, inFlight.queuedTokens()));
+		return Map.copyOf(tokens);
+	}
+
+	/**
+	 * Return the most input tokens of one pool's calls in the provider's processing queue
+	 * ({@link BatchSettings#maxQueuedTokens()}), if the valve has such a limit.
+	 * @return the limit, or empty for none
+	 */
+	public OptionalLong maxQueuedTokens() {
+		long limit = this.settings.maxQueuedTokens();
+		return (limit != Long.MAX_VALUE) ? OptionalLong.of(limit) : OptionalLong.empty();
 	}
 
 	/**
@@ -347,14 +446,20 @@ public class BatchValve extends PeriodicLifecycle {
 	 */
 	public synchronized void work() {
 		for (String pool : this.pools) {
-			flush(pool);
-			poll(pool);
+			// Another instance may have deferred to an API this one lacks: it submits and
+			// polls those, and any instance delivers.
+			PoolSpec spec = this.quotaSettings.pools().get(pool);
+			BatchProvider provider = (spec != null) ? this.providers.get(spec.provider()) : null;
+			if (provider != null) {
+				flush(pool, provider);
+				poll(pool, provider);
+			}
 			deliver(pool);
-			this.batchesInFlight.put(pool, this.ledger.batches(pool));
+			this.inFlight.put(pool, this.ledger.inFlight(pool));
 		}
 	}
 
-	private void flush(String pool) {
+	private void flush(String pool, BatchProvider provider) {
 		for (;;) {
 			List<BatchItem> items = this.ledger.take(pool, this.settings.maxBatchSize(), this.settings.maxBatchAge(),
 					this.settings.maxQueued(), this.settings.maxQueuedTokens(),
@@ -365,7 +470,7 @@ public class BatchValve extends PeriodicLifecycle {
 			List<String> ids = items.stream().map(BatchItem::id).toList();
 			String batchId;
 			try {
-				batchId = this.provider.submit(items);
+				batchId = provider.submit(items);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("llm-quota could not submit a batch of " + items.size() + " deferred calls of pool '" + pool
@@ -377,7 +482,7 @@ public class BatchValve extends PeriodicLifecycle {
 		}
 	}
 
-	private void poll(String pool) {
+	private void poll(String pool, BatchProvider provider) {
 		for (BatchLedger.DueBatch due = this.ledger.due(pool, this.settings.maxPoll()); due != null; due = this.ledger
 			.due(pool, this.settings.maxPoll())) {
 			Duration next = due.delay().multipliedBy(2);
@@ -385,7 +490,7 @@ public class BatchValve extends PeriodicLifecycle {
 				next = this.settings.maxPoll();
 			}
 			try {
-				List<BatchItemResult> results = this.provider.poll(due.batchId()).orElse(null);
+				List<BatchItemResult> results = provider.poll(due.batchId()).orElse(null);
 				if (results == null) {
 					this.ledger.later(pool, due.batchId(), next);
 					continue;

@@ -28,6 +28,8 @@ import com.openai.models.files.FilePurpose;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.llmquota.core.Provider;
+
 /**
  * OpenAI's Batch API through the official openai-java client: each group of deferred
  * calls is uploaded as one JSONL file ({@code purpose=batch}, one
@@ -86,6 +88,11 @@ public class OpenAiBatchProvider implements BatchProvider {
 		catch (JsonProcessingException ex) {
 			throw new IllegalArgumentException("Not an OpenAI chat completion: " + body, ex);
 		}
+	}
+
+	@Override
+	public Provider provider() {
+		return Provider.OPENAI;
 	}
 
 	@Override

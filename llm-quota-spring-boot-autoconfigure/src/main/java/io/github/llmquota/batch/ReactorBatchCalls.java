@@ -19,9 +19,10 @@ public final class ReactorBatchCalls {
 
 	/**
 	 * Return a {@link Mono} that, on each subscription, subscribes to the direct call,
-	 * or, when the request is deferrable and its pool is under pressure (or the direct
-	 * call is shed or runs out of its wait budget), defers the call to the provider's
-	 * batch API and emits its decoded result when the batch answers.
+	 * or, when the request is deferrable, the valve has a batch API for its provider and
+	 * its pool is under pressure (or the direct call is shed or runs out of its wait
+	 * budget), defers the call to the provider's batch API and emits its decoded result
+	 * when the batch answers.
 	 * @param <T> the call's result
 	 * @param valve the valve
 	 * @param request the call's quota request
@@ -33,7 +34,7 @@ public final class ReactorBatchCalls {
 	 */
 	public static <T> Mono<T> call(BatchValve valve, QuotaRequest request, String body, Function<String, T> decode,
 			Mono<T> direct) {
-		if (!request.deferrable()) {
+		if (!request.deferrable() || !valve.batches(request.model())) {
 			return direct;
 		}
 		Mono<T> deferred = Mono.fromFuture(() -> valve.defer(request.model(), body, request.inputTokens()))

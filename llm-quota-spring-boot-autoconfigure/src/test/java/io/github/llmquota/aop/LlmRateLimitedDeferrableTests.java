@@ -29,6 +29,7 @@ import io.github.llmquota.batch.BatchResultListener;
 import io.github.llmquota.batch.BatchValve;
 import io.github.llmquota.batch.DeferredCallException;
 import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaEngine;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
@@ -226,6 +227,11 @@ class LlmRateLimitedDeferrableTests {
 		volatile boolean ended;
 
 		volatile boolean expire;
+
+		@Override
+		public Provider provider() {
+			return Provider.ANTHROPIC;
+		}
 
 		@Override
 		public String submit(List<BatchItem> items) {

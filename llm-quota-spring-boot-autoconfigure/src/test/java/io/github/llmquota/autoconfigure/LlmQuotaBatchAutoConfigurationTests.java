@@ -1,6 +1,7 @@
 package io.github.llmquota.autoconfigure;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,7 @@ import io.github.llmquota.batch.BatchItemResult;
 import io.github.llmquota.batch.BatchLedger;
 import io.github.llmquota.batch.BatchProvider;
 import io.github.llmquota.batch.BatchValve;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.test.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,10 +71,50 @@ class LlmQuotaBatchAutoConfigurationTests {
 					.gauge()
 					.value()).isZero();
 				assertThat(registry.get(LlmQuotaMetricNames.BATCH_DEFERRED).functionCounter().count()).isZero();
+				Map<String, Object> batch = new LinkedHashMap<>();
+				batch.put("batchesInFlight", 0L);
+				batch.put("queuedTokens", 0L);
+				batch.put("maxQueuedTokens", null);
+				batch.put("deferredByThisInstance", 0L);
+				batch.put("savedByThisInstance", 0.0);
 				assertThat(context.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
-					.contribute("claude-sonnet-4-5"))
-					.isEqualTo(Map.of("batch",
-							Map.of("batchesInFlight", 0L, "deferredByThisInstance", 0L, "savedByThisInstance", 0.0)));
+					.contribute("claude-sonnet-4-5")).isEqualTo(Map.of("batch", batch));
+				assertThat(registry.find(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS_LIMIT).gauge()).as("no limit set")
+					.isNull();
+			});
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void queuedBatchTokensAndTheirLimitShowInTheEndpointAndAsGauges() {
+		this.runner.withUserConfiguration(UserProvider.class, Meters.class)
+			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=90000",
+					"llm.quota.batch.max-batch-age=0s")
+			.run((context) -> {
+				BatchValve valve = context.getBean(BatchValve.class);
+				MeterRegistry registry = new SimpleMeterRegistry();
+				context.getBean(BatchValveMeterBinder.class).bindTo(registry);
+
+				valve.defer("claude-sonnet-4-5", "{}", 1234);
+				valve.defer("claude-sonnet-4-5", "{}", 766);
+				valve.work();
+
+				assertThat(valve.ledger().queued("claude-sonnet-4-5")).as("two calls in one batch").isEqualTo(2);
+				Map<String, Object> batch = (Map<String, Object>) context
+					.getBean("llmQuotaBatchStateContributor", ModelStateContributor.class)
+					.contribute("claude-sonnet-4-5")
+					.get("batch");
+				assertThat(batch).containsEntry("queuedTokens", 2000L)
+					.containsEntry("maxQueuedTokens", 90_000L)
+					.containsEntry("batchesInFlight", 1L);
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS)
+					.tag("pool", "claude-sonnet-4-5")
+					.gauge()
+					.value()).isEqualTo(2000);
+				assertThat(registry.get(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS_LIMIT)
+					.tag("pool", "claude-sonnet-4-5")
+					.gauge()
+					.value()).isEqualTo(90_000);
 			});
 	}
 
@@ -85,18 +127,52 @@ class LlmQuotaBatchAutoConfigurationTests {
 	}
 
 	@Test
-	void openAiClientBeanBecomesTheBatchProviderAndAnAnthropicClientComesFirst() {
+	void openAiClientBeanBecomesTheBatchProvider() {
 		this.runner.withUserConfiguration(OpenAi.class)
 			.withPropertyValues("llm.quota.batch.enabled=true", "llm.quota.batch.max-queued-tokens=90000")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(OpenAiBatchProvider.class).hasSingleBean(BatchValve.class);
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactly(Provider.OPENAI);
 				assertThat(LlmQuotaBatchAutoConfiguration.settings(context.getBean(LlmQuotaProperties.class))
 					.maxQueuedTokens()).isEqualTo(90_000);
 			});
+	}
+
+	@Test
+	void withBothClientsTheValveHasTheBatchApiOfEachProvider() {
 		this.runner.withUserConfiguration(OpenAi.class, Anthropic.class)
 			.withPropertyValues("llm.quota.batch.enabled=true")
-			.run((context) -> assertThat(context).hasSingleBean(BatchProvider.class)
-				.hasSingleBean(AnthropicBatchProvider.class));
+			.run((context) -> {
+				assertThat(context).hasSingleBean(AnthropicBatchProvider.class)
+					.hasSingleBean(OpenAiBatchProvider.class)
+					.hasSingleBean(BatchValve.class);
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactlyInAnyOrder(Provider.ANTHROPIC,
+						Provider.OPENAI);
+			});
+	}
+
+	@Test
+	void applicationsOwnBatchProviderReplacesTheAutoConfiguredOneOfItsProviderOnly() {
+		this.runner.withUserConfiguration(UserProvider.class, OpenAi.class, Anthropic.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> {
+				assertThat(context.getBean(BatchValve.class).providers()).containsExactlyInAnyOrder(Provider.ANTHROPIC,
+						Provider.OPENAI);
+				assertThat(LlmQuotaBatchAutoConfiguration.BatchValveConfiguration
+					.byProvider(context.getBeansOfType(BatchProvider.class)))
+					.containsExactlyInAnyOrder(context.getBean("batchProvider", BatchProvider.class),
+							context.getBean(OpenAiBatchProvider.class));
+			});
+	}
+
+	@Test
+	void twoOwnBatchProvidersForOneProviderStopStartupNamingBoth() {
+		this.runner.withUserConfiguration(UserProvider.class, SecondUserProvider.class)
+			.withPropertyValues("llm.quota.batch.enabled=true")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("'batchProvider'")
+				.hasMessageContaining("'secondBatchProvider'")
+				.hasMessageContaining("ANTHROPIC"));
 	}
 
 	@Test
@@ -165,6 +241,11 @@ class LlmQuotaBatchAutoConfigurationTests {
 			return new BatchProvider() {
 
 				@Override
+				public Provider provider() {
+					return Provider.ANTHROPIC;
+				}
+
+				@Override
 				public String submit(List<BatchItem> items) {
 					return "batch";
 				}
@@ -175,6 +256,16 @@ class LlmQuotaBatchAutoConfigurationTests {
 				}
 
 			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SecondUserProvider {
+
+		@Bean
+		BatchProvider secondBatchProvider() {
+			return new UserProvider().batchProvider();
 		}
 
 	}

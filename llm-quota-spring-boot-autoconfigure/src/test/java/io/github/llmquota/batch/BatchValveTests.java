@@ -23,6 +23,7 @@ import reactor.core.publisher.Mono;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.core.Priority;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.core.QuotaLease;
 import io.github.llmquota.core.QuotaRejectedException;
 import io.github.llmquota.core.QuotaRequest;
@@ -35,6 +36,7 @@ import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestSettings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -118,6 +120,42 @@ class BatchValveTests {
 		assertThat(deferred.join()).isEqualTo("SUMMARY");
 		assertThat(valve.ledger().batches("pool")).isZero();
 		assertThat(valve.ledger().queued("pool")).isZero();
+	}
+
+	@Test
+	void underPressureACallOfAProviderWithoutABatchApiHereIsMadeDirectly() {
+		StubBatchProvider openAi = new StubBatchProvider() {
+
+			@Override
+			public Provider provider() {
+				return Provider.OPENAI;
+			}
+
+		};
+		BatchValve valve = new BatchValve(this.engine, this.quotaSettings, settings(10, IMMEDIATELY, 100),
+				new BatchLedger(this.redis, this.prefix), List.of(openAi), this.orphans::add, BatchPrices.NONE);
+		putUnderPressure();
+
+		String answer = valve.call(deferrable(true), "summary", String::valueOf, () -> "direct").join();
+
+		assertThat(answer).as("the pool is Anthropic's, the valve has OpenAI's batch API only").isEqualTo("direct");
+		assertThat(ReactorBatchCalls.call(valve, deferrable(true), "summary", String::valueOf, Mono.just("direct"))
+			.block()).isEqualTo("direct");
+		assertThat(valve.batches("model")).isFalse();
+		assertThatIllegalArgumentException().isThrownBy(() -> valve.defer("model", "summary"))
+			.withMessageContaining("ANTHROPIC")
+			.withMessageContaining("no batch API");
+		valve.work();
+		assertThat(openAi.batches).isEmpty();
+	}
+
+	@Test
+	void twoBatchApisForOneProviderAreRefused() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new BatchValve(this.engine, this.quotaSettings, settings(10, IMMEDIATELY, 100),
+					new BatchLedger(this.redis, this.prefix), List.of(this.provider, new StubBatchProvider()), null,
+					BatchPrices.NONE))
+			.withMessageContaining("Two batch APIs for provider ANTHROPIC");
 	}
 
 	@Test

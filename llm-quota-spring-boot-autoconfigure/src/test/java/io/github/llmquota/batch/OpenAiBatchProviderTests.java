@@ -28,6 +28,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import io.github.llmquota.core.Dimension;
+import io.github.llmquota.core.Provider;
 import io.github.llmquota.engine.DefaultQuotaEngine;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.redis.RedisQuotaStore;
@@ -49,6 +50,7 @@ class OpenAiBatchProviderTests {
 	private final String prefix = "o" + UUID.randomUUID().toString().substring(0, 8);
 
 	private final QuotaSettings quotaSettings = TestSettings.pool("pool")
+		.provider(Provider.OPENAI)
 		.limit(Dimension.REQUESTS_PER_MINUTE, 60)
 		.build();
 

@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import io.github.llmquota.core.Provider;
+
 /**
  * A provider's batch API in memory: batches end when the test says so, and each call's
  * answer is its body, upper-cased, unless the test gives it another outcome.
@@ -27,6 +29,11 @@ class StubBatchProvider implements BatchProvider {
 
 	/** Ends the next polled batch unrun, as OpenAI's token_limit_exceeded does. */
 	volatile boolean refuseNextPoll;
+
+	@Override
+	public Provider provider() {
+		return Provider.ANTHROPIC;
+	}
 
 	@Override
 	public String submit(List<BatchItem> items) {

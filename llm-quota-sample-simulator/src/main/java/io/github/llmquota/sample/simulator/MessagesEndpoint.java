@@ -214,13 +214,13 @@ final class MessagesEndpoint {
 
 		private long emitted;
 
-		private Call(boolean admitted, Supplier<Reply> finisher, SimulatedModel streamedTo) {
+		Call(boolean admitted, Supplier<Reply> finisher, SimulatedModel streamedTo) {
 			this.admitted = admitted;
 			this.finisher = finisher;
 			this.streamedTo = streamedTo;
 		}
 
-		private static Call answered(Reply reply) {
+		static Call answered(Reply reply) {
 			return new Call(false, () -> reply, null);
 		}
 

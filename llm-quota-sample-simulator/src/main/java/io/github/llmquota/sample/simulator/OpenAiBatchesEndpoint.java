@@ -57,7 +57,7 @@ final class OpenAiBatchesEndpoint {
 	Reply upload(String contentType, byte[] body) {
 		int at = (contentType != null) ? contentType.indexOf("boundary=") : -1;
 		if (at < 0) {
-			return error(400, "invalid_request_error", "Expected multipart/form-data");
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null, "Expected multipart/form-data");
 		}
 		String boundary = "--" + contentType.substring(at + "boundary=".length()).replace("\"", "").strip();
 		String purpose = null;
@@ -83,7 +83,8 @@ final class OpenAiBatchesEndpoint {
 			}
 		}
 		if (!"batch".equals(purpose) || content == null) {
-			return error(400, "invalid_request_error", "A 'file' part and purpose 'batch' are required");
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null,
+					"A 'file' part and purpose 'batch' are required");
 		}
 		String id = MessagesEndpoint.newId("file-");
 		this.files.put(id, content);
@@ -106,7 +107,7 @@ final class OpenAiBatchesEndpoint {
 	 */
 	Reply delete(String id) {
 		if (this.files.remove(id) == null) {
-			return error(404, "invalid_request_error", "No such File object: " + id);
+			return ChatCompletionsEndpoint.error(404, "invalid_request_error", null, "No such File object: " + id);
 		}
 		ObjectNode deleted = JSON.objectNode().put("id", id).put("object", "file").put("deleted", true);
 		return new Reply(200, new LinkedHashMap<>(), deleted);
@@ -123,15 +124,16 @@ final class OpenAiBatchesEndpoint {
 			params = this.objectMapper.readTree(body);
 		}
 		catch (IOException ex) {
-			return error(400, "invalid_request_error", "The request body is not valid JSON");
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null,
+					"The request body is not valid JSON");
 		}
 		String input = this.files.get(params.path("input_file_id").asText());
 		if (input == null) {
-			return error(400, "invalid_request_error", "input_file_id: no such file");
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null, "input_file_id: no such file");
 		}
 		if (!CHAT_COMPLETIONS.equals(params.path("endpoint").asText())
 				|| !"24h".equals(params.path("completion_window").asText())) {
-			return error(400, "invalid_request_error",
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null,
 					"The simulator batches only /v1/chat/completions with completion_window 24h");
 		}
 		List<JsonNode> requests = new ArrayList<>();
@@ -142,12 +144,13 @@ final class OpenAiBatchesEndpoint {
 					JsonNode request = this.objectMapper.readTree(line);
 					requests.add(request);
 					tokens.merge(request.path("body").path("model").asText(),
-							request(request.path("body")).inputTokens(), Long::sum);
+							ChatCompletionsEndpoint.request(request.path("body")).inputTokens(), Long::sum);
 				}
 			}
 		}
 		catch (IOException | IllegalArgumentException ex) {
-			return error(400, "invalid_request_error", "Invalid batch input file: " + ex.getMessage());
+			return ChatCompletionsEndpoint.error(400, "invalid_request_error", null,
+					"Invalid batch input file: " + ex.getMessage());
 		}
 		// Batches that ended since anyone looked leave the queue now.
 		this.batches.values().forEach(this::ended);
@@ -182,7 +185,8 @@ final class OpenAiBatchesEndpoint {
 	Reply retrieve(String id) {
 		Batch batch = this.batches.get(id);
 		if (batch == null) {
-			return error(404, "invalid_request_error", "No batch found with id '" + id + "'");
+			return ChatCompletionsEndpoint.error(404, "invalid_request_error", null,
+					"No batch found with id '" + id + "'");
 		}
 		ended(batch);
 		return new Reply(200, new LinkedHashMap<>(), batch.json());
@@ -216,7 +220,9 @@ final class OpenAiBatchesEndpoint {
 				line.putObject("response")
 					.put("status_code", 200)
 					.put("request_id", MessagesEndpoint.newId("req_"))
-					.set("body", completion(request.path("body")));
+					.set("body",
+							ChatCompletionsEndpoint.completion(ChatCompletionsEndpoint.request(request.path("body")),
+									this.clock.instantAt(this.clock.nanoTime()).getEpochSecond()));
 				line.putNull("error");
 				output.append(line).append('\n');
 			}
@@ -225,39 +231,6 @@ final class OpenAiBatchesEndpoint {
 			batch.tokens.forEach((model, count) -> this.enqueued.merge(model, -count, Long::sum));
 			batch.ended = true;
 		}
-	}
-
-	private ObjectNode completion(JsonNode body) {
-		MessagesRequest request = request(body);
-		long outputTokens = Math.min(request.maxTokens(), request.answerTokens());
-		ObjectNode completion = JSON.objectNode();
-		completion.put("id", MessagesEndpoint.newId("chatcmpl-"));
-		completion.put("object", "chat.completion");
-		completion.put("created", this.clock.instantAt(this.clock.nanoTime()).getEpochSecond());
-		completion.put("model", request.model());
-		ObjectNode choice = completion.putArray("choices").addObject();
-		choice.put("index", 0);
-		choice.putObject("message")
-			.put("role", "assistant")
-			.put("content", MessagesEndpoint.answer(outputTokens))
-			.putNull("refusal");
-		choice.putNull("logprobs");
-		choice.put("finish_reason", (request.answerTokens() > request.maxTokens()) ? "length" : "stop");
-		completion.putObject("usage")
-			.put("prompt_tokens", request.inputTokens())
-			.put("completion_tokens", outputTokens)
-			.put("total_tokens", request.inputTokens() + outputTokens);
-		completion.put("service_tier", "default");
-		return completion;
-	}
-
-	// The Chat Completions body read as a Messages request: same model and messages,
-	// max_tokens from max_completion_tokens (or the older max_tokens).
-	private static MessagesRequest request(JsonNode body) {
-		ObjectNode messages = body.deepCopy();
-		JsonNode max = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-		messages.put("max_tokens", (max != null && max.canConvertToLong()) ? max.asLong() : 4096);
-		return MessagesRequest.of(messages);
 	}
 
 	private ObjectNode file(String id, String filename, long bytes) {
@@ -270,12 +243,6 @@ final class OpenAiBatchesEndpoint {
 		file.put("purpose", "batch");
 		file.put("status", "processed");
 		return file;
-	}
-
-	private static Reply error(int status, String type, String message) {
-		ObjectNode body = JSON.objectNode();
-		body.putObject("error").put("message", message).put("type", type).putNull("param").putNull("code");
-		return new Reply(status, new LinkedHashMap<>(), body);
 	}
 
 	private final class Batch {

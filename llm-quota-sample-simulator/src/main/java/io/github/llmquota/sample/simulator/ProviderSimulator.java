@@ -31,9 +31,9 @@ import io.github.llmquota.sample.simulator.MessagesEndpoint.Reply;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * An Anthropic Messages API stand-in that enforces Anthropic's per-model token buckets,
- * served on its own loopback port so that the sample calls it over real HTTP, exactly as
- * it would call Anthropic.
+ * An Anthropic Messages API and OpenAI Chat Completions API stand-in that enforces
+ * Anthropic's per-model token buckets, served on its own loopback port so that the sample
+ * calls it over real HTTP, exactly as it would call the provider.
  * <p>
  * Endpoints:
  * <ul>
@@ -51,6 +51,14 @@ import org.springframework.context.SmartLifecycle;
  * random, make it answer {@code 529 overloaded_error}.</li>
  * <li>{@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}} and its
  * {@code /results}: Message Batches ({@link BatchesEndpoint}).</li>
+ * <li>{@code POST /v1/chat/completions}: an OpenAI Chat Completions call
+ * ({@link ChatCompletionsEndpoint}) on the same per-model buckets, with OpenAI's
+ * {@code x-ratelimit-*} headers and 429 body; with {@code "stream": true} its answer is
+ * OpenAI's server-sent event stream ({@code data:} chunks spread over the simulated
+ * latency, the last with a {@code finish_reason}, then with
+ * {@code stream_options.include_usage} a chunk with the usage, then
+ * {@code data: [DONE]}), whose output is taken as each chunk is sent, as for Messages.
+ * Base URL for the OpenAI SDKs: {@link #baseUrl()} + {@code /v1}.</li>
  * <li>{@code POST /v1/files}, {@code GET /v1/files/{id}/content}, {@code DELETE
  * /v1/files/{id}}, {@code POST /v1/batches} and {@code GET /v1/batches/{id}}: OpenAI's
  * Files and Batch APIs for Chat Completions batches ({@link OpenAiBatchesEndpoint}).</li>
@@ -100,6 +108,8 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 
 	private final MessagesEndpoint endpoint;
 
+	private final ChatCompletionsEndpoint chatCompletions;
+
 	private final int port;
 
 	private final AtomicLong requests = new AtomicLong();
@@ -136,6 +146,7 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		properties.getModels().forEach((name, limits) -> models.put(name, new SimulatedModel(limits, clock)));
 		this.models = Collections.unmodifiableMap(models);
 		this.endpoint = new MessagesEndpoint(this.objectMapper, this.models, new PromptCache(), clock);
+		this.chatCompletions = new ChatCompletionsEndpoint(this.objectMapper, this.models, clock);
 		this.batches = new BatchesEndpoint(this.objectMapper, properties, clock);
 		this.openAiBatches = new OpenAiBatchesEndpoint(this.objectMapper, properties, clock);
 		this.server = bind(properties.getPort());
@@ -229,6 +240,7 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		this.server.setExecutor(this.executor);
 		this.server.createContext("/v1/messages", exchange(this::messages));
 		this.server.createContext("/v1/messages/batches", exchange(this::batches));
+		this.server.createContext("/v1/chat/completions", exchange(this::chatCompletions));
 		this.server.createContext("/v1/files", exchange(this::openAiFiles));
 		this.server.createContext("/v1/batches", exchange(this::openAiBatches));
 		this.server.createContext("/stats", exchange(this::stats));
@@ -308,13 +320,93 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	}
 
 	private boolean streaming(byte[] body) {
+		return ChatCompletionsEndpoint.streamed(json(body));
+	}
+
+	// Not JSON reads as an empty body: the endpoint answers it.
+	private JsonNode json(byte[] body) {
 		try {
-			return this.objectMapper.readTree(body).path("stream").asBoolean(false);
+			return this.objectMapper.readTree(body);
 		}
 		catch (IOException ex) {
-			// Not JSON: begin() answers it.
-			return false;
+			return this.objectMapper.missingNode();
 		}
+	}
+
+	private Reply chatCompletions(HttpExchange exchange) throws IOException {
+		if (!"/v1/chat/completions".equals(exchange.getRequestURI().getPath())) {
+			return notFound(exchange);
+		}
+		if (!"POST".equals(exchange.getRequestMethod())) {
+			return methodNotAllowed("POST");
+		}
+		byte[] body;
+		try (InputStream in = exchange.getRequestBody()) {
+			body = in.readNBytes(MAX_BODY_BYTES + 1);
+		}
+		this.requests.incrementAndGet();
+		if (body.length > MAX_BODY_BYTES) {
+			return ChatCompletionsEndpoint.error(413, "invalid_request_error", null,
+					"Request exceeds the maximum allowed number of bytes.");
+		}
+		Call call = this.chatCompletions.begin(body);
+		if (!call.admitted()) {
+			return call.finish();
+		}
+		JsonNode request = json(body);
+		if (!ChatCompletionsEndpoint.streamed(request)) {
+			sleep(latency());
+			return call.finish();
+		}
+		try {
+			streamChatCompletion(exchange, call, latency(), ChatCompletionsEndpoint.includeUsage(request));
+		}
+		finally {
+			call.streamEnded();
+		}
+		return null;
+	}
+
+	// The finished completion as OpenAI streams it: a first chunk with the role, the
+	// text in chunks of about ten tokens spread over the latency, a last chunk with the
+	// finish reason, the usage chunk if asked for, and [DONE]. Each chunk's output is
+	// taken from the output bucket as it is sent.
+	private void streamChatCompletion(HttpExchange exchange, Call call, Duration latency, boolean includeUsage)
+			throws IOException {
+		Reply reply = call.finish();
+		JsonNode completion = reply.body();
+		String text = completion.path("choices").path(0).path("message").path("content").asText("");
+		reply.headers().forEach(exchange.getResponseHeaders()::set);
+		exchange.getResponseHeaders().set("content-type", "text/event-stream; charset=utf-8");
+		exchange.sendResponseHeaders(200, 0);
+		int deltas = Math.max(1, (text.length() + STREAM_DELTA_CHARS - 1) / STREAM_DELTA_CHARS);
+		Duration pause = latency.dividedBy(deltas + 1);
+		try (OutputStream out = exchange.getResponseBody()) {
+			data(out,
+					ChatCompletionsEndpoint.chunk(completion,
+							this.objectMapper.createObjectNode().put("role", "assistant").put("content", ""), null,
+							includeUsage));
+			for (int i = 0; i < text.length(); i += STREAM_DELTA_CHARS) {
+				sleep(pause);
+				String chunk = text.substring(i, Math.min(text.length(), i + STREAM_DELTA_CHARS));
+				call.emit(chunk.length() / MessagesRequest.CHARS_PER_TOKEN);
+				data(out, ChatCompletionsEndpoint.chunk(completion,
+						this.objectMapper.createObjectNode().put("content", chunk), null, includeUsage));
+			}
+			sleep(pause);
+			data(out, ChatCompletionsEndpoint.chunk(completion, this.objectMapper.createObjectNode(),
+					completion.path("choices").path(0).path("finish_reason").asText(), includeUsage));
+			if (includeUsage) {
+				data(out, ChatCompletionsEndpoint.usageChunk(completion));
+			}
+			out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+			out.flush();
+		}
+	}
+
+	private void data(OutputStream out, JsonNode data) throws IOException {
+		out.write(("data: " + this.objectMapper.writeValueAsString(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+		out.flush();
 	}
 
 	// The finished message as Anthropic streams it: the text in deltas of about ten

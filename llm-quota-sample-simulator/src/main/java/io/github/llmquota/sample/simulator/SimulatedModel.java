@@ -81,10 +81,10 @@ final class SimulatedModel {
 
 	private Refusal refusal(long inputCharge, long maxTokens, long now) {
 		if (inputCharge > this.inputTokens.limit()) {
-			return Refusal.tooLarge(Limit.INPUT_TOKENS, this.inputTokens.limit());
+			return Refusal.tooLarge(Limit.INPUT_TOKENS, this.inputTokens.limit(), inputCharge);
 		}
 		if (maxTokens > this.outputTokens.limit()) {
-			return Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit());
+			return Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit(), maxTokens);
 		}
 		// The request needs room in every bucket, so it waits for the slowest; that
 		// bucket is the one the 429 names.
@@ -100,7 +100,7 @@ final class SimulatedModel {
 			long wait = bucket.nanosUntilAvailable(cost, now);
 			if (wait > longestWait) {
 				longestWait = wait;
-				refusal = new Refusal(limit, bucket.limit(), wait);
+				refusal = new Refusal(limit, bucket.limit(), wait, cost, bucket.limit() - bucket.available(now));
 			}
 		}
 		return refusal;
@@ -119,7 +119,8 @@ final class SimulatedModel {
 	synchronized Optional<Refusal> admitStream(long inputCharge, long maxTokens) {
 		long now = this.clock.nanoTime();
 		Refusal refusal = (maxTokens > this.outputTokens.limit())
-				? Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit()) : refusal(inputCharge, 1, now);
+				? Refusal.tooLarge(Limit.OUTPUT_TOKENS, this.outputTokens.limit(), maxTokens)
+				: refusal(inputCharge, 1, now);
 		if (refusal != null) {
 			return counted(refusal);
 		}
@@ -207,6 +208,31 @@ final class SimulatedModel {
 		return headers;
 	}
 
+	/**
+	 * Return OpenAI's {@code x-ratelimit-*} headers for the buckets as they are now.
+	 * <p>
+	 * OpenAI has one token limit per model where Anthropic has two, so the
+	 * {@code -tokens} headers describe the input and output buckets together, as the
+	 * Anthropic {@code tokens-*} headers do: limits and remainders add up, and the reset
+	 * is the time until both are full, "the time until the rate limit resets to its
+	 * initial state". Remainders are floors, not rounded, and resets are Go durations
+	 * truncated to whole milliseconds, as OpenAI's are (providers.md §3.2).
+	 * @return the headers, in a stable order
+	 */
+	synchronized Map<String, String> openAiRateLimitHeaders() {
+		long now = this.clock.nanoTime();
+		Map<String, String> headers = new LinkedHashMap<>();
+		headers.put("x-ratelimit-limit-requests", Long.toString(this.requests.limit()));
+		headers.put("x-ratelimit-limit-tokens", Long.toString(this.inputTokens.limit() + this.outputTokens.limit()));
+		headers.put("x-ratelimit-remaining-requests", Long.toString(this.requests.available(now)));
+		headers.put("x-ratelimit-remaining-tokens",
+				Long.toString(this.inputTokens.available(now) + this.outputTokens.available(now)));
+		headers.put("x-ratelimit-reset-requests", GoDuration.format(this.requests.nanosUntilFull(now)));
+		headers.put("x-ratelimit-reset-tokens", GoDuration
+			.format(Math.max(this.inputTokens.nanosUntilFull(now), this.outputTokens.nanosUntilFull(now))));
+		return headers;
+	}
+
 	synchronized ModelStats stats() {
 		return new ModelStats(this.served, this.rateLimitedByRequests, this.rateLimitedByInputTokens,
 				this.rateLimitedByOutputTokens, this.inputTokensUsed, this.outputTokensUsed,
@@ -274,11 +300,13 @@ final class SimulatedModel {
 	 * @param limit the limit the request would exceed
 	 * @param perMinute that limit's value
 	 * @param waitNanos the time until the request would fit, or -1 if it never can
+	 * @param requested what the request needed of that limit
+	 * @param used what of that limit was in use, as OpenAI's 429 messages say
 	 */
-	record Refusal(Limit limit, long perMinute, long waitNanos) {
+	record Refusal(Limit limit, long perMinute, long waitNanos, long requested, long used) {
 
-		static Refusal tooLarge(Limit limit, long perMinute) {
-			return new Refusal(limit, perMinute, -1);
+		static Refusal tooLarge(Limit limit, long perMinute, long requested) {
+			return new Refusal(limit, perMinute, -1, requested, 0);
 		}
 
 		boolean tooLarge() {

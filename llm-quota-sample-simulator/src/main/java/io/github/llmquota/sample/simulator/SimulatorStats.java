@@ -8,8 +8,8 @@ import java.util.Map;
  * figures are read together, so they are consistent with each other; the totals are read
  * on their own, so a snapshot taken while requests arrive may be off by those requests.
  *
- * @param requests every {@code POST /v1/messages}, whatever its answer: the count to
- * compare with what the clients' quota admitted
+ * @param requests every {@code POST /v1/messages} and {@code POST /v1/chat/completions},
+ * whatever its answer: the count to compare with what the clients' quota admitted
  * @param overloaded the requests answered {@code 529 overloaded_error}, over all models
  * @param models the figures of each model, by model name
  */

@@ -11,8 +11,9 @@ import io.github.llmquota.batch.BatchValve;
 
 /**
  * Shows the batch valve at work: the calls this instance deferred, the batches in flight
- * per pool fleet-wide, and the money the batch discount saved. The gauges read what the
- * valve's last step saw, so a scrape makes no Redis call.
+ * and the input tokens queued at the provider per pool fleet-wide (with their limit, when
+ * one is set), and the money the batch discount saved. The gauges read what the valve's
+ * last step saw, so a scrape makes no Redis call.
  */
 public class BatchValveMeterBinder implements MeterBinder {
 
@@ -45,6 +46,19 @@ public class BatchValveMeterBinder implements MeterBinder {
 				.description("Batches submitted to the provider and not yet completed, fleet-wide")
 				.tag(LlmQuotaMetricNames.TAG_POOL, pool)
 				.register(registry);
+			Gauge
+				.builder(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS, this.valve,
+						(valve) -> valve.queuedTokens().getOrDefault(pool, 0L))
+				.description("Input tokens of deferred calls in the provider's batch queue, fleet-wide")
+				.baseUnit("tokens")
+				.tag(LlmQuotaMetricNames.TAG_POOL, pool)
+				.register(registry);
+			this.valve.maxQueuedTokens()
+				.ifPresent((limit) -> Gauge.builder(LlmQuotaMetricNames.BATCH_QUEUED_TOKENS_LIMIT, () -> limit)
+					.description("Most input tokens of deferred calls in the provider's batch queue")
+					.baseUnit("tokens")
+					.tag(LlmQuotaMetricNames.TAG_POOL, pool)
+					.register(registry));
 		}
 	}
 

@@ -197,6 +197,18 @@ public final class LlmQuotaMetricNames {
 	public static final String BATCH_IN_FLIGHT = "llm.quota.batch.in.flight";
 
 	/**
+	 * Input tokens of a pool's calls in the provider's batch processing queue, fleet-wide
+	 * (gauge): what OpenAI's enqueued-token limit bounds.
+	 */
+	public static final String BATCH_QUEUED_TOKENS = "llm.quota.batch.queued.tokens";
+
+	/**
+	 * The most input tokens of a pool's calls in the provider's batch processing queue,
+	 * {@code llm.quota.batch.max-queued-tokens} (gauge, only when it is set).
+	 */
+	public static final String BATCH_QUEUED_TOKENS_LIMIT = "llm.quota.batch.queued.tokens.limit";
+
+	/**
 	 * Money the batch discount saved on the batches this instance completed, at the
 	 * configured prices (function counter).
 	 */
