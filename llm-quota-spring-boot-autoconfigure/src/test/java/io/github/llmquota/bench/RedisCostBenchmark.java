@@ -132,11 +132,7 @@ class RedisCostBenchmark {
 	@Test
 	void redisCostWithABudgetAgainstWithout() throws Exception {
 		QuotaSettings plain = neverDenying().build();
-		BudgetSpec daily = new BudgetSpec("daily", 1_000_000_000_000_000L, BudgetWindow.DAY, ZoneId.of("UTC"),
-				DayOfWeek.MONDAY, "bench", false, false, 0.8, 0.9, true);
-		QuotaSettings budgeted = plain.withBudgets(new CostBudgets(List.of(daily),
-				new PriceTable("USD", Map.of("model", new ModelPrice(new BigDecimal("3"), new BigDecimal("15"),
-						new BigDecimal("3.75"), new BigDecimal("0.3"))))));
+		QuotaSettings budgeted = plain.withBudgets(dailyBudget("bench"));
 		alternate(new Contender("without", "without a budget", plain, RedisCostBenchmark::cycles),
 				new Contender("with", "with", budgeted, RedisCostBenchmark::cycles));
 	}
@@ -150,20 +146,23 @@ class RedisCostBenchmark {
 	@Test
 	void redisCostOfAThreeLevelTreeAgainstOnePool() throws Exception {
 		QuotaSettings alone = neverDenying().build();
-		PoolSpec pool = alone.pools().get("bench");
-		ScopeSpec org = new ScopeSpec("bench-org",
-				List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L, 0, 60_000),
-						RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)),
-				0);
-		ScopeSpec project = new ScopeSpec("bench-project",
-				List.of(RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)), 0);
-		PoolSpec scoped = new PoolSpec(pool.name(), pool.provider(), pool.rates(), pool.maxConcurrency(), pool.models(),
-				pool.userLimits(), pool.tenants(), List.of(project, org));
-		QuotaSettings tree = new QuotaSettings(Map.of("model", new ModelSpec("model", scoped, false)), alone.classes(),
-				Priority.NORMAL, alone.leaseTimeout(), alone.queueCapacity(), alone.heartbeatInterval(),
-				alone.feedback(), alone.admissionLookahead());
+		QuotaSettings tree = threeLevels(alone);
 		alternate(new Contender("one pool", "one pool", alone, RedisCostBenchmark::cycles),
 				new Contender("three levels", "three levels", tree, RedisCostBenchmark::cycles));
+	}
+
+	/**
+	 * Issue 15's figure: the Redis CPU of an acquire + settle in the three-level tree of
+	 * {@link #redisCostOfAThreeLevelTreeAgainstOnePool()} under a daily cost budget on
+	 * its organisation (worst case reserved, cost settled, in the same two calls),
+	 * against the same pool alone without a budget.
+	 */
+	@Test
+	void redisCostOfAThreeLevelTreeWithABudgetAgainstOnePool() throws Exception {
+		QuotaSettings alone = neverDenying().build();
+		alternate(new Contender("one pool", "one pool", alone, RedisCostBenchmark::cycles),
+				new Contender("tree + budget", "three levels with a budget",
+						threeLevels(alone).withBudgets(dailyBudget("bench-org")), RedisCostBenchmark::cycles));
 	}
 
 	/**
@@ -225,6 +224,32 @@ class RedisCostBenchmark {
 
 		long perThread(DefaultQuotaEngine engine, Duration duration);
 
+	}
+
+	// The pool of the given settings under a project under an organisation: the
+	// organisation limits requests and tokens per minute, the project tokens per minute.
+	private static QuotaSettings threeLevels(QuotaSettings alone) {
+		PoolSpec pool = alone.pools().get("bench");
+		ScopeSpec org = new ScopeSpec("bench-org",
+				List.of(RateLimit.of(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L, 0, 60_000),
+						RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)),
+				0);
+		ScopeSpec project = new ScopeSpec("bench-project",
+				List.of(RateLimit.of(Dimension.TOKENS_PER_MINUTE, 1_000_000_000_000L, 0, 60_000)), 0);
+		PoolSpec scoped = new PoolSpec(pool.name(), pool.provider(), pool.rates(), pool.maxConcurrency(), pool.models(),
+				pool.userLimits(), pool.tenants(), List.of(project, org));
+		return new QuotaSettings(Map.of("model", new ModelSpec("model", scoped, false)), alone.classes(),
+				Priority.NORMAL, alone.leaseTimeout(), alone.queueCapacity(), alone.heartbeatInterval(),
+				alone.feedback(), alone.admissionLookahead());
+	}
+
+	// A daily budget with a hard cap no benchmark reaches, on the given pool or scope, at
+	// list prices for the benchmark's model.
+	private static CostBudgets dailyBudget(String appliesTo) {
+		BudgetSpec daily = new BudgetSpec("daily", 1_000_000_000_000_000L, BudgetWindow.DAY, ZoneId.of("UTC"),
+				DayOfWeek.MONDAY, appliesTo, false, false, 0.8, 0.9, true);
+		return new CostBudgets(List.of(daily), new PriceTable("USD", Map.of("model", new ModelPrice(new BigDecimal("3"),
+				new BigDecimal("15"), new BigDecimal("3.75"), new BigDecimal("0.3")))));
 	}
 
 	// Limits far above what one machine can offer, leases of 2 s.
