@@ -176,17 +176,8 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 	}
 
 	private void crossedInScope(ThresholdTracker.Crossing crossing) {
-		String message = String.format("llm-quota scope '%s' %s is %s (was %s) at %.1f%% of its bucket",
-				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(), crossing.previous(),
-				crossing.utilisation() * 100);
-		if (crossing.isEscalation()) {
-			logger.warn(message);
-		}
-		else {
-			logger.info(message);
-		}
-		publish(new LlmQuotaScopeThresholdEvent(this, crossing.pool(), crossing.dimension(), crossing.previous(),
-				crossing.status(), crossing.utilisation()));
+		announce(crossing, "scope", "of its bucket", new LlmQuotaScopeThresholdEvent(this, crossing.pool(),
+				crossing.dimension(), crossing.previous(), crossing.status(), crossing.utilisation()));
 	}
 
 	private void publish(Object event) {
@@ -229,17 +220,23 @@ public class QuotaThresholdMonitor extends PeriodicLifecycle {
 	}
 
 	private void crossed(ThresholdTracker.Crossing crossing) {
-		String message = String.format("llm-quota pool '%s' %s is %s (was %s) at %.1f%% of the provider limit",
-				crossing.pool(), DimensionState.nameOf(crossing.dimension()), crossing.status(), crossing.previous(),
-				crossing.utilisation() * 100);
+		announce(crossing, "pool", "of the provider limit", new LlmQuotaThresholdEvent(this, crossing.pool(),
+				crossing.dimension(), crossing.previous(), crossing.status(), crossing.utilisation()));
+	}
+
+	// Logs a crossing, a warning when it escalates, and publishes its event.
+	private void announce(ThresholdTracker.Crossing crossing, String kind, String limit,
+			DimensionThresholdEvent event) {
+		String message = String.format("llm-quota %s '%s' %s is %s (was %s) at %.1f%% %s", kind, crossing.pool(),
+				DimensionState.nameOf(crossing.dimension()), crossing.status(), crossing.previous(),
+				crossing.utilisation() * 100, limit);
 		if (crossing.isEscalation()) {
 			logger.warn(message);
 		}
 		else {
 			logger.info(message);
 		}
-		publish(new LlmQuotaThresholdEvent(this, crossing.pool(), crossing.dimension(), crossing.previous(),
-				crossing.status(), crossing.utilisation()));
+		publish(event);
 	}
 
 	private void mitigate(PoolState state, boolean underPressure) {
