@@ -11,7 +11,7 @@
   var poolsElement = document.getElementById('pools');
   var scopesElement = document.getElementById('scopes');
   var stateElement = document.getElementById('state');
-  // The controls that change pools show only where the endpoint's write operations are on.
+  // The controls that change pools and scopes show only where the endpoint's write operations are on.
   var controlsWanted = false;
   var controlsBuilt = false;
 
@@ -364,22 +364,41 @@
     });
   }
 
+  // A fieldset of controls for one pool or scope (kind), with the line its answers go to.
+  function controlSet(kind, name) {
+    var set = element('fieldset');
+    set.setAttribute('data-' + kind, name);
+    set.appendChild(element('legend', null, name));
+    var result = element('span', 'result');
+    result.setAttribute('data-control', 'result');
+    return { set: set, result: result };
+  }
+
+  // A pool and a scope take a limit the same way: for one of the dimensions it limits.
+  function limitRow(name, dimensions, result) {
+    var dimension = select('dimension', entries(dimensions).map(function (e) { return e[0]; }));
+    var limit = input('limit', '1');
+    return row('limit', [dimension, limit, button('set-limit', 'Set limit', function () {
+      send(name, { dimension: dimension.value, limit: limit.value }, result);
+    })]);
+  }
+
+  function revertButton(name, result) {
+    return button('revert', 'Revert to configuration', function () {
+      send(name, null, result);
+    });
+  }
+
   // Built once, from the first reading, so that a redraw never clears what is typed.
   function buildControls(json) {
     var container = document.getElementById('controls');
     entries(json && json.pools).forEach(function (entry) {
       var name = entry[0];
       var pool = entry[1];
-      var set = element('fieldset');
-      set.setAttribute('data-pool', name);
-      set.appendChild(element('legend', null, name));
-      var result = element('span', 'result');
-      result.setAttribute('data-control', 'result');
-      var dimension = select('dimension', entries(pick(pool, ['dimensions'])).map(function (e) { return e[0]; }));
-      var limit = input('limit', '1');
-      set.appendChild(row('limit', [dimension, limit, button('set-limit', 'Set limit', function () {
-        send(name, { dimension: dimension.value, limit: limit.value }, result);
-      })]));
+      var controls = controlSet('pool', name);
+      var set = controls.set;
+      var result = controls.result;
+      set.appendChild(limitRow(name, pick(pool, ['dimensions']), result));
       var priority = select('class', entries(pick(pool, ['queued'])).map(function (e) { return e[0]; }));
       set.appendChild(row('class', [priority, button('pause', 'Pause', function () {
         send(name, { pause: priority.value }, result);
@@ -396,11 +415,17 @@
         send(name, { shadow: true }, result);
       }), button('shadow-off', 'Off', function () {
         send(name, { shadow: false }, result);
-      }), button('revert', 'Revert to configuration', function () {
-        send(name, null, result);
-      })]));
+      }), revertButton(name, result)]));
       set.appendChild(result);
       container.appendChild(set);
+    });
+    // A scope takes limits only: classes, the multiplier and shadow mode belong to its pools.
+    entries(json && json.scopes).forEach(function (entry) {
+      var controls = controlSet('scope', entry[0]);
+      controls.set.appendChild(limitRow(entry[0], pick(entry[1], ['dimensions']), controls.result));
+      controls.set.appendChild(row('configuration', [revertButton(entry[0], controls.result)]));
+      controls.set.appendChild(controls.result);
+      container.appendChild(controls.set);
     });
     container.hidden = false;
   }

@@ -155,6 +155,52 @@ class LivePageBrowserTests {
 	}
 
 	@Test
+	void scopeControlsChangeAScopesLimitAndThePageShowsTheChange() {
+		this.browser.get("http://localhost:" + this.port + "/");
+		String chat = "#controls fieldset[data-scope='project-chat'] ";
+		new WebDriverWait(this.browser, Duration.ofSeconds(30))
+			.until((browser) -> browser.findElement(By.cssSelector(chat + "[data-control=limit]")).isDisplayed());
+		// A scope takes limits only: the pools' other controls are not offered for it.
+		assertThat(this.browser.findElements(By.cssSelector(chat + "[data-control=pause]"))).isEmpty();
+
+		new Select(control(chat, "dimension")).selectByValue("input-tokens-per-minute");
+		control(chat, "limit").sendKeys("30000");
+		control(chat, "set-limit").click();
+		awaitText(chat + "[data-control=result]", "applied");
+		// Digits only: the page formats the figure in the browser's locale.
+		awaitText(CHAT_LIVE, "changed at runtime: input-tokens-per-minute limit 30");
+		assertThat(liveLimitsOf("project-chat")).containsEntry("input-tokens-per-minute", 30000);
+
+		// Above sample-org's 60,000: the endpoint's 400 names the field and the parent.
+		control(chat, "limit").clear();
+		control(chat, "limit").sendKeys("70000");
+		control(chat, "set-limit").click();
+		awaitText(chat + "[data-control=result]",
+				"refused (HTTP 400): limits.input-tokens-per-minute: 70000 exceeds the limit of scope 'sample-org'");
+		assertThat(liveLimitsOf("project-chat")).containsEntry("input-tokens-per-minute", 30000);
+
+		control(chat, "revert").click();
+		awaitText(chat + "[data-control=result]", "applied");
+		new WebDriverWait(this.browser, Duration.ofSeconds(30)).until((browser) -> text(CHAT_LIVE) == null);
+		assertThat(liveLimitsOf("project-chat")).isEmpty();
+	}
+
+	// The scope's live limits as the endpoint answers them, empty when it runs as
+	// configured.
+	@SuppressWarnings("unchecked")
+	private Map<String, Object> liveLimitsOf(String scope) {
+		Map<String, Object> body = this.http.getForObject("/actuator/llmquota", Map.class);
+		Map<String, Object> scopes = (Map<String, Object>) body.get("scopes");
+		Map<String, Object> live = (Map<String, Object>) ((Map<String, Object>) scopes.get(scope)).get("live");
+		if (live == null || live.get("limits") == null) {
+			return Map.of();
+		}
+		return (Map<String, Object>) live.get("limits");
+	}
+
+	private static final String CHAT_LIVE = "section.scope[data-scope='project-chat'] .live";
+
+	@Test
 	void eachTenantsShareOfTheTokensTheFleetAdmittedIsShown() {
 		// On Haiku, which the other tests' chat calls (without a tenant) leave alone.
 		admit("acme", 2_000);
