@@ -251,11 +251,6 @@ class DefaultQuotaLease implements QuotaLease {
 		ProviderProfile profile = ProviderProfile.of(this.model.pool().provider());
 		long[] remaining = new long[rates.size()];
 		long[] tolerance = new long[rates.size()];
-		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
-		// alone) still says that bucket is spent; left as unknown, the pool would admit a
-		// full burst against it the moment the cooldown ends.
-		Dimension exhausted = (kind == PoolFeedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
-				: null;
 		// A level's readings go to the scope of the chain that mirrors it; a level no
 		// scope mirrors tightens the pool, as the tightest reading always did.
 		List<ScopeSpec> chain = this.model.pool().scopeChain();
@@ -266,6 +261,15 @@ class DefaultQuotaLease implements QuotaLease {
 			}
 		});
 		Map<Dimension, DimensionReading> poolReadings = feedback.getReadingsWithout(mirrored);
+		if (kind == PoolFeedback.Kind.RATE_LIMITED
+				&& mirrored.stream().anyMatch((level) -> spent(feedback.getReadings(level))) && !spent(poolReadings)) {
+			kind = PoolFeedback.Kind.SCOPE_RATE_LIMITED;
+		}
+		// A 429 that names the limit it hit but no remaining figure (Anthropic's message
+		// alone) still says that bucket is spent; left as unknown, the pool would admit a
+		// full burst against it the moment the cooldown ends.
+		Dimension exhausted = (kind == PoolFeedback.Kind.RATE_LIMITED) ? feedback.getLimitedDimension().orElse(null)
+				: null;
 		List<PoolFeedback.ScopeReading> scopes = null;
 		if (!mirrored.isEmpty()) {
 			scopes = new ArrayList<>(chain.size());
@@ -289,6 +293,13 @@ class DefaultQuotaLease implements QuotaLease {
 		}
 		return new PoolFeedback(kind, this.feedbackSettings.clampCooldown(retryAfterMillis), remaining, tolerance, null,
 				scopes);
+	}
+
+	// Whether a provider reading says one of the buckets it describes has nothing left.
+	private static boolean spent(Map<Dimension, DimensionReading> readings) {
+		return readings.values()
+			.stream()
+			.anyMatch((reading) -> reading.getRemaining().isPresent() && reading.getRemaining().getAsLong() <= 0);
 	}
 
 	// What the provider says is left of a bucket, less the safety margin: -1 unknown, 0

@@ -84,6 +84,14 @@ public record PoolFeedback(Kind kind, long retryAfterMillis, long[] remaining, l
 		/** A 429: the pool cools down fleet-wide and the multiplier is cut. */
 		RATE_LIMITED,
 
+		/**
+		 * A 429 that a scope's readings account for (a bucket of the organisation or
+		 * project the scope mirrors is spent) while the pool's own readings show room:
+		 * the readings tighten that scope, and the pool neither cools down nor is cut,
+		 * since its own limit was not the one hit.
+		 */
+		SCOPE_RATE_LIMITED,
+
 		/** Overloaded or failing: the model cools down with exponential backoff. */
 		OVERLOADED,
 

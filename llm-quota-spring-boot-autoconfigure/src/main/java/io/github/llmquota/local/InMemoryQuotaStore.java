@@ -1222,7 +1222,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 					}
 					this.dirty = true;
 				}
-				case NONE -> {
+				// A scope's 429 did what it does through the readings above.
+				case NONE, SCOPE_RATE_LIMITED -> {
 				}
 			}
 		}

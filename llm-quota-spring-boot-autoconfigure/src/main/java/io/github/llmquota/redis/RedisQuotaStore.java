@@ -758,7 +758,8 @@ public class RedisQuotaStore implements QuotaStore {
 			case RATE_LIMITED -> "rate-limited";
 			case OVERLOADED -> "overloaded";
 			case EXHAUSTED -> "exhausted";
-			case NONE -> "";
+			// The script knows no scope 429: what it does for one is the readings'.
+			case NONE, SCOPE_RATE_LIMITED -> "";
 		};
 		boolean remaining = hasRemaining(feedback);
 		List<long[][]> scopes = null;

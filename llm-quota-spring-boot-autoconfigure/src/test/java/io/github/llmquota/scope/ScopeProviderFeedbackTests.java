@@ -93,7 +93,33 @@ class ScopeProviderFeedbackTests {
 		assertThat(levels.project()).isEqualTo(10);
 	}
 
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("stores")
+	void a429ThatTheProjectsHeadersAccountForSpendsTheProjectAndNeitherCoolsNorCutsThePool(boolean redis)
+			throws IOException {
+		PoolSnapshot snapshot = settle(redis, ProviderScope.PROJECT, projectSpent429());
+
+		assertThat(snapshot.scopes().get(0).used()[0]).isEqualTo(LIMIT);
+		assertThat(snapshot.cooldownMillis()).isZero();
+		assertThat(snapshot.multiplier()).isEqualTo(1.0);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("stores")
+	void withoutAScopeThatMirrorsTheProjectA429CoolsAndCutsThePoolAsBefore(boolean redis) throws IOException {
+		// Also the proof that the test above tells a scope's 429 from the pool's.
+		PoolSnapshot snapshot = settle(redis, null, projectSpent429());
+
+		assertThat(snapshot.cooldownMillis()).isEqualTo(3_000);
+		assertThat(snapshot.multiplier()).isLessThan(1.0);
+	}
+
 	private Levels settleWithProjectHeaders(boolean redis, ProviderScope projectMirrors) throws IOException {
+		PoolSnapshot snapshot = settle(redis, projectMirrors, projectTokenHeaders());
+		return new Levels(snapshot.used()[0], snapshot.scopes().get(0).used()[0]);
+	}
+
+	private PoolSnapshot settle(boolean redis, ProviderScope projectMirrors, ProviderFeedback feedback) {
 		QuotaSettings settings = TestTree.organisation()
 			.orgLimit(Dimension.TOKENS_PER_MINUTE, 100_000)
 			.projectLimit(Dimension.TOKENS_PER_MINUTE, LIMIT)
@@ -105,13 +131,29 @@ class ScopeProviderFeedbackTests {
 		DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store);
 		this.engines.add(engine);
 		engine.acquire(QuotaRequest.builder("model-a").inputTokens(10).maxOutputTokens(0).build())
-			.settle(TokenUsage.of(10, 0), projectTokenHeaders());
+			.settle(TokenUsage.of(10, 0), feedback);
 		PoolSnapshot snapshot = store.snapshot(settings.pools().get("pool-a"));
 		assertThat(snapshot.scopes().get(0).scope()).isEqualTo("project-a");
-		return new Levels(snapshot.used()[0], snapshot.scopes().get(0).used()[0]);
+		return snapshot;
 	}
 
 	private static ProviderFeedback projectTokenHeaders() throws IOException {
+		return parse(vectorHeaders(), 200);
+	}
+
+	// The same call refused: the project has no tokens left, the model bucket has.
+	private static ProviderFeedback projectSpent429() throws IOException {
+		Map<String, List<String>> headers = vectorHeaders();
+		headers.put("x-ratelimit-remaining-project-tokens", List.of("0"));
+		headers.put("retry-after", List.of("3"));
+		return parse(headers, 429);
+	}
+
+	private static ProviderFeedback parse(Map<String, List<String>> headers, int status) {
+		return new ProviderFeedbackParser().parse("pool-a", Provider.OPENAI, status, headers, null, Instant.now());
+	}
+
+	private static Map<String, List<String>> vectorHeaders() throws IOException {
 		try (InputStream json = ScopeProviderFeedbackTests.class.getResourceAsStream("/provider/header-vectors.json")) {
 			for (JsonNode vector : new ObjectMapper().readTree(json)) {
 				if (vector.get("id").asText().equals("openai-200-docs-project-tokens")) {
@@ -120,8 +162,7 @@ class ScopeProviderFeedbackTests {
 						.fields()
 						.forEachRemaining(
 								(header) -> headers.put(header.getKey(), List.of(header.getValue().asText())));
-					return new ProviderFeedbackParser().parse("pool-a", Provider.OPENAI, vector.get("status").asInt(),
-							headers, null, Instant.now());
+					return headers;
 				}
 			}
 		}

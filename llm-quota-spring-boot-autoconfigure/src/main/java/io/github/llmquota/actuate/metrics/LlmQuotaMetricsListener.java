@@ -123,7 +123,7 @@ public class LlmQuotaMetricsListener implements QuotaEngineListener {
 	@Override
 	public void ended(ModelSpec model, QuotaRequest request, TokenUsage usage, PoolFeedback.Kind feedback) {
 		String pool = model.pool().name();
-		if (feedback == PoolFeedback.Kind.RATE_LIMITED) {
+		if (feedback == PoolFeedback.Kind.RATE_LIMITED || feedback == PoolFeedback.Kind.SCOPE_RATE_LIMITED) {
 			this.rateLimited.withTags(LlmQuotaMetricNames.TAG_POOL, pool, LlmQuotaMetricNames.TAG_MODEL, model.name())
 				.increment();
 		}
