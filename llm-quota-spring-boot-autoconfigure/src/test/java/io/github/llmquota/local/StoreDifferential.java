@@ -981,11 +981,14 @@ final class StoreDifferential {
 			end();
 		}
 
-		// What a flush, or an eviction of the state hash, leaves behind.
+		// What a flush, or an eviction of the state hash, leaves behind. A state no call
+		// has written yet (only acquires and settles write a missing one) cannot be lost:
+		// the script finds it missing and, as this worker never wrote it, new.
 		private void loseState() {
 			begin("lose the state hash");
-			this.redis.delete(this.lua.keys(this.pool.name()).get(0));
-			this.java.loseState(this.pool.name());
+			if (Boolean.TRUE.equals(this.redis.delete(this.lua.keys(this.pool.name()).get(0)))) {
+				this.java.loseState(this.pool.name());
+			}
 			end();
 		}
 
