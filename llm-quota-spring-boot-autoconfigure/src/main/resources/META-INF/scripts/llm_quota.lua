@@ -86,7 +86,9 @@
 --   null or, at the end, left out:
 --   acquire  [id, worker, classRank, costs, maxWaitMillis, model, user, arrival, stateUnknown,
 --            live, tenant, budgets, tenantLimit]
---   settle   [id, deltas, model, feedback, user, stateUnknown, live, budgets, tenantLimit]
+--   settle   [id, deltas, model, feedback, user, stateUnknown, live, budgets, tenantLimit, streamed]
+--            (streamed [stream]: true when the lease charged stream steps, whose output in flight
+--            settle then clears; left out for a call that never streamed)
 --   cancel   [id, stateUnknown, live]
 --   poll     [worker, ids, stateUnknown, live]
 --   snapshot [models, live, budgets] [budgets]
@@ -299,7 +301,7 @@ local ARGUMENTS = {
   settle = function(a)
     return {id = a[1], deltas = a[2], model = present(a[3]), feedback = feedbackArguments(a[4]),
       user = userArguments(a[5]), stateUnknown = present(a[6]), live = present(a[7]), budgets = budgetArguments(a[8]),
-      tenantLimit = userArguments(a[9])}
+      tenantLimit = userArguments(a[9]), streamed = present(a[10])}
   end,
   cancel = function(a) return {id = a[1], stateUnknown = present(a[2]), live = present(a[3])} end,
   poll = function(a) return {worker = a[1], ids = a[2], stateUnknown = present(a[3]), live = present(a[4])} end,
@@ -1447,7 +1449,8 @@ local function settle(a)
   end
   redis.call('ZREM', L, a.id)
   endScopeLeases(a.id) -- [scopes]
-  redis.call('HDEL', C, a.id) -- [stream] no longer in flight
+  -- [stream] No longer in flight; only a lease that charged has output there to clear.
+  if a.streamed then redis.call('HDEL', C, a.id) end
   -- Only a ticket granted from the queue has a grant record, and none outlives gx.
   -- Redis keeps a key through the millisecond it expires in.
   if now <= st.grantsUntil + 1 then redis.call('DEL', base .. 'g:' .. a.id) end

@@ -65,6 +65,10 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private long budgetReserved;
 
+	// Whether a streaming step was sent: only then has the store output in flight to
+	// clear at settle. Guarded by this.
+	private boolean streamed;
+
 	DefaultQuotaLease(QuotaStore store, ModelSpec model, QuotaRequest request, Ticket ticket, long arrival,
 			EndListener endListener, FeedbackSettings feedbackSettings) {
 		this(store, model, request, ticket, arrival, endListener, feedbackSettings, BudgetPlan.NONE);
@@ -142,6 +146,9 @@ class DefaultQuotaLease implements QuotaLease {
 			long spend = Math.max(0, this.budgets.cost(this.model, sofar) - this.budgetSpent);
 			long release = Math.min(spend, this.budgetReserved);
 			List<BudgetCharge> budgetSpend = budgetSpend(spend, release);
+			// Before the call: a step that reached the store and then failed here still
+			// left output in flight for settle to clear.
+			this.streamed = true;
 			try {
 				boolean held = this.store.charge(this.model.pool(), id(), delta, outputTokens, user, userDelta,
 						budgetSpend, tenant, tenantDelta);
@@ -198,6 +205,7 @@ class DefaultQuotaLease implements QuotaLease {
 
 	private void end(long[] actual, long[] userActual, long[] tenantActual, PoolFeedback feedback, TokenUsage usage,
 			long cost) {
+		boolean streamed;
 		long[] charged;
 		long[] userCharged;
 		long[] tenantCharged;
@@ -206,6 +214,7 @@ class DefaultQuotaLease implements QuotaLease {
 			if (!this.ended.compareAndSet(false, true)) {
 				return;
 			}
+			streamed = this.streamed;
 			charged = this.charged.clone();
 			userCharged = (this.userCharged != null) ? this.userCharged.clone() : null;
 			tenantCharged = (this.tenantCharged != null) ? this.tenantCharged.clone() : null;
@@ -218,7 +227,7 @@ class DefaultQuotaLease implements QuotaLease {
 		UserCharge tenant = this.ticket.tenantLimit();
 		Settlement settlement = new Settlement(id(), model(), minus(actual, charged), user,
 				(user != null) ? minus(userActual, userCharged) : null, feedback, budgetSpend, tenant,
-				(tenant != null) ? minus(tenantActual, tenantCharged) : null);
+				(tenant != null) ? minus(tenantActual, tenantCharged) : null, streamed);
 		try {
 			this.store.settle(this.model.pool(), settlement);
 			noteSpent(budgetSpend);

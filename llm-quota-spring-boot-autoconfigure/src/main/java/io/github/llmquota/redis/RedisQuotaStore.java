@@ -236,7 +236,7 @@ public class RedisQuotaStore implements QuotaStore {
 		List<?> reply = run(pool, ScriptProtocol.SETTLE,
 				(live) -> new SettleArgs(settlement.leaseId(), settlement.delta(),
 						(feedback != null) ? settlement.model() : null, feedback, user, stateUnknown(pool), live,
-						budgets(settlement.budgets()), tenantLimit));
+						budgets(settlement.budgets()), tenantLimit, settlement.streamed() ? Boolean.TRUE : null));
 		if (!ScriptProtocol.SETTLED.equals(reply.get(0))) {
 			throw unexpected(reply);
 		}

@@ -330,7 +330,7 @@ final class ScriptProtocol {
 	 */
 	@JsonSerialize(using = Positional.class)
 	record SettleArgs(String id, long[] deltas, String model, FeedbackArgs feedback, UserArgs user,
-			Boolean stateUnknown, Long live, List<BudgetArgs> budgets, UserArgs tenantLimit) {
+			Boolean stateUnknown, Long live, List<BudgetArgs> budgets, UserArgs tenantLimit, Boolean streamed) {
 	}
 
 	/** The arguments of {@code cancel}. */

@@ -57,6 +57,32 @@ class RedisStreamChargeTests extends StreamChargeContractTests {
 		}
 	}
 
+	@Test
+	void aSettledStreamsNoteIsClearedBySettleAndACallThatNeverStreamedClearsNothing() {
+		QuotaSettings settings = TestSettings.pool("notes")
+			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 100_000)
+			.margin(0)
+			.leaseTimeout(Duration.ofSeconds(10))
+			.build();
+		RedisQuotaStore store = this.redis.create(settings, () -> this.now);
+		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
+			String state = store.keys("notes").get(0);
+			String notes = state.substring(0, state.length() - 1) + "c";
+			StringRedisTemplate redis = new StringRedisTemplate(TestRedis.shared().connectionFactory());
+			QuotaLease stream = acquire(engine);
+			QuotaLease plain = acquire(engine);
+			assertThat(stream.charge(100)).isTrue();
+			// A note under the plain call's id (never written by a live store) shows
+			// whether its settle touches the notes: it leaves them alone, sparing the
+			// command.
+			redis.opsForHash().put(notes, plain.id(), "7");
+			stream.settle(TokenUsage.of(0, 120));
+			plain.settle(TokenUsage.of(0, 10));
+			assertThat(redis.opsForHash().hasKey(notes, stream.id())).isFalse();
+			assertThat(redis.opsForHash().hasKey(notes, plain.id())).isTrue();
+		}
+	}
+
 	private static QuotaLease acquire(DefaultQuotaEngine engine) {
 		return engine.acquire(QuotaRequest.builder("model")
 			.priority(Priority.CRITICAL)

@@ -27,7 +27,7 @@ class ScriptProtocolTests {
 				null, null, null, null);
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo("[\"w.1\",\"w\",2,[1,1000,500],0,\"model\"]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 0, 0, -380 }, "model",
-				new FeedbackArgs("ok", null, null, null, null, null), null, null, null, null, null);
+				new FeedbackArgs("ok", null, null, null, null, null), null, null, null, null, null, null);
 		assertThat(ScriptProtocol.write(settle)).isEqualTo("[\"w.1\",[0,0,-380],\"model\",[\"ok\"]]");
 	}
 
@@ -42,7 +42,7 @@ class ScriptProtocolTests {
 	void absentArgumentsBeforePresentOnesKeepTheirPlaceAsNull() {
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null,
 				new UserArgs("h", List.of("rpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { 1 }),
-				true, 3L, null, null);
+				true, 3L, null, null, null);
 		assertThat(ScriptProtocol.write(settle))
 			.isEqualTo("[\"w.1\",[5],null,null,[\"h\",[\"rpm\"],[10.0],[0.5],null,[1]],true,3]");
 	}
@@ -81,7 +81,7 @@ class ScriptProtocolTests {
 		assertThat(ScriptProtocol.write(acquire)).isEqualTo(
 				"[\"w.1\",\"w\",0,[1],0,null,null,null,null,null,null,null,[\"cd34\",[\"tpm\"],[10.0],[0.5],[2]]]");
 		SettleArgs settle = new SettleArgs("w.1", new long[] { 5 }, null, null, null, null, null, null, new UserArgs(
-				"cd34", List.of("tpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { -1 }));
+				"cd34", List.of("tpm"), new double[] { 10 }, new double[] { 0.5 }, null, new long[] { -1 }), null);
 		assertThat(ScriptProtocol.write(settle))
 			.isEqualTo("[\"w.1\",[5],null,null,null,null,null,null,[\"cd34\",[\"tpm\"],[10.0],[0.5],null,[-1]]]");
 	}
