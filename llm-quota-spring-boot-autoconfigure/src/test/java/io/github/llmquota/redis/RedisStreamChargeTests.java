@@ -27,6 +27,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RedisStreamChargeTests extends StreamChargeContractTests {
 
+	// A pool whose streams' output notes the tests read in Redis.
+	private static final QuotaSettings NOTES = TestSettings.pool("notes")
+		.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 100_000)
+		.margin(0)
+		.leaseTimeout(Duration.ofSeconds(10))
+		.build();
+
 	@RegisterExtension
 	final DrivenRedisStores redis = new DrivenRedisStores();
 
@@ -37,15 +44,9 @@ class RedisStreamChargeTests extends StreamChargeContractTests {
 
 	@Test
 	void anExpiredStreamsNoteIsDroppedWithTheExpiredLeases() {
-		QuotaSettings settings = TestSettings.pool("notes")
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 100_000)
-			.margin(0)
-			.leaseTimeout(Duration.ofSeconds(10))
-			.build();
-		RedisQuotaStore store = this.redis.create(settings, () -> this.now);
-		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
-			String state = store.keys("notes").get(0);
-			String notes = state.substring(0, state.length() - 1) + "c";
+		RedisQuotaStore store = this.redis.create(NOTES, () -> this.now);
+		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(NOTES, store)) {
+			String notes = notesKey(store);
 			StringRedisTemplate redis = new StringRedisTemplate(TestRedis.shared().connectionFactory());
 			QuotaLease stream = acquire(engine);
 			assertThat(stream.charge(100)).isTrue();
@@ -59,15 +60,9 @@ class RedisStreamChargeTests extends StreamChargeContractTests {
 
 	@Test
 	void aSettledStreamsNoteIsClearedBySettleAndACallThatNeverStreamedClearsNothing() {
-		QuotaSettings settings = TestSettings.pool("notes")
-			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 100_000)
-			.margin(0)
-			.leaseTimeout(Duration.ofSeconds(10))
-			.build();
-		RedisQuotaStore store = this.redis.create(settings, () -> this.now);
-		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(settings, store)) {
-			String state = store.keys("notes").get(0);
-			String notes = state.substring(0, state.length() - 1) + "c";
+		RedisQuotaStore store = this.redis.create(NOTES, () -> this.now);
+		try (DefaultQuotaEngine engine = new DefaultQuotaEngine(NOTES, store)) {
+			String notes = notesKey(store);
 			StringRedisTemplate redis = new StringRedisTemplate(TestRedis.shared().connectionFactory());
 			QuotaLease stream = acquire(engine);
 			QuotaLease plain = acquire(engine);
@@ -81,6 +76,12 @@ class RedisStreamChargeTests extends StreamChargeContractTests {
 			assertThat(redis.opsForHash().hasKey(notes, stream.id())).isFalse();
 			assertThat(redis.opsForHash().hasKey(notes, plain.id())).isTrue();
 		}
+	}
+
+	// The hash of the pool's streams' output notes ("c" beside its state hash "s").
+	private static String notesKey(RedisQuotaStore store) {
+		String state = store.keys("notes").get(0);
+		return state.substring(0, state.length() - 1) + "c";
 	}
 
 	private static QuotaLease acquire(DefaultQuotaEngine engine) {
