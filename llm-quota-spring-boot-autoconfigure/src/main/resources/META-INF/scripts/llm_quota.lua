@@ -62,8 +62,9 @@
 --   the version of the live settings the state was decided under (absent: 0), in text, for
 --   the live op writes it without reading the state.
 --
--- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge | tenants), 2 the pool config's digest,
---   3 the op's arguments as a JSON array, 4 the pool config as JSON, sent only after
+-- ARGV: 1 op (acquire | settle | cancel | poll | snapshot | live | charge | tenants | batch), 2 the pool config's
+--   digest, 3 the op's arguments as a JSON array (batch: a list of [op, arguments], each op one of
+--   acquire, settle, cancel, poll and charge), 4 the pool config as JSON, sent only after
 --   CONFIG_NEEDED (else empty or absent), 5 "now" in ms, for tests only (empty or absent:
 --   Redis TIME).
 -- Pool config (ScriptProtocol.PoolConfig), by name: pool, dimensions, capacities,
@@ -146,6 +147,7 @@
 --            at most limit, then by key hash; the first admitted is every tenant's together
 --   charge   {CHARGED} (the lease lives a lease timeout from now) | {LOST} (it had expired or
 --            ended: nothing charged) [stream]
+--   batch    {BATCH, then each call's reply, in the order of the calls}
 --   any op   {CONFIG_NEEDED} when ARGV[2] names no kept config; {LIVE_CHANGED} [live] when
 --            the caller's live version is not the pool's, or a scope's liveVersion in the config is
 --            not the scope's: it reloads them and calls again
@@ -313,8 +315,23 @@ local ARGUMENTS = {
   tenants = function(a) return {limit = a[1], live = present(a[2])} end, -- [tenants]
 }
 
-local args = cjson.decode(ARGV[3])
-if ARGUMENTS[op] then args = ARGUMENTS[op](args) end
+-- A batch: calls of one JVM for this pool that waited while its previous call ran, decided one
+-- after another in this call as if each had been sent alone at the same instant; one reading
+-- of the config and the state serves them all. The state is read with the first call's model;
+-- stateUnknown and live are the JVM's, alike in every call of a batch.
+local BATCHED = {acquire = true, settle = true, cancel = true, poll = true, charge = true}
+local args, calls = cjson.decode(ARGV[3]), nil
+if op == 'batch' then
+  calls = {}
+  for i, c in ipairs(args) do
+    if not BATCHED[c[1]] then return redis.error_reply('llm-quota: op ' .. tostring(c[1]) .. ' cannot be batched') end
+    calls[i] = {c[1], ARGUMENTS[c[1]](c[2])}
+  end
+  if #calls == 0 then return redis.error_reply('llm-quota: an empty batch') end
+  args = calls[1][2]
+elseif ARGUMENTS[op] then
+  args = ARGUMENTS[op](args)
+end
 
 local dims = cfg.dimensions
 local n = #dims
@@ -597,6 +614,7 @@ local function addToRing(raw, index)
 end
 
 local leasesTrimmed = false
+local leasesAdded = false
 
 -- Drop expired leases, once per call. Only the concurrency count needs them gone, so the
 -- other calls leave them to the next count or the next 10-second slot: every reader
@@ -1028,8 +1046,9 @@ local function admit(tk)
   if tk.tenant then countAdmitted(tk.tenant) end -- [tenants]
   for i = 1, n do consume(i, tk.costs[i]) end
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
-  -- Every lease, for a lease may recreate the key after the last one left.
-  redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  -- A lease may recreate the key after the last one left: it gets its lifetime once this
+  -- call's admissions are done (leasesKept).
+  leasesAdded = true
   releaseClaims(tk.id) -- [scopes]
   -- [scopes] Charged to every scope of the chain; a lease held in each that counts them.
   for _, sc in ipairs(scopes) do
@@ -1039,6 +1058,12 @@ local function admit(tk)
       redis.call('PEXPIRE', sc.base .. 'l', cfg.leaseTimeoutMillis * 2)
     end
   end
+end
+
+-- Give the leases key its lifetime after this call's admissions, once, whatever a batch
+-- admitted and ended in between.
+local function leasesKept()
+  if leasesAdded then redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2) end
 end
 
 local function notify(worker, kind, rest)
@@ -1131,7 +1156,10 @@ local function pump(caller, own)
   return granted
 end
 
+local touchedWorkers = {} -- this call's: a batch touches each once
 local function touchWorker(worker)
+  if touchedWorkers[worker] then return end
+  touchedWorkers[worker] = true
   -- Readers compare a worker's expiry with now, so dead workers only take space: they are
   -- dropped when a worker joins, the only time the set grows. A join may also recreate the
   -- key, so it always gives the key its lifetime.
@@ -1526,7 +1554,7 @@ local function charge(a)
       if sc.maxConcurrency > 0 then redis.call('ZADD', sc.base .. 'l', 'XX', keptUntil, a.id) end
     end
   end
-  redis.call('PEXPIRE', L, cfg.leaseTimeoutMillis * 2)
+  leasesAdded = true -- the key's lifetime, as for an admission
   -- A grant record lives as long as its lease.
   if now <= st.grantsUntil + 1 and redis.call('PEXPIRE', base .. 'g:' .. a.id, cfg.leaseTimeoutMillis) == 1
       and keptUntil > st.grantsUntil then
@@ -1667,12 +1695,22 @@ end
 local OPS = {acquire = acquire, settle = settle, cancel = cancel, poll = poll, snapshot = snapshot,
   charge = charge, -- [stream]
   tenants = waitingTenants} -- [tenants]
--- [live] The classes in shadow mode take the shadow acquire.
-if cfg.shadowed and op == 'acquire' and cfg.shadowed[args.classRank + 1] then OPS.acquire = shadowAcquire end
 
-local run = OPS[op]
-if not run then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
-local result = run(args)
+local function decide(name, a)
+  -- [live] The classes in shadow mode take the shadow acquire.
+  if name == 'acquire' and cfg.shadowed and cfg.shadowed[a.classRank + 1] then return shadowAcquire(a) end
+  return OPS[name](a)
+end
+
+local result
+if calls then
+  result = {'BATCH'}
+  for i, c in ipairs(calls) do result[i + 1] = decide(c[1], c[2]) end
+else
+  if not OPS[op] then return redis.error_reply('llm-quota: unknown op ' .. tostring(op)) end
+  result = decide(op, args)
+end
+leasesKept()
 save()
 if op ~= 'snapshot' then saveScopes() end -- [scopes]
 return result

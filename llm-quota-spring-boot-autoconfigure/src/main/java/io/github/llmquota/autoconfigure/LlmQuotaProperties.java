@@ -447,6 +447,14 @@ public class LlmQuotaProperties {
 		 */
 		private Duration retryInterval = Duration.ofSeconds(5);
 
+		/**
+		 * Whether this JVM's calls for a pool that are made while another of its calls is
+		 * under way wait for it and are then sent together, as one script call. Each call
+		 * is decided as if sent alone; under load, the pool's decisions cost Redis a
+		 * fraction. Off: every call is a script call of its own.
+		 */
+		private boolean combineCalls = true;
+
 		public FailMode getFailMode() {
 			return this.failMode;
 		}
@@ -461,6 +469,14 @@ public class LlmQuotaProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = timeout;
+		}
+
+		public boolean isCombineCalls() {
+			return this.combineCalls;
+		}
+
+		public void setCombineCalls(boolean combineCalls) {
+			this.combineCalls = combineCalls;
 		}
 
 		public Duration getRetryInterval() {

@@ -33,6 +33,7 @@ final class QuotaStoreConfigurations {
 			LlmQuotaProperties.Redis redis = properties.getRedis();
 			RedisQuotaStore store = new RedisQuotaStore(connectionFactory, settings, properties.getKeyPrefix(),
 					redis.getTimeout());
+			store.setCallsCombined(redis.isCombineCalls());
 			return new FailoverQuotaStore(store, settings, redis.getFailMode(), redis.getRetryInterval());
 		}
 

@@ -78,6 +78,9 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private static final long KNOWN_STATE_NANOS = Duration.ofMinutes(30).toNanos();
 
+	// The most calls one script call decides: bounds how long it holds Redis.
+	private static final int MAX_BATCH = 64;
+
 	private final StringRedisTemplate redis;
 
 	private final RedisConnectionFactory connectionFactory;
@@ -126,6 +129,11 @@ public class RedisQuotaStore implements QuotaStore {
 
 	private volatile boolean scopeClaimsOff;
 
+	private volatile boolean callsCombined = true;
+
+	// Per pool, the calls of this JVM's threads that wait for the pool's call under way.
+	private final Map<String, CallCombiner<Call, List<?>>> combiners = new ConcurrentHashMap<>();
+
 	/**
 	 * Create a store.
 	 * @param connectionFactory the Redis connection factory, shared with the application
@@ -173,6 +181,17 @@ public class RedisQuotaStore implements QuotaStore {
 		this.settings = settings;
 		this.keyPrefix = keyPrefix;
 		this.testClock = testClock;
+	}
+
+	/**
+	 * Set whether calls for a pool that are made while another of its calls is under way
+	 * wait for it and are then sent together, as one script call (the default), or each
+	 * on its own. Combined, a pool's decisions cost Redis a fraction under load; each is
+	 * decided as if sent alone at the instant its batch runs.
+	 * @param callsCombined whether to combine calls
+	 */
+	public void setCallsCombined(boolean callsCombined) {
+		this.callsCombined = callsCombined;
 	}
 
 	@Override
@@ -561,6 +580,24 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	private List<?> run(PoolSpec pool, String op, Function<Long, Object> args) {
+		Call call = new Call(op, args);
+		if (!this.callsCombined || !ScriptProtocol.BATCHED.contains(op)) {
+			return send(pool, List.of(call)).get(0);
+		}
+		return combiner(pool.name()).call(call, (calls) -> send(pool, calls));
+	}
+
+	// Package-private: the tests hold a pool's combiner busy, so that calls wait in it.
+	CallCombiner<Call, List<?>> combiner(String pool) {
+		// A call waits to be sent for the pool's call under way, which its deadline
+		// bounds, and a config sent again after CONFIG_NEEDED.
+		return this.combiners.computeIfAbsent(pool,
+				(name) -> new CallCombiner<>(MAX_BATCH, this.executor.timeoutMillis * 2));
+	}
+
+	// One call alone under its own op, several as a batch; the replies in the calls'
+	// order.
+	private List<List<?>> send(PoolSpec pool, List<Call> calls) {
 		List<String> keys = List.of(keyBase(this.keyPrefix, pool) + "s");
 		// Live settings that change again while this call reloads them cost another try;
 		// a pool whose settings change without end fails the call.
@@ -568,7 +605,22 @@ public class RedisQuotaStore implements QuotaStore {
 			Config config = this.poolConfigs.computeIfAbsent(pool.name(),
 					(name) -> config(pool, this.lives.getOrDefault(name, Live.CONFIGURED)));
 			String digest = config.digest();
-			String json = ScriptProtocol.write(args.apply((config.liveVersion() > 0) ? config.liveVersion() : null));
+			Long live = (config.liveVersion() > 0) ? config.liveVersion() : null;
+			String op = calls.get(0).op();
+			String json;
+			if (calls.size() == 1) {
+				json = ScriptProtocol.write(calls.get(0).args().apply(live));
+			}
+			else {
+				List<String> ops = new ArrayList<>(calls.size());
+				List<String> arguments = new ArrayList<>(calls.size());
+				for (Call call : calls) {
+					ops.add(call.op());
+					arguments.add(ScriptProtocol.write(call.args().apply(live)));
+				}
+				op = ScriptProtocol.BATCH_OP;
+				json = ScriptProtocol.writeBatch(ops, arguments);
+			}
 			List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
 			if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
 				// The script has not kept this config (first call, or the state was
@@ -579,7 +631,7 @@ public class RedisQuotaStore implements QuotaStore {
 				reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
 			}
 			if (!ScriptProtocol.LIVE_CHANGED.equals(reply.get(0))) {
-				return reply;
+				return replies(reply, calls.size());
 			}
 			// Answered before anything was decided: decide again under the new settings,
 			// the pool's and its scopes' (the script does not say which moved).
@@ -594,6 +646,20 @@ public class RedisQuotaStore implements QuotaStore {
 			}
 		}
 		throw new IllegalStateException("Live settings of pool '" + pool.name() + "' keep changing");
+	}
+
+	private static List<List<?>> replies(List<?> reply, int calls) {
+		if (calls == 1) {
+			return List.of(reply);
+		}
+		if (!ScriptProtocol.BATCH.equals(reply.get(0)) || reply.size() != calls + 1) {
+			throw unexpected(reply);
+		}
+		List<List<?>> replies = new ArrayList<>(calls);
+		for (int i = 1; i <= calls; i++) {
+			replies.add((List<?>) reply.get(i));
+		}
+		return replies;
 	}
 
 	private Live runLive(PoolSpec pool, LiveArgs args) {
@@ -842,6 +908,11 @@ public class RedisQuotaStore implements QuotaStore {
 			}
 		}
 
+	}
+
+	// A call of the script: its op, and its arguments as built under the live version of
+	// the config it is sent with.
+	record Call(String op, Function<Long, Object> args) {
 	}
 
 }

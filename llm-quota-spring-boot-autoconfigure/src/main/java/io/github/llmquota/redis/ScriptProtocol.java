@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -75,6 +76,18 @@ final class ScriptProtocol {
 	 * {@link TenantsArgs}.
 	 */
 	static final String TENANTS_OP = "tenants";
+
+	/**
+	 * The op that decides several calls of the ops in {@link #BATCHED} one after another,
+	 * with a list of [op, arguments]; its reply is {@link #BATCH}.
+	 */
+	static final String BATCH_OP = "batch";
+
+	/** The ops that a batch may hold: those that change a pool's state. */
+	static final Set<String> BATCHED = Set.of(ACQUIRE, SETTLE, CANCEL, POLL, CHARGE);
+
+	/** Batch: followed by each call's reply, in the order of the calls. */
+	static final String BATCH = "BATCH";
 
 	/** Tenants: followed by the key hash, tokens and tickets of each tenant. */
 	static final String TENANTS = "TENANTS";
@@ -186,6 +199,21 @@ final class ScriptProtocol {
 			// cannot write.
 			throw new IllegalStateException("Cannot write llm-quota script arguments " + value, ex);
 		}
+	}
+
+	/**
+	 * Write the calls of a batch as the script's JSON: a list of [op, arguments].
+	 * @param ops the op of each call
+	 * @param arguments the arguments of each call, as {@link #write} writes them
+	 * @return the JSON text
+	 */
+	static String writeBatch(List<String> ops, List<String> arguments) {
+		StringBuilder json = new StringBuilder("[");
+		for (int i = 0; i < ops.size(); i++) {
+			// The op names are constants of this class: nothing in them needs escaping.
+			json.append((i > 0) ? ",[\"" : "[\"").append(ops.get(i)).append("\",").append(arguments.get(i)).append(']');
+		}
+		return json.append(']').toString();
 	}
 
 	/**

@@ -1,0 +1,181 @@
+package io.github.llmquota.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import io.github.llmquota.core.Dimension;
+import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.AdmissionListener;
+import io.github.llmquota.engine.PoolFeedback;
+import io.github.llmquota.engine.PoolSnapshot;
+import io.github.llmquota.engine.PoolSpec;
+import io.github.llmquota.engine.QuotaSettings;
+import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.Ticket;
+import io.github.llmquota.test.TestRedis;
+import io.github.llmquota.test.TestRedisClient;
+import io.github.llmquota.test.TestSettings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Calls that one JVM makes for a pool while another of its calls is under way are sent
+ * together, as one script call (a batch), and each is decided as if it had been sent
+ * alone. The tests hold the pool's {@link CallCombiner} busy so that calls wait in it,
+ * then compare what the batch decided with the same calls sent one by one to a twin pool
+ * at the same instant (a test clock).
+ */
+class RedisCallBatchTests {
+
+	private static final long NOW = 1_800_000_000_000L;
+
+	// A server of its own: the tests count its script calls.
+	private final TestRedis redis = TestRedis.startNew();
+
+	private final ExecutorService threads = Executors.newCachedThreadPool();
+
+	private final QuotaSettings settings = TestSettings.pool("batch")
+		.limit(Dimension.REQUESTS_PER_MINUTE, 100)
+		.maxConcurrency(3)
+		.build();
+
+	private final PoolSpec pool = this.settings.pools().get("batch");
+
+	private RedisConnectionFactory connectionFactory;
+
+	private RedisQuotaStore combined;
+
+	private RedisQuotaStore oneByOne;
+
+	@BeforeEach
+	void start() {
+		this.connectionFactory = TestRedisClient.LETTUCE.connectionFactory(this.redis);
+		String prefix = "cb" + UUID.randomUUID().toString().substring(0, 6);
+		this.combined = new RedisQuotaStore(this.connectionFactory, this.settings, prefix + "a", () -> NOW);
+		this.oneByOne = new RedisQuotaStore(this.connectionFactory, this.settings, prefix + "b", () -> NOW);
+		this.oneByOne.setCallsCombined(false);
+		this.combined.start("w1", AdmissionListener.none());
+		this.oneByOne.start("w1", AdmissionListener.none());
+	}
+
+	@AfterEach
+	void stop() {
+		this.threads.shutdownNow();
+		this.combined.stop();
+		this.oneByOne.stop();
+		TestRedisClient.destroy(this.connectionFactory);
+		this.redis.stop();
+	}
+
+	@Test
+	void callsThatWaitedAreDecidedInOneScriptCallAsIfSentOneByOne() throws Exception {
+		// The first call of each store sends its config: out of the counted part.
+		this.combined.acquire(this.pool, ticket("warm"));
+		this.oneByOne.acquire(this.pool, ticket("warm"));
+
+		long before = scriptCalls();
+		List<Admission> batch = whileHeld(List.of((store) -> store.acquire(this.pool, ticket("t1")),
+				(store) -> store.acquire(this.pool, ticket("t2")), (store) -> store.acquire(this.pool, ticket("t3"))));
+		assertThat(scriptCalls() - before).isEqualTo(1);
+
+		List<Admission> alone = List.of(this.oneByOne.acquire(this.pool, ticket("t1")),
+				this.oneByOne.acquire(this.pool, ticket("t2")), this.oneByOne.acquire(this.pool, ticket("t3")));
+		// Three slots: warm, t1 and t2 hold them, so t3 cannot wait (no wait allowed).
+		assertThat(batch).extracting(Admission::status)
+			.containsExactly(Admission.Status.GRANTED, Admission.Status.GRANTED, Admission.Status.REJECTED);
+		assertThat(batch).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(alone);
+		assertSameState();
+
+		// A batch of other ops: a settle frees the slot that the acquire after it takes.
+		List<Object> mixed = whileHeld(List.of((store) -> {
+			store.settle(this.pool, settlement("t1"));
+			return "settled";
+		}, (store) -> store.acquire(this.pool, ticket("t4")), (store) -> store.poll(this.pool, List.of("t2"))));
+		this.oneByOne.settle(this.pool, settlement("t1"));
+		List<Object> mixedAlone = List.of("settled", this.oneByOne.acquire(this.pool, ticket("t4")),
+				this.oneByOne.poll(this.pool, List.of("t2")));
+		assertThat(((Admission) mixed.get(1)).status()).isEqualTo(Admission.Status.GRANTED);
+		assertThat(mixed).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(mixedAlone);
+		assertSameState();
+	}
+
+	@Test
+	void withCallsNotCombinedEachCallIsAScriptCallOfItsOwn() throws Exception {
+		// The switch that the test above relies on: off, the same calls are three script
+		// calls, and the count above would fail.
+		this.combined.setCallsCombined(false);
+		this.combined.acquire(this.pool, ticket("warm"));
+		long before = scriptCalls();
+		List<Admission> calls = whileHeld(List.of((store) -> store.acquire(this.pool, ticket("t1")),
+				(store) -> store.acquire(this.pool, ticket("t2")), (store) -> store.acquire(this.pool, ticket("t3"))));
+		assertThat(calls).hasSize(3);
+		assertThat(scriptCalls() - before).isEqualTo(3);
+	}
+
+	// Holds the combined store's pool busy, makes the calls one after another (each waits
+	// in the combiner before the next is made), then lets them go: the first sends all.
+	private <T> List<T> whileHeld(List<Function<RedisQuotaStore, T>> calls) throws Exception {
+		CallCombiner<RedisQuotaStore.Call, List<?>> combiner = this.combined.combiner(this.pool.name());
+		CompletableFuture<Void> release = new CompletableFuture<>();
+		Future<?> holder = this.threads
+			.submit(() -> combiner.call(new RedisQuotaStore.Call("hold", (live) -> null), (held) -> {
+				release.join();
+				return List.of(List.of());
+			}));
+		await().atMost(10, TimeUnit.SECONDS).until(() -> combiner.waitingCalls() == 0 && !holder.isDone());
+		List<Future<T>> made = new ArrayList<>();
+		for (Function<RedisQuotaStore, T> call : calls) {
+			int waitingBefore = combiner.waitingCalls();
+			made.add(this.threads.submit(() -> call.apply(this.combined)));
+			// Off, a call never waits: it is done instead.
+			Future<T> last = made.get(made.size() - 1);
+			await().atMost(10, TimeUnit.SECONDS)
+				.until(() -> combiner.waitingCalls() == waitingBefore + 1 || last.isDone());
+		}
+		release.complete(null);
+		holder.get(10, TimeUnit.SECONDS);
+		List<T> results = new ArrayList<>();
+		for (Future<T> call : made) {
+			results.add(call.get(10, TimeUnit.SECONDS));
+		}
+		return results;
+	}
+
+	private void assertSameState() {
+		PoolSnapshot a = this.combined.snapshot(this.pool);
+		PoolSnapshot b = this.oneByOne.snapshot(this.pool);
+		assertThat(a.used()).containsExactly(b.used());
+		assertThat(a.inFlight()).isEqualTo(b.inFlight());
+		assertThat(a.queued()).containsExactly(b.queued());
+	}
+
+	private static Ticket ticket(String id) {
+		return new Ticket(id, "w1", 0, new long[] { 1 }, 0, "model", null);
+	}
+
+	private static Settlement settlement(String id) {
+		return new Settlement(id, "model", new long[1], null, null, PoolFeedback.none());
+	}
+
+	private long scriptCalls() {
+		Matcher matcher = Pattern.compile("cmdstat_evalsha:calls=(\\d+)")
+			.matcher(this.redis.command("INFO", "commandstats"));
+		return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+	}
+
+}
