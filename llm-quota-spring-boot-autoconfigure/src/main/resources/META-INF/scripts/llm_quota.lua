@@ -832,28 +832,42 @@ local function budgetGate(tk)
   return {'REJECTED', 'BUDGET_EXHAUSTED', math.ceil(eta)}
 end
 
--- [budgets] Add to a budget window's spend and reservations (never below none), written as
--- whole numbers: micro-units stay exact in doubles up to 2^53.
+-- [budgets] Add to a budget window's spend and reservations (never below none). The window
+-- is written once, when the call's ops are done (budgetsSave): a batch's ops read and add to
+-- the level read first.
+local budgetsMoved = {} -- key -> the budget entry last added to it
 local function budgetAdd(b, spent, reserved)
   local key, s, r, slots = budgetLevel(b)
   s = s + spent
   r = math.max(r + reserved, 0)
   if b.slot then
-    -- The spend goes to the current slot; slots that aged out are dropped with the write.
+    -- The spend goes to the current slot.
     local current = math.floor(now / b.slot)
     slots[current] = (slots[current] or 0) + spent
-    redis.call('DEL', key)
-    local kv = {'reserved', string.format('%.0f', r)}
-    for index, used in pairs(slots) do
-      kv[#kv + 1] = 's' .. index
-      kv[#kv + 1] = string.format('%.0f', used)
-    end
-    redis.call('HSET', key, unpack(kv))
-  else
-    redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
   end
   budgetsRead[key] = {s, r, slots}
-  redis.call('PEXPIRE', key, math.max(math.ceil(b.windowEnd - now), 0) + BUDGET_TTL_MARGIN)
+  budgetsMoved[key] = b
+end
+
+-- [budgets] Write the windows this call moved, as whole numbers: micro-units stay exact in
+-- doubles up to 2^53. A rolling window is rewritten whole, which drops the slots that aged
+-- out.
+local function budgetsSave()
+  for key, b in pairs(budgetsMoved) do
+    local s, r, slots = budgetsRead[key][1], budgetsRead[key][2], budgetsRead[key][3]
+    if b.slot then
+      redis.call('DEL', key)
+      local kv = {'reserved', string.format('%.0f', r)}
+      for index, used in pairs(slots) do
+        kv[#kv + 1] = 's' .. index
+        kv[#kv + 1] = string.format('%.0f', used)
+      end
+      redis.call('HSET', key, unpack(kv))
+    else
+      redis.call('HSET', key, 'spent', string.format('%.0f', s), 'reserved', string.format('%.0f', r))
+    end
+    redis.call('PEXPIRE', key, math.max(math.ceil(b.windowEnd - now), 0) + BUDGET_TTL_MARGIN)
+  end
 end
 
 -- [budgets] Reserve (sign 1) or hand back (sign -1) a ticket's worst case in its budgets.
@@ -1018,20 +1032,61 @@ local function overtaken(tk)
   return count
 end
 
+-- Never shorten a key's lifetime, only extend it.
+local function extendTtl(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, math.ceil(ms)) end
+end
+
+-- [tenants] The fair-share tags (the hash "n") this call read or moved, by field (false:
+-- absent), written once when the call's ops are done (tenantsSave): a batch's ops read and
+-- move the tags as they stand after the ops before them.
+local N = base .. 'n'
+local tags, tagsMoved, tagsTtl = {}, {}, 0
+local function readTags(fields)
+  local unread = {}
+  for _, field in ipairs(fields) do
+    if tags[field] == nil then unread[#unread + 1] = field end
+  end
+  if #unread > 0 then
+    local v = redis.call('HMGET', N, unpack(unread))
+    for i, field in ipairs(unread) do tags[field] = tonumber(v[i]) or false end
+  end
+end
+
+local function moveTag(field, value)
+  tags[field] = tonumber(value)
+  tagsMoved[field] = true
+end
+
 -- [tenants] Count an admitted ticket's tokens for its tenant in this minute. A tenant new to
 -- the minute gives the key its lifetime, and past MAX_ADMITTED_TENANTS is counted under "*",
--- so that the key stays bounded whatever the tenant ids.
+-- so that the key stays bounded whatever the tenant ids. Summed per tenant in this call, in
+-- the order the tenants came, and written by tenantsSave.
 local MAX_TOKENS = 9007199254740992 -- 2^53: a sum beyond it is no longer exact
 local MAX_ADMITTED_TENANTS = 1000
+local admitted, admittedOrder = {}, {}
 local function countAdmitted(tenant)
+  if not admitted[tenant.keyHash] then admittedOrder[#admittedOrder + 1] = tenant.keyHash end
+  admitted[tenant.keyHash] = (admitted[tenant.keyHash] or 0) + math.min(tenant.tokens, MAX_TOKENS)
+end
+
+local function tenantsSave()
+  local kv = {}
+  for field in pairs(tagsMoved) do
+    kv[#kv + 1] = field
+    kv[#kv + 1] = string.format('%.17g', tags[field])
+  end
+  if #kv > 0 then redis.call('HSET', N, unpack(kv)) end
+  if tagsTtl > 0 then extendTtl(N, tagsTtl) end
   local key = base .. 'a:' .. string.format('%d', minute)
-  local tokens = string.format('%.17g', math.min(tenant.tokens, MAX_TOKENS))
-  local field = tenant.keyHash
-  local fresh = redis.call('HEXISTS', key, field) == 0
-  if fresh and redis.call('HLEN', key) >= MAX_ADMITTED_TENANTS then field = '*' end
-  redis.call('HINCRBYFLOAT', key, field, tokens)
-  -- Read for two minutes at most: three outlive every read, whenever the minute began.
-  if fresh then redis.call('PEXPIRE', key, 3 * MINUTE) end
+  for _, keyHash in ipairs(admittedOrder) do
+    local field = keyHash
+    local fresh = redis.call('HEXISTS', key, field) == 0
+    if fresh and redis.call('HLEN', key) >= MAX_ADMITTED_TENANTS then field = '*' end
+    redis.call('HINCRBYFLOAT', key, field, string.format('%.17g', admitted[keyHash]))
+    -- Read for two minutes at most: three outlive every read, whenever the minute began.
+    if fresh then redis.call('PEXPIRE', key, 3 * MINUTE) end
+  end
 end
 
 local function admit(tk)
@@ -1042,7 +1097,7 @@ local function admit(tk)
     redis.call('PEXPIRE', base .. 'log', 3600000)
   end
   -- [tenants] The class's virtual time moves to the start tag of what it admits.
-  if tk.start then redis.call('HSET', base .. 'n', 'v' .. tk.classRank, string.format('%.17g', tk.start)) end
+  if tk.start then moveTag('v' .. tk.classRank, tk.start) end
   if tk.tenant then countAdmitted(tk.tenant) end -- [tenants]
   for i = 1, n do consume(i, tk.costs[i]) end
   redis.call('ZADD', L, now + cfg.leaseTimeoutMillis, tk.id)
@@ -1171,10 +1226,6 @@ local function touchWorker(worker)
   keepAlive(W, 'workersUntil', keptUntil, cfg.workerTtlMillis * 4)
 end
 
-local function extendTtl(key, ms)
-  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, math.ceil(ms)) end
-end
-
 local function contains(list, id)
   for _, v in ipairs(list) do if v == id then return true end end
   return false
@@ -1219,25 +1270,25 @@ end
 -- [tenants] Give a ticket its start tag (tk.start) when the pool shares its classes between
 -- tenants, and return the tenant's finish tag once the ticket is admitted or waits (nil when
 -- it moves none); nothing is written here.
-local N = base .. 'n'
 local function tagTenant(tk)
   if not cfg.tenantShares or not tk.tenant then return nil end
   local rank = tk.classRank
-  local v = redis.call('HMGET', N, 'v' .. rank, rank .. ':' .. tk.tenant.keyHash)
-  local virtual = tonumber(v[1]) or 0
+  local classField, tenantField = 'v' .. rank, rank .. ':' .. tk.tenant.keyHash
+  readTags({classField, tenantField})
+  local virtual = tags[classField] or 0
   if reentering(tk) then
     tk.start = virtual
     return nil
   end
-  tk.start = math.max(virtual, tonumber(v[2]) or 0)
+  tk.start = math.max(virtual, tags[tenantField] or 0)
   return tk.start + math.max(tk.tenant.tokens, 1) / tk.tenant.weight
 end
 
 local function keepFinishTag(tk, finish)
   if not finish then return end
-  redis.call('HSET', N, tk.classRank .. ':' .. tk.tenant.keyHash, string.format('%.17g', finish))
+  moveTag(tk.classRank .. ':' .. tk.tenant.keyHash, finish)
   -- Never shorten: as the queue, and an hour at least, for the tags of admitted tickets.
-  extendTtl(N, math.max(tk.maxWaitMillis + cfg.workerTtlMillis * 4, STATE_MIN_TTL))
+  tagsTtl = math.max(tagsTtl, tk.maxWaitMillis + cfg.workerTtlMillis * 4, STATE_MIN_TTL)
 end
 
 -- Provider feedback at settle: fb = {kind, retryAfterMillis (for 'exhausted': how long the
@@ -1711,6 +1762,8 @@ else
   result = decide(op, args)
 end
 leasesKept()
+budgetsSave() -- [budgets]
+tenantsSave() -- [tenants]
 save()
 if op ~= 'snapshot' then saveScopes() end -- [scopes]
 return result

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -92,22 +93,37 @@ class RedisCostBenchmark {
 		try {
 			run(() -> cycles(engine, WARMUP));
 			List<List<String>> calls = monitorOneCycle(engine);
-			Cost through = measure(factory, () -> cycles(engine, MEASURE));
-			// The same engine with every call a script call of its own: the raw EVALSHA
-			// run sends the same calls, so the client's own work is the difference.
-			store.setCallsCombined(false);
-			Cost alone = measure(factory, () -> cycles(engine, MEASURE));
-			Cost raw = measure(factory, () -> rawCycles(factory, calls, MEASURE));
-			System.out.println("| | script calls | Redis commands | Redis CPU µs | bytes sent | cycles/s |");
-			System.out.println("|---|---|---|---|---|---|");
-			System.out.println(through.row("engine"));
-			System.out.println(alone.row("engine, calls not combined"));
-			System.out.println(raw.row("raw EVALSHA"));
-			System.out.printf("client overhead over raw EVALSHA (calls not combined): %.1f %%%n",
-					(raw.cyclesPerSecond() / alone.cyclesPerSecond() - 1) * 100);
-			System.out.printf("engine throughput over raw EVALSHA: %.2fx%n",
-					through.cyclesPerSecond() / raw.cyclesPerSecond());
-			System.out.println("per cycle, by command (engine): " + through.byCommand());
+			// Five rounds of three runs: the engine as it ships (calls combined), the
+			// same
+			// engine with every call a script call of its own, and those calls sent raw:
+			// the client's own work is the difference between the last two.
+			List<Cost> combined = new ArrayList<>();
+			List<Cost> alone = new ArrayList<>();
+			List<Cost> raw = new ArrayList<>();
+			System.out
+				.println("| round | run | script calls | Redis commands | Redis CPU µs | bytes sent | cycles/s |");
+			System.out.println("|---|---|---|---|---|---|---|");
+			for (int round = 1; round <= 5; round++) {
+				store.setCallsCombined(true);
+				combined.add(measure(factory, () -> cycles(engine, MEASURE)));
+				store.setCallsCombined(false);
+				alone.add(measure(factory, () -> cycles(engine, MEASURE)));
+				raw.add(measure(factory, () -> rawCycles(factory, calls, MEASURE)));
+				System.out.println("| " + round + " " + combined.get(round - 1).row("engine"));
+				System.out.println("| " + round + " " + alone.get(round - 1).row("engine, calls not combined"));
+				System.out.println("| " + round + " " + raw.get(round - 1).row("raw EVALSHA"));
+			}
+			System.out.printf("medians: Redis CPU per acquire + settle %.1f µs combined, %.1f µs not combined, "
+					+ "%.1f µs raw; commands %.1f combined; cycles/s %.0f combined, %.0f not combined, %.0f raw%n",
+					median(combined, Cost::cpuPerCycle), median(alone, Cost::cpuPerCycle),
+					median(raw, Cost::cpuPerCycle), median(combined, Cost::commandsPerCycle),
+					median(combined, Cost::cyclesPerSecond), median(alone, Cost::cyclesPerSecond),
+					median(raw, Cost::cyclesPerSecond));
+			System.out.printf("client overhead over raw EVALSHA (calls not combined, medians): %.1f %%%n",
+					(median(raw, Cost::cyclesPerSecond) / median(alone, Cost::cyclesPerSecond) - 1) * 100);
+			System.out.printf("engine throughput over raw EVALSHA (medians): %.2fx%n",
+					median(combined, Cost::cyclesPerSecond) / median(raw, Cost::cyclesPerSecond));
+			System.out.println("per cycle, by command (engine, last round): " + combined.get(4).byCommand());
 			calls.forEach((call) -> System.out.println("sent: " + call));
 		}
 		finally {
@@ -267,6 +283,10 @@ class RedisCostBenchmark {
 			.limit(Dimension.REQUESTS_PER_MINUTE, 1_000_000_000L)
 			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L)
 			.limit(Dimension.OUTPUT_TOKENS_PER_MINUTE, 1_000_000_000_000L);
+	}
+
+	private static double median(List<Cost> costs, ToDoubleFunction<Cost> figure) {
+		return median(costs.stream().map(figure::applyAsDouble).toList());
 	}
 
 	private static double median(List<Double> values) {

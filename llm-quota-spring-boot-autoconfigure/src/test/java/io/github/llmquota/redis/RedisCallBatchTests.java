@@ -1,7 +1,10 @@
 package io.github.llmquota.redis;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -19,12 +22,15 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import io.github.llmquota.core.Dimension;
 import io.github.llmquota.engine.Admission;
+import io.github.llmquota.engine.BudgetCharge;
 import io.github.llmquota.engine.AdmissionListener;
 import io.github.llmquota.engine.PoolFeedback;
 import io.github.llmquota.engine.PoolSnapshot;
 import io.github.llmquota.engine.PoolSpec;
 import io.github.llmquota.engine.QuotaSettings;
 import io.github.llmquota.engine.Settlement;
+import io.github.llmquota.engine.TenantShare;
+import io.github.llmquota.engine.TenantWeights;
 import io.github.llmquota.engine.Ticket;
 import io.github.llmquota.test.TestRedis;
 import io.github.llmquota.test.TestRedisClient;
@@ -44,17 +50,16 @@ class RedisCallBatchTests {
 
 	private static final long NOW = 1_800_000_000_000L;
 
+	private static final String DAILY = "$:daily:20270115";
+
 	// A server of its own: the tests count its script calls.
 	private final TestRedis redis = TestRedis.startNew();
 
 	private final ExecutorService threads = Executors.newCachedThreadPool();
 
-	private final QuotaSettings settings = TestSettings.pool("batch")
-		.limit(Dimension.REQUESTS_PER_MINUTE, 100)
-		.maxConcurrency(3)
-		.build();
+	private final String prefix = "cb" + UUID.randomUUID().toString().substring(0, 6);
 
-	private final PoolSpec pool = this.settings.pools().get("batch");
+	private PoolSpec pool;
 
 	private RedisConnectionFactory connectionFactory;
 
@@ -65,19 +70,32 @@ class RedisCallBatchTests {
 	@BeforeEach
 	void start() {
 		this.connectionFactory = TestRedisClient.LETTUCE.connectionFactory(this.redis);
-		String prefix = "cb" + UUID.randomUUID().toString().substring(0, 6);
-		this.combined = new RedisQuotaStore(this.connectionFactory, this.settings, prefix + "a", () -> NOW);
-		this.oneByOne = new RedisQuotaStore(this.connectionFactory, this.settings, prefix + "b", () -> NOW);
+		restart(TestSettings.pool("batch").limit(Dimension.REQUESTS_PER_MINUTE, 100).maxConcurrency(3).build());
+	}
+
+	// Two stores at the same instant, on keys of their own: one combines its calls, the
+	// other sends each alone.
+	private void restart(QuotaSettings settings) {
+		stopStores();
+		this.pool = settings.pools().get("batch");
+		this.combined = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "a", () -> NOW);
+		this.oneByOne = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "b", () -> NOW);
 		this.oneByOne.setCallsCombined(false);
 		this.combined.start("w1", AdmissionListener.none());
 		this.oneByOne.start("w1", AdmissionListener.none());
 	}
 
+	private void stopStores() {
+		if (this.combined != null) {
+			this.combined.stop();
+			this.oneByOne.stop();
+		}
+	}
+
 	@AfterEach
 	void stop() {
 		this.threads.shutdownNow();
-		this.combined.stop();
-		this.oneByOne.stop();
+		stopStores();
 		TestRedisClient.destroy(this.connectionFactory);
 		this.redis.stop();
 	}
@@ -111,6 +129,36 @@ class RedisCallBatchTests {
 				this.oneByOne.poll(this.pool, List.of("t2")));
 		assertThat(((Admission) mixed.get(1)).status()).isEqualTo(Admission.Status.GRANTED);
 		assertThat(mixed).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(mixedAlone);
+		assertSameState();
+	}
+
+	@Test
+	void tenantTagsAndBudgetWindowsThatABatchMovesAreThoseOfItsCallsOneByOne() throws Exception {
+		QuotaSettings shared = TestSettings.pool("batch")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 100)
+			.tenants(TenantWeights.EQUAL)
+			.build();
+		restart(shared);
+		// Two tickets of one tenant and one of another, then a settle: each ticket's tags
+		// follow from those the ones before it moved, and every op moves the budget.
+		List<Function<RedisQuotaStore, Object>> calls = List.of(
+				(store) -> store.acquire(this.pool, budgeted("t1", "a")),
+				(store) -> store.acquire(this.pool, budgeted("t2", "a")),
+				(store) -> store.acquire(this.pool, budgeted("t3", "b")), (store) -> {
+					store.settle(this.pool, new Settlement("t1", "model", new long[1], null, null, PoolFeedback.none(),
+							List.of(new BudgetCharge(DAILY, 1_000_000L, 300, NOW + 3_600_000, null, 1_000L, null))));
+					return "settled";
+				});
+		List<Object> batch = whileHeld(calls);
+		List<Object> alone = new ArrayList<>();
+		for (Function<RedisQuotaStore, Object> call : calls) {
+			alone.add(call.apply(this.oneByOne));
+		}
+		assertThat(batch).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(alone);
+		for (String key : List.of("n", "a:" + NOW / 60_000, DAILY)) {
+			assertThat(hash(this.prefix + "a:{batch}:" + key)).isNotEmpty()
+				.isEqualTo(hash(this.prefix + "b:{batch}:" + key));
+		}
 		assertSameState();
 	}
 
@@ -164,12 +212,29 @@ class RedisCallBatchTests {
 		assertThat(a.queued()).containsExactly(b.queued());
 	}
 
+	private static Ticket budgeted(String id, String tenant) {
+		return new Ticket(id, "w1", 0, new long[] { 1 }, 0, "model", null, 0, new TenantShare(tenant, 1, 1_000),
+				List.of(new BudgetCharge(DAILY, 1_000_000L, 1_000, NOW + 3_600_000, null, null, null)));
+	}
+
 	private static Ticket ticket(String id) {
 		return new Ticket(id, "w1", 0, new long[] { 1 }, 0, "model", null);
 	}
 
 	private static Settlement settlement(String id) {
 		return new Settlement(id, "model", new long[1], null, null, PoolFeedback.none());
+	}
+
+	// A hash's fields and values, from the reply's lines: the bulk strings, in pairs.
+	private Map<String, String> hash(String key) {
+		List<String> strings = Arrays.stream(this.redis.command("HGETALL", key).split("\r?\n"))
+			.filter((line) -> !line.startsWith("*") && !line.startsWith("$"))
+			.toList();
+		Map<String, String> hash = new HashMap<>();
+		for (int i = 0; i + 1 < strings.size(); i += 2) {
+			hash.put(strings.get(i), strings.get(i + 1));
+		}
+		return hash;
 	}
 
 	private long scriptCalls() {
