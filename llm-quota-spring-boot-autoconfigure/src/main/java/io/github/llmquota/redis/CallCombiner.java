@@ -127,8 +127,8 @@ final class CallCombiner<C, R> {
 	// The next batch goes to the first call still waiting. When Redis did not answer the
 	// last one in time, or could not be reached, the calls waiting fail as it did,
 	// without
-	// a try of their own: a stalled Redis then holds no more of this JVM's decisions than
-	// the one batch it already has.
+	// a try of their own: a stalled Redis holds no more of this JVM's decisions than the
+	// one batch it already has.
 	private void handOver(RuntimeException unreachable) {
 		List<Waiting<C>> next = new ArrayList<>();
 		this.lock.lock();
@@ -180,8 +180,7 @@ final class CallCombiner<C, R> {
 					taken = true;
 				}
 				catch (ExecutionException ex) {
-					// Completed only with the replies, or with what sending the batch
-					// threw.
+					// Completed only with a reply or with what sending a batch threw.
 					if (ex.getCause() instanceof Error error) {
 						throw error;
 					}

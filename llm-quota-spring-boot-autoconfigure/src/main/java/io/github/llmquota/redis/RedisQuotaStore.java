@@ -59,11 +59,12 @@ import io.github.llmquota.redis.ScriptProtocol.TenantsArgs;
 import io.github.llmquota.redis.ScriptProtocol.UserArgs;
 
 /**
- * A {@link QuotaStore} in Redis. Each decision is one call of the {@code llm_quota.lua}
- * script (EVALSHA, falling back to EVAL), which reads Redis {@code TIME}, so worker
- * clocks never matter. All keys of a pool share the hash tag {@code {pool}}, which keeps
- * every call on one slot of a Redis Cluster. Grants for waiting tickets arrive over
- * pub/sub on one channel per JVM.
+ * A {@link QuotaStore} in Redis. Each decision is made atomically by the
+ * {@code llm_quota.lua} script (EVALSHA, falling back to EVAL), which reads Redis
+ * {@code TIME}, so worker clocks never matter; the calls that wait for a pool's call
+ * under way are decided together in its next script call ({@link #setCallsCombined}). All
+ * keys of a pool share the hash tag {@code {pool}}, which keeps every call on one slot of
+ * a Redis Cluster. Grants for waiting tickets arrive over pub/sub on one channel per JVM.
  * <p>
  * Runs on Spring Data Redis's Lettuce or Jedis client, standalone, Sentinel or Cluster,
  * and bounds every script call by its timeout on either. The constructors refuse any

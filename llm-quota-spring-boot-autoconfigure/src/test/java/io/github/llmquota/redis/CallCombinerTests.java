@@ -54,18 +54,10 @@ class CallCombinerTests {
 	@Test
 	void callsMadeWhileOneIsUnderWayAreSentTogetherAndEachGetsItsOwnReply() throws Exception {
 		CallCombiner<String, String> combiner = new CallCombiner<>(8, 10_000);
-		Future<String> first = this.threads.submit(() -> combiner.call("first", this::heldReply));
-		assertThat(this.firstBatchSent.await(10, TimeUnit.SECONDS)).isTrue();
-		List<Future<String>> waiting = new ArrayList<>();
-		for (String call : List.of("b", "c", "d")) {
-			waiting.add(this.threads.submit(() -> combiner.call(call, this::heldReply)));
-		}
-		awaitWaiting(combiner, 3);
-		this.firstBatchMayEnd.complete(null);
+		List<Future<String>> made = madeWhileFirstHeld(combiner, this::heldReply, List.of("b", "c", "d"));
 
-		assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("first!");
-		for (int i = 0; i < 3; i++) {
-			assertThat(waiting.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(List.of("b", "c", "d").get(i) + "!");
+		for (int i = 0; i < 4; i++) {
+			assertThat(made.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(List.of("first", "b", "c", "d").get(i) + "!");
 		}
 		assertThat(this.batches).hasSize(2);
 		assertThat(this.batches.get(1)).containsExactlyInAnyOrder("b", "c", "d");
@@ -74,16 +66,7 @@ class CallCombinerTests {
 	@Test
 	void batchTakesNoMoreCallsThanItsBoundAndTheRestFollowInTheNext() throws Exception {
 		CallCombiner<String, String> combiner = new CallCombiner<>(2, 10_000);
-		Future<String> first = this.threads.submit(() -> combiner.call("first", this::heldReply));
-		assertThat(this.firstBatchSent.await(10, TimeUnit.SECONDS)).isTrue();
-		List<Future<String>> waiting = new ArrayList<>();
-		for (String call : List.of("b", "c", "d")) {
-			waiting.add(this.threads.submit(() -> combiner.call(call, this::heldReply)));
-		}
-		awaitWaiting(combiner, 3);
-		this.firstBatchMayEnd.complete(null);
-		first.get(10, TimeUnit.SECONDS);
-		for (Future<String> call : waiting) {
+		for (Future<String> call : madeWhileFirstHeld(combiner, this::heldReply, List.of("b", "c", "d"))) {
 			call.get(10, TimeUnit.SECONDS);
 		}
 		assertThat(this.batches).extracting(List::size).containsExactly(1, 2, 1);
@@ -99,21 +82,14 @@ class CallCombinerTests {
 			}
 			return heldReply(calls);
 		};
-		Future<String> first = this.threads.submit(() -> combiner.call("first", failingSecond));
-		assertThat(this.firstBatchSent.await(10, TimeUnit.SECONDS)).isTrue();
-		List<Future<String>> waiting = new ArrayList<>();
-		for (String call : List.of("b", "c", "d")) {
-			waiting.add(this.threads.submit(() -> combiner.call(call, failingSecond)));
-		}
-		awaitWaiting(combiner, 3);
-		this.firstBatchMayEnd.complete(null);
-		first.get(10, TimeUnit.SECONDS);
+		List<Future<String>> made = madeWhileFirstHeld(combiner, failingSecond, List.of("b", "c", "d"));
+		made.get(0).get(10, TimeUnit.SECONDS);
 
 		List<String> failed = new ArrayList<>();
 		List<String> answered = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			try {
-				answered.add(waiting.get(i).get(10, TimeUnit.SECONDS));
+				answered.add(made.get(i + 1).get(10, TimeUnit.SECONDS));
 			}
 			catch (ExecutionException ex) {
 				assertThat(ex.getCause()).isInstanceOf(RecoverableDataAccessException.class);
@@ -132,16 +108,7 @@ class CallCombinerTests {
 			heldReply(calls);
 			throw new QueryTimeoutException("Redis did not answer");
 		};
-		Future<String> first = this.threads.submit(() -> combiner.call("first", stalled));
-		assertThat(this.firstBatchSent.await(10, TimeUnit.SECONDS)).isTrue();
-		List<Future<String>> waiting = new ArrayList<>();
-		for (String call : List.of("b", "c")) {
-			waiting.add(this.threads.submit(() -> combiner.call(call, stalled)));
-		}
-		awaitWaiting(combiner, 2);
-		this.firstBatchMayEnd.complete(null);
-
-		for (Future<String> call : List.of(first, waiting.get(0), waiting.get(1))) {
+		for (Future<String> call : madeWhileFirstHeld(combiner, stalled, List.of("b", "c"))) {
 			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> call.get(10, TimeUnit.SECONDS))
 				.withCauseInstanceOf(QueryTimeoutException.class);
 		}
@@ -162,6 +129,21 @@ class CallCombinerTests {
 		assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("first!");
 		assertThat(combiner.call("next", this::reply)).isEqualTo("next!");
 		assertThat(this.batches).containsExactly(List.of("first"), List.of("next"));
+	}
+
+	// Sends "first", makes the calls while its batch is held (each waits before the next
+	// is made), then lets that batch end; the futures, "first"'s first.
+	private List<Future<String>> madeWhileFirstHeld(CallCombiner<String, String> combiner,
+			Function<List<String>, List<String>> send, List<String> calls) throws InterruptedException {
+		List<Future<String>> made = new ArrayList<>();
+		made.add(this.threads.submit(() -> combiner.call("first", send)));
+		assertThat(this.firstBatchSent.await(10, TimeUnit.SECONDS)).isTrue();
+		for (String call : calls) {
+			made.add(this.threads.submit(() -> combiner.call(call, send)));
+			awaitWaiting(combiner, made.size() - 1);
+		}
+		this.firstBatchMayEnd.complete(null);
+		return made;
 	}
 
 	private List<String> reply(List<String> calls) {

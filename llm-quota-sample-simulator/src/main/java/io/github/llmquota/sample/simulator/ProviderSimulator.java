@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -286,21 +287,12 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	}
 
 	private Reply messages(HttpExchange exchange) throws IOException {
-		if (!"/v1/messages".equals(exchange.getRequestURI().getPath())) {
-			return notFound(exchange);
+		Post post = readPost(exchange, "/v1/messages", () -> MessagesEndpoint.error(413, "request_too_large",
+				"Request exceeds the maximum allowed number of bytes."));
+		if (post.refusal() != null) {
+			return post.refusal();
 		}
-		if (!"POST".equals(exchange.getRequestMethod())) {
-			return methodNotAllowed("POST");
-		}
-		byte[] body;
-		try (InputStream in = exchange.getRequestBody()) {
-			body = in.readNBytes(MAX_BODY_BYTES + 1);
-		}
-		this.requests.incrementAndGet();
-		if (body.length > MAX_BODY_BYTES) {
-			return MessagesEndpoint.error(413, "request_too_large",
-					"Request exceeds the maximum allowed number of bytes.");
-		}
+		byte[] body = post.body();
 		if (this.overloadsToSend.getAndUpdate((left) -> Math.max(left - 1, 0)) > 0
 				|| ThreadLocalRandom.current().nextDouble() < this.properties.getOverloadRatio()) {
 			this.overloaded.incrementAndGet();
@@ -319,6 +311,28 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 		return null;
 	}
 
+	// A provider call: a POST to path, its body read up to MAX_BODY_BYTES and counted as
+	// a
+	// request; or the reply that refuses it (another path or method, or a body over the
+	// bound, which tooLarge answers in the provider's own words).
+	private Post readPost(HttpExchange exchange, String path, Supplier<Reply> tooLarge) throws IOException {
+		if (!path.equals(exchange.getRequestURI().getPath())) {
+			return new Post(null, notFound(exchange));
+		}
+		if (!"POST".equals(exchange.getRequestMethod())) {
+			return new Post(null, methodNotAllowed("POST"));
+		}
+		byte[] body;
+		try (InputStream in = exchange.getRequestBody()) {
+			body = in.readNBytes(MAX_BODY_BYTES + 1);
+		}
+		this.requests.incrementAndGet();
+		return (body.length > MAX_BODY_BYTES) ? new Post(null, tooLarge.get()) : new Post(body, null);
+	}
+
+	private record Post(byte[] body, Reply refusal) {
+	}
+
 	private boolean streaming(byte[] body) {
 		return ChatCompletionsEndpoint.streamed(json(body));
 	}
@@ -334,21 +348,12 @@ public class ProviderSimulator implements SmartLifecycle, AutoCloseable {
 	}
 
 	private Reply chatCompletions(HttpExchange exchange) throws IOException {
-		if (!"/v1/chat/completions".equals(exchange.getRequestURI().getPath())) {
-			return notFound(exchange);
+		Post post = readPost(exchange, "/v1/chat/completions", () -> ChatCompletionsEndpoint.error(413,
+				"invalid_request_error", null, "Request exceeds the maximum allowed number of bytes."));
+		if (post.refusal() != null) {
+			return post.refusal();
 		}
-		if (!"POST".equals(exchange.getRequestMethod())) {
-			return methodNotAllowed("POST");
-		}
-		byte[] body;
-		try (InputStream in = exchange.getRequestBody()) {
-			body = in.readNBytes(MAX_BODY_BYTES + 1);
-		}
-		this.requests.incrementAndGet();
-		if (body.length > MAX_BODY_BYTES) {
-			return ChatCompletionsEndpoint.error(413, "invalid_request_error", null,
-					"Request exceeds the maximum allowed number of bytes.");
-		}
+		byte[] body = post.body();
 		Call call = this.chatCompletions.begin(body);
 		if (!call.admitted()) {
 			return call.finish();
