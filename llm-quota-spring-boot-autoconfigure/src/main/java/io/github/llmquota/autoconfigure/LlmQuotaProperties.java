@@ -451,7 +451,8 @@ public class LlmQuotaProperties {
 		 * Whether this JVM's calls for a pool that are made while another of its calls is
 		 * under way wait for it and are then sent together, as one script call. Each call
 		 * is decided as if sent alone; under load, the pool's decisions cost Redis a
-		 * fraction. Off: every call is a script call of its own.
+		 * fraction. Acquires of the classes above the default class are always sent at
+		 * once. Off: every call is a script call of its own.
 		 */
 		private boolean combineCalls = true;
 

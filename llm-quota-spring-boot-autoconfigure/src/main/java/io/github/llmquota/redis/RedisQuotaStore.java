@@ -188,7 +188,8 @@ public class RedisQuotaStore implements QuotaStore {
 	 * Set whether calls for a pool that are made while another of its calls is under way
 	 * wait for it and are then sent together, as one script call (the default), or each
 	 * on its own. Combined, a pool's decisions cost Redis a fraction under load; each is
-	 * decided as if sent alone at the instant its batch runs.
+	 * decided as if sent alone at the instant its batch runs. Acquires of the classes
+	 * above the default class are sent at once either way: a user waits on them.
 	 * @param callsCombined whether to combine calls
 	 */
 	public void setCallsCombined(boolean callsCombined) {
@@ -231,7 +232,11 @@ public class RedisQuotaStore implements QuotaStore {
 		TenantArgs tenant = (share != null) ? new TenantArgs(share.keyHash(), share.weight(), share.tokens()) : null;
 		UserCharge tenantCharge = ticket.tenantLimit();
 		UserArgs tenantLimit = (tenantCharge != null) ? user(tenantCharge, tenantCharge.cost(), null) : null;
-		List<?> reply = run(pool, ScriptProtocol.ACQUIRE,
+		// A class above the default one (one that a user waits on) never waits for
+		// another
+		// call: under CPU contention, the hand-over between threads adds to the tail.
+		boolean combined = ticket.rank() >= this.settings.priorityClass(null).rank();
+		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, combined,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
 						ticket.maxWaitMillis(), ticket.model(), user, arrival, stateUnknown(pool), live, tenant,
 						budgets(ticket.budgets()), tenantLimit));
@@ -581,8 +586,12 @@ public class RedisQuotaStore implements QuotaStore {
 	}
 
 	private List<?> run(PoolSpec pool, String op, Function<Long, Object> args) {
+		return run(pool, op, ScriptProtocol.BATCHED.contains(op), args);
+	}
+
+	private List<?> run(PoolSpec pool, String op, boolean combined, Function<Long, Object> args) {
 		Call call = new Call(op, args);
-		if (!this.callsCombined || !ScriptProtocol.BATCHED.contains(op)) {
+		if (!this.callsCombined || !combined) {
 			return send(pool, List.of(call)).get(0);
 		}
 		return combiner(pool.name()).call(call, (calls) -> send(pool, calls));

@@ -50,6 +50,9 @@ class RedisCallBatchTests {
 
 	private static final long NOW = 1_800_000_000_000L;
 
+	// The default class's rank: its calls and those of the classes below it are combined.
+	private static final int NORMAL = 2;
+
 	private static final String DAILY = "$:daily:20270115";
 
 	// A server of its own: the tests count its script calls.
@@ -163,6 +166,25 @@ class RedisCallBatchTests {
 	}
 
 	@Test
+	void acquireOfAClassAboveTheDefaultIsSentAtOnceWhileACallIsUnderWay() throws Exception {
+		CallCombiner<RedisQuotaStore.Call, List<?>> combiner = this.combined.combiner(this.pool.name());
+		CompletableFuture<Void> release = new CompletableFuture<>();
+		Future<?> holder = hold(combiner, release);
+		try {
+			// CRITICAL and INTERACTIVE: a user waits on them.
+			assertThat(this.combined.acquire(this.pool, ticket("critical", 0)).status())
+				.isEqualTo(Admission.Status.GRANTED);
+			assertThat(this.combined.acquire(this.pool, ticket("interactive", 1)).status())
+				.isEqualTo(Admission.Status.GRANTED);
+			assertThat(combiner.waitingCalls()).isZero();
+		}
+		finally {
+			release.complete(null);
+			holder.get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
 	void withCallsNotCombinedEachCallIsAScriptCallOfItsOwn() throws Exception {
 		// The switch that the test above relies on: off, the same calls are three script
 		// calls, and the count above would fail.
@@ -180,12 +202,7 @@ class RedisCallBatchTests {
 	private <T> List<T> whileHeld(List<Function<RedisQuotaStore, T>> calls) throws Exception {
 		CallCombiner<RedisQuotaStore.Call, List<?>> combiner = this.combined.combiner(this.pool.name());
 		CompletableFuture<Void> release = new CompletableFuture<>();
-		Future<?> holder = this.threads
-			.submit(() -> combiner.call(new RedisQuotaStore.Call("hold", (live) -> null), (held) -> {
-				release.join();
-				return List.of(List.of());
-			}));
-		await().atMost(10, TimeUnit.SECONDS).until(() -> combiner.waitingCalls() == 0 && !holder.isDone());
+		Future<?> holder = hold(combiner, release);
 		List<Future<T>> made = new ArrayList<>();
 		for (Function<RedisQuotaStore, T> call : calls) {
 			int waitingBefore = combiner.waitingCalls();
@@ -204,6 +221,19 @@ class RedisCallBatchTests {
 		return results;
 	}
 
+	// A call of the pool under way until release completes.
+	private Future<?> hold(CallCombiner<RedisQuotaStore.Call, List<?>> combiner, CompletableFuture<Void> release) {
+		CompletableFuture<Void> held = new CompletableFuture<>();
+		Future<?> holder = this.threads
+			.submit(() -> combiner.call(new RedisQuotaStore.Call("hold", (live) -> null), (calls) -> {
+				held.complete(null);
+				release.join();
+				return List.of(List.of());
+			}));
+		held.join();
+		return holder;
+	}
+
 	private void assertSameState() {
 		PoolSnapshot a = this.combined.snapshot(this.pool);
 		PoolSnapshot b = this.oneByOne.snapshot(this.pool);
@@ -213,12 +243,16 @@ class RedisCallBatchTests {
 	}
 
 	private static Ticket budgeted(String id, String tenant) {
-		return new Ticket(id, "w1", 0, new long[] { 1 }, 0, "model", null, 0, new TenantShare(tenant, 1, 1_000),
+		return new Ticket(id, "w1", NORMAL, new long[] { 1 }, 0, "model", null, 0, new TenantShare(tenant, 1, 1_000),
 				List.of(new BudgetCharge(DAILY, 1_000_000L, 1_000, NOW + 3_600_000, null, null, null)));
 	}
 
 	private static Ticket ticket(String id) {
-		return new Ticket(id, "w1", 0, new long[] { 1 }, 0, "model", null);
+		return ticket(id, NORMAL);
+	}
+
+	private static Ticket ticket(String id, int rank) {
+		return new Ticket(id, "w1", rank, new long[] { 1 }, 0, "model", null);
 	}
 
 	private static Settlement settlement(String id) {
