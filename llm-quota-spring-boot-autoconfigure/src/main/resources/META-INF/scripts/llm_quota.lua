@@ -1340,6 +1340,8 @@ local function feedback(fb, admittedAt, model)
     local backoff = math.min(cfg.overloadCooldownMillis * 2 ^ (failures - 1), cfg.maxOverloadCooldownMillis)
     st.cooldowns[model] = math.ceil(now + backoff)
     redis.call('HSET', S, 'mc:' .. model, st.cooldowns[model])
+    -- A later call of a batch reads it as a fresh call would.
+    if model == MODEL then st.modelFailing = true end
     dirty = true
   elseif fb.kind == 'exhausted' then
     -- The provider quota is used up: mark the pool for the fleet; pump fails the waiting.
@@ -1357,6 +1359,7 @@ local function feedback(fb, admittedAt, model)
     if model and (model ~= MODEL or st.modelFailing)
         and redis.call('HDEL', S, 'mn:' .. model, 'mc:' .. model) > 0 then
       st.cooldowns[model] = 0
+      if model == MODEL then st.modelFailing = false end
       dirty = true
     end
   end

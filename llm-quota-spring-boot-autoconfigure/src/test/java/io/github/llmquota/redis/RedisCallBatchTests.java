@@ -1,10 +1,12 @@
 package io.github.llmquota.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +66,8 @@ class RedisCallBatchTests {
 
 	private PoolSpec pool;
 
+	private volatile long now = NOW;
+
 	private RedisConnectionFactory connectionFactory;
 
 	private RedisQuotaStore combined;
@@ -81,8 +85,8 @@ class RedisCallBatchTests {
 	private void restart(QuotaSettings settings) {
 		stopStores();
 		this.pool = settings.pools().get("batch");
-		this.combined = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "a", () -> NOW);
-		this.oneByOne = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "b", () -> NOW);
+		this.combined = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "a", () -> this.now);
+		this.oneByOne = new RedisQuotaStore(this.connectionFactory, settings, this.prefix + "b", () -> this.now);
 		this.oneByOne.setCallsCombined(false);
 		this.combined.start("w1", AdmissionListener.none());
 		this.oneByOne.start("w1", AdmissionListener.none());
@@ -166,6 +170,68 @@ class RedisCallBatchTests {
 	}
 
 	@Test
+	void randomBatchesDecideAsTheirCallsOneByOne() throws Exception {
+		restart(TestSettings.pool("batch")
+			.limit(Dimension.REQUESTS_PER_MINUTE, 30)
+			.limit(Dimension.INPUT_TOKENS_PER_MINUTE, 20_000)
+			.maxConcurrency(6)
+			.build());
+		Random random = new Random(14);
+		List<String> tickets = new ArrayList<>();
+		for (int round = 0; round < 200; round++) {
+			// Time moves between batches (the two stores read the same clock), never
+			// inside.
+			this.now += random.nextInt(4_000);
+			List<Function<RedisQuotaStore, Object>> calls = new ArrayList<>();
+			for (int i = random.nextInt(6) + 1; i > 0; i--) {
+				calls.add(randomCall(random, tickets, round + "." + i));
+			}
+			List<Object> batch = whileHeld(calls);
+			List<Object> alone = new ArrayList<>();
+			for (Function<RedisQuotaStore, Object> call : calls) {
+				alone.add(call.apply(this.oneByOne));
+			}
+			assertThat(batch).as("round %d", round)
+				.usingRecursiveFieldByFieldElementComparator()
+				.containsExactlyElementsOf(alone);
+			assertSameState();
+		}
+	}
+
+	// An acquire of one of the combined classes, waiting or not, or a settle (with a 429
+	// or
+	// an overload now and then), a cancel or a poll of a ticket made before.
+	private Function<RedisQuotaStore, Object> randomCall(Random random, List<String> tickets, String id) {
+		int kind = tickets.isEmpty() ? 0 : random.nextInt(5);
+		if (kind <= 1) {
+			tickets.add(id);
+			Ticket ticket = new Ticket(id, "w1", NORMAL + random.nextInt(2),
+					new long[] { 1, 1 + random.nextInt(3_000) }, random.nextBoolean() ? 0 : 20_000, "model", null);
+			return (store) -> store.acquire(this.pool, ticket);
+		}
+		String ticket = tickets.get(random.nextInt(tickets.size()));
+		if (kind == 2) {
+			PoolFeedback.Kind feedback = List
+				.of(PoolFeedback.Kind.SUCCESS, PoolFeedback.Kind.SUCCESS, PoolFeedback.Kind.RATE_LIMITED,
+						PoolFeedback.Kind.OVERLOADED)
+				.get(random.nextInt(4));
+			Settlement settlement = new Settlement(ticket, "model", new long[] { 0, -random.nextInt(500) }, null, null,
+					new PoolFeedback(feedback, random.nextInt(2_000), null, null));
+			return (store) -> {
+				store.settle(this.pool, settlement);
+				return "settled";
+			};
+		}
+		if (kind == 3) {
+			return (store) -> {
+				store.cancel(this.pool, ticket);
+				return "cancelled";
+			};
+		}
+		return (store) -> store.poll(this.pool, List.of(ticket));
+	}
+
+	@Test
 	void acquireOfAClassAboveTheDefaultIsSentAtOnceWhileACallIsUnderWay() throws Exception {
 		CallCombiner<RedisQuotaStore.Call, List<?>> combiner = this.combined.combiner(this.pool.name());
 		CompletableFuture<Void> release = new CompletableFuture<>();
@@ -210,6 +276,7 @@ class RedisCallBatchTests {
 			// Off, a call never waits: it is done instead.
 			Future<T> last = made.get(made.size() - 1);
 			await().atMost(10, TimeUnit.SECONDS)
+				.pollInterval(Duration.ofMillis(2))
 				.until(() -> combiner.waitingCalls() == waitingBefore + 1 || last.isDone());
 		}
 		release.complete(null);
@@ -240,6 +307,10 @@ class RedisCallBatchTests {
 		assertThat(a.used()).containsExactly(b.used());
 		assertThat(a.inFlight()).isEqualTo(b.inFlight());
 		assertThat(a.queued()).containsExactly(b.queued());
+		assertThat(a.multiplier()).isEqualTo(b.multiplier());
+		assertThat(a.cooldownMillis()).isEqualTo(b.cooldownMillis());
+		assertThat(a.modelCooldownMillis()).containsExactly(b.modelCooldownMillis());
+		assertThat(a.headDelayMillis()).isEqualTo(b.headDelayMillis());
 	}
 
 	private static Ticket budgeted(String id, String tenant) {
