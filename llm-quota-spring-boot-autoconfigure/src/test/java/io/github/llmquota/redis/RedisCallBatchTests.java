@@ -200,9 +200,11 @@ class RedisCallBatchTests {
 
 	// An acquire of one of the combined classes, waiting or not, or a settle (with a 429
 	// or
-	// an overload now and then), a cancel or a poll of a ticket made before.
+	// an overload now and then, streamed or not), a cancel, a stream's charge or a poll
+	// of
+	// a ticket made before.
 	private Function<RedisQuotaStore, Object> randomCall(Random random, List<String> tickets, String id) {
-		int kind = tickets.isEmpty() ? 0 : random.nextInt(5);
+		int kind = tickets.isEmpty() ? 0 : random.nextInt(6);
 		if (kind <= 1) {
 			tickets.add(id);
 			Ticket ticket = new Ticket(id, "w1", NORMAL + random.nextInt(2),
@@ -216,7 +218,8 @@ class RedisCallBatchTests {
 						PoolFeedback.Kind.OVERLOADED)
 				.get(random.nextInt(4));
 			Settlement settlement = new Settlement(ticket, "model", new long[] { 0, -random.nextInt(500) }, null, null,
-					new PoolFeedback(feedback, random.nextInt(2_000), null, null));
+					new PoolFeedback(feedback, random.nextInt(2_000), null, null), null, null, null,
+					random.nextBoolean());
 			return (store) -> {
 				store.settle(this.pool, settlement);
 				return "settled";
@@ -227,6 +230,11 @@ class RedisCallBatchTests {
 				store.cancel(this.pool, ticket);
 				return "cancelled";
 			};
+		}
+		if (kind == 4) {
+			long[] delta = { 0, random.nextInt(200) };
+			long output = random.nextInt(1_000);
+			return (store) -> store.charge(this.pool, ticket, delta, output, null, null, null, null, null);
 		}
 		return (store) -> store.poll(this.pool, List.of(ticket));
 	}
@@ -311,6 +319,7 @@ class RedisCallBatchTests {
 		assertThat(a.cooldownMillis()).isEqualTo(b.cooldownMillis());
 		assertThat(a.modelCooldownMillis()).containsExactly(b.modelCooldownMillis());
 		assertThat(a.headDelayMillis()).isEqualTo(b.headDelayMillis());
+		assertThat(a.streamOutput()).isEqualTo(b.streamOutput());
 	}
 
 	private static Ticket budgeted(String id, String tenant) {
