@@ -66,9 +66,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 	private volatile Map<String, LiveSettings> scopeLives = Map.of();
 
 	// [scopes] The scopes' shared state, by name, and one lock per tree (by its root),
-	// which
-	// every pool of the tree decides under: a decision reads and charges its scopes as
-	// the script's one call does.
+	// which every pool of the tree decides under: a decision reads and charges its scopes
+	// as the script's one call does.
 	private final Map<String, ScopeState> scopes = new ConcurrentHashMap<>();
 
 	private final Map<String, Object> treeLocks = new ConcurrentHashMap<>();
@@ -656,8 +655,7 @@ public class InMemoryQuotaStore implements QuotaStore {
 				return Admission.rejected(RejectionReason.QUOTA_EXHAUSTED, this.exhaustedUntil - now);
 			}
 			// Per-user and per-tenant caps are gates at arrival: a user or tenant over
-			// its
-			// quota never blocks the queue.
+			// its quota never blocks the queue.
 			Admission gated = gateRejection(ticket, now);
 			if (gated != null) {
 				return gated;
@@ -1321,9 +1319,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		// [budgets] As the script's budgetEta: until the end of the latest calendar
-		// window
-		// whose cap the ticket's worst case would pass, or until enough of a rolling
-		// window's oldest slots age out; 0 when it fits.
+		// window whose cap the ticket's worst case would pass, or until enough of a
+		// rolling window's oldest slots age out; 0 when it fits.
 		private long budgetEta(List<BudgetCharge> budgets, long now) {
 			if (budgets == null || InMemoryQuotaStore.this.budgetCheckOff) {
 				return 0;
@@ -1356,9 +1353,8 @@ public class InMemoryQuotaStore implements QuotaStore {
 		}
 
 		// [budgets] A budget window's key below its tree's prefix, as the script names
-		// it:
-		// under the chain scope the budget applies to, else under the pool's base (a pool
-		// without scopes has the tree's prefix as its base).
+		// it: under the chain scope the budget applies to, else under the pool's base (a
+		// pool without scopes has the tree's prefix as its base).
 		private String budgetKey(BudgetCharge budget) {
 			if (this.pool.scopeChain().isEmpty()) {
 				return budget.key();

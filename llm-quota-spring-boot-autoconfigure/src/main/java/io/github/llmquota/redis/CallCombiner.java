@@ -126,9 +126,8 @@ final class CallCombiner<C, R> {
 
 	// The next batch goes to the first call still waiting. When Redis did not answer the
 	// last one in time, or could not be reached, the calls waiting fail as it did,
-	// without
-	// a try of their own: a stalled Redis holds no more of this JVM's decisions than the
-	// one batch it already has.
+	// without a try of their own: a stalled Redis holds no more of this JVM's decisions
+	// than the one batch it already has.
 	private void handOver(RuntimeException unreachable) {
 		List<Waiting<C>> next = new ArrayList<>();
 		this.lock.lock();

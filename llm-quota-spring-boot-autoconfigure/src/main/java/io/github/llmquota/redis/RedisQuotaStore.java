@@ -233,8 +233,8 @@ public class RedisQuotaStore implements QuotaStore {
 		UserCharge tenantCharge = ticket.tenantLimit();
 		UserArgs tenantLimit = (tenantCharge != null) ? user(tenantCharge, tenantCharge.cost(), null) : null;
 		// A class above the default one (one that a user waits on) never waits for
-		// another
-		// call: under CPU contention, the hand-over between threads adds to the tail.
+		// another call: under CPU contention, the hand-over between threads adds to the
+		// tail.
 		boolean combined = ticket.rank() >= this.settings.priorityClass(null).rank();
 		List<?> reply = run(pool, ScriptProtocol.ACQUIRE, combined,
 				(live) -> new AcquireArgs(ticket.id(), ticket.worker(), ticket.rank(), ticket.cost(),
@@ -634,10 +634,8 @@ public class RedisQuotaStore implements QuotaStore {
 			List<?> reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, ""));
 			if (ScriptProtocol.CONFIG_NEEDED.equals(reply.get(0))) {
 				// The script has not kept this config (first call, or the state was
-				// lost):
-				// it answered before reading or writing anything, so sending it in full
-				// is
-				// safe.
+				// lost): it answered before reading or writing anything, so sending it in
+				// full is safe.
 				reply = (List<?>) this.executor.execute(keys, arguments(op, digest, json, config.json()));
 			}
 			if (!ScriptProtocol.LIVE_CHANGED.equals(reply.get(0))) {

@@ -495,8 +495,7 @@ final class ScriptProtocol {
 			}
 			catch (IllegalAccessException | InvocationTargetException ex) {
 				// The records of this class have plain accessors that Jackson could read
-				// as
-				// well.
+				// as well.
 				throw new IllegalStateException("Cannot read " + accessor, ex);
 			}
 		}

@@ -474,8 +474,8 @@ class LlmRateLimitedRedisTests {
 			int running = this.slowRunning.incrementAndGet();
 			this.slowMaxConcurrency.accumulateAndGet(running, Math::max);
 			// Holds the slot as a provider call would, so that a second admitted call
-			// would
-			// overlap it. Not a timing assertion: a slower machine only overlaps more.
+			// would overlap it. Not a timing assertion: a slower machine only overlaps
+			// more.
 			Thread.sleep(20);
 			this.slowRunning.decrementAndGet();
 			return "slow";

@@ -51,13 +51,7 @@ public abstract class WaitingTenantsContractTests {
 
 	@Test
 	void tenantsWithTheMostTokensWaitingComeFirstNamedWhereTheEngineHasSeenThem() {
-		QuotaSettings settings = TestSettings.pool("waiting")
-			.maxConcurrency(1)
-			.noReserves()
-			.tenants(new TenantWeights(1, Map.of()))
-			.build();
-		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
-		this.otherEngine = new DefaultQuotaEngine(settings, createStore(settings));
+		startTwoEngines("waiting");
 		QuotaLease held = this.engine.acquire(request("first", 1));
 		for (int i = 0; i < 3; i++) {
 			this.engine.acquireAsync(request("acme", 1_000));
@@ -78,13 +72,7 @@ public abstract class WaitingTenantsContractTests {
 
 	@Test
 	void threeEnginesSeeTheSplitOfTheTokensTheFleetAdmittedPerTenant() throws Exception {
-		QuotaSettings settings = TestSettings.pool("admitted")
-			.maxConcurrency(1)
-			.noReserves()
-			.tenants(new TenantWeights(1, Map.of()))
-			.build();
-		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
-		this.otherEngine = new DefaultQuotaEngine(settings, createStore(settings));
+		QuotaSettings settings = startTwoEngines("admitted");
 		try (DefaultQuotaEngine third = new DefaultQuotaEngine(settings, createStore(settings))) {
 			// Admitted three minutes ago: out of the window.
 			this.engine.acquire(request("acme", 50_000)).release(CallOutcome.NOT_SENT);
@@ -121,6 +109,19 @@ public abstract class WaitingTenantsContractTests {
 
 		assertThat(this.engine.waitingTenants("no-tenants", 10)).isEmpty();
 		held.release(CallOutcome.NOT_SENT);
+	}
+
+	// Two engines on one pool that shares its classes between tenants, one call at a
+	// time.
+	private QuotaSettings startTwoEngines(String pool) {
+		QuotaSettings settings = TestSettings.pool(pool)
+			.maxConcurrency(1)
+			.noReserves()
+			.tenants(new TenantWeights(1, Map.of()))
+			.build();
+		this.engine = new DefaultQuotaEngine(settings, createStore(settings));
+		this.otherEngine = new DefaultQuotaEngine(settings, createStore(settings));
+		return settings;
 	}
 
 	private static QuotaRequest request(String tenant, long tokens) {

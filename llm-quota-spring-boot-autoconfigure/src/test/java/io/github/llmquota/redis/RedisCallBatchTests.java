@@ -199,10 +199,8 @@ class RedisCallBatchTests {
 	}
 
 	// An acquire of one of the combined classes, waiting or not, or a settle (with a 429
-	// or
-	// an overload now and then, streamed or not), a cancel, a stream's charge or a poll
-	// of
-	// a ticket made before.
+	// or an overload now and then, streamed or not), a cancel, a stream's charge or a
+	// poll of a ticket made before.
 	private Function<RedisQuotaStore, Object> randomCall(Random random, List<String> tickets, String id) {
 		int kind = tickets.isEmpty() ? 0 : random.nextInt(6);
 		if (kind <= 1) {
